@@ -1,0 +1,15 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class BranchesConfig(AppConfig):
+    name = "branches"
+    verbose_name = _("分支机构与人员")
+
+    def ready(self) -> None:
+        from django.db.models.signals import post_migrate
+
+        from . import services
+
+        # `migrate` must leave a fresh database ready, the public (HQ) tenant included.
+        post_migrate.connect(services.ensure_public_tenant_after_migrate, sender=self)

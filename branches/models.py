@@ -1,0 +1,108 @@
+from __future__ import annotations
+
+from django.contrib.auth.models import AbstractUser
+from django.core.validators import RegexValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from django_tenants.models import DomainMixin, TenantMixin
+from simple_history.models import HistoricalRecords
+
+from .roles import Role
+
+BRANCH_CODE_RE = r"^[a-z][a-z0-9-]{1,30}$"
+branch_code_validator = RegexValidator(
+    BRANCH_CODE_RE,
+    _("编码须以小写字母开头,只含小写字母、数字和连字符,长度 2–31。"),
+)
+
+
+class Branch(TenantMixin):
+    """A branch (分支机构). The public schema's row stands for HQ (code "public")."""
+
+    code = models.CharField(_("编码"), max_length=31, unique=True)
+    name = models.CharField(_("名称"), max_length=100)
+    city = models.CharField(_("城市"), max_length=50, blank=True)
+    active = models.BooleanField(_("启用"), default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    deactivated_at = models.DateTimeField(null=True, blank=True)
+
+    auto_create_schema = True
+    auto_drop_schema = False
+    history = HistoricalRecords(user_db_constraint=False)
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("分支机构")
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.code})"
+
+    @property
+    def is_hq(self) -> bool:
+        return self.schema_name == "public"
+
+    @staticmethod
+    def schema_for_code(code: str) -> str:
+        # Codes allow '-' but unquoted schema names do not; '_' is not allowed in codes,
+        # so the mapping is one-to-one.
+        return "br_" + code.replace("-", "_")
+
+
+class Domain(DomainMixin):
+    """In subfolder routing the domain is the branch code: /b/<code>/ selects the schema."""
+
+
+class User(AbstractUser):
+    display_name = models.CharField(_("显示名称"), max_length=100, blank=True)
+    home_branch = models.ForeignKey(
+        Branch, null=True, blank=True, on_delete=models.PROTECT, related_name="home_users",
+        verbose_name=_("所属分支机构"),
+    )
+    notify_email = models.BooleanField(_("邮件通知"), default=True)
+
+    history = HistoricalRecords(user_db_constraint=False, excluded_fields=["password", "last_login"])
+
+    def __str__(self) -> str:
+        return self.display_name or self.username
+
+    @property
+    def label(self) -> str:
+        return self.display_name or self.username
+
+
+class BranchMembership(models.Model):
+    """A person's role in a branch; branch NULL means an HQ role."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships")
+    branch = models.ForeignKey(
+        Branch, null=True, blank=True, on_delete=models.PROTECT, related_name="memberships"
+    )
+    role = models.CharField(max_length=20, choices=Role.choices)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    history = HistoricalRecords(user_db_constraint=False)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "branch", "role"], name="membership_unique_per_branch"
+            ),
+            models.UniqueConstraint(
+                fields=["user", "role"],
+                condition=models.Q(branch__isnull=True),
+                name="membership_unique_hq_role",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(branch__isnull=False)
+                | models.Q(role__in=["hq_admin", "hq_finance"]),
+                name="membership_hq_roles_only_without_branch",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(branch__isnull=True)
+                | ~models.Q(role__in=["hq_admin", "hq_finance"]),
+                name="membership_branch_roles_only_with_branch",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.branch.code if self.branch else 'HQ'} · {self.role}"

@@ -1,0 +1,69 @@
+"""Roles, and the one helper that answers "may this person do that here?"."""
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Role(models.TextChoices):
+    HQ_ADMIN = "hq_admin", _("总部管理员")
+    HQ_FINANCE = "hq_finance", _("总部财务")
+    BRANCH_MANAGER = "branch_manager", _("分支机构经理")
+    BRANCH_STAFF = "branch_staff", _("分支机构人事/运营")
+    SPECIALIST = "specialist", _("社保专员")
+    MARKETING = "marketing", _("市场")
+    SALES = "sales", _("销售")
+    CLIENT_CONTACT = "client_contact", _("客户联系人")
+
+
+HQ_ROLES = frozenset({Role.HQ_ADMIN, Role.HQ_FINANCE})
+# Roles that earn commission and therefore have statements of their own.
+EARNER_ROLES = frozenset({Role.SPECIALIST, Role.MARKETING, Role.SALES})
+# Roles that may read every statement of a branch.
+BRANCH_READ_ALL = frozenset({Role.BRANCH_MANAGER, Role.BRANCH_STAFF})
+
+
+def is_hq_admin(user) -> bool:
+    if not getattr(user, "is_authenticated", False):
+        return False
+    if user.is_superuser:
+        return True
+    return Role.HQ_ADMIN in hq_roles_of(user)
+
+
+def hq_roles_of(user) -> frozenset[str]:
+    if not getattr(user, "is_authenticated", False):
+        return frozenset()
+    roles = {m.role for m in _memberships(user) if m.branch_id is None}
+    if user.is_superuser:
+        roles.add(Role.HQ_ADMIN)
+    return frozenset(roles)
+
+
+def roles_in_branch(user, branch) -> frozenset[str]:
+    """The roles `user` holds in `branch`. HQ admins hold every branch role implicitly."""
+    if not getattr(user, "is_authenticated", False) or branch is None:
+        return frozenset()
+    roles = {m.role for m in _memberships(user) if m.branch_id == branch.pk}
+    if is_hq_admin(user):
+        roles |= {Role.HQ_ADMIN, Role.BRANCH_MANAGER}
+    if Role.HQ_FINANCE in hq_roles_of(user):
+        roles.add(Role.HQ_FINANCE)
+    return frozenset(roles)
+
+
+def has_branch_role(user, branch, *roles: str) -> bool:
+    return bool(roles_in_branch(user, branch) & set(roles))
+
+
+def can_enter_branch(user, branch) -> bool:
+    return bool(roles_in_branch(user, branch))
+
+
+def _memberships(user):
+    # One query per request: memberships are cached on the user object.
+    cached = getattr(user, "_membership_cache", None)
+    if cached is None:
+        cached = list(user.memberships.all())
+        user._membership_cache = cached
+    return cached

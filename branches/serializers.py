@@ -1,0 +1,54 @@
+from __future__ import annotations
+
+from rest_framework import serializers
+
+from .models import Branch, User
+from .roles import Role
+
+
+class BranchSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Branch
+        fields = ["code", "name", "city", "active"]
+        read_only_fields = ["active"]
+        extra_kwargs = {"code": {"validators": []}}  # uniqueness is the service's (one message)
+
+
+class RoleSerializer(serializers.Serializer):
+    branch = serializers.CharField(allow_null=True, required=False, default=None)
+    role = serializers.ChoiceField(choices=Role.choices)
+
+
+class UserCreateSerializer(serializers.Serializer):
+    username = serializers.CharField(max_length=150)
+    password = serializers.CharField(write_only=True, style={"input_type": "password"})
+    display_name = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
+    email = serializers.EmailField(required=False, allow_blank=True, default="")
+    home_branch = serializers.CharField(required=False, allow_null=True, default=None)
+    roles = RoleSerializer(many=True, required=False, default=list)
+
+
+class UserSerializer(serializers.ModelSerializer):
+    home_branch = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    roles = serializers.SerializerMethodField()
+
+    class Meta:
+        model = User
+        fields = ["id", "username", "display_name", "email", "home_branch", "roles", "is_active"]
+
+    def get_roles(self, obj) -> list[dict]:
+        return [
+            {"branch": m.branch.code if m.branch else None, "role": m.role}
+            for m in obj.memberships.all()
+        ]
+
+
+class AuditRowSerializer(serializers.Serializer):
+    model = serializers.CharField()
+    branch = serializers.CharField(allow_null=True)
+    object_id = serializers.CharField()
+    action = serializers.CharField()
+    at = serializers.CharField()
+    user_id = serializers.IntegerField(allow_null=True)
+    reason = serializers.CharField(allow_blank=True)
+    changes = serializers.ListField(child=serializers.DictField())

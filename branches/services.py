@@ -1,0 +1,176 @@
+"""Writes for branches and people: validate, write, audit."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+from django.db import connection, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django_tenants.utils import schema_exists
+
+from .audit import stamp
+from .models import BRANCH_CODE_RE, Branch, BranchMembership, Domain, User
+from .roles import HQ_ROLES, Role
+
+HQ_CODE = "hq"
+RESERVED_CODES = frozenset({HQ_CODE, "public", "api", "static", "media", "admin"})
+
+
+def ensure_public_tenant(verbosity: int = 0) -> Branch:
+    """The HQ row for the public schema; created once, idempotent."""
+    branch = Branch.objects.filter(schema_name="public").first()
+    if branch is None:
+        branch = Branch(schema_name="public", code=HQ_CODE, name="总部", city="")
+        branch.save(verbosity=verbosity)
+    return branch
+
+
+def ensure_public_tenant_after_migrate(sender, **kwargs) -> None:
+    # post_migrate fires once per schema; the tenant table exists only in public.
+    if connection.schema_name != "public":
+        return
+    using = kwargs.get("using", "default")
+    if using != "default":
+        return
+    ensure_public_tenant()
+
+
+@dataclass(frozen=True)
+class BranchInput:
+    code: str
+    name: str
+    city: str = ""
+
+
+def validate_branch_input(data: BranchInput) -> None:
+    errors: dict[str, list[str]] = {}
+    code = data.code or ""
+    if not re.fullmatch(BRANCH_CODE_RE, code):
+        errors["code"] = [_("编码须以小写字母开头,只含小写字母、数字和连字符,长度 2–31。")]
+    elif code in RESERVED_CODES:
+        errors["code"] = [_("编码“%(code)s”为系统保留。") % {"code": code}]
+    elif Branch.objects.filter(code=code).exists() or Domain.objects.filter(domain=code).exists():
+        errors["code"] = [_("编码“%(code)s”已被使用。") % {"code": code}]
+    elif schema_exists(Branch.schema_for_code(code)):
+        errors["code"] = [_("编码“%(code)s”对应的数据空间已存在。") % {"code": code}]
+    if not (data.name or "").strip():
+        errors["name"] = [_("请填写名称。")]
+    elif len(data.name) > 100:
+        errors["name"] = [_("名称不能超过 100 个字符。")]
+    if len(data.city or "") > 50:
+        errors["city"] = [_("城市不能超过 50 个字符。")]
+    if errors:
+        raise ValidationError(errors)
+
+
+def branch_create(*, actor, data: BranchInput) -> Branch:
+    """Create a branch: its row, its routing entry, and its schema, created and migrated.
+
+    If the schema cannot be made, django-tenants drops what it made and the rows are rolled
+    back, so a failure never leaves a half-made branch.
+    """
+    validate_branch_input(data)
+    branch = Branch(
+        schema_name=Branch.schema_for_code(data.code),
+        code=data.code,
+        name=data.name.strip(),
+        city=(data.city or "").strip(),
+    )
+    stamp(branch, actor=actor, reason="branch created")
+    try:
+        branch.save(verbosity=0)  # creates and migrates the schema
+        Domain.objects.create(domain=data.code, tenant=branch, is_primary=True)
+    except Exception:
+        if branch.pk:
+            branch.delete(force_drop=True)
+        raise
+    finally:
+        connection.set_schema_to_public()
+    return branch
+
+
+def branch_set_active(*, actor, branch: Branch, active: bool, reason: str = "") -> Branch:
+    if branch.is_hq:
+        raise ValidationError({"code": [_("总部不能停用。")]})
+    if branch.active == active:
+        return branch
+    branch.active = active
+    branch.deactivated_at = None if active else timezone.now()
+    stamp(branch, actor=actor, reason=reason or ("reactivated" if active else "deactivated"))
+    branch.save(update_fields=["active", "deactivated_at"])
+    return branch
+
+
+@dataclass(frozen=True)
+class RoleInput:
+    branch: str | None
+    role: str
+
+
+def user_create(
+    *,
+    actor,
+    username: str,
+    password: str,
+    display_name: str = "",
+    email: str = "",
+    home_branch: str | None = None,
+    roles: list[RoleInput] = (),
+) -> User:
+    errors: dict[str, list[str]] = {}
+    if not username or not re.fullmatch(r"[\w.@+-]{1,150}", username):
+        errors["username"] = [_("用户名只能包含字母、数字和 @/./+/-/_,最长 150。")]
+    elif User.objects.filter(username__iexact=username).exists():
+        errors["username"] = [_("用户名“%(u)s”已存在。") % {"u": username}]
+    branches_by_code = {b.code: b for b in Branch.objects.exclude(schema_name="public")}
+    home = None
+    if home_branch:
+        home = branches_by_code.get(home_branch)
+        if home is None:
+            errors["home_branch"] = [_("分支机构“%(c)s”不存在。") % {"c": home_branch}]
+    role_errors = []
+    memberships: list[tuple[Branch | None, str]] = []
+    for item in roles:
+        if item.role not in Role.values:
+            role_errors.append(_("未知角色“%(r)s”。") % {"r": item.role})
+            continue
+        if item.branch is None:
+            if item.role not in HQ_ROLES:
+                role_errors.append(_("角色“%(r)s”须指定分支机构。") % {"r": item.role})
+                continue
+            memberships.append((None, item.role))
+        else:
+            branch = branches_by_code.get(item.branch)
+            if branch is None:
+                role_errors.append(_("分支机构“%(c)s”不存在。") % {"c": item.branch})
+            elif item.role in HQ_ROLES:
+                role_errors.append(_("总部角色“%(r)s”不能属于分支机构。") % {"r": item.role})
+            else:
+                memberships.append((branch, item.role))
+    if len(set(memberships)) != len(memberships):
+        role_errors.append(_("角色重复。"))
+    if role_errors:
+        errors["roles"] = role_errors
+    if password:
+        try:
+            validate_password(password, user=User(username=username, email=email))
+        except ValidationError as exc:
+            errors["password"] = list(exc.messages)
+    else:
+        errors["password"] = [_("请设置密码。")]
+    if errors:
+        raise ValidationError(errors)
+
+    with transaction.atomic():
+        user = User(username=username, display_name=display_name, email=email, home_branch=home)
+        user.set_password(password)
+        stamp(user, actor=actor, reason="user created")
+        user.save()
+        for branch, role in memberships:
+            membership = BranchMembership(user=user, branch=branch, role=role)
+            stamp(membership, actor=actor, reason="role granted")
+            membership.save()
+    return user

@@ -1,0 +1,22 @@
+"""Every periodic job in one place. Each entry runs in public and fans out per active branch."""
+from celery.schedules import crontab
+
+
+def beat_schedule() -> dict:
+    return {
+        "fan-out-recompute-open-periods": {
+            "task": "branches.tasks.fan_out",
+            "schedule": crontab(minute="*/15"),
+            "args": ("commissions.tasks.recompute_open_periods",),
+        },
+        "fan-out-drain-recompute-markers": {
+            "task": "branches.tasks.fan_out",
+            "schedule": 30.0,
+            "args": ("commissions.tasks.drain_recompute_markers",),
+        },
+        "fan-out-si-daily-check": {
+            "task": "branches.tasks.fan_out",
+            "schedule": crontab(hour=6, minute=0),
+            "args": ("social_insurance.tasks.daily_cycle",),
+        },
+    }

@@ -1,0 +1,13 @@
+"""A branch (its schema): served under `/b/<code>/` by django-tenants' subfolder routing."""
+from django.urls import include, path
+
+from branches import views as branch_views
+
+from .api_urls import branch_api_patterns
+from .common_urls import common_patterns
+
+urlpatterns = [
+    path("", branch_views.branch_home, name="branch-home"),
+    path("api/v1/", include(branch_api_patterns())),
+    *common_patterns(),
+]

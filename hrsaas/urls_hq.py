@@ -1,0 +1,18 @@
+"""HQ (public schema): `/` pages and `/api/v1/` endpoints."""
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+
+from branches import views as branch_views
+
+from .api_urls import hq_api_patterns
+from .common_urls import common_patterns
+
+urlpatterns = [
+    path("", branch_views.hq_home, name="hq-home"),
+    path("login/", auth_views.LoginView.as_view(template_name="registration/login.html"), name="login"),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("branches/", branch_views.branch_list, name="hq-branches"),
+    path("branches/<str:code>/toggle/", branch_views.branch_toggle, name="hq-branch-toggle"),
+    path("api/v1/", include(hq_api_patterns())),
+    *common_patterns(),
+]

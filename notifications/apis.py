@@ -1,0 +1,44 @@
+from __future__ import annotations
+
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from branches.permissions import InBranch
+
+from . import selectors, services
+from .models import Notification
+
+
+class NotificationSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Notification
+        fields = ["id", "kind", "title", "body", "link", "created_at", "read_at"]
+
+
+class MarkReadSerializer(serializers.Serializer):
+    ids = serializers.ListField(child=serializers.IntegerField(min_value=1), required=False, allow_null=True, default=None)
+
+
+class InboxApi(APIView):
+    """The caller's own inbox in this branch (nobody reads another person's)."""
+
+    permission_classes = [InBranch]
+
+    @extend_schema(responses=NotificationSerializer(many=True))
+    def get(self, request):
+        items = selectors.inbox_for(request.user)
+        return Response({"unread": selectors.unread_count(request.user),
+                         "items": NotificationSerializer(items, many=True).data})
+
+
+class MarkReadApi(APIView):
+    permission_classes = [InBranch]
+
+    @extend_schema(request=MarkReadSerializer, responses={200: dict})
+    def post(self, request):
+        ser = MarkReadSerializer(data=request.data)
+        ser.is_valid(raise_exception=True)
+        count = services.notifications_mark_read(recipient=request.user, ids=ser.validated_data["ids"])
+        return Response({"marked": count})

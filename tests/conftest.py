@@ -1,0 +1,194 @@
+"""Fixtures shared by the whole suite.
+
+Branch schemas are created once per test session (creating and migrating a schema takes
+seconds); each test runs inside a transaction that is rolled back, in whichever schema it
+activates. Tests that need committed data (a real worker reads it from another process) use
+`committed_branch`, which makes a throw-away branch outside the test transaction and drops it
+afterwards, so that nothing ever truncates the shared public tables.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import time
+import uuid
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.db import connection
+from django_tenants.utils import schema_context
+from rest_framework.test import APIClient
+
+ROOT = Path(__file__).resolve().parent.parent
+TEST_BRANCHES = [("bj", "北京分公司", "beijing"), ("sh", "上海分公司", "shanghai"), ("gz", "广州分公司", "guangzhou")]
+TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _test_redis():
+    # Tests use their own Redis database so a running development system is not disturbed.
+    settings.CELERY_BROKER_URL = TEST_REDIS_URL
+    settings.CELERY_RESULT_BACKEND = TEST_REDIS_URL
+    settings.CACHES["default"]["LOCATION"] = TEST_REDIS_URL
+    from hrsaas.celery import app
+
+    app.conf.broker_url = TEST_REDIS_URL
+    app.conf.result_backend = TEST_REDIS_URL
+    yield
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    from branches import services
+    from branches.models import Branch
+
+    with django_db_blocker.unblock():
+        services.ensure_public_tenant()
+        for code, name, city in TEST_BRANCHES:
+            if not Branch.objects.filter(code=code).exists():
+                services.branch_create(actor=None, data=services.BranchInput(code=code, name=name, city=city))
+        connection.set_schema_to_public()
+    yield
+
+
+@pytest.fixture(autouse=True)
+def _public_schema_after_test():
+    yield
+    connection.set_schema_to_public()
+
+
+@pytest.fixture
+def branches(db):
+    from branches.models import Branch
+
+    return {b.code: b for b in Branch.objects.exclude(schema_name="public")}
+
+
+@contextmanager
+def in_branch(code: str):
+    """Run ORM calls inside a branch's schema (by branch code)."""
+    from branches.models import Branch
+
+    schema = Branch.schema_for_code(code)
+    with schema_context(schema):
+        yield
+
+
+@pytest.fixture
+def api():
+    """An API client factory: api(user) → APIClient authenticated as user (or anonymous)."""
+
+    def make(user=None) -> APIClient:
+        client = APIClient()
+        if user is not None:
+            client.force_authenticate(user=user)
+        return client
+
+    return make
+
+
+@pytest.fixture
+def hq_admin(db):
+    from tests.factories import make_user
+
+    return make_user("hqadmin", (None, "hq_admin"))
+
+
+# ------------------------------------------------------------------------------------------
+# Committed data and a real Celery worker
+# ------------------------------------------------------------------------------------------
+@pytest.fixture
+def committed_branch(django_db_setup, django_db_blocker):
+    """A throw-away branch whose writes are committed (visible to a worker process)."""
+    from branches import services
+    from branches.models import Branch, BranchMembership, User
+
+    code = "t" + uuid.uuid4().hex[:8]
+    with django_db_blocker.unblock():
+        branch = services.branch_create(actor=None, data=services.BranchInput(code=code, name=code, city="beijing"))
+        before_users = set(User.objects.values_list("pk", flat=True))
+    try:
+        with django_db_blocker.unblock():
+            yield branch
+    finally:
+        with django_db_blocker.unblock():
+            connection.set_schema_to_public()
+            new_users = User.objects.exclude(pk__in=before_users)
+            BranchMembership.objects.filter(branch=branch).delete()
+            BranchMembership.objects.filter(user__in=new_users).delete()
+            from rest_framework.authtoken.models import Token
+
+            Token.objects.filter(user__in=new_users).delete()
+            new_users.delete()
+            # Public rows that point at the branch (memberships, rollups …) go with it.
+            for rel in Branch._meta.related_objects:
+                if rel.related_model is not User and not rel.many_to_many:
+                    rel.related_model._base_manager.filter(**{rel.field.name: branch}).delete()
+            Branch.objects.get(pk=branch.pk).delete(force_drop=True)
+
+
+def _test_database_url() -> str:
+    db = settings.DATABASES["default"]
+    return f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
+
+
+@pytest.fixture(scope="session")
+def celery_worker_process(django_db_setup):
+    """A real `celery -A hrsaas worker` process on the real Redis, against the test database."""
+    import redis
+
+    redis.Redis.from_url(TEST_REDIS_URL).flushdb()
+    env = dict(os.environ)
+    env.update(
+        DJANGO_SETTINGS_MODULE="hrsaas.settings_test",
+        DATABASE_URL=_test_database_url(),
+        REDIS_URL=TEST_REDIS_URL,
+        CELERY_BROKER_URL=TEST_REDIS_URL,
+        HRSAAS_TESTING="1",
+    )
+    log = open(ROOT / ".test-worker.log", "w")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "hrsaas", "worker", "-P", "solo", "-l", "INFO",
+         "--without-gossip", "--without-mingle", "-n", f"test-{uuid.uuid4().hex[:6]}@%h"],
+        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+    )
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError("celery worker exited: see .test-worker.log")
+        if "ready." in (ROOT / ".test-worker.log").read_text(errors="replace"):
+            break
+        time.sleep(0.2)
+    else:
+        proc.terminate()
+        raise RuntimeError("celery worker did not become ready in 30 s")
+    yield proc
+    proc.terminate()
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+    log.close()
+
+
+def wait_for(predicate, timeout: float = 15.0, interval: float = 0.1):
+    """Poll until predicate() is truthy; returns its value or fails the test."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(interval)
+    pytest.fail(f"condition not met within {timeout} s")
+
+
+@pytest.fixture(scope="session")
+def chromium_path() -> str:
+    path = shutil.which("chromium") or "/usr/bin/chromium"
+    if not Path(path).exists():
+        pytest.fail("Debian's chromium is not installed (.ci/run installs it)")
+    return path
