@@ -7,17 +7,19 @@ from branches import apis as branch_apis
 
 from .common_urls import schema_patterns
 
-HQ_API_APPS = ["commissions.hq", "social_insurance.policies", "performance"]
-BRANCH_API_APPS = ["commissions", "social_insurance", "performance", "notifications"]
+HQ_APPS = ["commissions.hq", "commissions", "social_insurance.policies", "social_insurance", "performance"]
+BRANCH_APPS = ["clients", "commissions", "social_insurance", "performance", "notifications"]
 
 
-def _collect(modules: list[str], attr: str) -> list:
+def collect(modules: list[str], attr: str, submodule: str = "api_urls") -> list:
+    """Each app owns its routes in `<app>/<submodule>.py` as `hq_urlpatterns` and/or
+    `branch_urlpatterns`; apps without the module simply have none."""
     patterns = []
     for module in modules:
         try:
-            mod = import_module(f"{module}.api_urls")
+            mod = import_module(f"{module}.{submodule}")
         except ModuleNotFoundError as exc:
-            if exc.name != f"{module}.api_urls":
+            if exc.name != f"{module}.{submodule}":
                 raise
             continue
         patterns += getattr(mod, attr, [])
@@ -33,12 +35,12 @@ def hq_api_patterns():
         path("users/", branch_apis.UserListApi.as_view(), name="api-users"),
         path("audit/", branch_apis.AuditApi.as_view(), name="api-audit"),
         *schema_patterns(),
-        *_collect(HQ_API_APPS, "hq_urlpatterns"),
+        *collect(HQ_APPS, "hq_urlpatterns"),
     ]
 
 
 def branch_api_patterns():
     return [
         *schema_patterns(),
-        *_collect(BRANCH_API_APPS, "branch_urlpatterns"),
+        *collect(BRANCH_APPS, "branch_urlpatterns"),
     ]

@@ -4,7 +4,7 @@ from django.urls import include, path
 
 from branches import views as branch_views
 
-from .api_urls import hq_api_patterns
+from .api_urls import HQ_APPS, collect, hq_api_patterns
 from .common_urls import common_patterns
 
 urlpatterns = [
@@ -15,4 +15,5 @@ urlpatterns = [
     path("branches/<str:code>/toggle/", branch_views.branch_toggle, name="hq-branch-toggle"),
     path("api/v1/", include(hq_api_patterns())),
     *common_patterns(),
+    *collect(HQ_APPS, "hq_urlpatterns", submodule="urls"),
 ]
