@@ -123,12 +123,16 @@ def committed_branch(django_db_setup, django_db_blocker):
             from rest_framework.authtoken.models import Token
 
             Token.objects.filter(user__in=new_users).delete()
-            new_users.delete()
             # Public rows that point at the branch (memberships, rollups …) go with it.
             for rel in Branch._meta.related_objects:
                 if rel.related_model is not User and not rel.many_to_many:
                     rel.related_model._base_manager.filter(**{rel.field.name: branch}).delete()
-            Branch.objects.get(pk=branch.pk).delete(force_drop=True)
+            # Django's delete collector would look for users' related rows in branch tables that
+            # the public schema does not have (django-tenants #592): delete the rows directly.
+            new_users._raw_delete(new_users.db)
+            Branch.objects.filter(pk=branch.pk)._raw_delete("default")
+            with connection.cursor() as cur:
+                cur.execute(f'DROP SCHEMA IF EXISTS "{branch.schema_name}" CASCADE')
 
 
 def _test_database_url() -> str:

