@@ -1,0 +1,42 @@
+"""Production settings: `check --deploy` clean; DEBUG off and a SECRET_KEY required by default."""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+from tests.conftest import ROOT
+
+PROD_ENV = {"SECRET_KEY": "x" * 20 + "production-secret-key-with-enough-entropy-1234567890",
+            "ALLOWED_HOSTS": "hr.example.com", "DATABASE_URL": "postgres://postgres@127.0.0.1:5432/hrsaas"}
+
+
+def _env(**extra):
+    env = {k: v for k, v in os.environ.items() if k not in {"DEBUG", "HRSAAS_TESTING", "DJANGO_SETTINGS_MODULE", "SECRET_KEY"}}
+    env.update(DJANGO_SETTINGS_MODULE="hrsaas.settings", **extra)
+    return env
+
+
+def test_check_deploy_is_clean_under_production_settings():
+    result = subprocess.run([sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+                            cwd=ROOT, env=_env(**PROD_ENV), capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
+
+
+def test_production_refuses_to_start_without_a_secret_key():
+    env = _env(ALLOWED_HOSTS="hr.example.com")
+    result = subprocess.run([sys.executable, "manage.py", "check"], cwd=ROOT, env=env, capture_output=True, text=True)
+    assert result.returncode != 0
+    assert "SECRET_KEY must be set" in result.stderr
+
+
+def test_environment_configures_hosts_database_and_redis():
+    code = ("from django.conf import settings as s;"
+            "print(s.DEBUG, s.ALLOWED_HOSTS, s.DATABASES['default']['NAME'], s.CELERY_BROKER_URL, s.CACHES['default']['LOCATION'])")
+    env = _env(**PROD_ENV | {"ALLOWED_HOSTS": "a.example.com, b.example.com", "REDIS_URL": "redis://10.0.0.9:6380/2",
+                             "CELERY_BROKER_URL": "redis://10.0.0.9:6380/3", "DATABASE_URL": "postgres://u@db:5432/hr_prod"})
+    result = subprocess.run([sys.executable, "-c", f"import django; django.setup(); {code}"], cwd=ROOT, env=env,
+                            capture_output=True, text=True)
+    assert result.stdout.split() == ["False", "['a.example.com',", "'b.example.com']", "hr_prod",
+                                     "redis://10.0.0.9:6380/3", "redis://10.0.0.9:6380/2"], result.stderr
