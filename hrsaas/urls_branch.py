@@ -12,3 +12,6 @@ urlpatterns = [
     *common_patterns(),
     *collect(BRANCH_APPS, "branch_urlpatterns", submodule="urls"),
 ]
+
+handler500 = "hrsaas.views.server_error"
+handler404 = "hrsaas.views.not_found"

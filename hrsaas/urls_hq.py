@@ -3,13 +3,14 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from branches import views as branch_views
+from branches.login import ThrottledLoginView
 
 from .api_urls import HQ_APPS, collect, hq_api_patterns
 from .common_urls import common_patterns
 
 urlpatterns = [
     path("", branch_views.hq_home, name="hq-home"),
-    path("login/", auth_views.LoginView.as_view(template_name="registration/login.html"), name="login"),
+    path("login/", ThrottledLoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("branches/", branch_views.branch_list, name="hq-branches"),
     path("branches/<str:code>/toggle/", branch_views.branch_toggle, name="hq-branch-toggle"),
@@ -17,3 +18,6 @@ urlpatterns = [
     *common_patterns(),
     *collect(HQ_APPS, "hq_urlpatterns", submodule="urls"),
 ]
+
+handler500 = "hrsaas.views.server_error"
+handler404 = "hrsaas.views.not_found"

@@ -12,7 +12,7 @@ PROD_ENV = {"SECRET_KEY": "x" * 20 + "production-secret-key-with-enough-entropy-
 
 
 def _env(**extra):
-    env = {k: v for k, v in os.environ.items() if k not in {"DEBUG", "HRSAAS_TESTING", "DJANGO_SETTINGS_MODULE", "SECRET_KEY"}}
+    env = {k: v for k, v in os.environ.items() if k not in {"DEBUG", "HRSAAS_TESTING", "DJANGO_SETTINGS_MODULE", "SECRET_KEY", "DJANGO_ALLOW_ASYNC_UNSAFE"}}
     env.update(DJANGO_SETTINGS_MODULE="hrsaas.settings", **extra)
     return env
 
