@@ -12,3 +12,34 @@ class BranchForm(forms.Form):
     )
     name = forms.CharField(label=_("名称"), max_length=100)
     city = forms.CharField(label=_("城市"), max_length=50, required=False)
+
+
+class PersonForm(forms.Form):
+    username = forms.CharField(label=_("用户名"), max_length=150)
+    display_name = forms.CharField(label=_("显示名称"), max_length=100, required=False)
+    email = forms.EmailField(label=_("邮箱"), required=False)
+    password = forms.CharField(label=_("初始密码"), widget=forms.PasswordInput(render_value=True))
+    home_branch = forms.ChoiceField(label=_("所属分支机构"), required=False)
+    role_branch = forms.ChoiceField(label=_("角色所在"), required=False)
+    role = forms.ChoiceField(label=_("角色"), required=False)
+
+    def __init__(self, *args, branches=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        from .roles import Role
+
+        branch_choices = [(b.code, b.name) for b in branches]
+        self.fields["home_branch"].choices = [("", "—")] + branch_choices
+        self.fields["role_branch"].choices = [("", _("总部"))] + branch_choices
+        self.fields["role"].choices = [("", "—")] + list(Role.choices)
+
+
+class RoleGrantForm(forms.Form):
+    role_branch = forms.ChoiceField(label=_("角色所在"), required=False)
+    role = forms.ChoiceField(label=_("角色"))
+
+    def __init__(self, *args, branches=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        from .roles import Role
+
+        self.fields["role_branch"].choices = [("", _("总部"))] + [(b.code, b.name) for b in branches]
+        self.fields["role"].choices = list(Role.choices)

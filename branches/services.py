@@ -174,3 +174,31 @@ def user_create(
             stamp(membership, actor=actor, reason="role granted")
             membership.save()
     return user
+
+
+def membership_grant(*, actor, user: User, branch: Branch | None, role: str) -> BranchMembership:
+    if role not in Role.values:
+        raise ValidationError({"role": [_("未知角色“%(r)s”。") % {"r": role}]})
+    if (branch is None) != (role in HQ_ROLES):
+        raise ValidationError({"role": [_("总部角色不指定分支机构,分支机构角色须指定分支机构。")]})
+    if BranchMembership.objects.filter(user=user, branch=branch, role=role).exists():
+        raise ValidationError({"role": [_("该人员已有此角色。")]})
+    membership = BranchMembership(user=user, branch=branch, role=role)
+    stamp(membership, actor=actor, reason="role granted")
+    membership.save()
+    return membership
+
+
+def membership_revoke(*, actor, membership: BranchMembership) -> None:
+    stamp(membership, actor=actor, reason="role revoked")
+    membership.delete()
+
+
+def user_set_active(*, actor, user: User, active: bool) -> User:
+    """People are deactivated, never deleted: their history and payouts stay explainable."""
+    if actor is not None and user.pk == actor.pk and not active:
+        raise ValidationError({"is_active": [_("不能停用自己的账号。")]})
+    user.is_active = active
+    stamp(user, actor=actor, reason="activated" if active else "deactivated")
+    user.save(update_fields=["is_active"])
+    return user

@@ -77,3 +77,79 @@ def branch_home(request):
     branch = request.tenant
     roles = roles_in_branch(request.user, branch)
     return render(request, "branches/branch_home.html", {"branch": branch, "roles": sorted(roles)})
+
+
+def _field_errors_into(form, exc: ValidationError, mapping: dict[str, str] | None = None) -> None:
+    mapping = mapping or {}
+    for field, errs in exc.message_dict.items():
+        target = mapping.get(field, field)
+        for err in errs:
+            form.add_error(target if target in form.fields else None, err)
+
+
+@login_required
+def people(request):
+    if not is_hq_admin(request.user):
+        raise Http404
+    from .forms import PersonForm
+    from .models import User
+
+    branches = list(Branch.objects.exclude(schema_name="public").order_by("code"))
+    form = PersonForm(request.POST or None, branches=branches)
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        roles = [services.RoleInput(branch=d["role_branch"] or None, role=d["role"])] if d["role"] else []
+        try:
+            user = services.user_create(
+                actor=request.user, username=d["username"], password=d["password"], display_name=d["display_name"],
+                email=d["email"], home_branch=d["home_branch"] or None, roles=roles,
+            )
+        except ValidationError as exc:
+            _field_errors_into(form, exc, {"roles": "role"})
+        else:
+            messages.success(request, _("已创建 %(u)s。") % {"u": user.label})
+            return redirect("hq-person", user_id=user.pk)
+    selected = request.GET.get("branch") or ""
+    qs = User.objects.select_related("home_branch").prefetch_related("memberships__branch").order_by("username")
+    if selected:
+        qs = qs.filter(memberships__branch__code=selected).distinct()
+    return render(request, "branches/people.html",
+                  {"people": qs[:500], "form": form, "branches": branches, "selected": selected})
+
+
+@login_required
+def person(request, user_id: int):
+    if not is_hq_admin(request.user):
+        raise Http404
+    from .forms import RoleGrantForm
+    from .models import BranchMembership, User
+
+    target = User.objects.filter(pk=user_id).first()
+    if target is None:
+        raise Http404
+    branches = list(Branch.objects.exclude(schema_name="public").order_by("code"))
+    form = RoleGrantForm(request.POST or None, branches=branches)
+    if request.method == "POST":
+        action = request.POST.get("action")
+        try:
+            if action == "grant" and form.is_valid():
+                code = form.cleaned_data["role_branch"]
+                branch = next((b for b in branches if b.code == code), None) if code else None
+                services.membership_grant(actor=request.user, user=target, branch=branch, role=form.cleaned_data["role"])
+                messages.success(request, _("已授予角色。"))
+                return redirect("hq-person", user_id=target.pk)
+            if action == "revoke":
+                membership = BranchMembership.objects.filter(pk=request.POST.get("membership"), user=target).first()
+                if membership is None:
+                    raise Http404
+                services.membership_revoke(actor=request.user, membership=membership)
+                messages.success(request, _("已撤销角色。"))
+                return redirect("hq-person", user_id=target.pk)
+            if action in ("activate", "deactivate"):
+                services.user_set_active(actor=request.user, user=target, active=action == "activate")
+                messages.success(request, _("已更新账号状态。"))
+                return redirect("hq-person", user_id=target.pk)
+        except ValidationError as exc:
+            _field_errors_into(form, exc, {"is_active": None})
+    memberships = target.memberships.select_related("branch").order_by("branch__code", "role")
+    return render(request, "branches/person.html", {"target": target, "memberships": memberships, "form": form})

@@ -14,6 +14,8 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("branches/", branch_views.branch_list, name="hq-branches"),
     path("branches/<str:code>/toggle/", branch_views.branch_toggle, name="hq-branch-toggle"),
+    path("people/", branch_views.people, name="hq-people"),
+    path("people/<int:user_id>/", branch_views.person, name="hq-person"),
     path("api/v1/", include(hq_api_patterns())),
     *common_patterns(),
     *collect(HQ_APPS, "hq_urlpatterns", submodule="urls"),
