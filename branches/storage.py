@@ -15,12 +15,15 @@ class BranchFileStorage(FileSystemStorage):
     def _schema_prefix(self) -> str:
         return getattr(connection, "schema_name", "public") or "public"
 
-    def generate_filename(self, filename: str) -> str:
-        filename = super().generate_filename(filename)
+    def _prefixed(self, name: str) -> str:
         prefix = self._schema_prefix()
-        if filename.startswith(prefix + "/"):
-            return filename
-        return os.path.join(prefix, filename)
+        return name if name.startswith(prefix + "/") else os.path.join(prefix, name)
+
+    def generate_filename(self, filename: str) -> str:
+        return self._prefixed(super().generate_filename(filename))
+
+    def save(self, name, content, max_length=None):
+        return super().save(self._prefixed(name), content, max_length=max_length)
 
     @property
     def base_url(self):  # never a public URL: downloads go through checked views
