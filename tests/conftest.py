@@ -101,11 +101,36 @@ def hq_admin(db):
 # ------------------------------------------------------------------------------------------
 # Committed data and a real Celery worker
 # ------------------------------------------------------------------------------------------
+def drop_committed(branches, before_users: set[int]) -> None:
+    """Remove committed test branches (schemas dropped) and the users made since `before_users`."""
+    from rest_framework.authtoken.models import Token
+
+    from branches.models import Branch, BranchMembership, User
+
+    connection.set_schema_to_public()
+    new_users = User.objects.exclude(pk__in=before_users)
+    BranchMembership.objects.filter(branch__in=branches).delete()
+    BranchMembership.objects.filter(user__in=new_users).delete()
+    Token.objects.filter(user__in=new_users).delete()
+    for branch in branches:
+        # Public rows that point at the branch (memberships, rollups …) go with it.
+        for rel in Branch._meta.related_objects:
+            if rel.related_model is not User and not rel.many_to_many:
+                rel.related_model._base_manager.filter(**{rel.field.name: branch}).delete()
+    # Django's delete collector would look for users' related rows in branch tables that the
+    # public schema does not have (django-tenants #592): delete the rows directly.
+    new_users._raw_delete(new_users.db)
+    for branch in branches:
+        Branch.objects.filter(pk=branch.pk)._raw_delete("default")
+        with connection.cursor() as cur:
+            cur.execute(f'DROP SCHEMA IF EXISTS "{branch.schema_name}" CASCADE')
+
+
 @pytest.fixture
 def committed_branch(django_db_setup, django_db_blocker):
     """A throw-away branch whose writes are committed (visible to a worker process)."""
     from branches import services
-    from branches.models import Branch, BranchMembership, User
+    from branches.models import User
 
     code = "t" + uuid.uuid4().hex[:8]
     with django_db_blocker.unblock():
@@ -116,23 +141,7 @@ def committed_branch(django_db_setup, django_db_blocker):
             yield branch
     finally:
         with django_db_blocker.unblock():
-            connection.set_schema_to_public()
-            new_users = User.objects.exclude(pk__in=before_users)
-            BranchMembership.objects.filter(branch=branch).delete()
-            BranchMembership.objects.filter(user__in=new_users).delete()
-            from rest_framework.authtoken.models import Token
-
-            Token.objects.filter(user__in=new_users).delete()
-            # Public rows that point at the branch (memberships, rollups …) go with it.
-            for rel in Branch._meta.related_objects:
-                if rel.related_model is not User and not rel.many_to_many:
-                    rel.related_model._base_manager.filter(**{rel.field.name: branch}).delete()
-            # Django's delete collector would look for users' related rows in branch tables that
-            # the public schema does not have (django-tenants #592): delete the rows directly.
-            new_users._raw_delete(new_users.db)
-            Branch.objects.filter(pk=branch.pk)._raw_delete("default")
-            with connection.cursor() as cur:
-                cur.execute(f'DROP SCHEMA IF EXISTS "{branch.schema_name}" CASCADE')
+            drop_committed([branch], before_users)
 
 
 def _test_database_url() -> str:
