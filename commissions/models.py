@@ -46,3 +46,114 @@ class Adjustment(models.Model):
                 name="adjustment_dates_ordered",
             ),
         ]
+
+
+# ---------------------------------------------------------------------------------------------
+# Commission events (besides clients.Client, whose opening is the 开户 event) and statements.
+# ---------------------------------------------------------------------------------------------
+PERIOD_RE = r"^[0-9]{4}-(0[1-9]|1[0-2])$"
+
+
+class Sale(models.Model):
+    """A client's billed amount for one service in one month (销售); earns the seller a commission."""
+
+    client = models.ForeignKey("clients.Client", on_delete=models.PROTECT, related_name="+")
+    # Copied from the client when recorded (opening dates are never edited): lets the bulk
+    # recompute decide new/existing without joining a million clients.
+    client_opened_on = models.DateField()
+    service = models.CharField(max_length=30)
+    period = models.CharField(max_length=7)
+    amount = models.DecimalField(max_digits=14, decimal_places=2)
+    seller = models.ForeignKey("branches.User", on_delete=models.DO_NOTHING, db_constraint=False, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    history = HistoricalRecords(user_db_constraint=False)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["client", "service", "period"], name="sale_once_per_client_service_period"),
+            models.CheckConstraint(condition=models.Q(amount__gt=0), name="sale_amount_positive"),
+            models.CheckConstraint(condition=models.Q(period__regex=PERIOD_RE), name="sale_period_format"),
+        ]
+        indexes = [models.Index(fields=["period"])]
+
+
+class Lead(models.Model):
+    """A sales lead (线索): marketing-sourced or self-sourced by sales; signing it earns a share."""
+
+    class Source(models.TextChoices):
+        MARKETING = "marketing", _("市场线索")
+        SALES = "sales", _("销售自拓")
+
+    name = models.CharField(_("线索名称"), max_length=200)
+    source = models.CharField(max_length=10, choices=Source.choices)
+    marketer = models.ForeignKey("branches.User", null=True, blank=True, on_delete=models.DO_NOTHING,
+                                 db_constraint=False, related_name="+")
+    qualified = models.BooleanField(_("有效线索"), default=True)
+    created_on = models.DateField()
+    seller = models.ForeignKey("branches.User", null=True, blank=True, on_delete=models.DO_NOTHING,
+                               db_constraint=False, related_name="+")
+    amount = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True)
+    signed_on = models.DateField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    history = HistoricalRecords(user_db_constraint=False)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=models.Q(source="sales") | models.Q(marketer__isnull=False),
+                                   name="lead_marketing_needs_marketer"),
+            models.CheckConstraint(
+                condition=models.Q(signed_on__isnull=True, amount__isnull=True, seller__isnull=True)
+                | models.Q(signed_on__isnull=False, amount__gt=0, seller__isnull=False),
+                name="lead_signed_fields_together",
+            ),
+        ]
+        indexes = [models.Index(fields=["signed_on"]), models.Index(fields=["created_on"])]
+
+
+class StatementLine(models.Model):
+    """One line of a person's monthly payout statement: written only by the recompute.
+
+    Business key (period, earner, source, component, corrects): a retried recompute rewrites the
+    same keys. Lines of a closed period are frozen by a database trigger (migration 0003); a
+    later change to such a period is posted as a `correction` line in the next open period,
+    with `corrects` = "<component>@<closed period>"."""
+
+    period = models.CharField(max_length=7)
+    earner = models.ForeignKey("branches.User", on_delete=models.DO_NOTHING, db_constraint=False, related_name="+")
+    source = models.CharField(max_length=60)  # "<branch code>:<client|sale|lead>:<id>"
+    component = models.CharField(max_length=30)
+    corrects = models.CharField(max_length=45, null=True, blank=True)
+    corrects_period = models.CharField(max_length=7, null=True, blank=True)
+    source_branch = models.ForeignKey("branches.Branch", on_delete=models.DO_NOTHING, db_constraint=False,
+                                      related_name="+")
+    event_date = models.DateField()
+    rule_version_id = models.BigIntegerField(null=True)
+    base = models.DecimalField(max_digits=14, decimal_places=2)
+    rate = models.DecimalField(max_digits=7, decimal_places=2)  # percent of base
+    adjustment_percent = models.DecimalField(max_digits=5, decimal_places=2)
+    amount = models.DecimalField(max_digits=14, decimal_places=2)
+    # Set when the no-shrink guarantee raised a cross-branch line to the home branch's rules.
+    home_rules_applied = models.BooleanField(default=False)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["period", "earner", "source", "component", "corrects"],
+                                    nulls_distinct=False, name="statement_line_business_key"),
+            models.CheckConstraint(condition=models.Q(period__regex=PERIOD_RE), name="statement_line_period_format"),
+            models.CheckConstraint(condition=models.Q(adjustment_percent__gte=-20) & models.Q(adjustment_percent__lte=20),
+                                   name="statement_line_adjustment_within_cap"),
+        ]
+        indexes = [models.Index(fields=["earner", "period"]), models.Index(fields=["corrects_period"])]
+
+
+class RecomputeMarker(models.Model):
+    """"This branch-period needs a recompute": written in the same transaction as the event, so a
+    lost queue message or a killed worker loses nothing (beat drains the table every 30 s)."""
+
+    period = models.CharField(max_length=7)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["period"])]

@@ -42,17 +42,35 @@ def _test_redis():
 
 
 @pytest.fixture(scope="session")
-def django_db_setup(django_db_setup, django_db_blocker):
+def django_db_setup(request, django_test_environment, django_db_blocker, django_db_keepdb, django_db_createdb,
+                    django_db_modify_db_settings):
+    """pytest-django's setup, except that the default database is always prepared: tests with
+    a real worker or server use committed data and no `db` fixture, and pytest-django would
+    otherwise skip creating the test database when only such tests are selected. Then the test
+    branches are created once for the whole session."""
+    from django.test.utils import setup_databases, teardown_databases
+
     from branches import services
     from branches.models import Branch
 
+    keepdb = django_db_keepdb and not django_db_createdb
     with django_db_blocker.unblock():
+        db_cfg = setup_databases(verbosity=request.config.option.verbose, interactive=False,
+                                 aliases={"default"}, serialized_aliases=set(), keepdb=keepdb)
         services.ensure_public_tenant()
         for code, name, city in TEST_BRANCHES:
             if not Branch.objects.filter(code=code).exists():
                 services.branch_create(actor=None, data=services.BranchInput(code=code, name=name, city=city))
         connection.set_schema_to_public()
     yield
+    if not django_db_keepdb:
+        with django_db_blocker.unblock():
+            # Worker, server and extra test connections may linger a moment after their
+            # processes end; they must not keep the test database from being dropped.
+            with connection.cursor() as cur:
+                cur.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                            "WHERE datname = current_database() AND pid <> pg_backend_pid()")
+            teardown_databases(db_cfg, verbosity=request.config.option.verbose)
 
 
 @pytest.fixture(autouse=True)
@@ -114,8 +132,11 @@ def drop_committed(branches, before_users: set[int]) -> None:
     Token.objects.filter(user__in=new_users).delete()
     for branch in branches:
         # Public rows that point at the branch (memberships, rollups …) go with it.
-        for rel in Branch._meta.related_objects:
-            if rel.related_model is not User and not rel.many_to_many:
+        public_tables = set(connection.introspection.table_names())
+        relations = [f for f in Branch._meta.get_fields(include_hidden=True) if f.one_to_many or f.one_to_one]
+        for rel in relations:
+            if (rel.auto_created and not rel.concrete and rel.related_model is not User
+                    and rel.related_model._meta.db_table in public_tables):
                 rel.related_model._base_manager.filter(**{rel.field.name: branch}).delete()
     # Django's delete collector would look for users' related rows in branch tables that the
     # public schema does not have (django-tenants #592): delete the rows directly.

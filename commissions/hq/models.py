@@ -110,3 +110,23 @@ class BranchPeriod(models.Model):
             models.CheckConstraint(condition=models.Q(period__regex=r"^[0-9]{4}-(0[1-9]|1[0-2])$"),
                                    name="branch_period_format"),
         ]
+
+
+class EarnerMonthRollup(models.Model):
+    """Each branch recompute upserts its people's monthly figures here, so that HQ's
+    company-wide leaderboard reads one public table instead of visiting every schema."""
+
+    branch = models.ForeignKey("branches.Branch", on_delete=models.CASCADE, related_name="earner_rollups")
+    period = models.CharField(max_length=7)
+    # No database constraint: people are soft-deleted, and a rollup row must never block that.
+    user = models.ForeignKey("branches.User", on_delete=models.DO_NOTHING, db_constraint=False, related_name="+")
+    openings = models.IntegerField(default=0)
+    sales_amount = models.DecimalField(max_digits=16, decimal_places=2, default=0)
+    commission = models.DecimalField(max_digits=16, decimal_places=2, default=0)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["branch", "period", "user"], name="rollup_once_per_earner_month"),
+        ]
+        indexes = [models.Index(fields=["period"])]

@@ -19,6 +19,8 @@ from tests.conftest import drop_committed
 DENIED = {401, 403, 404, 405}
 # Not branch data: language switch, login/logout, API schema and docs.
 PUBLIC_OK = re.compile(r"(^|/)(i18n/.*|login/|logout/|api/v1/schema/|api/v1/docs/|api/v1/auth/token/)$")
+# Company-wide on purpose (SPEC §5: every specialist sees the company leaderboard); read-only.
+COMPANY_WIDE_READS = {"api/v1/leaderboards/"}
 
 
 def _walk(patterns, prefix=""):
@@ -145,4 +147,6 @@ def test_branch_people_get_nothing_from_hq(demo):
                 continue
             for method in ("get", "post"):
                 response = getattr(client, method)(f"/{path}", {}, format="json")
+                if method == "get" and path in COMPANY_WIDE_READS:
+                    continue
                 assert response.status_code in DENIED, (user.username, method, path, response.status_code)

@@ -1,0 +1,58 @@
+"""Branch client API: `POST clients/` (开户), `POST clients/{id}/close/`, `POST clients/import/`."""
+from __future__ import annotations
+
+from drf_spectacular.utils import extend_schema
+from rest_framework import status
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from branches.permissions import branch_roles
+from branches.roles import Role
+from commissions import imports
+from commissions import serializers as doc
+
+from . import services
+
+WRITERS = branch_roles(Role.BRANCH_MANAGER, Role.BRANCH_STAFF)
+
+
+def client_out(client) -> dict:
+    from branches.models import User
+
+    opener = User.objects.filter(pk=client.opened_by_id).values_list("username", flat=True).first()
+    return {"id": client.id, "name": client.name, "headcount": client.headcount,
+            "opened_on": client.opened_on.isoformat(), "opened_by": opener, "services": list(client.services),
+            "contract_no": client.contract_no, "city": client.city,
+            "closed_on": client.closed_on.isoformat() if client.closed_on else None}
+
+
+class ClientCreateApi(APIView):
+    permission_classes = [WRITERS]
+
+    @extend_schema(operation_id="clients_create", request=doc.ClientIn, responses={201: doc.ClientOut})
+    def post(self, request):
+        data = request.data if isinstance(request.data, dict) else {}
+        client = services.client_create(actor=request.user, data=services.parse_client(data))
+        return Response(client_out(client), status=status.HTTP_201_CREATED)
+
+
+class ClientCloseApi(APIView):
+    permission_classes = [WRITERS]
+
+    @extend_schema(operation_id="clients_close", request=doc.ClientCloseIn, responses={200: doc.ClientOut})
+    def post(self, request, client_id: int):
+        data = request.data if isinstance(request.data, dict) else {}
+        client = services.client_close(actor=request.user, client_id=client_id,
+                                       closed_on=services.parse_client_close(data))
+        return Response(client_out(client))
+
+
+class ClientImportApi(APIView):
+    permission_classes = [WRITERS]
+    parser_classes = [MultiPartParser, FormParser, JSONParser]
+
+    @extend_schema(operation_id="clients_import", request={"multipart/form-data": doc.ImportIn}, responses={201: doc.ImportOut, 400: doc.ImportOut})
+    def post(self, request):
+        report = imports.import_file(actor=request.user, kind="clients", upload=request.FILES.get("file"))
+        return Response(report, status=status.HTTP_201_CREATED if report["ok"] else status.HTTP_400_BAD_REQUEST)

@@ -1,0 +1,115 @@
+"""Branch pages for float adjustments (浮动调整): staff propose, the manager reviews the pending
+ones with a what-if preview of last month's and this month's statements and approves or
+rejects with a note. Same services as the API (`commissions.adjustments`).
+
+BranchAccessMiddleware has already checked login and branch membership; here branch staff and
+managers (and HQ admins) may see the pages, everyone else gets 404; deciding needs the manager
+role (403)."""
+from __future__ import annotations
+
+import logging
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from branches.models import User
+from branches.roles import Role, roles_in_branch
+
+from . import adjustments
+from .hq.forms import COMPONENT_TITLES, AdjustmentForm, DecisionForm
+from .models import Adjustment
+
+log = logging.getLogger(__name__)
+READ_ROLES = {Role.BRANCH_MANAGER, Role.BRANCH_STAFF, Role.HQ_ADMIN, Role.HQ_FINANCE}
+PROPOSE_ROLES = {Role.BRANCH_MANAGER, Role.BRANCH_STAFF, Role.HQ_ADMIN}
+
+
+def _roles(request) -> frozenset[str]:
+    roles = roles_in_branch(request.user, request.tenant)
+    if not roles & READ_ROLES:
+        raise Http404
+    return roles
+
+
+def adjustment_list(request):
+    roles = _roles(request)
+    may_propose = bool(roles & PROPOSE_ROLES)
+    form = AdjustmentForm(request.POST or None)
+    if request.method == "POST":
+        if not may_propose:
+            raise PermissionDenied
+        if form.is_valid():
+            try:
+                adj = adjustments.adjustment_propose(
+                    actor=request.user, data=adjustments.parse_adjustment(form.cleaned_data))
+            except ValidationError as exc:
+                form.add_service_errors(exc.message_dict)
+            else:
+                messages.success(request, _("浮动调整 #%(id)d 已提交,等待分支机构经理审批。") % {"id": adj.pk})
+                return redirect("adj-list")
+    rows = adjustments.adjustments_out(adjustments.adjustments_list())
+    return render(request, "commissions/adjustments_list.html", {
+        "pending": [r for r in rows if r["status"] == Adjustment.Status.PROPOSED],
+        "decided": [r for r in rows if r["status"] != Adjustment.Status.PROPOSED],
+        "form": form if may_propose else None, "titles": COMPONENT_TITLES,
+        "statuses": dict(Adjustment.Status.choices), "is_manager": Role.BRANCH_MANAGER in roles,
+    })
+
+
+def _preview(adj: Adjustment) -> dict:
+    """The what-if preview; the approval page still works if it cannot be computed."""
+    try:
+        preview = adjustments.what_if_preview(adj)
+    except Exception:  # noqa: BLE001 — a preview failure must not block the decision
+        log.exception("what-if preview failed for adjustment %s", adj.pk)
+        return {"available": False, "periods": []}
+    ids = {r["earner_id"] for p in preview["periods"] for r in p["people"]}
+    labels = {u.pk: u.label for u in User.objects.filter(pk__in=ids)}
+    for p in preview["periods"]:
+        for r in p["people"]:
+            r["label"] = labels.get(r["earner_id"], r["username"])
+    return preview
+
+
+def adjustment_detail(request, adjustment_id: int, *, decision_form=None):
+    roles = _roles(request)
+    adj = adjustments.access_adjustment(adjustment_id)
+    is_manager = Role.BRANCH_MANAGER in roles
+    pending = adj.status == Adjustment.Status.PROPOSED
+    return render(request, "commissions/adjustments_detail.html", {
+        "adj": adjustments.adjustments_out([adj])[0], "title": COMPONENT_TITLES.get(adj.component, adj.component),
+        "statuses": dict(Adjustment.Status.choices),
+        "preview": _preview(adj) if pending and is_manager else None,
+        "decision_form": (decision_form or DecisionForm()) if pending and is_manager else None,
+    })
+
+
+@require_POST
+def adjustment_decide(request, adjustment_id: int):
+    roles = _roles(request)
+    adj = adjustments.access_adjustment(adjustment_id)
+    if Role.BRANCH_MANAGER not in roles:
+        raise PermissionDenied
+    form = DecisionForm(request.POST)
+    action = request.POST.get("action")
+    if action not in ("approve", "reject"):
+        raise Http404
+    if form.is_valid():
+        service = adjustments.adjustment_approve if action == "approve" else adjustments.adjustment_reject
+        try:
+            service(actor=request.user, adjustment_id=adj.pk, note=form.cleaned_data["note"])
+        except ValidationError as exc:
+            for field, errs in exc.message_dict.items():
+                for err in errs:
+                    if field == "note":
+                        form.add_error("note", err)
+                    else:  # stacking, closed period, already decided: shown above the page
+                        messages.error(request, err)
+        else:
+            messages.success(request, _("已批准并报总部备案。") if action == "approve" else _("已驳回。"))
+            return redirect("adj-detail", adjustment_id=adj.pk)
+    return adjustment_detail(request, adj.pk, decision_form=form)

@@ -1,0 +1,142 @@
+"""Branch commission API (`/b/<code>/api/v1/…`): parse input, call one service or selector,
+serialize. Nothing else lives here."""
+from __future__ import annotations
+
+from django.utils.translation import get_language
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import status
+from rest_framework.exceptions import ValidationError
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from branches.permissions import InBranch, branch_roles, request_branch
+from branches.roles import Role
+
+from . import imports, inputs, selectors, services
+from . import serializers as doc
+
+WRITERS = branch_roles(Role.BRANCH_MANAGER, Role.BRANCH_STAFF)
+
+
+def _data(request) -> dict:
+    return request.data if isinstance(request.data, dict) else {}
+
+
+def _period(value) -> str:
+    errors = inputs.Errors()
+    period = inputs.parse_period({"period": value}, "period", errors)
+    errors.raise_if_any()
+    return period
+
+
+def sale_out(sale) -> dict:
+    return {"id": sale.id, "client": sale.client_id, "service": sale.service, "period": sale.period,
+            "amount": f"{sale.amount:.2f}", "seller": sale.seller.username}
+
+
+def lead_out(lead) -> dict:
+    from branches.models import User
+
+    names = dict(User.objects.filter(pk__in=[lead.marketer_id, lead.seller_id]).values_list("pk", "username"))
+    return {"id": lead.id, "name": lead.name, "source": lead.source, "marketer": names.get(lead.marketer_id),
+            "qualified": lead.qualified, "created_on": lead.created_on.isoformat(),
+            "status": "signed" if lead.signed_on else "open",
+            "amount": f"{lead.amount:.2f}" if lead.amount is not None else None,
+            "signed_on": lead.signed_on.isoformat() if lead.signed_on else None,
+            "seller": names.get(lead.seller_id)}
+
+
+class SaleCreateApi(APIView):
+    permission_classes = [WRITERS]
+
+    @extend_schema(operation_id="sales_create", request=doc.SaleIn, responses={201: doc.SaleOut})
+    def post(self, request):
+        sale = services.sale_create(actor=request.user, data=services.parse_sale(_data(request)))
+        return Response(sale_out(sale), status=status.HTTP_201_CREATED)
+
+
+class LeadCreateApi(APIView):
+    permission_classes = [WRITERS]
+
+    @extend_schema(operation_id="leads_create", request=doc.LeadIn, responses={201: doc.LeadOut})
+    def post(self, request):
+        lead = services.lead_create(actor=request.user, data=services.parse_lead(_data(request)))
+        return Response(lead_out(lead), status=status.HTTP_201_CREATED)
+
+
+class LeadSignApi(APIView):
+    permission_classes = [WRITERS]
+
+    @extend_schema(operation_id="leads_sign", request=doc.LeadSignIn, responses={200: doc.LeadOut})
+    def post(self, request, lead_id: int):
+        lead = services.lead_sign(actor=request.user, lead_id=lead_id, data=services.parse_lead_sign(_data(request)))
+        return Response(lead_out(lead))
+
+
+class RecomputeApi(APIView):
+    permission_classes = [WRITERS]
+
+    @extend_schema(operation_id="recompute_create", request=doc.RecomputeIn, responses={202: doc.RecomputeOut})
+    def post(self, request):
+        period = _period(_data(request).get("period"))
+        task_id = services.recompute_request(actor=request.user, period=period)
+        return Response({"task_id": task_id, "period": period}, status=status.HTTP_202_ACCEPTED)
+
+
+class StatementListApi(APIView):
+    permission_classes = [InBranch]
+
+    @extend_schema(operation_id="statements_list", parameters=[OpenApiParameter("period", str, required=True)], responses=doc.StatementSummary(many=True))
+    def get(self, request):
+        period = _period(request.query_params.get("period"))
+        return Response(selectors.statements_visible_to(request.user, request_branch(request), period))
+
+
+class StatementDetailApi(APIView):
+    permission_classes = [InBranch]
+
+    @extend_schema(operation_id="statements_retrieve", responses=doc.StatementOut)
+    def get(self, request, username: str, period: str):
+        period = _period(period)
+        lang = "en" if (get_language() or "").startswith("en") else "zh"
+        return Response(selectors.access_statement(request.user, request_branch(request), username, period, lang=lang))
+
+
+class PeriodCloseApi(APIView):
+    permission_classes = [branch_roles(Role.BRANCH_MANAGER)]
+
+    @extend_schema(operation_id="periods_close", request=None, responses=doc.PeriodCloseOut)
+    def post(self, request, period: str):
+        obj = services.period_close(actor=request.user, period=_period(period))
+        return Response({"period": obj.period, "status": obj.status, "closed_at": obj.closed_at.isoformat(),
+                         "closed_by": request.user.username})
+
+
+class LeaderboardApi(APIView):
+    permission_classes = [InBranch]
+
+    @extend_schema(operation_id="branch_leaderboards", parameters=[OpenApiParameter("period", str, required=True), OpenApiParameter("metric", str, enum=["openings", "sales", "commission"])], responses=doc.LeaderboardOut)
+    def get(self, request):
+        period, metric = request.query_params.get("period", ""), request.query_params.get("metric", "openings")
+        try:
+            kind = selectors.parse_board_period(period)[0]
+        except ValueError:
+            raise ValidationError({"period": ["期间格式须为 YYYY-MM 或 YYYY-Www。"]})
+        if metric not in selectors.METRICS:
+            raise ValidationError({"metric": ["指标须为 openings、sales 或 commission。"]})
+        rows = selectors.leaderboard(period=period, metric=metric)
+        mine = next((r for r in rows if r["username"] == request.user.username), None)
+        return Response({"period": period, "metric": metric, "rows": rows,
+                         "me": selectors.gap_text(rank=mine["rank"], gap=mine["gap_to_previous"], metric=metric,
+                                                  kind=kind) if mine else None})
+
+
+class SalesImportApi(APIView):
+    permission_classes = [WRITERS]
+    parser_classes = [MultiPartParser, FormParser, JSONParser]
+
+    @extend_schema(operation_id="sales_import", request={"multipart/form-data": doc.ImportIn}, responses={201: doc.ImportOut, 400: doc.ImportOut})
+    def post(self, request):
+        report = imports.import_file(actor=request.user, kind="sales", upload=request.FILES.get("file"))
+        return Response(report, status=status.HTTP_201_CREATED if report["ok"] else status.HTTP_400_BAD_REQUEST)

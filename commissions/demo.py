@@ -1,0 +1,71 @@
+"""Demo activity for commissions: three months of openings, sales and leads per branch, one
+cross-branch opening (跨区域支援), then a recompute. Idempotent: a branch that already has
+demo clients is left as it is."""
+from __future__ import annotations
+
+import random
+from decimal import Decimal
+
+from django.db import connection
+from django.utils import timezone
+from django_tenants.utils import schema_context
+
+from .engine import add_months, period_of
+
+DEMO_TAG = "DEMO"
+SERVICES = ["social_insurance", "housing_fund", "payroll_outsourcing"]
+COMPANIES = ["华信科技", "远航物流", "金石建材", "博雅教育", "康宁医药", "星河传媒", "恒泰制造", "蓝海餐饮",
+             "同创软件", "益丰零售", "嘉禾农业", "启明咨询"]
+
+
+def seed(org) -> None:
+    from clients import services as client_services
+    from clients.models import Client
+
+    from . import services
+
+    today = timezone.localdate()
+    months = [add_months(today.replace(day=1), -i) for i in (2, 1, 0)]
+    for code, branch in org.branches.items():
+        people = org.people[code]
+        staff = people["branch_staff"][0]
+        specialists = people["specialist"]
+        rnd = random.Random(code)
+        with schema_context(branch.schema_name):
+            if Client.objects.filter(contract_no__startswith=DEMO_TAG).exists():
+                continue
+            clients = []
+            for m_index, month in enumerate(months):
+                for i in range(4):
+                    opener = specialists[(m_index * 4 + i) % len(specialists)]
+                    day = month.replace(day=min(1 + rnd.randrange(27), today.day if month == months[-1] else 28))
+                    clients.append(client_services.client_create(actor=staff, data=client_services.ClientInput(
+                        name=f"{branch.city or code}{COMPANIES[(m_index * 4 + i) % len(COMPANIES)]}",
+                        headcount=rnd.choice([18, 45, 50, 51, 80, 100, 101, 260]), opened_on=day, opened_by=opener,
+                        services=rnd.sample(SERVICES, 2), contract_no=f"{DEMO_TAG}-{code}-{m_index}{i}")))
+            for client in clients:  # monthly billing from the opening month on
+                for month in months:
+                    if month < client.opened_on.replace(day=1):
+                        continue
+                    for service in client.services:
+                        services.sale_create(actor=staff, data=services.SaleInput(
+                            client_id=client.pk, service=service, period=period_of(month),
+                            amount=Decimal(rnd.randrange(20_000, 400_000)) + Decimal("0.50"),
+                            seller=specialists[client.pk % len(specialists)]))
+            marketer, seller = people["marketing"][0], people["sales"][0]
+            for i, month in enumerate(months):
+                for source in ("marketing", "sales"):
+                    lead = services.lead_create(actor=staff, data=services.LeadInput(
+                        name=f"{source}线索{i + 1}", source=source, marketer=marketer if source == "marketing" else None,
+                        created_on=month, qualified=True))
+                    services.lead_sign(actor=staff, lead_id=lead.pk, data=services.LeadSignInput(
+                        amount=Decimal(rnd.randrange(50_000, 300_000)), signed_on=month.replace(day=10)
+                        if month < months[-1] or today.day >= 10 else today, seller=seller))
+            if code == "beijing" and "shanghai" in org.people:  # a Shanghai specialist helps Beijing
+                client_services.client_create(actor=staff, data=client_services.ClientInput(
+                    name="北京跨区支援客户", headcount=75, opened_on=months[-1], opened_by=org.people["shanghai"]["specialist"][0],
+                    services=["social_insurance"], contract_no=f"{DEMO_TAG}-{code}-cross"))
+    for branch in org.branches.values():
+        with schema_context(branch.schema_name):
+            services.recompute_drain()
+    connection.set_schema_to_public()

@@ -1,0 +1,10 @@
+"""HQ commission routes mounted at /api/v1/ (public schema)."""
+from django.urls import path
+
+from . import apis
+
+hq_urlpatterns = [
+    path("rules/", apis.RuleVersionListApi.as_view(), name="api-rules"),
+    path("adjustments/", apis.RegisterListApi.as_view(), name="api-register"),
+    path("adjustments/<int:registered_id>/revoke/", apis.RegisterRevokeApi.as_view(), name="api-register-revoke"),
+]

@@ -1,0 +1,32 @@
+"""HQ's company-wide leaderboard (`GET /api/v1/leaderboards/?period=&metric=`), read from the
+public rollup that every branch recompute maintains (no visit of branch schemas)."""
+from __future__ import annotations
+
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework.exceptions import ValidationError
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from commissions import selectors
+from commissions import serializers as doc
+
+
+class HQLeaderboardApi(APIView):
+    # Everyone may see the company-wide board (usernames and figures only); the figures are
+    # monthly totals, never lines.
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(operation_id="hq_leaderboards", parameters=[OpenApiParameter("period", str, required=True), OpenApiParameter("metric", str, enum=["openings", "sales", "commission"])], responses=doc.LeaderboardOut)
+    def get(self, request):
+        period, metric = request.query_params.get("period", ""), request.query_params.get("metric", "openings")
+        try:
+            kind = selectors.parse_board_period(period)[0]
+        except ValueError:
+            raise ValidationError({"period": ["期间格式须为 YYYY-MM。"]})
+        if kind != "month":
+            raise ValidationError({"period": ["全公司排行按月统计,期间格式须为 YYYY-MM。"]})
+        if metric not in selectors.METRICS:
+            raise ValidationError({"metric": ["指标须为 openings、sales 或 commission。"]})
+        return Response({"period": period, "metric": metric,
+                         "rows": selectors.hq_leaderboard(period=period, metric=metric)})

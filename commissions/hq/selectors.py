@@ -1,0 +1,159 @@
+"""Reads of HQ's commission data (public schema): rule versions, the adjustment register (备案)
+and the branch-periods that are locked (closed or paid).
+
+Access is decided by the callers' permission classes / page guards (`may_read_hq`,
+`may_write_hq`); missing objects raise Http404.
+
+The register's listing also shows each adjustment's branch-side steps (who proposed, who
+approved): it visits the schema of each branch present in the listed rows, once. With many
+branches, filter by branch (or page the register) to keep that bounded."""
+from __future__ import annotations
+
+import datetime as dt
+
+from django.http import Http404
+from django_tenants.utils import schema_context
+
+from branches.models import Branch, User
+from branches.roles import Role, hq_roles_of, is_hq_admin
+
+from .models import BranchPeriod, RegisteredAdjustment, RuleVersion
+from .rules import COMPONENTS
+
+FROZEN = (BranchPeriod.Status.CLOSED, BranchPeriod.Status.PAID)
+
+
+def may_read_hq(user) -> bool:
+    """HQ admins and HQ finance read rules and the register."""
+    return bool(hq_roles_of(user) & {Role.HQ_ADMIN, Role.HQ_FINANCE})
+
+
+def may_write_hq(user) -> bool:
+    return is_hq_admin(user)
+
+
+def month_of(day: dt.date) -> str:
+    return f"{day.year:04d}-{day.month:02d}"
+
+
+# ---------------------------------------------------------------------------------------------
+# Locked periods
+# ---------------------------------------------------------------------------------------------
+def frozen_periods_overlapping(*, start: dt.date, end: dt.date | None, branch: Branch | None = None) -> list[BranchPeriod]:
+    """Closed or paid branch-months (of `branch`, or of any branch) that share a day with
+    [start, end] (end None = open-ended), oldest first."""
+    qs = BranchPeriod.objects.filter(status__in=FROZEN, period__gte=month_of(start))
+    if end is not None:
+        qs = qs.filter(period__lte=month_of(end))
+    if branch is not None:
+        qs = qs.filter(branch=branch)
+    return list(qs.select_related("branch").order_by("period", "branch__code"))
+
+
+# ---------------------------------------------------------------------------------------------
+# Rule versions
+# ---------------------------------------------------------------------------------------------
+def rule_versions(*, component: str | None = None, on: dt.date | None = None) -> list[RuleVersion]:
+    """Every version (of `component`), oldest first; with `on`, only the version in force that
+    day (one per component)."""
+    qs = RuleVersion.objects.all().order_by("component", "effective_from")
+    if component:
+        qs = qs.filter(component=component)
+    if on is None:
+        return list(qs)
+    out = []
+    for comp in ([component] if component else COMPONENTS):
+        v = qs.filter(component=comp, effective_from__lte=on).order_by("-effective_from").first()
+        if v is not None:
+            out.append(v)
+    return out
+
+
+def next_version_after(component: str, day: dt.date) -> RuleVersion | None:
+    return RuleVersion.objects.filter(component=component, effective_from__gt=day).order_by("effective_from").first()
+
+
+def _usernames(ids) -> dict[int, str]:
+    ids = {i for i in ids if i}
+    return dict(User.objects.filter(pk__in=ids).values_list("pk", "username")) if ids else {}
+
+
+def rule_version_out(v: RuleVersion, names: dict[int, str] | None = None) -> dict:
+    """The contract's shape: {id, component, effective_from, …params} plus who/when/note."""
+    names = names if names is not None else _usernames([v.created_by_id])
+    return {"id": v.id, "component": v.component, "effective_from": v.effective_from.isoformat(), **v.params,
+            "note": v.note, "created_by": names.get(v.created_by_id), "created_at": v.created_at.isoformat()}
+
+
+def rule_versions_out(versions: list[RuleVersion]) -> list[dict]:
+    names = _usernames(v.created_by_id for v in versions)
+    return [rule_version_out(v, names) for v in versions]
+
+
+# ---------------------------------------------------------------------------------------------
+# The register (备案)
+# ---------------------------------------------------------------------------------------------
+def register_rows(*, branch: str | None = None, status: str | None = None, component: str | None = None):
+    qs = RegisteredAdjustment.objects.select_related("branch").order_by("branch__code", "component", "effective_from", "id")
+    if branch:
+        qs = qs.filter(branch__code=branch)
+    if status:
+        qs = qs.filter(status=status)
+    if component:
+        qs = qs.filter(component=component)
+    return qs
+
+
+def access_registered(registered_id) -> RegisteredAdjustment:
+    row = RegisteredAdjustment.objects.select_related("branch").filter(pk=registered_id).first()
+    if row is None:
+        raise Http404
+    return row
+
+
+def _branch_steps(rows: list[RegisteredAdjustment]) -> dict[tuple[int, int], list]:
+    """The branch-side steps (proposed, approved, revoked …) of each register row's adjustment,
+    read from each branch's schema once (only the branches present in `rows`)."""
+    from ..models import Adjustment
+
+    by_branch: dict[int, tuple[Branch, list[int]]] = {}
+    for r in rows:
+        by_branch.setdefault(r.branch_id, (r.branch, []))[1].append(r.adjustment_id)
+    records = []
+    for branch, ids in by_branch.values():
+        with schema_context(branch.schema_name):
+            records += [(branch.pk, h) for h in
+                        Adjustment.history.filter(id__in=ids).order_by("history_date", "history_id")]
+    names = _usernames(h.history_user_id for _b, h in records)
+    steps: dict[tuple[int, int], list] = {}
+    for branch_id, h in records:
+        steps.setdefault((branch_id, h.id), []).append({
+            "at": h.history_date.isoformat(), "by": names.get(h.history_user_id), "status": h.status,
+            "reason": h.history_change_reason or ""})
+    return steps
+
+
+def register_out(rows) -> list[dict]:
+    """Register rows with their history (who, when, status, why), oldest step first:
+    `history` of the register row itself and `branch_history` of the branch's adjustment."""
+    rows = list(rows)
+    history: dict[int, list] = {}
+    branch_steps = _branch_steps(rows)
+    records = list(RegisteredAdjustment.history.filter(id__in=[r.id for r in rows]).order_by("history_date", "history_id"))
+    names = _usernames(h.history_user_id for h in records)
+    for h in records:
+        history.setdefault(h.id, []).append({
+            "at": h.history_date.isoformat(), "by": names.get(h.history_user_id),
+            "action": {"+": "registered", "~": "changed", "-": "deleted"}[h.history_type],
+            "status": h.status, "reason": h.history_change_reason or "",
+        })
+    return [{
+        "id": r.id, "branch": r.branch.code, "branch_name": r.branch.name, "adjustment_id": r.adjustment_id,
+        "component": r.component, "percent": f"{r.percent:.2f}",
+        "effective_from": r.effective_from.isoformat(),
+        "effective_to": r.effective_to.isoformat() if r.effective_to else None,
+        "status": r.status, "reason": r.reason,
+        "revoked_from": r.revoked_from.isoformat() if r.revoked_from else None,
+        "revoke_reason": r.revoke_reason, "registered_at": r.registered_at.isoformat(),
+        "history": history.get(r.id, []), "branch_history": branch_steps.get((r.branch_id, r.adjustment_id), []),
+    } for r in rows]

@@ -1,0 +1,136 @@
+"""Writes of HQ's commission data (public schema): new rule versions (提成方案) and revocation
+of registered branch adjustments (备案).
+
+Rule versions are never edited (a database trigger refuses UPDATE/DELETE): a change is a new
+version effective from a date, and that date may not reach into a month that some branch has
+already closed or paid. A revocation is effective from a date and never reaches into a closed
+or paid month of the adjustment's branch."""
+from __future__ import annotations
+
+import datetime as dt
+import zlib
+from dataclasses import dataclass
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, connection, transaction
+from django.utils.translation import gettext as _
+from django_tenants.utils import schema_context
+
+from branches.audit import stamp
+from branches.models import User
+
+from ..adjustments import send_recompute, lock_adjustments, parse_date, parse_text
+from .models import RegisteredAdjustment, RuleVersion
+from .rules import COMPONENTS, Rule, RuleError, parse_rule, rule_to_params
+from .selectors import access_registered, frozen_periods_overlapping, next_version_after
+
+_RULES_LOCK_NAMESPACE = 7203
+NOT_PARAMS = frozenset({"id", "component", "effective_from", "note", "reason"})
+
+
+@dataclass(frozen=True)
+class RuleVersionInput:
+    component: str
+    effective_from: dt.date
+    rule: Rule
+    note: str
+
+
+def parse_rule_version(data: dict) -> RuleVersionInput:
+    """The contract's JSON of a rule version → typed input, or one ValidationError with a
+    message per field (`tiers[1].amount`, `effective_from` …)."""
+    if not isinstance(data, dict):
+        raise ValidationError({"non_field_errors": [_("请求体须为 JSON 对象。")]})
+    errors: dict[str, list[str]] = {}
+    component = data.get("component")
+    if component not in COMPONENTS:
+        errors["component"] = [_("未知组件:%(c)s(可选:%(all)s)") % {"c": component, "all": ", ".join(COMPONENTS)}]
+    start = parse_date(data.get("effective_from"), "effective_from", errors)
+    note = parse_text(data.get("note") or data.get("reason") or "", "note", errors, max_length=200, required=False)
+    rule = None
+    if component in COMPONENTS:
+        try:
+            rule = parse_rule(component, {k: v for k, v in data.items() if k not in NOT_PARAMS})
+        except RuleError as exc:
+            for field, messages in exc.errors.items():
+                errors.setdefault(field, []).extend(messages)
+    if errors:
+        raise ValidationError(errors)
+    return RuleVersionInput(component=component, effective_from=start, rule=rule, note=note)
+
+
+def _lock_rules(component: str) -> None:
+    key = zlib.crc32(f"rules:{component}".encode()) - 2**31
+    with connection.cursor() as cur:
+        cur.execute("SELECT pg_advisory_xact_lock(%s, %s)", [_RULES_LOCK_NAMESPACE, key])
+
+
+def rule_version_create(*, actor: User, data: RuleVersionInput) -> RuleVersion:
+    """Add a version of a rule component, in force from `effective_from` until the next
+    version. Refused (nothing saved) when that component already has a version that day, or
+    when the days it would govern include a month closed or paid in any branch."""
+    with schema_context("public"), transaction.atomic():
+        _lock_rules(data.component)
+        if RuleVersion.objects.filter(component=data.component, effective_from=data.effective_from).exists():
+            raise ValidationError({"effective_from": [
+                _("%(d)s 已有该组件的版本;版本不可修改,请选择其他生效日期。") % {"d": data.effective_from.isoformat()}]})
+        following = next_version_after(data.component, data.effective_from)
+        end = following.effective_from - dt.timedelta(days=1) if following else None
+        frozen = frozen_periods_overlapping(start=data.effective_from, end=end)
+        if frozen:
+            p = frozen[0]
+            raise ValidationError({"effective_from": [
+                _("%(b)s 的 %(p)s 期间%(s)s,新版本不能在已关账或已发放的期间生效。") % {
+                    "b": p.branch.name, "p": p.period, "s": p.get_status_display()}]})
+        version = RuleVersion(component=data.component, effective_from=data.effective_from,
+                              params=rule_to_params(data.rule), note=data.note, created_by=actor)
+        stamp(version, actor=actor, reason=data.note or _("新增规则版本"))
+        try:
+            with transaction.atomic():
+                version.save()
+        except IntegrityError:  # a concurrent insert of the same day (the lock makes it rare)
+            raise ValidationError({"effective_from": [_("该生效日期已有版本。")]}) from None
+        transaction.on_commit(send_recompute)
+    return version
+
+
+def registered_adjustment_revoke(*, actor: User, registered_id: int, data: dict) -> RegisteredAdjustment:
+    """HQ revokes a registered adjustment from `effective_from` (it stays in force before that
+    day). Refused when the days it would change include a closed or paid month of the branch.
+    The register row and the branch's own adjustment change in one transaction."""
+    from ..models import Adjustment
+
+    errors: dict[str, list[str]] = {}
+    revoked_from = parse_date(data.get("effective_from"), "effective_from", errors)
+    reason = parse_text(data.get("reason"), "reason", errors)
+    if errors:
+        raise ValidationError(errors)
+    with schema_context("public"), transaction.atomic():
+        row = access_registered(registered_id)
+        branch = row.branch
+        lock_adjustments(branch.schema_name, row.component)
+        row = RegisteredAdjustment.objects.select_for_update().get(pk=row.pk)
+        if row.status != RegisteredAdjustment.Status.REGISTERED:
+            raise ValidationError({"status": [_("该调整已于 %(d)s 起撤销。") % {
+                "d": row.revoked_from.isoformat() if row.revoked_from else "—"}]})
+        if row.effective_to is not None and revoked_from > row.effective_to:
+            raise ValidationError({"effective_from": [
+                _("撤销日期晚于调整的截止日期 %(d)s,无需撤销。") % {"d": row.effective_to.isoformat()}]})
+        changed_from = max(revoked_from, row.effective_from)
+        frozen = frozen_periods_overlapping(start=changed_from, end=row.effective_to, branch=branch)
+        if frozen:
+            p = frozen[0]
+            raise ValidationError({"effective_from": [
+                _("%(b)s 的 %(p)s 期间%(s)s,撤销不能追溯到已关账或已发放的期间。") % {
+                    "b": branch.name, "p": p.period, "s": p.get_status_display()}]})
+        row.status, row.revoked_from, row.revoke_reason = RegisteredAdjustment.Status.REVOKED, revoked_from, reason
+        stamp(row, actor=actor, reason=f"撤销:{reason}")
+        row.save()
+        with schema_context(branch.schema_name):
+            adj = Adjustment.objects.select_for_update().filter(pk=row.adjustment_id).first()
+            if adj is not None:
+                adj.status, adj.revoked_from, adj.revoke_reason = Adjustment.Status.REVOKED, revoked_from, reason
+                stamp(adj, actor=actor, reason=f"总部撤销:{reason}")
+                adj.save()
+        transaction.on_commit(send_recompute)
+    return row

@@ -1,0 +1,154 @@
+"""HQ pages (public schema): rule version history and new versions (提成方案), and the register
+of branch adjustments (备案) with revocation. HQ admins write, HQ finance read, everyone else
+gets 404. They call the same services and selectors as the API."""
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import Http404, QueryDict
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from branches.models import Branch
+
+from . import selectors, services
+from .forms import COMPONENT_TITLES, RULE_FORMS, SERVICE_TITLES, RevokeForm
+from .models import RegisteredAdjustment
+from .rules import COMPONENTS
+
+
+def params_summary(component: str, params: dict) -> list[str]:
+    """A rule version's parameters as short Chinese lines for the history table."""
+    if component == "opening_reward":
+        out, low = [], 1
+        for t in params.get("tiers", []):
+            mx = t.get("max_headcount")
+            span = _("%(a)d 人及以上") % {"a": low} if mx is None else _("%(a)d–%(b)d 人") % {"a": low, "b": mx}
+            out.append(f"{span}: {t['amount']} 元")
+            low = (mx or 0) + 1
+        return out
+    if component == "retention_bonus":
+        return [_("开户满 %(m)s 个月,开户奖励的 %(p)s%%") % {"m": params.get("months"), "p": params.get("percent")}]
+    if component == "sales_commission":
+        out = [_("新客户期限 %(m)s 个月") % {"m": params.get("new_client_months")}]
+        out += [_("%(s)s:新 %(n)s%% / 老 %(e)s%%") % {"s": SERVICE_TITLES.get(r["service"], r["service"]),
+                                                     "n": r["new"], "e": r["existing"]} for r in params.get("rates", [])]
+        return out
+    out = [_("市场线索:市场 %(m)s%%,销售 %(s)s%%") % {"m": params.get("marketing_percent"),
+                                                    "s": params.get("sales_on_marketing_lead_percent")},
+           _("销售自拓:%(s)s%%") % {"s": params.get("sales_self_sourced_percent")}]
+    if params.get("points"):
+        p = params["points"]
+        out.append(_("积分:每条有效线索 %(a)s 分,每分 %(y)s 元,转化额外 %(c)s%%,最低转化率 %(r)s%%") % {
+            "a": p["points_per_qualified_lead"], "y": p["yuan_per_point"], "c": p["conversion_bonus_percent"],
+            "r": p["min_conversion_percent"]})
+    return out
+
+
+def _require_read(request) -> None:
+    if not selectors.may_read_hq(request.user):
+        raise Http404
+
+
+def _require_write(request) -> None:
+    if not selectors.may_write_hq(request.user):
+        raise Http404
+
+
+@login_required
+def rules_home(request):
+    _require_read(request)
+    today = timezone.localdate()
+    in_force = {v.component: v for v in selectors.rule_versions(on=today)}
+    counts = {c: 0 for c in COMPONENTS}
+    for v in selectors.rule_versions():
+        counts[v.component] += 1
+    rows = [{"component": c, "title": COMPONENT_TITLES[c], "current": in_force.get(c), "count": counts[c],
+             "summary": params_summary(c, in_force[c].params) if c in in_force else []} for c in COMPONENTS]
+    return render(request, "commissions/rules_home.html", {"rows": rows, "today": today})
+
+
+@login_required
+def rules_component(request, component: str):
+    _require_read(request)
+    if component not in RULE_FORMS:
+        raise Http404
+    form_class = RULE_FORMS[component]
+    may_write = selectors.may_write_hq(request.user)
+    versions = selectors.rule_versions(component=component)
+    if request.method == "POST":
+        _require_write(request)
+        form = form_class(request.POST)
+        if form.is_valid():
+            try:
+                version = services.rule_version_create(
+                    actor=request.user, data=services.parse_rule_version(form.payload()))
+            except ValidationError as exc:
+                form.add_service_errors(exc.message_dict)
+            else:
+                messages.success(request, _("已新增 %(c)s 版本,自 %(d)s 起生效。") % {
+                    "c": COMPONENT_TITLES[component], "d": version.effective_from.isoformat()})
+                return redirect("hq-rules-component", component=component)
+    else:
+        current = selectors.rule_versions(component=component, on=timezone.localdate())
+        initial = form_class.initial_from(current[0].params) if current else {}
+        form = form_class(initial=initial)
+    return render(request, "commissions/rules_component.html", {
+        "component": component, "title": COMPONENT_TITLES[component],
+        "versions": [dict(v, summary=params_summary(component, v)) for v in
+                     reversed(selectors.rule_versions_out(versions))],
+        "in_force_id": next((v.id for v in reversed(versions) if v.effective_from <= timezone.localdate()), None),
+        "form": form if may_write else None, "may_write": may_write,
+    })
+
+
+def _register_context(request, params: QueryDict, *, revoke_form=None, revoke_target=None) -> dict:
+    branch = params.get("branch") or ""
+    status = params.get("status") or ""
+    component = params.get("component") or ""
+    rows = selectors.register_rows(
+        branch=branch or None,
+        status=status if status in RegisteredAdjustment.Status.values else None,
+        component=component if component in COMPONENTS else None,
+    )
+    return {
+        "rows": selectors.register_out(rows), "branches": Branch.objects.exclude(schema_name="public").order_by("code"),
+        "statuses": RegisteredAdjustment.Status.choices, "components": [(c, COMPONENT_TITLES[c]) for c in COMPONENTS],
+        "titles": COMPONENT_TITLES, "selected": {"branch": branch, "status": status, "component": component},
+        "may_write": selectors.may_write_hq(request.user), "revoke_form": revoke_form or RevokeForm(
+            initial={"effective_from": timezone.localdate().isoformat()}),
+        "revoke_target": revoke_target,
+        "query": urlencode({k: v for k, v in (("branch", branch), ("status", status), ("component", component)) if v}),
+    }
+
+
+@login_required
+def register(request):
+    _require_read(request)
+    return render(request, "commissions/adjustments_register.html", _register_context(request, request.GET))
+
+
+@login_required
+@require_POST
+def register_revoke(request, registered_id: int):
+    _require_write(request)
+    row = selectors.access_registered(registered_id)
+    kept = QueryDict(request.POST.get("next_query", ""))
+    query = urlencode({k: kept[k] for k in ("branch", "status", "component") if kept.get(k)})
+    form = RevokeForm(request.POST)
+    if form.is_valid():
+        try:
+            services.registered_adjustment_revoke(actor=request.user, registered_id=row.pk, data=form.cleaned_data)
+        except ValidationError as exc:
+            form.add_service_errors(exc.message_dict)
+        else:
+            messages.success(request, _("已撤销 %(b)s 的浮动调整 #%(id)d。") % {"b": row.branch.name, "id": row.pk})
+            return redirect(reverse("hq-register") + (f"?{query}" if query else ""))
+    return render(request, "commissions/adjustments_register.html",
+                  _register_context(request, kept, revoke_form=form, revoke_target=row.pk))

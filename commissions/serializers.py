@@ -1,0 +1,144 @@
+"""OpenAPI shapes of the commission API (documentation only: input is parsed by
+commissions.inputs / services so that the API and imports share one set of rules)."""
+from __future__ import annotations
+
+from rest_framework import serializers
+
+
+class SaleIn(serializers.Serializer):
+    client = serializers.IntegerField()
+    service = serializers.ChoiceField(choices=["social_insurance", "housing_fund", "payroll_outsourcing"])
+    period = serializers.CharField(help_text="YYYY-MM")
+    amount = serializers.DecimalField(max_digits=14, decimal_places=2)
+    seller = serializers.CharField(help_text="username")
+
+
+class SaleOut(SaleIn):
+    id = serializers.IntegerField()
+
+
+class LeadIn(serializers.Serializer):
+    name = serializers.CharField()
+    source = serializers.ChoiceField(choices=["marketing", "sales"])
+    marketer = serializers.CharField(required=False, help_text="username; required for marketing leads")
+    qualified = serializers.BooleanField(required=False, default=True)
+    created_on = serializers.DateField(required=False)
+
+
+class LeadSignIn(serializers.Serializer):
+    amount = serializers.DecimalField(max_digits=14, decimal_places=2)
+    signed_on = serializers.DateField()
+    seller = serializers.CharField(help_text="username")
+
+
+class LeadOut(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    source = serializers.CharField()
+    marketer = serializers.CharField(allow_null=True)
+    qualified = serializers.BooleanField()
+    created_on = serializers.DateField()
+    status = serializers.CharField(help_text="open | signed")
+    amount = serializers.DecimalField(max_digits=14, decimal_places=2, allow_null=True)
+    signed_on = serializers.DateField(allow_null=True)
+    seller = serializers.CharField(allow_null=True)
+
+
+class RecomputeIn(serializers.Serializer):
+    period = serializers.CharField(help_text="YYYY-MM")
+
+
+class RecomputeOut(serializers.Serializer):
+    task_id = serializers.CharField()
+    period = serializers.CharField()
+
+
+class StatementSummary(serializers.Serializer):
+    username = serializers.CharField()
+    display_name = serializers.CharField()
+    period = serializers.CharField()
+    status = serializers.CharField(help_text="open | closed | paid")
+    total = serializers.DecimalField(max_digits=16, decimal_places=2)
+    line_count = serializers.IntegerField()
+
+
+class StatementLineOut(serializers.Serializer):
+    source = serializers.CharField(help_text="<branch code>:<client|sale|lead>:<id>")
+    component = serializers.CharField()
+    base = serializers.DecimalField(max_digits=14, decimal_places=2)
+    adjustment_percent = serializers.DecimalField(max_digits=5, decimal_places=2)
+    rate = serializers.DecimalField(max_digits=7, decimal_places=2)
+    amount = serializers.DecimalField(max_digits=14, decimal_places=2)
+    explanation = serializers.CharField()
+    explanation_en = serializers.CharField()
+    rule_version = serializers.IntegerField(allow_null=True)
+    event_date = serializers.DateField()
+    corrects = serializers.CharField(allow_null=True)
+
+
+class StatementOut(serializers.Serializer):
+    username = serializers.CharField()
+    display_name = serializers.CharField()
+    period = serializers.CharField()
+    status = serializers.CharField(help_text="open | closed | paid")
+    total = serializers.DecimalField(max_digits=16, decimal_places=2)
+    lines = StatementLineOut(many=True)
+
+
+class PeriodCloseOut(serializers.Serializer):
+    period = serializers.CharField()
+    status = serializers.CharField()
+    closed_at = serializers.DateTimeField()
+    closed_by = serializers.CharField()
+
+
+class LeaderboardRow(serializers.Serializer):
+    rank = serializers.IntegerField()
+    username = serializers.CharField()
+    value = serializers.CharField()
+    gap_to_previous = serializers.CharField(allow_null=True)
+
+
+class LeaderboardOut(serializers.Serializer):
+    period = serializers.CharField()
+    metric = serializers.ChoiceField(choices=["openings", "sales", "commission"])
+    rows = LeaderboardRow(many=True)
+    me = serializers.CharField(allow_null=True, required=False)
+
+
+class ImportIn(serializers.Serializer):
+    file = serializers.FileField(help_text="CSV (UTF-8 or GBK) or XLSX")
+
+
+class ImportError_(serializers.Serializer):
+    row = serializers.IntegerField()
+    column = serializers.CharField()
+    message = serializers.CharField()
+
+
+class ImportOut(serializers.Serializer):
+    ok = serializers.BooleanField()
+    kind = serializers.CharField()
+    imported = serializers.IntegerField()
+    errors = ImportError_(many=True)
+    expected = serializers.DictField()
+    actual = serializers.DictField(required=False)
+
+
+class ClientIn(serializers.Serializer):
+    name = serializers.CharField()
+    headcount = serializers.IntegerField(min_value=1)
+    opened_on = serializers.DateField()
+    opened_by = serializers.CharField(help_text="username (may be another branch's specialist)")
+    services = serializers.ListField(child=serializers.CharField(), required=False)
+    contract_no = serializers.CharField(required=False)
+    city = serializers.CharField(required=False)
+
+
+class ClientOut(ClientIn):
+    id = serializers.IntegerField()
+    closed_on = serializers.DateField(allow_null=True)
+
+
+class ClientCloseIn(serializers.Serializer):
+    closed_on = serializers.DateField()

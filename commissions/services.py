@@ -1,0 +1,497 @@
+"""Writes of the commissions app: events (销售, 线索), recompute, period close and payout.
+
+Every event service validates, writes the event and its "needs recompute" markers in one
+transaction, and enqueues the drain task on commit. The recompute is the only writer of
+statement lines.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, connection, transaction
+from django.http import Http404
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django_tenants.utils import schema_context
+
+from branches.audit import stamp
+from branches.models import Branch, User
+from branches.roles import Role, hq_roles_of
+from clients.models import Client
+
+from . import inputs, lock_objects
+from .engine import (
+    AdjustmentData,
+    BranchRef,
+    RuleBook,
+    add_months,
+    next_period,
+    period_of,
+    period_start,
+)
+from .hq.models import BranchPeriod, HQSetting, RegisteredAdjustment, RuleVersion
+from .hq.rules import RuleVersionData, parse_rule, version_in_force
+from .models import Lead, RecomputeMarker, Sale
+from .sql import LINE_COLUMNS, SourceBranch, lines_select
+
+LINES_TABLE = "commissions_statementline"
+
+
+# ---------------------------------------------------------------------------------------------
+# Reading what the rules need (public tables; few rows)
+# ---------------------------------------------------------------------------------------------
+def rulebook_load() -> RuleBook:
+    versions = tuple(
+        RuleVersionData(id=v.id, component=v.component, effective_from=v.effective_from,
+                        rule=parse_rule(v.component, v.params))
+        for v in RuleVersion.objects.all().order_by("component", "effective_from")
+    )
+    adjustments = tuple(
+        AdjustmentData(branch_id=a.branch_id, component=a.component, percent=a.percent,
+                       effective_from=a.effective_from, effective_to=a.effective_to,
+                       revoked_from=a.revoked_from, status=a.status)
+        for a in RegisteredAdjustment.objects.all()
+    )
+    setting = HQSetting.objects.filter(pk=1).first()
+    return RuleBook(versions=versions, adjustments=adjustments,
+                    no_shrink=setting.cross_branch_no_shrink if setting else True)
+
+
+def current_branch() -> Branch:
+    tenant = getattr(connection, "tenant", None)
+    if tenant is None or tenant.schema_name == "public":
+        raise RuntimeError("commission services run in a branch schema")
+    if not isinstance(tenant, Branch):  # a FakeTenant set by a worker or schema_context
+        tenant = Branch.objects.get(schema_name=tenant.schema_name)
+    return tenant
+
+
+def source_branches() -> list[SourceBranch]:
+    """Every branch whose events may appear on some statement (inactive ones keep their data)."""
+    with connection.cursor() as cur:
+        cur.execute(
+            "SELECT id, code, schema_name FROM public.branches_branch WHERE schema_name <> 'public' "
+            "AND to_regclass(quote_ident(schema_name) || '.commissions_sale') IS NOT NULL ORDER BY code"
+        )
+        return [SourceBranch(BranchRef(r[0], r[1]), r[2]) for r in cur.fetchall()]
+
+
+def period_status(branch: Branch, period: str) -> str:
+    row = BranchPeriod.objects.filter(branch=branch, period=period).values_list("status", flat=True).first()
+    return row or BranchPeriod.Status.OPEN
+
+
+def frozen_periods(branch: Branch) -> set[str]:
+    return set(BranchPeriod.objects.filter(branch=branch).exclude(status=BranchPeriod.Status.OPEN)
+               .values_list("period", flat=True))
+
+
+def next_open_period(branch: Branch, after: str) -> str:
+    frozen = frozen_periods(branch)
+    period = next_period(after)
+    while period in frozen:
+        period = next_period(period)
+    return period
+
+
+# ---------------------------------------------------------------------------------------------
+# "Needs recompute" markers
+# ---------------------------------------------------------------------------------------------
+def recompute_mark(*, event_branch: Branch, earners: list[User | None], periods: set[str]) -> None:
+    """Mark `periods` for recompute in every branch whose statements the event reaches (the
+    earners' home branches — 跨区域支援 — or the event's branch), in the caller's transaction,
+    and enqueue the drain for after the commit."""
+    targets: dict[int, str] = {}
+    for earner in earners:
+        if earner is None:
+            continue
+        home_id = earner.home_branch_id or event_branch.id
+        if home_id not in targets:
+            targets[home_id] = (event_branch.schema_name if home_id == event_branch.id
+                                else Branch.objects.get(pk=home_id).schema_name)
+    if not targets:
+        targets[event_branch.id] = event_branch.schema_name
+    now = timezone.now()
+    with connection.cursor() as cur:
+        for schema in targets.values():
+            for period in sorted(periods):
+                cur.execute(f'INSERT INTO "{schema}".commissions_recomputemarker (period, created_at) VALUES (%s, %s)',
+                            [period, now])
+    pending = {getattr(entry[1], "schema", None) for entry in connection.run_on_commit}
+    for schema in targets.values():
+        if schema not in pending:  # one drain per schema per transaction (an import marks many rows)
+            transaction.on_commit(_SendDrain(schema))
+
+
+class _SendDrain:
+    def __init__(self, schema: str):
+        self.schema = schema
+
+    def __call__(self) -> None:
+        from .tasks import drain_recompute_markers
+
+        try:
+            drain_recompute_markers.apply_async(headers={"_schema_name": self.schema})
+        except Exception:  # noqa: BLE001 — a broker hiccup loses nothing: beat drains the markers
+            import logging
+
+            logging.getLogger(__name__).warning("could not enqueue drain for %s; beat will pick it up", self.schema)
+
+
+def _retention_periods(opened_on: dt.date, rules: RuleBook) -> set[str]:
+    """The anniversary month, if it has already begun (a future one is computed when it comes:
+    beat recomputes the current month)."""
+    v = version_in_force(list(rules.versions), "retention_bonus", opened_on)
+    if v is None:
+        return set()
+    period = period_of(add_months(opened_on, v.rule.months))
+    return {period} if period <= period_of(timezone.localdate()) else set()
+
+
+def client_opened(*, client: Client) -> None:
+    """Hook for clients.services: an opening earns an opening reward now and maybe a retention
+    bonus on its anniversary."""
+    periods = {period_of(client.opened_on)} | _retention_periods(client.opened_on, rulebook_load())
+    recompute_mark(event_branch=current_branch(), earners=[User.objects.get(pk=client.opened_by_id)], periods=periods)
+
+
+def client_closed(*, client: Client) -> None:
+    recompute_mark(event_branch=current_branch(), earners=[User.objects.get(pk=client.opened_by_id)],
+                   periods=_retention_periods(client.opened_on, rulebook_load()))
+
+
+# ---------------------------------------------------------------------------------------------
+# Events: sales and leads
+# ---------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class SaleInput:
+    client_id: int
+    service: str
+    period: str
+    amount: Decimal
+    seller: User
+
+
+def parse_sale(data: dict) -> SaleInput:
+    errors = inputs.Errors()
+    client_id = inputs.parse_int(data, "client", errors, low=1, high=2**62)
+    service = inputs.parse_service(data, "service", errors)
+    period = inputs.parse_period(data, "period", errors)
+    amount = inputs.parse_money(data, "amount", errors)
+    seller = inputs.parse_earner(data, "seller", errors)
+    errors.raise_if_any()
+    return SaleInput(client_id=client_id, service=service, period=period, amount=amount, seller=seller)
+
+
+def sale_create(*, actor, data: SaleInput) -> Sale:
+    client = Client.objects.filter(pk=data.client_id).first()
+    if client is None:
+        raise ValidationError({"client": [_("本分支机构没有此客户:%(id)s") % {"id": data.client_id}]})
+    start = period_start(data.period)
+    if data.period < period_of(client.opened_on):
+        raise ValidationError({"period": [_("销售期间早于客户开户月份 %(p)s。") % {"p": period_of(client.opened_on)}]})
+    if client.closed_on is not None and client.closed_on < start:
+        raise ValidationError({"period": [_("客户已于 %(d)s 终止,不能录入之后的销售。") % {"d": client.closed_on}]})
+    with transaction.atomic():
+        if Sale.objects.select_for_update().filter(client=client, service=data.service, period=data.period).exists():
+            raise ValidationError({"period": [_("该客户该服务 %(p)s 的销售已录入。") % {"p": data.period}]})
+        sale = Sale(client=client, client_opened_on=client.opened_on, service=data.service, period=data.period,
+                    amount=data.amount, seller=data.seller)
+        stamp(sale, actor=actor, reason="销售录入")
+        try:
+            with transaction.atomic():
+                sale.save()
+        except IntegrityError:  # the same sale recorded concurrently
+            raise ValidationError({"period": [_("该客户该服务 %(p)s 的销售已录入。") % {"p": data.period}]})
+        recompute_mark(event_branch=current_branch(), earners=[data.seller], periods={data.period})
+    return sale
+
+
+@dataclass(frozen=True)
+class LeadInput:
+    name: str
+    source: str
+    marketer: User | None
+    created_on: dt.date
+    qualified: bool
+
+
+def parse_lead(data: dict) -> LeadInput:
+    errors = inputs.Errors()
+    name = inputs.parse_text(data, "name", errors)
+    source = data.get("source")
+    if source not in (Lead.Source.MARKETING, Lead.Source.SALES):
+        errors.add("source", _("来源须为 marketing 或 sales。"))
+    marketer = inputs.parse_earner(data, "marketer", errors, required=False)
+    if source == Lead.Source.MARKETING and marketer is None and "marketer" not in errors.errors:
+        errors.add("marketer", _("市场线索须填写市场人员。"))
+    if source == Lead.Source.SALES and marketer is not None:
+        errors.add("marketer", _("销售自拓线索不填市场人员。"))
+    created_on = inputs.parse_date(data, "created_on", errors, required=False) or timezone.localdate()
+    qualified = inputs.parse_bool(data, "qualified", errors, default=True)
+    errors.raise_if_any()
+    return LeadInput(name=name, source=source, marketer=marketer, created_on=created_on, qualified=qualified)
+
+
+def lead_create(*, actor, data: LeadInput) -> Lead:
+    with transaction.atomic():
+        lead = Lead(name=data.name, source=data.source, marketer=data.marketer, created_on=data.created_on,
+                    qualified=data.qualified)
+        stamp(lead, actor=actor, reason="线索录入")
+        lead.save()
+        if data.marketer is not None:  # the points scheme counts qualified leads of the month
+            recompute_mark(event_branch=current_branch(), earners=[data.marketer], periods={period_of(data.created_on)})
+    return lead
+
+
+@dataclass(frozen=True)
+class LeadSignInput:
+    amount: Decimal
+    signed_on: dt.date
+    seller: User
+
+
+def parse_lead_sign(data: dict) -> LeadSignInput:
+    errors = inputs.Errors()
+    amount = inputs.parse_money(data, "amount", errors)
+    signed_on = inputs.parse_date(data, "signed_on", errors)
+    seller = inputs.parse_earner(data, "seller", errors)
+    errors.raise_if_any()
+    return LeadSignInput(amount=amount, signed_on=signed_on, seller=seller)
+
+
+def lead_sign(*, actor, lead_id: int, data: LeadSignInput) -> Lead:
+    with transaction.atomic():
+        lead = Lead.objects.select_for_update().filter(pk=lead_id).first()
+        if lead is None:
+            raise Http404
+        if lead.signed_on is not None:
+            raise ValidationError({"detail": [_("该线索已于 %(d)s 签约。") % {"d": lead.signed_on}]})
+        lead.amount, lead.signed_on, lead.seller = data.amount, data.signed_on, data.seller
+        stamp(lead, actor=actor, reason="线索签约")
+        lead.save()
+        periods = {period_of(data.signed_on)} | ({period_of(lead.created_on)} if lead.marketer_id else set())
+        recompute_mark(event_branch=current_branch(), periods=periods,
+                       earners=[data.seller, User.objects.filter(pk=lead.marketer_id).first()])
+    return lead
+
+
+# ---------------------------------------------------------------------------------------------
+# Recompute
+# ---------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class RecomputeResult:
+    period: str
+    mode: str  # "lines" (open period) | "corrections" (closed period) | "skipped"
+    lines: int
+    target_period: str | None = None
+
+
+def _columns() -> str:
+    return ", ".join(LINE_COLUMNS)
+
+
+def recompute_period(*, period: str, rules: RuleBook | None = None) -> RecomputeResult:
+    """Recompute the current branch's statements for `period`: one transaction, one branch-period
+    at a time, idempotent. An open period gets its lines rebuilt set-based (DELETE + INSERT …
+    SELECT); a closed one is never touched — the difference is posted as corrections in the
+    next open period."""
+    branch = current_branch()
+    rules = rules or rulebook_load()
+    home = BranchRef(branch.id, branch.code)
+    sources = source_branches()
+    with transaction.atomic():
+        lock_objects.branch_period(branch.schema_name, period)
+        status = period_status(branch, period)
+        with connection.cursor() as cur:
+            cur.execute("DELETE FROM commissions_recomputemarker WHERE period = %s", [period])
+            if status == BranchPeriod.Status.OPEN:
+                select = lines_select(period=period, home=home, sources=sources, rules=rules)
+                cur.execute(f"DELETE FROM {LINES_TABLE} WHERE period = %s AND corrects IS NULL", [period])
+                cur.execute(f"INSERT INTO {LINES_TABLE} ({_columns()}) {select}")
+                count = cur.rowcount
+                rollup_refresh(branch=branch, period=period)
+                return RecomputeResult(period, "lines", count)
+        # A frozen period: corrections into the next open period (locks in ascending order).
+        target = next_open_period(branch, period)
+        lock_objects.branch_period(branch.schema_name, target)
+        if period_status(branch, target) != BranchPeriod.Status.OPEN:  # closed meanwhile
+            target = next_open_period(branch, target)
+            lock_objects.branch_period(branch.schema_name, target)
+        count = _post_corrections(branch=branch, period=period, target=target, home=home, sources=sources,
+                                  rules=rules)
+        rollup_refresh(branch=branch, period=target)
+        return RecomputeResult(period, "corrections", count, target)
+
+
+def _post_corrections(*, branch, period, target, home, sources, rules) -> int:
+    frozen = sorted(frozen_periods(branch))
+    desired = lines_select(period=period, home=home, sources=sources, rules=rules)
+    with connection.cursor() as cur:
+        # Corrections of `period` still sitting in open periods are replaced by the new difference.
+        cur.execute(f"DELETE FROM {LINES_TABLE} WHERE corrects_period = %s AND NOT (period = ANY(%s))",
+                    [period, frozen])
+        cur.execute(
+            f"""
+            WITH desired AS ({desired}),
+            paid AS (
+                SELECT earner_id, source, component AS comp, amount, source_branch_id, event_date, rule_version_id
+                FROM {LINES_TABLE} WHERE period = %(p)s AND corrects IS NULL
+                UNION ALL
+                SELECT earner_id, source, split_part(corrects, '@', 1), amount, source_branch_id, event_date,
+                       rule_version_id
+                FROM {LINES_TABLE} WHERE corrects_period = %(p)s AND period = ANY(%(frozen)s)
+            ),
+            have AS (
+                SELECT earner_id, source, comp, sum(amount) AS amount, min(source_branch_id) AS sb,
+                       min(event_date) AS ed, min(rule_version_id) AS rv
+                FROM paid GROUP BY earner_id, source, comp
+            ),
+            diff AS (
+                SELECT coalesce(d.earner_id, h.earner_id) AS earner_id, coalesce(d.source, h.source) AS source,
+                       coalesce(d.component, h.comp) AS comp,
+                       coalesce(d.amount, 0) - coalesce(h.amount, 0) AS delta,
+                       coalesce(d.source_branch_id, h.sb) AS sb, coalesce(d.event_date, h.ed) AS ed,
+                       coalesce(d.rule_version_id, h.rv) AS rv
+                FROM desired d FULL OUTER JOIN have h
+                  ON d.earner_id = h.earner_id AND d.source = h.source AND d.component = h.comp
+            )
+            INSERT INTO {LINES_TABLE} ({_columns()})
+            SELECT %(t)s, earner_id, source, 'correction', comp || '@' || %(p)s, %(p)s, sb, ed, rv,
+                   delta, 100, 0, delta, false
+            FROM diff WHERE delta <> 0
+            """,
+            {"p": period, "t": target, "frozen": frozen},
+        )
+        return cur.rowcount
+
+
+def rollup_refresh(*, branch: Branch, period: str) -> None:
+    """Upsert this branch-period's per-person figures into HQ's public rollup (same transaction)."""
+    with connection.cursor() as cur:
+        cur.execute("DELETE FROM public.commissions_hq_earnermonthrollup WHERE branch_id = %s AND period = %s",
+                    [branch.id, period])
+        cur.execute(
+            f"""
+            INSERT INTO public.commissions_hq_earnermonthrollup
+                (branch_id, period, user_id, openings, sales_amount, commission, updated_at)
+            SELECT %s, %s, l.earner_id,
+                   count(*) FILTER (WHERE l.component = 'opening_reward'),
+                   coalesce(sum(l.base) FILTER (WHERE l.component = 'sales_commission'), 0),
+                   sum(l.amount), now()
+            FROM {LINES_TABLE} l WHERE l.period = %s
+              AND EXISTS (SELECT 1 FROM public.branches_user u WHERE u.id = l.earner_id)
+            GROUP BY l.earner_id
+            """,
+            [branch.id, period, period],
+        )
+
+
+def recompute_drain() -> list[RecomputeResult]:
+    """Recompute every branch-period with a pending marker (markers committed later stay for
+    the next drain: each recompute deletes only what its own transaction sees)."""
+    periods = sorted(set(RecomputeMarker.objects.values_list("period", flat=True)))
+    rules = rulebook_load()
+    return [recompute_period(period=p, rules=rules) for p in periods]
+
+
+def open_periods_to_recompute(*, today: dt.date | None = None) -> list[str]:
+    """The open periods worth a scheduled recompute: this and last month (anniversaries arrive
+    without events) plus every open period that has lines or events."""
+    from .models import StatementLine
+
+    branch = current_branch()
+    today = today or timezone.localdate()
+    candidates = {period_of(today), period_of(add_months(today.replace(day=1), -1))}
+    candidates |= set(StatementLine.objects.values_list("period", flat=True).distinct())
+    candidates |= set(RecomputeMarker.objects.values_list("period", flat=True))
+    frozen = frozen_periods(branch)
+    return sorted(p for p in candidates if p not in frozen)
+
+
+def recompute_open_periods() -> list[RecomputeResult]:
+    rules = rulebook_load()
+    return [recompute_period(period=p, rules=rules) for p in open_periods_to_recompute()]
+
+
+def recompute_request(*, actor, period: str) -> str:
+    """`POST recompute/`: a durable marker now, the task after commit; returns the task id."""
+    from .tasks import recompute_period_task
+
+    task_id = str(uuid.uuid4())
+    schema = connection.schema_name
+    with transaction.atomic():
+        RecomputeMarker.objects.create(period=period)
+        transaction.on_commit(lambda: recompute_period_task.apply_async(
+            args=[period], task_id=task_id, headers={"_schema_name": schema}))
+    return task_id
+
+
+# ---------------------------------------------------------------------------------------------
+# Periods: close (branch manager) and paid (HQ finance)
+# ---------------------------------------------------------------------------------------------
+def period_close(*, actor, period: str) -> BranchPeriod:
+    """Close a period: a last recompute, then the statements are locked (the database refuses any
+    later change of its lines)."""
+    branch = current_branch()
+    with transaction.atomic():
+        lock_objects.branch_period(branch.schema_name, period)
+        if period_status(branch, period) != BranchPeriod.Status.OPEN:
+            raise ValidationError({"period": [_("期间 %(p)s 已关账。") % {"p": period}]})
+        recompute_period(period=period)
+        with schema_context("public"):
+            obj, _created = BranchPeriod.objects.get_or_create(branch=branch, period=period)
+            obj.status, obj.closed_at, obj.closed_by = BranchPeriod.Status.CLOSED, timezone.now(), actor
+            stamp(obj, actor=actor, reason="关账")
+            obj.save()
+    return obj
+
+
+def _yuan(amount: Decimal) -> str:
+    return f"{amount:.0f}" if amount == amount.to_integral() else f"{amount:.2f}"
+
+
+COMPONENT_TITLES = {"opening_reward": "开户奖励", "retention_bonus": "留存奖励", "sales_commission": "销售提成",
+                    "lead_marketing": "市场线索分成", "lead_sales": "销售签约分成", "lead_points": "有效线索积分奖励",
+                    "lead_conversion": "线索转化奖励", "correction": "提成更正"}
+
+
+def period_mark_paid(*, actor, branch: Branch, period: str) -> BranchPeriod:
+    """HQ finance marks a closed branch-period paid; every earner gets an inbox message
+    ("您的开户奖励1200元已到账"), once (dedupe key per period)."""
+    if not (getattr(actor, "is_superuser", False) or {Role.HQ_FINANCE, Role.HQ_ADMIN} & hq_roles_of(actor)):
+        raise PermissionDenied(_("仅总部财务可确认发放。"))
+    from notifications.services import notification_create
+
+    from .models import StatementLine
+
+    with schema_context(branch.schema_name), transaction.atomic():
+        lock_objects.branch_period(branch.schema_name, period)
+        obj = BranchPeriod.objects.filter(branch=branch, period=period).first()
+        if obj is None or obj.status == BranchPeriod.Status.OPEN:
+            raise ValidationError({"period": [_("期间 %(p)s 尚未关账,不能发放。") % {"p": period}]})
+        if obj.status == BranchPeriod.Status.PAID:
+            return obj
+        obj.status, obj.paid_at, obj.paid_by = BranchPeriod.Status.PAID, timezone.now(), actor
+        stamp(obj, actor=actor, reason="已发放")
+        obj.save()
+        per_earner: dict[int, dict[str, Decimal]] = {}
+        for earner_id, component, amount in StatementLine.objects.filter(period=period).values_list(
+                "earner_id", "component", "amount"):
+            per_earner.setdefault(earner_id, {}).setdefault(component, Decimal(0))
+            per_earner[earner_id][component] += amount
+        for earner_id, parts in sorted(per_earner.items()):
+            total = sum(parts.values(), Decimal(0))
+            if total <= 0:
+                continue
+            what = COMPONENT_TITLES.get(next(iter(parts)), "提成") if len(parts) == 1 else f"{period} 提成"
+            notification_create(
+                recipient_id=earner_id, title=f"您的{what}{_yuan(total)}元已到账", kind="commission_paid",
+                body="; ".join(f"{COMPONENT_TITLES.get(c, c)} {a:.2f} 元" for c, a in sorted(parts.items())),
+                link=f"/b/{branch.code}/commissions/statements/{period}/", dedupe_key=f"commission-paid:{period}",
+            )
+    return obj

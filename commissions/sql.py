@@ -1,0 +1,270 @@
+"""The bulk recompute as SQL: one SELECT generated from the rule parameters (pure string building).
+
+`engine.py` is the reference; this module compiles the same rules into a single set-based
+statement so that a million events cost one INSERT … SELECT, not a million Python objects:
+
+- rule versions and branch adjustments are piecewise-constant in the event date, so each becomes
+  a `CASE WHEN date >= … THEN …` over literals (versions and adjustments are few);
+- an amount is `round(base × rate × (100 + adjustment) × 0.0001, 2)` — multiplication only, so
+  PostgreSQL's numeric is exact and `round` (half away from zero) equals ROUND_HALF_UP;
+- each part is fenced with `OFFSET 0` so that its CASE expressions are evaluated once per row.
+
+Every literal comes from typed values (dates, Decimals, ids) or a fixed vocabulary; schema names
+and branch codes are checked against their patterns before they are interpolated.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+from decimal import Decimal
+
+from .engine import (
+    HUNDRED,
+    LINE_COMPONENTS,
+    BranchRef,
+    RuleBook,
+    add_months,
+    adjustment_breakpoints,
+    adjustment_percent_on,
+    period_end,
+    period_start,
+)
+from .hq.rules import SERVICES, RuleVersionData
+
+_SCHEMA_RE = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
+_CODE_RE = re.compile(r"^[a-z][a-z0-9-]{1,30}$")
+_PERIOD_RE = re.compile(r"^[0-9]{4}-(0[1-9]|1[0-2])$")
+
+LINE_COLUMNS = ("period", "earner_id", "source", "component", "corrects", "corrects_period", "source_branch_id",
+                "event_date", "rule_version_id", "base", "rate", "adjustment_percent", "amount",
+                "home_rules_applied")
+
+
+@dataclass(frozen=True)
+class SourceBranch:
+    ref: BranchRef
+    schema: str
+
+
+def _d(day: dt.date) -> str:
+    return f"DATE '{day.isoformat()}'"
+
+
+def _n(value: Decimal) -> str:
+    if not isinstance(value, Decimal) or not value.is_finite():
+        raise TypeError(f"not a Decimal: {value!r}")
+    return f"({value:f})"
+
+
+def _case_by_date(date_sql: str, segments: list[tuple[dt.date | None, str]]) -> str:
+    """`segments`: (start day or None for "from the beginning", expression), ascending."""
+    if len(segments) == 1 and segments[0][0] is None:
+        return segments[0][1]
+    whens = " ".join(f"WHEN {date_sql} >= {_d(start)} THEN {expr}"
+                     for start, expr in reversed(segments) if start is not None)
+    default = segments[0][1] if segments[0][0] is None else "NULL"
+    return f"(CASE {whens} ELSE {default} END)"
+
+
+def _versions(rules: RuleBook, component: str) -> list[RuleVersionData]:
+    return sorted((v for v in rules.versions if v.component == component), key=lambda v: v.effective_from)
+
+
+def adjustment_sql(rules: RuleBook, branch_id: int, component: str, date_sql: str) -> str:
+    points = adjustment_breakpoints(rules.adjustments, branch_id, component)
+    if not points:
+        return _n(Decimal("0.00"))
+    segments = [(None, _n(adjustment_percent_on(rules.adjustments, branch_id, component,
+                                                points[0] - dt.timedelta(days=1))))]
+    segments += [(p, _n(adjustment_percent_on(rules.adjustments, branch_id, component, p))) for p in points]
+    return _case_by_date(date_sql, segments)
+
+
+def _adjustment_columns(rules: RuleBook, src: SourceBranch, home: BranchRef, line_component: str,
+                        date_sql: str, constant_day: dt.date | None = None) -> tuple[str, str]:
+    """(adjustment percent SQL, home_rules_applied SQL) for a line of `src` on `home`'s statement."""
+    component = LINE_COMPONENTS[line_component]
+    if constant_day is not None:  # the date is the same for every row: fold to literals
+        adj = adjustment_percent_on(rules.adjustments, src.ref.id, component, constant_day)
+        if src.ref.id != home.id and rules.no_shrink:
+            home_adj = adjustment_percent_on(rules.adjustments, home.id, component, constant_day)
+            if home_adj > adj:
+                return _n(home_adj), "true"
+        return _n(adj), "false"
+    own = adjustment_sql(rules, src.ref.id, component, date_sql)
+    if src.ref.id == home.id or not rules.no_shrink:
+        return own, "false"
+    other = adjustment_sql(rules, home.id, component, date_sql)
+    return f"GREATEST({own}, {other})", f"({other} > {own})"
+
+
+def _earner_filter(column: str, src: SourceBranch, home: BranchRef) -> str:
+    if src.ref.id == home.id:
+        return (f"{column} NOT IN (SELECT id FROM public.branches_user "
+                f"WHERE home_branch_id IS NOT NULL AND home_branch_id <> {int(home.id)})")
+    return f"{column} IN (SELECT id FROM public.branches_user WHERE home_branch_id = {int(home.id)})"
+
+
+def _tier_sql(rule, headcount_sql: str) -> str:
+    if rule.tiers[0].max_headcount is None:  # one tier: a flat amount
+        return _n(rule.tiers[0].amount)
+    parts = []
+    for tier in rule.tiers:
+        if tier.max_headcount is None:
+            parts.append(f"ELSE {_n(tier.amount)}")
+            break
+        parts.append(f"WHEN {headcount_sql} <= {int(tier.max_headcount)} THEN {_n(tier.amount)}")
+    return f"(CASE {' '.join(parts)} END)"
+
+
+def _source_sql(code: str, kind: str, id_sql: str) -> str:
+    return f"('{code}:{kind}:' || {id_sql})"
+
+
+def _part(select_sql: str) -> str:
+    return f"({select_sql} OFFSET 0)"
+
+
+def _openings(rules, src, home, period) -> list[str]:
+    start, end = period_start(period), period_end(period)
+    sx, code, bid = src.schema, src.ref.code, int(src.ref.id)
+    opening_vs = _versions(rules, "opening_reward")
+    parts = []
+    if not opening_vs:
+        return parts
+    version_id = _case_by_date("c.opened_on", [(v.effective_from, str(int(v.id))) for v in opening_vs])
+    tier = _case_by_date("c.opened_on", [(v.effective_from, _tier_sql(v.rule, "c.headcount")) for v in opening_vs])
+    adj, home_applied = _adjustment_columns(rules, src, home, "opening_reward", "c.opened_on")
+    parts.append(_part(
+        f"SELECT c.opened_by_id AS earner_id, {_source_sql(code, 'client', 'c.id')} AS source, "
+        f"'opening_reward'::varchar AS component, {bid} AS source_branch_id, c.opened_on AS event_date, "
+        f"{version_id} AS rule_version_id, {tier} AS base, {_n(HUNDRED)} AS rate, {adj} AS adj, "
+        f"{home_applied} AS home_applied "
+        f'FROM "{sx}".clients_client c WHERE c.opened_on BETWEEN {_d(start)} AND {_d(end)} '
+        f"AND c.opened_on >= {_d(opening_vs[0].effective_from)} AND {_earner_filter('c.opened_by_id', src, home)}"
+    ))
+
+    retention_vs = _versions(rules, "retention_bonus")
+    if retention_vs:
+        months = {v.rule.months for v in retention_vs}
+        months_sql = (str(next(iter(months))) if len(months) == 1 else
+                      _case_by_date("c.opened_on", [(v.effective_from, str(int(v.rule.months))) for v in retention_vs]))
+        anniversary = f"(c.opened_on + make_interval(months => {months_sql}))::date"
+        lo = add_months(start, -max(months)) - dt.timedelta(days=4)
+        hi = add_months(end, -min(months)) + dt.timedelta(days=4)
+        first = max(opening_vs[0].effective_from, retention_vs[0].effective_from)
+        rv_id = _case_by_date("c.opened_on", [(v.effective_from, str(int(v.id))) for v in retention_vs])
+        rate = _case_by_date("c.opened_on", [(v.effective_from, _n(v.rule.percent)) for v in retention_vs])
+        inner = (
+            f"SELECT c.id, c.opened_by_id, c.headcount, c.opened_on, {anniversary} AS anniversary "
+            f'FROM "{sx}".clients_client c WHERE c.opened_on BETWEEN {_d(lo)} AND {_d(hi)} '
+            f"AND c.opened_on >= {_d(first)} AND {_earner_filter('c.opened_by_id', src, home)} "
+            f"AND (c.closed_on IS NULL OR c.closed_on > {anniversary})"
+        )
+        adj, home_applied = _adjustment_columns(rules, src, home, "retention_bonus", "c.anniversary")
+        parts.append(_part(
+            f"SELECT c.opened_by_id AS earner_id, {_source_sql(code, 'client', 'c.id')} AS source, "
+            f"'retention_bonus'::varchar AS component, {bid} AS source_branch_id, c.anniversary AS event_date, "
+            f"{rv_id} AS rule_version_id, {tier} AS base, {rate} AS rate, {adj} AS adj, {home_applied} AS home_applied "
+            f"FROM ({inner}) c WHERE c.anniversary BETWEEN {_d(start)} AND {_d(end)}"
+        ))
+    return parts
+
+
+def _sales(rules, src, home, period) -> list[str]:
+    start = period_start(period)
+    from .hq.rules import version_in_force
+
+    v = version_in_force(list(rules.versions), "sales_commission", start)
+    if v is None:
+        return []
+    cutoff = add_months(start, 1 - v.rule.new_client_months)
+    whens = " ".join(
+        f"WHEN '{r.service}' THEN (CASE WHEN s.client_opened_on >= {_d(cutoff)} THEN {_n(r.new)} ELSE {_n(r.existing)} END)"
+        for r in v.rule.rates if r.service in SERVICES
+    )
+    adj, home_applied = _adjustment_columns(rules, src, home, "sales_commission", "", constant_day=start)
+    return [_part(
+        f"SELECT s.seller_id AS earner_id, {_source_sql(src.ref.code, 'sale', 's.id')} AS source, "
+        f"'sales_commission'::varchar AS component, {int(src.ref.id)} AS source_branch_id, {_d(start)} AS event_date, "
+        f"{int(v.id)}::bigint AS rule_version_id, s.amount AS base, (CASE s.service {whens} END) AS rate, "
+        f"{adj} AS adj, {home_applied} AS home_applied "
+        f'FROM "{src.schema}".commissions_sale s WHERE s.period = \'{period}\' '
+        f"AND {_earner_filter('s.seller_id', src, home)}"
+    )]
+
+
+def _leads(rules, src, home, period) -> list[str]:
+    start, end = period_start(period), period_end(period)
+    vs = _versions(rules, "lead_attribution")
+    if not vs:
+        return []
+    sx, code, bid = src.schema, src.ref.code, int(src.ref.id)
+    version_id = _case_by_date("l.signed_on", [(v.effective_from, str(int(v.id))) for v in vs])
+    shares = [  # (earner column, line component, lead source, rate getter)
+        ("l.marketer_id", "lead_marketing", "marketing", lambda r: r.marketing_percent),
+        ("l.seller_id", "lead_sales", "marketing", lambda r: r.sales_on_marketing_lead_percent),
+        ("l.seller_id", "lead_sales", "sales", lambda r: r.sales_self_sourced_percent),
+        ("l.marketer_id", "lead_conversion", "marketing",
+         lambda r: r.points.conversion_bonus_percent if r.points is not None else Decimal("0.00")),
+    ]
+    parts = []
+    for column, component, lead_source, rate_of in shares:
+        if all(rate_of(v.rule) == 0 for v in vs):
+            continue
+        rate = _case_by_date("l.signed_on", [(v.effective_from, _n(rate_of(v.rule))) for v in vs])
+        adj, home_applied = _adjustment_columns(rules, src, home, component, "l.signed_on")
+        parts.append(_part(
+            f"SELECT {column} AS earner_id, {_source_sql(code, 'lead', 'l.id')} AS source, "
+            f"'{component}'::varchar AS component, {bid} AS source_branch_id, l.signed_on AS event_date, "
+            f"{version_id} AS rule_version_id, l.amount AS base, {rate} AS rate, {adj} AS adj, "
+            f"{home_applied} AS home_applied "
+            f'FROM "{sx}".commissions_lead l WHERE l.signed_on BETWEEN {_d(start)} AND {_d(end)} '
+            f"AND l.signed_on >= {_d(vs[0].effective_from)} AND l.source = '{lead_source}' "
+            f"AND {column} IS NOT NULL AND {_earner_filter(column, src, home)}"
+        ))
+    from .hq.rules import version_in_force
+
+    pv = version_in_force(vs, "lead_attribution", end)
+    if pv is not None and pv.rule.points is not None and pv.rule.points.points_per_qualified_lead != 0:
+        pts = pv.rule.points
+        adj, home_applied = _adjustment_columns(rules, src, home, "lead_points", "", constant_day=end)
+        event_id = int(period.replace("-", ""))
+        parts.append(_part(
+            f"SELECT g.marketer_id AS earner_id, '{code}:leads:{event_id}'::varchar AS source, "
+            f"'lead_points'::varchar AS component, {bid} AS source_branch_id, {_d(end)} AS event_date, "
+            f"{int(pv.id)}::bigint AS rule_version_id, "
+            f"round(g.qualified * {_n(pts.points_per_qualified_lead)} * {_n(pts.yuan_per_point)}, 2) AS base, "
+            f"{_n(HUNDRED)} AS rate, {adj} AS adj, {home_applied} AS home_applied FROM ("
+            f"SELECT l.marketer_id, count(*) AS qualified, "
+            f"count(*) FILTER (WHERE l.signed_on IS NOT NULL AND l.signed_on <= {_d(end)}) AS converted "
+            f'FROM "{sx}".commissions_lead l WHERE l.source = \'marketing\' AND l.qualified '
+            f"AND l.created_on BETWEEN {_d(start)} AND {_d(end)} AND {_earner_filter('l.marketer_id', src, home)} "
+            f"GROUP BY l.marketer_id) g "
+            f"WHERE g.converted * 100 >= {_n(pts.min_conversion_percent)} * g.qualified"
+        ))
+    return parts
+
+
+def lines_select(*, period: str, home: BranchRef, sources: list[SourceBranch], rules: RuleBook) -> str:
+    """A SELECT of every statement line of `home` for `period`, columns as LINE_COLUMNS."""
+    if not _PERIOD_RE.match(period):
+        raise ValueError(f"bad period {period!r}")
+    parts: list[str] = []
+    for src in sources:
+        if not _SCHEMA_RE.match(src.schema) or not _CODE_RE.match(src.ref.code):
+            raise ValueError(f"bad branch {src!r}")
+        parts += _openings(rules, src, home, period)
+        parts += _sales(rules, src, home, period)
+        parts += _leads(rules, src, home, period)
+    if not parts:
+        return ("SELECT " + ", ".join(f"NULL AS {c}" for c in LINE_COLUMNS) + " WHERE false")
+    body = " UNION ALL ".join(parts)
+    return (
+        f"SELECT '{period}'::varchar AS period, x.earner_id, x.source, x.component, NULL::varchar AS corrects, "
+        f"NULL::varchar AS corrects_period, x.source_branch_id, x.event_date, x.rule_version_id, x.base, x.rate, "
+        f"x.adj AS adjustment_percent, round(x.base * x.rate * (100 + x.adj) * 0.0001, 2) AS amount, "
+        f"x.home_applied AS home_rules_applied "
+        f"FROM ({body}) x WHERE x.rate IS NOT NULL AND x.rate <> 0 AND x.base IS NOT NULL"
+    )

@@ -1,0 +1,589 @@
+"""Performance API (/b/<code>/api/v1/performance/…): parse, call one service or selector, serialize."""
+from __future__ import annotations
+
+from django.db import connection
+from django.http import Http404
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers, status
+from rest_framework.exceptions import PermissionDenied, ValidationError
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from branches.models import User
+from branches.permissions import InBranch, branch_roles
+from branches.roles import Role, can_enter_branch
+
+from . import metrics, selectors, services
+from .models import (
+    Award,
+    BonusLine,
+    BonusRule,
+    Department,
+    KpiTemplate,
+    KpiTemplateVersion,
+    RuleKind,
+    Survey,
+)
+
+HRAdmin = branch_roles(Role.BRANCH_MANAGER, Role.BRANCH_STAFF)
+BranchManager = branch_roles(Role.BRANCH_MANAGER)
+
+
+# ---------------------------------------------------------------------------------------------
+# Lookups (body references are 400, URL references are 404)
+# ---------------------------------------------------------------------------------------------
+def department_by_code(code, field="department") -> Department:
+    dept = Department.objects.filter(code=str(code or "")).first()
+    if dept is None:
+        raise ValidationError({field: [f"未知部门“{code}”。"]})
+    return dept
+
+
+def branch_user(username, field="username") -> User:
+    user = User.objects.filter(username=str(username or "")).first()
+    if user is None or not can_enter_branch(user, connection.tenant):
+        raise ValidationError({field: [f"本分支机构没有用户“{username}”。"]})
+    return user
+
+
+def cycle_or_404(cycle_id: int):
+    return selectors.access_cycle(cycle_id)
+
+
+# ---------------------------------------------------------------------------------------------
+# Serializers
+# ---------------------------------------------------------------------------------------------
+class DepartmentSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Department
+        fields = ["id", "code", "name", "star_title"]
+
+
+class DepartmentInput(serializers.Serializer):
+    code = serializers.CharField()
+    name = serializers.CharField()
+    star_title = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class MemberInput(serializers.Serializer):
+    username = serializers.CharField()
+    role = serializers.ChoiceField(choices=["manager", "member"], default="member")
+    position = serializers.CharField(required=False, allow_blank=True, default="")
+    joined_on = serializers.DateField(required=False, allow_null=True, default=None)
+
+
+class IndicatorIO(serializers.Serializer):
+    code = serializers.CharField()
+    name = serializers.CharField()
+    metric = serializers.CharField()
+    weight = serializers.CharField(help_text="percent, e.g. \"40.00\"")
+    target = serializers.CharField()
+    direction = serializers.ChoiceField(choices=["higher", "lower"], default="higher")
+    formula = serializers.CharField(default="linear", help_text="linear | capped | thresholds | points")
+    params = serializers.DictField(required=False, default=dict)
+
+
+class VersionInput(serializers.Serializer):
+    season = serializers.CharField(default="all")
+    season_label = serializers.CharField(required=False, allow_blank=True, default="")
+    months = serializers.ListField(child=serializers.IntegerField(), required=False, default=list)
+    effective_from = serializers.DateField()
+    note = serializers.CharField(required=False, allow_blank=True, default="")
+    indicators = serializers.ListField(child=serializers.DictField())
+
+    def to_version(self) -> services.VersionInput:
+        d = self.validated_data
+        return services.VersionInput(
+            season=d["season"], season_label=d["season_label"], months=tuple(d["months"]),
+            effective_from=d["effective_from"], indicators=services.parse_indicators(d["indicators"]), note=d["note"],
+        )
+
+
+class TemplateInput(VersionInput):
+    code = serializers.CharField()
+    name = serializers.CharField()
+    department = serializers.CharField()
+    position = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+def version_data(v: KpiTemplateVersion) -> dict:
+    return {
+        "id": v.pk, "season": v.season, "season_label": v.season_label, "months": v.months, "version": v.version,
+        "effective_from": v.effective_from.isoformat(), "note": v.note,
+        "indicators": [
+            {"code": i.code, "name": i.name, "metric": i.metric, "weight": str(i.weight), "target": str(i.target),
+             "direction": i.direction, "formula": i.formula, "params": i.params}
+            for i in v.indicators.all()
+        ],
+    }
+
+
+def template_data(t: KpiTemplate) -> dict:
+    return {"id": t.pk, "code": t.code, "name": t.name, "department": t.department.code, "position": t.position,
+            "versions": [version_data(v) for v in t.versions.prefetch_related("indicators").order_by("season", "version")]}
+
+
+class ValueRow(serializers.Serializer):
+    metric = serializers.CharField()
+    username = serializers.CharField(required=False)
+    department = serializers.CharField(required=False)
+    value = serializers.DecimalField(max_digits=14, decimal_places=2)
+
+
+class ValuesInput(serializers.Serializer):
+    period = serializers.CharField()
+    rows = serializers.ListField(child=ValueRow(), allow_empty=False)
+
+
+class CycleSerializer(serializers.Serializer):
+    id = serializers.IntegerField(read_only=True)
+    period = serializers.CharField()
+    kind = serializers.CharField(read_only=True)
+    starts_on = serializers.DateField(read_only=True)
+    ends_on = serializers.DateField(read_only=True)
+    status = serializers.CharField(read_only=True)
+
+
+class LineSerializer(serializers.Serializer):
+    indicator = serializers.CharField(source="indicator.code")
+    name = serializers.CharField(source="indicator.name")
+    metric = serializers.CharField()
+    actual = serializers.DecimalField(max_digits=14, decimal_places=2, allow_null=True)
+    target = serializers.DecimalField(max_digits=14, decimal_places=2)
+    raw_score = serializers.DecimalField(max_digits=7, decimal_places=2)
+    weight = serializers.DecimalField(max_digits=5, decimal_places=2)
+    weighted = serializers.DecimalField(max_digits=7, decimal_places=2)
+    explanation = serializers.CharField()
+
+
+class ScoreSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    cycle = serializers.CharField(source="cycle.period")
+    username = serializers.SerializerMethodField()
+    department = serializers.CharField(source="department.code")
+    template_version = serializers.IntegerField(source="template_version_id")
+    computed_total = serializers.DecimalField(max_digits=7, decimal_places=2)
+    max_total = serializers.DecimalField(max_digits=7, decimal_places=2)
+    total = serializers.DecimalField(max_digits=7, decimal_places=2)
+    adjusted = serializers.BooleanField()
+    adjust_note = serializers.CharField()
+
+    def get_username(self, obj) -> str:
+        names = self.context.get("names") or {}
+        return names.get(obj.user_id) or User.objects.filter(pk=obj.user_id).values_list("username", flat=True).first()
+
+
+def scores_payload(scores) -> list:
+    scores = list(scores.select_related("cycle", "department"))
+    names = dict(User.objects.filter(pk__in=[s.user_id for s in scores]).values_list("pk", "username"))
+    return ScoreSerializer(scores, many=True, context={"names": names}).data
+
+
+class AdjustInput(serializers.Serializer):
+    total = serializers.CharField()
+    note = serializers.CharField(allow_blank=True)
+
+
+class SurveyInput(serializers.Serializer):
+    department = serializers.CharField()
+    title = serializers.CharField()
+    scale = serializers.DictField(required=False, default=None, allow_null=True,
+                                  help_text='answer → points; default {"满意": 10, "一般": 5, "不满意": 0}')
+
+
+class AnswerInput(serializers.Serializer):
+    answer = serializers.CharField()
+
+
+class ReviewInput(serializers.Serializer):
+    subject = serializers.CharField(help_text="username")
+    points = serializers.CharField(help_text="0–10")
+    comment = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class BonusRuleIO(serializers.Serializer):
+    id = serializers.IntegerField(read_only=True)
+    code = serializers.CharField()
+    version = serializers.IntegerField(read_only=True)
+    kind = serializers.ChoiceField(choices=RuleKind.values)
+    department = serializers.CharField()
+    linked_department = serializers.CharField()
+    effective_from = serializers.DateField()
+    params = serializers.DictField()
+
+
+def rule_data(r: BonusRule) -> dict:
+    return {"id": r.pk, "code": r.code, "version": r.version, "kind": r.kind, "department": r.department.code,
+            "linked_department": r.linked_department.code, "effective_from": r.effective_from.isoformat(),
+            "params": r.params}
+
+
+class BonusBaseInput(serializers.Serializer):
+    department = serializers.CharField()
+    amount = serializers.DecimalField(max_digits=14, decimal_places=2)
+
+
+class BonusLineSerializer(serializers.Serializer):
+    department = serializers.CharField(source="department.code")
+    rule = serializers.CharField(source="rule.code")
+    rule_version = serializers.IntegerField(source="rule.version")
+    base_amount = serializers.DecimalField(max_digits=14, decimal_places=2)
+    inputs = serializers.DictField()
+    factor = serializers.DecimalField(max_digits=7, decimal_places=2)
+    amount = serializers.DecimalField(max_digits=14, decimal_places=2)
+    explanation_zh = serializers.CharField()
+    explanation_en = serializers.CharField()
+
+
+class AwardSerializer(serializers.Serializer):
+    kind = serializers.CharField()
+    title = serializers.CharField()
+    department = serializers.CharField(source="department.code")
+    username = serializers.SerializerMethodField()
+    score = serializers.DecimalField(max_digits=7, decimal_places=2)
+    explanation = serializers.CharField()
+
+    def get_username(self, obj) -> str | None:
+        if obj.user_id is None:
+            return None
+        return User.objects.filter(pk=obj.user_id).values_list("username", flat=True).first()
+
+
+class RiskFlagSerializer(serializers.Serializer):
+    username = serializers.SerializerMethodField()
+    department = serializers.CharField(source="department.code")
+    level = serializers.CharField()
+    reasons = serializers.ListField(child=serializers.DictField())
+
+    def get_username(self, obj) -> str:
+        return User.objects.filter(pk=obj.user_id).values_list("username", flat=True).first()
+
+
+# ---------------------------------------------------------------------------------------------
+# Views
+# ---------------------------------------------------------------------------------------------
+class MetricListApi(APIView):
+    """The metric sources a template may refer to."""
+
+    permission_classes = [InBranch]
+
+    @extend_schema(responses={200: dict})
+    def get(self, request):
+        return Response([{"code": m.code, "label_zh": m.label_zh, "label_en": m.label_en, "enterable": m.enterable}
+                         for m in metrics.REGISTRY.values()])
+
+
+class DepartmentListApi(APIView):
+    permission_classes = [InBranch]
+
+    def get_permissions(self):
+        return [HRAdmin()] if self.request.method == "POST" else [InBranch()]
+
+    @extend_schema(responses=DepartmentSerializer(many=True))
+    def get(self, request):
+        return Response(DepartmentSerializer(Department.objects.all(), many=True).data)
+
+    @extend_schema(request=DepartmentInput, responses={201: DepartmentSerializer})
+    def post(self, request):
+        ser = DepartmentInput(data=request.data)
+        ser.is_valid(raise_exception=True)
+        dept = services.department_create(actor=request.user, **ser.validated_data)
+        return Response(DepartmentSerializer(dept).data, status=status.HTTP_201_CREATED)
+
+
+class DepartmentMemberApi(APIView):
+    permission_classes = [HRAdmin]
+
+    @extend_schema(request=MemberInput, responses={200: dict})
+    def post(self, request, code: str):
+        dept = Department.objects.filter(code=code).first()
+        if dept is None:
+            raise Http404
+        ser = MemberInput(data=request.data)
+        ser.is_valid(raise_exception=True)
+        d = ser.validated_data
+        member = services.member_set(actor=request.user, department=dept, user=branch_user(d["username"]),
+                                     role=d["role"], position=d["position"], joined_on=d["joined_on"])
+        return Response({"department": dept.code, "username": d["username"], "role": member.role,
+                         "position": member.position})
+
+
+class TemplateListApi(APIView):
+    permission_classes = [InBranch]
+
+    def get_permissions(self):
+        return [HRAdmin()] if self.request.method == "POST" else [InBranch()]
+
+    @extend_schema(responses={200: dict})
+    def get(self, request):
+        return Response([template_data(t) for t in KpiTemplate.objects.select_related("department")])
+
+    @extend_schema(request=TemplateInput, responses={201: dict})
+    def post(self, request):
+        ser = TemplateInput(data=request.data)
+        ser.is_valid(raise_exception=True)
+        d = ser.validated_data
+        template = services.template_create(
+            actor=request.user, code=d["code"], name=d["name"], department=department_by_code(d["department"]),
+            position=d["position"], first=ser.to_version(),
+        )
+        return Response(template_data(template), status=status.HTTP_201_CREATED)
+
+
+class TemplateVersionApi(APIView):
+    """A template change: a new version (or a seasonal variant); earlier versions stay."""
+
+    permission_classes = [HRAdmin]
+
+    @extend_schema(request=VersionInput, responses={201: dict})
+    def post(self, request, code: str):
+        template = KpiTemplate.objects.filter(code=code).first()
+        if template is None:
+            raise Http404
+        ser = VersionInput(data=request.data)
+        ser.is_valid(raise_exception=True)
+        version = services.template_version_create(actor=request.user, template=template, data=ser.to_version())
+        return Response(version_data(version), status=status.HTTP_201_CREATED)
+
+
+class ValuesApi(APIView):
+    """Enter or import values for a period (all-or-nothing), per person or per department."""
+
+    permission_classes = [HRAdmin]
+
+    @extend_schema(request=ValuesInput, responses={200: dict})
+    def post(self, request):
+        ser = ValuesInput(data=request.data)
+        ser.is_valid(raise_exception=True)
+        rows = []
+        for n, row in enumerate(ser.validated_data["rows"], 1):
+            user_id = branch_user(row["username"], f"row {n}").pk if row.get("username") else None
+            dept_id = department_by_code(row["department"], f"row {n}").pk if row.get("department") else None
+            rows.append(services.ValueInput(metric=row["metric"], value=row["value"], user_id=user_id,
+                                            department_id=dept_id))
+        count = services.values_enter(actor=request.user, period=ser.validated_data["period"], rows=rows)
+        return Response({"saved": count})
+
+
+class CycleListApi(APIView):
+    permission_classes = [InBranch]
+
+    def get_permissions(self):
+        return [HRAdmin()] if self.request.method == "POST" else [InBranch()]
+
+    @extend_schema(responses=CycleSerializer(many=True))
+    def get(self, request):
+        from .models import AppraisalCycle
+
+        return Response(CycleSerializer(AppraisalCycle.objects.all(), many=True).data)
+
+    @extend_schema(request=CycleSerializer, responses={201: CycleSerializer})
+    def post(self, request):
+        ser = CycleSerializer(data=request.data)
+        ser.is_valid(raise_exception=True)
+        cycle = services.cycle_create(actor=request.user, period=ser.validated_data["period"])
+        return Response(CycleSerializer(cycle).data, status=status.HTTP_201_CREATED)
+
+
+class CycleComputeApi(APIView):
+    permission_classes = [HRAdmin]
+
+    @extend_schema(request=None, responses={202: dict})
+    def post(self, request, cycle_id: int):
+        cycle = cycle_or_404(cycle_id)
+        task_id = services.cycle_compute_request(actor=request.user, cycle=cycle)
+        return Response({"task_id": task_id}, status=status.HTTP_202_ACCEPTED)
+
+
+class CycleFinaliseApi(APIView):
+    permission_classes = [BranchManager]
+
+    @extend_schema(request=None, responses=CycleSerializer)
+    def post(self, request, cycle_id: int):
+        cycle_or_404(cycle_id)
+        cycle = services.cycle_finalise(actor=request.user, cycle_id=cycle_id)
+        return Response(CycleSerializer(cycle).data)
+
+
+class CycleScoresApi(APIView):
+    """Scores of a cycle the caller may see (HR: all; a department manager: their department;
+    anyone: their own)."""
+
+    permission_classes = [InBranch]
+
+    @extend_schema(responses=ScoreSerializer(many=True))
+    def get(self, request, cycle_id: int):
+        cycle = cycle_or_404(cycle_id)
+        qs = selectors.scores_visible_to(request.user, cycle)
+        if request.query_params.get("department"):
+            qs = qs.filter(department__code=request.query_params["department"])
+        return Response(scores_payload(qs))
+
+
+class ScoreDetailApi(APIView):
+    permission_classes = [InBranch]
+
+    @extend_schema(responses=dict)
+    def get(self, request, score_id: int):
+        score = selectors.access_score(request.user, score_id)
+        data = ScoreSerializer(score).data
+        lines = selectors.score_lines(score).select_related("indicator")
+        data["lines"] = LineSerializer(lines, many=True).data
+        return Response(data)
+
+
+class ScoreAdjustApi(APIView):
+    permission_classes = [InBranch]
+
+    @extend_schema(request=AdjustInput, responses=ScoreSerializer)
+    def post(self, request, score_id: int):
+        selectors.access_score(request.user, score_id)
+        ser = AdjustInput(data=request.data)
+        ser.is_valid(raise_exception=True)
+        try:
+            score = services.score_adjust(actor=request.user, score_id=score_id, may_adjust=selectors.may_adjust,
+                                          **ser.validated_data)
+        except services.PermissionDenied:
+            raise PermissionDenied("您无权调整该得分。")
+        return Response(ScoreSerializer(score).data)
+
+
+class MyScoresApi(APIView):
+    """The caller's own scores, each with the lines that drove it."""
+
+    permission_classes = [InBranch]
+
+    @extend_schema(responses=dict)
+    def get(self, request):
+        out = []
+        for score in selectors.my_scores(request.user):
+            data = ScoreSerializer(score).data
+            data["lines"] = LineSerializer(selectors.score_lines(score).select_related("indicator"), many=True).data
+            out.append(data)
+        return Response(out)
+
+
+class SurveyCreateApi(APIView):
+    permission_classes = [HRAdmin]
+
+    @extend_schema(request=SurveyInput, responses={201: dict})
+    def post(self, request, cycle_id: int):
+        cycle = cycle_or_404(cycle_id)
+        ser = SurveyInput(data=request.data)
+        ser.is_valid(raise_exception=True)
+        d = ser.validated_data
+        survey = services.survey_create(actor=request.user, cycle=cycle, target_department=department_by_code(
+            d["department"]), title=d["title"], scale=d["scale"])
+        return Response({"id": survey.pk, "department": survey.target_department.code, "title": survey.title,
+                         "scale": survey.scale}, status=status.HTTP_201_CREATED)
+
+
+class SurveyAnswerApi(APIView):
+    permission_classes = [InBranch]
+
+    @extend_schema(request=AnswerInput, responses={201: dict})
+    def post(self, request, survey_id: int):
+        survey = Survey.objects.select_related("cycle").filter(pk=survey_id).first()
+        if survey is None:
+            raise Http404
+        ser = AnswerInput(data=request.data)
+        ser.is_valid(raise_exception=True)
+        answer = services.survey_answer(actor=request.user, survey=survey, answer=ser.validated_data["answer"])
+        return Response({"answer": answer.answer, "points": str(answer.points)}, status=status.HTTP_201_CREATED)
+
+
+class ReviewCreateApi(APIView):
+    permission_classes = [InBranch]
+
+    @extend_schema(request=ReviewInput, responses={201: dict})
+    def post(self, request, cycle_id: int):
+        cycle = cycle_or_404(cycle_id)
+        ser = ReviewInput(data=request.data)
+        ser.is_valid(raise_exception=True)
+        d = ser.validated_data
+        review = services.review_create(actor=request.user, cycle=cycle, subject=branch_user(d["subject"], "subject"),
+                                        points=d["points"], comment=d["comment"])
+        return Response({"id": review.pk, "points": str(review.points)}, status=status.HTTP_201_CREATED)
+
+
+class BonusRuleListApi(APIView):
+    permission_classes = [HRAdmin]
+
+    @extend_schema(responses=BonusRuleIO(many=True))
+    def get(self, request):
+        return Response([rule_data(r) for r in BonusRule.objects.select_related("department", "linked_department")])
+
+    @extend_schema(request=BonusRuleIO, responses={201: BonusRuleIO})
+    def post(self, request):
+        ser = BonusRuleIO(data=request.data)
+        ser.is_valid(raise_exception=True)
+        d = ser.validated_data
+        rule = services.bonus_rule_create(
+            actor=request.user, code=d["code"], kind=d["kind"], department=department_by_code(d["department"]),
+            linked_department=department_by_code(d["linked_department"], "linked_department"),
+            effective_from=d["effective_from"], params=d["params"],
+        )
+        return Response(rule_data(rule), status=status.HTTP_201_CREATED)
+
+
+class BonusBaseApi(APIView):
+    permission_classes = [HRAdmin]
+
+    @extend_schema(request=BonusBaseInput, responses={200: dict})
+    def post(self, request, cycle_id: int):
+        cycle = cycle_or_404(cycle_id)
+        ser = BonusBaseInput(data=request.data)
+        ser.is_valid(raise_exception=True)
+        base = services.bonus_base_set(actor=request.user, cycle=cycle,
+                                       department=department_by_code(ser.validated_data["department"]),
+                                       amount=ser.validated_data["amount"])
+        return Response({"department": base.department.code, "amount": str(base.amount)})
+
+
+class BonusLinesApi(APIView):
+    """GET: the cycle's bonus lines; POST: (re)compute them from the rules in force."""
+
+    permission_classes = [HRAdmin]
+
+    @extend_schema(responses=BonusLineSerializer(many=True))
+    def get(self, request, cycle_id: int):
+        cycle = cycle_or_404(cycle_id)
+        lines = BonusLine.objects.filter(cycle=cycle).select_related("department", "rule")
+        return Response(BonusLineSerializer(lines, many=True).data)
+
+    @extend_schema(request=None, responses=BonusLineSerializer(many=True))
+    def post(self, request, cycle_id: int):
+        cycle_or_404(cycle_id)
+        services.bonuses_compute(actor=request.user, cycle_id=cycle_id)
+        lines = BonusLine.objects.filter(cycle_id=cycle_id).select_related("department", "rule")
+        return Response(BonusLineSerializer(lines, many=True).data)
+
+
+class AwardsApi(APIView):
+    permission_classes = [InBranch]
+
+    def get_permissions(self):
+        return [HRAdmin()] if self.request.method == "POST" else [InBranch()]
+
+    @extend_schema(responses=AwardSerializer(many=True))
+    def get(self, request, cycle_id: int):
+        cycle = cycle_or_404(cycle_id)
+        return Response(AwardSerializer(Award.objects.filter(cycle=cycle).select_related("department"), many=True).data)
+
+    @extend_schema(request=None, responses=AwardSerializer(many=True))
+    def post(self, request, cycle_id: int):
+        cycle_or_404(cycle_id)
+        awards = services.awards_choose(actor=request.user, cycle_id=cycle_id)
+        return Response(AwardSerializer(awards, many=True).data)
+
+
+class RiskFlagsApi(APIView):
+    """Attrition-risk flags with their reasons: HR see all, a department manager their own."""
+
+    permission_classes = [InBranch]
+
+    @extend_schema(responses=RiskFlagSerializer(many=True))
+    def get(self, request, cycle_id: int):
+        cycle = cycle_or_404(cycle_id)
+        flags = selectors.risk_flags_visible_to(request.user, cycle).select_related("department")
+        return Response(RiskFlagSerializer(flags, many=True).data)

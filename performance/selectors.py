@@ -1,0 +1,81 @@
+"""Scoped reads. The schema is the branch; inside it:
+- HR (branch manager, branch staff, HQ admin) see every department;
+- a department manager sees their own department's people (and nothing of other departments);
+- everyone sees their own scores.
+Anything out of reach is the same 404 as anything missing.
+"""
+from __future__ import annotations
+
+from django.db import connection
+from django.db.models import Q
+from django.http import Http404
+
+from branches.roles import Role, roles_in_branch
+
+from .models import AppraisalCycle, DepartmentMember, MemberRole, RiskFlag, Score, ScoreLine
+
+HR_ROLES = frozenset({Role.BRANCH_MANAGER, Role.BRANCH_STAFF, Role.HQ_ADMIN})
+
+
+def _branch():
+    tenant = getattr(connection, "tenant", None)
+    return tenant if tenant is not None and tenant.schema_name != "public" else None
+
+
+def is_hr(user) -> bool:
+    return bool(roles_in_branch(user, _branch()) & HR_ROLES)
+
+
+def may_finalise(user) -> bool:
+    return bool(roles_in_branch(user, _branch()) & {Role.BRANCH_MANAGER, Role.HQ_ADMIN})
+
+
+def managed_department_ids(user) -> list[int]:
+    return list(DepartmentMember.objects.filter(user_id=user.pk, role=MemberRole.MANAGER)
+                .values_list("department_id", flat=True))
+
+
+def scores_visible_to(user, cycle: AppraisalCycle | None = None):
+    qs = Score.objects.all()
+    if cycle is not None:
+        qs = qs.filter(cycle=cycle)
+    if is_hr(user):
+        return qs
+    return qs.filter(Q(user_id=user.pk) | Q(department_id__in=managed_department_ids(user)))
+
+
+def access_score(user, score_id: int) -> Score:
+    score = scores_visible_to(user).select_related("cycle", "department", "template_version__template").filter(
+        pk=score_id).first()
+    if score is None:
+        raise Http404
+    return score
+
+
+def may_adjust(user, score: Score) -> bool:
+    """HR, or the manager of the score's department — never one's own score."""
+    if score.user_id == user.pk:
+        return False
+    return is_hr(user) or score.department_id in managed_department_ids(user)
+
+
+def score_lines(score: Score):
+    return ScoreLine.objects.filter(score=score).order_by("id")
+
+
+def access_cycle(cycle_id: int) -> AppraisalCycle:
+    cycle = AppraisalCycle.objects.filter(pk=cycle_id).first()
+    if cycle is None:
+        raise Http404
+    return cycle
+
+
+def risk_flags_visible_to(user, cycle: AppraisalCycle):
+    qs = RiskFlag.objects.filter(cycle=cycle).order_by("-level", "user_id")
+    if is_hr(user):
+        return qs
+    return qs.filter(department_id__in=managed_department_ids(user))
+
+
+def my_scores(user):
+    return Score.objects.filter(user_id=user.pk).select_related("cycle", "department").order_by("-cycle__starts_on")

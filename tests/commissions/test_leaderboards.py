@@ -1,0 +1,53 @@
+"""Branch leaderboards (monthly and weekly): competition ranking and the gap to the next rank."""
+from __future__ import annotations
+
+
+import pytest
+
+from commissions.selectors import gap_text, rank_rows
+
+from .conftest import drain, open_client
+
+pytestmark = pytest.mark.django_db
+
+
+def test_competition_ranking_and_gaps():
+    rows = rank_rows({"a": 5, "b": 3, "c": 3, "d": 1, "e": 5})
+    assert [(r["username"], r["rank"], r["gap_to_previous"]) for r in rows] == [
+        ("a", 1, None), ("e", 1, None), ("b", 3, 2), ("c", 3, 2), ("d", 5, 2)]
+
+
+def test_gap_text():
+    assert gap_text(rank=3, gap=2, metric="openings") == "您当前月排名第3位,距离第2位还差2户"
+    assert gap_text(rank=1, gap=None, metric="openings") == "您当前月排名第1位"
+    assert gap_text(rank=2, gap="300.00", metric="commission", kind="week") == "您本周排名第2位,距离第1位还差300.00元"
+
+
+def test_branch_leaderboard_openings_month_and_week(api, people):
+    staff = people["bj_staff"]
+    for i, (who, day) in enumerate([("bj_s1", "02"), ("bj_s1", "03"), ("bj_s1", "20"), ("bj_s2", "02"),
+                                    ("bj_mkt", "04"), ("bj_mkt", "05")]):
+        open_client(api, staff, opened_by=who, opened_on=f"2026-03-{day}", name=f"c{i}")
+    drain("bj")
+
+    r = api(people["bj_s2"]).get("/b/bj/api/v1/leaderboards/?period=2026-03&metric=openings")
+    assert r.status_code == 200
+    body = r.json()
+    assert body["rows"] == [
+        {"rank": 1, "username": "bj_s1", "value": 3, "gap_to_previous": None},
+        {"rank": 2, "username": "bj_mkt", "value": 2, "gap_to_previous": 1},
+        {"rank": 3, "username": "bj_s2", "value": 1, "gap_to_previous": 1},
+    ]
+    assert body["me"] == "您当前月排名第3位,距离第2位还差1户"
+    # ISO week 10 of 2026 is 2 – 8 March
+    week = api(people["bj_s2"]).get("/b/bj/api/v1/leaderboards/?period=2026-W10&metric=openings").json()["rows"]
+    assert [(r["username"], r["rank"], r["value"]) for r in week] == [("bj_mkt", 1, 2), ("bj_s1", 1, 2), ("bj_s2", 3, 1)]
+    money = api(people["bj_s2"]).get("/b/bj/api/v1/leaderboards/?period=2026-03&metric=commission").json()["rows"]
+    assert money[0] == {"rank": 1, "username": "bj_s1", "value": "2400.00", "gap_to_previous": None}
+    assert money[1]["gap_to_previous"] == "800.00"
+
+
+def test_leaderboard_bad_input_and_other_branch(api, people):
+    assert api(people["bj_s1"]).get("/b/bj/api/v1/leaderboards/?period=2026-13&metric=openings").status_code == 400
+    assert api(people["bj_s1"]).get("/b/bj/api/v1/leaderboards/?period=2026-03&metric=fun").status_code == 400
+    assert api(people["sh_s1"]).get("/b/bj/api/v1/leaderboards/?period=2026-03&metric=openings").status_code == 404

@@ -1,0 +1,49 @@
+"""Fixtures for performance tests: a small organisation inside branch bj."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pytest
+
+from tests.conftest import in_branch
+from tests.factories import make_user
+
+DEPARTMENTS = [("si", "社保部", ""), ("claims", "理赔部", ""), ("finance", "财务部", ""), ("hr", "人事部", ""),
+               ("cs", "客服部", "客服之星")]
+
+
+@dataclass
+class Org:
+    hr: object  # branch staff (HR admin)
+    boss: object  # branch manager
+    managers: dict = field(default_factory=dict)  # dept code → manager user
+    members: dict = field(default_factory=dict)  # dept code → [member users]
+    depts: dict = field(default_factory=dict)
+
+
+@pytest.fixture
+def org(branches):
+    from performance import services
+
+    o = Org(hr=make_user("p_hr", ("bj", "branch_staff")), boss=make_user("p_boss", ("bj", "branch_manager")))
+    with in_branch("bj"):
+        for code, name, star in DEPARTMENTS:
+            dept = services.department_create(actor=o.hr, code=code, name=name, star_title=star)
+            o.depts[code] = dept
+            mgr = make_user(f"p_{code}_mgr", ("bj", "specialist"))
+            services.member_set(actor=o.hr, department=dept, user=mgr, role="manager")
+            o.managers[code] = mgr
+            o.members[code] = []
+            for n in (1, 2):
+                u = make_user(f"p_{code}_{n}", ("bj", "specialist"))
+                services.member_set(actor=o.hr, department=dept, user=u, role="member")
+                o.members[code].append(u)
+    return o
+
+
+def indicator(code, metric, weight, target, **kw):
+    return {"code": code, "name": kw.pop("name", code), "metric": metric, "weight": str(weight),
+            "target": str(target), **kw}
+
+
+BJ = "/b/bj/api/v1/performance/"
