@@ -1,0 +1,141 @@
+"""Benchmark: compute one social-insurance month for N insured employees across B branches.
+
+    DATABASE_URL=postgres://…/hrsaas_bench python bench/si_month.py [--employees 1000000] [--branches 20]
+
+Creates (once) branches bench01…, one client each and the employees (bulk SQL, synthetic
+identity hashes), then times services.month_compute per branch (the real set-based compute:
+增减员, lines, statements, checks, HQ rollup), a second idempotent recompute, and the database
+floor: one INSERT … SELECT of the same lines into a table shaped like the real one. Prints a
+summary and, as the last line, JSON.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "hrsaas.settings")
+os.environ.setdefault("DEBUG", "1")
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.db import connection, transaction  # noqa: E402
+from django_tenants.utils import schema_context  # noqa: E402
+
+from branches import services as branch_services  # noqa: E402
+from branches.models import Branch, User  # noqa: E402
+
+PERIOD = "2025-08"
+CITIES = ["beijing", "shanghai", "guangzhou", "shenzhen", "hangzhou"]
+
+
+def ensure_branch(i: int) -> Branch:
+    code = f"bench{i:02d}"
+    branch = Branch.objects.filter(code=code).first()
+    if branch is None:
+        branch = branch_services.branch_create(
+            actor=None, data=branch_services.BranchInput(code=code, name=f"压测{i:02d}", city=CITIES[i % len(CITIES)]))
+    connection.set_schema_to_public()
+    return branch
+
+
+def ensure_employees(branch: Branch, count: int, opener_id: int) -> None:
+    with schema_context(branch.schema_name), connection.cursor() as cur:
+        cur.execute("SELECT count(*) FROM social_insurance_insuredemployee")
+        have = cur.fetchone()[0]
+        if have == count:
+            return
+        cur.execute("TRUNCATE social_insurance_contributionline, social_insurance_staffchange, "
+                    "social_insurance_checkfinding, social_insurance_feestatement, social_insurance_monthcycle, "
+                    "social_insurance_insuredemployee CASCADE")
+        cur.execute("SELECT id FROM clients_client WHERE name = 'bench client'")
+        row = cur.fetchone()
+        if row is None:
+            cur.execute("INSERT INTO clients_client (name, headcount, opened_on, opened_by_id, services, grade, "
+                        "contract_no, city, created_at) VALUES ('bench client', 1000, '2024-01-01', %s, "
+                        "'{social_insurance}', 'normal', '', %s, now()) RETURNING id", [opener_id, branch.city])
+            row = cur.fetchone()
+        client_id = row[0]
+        # Wages 3000–52999 cover below-floor, between and above-ceiling; 1 in 50 starts in the
+        # month (增员), 1 in 50 leaves in it (减员), 1 in 100 has a location mismatch.
+        cur.execute("""
+            INSERT INTO social_insurance_insuredemployee
+              (client_id, name, id_number_encrypted, id_number_hash, id_number_masked, insured_city,
+               contract_city, payroll_city, wage, housing_fund_percent, injury_rate, start_date, end_date, created_at)
+            SELECT %(client)s, 'bench ' || g, 'synthetic', md5(%(schema)s || g), '110***********' || lpad((g %% 10000)::text, 4, '0'),
+                   %(city)s, CASE WHEN g %% 100 = 0 THEN 'shanghai' ELSE %(city)s END, %(city)s,
+                   3000 + (g * 7919) %% 50000, CASE WHEN g %% 3 = 0 THEN 7 ELSE NULL END, NULL,
+                   CASE WHEN g %% 50 = 1 THEN DATE '2025-08-12' ELSE DATE '2024-01-01' END,
+                   CASE WHEN g %% 50 = 2 THEN DATE '2025-08-20' ELSE NULL END, now()
+              FROM generate_series(1, %(n)s) g
+        """, {"client": client_id, "schema": branch.schema_name, "city": branch.city, "n": count})
+        cur.execute("ANALYZE social_insurance_insuredemployee")
+
+
+def floor_seconds(branch: Branch) -> float:
+    """One INSERT … SELECT of the month's lines into a table shaped like the real one."""
+    with schema_context(branch.schema_name), transaction.atomic(), connection.cursor() as cur:
+        cur.execute("DROP TABLE IF EXISTS bench_floor_lines")
+        cur.execute("CREATE TABLE bench_floor_lines (LIKE social_insurance_contributionline INCLUDING DEFAULTS "
+                    "INCLUDING CONSTRAINTS INCLUDING INDEXES)")
+        t0 = time.perf_counter()
+        cur.execute("INSERT INTO bench_floor_lines SELECT * FROM social_insurance_contributionline WHERE period = %s",
+                    [PERIOD])
+        elapsed = time.perf_counter() - t0
+        cur.execute("DROP TABLE bench_floor_lines")
+    return elapsed
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--employees", type=int, default=1_000_000)
+    parser.add_argument("--branches", type=int, default=20)
+    args = parser.parse_args()
+
+    from social_insurance import services
+    from social_insurance.models import ContributionLine
+
+    branch_services.ensure_public_tenant()
+    opener = User.objects.filter(username="bench").first() or User.objects.create_user("bench", password=None)
+    per_branch = [args.employees // args.branches + (1 if i < args.employees % args.branches else 0)
+                  for i in range(args.branches)]
+    t0 = time.perf_counter()
+    branches = [ensure_branch(i + 1) for i in range(args.branches)]
+    for branch, n in zip(branches, per_branch):
+        ensure_employees(branch, n, opener.pk)
+    setup_s = time.perf_counter() - t0
+
+    def compute_all() -> float:
+        start = time.perf_counter()
+        for branch in branches:
+            with schema_context(branch.schema_name):
+                services.month_compute(actor=None, period=PERIOD)
+        return time.perf_counter() - start
+
+    compute_s = compute_all()
+    recompute_s = compute_all()
+    lines = 0
+    for branch in branches:
+        with schema_context(branch.schema_name):
+            lines += ContributionLine.objects.filter(period=PERIOD).count()
+    floor_s = sum(floor_seconds(b) for b in branches)
+    result = {
+        "employees": args.employees, "branches": args.branches, "lines": lines, "period": PERIOD,
+        "setup_s": round(setup_s, 2), "compute_s": round(compute_s, 2), "recompute_s": round(recompute_s, 2),
+        "floor_s": round(floor_s, 2), "ratio": round(compute_s / floor_s, 2) if floor_s else None,
+        "recompute_ratio": round(recompute_s / floor_s, 2) if floor_s else None,
+        "employees_per_s": round(args.employees / compute_s) if compute_s else None,
+    }
+    print(f"computed {lines} lines for {args.employees} employees in {args.branches} branches: "
+          f"{compute_s:.2f}s (recompute {recompute_s:.2f}s) vs floor {floor_s:.2f}s → ×{result['ratio']}")
+    print(json.dumps(result))
+
+
+if __name__ == "__main__":
+    main()

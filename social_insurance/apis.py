@@ -1,0 +1,227 @@
+"""Branch API for 社保/公积金 (`/b/<code>/api/v1/si/…`): parse, call one service/selector, serialize."""
+from __future__ import annotations
+
+from django.db import transaction
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers, status
+from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from branches.permissions import InBranch, branch_roles, request_branch
+from branches.roles import Role
+
+from . import selectors, services
+from .engine import PolicyError, month_start
+
+WRITERS = (Role.BRANCH_STAFF, Role.BRANCH_MANAGER, Role.SPECIALIST)
+
+
+def money(value) -> str:
+    return f"{value:.2f}"
+
+
+def _body(request) -> dict:
+    return request.data if isinstance(request.data, dict) else {}
+
+
+class PreviewRequestSerializer(serializers.Serializer):
+    city = serializers.CharField()
+    month = serializers.CharField()
+    wage = serializers.CharField()
+    housing_fund_percent = serializers.CharField(required=False)
+    injury_rate = serializers.CharField(required=False)
+
+
+class ContributionPreviewApi(APIView):
+    """缴费试算: any member of the branch."""
+
+    permission_classes = [InBranch]
+
+    @extend_schema(request=PreviewRequestSerializer, responses={200: dict})
+    def post(self, request):
+        data = _body(request)
+        policy, result = services.contribution_preview(
+            city=data.get("city"), month=data.get("month"), wage=data.get("wage"),
+            housing_fund_percent=data.get("housing_fund_percent"), injury_rate=data.get("injury_rate"),
+        )
+        return Response({
+            "city": policy.city,
+            "month": data["month"],
+            "policy_year": policy.year,
+            "items": [{"type": a.kind, "base": money(a.base), "employer": money(a.employer),
+                       "employee": money(a.employee)} for a in result.items],
+            "employer_total": money(result.employer_total),
+            "employee_total": money(result.employee_total),
+        })
+
+
+def employee_json(e) -> dict:
+    return {
+        "id": e.id, "client": e.client_id, "client_name": e.client.name, "name": e.name,
+        "id_number": e.id_number_masked, "insured_city": e.insured_city, "contract_city": e.contract_city,
+        "payroll_city": e.payroll_city, "wage": money(e.wage),
+        "housing_fund_percent": money(e.housing_fund_percent) if e.housing_fund_percent is not None else None,
+        "injury_rate": money(e.injury_rate) if e.injury_rate is not None else None,
+        "start_date": e.start_date.isoformat(), "end_date": e.end_date.isoformat() if e.end_date else None,
+    }
+
+
+class EmployeeListApi(APIView):
+    permission_classes = [InBranch]
+
+    def get_permissions(self):
+        if self.request.method == "POST":
+            return [branch_roles(*WRITERS)()]
+        return super().get_permissions()
+
+    @extend_schema(responses={200: dict})
+    def get(self, request):
+        qs = selectors.employees_visible_to(request.user, request_branch(request))
+        return Response([employee_json(e) for e in qs[:2000]])
+
+    @extend_schema(request=dict, responses={201: dict})
+    def post(self, request):
+        data = _body(request)
+        fields = {k: data.get(k) for k in services.IMPORT_COLUMNS}
+        employee = services.employee_create(actor=request.user, data=services.EmployeeInput(**fields))
+        return Response(employee_json(employee), status=status.HTTP_201_CREATED)
+
+
+class EmployeeImportApi(APIView):
+    """CSV/XLSX upload (field `file`): all rows or none, with a report of every bad row."""
+
+    permission_classes = [branch_roles(*WRITERS)]
+    parser_classes = [MultiPartParser, FormParser]
+
+    @extend_schema(request=None, responses={201: dict, 400: dict})
+    def post(self, request):
+        upload = request.FILES.get("file")
+        if upload is None:
+            return Response({"file": ["请上传文件。"]}, status=400)
+        report = services.employees_import(actor=request.user, filename=upload.name, content=upload.read())
+        body = {"rows": report.rows, "created": report.created, "wage_total": money(report.wage_total),
+                "errors": report.errors}
+        return Response(body, status=201 if report.ok else 400)
+
+
+def _period(period: str) -> str:
+    try:
+        month_start(period)
+    except PolicyError as exc:
+        raise serializers.ValidationError({"period": [exc.message]})
+    return period
+
+
+def board_json(board) -> dict:
+    c = board.cycle
+    return {
+        "period": board.period, "status": c.status if c else "open",
+        "reconcile_due": c.reconcile_due.isoformat() if c else None,
+        "file_due": c.file_due.isoformat() if c else None,
+        "computed_at": c.computed_at.isoformat() if c and c.computed_at else None,
+        "employee_count": c.employee_count if c else 0,
+        "employer_total": money(c.employer_total) if c else "0.00",
+        "employee_total": money(c.employee_total) if c else "0.00",
+        "receipt_no": c.receipt_no if c else "",
+        "additions": board.additions, "removals": board.removals, "findings": board.findings,
+        "statements": board.statements, "reconcile_overdue": board.reconcile_overdue,
+        "file_overdue": board.file_overdue, "open_exceptions": board.open_exceptions,
+        "overdue_exceptions": board.overdue_exceptions,
+    }
+
+
+class MonthApi(APIView):
+    permission_classes = [branch_roles(*WRITERS)]
+
+    @extend_schema(responses={200: dict})
+    def get(self, request, period: str):
+        return Response(board_json(selectors.cycle_board(_period(period))))
+
+
+class MonthComputeApi(APIView):
+    """`POST` → 202 {task_id}: the month is computed by a worker (idempotent)."""
+
+    permission_classes = [branch_roles(*WRITERS)]
+
+    @extend_schema(request=None, responses={202: dict})
+    def post(self, request, period: str):
+        from .tasks import compute_month
+
+        import uuid
+
+        _period(period)
+        task_id = str(uuid.uuid4())
+        transaction.on_commit(lambda: compute_month.apply_async(args=[period, request.user.pk], task_id=task_id))
+        return Response({"task_id": task_id}, status=status.HTTP_202_ACCEPTED)
+
+
+class MonthReconcileApi(APIView):
+    permission_classes = [branch_roles(*WRITERS)]
+
+    @extend_schema(request=dict, responses={200: dict, 201: dict})
+    def post(self, request, period: str):
+        services.month_reconcile(actor=request.user, period=_period(period))
+        return Response(board_json(selectors.cycle_board(period)))
+
+
+class MonthFileApi(APIView):
+    permission_classes = [branch_roles(Role.BRANCH_MANAGER, Role.BRANCH_STAFF)]
+
+    @extend_schema(request=dict, responses={200: dict, 201: dict})
+    def post(self, request, period: str):
+        data = _body(request)
+        services.month_file(actor=request.user, period=_period(period), receipt_no=str(data.get("receipt_no") or ""),
+                            receipt_note=str(data.get("receipt_note") or ""))
+        return Response(board_json(selectors.cycle_board(period)))
+
+
+def statement_json(s) -> dict:
+    return {"id": s.id, "period": s.period, "client": s.client_id, "client_name": s.client.name,
+            "employee_count": s.employee_count, "employer_total": money(s.employer_total),
+            "employee_total": money(s.employee_total), "total": money(s.total), "status": s.status,
+            "response_note": s.response_note}
+
+
+class StatementListApi(APIView):
+    permission_classes = [InBranch]
+
+    @extend_schema(responses={200: dict})
+    def get(self, request):
+        period = request.query_params.get("period") or None
+        if period:
+            _period(period)
+        qs = selectors.statements_visible_to(request.user, request_branch(request), period)
+        return Response([statement_json(s) for s in qs])
+
+
+class StatementRespondApi(APIView):
+    permission_classes = [branch_roles(Role.CLIENT_CONTACT)]
+    decision = "confirm"
+
+    @extend_schema(request=dict, responses={200: dict, 201: dict})
+    def post(self, request, pk: int):
+        statement = services.statement_respond(actor=request.user, statement_id=pk, decision=self.decision,
+                                               note=str(_body(request).get("note") or ""))
+        return Response(statement_json(statement))
+
+
+class DisputeListApi(APIView):
+    permission_classes = [branch_roles(*WRITERS)]
+
+    @extend_schema(request=dict, responses={200: dict, 201: dict})
+    def post(self, request):
+        d = _body(request)
+        dispute = services.dispute_raise(actor=request.user, employee_id=d.get("employee"), period=str(d.get("period") or ""),
+                                         claimed_wage=d.get("claimed_wage"), reason=str(d.get("reason") or ""))
+        return Response({"id": dispute.id, "status": dispute.status}, status=201)
+
+
+class DisputeResolveApi(APIView):
+    permission_classes = [branch_roles(Role.BRANCH_MANAGER, Role.BRANCH_STAFF)]
+
+    @extend_schema(request=dict, responses={200: dict, 201: dict})
+    def post(self, request, pk: int):
+        dispute = services.dispute_resolve(actor=request.user, dispute_id=pk,
+                                           corrected_wage=_body(request).get("corrected_wage"))
+        return Response({"id": dispute.id, "status": dispute.status, "settled_in_period": dispute.settled_in_period})

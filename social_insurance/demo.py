@@ -1,0 +1,73 @@
+"""Demo data for 社保/公积金: three client companies and 30 insured employees per branch, with
+realistic wages, a few joiners and leavers, and the last and current months computed.
+Idempotent: clients by name, employees by identity hash."""
+from __future__ import annotations
+
+import datetime as dt
+
+from django.utils import timezone
+from django_tenants.utils import schema_context
+
+from . import engine, services
+from .crypto import identity_hash
+
+REGIONS = {"beijing": "110105", "shanghai": "310104", "guangzhou": "440106"}
+CLIENTS = ["{city}华信科技有限公司", "{city}远航物流有限公司", "{city}明德教育咨询有限公司"]
+CITY_NAMES = {"beijing": "北京", "shanghai": "上海", "guangzhou": "广州"}
+SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗"
+GIVEN = ["伟", "芳", "娜", "敏", "静", "磊", "洋", "艳", "勇", "军", "杰", "娟", "涛", "明", "超"]
+WAGES = ["4800", "6500", "7800", "8500", "9200", "10500", "12000", "13800", "15000", "16500",
+         "18000", "21000", "25000", "30000", "42000"]
+
+
+def _identity(region: str, i: int) -> str:
+    born = dt.date(1975, 1, 1) + dt.timedelta(days=397 * i)
+    first17 = f"{region}{born:%Y%m%d}{i % 1000:03d}"
+    return first17 + engine.identity_check_char(first17)
+
+
+def seed(org) -> None:
+    from clients.models import Client
+
+    from .models import ClientContact, InsuredEmployee
+
+    today = timezone.localdate()
+    this_month = engine.period_of(today)
+    for code, branch in org.branches.items():
+        city = branch.city if branch.city in REGIONS else "beijing"
+        people = org.people.get(code, {})
+        staff = (people.get("branch_staff") or [None])[0]
+        opener = (people.get("specialist") or [staff])[0]
+        with schema_context(branch.schema_name):
+            clients = []
+            for template in CLIENTS:
+                name = template.format(city=CITY_NAMES[city])
+                client = Client.objects.filter(name=name).first() or Client.objects.create(
+                    name=name, headcount=10, opened_on=dt.date(2024, 3, 1), opened_by=opener,
+                    services=["social_insurance", "housing_fund"], city=city)
+                clients.append(client)
+            for contact in people.get("client_contact", []):
+                ClientContact.objects.get_or_create(user=contact, client=clients[0])
+            for i in range(30):
+                number = _identity(REGIONS[city], i + 1)
+                if InsuredEmployee.objects.filter(id_number_hash=identity_hash(number)).exists():
+                    continue
+                start = dt.date(2024, 7, 1) + dt.timedelta(days=37 * i)
+                if start > today:
+                    start = today.replace(day=1)
+                end = None
+                if i % 10 == 9:  # a few leavers
+                    end = today.replace(day=1) - dt.timedelta(days=1 + i)
+                    end = max(end, start)
+                services.employee_create(actor=staff, data=services.EmployeeInput(
+                    client=clients[i % 3].pk, name=SURNAMES[i % len(SURNAMES)] + GIVEN[i % len(GIVEN)],
+                    id_number=number, insured_city=city, wage=WAGES[i % len(WAGES)], start_date=start.isoformat(),
+                    end_date=end.isoformat() if end else None,
+                    contract_city=city if i != 4 else "shenzhen", payroll_city=city,
+                    housing_fund_percent="5" if i % 2 else ("7" if city == "shanghai" else "12"),
+                ))
+            for period in (engine.add_months(this_month, -1), this_month):
+                try:
+                    services.month_compute(actor=staff, period=period)
+                except Exception:  # a filed month (seed run again after filing) stays as filed
+                    pass

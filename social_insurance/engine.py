@@ -1,0 +1,318 @@
+"""社保/公积金 contribution rules: pure functions over frozen dataclasses, Decimal only.
+
+How one person's month is computed (缴费计算):
+1. The policy in force is the city's version whose [effective_from, effective_to] holds the
+   first day of the month (`policy_for_month`).
+2. For every item the city has (pension, medical, maternity, unemployment, work_injury,
+   housing_fund) the base (缴费基数) is the declared wage clamped to that item's floor and
+   ceiling; an item without a ceiling (e.g. Guangzhou work injury) has no upper clamp.
+3. employer = base × employer% and employee = base × employee%, each kept precise and
+   rounded per the item's rounding mode, then the fixed amounts (e.g. Beijing's 3 yuan 大额医疗互助)
+   are added. Work injury's employer rate is chosen inside the city's employer_range
+   (default: the floor of the range); the housing fund's rate is one percent for both sides,
+   inside the city's rate_range (whole percent where the city requires it; default: the floor).
+4. Totals are the sums of the rounded amounts.
+
+Rounding modes are named `<unit>_<rule>[_per_side]`: unit fen (0.01) / jiao (0.1, 到角) /
+yuan (1), rule half_up (四舍五入) / up (进位, e.g. 见分进角 = jiao_up) / down (舍去). The data
+file's `fen_half_up` and `yuan_half_up_per_side` are two of these; rounding applies to each
+side (employer, employee) of each item separately.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+from decimal import ROUND_DOWN, ROUND_HALF_UP, ROUND_UP, Decimal, InvalidOperation
+
+HUNDRED = Decimal(100)
+ZERO = Decimal("0.00")
+
+ITEM_KINDS = ("pension", "medical", "maternity", "unemployment", "work_injury", "housing_fund")
+ITEM_LABELS = {
+    "pension": "养老保险",
+    "medical": "医疗保险",
+    "maternity": "生育保险",
+    "unemployment": "失业保险",
+    "work_injury": "工伤保险",
+    "housing_fund": "住房公积金",
+}
+
+_UNITS = {"fen": Decimal("0.01"), "jiao": Decimal("0.1"), "yuan": Decimal("1")}
+_RULES = {"half_up": ROUND_HALF_UP, "up": ROUND_UP, "down": ROUND_DOWN}
+ROUNDING_MODE_RE = re.compile(r"^(fen|jiao|yuan)_(half_up|up|down)(_per_side)?$")
+# Business names of the common modes, for the policy table.
+ROUNDING_LABELS = {
+    "fen_half_up": "到分,四舍五入",
+    "jiao_half_up": "到角,四舍五入",
+    "jiao_up": "见分进角",
+    "yuan_half_up": "到元,四舍五入",
+    "yuan_half_up_per_side": "单位、个人各自到元,四舍五入",
+    "fen_down": "到分,舍去",
+    "jiao_down": "到角,舍去",
+    "yuan_down": "到元,舍去",
+}
+
+
+class PolicyError(ValueError):
+    """Input the rules refuse; `field` names the request field at fault."""
+
+    def __init__(self, field: str, message: str):
+        super().__init__(message)
+        self.field = field
+        self.message = message
+
+
+def rounding_spec(mode: str) -> tuple[Decimal, str]:
+    """(quantum, decimal rounding constant) for a mode name; unknown names raise ValueError."""
+    match = ROUNDING_MODE_RE.match(mode or "")
+    if not match:
+        raise ValueError(f"unknown rounding mode {mode!r}")
+    return _UNITS[match.group(1)], _RULES[match.group(2)]
+
+
+def round_amount(amount: Decimal, mode: str) -> Decimal:
+    """Round per `mode`; the result always carries two places (CNY fen) for display and storage.
+
+    `up`/`down` are away from / towards zero, so a refund (negative) rounds like its positive."""
+    quantum, rule = rounding_spec(mode)
+    return amount.quantize(quantum, rounding=rule).quantize(Decimal("0.01"))
+
+
+@dataclass(frozen=True)
+class ItemRule:
+    kind: str
+    base_floor: Decimal
+    base_ceiling: Decimal | None
+    employee_percent: Decimal = ZERO
+    employer_percent: Decimal | None = None  # None: chosen within employer_range / rate_range
+    employer_fixed: Decimal = ZERO
+    employee_fixed: Decimal = ZERO
+    employer_range: tuple[Decimal, Decimal] | None = None  # work injury (by industry class)
+    rate_range: tuple[Decimal, Decimal] | None = None  # housing fund, both sides
+    whole_percent: bool = False
+    rounding: str = "fen_half_up"
+
+
+@dataclass(frozen=True)
+class PolicyRule:
+    city: str
+    name: str
+    year: str
+    effective_from: dt.date
+    effective_to: dt.date | None
+    items: tuple[ItemRule, ...]
+
+    def item(self, kind: str) -> ItemRule | None:
+        return next((i for i in self.items if i.kind == kind), None)
+
+
+@dataclass(frozen=True)
+class ItemAmount:
+    kind: str
+    base: Decimal
+    employer_percent: Decimal
+    employee_percent: Decimal
+    employer_precise: Decimal
+    employee_precise: Decimal
+    employer: Decimal
+    employee: Decimal
+
+
+@dataclass(frozen=True)
+class Contribution:
+    city: str
+    year: str
+    items: tuple[ItemAmount, ...]
+    employer_total: Decimal
+    employee_total: Decimal
+
+
+def month_start(period: str) -> dt.date:
+    """First day of a `YYYY-MM` period; raises PolicyError('month') for anything else."""
+    if not isinstance(period, str) or not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", period):
+        raise PolicyError("month", "月份格式应为 YYYY-MM,例如 2025-03。")
+    return dt.date(int(period[:4]), int(period[5:]), 1)
+
+
+def add_months(period: str, n: int) -> str:
+    start = month_start(period)
+    index = start.year * 12 + start.month - 1 + n
+    return f"{index // 12:04d}-{index % 12 + 1:02d}"
+
+
+def period_of(day: dt.date) -> str:
+    return f"{day.year:04d}-{day.month:02d}"
+
+
+def policy_for_month(policies, city: str, period: str) -> PolicyRule:
+    """The city's version in force on the month's first day."""
+    day = month_start(period)
+    of_city = [p for p in policies if p.city == city]
+    if not of_city:
+        raise PolicyError("city", f"未知的参保城市:{city}。")
+    for policy in of_city:
+        if policy.effective_from <= day and (policy.effective_to is None or day <= policy.effective_to):
+            return policy
+    raise PolicyError("month", f"{city} 在 {period} 没有适用的社保政策。")
+
+
+def contribution_base(wage: Decimal, item: ItemRule) -> Decimal:
+    """缴费基数: the wage clamped to the item's floor and (if any) ceiling."""
+    base = max(wage, item.base_floor)
+    if item.base_ceiling is not None:
+        base = min(base, item.base_ceiling)
+    return base.quantize(Decimal("0.01"))
+
+
+def parse_percent(value, field: str) -> Decimal:
+    """A percent given as a decimal string (or integer): at most 2 places, not negative."""
+    if isinstance(value, bool) or not isinstance(value, (str, int, Decimal)):
+        raise PolicyError(field, "比例须为数字字符串,例如 \"12\" 或 \"0.20\"。")
+    try:
+        pct = Decimal(str(value).strip())
+    except InvalidOperation:
+        raise PolicyError(field, "比例须为数字,例如 \"12\" 或 \"0.20\"。") from None
+    if not pct.is_finite():
+        raise PolicyError(field, "比例须为有限数字。")
+    if pct < 0:
+        raise PolicyError(field, "比例不能为负数。")
+    if pct.as_tuple().exponent < -2:
+        raise PolicyError(field, "比例最多保留两位小数。")
+    return pct
+
+
+def parse_wage(value, field: str = "wage") -> Decimal:
+    """A wage as a decimal string (or integer): a number, not negative, at most 2 places."""
+    if isinstance(value, bool) or not isinstance(value, (str, int, Decimal)):
+        raise PolicyError(field, "工资须为金额字符串,例如 \"12000.00\"。")
+    text = str(value).strip()
+    if not re.fullmatch(r"-?\d+(\.\d+)?", text):
+        raise PolicyError(field, "工资须为数字金额,例如 \"12000.00\"。")
+    wage = Decimal(text)
+    if wage < 0:
+        raise PolicyError(field, "工资不能为负数。")
+    if wage.as_tuple().exponent < -2:
+        raise PolicyError(field, "工资最多保留两位小数(到分)。")
+    if wage >= Decimal("100000000"):
+        raise PolicyError(field, "工资金额过大。")
+    return wage
+
+
+def fmt_percent(value: Decimal) -> str:
+    """5.00 → "5", 0.20 → "0.20" (for messages)."""
+    return str(value.to_integral_value()) if value == value.to_integral_value() else f"{value:.2f}"
+
+
+def housing_fund_rate(item: ItemRule, percent: Decimal | None) -> Decimal:
+    """The housing-fund percent for both sides: inside the city's range, whole if required."""
+    low, high = item.rate_range
+    lo_s, hi_s = fmt_percent(low), fmt_percent(high)
+    if percent is None:
+        return low
+    if item.whole_percent and percent != percent.to_integral_value():
+        raise PolicyError("housing_fund_percent", f"公积金缴存比例须为整数百分比({lo_s}–{hi_s})。")
+    if not low <= percent <= high:
+        raise PolicyError("housing_fund_percent", f"公积金缴存比例须在 {lo_s}% 至 {hi_s}% 之间。")
+    return percent
+
+
+def injury_rate(item: ItemRule, rate: Decimal | None) -> Decimal:
+    """工伤 employer rate: inside the employer_range (industry class); default its floor."""
+    low, high = item.employer_range
+    if rate is None:
+        return low
+    if not low <= rate <= high:
+        raise PolicyError("injury_rate", f"工伤保险费率须在 {fmt_percent(low)}% 至 {fmt_percent(high)}% 之间。")
+    return rate
+
+
+def item_amount(item: ItemRule, wage: Decimal, employer_percent: Decimal, employee_percent: Decimal) -> ItemAmount:
+    base = contribution_base(wage, item)
+    er_pct_part = base * employer_percent / HUNDRED
+    ee_pct_part = base * employee_percent / HUNDRED
+    return ItemAmount(
+        kind=item.kind,
+        base=base,
+        employer_percent=employer_percent,
+        employee_percent=employee_percent,
+        employer_precise=er_pct_part + item.employer_fixed,
+        employee_precise=ee_pct_part + item.employee_fixed,
+        employer=round_amount(er_pct_part, item.rounding) + item.employer_fixed,
+        employee=round_amount(ee_pct_part, item.rounding) + item.employee_fixed,
+    )
+
+
+def item_rates(item: ItemRule, *, housing_fund_percent: Decimal | None = None,
+               injury: Decimal | None = None) -> tuple[Decimal, Decimal]:
+    """(employer%, employee%) of an item after the per-employer choices."""
+    if item.rate_range is not None:
+        pct = housing_fund_rate(item, housing_fund_percent)
+        return pct, pct
+    if item.employer_range is not None:
+        return injury_rate(item, injury), item.employee_percent
+    return item.employer_percent or ZERO, item.employee_percent
+
+
+def contribution_for(policy: PolicyRule, wage: Decimal, *, housing_fund_percent: Decimal | None = None,
+                     injury: Decimal | None = None) -> Contribution:
+    """One person's month under `policy`; every rate is checked before anything is computed."""
+    rates = {
+        item.kind: item_rates(item, housing_fund_percent=housing_fund_percent, injury=injury)
+        for item in policy.items
+    }
+    amounts = tuple(
+        item_amount(item, wage, *rates[item.kind])
+        for item in sorted(policy.items, key=lambda i: ITEM_KINDS.index(i.kind))
+    )
+    return Contribution(
+        city=policy.city,
+        year=policy.year,
+        items=amounts,
+        employer_total=sum((a.employer for a in amounts), ZERO),
+        employee_total=sum((a.employee for a in amounts), ZERO),
+    )
+
+
+def correction_delta(original: ItemAmount, corrected: ItemAmount) -> tuple[Decimal, Decimal]:
+    """补缴 (positive) or 退费 (negative) per side: corrected minus what was charged."""
+    return corrected.employer - original.employer, corrected.employee - original.employee
+
+
+def mask_identity(number: str) -> str:
+    """110***********1234: the region prefix and the last four, never the birth date."""
+    if len(number) < 8:
+        return "*" * len(number)
+    return number[:3] + "*" * (len(number) - 7) + number[-4:]
+
+
+_ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+_ID_CHECK = "10X98765432"
+
+
+def identity_number_valid(number: str) -> bool:
+    """PRC resident identity number (GB 11643): 18 characters, a real birth date, ISO 7064 check."""
+    if not re.fullmatch(r"\d{17}[\dX]", number or ""):
+        return False
+    try:
+        born = dt.date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
+    except ValueError:
+        return False
+    if born.year < 1900:
+        return False
+    total = sum(int(d) * w for d, w in zip(number[:17], _ID_WEIGHTS))
+    return _ID_CHECK[total % 11] == number[17]
+
+
+def identity_check_char(first17: str) -> str:
+    total = sum(int(d) * w for d, w in zip(first17, _ID_WEIGHTS))
+    return _ID_CHECK[total % 11]
+
+
+def normalize_identity(number: str) -> str:
+    return (number or "").strip().upper()
+
+
+def months_between(first: str, last: str) -> int:
+    a, b = month_start(first), month_start(last)
+    return (b.year - a.year) * 12 + b.month - a.month

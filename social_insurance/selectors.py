@@ -1,0 +1,132 @@
+"""Scoped reads of the branch side of 社保/公积金 (and HQ's duplicate report)."""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.db.models import Count, Sum
+from django.http import Http404
+from django.utils import timezone
+
+from branches.roles import Role, is_hq_admin, roles_in_branch
+
+from .models import (
+    CheckFinding,
+    ClientContact,
+    ContributionLine,
+    CycleStatus,
+    ExceptionStatus,
+    FeeStatement,
+    InsuredEmployee,
+    MonthCycle,
+    PaymentException,
+    StaffChange,
+)
+
+STAFF_ROLES = frozenset({Role.BRANCH_MANAGER, Role.BRANCH_STAFF, Role.SPECIALIST, Role.HQ_ADMIN})
+
+
+def is_branch_staff(user, branch) -> bool:
+    return is_hq_admin(user) or bool(roles_in_branch(user, branch) & STAFF_ROLES)
+
+
+def client_ids_of_contact(user) -> list[int]:
+    return list(ClientContact.objects.filter(user=user).values_list("client_id", flat=True))
+
+
+def employees_visible_to(user, branch):
+    """Staff see the branch's employees; a client contact only their company's; others none."""
+    qs = InsuredEmployee.objects.select_related("client").order_by("client__name", "name", "id")
+    if is_branch_staff(user, branch):
+        return qs
+    if Role.CLIENT_CONTACT in roles_in_branch(user, branch):
+        return qs.filter(client_id__in=client_ids_of_contact(user))
+    return qs.none()
+
+
+def statements_visible_to(user, branch, period: str | None = None):
+    qs = FeeStatement.objects.select_related("client").order_by("period", "client__name")
+    if period:
+        qs = qs.filter(period=period)
+    if is_branch_staff(user, branch):
+        return qs
+    if Role.CLIENT_CONTACT in roles_in_branch(user, branch):
+        return qs.filter(client_id__in=client_ids_of_contact(user))
+    return qs.none()
+
+
+def access_statement(user, branch, statement_id: int) -> FeeStatement:
+    statement = statements_visible_to(user, branch).filter(pk=statement_id).first()
+    if statement is None:
+        raise Http404
+    return statement
+
+
+def statement_lines(statement: FeeStatement):
+    return (ContributionLine.objects.filter(period=statement.period, client_id=statement.client_id)
+            .select_related("employee").order_by("employee__name", "employee_id", "source", "kind"))
+
+
+@dataclass(frozen=True)
+class CycleBoard:
+    period: str
+    cycle: MonthCycle | None
+    additions: int
+    removals: int
+    findings: dict
+    statements: dict
+    reconcile_overdue: bool
+    file_overdue: bool
+    open_exceptions: int
+    overdue_exceptions: int
+
+
+def cycle_board(period: str, today: dt.date | None = None, now=None) -> CycleBoard:
+    today = today or timezone.localdate()
+    now = now or timezone.now()
+    cycle = MonthCycle.objects.filter(period=period).first()
+    changes = dict(StaffChange.objects.filter(period=period).values_list("kind").annotate(n=Count("id")))
+    findings = dict(CheckFinding.objects.filter(period=period).values_list("kind").annotate(n=Count("id")))
+    statements = dict(FeeStatement.objects.filter(period=period).values_list("status").annotate(n=Count("id")))
+    status = cycle.status if cycle else CycleStatus.OPEN
+    open_exc = PaymentException.objects.exclude(status=ExceptionStatus.RESOLVED)
+    return CycleBoard(
+        period=period, cycle=cycle, additions=changes.get("add", 0), removals=changes.get("remove", 0),
+        findings=findings, statements=statements,
+        reconcile_overdue=bool(cycle) and status == CycleStatus.OPEN and today > cycle.reconcile_due,
+        file_overdue=bool(cycle) and status != CycleStatus.FILED and today > cycle.file_due,
+        open_exceptions=open_exc.count(),
+        overdue_exceptions=sum(1 for e in open_exc if exception_overdue(e, now)),
+    )
+
+
+def exception_overdue(exc: PaymentException, now) -> dict:
+    """Which clocks are blown: response (1 h) and/or resolution (24 h)."""
+    late = {}
+    if (exc.responded_at or now) > exc.respond_due:
+        late["respond"] = True
+    if (exc.resolved_at or now) > exc.resolve_due:
+        late["resolve"] = True
+    return late
+
+
+def month_totals(period: str) -> dict:
+    agg = ContributionLine.objects.filter(period=period).aggregate(er=Sum("employer_amount"), ee=Sum("employee_amount"))
+    return {"employer": agg["er"] or 0, "employee": agg["ee"] or 0}
+
+
+def duplicate_report(period: str) -> list[dict]:
+    """HQ: identity numbers insured more than once in a month across all branches (masked ids,
+    branch codes and counts only; read from the public rollup, no branch schema visited)."""
+    from social_insurance.policies.models import InsuredIdentityMonth
+
+    rows = (InsuredIdentityMonth.objects.filter(period=period).values("id_hash")
+            .annotate(total=Sum("count")).filter(total__gt=1).order_by("-total", "id_hash"))
+    hashes = [r["id_hash"] for r in rows]
+    detail: dict[str, list] = {h: [] for h in hashes}
+    masked: dict[str, str] = {}
+    for r in (InsuredIdentityMonth.objects.filter(period=period, id_hash__in=hashes)
+              .select_related("branch").order_by("branch__code")):
+        detail[r.id_hash].append({"branch": r.branch.code, "count": r.count})
+        masked[r.id_hash] = r.id_masked
+    return [{"id_masked": masked[r["id_hash"]], "total": r["total"], "branches": detail[r["id_hash"]]} for r in rows]

@@ -1,0 +1,595 @@
+"""Writes of the branch side of 社保/公积金: validate → lock → write → audit → on_commit.
+
+Every function runs in the current branch's schema (django-tenants picks it from the URL or
+the task's header); the public policy tables are reached through the search path.
+"""
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.db import connection, transaction
+from django.utils import timezone
+
+from branches.audit import stamp
+from clients.models import Client
+from social_insurance.policies.models import CityPolicy
+from social_insurance.policies.selectors import city_settings, policy_rule, policy_rules
+
+from . import engine, sql
+from .crypto import encrypt_identity, identity_hash
+from .models import (
+    BaseDispute,
+    ClientContact,
+    ContributionLine,
+    CycleStatus,
+    DisputeStatus,
+    ExceptionStatus,
+    FeeStatement,
+    InsuredEmployee,
+    LineSource,
+    MonthCycle,
+    PaymentException,
+    StatementStatus,
+)
+
+RESPOND_WITHIN = dt.timedelta(hours=1)
+RESOLVE_WITHIN = dt.timedelta(hours=24)
+
+
+def _errors(errs: dict[str, str]) -> None:
+    if errs:
+        raise ValidationError({k: [v] for k, v in errs.items()})
+
+
+# ---------------------------------------------------------------------------------------------
+# Calculator (缴费试算)
+# ---------------------------------------------------------------------------------------------
+def contribution_preview(*, city, month, wage, housing_fund_percent=None, injury_rate=None):
+    """(policy rule, contribution) for the API's preview; every bad field reported at once."""
+    errs: dict[str, str] = {}
+    policy = wage_d = hf = inj = None
+    if not isinstance(city, str) or not city:
+        errs["city"] = "请填写参保城市代码,例如 beijing。"
+    if not isinstance(month, str):
+        errs["month"] = "月份格式应为 YYYY-MM,例如 2025-03。"
+    if not errs:
+        try:
+            policy = engine.policy_for_month(policy_rules(city), city, month)
+        except engine.PolicyError as exc:
+            errs[exc.field] = exc.message
+    try:
+        wage_d = engine.parse_wage(wage, "wage")
+    except engine.PolicyError as exc:
+        errs[exc.field] = exc.message
+    if housing_fund_percent is not None:
+        try:
+            hf = engine.parse_percent(housing_fund_percent, "housing_fund_percent")
+        except engine.PolicyError as exc:
+            errs[exc.field] = exc.message
+    if injury_rate is not None:
+        try:
+            inj = engine.parse_percent(injury_rate, "injury_rate")
+        except engine.PolicyError as exc:
+            errs[exc.field] = exc.message
+    _errors(errs)
+    try:
+        result = engine.contribution_for(policy, wage_d, housing_fund_percent=hf, injury=inj)
+    except engine.PolicyError as exc:
+        _errors({exc.field: exc.message})
+    return policy, result
+
+
+# ---------------------------------------------------------------------------------------------
+# Insured employees (员工档案)
+# ---------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class EmployeeInput:
+    client: object
+    name: object
+    id_number: object
+    insured_city: object
+    wage: object
+    start_date: object
+    contract_city: object = None
+    payroll_city: object = None
+    housing_fund_percent: object = None
+    injury_rate: object = None
+    end_date: object = None
+
+
+@dataclass
+class CleanEmployee:
+    fields: dict = field(default_factory=dict)
+    id_number: str = ""
+
+
+def _date(value, name, errs):
+    if value in (None, ""):
+        return None
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    try:
+        return dt.date.fromisoformat(str(value).strip())
+    except ValueError:
+        errs[name] = "日期格式应为 YYYY-MM-DD。"
+        return None
+
+
+def employee_clean(data: EmployeeInput, *, rules=None, clients=None) -> CleanEmployee:
+    """Validate one employee (no writes). Raises ValidationError {field: [msg]}."""
+    errs: dict[str, str] = {}
+    out: dict = {}
+    rules = rules if rules is not None else policy_rules()
+    cities = {r.city for r in rules}
+
+    client = None
+    try:
+        client_id = int(data.client)
+    except (TypeError, ValueError):
+        errs["client"] = "请填写客户编号。"
+    else:
+        client = clients.get(client_id) if clients is not None else Client.objects.filter(pk=client_id).first()
+        if client is None:
+            errs["client"] = "客户不存在。"
+        elif client.closed_on is not None:
+            errs["client"] = "该客户已终止服务。"
+    name = str(data.name or "").strip()
+    if not name or len(name) > 100:
+        errs["name"] = "请填写姓名(不超过 100 字)。"
+    number = engine.normalize_identity(str(data.id_number or ""))
+    if not engine.identity_number_valid(number):
+        errs["id_number"] = "身份证号无效(须为 18 位且校验位正确)。"
+    insured = str(data.insured_city or "").strip()
+    if insured not in cities:
+        errs["insured_city"] = f"未知的参保城市:{insured or '(空)'}。"
+    contract = str(data.contract_city or insured).strip()
+    payroll = str(data.payroll_city or insured).strip()
+    for key, value in (("contract_city", contract), ("payroll_city", payroll)):
+        if not value or len(value) > 30:
+            errs[key] = "请填写城市代码。"
+    try:
+        wage = engine.parse_wage(data.wage, "wage")
+    except engine.PolicyError as exc:
+        errs[exc.field] = exc.message
+        wage = None
+    start = _date(data.start_date, "start_date", errs)
+    if start is None and "start_date" not in errs:
+        errs["start_date"] = "请填写参保开始日期。"
+    end = _date(data.end_date, "end_date", errs)
+    if start and end and end < start:
+        errs["end_date"] = "参保结束日期不能早于开始日期。"
+    hf = inj = None
+    for key, raw in (("housing_fund_percent", data.housing_fund_percent), ("injury_rate", data.injury_rate)):
+        if raw in (None, ""):
+            continue
+        try:
+            value = engine.parse_percent(raw, key)
+        except engine.PolicyError as exc:
+            errs[exc.field] = exc.message
+            continue
+        if key == "housing_fund_percent":
+            hf = value
+        else:
+            inj = value
+    if not errs and (hf is not None or inj is not None):
+        # Rates are checked against the policy in force when insurance starts.
+        try:
+            policy = engine.policy_for_month(rules, insured, engine.period_of(start))
+            engine.contribution_for(policy, wage, housing_fund_percent=hf, injury=inj)
+        except engine.PolicyError as exc:
+            if exc.field in ("housing_fund_percent", "injury_rate"):
+                errs[exc.field] = exc.message
+    _errors(errs)
+    out.update(
+        client=client, name=name, id_number_hash=identity_hash(number),
+        id_number_masked=engine.mask_identity(number), insured_city=insured, contract_city=contract,
+        payroll_city=payroll, wage=wage, housing_fund_percent=hf, injury_rate=inj,
+        start_date=start, end_date=end,
+    )
+    return CleanEmployee(fields=out, id_number=number)
+
+
+def _overlapping(clean: CleanEmployee):
+    f = clean.fields
+    qs = InsuredEmployee.objects.filter(id_number_hash=f["id_number_hash"])
+    if f["end_date"] is not None:
+        qs = qs.filter(start_date__lte=f["end_date"])
+    from django.db.models import Q
+
+    return qs.filter(Q(end_date__isnull=True) | Q(end_date__gte=f["start_date"]))
+
+
+def employee_create(*, actor, data: EmployeeInput) -> InsuredEmployee:
+    clean = employee_clean(data)
+    with transaction.atomic():
+        # One person's stints are serialised by their hash (advisory lock inside the schema).
+        _lock_identity(clean.fields["id_number_hash"])
+        if _overlapping(clean).exists():
+            _errors({"id_number": "该身份证号在本分支机构已有重叠的参保记录。"})
+        employee = InsuredEmployee(**clean.fields, id_number_encrypted=encrypt_identity(clean.id_number),
+                                   created_by=actor if getattr(actor, "pk", None) else None)
+        stamp(employee, actor=actor, reason="employee created")
+        employee.save()
+    return employee
+
+
+def _lock_identity(id_hash: str) -> None:
+    with connection.cursor() as cur:
+        cur.execute("SELECT pg_advisory_xact_lock(hashtext(current_schema() || ':si-id:' || %s))", [id_hash])
+
+
+IMPORT_COLUMNS = ["client", "name", "id_number", "insured_city", "contract_city", "payroll_city", "wage",
+                  "housing_fund_percent", "injury_rate", "start_date", "end_date"]
+# Chinese headers accepted as well (the file staff actually keep).
+HEADER_ALIASES = {
+    "客户编号": "client", "姓名": "name", "身份证号": "id_number", "参保地": "insured_city",
+    "合同地": "contract_city", "发薪地": "payroll_city", "工资": "wage", "公积金比例": "housing_fund_percent",
+    "工伤费率": "injury_rate", "参保开始": "start_date", "参保结束": "end_date",
+}
+
+
+@dataclass
+class ImportReport:
+    rows: int = 0
+    created: int = 0
+    wage_total: Decimal = Decimal("0.00")
+    errors: list[dict] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+def _read_rows(filename: str, content: bytes) -> list[dict]:
+    name = (filename or "").lower()
+    if name.endswith(".xlsx"):
+        from openpyxl import load_workbook
+
+        wb = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
+        rows = list(wb.active.iter_rows(values_only=True))
+        header = [str(h or "").strip() for h in (rows[0] if rows else [])]
+        body = rows[1:]
+    elif name.endswith(".csv"):
+        text = content.decode("utf-8-sig")
+        reader = list(csv.reader(io.StringIO(text)))
+        header = [h.strip() for h in (reader[0] if reader else [])]
+        body = reader[1:]
+    else:
+        raise ValidationError({"file": ["请上传 .csv 或 .xlsx 文件。"]})
+    header = [HEADER_ALIASES.get(h, h) for h in header]
+    missing = [c for c in ("client", "name", "id_number", "insured_city", "wage", "start_date") if c not in header]
+    if missing:
+        raise ValidationError({"file": [f"缺少列:{', '.join(missing)}"]})
+    out = []
+    for row in body:
+        if row is None or all(v in (None, "") for v in row):
+            continue
+        values = {h: (v if not isinstance(v, str) else v.strip()) for h, v in zip(header, row) if h in IMPORT_COLUMNS}
+        if isinstance(values.get("wage"), float):
+            values["wage"] = repr(values["wage"])  # Excel numbers: shortest exact text
+        if isinstance(values.get("client"), float):
+            values["client"] = int(values["client"])
+        out.append(values)
+    return out
+
+
+def employees_import(*, actor, filename: str, content: bytes) -> ImportReport:
+    """All-or-nothing: every row is validated first; one bad row and nothing is written."""
+    rows = _read_rows(filename, content)
+    report = ImportReport(rows=len(rows))
+    if not rows:
+        raise ValidationError({"file": ["文件中没有数据行。"]})
+    rules = policy_rules()
+    clients = {c.pk: c for c in Client.objects.all()}
+    cleaned: list[CleanEmployee] = []
+    seen: dict[str, int] = {}
+    for index, row in enumerate(rows, start=2):  # row 1 is the header
+        try:
+            clean = employee_clean(EmployeeInput(**{k: row.get(k) for k in IMPORT_COLUMNS}), rules=rules, clients=clients)
+        except ValidationError as exc:
+            for fname, msgs in exc.message_dict.items():
+                report.errors.append({"row": index, "field": fname, "message": msgs[0]})
+            continue
+        key = clean.fields["id_number_hash"]
+        if key in seen:
+            report.errors.append({"row": index, "field": "id_number", "message": f"与第 {seen[key]} 行身份证号重复。"})
+            continue
+        seen[key] = index
+        cleaned.append(clean)
+        report.wage_total += clean.fields["wage"]
+    if report.errors:
+        return report
+    with transaction.atomic():
+        for index, clean in enumerate(cleaned, start=2):
+            _lock_identity(clean.fields["id_number_hash"])
+            if _overlapping(clean).exists():
+                report.errors.append({"row": index, "field": "id_number", "message": "该身份证号在本分支机构已有重叠的参保记录。"})
+        if report.errors:
+            return report
+        objs = []
+        for clean in cleaned:
+            obj = InsuredEmployee(**clean.fields, id_number_encrypted=encrypt_identity(clean.id_number),
+                                  created_by=actor if getattr(actor, "pk", None) else None)
+            stamp(obj, actor=actor, reason="employees imported")
+            obj.save()
+            objs.append(obj)
+        report.created = len(objs)
+        # Totals compared after import (SPEC §8).
+        from django.db.models import Sum
+
+        stored = InsuredEmployee.objects.filter(pk__in=[o.pk for o in objs]).aggregate(t=Sum("wage"))["t"]
+        if stored != report.wage_total:
+            raise RuntimeError("imported wage total differs from the file's")
+    return report
+
+
+# ---------------------------------------------------------------------------------------------
+# Monthly cycle (月度流程)
+# ---------------------------------------------------------------------------------------------
+def _branch():
+    """The Branch row of the current schema (schema_context gives only a stand-in tenant)."""
+    from branches.models import Branch
+
+    schema = connection.schema_name
+    if schema == "public":
+        raise RuntimeError("social insurance services run inside a branch schema")
+    tenant = getattr(connection, "tenant", None)
+    if isinstance(tenant, Branch):
+        return tenant
+    return Branch.objects.get(schema_name=schema)
+
+
+def _cycle_for(period: str, *, lock: bool) -> MonthCycle:
+    start = engine.month_start(period)
+    rules = city_settings(_branch().city or "")
+    cycle, _ = MonthCycle.objects.get_or_create(
+        period=period,
+        defaults={"reconcile_due": start.replace(day=rules.reconcile_day), "file_due": start.replace(day=rules.file_day)},
+    )
+    if lock:
+        cycle = MonthCycle.objects.select_for_update().get(pk=cycle.pk)
+    return cycle
+
+
+def _check_period(period) -> str:
+    try:
+        engine.month_start(period)
+    except engine.PolicyError as exc:
+        _errors({"period": exc.message})
+    return period
+
+
+def month_compute(*, actor, period: str) -> MonthCycle:
+    """Compute a month's 增减员, contribution lines, fee statements and checks, set-based.
+
+    Idempotent: lines are upserted on their business key and stale ones removed, so running it
+    twice (a retried task, two users) gives the same rows. A filed month is refused."""
+    _check_period(period)
+    branch = _branch()
+    with transaction.atomic():
+        cycle = _cycle_for(period, lock=True)
+        if cycle.status == CycleStatus.FILED:
+            _errors({"period": f"{period} 已申报,不能重算;更正请走补缴/退费。"})
+        params = {"period": period, "m": engine.month_start(period), "branch_id": branch.pk}
+        with connection.cursor() as cur:
+            cur.execute(sql.INSURED_SQL, params)
+            cur.execute(sql.CHANGES_SQL, params)
+            cur.execute(sql.WANTED_SQL, params)
+            cur.execute(sql.UPSERT_LINES_SQL, params)
+            cur.execute(sql.DELETE_STALE_SQL, params)
+            cur.execute(sql.STATEMENTS_SQL, params)
+            cur.execute(sql.FINDINGS_SQL, params)
+            cur.execute(sql.ROLLUP_SQL, params)
+            cur.execute(sql.TOTALS_SQL, params)
+            count, er, ee = cur.fetchone()
+        cycle.employee_count, cycle.employer_total, cycle.employee_total = count, er, ee
+        cycle.computed_at = timezone.now()
+        stamp(cycle, actor=actor, reason="month computed")
+        cycle.save()
+    return cycle
+
+
+def _refresh_statements(period: str) -> None:
+    with connection.cursor() as cur:
+        cur.execute(sql.STATEMENTS_SQL, {"period": period})
+
+
+def month_reconcile(*, actor, period: str) -> MonthCycle:
+    """增减员 checked by staff (due by the 5th)."""
+    _check_period(period)
+    with transaction.atomic():
+        cycle = _cycle_for(period, lock=True)
+        if cycle.computed_at is None:
+            _errors({"period": "请先计算本月数据。"})
+        if cycle.status != CycleStatus.OPEN:
+            _errors({"period": "本月增减员已核对。"})
+        cycle.status = CycleStatus.RECONCILED
+        cycle.reconciled_at, cycle.reconciled_by = timezone.now(), actor
+        stamp(cycle, actor=actor, reason="add/remove reconciled")
+        cycle.save()
+    return cycle
+
+
+def month_file(*, actor, period: str, receipt_no: str, receipt_note: str = "") -> MonthCycle:
+    """申报 recorded with its receipt; the month and the policy versions it used freeze."""
+    _check_period(period)
+    receipt_no = (receipt_no or "").strip()
+    if not receipt_no or len(receipt_no) > 80:
+        _errors({"receipt_no": "请填写申报回执号(不超过 80 字)。"})
+    with transaction.atomic():
+        cycle = _cycle_for(period, lock=True)
+        if cycle.status == CycleStatus.FILED:
+            _errors({"period": f"{period} 已申报。"})
+        if cycle.status != CycleStatus.RECONCILED:
+            _errors({"period": "请先核对增减员,再申报。"})
+        policy_ids = set(ContributionLine.objects.filter(period=period).values_list("policy_id", flat=True))
+        CityPolicy.objects.filter(pk__in=policy_ids, locked_at__isnull=True).update(locked_at=timezone.now())
+        cycle.status = CycleStatus.FILED
+        cycle.filed_at, cycle.filed_by = timezone.now(), actor
+        cycle.receipt_no, cycle.receipt_note = receipt_no, (receipt_note or "")[:2000]
+        stamp(cycle, actor=actor, reason="month filed")
+        cycle.save()
+    return cycle
+
+
+# ---------------------------------------------------------------------------------------------
+# Fee statements (费用明细表): the client's contact confirms or disputes
+# ---------------------------------------------------------------------------------------------
+def statement_respond(*, actor, statement_id: int, decision: str, note: str = "") -> FeeStatement:
+    from django.http import Http404
+
+    if decision not in ("confirm", "dispute"):
+        _errors({"decision": "只能确认或提出异议。"})
+    note = (note or "").strip()
+    if decision == "dispute" and not note:
+        _errors({"note": "提出异议时请说明原因。"})
+    with transaction.atomic():
+        statement = FeeStatement.objects.select_for_update().filter(pk=statement_id).first()
+        if statement is None or not ClientContact.objects.filter(user=actor, client_id=statement.client_id).exists():
+            raise Http404
+        if statement.status != StatementStatus.ISSUED:
+            _errors({"status": "该费用明细表已答复。"})
+        statement.status = StatementStatus.CONFIRMED if decision == "confirm" else StatementStatus.DISPUTED
+        statement.responded_at, statement.responded_by, statement.response_note = timezone.now(), actor, note[:2000]
+        stamp(statement, actor=actor, reason=f"statement {decision}")
+        statement.save()
+    return statement
+
+
+def client_contact_link(*, actor, user, client) -> ClientContact:
+    obj, _ = ClientContact.objects.get_or_create(user=user, client=client)
+    return obj
+
+
+# ---------------------------------------------------------------------------------------------
+# Base disputes → 补缴/退费 lines in the next open month
+# ---------------------------------------------------------------------------------------------
+def dispute_raise(*, actor, employee_id: int, period: str, claimed_wage, reason: str) -> BaseDispute:
+    _check_period(period)
+    errs: dict[str, str] = {}
+    employee = InsuredEmployee.objects.filter(pk=employee_id).first()
+    if employee is None:
+        errs["employee"] = "员工不存在。"
+    try:
+        wage = engine.parse_wage(claimed_wage, "claimed_wage")
+    except engine.PolicyError as exc:
+        errs[exc.field] = exc.message
+    if not (reason or "").strip():
+        errs["reason"] = "请说明争议原因。"
+    _errors(errs)
+    if not MonthCycle.objects.filter(period=period, status=CycleStatus.FILED).exists():
+        _errors({"period": "只有已申报月份的基数可以提出争议;未申报月份请修改工资后重算。"})
+    if not ContributionLine.objects.filter(period=period, employee=employee, source=LineSource.REGULAR).exists():
+        _errors({"period": "该员工本月没有缴费记录。"})
+    dispute = BaseDispute(employee=employee, period=period, claimed_base=wage, reason=reason.strip(), raised_by=actor)
+    stamp(dispute, actor=actor, reason="base disputed")
+    dispute.save()
+    return dispute
+
+
+def dispute_resolve(*, actor, dispute_id: int, corrected_wage) -> BaseDispute:
+    """Correct the base of a filed month: the difference per item and side is charged (补缴) or
+    refunded (退费) in the first month after it that is not filed, each line pointing at the
+    line it corrects. The filed month is never touched."""
+    try:
+        wage = engine.parse_wage(corrected_wage, "corrected_wage")
+    except engine.PolicyError as exc:
+        _errors({exc.field: exc.message})
+    with transaction.atomic():
+        dispute = BaseDispute.objects.select_for_update().filter(pk=dispute_id).first()
+        if dispute is None:
+            from django.http import Http404
+
+            raise Http404
+        if dispute.status != DisputeStatus.OPEN:
+            _errors({"status": "该争议已处理。"})
+        target = engine.add_months(dispute.period, 1)
+        filed = set(MonthCycle.objects.filter(status=CycleStatus.FILED).values_list("period", flat=True))
+        while target in filed:
+            target = engine.add_months(target, 1)
+        limit = city_settings(dispute.employee.insured_city).back_payment_months_limit
+        if engine.months_between(dispute.period, target) > max(limit, 1):
+            _errors({"period": f"超过补缴期限({limit} 个月)。"})
+        cycle = _cycle_for(target, lock=True)
+        originals = list(ContributionLine.objects.filter(
+            period=dispute.period, employee=dispute.employee, source=LineSource.REGULAR))
+        policies = {p.pk: policy_rule(p) for p in CityPolicy.objects.filter(
+            pk__in={o.policy_id for o in originals}).prefetch_related("items")}
+        new_lines = []
+        for line in originals:
+            item = policies[line.policy_id].item(line.kind)
+            corrected = engine.item_amount(item, wage, line.employer_percent, line.employee_percent)
+            d_er, d_ee = corrected.employer - line.employer_amount, corrected.employee - line.employee_amount
+            if d_er == 0 and d_ee == 0:
+                continue
+            new_lines.append(ContributionLine(
+                period=target, for_period=dispute.period, employee=dispute.employee, client_id=line.client_id,
+                kind=line.kind, source=LineSource.BACK_PAY if d_er + d_ee > 0 else LineSource.REFUND,
+                policy_id=line.policy_id, base=corrected.base, employer_percent=line.employer_percent,
+                employee_percent=line.employee_percent,
+                employer_precise=corrected.employer_precise - line.employer_precise,
+                employee_precise=corrected.employee_precise - line.employee_precise,
+                employer_amount=d_er, employee_amount=d_ee, corrects=line, dispute=dispute,
+            ))
+        ContributionLine.objects.bulk_create(new_lines)
+        dispute.status, dispute.corrected_wage, dispute.settled_in_period = DisputeStatus.RESOLVED, wage, target
+        dispute.resolved_by, dispute.resolved_at = actor, timezone.now()
+        stamp(dispute, actor=actor, reason="dispute resolved")
+        dispute.save()
+        if cycle.computed_at is not None:
+            _refresh_statements(target)
+    return dispute
+
+
+# ---------------------------------------------------------------------------------------------
+# Exceptions (缴费失败 …): respond within 1 h, resolve within 24 h
+# ---------------------------------------------------------------------------------------------
+def exception_open(*, actor, period: str, description: str, employee_id=None, kind="payment_failed",
+                   now=None) -> PaymentException:
+    _check_period(period)
+    if not (description or "").strip():
+        _errors({"description": "请描述异常情况。"})
+    employee = None
+    if employee_id is not None:
+        employee = InsuredEmployee.objects.filter(pk=employee_id).first()
+        if employee is None:
+            _errors({"employee": "员工不存在。"})
+    now = now or timezone.now()
+    exc = PaymentException(
+        period=period, employee=employee, client_id=employee.client_id if employee else None, kind=kind[:30],
+        description=description.strip(), opened_at=now, respond_due=now + RESPOND_WITHIN,
+        resolve_due=now + RESOLVE_WITHIN, opened_by=actor,
+    )
+    stamp(exc, actor=actor, reason="exception opened")
+    exc.save()
+    return exc
+
+
+def exception_advance(*, actor, exception_id: int, to: str, note: str = "", now=None) -> PaymentException:
+    from django.http import Http404
+
+    now = now or timezone.now()
+    with transaction.atomic():
+        exc = PaymentException.objects.select_for_update().filter(pk=exception_id).first()
+        if exc is None:
+            raise Http404
+        if to == ExceptionStatus.RESPONDED and exc.status == ExceptionStatus.OPEN:
+            exc.status, exc.responded_at = to, now
+        elif to == ExceptionStatus.RESOLVED and exc.status != ExceptionStatus.RESOLVED:
+            if not (note or "").strip():
+                _errors({"resolution": "请填写处理结果。"})
+            exc.status, exc.resolved_at, exc.resolution = to, now, note.strip()
+            exc.responded_at = exc.responded_at or now
+        else:
+            _errors({"status": "当前状态不能执行该操作。"})
+        exc.handled_by = actor
+        stamp(exc, actor=actor, reason=f"exception {to}")
+        exc.save()
+    return exc

@@ -1,0 +1,26 @@
+"""Test helpers for social insurance: valid identity numbers, clients, employees."""
+from __future__ import annotations
+
+import datetime as dt
+
+from social_insurance import engine, services
+
+
+def idn(n: int, region: str = "110105", born: str = "19900101") -> str:
+    first17 = f"{region}{born}{n:03d}"
+    return first17 + engine.identity_check_char(first17)
+
+
+def make_client(name: str, opener, city: str = "beijing"):
+    from clients.models import Client
+
+    return Client.objects.create(name=name, headcount=10, opened_on=dt.date(2024, 1, 1), opened_by=opener,
+                                 services=["social_insurance", "housing_fund"], city=city)
+
+
+def add_employee(client, n: int, wage: str, start: str, end: str | None = None, city: str = "beijing",
+                 actor=None, **extra):
+    data = dict(client=client.pk, name=f"员工{n}", id_number=idn(n), insured_city=city, wage=wage,
+                start_date=start, end_date=end)
+    data.update(extra)
+    return services.employee_create(actor=actor, data=services.EmployeeInput(**data))

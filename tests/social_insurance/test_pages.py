@@ -1,0 +1,98 @@
+"""Server-rendered pages: board, statement (print + XLSX), HQ policy table, duplicates report."""
+from __future__ import annotations
+
+import io
+
+import pytest
+from django.test import Client as WebClient
+from openpyxl import load_workbook
+
+from social_insurance import services
+from social_insurance.models import ClientContact, FeeStatement, MonthCycle
+from tests.conftest import in_branch
+from tests.factories import make_user
+
+from .helpers import add_employee, make_client
+
+pytestmark = pytest.mark.django_db
+M = "2025-08"
+
+
+def web(user):
+    c = WebClient()
+    c.force_login(user)
+    return c
+
+
+@pytest.fixture
+def setup(branches):
+    staff = make_user("bj_staff", ("bj", "branch_staff"), home="bj")
+    contact = make_user("bj_contact", ("bj", "client_contact"), home="bj")
+    with in_branch("bj"):
+        c1 = make_client("北京甲公司", staff)
+        ClientContact.objects.create(user=contact, client=c1)
+        add_employee(c1, 1, "40000", "2025-06-10", actor=staff)
+        add_employee(c1, 2, "3000", "2025-08-20", actor=staff, payroll_city="shanghai")
+    return staff, contact, c1
+
+
+def test_board_computes_reconciles_and_files_through_the_page(setup):
+    staff, contact, _ = setup
+    page = web(staff)
+
+    html = page.get(f"/b/bj/si/?period={M}").content.decode()
+    assert "社保月度流程" in html and "未计算" in html
+    page.post("/b/bj/si/actions/compute/", {"period": M})
+    html = page.get(f"/b/bj/si/?period={M}").content.decode()
+    assert "北京甲公司" in html and "参保地、合同地、发薪地不一致" in html and "110***********" in html
+    assert "si-reconcile-overdue" in html  # 2025-08-05 has passed
+    page.post("/b/bj/si/actions/reconcile/", {"period": M})
+    page.post("/b/bj/si/actions/file/", {"period": M, "receipt_no": "R-1"})
+    with in_branch("bj"):
+        assert MonthCycle.objects.get(period=M).status == "filed"
+    assert web(contact).get(f"/b/bj/si/?period={M}").status_code == 404
+
+
+def test_statement_page_xlsx_and_contact_confirmation(setup):
+    staff, contact, c1 = setup
+    with in_branch("bj"):
+        services.month_compute(actor=staff, period=M)
+        st = FeeStatement.objects.get(period=M, client=c1)
+
+    html = web(contact).get(f"/b/bj/si/statements/{st.pk}/").content.decode()
+    assert str(st.employer_total) in html and "确认无误" in html and "@media print" in html
+    xlsx = web(staff).get(f"/b/bj/si/statements/{st.pk}/?format=xlsx")
+    assert xlsx["Content-Type"].startswith("application/vnd.openxmlformats")
+    rows = list(load_workbook(io.BytesIO(xlsx.content)).active.iter_rows(values_only=True))
+    assert rows[-1][0] == "合计" and str(rows[-1][8]) == str(st.employer_total)
+    assert len(rows) == 3 + 10
+
+    web(contact).post(f"/b/bj/si/statements/{st.pk}/", {"decision": "dispute", "note": ""})
+    with in_branch("bj"):
+        assert FeeStatement.objects.get(pk=st.pk).status == "issued"  # a dispute needs a reason
+    web(contact).post(f"/b/bj/si/statements/{st.pk}/", {"decision": "dispute", "note": "人数不对"})
+    with in_branch("bj"):
+        assert FeeStatement.objects.get(pk=st.pk).status == "disputed"
+
+    stranger = make_user("bj_contact2", ("bj", "client_contact"), home="bj")
+    assert web(stranger).get(f"/b/bj/si/statements/{st.pk}/").status_code == 404
+    sh_staff = make_user("sh_staff", ("sh", "branch_staff"), home="sh")
+    assert web(sh_staff).get(f"/b/bj/si/statements/{st.pk}/").status_code == 404
+
+
+def test_hq_policy_table_marks_low_confidence_rows(hq_admin, branches):
+    html = web(hq_admin).get("/si/policies/").content.decode()
+
+    assert html.count('<span class="warn">低可信度</span>') == 3  # guangzhou, shenzhen, hangzhou
+    assert html.count("low-confidence\"") == 5 + 6 + 5  # every item row of guangzhou, shenzhen, hangzhou
+    assert 'data-testid="policy-guangzhou-2025年度"' in html and "Forvis Mazars" in html
+    staff = make_user("bj_staff2", ("bj", "branch_staff"), home="bj")
+    assert web(staff).get("/si/policies/").status_code == 404
+
+
+def test_hq_duplicates_page_and_home_tiles(hq_admin, setup):
+    html = web(hq_admin).get(f"/si/duplicates/?period={M}").content.decode()
+    assert "本月未发现重复参保" in html
+    assert "/si/policies/" in web(hq_admin).get("/").content.decode()
+    staff = setup[0]
+    assert "/b/bj/si/" in web(staff).get("/b/bj/").content.decode()
