@@ -159,8 +159,11 @@ class ContributionLine(models.Model):
 
     period = models.CharField(max_length=7)
     for_period = models.CharField(max_length=7)
-    employee = models.ForeignKey(InsuredEmployee, on_delete=models.PROTECT, related_name="lines")
-    client = models.ForeignKey("clients.Client", on_delete=models.PROTECT, related_name="+")
+    # Referential integrity of lines is enforced set-based by statement-level triggers
+    # (migration 0003) instead of per-row FK triggers: a month writes hundreds of thousands of lines.
+    employee = models.ForeignKey(InsuredEmployee, on_delete=models.PROTECT, related_name="lines",
+                                 db_constraint=False)
+    client = models.ForeignKey("clients.Client", on_delete=models.PROTECT, related_name="+", db_constraint=False)
     kind = models.CharField(max_length=20, choices=ItemKind.choices)
     source = models.CharField(max_length=10, choices=LineSource.choices, default=LineSource.REGULAR)
     policy_id = models.BigIntegerField()  # si_policies.CityPolicy in public (no cross-schema FK)
@@ -171,8 +174,10 @@ class ContributionLine(models.Model):
     employee_precise = _precise(_("个人金额(精确)"))
     employer_amount = _money(_("单位金额"))
     employee_amount = _money(_("个人金额"))
-    corrects = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="corrections")
-    dispute = models.ForeignKey("BaseDispute", null=True, blank=True, on_delete=models.PROTECT, related_name="lines")
+    corrects = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="corrections",
+                                 db_constraint=False)
+    dispute = models.ForeignKey("BaseDispute", null=True, blank=True, on_delete=models.PROTECT, related_name="lines",
+                                db_constraint=False)
     computed_at = models.DateTimeField(auto_now=True)
 
     class Meta:

@@ -369,8 +369,10 @@ def _check_period(period) -> str:
 def month_compute(*, actor, period: str) -> MonthCycle:
     """Compute a month's 增减员, contribution lines, fee statements and checks, set-based.
 
-    Idempotent: lines are upserted on their business key and stale ones removed, so running it
-    twice (a retried task, two users) gives the same rows. A filed month is refused."""
+    Idempotent: the first compute of a month inserts its lines; later ones compare the wanted
+    lines with the stored ones on their business key and update, insert or delete only what
+    differs, so running it twice (a retried task, two users) gives the same rows and the second
+    run writes no line. A filed month is refused."""
     _check_period(period)
     branch = _branch()
     with transaction.atomic():
@@ -381,9 +383,9 @@ def month_compute(*, actor, period: str) -> MonthCycle:
         with connection.cursor() as cur:
             cur.execute(sql.INSURED_SQL, params)
             cur.execute(sql.CHANGES_SQL, params)
-            cur.execute(sql.WANTED_SQL, params)
-            cur.execute(sql.UPSERT_LINES_SQL, params)
-            cur.execute(sql.DELETE_STALE_SQL, params)
+            cur.execute(sql.HAS_REGULAR_LINES_SQL, params)
+            # First compute of the month: a plain INSERT … SELECT; later ones write differences only.
+            cur.execute(sql.DIFF_LINES_SQL if cur.fetchone()[0] else sql.INSERT_LINES_SQL, params)
             cur.execute(sql.STATEMENTS_SQL, params)
             cur.execute(sql.FINDINGS_SQL, params)
             cur.execute(sql.ROLLUP_SQL, params)

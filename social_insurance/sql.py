@@ -72,60 +72,75 @@ _ER = ("CASE WHEN i.rate_min IS NOT NULL THEN LEAST(GREATEST(COALESCE(e.housing_
 _EE = ("CASE WHEN i.rate_min IS NOT NULL THEN LEAST(GREATEST(COALESCE(e.housing_fund_percent, i.rate_min), i.rate_min), i.rate_max) "
        "ELSE i.employee_percent END")
 
-WANTED_SQL = f"""
-DROP TABLE IF EXISTS pg_temp.si_want;
-CREATE TEMP TABLE si_want ON COMMIT DROP AS
+# The month's wanted regular lines (one per insured person and item of the policy in force).
+# Columns carry the stored types so they compare exactly with stored lines.
+_WANT = f"""
 SELECT e.id AS employee_id, e.client_id, i.kind, p.id AS policy_id, b.base, r.er, r.ee,
-       b.base * r.er / 100 + i.employer_fixed AS employer_precise,
-       b.base * r.ee / 100 + i.employee_fixed AS employee_precise,
-       {rounding_case("(b.base * r.er / 100)", "i.rounding")} + i.employer_fixed AS employer_amount,
-       {rounding_case("(b.base * r.ee / 100)", "i.rounding")} + i.employee_fixed AS employee_amount
+       (b.base * r.er / 100 + i.employer_fixed)::numeric(16,6) AS employer_precise,
+       (b.base * r.ee / 100 + i.employee_fixed)::numeric(16,6) AS employee_precise,
+       ({rounding_case("(b.base * r.er / 100)", "i.rounding")} + i.employer_fixed)::numeric(12,2) AS employer_amount,
+       ({rounding_case("(b.base * r.ee / 100)", "i.rounding")} + i.employee_fixed)::numeric(12,2) AS employee_amount
 FROM si_insured e
 JOIN si_policies_citypolicy p ON p.city = e.insured_city AND p.effective_from <= %(m)s::date
      AND (p.effective_to IS NULL OR p.effective_to >= %(m)s::date)
 JOIN si_policies_policyitem i ON i.policy_id = p.id
 CROSS JOIN LATERAL (SELECT ({_BASE})::numeric(12,2) AS base) b
 CROSS JOIN LATERAL (SELECT ({_ER})::numeric(6,2) AS er, ({_EE})::numeric(6,2) AS ee) r
-WHERE e.first_month <= %(m)s::date AND e.last_month >= %(m)s::date;
-ANALYZE si_want;
+WHERE e.first_month <= %(m)s::date AND e.last_month >= %(m)s::date
 """
 
-UPSERT_LINES_SQL = """
+_LINE_COLUMNS = """(period, for_period, employee_id, client_id, kind, source, policy_id, base, employer_percent,
+     employee_percent, employer_precise, employee_precise, employer_amount, employee_amount, computed_at)"""
+
+HAS_REGULAR_LINES_SQL = """
+SELECT EXISTS (SELECT 1 FROM social_insurance_contributionline WHERE period = %(period)s AND source = 'regular');
+"""
+
+# First compute of a month (no regular lines yet): one plain INSERT … SELECT, no temp table,
+# no conflict handling, nothing to delete.
+INSERT_LINES_SQL = f"""
 INSERT INTO social_insurance_contributionline
-    (period, for_period, employee_id, client_id, kind, source, policy_id, base, employer_percent,
-     employee_percent, employer_precise, employee_precise, employer_amount, employee_amount, computed_at)
+    {_LINE_COLUMNS}
 SELECT %(period)s, %(period)s, employee_id, client_id, kind, 'regular', policy_id, base, er, ee,
        employer_precise, employee_precise, employer_amount, employee_amount, now()
-FROM si_want
-ON CONFLICT (period, employee_id, kind, source, for_period) DO UPDATE SET
-    client_id = EXCLUDED.client_id, policy_id = EXCLUDED.policy_id, base = EXCLUDED.base,
-    employer_percent = EXCLUDED.employer_percent, employee_percent = EXCLUDED.employee_percent,
-    employer_precise = EXCLUDED.employer_precise, employee_precise = EXCLUDED.employee_precise,
-    employer_amount = EXCLUDED.employer_amount, employee_amount = EXCLUDED.employee_amount, computed_at = now()
-WHERE (social_insurance_contributionline.client_id, social_insurance_contributionline.policy_id,
-       social_insurance_contributionline.base, social_insurance_contributionline.employer_percent,
-       social_insurance_contributionline.employee_percent, social_insurance_contributionline.employer_amount,
-       social_insurance_contributionline.employee_amount)
-      IS DISTINCT FROM
-      (EXCLUDED.client_id, EXCLUDED.policy_id, EXCLUDED.base, EXCLUDED.employer_percent,
-       EXCLUDED.employee_percent, EXCLUDED.employer_amount, EXCLUDED.employee_amount);
+FROM ({_WANT}) w;
 """
 
-# Regular lines no longer wanted. The lines just upserted have no statistics yet and a
-# mis-estimated anti-join (NOT EXISTS) went quadratic (64 s for 49k lines): the stale set is
-# computed by EXCEPT (hashed), materialised and analysed, then joined by the business key.
-DELETE_STALE_SQL = """
-DROP TABLE IF EXISTS pg_temp.si_stale;
-CREATE TEMP TABLE si_stale ON COMMIT DROP AS
-SELECT employee_id, kind FROM social_insurance_contributionline
- WHERE period = %(period)s AND source = 'regular'
-EXCEPT
-SELECT employee_id, kind FROM si_want;
-ANALYZE si_stale;
+# Recompute: one pass comparing wanted with stored regular lines (a FULL JOIN is always a hash
+# or merge join, so no mis-estimate can make it quadratic); only the differences are kept,
+# then applied by line id: stale lines deleted, changed ones updated in place (same id), new
+# ones inserted. A recompute with no changes writes no line.
+DIFF_LINES_SQL = f"""
+DROP TABLE IF EXISTS pg_temp.si_line_diff;
+CREATE TEMP TABLE si_line_diff ON COMMIT DROP AS
+SELECT l.id AS line_id, w.*
+FROM ({_WANT}) w
+FULL JOIN (SELECT id, employee_id, kind, client_id, policy_id, base, employer_percent, employee_percent,
+                  employer_precise, employee_precise, employer_amount, employee_amount
+             FROM social_insurance_contributionline
+            WHERE period = %(period)s AND source = 'regular' AND for_period = %(period)s) l
+  ON l.employee_id = w.employee_id AND l.kind = w.kind
+WHERE l.id IS NULL OR w.employee_id IS NULL
+   OR (l.client_id, l.policy_id, l.base, l.employer_percent, l.employee_percent, l.employer_precise,
+       l.employee_precise, l.employer_amount, l.employee_amount)
+      IS DISTINCT FROM
+      (w.client_id, w.policy_id, w.base, w.er, w.ee, w.employer_precise, w.employee_precise,
+       w.employer_amount, w.employee_amount);
+ANALYZE si_line_diff;
 DELETE FROM social_insurance_contributionline l
- USING si_stale stale
- WHERE l.period = %(period)s AND l.source = 'regular' AND l.for_period = %(period)s
-   AND l.employee_id = stale.employee_id AND l.kind = stale.kind;
+ USING si_line_diff d
+ WHERE d.employee_id IS NULL AND l.id = d.line_id;
+UPDATE social_insurance_contributionline l
+   SET client_id = d.client_id, policy_id = d.policy_id, base = d.base, employer_percent = d.er,
+       employee_percent = d.ee, employer_precise = d.employer_precise, employee_precise = d.employee_precise,
+       employer_amount = d.employer_amount, employee_amount = d.employee_amount, computed_at = now()
+  FROM si_line_diff d
+ WHERE d.line_id IS NOT NULL AND d.employee_id IS NOT NULL AND l.id = d.line_id;
+INSERT INTO social_insurance_contributionline
+    {_LINE_COLUMNS}
+SELECT %(period)s, %(period)s, employee_id, client_id, kind, 'regular', policy_id, base, er, ee,
+       employer_precise, employee_precise, employer_amount, employee_amount, now()
+FROM si_line_diff WHERE line_id IS NULL;
 """
 
 # A statement whose totals change goes back to "awaiting confirmation".
@@ -180,13 +195,26 @@ SELECT %(period)s, 'duplicate_in_branch', e.id, '同一身份证号本月在本�
 """
 
 # HQ rollup (public): this branch's insured identity hashes for the month, then the people of
-# this branch whose hash another branch also insures (without saying which branch).
+# this branch whose hash another branch also insures (without saying which branch). The rows
+# are compared with what is stored and only differences written (inserted in hash order, which
+# keeps the hash indexes' inserts local).
 ROLLUP_SQL = """
-DELETE FROM public.si_policies_insuredidentitymonth WHERE branch_id = %(branch_id)s AND period = %(period)s;
+DROP TABLE IF EXISTS pg_temp.si_identity_diff;
+CREATE TEMP TABLE si_identity_diff ON COMMIT DROP AS
+SELECT r.id AS row_id, w.id_hash, w.id_masked, w.n
+FROM (SELECT id_number_hash AS id_hash, min(id_number_masked) AS id_masked, count(*) AS n
+        FROM si_insured WHERE first_month <= %(m)s::date AND last_month >= %(m)s::date
+       GROUP BY id_number_hash) w
+FULL JOIN (SELECT id, id_hash, id_masked, count FROM public.si_policies_insuredidentitymonth
+            WHERE branch_id = %(branch_id)s AND period = %(period)s) r ON r.id_hash = w.id_hash
+WHERE r.id IS NULL OR w.id_hash IS NULL OR (r.id_masked, r.count) IS DISTINCT FROM (w.id_masked, w.n);
+ANALYZE si_identity_diff;
+DELETE FROM public.si_policies_insuredidentitymonth r
+ USING si_identity_diff d WHERE d.id_hash IS NULL AND r.id = d.row_id;
+UPDATE public.si_policies_insuredidentitymonth r SET id_masked = d.id_masked, count = d.n
+  FROM si_identity_diff d WHERE d.row_id IS NOT NULL AND d.id_hash IS NOT NULL AND r.id = d.row_id;
 INSERT INTO public.si_policies_insuredidentitymonth (branch_id, period, id_hash, id_masked, count)
-SELECT %(branch_id)s, %(period)s, id_number_hash, min(id_number_masked), count(*)
-  FROM si_insured WHERE first_month <= %(m)s::date AND last_month >= %(m)s::date
- GROUP BY id_number_hash;
+SELECT %(branch_id)s, %(period)s, id_hash, id_masked, n FROM si_identity_diff WHERE row_id IS NULL ORDER BY id_hash;
 INSERT INTO social_insurance_checkfinding (period, kind, employee_id, detail, created_at)
 SELECT %(period)s, 'duplicate_across', e.id, '该身份证号本月在其他分支机构也有参保记录,请核实', now()
   FROM si_insured e
