@@ -30,6 +30,9 @@ def exception_handler(exc, context):
             exc = ValidationError({k: [m for e in v for m in e.messages] for k, v in exc.error_dict.items()})
         else:
             exc = ValidationError({"detail": exc.messages})
+    elif isinstance(exc, ValueError) and "NUL (0x00)" in str(exc):
+        # psycopg2 refuses a NUL character in a query parameter: bad input, not a server error.
+        exc = ValidationError({"detail": ["输入含有不允许的字符 (NUL)。"]})
     return drf_exception_handler(exc, context)
 
 

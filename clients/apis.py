@@ -52,7 +52,7 @@ class ClientImportApi(APIView):
     permission_classes = [WRITERS]
     parser_classes = [MultiPartParser, FormParser, JSONParser]
 
-    @extend_schema(operation_id="clients_import", request={"multipart/form-data": doc.ImportIn}, responses={201: doc.ImportOut, 400: doc.ImportOut})
+    @extend_schema(operation_id="clients_import", request={"multipart/form-data": doc.ImportIn}, responses={201: doc.ImportOut, 400: dict})
     def post(self, request):
         report = imports.import_file(actor=request.user, kind="clients", upload=request.FILES.get("file"))
         return Response(report, status=status.HTTP_201_CREATED if report["ok"] else status.HTTP_400_BAD_REQUEST)

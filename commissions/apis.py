@@ -136,7 +136,7 @@ class SalesImportApi(APIView):
     permission_classes = [WRITERS]
     parser_classes = [MultiPartParser, FormParser, JSONParser]
 
-    @extend_schema(operation_id="sales_import", request={"multipart/form-data": doc.ImportIn}, responses={201: doc.ImportOut, 400: doc.ImportOut})
+    @extend_schema(operation_id="sales_import", request={"multipart/form-data": doc.ImportIn}, responses={201: doc.ImportOut, 400: dict})
     def post(self, request):
         report = imports.import_file(actor=request.user, kind="sales", upload=request.FILES.get("file"))
         return Response(report, status=status.HTTP_201_CREATED if report["ok"] else status.HTTP_400_BAD_REQUEST)

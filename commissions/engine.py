@@ -66,6 +66,9 @@ LINE_COMPONENTS = {
     "lead_conversion": "lead_attribution",
 }
 CORRECTION = "correction"
+# Money decided by a person (an inquiry's resolution, 申诉): posted as its own line, never by
+# editing a computed one; `corrects` names what it answers ("inquiry:<id>").
+MANUAL = "manual_adjustment"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -426,6 +429,7 @@ _NAMES = {
     "lead_points": ("有效线索积分奖励", "qualified-lead points"),
     "lead_conversion": ("线索转化奖励", "lead conversion bonus"),
     CORRECTION: ("更正", "correction"),
+    MANUAL: ("人工调整", "manual adjustment"),
 }
 
 
@@ -446,6 +450,10 @@ def explain(line: Line, *, home_branch_id: int, lang: str = "zh") -> str:
         if zh:
             return f"更正:已关账期间 {closed} 的{name}({line.source})差额 {_m(line.amount)} 元,计入本期。"
         return f"Correction of the closed period {closed}, {name} ({line.source}): difference {_m(line.amount)} posted here."
+    if line.component == MANUAL:
+        if zh:
+            return f"人工调整({line.corrects}):{_m(line.amount)} 元,计入本期,原结算行不变。"
+        return f"Manual adjustment ({line.corrects}): {_m(line.amount)} posted here; the original line is unchanged."
     name = _NAMES.get(line.component, (line.component, line.component))[0 if zh else 1]
     parts = [f"{name} {_m(line.base)}" if line.rate == HUNDRED else f"{name}: {_m(line.base)} × {_p(line.rate)}%"]
     if line.adjustment_percent:

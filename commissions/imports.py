@@ -47,11 +47,15 @@ def read_rows(name: str, raw: bytes) -> list[list]:
         from openpyxl import load_workbook
 
         try:
-            sheet = load_workbook(io.BytesIO(raw), read_only=True, data_only=True).active
+            # data_only=False: a formula cell reads as its formula ("=…") and is refused below.
+            sheet = load_workbook(io.BytesIO(raw), read_only=True, data_only=False).active
         except Exception:  # noqa: BLE001 — any unreadable workbook is the same user error
             raise ValidationError({"file": ["无法读取 XLSX 文件。"]})
         return [list(r) for r in sheet.iter_rows(values_only=True)]
-    return list(csv.reader(io.StringIO(decode_csv(raw))))
+    try:
+        return list(csv.reader(io.StringIO(decode_csv(raw))))
+    except csv.Error:  # e.g. a binary file that happens to decode
+        raise ValidationError({"file": ["无法读取 CSV 文件,请上传 CSV 或 XLSX。"]})
 
 
 def _cell(value):
@@ -75,14 +79,30 @@ def _records(kind: str, rows: list[list]) -> tuple[list[tuple[int, dict]], list[
     missing = [c for c in REQUIRED[kind] if c not in header]
     if missing:
         raise ValidationError({"file": [f"缺少列:{', '.join(missing)}"]})
-    records = []
+    records, formulas = [], []
     for number, row in enumerate(rows[1:], start=2):  # row numbers as a spreadsheet shows them
         if all(_cell(v) == "" for v in row):
             continue
-        records.append((number, {col: _cell(v) for col, v in zip(header, row) if col}))
+        record = {col: _cell(v) for col, v in zip(header, row) if col}
+        for col, value in record.items():
+            if _is_formula(value):
+                formulas.append({"row": number, "column": col, "message": f"单元格含公式({value[:30]}),请粘贴为数值后再导入。"})
+        records.append((number, record))
     if len(records) > MAX_ROWS:
         raise ValidationError({"file": [f"一次最多导入 {MAX_ROWS} 行。"]})
-    return records, []
+    return records, formulas
+
+
+def _is_formula(value: str) -> bool:
+    """A spreadsheet formula (or what Excel would run as one: =, @, or +/- before a non-number)."""
+    if value[:1] in ("=", "@"):
+        return True
+    if value[:1] in ("+", "-"):
+        try:
+            Decimal(value.replace(",", ""))
+        except Exception:  # noqa: BLE001 — not a number: Excel would read a formula
+            return True
+    return False
 
 
 def _errors_of(number: int, exc: ValidationError) -> list[dict]:
@@ -109,8 +129,9 @@ def import_file(*, actor, kind: str, upload) -> dict:
 
     if upload is None:
         raise ValidationError({"file": ["请上传 CSV 或 XLSX 文件(字段名 file)。"]})
-    records, _ = _records(kind, read_rows(upload.name or "", upload.read()))
-    parsed, errors = [], []
+    records, errors = _records(kind, read_rows(upload.name or "", upload.read()))
+    formula_cells = {(e["row"], e["column"]) for e in errors}
+    parsed = []
     for number, rec in records:  # 1. parse every row; nothing is written if any is bad
         try:
             if kind == "clients":
@@ -119,7 +140,8 @@ def import_file(*, actor, kind: str, upload) -> dict:
                 rec = dict(rec, client=_client_id(rec.get("client", "")))
                 parsed.append((number, services.parse_sale(rec)))
         except ValidationError as exc:
-            errors += _errors_of(number, exc)
+            errors += [e for e in _errors_of(number, exc) if (e["row"], e["column"]) not in formula_cells]
+    errors.sort(key=lambda e: e["row"])
     expected = {"rows": len(records)}
     if kind == "clients":
         expected["headcount"] = sum(p.headcount for _, p in parsed)

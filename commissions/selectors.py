@@ -164,10 +164,11 @@ def rank_rows(values: dict[str, Decimal | int]) -> list[dict]:
     """Competition ranking (1, 2, 2, 4); gap_to_previous = how far below the next better value."""
     ordered = sorted(values.items(), key=lambda kv: (-kv[1], kv[0]))
     rows = []
+    rank, better, current = 0, None, None  # one pass: a company-wide board has thousands of people
     for i, (username, value) in enumerate(ordered):
-        rank = 1 + sum(1 for _, v in ordered if v > value)
-        better = [v for _, v in ordered if v > value]
-        gap = (min(better) - value) if better else None
+        if current is None or value != current:  # a new value: everyone above it is better
+            better, current, rank = current, value, i + 1
+        gap = (better - value) if better is not None else None
         rows.append({"rank": rank, "username": username, "value": value, "gap_to_previous": gap})
     return rows
 

@@ -21,10 +21,12 @@ from django_tenants.utils import schema_context
 from branches.audit import stamp
 from branches.models import Branch, User
 from branches.roles import Role, hq_roles_of
+from hrsaas.money import quantize_money
 from clients.models import Client
 
 from . import inputs, lock_objects
 from .engine import (
+    MANUAL,
     AdjustmentData,
     BranchRef,
     RuleBook,
@@ -35,7 +37,7 @@ from .engine import (
 )
 from .hq.models import BranchPeriod, HQSetting, RegisteredAdjustment, RuleVersion
 from .hq.rules import RuleVersionData, parse_rule, version_in_force
-from .models import Lead, RecomputeMarker, Sale
+from .models import Lead, RecomputeMarker, Sale, StatementLine
 from .sql import LINE_COLUMNS, SourceBranch, lines_select
 
 LINES_TABLE = "commissions_statementline"
@@ -326,6 +328,30 @@ def recompute_period(*, period: str, rules: RuleBook | None = None) -> Recompute
                                   rules=rules)
         rollup_refresh(branch=branch, period=target)
         return RecomputeResult(period, "corrections", count, target)
+
+
+def manual_line_post(*, actor, earner_id: int, period: str, amount: Decimal, reference: str,
+                     event_date: dt.date) -> StatementLine:
+    """Post money decided by a person (e.g. an inquiry's resolution) as its own statement line in
+    an open period of the current branch. The line has `corrects` set, so recomputes keep it and
+    closed-period corrections never count it; the period's totals and rollup include it."""
+    branch = current_branch()
+    if not isinstance(amount, Decimal) or amount == 0 or amount != quantize_money(amount):
+        raise ValidationError({"amount": [_("调整金额须为非零金额,最多两位小数。")]})
+    if len(reference) > 45:
+        raise ValidationError({"reference": ["reference too long"]})
+    with transaction.atomic():
+        lock_objects.branch_period(branch.schema_name, period)
+        if period_status(branch, period) != BranchPeriod.Status.OPEN:
+            raise ValidationError({"period": [_("期间 %(p)s 已关账,不能再计入。") % {"p": period}]})
+        line = StatementLine.objects.create(
+            period=period, earner_id=earner_id, source=f"{branch.code}:{reference}"[:60], component=MANUAL,
+            corrects=reference, corrects_period=None, source_branch_id=branch.id, event_date=event_date,
+            rule_version_id=None, base=amount, rate=Decimal("100.00"), adjustment_percent=Decimal("0.00"),
+            amount=amount,
+        )
+        rollup_refresh(branch=branch, period=period)
+    return line
 
 
 def _post_corrections(*, branch, period, target, home, sources, rules) -> int:

@@ -14,6 +14,11 @@ def beat_schedule() -> dict:
             "schedule": 30.0,
             "args": ("commissions.tasks.drain_recompute_markers",),
         },
+        "fan-out-notification-sweep": {
+            "task": "branches.tasks.fan_out",
+            "schedule": 120.0,
+            "args": ("notifications.tasks.dispatch_pending",),
+        },
         "fan-out-si-daily-check": {
             "task": "branches.tasks.fan_out",
             "schedule": crontab(hour=6, minute=0),

@@ -21,12 +21,17 @@ class MarkReadSerializer(serializers.Serializer):
     ids = serializers.ListField(child=serializers.IntegerField(min_value=1), required=False, allow_null=True, default=None)
 
 
+class InboxSerializer(serializers.Serializer):
+    unread = serializers.IntegerField()
+    items = NotificationSerializer(many=True)
+
+
 class InboxApi(APIView):
     """The caller's own inbox in this branch (nobody reads another person's)."""
 
     permission_classes = [InBranch]
 
-    @extend_schema(responses=NotificationSerializer(many=True))
+    @extend_schema(responses=InboxSerializer)
     def get(self, request):
         items = selectors.inbox_for(request.user)
         return Response({"unread": selectors.unread_count(request.user),

@@ -1,6 +1,9 @@
 """Writes for notifications: the inbox, and delivery over e-mail and the webhook."""
 from __future__ import annotations
 
+import datetime as dt
+import logging
+
 from django.db import transaction
 from django.utils import timezone
 
@@ -8,6 +11,19 @@ from branches.audit import stamp
 
 from . import channels
 from .models import ChannelConfig, Delivery, Notification
+
+log = logging.getLogger(__name__)
+
+
+def _queue_delivery(notification_id: int) -> None:
+    """Queue delivery; with the broker down the message is left to the beat sweep
+    (`notifications_dispatch_pending`), so the request that created it still succeeds."""
+    from .tasks import deliver as deliver_task
+
+    try:
+        deliver_task.delay(notification_id)
+    except Exception as exc:  # noqa: BLE001 - any broker failure: the sweep delivers it later
+        log.warning("delivery of notification %s not queued (%s); the sweep will deliver it", notification_id, exc)
 
 
 def notification_create(*, recipient_id: int, title: str, body: str = "", kind: str = "info",
@@ -22,9 +38,7 @@ def notification_create(*, recipient_id: int, title: str, body: str = "", kind: 
     else:
         obj, created = Notification.objects.create(recipient_id=recipient_id, **fields), True
     if created and deliver:
-        from .tasks import deliver as deliver_task
-
-        transaction.on_commit(lambda: deliver_task.delay(obj.pk))
+        transaction.on_commit(lambda: _queue_delivery(obj.pk))
     return obj
 
 
@@ -84,4 +98,22 @@ def notification_deliver(*, notification_id: int) -> dict[str, str]:
         outcome[channel] = delivery.status
     if transient:
         raise channels.TransientDeliveryError("; ".join(transient))
+    Notification.objects.filter(pk=notification.pk, dispatched_at__isnull=True).update(dispatched_at=timezone.now())
     return outcome
+
+
+def notifications_dispatch_pending(*, older_than: dt.timedelta = dt.timedelta(minutes=2),
+                                   within: dt.timedelta = dt.timedelta(days=2)) -> int:
+    """Deliver notifications whose delivery never ran (a queue message lost while the broker was
+    down). Idempotent: each channel is sent at most once (`Delivery` is unique per channel)."""
+    now = timezone.now()
+    pending = list(Notification.objects.filter(dispatched_at__isnull=True, created_at__lt=now - older_than,
+                                               created_at__gt=now - within).values_list("pk", flat=True)[:500])
+    done = 0
+    for pk in pending:
+        try:
+            notification_deliver(notification_id=pk)
+            done += 1
+        except channels.TransientDeliveryError as exc:
+            log.info("notification %s still not deliverable: %s", pk, exc)
+    return done

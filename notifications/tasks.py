@@ -27,3 +27,8 @@ def deliver(self, notification_id: int) -> dict:
         # Only network-type failures are retried, with exponential backoff.
         base = getattr(settings, "NOTIFY_RETRY_BASE_SECONDS", 30)
         raise self.retry(exc=exc, countdown=base * (2 ** self.request.retries))
+
+
+@shared_task(name="notifications.tasks.dispatch_pending", acks_late=True)
+def dispatch_pending() -> int:
+    return services.notifications_dispatch_pending()

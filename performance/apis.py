@@ -267,7 +267,7 @@ class MetricListApi(APIView):
 
     permission_classes = [InBranch]
 
-    @extend_schema(responses={200: dict})
+    @extend_schema(responses={200: list[dict]})
     def get(self, request):
         return Response([{"code": m.code, "label_zh": m.label_zh, "label_en": m.label_en, "enterable": m.enterable}
                          for m in metrics.REGISTRY.values()])
@@ -314,7 +314,7 @@ class TemplateListApi(APIView):
     def get_permissions(self):
         return [HRAdmin()] if self.request.method == "POST" else [InBranch()]
 
-    @extend_schema(responses={200: dict})
+    @extend_schema(responses={200: list[dict]})
     def get(self, request):
         return Response([template_data(t) for t in KpiTemplate.objects.select_related("department")])
 
@@ -453,7 +453,7 @@ class MyScoresApi(APIView):
 
     permission_classes = [InBranch]
 
-    @extend_schema(responses=dict)
+    @extend_schema(responses=list[dict])
     def get(self, request):
         out = []
         for score in selectors.my_scores(request.user):

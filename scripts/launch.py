@@ -110,7 +110,7 @@ def run() -> int:
     )
     _ensure_database(env["DATABASE_URL"])
     manage(env, "migrate", "--noinput")
-    manage(env, "collectstatic", "--noinput", "-v", "0")
+    manage(env, "collectstatic", "--noinput", "--clear", "-v", "0")
     manage(env, "seed_demo")
     port = env.get("PORT", "8000")
     procs = [

@@ -75,7 +75,7 @@ class EmployeeListApi(APIView):
             return [branch_roles(*WRITERS)()]
         return super().get_permissions()
 
-    @extend_schema(responses={200: dict})
+    @extend_schema(responses={200: list[dict]})
     def get(self, request):
         qs = selectors.employees_visible_to(request.user, request_branch(request))
         return Response([employee_json(e) for e in qs[:2000]])
@@ -186,7 +186,7 @@ def statement_json(s) -> dict:
 class StatementListApi(APIView):
     permission_classes = [InBranch]
 
-    @extend_schema(responses={200: dict})
+    @extend_schema(responses={200: list[dict]})
     def get(self, request):
         period = request.query_params.get("period") or None
         if period:

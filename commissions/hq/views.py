@@ -1,14 +1,16 @@
-"""HQ pages (public schema): rule version history and new versions (提成方案), and the register
-of branch adjustments (备案) with revocation. HQ admins write, HQ finance read, everyone else
-gets 404. They call the same services and selectors as the API."""
+"""HQ pages (public schema): rule version history and new versions (提成方案), the register
+of branch adjustments (备案) with revocation, and the console — dashboard (payouts, trends,
+branch comparison, company leaderboard), finance's locked periods with "paid" and the payroll
+files. HQ admins write rules, HQ finance marks periods paid, both read; everyone else gets 404.
+They call the same services and selectors as the API."""
 from __future__ import annotations
 
 from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
-from django.http import Http404, QueryDict
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -16,10 +18,16 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from branches.models import Branch
+from branches.roles import Role, hq_roles_of
 
-from . import selectors, services
+from .. import services as commission_services
+from ..inputs import PERIOD_RE
+from ..selectors import METRICS
+from ..templatetags.commission_format import period_label
+from . import dashboard as console
+from . import payroll, selectors, services
 from .forms import COMPONENT_TITLES, RULE_FORMS, SERVICE_TITLES, RevokeForm
-from .models import RegisteredAdjustment
+from .models import BranchPeriod, RegisteredAdjustment
 from .rules import COMPONENTS
 
 
@@ -152,3 +160,97 @@ def register_revoke(request, registered_id: int):
             return redirect(reverse("hq-register") + (f"?{query}" if query else ""))
     return render(request, "commissions/adjustments_register.html",
                   _register_context(request, kept, revoke_form=form, revoke_target=row.pk))
+
+
+# ---------------------------------------------------------------------------------------------
+# HQ console: dashboard (HQ admin and finance), locked periods, paid, payroll files
+# ---------------------------------------------------------------------------------------------
+def _month_param(value: str | None) -> str:
+    """A `YYYY-MM` query parameter, or the current month when missing or malformed."""
+    if value and PERIOD_RE.match(value):
+        return value
+    return selectors.month_of(timezone.localdate())
+
+
+def may_mark_paid(user) -> bool:
+    """Paying is HQ finance's step (HQ admins set the rules; separation of duties)."""
+    return Role.HQ_FINANCE in hq_roles_of(user)
+
+
+@login_required
+def dashboard(request):
+    _require_read(request)
+    month = _month_param(request.GET.get("month"))
+    metric = request.GET.get("metric") if request.GET.get("metric") in METRICS else "commission"
+    context = console.overview(month=month, metric=metric)
+    context["charts"]["labels"] = [period_label(p) for p in context["periods"]]
+    context.update(month=month, metric=metric, metrics=METRICS, may_write=selectors.may_write_hq(request.user),
+                   may_pay=may_mark_paid(request.user))
+    return render(request, "commissions/hq_dashboard.html", context)
+
+
+@login_required
+def finance(request):
+    _require_read(request)
+    status = request.GET.get("status") if request.GET.get("status") in selectors.FROZEN else ""
+    branch = request.GET.get("branch") or ""
+    all_branches = console.branches()
+    rows = console.finance_periods(status=status or None, branch_code=branch or None)
+    return render(request, "commissions/hq_finance.html", {
+        "rows": rows, "company": console.company_periods(rows, len(all_branches)) if not branch else [],
+        "branches": all_branches, "selected": {"status": status, "branch": branch},
+        "statuses": [(s, l) for s, l in BranchPeriod.Status.choices if s in selectors.FROZEN],
+        "may_pay": may_mark_paid(request.user),
+    })
+
+
+def _locked_branch(code: str) -> Branch:
+    branch = Branch.objects.exclude(schema_name="public").filter(code=code).first()
+    if branch is None:
+        raise Http404
+    return branch
+
+
+def _period_arg(period: str) -> str:
+    if not PERIOD_RE.match(period or ""):
+        raise Http404
+    return period
+
+
+@login_required
+@require_POST
+def finance_mark_paid(request, code: str, period: str):
+    _require_read(request)
+    branch, period = _locked_branch(code), _period_arg(period)
+    if not may_mark_paid(request.user):
+        raise PermissionDenied
+    try:
+        commission_services.period_mark_paid(actor=request.user, branch=branch, period=period)
+    except ValidationError as exc:
+        for errs in exc.message_dict.values():
+            for err in errs:
+                messages.error(request, err)
+    else:
+        messages.success(request, _("%(b)s %(p)s 已标记为已发放,已通知相关人员。") % {"b": branch.name, "p": period})
+    return redirect(reverse("hq-finance") + "?" + urlencode({"branch": code}))
+
+
+@login_required
+def payroll_export(request, period: str, fmt: str, code: str | None = None):
+    """The payroll/bank file of a closed or paid period: one branch, or every branch that has
+    locked it. HQ only; an open period is not found."""
+    _require_read(request)
+    if fmt not in ("csv", "xlsx"):
+        raise Http404
+    period = _period_arg(period)
+    branch = _locked_branch(code) if code else None
+    rows = payroll.payroll_rows(period=period, branch=branch)
+    name = f"payroll-{code or 'all'}-{period}"
+    if fmt == "xlsx":
+        response = HttpResponse(payroll.payroll_xlsx(rows, period),
+                                content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    else:
+        response = HttpResponse(payroll.payroll_csv(rows, period), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{name}.{fmt}"'
+    response["Cache-Control"] = "private, no-store"
+    return response

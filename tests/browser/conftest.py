@@ -36,7 +36,7 @@ def live_url(django_db_setup, celery_worker_process):
     env = dict(os.environ)
     env.update(DJANGO_SETTINGS_MODULE="hrsaas.settings_test", DATABASE_URL=_test_database_url(),
                REDIS_URL=TEST_REDIS_URL, CELERY_BROKER_URL=TEST_REDIS_URL, HRSAAS_TESTING="1")
-    subprocess.run([sys.executable, "manage.py", "collectstatic", "--noinput", "-v", "0"], cwd=ROOT, env=env, check=True)
+    subprocess.run([sys.executable, "manage.py", "collectstatic", "--noinput", "--clear", "-v", "0"], cwd=ROOT, env=env, check=True)
     log = open(ROOT / ".test-web.log", "w")
     proc = subprocess.Popen([sys.executable, "-m", "gunicorn", "hrsaas.wsgi", "-b", f"127.0.0.1:{port}", "-w", "2",
                              "--timeout", "60"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)

@@ -148,3 +148,42 @@ def test_channel_settings_page_is_for_the_branch_manager(client, branches):
     with in_branch("bj"):
         assert ChannelConfig.current().webhook_url.endswith("key=k")
         assert ChannelConfig.current().email_enabled is False
+
+
+@pytest.mark.django_db
+def test_a_notification_whose_queue_message_was_lost_is_delivered_by_the_sweep(branches):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    user = make_user("sweep.user", ("gz", "specialist"))
+    user.email = "sweep.user@example.com"
+    user.save()
+    with in_branch("gz"):
+        lost = Notification.objects.create(recipient_id=user.pk, title="您的开户奖励800元已到账")
+        fresh = Notification.objects.create(recipient_id=user.pk, title="刚刚创建")
+        Notification.objects.filter(pk=lost.pk).update(created_at=timezone.now() - dt.timedelta(minutes=5))
+
+        assert services.notifications_dispatch_pending() == 1
+        assert services.notifications_dispatch_pending() == 0  # nothing twice
+
+        lost.refresh_from_db()
+        fresh.refresh_from_db()
+        assert lost.dispatched_at is not None and fresh.dispatched_at is None
+    assert [m.subject for m in mail.outbox] == ["您的开户奖励800元已到账"]
+
+
+@pytest.mark.django_db
+def test_creating_a_notification_succeeds_when_the_broker_is_down(branches, settings, django_capture_on_commit_callbacks):
+    from hrsaas.celery import app
+
+    user = make_user("down.user", ("gz", "specialist"))
+    old = app.conf.broker_url
+    app.conf.broker_url = "redis://127.0.0.1:1/0"  # nothing listens there
+    try:
+        with in_branch("gz"), django_capture_on_commit_callbacks(execute=True):
+            note = services.notification_create(recipient_id=user.pk, title="您的开户奖励1200元已到账")
+    finally:
+        app.conf.broker_url = old
+    with in_branch("gz"):
+        assert Notification.objects.get(pk=note.pk).dispatched_at is None  # left for the sweep

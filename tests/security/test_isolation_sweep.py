@@ -150,3 +150,70 @@ def test_branch_people_get_nothing_from_hq(demo):
                 if method == "get" and path in COMPANY_WIDE_READS:
                     continue
                 assert response.status_code in DENIED, (user.username, method, path, response.status_code)
+
+
+def _upload_files(org) -> dict[str, bytes]:
+    s1 = org.people["beijing"]["specialist"][0].username
+    return {
+        "clients": f"name,headcount,opened_on,opened_by\n入侵公司,30,2026-03-01,{s1}\n".encode(),
+        "sales": f"client,service,period,amount,seller\n1,social_insurance,2026-03,100.00,{s1}\n".encode(),
+        "si": "client,name,id_number,insured_city,wage,start_date\n1,张三,11010519900101007X,beijing,9000,2026-01-01\n".encode(),
+    }
+
+
+def _branch_row_counts(org) -> dict[str, int]:
+    from django.db import connection
+
+    schema = org.branches["beijing"].schema_name
+    counts = {}
+    with connection.cursor() as cur:
+        cur.execute("SELECT table_name FROM information_schema.tables WHERE table_schema = %s AND table_type = 'BASE TABLE'",
+                    [schema])
+        for (table,) in cur.fetchall():
+            cur.execute(f'SELECT count(*) FROM "{schema}"."{table}"')
+            counts[table] = cur.fetchone()[0]
+    return counts
+
+
+def test_uploads_from_outside_the_branch_or_below_the_role_write_nothing(demo):
+    """Every import endpoint gets a real, valid-looking file from another branch's manager, an
+    anonymous caller and (commission imports) a specialist of the branch: refused, and no table
+    of the branch changes."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    uploads = [p for p in _branch_paths(demo) if "import" in p]
+    assert len(uploads) >= 2
+    files = _upload_files(demo)
+    callers = {"outsider": demo.people["guangzhou"]["branch_manager"][0], "anonymous": None,
+               "specialist": demo.people["beijing"]["specialist"][1]}
+    before = _branch_row_counts(demo)
+    for path in uploads:
+        kind = "si" if "/si/" in path else "sales" if "sales" in path else "clients"
+        for who, user in callers.items():
+            if who == "specialist" and "/si/" in path:
+                continue  # specialists run the social-insurance work of their branch (SPEC §1)
+            for name in ("x.csv", "x.xlsx"):
+                response = _client(user).post(f"/b/beijing/{path}", {"file": SimpleUploadedFile(name, files[kind])},
+                                              format="multipart")
+                expected = DENIED if who != "anonymous" or "/api/" in path else DENIED | {302}
+                assert response.status_code in expected, (who, path, response.status_code)
+    assert _branch_row_counts(demo) == before
+
+
+def test_exports_are_only_for_the_branch(demo):
+    """Whatever a branch manager can download as a file (CSV/XLSX/attachment) is refused to
+    another branch's manager and to anonymous callers, with no content."""
+    manager = _client(demo.people["beijing"]["branch_manager"][0])
+    exports = []
+    for path in _branch_paths(demo):
+        response = manager.get(f"/b/beijing/{path}")
+        kind = response.get("Content-Type", "")
+        if response.status_code == 200 and ("attachment" in response.get("Content-Disposition", "")
+                                            or not kind.startswith(("text/html", "application/json"))):
+            exports.append(path)
+    for path in exports:
+        for user in (demo.people["guangzhou"]["branch_manager"][0], None):
+            response = _client(user).get(f"/b/beijing/{path}")
+            assert response.status_code in DENIED | {302}, (path, response.status_code)
+            assert "attachment" not in response.get("Content-Disposition", "")
+    print(f"exports checked: {exports}")

@@ -1,0 +1,115 @@
+"""The payroll / bank file of a locked period (HQ finance): one row per person with a payout,
+then a totals row; CSV (UTF-8 with BOM, what Excel in China opens) or XLSX.
+
+Amounts are read from the frozen statement lines of each branch (the rollup is a derived copy;
+a file that money moves on is built from the source). Only closed or paid branch-periods are
+exported: an open period's figures can still change."""
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db.models import Sum
+from django.http import Http404
+from django.utils.translation import gettext as _
+from django_tenants.utils import schema_context
+
+from branches.models import Branch, User
+from hrsaas.money import ZERO, quantize_money
+
+from .models import BranchPeriod
+from .selectors import FROZEN
+
+
+@dataclass(frozen=True)
+class PayrollRow:
+    branch: str  # branch code
+    username: str
+    display_name: str
+    amount: Decimal
+    period: str
+
+
+def locked_branches(*, period: str, branch: Branch | None = None) -> list[Branch]:
+    """The branches whose `period` is closed or paid (only `branch`, if given), by code."""
+    qs = BranchPeriod.objects.filter(period=period, status__in=FROZEN).select_related("branch")
+    if branch is not None:
+        qs = qs.filter(branch=branch)
+    return sorted((bp.branch for bp in qs), key=lambda b: b.code)
+
+
+def payroll_rows(*, period: str, branch: Branch | None = None) -> list[PayrollRow]:
+    """Everyone with a non-zero payout in `period` of the locked branch(es); Http404 when no
+    branch has locked that period (an open period is never exported)."""
+    targets = locked_branches(period=period, branch=branch)
+    if not targets:
+        raise Http404
+    from ..models import StatementLine
+
+    per_branch: list[tuple[Branch, list[tuple[int, Decimal]]]] = []
+    for b in targets:  # one grouped query per locked branch
+        with schema_context(b.schema_name):
+            sums = list(StatementLine.objects.filter(period=period).values("earner_id")
+                        .annotate(total=Sum("amount")).values_list("earner_id", "total"))
+        per_branch.append((b, sums))
+    ids = {earner for _b, sums in per_branch for earner, _t in sums}
+    users = {u.pk: u for u in User.objects.filter(pk__in=ids)}
+    rows = []
+    for b, sums in per_branch:
+        for earner_id, total in sums:
+            if not total:
+                continue
+            u = users.get(earner_id)
+            rows.append(PayrollRow(b.code, u.username if u else str(earner_id), u.label if u else "",
+                                   quantize_money(total), period))
+    return sorted(rows, key=lambda r: (r.branch, r.username))
+
+
+def safe_text(value: str) -> str:
+    """A text cell that a spreadsheet will not run: =, +, -, @ at the start would make Excel (and
+    openpyxl) treat a display name as a formula, so such cells get a leading apostrophe."""
+    return "'" + value if value[:1] in ("=", "+", "-", "@") else value
+
+
+def headers() -> list[str]:
+    return [_("分支机构"), _("用户名"), _("姓名"), _("金额"), _("期间")]
+
+
+def total_of(rows: list[PayrollRow]) -> Decimal:
+    return sum((r.amount for r in rows), ZERO)
+
+
+def payroll_csv(rows: list[PayrollRow], period: str) -> bytes:
+    out = io.StringIO()
+    w = csv.writer(out)
+    w.writerow(headers())
+    for r in rows:
+        w.writerow([r.branch, safe_text(r.username), safe_text(r.display_name), f"{r.amount:.2f}", r.period])
+    w.writerow([_("合计"), "", _("%(n)d 人") % {"n": len(rows)}, f"{total_of(rows):.2f}", period])
+    return ("\ufeff" + out.getvalue()).encode("utf-8")
+
+
+def payroll_xlsx(rows: list[PayrollRow], period: str) -> bytes:
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = period
+    ws.append(headers())
+    for cell in ws[1]:
+        cell.font = Font(bold=True)
+    for r in rows:
+        ws.append([r.branch, safe_text(r.username), safe_text(r.display_name), r.amount, r.period])
+    ws.append([_("合计"), "", _("%(n)d 人") % {"n": len(rows)}, total_of(rows), period])
+    for cell in ws[ws.max_row]:
+        cell.font = Font(bold=True)
+    for (cell,) in ws.iter_rows(min_row=2, min_col=4, max_col=4):
+        cell.number_format = "#,##0.00"
+    for col, width in zip("ABCDE", (12, 18, 16, 16, 10)):
+        ws.column_dimensions[col].width = width
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()

@@ -1,0 +1,320 @@
+"""Branch workspace pages at /b/<code>/commissions/…: the manager's period overview and close,
+statements with each line's explanation, and the staff's entry of 开户, 销售, 线索 and 签约 and
+the CSV/XLSX import. They call the same services and selectors as the API.
+
+BranchAccessMiddleware has already checked login and branch membership. Then: statements are
+for earners (their own only), staff, managers and HQ (`commissions.selectors` scopes them);
+entering data needs branch staff or manager, closing a period the manager (403 otherwise);
+client contacts and anyone else get 404."""
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Count, Sum
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+
+from branches.models import BranchMembership, User
+from branches.roles import BRANCH_READ_ALL, EARNER_ROLES, HQ_ROLES, Role, roles_in_branch
+from clients import services as client_services
+from clients.models import Client, Service
+
+from . import imports, inputs, selectors, services
+from .forms import (
+    COMPONENT_LABELS,
+    ClientForm,
+    CloseForm,
+    ImportForm,
+    LeadForm,
+    LeadSignForm,
+    SaleForm,
+)
+from .hq.models import BranchPeriod, EarnerMonthRollup
+from .models import Adjustment, Lead, RecomputeMarker
+
+READ_ROLES = BRANCH_READ_ALL | EARNER_ROLES | HQ_ROLES
+WRITE_ROLES = frozenset({Role.BRANCH_MANAGER, Role.BRANCH_STAFF, Role.HQ_ADMIN})
+CLOSE_ROLES = frozenset({Role.BRANCH_MANAGER})  # HQ admins hold it implicitly
+OVERVIEW_MONTHS = 12
+LEADS_SHOWN = 100
+
+
+# ---------------------------------------------------------------------------------------------
+# Guards and small helpers
+# ---------------------------------------------------------------------------------------------
+def _roles(request) -> frozenset[str]:
+    roles = roles_in_branch(request.user, request.tenant)
+    if not roles & READ_ROLES:
+        raise Http404
+    return roles
+
+
+def _require(request, allowed: frozenset[str]) -> frozenset[str]:
+    roles = _roles(request)
+    if not roles & allowed:
+        raise PermissionDenied
+    return roles
+
+
+def _posted(request):
+    """The POST data of a POST (even an empty one, which must still be validated), else None."""
+    return request.POST if request.method == "POST" else None
+
+
+def _period(value: str) -> str:
+    errors = inputs.Errors()
+    period = inputs.parse_period({"period": value}, "period", errors)
+    if errors.errors:
+        raise Http404
+    return period
+
+
+def _this_month() -> str:
+    today = timezone.localdate()
+    return f"{today.year:04d}-{today.month:02d}"
+
+
+def _earner_choices(branch) -> list[tuple[str, str]]:
+    """(username, label) of the branch's earners, for the entry forms' suggestions."""
+    rows = (BranchMembership.objects.filter(branch=branch, role__in=list(EARNER_ROLES), user__is_active=True)
+            .values_list("user__username", "user__display_name").distinct().order_by("user__username"))
+    return [(u, d or u) for u, d in rows]
+
+
+def _service_errors(form, exc: ValidationError) -> None:
+    form.add_service_errors(exc.message_dict if hasattr(exc, "error_dict") else {"__all__": exc.messages})
+
+
+def sum_money(values) -> Decimal:
+    """The sum of the selectors' "1234.50" strings, exactly."""
+    return sum((Decimal(v) for v in values), Decimal("0.00"))
+
+
+def _nav(request, roles, active: str) -> dict:
+    return {"nav_active": active, "may_write": bool(roles & WRITE_ROLES), "may_close": bool(roles & CLOSE_ROLES),
+            "reads_all": bool(roles & (BRANCH_READ_ALL | HQ_ROLES))}
+
+
+# ---------------------------------------------------------------------------------------------
+# Workspace home: periods (from the public rollup, one query), pending adjustments
+# ---------------------------------------------------------------------------------------------
+def home(request):
+    roles = _roles(request)
+    branch = request.tenant
+    nav = _nav(request, roles, "home")
+    rollup = EarnerMonthRollup.objects.filter(branch=branch)
+    if not nav["reads_all"]:
+        rollup = rollup.filter(user=request.user)
+    figures = {r["period"]: r for r in rollup.values("period").annotate(
+        total=Sum("commission"), people=Count("user_id"), openings=Sum("openings"), sales=Sum("sales_amount"))
+        .order_by("-period")[:OVERVIEW_MONTHS]}
+    periods = sorted(set(figures) | {_this_month()}, reverse=True)[:OVERVIEW_MONTHS]
+    statuses = dict(BranchPeriod.objects.filter(branch=branch, period__in=periods).values_list("period", "status"))
+    rows = [{"period": p, "status": statuses.get(p, BranchPeriod.Status.OPEN), **figures.get(p, {})} for p in periods]
+    pending = (Adjustment.objects.filter(status=Adjustment.Status.PROPOSED).count()
+               if roles & {Role.BRANCH_MANAGER, Role.BRANCH_STAFF, Role.HQ_ADMIN, Role.HQ_FINANCE} else None)
+    return render(request, "commissions/workspace.html", {
+        **nav, "branch": branch, "rows": rows, "pending": pending, "this_month": _this_month()})
+
+
+# ---------------------------------------------------------------------------------------------
+# Period close (branch manager)
+# ---------------------------------------------------------------------------------------------
+def period_close(request, period: str):
+    roles = _require(request, CLOSE_ROLES)
+    period = _period(period)
+    branch = request.tenant
+    form = CloseForm(_posted(request))
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.period_close(actor=request.user, period=period)
+        except ValidationError as exc:
+            for errs in exc.message_dict.values():
+                for err in errs:
+                    form.add_error(None, err)
+        else:
+            messages.success(request, _("%(p)s 已关账,提成单已锁定。") % {"p": period})
+            return redirect("cm-statements", period=period)
+    statements = selectors.statements_visible_to(request.user, branch, period)
+    status = statements[0]["status"] if statements else services.period_status(branch, period)
+    return render(request, "commissions/period_close.html", {
+        **_nav(request, roles, "home"), "period": period, "status": status, "statements": statements,
+        "line_count": sum(s["line_count"] for s in statements),
+        "total": sum_money(s["total"] for s in statements),
+        "pending_recompute": RecomputeMarker.objects.filter(period=period).exists(), "form": form,
+        "is_open": status == BranchPeriod.Status.OPEN,
+    })
+
+
+# ---------------------------------------------------------------------------------------------
+# Statements: the list of a period (a specialist sees only their own) and one with its lines
+# ---------------------------------------------------------------------------------------------
+def statements_index(request):
+    _roles(request)
+    value = request.GET.get("period") or _this_month()
+    if not inputs.PERIOD_RE.match(value):
+        value = _this_month()
+    return redirect("cm-statements", period=value)
+
+
+def statements(request, period: str):
+    roles = _roles(request)
+    period = _period(period)
+    branch = request.tenant
+    rows = selectors.statements_visible_to(request.user, branch, period)
+    status = rows[0]["status"] if rows else services.period_status(branch, period)
+    return render(request, "commissions/statements.html", {
+        **_nav(request, roles, "statements"), "period": period, "rows": rows, "status": status,
+        "line_count": sum(r["line_count"] for r in rows), "total": sum_money(r["total"] for r in rows),
+    })
+
+
+def statement(request, period: str, username: str):
+    roles = _roles(request)
+    period = _period(period)
+    lang = "en" if (get_language() or "").startswith("en") else "zh"
+    data = selectors.access_statement(request.user, request.tenant, username, period, lang=lang)
+    for line in data["lines"]:
+        line["title"] = COMPONENT_LABELS.get(line["component"], line["component"])
+    return render(request, "commissions/statement.html", {**_nav(request, roles, "statements"), "s": data})
+
+
+# ---------------------------------------------------------------------------------------------
+# Entry: 开户, 销售, 线索, 签约 (branch staff and managers) — the API's services
+# ---------------------------------------------------------------------------------------------
+def _record(request, *, roles, form, parse, create, success, template_context) -> object:
+    """Validate with the form and the service parser, write with the service, redirect (PRG)."""
+    if request.method == "POST":
+        form.is_valid()
+        parsed = None
+        try:
+            parsed = parse(form.service_data())
+        except ValidationError as exc:
+            _service_errors(form, exc)
+        if parsed is not None and not form.errors:
+            try:
+                obj = create(parsed)
+            except ValidationError as exc:
+                _service_errors(form, exc)
+            else:
+                messages.success(request, success(obj))
+                return redirect(request.path)
+    return render(request, "commissions/record.html", {
+        **_nav(request, roles, "record"), "form": form, "earners": _earner_choices(request.tenant),
+        **template_context})
+
+
+def record_client(request):
+    roles = _require(request, WRITE_ROLES)
+    return _record(
+        request, roles=roles, form=ClientForm(_posted(request), initial={
+            "opened_on": timezone.localdate().isoformat(), "services": [Service.SOCIAL_INSURANCE]}),
+        parse=client_services.parse_client,
+        create=lambda data: client_services.client_create(actor=request.user, data=data),
+        success=lambda c: _("已录入开户:%(name)s(客户编号 %(id)d),提成将在几秒内更新。") % {"name": c.name, "id": c.pk},
+        template_context={"title": _("录入开户"), "intro": _("开户即客户签约开户;开户人按员工人数档位获得开户奖励。"),
+                          "testid": "record-client"})
+
+
+def _recent_clients() -> list[tuple[int, str]]:
+    return list(Client.objects.filter(closed_on__isnull=True).order_by("-id").values_list("pk", "name")[:50])
+
+
+def record_sale(request):
+    roles = _require(request, WRITE_ROLES)
+
+    def parse(data: dict):
+        """A client by id or by its unique name (as in imports); every field's problem at once."""
+        client_errors = {}
+        if data.get("client") and not data["client"].isdigit():
+            try:
+                data = dict(data, client=imports._client_id(data["client"]))
+            except ValidationError as exc:
+                client_errors = exc.message_dict
+        try:
+            parsed = services.parse_sale(data)
+        except ValidationError as exc:
+            raise ValidationError({**exc.message_dict, **client_errors})
+        if client_errors:
+            raise ValidationError(client_errors)
+        return parsed
+
+    return _record(
+        request, roles=roles, form=SaleForm(_posted(request), initial={"period": _this_month()}),
+        parse=parse, create=lambda data: services.sale_create(actor=request.user, data=data),
+        success=lambda s: _("已录入销售:客户编号 %(c)d,%(p)s,%(a)s 元。") % {"c": s.client_id, "p": s.period,
+                                                                   "a": f"{s.amount:,.2f}"},
+        template_context={"title": _("录入销售"), "intro": _("客户某项服务某月的计费金额;同一客户、服务和月份只能录入一次。"),
+                          "testid": "record-sale", "clients": _recent_clients()})
+
+
+def leads(request):
+    roles = _require(request, WRITE_ROLES)
+    open_leads = list(Lead.objects.filter(signed_on__isnull=True).order_by("-created_on", "-id")[:LEADS_SHOWN])
+    signed = list(Lead.objects.filter(signed_on__isnull=False).order_by("-signed_on", "-id")[:20])
+    ids = {x for lead in open_leads + signed for x in (lead.marketer_id, lead.seller_id) if x}
+    names = {pk: (d or u) for pk, u, d in User.objects.filter(pk__in=ids).values_list("pk", "username", "display_name")}
+    for lead in open_leads + signed:
+        lead.marketer_label, lead.seller_label = names.get(lead.marketer_id, ""), names.get(lead.seller_id, "")
+    return _record(
+        request, roles=roles, form=LeadForm(_posted(request), initial={"qualified": True}),
+        parse=services.parse_lead, create=lambda data: services.lead_create(actor=request.user, data=data),
+        success=lambda lead: _("已录入线索 #%(id)d:%(n)s。") % {"id": lead.pk, "n": lead.name},
+        template_context={"title": _("线索"), "intro": _("市场线索签约后市场与成交销售分成;销售自拓线索由销售独享分成。"),
+                          "testid": "leads", "open_leads": open_leads, "signed_leads": signed})
+
+
+def lead_sign(request, lead_id: int):
+    roles = _require(request, WRITE_ROLES)
+    lead = Lead.objects.filter(pk=lead_id).first()
+    if lead is None:
+        raise Http404
+    if lead.signed_on is not None and request.method != "POST":
+        messages.info(request, _("该线索已于 %(d)s 签约。") % {"d": lead.signed_on})
+        return redirect("cm-leads")
+    response = _record(
+        request, roles=roles,
+        form=LeadSignForm(_posted(request), initial={"signed_on": timezone.localdate().isoformat()}),
+        parse=services.parse_lead_sign,
+        create=lambda data: services.lead_sign(actor=request.user, lead_id=lead.pk, data=data),
+        success=lambda lead: _("线索 #%(id)d 已签约,%(a)s 元。") % {"id": lead.pk, "a": f"{lead.amount:,.2f}"},
+        template_context={"title": _("线索签约:%(n)s") % {"n": lead.name}, "testid": "lead-sign", "lead": lead,
+                          "intro": _("签约后按线索来源计算市场和销售分成。")})
+    if response.status_code == 302:
+        return redirect("cm-leads")
+    return response
+
+
+# ---------------------------------------------------------------------------------------------
+# Import (CSV/XLSX, all or nothing) with an HTMX progress indicator
+# ---------------------------------------------------------------------------------------------
+COLUMN_LABELS = {"name": _("客户名称"), "headcount": _("员工人数"), "opened_on": _("开户日期"), "opened_by": _("开户人"),
+                 "services": _("服务"), "contract_no": _("合同编号"), "city": _("参保城市"), "client": _("客户"),
+                 "service": _("服务"), "period": _("期间"), "amount": _("金额"), "seller": _("销售人员")}
+
+
+def import_page(request):
+    roles = _require(request, WRITE_ROLES)
+    form = ImportForm(_posted(request), request.FILES if request.method == "POST" else None)
+    report = None
+    if request.method == "POST" and form.is_valid():
+        try:
+            report = imports.import_file(actor=request.user, kind=form.cleaned_data["kind"],
+                                         upload=form.cleaned_data["file"])
+        except ValidationError as exc:
+            for errs in exc.message_dict.values():
+                for err in errs:
+                    form.add_error("file", err)
+        else:
+            for e in report["errors"]:
+                e["column_label"] = COLUMN_LABELS.get(e["column"], e["column"])
+    context = {**_nav(request, roles, "import"), "form": form, "report": report,
+               "headers": {k: [h for h in imports.HEADERS[k] if not h.isascii()] for k in imports.HEADERS}}
+    if request.headers.get("HX-Request"):
+        return render(request, "commissions/_import_panel.html", context)
+    return render(request, "commissions/import.html", context)

@@ -1,0 +1,291 @@
+"""HQ console pages: the dashboard (payouts per branch and month, trends, comparison, company
+leaderboard), finance's locked periods with "paid", and the payroll files (CSV and XLSX).
+HQ admin and HQ finance read; only finance marks paid; branch people get 404, anonymous the
+login page. Each page costs a fixed number of queries however many rows it shows."""
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+from contextlib import contextmanager
+from decimal import Decimal
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from openpyxl import load_workbook
+
+from branches.models import Branch
+from commissions.hq.models import BranchPeriod, EarnerMonthRollup
+from tests.conftest import in_branch
+from tests.factories import make_user
+
+from .conftest import drain, open_client
+
+pytestmark = pytest.mark.django_db
+
+PAGES = ["/commissions/dashboard/", "/commissions/dashboard/?month=2026-03&metric=openings", "/commissions/finance/"]
+
+
+@pytest.fixture
+def finance(db):
+    return make_user("hq_fin", (None, "hq_finance"))
+
+
+def _html(response) -> str:
+    return response.content.decode()
+
+
+@contextmanager
+def max_queries(n: int):
+    """Like django_assert_max_num_queries, counting statements that read or write data:
+    django-tenants sends a `SET search_path` before most queries, which would double the
+    count without saying anything about the page."""
+    with CaptureQueriesContext(connection) as ctx:
+        yield ctx
+    real = [q["sql"] for q in ctx.captured_queries if not q["sql"].startswith("SET search_path")]
+    assert len(real) <= n, f"{len(real)} queries > {n}:\n" + "\n".join(q[:160] for q in real)
+
+
+def _rollup(branch_code: str, period: str, user, *, openings=0, sales="0", commission="0"):
+    return EarnerMonthRollup.objects.create(
+        branch=Branch.objects.get(code=branch_code), period=period, user=user, openings=openings,
+        sales_amount=Decimal(sales), commission=Decimal(commission))
+
+
+def _close(code: str, period: str, user):
+    return BranchPeriod.objects.create(branch=Branch.objects.get(code=code), period=period, status="closed",
+                                       closed_by=user)
+
+
+# ---------------------------------------------------------------------------------------------
+# Access
+# ---------------------------------------------------------------------------------------------
+def test_hq_admin_and_finance_read_branch_people_get_404_anonymous_login(client, hq_admin, finance, people):
+    for user in (hq_admin, finance):
+        client.force_login(user)
+        for url in PAGES:
+            assert client.get(url).status_code == 200, (user, url)
+    for user in (people["bj_manager"], people["bj_staff"], people["bj_s1"]):
+        client.force_login(user)
+        for url in PAGES + ["/commissions/payroll/2026-03/csv/", "/commissions/payroll/2026-03/bj/xlsx/"]:
+            assert client.get(url).status_code == 404, (user, url)
+        assert client.post("/commissions/finance/bj/2026-03/paid/").status_code == 404
+    client.logout()
+    for url in PAGES:
+        r = client.get(url)
+        assert r.status_code == 302 and r["Location"].startswith("/login/")
+
+
+def test_hq_home_links_the_console(client, finance):
+    client.force_login(finance)
+    html = _html(client.get("/"))
+    assert 'href="/commissions/dashboard/"' in html and 'href="/commissions/finance/"' in html
+    assert 'href="/commissions/rules/"' in html  # the existing tiles are kept
+
+
+# ---------------------------------------------------------------------------------------------
+# Dashboard
+# ---------------------------------------------------------------------------------------------
+def test_dashboard_payouts_comparison_trends_and_leaderboard(client, hq_admin, people):
+    _rollup("bj", "2026-03", people["bj_s1"], openings=3, sales="1000000.00", commission="1234567.50")
+    _rollup("bj", "2026-03", people["bj_s2"], openings=1, sales="200000.00", commission="800.00")
+    _rollup("bj", "2026-02", people["bj_s1"], openings=2, sales="300000.00", commission="2000.00")
+    _rollup("sh", "2026-03", people["sh_s1"], openings=2, sales="50000.25", commission="3000.10")
+    _close("bj", "2026-02", people["bj_manager"])
+    client.force_login(hq_admin)
+
+    html = _html(client.get("/commissions/dashboard/?month=2026-03&metric=commission"))
+
+    assert 'data-testid="payout-bj-2026-03">1,235,367.50<' in html
+    assert re.search(r'data-testid="payout-bj-2026-02">2,000.00<br><span class="pill status-closed">已关账</span>', html)
+    assert 'data-testid="payout-sh-2026-03">3,000.10<' in html
+    assert 'data-testid="payout-gz-2026-03">0.00<' in html
+    assert 'data-testid="grand-total">1,240,367.60<' in html
+    assert 'data-testid="month-total">1,238,367.60<' in html
+    bj_row = re.search(r'data-testid="comparison-bj">(.*?)</tr>', html, re.S).group(1)
+    assert re.findall(r'<td class="num">([^<]*)</td>', bj_row) == [
+        "4", "1,200,000.00", "1,235,367.50", "2", "617,683.75", "99.76%"]
+    assert "2026年3月" in html and "2026年2月" in html  # periods in the locale's format
+    board = re.search(r'data-testid="leaderboard">(.*?)</table>', html, re.S).group(1)
+    assert [r[0] for r in re.findall(r"<tr><td>(\d+)</td><td>([^<]*)</td>", board)] == ["1", "2", "3"]
+    assert board.index("bj_s1") < board.index("sh_s1") < board.index("bj_s2")
+    charts = json.loads(re.search(r'<script id="chart-data" type="application/json">(.*?)</script>', html, re.S).group(1))
+    assert charts["periods"] == ["2025-10", "2025-11", "2025-12", "2026-01", "2026-02", "2026-03"]
+    bj = next(s for s in charts["openings"] if s["label"] == "北京分公司")
+    assert bj["data"] == ["0", "0", "0", "0", "2", "4"]
+    assert "/static/vendor/chart-4.6.1.umd.min.js" in html and "cdn" not in html.lower()
+
+
+def test_dashboard_leaderboard_by_openings(client, finance, people):
+    _rollup("bj", "2026-03", people["bj_s1"], openings=1, commission="800.00")
+    _rollup("sh", "2026-03", people["sh_s1"], openings=3, commission="100.00")
+    client.force_login(finance)
+
+    html = _html(client.get("/commissions/dashboard/?month=2026-03&metric=openings"))
+
+    board = re.search(r'data-testid="leaderboard">(.*?)</table>', html, re.S).group(1)
+    assert re.findall(r'<td class="num">([^<]*)</td>', board) == ["3", "—", "1", "2"]
+
+
+def test_dashboard_queries_do_not_grow_with_rows(client, hq_admin):
+    users = [make_user(f"dash{i}", ("bj", "specialist"), home="bj") for i in range(40)]
+    rows = []
+    for code in ("bj", "sh", "gz"):
+        branch = Branch.objects.get(code=code)
+        for month in range(1, 7):
+            rows += [EarnerMonthRollup(branch=branch, period=f"2026-{month:02d}", user=u, openings=i % 4,
+                                       sales_amount=Decimal(1000 * i), commission=Decimal(i) + Decimal("0.50"))
+                     for i, u in enumerate(users)]
+    EarnerMonthRollup.objects.bulk_create(rows)
+    client.force_login(hq_admin)
+    client.get("/commissions/dashboard/?month=2026-06")  # warm the session
+
+    with max_queries(12):  # 5 for the request (tenant, session, user, roles, branches) + 5 for the page
+        r = client.get("/commissions/dashboard/?month=2026-06&metric=sales")
+    assert r.status_code == 200 and len(re.findall(r"<tr><td>\d+</td>", _html(r))) == 20  # leaderboard top 20
+
+
+# ---------------------------------------------------------------------------------------------
+# Finance: locked periods, paid, payroll files
+# ---------------------------------------------------------------------------------------------
+@pytest.fixture
+def closed_march(api, people):
+    """bj 2026-03: bj_s1 800 + 1,800 (two openings), bj_s2 1,200; closed by the manager."""
+    open_client(api, people["bj_staff"], opened_by="bj_s1", headcount=30)
+    open_client(api, people["bj_staff"], opened_by="bj_s1", headcount=150, name="乙公司")
+    open_client(api, people["bj_staff"], opened_by="bj_s2", headcount=80, name="丙公司")
+    drain("bj")
+    assert api(people["bj_manager"]).post("/b/bj/api/v1/periods/2026-03/close/").status_code == 200
+    return "2026-03"
+
+
+def test_finance_lists_closed_periods_and_marks_one_paid(client, finance, hq_admin, people, closed_march):
+    client.force_login(finance)
+
+    page = _html(client.get("/commissions/finance/"))
+    row = re.search(r'data-testid="fp-bj-2026-03">(.*?)</tr>', page, re.S).group(1)
+    assert "已关账" in row and '<td class="num">2</td><td class="num">3,800.00</td>' in row
+    assert 'data-testid="pay-bj-2026-03"' in row
+    assert 'href="/commissions/payroll/2026-03/bj/xlsx/"' in row
+
+    client.force_login(hq_admin)  # HQ admins read but do not pay
+    assert 'data-testid="pay-bj-2026-03"' not in _html(client.get("/commissions/finance/"))
+    assert client.post("/commissions/finance/bj/2026-03/paid/").status_code == 403
+    assert BranchPeriod.objects.get(branch__code="bj", period="2026-03").status == "closed"
+
+    client.force_login(finance)
+    r = client.post("/commissions/finance/bj/2026-03/paid/")
+    assert r.status_code == 302 and r["Location"] == "/commissions/finance/?branch=bj"
+    bp = BranchPeriod.objects.get(branch__code="bj", period="2026-03")
+    assert (bp.status, bp.paid_by_id) == ("paid", finance.pk)
+    followed = _html(client.get(r["Location"]))
+    assert "已标记为已发放" in followed and 'data-testid="pay-bj-2026-03"' not in followed
+    from notifications.models import Notification
+
+    with in_branch("bj"):
+        assert sorted(Notification.objects.filter(kind="commission_paid").values_list("title", flat=True)) == [
+            "您的开户奖励1200元已到账", "您的开户奖励2600元已到账"]
+
+
+def test_marking_an_open_period_paid_is_refused(client, finance, people):
+    client.force_login(finance)
+    r = client.post("/commissions/finance/bj/2026-04/paid/", follow=True)
+    assert "尚未关账,不能发放" in _html(r)
+    assert not BranchPeriod.objects.filter(period="2026-04").exists()
+    assert client.post("/commissions/finance/nowhere/2026-04/paid/").status_code == 404
+    assert client.post("/commissions/finance/bj/2026-4/paid/").status_code == 404
+
+
+def test_payroll_csv_and_xlsx_have_exact_amounts_and_a_totals_row(client, finance, people, closed_march):
+    client.force_login(finance)
+
+    r = client.get("/commissions/payroll/2026-03/bj/csv/")
+    x = client.get("/commissions/payroll/2026-03/bj/xlsx/")
+
+    assert r.status_code == 200 and r["Content-Type"].startswith("text/csv")
+    assert r["Content-Disposition"] == 'attachment; filename="payroll-bj-2026-03.csv"'
+    assert r.content.startswith("\ufeff".encode())
+    rows = list(csv.reader(io.StringIO(r.content.decode("utf-8-sig"))))
+    assert rows == [
+        ["分支机构", "用户名", "姓名", "金额", "期间"],
+        ["bj", "bj_s1", "bj_s1", "2600.00", "2026-03"],
+        ["bj", "bj_s2", "bj_s2", "1200.00", "2026-03"],
+        ["合计", "", "2 人", "3800.00", "2026-03"],
+    ]
+    sheet = load_workbook(io.BytesIO(x.content)).active
+    cells = [list(row) for row in sheet.iter_rows(values_only=True)]
+    assert [c[:3] + [Decimal(str(c[3])).quantize(Decimal("0.01"))] + c[4:] for c in cells[1:]] == [
+        ["bj", "bj_s1", "bj_s1", Decimal("2600.00"), "2026-03"],
+        ["bj", "bj_s2", "bj_s2", Decimal("1200.00"), "2026-03"],
+        ["合计", None, "2 人", Decimal("3800.00"), "2026-03"],
+    ]
+    assert cells[0] == ["分支机构", "用户名", "姓名", "金额", "期间"]
+    assert sheet["D2"].number_format == "#,##0.00"
+
+
+def test_payroll_cells_never_run_as_formulas(client, finance, api, people):
+    people["bj_s1"].display_name = "=HYPERLINK(\"http://x\")"
+    people["bj_s1"].save()
+    open_client(api, people["bj_staff"], opened_by="bj_s1")
+    drain("bj")
+    api(people["bj_manager"]).post("/b/bj/api/v1/periods/2026-03/close/")
+    client.force_login(finance)
+
+    rows = list(csv.reader(io.StringIO(client.get("/commissions/payroll/2026-03/bj/csv/").content.decode("utf-8-sig"))))
+    sheet = load_workbook(io.BytesIO(client.get("/commissions/payroll/2026-03/bj/xlsx/").content)).active
+
+    assert rows[1][2] == "'=HYPERLINK(\"http://x\")"
+    assert sheet["C2"].value == "'=HYPERLINK(\"http://x\")" and sheet["C2"].data_type == "s"
+
+
+def test_company_payroll_has_only_branches_that_locked_the_period(client, finance, api, people, closed_march):
+    open_client(api, people["sh_staff"], "sh", opened_by="sh_s1", headcount=60, name="沪公司")  # sh 2026-03 stays open
+    drain("sh")
+    client.force_login(finance)
+
+    rows = list(csv.reader(io.StringIO(client.get("/commissions/payroll/2026-03/csv/").content.decode("utf-8-sig"))))
+
+    assert [r[:2] for r in rows[1:-1]] == [["bj", "bj_s1"], ["bj", "bj_s2"]]
+    assert rows[-1][3] == "3800.00"
+    assert "1 / 3" in _html(client.get("/commissions/finance/"))
+
+
+def test_an_open_period_is_not_exported(client, finance, hq_admin, api, people):
+    open_client(api, people["bj_staff"], opened_by="bj_s1")
+    drain("bj")
+    for user in (finance, hq_admin):
+        client.force_login(user)
+        assert client.get("/commissions/payroll/2026-03/bj/csv/").status_code == 404
+        assert client.get("/commissions/payroll/2026-03/csv/").status_code == 404
+    assert client.get("/commissions/payroll/2026-03/bj/pdf/").status_code == 404
+
+
+def test_hq_admin_may_export_a_paid_period(client, hq_admin, finance, people, closed_march):
+    from commissions import services
+
+    services.period_mark_paid(actor=finance, branch=Branch.objects.get(code="bj"), period="2026-03")
+    client.force_login(hq_admin)
+    r = client.get("/commissions/payroll/2026-03/bj/csv/")
+    assert r.status_code == 200 and "3800.00" in r.content.decode("utf-8-sig")
+
+
+def test_finance_page_queries_do_not_grow_with_rows(client, finance):
+    users = [make_user(f"fin{i}", ("bj", "specialist"), home="bj") for i in range(30)]
+    for code in ("bj", "sh", "gz"):
+        branch = Branch.objects.get(code=code)
+        for month in range(1, 9):
+            period = f"2025-{month:02d}"
+            BranchPeriod.objects.create(branch=branch, period=period, status="paid" if month < 5 else "closed",
+                                        closed_by=users[0], paid_by=users[1] if month < 5 else None)
+            EarnerMonthRollup.objects.bulk_create([EarnerMonthRollup(branch=branch, period=period, user=u,
+                                                                     commission=Decimal("10.00")) for u in users])
+    client.force_login(finance)
+    client.get("/commissions/finance/")
+
+    with max_queries(10):
+        r = client.get("/commissions/finance/")
+    html = _html(r)
+    assert html.count('data-testid="fp-') == 24 and html.count('data-testid="pay-') == 12
+    assert '<td class="num">30</td><td class="num">300.00</td>' in html

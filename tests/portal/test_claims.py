@@ -1,0 +1,181 @@
+"""Online reward claims (开户奖励申领): upload checks, the automatic review with its reasons,
+the manager's override, notifications, and who may see what."""
+from __future__ import annotations
+
+import pytest
+
+from tests.conftest import in_branch
+
+from .conftest import GIF, HEIC, JPEG, PDF, PNG, drain, open_client, photo
+
+pytestmark = pytest.mark.django_db
+
+URL = "/b/bj/api/v1/claims/"
+
+
+def _claim(api, user, client_id, tier, *photos, note=""):
+    files = list(photos) or [photo()]
+    return api(user).post(URL, {"client": client_id, "tier": tier, "note": note, "photos": files}, format="multipart")
+
+
+def _counts():
+    from portal.models import ClaimPhoto, RewardClaim
+
+    with in_branch("bj"):
+        return RewardClaim.objects.count(), ClaimPhoto.objects.count()
+
+
+def test_a_claim_that_passes_is_approved_at_once_notified_and_confirms_the_statement_line(api, people, web):
+    cid = open_client(api, people["bj_staff"], opened_by="bj_s1", headcount=60, opened_on="2026-03-10")
+    drain("bj")
+
+    r = _claim(api, people["bj_s1"], cid, 1, photo("a.jpg"), photo("b.png", PNG, "image/png"),
+               photo("c.heic", HEIC, "image/heic"))
+
+    assert r.status_code == 201, r.json()
+    body = r.json()
+    assert (body["status"], body["reason_code"], body["tier_amount"], body["client_name"]) == ("approved", "ok", "1200.00", "甲公司")
+    assert [p["content_type"] for p in body["photos"]] == ["image/jpeg", "image/png", "image/heic"]
+    assert body["statement_link"] == f"/b/bj/me/statement/2026-03/#line-bj-client-{cid}-opening_reward"
+    from notifications.models import Notification
+
+    with in_branch("bj"):
+        n = Notification.objects.get(recipient_id=people["bj_s1"].pk, kind="reward_claim")
+    assert n.title == f"您的开户奖励申领 #{body['id']} 已通过"
+    assert n.link == body["statement_link"]
+    page = web(people["bj_s1"]).get("/b/bj/me/statement/2026-03/")
+    assert f"已确认 · 申领 #{body['id']}" in page.content.decode()
+    # the photo is served to the claimant only through the checked view
+    got = api(people["bj_s1"]).get(body["photos"][0]["url"])
+    assert got.status_code == 200 and b"".join(got.streaming_content) == JPEG
+    assert got["X-Content-Type-Options"] == "nosniff"
+
+
+@pytest.mark.parametrize("upload, message", [
+    (lambda: photo("x.gif", GIF, "image/gif"), "文件「x.gif」不是允许的类型(JPG、PNG、HEIC)。"),
+    (lambda: photo("scan.jpg", PDF, "image/jpeg"), "文件「scan.jpg」不是允许的类型(JPG、PNG、HEIC)。"),
+    (lambda: photo("real.png", JPEG, "image/png"), "文件「real.png」的扩展名与内容不符。"),
+    (lambda: photo("big.jpg", JPEG + b"\x00" * (8 * 1024 * 1024), "image/jpeg"), "文件「big.jpg」超过 8 MB。"),
+    (lambda: photo("empty.jpg", b"", "image/jpeg"), "文件「empty.jpg」为空。"),
+])
+def test_bad_photos_are_refused_and_nothing_is_saved(api, people, upload, message):
+    cid = open_client(api, people["bj_staff"], opened_by="bj_s1", headcount=60)
+
+    r = _claim(api, people["bj_s1"], cid, 1, upload())
+
+    assert r.status_code == 400
+    assert r.json() == {"photos": [message]}
+    assert _counts() == (0, 0)
+
+
+def test_missing_photo_and_bad_numbers_are_refused(api, people):
+    r = api(people["bj_s1"]).post(URL, {"client": "abc", "tier": "-1"}, format="multipart")
+    assert r.status_code == 400
+    assert r.json() == {"client": ["须为整数。"], "tier": ["须为整数。"], "photos": ["请上传至少一张客户资料照片。"]}
+    assert _counts() == (0, 0)
+
+
+def test_failed_checks_are_kept_as_rejected_claims_with_their_reason(api, people):
+    staff = people["bj_staff"]
+    mine = open_client(api, staff, opened_by="bj_s1", headcount=60, name="我的客户")
+    theirs = open_client(api, staff, opened_by="bj_s2", headcount=60, name="同事的客户")
+    s1 = people["bj_s1"]
+
+    unknown = _claim(api, s1, 999999, 1).json()
+    other = _claim(api, s1, theirs, 1).json()
+    tier = _claim(api, s1, mine, 2).json()
+    first = _claim(api, s1, mine, 1).json()
+    again = _claim(api, s1, mine, 1).json()
+
+    assert (unknown["status"], unknown["reason"]) == ("rejected", "本分支机构没有编号为 999999 的客户。")
+    assert (other["status"], other["reason"]) == ("rejected", f"客户 #{theirs} 不是由您开户的,不能申领其开户奖励。")
+    assert (tier["status"], tier["reason"]) == (
+        "rejected", "申领档位「≥101人 1,800.00元」与客户人数 60 人对应的档位「51–100人 1,200.00元」不符。")
+    assert first["status"] == "approved"
+    assert (again["status"], again["reason"]) == ("rejected", f"客户 #{mine} 的开户奖励已申领(申领 #{first['id']})。")
+    from notifications.models import Notification
+
+    with in_branch("bj"):
+        titles = sorted(Notification.objects.filter(recipient_id=s1.pk, kind="reward_claim").values_list("title", flat=True))
+    assert sum("未通过" in t for t in titles) == 4 and sum("已通过" in t for t in titles) == 1
+
+
+def test_a_tier_beyond_the_rule_is_bad_input(api, people):
+    cid = open_client(api, people["bj_staff"], opened_by="bj_s1", headcount=60)
+    r = _claim(api, people["bj_s1"], cid, 5)
+    assert r.status_code == 400 and r.json() == {"tier": ["没有这个档位。"]}
+    assert _counts() == (0, 0)
+
+
+def test_manager_overrides_with_a_note_audited_and_notified(api, people):
+    cid = open_client(api, people["bj_staff"], opened_by="bj_s1", headcount=60)
+    rejected = _claim(api, people["bj_s1"], cid, 2).json()
+    url = f"{URL}{rejected['id']}/override/"
+
+    assert api(people["bj_s1"]).post(url, {"decision": "approve", "note": "x"}, format="json").status_code == 403
+    assert api(people["bj_staff"]).post(url, {"decision": "approve", "note": "x"}, format="json").status_code == 403
+    assert api(people["sh_manager"]).post(url, {"decision": "approve", "note": "x"}, format="json").status_code == 404
+    r = api(people["bj_manager"]).post(url, {"decision": "approve", "note": ""}, format="json")
+    assert r.status_code == 400 and r.json() == {"note": ["改判须填写说明。"]}
+
+    r = api(people["bj_manager"]).post(url, {"decision": "approve", "note": "合同显示人数为 120 人,按实际档位发放"},
+                                       format="json")
+
+    assert r.status_code == 200
+    assert (r.json()["status"], r.json()["overridden_by"], r.json()["override_note"]) == (
+        "approved", "bj_mgr", "合同显示人数为 120 人,按实际档位发放")
+    from notifications.models import Notification
+    from portal.models import RewardClaim
+
+    with in_branch("bj"):
+        history = list(RewardClaim.history.filter(id=rejected["id"]).order_by("history_date"))
+        assert [(h.status, h.history_user_id, h.history_change_reason) for h in history] == [
+            ("rejected", people["bj_s1"].pk, "开户奖励申领:自动审核"),
+            ("approved", people["bj_manager"].pk, "经理改判:合同显示人数为 120 人,按实际档位发放")]
+        assert Notification.objects.filter(recipient_id=people["bj_s1"].pk, title=f"您的开户奖励申领 #{rejected['id']} 已通过").exists()
+    # a second approval of the same client is refused
+    other = _claim(api, people["bj_s1"], cid, 1).json()
+    assert other["reason_code"] == "already_claimed"
+    r = api(people["bj_manager"]).post(f"{URL}{other['id']}/override/", {"decision": "approve", "note": "再批"}, format="json")
+    assert r.status_code == 400 and r.json() == {"note": ["该客户已有通过的申领,不能重复批准。"]}
+
+
+def test_who_sees_which_claim_and_photo(api, people, web):
+    cid = open_client(api, people["bj_staff"], opened_by="bj_s1", headcount=60)
+    claim = _claim(api, people["bj_s1"], cid, 1).json()
+    detail, photo_url = f"{URL}{claim['id']}/", claim["photos"][0]["url"]
+
+    assert api(people["bj_s2"]).get(detail).status_code == 404  # a colleague
+    assert api(people["bj_s2"]).get(photo_url).status_code == 404
+    assert api(people["sh_s1"]).get(detail).status_code == 404  # another branch
+    assert api(people["sh_manager"]).get(photo_url).status_code == 404
+    assert api().get(detail).status_code in (401, 403)
+    assert api(people["bj_manager"]).get(detail).status_code == 200
+    assert [c["id"] for c in api(people["bj_s2"]).get(URL).json()] == []
+    assert [c["id"] for c in api(people["bj_manager"]).get(URL).json()] == [claim["id"]]
+    page, file = f"/b/bj/me/claims/{claim['id']}/", f"/b/bj/me/claims/{claim['id']}/photos/{claim['photos'][0]['id']}/"
+    assert web(people["bj_s2"]).get(page).status_code == 404
+    assert web(people["bj_s2"]).get(file).status_code == 404
+    assert web(people["sh_s1"]).get(page).status_code == 404
+    assert web().get(page).status_code == 302
+    assert web(people["bj_s1"]).get(page).status_code == 200
+    assert web(people["bj_s1"]).get(file).status_code == 200
+    # a colleague cannot override through the page either
+    r = web(people["bj_s2"]).post(page, {"decision": "reject", "note": "x"})
+    assert r.status_code == 404
+
+
+def test_claim_page_keeps_values_and_shows_errors_next_to_the_fields(people, web, api):
+    cid = open_client(api, people["bj_staff"], opened_by="bj_s1", headcount=60)
+    r = web(people["bj_s1"]).post("/b/bj/me/claims/", {"client": str(cid), "tier": "1", "note": "首张",
+                                                        "photos": [photo("x.gif", GIF, "image/gif")]})
+    assert r.status_code == 400
+    html = r.content.decode()
+    assert 'data-field="photos">文件「x.gif」不是允许的类型(JPG、PNG、HEIC)。' in html
+    assert 'value="首张"' in html and f'<option value="{cid}" selected>' in html
+    assert _counts() == (0, 0)
+
+    r = web(people["bj_s1"]).post("/b/bj/me/claims/", {"client": str(cid), "tier": "1", "photos": [photo()]})
+    assert r.status_code == 302
+    page = web(people["bj_s1"]).get(r["Location"]).content.decode()
+    assert "已通过" in page and "自动审核通过" in page

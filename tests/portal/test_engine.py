@@ -1,0 +1,126 @@
+"""The portal's pure rules: rank and gap wording, the estimate, the claim review, the SLA."""
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+from django.utils import translation
+
+from commissions.engine import AdjustmentData, BranchRef, RuleBook
+from commissions.hq.rules import DEFAULT_EFFECTIVE_FROM, DEFAULT_RULES, RuleVersionData, parse_rule
+from portal import engine
+
+RULES = RuleBook(versions=tuple(RuleVersionData(id=i + 1, component=c, effective_from=DEFAULT_EFFECTIVE_FROM,
+                                                rule=parse_rule(c, p)) for i, (c, p) in enumerate(DEFAULT_RULES.items())))
+BJ = BranchRef(1, "bj")
+OPENING = RULES.versions[0].rule
+TODAY = dt.date(2026, 3, 16)
+
+
+@pytest.fixture(autouse=True)
+def chinese():
+    with translation.override("zh-hans"):
+        yield
+
+
+def test_gap_wording_for_ranks_one_two_three():
+    values = {"a": 5, "b": 3, "me": 1}
+    assert engine.gap_text(engine.standing_of(values, "me"), metric="openings") == "您当前月排名第3位,距离第2位还差2户"
+    assert engine.gap_text(engine.standing_of(values, "b"), metric="openings") == "您当前月排名第2位,距离第1位还差2户"
+    assert engine.gap_text(engine.standing_of(values, "a"), metric="openings") == "您当前月排名第1位"
+
+
+def test_gap_wording_with_ties_names_the_rank_that_exists():
+    values = {"a": 5, "b": 3, "c": 3, "me": 1, "e": 5}
+    # ranks 1, 1, 3, 3, 5: the fifth is behind the two tied at 3rd, not a 4th that does not exist
+    assert engine.gap_text(engine.standing_of(values, "me"), metric="openings") == "您当前月排名第5位,距离第3位还差2户"
+    assert engine.gap_text(engine.standing_of(values, "b"), metric="openings") == "您当前月排名第3位,距离第1位还差2户"
+    # tied first: no gap
+    assert engine.gap_text(engine.standing_of(values, "e"), metric="openings") == "您当前月排名第1位"
+    assert engine.standing_of(values, "nobody") is None
+
+
+def test_gap_wording_for_money_and_weeks():
+    values = {"a": Decimal("3400.00"), "me": Decimal("2200.00")}
+    assert engine.gap_text(engine.standing_of(values, "me"), metric="commission") == "您当前月排名第2位,距离第1位还差1,200.00元"
+    assert engine.gap_text(engine.standing_of(values, "me"), metric="sales", kind="week") == "您本周排名第2位,距离第1位还差1,200.00元"
+
+
+def test_gap_wording_in_english():
+    with translation.override("en"):
+        text = engine.gap_text(engine.standing_of({"a": 5, "b": 3, "me": 1}, "me"), metric="openings")
+    assert text == "You rank #3 this month, 2 account(s) behind #2"
+
+
+def test_money_format():
+    assert engine.money(Decimal("1234567.5")) == "1,234,567.50"
+    assert engine.money(Decimal("-50")) == "-50.00"
+    assert engine.money(None) == "0.00"
+
+
+@pytest.mark.parametrize("openings, headcount, amount, service, new, total", [
+    (2, 60, "0", "social_insurance", True, "2400.00"),  # 2 × 1,200
+    (1, 50, "0", "social_insurance", True, "800.00"),
+    (1, 101, "0", "social_insurance", True, "1800.00"),
+    (0, None, "100000.00", "social_insurance", True, "2000.00"),  # SME at 2%
+    (0, None, "1000000.00", "social_insurance", False, "10000.00"),  # large client at 1%
+    (0, None, "10000.00", "payroll_outsourcing", False, "400.00"),
+    (3, 30, "100000.00", "payroll_outsourcing", True, "7400.00"),  # 3 × 800 + 5%
+    (0, None, "0.01", "social_insurance", False, "0.00"),  # rounds to nothing
+])
+def test_estimate_uses_the_engine_on_default_rules(openings, headcount, amount, service, new, total):
+    est = engine.estimate(today=TODAY, branch=BJ, earner_id=7, rules=RULES, data=engine.EstimateInput(
+        openings=openings, headcount=headcount, sales_amount=Decimal(amount), service=service, new_client=new))
+    assert est.total == Decimal(total)
+    assert est.period == "2026-03"
+
+
+def test_estimate_applies_the_branchs_registered_adjustment_only():
+    rules = RuleBook(versions=RULES.versions, adjustments=(
+        AdjustmentData(branch_id=1, component="opening_reward", percent=Decimal("20.00"),
+                       effective_from=dt.date(2026, 1, 1)),
+        AdjustmentData(branch_id=2, component="opening_reward", percent=Decimal("-10.00"),
+                       effective_from=dt.date(2026, 1, 1))))
+    est = engine.estimate(today=TODAY, branch=BJ, earner_id=7, rules=rules, data=engine.EstimateInput(
+        openings=2, headcount=60, sales_amount=Decimal(0), service="social_insurance", new_client=True))
+    assert est.total == Decimal("2880.00")  # 2 × 1,200 × 1.2
+    assert [(p.component, p.count, p.base, p.adjustment_percent, p.amount) for p in est.parts] == [
+        ("opening_reward", 2, Decimal("1200.00"), Decimal("20.00"), Decimal("2880.00"))]
+
+
+def test_tier_labels_and_index():
+    assert engine.tier_labels(OPENING) == ["≤50人 800.00元", "51–100人 1,200.00元", "≥101人 1,800.00元"]
+    assert [engine.tier_index_for(n, OPENING) for n in (1, 50, 51, 100, 101, 5000)] == [0, 0, 1, 1, 2, 2]
+
+
+def _facts(**kw):
+    base = dict(client_ref=12, client_exists=True, opener_id=7, headcount=60, claimant_id=7, approved_claim_id=None,
+                claimed_tier=1, rule=OPENING)
+    base.update(kw)
+    return engine.ClaimFacts(**base)
+
+
+def test_claim_review_passes_and_each_failure_has_its_reason():
+    assert engine.review_claim(_facts()).approved
+    cases = [
+        (dict(client_exists=False, opener_id=None, headcount=None), "unknown_client", "本分支机构没有编号为 12 的客户。"),
+        (dict(opener_id=8), "not_opener", "客户 #12 不是由您开户的,不能申领其开户奖励。"),
+        (dict(approved_claim_id=3), "already_claimed", "客户 #12 的开户奖励已申领(申领 #3)。"),
+        (dict(claimed_tier=2), "tier_mismatch", "申领档位「≥101人 1,800.00元」与客户人数 60 人对应的档位「51–100人 1,200.00元」不符。"),
+    ]
+    for kw, code, reason in cases:
+        review = engine.review_claim(_facts(**kw))
+        assert (review.approved, review.code, review.reason) == (False, code, reason)
+
+
+def test_working_day_sla():
+    tz = dt.timezone(dt.timedelta(hours=8))
+    thursday = dt.datetime(2026, 3, 12, 15, 30, tzinfo=tz)
+    assert engine.add_working_days(thursday, 2) == dt.datetime(2026, 3, 16, 15, 30, tzinfo=tz)  # Monday
+    saturday = dt.datetime(2026, 3, 14, 9, 0, tzinfo=tz)
+    assert engine.add_working_days(saturday, 2) == dt.datetime(2026, 3, 18, 9, 0, tzinfo=tz)  # Mon + 2
+    due = engine.add_working_days(thursday, 2)
+    assert not engine.is_overdue(due_at=due, answered_at=None, now=due)
+    assert engine.is_overdue(due_at=due, answered_at=None, now=due + dt.timedelta(seconds=1))
+    assert not engine.is_overdue(due_at=due, answered_at=thursday, now=due + dt.timedelta(days=3))

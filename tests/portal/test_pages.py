@@ -1,0 +1,151 @@
+"""The specialist's pages: live figures, leaderboards with the gap, statement drill-down, the
+estimator, and who may open which page."""
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.utils import timezone
+
+from commissions.engine import period_of
+
+from .conftest import drain, open_client, register_adjustment
+
+pytestmark = pytest.mark.django_db
+
+PAGES = ["/b/bj/me/", "/b/bj/me/live/", "/b/bj/me/statement/2026-03/", "/b/bj/me/estimate/", "/b/bj/me/claims/",
+         "/b/bj/me/inquiries/", "/b/bj/review/"]
+
+
+def _this_month_day(day=2):
+    return timezone.localdate().replace(day=day).isoformat()
+
+
+def test_every_page_is_closed_to_other_branches_and_anonymous(web, people):
+    for url in PAGES:
+        assert web(people["sh_s1"]).get(url).status_code == 404, url
+        assert web(people["sh_manager"]).get(url).status_code == 404, url
+        r = web().get(url)
+        assert r.status_code == 302 and r["Location"].startswith("/login/"), url
+    for url in PAGES[:-1]:
+        assert web(people["bj_s1"]).get(url).status_code == 200, url
+    assert web(people["bj_s1"]).get("/b/bj/review/").status_code == 404
+    assert web(people["bj_manager"]).get("/b/bj/review/").status_code == 200
+    assert web(people["bj_s1"]).get("/b/bj/me/statement/2026-13/").status_code == 404
+
+
+def test_home_shows_this_months_figures_and_rank_with_the_gap(web, api, people):
+    staff, day = people["bj_staff"], _this_month_day()
+    for i, who in enumerate(["bj_s2", "bj_s2", "bj_s2", "bj_s3", "bj_s3", "bj_s1"]):
+        open_client(api, staff, opened_by=who, headcount=60, opened_on=day, name=f"c{i}")
+    cid = open_client(api, staff, opened_by="bj_s1", headcount=30, opened_on=day, name="大客户")
+    r = api(staff).post("/b/bj/api/v1/sales/", {"client": cid, "service": "social_insurance",
+                                                "period": period_of(timezone.localdate()), "amount": "100000.00",
+                                                "seller": "bj_s1"}, format="json")
+    assert r.status_code == 201
+    drain("bj")
+
+    html = web(people["bj_s1"]).get("/b/bj/me/").content.decode()
+
+    # 2 openings (1,200 + 800) and 2% of 100,000 new-client sales
+    assert re.search(r'data-testid="fig-openings">2<', html)
+    assert 'data-testid="fig-sales">100,000.00<' in html
+    assert 'data-testid="fig-commission">4,000.00<' in html
+    assert "您当前月排名第3位,距离第2位还差0户" not in html
+    # s2: 3 openings, s3: 2, s1: 2 → s1 ties s3 at 2nd, one behind s2
+    assert 'data-testid="gap-branch-month">您当前月排名第2位,距离第1位还差1户<' in html
+    assert 'data-testid="gap-company-month">您当前月排名第2位,距离第1位还差1户<' in html
+    assert 'hx-trigger="every 5s"' in html and "vendor/chart-4.6.1.umd.min.js" in html
+    assert "cdn" not in html.lower()
+    money = web(people["bj_s2"]).get("/b/bj/me/live/?metric=commission").content.decode()
+    # s1 4,000.00; s2 3,600.00 → s2 is 2nd, 400.00 behind
+    assert 'data-testid="gap-branch-month">您当前月排名第2位,距离第1位还差400.00元<' in money
+
+
+def test_live_fragment_costs_the_same_queries_for_one_line_or_many(web, api, people):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    day, client = _this_month_day(), web(people["bj_s1"])
+
+    def polled() -> tuple[int, str]:
+        drain("bj")
+        with CaptureQueriesContext(connection) as ctx:
+            html = client.get("/b/bj/me/live/").content.decode()
+        return len(ctx.captured_queries), html
+
+    open_client(api, people["bj_staff"], opened_by="bj_s1", headcount=60, opened_on=day, name="c0")
+    open_client(api, people["bj_staff"], opened_by="bj_s2", headcount=60, opened_on=day, name="d0")
+    few, _ = polled()
+    for i in range(1, 12):
+        open_client(api, people["bj_staff"], opened_by="bj_s1", headcount=60, opened_on=day, name=f"c{i}")
+        open_client(api, people["bj_staff"], opened_by="bj_s3", headcount=60, opened_on=day, name=f"e{i}")
+    many, html = polled()
+    assert many == few
+    assert 'data-testid="fig-commission">14,400.00<' in html
+
+
+def test_statement_lines_are_explained(web, api, people):
+    register_adjustment("bj", "opening_reward", "10.00", "2026-01-01")
+    open_client(api, people["bj_staff"], opened_by="bj_s1", headcount=60, opened_on="2026-03-10")
+    drain("bj")
+
+    html = web(people["bj_s1"]).get("/b/bj/me/statement/2026-03/").content.decode()
+
+    assert 'data-testid="statement-total">1,320.00<' in html
+    assert "开户奖励 1,200.00 × (1 +10% 分支浮动) = 1,320.00" in html
+    assert "对此行提出申诉" in html
+    # a colleague's statement page shows their own (empty) statement, never mine
+    other = web(people["bj_s2"]).get("/b/bj/me/statement/2026-03/").content.decode()
+    assert "1,320.00" not in other
+
+
+def test_english_switch(web, people):
+    client = web(people["bj_s1"])
+    client.post("/i18n/setlang/", {"language": "en", "next": "/b/bj/me/"})
+    html = client.get("/b/bj/me/").content.decode()
+    assert "My performance" in html and "我的业绩" not in html
+
+
+# ---------------------------------------------------------------------------------------------
+# Estimator
+# ---------------------------------------------------------------------------------------------
+def test_estimator_figures(web, people):
+    client = web(people["bj_s1"])
+    r = client.get("/b/bj/me/estimate/", {"openings": "2", "headcount": "60", "sales_amount": "0",
+                                           "service": "social_insurance", "client_type": "new"})
+    html = r.content.decode()
+    assert r.status_code == 200
+    assert 'data-testid="estimate-total">2,400.00<' in html and "估算" in html
+    r = client.get("/b/bj/me/estimate/", {"openings": "1", "headcount": "30", "sales_amount": "1,000,000.00",
+                                           "service": "social_insurance", "client_type": "existing"})
+    assert 'data-testid="estimate-total">10,800.00<' in r.content.decode()  # 800 + 1% × 1,000,000
+
+
+def test_estimator_uses_this_branchs_registered_adjustment(web, people):
+    register_adjustment("sh", "opening_reward", "20.00", "2020-01-01")
+    r = web(people["sh_s1"]).get("/b/sh/me/estimate/", {"openings": "2", "headcount": "60", "sales_amount": "0",
+                                                         "service": "social_insurance", "client_type": "new"})
+    assert 'data-testid="estimate-total">2,880.00<' in r.content.decode()
+    r = web(people["bj_s1"]).get("/b/bj/me/estimate/", {"openings": "2", "headcount": "60", "sales_amount": "0",
+                                                         "service": "social_insurance", "client_type": "new"})
+    assert 'data-testid="estimate-total">2,400.00<' in r.content.decode()
+
+
+@pytest.mark.parametrize("params, field, message", [
+    ({"openings": "-2", "headcount": "60"}, "openings", "不能为负数。"),
+    ({"openings": "两户", "headcount": "60"}, "openings", "请填写整数。"),
+    ({"openings": "2", "headcount": "6.5"}, "headcount", "请填写整数。"),
+    ({"openings": "2", "headcount": ""}, "headcount", "填写了开户数时须填写员工人数。"),
+    ({"openings": "0", "sales_amount": "100.005"}, "sales_amount", "金额最多保留 2 位小数。"),
+    ({"openings": "0", "sales_amount": "-1"}, "sales_amount", "不能为负数。"),
+    ({"openings": "0", "sales_amount": "abc"}, "sales_amount", "不是有效的金额:abc"),
+])
+def test_estimator_bad_input_shows_errors_next_to_fields_and_keeps_values(web, people, params, field, message):
+    query = {"service": "social_insurance", "client_type": "new", "sales_amount": "0", **params}
+    r = web(people["bj_s1"]).get("/b/bj/me/estimate/", query)
+    html = r.content.decode()
+    assert r.status_code == 400
+    assert f'data-field="{field}">{message}</p>' in html
+    assert f'value="{params[field]}"' in html or params[field] == ""
+    assert 'data-testid="estimate-result"' not in html
