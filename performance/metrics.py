@@ -19,7 +19,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Callable
 
-from django.db.models import Avg, Count
+from django.db.models import Avg, Count, Sum
 
 from . import engine
 
@@ -84,17 +84,40 @@ def provide_openings(ctx: MetricContext, code: str) -> dict[int, Decimal]:
     return {user_id: counts.get(user_id, Decimal(0)) for user_id in ctx.members}
 
 
+def _cycle_periods(ctx: MetricContext) -> list[str]:
+    periods, year, month = [], ctx.starts_on.year, ctx.starts_on.month
+    while (year, month) <= (ctx.ends_on.year, ctx.ends_on.month):
+        periods.append(f"{year:04d}-{month:02d}")
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return periods
+
+
+def _with_entered(ctx: MetricContext, code: str, recorded: dict[int, Decimal]) -> dict[int, Decimal]:
+    """Recorded figures, with values entered under the same code taking precedence (a manual
+    correction for someone whose sales are booked elsewhere)."""
+    entered = provide_entered(ctx, code)
+    return {u: entered.get(u, recorded.get(u, Decimal(0))) for u in ctx.members}
+
+
 def provide_sales(ctx: MetricContext, code: str) -> dict[int, Decimal]:
-    """销售额 hook. The commissions app (being built separately) will expose billed sales per
-    person; until it does, sales are the values entered/imported under the code `sales`.
-    Replace the body with a call to the commissions selector — keep the signature."""
-    return provide_entered(ctx, code)
+    """销售额: the billed amounts the person sold in the cycle's months (commissions.Sale, one
+    grouped query); values entered under `sales` override."""
+    from commissions.models import Sale
+
+    rows = (Sale.objects.filter(period__in=_cycle_periods(ctx), seller_id__in=list(ctx.members))
+            .values("seller_id").annotate(total=Sum("amount")).values_list("seller_id", "total"))
+    return _with_entered(ctx, code, {u: Decimal(t) for u, t in rows})
 
 
 def provide_commission(ctx: MetricContext, code: str) -> dict[int, Decimal]:
-    """提成额 hook. Same as provide_sales: entered values under `commission` until the
-    commissions app exposes each person's statement total for a period."""
-    return provide_entered(ctx, code)
+    """提成额: the person's statement lines in this branch for the cycle's months (one grouped
+    query, corrections and manual adjustments included); values entered under `commission`
+    override."""
+    from commissions.models import StatementLine
+
+    rows = (StatementLine.objects.filter(period__in=_cycle_periods(ctx), earner_id__in=list(ctx.members))
+            .values("earner_id").annotate(total=Sum("amount")).values_list("earner_id", "total"))
+    return _with_entered(ctx, code, {u: Decimal(t) for u, t in rows})
 
 
 def provide_survey_score(ctx: MetricContext, code: str) -> dict[int, Decimal]:
