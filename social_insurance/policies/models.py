@@ -6,10 +6,8 @@ Sources, confidence and notes stay editable: they describe the data, not the mon
 """
 from __future__ import annotations
 
-from django.contrib.postgres.constraints import ExclusionConstraint
-from django.contrib.postgres.fields import RangeOperators
 from django.db import models
-from django.db.models import Func, Q
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -32,12 +30,6 @@ class ItemKind(models.TextChoices):
 
 
 assert tuple(ItemKind.values) == ITEM_KINDS and set(ITEM_LABELS) == set(ITEM_KINDS)
-
-
-class DateRangeInclusive(Func):
-    function = "daterange"
-    template = "%(function)s(%(expressions)s, '[]')"
-    output_field = models.DateField()
 
 
 def _money(verbose, **kw):
@@ -75,13 +67,9 @@ class CityPolicy(models.Model):
                 condition=Q(effective_to__isnull=True) | Q(effective_to__gte=models.F("effective_from")),
                 name="si_policy_dates_ordered",
             ),
-            ExclusionConstraint(
-                name="si_policy_no_overlap",
-                expressions=[
-                    ("city", RangeOperators.EQUAL),
-                    (DateRangeInclusive("effective_from", "effective_to"), RangeOperators.OVERLAPS),
-                ],
-            ),
+            # No two versions of a city overlap in time: a trigger (migration 0003) rather than an
+            # exclusion constraint, which would need the btree_gist extension that embedded and
+            # managed PostgreSQL builds do not always ship.
         ]
 
     def __str__(self) -> str:

@@ -31,12 +31,12 @@ def test_recorded_sale_reaches_the_statement_through_the_worker(committed_branch
     assert r.status_code == 201
 
     # no explicit recompute: the marker + on_commit drain task does it
-    assert wait_for(lambda: _total(api, manager, code, specialist.username, "2026-03") == "10000.00", timeout=30)
-    assert wait_for(lambda: _total(api, manager, code, specialist.username, "2024-01") == "1800.00", timeout=30)
+    assert wait_for(lambda: _total(api, manager, code, specialist.username, "2026-03") == "10000.00", timeout=60)
+    assert wait_for(lambda: _total(api, manager, code, specialist.username, "2024-01") == "1800.00", timeout=60)
     from commissions.models import RecomputeMarker
 
     with schema_context(committed_branch.schema_name):
-        wait_for(lambda: RecomputeMarker.objects.count() == 0, timeout=30)
+        wait_for(lambda: RecomputeMarker.objects.count() == 0, timeout=60)
 
 
 def test_lost_message_is_recovered_by_the_drain(committed_branch, celery_worker_process, api):
@@ -52,4 +52,4 @@ def test_lost_message_is_recovered_by_the_drain(committed_branch, celery_worker_
         Client.objects.create(name="x", headcount=60, opened_on="2026-03-02", opened_by=specialist)
         RecomputeMarker.objects.create(period="2026-03")  # as if the on_commit message were lost
         drain_recompute_markers.apply_async()  # what beat's fan-out sends every 30 s
-    assert wait_for(lambda: _total(api, manager, code, specialist.username, "2026-03") == "1200.00", timeout=30)
+    assert wait_for(lambda: _total(api, manager, code, specialist.username, "2026-03") == "1200.00", timeout=60)

@@ -73,7 +73,7 @@ def test_paid_notice_reaches_the_webhook_through_the_worker_with_retries(committ
         with schema_context(committed_branch.schema_name):
             return Delivery.objects.filter(notification_id=note.pk, channel="webhook", status="sent").first()
 
-    delivery = wait_for(sent, timeout=30)
+    delivery = wait_for(sent, timeout=60)
     assert delivery.attempts == 2
     assert hook.bodies == [{"msgtype": "text", "text": {"content": "您的开户奖励1200元已到账"}}] * 2
 

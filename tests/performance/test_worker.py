@@ -36,6 +36,6 @@ def test_a_worker_computes_the_cycle_in_the_branch_schema(committed_branch, cele
         task_id = services.cycle_compute_request(actor=hr, cycle=cycle)  # autocommit: sent at once
 
         assert task_id
-        wait_for(lambda: AppraisalCycle.objects.get(pk=cycle.pk).status == CycleStatus.COMPUTED, timeout=30)
+        wait_for(lambda: AppraisalCycle.objects.get(pk=cycle.pk).status == CycleStatus.COMPUTED, timeout=60)
         totals = dict(Score.objects.filter(cycle=cycle).values_list("user_id", "total"))
     assert totals == {people[0].pk: Decimal("100.00"), people[1].pk: Decimal("80.00"), people[2].pk: Decimal("80.00")}

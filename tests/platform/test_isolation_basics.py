@@ -58,3 +58,15 @@ def test_uploads_are_stored_per_branch_and_never_served_to_another(branches):
             serve_branch_file("br_sh/../br_bj/" + name.split("/", 1)[1])
     with in_branch("bj"):
         default_storage.delete(name)
+
+
+def test_pages_are_chinese_by_default_even_for_an_english_browser_until_english_is_picked(client, branches):
+    person = make_user("lang.user", ("bj", "specialist"))
+    client.force_login(person)
+
+    page = client.get("/b/bj/", HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9").content.decode()
+    assert 'lang="zh-hans"' in page
+
+    client.post("/i18n/setlang/", {"language": "en", "next": "/b/bj/"})
+    page = client.get("/b/bj/", HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9").content.decode()
+    assert 'lang="en"' in page

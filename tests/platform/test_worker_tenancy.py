@@ -41,11 +41,11 @@ def test_fan_out_runs_once_in_every_active_branch(committed_branch, celery_worke
     user = make_user(None, (committed_branch.code, "specialist"))
     result = fan_out.delay("notifications.tasks.notify", user.pk, "排班提醒", "", "info", "fan-out-1")
 
-    sent = result.get(timeout=15)
+    sent = result.get(timeout=60)
     assert sent >= 4  # bj, sh, gz and the throw-away branch are active
     wait_for(lambda: _count(committed_branch.schema_name, user) == 1)
     # Re-running the same fan-out (a retried beat tick) delivers nothing twice.
-    fan_out.delay("notifications.tasks.notify", user.pk, "排班提醒", "", "info", "fan-out-1").get(timeout=15)
+    fan_out.delay("notifications.tasks.notify", user.pk, "排班提醒", "", "info", "fan-out-1").get(timeout=60)
     wait_for(lambda: all(_count(s, user) == 1 for s in ("br_bj", "br_sh", "br_gz", committed_branch.schema_name)))
 
 
@@ -53,5 +53,5 @@ def test_task_refuses_bad_arguments_and_writes_nothing(committed_branch, celery_
     with schema_context(committed_branch.schema_name):
         result = notify.delay("not-an-id", "x")
         with pytest.raises(ValueError, match="recipient_id must be a positive integer"):
-            result.get(timeout=15, propagate=True)
+            result.get(timeout=60, propagate=True)
         assert Notification.objects.count() == 0

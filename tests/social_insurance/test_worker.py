@@ -30,7 +30,7 @@ def test_the_worker_computes_the_month_requested_through_the_api(committed_branc
             cycle = MonthCycle.objects.filter(period="2025-08", computed_at__isnull=False).first()
             return cycle and ContributionLine.objects.filter(period="2025-08").count() == 15 and cycle
 
-    cycle = wait_for(done, timeout=30)
+    cycle = wait_for(done, timeout=60)
     assert cycle.employee_count == 3
     with schema_context(committed_branch.schema_name):
         # 8000 + 20000 + 35811 (ceiling) × 16%
