@@ -24,4 +24,10 @@ def beat_schedule() -> dict:
             "schedule": crontab(hour=6, minute=0),
             "args": ("social_insurance.tasks.daily_cycle",),
         },
+        # 社保 exceptions past their 1-hour/24-hour clocks reach the branch managers (once per stage).
+        "fan-out-si-exception-escalation": {
+            "task": "branches.tasks.fan_out",
+            "schedule": crontab(minute="*/15"),
+            "args": ("social_insurance.tasks.escalate_exceptions",),
+        },
     }

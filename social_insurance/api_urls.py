@@ -1,11 +1,13 @@
 from django.urls import path
 
-from . import apis, hq_apis
+from . import apis, hq_apis, payroll_apis, policy_apis
 
 branch_urlpatterns = [
     path("si/contributions/preview/", apis.ContributionPreviewApi.as_view(), name="api-si-preview"),
     path("si/employees/", apis.EmployeeListApi.as_view(), name="api-si-employees"),
     path("si/employees/import/", apis.EmployeeImportApi.as_view(), name="api-si-employees-import"),
+    path("si/payroll/import/", payroll_apis.PayrollImportApi.as_view(), name="api-si-payroll-import"),
+    path("si/payroll/<str:period>/findings/", payroll_apis.PayrollFindingsApi.as_view(), name="api-si-payroll-findings"),
     path("si/months/<str:period>/", apis.MonthApi.as_view(), name="api-si-month"),
     path("si/months/<str:period>/compute/", apis.MonthComputeApi.as_view(), name="api-si-month-compute"),
     path("si/months/<str:period>/reconcile/", apis.MonthReconcileApi.as_view(), name="api-si-month-reconcile"),
@@ -15,9 +17,17 @@ branch_urlpatterns = [
     path("si/statements/<int:pk>/dispute/", apis.StatementRespondApi.as_view(decision="dispute")),
     path("si/disputes/", apis.DisputeListApi.as_view(), name="api-si-disputes"),
     path("si/disputes/<int:pk>/resolve/", apis.DisputeResolveApi.as_view()),
+    path("si/exceptions/", apis.ExceptionListApi.as_view(), name="api-si-exceptions"),
+    path("si/exceptions/<int:pk>/respond/", apis.ExceptionRespondApi.as_view(), name="api-si-exception-respond"),
+    path("si/exceptions/<int:pk>/resolve/", apis.ExceptionResolveApi.as_view(), name="api-si-exception-resolve"),
 ]
 
 hq_urlpatterns = [
     path("si/duplicates/", hq_apis.DuplicateReportApi.as_view(), name="api-si-duplicates"),
     path("si/policies/", hq_apis.PolicyListApi.as_view(), name="api-si-policies"),
+    path("si/policies/<int:pk>/", hq_apis.PolicyDetailApi.as_view(), name="api-si-policy"),
+    path("si/cities/", hq_apis.CityListApi.as_view(), name="api-si-cities"),
+    path("si/cities/<str:city>/", hq_apis.CityDetailApi.as_view(), name="api-si-city"),
+    path("si/policies/publish/", policy_apis.PolicyPublishApi.as_view(), name="api-si-policy-publish"),
+    path("si/policies/<int:pk>/extend/", policy_apis.PolicyExtendApi.as_view(), name="api-si-policy-extend"),
 ]

@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.parsers import FormParser, MultiPartParser
@@ -11,7 +13,7 @@ from rest_framework.views import APIView
 from branches.permissions import InBranch, branch_roles, request_branch
 from branches.roles import Role
 
-from . import selectors, services
+from . import exceptions, selectors, services
 from .engine import PolicyError, month_start
 
 WRITERS = (Role.BRANCH_STAFF, Role.BRANCH_MANAGER, Role.SPECIALIST)
@@ -225,3 +227,71 @@ class DisputeResolveApi(APIView):
         dispute = services.dispute_resolve(actor=request.user, dispute_id=pk,
                                            corrected_wage=_body(request).get("corrected_wage"))
         return Response({"id": dispute.id, "status": dispute.status, "settled_in_period": dispute.settled_in_period})
+
+
+# ---------------------------------------------------------------------------------------------
+# Payment exceptions (缴费失败 …): respond within 1 h, resolve within 24 h
+# ---------------------------------------------------------------------------------------------
+def _iso(value) -> str | None:
+    return value.isoformat() if value else None
+
+
+def exception_json(e, now) -> dict:
+    late = selectors.exception_overdue(e, now)
+    return {
+        "id": e.id, "period": e.period, "kind": e.kind, "description": e.description, "status": e.status,
+        "employee": e.employee_id, "employee_name": e.employee.name if e.employee_id else None,
+        "client": e.client_id, "opened_at": _iso(e.opened_at), "respond_due": _iso(e.respond_due),
+        "resolve_due": _iso(e.resolve_due), "responded_at": _iso(e.responded_at), "resolved_at": _iso(e.resolved_at),
+        "resolution": e.resolution, "respond_overdue": bool(late.get("respond")),
+        "resolve_overdue": bool(late.get("resolve")),
+    }
+
+
+class ExceptionListApi(APIView):
+    """`GET ?status=open|responded|resolved|unresolved&period=YYYY-MM` (newest first, at most 500);
+    `POST {period, description, employee?, kind?}` → 201. Branch staff, managers, specialists."""
+
+    permission_classes = [branch_roles(*WRITERS)]
+
+    @extend_schema(responses={200: list[dict]})
+    def get(self, request):
+        status_filter = request.query_params.get("status") or None
+        if status_filter is not None and status_filter not in selectors.EXCEPTION_FILTERS:
+            raise serializers.ValidationError(
+                {"status": [_("状态须为 %(values)s 之一。") % {"values": ", ".join(sorted(selectors.EXCEPTION_FILTERS))}]})
+        period = request.query_params.get("period") or None
+        if period:
+            _period(period)
+        qs = selectors.exceptions_visible_to(request.user, request_branch(request), status=status_filter, period=period)
+        now = timezone.now()
+        return Response([exception_json(e, now) for e in qs[:500]])
+
+    @extend_schema(request=dict, responses={201: dict})
+    def post(self, request):
+        d = _body(request)
+        exc = exceptions.exception_log(actor=request.user, period=d.get("period"), description=d.get("description"),
+                                       employee=d.get("employee"), kind=d.get("kind"))
+        return Response(exception_json(exc, timezone.now()), status=status.HTTP_201_CREATED)
+
+
+class ExceptionRespondApi(APIView):
+    """`POST` → 200: the exception is being handled (stops the 1-hour clock)."""
+
+    permission_classes = [branch_roles(*WRITERS)]
+
+    @extend_schema(request=None, responses={200: dict})
+    def post(self, request, pk: int):
+        exc = exceptions.exception_respond(actor=request.user, exception_id=pk)
+        return Response(exception_json(exc, timezone.now()))
+
+
+class ExceptionResolveApi(APIView):
+    """`POST {note}` → 200: resolved, with what was done."""
+
+    permission_classes = [branch_roles(*WRITERS)]
+
+    @extend_schema(request=dict, responses={200: dict})
+    def post(self, request, pk: int):
+        exc = exceptions.exception_resolve(actor=request.user, exception_id=pk, note=_body(request).get("note"))
+        return Response(exception_json(exc, timezone.now()))

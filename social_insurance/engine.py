@@ -279,6 +279,48 @@ def correction_delta(original: ItemAmount, corrected: ItemAmount) -> tuple[Decim
     return corrected.employer - original.employer, corrected.employee - original.employee
 
 
+def kept_rates(item: ItemRule, chosen: Decimal | None) -> tuple[Decimal, Decimal]:
+    """(employer%, employee%) under `item` for someone who chose `chosen` under an earlier
+    version: the choice is kept while the new range allows it, else moved to the nearest bound
+    (the monthly compute does the same in SQL and flags it)."""
+    if item.rate_range is not None:
+        low, high = item.rate_range
+        pct = low if chosen is None else min(max(chosen, low), high)
+        return pct, pct
+    if item.employer_range is not None:
+        low, high = item.employer_range
+        return (low if chosen is None else min(max(chosen, low), high)), item.employee_percent
+    return item.employer_percent or ZERO, item.employee_percent
+
+
+@dataclass(frozen=True)
+class TrueUp:
+    """补差 of one item of one filed month: what the new version charges minus what was charged."""
+
+    amount: ItemAmount | None  # None: the new version no longer has the item
+    employer: Decimal
+    employee: Decimal
+    employer_precise: Decimal
+    employee_precise: Decimal
+
+    @property
+    def is_zero(self) -> bool:
+        return self.employer == 0 and self.employee == 0
+
+
+def true_up(item: ItemRule | None, wage: Decimal, chosen: Decimal | None, *, charged_employer: Decimal,
+            charged_employee: Decimal, charged_employer_precise: Decimal = ZERO,
+            charged_employee_precise: Decimal = ZERO) -> TrueUp:
+    """The difference a newly published version makes to an item already filed: the item is
+    recomputed from the same wage under `item` and what was charged for it so far (regular line
+    plus earlier corrections) is subtracted. Positive = 补缴, negative = 退费."""
+    if item is None:
+        return TrueUp(None, -charged_employer, -charged_employee, -charged_employer_precise, -charged_employee_precise)
+    amount = item_amount(item, wage, *kept_rates(item, chosen))
+    return TrueUp(amount, amount.employer - charged_employer, amount.employee - charged_employee,
+                  amount.employer_precise - charged_employer_precise, amount.employee_precise - charged_employee_precise)
+
+
 def mask_identity(number: str) -> str:
     """110***********1234: the region prefix and the last four, never the birth date."""
     if len(number) < 8:

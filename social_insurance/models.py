@@ -149,6 +149,8 @@ class LineSource(models.TextChoices):
     REGULAR = "regular", _("正常缴费")
     BACK_PAY = "back_pay", _("补缴")
     REFUND = "refund", _("退费")
+    # A policy year published after months were filed under the previous one (基数补差).
+    TRUE_UP = "true_up", _("政策补差")
 
 
 class ContributionLine(models.Model):
@@ -167,6 +169,9 @@ class ContributionLine(models.Model):
     kind = models.CharField(max_length=20, choices=ItemKind.choices)
     source = models.CharField(max_length=10, choices=LineSource.choices, default=LineSource.REGULAR)
     policy_id = models.BigIntegerField()  # si_policies.CityPolicy in public (no cross-schema FK)
+    # The wage the base was clamped from (the corrected wage on a dispute's lines): a later
+    # policy year with another floor or ceiling re-derives the base from it.
+    wage = _money(_("申报工资"), null=True, blank=True)
     base = _money(_("缴费基数"))
     employer_percent = _percent(_("单位比例%"))
     employee_percent = _percent(_("个人比例%"))
@@ -235,6 +240,9 @@ class FindingKind(models.TextChoices):
     DUPLICATE_IN_BRANCH = "duplicate_in_branch", _("同一身份证号本月重复参保(本分支机构)")
     DUPLICATE_ACROSS_BRANCHES = "duplicate_across", _("同一身份证号本月在其他分支机构也参保")
     NO_POLICY = "no_policy", _("参保地本月无适用政策")
+    RATE_ADJUSTED = "rate_adjusted", _("所选比例超出本年度范围,已按界限缴费")
+    UNINSURED_ON_PAYROLL = "uninsured_payroll", _("在客户工资表上但本月未参保")
+    INSURED_NOT_ON_PAYROLL = "not_on_payroll", _("本月参保但不在客户工资表上")
 
 
 class CheckFinding(models.Model):
@@ -242,7 +250,11 @@ class CheckFinding(models.Model):
 
     period = models.CharField(max_length=7)
     kind = models.CharField(max_length=24, choices=FindingKind.choices)
-    employee = models.ForeignKey(InsuredEmployee, on_delete=models.CASCADE, related_name="findings")
+    # An insured person, or (for someone on a client's payroll without insurance) the payroll row.
+    employee = models.ForeignKey(InsuredEmployee, null=True, blank=True, on_delete=models.CASCADE,
+                                 related_name="findings")
+    payroll_entry = models.ForeignKey("PayrollEntry", null=True, blank=True, on_delete=models.CASCADE,
+                                      related_name="findings")
     detail = models.CharField(max_length=300, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -250,7 +262,41 @@ class CheckFinding(models.Model):
         ordering = ["period", "kind", "employee"]
         constraints = [
             models.UniqueConstraint(fields=["period", "kind", "employee"], name="si_finding_unique"),
+            models.UniqueConstraint(fields=["period", "kind", "payroll_entry"], name="si_finding_payroll_unique"),
+            models.CheckConstraint(condition=Q(employee__isnull=False) | Q(payroll_entry__isnull=False),
+                                   name="si_finding_has_subject"),
         ]
+
+    @property
+    def person_name(self) -> str:
+        return self.employee.name if self.employee_id else self.payroll_entry.name
+
+    @property
+    def person_id_masked(self) -> str:
+        return self.employee.id_number_masked if self.employee_id else self.payroll_entry.id_number_masked
+
+
+class PayrollEntry(models.Model):
+    """One person on a client's payroll for a month (工资表), imported from the client's file.
+
+    The monthly checks compare it with who is insured: someone paid but not insured (the client's
+    legal risk) and someone insured but not paid (挂靠 risk)."""
+
+    period = models.CharField(_("月份"), max_length=7)
+    client = models.ForeignKey("clients.Client", on_delete=models.PROTECT, related_name="+")
+    name = models.CharField(_("姓名"), max_length=100)
+    id_number_hash = models.CharField(max_length=64)
+    id_number_masked = models.CharField(_("身份证号"), max_length=20)
+    gross_wage = _money(_("应发工资"), null=True, blank=True)
+    imported_at = models.DateTimeField(auto_now_add=True)
+    imported_by = _user_fk(_("导入人"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["period", "client", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["period", "client", "id_number_hash"], name="si_payroll_once_per_month"),
+        ]
+        indexes = [models.Index(fields=["period", "id_number_hash"], name="si_payroll_period_hash")]
 
 
 class DisputeStatus(models.TextChoices):

@@ -4,7 +4,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import Count, Sum
+from django.db.models import CharField, Count, Exists, OuterRef, Sum, Value
+from django.db.models.functions import Cast, Concat
 from django.http import Http404
 from django.utils import timezone
 
@@ -108,6 +109,56 @@ def exception_overdue(exc: PaymentException, now) -> dict:
     if (exc.resolved_at or now) > exc.resolve_due:
         late["resolve"] = True
     return late
+
+
+EXCEPTION_FILTERS = frozenset(ExceptionStatus.values) | {"unresolved"}
+
+
+def exceptions_visible_to(user, branch, *, status: str | None = None, period: str | None = None):
+    """Payment exceptions of the branch for its staff (newest first); nobody else sees any.
+    `status` is one of the statuses or "unresolved" (open or responded)."""
+    if not is_branch_staff(user, branch):
+        return PaymentException.objects.none()
+    qs = PaymentException.objects.select_related("employee").order_by("-opened_at", "-id")
+    if status == "unresolved":
+        qs = qs.exclude(status=ExceptionStatus.RESOLVED)
+    elif status:
+        qs = qs.filter(status=status)
+    if period:
+        qs = qs.filter(period=period)
+    return qs
+
+
+def exceptions_to_escalate(now) -> list[tuple[PaymentException, str]]:
+    """(exception, stage) for every clock blown and not yet escalated: "respond" while an
+    exception is still open past its 1-hour response due, "resolve" while it is unresolved past
+    its 24-hour resolution due. A stage counts as escalated once an inbox message with its key
+    (`escalation_key`) exists; see social_insurance/exceptions.py."""
+    from notifications.models import Notification
+
+    def not_escalated(stage: str):
+        key = Concat(Value("si-exception:"), Cast(OuterRef("pk"), CharField()), Value(f":{stage}-overdue"))
+        return ~Exists(Notification.objects.filter(dedupe_key=key))
+
+    late_respond = PaymentException.objects.filter(not_escalated("respond"), status=ExceptionStatus.OPEN,
+                                                   respond_due__lt=now)
+    late_resolve = (PaymentException.objects.filter(not_escalated("resolve"), resolve_due__lt=now)
+                    .exclude(status=ExceptionStatus.RESOLVED))
+    out = [(e, "respond") for e in late_respond.select_related("employee").order_by("opened_at", "id")]
+    out += [(e, "resolve") for e in late_resolve.select_related("employee").order_by("opened_at", "id")]
+    return out
+
+
+def escalation_key(exception_id: int, stage: str) -> str:
+    return f"si-exception:{exception_id}:{stage}-overdue"
+
+
+def branch_manager_ids(branch) -> list[int]:
+    """Active users holding the branch-manager role in `branch` (the escalation recipients)."""
+    from branches.models import BranchMembership
+
+    return sorted(set(BranchMembership.objects.filter(branch=branch, role=Role.BRANCH_MANAGER, user__is_active=True)
+                      .values_list("user_id", flat=True)))
 
 
 def month_totals(period: str) -> dict:

@@ -37,6 +37,7 @@ from .models import (
     StatementStatus,
 )
 
+ZERO_MONEY = Decimal("0.00")
 RESPOND_WITHIN = dt.timedelta(hours=1)
 RESOLVE_WITHIN = dt.timedelta(hours=24)
 
@@ -331,6 +332,100 @@ def employees_import(*, actor, filename: str, content: bytes) -> ImportReport:
 
 
 # ---------------------------------------------------------------------------------------------
+# Clients' payroll lists (工资表), compared with who is insured
+# ---------------------------------------------------------------------------------------------
+PAYROLL_ALIASES = {"姓名": "name", "身份证号": "id_number", "应发工资": "gross_wage", "工资": "gross_wage"}
+
+
+def _payroll_rows(filename: str, content: bytes) -> list[tuple[int, dict]]:
+    name = (filename or "").lower()
+    if name.endswith(".xlsx"):
+        from openpyxl import load_workbook
+
+        try:
+            wb = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
+        except Exception:  # noqa: BLE001 - any unreadable workbook is the same user error
+            raise ValidationError({"file": ["无法读取该 XLSX 文件。"]}) from None
+        rows = [list(r) for r in wb.active.iter_rows(values_only=True)]
+    elif name.endswith(".csv"):
+        try:
+            text = content.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            raise ValidationError({"file": ["文件编码须为 UTF-8(Excel 请“另存为 CSV UTF-8”)。"]}) from None
+        rows = list(csv.reader(io.StringIO(text)))
+    else:
+        raise ValidationError({"file": ["请上传 .csv 或 .xlsx 文件。"]})
+    header = [PAYROLL_ALIASES.get(str(h or "").strip(), str(h or "").strip()) for h in (rows[0] if rows else [])]
+    missing = [c for c in ("name", "id_number") if c not in header]
+    if missing:
+        raise ValidationError({"file": [f"缺少列:{', '.join(missing)}(姓名、身份证号为必填列)"]})
+    out = []
+    for index, row in enumerate(rows[1:], start=2):
+        if not row or all(v in (None, "") for v in row):
+            continue
+        out.append((index, {h: (v.strip() if isinstance(v, str) else v) for h, v in zip(header, row)}))
+    if not out:
+        raise ValidationError({"file": ["文件中没有数据行。"]})
+    return out
+
+
+def payroll_import(*, actor, period: str, client_id, filename: str, content: bytes) -> ImportReport:
+    """Replace one client's payroll list for a month, all-or-nothing: every row is checked first
+    (name, a valid identity number, wage a non-negative amount, no person twice); one bad row
+    and nothing changes. The month's checks are refreshed if it is already computed."""
+    from .models import PayrollEntry
+
+    _check_period(period)
+    client = Client.objects.filter(pk=client_id).first() if str(client_id or "").isdigit() else None
+    if client is None:
+        _errors({"client": "客户不存在。"})
+    rows = _payroll_rows(filename, content)
+    report = ImportReport(rows=len(rows))
+    entries, seen = [], {}
+    for index, row in rows:
+        errs: dict[str, str] = {}
+        person = str(row.get("name") or "").strip()
+        if not person or len(person) > 100:
+            errs["name"] = "请填写姓名(不超过 100 字)。"
+        number = engine.normalize_identity(str(row.get("id_number") or ""))
+        if not engine.identity_number_valid(number):
+            errs["id_number"] = "身份证号无效(须为 18 位且校验位正确)。"
+        wage = None
+        raw_wage = row.get("gross_wage")
+        if raw_wage not in (None, ""):
+            try:
+                wage = engine.parse_wage(repr(raw_wage) if isinstance(raw_wage, float) else raw_wage, "gross_wage")
+            except engine.PolicyError as exc:
+                errs["gross_wage"] = exc.message
+        if not errs:
+            key = identity_hash(number)
+            if key in seen:
+                errs["id_number"] = f"与第 {seen[key]} 行身份证号重复。"
+            else:
+                seen[key] = index
+                entries.append(PayrollEntry(period=period, client=client, name=person, id_number_hash=key,
+                                            id_number_masked=engine.mask_identity(number), gross_wage=wage,
+                                            imported_by=actor if getattr(actor, "pk", None) else None))
+                report.wage_total += wage or 0
+        for fname, message in errs.items():
+            report.errors.append({"row": index, "field": fname, "message": message})
+    if report.errors:
+        return report
+    with transaction.atomic():
+        cycle = _cycle_for(period, lock=True)
+        if cycle.status == CycleStatus.FILED:
+            _errors({"period": f"{period} 已申报,工资表不能再更换。"})
+        PayrollEntry.objects.filter(period=period, client=client).delete()
+        PayrollEntry.objects.bulk_create(entries)
+        report.created = len(entries)
+        stamp(cycle, actor=actor, reason=f"payroll list of client {client.pk} imported ({len(entries)} rows)")
+        cycle.save()
+        if cycle.computed_at is not None:
+            month_compute(actor=actor, period=period)
+    return report
+
+
+# ---------------------------------------------------------------------------------------------
 # Monthly cycle (月度流程)
 # ---------------------------------------------------------------------------------------------
 def _branch():
@@ -534,7 +629,7 @@ def dispute_resolve(*, actor, dispute_id: int, corrected_wage) -> BaseDispute:
             new_lines.append(ContributionLine(
                 period=target, for_period=dispute.period, employee=dispute.employee, client_id=line.client_id,
                 kind=line.kind, source=LineSource.BACK_PAY if d_er + d_ee > 0 else LineSource.REFUND,
-                policy_id=line.policy_id, base=corrected.base, employer_percent=line.employer_percent,
+                policy_id=line.policy_id, wage=wage, base=corrected.base, employer_percent=line.employer_percent,
                 employee_percent=line.employee_percent,
                 employer_precise=corrected.employer_precise - line.employer_precise,
                 employee_precise=corrected.employee_precise - line.employee_precise,
@@ -548,6 +643,125 @@ def dispute_resolve(*, actor, dispute_id: int, corrected_wage) -> BaseDispute:
         if cycle.computed_at is not None:
             _refresh_statements(target)
     return dispute
+
+
+# ---------------------------------------------------------------------------------------------
+# A policy version published after months were filed under its predecessor → 补差 lines
+# ---------------------------------------------------------------------------------------------
+@dataclass
+class TrueUpResult:
+    policy_id: int
+    months: list[str] = field(default_factory=list)
+    target: str | None = None
+    inserted: int = 0
+    updated: int = 0
+    deleted: int = 0
+    recomputed: list[str] = field(default_factory=list)
+
+
+def policy_true_up(*, actor, policy_id: int) -> TrueUpResult:
+    """For every filed month the version covers, post what it changes (per person, item and side:
+    the item recomputed from the same wage under the new version, minus everything charged for
+    it so far) as 补差 lines in the first open month after them, each pointing at the filed line
+    it corrects. Open months already computed are recomputed under the new version. Idempotent:
+    a second run finds nothing to change. The filed months are never touched."""
+    policy = CityPolicy.objects.prefetch_related("items").filter(pk=policy_id).first()
+    if policy is None:
+        _errors({"policy": "政策版本不存在。"})
+    rule = policy_rule(policy)
+    first = engine.period_of(policy.effective_from)
+    last = engine.period_of(policy.effective_to) if policy.effective_to else None
+    result = TrueUpResult(policy_id=policy.pk)
+    with transaction.atomic():
+        filed_all = set(MonthCycle.objects.filter(status=CycleStatus.FILED).values_list("period", flat=True))
+        months = sorted(p for p in filed_all if p >= first and (last is None or p <= last))
+        if months:
+            target = engine.add_months(months[-1], 1)
+            while target in filed_all:
+                target = engine.add_months(target, 1)
+            cycle = _cycle_for(target, lock=True)
+            result.months, result.target = months, target
+            _post_true_up(rule, policy, months, target, result)
+            stamp(cycle, actor=actor, reason=f"补差 for {policy.city} {policy.year_label}: {', '.join(months)}")
+            cycle.save()
+        open_computed = MonthCycle.objects.exclude(status=CycleStatus.FILED).filter(
+            computed_at__isnull=False, period__gte=first).order_by("period").values_list("period", flat=True)
+        for period in open_computed:
+            if last is None or period <= last:
+                month_compute(actor=actor, period=period)
+                result.recomputed.append(period)
+        if result.target and result.target not in result.recomputed:
+            _refresh_statements(result.target)
+    return result
+
+
+def _post_true_up(rule: engine.PolicyRule, policy: CityPolicy, months: list[str], target: str,
+                  result: TrueUpResult) -> None:
+    city_policies = list(CityPolicy.objects.filter(city=policy.city).values_list("pk", flat=True))
+    lines = ContributionLine.objects.filter(for_period__in=months, policy_id__in=city_policies).order_by("id")
+    # Per person and month: the filed regular lines; per item: what was charged, the wage last used
+    # (a resolved dispute's corrected wage wins over the filed one), and an earlier 补差 of this
+    # target month (updated in place rather than stacked).
+    people: dict[tuple[int, str], dict[str, ContributionLine]] = {}
+    charged: dict[tuple[int, str, str], list[Decimal]] = {}
+    wages: dict[tuple[int, str], Decimal] = {}
+    existing: dict[tuple[int, str, str], ContributionLine] = {}
+    for line in lines:
+        key = (line.employee_id, line.for_period, line.kind)
+        if line.source == LineSource.TRUE_UP and line.period == target:
+            existing[key] = line
+            continue
+        if line.source == LineSource.REGULAR:
+            people.setdefault((line.employee_id, line.for_period), {})[line.kind] = line
+        sums = charged.setdefault(key, [Decimal(0)] * 4)
+        sums[0] += line.employer_amount
+        sums[1] += line.employee_amount
+        sums[2] += line.employer_precise
+        sums[3] += line.employee_precise
+        if line.wage is not None and line.source != LineSource.TRUE_UP:
+            wages[(line.employee_id, line.for_period)] = line.wage
+    new, changed, wanted_keys = [], [], set()
+    fields = ("source", "policy_id", "wage", "base", "employer_percent", "employee_percent", "employer_precise",
+              "employee_precise", "employer_amount", "employee_amount", "corrects_id")
+    for (employee_id, for_period), regular in people.items():
+        anchor = regular.get("pension") or next(iter(regular.values()))
+        wage = wages.get((employee_id, for_period), anchor.base)
+        for kind in sorted(set(regular) | {i.kind for i in rule.items}):
+            filed = regular.get(kind)
+            sums = charged.get((employee_id, for_period, kind), [Decimal(0)] * 4)
+            chosen = filed.employer_percent if filed is not None and kind in ("housing_fund", "work_injury") else None
+            if filed is None and kind == "housing_fund" and "housing_fund" not in regular:
+                continue  # the person had no housing fund under the filed version: not added retroactively
+            diff = engine.true_up(rule.item(kind), wage, chosen, charged_employer=sums[0], charged_employee=sums[1],
+                                  charged_employer_precise=sums[2], charged_employee_precise=sums[3])
+            if diff.is_zero:
+                continue
+            key = (employee_id, for_period, kind)
+            wanted_keys.add(key)
+            amount = diff.amount
+            values = dict(
+                source=LineSource.TRUE_UP, policy_id=policy.pk, wage=wage,
+                base=amount.base if amount else ZERO_MONEY, employer_percent=amount.employer_percent if amount else 0,
+                employee_percent=amount.employee_percent if amount else 0,
+                employer_precise=diff.employer_precise, employee_precise=diff.employee_precise,
+                employer_amount=diff.employer, employee_amount=diff.employee,
+                corrects_id=(filed or anchor).pk,
+            )
+            line = existing.get(key)
+            if line is None:
+                new.append(ContributionLine(period=target, for_period=for_period, employee_id=employee_id,
+                                            client_id=anchor.client_id, kind=kind, **values))
+            elif any(getattr(line, f) != v for f, v in values.items()):
+                for f, v in values.items():
+                    setattr(line, f, v)
+                changed.append(line)
+    stale = [line.pk for key, line in existing.items() if key not in wanted_keys]
+    if stale:
+        result.deleted = ContributionLine.objects.filter(pk__in=stale).delete()[0]
+    if changed:
+        ContributionLine.objects.bulk_update(changed, fields, batch_size=2000)
+    ContributionLine.objects.bulk_create(new, batch_size=2000)
+    result.inserted, result.updated = len(new), len(changed)
 
 
 # ---------------------------------------------------------------------------------------------

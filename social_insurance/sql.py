@@ -75,7 +75,7 @@ _EE = ("CASE WHEN i.rate_min IS NOT NULL THEN LEAST(GREATEST(COALESCE(e.housing_
 # The month's wanted regular lines (one per insured person and item of the policy in force).
 # Columns carry the stored types so they compare exactly with stored lines.
 _WANT = f"""
-SELECT e.id AS employee_id, e.client_id, i.kind, p.id AS policy_id, b.base, r.er, r.ee,
+SELECT e.id AS employee_id, e.client_id, i.kind, p.id AS policy_id, e.wage, b.base, r.er, r.ee,
        (b.base * r.er / 100 + i.employer_fixed)::numeric(16,6) AS employer_precise,
        (b.base * r.ee / 100 + i.employee_fixed)::numeric(16,6) AS employee_precise,
        ({rounding_case("(b.base * r.er / 100)", "i.rounding")} + i.employer_fixed)::numeric(12,2) AS employer_amount,
@@ -89,7 +89,7 @@ CROSS JOIN LATERAL (SELECT ({_ER})::numeric(6,2) AS er, ({_EE})::numeric(6,2) AS
 WHERE e.first_month <= %(m)s::date AND e.last_month >= %(m)s::date
 """
 
-_LINE_COLUMNS = """(period, for_period, employee_id, client_id, kind, source, policy_id, base, employer_percent,
+_LINE_COLUMNS = """(period, for_period, employee_id, client_id, kind, source, policy_id, wage, base, employer_percent,
      employee_percent, employer_precise, employee_precise, employer_amount, employee_amount, computed_at)"""
 
 HAS_REGULAR_LINES_SQL = """
@@ -101,7 +101,7 @@ SELECT EXISTS (SELECT 1 FROM social_insurance_contributionline WHERE period = %(
 INSERT_LINES_SQL = f"""
 INSERT INTO social_insurance_contributionline
     {_LINE_COLUMNS}
-SELECT %(period)s, %(period)s, employee_id, client_id, kind, 'regular', policy_id, base, er, ee,
+SELECT %(period)s, %(period)s, employee_id, client_id, kind, 'regular', policy_id, wage, base, er, ee,
        employer_precise, employee_precise, employer_amount, employee_amount, now()
 FROM ({_WANT}) w;
 """
@@ -115,30 +115,30 @@ DROP TABLE IF EXISTS pg_temp.si_line_diff;
 CREATE TEMP TABLE si_line_diff ON COMMIT DROP AS
 SELECT l.id AS line_id, w.*
 FROM ({_WANT}) w
-FULL JOIN (SELECT id, employee_id, kind, client_id, policy_id, base, employer_percent, employee_percent,
+FULL JOIN (SELECT id, employee_id, kind, client_id, policy_id, wage, base, employer_percent, employee_percent,
                   employer_precise, employee_precise, employer_amount, employee_amount
              FROM social_insurance_contributionline
             WHERE period = %(period)s AND source = 'regular' AND for_period = %(period)s) l
   ON l.employee_id = w.employee_id AND l.kind = w.kind
 WHERE l.id IS NULL OR w.employee_id IS NULL
-   OR (l.client_id, l.policy_id, l.base, l.employer_percent, l.employee_percent, l.employer_precise,
+   OR (l.client_id, l.policy_id, l.wage, l.base, l.employer_percent, l.employee_percent, l.employer_precise,
        l.employee_precise, l.employer_amount, l.employee_amount)
       IS DISTINCT FROM
-      (w.client_id, w.policy_id, w.base, w.er, w.ee, w.employer_precise, w.employee_precise,
+      (w.client_id, w.policy_id, w.wage, w.base, w.er, w.ee, w.employer_precise, w.employee_precise,
        w.employer_amount, w.employee_amount);
 ANALYZE si_line_diff;
 DELETE FROM social_insurance_contributionline l
  USING si_line_diff d
  WHERE d.employee_id IS NULL AND l.id = d.line_id;
 UPDATE social_insurance_contributionline l
-   SET client_id = d.client_id, policy_id = d.policy_id, base = d.base, employer_percent = d.er,
+   SET client_id = d.client_id, policy_id = d.policy_id, wage = d.wage, base = d.base, employer_percent = d.er,
        employee_percent = d.ee, employer_precise = d.employer_precise, employee_precise = d.employee_precise,
        employer_amount = d.employer_amount, employee_amount = d.employee_amount, computed_at = now()
   FROM si_line_diff d
  WHERE d.line_id IS NOT NULL AND d.employee_id IS NOT NULL AND l.id = d.line_id;
 INSERT INTO social_insurance_contributionline
     {_LINE_COLUMNS}
-SELECT %(period)s, %(period)s, employee_id, client_id, kind, 'regular', policy_id, base, er, ee,
+SELECT %(period)s, %(period)s, employee_id, client_id, kind, 'regular', policy_id, wage, base, er, ee,
        employer_precise, employee_precise, employer_amount, employee_amount, now()
 FROM si_line_diff WHERE line_id IS NULL;
 """
@@ -186,12 +186,41 @@ SELECT %(period)s, 'no_policy', e.id, '参保地 ' || e.insured_city || ' 在本
    AND NOT EXISTS (SELECT 1 FROM si_policies_citypolicy p WHERE p.city = e.insured_city
                    AND p.effective_from <= %(m)s::date AND (p.effective_to IS NULL OR p.effective_to >= %(m)s::date))
 UNION ALL
+SELECT %(period)s, 'rate_adjusted', e.id,
+       CASE WHEN i.kind = 'housing_fund'
+            THEN '公积金比例 ' || e.housing_fund_percent || '%% 不在本年度 ' || i.rate_min || '–' || i.rate_max || '%% 内,按 '
+                 || LEAST(GREATEST(e.housing_fund_percent, i.rate_min), i.rate_max) || '%% 缴费,请与客户确认'
+            ELSE '工伤费率 ' || e.injury_rate || '%% 不在本年度 ' || i.employer_rate_min || '–' || i.employer_rate_max
+                 || '%% 内,按 ' || LEAST(GREATEST(e.injury_rate, i.employer_rate_min), i.employer_rate_max) || '%% 缴费' END,
+       now()
+  FROM si_insured e
+  JOIN si_policies_citypolicy p ON p.city = e.insured_city AND p.effective_from <= %(m)s::date
+       AND (p.effective_to IS NULL OR p.effective_to >= %(m)s::date)
+  JOIN si_policies_policyitem i ON i.policy_id = p.id
+ WHERE e.first_month <= %(m)s::date AND e.last_month >= %(m)s::date
+   AND ((i.kind = 'housing_fund' AND e.housing_fund_percent NOT BETWEEN i.rate_min AND i.rate_max)
+     OR (i.kind = 'work_injury' AND e.injury_rate NOT BETWEEN i.employer_rate_min AND i.employer_rate_max))
+UNION ALL
 SELECT %(period)s, 'duplicate_in_branch', e.id, '同一身份证号本月在本分支机构有 ' || d.n || ' 条参保记录', now()
   FROM si_insured e
   JOIN (SELECT id_number_hash, count(*) AS n FROM si_insured
          WHERE first_month <= %(m)s::date AND last_month >= %(m)s::date
          GROUP BY id_number_hash HAVING count(*) > 1) d ON d.id_number_hash = e.id_number_hash
  WHERE e.first_month <= %(m)s::date AND e.last_month >= %(m)s::date;
+-- Against the clients' payroll lists (工资表) of the month, for clients that sent one.
+INSERT INTO social_insurance_checkfinding (period, kind, payroll_entry_id, detail, created_at)
+SELECT %(period)s, 'uninsured_payroll', pe.id, '客户工资表上有此人,本月未通过该客户参保', now()
+  FROM social_insurance_payrollentry pe
+ WHERE pe.period = %(period)s
+   AND NOT EXISTS (SELECT 1 FROM si_insured e WHERE e.id_number_hash = pe.id_number_hash AND e.client_id = pe.client_id
+                      AND e.first_month <= %(m)s::date AND e.last_month >= %(m)s::date);
+INSERT INTO social_insurance_checkfinding (period, kind, employee_id, detail, created_at)
+SELECT %(period)s, 'not_on_payroll', e.id, '本月通过该客户参保,但不在客户本月工资表上', now()
+  FROM si_insured e
+ WHERE e.first_month <= %(m)s::date AND e.last_month >= %(m)s::date
+   AND EXISTS (SELECT 1 FROM social_insurance_payrollentry c WHERE c.period = %(period)s AND c.client_id = e.client_id)
+   AND NOT EXISTS (SELECT 1 FROM social_insurance_payrollentry pe WHERE pe.period = %(period)s
+                      AND pe.client_id = e.client_id AND pe.id_number_hash = e.id_number_hash);
 """
 
 # HQ rollup (public): this branch's insured identity hashes for the month, then the people of

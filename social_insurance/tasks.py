@@ -17,11 +17,40 @@ def compute_month(period: str, actor_id: int | None = None) -> int:
     return services.month_compute(actor=actor, period=period).employee_count
 
 
+@shared_task(name="social_insurance.tasks.policy_true_up", acks_late=True)
+def policy_true_up(policy_id: int, actor_id: int | None = None) -> int:
+    """补差 of a newly published policy version in this branch (sent to every branch)."""
+    from branches.models import User
+
+    if isinstance(policy_id, bool) or not isinstance(policy_id, int):
+        raise ValueError(f"policy_true_up needs a policy id, got {policy_id!r}")
+    actor = User.objects.filter(pk=actor_id).first() if actor_id else None
+    result = services.policy_true_up(actor=actor, policy_id=policy_id)
+    return result.inserted + result.updated + result.deleted
+
+
 @shared_task(name="social_insurance.tasks.daily_cycle", acks_late=True)
 def daily_cycle() -> str:
-    """Every morning, per branch: recompute this month's draft (and its checks) unless filed."""
+    """Every morning, per branch: post the 补差 of versions published in the last week (a no-op
+    when already posted: this catches a true-up whose message was lost), then recompute this
+    month's draft (and its checks) unless filed."""
+    import datetime as dt
+
+    from .policies.models import CityPolicy
+
+    for policy_id in CityPolicy.objects.filter(
+            created_at__gte=timezone.now() - dt.timedelta(days=7)).values_list("pk", flat=True):
+        services.policy_true_up(actor=None, policy_id=policy_id)
     period = period_of(timezone.localdate())
     if MonthCycle.objects.filter(period=period, status=CycleStatus.FILED).exists():
         return "filed"
     services.month_compute(actor=None, period=period)
     return "computed"
+
+
+@shared_task(name="social_insurance.tasks.escalate_exceptions", acks_late=True)
+def escalate_exceptions() -> int:
+    """Every 15 minutes, per branch: tell the managers about exceptions past a clock, once per stage."""
+    from .exceptions import exceptions_escalate
+
+    return exceptions_escalate()

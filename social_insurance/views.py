@@ -1,24 +1,29 @@
 """Server-rendered pages for 社保/公积金; they call the same services and selectors as the API."""
 from __future__ import annotations
 
+import dataclasses
 import io
 
 from django.contrib import messages
+from django.db.models import Count
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from branches.roles import Role, hq_roles_of, roles_in_branch
+from branches.roles import Role, hq_roles_of, is_hq_admin, roles_in_branch
+from clients.models import Client
 
-from . import selectors, services
+from . import exceptions, selectors, services
 from .engine import ITEM_LABELS, PolicyError, add_months, month_start, period_of
-from .models import CheckFinding, InsuredEmployee, PaymentException, StaffChange
+from .forms import CitySettingForm
+from .models import CheckFinding, InsuredEmployee, PayrollEntry, StaffChange
+from .policies import settings_api
 from .policies.models import Confidence
-from .policies.selectors import policy_table
+from .policies.selectors import city_table, policy_table
 
 
 def _period(request) -> str:
@@ -39,15 +44,22 @@ def cycle_board(request):
     """月度流程看板: 增减员, 计算, 核对, 申报, checks, statements, exceptions."""
     _require_staff(request)
     period = _period(request)
-    board = selectors.cycle_board(period)
+    now = timezone.now()
+    board = selectors.cycle_board(period, now=now)
     ctx = {
         "branch": request.tenant, "period": period, "board": board,
         "prev": add_months(period, -1), "next": add_months(period, 1),
         "changes": StaffChange.objects.filter(period=period).select_related("employee", "employee__client"),
-        "findings": CheckFinding.objects.filter(period=period).select_related("employee"),
+        "findings": CheckFinding.objects.filter(period=period).select_related("employee", "payroll_entry"),
+        "clients": Client.objects.filter(closed_on__isnull=True).order_by("name"),
+        "payroll_counts": PayrollEntry.objects.filter(period=period).values("client__name").annotate(n=Count("id"))
+                          .order_by("client__name"),
         "statements": selectors.statements_visible_to(request.user, request.tenant, period),
-        "exceptions": [(e, selectors.exception_overdue(e, timezone.now()))
-                       for e in PaymentException.objects.exclude(status="resolved").select_related("employee")[:50]],
+        "exceptions": [(e, selectors.exception_overdue(e, now)) for e in selectors.exceptions_visible_to(
+            request.user, request.tenant, status="unresolved")[:50]],
+        "exception_kinds": exceptions.EXCEPTION_KINDS,
+        # Suggestions for the form's employee number (id → name, masked id, client).
+        "exception_employees": InsuredEmployee.objects.select_related("client").order_by("name", "id")[:1000],
         "employee_count": InsuredEmployee.objects.count(),
     }
     return render(request, "social_insurance/board.html", ctx)
@@ -73,10 +85,63 @@ def cycle_action(request, action: str):
         else:
             raise Http404
     except ValidationError as exc:
-        for errs in exc.message_dict.values():
-            for err in errs:
-                messages.error(request, err)
+        _messages_from(request, exc)
     return redirect(f"/b/{request.tenant.code}/si/?period={period}")
+
+
+def _messages_from(request, exc: ValidationError) -> None:
+    for errs in exc.message_dict.values():
+        for err in errs:
+            messages.error(request, err)
+
+
+def _board_url(request, period: str, anchor: str = "") -> str:
+    return f"/b/{request.tenant.code}/si/?period={period}{anchor}"
+
+
+def _posted_board_period(request) -> str:
+    """The month of the board a form was posted from (the current month if it is not one)."""
+    period = request.POST.get("board_period") or ""
+    try:
+        month_start(period)
+    except PolicyError:
+        return period_of(timezone.localdate())
+    return period
+
+
+@require_POST
+def exception_create(request):
+    """登记异常 from the board: errors come back as messages, nothing is saved."""
+    _require_staff(request)
+    period = _posted_board_period(request)
+    try:
+        exc = exceptions.exception_log(
+            actor=request.user, period=request.POST.get("period", ""), description=request.POST.get("description", ""),
+            employee=request.POST.get("employee") or None, kind=request.POST.get("kind") or None)
+    except ValidationError as err:
+        _messages_from(request, err)
+        return redirect(_board_url(request, period, "#exceptions"))
+    messages.success(request, _("已登记异常 #%(id)d,请在 1 小时内响应、24 小时内解决。") % {"id": exc.pk})
+    return redirect(_board_url(request, period, f"#exception-{exc.pk}"))
+
+
+@require_POST
+def exception_action(request, pk: int, action: str):
+    """响应 / 解决 an exception from the board."""
+    _require_staff(request)
+    period = _posted_board_period(request)
+    try:
+        if action == "respond":
+            exceptions.exception_respond(actor=request.user, exception_id=pk)
+            messages.success(request, _("异常 #%(id)d 已响应。") % {"id": pk})
+        elif action == "resolve":
+            exceptions.exception_resolve(actor=request.user, exception_id=pk, note=request.POST.get("note", ""))
+            messages.success(request, _("异常 #%(id)d 已解决。") % {"id": pk})
+        else:
+            raise Http404
+    except ValidationError as err:
+        _messages_from(request, err)
+    return redirect(_board_url(request, period, f"#exception-{pk}"))
 
 
 def statement_detail(request, pk: int):
@@ -89,9 +154,7 @@ def statement_detail(request, pk: int):
                                        note=request.POST.get("note", ""))
             messages.success(request, _("已提交答复。"))
         except ValidationError as exc:
-            for errs in exc.message_dict.values():
-                for err in errs:
-                    messages.error(request, err)
+            _messages_from(request, exc)
         return redirect(request.path)
     if request.GET.get("format") == "xlsx":
         return _statement_xlsx(statement, lines)
@@ -126,12 +189,56 @@ def _statement_xlsx(statement, lines) -> HttpResponse:
 
 @login_required
 def hq_policies(request):
-    """HQ 政策表: every city/year with its items; low-confidence rows marked."""
+    """HQ 政策表: every city/year with its items; low-confidence rows marked. HQ admins publish a
+    new version here (items as the data file's JSON, prefilled from the city's latest version)
+    or keep a version in force until the next is announced (沿用)."""
+    import json
+
+    from .policies import services as policy_services
+    from .policies.selectors import items_as_data
+
     if not hq_roles_of(request.user):
         raise Http404
+    can_edit = is_hq_admin(request.user)
+    form = {"city": request.POST.get("city", ""), "year": request.POST.get("year", ""),
+            "effective_from": request.POST.get("effective_from", ""), "confidence": request.POST.get("confidence", "medium"),
+            "sources": request.POST.get("sources", ""), "items": request.POST.get("items", "")}
+    errors: dict = {}
+    if request.method == "POST":
+        if not can_edit:
+            raise PermissionDenied
+        try:
+            if request.POST.get("action") == "extend":
+                to = request.POST.get("effective_to") or None
+                policy = policy_services.policy_extend(actor=request.user, policy_id=int(request.POST.get("policy") or 0),
+                                                       effective_to=to)
+                messages.success(request, _("%(p)s 已沿用至 %(to)s。") % {"p": policy, "to": policy.effective_to or _("新版本发布")})
+                return redirect("/si/policies/")
+            try:
+                items = json.loads(form["items"] or "{}")
+            except ValueError:
+                raise ValidationError({"items": [_("险种须为 JSON 对象(格式同数据文件)。")]}) from None
+            policy = policy_services.policy_publish(
+                actor=request.user, city=form["city"], year_label=form["year"], effective_from=form["effective_from"],
+                items=items, sources=[s.strip() for s in form["sources"].splitlines() if s.strip()],
+                confidence=form["confidence"])
+            messages.success(request, _("已发布 %(p)s;已申报月份的补差将计入各分支机构下一个未申报月份。") % {"p": policy})
+            return redirect("/si/policies/")
+        except ValidationError as exc:
+            errors = exc.message_dict
+    policies = list(policy_table())
+    latest = {}
+    for p in policies:
+        latest[p.city] = p
+    if not form["items"] and policies:
+        first = latest[form["city"]] if form["city"] in latest else next(iter(latest.values()))
+        form["city"] = form["city"] or first.city
+        form["items"] = json.dumps(items_as_data(first), ensure_ascii=False, indent=1)
     return render(request, "social_insurance/hq_policies.html", {
-        "policies": policy_table(), "labels": ITEM_LABELS, "low": Confidence.LOW,
-    })
+        "policies": policies, "labels": ITEM_LABELS, "low": Confidence.LOW, "can_edit": can_edit,
+        "latest_ids": {p.pk for p in latest.values()}, "cities": sorted((p.city, p.name) for p in latest.values()),
+        "form": form, "errors": errors, "confidences": Confidence.choices,
+    }, status=400 if errors else 200)
 
 
 @login_required
@@ -144,3 +251,69 @@ def hq_duplicates(request):
         "period": period, "rows": selectors.duplicate_report(period),
         "prev": add_months(period, -1), "next": add_months(period, 1),
     })
+
+
+def _errors_into(form, exc: ValidationError) -> None:
+    for field, errs in exc.message_dict.items():
+        for err in errs:
+            form.add_error(field if field in form.fields else None, err)
+
+
+@login_required
+def hq_cities(request):
+    """HQ 城市运营设置: every city's settings (defaults until set); the HQ admin changes them,
+    one form per city, with the errors next to the fields. HQ finance reads."""
+    if not hq_roles_of(request.user):
+        raise Http404
+    can_edit = is_hq_admin(request.user)
+    rows = city_table()
+    bound = None
+    if request.method == "POST":
+        if not can_edit:
+            raise PermissionDenied
+        row = next((r for r in rows if r.city == request.POST.get("city")), None)
+        if row is None:
+            raise Http404
+        bound = CitySettingForm(request.POST, prefix=row.city)
+        if bound.is_valid():
+            try:
+                settings_api.city_setting_change(actor=request.user, city=row.city, data=bound.cleaned_data)
+            except ValidationError as exc:
+                _errors_into(bound, exc)
+            else:
+                messages.success(request, _("已保存%(name)s的设置。") % {"name": row.name})
+                return redirect(f"/si/cities/#city-{row.city}")
+    entries = []
+    for row in rows:
+        form = None
+        if can_edit:
+            form = bound if bound is not None and bound.prefix == row.city else CitySettingForm(
+                prefix=row.city, initial=dataclasses.asdict(row.rules))
+        entries.append((row, form))
+    return render(request, "social_insurance/hq_cities.html", {"entries": entries, "can_edit": can_edit},
+                  status=400 if bound is not None else 200)
+
+
+@require_POST
+def payroll_upload(request):
+    """客户工资表 upload from the board: all rows or none; the row errors are listed."""
+    _require_staff(request)
+    period = _period(request)
+    upload = request.FILES.get("file")
+    try:
+        if upload is None:
+            raise ValidationError({"file": [_("请选择文件。")]})
+        if upload.size > 5 * 1024 * 1024:
+            raise ValidationError({"file": [_("文件不能超过 5 MB。")]})
+        report = services.payroll_import(actor=request.user, period=period, client_id=request.POST.get("client"),
+                                         filename=upload.name, content=upload.read())
+    except ValidationError as exc:
+        _messages_from(request, exc)
+    else:
+        if report.ok:
+            messages.success(request, _("已导入工资表 %(n)s 人,并重新比对。") % {"n": report.created})
+        else:
+            messages.error(request, _("工资表有 %(n)s 处错误,未导入:") % {"n": len(report.errors)})
+            for err in report.errors[:20]:
+                messages.error(request, _("第 %(row)s 行 %(field)s:%(message)s") % err)
+    return redirect(f"/b/{request.tenant.code}/si/?period={period}")

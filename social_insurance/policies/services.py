@@ -1,15 +1,22 @@
-"""Writes of locality data (public schema): per-city operating settings and policy metadata.
+"""Writes of locality data (public schema): policy versions, per-city operating settings and
+policy metadata.
 
-Amounts and dates of a version are not edited here: a version used for a filed month is frozen
-by the database, and a new policy year is a new version (loaded like the shipped data)."""
+Amounts of a version are never edited: a version used for a filed month is frozen by the
+database, and a new policy year is a new version (`policy_publish`). Publishing one that
+applies back to months already filed posts their difference (补差) in every branch."""
 from __future__ import annotations
 
+import datetime as dt
+from decimal import Decimal, InvalidOperation
+
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 
 from branches.audit import stamp
+from social_insurance.engine import ITEM_KINDS, ROUNDING_MODE_RE
 
-from .models import CityPolicy, CitySetting, Confidence
+from .loader import item_fields
+from .models import CityPolicy, CitySetting, Confidence, PolicyItem
 
 SETTING_FIELDS = ("add_cutoff_day", "remove_covers_leaving_month", "back_payment_months_limit", "reconcile_day", "file_day")
 
@@ -58,3 +65,204 @@ def policy_metadata_update(*, actor, policy_id: int, sources=None, confidence=No
         stamp(policy, actor=actor, reason="policy metadata changed")
         policy.save()
     return policy
+
+
+# ---------------------------------------------------------------------------------------------
+# New policy versions (a new year, often announced late and applying back to July)
+# ---------------------------------------------------------------------------------------------
+def _number(value, *, percent: bool) -> Decimal:
+    if isinstance(value, bool) or not isinstance(value, (str, int, Decimal)):
+        raise ValueError("须为数字字符串")
+    try:
+        number = Decimal(str(value).strip())
+    except InvalidOperation:
+        raise ValueError("须为数字") from None
+    if not number.is_finite() or number < 0:
+        raise ValueError("须为不小于 0 的数字")
+    if number.as_tuple().exponent < -2:
+        raise ValueError("最多保留两位小数")
+    if percent and number > 100:
+        raise ValueError("比例不能超过 100%")
+    if not percent and number >= Decimal("100000000"):
+        raise ValueError("金额过大")
+    return number
+
+
+def _clean_item(kind: str, raw) -> tuple[dict, list[str]]:
+    """One item in the data file's shape ({"base": [floor, ceiling], "employer": "16", …})."""
+    errs: list[str] = []
+    label = kind
+    if not isinstance(raw, dict):
+        return {}, [f"{label}:须为对象。"]
+    unknown = set(raw) - {"base", "employer", "employee", "employer_fixed", "employee_fixed", "employer_range",
+                          "rate_range", "supplementary_range", "note"}
+    if unknown:
+        errs.append(f"{label}:未知字段 {', '.join(sorted(unknown))}。")
+    base = raw.get("base")
+    if not (isinstance(base, list) and len(base) == 2):
+        errs.append(f"{label}:base 须为 [下限, 上限](上限可为 null)。")
+    else:
+        try:
+            floor = _number(base[0], percent=False)
+            ceiling = None if base[1] is None else _number(base[1], percent=False)
+            if ceiling is not None and ceiling < floor:
+                errs.append(f"{label}:基数上限不能低于下限。")
+        except ValueError as exc:
+            errs.append(f"{label}:基数{exc}。")
+    sources = [k for k in ("employer", "employer_range", "rate_range") if raw.get(k) is not None]
+    if len(sources) != 1:
+        errs.append(f"{label}:单位比例须且只能用 employer、employer_range、rate_range 之一给出。")
+    for key in ("employer", "employee"):
+        if raw.get(key) is not None:
+            try:
+                _number(raw[key], percent=True)
+            except ValueError as exc:
+                errs.append(f"{label}:{key} {exc}。")
+    for key in ("employer_fixed", "employee_fixed"):
+        if raw.get(key) is not None:
+            try:
+                _number(raw[key], percent=False)
+            except ValueError as exc:
+                errs.append(f"{label}:{key} {exc}。")
+    for key in ("employer_range", "rate_range", "supplementary_range"):
+        if raw.get(key) is None:
+            continue
+        pair = raw[key]
+        if not (isinstance(pair, list) and len(pair) == 2):
+            errs.append(f"{label}:{key} 须为 [下限, 上限]。")
+            continue
+        try:
+            low, high = (_number(v, percent=True) for v in pair)
+            if high < low:
+                errs.append(f"{label}:{key} 上限不能低于下限。")
+        except ValueError as exc:
+            errs.append(f"{label}:{key} {exc}。")
+    if kind == "housing_fund" and raw.get("rate_range") is None and not errs:
+        errs.append(f"{label}:住房公积金须给出缴存比例范围 rate_range。")
+    return raw, errs
+
+
+def _date_arg(value, name: str, errs: dict) -> dt.date | None:
+    if value in (None, ""):
+        return None
+    if isinstance(value, dt.date):
+        return value
+    try:
+        return dt.date.fromisoformat(str(value))
+    except ValueError:
+        errs[name] = ["日期格式应为 YYYY-MM-DD。"]
+        return None
+
+
+def policy_publish(*, actor, city: str, year_label: str, effective_from, items: dict, sources: list,
+                   confidence: str, name: str | None = None, effective_to=None, rounding: dict | None = None,
+                   notes: str = "") -> CityPolicy:
+    """Add a city's new version. The version in force on `effective_from` ends the day before
+    (even if months were filed with it: those months keep their lines, and every branch posts
+    their difference as 补差 lines in its next open month). A version starting on or after
+    `effective_from` is refused: it would be silently replaced."""
+    errs: dict[str, list[str]] = {}
+    city = str(city or "").strip()
+    existing = CityPolicy.objects.filter(city=city).order_by("-effective_from").first()
+    if existing is None and not (name or "").strip():
+        errs["city"] = [f"未知的参保城市:{city or '(空)'};新城市请同时填写城市名称。"]
+    year_label = str(year_label or "").strip()
+    if not year_label or len(year_label) > 20:
+        errs["year_label"] = ["请填写政策年度(不超过 20 字),例如“2027年度”。"]
+    elif CityPolicy.objects.filter(city=city, year_label=year_label).exists():
+        errs["year_label"] = [f"{city} 已有 {year_label} 版本。"]
+    start = _date_arg(effective_from, "effective_from", errs)
+    end = _date_arg(effective_to, "effective_to", errs)
+    if start is None and "effective_from" not in errs:
+        errs["effective_from"] = ["请填写生效日期。"]
+    elif start is not None and start.day != 1:
+        errs["effective_from"] = ["生效日期须为某月 1 日(政策按整月适用)。"]
+    if start and end and end < start:
+        errs["effective_to"] = ["失效日期不能早于生效日期。"]
+    if not isinstance(items, dict) or not items:
+        errs["items"] = ["请给出各险种的基数和比例。"]
+    else:
+        item_errs = [f"未知险种:{k}。" for k in items if k not in ITEM_KINDS]
+        for kind, raw in items.items():
+            if kind in ITEM_KINDS:
+                item_errs.extend(_clean_item(kind, raw)[1])
+        if item_errs:
+            errs["items"] = item_errs
+    rounding = rounding or {"social": getattr(existing, "rounding_social", "fen_half_up"),
+                            "housing_fund": getattr(existing, "rounding_housing_fund", "yuan_half_up_per_side")}
+    if not (isinstance(rounding, dict) and all(ROUNDING_MODE_RE.match(str(rounding.get(k, "")))
+                                                for k in ("social", "housing_fund"))):
+        errs["rounding"] = ["舍入方式须给出 social 与 housing_fund,例如 fen_half_up、jiao_up、yuan_half_up_per_side。"]
+    if not isinstance(sources, list) or not sources or not all(isinstance(s, str) and s.strip() for s in sources):
+        errs["sources"] = ["请注明来源(文号或出处),至少一条。"]
+    if confidence not in Confidence.values:
+        errs["confidence"] = ["可信度须为 high、medium 或 low。"]
+    if errs:
+        raise ValidationError(errs)
+    with transaction.atomic():
+        later = CityPolicy.objects.select_for_update().filter(city=city, effective_from__gte=start).first()
+        if later is not None:
+            raise ValidationError({"effective_from": [f"{later.year_label} 自 {later.effective_from} 起生效,"
+                                                      "新版本不能早于或等于已有的较新版本。"]})
+        previous = CityPolicy.objects.select_for_update().filter(city=city, effective_from__lt=start).order_by(
+            "-effective_from").first()
+        if previous is not None and (previous.effective_to is None or previous.effective_to >= start):
+            previous.effective_to = start - dt.timedelta(days=1)
+            stamp(previous, actor=actor, reason=f"ended by {year_label}")
+            previous.save()
+        policy = CityPolicy(
+            city=city, name=(name or "").strip() or existing.name, year_label=year_label, effective_from=start,
+            effective_to=end, rounding_social=rounding["social"], rounding_housing_fund=rounding["housing_fund"],
+            rounding_note=str(rounding.get("note", "")), sources=[s.strip() for s in sources], confidence=confidence,
+            notes=str(notes or ""),
+        )
+        stamp(policy, actor=actor, reason="policy version published")
+        try:
+            with transaction.atomic():
+                policy.save()
+        except IntegrityError:
+            raise ValidationError({"effective_to": ["与该城市的其他版本时间重叠。"]}) from None
+        for kind, raw in items.items():
+            PolicyItem.objects.create(policy=policy, **item_fields(kind, raw, rounding))
+        policy_id = policy.pk
+        transaction.on_commit(lambda: _fan_out_true_up(policy_id))
+    return policy
+
+
+def policy_extend(*, actor, policy_id: int, effective_to) -> CityPolicy:
+    """Keep a version in force longer (沿用上年度基数 until the new year is announced);
+    `effective_to` None = until further notice. Shortening is not offered: months may already
+    have been filed with it; publishing the next version ends it instead."""
+    errs: dict = {}
+    end = _date_arg(effective_to, "effective_to", errs)
+    if errs:
+        raise ValidationError(errs)
+    with transaction.atomic():
+        policy = CityPolicy.objects.select_for_update().filter(pk=policy_id).first()
+        if policy is None:
+            from django.http import Http404
+
+            raise Http404
+        if policy.effective_to is None or (end is not None and end <= policy.effective_to):
+            raise ValidationError({"effective_to": ["只能延长有效期;结束一个版本请发布下一个版本。"]})
+        policy.effective_to = end
+        stamp(policy, actor=actor, reason="policy extended")
+        try:
+            with transaction.atomic():
+                policy.save()
+        except IntegrityError:
+            raise ValidationError({"effective_to": ["延长后与该城市的下一个版本时间重叠。"]}) from None
+    return policy
+
+
+def _fan_out_true_up(policy_id: int) -> None:
+    """Ask every branch to post the 补差; if the broker is down, each branch's daily cycle task
+    runs the (idempotent) true-up of recently published versions anyway."""
+    import logging
+
+    from branches.tasks import fan_out
+
+    try:
+        fan_out("social_insurance.tasks.policy_true_up", policy_id)
+    except Exception:  # noqa: BLE001 - any broker failure: the daily sweep catches up
+        logging.getLogger(__name__).warning("true-up of policy %s not sent; the daily cycle will post it", policy_id)

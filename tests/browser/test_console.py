@@ -89,7 +89,8 @@ def test_console_end_to_end(made, page_factory):
     admin.fill("input[name=name]", "测试分公司")
     admin.fill("input[name=city]", "hangzhou")
     with admin.expect_navigation(timeout=90_000):
-        admin.click("form.form button[type=submit]")
+        # The click itself waits for the navigation it starts: give it the same allowance.
+        admin.click("form.form button[type=submit]", timeout=90_000)
     assert "分支机构 测试分公司 已创建。" in admin.inner_text(".messages")
     branch = Branch.objects.get(code=code)
     both_sizes(admin, "hq-branches")

@@ -148,8 +148,10 @@ def test_filing_freezes_the_month_and_the_policy_version(staff, people):
         assert policy.locked_at is not None
         with pytest.raises((IntegrityError, InternalError)), transaction.atomic():
             PolicyItem.objects.filter(policy=policy, kind="pension").update(employer_percent=D("15"))
-        with pytest.raises((IntegrityError, InternalError)), transaction.atomic():
+        # Shortening it without a next version starting the day after is refused (checked at commit).
+        with pytest.raises((IntegrityError, InternalError)), transaction.atomic(), connection.cursor() as cur:
             CityPolicy.objects.filter(pk=policy.pk).update(effective_to=dt.date(2026, 5, 31))
+            cur.execute("SET CONSTRAINTS si_policy_frozen_end IMMEDIATE")
         # Describing the data stays possible.
         CityPolicy.objects.filter(pk=policy.pk).update(notes="已核对")
         assert ContributionLine.objects.filter(period=M).count() == 15

@@ -96,3 +96,68 @@ def test_hq_duplicates_page_and_home_tiles(hq_admin, setup):
     assert "/si/policies/" in web(hq_admin).get("/").content.decode()
     staff = setup[0]
     assert "/b/bj/si/" in web(staff).get("/b/bj/").content.decode()
+
+
+def test_payroll_list_uploaded_on_the_board_flags_the_uninsured(setup):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from social_insurance.models import PayrollEntry
+
+    from .helpers import idn
+
+    staff, contact, c1 = setup
+    page = web(staff)
+    page.post("/b/bj/si/actions/compute/", {"period": M})
+    bad = f"姓名,身份证号,应发工资\n员工1,{idn(1)},40000\n未参保者,{idn(77)},abc\n".encode()
+    resp = page.post("/b/bj/si/payroll/", {"period": M, "client": c1.pk, "file": SimpleUploadedFile("p.csv", bad)},
+                     follow=True)
+    html = resp.content.decode()
+    assert "未导入" in html and "第 3 行" in html
+    with in_branch("bj"):
+        assert not PayrollEntry.objects.exists()
+    good = f"姓名,身份证号,应发工资\n员工1,{idn(1)},40000\n未参保者,{idn(77)},8000\n".encode()
+    html = page.post("/b/bj/si/payroll/", {"period": M, "client": c1.pk, "file": SimpleUploadedFile("p.csv", good)},
+                     follow=True).content.decode()
+    assert "已导入工资表 2 人" in html
+    # 未参保者 is paid but not insured; 员工2 is insured but not on the list.
+    assert "在客户工资表上但本月未参保" in html and "未参保者" in html and "本月参保但不在客户工资表上" in html
+    assert idn(77) not in html
+    assert web(contact).post("/b/bj/si/payroll/", {"period": M, "client": c1.pk,
+                                                   "file": SimpleUploadedFile("p.csv", good)}).status_code == 404
+
+
+def test_hq_publishes_and_extends_a_version_on_the_policy_page(hq_admin, branches):
+    import json
+
+    from social_insurance.policies.models import CityPolicy
+
+    page = web(hq_admin)
+    html = page.get("/si/policies/").content.decode()
+    assert 'data-testid="publish-form"' in html and "&quot;pension&quot;" in html  # prefilled items
+    latest = CityPolicy.objects.filter(city="beijing").order_by("-effective_from").first()
+    resp = page.post("/si/policies/", {"action": "extend", "policy": latest.pk})
+    assert resp.status_code == 302
+    latest.refresh_from_db()
+    assert latest.effective_to is None
+
+    items = {"pension": {"base": ["7500", "37500"], "employer": "16.00", "employee": "8.00"}}
+    count = CityPolicy.objects.count()
+    bad = page.post("/si/policies/", {"action": "publish", "city": "beijing", "year": "2027年度",
+                                      "effective_from": "2027-07-15", "confidence": "high", "sources": "文号",
+                                      "items": json.dumps(items)})
+    assert bad.status_code == 400 and "须为某月 1 日" in bad.content.decode() and CityPolicy.objects.count() == count
+    bad = page.post("/si/policies/", {"action": "publish", "city": "beijing", "year": "2027年度",
+                                      "effective_from": "2027-07-01", "confidence": "high", "sources": "文号",
+                                      "items": "{not json"})
+    assert bad.status_code == 400 and "JSON" in bad.content.decode() and CityPolicy.objects.count() == count
+    ok = page.post("/si/policies/", {"action": "publish", "city": "beijing", "year": "2027年度",
+                                     "effective_from": "2027-07-01", "confidence": "high", "sources": "文号",
+                                     "items": json.dumps(items)}, follow=True)
+    assert "已发布" in ok.content.decode()
+    assert CityPolicy.objects.get(city="beijing", year_label="2027年度").items.count() == 1
+    latest.refresh_from_db()
+    assert str(latest.effective_to) == "2027-06-30"
+
+    finance = make_user("hqfin", (None, "hq_finance"))
+    assert 'data-testid="publish-form"' not in web(finance).get("/si/policies/").content.decode()
+    assert web(finance).post("/si/policies/", {"action": "extend", "policy": latest.pk}).status_code == 403

@@ -1,0 +1,33 @@
+"""Forms of the 社保 pages. They only turn posted text into values; the rules (ranges, order of
+the due days) are the services' (`policies.settings_api`), so the page and the API agree."""
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from .policies.models import CitySetting
+
+
+def _label(name: str):
+    return CitySetting._meta.get_field(name).verbose_name
+
+
+def _day_field(name: str, *, required: bool = True, help_text=""):
+    return forms.IntegerField(
+        label=_label(name), required=required, help_text=help_text,
+        error_messages={"invalid": _("须为整数。"), "required": _("请填写。")},
+        widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
+    )
+
+
+class CitySettingForm(forms.Form):
+    """One city's operating settings (HQ admin); one form per city on the page (prefix = city)."""
+
+    add_cutoff_day = _day_field("add_cutoff_day", required=False,
+                                help_text=_("该日之后开始参保的,次月增员;留空表示不设截止日。"))
+    remove_covers_leaving_month = forms.BooleanField(
+        label=_label("remove_covers_leaving_month"), required=False,
+        help_text=_("不勾选:离职员工参保到离职前一个月末。"))
+    back_payment_months_limit = _day_field("back_payment_months_limit", help_text=_("0–60 个月。"))
+    reconcile_day = _day_field("reconcile_day", help_text=_("每月 1–28 日。"))
+    file_day = _day_field("file_day", help_text=_("每月 1–28 日,不早于增减员核对截止日。"))

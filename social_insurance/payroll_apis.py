@@ -1,0 +1,55 @@
+"""Branch API for clients' payroll lists (`/b/<code>/api/v1/si/payroll/…`)."""
+from __future__ import annotations
+
+from drf_spectacular.utils import extend_schema
+from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from branches.permissions import branch_roles
+
+from . import services
+from .apis import WRITERS, _period, money
+from .models import CheckFinding, FindingKind
+
+MAX_UPLOAD = 5 * 1024 * 1024
+
+
+class PayrollImportApi(APIView):
+    """工资表 upload (fields `period`, `client`, `file`): replaces that client's list for the month,
+    all rows or none; the month's checks are refreshed when it is computed."""
+
+    permission_classes = [branch_roles(*WRITERS)]
+    parser_classes = [MultiPartParser, FormParser]
+
+    @extend_schema(request=None, responses={201: dict, 400: dict})
+    def post(self, request):
+        period = _period(str(request.data.get("period") or ""))
+        upload = request.FILES.get("file")
+        if upload is None:
+            return Response({"file": ["请上传文件。"]}, status=400)
+        if upload.size > MAX_UPLOAD:
+            return Response({"file": ["文件不能超过 5 MB。"]}, status=400)
+        report = services.payroll_import(actor=request.user, period=period, client_id=request.data.get("client"),
+                                         filename=upload.name, content=upload.read())
+        body = {"period": period, "rows": report.rows, "created": report.created,
+                "wage_total": money(report.wage_total), "errors": report.errors}
+        return Response(body, status=201 if report.ok else 400)
+
+
+PAYROLL_KINDS = (FindingKind.UNINSURED_ON_PAYROLL, FindingKind.INSURED_NOT_ON_PAYROLL)
+
+
+class PayrollFindingsApi(APIView):
+    """The month's payroll checks: paid but not insured, insured but not paid (masked numbers)."""
+
+    permission_classes = [branch_roles(*WRITERS)]
+
+    @extend_schema(responses={200: dict})
+    def get(self, request, period: str):
+        period = _period(period)
+        rows = (CheckFinding.objects.filter(period=period, kind__in=PAYROLL_KINDS)
+                .select_related("employee", "payroll_entry").order_by("kind", "id"))
+        return Response({"period": period, "findings": [
+            {"kind": f.kind, "name": f.person_name, "id_masked": f.person_id_masked,
+             "client": (f.employee or f.payroll_entry).client_id, "detail": f.detail} for f in rows]})
