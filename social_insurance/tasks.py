@@ -37,9 +37,13 @@ def daily_cycle() -> str:
     import datetime as dt
 
     from .policies.models import CityPolicy
+    from .policies.services import PUBLISHED_REASON
 
-    for policy_id in CityPolicy.objects.filter(
-            created_at__gte=timezone.now() - dt.timedelta(days=7)).values_list("pk", flat=True):
+    # Only versions HQ published (not the shipped data loaded at install): their audit record says so.
+    published = CityPolicy.history.filter(
+        history_type="+", history_change_reason=PUBLISHED_REASON,
+        history_date__gte=timezone.now() - dt.timedelta(days=7)).values_list("id", flat=True)
+    for policy_id in CityPolicy.objects.filter(pk__in=list(published)).values_list("pk", flat=True):
         services.policy_true_up(actor=None, policy_id=policy_id)
     period = period_of(timezone.localdate())
     if MonthCycle.objects.filter(period=period, status=CycleStatus.FILED).exists():

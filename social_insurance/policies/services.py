@@ -18,6 +18,7 @@ from social_insurance.engine import ITEM_KINDS, ROUNDING_MODE_RE
 from .loader import item_fields
 from .models import CityPolicy, CitySetting, Confidence, PolicyItem
 
+PUBLISHED_REASON = "policy version published"
 SETTING_FIELDS = ("add_cutoff_day", "remove_covers_leaving_month", "back_payment_months_limit", "reconcile_day", "file_day")
 
 
@@ -216,7 +217,7 @@ def policy_publish(*, actor, city: str, year_label: str, effective_from, items: 
             rounding_note=str(rounding.get("note", "")), sources=[s.strip() for s in sources], confidence=confidence,
             notes=str(notes or ""),
         )
-        stamp(policy, actor=actor, reason="policy version published")
+        stamp(policy, actor=actor, reason=PUBLISHED_REASON)
         try:
             with transaction.atomic():
                 policy.save()

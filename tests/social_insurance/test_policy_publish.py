@@ -207,3 +207,25 @@ def test_bad_versions_are_refused_and_change_nothing(hq_admin, over, field, text
         publish(hq_admin, **over)
     assert text in " ".join(exc.value.message_dict[field])
     assert list(CityPolicy.objects.order_by("pk").values_list("pk", "effective_to")) == before
+
+
+def test_daily_cycle_posts_a_true_up_whose_message_was_lost(staff, hq_admin, filed):
+    new = publish(hq_admin)  # in a test transaction the on-commit fan-out never runs: as if lost
+    with in_branch("bj"):
+        assert not ContributionLine.objects.filter(source="true_up").exists()
+        tasks.daily_cycle.run()
+        assert ContributionLine.objects.filter(source="true_up", period="2027-09", policy_id=new.pk).exists()
+
+
+def test_true_up_task_refuses_bad_arguments_and_changes_nothing(staff, hq_admin, filed):
+    from django.core.exceptions import ValidationError
+
+    with in_branch("bj"):
+        before = ContributionLine.objects.count()
+        for bad in ("7", None, True, 1.5):
+            with pytest.raises(ValueError, match="policy id"):
+                tasks.policy_true_up.run(bad)
+        with pytest.raises(ValidationError) as exc:
+            tasks.policy_true_up.run(999999)
+        assert "政策版本不存在" in exc.value.message_dict["policy"][0]
+        assert ContributionLine.objects.count() == before
