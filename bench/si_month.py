@@ -6,8 +6,13 @@ Creates (once) branches bench01…, one client each and the employees (bulk SQL,
 identity hashes), clears the month, then times services.month_compute per branch (the real
 set-based compute: 增减员, lines, statements, checks, HQ rollup) — the month's first compute —,
 a second idempotent recompute with no changes, and the database floor: one INSERT … SELECT of
-the same lines into a table shaped like the real one (same columns and indexes). Prints a
-summary and, as the last line, JSON.
+the same lines into a table shaped like the real one (same columns and indexes).
+
+The first compute is timed twice: one branch after another in this process (like for like
+with the floor, which is one statement on one core), and as the system runs it — one task per
+branch taken by `--workers` worker processes (the Celery worker's concurrency; default: the
+number of cores), here a process pool calling the same service as the task. Prints a summary
+and, as the last line, JSON.
 """
 from __future__ import annotations
 
@@ -103,10 +108,41 @@ def floor_seconds(branch: Branch) -> float:
     return elapsed
 
 
+def _compute_in(schema_name: str) -> float:
+    """One branch's month, as the Celery task runs it (in a worker process)."""
+    from social_insurance import services
+
+    start = time.perf_counter()
+    with schema_context(schema_name):
+        services.month_compute(actor=None, period=PERIOD)
+    return time.perf_counter() - start
+
+
+def _warm(_: int) -> int:
+    with connection.cursor() as cur:
+        cur.execute("SELECT 1")
+    return os.getpid()
+
+
+def compute_with_workers(branches: list[Branch], workers: int) -> float:
+    """Wall time of the month's compute with one task per branch over `workers` processes."""
+    import multiprocessing
+
+    from django.db import connections
+
+    connections.close_all()  # each process opens its own connection
+    with multiprocessing.get_context("fork").Pool(workers) as pool:
+        pool.map(_warm, range(workers * 4), chunksize=1)  # a running worker has its connection already
+        start = time.perf_counter()
+        pool.map(_compute_in, [b.schema_name for b in branches], chunksize=1)
+        return time.perf_counter() - start
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--employees", type=int, default=1_000_000)
     parser.add_argument("--branches", type=int, default=20)
+    parser.add_argument("--workers", type=int, default=os.cpu_count() or 2)
     args = parser.parse_args()
 
     from social_insurance import services
@@ -129,10 +165,15 @@ def main() -> None:
                 services.month_compute(actor=None, period=PERIOD)
         return time.perf_counter() - start
 
-    for branch in branches:
-        reset_month(branch)
-    with connection.cursor() as cur:  # the rollup rows just deleted (earlier runs) must not bloat the timing
-        cur.execute("VACUUM ANALYZE public.si_policies_insuredidentitymonth")
+    def reset_all() -> None:
+        for branch in branches:
+            reset_month(branch)
+        with connection.cursor() as cur:  # the rollup rows just deleted must not bloat the timing
+            cur.execute("VACUUM ANALYZE public.si_policies_insuredidentitymonth")
+
+    reset_all()
+    parallel_s = compute_with_workers(branches, args.workers)
+    reset_all()
     compute_s = compute_all()
     recompute_s = compute_all()
     lines = 0
@@ -145,10 +186,13 @@ def main() -> None:
         "setup_s": round(setup_s, 2), "compute_s": round(compute_s, 2), "recompute_s": round(recompute_s, 2),
         "floor_s": round(floor_s, 2), "ratio": round(compute_s / floor_s, 2) if floor_s else None,
         "recompute_ratio": round(recompute_s / floor_s, 2) if floor_s else None,
+        "workers": args.workers, "workers_s": round(parallel_s, 2),
+        "workers_ratio": round(parallel_s / floor_s, 2) if floor_s else None,
         "employees_per_s": round(args.employees / compute_s) if compute_s else None,
     }
     print(f"computed {lines} lines for {args.employees} employees in {args.branches} branches: "
-          f"{compute_s:.2f}s (recompute {recompute_s:.2f}s) vs floor {floor_s:.2f}s → ×{result['ratio']}")
+          f"{compute_s:.2f}s one branch after another (recompute {recompute_s:.2f}s) vs floor {floor_s:.2f}s "
+          f"→ ×{result['ratio']}; with {args.workers} worker processes {parallel_s:.2f}s → ×{result['workers_ratio']}")
     print(json.dumps(result))
 
 

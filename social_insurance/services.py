@@ -481,11 +481,12 @@ def month_compute(*, actor, period: str) -> MonthCycle:
             cur.execute(sql.HAS_REGULAR_LINES_SQL, params)
             # First compute of the month: a plain INSERT … SELECT; later ones write differences only.
             cur.execute(sql.DIFF_LINES_SQL if cur.fetchone()[0] else sql.INSERT_LINES_SQL, params)
-            cur.execute(sql.STATEMENTS_SQL, params)
-            cur.execute(sql.FINDINGS_SQL, params)
-            cur.execute(sql.ROLLUP_SQL, params)
-            cur.execute(sql.TOTALS_SQL, params)
+            cur.execute(sql.STATEMENTS_AND_TOTALS_SQL, params)
             count, er, ee = cur.fetchone()
+            cur.execute(sql.FINDINGS_SQL, params)
+            cur.execute(sql.HAS_ROLLUP_SQL, params)
+            cur.execute(sql.ROLLUP_SQL if cur.fetchone()[0] else sql.INSERT_ROLLUP_SQL, params)
+            cur.execute(sql.DUPLICATE_ACROSS_SQL, params)
         cycle.employee_count, cycle.employer_total, cycle.employee_total = count, er, ee
         cycle.computed_at = timezone.now()
         stamp(cycle, actor=actor, reason="month computed")

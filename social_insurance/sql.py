@@ -11,21 +11,18 @@ from social_insurance.engine import _RULES, _UNITS
 _PLACES = {"fen": 2, "jiao": 1, "yuan": 0}
 
 
-def rounding_case(expr: str, mode_column: str) -> str:
-    """SQL CASE rounding `expr` by the mode named in `mode_column` (every engine mode)."""
-    whens = []
-    for unit in _UNITS:
-        p = _PLACES[unit]
-        for rule in _RULES:
-            if rule == "half_up":  # PostgreSQL rounds numeric ties away from zero = ROUND_HALF_UP
-                sql = f"round({expr}, {p})"
-            elif rule == "down":
-                sql = f"trunc({expr}, {p})"
-            else:  # away from zero
-                sql = f"(sign({expr}) * ceil(abs({expr}) * 1e{p}) / 1e{p})"
-            for name in (f"{unit}_{rule}", f"{unit}_{rule}_per_side"):
-                whens.append(f"WHEN '{name}' THEN {sql}")
-    return f"(CASE {mode_column} {' '.join(whens)} END)::numeric(12,2)"
+# (mode, decimal places, 10^places, rule) for every rounding mode the engine knows; joined to
+# the month's policy items so that each line rounds with one small CASE on the rule.
+_MODES_VALUES = ", ".join(
+    f"('{unit}_{rule}{side}', {_PLACES[unit]}, {10 ** _PLACES[unit]}, '{rule}')"
+    for unit in _UNITS for rule in _RULES for side in ("", "_per_side"))
+
+
+def rounding_case(expr: str, rule: str, places: str, factor: str) -> str:
+    """SQL rounding `expr` to `places` by `rule` (half_up / down / up, as the engine does)."""
+    # PostgreSQL rounds numeric ties away from zero = ROUND_HALF_UP; `up` is away from zero.
+    return (f"CASE {rule} WHEN 'half_up' THEN round({expr}, {places}) WHEN 'down' THEN trunc({expr}, {places}) "
+            f"ELSE sign({expr}) * ceil(abs({expr}) * {factor}) / {factor} END")
 
 
 # Insured set of a month: first and last insured month from start/end dates and city settings.
@@ -62,8 +59,6 @@ SELECT %(period)s, id, 'remove', end_date FROM si_insured
    AND (last_month + interval '1 month')::date = %(m)s::date;
 """
 
-_BASE = ("CASE WHEN i.base_ceiling IS NULL THEN GREATEST(e.wage, i.base_floor) "
-         "ELSE LEAST(GREATEST(e.wage, i.base_floor), i.base_ceiling) END")
 # Rates outside a newer policy year's range are clamped into it (the employee keeps their
 # chosen rate while it is allowed).
 _ER = ("CASE WHEN i.rate_min IS NOT NULL THEN LEAST(GREATEST(COALESCE(e.housing_fund_percent, i.rate_min), i.rate_min), i.rate_max) "
@@ -72,21 +67,39 @@ _ER = ("CASE WHEN i.rate_min IS NOT NULL THEN LEAST(GREATEST(COALESCE(e.housing_
 _EE = ("CASE WHEN i.rate_min IS NOT NULL THEN LEAST(GREATEST(COALESCE(e.housing_fund_percent, i.rate_min), i.rate_min), i.rate_max) "
        "ELSE i.employee_percent END")
 
-# The month's wanted regular lines (one per insured person and item of the policy in force).
-# Columns carry the stored types so they compare exactly with stored lines.
-_WANT = f"""
-SELECT e.id AS employee_id, e.client_id, i.kind, p.id AS policy_id, e.wage, b.base, r.er, r.ee,
-       (b.base * r.er / 100 + i.employer_fixed)::numeric(16,6) AS employer_precise,
-       (b.base * r.ee / 100 + i.employee_fixed)::numeric(16,6) AS employee_precise,
-       ({rounding_case("(b.base * r.er / 100)", "i.rounding")} + i.employer_fixed)::numeric(12,2) AS employer_amount,
-       ({rounding_case("(b.base * r.ee / 100)", "i.rounding")} + i.employee_fixed)::numeric(12,2) AS employee_amount
-FROM si_insured e
-JOIN si_policies_citypolicy p ON p.city = e.insured_city AND p.effective_from <= %(m)s::date
-     AND (p.effective_to IS NULL OR p.effective_to >= %(m)s::date)
+# The items of the policies in force in the month, with their rounding spelled out. An unknown
+# rounding mode leaves places NULL, so the line's amount is NULL and the insert fails loudly.
+_ITEMS = f"""
+SELECT p.id AS policy_id, p.city, i.kind, i.base_floor, COALESCE(i.base_ceiling, 'Infinity'::numeric) AS base_ceiling,
+       i.rate_min, i.rate_max, i.employer_rate_min, i.employer_rate_max, i.employer_percent, i.employee_percent,
+       i.employer_fixed, i.employee_fixed, r.places, r.factor, r.rule
+FROM si_policies_citypolicy p
 JOIN si_policies_policyitem i ON i.policy_id = p.id
-CROSS JOIN LATERAL (SELECT ({_BASE})::numeric(12,2) AS base) b
-CROSS JOIN LATERAL (SELECT ({_ER})::numeric(6,2) AS er, ({_EE})::numeric(6,2) AS ee) r
-WHERE e.first_month <= %(m)s::date AND e.last_month >= %(m)s::date
+LEFT JOIN (VALUES {_MODES_VALUES}) r(mode, places, factor, rule) ON r.mode = i.rounding
+WHERE p.effective_from <= %(m)s::date AND (p.effective_to IS NULL OR p.effective_to >= %(m)s::date)
+"""
+
+# The month's wanted regular lines (one per insured person and item of the policy in force).
+# PostgreSQL has no common-subexpression elimination, so each level computes a value once
+# and the next one reads it (OFFSET 0 keeps the levels apart): base and rates, then the
+# exact amounts, then the rounded ones. Columns carry the stored types so they compare
+# exactly with stored lines.
+_WANT = f"""
+SELECT a.employee_id, a.client_id, a.kind, a.policy_id, a.wage, a.base, a.er, a.ee,
+       (a.raw_er + a.employer_fixed)::numeric(16,6) AS employer_precise,
+       (a.raw_ee + a.employee_fixed)::numeric(16,6) AS employee_precise,
+       ({rounding_case("a.raw_er", "a.rule", "a.places", "a.factor")} + a.employer_fixed)::numeric(12,2) AS employer_amount,
+       ({rounding_case("a.raw_ee", "a.rule", "a.places", "a.factor")} + a.employee_fixed)::numeric(12,2) AS employee_amount
+FROM (SELECT b.*, b.base * b.er * 0.01 AS raw_er, b.base * b.ee * 0.01 AS raw_ee
+        FROM (SELECT e.id AS employee_id, e.client_id, i.kind, i.policy_id, e.wage, i.places, i.factor, i.rule,
+                     i.employer_fixed, i.employee_fixed,
+                     LEAST(GREATEST(e.wage, i.base_floor), i.base_ceiling)::numeric(12,2) AS base,
+                     ({_ER})::numeric(6,2) AS er, ({_EE})::numeric(6,2) AS ee
+                FROM si_insured e
+                JOIN ({_ITEMS}) i ON i.city = e.insured_city
+               WHERE e.first_month <= %(m)s::date AND e.last_month >= %(m)s::date
+              OFFSET 0) b
+      OFFSET 0) a
 """
 
 _LINE_COLUMNS = """(period, for_period, employee_id, client_id, kind, source, policy_id, wage, base, employer_percent,
@@ -143,13 +156,14 @@ SELECT %(period)s, %(period)s, employee_id, client_id, kind, 'regular', policy_i
 FROM si_line_diff WHERE line_id IS NULL;
 """
 
-# A statement whose totals change goes back to "awaiting confirmation".
-STATEMENTS_SQL = """
+# A statement whose totals change goes back to "awaiting confirmation"; one of a client left
+# without lines is zeroed. `{sums}` yields (client_id, n, er, ee) per client with lines;
+# `{has_lines}` finds statement s's client among them.
+_STATEMENTS = """
 INSERT INTO social_insurance_feestatement
     (period, client_id, employee_count, employer_total, employee_total, total, status, response_note, updated_at)
 SELECT %(period)s, c.client_id, c.n, c.er, c.ee, c.er + c.ee, 'issued', '', now()
-FROM (SELECT client_id, count(DISTINCT employee_id) AS n, sum(employer_amount) AS er, sum(employee_amount) AS ee
-        FROM social_insurance_contributionline WHERE period = %(period)s GROUP BY client_id) c
+FROM ({sums}) c
 ON CONFLICT (period, client_id) DO UPDATE SET
     employee_count = EXCLUDED.employee_count, employer_total = EXCLUDED.employer_total,
     employee_total = EXCLUDED.employee_total, total = EXCLUDED.total, updated_at = now(),
@@ -160,7 +174,28 @@ WHERE (social_insurance_feestatement.employer_total, social_insurance_feestateme
 UPDATE social_insurance_feestatement s
    SET employee_count = 0, employer_total = 0, employee_total = 0, total = 0, status = 'issued', updated_at = now()
  WHERE s.period = %(period)s AND s.total <> 0
-   AND NOT EXISTS (SELECT 1 FROM social_insurance_contributionline l WHERE l.period = s.period AND l.client_id = s.client_id);
+   AND NOT EXISTS ({has_lines});
+"""
+
+STATEMENTS_SQL = _STATEMENTS.format(sums="""
+SELECT client_id, count(DISTINCT employee_id) AS n, sum(employer_amount) AS er, sum(employee_amount) AS ee
+  FROM social_insurance_contributionline WHERE period = %(period)s GROUP BY client_id""", has_lines="""
+SELECT 1 FROM social_insurance_contributionline l WHERE l.period = s.period AND l.client_id = s.client_id""")
+
+# The month's compute: the per-client sums and the month's totals in one pass over the lines
+# (grouping sets), then the statements from those sums; the last result is the totals row
+# (people with lines, employer total, employee total).
+STATEMENTS_AND_TOTALS_SQL = """
+DROP TABLE IF EXISTS pg_temp.si_month_sums;
+CREATE TEMP TABLE si_month_sums ON COMMIT DROP AS
+SELECT GROUPING(client_id) AS whole_month, client_id, count(DISTINCT employee_id) AS n,
+       COALESCE(sum(employer_amount), 0) AS er, COALESCE(sum(employee_amount), 0) AS ee
+  FROM social_insurance_contributionline WHERE period = %(period)s
+ GROUP BY GROUPING SETS ((client_id), ());
+""" + _STATEMENTS.format(
+    sums="SELECT client_id, n, er, ee FROM si_month_sums WHERE whole_month = 0",
+    has_lines="SELECT 1 FROM si_month_sums c WHERE c.whole_month = 0 AND c.client_id = s.client_id") + """
+SELECT n, er, ee FROM si_month_sums WHERE whole_month = 1;
 """
 
 FINDINGS_SQL = """
@@ -224,9 +259,9 @@ SELECT %(period)s, 'not_on_payroll', e.id, '本月通过该客户参保,但不�
 """
 
 # HQ rollup (public): this branch's insured identity hashes for the month, then the people of
-# this branch whose hash another branch also insures (without saying which branch). The rows
-# are compared with what is stored and only differences written (inserted in hash order, which
-# keeps the hash indexes' inserts local).
+# this branch whose hash another branch also insures (without saying which branch). On a
+# recompute the rows are compared with what is stored and only differences written (inserted
+# in hash order, which keeps the hash indexes' inserts local).
 ROLLUP_SQL = """
 DROP TABLE IF EXISTS pg_temp.si_identity_diff;
 CREATE TEMP TABLE si_identity_diff ON COMMIT DROP AS
@@ -244,15 +279,25 @@ UPDATE public.si_policies_insuredidentitymonth r SET id_masked = d.id_masked, co
   FROM si_identity_diff d WHERE d.row_id IS NOT NULL AND d.id_hash IS NOT NULL AND r.id = d.row_id;
 INSERT INTO public.si_policies_insuredidentitymonth (branch_id, period, id_hash, id_masked, count)
 SELECT %(branch_id)s, %(period)s, id_hash, id_masked, n FROM si_identity_diff WHERE row_id IS NULL ORDER BY id_hash;
+"""
+
+HAS_ROLLUP_SQL = """
+SELECT EXISTS (SELECT 1 FROM public.si_policies_insuredidentitymonth WHERE branch_id = %(branch_id)s AND period = %(period)s);
+"""
+
+# The branch's first rollup of a month: nothing to compare with, one INSERT … SELECT.
+INSERT_ROLLUP_SQL = """
+INSERT INTO public.si_policies_insuredidentitymonth (branch_id, period, id_hash, id_masked, count)
+SELECT %(branch_id)s, %(period)s, id_number_hash, min(id_number_masked), count(*)
+  FROM si_insured WHERE first_month <= %(m)s::date AND last_month >= %(m)s::date
+ GROUP BY id_number_hash ORDER BY id_number_hash;
+"""
+
+DUPLICATE_ACROSS_SQL = """
 INSERT INTO social_insurance_checkfinding (period, kind, employee_id, detail, created_at)
 SELECT %(period)s, 'duplicate_across', e.id, '该身份证号本月在其他分支机构也有参保记录,请核实', now()
   FROM si_insured e
  WHERE e.first_month <= %(m)s::date AND e.last_month >= %(m)s::date
    AND EXISTS (SELECT 1 FROM public.si_policies_insuredidentitymonth r
                 WHERE r.period = %(period)s AND r.id_hash = e.id_number_hash AND r.branch_id <> %(branch_id)s);
-"""
-
-TOTALS_SQL = """
-SELECT count(DISTINCT employee_id), COALESCE(sum(employer_amount), 0), COALESCE(sum(employee_amount), 0)
-  FROM social_insurance_contributionline WHERE period = %(period)s;
 """

@@ -166,7 +166,11 @@ class InsuredIdentityMonth(models.Model):
     Written by each branch's monthly compute; HQ's duplicate-insurance check reads only this
     table, so it never visits branch schemas and never sees names or full numbers."""
 
-    branch = models.ForeignKey("branches.Branch", on_delete=models.CASCADE, related_name="si_identity_months")
+    # A month's compute writes one row per insured person; per-row (deferred) foreign-key checks
+    # cost more than the rows, so the branch reference is checked per statement by triggers
+    # (migration 0005), and the unique constraint below serves look-ups by branch.
+    branch = models.ForeignKey("branches.Branch", on_delete=models.CASCADE, related_name="si_identity_months",
+                               db_constraint=False, db_index=False)
     period = models.CharField(max_length=7)
     id_hash = models.CharField(max_length=64)
     id_masked = models.CharField(max_length=20)
