@@ -616,26 +616,7 @@ def dispute_resolve(*, actor, dispute_id: int, corrected_wage) -> BaseDispute:
         if engine.months_between(dispute.period, target) > max(limit, 1):
             _errors({"period": f"超过补缴期限({limit} 个月)。"})
         cycle = _cycle_for(target, lock=True)
-        originals = list(ContributionLine.objects.filter(
-            period=dispute.period, employee=dispute.employee, source=LineSource.REGULAR))
-        policies = {p.pk: policy_rule(p) for p in CityPolicy.objects.filter(
-            pk__in={o.policy_id for o in originals}).prefetch_related("items")}
-        new_lines = []
-        for line in originals:
-            item = policies[line.policy_id].item(line.kind)
-            corrected = engine.item_amount(item, wage, line.employer_percent, line.employee_percent)
-            d_er, d_ee = corrected.employer - line.employer_amount, corrected.employee - line.employee_amount
-            if d_er == 0 and d_ee == 0:
-                continue
-            new_lines.append(ContributionLine(
-                period=target, for_period=dispute.period, employee=dispute.employee, client_id=line.client_id,
-                kind=line.kind, source=LineSource.BACK_PAY if d_er + d_ee > 0 else LineSource.REFUND,
-                policy_id=line.policy_id, wage=wage, base=corrected.base, employer_percent=line.employer_percent,
-                employee_percent=line.employee_percent,
-                employer_precise=corrected.employer_precise - line.employer_precise,
-                employee_precise=corrected.employee_precise - line.employee_precise,
-                employer_amount=d_er, employee_amount=d_ee, corrects=line, dispute=dispute,
-            ))
+        new_lines = _dispute_lines(dispute, wage, target)
         ContributionLine.objects.bulk_create(new_lines)
         dispute.status, dispute.corrected_wage, dispute.settled_in_period = DisputeStatus.RESOLVED, wage, target
         dispute.resolved_by, dispute.resolved_at = actor, timezone.now()
@@ -644,6 +625,46 @@ def dispute_resolve(*, actor, dispute_id: int, corrected_wage) -> BaseDispute:
         if cycle.computed_at is not None:
             _refresh_statements(target)
     return dispute
+
+
+def _dispute_lines(dispute: BaseDispute, wage: Decimal, target: str) -> list[ContributionLine]:
+    """Per item of the disputed month: the item recomputed from the corrected wage, under the
+    version it is now charged under (a 补差's version once one was posted, else the filed one),
+    minus everything charged for it so far (the filed line and any earlier correction)."""
+    lines = list(ContributionLine.objects.filter(for_period=dispute.period, employee=dispute.employee).order_by("id"))
+    regular = {l.kind: l for l in lines if l.source == LineSource.REGULAR and l.period == dispute.period}
+    charged: dict[str, list[Decimal]] = {}
+    version: dict[str, int] = {kind: line.policy_id for kind, line in regular.items()}
+    for line in lines:
+        sums = charged.setdefault(line.kind, [Decimal(0)] * 4)
+        sums[0] += line.employer_amount
+        sums[1] += line.employee_amount
+        sums[2] += line.employer_precise
+        sums[3] += line.employee_precise
+        if line.source == LineSource.TRUE_UP:
+            version[line.kind] = line.policy_id
+    rules = {p.pk: policy_rule(p) for p in CityPolicy.objects.filter(pk__in=set(version.values())).prefetch_related("items")}
+    new_lines = []
+    for kind in sorted(regular):
+        filed = regular[kind]
+        item = rules[version[kind]].item(kind)
+        if item is None:
+            continue  # the version now charged has no such item: its 补差 already took it back
+        chosen = filed.employer_percent if kind in ("housing_fund", "work_injury") else None
+        sums = charged[kind]
+        diff = engine.true_up(item, wage, chosen, charged_employer=sums[0], charged_employee=sums[1],
+                              charged_employer_precise=sums[2], charged_employee_precise=sums[3])
+        if diff.is_zero:
+            continue
+        new_lines.append(ContributionLine(
+            period=target, for_period=dispute.period, employee=dispute.employee, client_id=filed.client_id,
+            kind=kind, source=LineSource.BACK_PAY if diff.employer + diff.employee > 0 else LineSource.REFUND,
+            policy_id=version[kind], wage=wage, base=diff.amount.base, employer_percent=diff.amount.employer_percent,
+            employee_percent=diff.amount.employee_percent, employer_precise=diff.employer_precise,
+            employee_precise=diff.employee_precise, employer_amount=diff.employer, employee_amount=diff.employee,
+            corrects=filed, dispute=dispute,
+        ))
+    return new_lines
 
 
 # ---------------------------------------------------------------------------------------------

@@ -293,11 +293,17 @@ SELECT %(branch_id)s, %(period)s, id_number_hash, min(id_number_masked), count(*
  GROUP BY id_number_hash ORDER BY id_number_hash;
 """
 
+# One index probe per insured person, in hash order (the rollup's pages are visited in order).
+# Written as LATERAL … LIMIT 1 on purpose: as EXISTS, the planner, with the rollup's statistics
+# stale after other branches' computes, hashed every other branch's rows of the month instead —
+# work that grows with the number of branches.
 DUPLICATE_ACROSS_SQL = """
 INSERT INTO social_insurance_checkfinding (period, kind, employee_id, detail, created_at)
 SELECT %(period)s, 'duplicate_across', e.id, '该身份证号本月在其他分支机构也有参保记录,请核实', now()
-  FROM si_insured e
- WHERE e.first_month <= %(m)s::date AND e.last_month >= %(m)s::date
-   AND EXISTS (SELECT 1 FROM public.si_policies_insuredidentitymonth r
-                WHERE r.period = %(period)s AND r.id_hash = e.id_number_hash AND r.branch_id <> %(branch_id)s);
+  FROM (SELECT id, id_number_hash FROM si_insured
+         WHERE first_month <= %(m)s::date AND last_month >= %(m)s::date
+         ORDER BY id_number_hash OFFSET 0) e
+ CROSS JOIN LATERAL (SELECT 1 FROM public.si_policies_insuredidentitymonth r
+                      WHERE r.period = %(period)s AND r.id_hash = e.id_number_hash AND r.branch_id <> %(branch_id)s
+                      LIMIT 1) other;
 """

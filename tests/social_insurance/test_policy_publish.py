@@ -146,6 +146,36 @@ def test_backdated_year_posts_linked_differences_and_keeps_filed_months(staff, h
                 for l in ContributionLine.objects.filter(period="2027-09")} == before
 
 
+def test_a_dispute_after_a_true_up_settles_against_everything_charged(staff, hq_admin, filed):
+    new = publish(hq_admin)
+    with in_branch("bj"):
+        services.policy_true_up(actor=hq_admin, policy_id=new.pk)
+        # C's August: filed at 50000 under 2026年度 (capped: 5815.68 / 2907.84), then 补差 to 2027年度
+        # (−190.68 / +92.16). The client shows the wage was 30000: 2027年度 charges 4500.00 / 2400.00.
+        d = services.dispute_raise(actor=staff, employee_id=filed["high"].pk, period="2027-08",
+                                   claimed_wage="30000", reason="工资申报有误")
+        services.dispute_resolve(actor=staff, dispute_id=d.pk, corrected_wage="30000")
+        refund = ContributionLine.objects.get(dispute=d, kind="pension")
+        assert (refund.period, refund.source, refund.policy_id) == ("2027-09", "refund", new.pk)
+        assert (refund.employer_amount, refund.employee_amount) == (D("-1125.00"), D("-600.00"))
+        assert refund.corrects == regular(filed["high"], "2027-08")["pension"]
+        # Every item now adds up to what 2027年度 charges for 30000, and the 补差 stays put on a rerun.
+        due = engine.contribution_for(policy_rule(new), D("30000"))
+        for item in due.items:
+            lines = ContributionLine.objects.filter(employee=filed["high"], for_period="2027-08", kind=item.kind)
+            assert (sum(l.employer_amount for l in lines), sum(l.employee_amount for l in lines)) == (
+                item.employer, item.employee), item.kind
+        # A rerun of the 补差 keeps every amount; its lines now record the corrected wage and base.
+        amounts = lambda: {l.pk: (l.employer_amount, l.employee_amount)  # noqa: E731
+                           for l in ContributionLine.objects.filter(period="2027-09", source="true_up")}
+        before = amounts()
+        again = services.policy_true_up(actor=None, policy_id=new.pk)
+        assert (again.inserted, again.deleted) == (0, 0) and amounts() == before
+        assert true_ups(filed["high"], "2027-08")["pension"].wage == D("30000.00")
+        st = FeeStatement.objects.get(period="2027-09", client=filed["client"])
+        assert st.employer_total == sum(l.employer_amount for l in ContributionLine.objects.filter(period="2027-09"))
+
+
 def test_true_up_moves_on_past_a_month_filed_meanwhile(staff, hq_admin, filed):
     new = publish(hq_admin)
     with in_branch("bj"):
