@@ -26,11 +26,6 @@ D = Decimal
 
 
 @pytest.fixture
-def staff(branches):
-    return make_user("bj_staff", ("bj", "branch_staff"), home="bj")
-
-
-@pytest.fixture
 def people(staff):
     """A: insured since June; B: starts 20 Aug (增员); C: leaves 15 Aug (减员, not insured in Aug);
     D: left in July; E: wage under the floor, paid in Shanghai, at another client."""

@@ -19,11 +19,6 @@ URL = "/b/bj/api/v1/si/employees/"
 
 
 @pytest.fixture
-def staff(branches):
-    return make_user("bj_staff", ("bj", "branch_staff"), home="bj")
-
-
-@pytest.fixture
 def client_co(staff):
     with in_branch("bj"):
         return make_client("北京甲公司", staff)

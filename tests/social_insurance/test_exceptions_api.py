@@ -23,11 +23,6 @@ T0 = dt.datetime(2025, 8, 3, 9, 0, tzinfo=dt.timezone.utc)
 
 
 @pytest.fixture
-def staff(branches):
-    return make_user("bj_staff", ("bj", "branch_staff"), home="bj")
-
-
-@pytest.fixture
 def employee(staff):
     with in_branch("bj"):
         return add_employee(make_client("北京甲公司", staff), 1, "12000", "2025-06-01", actor=staff)

@@ -11,7 +11,6 @@ from social_insurance import services
 from social_insurance.models import ContributionLine
 from social_insurance.policies.models import InsuredIdentityMonth
 from tests.conftest import in_branch
-from tests.factories import make_user
 
 from .helpers import add_employee, make_client
 
@@ -25,11 +24,6 @@ INSERT INTO social_insurance_contributionline
 VALUES (%(period)s, %(for_period)s, %(employee)s, %(client)s, 'pension', %(source)s, 1, 10000, 10000, 16, 8,
         1600, 800, 1600, 800, %(corrects)s, %(dispute)s, now())
 """
-
-
-@pytest.fixture
-def staff(branches):
-    return make_user("bj_staff", ("bj", "branch_staff"), home="bj")
 
 
 @pytest.fixture

@@ -18,11 +18,6 @@ M = "2025-08"
 
 
 @pytest.fixture
-def staff(branches):
-    return make_user("bj_staff", ("bj", "branch_staff"), home="bj")
-
-
-@pytest.fixture
 def setup(staff):
     with in_branch("bj"):
         c1, c2 = make_client("北京甲公司", staff), make_client("北京乙公司", staff)

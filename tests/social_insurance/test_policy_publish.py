@@ -39,11 +39,6 @@ def publish(actor, **over):
 
 
 @pytest.fixture
-def staff(branches):
-    return make_user("bj_staff", ("bj", "branch_staff"), home="bj")
-
-
-@pytest.fixture
 def filed(staff, hq_admin):
     """2026年度 kept in force (沿用) past June 2027; July and August 2027 filed under it,
     September computed as a draft; B's July base corrected by a dispute before the new year."""
