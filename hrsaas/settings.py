@@ -191,6 +191,11 @@ CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 
+# PostgreSQL work_mem for a branch's social-insurance month compute (its transaction only): the
+# sorts and hashes over a large branch's lines stay in memory instead of spilling to disk. Each
+# worker process computes one branch at a time.
+SI_COMPUTE_WORK_MEM = os.environ.get("SI_COMPUTE_WORK_MEM", "64MB")
+
 # ---------------------------------------------------------------------------------------------
 # API
 # ---------------------------------------------------------------------------------------------

@@ -11,8 +11,10 @@ import io
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from branches.audit import stamp
@@ -202,8 +204,6 @@ def _overlapping(clean: CleanEmployee):
     qs = InsuredEmployee.objects.filter(id_number_hash=f["id_number_hash"])
     if f["end_date"] is not None:
         qs = qs.filter(start_date__lte=f["end_date"])
-    from django.db.models import Q
-
     return qs.filter(Q(end_date__isnull=True) | Q(end_date__gte=f["start_date"]))
 
 
@@ -476,6 +476,7 @@ def month_compute(*, actor, period: str) -> MonthCycle:
             _errors({"period": f"{period} 已申报,不能重算;更正请走补缴/退费。"})
         params = {"period": period, "m": engine.month_start(period), "branch_id": branch.pk}
         with connection.cursor() as cur:
+            cur.execute("SELECT set_config('work_mem', %s, true)", [settings.SI_COMPUTE_WORK_MEM])
             cur.execute(sql.INSURED_SQL, params)
             cur.execute(sql.CHANGES_SQL, params)
             cur.execute(sql.HAS_REGULAR_LINES_SQL, params)
@@ -627,43 +628,76 @@ def dispute_resolve(*, actor, dispute_id: int, corrected_wage) -> BaseDispute:
     return dispute
 
 
-def _dispute_lines(dispute: BaseDispute, wage: Decimal, target: str) -> list[ContributionLine]:
-    """Per item of the disputed month: the item recomputed from the corrected wage, under the
-    version it is now charged under (a 补差's version once one was posted, else the filed one),
-    minus everything charged for it so far (the filed line and any earlier correction)."""
-    lines = list(ContributionLine.objects.filter(for_period=dispute.period, employee=dispute.employee).order_by("id"))
-    regular = {l.kind: l for l in lines if l.source == LineSource.REGULAR and l.period == dispute.period}
+def _charged_so_far(lines) -> dict[str, list[Decimal]]:
+    """Per item: [employer, employee, employer precise, employee precise] over `lines`."""
     charged: dict[str, list[Decimal]] = {}
-    version: dict[str, int] = {kind: line.policy_id for kind, line in regular.items()}
     for line in lines:
         sums = charged.setdefault(line.kind, [Decimal(0)] * 4)
         sums[0] += line.employer_amount
         sums[1] += line.employee_amount
         sums[2] += line.employer_precise
         sums[3] += line.employee_precise
-        if line.source == LineSource.TRUE_UP:
-            version[line.kind] = line.policy_id
-    rules = {p.pk: policy_rule(p) for p in CityPolicy.objects.filter(pk__in=set(version.values())).prefetch_related("items")}
-    new_lines = []
-    for kind in sorted(regular):
-        filed = regular[kind]
-        item = rules[version[kind]].item(kind)
-        if item is None:
-            continue  # the version now charged has no such item: its 补差 already took it back
-        chosen = filed.employer_percent if kind in ("housing_fund", "work_injury") else None
-        sums = charged[kind]
-        diff = engine.true_up(item, wage, chosen, charged_employer=sums[0], charged_employee=sums[1],
-                              charged_employer_precise=sums[2], charged_employee_precise=sums[3])
-        if diff.is_zero:
+    return charged
+
+
+def _month_differences(rule: engine.PolicyRule, regular: dict[str, ContributionLine],
+                       charged: dict[str, list[Decimal]], wage: Decimal):
+    """(kind, line to point at, engine.TrueUp) for each item of one person's filed month whose
+    amount under `rule` at `wage` differs from what was charged for it so far. Items the filed
+    month had and `rule` dropped are taken back; items `rule` adds are charged, except a
+    housing fund the person did not have."""
+    anchor = regular.get("pension") or next(iter(regular.values()))
+    zero = [Decimal(0)] * 4
+    for kind in sorted(set(regular) | {i.kind for i in rule.items}):
+        filed = regular.get(kind)
+        if filed is None and kind == "housing_fund":
             continue
-        new_lines.append(ContributionLine(
-            period=target, for_period=dispute.period, employee=dispute.employee, client_id=filed.client_id,
-            kind=kind, source=LineSource.BACK_PAY if diff.employer + diff.employee > 0 else LineSource.REFUND,
-            policy_id=version[kind], wage=wage, base=diff.amount.base, employer_percent=diff.amount.employer_percent,
-            employee_percent=diff.amount.employee_percent, employer_precise=diff.employer_precise,
+        chosen = filed.employer_percent if filed is not None and kind in ("housing_fund", "work_injury") else None
+        sums = charged.get(kind, zero)
+        diff = engine.true_up(rule.item(kind), wage, chosen, charged_employer=sums[0], charged_employee=sums[1],
+                              charged_employer_precise=sums[2], charged_employee_precise=sums[3])
+        if not diff.is_zero:
+            yield kind, filed or anchor, diff
+
+
+def _dispute_lines(dispute: BaseDispute, wage: Decimal, target: str) -> list[ContributionLine]:
+    """The disputed month recomputed from the corrected wage under the city's version now in force
+    for it (a version published later replaces the filed one, as its 补差 does), minus everything
+    charged for each item so far (the filed line and every earlier correction). An earlier
+    correction of the same item and sign still waiting in the target month is folded into
+    (updated, pointing at this dispute) rather than duplicated."""
+    lines = list(ContributionLine.objects.filter(for_period=dispute.period, employee=dispute.employee))
+    regular = {l.kind: l for l in lines if l.source == LineSource.REGULAR}
+    month = engine.month_start(dispute.period)
+    version = (CityPolicy.objects.filter(city=dispute.employee.insured_city, effective_from__lte=month)
+               .filter(Q(effective_to__isnull=True) | Q(effective_to__gte=month)).prefetch_related("items").first())
+    if version is None:
+        _errors({"period": f"{dispute.period} 没有适用的社保政策,无法计算更正。"})
+    rule = policy_rule(version)
+    waiting = {(l.kind, l.source): l for l in lines if l.period == target and l.source in (LineSource.BACK_PAY,
+                                                                                          LineSource.REFUND)}
+    new_lines = []
+    for kind, filed, diff in _month_differences(rule, regular, _charged_so_far(lines), wage):
+        amount = diff.amount
+        source = LineSource.BACK_PAY if diff.employer + diff.employee > 0 else LineSource.REFUND
+        earlier = waiting.get((kind, source))
+        if earlier is not None:  # same business key: fold this difference into it
+            diff = engine.TrueUp(amount, earlier.employer_amount + diff.employer, earlier.employee_amount + diff.employee,
+                                 earlier.employer_precise + diff.employer_precise,
+                                 earlier.employee_precise + diff.employee_precise)
+        values = dict(
+            client_id=filed.client_id, policy_id=version.pk, wage=wage,
+            base=amount.base if amount else ZERO_MONEY, employer_percent=amount.employer_percent if amount else 0,
+            employee_percent=amount.employee_percent if amount else 0, employer_precise=diff.employer_precise,
             employee_precise=diff.employee_precise, employer_amount=diff.employer, employee_amount=diff.employee,
-            corrects=filed, dispute=dispute,
-        ))
+            corrects=filed, dispute=dispute)
+        if earlier is not None:
+            for f, v in values.items():
+                setattr(earlier, f, v)
+            earlier.save()
+        else:
+            new_lines.append(ContributionLine(period=target, for_period=dispute.period, employee=dispute.employee,
+                                              kind=kind, source=source, **values))
     return new_lines
 
 
@@ -720,44 +754,30 @@ def policy_true_up(*, actor, policy_id: int) -> TrueUpResult:
 def _post_true_up(rule: engine.PolicyRule, policy: CityPolicy, months: list[str], target: str,
                   result: TrueUpResult) -> None:
     city_policies = list(CityPolicy.objects.filter(city=policy.city).values_list("pk", flat=True))
-    lines = ContributionLine.objects.filter(for_period__in=months, policy_id__in=city_policies).order_by("id")
-    # Per person and month: the filed regular lines; per item: what was charged, the wage last used
-    # (a resolved dispute's corrected wage wins over the filed one), and an earlier 补差 of this
-    # target month (updated in place rather than stacked).
+    lines = ContributionLine.objects.filter(for_period__in=months, policy_id__in=city_policies)
+    # Per person and month: the filed regular lines, what was charged per item, and an earlier
+    # 补差 of this target month (updated in place rather than stacked). The wage is the filed one
+    # unless a dispute corrected it (the latest resolved dispute wins).
     people: dict[tuple[int, str], dict[str, ContributionLine]] = {}
-    charged: dict[tuple[int, str, str], list[Decimal]] = {}
-    wages: dict[tuple[int, str], Decimal] = {}
+    month_lines: dict[tuple[int, str], list[ContributionLine]] = {}
     existing: dict[tuple[int, str, str], ContributionLine] = {}
     for line in lines:
-        key = (line.employee_id, line.for_period, line.kind)
         if line.source == LineSource.TRUE_UP and line.period == target:
-            existing[key] = line
+            existing[(line.employee_id, line.for_period, line.kind)] = line
             continue
         if line.source == LineSource.REGULAR:
             people.setdefault((line.employee_id, line.for_period), {})[line.kind] = line
-        sums = charged.setdefault(key, [Decimal(0)] * 4)
-        sums[0] += line.employer_amount
-        sums[1] += line.employee_amount
-        sums[2] += line.employer_precise
-        sums[3] += line.employee_precise
-        if line.wage is not None and line.source != LineSource.TRUE_UP:
-            wages[(line.employee_id, line.for_period)] = line.wage
+        month_lines.setdefault((line.employee_id, line.for_period), []).append(line)
+    corrected = {(d.employee_id, d.period): d.corrected_wage for d in BaseDispute.objects.filter(
+        status=DisputeStatus.RESOLVED, period__in=months, corrected_wage__isnull=False).order_by("resolved_at", "pk")}
     new, changed, wanted_keys = [], [], set()
     fields = ("source", "policy_id", "wage", "base", "employer_percent", "employee_percent", "employer_precise",
               "employee_precise", "employer_amount", "employee_amount", "corrects_id")
     for (employee_id, for_period), regular in people.items():
         anchor = regular.get("pension") or next(iter(regular.values()))
-        wage = wages.get((employee_id, for_period), anchor.base)
-        for kind in sorted(set(regular) | {i.kind for i in rule.items}):
-            filed = regular.get(kind)
-            sums = charged.get((employee_id, for_period, kind), [Decimal(0)] * 4)
-            chosen = filed.employer_percent if filed is not None and kind in ("housing_fund", "work_injury") else None
-            if filed is None and kind == "housing_fund" and "housing_fund" not in regular:
-                continue  # the person had no housing fund under the filed version: not added retroactively
-            diff = engine.true_up(rule.item(kind), wage, chosen, charged_employer=sums[0], charged_employee=sums[1],
-                                  charged_employer_precise=sums[2], charged_employee_precise=sums[3])
-            if diff.is_zero:
-                continue
+        wage = corrected.get((employee_id, for_period)) or anchor.wage or anchor.base
+        charged = _charged_so_far(month_lines[(employee_id, for_period)])
+        for kind, points_at, diff in _month_differences(rule, regular, charged, wage):
             key = (employee_id, for_period, kind)
             wanted_keys.add(key)
             amount = diff.amount
@@ -767,7 +787,7 @@ def _post_true_up(rule: engine.PolicyRule, policy: CityPolicy, months: list[str]
                 employee_percent=amount.employee_percent if amount else 0,
                 employer_precise=diff.employer_precise, employee_precise=diff.employee_precise,
                 employer_amount=diff.employer, employee_amount=diff.employee,
-                corrects_id=(filed or anchor).pk,
+                corrects_id=points_at.pk,
             )
             line = existing.get(key)
             if line is None:

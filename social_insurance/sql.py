@@ -45,7 +45,9 @@ CROSS JOIN LATERAL (SELECT
                - CASE WHEN COALESCE(s.remove_covers_leaving_month, false)
                       THEN interval '0' ELSE interval '1 month' END)::date END AS last_month
 ) x;
-ANALYZE si_insured;  -- temp tables have no statistics until analysed: without them, anti-joins go quadratic
+-- Temp tables have no statistics until analysed: without them, anti-joins go quadratic. Only
+-- the columns later statements join or filter on (half the time of a full ANALYZE).
+ANALYZE si_insured (id, client_id, id_number_hash, insured_city, first_month, last_month);
 """
 
 CHANGES_SQL = """

@@ -5,10 +5,6 @@ transition table — a month's compute writes a few hundred thousand lines, and 
 spills to disk. One function now reads the new rows once (their distinct keys, by hash
 aggregate) and runs both checks on those keys, with the same errors and SQLSTATEs. Deletes
 keep the filed-month guard of 0002.
-
-Line ids come from a sequence that now hands each session a block of 1,000 values: one
-sequence access per line was a measurable share of a month's insert. Ids keep increasing
-within a session and may skip values; nothing reads meaning into them.
 """
 from django.db import migrations
 
@@ -84,12 +80,10 @@ CREATE TRIGGER si_line_write_insert AFTER INSERT ON social_insurance_contributio
 CREATE TRIGGER si_line_write_update AFTER UPDATE ON social_insurance_contributionline
     REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION si_line_write_check();
 
-ALTER TABLE social_insurance_contributionline ALTER COLUMN id SET CACHE 1000;
 """
 
 # Back to 0003's function and 0002's triggers (their SQL, re-run).
 REVERSE_HEAD = r"""
-ALTER TABLE social_insurance_contributionline ALTER COLUMN id SET CACHE 1;
 DROP TRIGGER si_line_write_insert ON social_insurance_contributionline;
 DROP TRIGGER si_line_write_update ON social_insurance_contributionline;
 DROP FUNCTION si_line_write_check();

@@ -171,6 +171,43 @@ def test_a_dispute_after_a_true_up_settles_against_everything_charged(staff, hq_
         assert st.employer_total == sum(l.employer_amount for l in ContributionLine.objects.filter(period="2027-09"))
 
 
+def settled(emp, month, kind):
+    lines = ContributionLine.objects.filter(employee=emp, for_period=month, kind=kind)
+    return sum(l.employer_amount for l in lines), sum(l.employee_amount for l in lines)
+
+
+@pytest.mark.parametrize("extra_items", [{}, {"maternity": {"base": ["7500", "37500"], "employer": "0.80",
+                                                            "employee": "0.00"}}], ids=["same items", "item added"])
+def test_disputes_settle_the_whole_month_under_the_version_in_force(staff, hq_admin, filed, extra_items):
+    """B (20000) in August: the 补差 only touches some items at that wage. Corrected to 38000 —
+    above 2026年度's ceiling, above 2027年度's too — then to 25000 by a second dispute settled in
+    the same open month: every item, also one only the new year has, adds up to what 2027年度
+    charges for the corrected wage, and the daily 补差 rerun changes no amount."""
+    new = publish(hq_admin, items={**ITEMS_2027, **extra_items})
+    rule = policy_rule(new)
+    with in_branch("bj"):
+        services.policy_true_up(actor=hq_admin, policy_id=new.pk)
+        for wage in ("38000", "25000"):
+            d = services.dispute_raise(actor=staff, employee_id=filed["mid"].pk, period="2027-08",
+                                       claimed_wage=wage, reason="奖金计入")
+            services.dispute_resolve(actor=staff, dispute_id=d.pk, corrected_wage=wage)
+            due = engine.contribution_for(rule, D(wage), housing_fund_percent=filed["mid"].housing_fund_percent,
+                                          injury=filed["mid"].injury_rate)
+            for item in due.items:
+                assert settled(filed["mid"], "2027-08", item.kind) == (item.employer, item.employee), (wage, item.kind)
+            assert {l.policy_id for l in ContributionLine.objects.filter(dispute=d)} == {new.pk}
+            before = {l.pk: (l.employer_amount, l.employee_amount) for l in ContributionLine.objects.filter(period="2027-09")}
+            again = services.policy_true_up(actor=None, policy_id=new.pk)
+            assert again.inserted == again.deleted == 0
+            assert {l.pk: (l.employer_amount, l.employee_amount)
+                    for l in ContributionLine.objects.filter(period="2027-09")} == before
+        # The second dispute's differences were folded into the first one's lines of September.
+        assert ContributionLine.objects.filter(period="2027-09", for_period="2027-08", employee=filed["mid"],
+                                               dispute__isnull=False).values("kind", "source").distinct().count() \
+            == ContributionLine.objects.filter(period="2027-09", for_period="2027-08", employee=filed["mid"],
+                                               dispute__isnull=False).count()
+
+
 def test_true_up_moves_on_past_a_month_filed_meanwhile(staff, hq_admin, filed):
     new = publish(hq_admin)
     with in_branch("bj"):
