@@ -9,10 +9,11 @@ a second idempotent recompute with no changes, and the database floor: one INSER
 the same lines into a table shaped like the real one (same columns and indexes).
 
 The first compute is timed twice: one branch after another in this process (like for like
-with the floor, which is one statement on one core), and as the system runs it — one task per
-branch taken by `--workers` worker processes (the Celery worker's concurrency; default: the
-number of cores), here a process pool calling the same service as the task. Prints a summary
-and, as the last line, JSON.
+with the floor, which is one statement on one core), and as the system runs it — a real Celery
+worker with `--workers` processes (default: the number of cores) takes one compute_month task
+per branch, sent the way the beat's fan-out sends them; the time runs from sending the first
+task to the last result. The worker and this script use their own Redis database (13 unless
+REDIS_URL is set). Prints a summary and, as the last line, JSON.
 """
 from __future__ import annotations
 
@@ -26,6 +27,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "hrsaas.settings")
 os.environ.setdefault("DEBUG", "1")
+os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/13")  # the bench worker's own broker and results
 
 import django  # noqa: E402
 
@@ -108,34 +110,33 @@ def floor_seconds(branch: Branch) -> float:
     return elapsed
 
 
-def _compute_in(schema_name: str) -> float:
-    """One branch's month, as the Celery task runs it (in a worker process)."""
-    from social_insurance import services
+def compute_with_worker(branches: list[Branch], workers: int) -> float:
+    """Wall time of the month's compute by a real Celery worker: one task per branch."""
+    import subprocess
 
-    start = time.perf_counter()
-    with schema_context(schema_name):
-        services.month_compute(actor=None, period=PERIOD)
-    return time.perf_counter() - start
+    from hrsaas.celery import app
 
-
-def _warm(_: int) -> int:
-    with connection.cursor() as cur:
-        cur.execute("SELECT 1")
-    return os.getpid()
-
-
-def compute_with_workers(branches: list[Branch], workers: int) -> float:
-    """Wall time of the month's compute with one task per branch over `workers` processes."""
-    import multiprocessing
-
-    from django.db import connections
-
-    connections.close_all()  # each process opens its own connection
-    with multiprocessing.get_context("fork").Pool(workers) as pool:
-        pool.map(_warm, range(workers * 4), chunksize=1)  # a running worker has its connection already
+    root = Path(__file__).resolve().parent.parent
+    worker = subprocess.Popen([sys.executable, "-m", "celery", "-A", "hrsaas", "worker", "-c", str(workers),
+                               "-l", "WARNING", "-n", f"si-bench-{os.getpid()}@%h", "--without-gossip",
+                               "--without-mingle"], cwd=root, env=dict(os.environ))
+    try:
+        for _ in range(120):
+            if app.control.ping(timeout=0.5):
+                break
+            if worker.poll() is not None:
+                raise RuntimeError("the Celery worker exited on start")
+        else:
+            raise RuntimeError("the Celery worker did not answer within a minute")
         start = time.perf_counter()
-        pool.map(_compute_in, [b.schema_name for b in branches], chunksize=1)
+        results = [app.send_task("social_insurance.tasks.compute_month", args=[PERIOD],
+                                 headers={"_schema_name": b.schema_name}) for b in branches]
+        for result in results:
+            result.get(timeout=3600)
         return time.perf_counter() - start
+    finally:
+        worker.terminate()
+        worker.wait(60)
 
 
 def main() -> None:
@@ -172,7 +173,7 @@ def main() -> None:
             cur.execute("VACUUM ANALYZE public.si_policies_insuredidentitymonth")
 
     reset_all()
-    parallel_s = compute_with_workers(branches, args.workers)
+    parallel_s = compute_with_worker(branches, args.workers)
     reset_all()
     compute_s = compute_all()
     recompute_s = compute_all()
@@ -192,7 +193,8 @@ def main() -> None:
     }
     print(f"computed {lines} lines for {args.employees} employees in {args.branches} branches: "
           f"{compute_s:.2f}s one branch after another (recompute {recompute_s:.2f}s) vs floor {floor_s:.2f}s "
-          f"→ ×{result['ratio']}; with {args.workers} worker processes {parallel_s:.2f}s → ×{result['workers_ratio']}")
+          f"→ ×{result['ratio']}; by a Celery worker with {args.workers} processes {parallel_s:.2f}s "
+          f"→ ×{result['workers_ratio']}")
     print(json.dumps(result))
 
 
