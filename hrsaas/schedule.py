@@ -24,6 +24,12 @@ def beat_schedule() -> dict:
             "schedule": crontab(hour=6, minute=0),
             "args": ("social_insurance.tasks.daily_cycle",),
         },
+        # Appraisal cycles under review pick up values entered late (adjustments are kept).
+        "fan-out-performance-nightly-recompute": {
+            "task": "branches.tasks.fan_out",
+            "schedule": crontab(hour=2, minute=30),
+            "args": ("performance.tasks.recompute_computed_cycles",),
+        },
         # 社保 exceptions past their 1-hour/24-hour clocks reach the branch managers (once per stage).
         "fan-out-si-exception-escalation": {
             "task": "branches.tasks.fan_out",

@@ -12,3 +12,17 @@ def compute_cycle(cycle_id: int) -> dict:
     if not isinstance(cycle_id, int) or cycle_id <= 0:
         raise ValueError(f"cycle_id must be a positive integer, got {cycle_id!r}")
     return services.cycle_compute(cycle_id=cycle_id)
+
+
+@shared_task(name="performance.tasks.recompute_computed_cycles", acks_late=True)
+def recompute_computed_cycles() -> int:
+    """Every night, per branch: recompute the cycles already computed and not yet finalised, so
+    that values entered late reach the scores under review (managers' adjustments are kept).
+    Cycles nobody has computed yet, and finalised ones, are left alone."""
+    from . import services
+    from .models import AppraisalCycle, CycleStatus
+
+    ids = list(AppraisalCycle.objects.filter(status=CycleStatus.COMPUTED).order_by("period").values_list("pk", flat=True))
+    for cycle_id in ids:
+        services.cycle_compute(cycle_id=cycle_id)
+    return len(ids)

@@ -135,6 +135,29 @@ def test_recompute_keeps_the_adjustment_and_does_not_duplicate(api, org, claims_
         assert Score.objects.get(pk=computed[target.pk]).total == Decimal("90.00")
 
 
+def test_nightly_recompute_takes_late_values_into_cycles_under_review(api, org, claims_cycle, computed):
+    from performance import tasks
+
+    hr = api(org.hr)
+    adjusted = org.members["claims"][0]
+    api(org.managers["claims"]).post(BJ + f"scores/{computed[adjusted.pk]}/adjust/", {"total": "90", "note": "n"},
+                                     format="json")
+    # April: a cycle nobody has computed yet; March's claim days corrected late from 1.5 to 3 (over the target).
+    assert hr.post(BJ + "cycles/", {"period": "2026-04"}, format="json").status_code == 201
+    assert hr.post(BJ + "values/", {"period": "2026-03", "rows": [
+        {"metric": "claim_days", "department": "claims", "value": "3.00"}]}, format="json").status_code == 200
+    with in_branch("bj"):
+        other = Score.objects.get(cycle_id=claims_cycle, user=org.members["claims"][1])
+        assert other.total == Decimal("100.00")
+        assert tasks.recompute_computed_cycles() == 1
+        other.refresh_from_db()
+        assert other.total < Decimal("100.00")  # the late value reached the score
+        assert Score.objects.get(pk=computed[adjusted.pk]).total == Decimal("90.00")  # the adjustment stays
+        assert not Score.objects.filter(cycle__period="2026-04").exists()
+        services.cycle_finalise(actor=org.boss, cycle_id=claims_cycle)
+        assert tasks.recompute_computed_cycles() == 0  # finalised: never recomputed
+
+
 @pytest.mark.parametrize("body, field", [
     ({"total": "100.01", "note": "x"}, "total"),   # above the template's maximum (100)
     ({"total": "-1", "note": "x"}, "total"),

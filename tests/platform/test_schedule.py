@@ -1,0 +1,17 @@
+"""Every beat entry names a task the worker knows, and every fan-out names a branch task the
+worker knows: a typo here would fail silently at 2 a.m."""
+from __future__ import annotations
+
+from hrsaas.celery import app
+from hrsaas.schedule import beat_schedule
+
+
+def test_every_scheduled_task_exists():
+    app.loader.import_default_modules()
+    entries = beat_schedule()
+    assert len(entries) >= 6
+    for name, entry in entries.items():
+        assert entry["task"] in app.tasks, name
+        if entry["task"] == "branches.tasks.fan_out":
+            assert entry["args"][0] in app.tasks, name
+    assert "performance.tasks.recompute_computed_cycles" in {e["args"][0] for e in entries.values() if e.get("args")}
