@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from branches.models import BranchMembership, User
 from branches.roles import EARNER_ROLES
 from clients.models import Service
+from hrsaas.dates import parse_day
 
 PERIOD_RE = re.compile(r"^[0-9]{4}-(0[1-9]|1[0-2])$")
 MAX_AMOUNT = Decimal("999999999999.99")
@@ -95,22 +96,14 @@ def parse_money(data: dict, field: str, errors: Errors) -> Decimal | None:
 
 def parse_date(data: dict, field: str, errors: Errors, *, required: bool = True) -> dt.date | None:
     value = data.get(field)
-    if value is None or value == "":
-        if required:
-            errors.add(field, _("必填,格式 YYYY-MM-DD。"))
-        return None
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
     try:
-        text = str(value).strip()
-        if not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", text):
-            raise ValueError
-        return dt.date.fromisoformat(text)
+        day = parse_day(value)
     except ValueError:
         errors.add(field, _("日期格式须为 YYYY-MM-DD:%(v)s") % {"v": value})
         return None
+    if day is None and required:
+        errors.add(field, _("必填,格式 YYYY-MM-DD。"))
+    return day
 
 
 def parse_period(data: dict, field: str, errors: Errors) -> str | None:

@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from branches.audit import stamp
 from clients.models import Client
+from hrsaas.dates import parse_day
 from social_insurance.policies.models import CityPolicy
 from social_insurance.policies.selectors import city_settings, policy_rule, policy_rules
 
@@ -112,14 +113,8 @@ class CleanEmployee:
 
 
 def _date(value, name, errs):
-    if value in (None, ""):
-        return None
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
     try:
-        return dt.date.fromisoformat(str(value).strip())
+        return parse_day(value)
     except ValueError:
         errs[name] = "日期格式应为 YYYY-MM-DD。"
         return None

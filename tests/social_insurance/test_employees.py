@@ -62,6 +62,8 @@ def test_staff_creates_an_employee_stored_encrypted_and_listed_masked(api, staff
     ({"wage": "-5"}, "wage"),
     ({"wage": "100.123"}, "wage"),
     ({"start_date": "2025-02-30"}, "start_date"),
+    ({"start_date": "20250701"}, "start_date"),      # ISO basic form: not how anyone writes a date here
+    ({"start_date": "2025/07/01"}, "start_date"),
     ({"end_date": "2025-06-30"}, "end_date"),
     ({"housing_fund_percent": "13"}, "housing_fund_percent"),
     ({"injury_rate": "5"}, "injury_rate"),
