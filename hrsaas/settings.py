@@ -6,6 +6,7 @@ DEBUG, ALLOWED_HOSTS (comma-separated), CSRF_TRUSTED_ORIGINS, SECURE_SSL_REDIREC
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 import dj_database_url
@@ -194,7 +195,12 @@ CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 # PostgreSQL work_mem for a branch's social-insurance month compute (its transaction only): the
 # sorts and hashes over a large branch's lines stay in memory instead of spilling to disk. Each
 # worker process computes one branch at a time.
-SI_COMPUTE_WORK_MEM = os.environ.get("SI_COMPUTE_WORK_MEM", "64MB")
+SI_COMPUTE_WORK_MEM = os.environ.get("SI_COMPUTE_WORK_MEM", "64MB").strip()
+if not re.fullmatch(r"[1-9][0-9]{0,6}(kB|MB|GB)", SI_COMPUTE_WORK_MEM):
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured(f"SI_COMPUTE_WORK_MEM must look like 64MB (a number and kB, MB or GB), "
+                               f"got {SI_COMPUTE_WORK_MEM!r}")
 
 # ---------------------------------------------------------------------------------------------
 # API

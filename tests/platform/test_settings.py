@@ -40,3 +40,14 @@ def test_environment_configures_hosts_database_and_redis():
                             capture_output=True, text=True)
     assert result.stdout.split() == ["False", "['a.example.com',", "'b.example.com']", "hr_prod",
                                      "redis://10.0.0.9:6380/3", "redis://10.0.0.9:6380/2"], result.stderr
+
+
+def test_a_bad_compute_work_mem_is_refused_at_start():
+    for bad in ("lots", "64", "0MB", "64 TB"):
+        result = subprocess.run([sys.executable, "manage.py", "check"], cwd=ROOT,
+                                env=_env(**PROD_ENV, SI_COMPUTE_WORK_MEM=bad), capture_output=True, text=True)
+        assert result.returncode != 0, bad
+        assert "SI_COMPUTE_WORK_MEM must look like 64MB" in result.stderr, bad
+    ok = subprocess.run([sys.executable, "manage.py", "check"], cwd=ROOT,
+                        env=_env(**PROD_ENV, SI_COMPUTE_WORK_MEM="256MB"), capture_output=True, text=True)
+    assert ok.returncode == 0, ok.stderr
