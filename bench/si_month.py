@@ -3,8 +3,10 @@
     DATABASE_URL=postgres://…/hrsaas_bench python bench/si_month.py [--employees 1000000] [--branches 20]
 
 Creates (once) branches bench01…, one client each and the employees (bulk SQL, synthetic
-identity hashes), clears the month, then times services.month_compute per branch (the real
-set-based compute: 增减员, lines, statements, checks, HQ rollup) — the month's first compute —,
+identity hashes), computes the month before untimed (as in service, where it leaves the HQ
+identity registry up to date) and clears the months, then times services.month_compute per
+branch (the real set-based compute: 增减员, lines, statements, checks, the registry's changes
+and the cross-branch check) — the month's first compute —,
 a second idempotent recompute with no changes, and the database floor: one INSERT … SELECT of
 the same lines into a table shaped like the real one (same columns and indexes).
 
@@ -40,6 +42,7 @@ from branches import services as branch_services  # noqa: E402
 from branches.models import Branch, User  # noqa: E402
 
 PERIOD = "2025-08"
+PREVIOUS = "2025-07"
 CITIES = ["beijing", "shanghai", "guangzhou", "shenzhen", "hangzhou"]
 
 
@@ -87,13 +90,12 @@ def ensure_employees(branch: Branch, count: int, opener_id: int) -> None:
 
 
 def reset_month(branch: Branch) -> None:
-    """Forget the month (lines, statements, checks, 增减员, cycle, HQ rollup) so that every run
-    times the same first compute, not a recompute of a previous run's rows."""
+    """Forget the months computed (lines, statements, checks, 增减员, cycles) so that every run
+    times the same first compute of the month, not a recompute of a previous run's rows. The
+    HQ identity registry stays as the previous month's compute left it, as it does in service."""
     with schema_context(branch.schema_name), transaction.atomic(), connection.cursor() as cur:
         cur.execute("TRUNCATE social_insurance_contributionline, social_insurance_staffchange, "
                     "social_insurance_checkfinding, social_insurance_feestatement, social_insurance_monthcycle")
-        cur.execute("DELETE FROM public.si_policies_insuredidentitymonth WHERE branch_id = %s AND period = %s",
-                    [branch.pk, PERIOD])
 
 
 def floor_seconds(branch: Branch) -> float:
@@ -110,8 +112,9 @@ def floor_seconds(branch: Branch) -> float:
     return elapsed
 
 
-def compute_with_worker(branches: list[Branch], workers: int) -> float:
-    """Wall time of the month's compute by a real Celery worker: one task per branch."""
+def compute_with_worker(branches: list[Branch], workers: int, before=None) -> float:
+    """Wall time of the month's compute by a real Celery worker: one task per branch. `before`
+    runs once the worker answers, before the clock starts."""
     import subprocess
 
     from hrsaas.celery import app
@@ -128,6 +131,8 @@ def compute_with_worker(branches: list[Branch], workers: int) -> float:
                 raise RuntimeError("the Celery worker exited on start")
         else:
             raise RuntimeError("the Celery worker did not answer within a minute")
+        if before is not None:
+            before(app)
         start = time.perf_counter()
         results = [app.send_task("social_insurance.tasks.compute_month", args=[PERIOD],
                                  headers={"_schema_name": b.schema_name}) for b in branches]
@@ -169,11 +174,21 @@ def main() -> None:
     def reset_all() -> None:
         for branch in branches:
             reset_month(branch)
-        with connection.cursor() as cur:  # the rollup rows just deleted must not bloat the timing
-            cur.execute("VACUUM ANALYZE public.si_policies_insuredidentitymonth")
+        with connection.cursor() as cur:  # statistics of the registry as the previous month left it
+            cur.execute("VACUUM ANALYZE public.si_policies_insuredidentityspan")
 
-    reset_all()
-    parallel_s = compute_with_worker(branches, args.workers)
+    def previous_month(app) -> None:
+        # In service every month's compute follows the previous one, which left the HQ identity
+        # registry up to date; computing the month before (untimed) gives that state.
+        results = [app.send_task("social_insurance.tasks.compute_month", args=[PREVIOUS],
+                                 headers={"_schema_name": b.schema_name}) for b in branches]
+        for result in results:
+            result.get(timeout=3600)
+        reset_all()
+
+    t0 = time.perf_counter()
+    parallel_s = compute_with_worker(branches, args.workers, before=previous_month)
+    setup_s += time.perf_counter() - t0 - parallel_s
     reset_all()
     compute_s = compute_all()
     recompute_s = compute_all()

@@ -4,13 +4,14 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import CharField, Count, Exists, OuterRef, Sum, Value
+from django.db.models import CharField, Count, Exists, Min, OuterRef, Q, Sum, Value
 from django.db.models.functions import Cast, Concat
 from django.http import Http404
 from django.utils import timezone
 
 from branches.roles import Role, is_hq_admin, roles_in_branch
 
+from . import engine
 from .models import (
     CheckFinding,
     ClientContact,
@@ -168,16 +169,19 @@ def month_totals(period: str) -> dict:
 
 def duplicate_report(period: str) -> list[dict]:
     """HQ: identity numbers insured more than once in a month across all branches (masked ids,
-    branch codes and counts only; read from the public rollup, no branch schema visited)."""
-    from social_insurance.policies.models import InsuredIdentityMonth
+    branch codes and counts only; read from the public registry, no branch schema visited)."""
+    from social_insurance.policies.models import InsuredIdentitySpan, RepeatedIdentity
 
-    rows = (InsuredIdentityMonth.objects.filter(period=period).values("id_hash")
-            .annotate(total=Sum("count")).filter(total__gt=1).order_by("-total", "id_hash"))
-    hashes = [r["id_hash"] for r in rows]
-    detail: dict[str, list] = {h: [] for h in hashes}
-    masked: dict[str, str] = {}
-    for r in (InsuredIdentityMonth.objects.filter(period=period, id_hash__in=hashes)
-              .select_related("branch").order_by("branch__code")):
-        detail[r.id_hash].append({"branch": r.branch.code, "count": r.count})
-        masked[r.id_hash] = r.id_masked
-    return [{"id_masked": masked[r["id_hash"]], "total": r["total"], "branches": detail[r["id_hash"]]} for r in rows]
+    month = engine.month_start(period)
+    spans = (InsuredIdentitySpan.objects
+             .filter(id_hash__in=RepeatedIdentity.objects.values("id_hash"), first_month__lte=month)
+             .filter(Q(last_month__isnull=True) | Q(last_month__gte=month))
+             .values("id_hash", "branch__code").annotate(n=Count("id"), masked=Min("id_masked"))
+             .order_by("id_hash", "branch__code"))
+    found: dict[str, dict] = {}
+    for row in spans:
+        entry = found.setdefault(row["id_hash"], {"id_masked": row["masked"], "total": 0, "branches": []})
+        entry["total"] += row["n"]
+        entry["branches"].append({"branch": row["branch__code"], "count": row["n"]})
+    rows = [(h, e) for h, e in found.items() if e["total"] > 1]
+    return [e for _, e in sorted(rows, key=lambda r: (-r[1]["total"], r[0]))]

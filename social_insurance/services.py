@@ -480,8 +480,8 @@ def month_compute(*, actor, period: str) -> MonthCycle:
             cur.execute(sql.STATEMENTS_AND_TOTALS_SQL, params)
             count, er, ee = cur.fetchone()
             cur.execute(sql.FINDINGS_SQL, params)
-            cur.execute(sql.HAS_ROLLUP_SQL, params)
-            cur.execute(sql.ROLLUP_SQL if cur.fetchone()[0] else sql.INSERT_ROLLUP_SQL, params)
+            # Last: the registry lock is then held only for the short rest of the transaction.
+            cur.execute(sql.IDENTITY_SYNC_SQL, params)
             cur.execute(sql.DUPLICATE_ACROSS_SQL, params)
         cycle.employee_count, cycle.employer_total, cycle.employee_total = count, er, ee
         cycle.computed_at = timezone.now()

@@ -260,52 +260,57 @@ SELECT %(period)s, 'not_on_payroll', e.id, '本月通过该客户参保,但不�
                       AND pe.client_id = e.client_id AND pe.id_number_hash = e.id_number_hash);
 """
 
-# HQ rollup (public): this branch's insured identity hashes for the month, then the people of
-# this branch whose hash another branch also insures (without saying which branch). On a
-# recompute the rows are compared with what is stored and only differences written (inserted
-# in hash order, which keeps the hash indexes' inserts local).
-ROLLUP_SQL = """
+# HQ identity registry (public): one row per insured employee record with its first and last
+# insured month (NULL: until further notice). The branch's rows are compared with its insured
+# set and only differences written, so a month in which nobody joined, left or changed writes
+# nothing. The hashes now registered more than once are added to the repeated list, those no
+# longer repeated are dropped from it. One registry writer at a time (transaction-scoped lock,
+# taken as the compute's last step): two branches registering the same new hash at once would
+# otherwise each miss the other's uncommitted row and neither would list it as repeated.
+IDENTITY_SYNC_SQL = """
+SELECT pg_advisory_xact_lock(7301, 1);  -- 7301: the social-insurance app's lock namespace
 DROP TABLE IF EXISTS pg_temp.si_identity_diff;
 CREATE TEMP TABLE si_identity_diff ON COMMIT DROP AS
-SELECT r.id AS row_id, w.id_hash, w.id_masked, w.n
-FROM (SELECT id_number_hash AS id_hash, min(id_number_masked) AS id_masked, count(*) AS n
-        FROM si_insured WHERE first_month <= %(m)s::date AND last_month >= %(m)s::date
-       GROUP BY id_number_hash) w
-FULL JOIN (SELECT id, id_hash, id_masked, count FROM public.si_policies_insuredidentitymonth
-            WHERE branch_id = %(branch_id)s AND period = %(period)s) r ON r.id_hash = w.id_hash
-WHERE r.id IS NULL OR w.id_hash IS NULL OR (r.id_masked, r.count) IS DISTINCT FROM (w.id_masked, w.n);
-ANALYZE si_identity_diff;
-DELETE FROM public.si_policies_insuredidentitymonth r
- USING si_identity_diff d WHERE d.id_hash IS NULL AND r.id = d.row_id;
-UPDATE public.si_policies_insuredidentitymonth r SET id_masked = d.id_masked, count = d.n
-  FROM si_identity_diff d WHERE d.row_id IS NOT NULL AND d.id_hash IS NOT NULL AND r.id = d.row_id;
-INSERT INTO public.si_policies_insuredidentitymonth (branch_id, period, id_hash, id_masked, count)
-SELECT %(branch_id)s, %(period)s, id_hash, id_masked, n FROM si_identity_diff WHERE row_id IS NULL ORDER BY id_hash;
+SELECT r.id AS row_id, r.id_hash AS old_hash, w.id AS employee_id, w.id_hash, w.id_masked, w.first_month, w.last_month
+FROM (SELECT id, id_number_hash AS id_hash, id_number_masked AS id_masked, first_month,
+             NULLIF(last_month, 'infinity'::date) AS last_month
+        FROM si_insured WHERE last_month >= first_month) w
+FULL JOIN (SELECT id, employee_id, id_hash, id_masked, first_month, last_month
+             FROM public.si_policies_insuredidentityspan WHERE branch_id = %(branch_id)s) r ON r.employee_id = w.id
+WHERE r.id IS NULL OR w.id IS NULL
+   OR (r.id_hash, r.id_masked, r.first_month, r.last_month)
+      IS DISTINCT FROM (w.id_hash, w.id_masked, w.first_month, w.last_month);
+DELETE FROM public.si_policies_insuredidentityspan r
+ USING si_identity_diff d WHERE d.employee_id IS NULL AND r.id = d.row_id;
+UPDATE public.si_policies_insuredidentityspan r
+   SET id_hash = d.id_hash, id_masked = d.id_masked, first_month = d.first_month, last_month = d.last_month
+  FROM si_identity_diff d WHERE d.row_id IS NOT NULL AND d.employee_id IS NOT NULL AND r.id = d.row_id;
+INSERT INTO public.si_policies_insuredidentityspan (branch_id, employee_id, id_hash, id_masked, first_month, last_month)
+SELECT %(branch_id)s, employee_id, id_hash, id_masked, first_month, last_month
+  FROM si_identity_diff WHERE row_id IS NULL ORDER BY id_hash;
+INSERT INTO public.si_policies_repeatedidentity (id_hash)
+SELECT DISTINCT d.id_hash FROM si_identity_diff d
+ WHERE d.employee_id IS NOT NULL
+   AND (SELECT count(*) FROM (SELECT 1 FROM public.si_policies_insuredidentityspan s
+                               WHERE s.id_hash = d.id_hash LIMIT 2) two) = 2
+ON CONFLICT (id_hash) DO NOTHING;
+DELETE FROM public.si_policies_repeatedidentity p
+ USING (SELECT DISTINCT old_hash FROM si_identity_diff WHERE old_hash IS NOT NULL) d
+ WHERE p.id_hash = d.old_hash
+   AND (SELECT count(*) FROM (SELECT 1 FROM public.si_policies_insuredidentityspan s
+                               WHERE s.id_hash = p.id_hash LIMIT 2) two) < 2;
 """
 
-HAS_ROLLUP_SQL = """
-SELECT EXISTS (SELECT 1 FROM public.si_policies_insuredidentitymonth WHERE branch_id = %(branch_id)s AND period = %(period)s);
-"""
-
-# The branch's first rollup of a month: nothing to compare with, one INSERT … SELECT.
-INSERT_ROLLUP_SQL = """
-INSERT INTO public.si_policies_insuredidentitymonth (branch_id, period, id_hash, id_masked, count)
-SELECT %(branch_id)s, %(period)s, id_number_hash, min(id_number_masked), count(*)
-  FROM si_insured WHERE first_month <= %(m)s::date AND last_month >= %(m)s::date
- GROUP BY id_number_hash ORDER BY id_number_hash;
-"""
-
-# One index probe per insured person, in hash order (the rollup's pages are visited in order).
-# Written as LATERAL … LIMIT 1 on purpose: as EXISTS, the planner, with the rollup's statistics
-# stale after other branches' computes, hashed every other branch's rows of the month instead —
-# work that grows with the number of branches.
+# This branch's people insured in the month whose hash another branch also insures in it
+# (without saying which branch): only repeated hashes are looked at, so the check costs the
+# size of that short list, not one probe per insured person.
 DUPLICATE_ACROSS_SQL = """
 INSERT INTO social_insurance_checkfinding (period, kind, employee_id, detail, created_at)
 SELECT %(period)s, 'duplicate_across', e.id, '该身份证号本月在其他分支机构也有参保记录,请核实', now()
-  FROM (SELECT id, id_number_hash FROM si_insured
-         WHERE first_month <= %(m)s::date AND last_month >= %(m)s::date
-         ORDER BY id_number_hash OFFSET 0) e
- CROSS JOIN LATERAL (SELECT 1 FROM public.si_policies_insuredidentitymonth r
-                      WHERE r.period = %(period)s AND r.id_hash = e.id_number_hash AND r.branch_id <> %(branch_id)s
-                      LIMIT 1) other;
+  FROM si_insured e
+  JOIN public.si_policies_repeatedidentity p ON p.id_hash = e.id_number_hash
+ WHERE e.first_month <= %(m)s::date AND e.last_month >= %(m)s::date
+   AND EXISTS (SELECT 1 FROM public.si_policies_insuredidentityspan s
+                WHERE s.id_hash = e.id_number_hash AND s.branch_id <> %(branch_id)s
+                  AND s.first_month <= %(m)s::date AND (s.last_month IS NULL OR s.last_month >= %(m)s::date));
 """

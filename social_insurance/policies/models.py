@@ -160,24 +160,34 @@ class CitySetting(models.Model):
         return self.city
 
 
-class InsuredIdentityMonth(models.Model):
-    """HQ rollup: which branches insure a (keyed-hashed) identity number in a month.
+class InsuredIdentitySpan(models.Model):
+    """HQ registry: the months in which a branch insures a (keyed-hashed) identity number.
 
-    Written by each branch's monthly compute; HQ's duplicate-insurance check reads only this
-    table, so it never visits branch schemas and never sees names or full numbers."""
+    One row per insured employee record, not per month: each branch's monthly compute writes
+    only what changed since its last compute (joiners, leavers, corrected dates), so a month's
+    compute does no work for people whose insurance runs on. HQ's duplicate-insurance check
+    reads only this table and `RepeatedIdentity`, never a branch schema, names or full numbers."""
 
-    # A month's compute writes one row per insured person; per-row (deferred) foreign-key checks
-    # cost more than the rows, so the branch reference is checked per statement by triggers
-    # (migration 0005), and the unique constraint below serves look-ups by branch.
-    branch = models.ForeignKey("branches.Branch", on_delete=models.CASCADE, related_name="si_identity_months",
-                               db_constraint=False, db_index=False)
-    period = models.CharField(max_length=7)
+    branch = models.ForeignKey("branches.Branch", on_delete=models.CASCADE, related_name="si_identity_spans",
+                               db_index=False)
+    employee_id = models.BigIntegerField()  # the branch's own employee id, to diff against it
     id_hash = models.CharField(max_length=64)
     id_masked = models.CharField(max_length=20)
-    count = models.PositiveIntegerField(default=1)
+    first_month = models.DateField()
+    last_month = models.DateField(null=True, blank=True)  # NULL: insured until further notice
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["branch", "period", "id_hash"], name="si_identity_month_unique"),
+            models.UniqueConstraint(fields=["branch", "employee_id"], name="si_identity_span_unique"),
+            models.CheckConstraint(condition=Q(last_month__isnull=True) | Q(last_month__gte=models.F("first_month")),
+                                   name="si_identity_span_ordered"),
         ]
-        indexes = [models.Index(fields=["period", "id_hash"], name="si_identity_period_hash")]
+        indexes = [models.Index(fields=["id_hash"], name="si_identity_span_hash")]
+
+
+class RepeatedIdentity(models.Model):
+    """Identity hashes registered more than once (in one branch or several), kept with the
+    registry by the same compute: the duplicate checks start from this short list instead of
+    probing the registry once per insured person."""
+
+    id_hash = models.CharField(max_length=64, primary_key=True)

@@ -1,7 +1,6 @@
-"""The database's own guards on contribution lines and the HQ identity rollup (statement-level
-triggers standing in for foreign keys): a line must point at an existing employee, client,
-corrected line and dispute; a filed month's lines cannot be written, changed or moved; referenced
-rows cannot be deleted; a rollup row must name an existing branch and goes with it."""
+"""The database's own guards on contribution lines (statement-level triggers standing in for
+foreign keys): a line must point at an existing employee, client, corrected line and dispute; a
+filed month's lines cannot be written, changed or moved; referenced rows cannot be deleted."""
 from __future__ import annotations
 
 import pytest
@@ -9,7 +8,6 @@ from django.db import DatabaseError, connection, transaction
 
 from social_insurance import services
 from social_insurance.models import ContributionLine
-from social_insurance.policies.models import InsuredIdentityMonth
 from tests.conftest import in_branch
 
 from .helpers import add_employee, make_client
@@ -97,21 +95,3 @@ def test_a_filed_month_cannot_be_written_changed_or_left(month, staff):
                                  "WHERE period = %(p)s", {"p": M})
         assert code == "23000" and "cannot be changed" in text
         assert ContributionLine.objects.filter(period=M).count() == 5
-
-
-def test_rollup_rows_name_an_existing_branch_and_go_with_it(month, branches):
-    bj = branches["bj"]
-    assert InsuredIdentityMonth.objects.filter(branch=bj, period=M).count() == 1
-    code, text = sqlstate_of("INSERT INTO si_policies_insuredidentitymonth (branch_id, period, id_hash, id_masked, count) "
-                             "VALUES (999999, %(p)s, 'h', 'm', 1)", {"p": M})
-    assert code == "23503" and "missing branch" in text
-    # A branch deleted outside the ORM takes its rollup rows with it (the model's CASCADE).
-    with connection.cursor() as cur:
-        cur.execute("INSERT INTO branches_branch (schema_name, code, name, city, active, created_at) "
-                    "VALUES ('br_gone', 'gone', 'gone', 'beijing', true, now()) RETURNING id")
-        gone = cur.fetchone()[0]
-        cur.execute("INSERT INTO si_policies_insuredidentitymonth (branch_id, period, id_hash, id_masked, count) "
-                    "VALUES (%(b)s, %(p)s, 'h', 'm', 1)", {"b": gone, "p": M})
-        cur.execute("DELETE FROM branches_branch WHERE id = %(b)s", {"b": gone})
-    assert not InsuredIdentityMonth.objects.filter(branch_id=gone).exists()
-    assert InsuredIdentityMonth.objects.filter(branch=bj, period=M).count() == 1
