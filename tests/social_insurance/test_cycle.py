@@ -180,6 +180,29 @@ def test_base_dispute_creates_back_pay_lines_next_month_pointing_at_the_original
         assert st.employer_total == sum(l.employer_amount for l in ContributionLine.objects.filter(period="2025-09", client=people["c1"]))
 
 
+def test_first_compute_of_a_month_counts_the_corrections_already_posted_in_it(staff, people):
+    """A leaves in September, so their only September lines are a dispute's refund, posted
+    before September is first computed: the statement and the month's totals include them."""
+    with in_branch("bj"):
+        _file(staff)
+        InsuredEmployee.objects.filter(pk=people["A"].pk).update(end_date=dt.date(2025, 9, 5))
+        d = services.dispute_raise(actor=staff, employee_id=people["A"].pk, period=M, claimed_wage="20000", reason="多报工资")
+        services.dispute_resolve(actor=staff, dispute_id=d.pk, corrected_wage="20000")
+        assert not ContributionLine.objects.filter(period="2025-09", source="regular").exists()
+        cycle = services.month_compute(actor=staff, period="2025-09")
+
+        sep = ContributionLine.objects.filter(period="2025-09")
+        assert set(sep.filter(employee=people["A"]).values_list("source", flat=True)) == {"refund"}
+        st = FeeStatement.objects.get(period="2025-09", client=people["c1"])
+        mine = sep.filter(client=people["c1"])
+        assert st.employee_count == len(set(mine.values_list("employee_id", flat=True))) == 2  # A and B
+        assert st.employer_total == sum(l.employer_amount for l in mine)
+        assert st.employee_total == sum(l.employee_amount for l in mine)
+        assert cycle.employee_count == len(set(sep.values_list("employee_id", flat=True)))
+        assert (cycle.employer_total, cycle.employee_total) == (sum(l.employer_amount for l in sep),
+                                                                sum(l.employee_amount for l in sep))
+
+
 def test_a_lower_base_is_refunded(staff, people):
     with in_branch("bj"):
         _file(staff)
