@@ -8,7 +8,9 @@ identity registry up to date) and clears the months, then times services.month_c
 branch (the real set-based compute: 增减员, lines, statements, checks, the registry's changes
 and the cross-branch check) — the month's first compute —,
 a second idempotent recompute with no changes, and the database floor: one INSERT … SELECT of
-the same lines into a table shaped like the real one (same columns and indexes).
+the same lines into a table shaped like the real one (same columns and indexes), timed right
+after each branch's compute so that both run in the same state of this noisy machine
+(checkpoints, autovacuum, cache).
 
 The first compute is timed twice: one branch after another in this process (like for like
 with the floor, which is one statement on one core), and as the system runs it — a real Celery
@@ -22,6 +24,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import statistics
 import sys
 import time
 from pathlib import Path
@@ -164,12 +167,18 @@ def main() -> None:
         ensure_employees(branch, n, opener.pk)
     setup_s = time.perf_counter() - t0
 
-    def compute_all() -> float:
-        start = time.perf_counter()
+    def compute_all(floor: list[float] | None = None, each: list[float] | None = None) -> float:
+        elapsed = 0.0
         for branch in branches:
+            start = time.perf_counter()
             with schema_context(branch.schema_name):
                 services.month_compute(actor=None, period=PERIOD)
-        return time.perf_counter() - start
+            elapsed += time.perf_counter() - start
+            if each is not None:
+                each.append(time.perf_counter() - start)
+            if floor is not None:  # right after the branch's compute: both see the same machine state
+                floor.append(floor_seconds(branch))
+        return elapsed
 
     def reset_all() -> None:
         for branch in branches:
@@ -190,13 +199,15 @@ def main() -> None:
     parallel_s = compute_with_worker(branches, args.workers, before=previous_month)
     setup_s += time.perf_counter() - t0 - parallel_s
     reset_all()
-    compute_s = compute_all()
+    floors: list[float] = []
+    computes: list[float] = []
+    compute_s = compute_all(floors, computes)
     recompute_s = compute_all()
     lines = 0
     for branch in branches:
         with schema_context(branch.schema_name):
             lines += ContributionLine.objects.filter(period=PERIOD).count()
-    floor_s = sum(floor_seconds(b) for b in branches)
+    floor_s = sum(floors)
     result = {
         "employees": args.employees, "branches": args.branches, "lines": lines, "period": PERIOD,
         "setup_s": round(setup_s, 2), "compute_s": round(compute_s, 2), "recompute_s": round(recompute_s, 2),
@@ -205,6 +216,9 @@ def main() -> None:
         "workers": args.workers, "workers_s": round(parallel_s, 2),
         "workers_ratio": round(parallel_s / floor_s, 2) if floor_s else None,
         "employees_per_s": round(args.employees / compute_s) if compute_s else None,
+        # spread of the per-branch ratios: how noisy the machine was during the run
+        "branch_ratios_min_median_max": [round(r, 2) for r in (min(ratios), statistics.median(ratios), max(ratios))]
+        if (ratios := [c / f for c, f in zip(computes, floors) if f]) else None,
     }
     print(f"computed {lines} lines for {args.employees} employees in {args.branches} branches: "
           f"{compute_s:.2f}s one branch after another (recompute {recompute_s:.2f}s) vs floor {floor_s:.2f}s "
