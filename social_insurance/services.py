@@ -456,13 +456,16 @@ def _check_period(period) -> str:
     return period
 
 
-def month_compute(*, actor, period: str) -> MonthCycle:
+def month_compute(*, actor, period: str, register: bool = True) -> MonthCycle:
     """Compute a month's 增减员, contribution lines, fee statements and checks, set-based.
 
     Idempotent: the first compute of a month inserts its lines; later ones compare the wanted
     lines with the stored ones on their business key and update, insert or delete only what
     differs, so running it twice (a retried task, two users) gives the same rows and the second
-    run writes no line. A filed month is refused."""
+    run writes no line. A filed month is refused.
+
+    `register=False` leaves out the HQ registry and the cross-branch check, for a caller that
+    recomputes several months in one transaction and then calls `_register_identities` once."""
     _check_period(period)
     branch = _branch()
     with transaction.atomic():
@@ -485,14 +488,28 @@ def month_compute(*, actor, period: str) -> MonthCycle:
             cur.execute(sql.STATEMENTS_FROM_SUMS_SQL, params)
             count, er, ee = cur.fetchone()
             cur.execute(sql.FINDINGS_SQL, params)
-            # Last: the registry lock is then held only for the short rest of the transaction.
-            cur.execute(sql.IDENTITY_SYNC_SQL, params)
-            cur.execute(sql.DUPLICATE_ACROSS_SQL, params)
+        if register:
+            _register_identities([period])
         cycle.employee_count, cycle.employer_total, cycle.employee_total = count, er, ee
         cycle.computed_at = timezone.now()
         stamp(cycle, actor=actor, reason="month computed")
         cycle.save()
     return cycle
+
+
+def _register_identities(periods: list[str]) -> None:
+    """The branch's changes to the HQ identity registry, then the cross-branch check of each of
+    `periods`, from the insured set the last compute left in the session (it spans all months).
+
+    Always the transaction's last lock: a transaction that took a month's lock after the
+    registry's could deadlock with that month's compute, which waits for the registry while
+    holding its month. Hence one call after a multi-month recompute, not one per month."""
+    branch_id = _branch().pk
+    with connection.cursor() as cur:
+        cur.execute(sql.IDENTITY_SYNC_SQL, {"branch_id": branch_id})
+        for period in periods:
+            cur.execute(sql.DUPLICATE_ACROSS_SQL,
+                        {"period": period, "m": engine.month_start(period), "branch_id": branch_id})
 
 
 def _refresh_statements(period: str) -> None:
@@ -744,8 +761,10 @@ def policy_true_up(*, actor, policy_id: int) -> TrueUpResult:
             computed_at__isnull=False, period__gte=first).order_by("period").values_list("period", flat=True)
         for period in open_computed:
             if last is None or period <= last:
-                month_compute(actor=actor, period=period)
+                month_compute(actor=actor, period=period, register=False)
                 result.recomputed.append(period)
+        if result.recomputed:
+            _register_identities(result.recomputed)
         if result.target and result.target not in result.recomputed:
             _refresh_statements(result.target)
     return result

@@ -10,7 +10,7 @@ import pytest
 from django.db import connection
 
 from social_insurance import engine, services, tasks
-from social_insurance.models import ContributionLine, FeeStatement
+from social_insurance.models import CheckFinding, ContributionLine, FeeStatement
 from social_insurance.policies import services as policy_services
 from social_insurance.policies.models import CityPolicy
 from social_insurance.policies.selectors import policy_rule
@@ -139,6 +139,24 @@ def test_backdated_year_posts_linked_differences_and_keeps_filed_months(staff, h
         assert tasks.daily_cycle.run() in ("computed", "filed")
         assert {l.pk: (l.employer_amount, l.employee_amount)
                 for l in ContributionLine.objects.filter(period="2027-09")} == before
+
+
+def test_months_a_true_up_recomputes_keep_the_cross_branch_check(staff, hq_admin, filed):
+    """The true-up recomputes September in one transaction and registers the branch once, last;
+    the person Shanghai also insures in September is still flagged."""
+    sh_staff = make_user("sh_staff", ("sh", "branch_staff"), home="sh")
+    with in_branch("sh"):
+        add_employee(make_client("上海丙公司", sh_staff, city="shanghai"), 1, "9000", "2027-01-01", city="shanghai",
+                     actor=sh_staff)
+        services.month_compute(actor=sh_staff, period="2027-09")
+    new = publish(hq_admin)
+    with connection.cursor() as cur:
+        cur.execute("SET CONSTRAINTS si_policy_frozen_end IMMEDIATE")
+    with in_branch("bj"):
+        assert not CheckFinding.objects.filter(kind="duplicate_across").exists()  # bj computed before sh
+        assert services.policy_true_up(actor=hq_admin, policy_id=new.pk).recomputed == ["2027-09"]
+        assert set(CheckFinding.objects.filter(kind="duplicate_across").values_list("period", "employee_id")) == {
+            ("2027-09", filed["low"].pk)}
 
 
 def test_a_dispute_after_a_true_up_settles_against_everything_charged(staff, hq_admin, filed):
