@@ -489,7 +489,7 @@ def month_compute(*, actor, period: str, register: bool = True) -> MonthCycle:
             count, er, ee = cur.fetchone()
             cur.execute(sql.FINDINGS_SQL, params)
         if register:
-            _register_identities([period])
+            _register_identities([period], branch_id=branch.pk)
         cycle.employee_count, cycle.employer_total, cycle.employee_total = count, er, ee
         cycle.computed_at = timezone.now()
         stamp(cycle, actor=actor, reason="month computed")
@@ -497,14 +497,13 @@ def month_compute(*, actor, period: str, register: bool = True) -> MonthCycle:
     return cycle
 
 
-def _register_identities(periods: list[str]) -> None:
+def _register_identities(periods: list[str], *, branch_id: int) -> None:
     """The branch's changes to the HQ identity registry, then the cross-branch check of each of
     `periods`, from the insured set the last compute left in the session (it spans all months).
 
     Always the transaction's last lock: a transaction that took a month's lock after the
     registry's could deadlock with that month's compute, which waits for the registry while
     holding its month. Hence one call after a multi-month recompute, not one per month."""
-    branch_id = _branch().pk
     with connection.cursor() as cur:
         cur.execute(sql.IDENTITY_SYNC_SQL, {"branch_id": branch_id})
         for period in periods:
@@ -764,7 +763,7 @@ def policy_true_up(*, actor, policy_id: int) -> TrueUpResult:
                 month_compute(actor=actor, period=period, register=False)
                 result.recomputed.append(period)
         if result.recomputed:
-            _register_identities(result.recomputed)
+            _register_identities(result.recomputed, branch_id=_branch().pk)
         if result.target and result.target not in result.recomputed:
             _refresh_statements(result.target)
     return result
