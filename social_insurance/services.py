@@ -769,10 +769,32 @@ def policy_true_up(*, actor, policy_id: int) -> TrueUpResult:
     return result
 
 
+# People per batch of a true-up: bounds its memory (one batch's lines as model objects) whatever
+# the branch's size; every key it works on is per person, so batches are independent.
+TRUE_UP_BATCH = 2000
+
+
 def _post_true_up(rule: engine.PolicyRule, policy: CityPolicy, months: list[str], target: str,
                   result: TrueUpResult) -> None:
     city_policies = list(CityPolicy.objects.filter(city=policy.city).values_list("pk", flat=True))
     lines = ContributionLine.objects.filter(for_period__in=months, policy_id__in=city_policies)
+    # One pass in person order (a server-side cursor: its snapshot does not see the lines the
+    # batches write, and a batch only writes lines of people already read).
+    batch: list[ContributionLine] = []
+    people, last = 0, None
+    for line in lines.order_by("employee_id", "pk").iterator(chunk_size=TRUE_UP_BATCH * 4):
+        if line.employee_id != last:
+            if people == TRUE_UP_BATCH:
+                _post_true_up_batch(rule, policy, months, target, result, batch)
+                batch, people = [], 0
+            people, last = people + 1, line.employee_id
+        batch.append(line)
+    if batch:
+        _post_true_up_batch(rule, policy, months, target, result, batch)
+
+
+def _post_true_up_batch(rule: engine.PolicyRule, policy: CityPolicy, months: list[str], target: str,
+                        result: TrueUpResult, lines: list[ContributionLine]) -> None:
     # Per person and month: the filed regular lines, what was charged per item, and an earlier
     # 补差 of this target month (updated in place rather than stacked). The wage is the filed one
     # unless a dispute corrected it (the latest resolved dispute wins).
@@ -787,7 +809,8 @@ def _post_true_up(rule: engine.PolicyRule, policy: CityPolicy, months: list[str]
             people.setdefault((line.employee_id, line.for_period), {})[line.kind] = line
         month_lines.setdefault((line.employee_id, line.for_period), []).append(line)
     corrected = {(d.employee_id, d.period): d.corrected_wage for d in BaseDispute.objects.filter(
-        status=DisputeStatus.RESOLVED, period__in=months, corrected_wage__isnull=False).order_by("resolved_at", "pk")}
+        status=DisputeStatus.RESOLVED, period__in=months, corrected_wage__isnull=False,
+        employee_id__in={employee_id for employee_id, _ in month_lines}).order_by("resolved_at", "pk")}
     new, changed, wanted_keys = [], [], set()
     fields = ("source", "policy_id", "wage", "base", "employer_percent", "employee_percent", "employer_precise",
               "employee_precise", "employer_amount", "employee_amount", "corrects_id")
@@ -817,11 +840,12 @@ def _post_true_up(rule: engine.PolicyRule, policy: CityPolicy, months: list[str]
                 changed.append(line)
     stale = [line.pk for key, line in existing.items() if key not in wanted_keys]
     if stale:
-        result.deleted = ContributionLine.objects.filter(pk__in=stale).delete()[0]
+        result.deleted += ContributionLine.objects.filter(pk__in=stale).delete()[0]
     if changed:
         ContributionLine.objects.bulk_update(changed, fields, batch_size=2000)
     ContributionLine.objects.bulk_create(new, batch_size=2000)
-    result.inserted, result.updated = len(new), len(changed)
+    result.inserted += len(new)
+    result.updated += len(changed)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -72,7 +72,10 @@ def true_ups(emp, for_period):
     return {l.kind: l for l in ContributionLine.objects.filter(employee=emp, for_period=for_period, source="true_up")}
 
 
-def test_backdated_year_posts_linked_differences_and_keeps_filed_months(staff, hq_admin, filed):
+@pytest.mark.parametrize("batch", [None, 1], ids=["one batch", "a batch per person"])
+def test_backdated_year_posts_linked_differences_and_keeps_filed_months(staff, hq_admin, filed, batch, monkeypatch):
+    if batch:  # the true-up works through people in batches; each batch must settle on its own
+        monkeypatch.setattr(services, "TRUE_UP_BATCH", batch)
     new = publish(hq_admin)
     filed["v2026"].refresh_from_db()
     assert filed["v2026"].effective_to == dt.date(2027, 6, 30) and filed["v2026"].locked_at is not None
@@ -83,6 +86,7 @@ def test_backdated_year_posts_linked_differences_and_keeps_filed_months(staff, h
         result = services.policy_true_up(actor=hq_admin, policy_id=new.pk)
         assert (result.months, result.target) == (["2027-07", "2027-08"], "2027-09")
         assert result.recomputed == ["2027-09"]
+        assert result.inserted == ContributionLine.objects.filter(source="true_up").count() > 3
         # The filed months are exactly as filed.
         assert {l.pk: (l.base, l.employer_amount, l.employee_amount, l.policy_id)
                 for l in ContributionLine.objects.filter(period__in=("2027-07", "2027-08"))} == filed["snapshot"]
