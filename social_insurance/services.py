@@ -782,7 +782,7 @@ def _post_true_up(rule: engine.PolicyRule, policy: CityPolicy, months: list[str]
     # batches write, and a batch only writes lines of people already read).
     batch: list[ContributionLine] = []
     people, last = 0, None
-    for line in lines.order_by("employee_id", "pk").iterator(chunk_size=TRUE_UP_BATCH * 4):
+    for line in lines.order_by("employee_id", "pk").iterator(chunk_size=10_000):
         if line.employee_id != last:
             if people == TRUE_UP_BATCH:
                 _post_true_up_batch(rule, policy, months, target, result, batch)
