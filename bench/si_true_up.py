@@ -16,6 +16,7 @@ import argparse
 import json
 import resource
 import time
+from decimal import Decimal
 
 import si_month  # noqa: F401  (Django set up the same way, and the same synthetic people)
 from django.db import connection, transaction
@@ -37,22 +38,12 @@ def _max_rss_mb() -> float:
 
 
 def _items_with_higher_floors(policy) -> dict:
-    items = {}
-    for i in policy.items.all():
-        raw = {"base": [str(i.base_floor + (500 if i.kind != "housing_fund" else 0)),
-                        str(i.base_ceiling) if i.base_ceiling is not None else None],
-               "employer_fixed": str(i.employer_fixed), "employee_fixed": str(i.employee_fixed), "note": i.note}
-        if i.rate_min is not None:
-            raw["rate_range"] = [str(i.rate_min), str(i.rate_max)]
-        else:
-            raw["employee"] = str(i.employee_percent)
-            if i.employer_rate_min is not None:
-                raw["employer_range"] = [str(i.employer_rate_min), str(i.employer_rate_max)]
-            else:
-                raw["employer"] = str(i.employer_percent)
-        if i.supplementary_min is not None:
-            raw["supplementary_range"] = [str(i.supplementary_min), str(i.supplementary_max)]
-        items[i.kind] = raw
+    from social_insurance.policies.selectors import items_as_data
+
+    items = items_as_data(policy)
+    for kind, row in items.items():
+        if kind != "housing_fund":
+            row["base"][0] = str(Decimal(row["base"][0]) + 500)
     return items
 
 
