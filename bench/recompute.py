@@ -8,7 +8,10 @@ sales in that month (N events → N statement lines), then times
 - recompute_s: `commissions.services.recompute_period` — the production path (lock, marker
   delete, DELETE + INSERT … SELECT of the generated rule SQL, rollup upsert), first run on an
   empty period;
-- recompute_again_s: the same once more (lines already there: delete + insert);
+- recompute_again_s: the same once more, nothing changed (lines already there: the wanted lines
+  are compared with the stored ones and nothing is written);
+- recompute_one_event_s: one more sale recorded, then the recompute (writes that one line), as
+  when the worker drains an event's marker in a large branch;
 - floor_s: one plain INSERT … SELECT writing the same number of lines from the same events into a
   table shaped like the statement lines (same columns and indexes), with constant rules.
 
@@ -222,13 +225,21 @@ def main() -> None:
     again_s, again_lines = recompute_run(branch)
     with connection.cursor() as cur:
         cur.execute("CHECKPOINT")
+        cur.execute(f'INSERT INTO "{branch.schema_name}".commissions_sale (client_id, client_opened_on, service, period, '
+                    f"amount, seller_id, created_at) SELECT c.id, c.opened_on, "
+                    f"(ARRAY['housing_fund','payroll_outsourcing','social_insurance'])[1 + c.id % 3], '{PERIOD}', 1234.56, "
+                    f'c.opened_by_id, now() FROM "{branch.schema_name}".clients_client c ORDER BY c.id DESC LIMIT 1')
+    one_event_s, one_event_lines = recompute_run(branch)
+    with connection.cursor() as cur:
+        cur.execute("CHECKPOINT")
     floor2, _ = floor_run(branch)
     floor_s = (floor1 + floor2) / 2
     out = {"events": args.events, "lines": lines, "floor_lines": floor_rows, "recompute_s": round(recompute_s, 3),
            "floor_s": round(floor_s, 3), "ratio": round(recompute_s / floor_s, 3),
            "recompute_again_s": round(again_s, 3), "ratio_again": round(again_s / floor_s, 3),
+           "recompute_one_event_s": round(one_event_s, 3), "ratio_one_event": round(one_event_s / floor_s, 3),
            "floor_runs_s": [round(floor1, 3), round(floor2, 3)], "generate_s": round(gen_s, 1)}
-    assert lines == again_lines == floor_rows == args.events, out
+    assert lines == again_lines == floor_rows == args.events and one_event_lines == args.events + 1, out
     if args.latency:
         out.update(latency(args.latency))
     print(json.dumps(out))

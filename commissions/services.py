@@ -38,7 +38,7 @@ from .engine import (
 from .hq.models import BranchPeriod, HQSetting, RegisteredAdjustment, RuleVersion
 from .hq.rules import RuleVersionData, parse_rule, version_in_force
 from .models import Lead, RecomputeMarker, Sale, StatementLine
-from .sql import LINE_COLUMNS, SourceBranch, lines_select
+from .sql import LINE_COLUMNS, SourceBranch, lines_diff_sql, lines_select
 
 LINES_TABLE = "commissions_statementline"
 
@@ -299,9 +299,10 @@ def _columns() -> str:
 
 def recompute_period(*, period: str, rules: RuleBook | None = None) -> RecomputeResult:
     """Recompute the current branch's statements for `period`: one transaction, one branch-period
-    at a time, idempotent. An open period gets its lines rebuilt set-based (DELETE + INSERT …
-    SELECT); a closed one is never touched — the difference is posted as corrections in the
-    next open period."""
+    at a time, idempotent. An open period gets its lines set-based: one INSERT … SELECT the first
+    time, then only the differences (stale lines deleted, changed ones updated in place, new ones
+    inserted; `lines_diff_sql`); a closed one is never touched — the difference is posted as
+    corrections in the next open period."""
     branch = current_branch()
     rules = rules or rulebook_load()
     home = BranchRef(branch.id, branch.code)
@@ -313,9 +314,17 @@ def recompute_period(*, period: str, rules: RuleBook | None = None) -> Recompute
             cur.execute("DELETE FROM commissions_recomputemarker WHERE period = %s", [period])
             if status == BranchPeriod.Status.OPEN:
                 select = lines_select(period=period, home=home, sources=sources, rules=rules)
-                cur.execute(f"DELETE FROM {LINES_TABLE} WHERE period = %s AND corrects IS NULL", [period])
-                cur.execute(f"INSERT INTO {LINES_TABLE} ({_columns()}) {select}")
-                count = cur.rowcount
+                cur.execute(f"SELECT EXISTS (SELECT 1 FROM {LINES_TABLE} WHERE period = %s AND corrects IS NULL)",
+                            [period])
+                if cur.fetchone()[0]:
+                    # Lines already there: write only what differs (usually a handful of lines).
+                    cur.execute(lines_diff_sql(lines_table=LINES_TABLE, period=period, select=select))
+                    cur.execute(f"SELECT count(*) FROM {LINES_TABLE} WHERE period = %s AND corrects IS NULL",
+                                [period])
+                    count = cur.fetchone()[0]
+                else:
+                    cur.execute(f"INSERT INTO {LINES_TABLE} ({_columns()}) {select}")
+                    count = cur.rowcount
                 rollup_refresh(branch=branch, period=period)
                 return RecomputeResult(period, "lines", count)
         # A frozen period: corrections into the next open period (locks in ascending order).

@@ -268,3 +268,41 @@ def lines_select(*, period: str, home: BranchRef, sources: list[SourceBranch], r
         f"x.home_applied AS home_rules_applied "
         f"FROM ({body}) x WHERE x.rate IS NOT NULL AND x.rate <> 0 AND x.base IS NOT NULL"
     )
+
+
+# Stored types of the compared columns: the wanted values are cast to them so that a value equal
+# to the stored one after rounding to the column compares equal (no needless update).
+_STORED = {"base": "numeric(14,2)", "rate": "numeric(7,2)", "adjustment_percent": "numeric(5,2)",
+           "amount": "numeric(14,2)"}
+_KEY = ("earner_id", "source", "component")
+_VALUES = tuple(c for c in LINE_COLUMNS if c not in _KEY + ("period", "corrects"))
+
+
+def lines_diff_sql(*, lines_table: str, period: str, select: str) -> str:
+    """Statements that bring `period`'s regular lines (`corrects` NULL) to what `select` wants,
+    writing only differences.
+
+    One FULL JOIN of wanted and stored lines on the business key (a hash or merge join, never
+    quadratic) keeps the differences in a temporary table; then stale lines are deleted, changed
+    ones updated in place (same id) and new ones inserted. A recompute that changes nothing writes
+    no line, so an event in a large branch does not rewrite every line of its period."""
+    if not _SCHEMA_RE.match(lines_table) or not _PERIOD_RE.match(period):
+        raise ValueError(f"bad table or period {lines_table!r} {period!r}")
+    wanted = ", ".join(f"{c}::{_STORED[c]} AS {c}" if c in _STORED else c for c in LINE_COLUMNS)
+    changed = (f"({', '.join('l.' + c for c in _VALUES)}) IS DISTINCT FROM ({', '.join('w.' + c for c in _VALUES)})")
+    return f"""
+DROP TABLE IF EXISTS pg_temp.commissions_line_diff;
+CREATE TEMP TABLE commissions_line_diff ON COMMIT DROP AS
+SELECT l.id AS line_id, w.*
+FROM (SELECT {wanted} FROM ({select}) s) w
+FULL JOIN (SELECT id, {', '.join(_KEY + _VALUES)} FROM {lines_table}
+            WHERE period = '{period}' AND corrects IS NULL) l
+  ON {' AND '.join(f'l.{c} = w.{c}' for c in _KEY)}
+WHERE l.id IS NULL OR w.earner_id IS NULL OR {changed};
+ANALYZE commissions_line_diff;
+DELETE FROM {lines_table} l USING commissions_line_diff d WHERE d.earner_id IS NULL AND l.id = d.line_id;
+UPDATE {lines_table} l SET {', '.join(f'{c} = d.{c}' for c in _VALUES)}
+  FROM commissions_line_diff d WHERE d.line_id IS NOT NULL AND d.earner_id IS NOT NULL AND l.id = d.line_id;
+INSERT INTO {lines_table} ({', '.join(LINE_COLUMNS)})
+SELECT {', '.join(LINE_COLUMNS)} FROM commissions_line_diff WHERE line_id IS NULL;
+"""
