@@ -478,13 +478,9 @@ def month_compute(*, actor, period: str, register: bool = True) -> MonthCycle:
             cur.execute(sql.INSURED_SQL, params)
             cur.execute(sql.CHANGES_SQL, params)
             cur.execute(sql.HAS_REGULAR_LINES_SQL, params)
-            # First compute of the month: a plain INSERT … SELECT that also sums what it wrote;
-            # later ones write differences only, then sum the month's lines.
-            if cur.fetchone()[0]:
-                cur.execute(sql.DIFF_LINES_SQL, params)
-                cur.execute(sql.MONTH_SUMS_SQL, params)
-            else:
-                cur.execute(sql.INSERT_LINES_SQL, params)
+            # First compute of the month: a plain INSERT … SELECT; later ones write differences only.
+            cur.execute(sql.DIFF_LINES_SQL if cur.fetchone()[0] else sql.INSERT_LINES_SQL, params)
+            cur.execute(sql.MONTH_SUMS_SQL, params)
             cur.execute(sql.STATEMENTS_FROM_SUMS_SQL, params)
             count, er, ee = cur.fetchone()
             cur.execute(sql.FINDINGS_SQL, params)
