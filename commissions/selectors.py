@@ -79,7 +79,8 @@ def _line_from_row(row: StatementLine) -> Line:
 
 
 def access_statement(actor, branch: Branch, username: str, period: str, *, lang: str = "zh") -> dict:
-    user = User.objects.filter(username=username).first()
+    # Most requests are a person's own statement: no look-up of the user they already are.
+    user = actor if username == actor.username else User.objects.filter(username=username).first()
     if user is None:
         raise Http404
     if user.pk != actor.pk and not reads_all(actor, branch):
