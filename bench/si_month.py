@@ -10,7 +10,9 @@ and the cross-branch check) — the month's first compute —,
 a second idempotent recompute with no changes, and the database floor: one INSERT … SELECT of
 the same lines into a table shaped like the real one (same columns and indexes), timed right
 after each branch's compute so that both run in the same state of this noisy machine
-(checkpoints, autovacuum, cache).
+(checkpoints, autovacuum, cache). A second floor gives that table the lines' statement-level
+integrity trigger too (what the database does for every write of lines, the compute's or any
+other): both ratios are printed.
 
 The first compute is timed twice: one branch after another in this process (like for like
 with the floor, which is one statement on one core), and as the system runs it — a real Celery
@@ -38,6 +40,7 @@ import django  # noqa: E402
 
 django.setup()
 
+from django.conf import settings  # noqa: E402
 from django.db import connection, transaction  # noqa: E402
 from django_tenants.utils import schema_context  # noqa: E402
 
@@ -101,12 +104,20 @@ def reset_month(branch: Branch) -> None:
                     "social_insurance_checkfinding, social_insurance_feestatement, social_insurance_monthcycle")
 
 
-def floor_seconds(branch: Branch) -> float:
-    """One INSERT … SELECT of the month's lines into a table shaped like the real one."""
+def floor_seconds(branch: Branch, *, checked: bool = False) -> float:
+    """One INSERT … SELECT of the month's lines into a table shaped like the real one (same
+    columns, defaults, check constraints and indexes). `checked` also gives it the real table's
+    statement-level integrity trigger (migration 0006: filed-month guard and the references to
+    employees and clients, the table's stand-in for foreign keys), so that it costs what storing
+    these rows in the lines table costs at the least."""
     with schema_context(branch.schema_name), transaction.atomic(), connection.cursor() as cur:
+        cur.execute("SELECT set_config('work_mem', %s, true)", [settings.SI_COMPUTE_WORK_MEM])
         cur.execute("DROP TABLE IF EXISTS bench_floor_lines")
         cur.execute("CREATE TABLE bench_floor_lines (LIKE social_insurance_contributionline INCLUDING DEFAULTS "
                     "INCLUDING CONSTRAINTS INCLUDING INDEXES)")
+        if checked:
+            cur.execute("CREATE TRIGGER bench_floor_check AFTER INSERT ON bench_floor_lines REFERENCING NEW TABLE "
+                        "AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION si_line_write_check()")
         t0 = time.perf_counter()
         cur.execute("INSERT INTO bench_floor_lines SELECT * FROM social_insurance_contributionline WHERE period = %s",
                     [PERIOD])
@@ -167,7 +178,8 @@ def main() -> None:
         ensure_employees(branch, n, opener.pk)
     setup_s = time.perf_counter() - t0
 
-    def compute_all(floor: list[float] | None = None, each: list[float] | None = None) -> float:
+    def compute_all(floor: list[float] | None = None, each: list[float] | None = None,
+                    checked_floor: list[float] | None = None) -> float:
         elapsed = 0.0
         for branch in branches:
             start = time.perf_counter()
@@ -178,6 +190,8 @@ def main() -> None:
                 each.append(time.perf_counter() - start)
             if floor is not None:  # right after the branch's compute: both see the same machine state
                 floor.append(floor_seconds(branch))
+            if checked_floor is not None:
+                checked_floor.append(floor_seconds(branch, checked=True))
         return elapsed
 
     def reset_all() -> None:
@@ -200,18 +214,22 @@ def main() -> None:
     setup_s += time.perf_counter() - t0 - parallel_s
     reset_all()
     floors: list[float] = []
+    checked_floors: list[float] = []
     computes: list[float] = []
-    compute_s = compute_all(floors, computes)
+    compute_s = compute_all(floors, computes, checked_floors)
     recompute_s = compute_all()
     lines = 0
     for branch in branches:
         with schema_context(branch.schema_name):
             lines += ContributionLine.objects.filter(period=PERIOD).count()
     floor_s = sum(floors)
+    checked_floor_s = sum(checked_floors)
     result = {
         "employees": args.employees, "branches": args.branches, "lines": lines, "period": PERIOD,
         "setup_s": round(setup_s, 2), "compute_s": round(compute_s, 2), "recompute_s": round(recompute_s, 2),
         "floor_s": round(floor_s, 2), "ratio": round(compute_s / floor_s, 2) if floor_s else None,
+        "checked_floor_s": round(checked_floor_s, 2),
+        "checked_ratio": round(compute_s / checked_floor_s, 2) if checked_floor_s else None,
         "recompute_ratio": round(recompute_s / floor_s, 2) if floor_s else None,
         "workers": args.workers, "workers_s": round(parallel_s, 2),
         "workers_ratio": round(parallel_s / floor_s, 2) if floor_s else None,
@@ -219,10 +237,13 @@ def main() -> None:
         # spread of the per-branch ratios: how noisy the machine was during the run
         "branch_ratios_min_median_max": [round(r, 2) for r in (min(ratios), statistics.median(ratios), max(ratios))]
         if (ratios := [c / f for c, f in zip(computes, floors) if f]) else None,
+        "branch_checked_ratios_min_median_max": [round(r, 2) for r in (min(cr), statistics.median(cr), max(cr))]
+        if (cr := [c / f for c, f in zip(computes, checked_floors) if f]) else None,
     }
     print(f"computed {lines} lines for {args.employees} employees in {args.branches} branches: "
           f"{compute_s:.2f}s one branch after another (recompute {recompute_s:.2f}s) vs floor {floor_s:.2f}s "
-          f"→ ×{result['ratio']}; by a Celery worker with {args.workers} processes {parallel_s:.2f}s "
+          f"→ ×{result['ratio']} (floor with the lines' integrity trigger {checked_floor_s:.2f}s "
+          f"→ ×{result['checked_ratio']}); by a Celery worker with {args.workers} processes {parallel_s:.2f}s "
           f"→ ×{result['workers_ratio']}")
     print(json.dumps(result))
 
