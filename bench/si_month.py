@@ -26,6 +26,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import statistics
 import sys
 import time
@@ -107,17 +108,22 @@ def reset_month(branch: Branch) -> None:
 def floor_seconds(branch: Branch, *, checked: bool = False) -> float:
     """One INSERT … SELECT of the month's lines into a table shaped like the real one (same
     columns, defaults, check constraints and indexes). `checked` also gives it the real table's
-    statement-level integrity trigger (migration 0006: filed-month guard and the references to
-    employees and clients, the table's stand-in for foreign keys), so that it costs what storing
-    these rows in the lines table costs at the least."""
+    insert triggers (today the statement-level integrity check of migration 0006: filed-month
+    guard and the references to employees and clients, the table's stand-in for foreign keys),
+    so that it costs what storing these rows in the lines table costs at the least."""
     with schema_context(branch.schema_name), transaction.atomic(), connection.cursor() as cur:
         cur.execute("SELECT set_config('work_mem', %s, true)", [settings.SI_COMPUTE_WORK_MEM])
         cur.execute("DROP TABLE IF EXISTS bench_floor_lines")
         cur.execute("CREATE TABLE bench_floor_lines (LIKE social_insurance_contributionline INCLUDING DEFAULTS "
                     "INCLUDING CONSTRAINTS INCLUDING INDEXES)")
-        if checked:
-            cur.execute("CREATE TRIGGER bench_floor_check AFTER INSERT ON bench_floor_lines REFERENCING NEW TABLE "
-                        "AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION si_line_write_check()")
+        if checked:  # the real table's insert triggers, as defined now (they cannot drift apart)
+            cur.execute("SELECT pg_get_triggerdef(oid) FROM pg_trigger WHERE NOT tgisinternal AND tgtype & 4 <> 0 "
+                        "AND tgrelid = 'social_insurance_contributionline'::regclass")
+            definitions = [row[0] for row in cur.fetchall()]
+            if not definitions:
+                raise RuntimeError("the lines table has no insert trigger to copy")
+            for definition in definitions:
+                cur.execute(re.sub(r" ON \S+ ", " ON bench_floor_lines ", definition, count=1))
         t0 = time.perf_counter()
         cur.execute("INSERT INTO bench_floor_lines SELECT * FROM social_insurance_contributionline WHERE period = %s",
                     [PERIOD])
