@@ -477,9 +477,12 @@ def month_compute(*, actor, period: str, register: bool = True) -> MonthCycle:
             cur.execute("SELECT set_config('work_mem', %s, true)", [settings.SI_COMPUTE_WORK_MEM])
             cur.execute(sql.INSURED_SQL, params)
             cur.execute(sql.CHANGES_SQL, params)
-            cur.execute(sql.HAS_REGULAR_LINES_SQL, params)
-            # First compute of the month: a plain INSERT … SELECT; later ones write differences only.
-            cur.execute(sql.DIFF_LINES_SQL if cur.fetchone()[0] else sql.INSERT_LINES_SQL, params)
+            # First compute of the month: its lines loaded into the month's new regular partition;
+            # later ones write differences only.
+            if sql.has_regular_partition(cur, period):
+                cur.execute(sql.DIFF_LINES_SQL, params)
+            else:
+                sql.load_new_month(cur, params)
             cur.execute(sql.MONTH_SUMS_SQL, params)
             cur.execute(sql.STATEMENTS_FROM_SUMS_SQL, params)
             count, er, ee = cur.fetchone()
@@ -630,7 +633,10 @@ def dispute_resolve(*, actor, dispute_id: int, corrected_wage) -> BaseDispute:
             _errors({"period": f"超过补缴期限({limit} 个月)。"})
         cycle = _cycle_for(target, lock=True)
         new_lines = _dispute_lines(dispute, wage, target)
-        ContributionLine.objects.bulk_create(new_lines)
+        if new_lines:
+            with connection.cursor() as cur:
+                sql.ensure_corrections_partition(cur, target)
+            ContributionLine.objects.bulk_create(new_lines)
         dispute.status, dispute.corrected_wage, dispute.settled_in_period = DisputeStatus.RESOLVED, wage, target
         dispute.resolved_by, dispute.resolved_at = actor, timezone.now()
         stamp(dispute, actor=actor, reason="dispute resolved")
@@ -839,7 +845,10 @@ def _post_true_up_batch(rule: engine.PolicyRule, policy: CityPolicy, months: lis
         result.deleted += ContributionLine.objects.filter(pk__in=stale).delete()[0]
     if changed:
         ContributionLine.objects.bulk_update(changed, fields, batch_size=2000)
-    ContributionLine.objects.bulk_create(new, batch_size=2000)
+    if new:
+        with connection.cursor() as cur:
+            sql.ensure_corrections_partition(cur, target)
+        ContributionLine.objects.bulk_create(new, batch_size=2000)
     result.inserted += len(new)
     result.updated += len(changed)
 

@@ -24,3 +24,16 @@ def add_employee(client, n: int, wage: str, start: str, end: str | None = None, 
                 start_date=start, end_date=end)
     data.update(extra)
     return services.employee_create(actor=actor, data=services.EmployeeInput(**data))
+
+
+def open_month_partitions(period: str) -> None:
+    """Empty partitions of `period` in the lines table for a test's raw inserts (regular lines
+    and corrections), as the month's first compute and the correction writers leave them."""
+    from django.db import connection
+
+    from social_insurance import sql
+
+    month, regular, _ = sql.month_partitions(period)
+    with connection.cursor() as cur:
+        sql.ensure_corrections_partition(cur, period)
+        cur.execute(f'CREATE TABLE IF NOT EXISTS "{regular}" PARTITION OF "{month}" FOR VALUES IN (\'regular\')')

@@ -10,7 +10,7 @@ from social_insurance import services
 from social_insurance.models import ContributionLine
 from tests.conftest import in_branch
 
-from .helpers import add_employee, make_client
+from .helpers import add_employee, make_client, open_month_partitions
 
 pytestmark = pytest.mark.django_db
 M = "2025-08"
@@ -32,6 +32,8 @@ def month(staff):
         emp = add_employee(client, 1, "10000", "2025-01-01", actor=staff)
         later = add_employee(client, 2, "10000", "2025-09-01", actor=staff)
         services.month_compute(actor=staff, period=M)
+        for period in ("2025-09", "2025-10"):  # the months the raw inserts below write into
+            open_month_partitions(period)
         return {"client": client, "emp": emp, "later": later,
                 "line": ContributionLine.objects.filter(period=M, kind="pension").get()}
 
