@@ -118,7 +118,9 @@ _LINE_COLUMNS = """(period, for_period, employee_id, client_id, kind, source, po
 
 # The lines table's partitions of one month (migration 0007): the month's table, partitioned by
 # source, holds `_regular` (the compute's lines, loaded by the month's first compute) and
-# `_corrections` (补缴/退费/补差; the default partition, kept free of regular lines by a check).
+# `_corrections` (补缴/退费/补差: every other source, listed — a default partition would be locked
+# exclusively while the regular lines are attached beside it).
+CORRECTION_SOURCES = ("back_pay", "refund", "true_up")
 PARTITIONS_SQL = """
 SELECT relname FROM pg_class
  WHERE relnamespace = current_schema()::regnamespace AND relispartition AND relname = ANY (%(names)s);
@@ -136,13 +138,12 @@ def _existing(cur, period: str) -> set[str]:
     return {name for (name,) in cur.fetchall()}
 
 
-def _bare(cur, name: str, *, constraint: str = "", by_source: bool = False) -> pg_sql.Identifier:
+def _bare(cur, name: str, *, by_source: bool = False) -> pg_sql.Identifier:
     """A new table shaped like the lines table (no indexes: ATTACH builds them)."""
     table = pg_sql.Identifier(name)
     cur.execute(pg_sql.SQL("CREATE TABLE {} (LIKE social_insurance_contributionline INCLUDING DEFAULTS "
-                           "INCLUDING CONSTRAINTS{}){}").format(
-        table, pg_sql.SQL(", " + constraint if constraint else ""),
-        pg_sql.SQL(" PARTITION BY LIST (source)" if by_source else "")))
+                           "INCLUDING CONSTRAINTS){}").format(
+        table, pg_sql.SQL(" PARTITION BY LIST (source)" if by_source else "")))
     return table
 
 
@@ -174,8 +175,8 @@ def ensure_corrections_partition(cur, period: str) -> None:
     month, _, corrections = month_partitions(period)
     if corrections not in existing:
         _ensure_month(cur, period, existing)
-        table = _bare(cur, corrections, constraint="CONSTRAINT si_line_corrections_only CHECK (source <> 'regular')")
-        _attach(cur, month, table, pg_sql.SQL("DEFAULT"))
+        _attach(cur, month, _bare(cur, corrections), pg_sql.SQL("FOR VALUES IN ({})").format(
+            pg_sql.SQL(", ").join(pg_sql.Literal(source) for source in CORRECTION_SOURCES)))
 
 
 def load_new_month(cur, params: dict) -> None:
@@ -191,9 +192,12 @@ def load_new_month(cur, params: dict) -> None:
                 "AND tgrelid = 'social_insurance_contributionline'::regclass ORDER BY tgname")
     triggers = cur.fetchall()
     for _, definition in triggers:
-        cur.execute(re.sub(r" ON \S+ ", " ON " + table.as_string(cur.connection) + " ", definition, count=1))
+        # (pg_get_triggerdef names the table unquoted and unqualified: the branch is on the search path)
+        on_table = " ON " + table.as_string(cur.connection) + " "
+        cur.execute(re.sub(r" ON \S+ ", lambda _: on_table, definition, count=1))
     cur.execute("SELECT pg_get_serial_sequence('social_insurance_contributionline', 'id')")
-    cur.execute(pg_sql.SQL(LOAD_LINES_SQL).format(table), {**params, "sequence": cur.fetchone()[0]})
+    cur.execute(pg_sql.SQL("INSERT INTO {} ").format(table) + pg_sql.SQL(LOAD_LINES_SQL),
+                {**params, "sequence": cur.fetchone()[0]})
     for trigger, _ in triggers:  # attached, the partition runs the lines table's triggers like any other
         cur.execute(pg_sql.SQL("DROP TRIGGER {} ON {}").format(pg_sql.Identifier(trigger), table))
     _attach(cur, month, table, pg_sql.SQL("FOR VALUES IN ('regular')"))
@@ -206,11 +210,11 @@ def load_new_month(cur, params: dict) -> None:
     cur.execute("RESET default_statistics_target")
 
 
-# A month's first compute: its lines into the month's new regular partition (load_new_month),
-# `{}`; ids from the lines table's sequence. (Summing the rows it returns in the same statement
-# measured slower than one more scan of the month's lines, which are then in cache.)
+# A month's first compute: its lines into the month's new regular partition (load_new_month
+# puts `INSERT INTO <partition>` in front); ids from the lines table's sequence. (Summing the rows
+# it returns in the same statement measured slower than one more scan of the month's lines,
+# which are then in cache.)
 LOAD_LINES_SQL = f"""
-INSERT INTO {{}}
     (id, {_LINE_COLUMNS.strip()[1:]}
 SELECT nextval(%(sequence)s::regclass), %(period)s, %(period)s, employee_id, client_id, kind, 'regular', policy_id,
        wage, base, er, ee, employer_precise, employee_precise, employer_amount, employee_amount, now()

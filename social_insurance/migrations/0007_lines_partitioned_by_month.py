@@ -47,13 +47,23 @@ CREATE INDEX social_insurance_contributionline_dispute_id_fe488d40 ON social_ins
 CREATE INDEX social_insurance_contributionline_employee_id_7e6df04e ON social_insurance_contributionline (employee_id);
 """
 
-_CONTINUE_IDS = """
-SELECT setval(pg_get_serial_sequence('social_insurance_contributionline', 'id'), COALESCE(max(id), 0) + 1, false)
-  FROM si_line_previous;
+# The new table's identity sequence goes on after every id the old one ever gave, not only after
+# the surviving lines': ids of deleted lines are not handed out again.
+_CONTINUE_IDS = r"""
+DO $$
+DECLARE
+    given bigint;
+BEGIN
+    EXECUTE format('SELECT CASE WHEN is_called THEN last_value ELSE last_value - 1 END FROM %s',
+                   pg_get_serial_sequence('si_line_previous', 'id')) INTO given;
+    PERFORM setval(pg_get_serial_sequence('social_insurance_contributionline', 'id'),
+                   GREATEST(given, (SELECT COALESCE(max(id), 0) FROM si_line_previous)) + 1, false);
+END $$;
 """
 
 # A month: its table, partitioned by source, with the regular lines in one partition and the
-# corrections (every other source) in the other (the default, which a check keeps regular-free).
+# corrections (补缴, 退费, 补差) in the other. Not a default partition: attaching the regular
+# lines beside a default one would lock it exclusively until the compute commits.
 MONTH_SQL = r"""
 CREATE OR REPLACE FUNCTION pg_temp.si_line_month(month text) RETURNS void AS $$
 DECLARE
@@ -62,8 +72,8 @@ BEGIN
     EXECUTE format('CREATE TABLE %I PARTITION OF social_insurance_contributionline FOR VALUES IN (%L) '
                    'PARTITION BY LIST (source)', name, month);
     EXECUTE format('CREATE TABLE %I PARTITION OF %I FOR VALUES IN (%L)', name || '_regular', name, 'regular');
-    EXECUTE format('CREATE TABLE %I PARTITION OF %I (CONSTRAINT si_line_corrections_only CHECK (source <> %L)) DEFAULT',
-                   name || '_corrections', name, 'regular');
+    EXECUTE format('CREATE TABLE %I PARTITION OF %I FOR VALUES IN (%L, %L, %L)',
+                   name || '_corrections', name, 'back_pay', 'refund', 'true_up');
 END $$ LANGUAGE plpgsql;
 """
 
