@@ -49,6 +49,8 @@ from django_tenants.utils import schema_context  # noqa: E402
 
 from branches import services as branch_services  # noqa: E402
 from branches.models import Branch, User  # noqa: E402
+from psycopg2 import sql as pg_sql  # noqa: E402
+from social_insurance import sql as si_sql  # noqa: E402
 
 PERIOD = "2025-08"
 PREVIOUS = "2025-07"
@@ -130,14 +132,9 @@ def floor_seconds(branch: Branch, *, checked: bool = False, load: bool = False) 
         cur.execute("DROP TABLE IF EXISTS bench_floor_lines")
         cur.execute("CREATE TABLE bench_floor_lines (LIKE social_insurance_contributionline INCLUDING DEFAULTS "
                     "INCLUDING CONSTRAINTS" + ("" if load else " INCLUDING INDEXES") + ")")
-        if checked or load:  # the real table's insert triggers, as defined now (they cannot drift apart)
-            cur.execute("SELECT pg_get_triggerdef(oid) FROM pg_trigger WHERE NOT tgisinternal AND tgtype & 4 <> 0 "
-                        "AND tgrelid = 'social_insurance_contributionline'::regclass")
-            definitions = [row[0] for row in cur.fetchall()]
-            if not definitions:
-                raise RuntimeError("the lines table has no insert trigger to copy")
-            for definition in definitions:
-                cur.execute(re.sub(r" ON \S+ ", " ON bench_floor_lines ", definition, count=1))
+        # the real table's insert triggers, as defined now (they cannot drift apart)
+        if (checked or load) and not si_sql.copy_insert_triggers(cur, pg_sql.Identifier("bench_floor_lines")):
+            raise RuntimeError("the lines table has no insert trigger to copy")
         indexes = []
         if load:  # the real table's indexes, as defined now
             cur.execute("SELECT pg_get_indexdef(indexrelid) FROM pg_index "

@@ -179,6 +179,19 @@ def ensure_corrections_partition(cur, period: str) -> None:
             pg_sql.SQL(", ").join(pg_sql.Literal(source) for source in CORRECTION_SOURCES)))
 
 
+def copy_insert_triggers(cur, table: pg_sql.Identifier) -> list[str]:
+    """The lines table's insert triggers, as defined now, created on `table` too (an insert
+    straight into a table does not fire its partitioned parent's statement triggers); their names."""
+    cur.execute("SELECT tgname, pg_get_triggerdef(oid) FROM pg_trigger WHERE NOT tgisinternal AND tgtype & 4 <> 0 "
+                "AND tgrelid = 'social_insurance_contributionline'::regclass ORDER BY tgname")
+    triggers = cur.fetchall()
+    on_table = " ON " + table.as_string(cur.connection) + " "
+    for _, definition in triggers:
+        # pg_get_triggerdef names the table unquoted and unqualified: the branch is on the search path
+        cur.execute(re.sub(r" ON \S+ ", lambda _: on_table, definition, count=1))
+    return [name for name, _ in triggers]
+
+
 def load_new_month(cur, params: dict) -> None:
     """A month's first regular lines, when it has no regular partition yet: loaded into a new bare
     table, with the lines table's insert triggers (the same checks as any insert into it), then
@@ -188,17 +201,11 @@ def load_new_month(cur, params: dict) -> None:
     period = params["period"]
     month = _ensure_month(cur, period, _existing(cur, period))
     table = _bare(cur, month_partitions(period)[1])
-    cur.execute("SELECT tgname, pg_get_triggerdef(oid) FROM pg_trigger WHERE NOT tgisinternal AND tgtype & 4 <> 0 "
-                "AND tgrelid = 'social_insurance_contributionline'::regclass ORDER BY tgname")
-    triggers = cur.fetchall()
-    for _, definition in triggers:
-        # (pg_get_triggerdef names the table unquoted and unqualified: the branch is on the search path)
-        on_table = " ON " + table.as_string(cur.connection) + " "
-        cur.execute(re.sub(r" ON \S+ ", lambda _: on_table, definition, count=1))
+    triggers = copy_insert_triggers(cur, table)
     cur.execute("SELECT pg_get_serial_sequence('social_insurance_contributionline', 'id')")
     cur.execute(pg_sql.SQL("INSERT INTO {} ").format(table) + pg_sql.SQL(LOAD_LINES_SQL),
                 {**params, "sequence": cur.fetchone()[0]})
-    for trigger, _ in triggers:  # attached, the partition runs the lines table's triggers like any other
+    for trigger in triggers:  # attached, the partition runs the lines table's triggers like any other
         cur.execute(pg_sql.SQL("DROP TRIGGER {} ON {}").format(pg_sql.Identifier(trigger), table))
     _attach(cur, month, table, pg_sql.SQL("FOR VALUES IN ('regular')"))
     # Until autovacuum gets to it the new table has no statistics, and reads of its month (a

@@ -15,8 +15,8 @@ database foreign key to lines (they are checked by the statement-level triggers 
 which move over to the partitioned table unchanged). The business key, the check constraints
 and the indexes keep their names, so later migrations find them.
 
-Existing lines move into the partitions of their months, with their ids; the identity sequence
-continues after the highest id.
+Existing lines move into the partitions of their months, with their ids; the new identity
+sequence continues after every id the old one gave.
 """
 from django.db import migrations
 
