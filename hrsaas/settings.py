@@ -79,6 +79,8 @@ PUBLIC_SCHEMA_URLCONF = "hrsaas.urls_hq"
 DATABASE_ROUTERS = ["django_tenants.routers.TenantSyncRouter"]
 
 MIDDLEWARE = [
+    # /healthz answers before routing, host checks and the HTTPS redirect (hrsaas/health.py).
+    "hrsaas.health.HealthCheckMiddleware",
     "django_tenants.middleware.TenantSubfolderMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -248,9 +250,12 @@ if not DEBUG:
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "hrsaas@localhost")
 
+CSRF_FAILURE_VIEW = "hrsaas.views.csrf_failure"
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"no_traceback_for_refusals": {"()": "hrsaas.views.NoTracebackForRefusals"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["no_traceback_for_refusals"]}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
 }

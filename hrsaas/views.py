@@ -6,6 +6,9 @@ import sys
 
 from django.db import InterfaceError, OperationalError, connection
 from django.http import HttpResponse, JsonResponse
+from django.templatetags.static import static
+from django.utils.html import escape
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 
@@ -18,10 +21,15 @@ def _json(message: str, status: int) -> JsonResponse:
 
 
 def _page(status: int, message: str) -> HttpResponse:
+    # Built by hand, not from templates/base.html: an error page must render even when the
+    # database (and so the navigation's context) is what failed.
+    language = get_language() or "zh-hans"
     return HttpResponse(
-        f'<!doctype html><html lang="zh-hans"><meta charset="utf-8"><meta name="viewport" content="width=device-width">'
-        f"<title>{status}</title><body style=\"font-family:sans-serif;padding:2rem\"><h1>{message}</h1>"
-        f'<p><a href="/">hrsaas</a></p></body></html>',
+        f'<!doctype html><html lang="{escape(language)}"><meta charset="utf-8">'
+        f'<meta name="viewport" content="width=device-width, initial-scale=1">'
+        f'<link rel="stylesheet" href="{escape(static("css/app.css"))}">'
+        f"<title>{status} · hrsaas</title><body><main class=\"container error-page\"><h1>{escape(message)}</h1>"
+        f'<p><a href="/">{escape(_("返回首页"))}</a></p></main></body></html>',
         status=status, content_type="text/html; charset=utf-8",
     )
 
@@ -39,6 +47,27 @@ def server_error(request):
         return response
     message = _("服务器内部错误,我们已记录,请稍后重试。")
     return _json(message, 500) if _wants_json(request) else _page(500, message)
+
+
+def forbidden(request, exception=None):
+    message = _("您没有权限执行此操作。")
+    return _json(message, 403) if _wants_json(request) else _page(403, message)
+
+
+def csrf_failure(request, reason=""):
+    message = _("页面已过期或来源不明,请刷新页面后重试。")
+    return _json(message, 403) if _wants_json(request) else _page(403, message)
+
+
+class NoTracebackForRefusals:
+    """Logging filter: a refused request (403) is logged as one line, not with the traceback of
+    the PermissionDenied that produced it — a refusal is the system working, not a fault."""
+
+    def filter(self, record) -> bool:
+        if getattr(record, "status_code", None) == 403:
+            record.exc_info = None
+            record.exc_text = None
+        return True
 
 
 def not_found(request, exception=None):

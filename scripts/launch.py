@@ -101,7 +101,48 @@ def manage(env: dict, *args: str) -> None:
     subprocess.run([PY, "manage.py", *args], cwd=ROOT, env=env, check=True)
 
 
+def _port_taken(port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError:
+            return True
+    return False
+
+
+def _fail(message: str) -> int:
+    print(f"hrsaas did not start: {message}", file=sys.stderr, flush=True)
+    return 1
+
+
+def _wait_until_serving(port: int, procs: list, timeout: float = 90.0) -> str | None:
+    """None once gunicorn answers on the port and every process is still running; else why not."""
+    names = ["web (gunicorn)", "worker (celery)", "beat (celery)"]
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        for name, proc in zip(names, procs):
+            if proc.poll() is not None:
+                return f"{name} exited with code {proc.returncode} (see the lines above)"
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=1):
+                time.sleep(1)  # the worker and beat fail fast on a bad broker: give them a moment
+                for name, proc in zip(names, procs):
+                    if proc.poll() is not None:
+                        return f"{name} exited with code {proc.returncode} (see the lines above)"
+                return None
+        except OSError:
+            time.sleep(0.3)
+    return f"the web server did not answer on 127.0.0.1:{port} within {int(timeout)} s"
+
+
 def run() -> int:
+    port_text = os.environ.get("PORT", "8000")
+    if not port_text.isdigit() or not 0 < int(port_text) < 65536:
+        return _fail(f"PORT must be a port number, got {port_text!r}")
+    port = int(port_text)
+    if _port_taken(port):
+        return _fail(f"port {port} on 127.0.0.1 is already in use; stop what runs there or choose "
+                     f"another one, e.g. PORT=8001 bash scripts/run.sh")
     env = environment()
     env.update(
         SECRET_KEY=_secret_key(),
@@ -110,11 +151,16 @@ def run() -> int:
         # The demo is served over plain HTTP on loopback.
         SECURE_SSL_REDIRECT="0", SESSION_COOKIE_SECURE="0", CSRF_COOKIE_SECURE="0", SECURE_HSTS_SECONDS="0",
     )
-    _ensure_database(env["DATABASE_URL"])
-    manage(env, "migrate", "--noinput")
-    manage(env, "collectstatic", "--noinput", "--clear", "-v", "0")
-    manage(env, "seed_demo")
-    port = env.get("PORT", "8000")
+    try:
+        _ensure_database(env["DATABASE_URL"])
+        manage(env, "migrate", "--noinput")
+        manage(env, "collectstatic", "--noinput", "--clear", "-v", "0")
+        manage(env, "seed_demo")
+    except subprocess.CalledProcessError as exc:
+        return _fail(f"setup step {' '.join(exc.cmd[2:3])} failed with code {exc.returncode} (see above)")
+    except Exception as exc:  # noqa: BLE001 - the database could not be reached or created
+        return _fail(f"the database could not be prepared: {exc}")
+    DATA.mkdir(exist_ok=True)
     procs = [
         subprocess.Popen([PY, "-m", "gunicorn", "hrsaas.wsgi", "-b", f"127.0.0.1:{port}", "-w", "3",
                           "--access-logfile", "-"], cwd=ROOT, env=env),
@@ -122,33 +168,58 @@ def run() -> int:
         subprocess.Popen([PY, "-m", "celery", "-A", "hrsaas", "beat", "-l", "INFO",
                           "-s", str(DATA / "celerybeat-schedule")], cwd=ROOT, env=env),
     ]
-    DATA.mkdir(exist_ok=True)
-    print(f"""
-hrsaas is up: http://127.0.0.1:{port}/   (API docs: http://127.0.0.1:{port}/api/v1/docs/)
-Demo logins (password Demo-2026!):
-  admin        HQ admin              finance      HQ finance
-  bj.manager   北京分公司经理          bj.staff     北京分公司人事
-  bj.s1        北京 specialist (张伟)  sh.s1, gz.s1 … specialists of 上海/广州
-Ctrl-C stops web, worker and beat.
-""", flush=True)
-
-    def stop(*_):
+    problem = _wait_until_serving(port, procs)
+    if problem:
         for p in procs:
             if p.poll() is None:
                 p.terminate()
-    signal.signal(signal.SIGTERM, stop)
-    try:
-        while all(p.poll() is None for p in procs):
-            time.sleep(1)
-    except KeyboardInterrupt:
-        pass
-    finally:
-        stop()
         for p in procs:
             try:
                 p.wait(timeout=10)
             except subprocess.TimeoutExpired:
                 p.kill()
+        return _fail(problem)
+    base = f"http://127.0.0.1:{port}"
+    print(f"""
+hrsaas is up: {base}/   (API docs: {base}/api/v1/docs/ after logging in)
+Demo logins, password Demo-2026!  (branch codes: beijing, shanghai, guangzhou)
+  admin        HQ admin                    {base}/
+  finance      HQ finance                  {base}/commissions/finance/
+  bj.manager   北京分公司经理               {base}/b/beijing/
+  bj.staff     北京分公司人事/运营           {base}/b/beijing/
+  bj.s1        北京社保专员 (phone home)     {base}/b/beijing/me/
+  bj.client    北京客户联系人               {base}/b/beijing/
+Ctrl-C stops web, worker and beat.
+""", flush=True)
+
+    asked_to_stop = []  # Ctrl-C or SIGTERM: a normal end, exit 0
+
+    def terminate_all():
+        for p in procs:
+            if p.poll() is None:
+                p.terminate()
+
+    def on_sigterm(*_):
+        asked_to_stop.append(True)
+        terminate_all()
+    signal.signal(signal.SIGTERM, on_sigterm)
+    died = None
+    try:
+        while died is None:
+            died = next((p for p in procs if p.poll() is not None), None)
+            time.sleep(1)
+    except KeyboardInterrupt:
+        asked_to_stop.append(True)
+    finally:
+        terminate_all()
+        for p in procs:
+            try:
+                p.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                p.kill()
+    if died is not None and not asked_to_stop:
+        names = {id(procs[0]): "web (gunicorn)", id(procs[1]): "worker (celery)", id(procs[2]): "beat (celery)"}
+        return _fail(f"{names[id(died)]} stopped with code {died.returncode}; the others were stopped too")
     return 0
 
 
