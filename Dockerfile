@@ -1,10 +1,12 @@
+# The production image: requirements.txt only (no test tools, no embedded servers), so it builds
+# for linux/amd64 and linux/arm64 alike. Shared by web, worker and beat (docker-compose.yml).
 FROM python:3.11-slim
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1
 WORKDIR /app
 COPY requirements.txt .
 RUN pip install --no-cache-dir -r requirements.txt
 COPY . .
-RUN SECRET_KEY=build-only python manage.py collectstatic --noinput -v 0
+RUN SECRET_KEY=build-only FIELD_ENCRYPTION_KEY=build-only python manage.py collectstatic --noinput -v 0
 RUN useradd --create-home hrsaas && mkdir -p /app/media && chown hrsaas /app/media
 USER hrsaas
 EXPOSE 8000

@@ -56,6 +56,7 @@ SHARED_APPS = [
     "rest_framework",
     "rest_framework.authtoken",
     "drf_spectacular",
+    "drf_spectacular_sidecar",  # Swagger UI's assets, served locally (no CDN)
     "simple_history",
     "commissions.hq",
     "social_insurance.policies",
@@ -224,6 +225,9 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Multi-branch HR SaaS: HQ at /api/v1/, branches at /b/<code>/api/v1/.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
 }
 
 # Identity numbers and other personal data are encrypted with keys derived from this value.

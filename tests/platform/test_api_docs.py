@@ -1,0 +1,48 @@
+"""API docs work offline and a branch's schema describes that branch's own paths."""
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.contrib.staticfiles import finders
+
+from tests.factories import TEST_PASSWORD, make_user
+
+
+@pytest.mark.django_db
+def test_the_docs_page_loads_swagger_from_this_server_only(client, branches):
+    make_user("docs_reader", (None, "hq_admin"))
+    client.login(username="docs_reader", password=TEST_PASSWORD)
+
+    page = client.get("/api/v1/docs/")
+
+    assert page.status_code == 200
+    html = page.content.decode()
+    assets = re.findall(r'(?:src|href)="([^"]+)"', html)
+    assert len(assets) >= 3, assets
+    for url in assets:
+        assert url.startswith("/"), f"{url} is not served by this server"
+        if url.startswith("/static/"):
+            assert finders.find(url.removeprefix("/static/")), f"{url} is not a local static file"
+    assert "<script>" not in html.replace(" ", ""), "the start-up code must come from a file"
+
+
+@pytest.mark.django_db
+def test_a_branch_schema_lists_that_branchs_paths_and_they_answer(client, branches):
+    make_user("docs_staff", ("bj", "branch_staff"))
+    client.login(username="docs_staff", password=TEST_PASSWORD)
+
+    schema = client.get("/b/bj/api/v1/schema/", HTTP_ACCEPT="application/json")
+
+    assert schema.status_code == 200
+    paths = list(schema.json()["paths"])
+    assert len(paths) >= 20
+    assert all(p.startswith("/b/bj/api/v1/") for p in paths), [p for p in paths if not p.startswith("/b/bj/")][:5]
+    statements = "/b/bj/api/v1/statements/"
+    assert statements in paths
+    assert client.get(statements, {"period": "2026-01"}).status_code == 200
+    # HQ's schema keeps HQ's paths.
+    make_user("docs_hq", (None, "hq_admin"))
+    client.login(username="docs_hq", password=TEST_PASSWORD)
+    hq_paths = list(client.get("/api/v1/schema/", HTTP_ACCEPT="application/json").json()["paths"])
+    assert "/api/v1/branches/" in hq_paths and not any(p.startswith("/b/") for p in hq_paths)
