@@ -113,8 +113,10 @@ def main() -> None:
                ALLOWED_HOSTS="127.0.0.1,localhost")
     env.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/hrsaas_load")
     env.setdefault("SECRET_KEY", "bench-only-secret-key-not-for-production-0123456789")
+    # The key scale_demo.py encrypted the bench data with (the former fallback to SECRET_KEY).
+    env.setdefault("FIELD_ENCRYPTION_KEY", "bench-only-secret-key-not-for-production-0123456789")
     env.setdefault("REDIS_URL", "redis://127.0.0.1:6379/12")
-    os.environ.update({k: env[k] for k in ("DJANGO_SETTINGS_MODULE", "DATABASE_URL", "SECRET_KEY", "REDIS_URL")})
+    os.environ.update({k: env[k] for k in ("DJANGO_SETTINGS_MODULE", "DATABASE_URL", "SECRET_KEY", "FIELD_ENCRYPTION_KEY", "REDIS_URL")})
     rows = targets()
 
     from bench import faults_lib

@@ -1,7 +1,7 @@
 """Settings for hrsaas, configured from the environment (12-factor).
 
 Environment: DATABASE_URL, REDIS_URL, CELERY_BROKER_URL (overrides the broker), SECRET_KEY,
-DEBUG, ALLOWED_HOSTS (comma-separated), CSRF_TRUSTED_ORIGINS, SECURE_SSL_REDIRECT.
+FIELD_ENCRYPTION_KEY, FIELD_ENCRYPTION_OLD_KEYS, DEBUG, ALLOWED_HOSTS (comma-separated), CSRF_TRUSTED_ORIGINS, SECURE_SSL_REDIRECT.
 """
 from __future__ import annotations
 
@@ -230,8 +230,22 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
 }
 
-# Identity numbers and other personal data are encrypted with keys derived from this value.
-FIELD_ENCRYPTION_KEY = os.environ.get("FIELD_ENCRYPTION_KEY", SECRET_KEY)
+# Identity numbers are encrypted, and hashed for look-ups, with keys derived from
+# FIELD_ENCRYPTION_KEY: its own secret, so that rotating SECRET_KEY (sessions, signed links)
+# leaves every stored identity readable. FIELD_ENCRYPTION_OLD_KEYS (comma-separated) still
+# decrypt and still find people until `manage.py rotate_field_keys` has moved every row to the
+# current key. A development or test run may fall back to SECRET_KEY; production must set it.
+FIELD_ENCRYPTION_KEY = os.environ.get("FIELD_ENCRYPTION_KEY") or (
+    SECRET_KEY if DEBUG or os.environ.get("HRSAAS_TESTING") else None
+)
+if not FIELD_ENCRYPTION_KEY:
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured(
+        "FIELD_ENCRYPTION_KEY must be set when DEBUG is off (a long random value, kept apart from "
+        "SECRET_KEY; a deployment that relied on the old fallback sets it to its current SECRET_KEY)"
+    )
+FIELD_ENCRYPTION_OLD_KEYS = env_list("FIELD_ENCRYPTION_OLD_KEYS")
 
 # ---------------------------------------------------------------------------------------------
 # Security: safe by default; DEBUG must be asked for.

@@ -14,3 +14,6 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # fast tes
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 MEDIA_ROOT = BASE_DIR / ".test-media"  # noqa: F405
 NOTIFY_RETRY_BASE_SECONDS = 1
+# A fixed identity key, whatever the shell exports: test workers and the test process must agree.
+FIELD_ENCRYPTION_KEY = "test-only-field-encryption-key-0123456789"
+FIELD_ENCRYPTION_OLD_KEYS: list[str] = []

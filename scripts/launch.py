@@ -89,6 +89,21 @@ def _secret_key() -> str:
     return path.read_text().strip()
 
 
+def _field_encryption_key() -> str:
+    """The demo's identity-number key, kept in .data/field_encryption_key. A demo database made
+    before the key had its own file was encrypted under the secret key (the old fallback): the
+    file then starts with that value, so those identity numbers stay readable."""
+    if os.environ.get("FIELD_ENCRYPTION_KEY"):
+        return os.environ["FIELD_ENCRYPTION_KEY"]
+    DATA.mkdir(exist_ok=True)
+    path = DATA / "field_encryption_key"
+    if not path.exists():
+        previous = DATA / "secret_key"
+        path.write_text(previous.read_text().strip() if previous.exists() else secrets.token_urlsafe(50))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
 def environment() -> dict[str, str]:
     env = dict(os.environ)
     env["DATABASE_URL"] = _database_url()
@@ -145,6 +160,8 @@ def run() -> int:
                      f"another one, e.g. PORT=8001 bash scripts/run.sh")
     env = environment()
     env.update(
+        # The field key first: on a first run with an existing demo it copies .data/secret_key.
+        FIELD_ENCRYPTION_KEY=_field_encryption_key(),
         SECRET_KEY=_secret_key(),
         DEBUG=env.get("DEBUG", "0"),
         ALLOWED_HOSTS=env.get("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]"),

@@ -9,7 +9,7 @@ from django.utils import timezone
 from django_tenants.utils import schema_context
 
 from . import engine, services
-from .crypto import identity_hash
+from .crypto import identity_hashes
 
 REGIONS = {"beijing": "110105", "shanghai": "310104", "guangzhou": "440106"}
 CLIENTS = ["{city}华信科技有限公司", "{city}远航物流有限公司", "{city}明德教育咨询有限公司"]
@@ -50,7 +50,7 @@ def seed(org) -> None:
                 ClientContact.objects.get_or_create(user=contact, client=clients[0])
             for i in range(30):
                 number = _identity(REGIONS[city], i + 1)
-                if InsuredEmployee.objects.filter(id_number_hash=identity_hash(number)).exists():
+                if InsuredEmployee.objects.filter(id_number_hash__in=identity_hashes(number)).exists():
                     continue
                 start = dt.date(2024, 7, 1) + dt.timedelta(days=37 * i)
                 if start > today:

@@ -24,7 +24,7 @@ from social_insurance.policies.models import CityPolicy
 from social_insurance.policies.selectors import city_settings, policy_rule, policy_rules
 
 from . import engine, sql
-from .crypto import encrypt_identity, identity_hash
+from .crypto import encrypt_identity, identity_hash, identity_hashes
 from .models import (
     BaseDispute,
     ClientContact,
@@ -196,7 +196,8 @@ def employee_clean(data: EmployeeInput, *, rules=None, clients=None) -> CleanEmp
 
 def _overlapping(clean: CleanEmployee):
     f = clean.fields
-    qs = InsuredEmployee.objects.filter(id_number_hash=f["id_number_hash"])
+    # Under every configured key: rows not yet re-hashed after a key rotation still count.
+    qs = InsuredEmployee.objects.filter(id_number_hash__in=identity_hashes(clean.id_number))
     if f["end_date"] is not None:
         qs = qs.filter(start_date__lte=f["end_date"])
     return qs.filter(Q(end_date__isnull=True) | Q(end_date__gte=f["start_date"]))

@@ -8,11 +8,13 @@ import sys
 from tests.conftest import ROOT
 
 PROD_ENV = {"SECRET_KEY": "x" * 20 + "production-secret-key-with-enough-entropy-1234567890",
+            "FIELD_ENCRYPTION_KEY": "production-field-encryption-key-0123456789abcdefghij",
             "ALLOWED_HOSTS": "hr.example.com", "DATABASE_URL": "postgres://postgres@127.0.0.1:5432/hrsaas"}
 
 
 def _env(**extra):
-    env = {k: v for k, v in os.environ.items() if k not in {"DEBUG", "HRSAAS_TESTING", "DJANGO_SETTINGS_MODULE", "SECRET_KEY", "DJANGO_ALLOW_ASYNC_UNSAFE"}}
+    env = {k: v for k, v in os.environ.items() if k not in {"DEBUG", "HRSAAS_TESTING", "DJANGO_SETTINGS_MODULE", "SECRET_KEY", "DJANGO_ALLOW_ASYNC_UNSAFE",
+                                                         "FIELD_ENCRYPTION_KEY", "FIELD_ENCRYPTION_OLD_KEYS"}}
     env.update(DJANGO_SETTINGS_MODULE="hrsaas.settings", **extra)
     return env
 
