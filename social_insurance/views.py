@@ -238,7 +238,7 @@ def _policy_city_page(request, city: str, *, form: dict | None, errors: dict):
     import json
 
     from .policies.models import CityPolicy
-    from .policies.selectors import items_as_data, item_view
+    from .policies.selectors import item_views, items_as_data
     from .engine import rounding_words
 
     versions = list(CityPolicy.objects.filter(city=city).prefetch_related("items").order_by("-effective_from"))
@@ -249,7 +249,7 @@ def _policy_city_page(request, city: str, *, form: dict | None, errors: dict):
     if form is None:
         form = {"year": "", "effective_from": "", "confidence": latest.confidence, "sources": "",
                 "items": json.dumps(items_as_data(latest), ensure_ascii=False, indent=1)}
-    rows = [{"policy": p, "items": [item_view(i) for i in p.items.all()],
+    rows = [{"policy": p, "items": item_views(p),
              "rounding_social": rounding_words(p.rounding_social),
              "rounding_housing_fund": rounding_words(p.rounding_housing_fund)} for p in versions]
     return render(request, "social_insurance/hq_policy_city.html", {

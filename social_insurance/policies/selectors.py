@@ -189,6 +189,14 @@ def item_view(item: PolicyItem) -> ItemView:
                     rounding=rounding_words(item.rounding), note=item.note)
 
 
+def item_views(policy: CityPolicy) -> list[ItemView]:
+    """A version's items in the order people read them: 养老, 医疗, 生育, 失业, 工伤, 公积金."""
+    from social_insurance.engine import ITEM_KINDS
+
+    order = {k: n for n, k in enumerate(ITEM_KINDS)}
+    return [item_view(i) for i in sorted(policy.items.all(), key=lambda i: order.get(i.kind, len(order)))]
+
+
 @dataclass(frozen=True)
 class PolicyCard:
     """A city's version for the chosen year (None when that year is not published yet, with the
@@ -209,7 +217,7 @@ def policy_card(city: str, name: str, policy: CityPolicy | None, latest: CityPol
     from social_insurance.engine import rounding_words
 
     shown = policy or latest
-    items = tuple(item_view(i) for i in shown.items.all()) if policy else ()
+    items = tuple(item_views(shown)) if policy else ()
     by_kind = {i.kind: i for i in items}
     base = lambda kind: (by_kind[kind].base_floor, by_kind[kind].base_ceiling) if kind in by_kind else None  # noqa: E731
     return PolicyCard(city=city, name=name, policy=policy, latest=latest, items=items,

@@ -118,6 +118,7 @@ def test_hq_policy_page_filters_by_city_and_year(hq_admin, branches):
     assert "6,821.00 – 35,283.00" in text and "2,420.00 – 35,283.00" in text
     assert "2% + 3.00元" in text and "0.2%–1.9%" in text and "5%–12%" in text
     assert "可信度:高" in text
+    assert text.index("养老保险") < text.index("医疗保险") < text.index("工伤保险") < text.index("住房公积金")
 
     low = visible_text(page.get("/si/policies/?city=guangzhou&year=2025").content.decode())
     assert "广州 · 2025年度" in low and "可信度:低(来源不一致)" in low and "low" not in low
