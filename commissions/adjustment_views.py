@@ -60,13 +60,28 @@ def adjustment_list(request):
     })
 
 
+def _cap_warning(adj: Adjustment) -> str:
+    """Said before the manager approves: approving now would take the component past ±20%."""
+    from django.utils import formats
+
+    breach = adjustments.cap_breach_if_approved(adj)
+    if breach is None:
+        return ""
+    day, total = breach
+    return _("批准将超出 ±20%% 的上限:与已批准的%(c)s调整叠加后,%(d)s 起合计 %(t)s%%。"
+             "系统不会批准;请驳回,或请提议人调整比例或日期后重新提交。") % {
+        "c": COMPONENT_TITLES.get(adj.component, adj.component), "d": formats.date_format(day, "DATE_FORMAT"),
+        "t": f"{total:+.2f}"}
+
+
 def _preview(adj: Adjustment) -> dict:
     """The what-if preview; the approval page still works if it cannot be computed."""
     try:
         preview = adjustments.what_if_preview(adj)
     except Exception:  # noqa: BLE001 — a preview failure must not block the decision
         log.exception("what-if preview failed for adjustment %s", adj.pk)
-        return {"available": False, "periods": []}
+        return {"available": False, "periods": [], "cap_warning": _cap_warning(adj)}
+    preview["cap_warning"] = _cap_warning(adj)
     ids = {r["earner_id"] for p in preview["periods"] for r in p["people"]}
     labels = {u.pk: u.label for u in User.objects.filter(pk__in=ids)}
     for p in preview["periods"]:

@@ -201,13 +201,26 @@ def _check_not_frozen(branch: Branch, start: dt.date, end: dt.date | None) -> No
             _("期间 %(p)s %(s)s,浮动调整不能追溯到已关账或已发放的期间。") % {"p": p.period, "s": p.get_status_display()}]})
 
 
-def _check_stacking(*, component: str, span: Span, exclude_id: int | None = None) -> None:
+def _stacking_breach_for(*, component: str, span: Span, exclude_id: int | None = None):
     qs = Adjustment.objects.filter(component=component,
                                    status__in=[Adjustment.Status.APPROVED, Adjustment.Status.REVOKED])
     if exclude_id is not None:
         qs = qs.exclude(pk=exclude_id)
     existing = [s for s in (span_in_force(a) for a in qs) if s is not None]
-    breach = stacking_breach(existing, span)
+    return stacking_breach(existing, span)
+
+
+def cap_breach_if_approved(adj: Adjustment) -> tuple[dt.date, Decimal] | None:
+    """For the manager's review: the first day on which approving `adj` now would take the
+    component past ±20% together with the approved (or partly revoked) adjustments in force,
+    with that total; None when it stays within the cap. Reads only — approval checks again
+    under the lock (another approval may land in between)."""
+    return _stacking_breach_for(component=adj.component, span=Span(adj.effective_from, adj.effective_to, adj.percent),
+                                exclude_id=adj.pk)
+
+
+def _check_stacking(*, component: str, span: Span, exclude_id: int | None = None) -> None:
+    breach = _stacking_breach_for(component=component, span=span, exclude_id=exclude_id)
     if breach:
         day, total = breach
         raise ValidationError({"percent": [
@@ -350,7 +363,8 @@ def adjustments_out(adjustments: Iterable[Adjustment]) -> list[dict]:
 
 def what_if_preview(adj: Adjustment, *, today: dt.date | None = None) -> dict:
     """Last month's and this month's statements, now vs. with `adj` added: per person and in
-    total. Reads only (the computation side's `what_if_adjustment`)."""
+    total — only the months it changes, and in them only the people whose pay changes (the
+    totals cover everyone). Reads only (the computation side's `what_if_adjustment`)."""
     today = today or timezone.localdate()
     this = f"{today.year:04d}-{today.month:02d}"
     last_day = today.replace(day=1) - dt.timedelta(days=1)
@@ -361,14 +375,18 @@ def what_if_preview(adj: Adjustment, *, today: dt.date | None = None) -> dict:
         return {"available": False, "periods": []}
     rows = what_if_adjustment(component=adj.component, percent=adj.percent, effective_from=adj.effective_from,
                               effective_to=adj.effective_to, periods=[last, this])
-    periods = []
+    periods, unchanged_periods = [], []
     for period in (last, this):
         people = [r for r in rows if r["period"] == period]
+        changed = [r for r in people if r["difference"]]
+        if not changed:  # only the months the adjustment changes are worth a manager's reading
+            unchanged_periods.append(period)
+            continue
         zero = Decimal("0.00")
         periods.append({
-            "period": period, "people": people,
+            "period": period, "people": changed, "unchanged_people": len(people) - len(changed),
             "current_total": sum((r["current_total"] for r in people), zero),
             "what_if_total": sum((r["what_if_total"] for r in people), zero),
             "difference": sum((r["difference"] for r in people), zero),
         })
-    return {"available": True, "periods": periods}
+    return {"available": True, "periods": periods, "unchanged_periods": unchanged_periods}

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from decimal import Decimal
 
 from django.db import connection
@@ -257,3 +257,21 @@ def sql_lines(*, period: str) -> list[Line]:
         cur.execute(lines_select(period=period, home=BranchRef(branch.id, branch.code),
                                  sources=source_branches(), rules=rulebook_load()))
         return [Line(**dict(zip(LINE_COLUMNS, r))) for r in cur.fetchall()]
+
+
+# ---------------------------------------------------------------------------------------------
+# Payout of a branch-period (HQ finance's confirmation before "paid")
+# ---------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class PayoutSummary:
+    """What marking a branch-period paid pays out: the statements (one per person with lines)
+    and their total, read from the branch's locked statement lines."""
+
+    statements: int
+    total: Decimal
+
+
+def payout_summary(period: str) -> PayoutSummary:
+    """In the current (branch) schema: one grouped query over the period's statement lines."""
+    agg = StatementLine.objects.filter(period=period).aggregate(n=Count("earner_id", distinct=True), total=Sum("amount"))
+    return PayoutSummary(statements=agg["n"] or 0, total=agg["total"] or Decimal("0.00"))

@@ -495,9 +495,13 @@ COMPONENT_TITLES = {"opening_reward": "开户奖励", "retention_bonus": "留存
                     "lead_conversion": "线索转化奖励", "correction": "提成更正"}
 
 
-def period_mark_paid(*, actor, branch: Branch, period: str) -> BranchPeriod:
+def period_mark_paid(*, actor, branch: Branch, period: str, confirmed=None) -> BranchPeriod:
     """HQ finance marks a closed branch-period paid; every earner gets an inbox message
-    ("您的开户奖励1200元已到账"), once (dedupe key per period)."""
+    ("您的开户奖励1200元已到账"), once (dedupe key per period).
+
+    `confirmed` — the (statement count, total) the payer was shown on the confirmation page — is
+    checked again under the period lock: if either changed since, nothing is written and the
+    payer is asked to look again (paying an amount nobody saw is what the confirmation prevents)."""
     if not (getattr(actor, "is_superuser", False) or {Role.HQ_FINANCE, Role.HQ_ADMIN} & hq_roles_of(actor)):
         raise PermissionDenied(_("仅总部财务可确认发放。"))
     from notifications.services import notification_create
@@ -511,6 +515,16 @@ def period_mark_paid(*, actor, branch: Branch, period: str) -> BranchPeriod:
             raise ValidationError({"period": [_("期间 %(p)s 尚未关账,不能发放。") % {"p": period}]})
         if obj.status == BranchPeriod.Status.PAID:
             return obj
+        if confirmed is not None:
+            from .selectors import payout_summary
+
+            now = payout_summary(period)
+            count, total = confirmed
+            if (now.statements, now.total) != (count, total):
+                raise ValidationError({"confirmed": [_(
+                    "确认后提成单已变化:确认时 %(n0)s 份、合计 %(t0)s 元,现在 %(n1)s 份、合计 %(t1)s 元。"
+                    "未标记发放,请重新核对后再确认。") % {
+                    "n0": count, "t0": f"{total:,.2f}", "n1": now.statements, "t1": f"{now.total:,.2f}"}]})
         obj.status, obj.paid_at, obj.paid_by = BranchPeriod.Status.PAID, timezone.now(), actor
         stamp(obj, actor=actor, reason="已发放")
         obj.save()

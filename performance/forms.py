@@ -1,5 +1,11 @@
+import json
+import re
+from decimal import Decimal, InvalidOperation
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
+
+from .models import Direction
 
 
 class CycleForm(forms.Form):
@@ -11,20 +17,200 @@ class AdjustForm(forms.Form):
     note = forms.CharField(label=_("调整说明"), max_length=500, widget=forms.Textarea(attrs={"rows": 2}))
 
 
-class TemplateForm(forms.Form):
-    """A template with its first version; indicators as JSON (the same shape as the API)."""
+# ---------------------------------------------------------------------------------------------
+# KPI template builder (考核模板): one row per indicator instead of a JSON box
+# ---------------------------------------------------------------------------------------------
+BUILDER_FORMULAS = [("linear", _("达标满分(按完成比例得分,最高100)")), ("capped", _("超额加分(最高至封顶分)")),
+                    ("thresholds", _("阶梯得分"))]
 
-    code = forms.SlugField(label=_("编码"), max_length=40)
-    name = forms.CharField(label=_("名称"), max_length=100)
+
+def metric_choices():
+    """The known metrics (metrics.REGISTRY) by their Chinese label (English when switched)."""
+    from django.utils.translation import get_language
+
+    from .metrics import REGISTRY
+
+    english = (get_language() or "").startswith("en")
+    return [("", _("— 选择指标 —"))] + [(m.code, m.label_en if english else m.label_zh) for m in REGISTRY.values()]
+
+
+def _plain_number(value: str, places: int = 2) -> str:
+    """Full-width digits (５０) and separators as people type them → a plain number string."""
+    text = (value or "").strip().translate({0xFF10 + n: str(n) for n in range(10)} | {0xFF0E: ".", 0x3002: "."})
+    return text.replace(",", "").replace("\uff0c", "").rstrip("%\uff05")
+
+
+class IndicatorRowForm(forms.Form):
+    """One indicator: the metric it reads, its weight, target and how it scores."""
+
+    metric = forms.ChoiceField(label=_("指标"), required=False)
+    name = forms.CharField(label=_("名称"), max_length=100, required=False,
+                           widget=forms.TextInput(attrs={"placeholder": _("默认同指标")}))
+    weight = forms.CharField(label=_("权重%"), max_length=8, required=False,
+                             widget=forms.TextInput(attrs={"inputmode": "decimal", "class": "kpi-weight"}))
+    target = forms.CharField(label=_("目标值"), max_length=16, required=False,
+                             widget=forms.TextInput(attrs={"inputmode": "decimal"}))
+    direction = forms.ChoiceField(label=_("方向"), choices=Direction.choices, initial=Direction.HIGHER)
+    formula = forms.ChoiceField(label=_("计分方式"), choices=BUILDER_FORMULAS, initial="linear")
+    cap = forms.CharField(label=_("封顶分"), max_length=8, required=False,
+                          widget=forms.TextInput(attrs={"inputmode": "decimal", "placeholder": "120"}))
+    steps = forms.CharField(label=_("阶梯(达到值:得分)"), max_length=200, required=False,
+                            widget=forms.TextInput(attrs={"placeholder": _("如 2:100, 3:80, 5:60")}))
+    # Parameters the builder does not edit (e.g. the 达标得分+超额加分 formula) are carried over
+    # unchanged from the version the new one starts from.
+    carried = forms.CharField(required=False, widget=forms.HiddenInput)
+    DELETE = forms.BooleanField(label=_("删除"), required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["metric"].choices = metric_choices()
+        if self.initial.get("formula") == "points":
+            self.fields["formula"].choices = BUILDER_FORMULAS + [("points", _("达标得分+超额加分(沿用原参数)"))]
+
+    def is_blank(self) -> bool:
+        d = getattr(self, "cleaned_data", {}) or {}
+        return not (d.get("metric") or d.get("weight") or d.get("target") or d.get("name"))
+
+    def clean(self):
+        d = super().clean()
+        if d.get("DELETE") or self.is_blank():
+            return d
+        from .metrics import REGISTRY
+
+        metric = REGISTRY.get(d.get("metric") or "")
+        if metric is None:
+            self.add_error("metric", _("请选择指标。"))
+        for key in ("weight", "target", "cap"):
+            d[key] = _plain_number(d.get(key) or "")
+        if not d["weight"]:
+            self.add_error("weight", _("请填写权重。"))
+        if not d["target"] and d.get("formula") in ("linear", "capped"):
+            self.add_error("target", _("请填写目标值。"))
+        if d.get("formula") == "capped" and not d["cap"]:
+            self.add_error("cap", _("请填写封顶分(不低于100)。"))
+        if d.get("formula") == "thresholds":
+            try:
+                d["steps_list"] = parse_steps(d.get("steps") or "")
+            except ValueError as exc:
+                self.add_error("steps", str(exc))
+        if metric is not None and metric.maximum is not None and d["target"]:
+            try:
+                over = Decimal(d["target"]) > metric.maximum
+            except InvalidOperation:
+                over = False  # the service says "须为数字"
+            if over:
+                self.add_error("target", _("%(m)s的目标值不能超过%(max)s。") % {
+                    "m": metric.label_zh, "max": format(metric.maximum.normalize(), "f")})
+        return d
+
+
+def parse_steps(text: str) -> list[dict]:
+    """"2:100, 3:80" → [{"at": "2", "score": "100"}, {"at": "3", "score": "80"}]."""
+    steps = []
+    for part in re.split(r"[,;\s\uff0c\uff1b\u3001]+", text.strip()):
+        if not part:
+            continue
+        at, sep, score = part.replace("\uff1a", ":").partition(":")
+        at, score = _plain_number(at), _plain_number(score)
+        try:
+            Decimal(at), Decimal(score)
+        except InvalidOperation:
+            raise ValueError(_("阶梯须写成“达到值:得分”,多个用逗号分隔,如 2:100, 3:80。")) from None
+        if not sep:
+            raise ValueError(_("阶梯须写成“达到值:得分”,多个用逗号分隔,如 2:100, 3:80。"))
+        steps.append({"at": at, "score": score})
+    if not steps:
+        raise ValueError(_("阶梯得分至少需要一个阶梯。"))
+    return steps
+
+
+class BaseIndicatorFormSet(forms.BaseFormSet):
+    def rows(self) -> list[dict]:
+        """The filled-in rows as the services' indicator dicts (the API's shape), in order."""
+        out, used = [], set()
+        for form in self.forms:
+            d = form.cleaned_data
+            if not d or d.get("DELETE") or form.is_blank():
+                continue
+            from .metrics import REGISTRY
+
+            metric = REGISTRY[d["metric"]]
+            code, n = metric.code.replace("_", "-"), 2
+            while code in used:  # the same metric twice (e.g. two targets) gets its own code
+                code, n = f"{metric.code.replace('_', '-')}-{n}", n + 1
+            used.add(code)
+            params: dict = {}
+            if d["formula"] == "capped":
+                params = {"cap": d["cap"]}
+            elif d["formula"] == "thresholds":
+                params = {"steps": d.get("steps_list", [])}
+            elif d["formula"] == "points":
+                params = json.loads(d.get("carried") or "{}")
+            out.append({"code": code, "name": (d.get("name") or "").strip() or str(metric.label_zh),
+                        "metric": metric.code, "weight": d["weight"], "target": d["target"] or "0",
+                        "direction": d["direction"], "formula": d["formula"], "params": params})
+        return out
+
+
+IndicatorFormSet = forms.formset_factory(IndicatorRowForm, formset=BaseIndicatorFormSet, extra=0, can_delete=False,
+                                         max_num=30, absolute_max=30, validate_max=True)
+
+
+def indicator_initial(indicators) -> list[dict]:
+    """Rows prefilled from a version's indicators (the starting point of the next version)."""
+    rows = []
+    for i in indicators:
+        params = i.params or {}
+        rows.append({
+            "metric": i.metric, "name": i.name, "weight": format(i.weight.normalize(), "f"),
+            "target": format(i.target.normalize(), "f"), "direction": i.direction, "formula": i.formula,
+            "cap": str(params.get("cap", "")),
+            "steps": ", ".join(f"{s.get('at')}:{s.get('score')}" for s in params.get("steps", []) if isinstance(s, dict)),
+            "carried": json.dumps(params, ensure_ascii=False) if i.formula == "points" else "",
+        })
+    return rows
+
+
+class TemplateHeadForm(forms.Form):
+    """A new template: who it is for and when its first (all-year) version starts."""
+
+    name = forms.CharField(label=_("模板名称"), max_length=100)
     department = forms.ChoiceField(label=_("部门"))
-    position = forms.CharField(label=_("岗位"), max_length=40, required=False)
+    position = forms.CharField(label=_("岗位"), max_length=40, required=False,
+                               help_text=_("留空:适用于部门全体"))
     effective_from = forms.DateField(label=_("生效日期"), widget=forms.DateInput(attrs={"type": "date"}))
-    indicators = forms.JSONField(
-        label=_("指标"), widget=forms.Textarea(attrs={"rows": 6}),
-        help_text=_('例如 [{"code":"days","name":"理赔时效","metric":"claim_days","weight":"50","target":"2",'
-                    '"direction":"lower"}, …],权重合计须为100'),
-    )
 
     def __init__(self, *args, departments=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["department"].choices = [(d.code, d.name) for d in departments]
+
+
+NEW_SEASON = "__new__"
+
+
+class VersionHeadForm(forms.Form):
+    """A new version of a template: all-year, an existing season (e.g. 开门红) or a new one."""
+
+    season = forms.ChoiceField(label=_("适用范围"))
+    season_label = forms.CharField(label=_("季节名称"), max_length=40, required=False,
+                                   widget=forms.TextInput(attrs={"placeholder": _("如 开门红")}))
+    months = forms.TypedMultipleChoiceField(label=_("适用月份"), required=False, coerce=int,
+                                            choices=[(m, _("%(m)d月") % {"m": m}) for m in range(1, 13)],
+                                            widget=forms.CheckboxSelectMultiple(attrs={"class": "months"}))
+    effective_from = forms.DateField(label=_("生效日期"), widget=forms.DateInput(attrs={"type": "date"}))
+    note = forms.CharField(label=_("变更说明"), max_length=200, required=False)
+
+    def __init__(self, *args, seasons=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["season"].choices = [("all", _("全年"))] + [
+            (code, label or _("季节版本")) for code, label in seasons if code != "all"] + [(NEW_SEASON, _("新的季节版本"))]
+
+    def clean(self):
+        d = super().clean()
+        if d.get("season") == NEW_SEASON and not (d.get("season_label") or "").strip():
+            self.add_error("season_label", _("请填写季节名称(如 开门红)。"))
+        if d.get("season") and d["season"] != "all" and not d.get("months"):
+            self.add_error("months", _("季节版本须选择适用月份。"))
+        if d.get("season") == "all" and d.get("months"):
+            self.add_error("months", _("全年版本不选月份。"))
+        return d

@@ -2,19 +2,24 @@
 everyone (own scores and what drove them). They call the same services and selectors as the API."""
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from branches.models import User
 
 from . import selectors, services
-from .forms import AdjustForm, CycleForm, TemplateForm
-from .models import AppraisalCycle, BonusLine, Department, KpiTemplate
+from . import engine, metrics
+from .forms import (NEW_SEASON, AdjustForm, CycleForm, IndicatorFormSet, TemplateHeadForm, VersionHeadForm,
+                    indicator_initial)
+from .models import AppraisalCycle, BonusLine, Department, KpiTemplate, KpiTemplateVersion
 
 
 def _require_hr(request):
@@ -43,25 +48,178 @@ def home(request):
 
 
 def template_list(request):
+    """考核模板: each template with the version in force today; building happens on its own page."""
+    _require_hr(request)
+    today = timezone.localdate()
+    templates = list(KpiTemplate.objects.select_related("department").prefetch_related("versions__indicators"))
+    return render(request, "performance/templates.html", {
+        "rows": [(t, _current_version(list(t.versions.all()), today)) for t in templates],
+        "metric_labels": _metric_labels(),
+    })
+
+
+def _metric_labels() -> dict[str, str]:
+    from django.utils.translation import get_language
+
+    english = (get_language() or "").startswith("en")
+    return {m.code: (m.label_en if english else m.label_zh) for m in metrics.REGISTRY.values()}
+
+
+def _current_version(versions: list[KpiTemplateVersion], on, season: str | None = None):
+    """The version in force on `on` (engine.choose_version), or of one season; else the newest."""
+    if season is not None:
+        versions = [v for v in versions if v.season == season]
+    refs = [engine.VersionRef(v.pk, v.season, tuple(v.months), v.version, v.effective_from) for v in versions]
+    chosen = (engine.choose_version(refs, on) if season is None else
+              max((r for r in refs if r.effective_from <= on), key=lambda r: (r.effective_from, r.version), default=None))
+    if chosen is not None:
+        return next(v for v in versions if v.pk == chosen.id)
+    return max(versions, key=lambda v: (v.effective_from, v.version), default=None)
+
+
+def _first_of_next_month():
+    today = timezone.localdate()
+    return (today.replace(day=28) + timedelta(days=4)).replace(day=1)
+
+
+def _save_builder(head, formset, write) -> tuple[bool, list[str]]:
+    """Validate the head form and every row; then one service call (which re-validates the whole
+    version — weights must add up to 100 — before it writes anything)."""
+    if not (head.is_valid() & formset.is_valid()):
+        return False, []
+    try:
+        with transaction.atomic():
+            write(head.cleaned_data, services.parse_indicators(formset.rows()))
+    except ValidationError as exc:
+        errors = []
+        for field, msgs in exc.message_dict.items():
+            if field in head.fields:
+                for m in msgs:
+                    head.add_error(field, m)
+            else:
+                errors += msgs
+        return False, errors
+    return True, []
+
+
+def _weight_total(formset) -> str:
+    """The total shown before the script runs (and without it): the rows as submitted/prefilled."""
+    from decimal import Decimal, InvalidOperation
+
+    from .forms import _plain_number
+
+    total = Decimal(0)
+    for form in formset.forms:
+        raw = form.data.get(form.add_prefix("weight")) if formset.is_bound else form.initial.get("weight")
+        deleted = formset.is_bound and form.data.get(form.add_prefix("DELETE"))
+        try:
+            total += Decimal(_plain_number(raw or "") or "0") if not deleted else 0
+        except InvalidOperation:
+            return "?"
+    return format(total.normalize(), "f") if total else "0"
+
+
+def _builder_context(**kw) -> dict:
+    from .engine import DEFAULT_SURVEY_SCALE
+
+    return {"weight_total": _weight_total(kw["formset"]),"survey_scale": [(k, format(v.normalize(), "f")) for k, v in DEFAULT_SURVEY_SCALE.items()],
+            "survey_metric": "survey_score", **kw}
+
+
+def template_new(request):
+    """考核模板 builder: a new template with its first, all-year version."""
     _require_hr(request)
     departments = Department.objects.all()
-    form = TemplateForm(request.POST or None, departments=departments)
-    if request.method == "POST" and form.is_valid():
-        d = form.cleaned_data
-        try:
-            with transaction.atomic():
-                services.template_create(
-                    actor=request.user, code=d["code"], name=d["name"],
-                    department=departments.get(code=d["department"]), position=d["position"],
-                    first=services.VersionInput("all", "", (), d["effective_from"],
-                                                services.parse_indicators(d["indicators"])))
-        except ValidationError as exc:
-            _errors_to_form(form, exc)
-        else:
+    head = TemplateHeadForm(request.POST or None, departments=departments,
+                            initial={"effective_from": _first_of_next_month()})
+    formset = IndicatorFormSet(request.POST or None, prefix="ind", initial=[{}, {}] if not request.POST else None)
+    errors: list[str] = []
+    if request.method == "POST":
+        def write(d, indicators):
+            return services.template_create(
+                actor=request.user, code=_new_template_code(), name=d["name"],
+                department=departments.get(code=d["department"]), position=d["position"],
+                first=services.VersionInput("all", "", (), d["effective_from"], indicators))
+
+        ok, errors = _save_builder(head, formset, write)
+        if ok:
             messages.success(request, _("模板已创建。"))
             return redirect("perf-templates")
-    templates = KpiTemplate.objects.select_related("department").prefetch_related("versions__indicators")
-    return render(request, "performance/templates.html", {"templates": templates, "form": form})
+    return render(request, "performance/template_builder.html", _builder_context(
+        head=head, formset=formset, errors=errors, template=None), status=400 if request.method == "POST" else 200)
+
+
+def _new_template_code() -> str:
+    """Templates are named by people; the code (used by the API) is generated, never typed."""
+    n = KpiTemplate.objects.count() + 1
+    while KpiTemplate.objects.filter(code=f"kpi-{n}").exists():
+        n += 1
+    return f"kpi-{n}"
+
+
+def _template_or_404(code: str) -> KpiTemplate:
+    template = KpiTemplate.objects.select_related("department").filter(code=code).first()
+    if template is None:
+        raise Http404
+    return template
+
+
+def template_detail(request, code: str):
+    """One template: its versions by season, newest first, each with what it measures."""
+    _require_hr(request)
+    template = _template_or_404(code)
+    versions = list(template.versions.prefetch_related("indicators").order_by("season", "-version"))
+    current = _current_version(versions, timezone.localdate())
+    return render(request, "performance/template_detail.html", {
+        "template": template, "versions": versions, "current": current, "metric_labels": _metric_labels(),
+    })
+
+
+def template_version_new(request, code: str):
+    """A changed template or a seasonal variant (开门红): a new version, prefilled from the one in
+    force today for the chosen season; earlier versions stay as they were."""
+    _require_hr(request)
+    template = _template_or_404(code)
+    versions = list(template.versions.prefetch_related("indicators"))
+    seasons = sorted({(v.season, v.season_label) for v in versions})
+    season = request.POST.get("season") or request.GET.get("season") or "all"
+    base = _current_version(versions, timezone.localdate(), None if season == "all" else season)
+    if season not in {s for s, _l in seasons}:
+        base = _current_version(versions, timezone.localdate(), "all") or base
+    initial = {"season": season if base and base.season == season else ("all" if season == "all" else NEW_SEASON),
+               "effective_from": _first_of_next_month()}
+    if base is not None and base.season != "all" and base.season == season:
+        initial.update(season_label=base.season_label, months=list(base.months))
+    head = VersionHeadForm(request.POST or None, seasons=seasons, initial=initial)
+    formset = IndicatorFormSet(request.POST or None, prefix="ind",
+                               initial=None if request.POST else (indicator_initial(base.indicators.all()) if base else [{}]))
+    errors: list[str] = []
+    if request.method == "POST":
+        def write(d, indicators):
+            chosen, label = d["season"], (d["season_label"] or "").strip()
+            if chosen == NEW_SEASON:
+                chosen = _new_season_code(template)
+            elif chosen != "all":
+                label = label or dict(seasons).get(chosen, "")
+            return services.template_version_create(actor=request.user, template=template, data=services.VersionInput(
+                chosen, label, tuple(d["months"]) if chosen != "all" else (), d["effective_from"], indicators,
+                note=d["note"] or ""))
+
+        ok, errors = _save_builder(head, formset, write)
+        if ok:
+            messages.success(request, _("已新增版本。"))
+            return redirect("perf-template", code=template.code)
+    return render(request, "performance/template_builder.html", _builder_context(
+        head=head, formset=formset, errors=errors, template=template, base=base),
+        status=400 if request.method == "POST" else 200)
+
+
+def _new_season_code(template: KpiTemplate) -> str:
+    used = set(template.versions.values_list("season", flat=True))
+    n = 1
+    while f"season-{n}" in used:
+        n += 1
+    return f"season-{n}"
 
 
 def cycle_list(request):

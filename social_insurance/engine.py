@@ -54,6 +54,24 @@ ROUNDING_LABELS = {
 }
 
 
+_UNIT_WORDS = {"fen": "分", "jiao": "角", "yuan": "元"}
+_RULE_WORDS = {"half_up": "四舍五入", "up": "进位", "down": "舍去"}
+
+
+def rounding_words(mode: str) -> str:
+    """A rounding mode as people say it: fen_half_up → 四舍五入到分, jiao_up → 见分进角,
+    yuan_half_up_per_side → 四舍五入到元(单位、个人分别计算); "" for a name that is not a mode."""
+    match = ROUNDING_MODE_RE.match(mode or "")
+    if not match:
+        return ""
+    unit, rule, per_side = match.groups()
+    if (unit, rule) == ("jiao", "up"):
+        words = "见分进角"
+    else:
+        words = f"{_RULE_WORDS[rule]}到{_UNIT_WORDS[unit]}"
+    return words + ("(单位、个人分别计算)" if per_side else "")
+
+
 class PolicyError(ValueError):
     """Input the rules refuse; `field` names the request field at fault."""
 

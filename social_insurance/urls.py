@@ -13,6 +13,7 @@ branch_urlpatterns = [
 
 hq_urlpatterns = [
     path("si/policies/", views.hq_policies, name="si-hq-policies"),
+    path("si/policies/<slug:city>/", views.hq_policy_city, name="si-hq-policy-city"),
     path("si/duplicates/", views.hq_duplicates, name="si-hq-duplicates"),
     path("si/cities/", views.hq_cities, name="si-hq-cities"),
 ]

@@ -23,7 +23,7 @@ from .forms import CitySettingForm
 from .models import CheckFinding, InsuredEmployee, PayrollEntry, StaffChange
 from .policies import settings_api
 from .policies.models import Confidence
-from .policies.selectors import city_table, policy_table
+from .policies.selectors import city_table
 
 
 def _period(request) -> str:
@@ -187,58 +187,121 @@ def _statement_xlsx(statement, lines) -> HttpResponse:
     return resp
 
 
+def _require_hq(request) -> None:
+    if not hq_roles_of(request.user):
+        raise Http404
+
+
+def _policy_year(request) -> int:
+    """The policy year asked for (`?year=2026`), else the current year in Asia/Shanghai."""
+    raw = (request.GET.get("year") or "").strip()
+    if raw.isdigit() and 2000 <= int(raw) <= 2100:
+        return int(raw)
+    return timezone.localdate().year
+
+
 @login_required
 def hq_policies(request):
-    """HQ 政策表: every city/year with its items; low-confidence rows marked. HQ admins publish a
-    new version here (items as the data file's JSON, prefilled from the city's latest version)
-    or keep a version in force until the next is announced (沿用)."""
+    """HQ 社保政策: filter by city and policy year (default: this year, every city), a compact card
+    per city — bases, each item's employer/employee rate, rounding and confidence in words,
+    sources — and a page per city with every version (publish and 沿用 there).
+
+    POSTs (publish / extend) are still accepted here for the forms and scripts that used this
+    address; they are handled exactly as on the city page."""
+    from .policies.selectors import policy_overview
+
+    _require_hq(request)
+    if request.method == "POST":
+        return _policy_post(request, None)
+    year = _policy_year(request)
+    city = request.GET.get("city") or ""
+    cards, years, cities = policy_overview(year=year, city=city or None)
+    if city and not cards:
+        raise Http404
+    return render(request, "social_insurance/hq_policies.html", {
+        "cards": cards, "years": years, "cities": cities, "selected": {"year": year, "city": city},
+        "low": Confidence.LOW, "today": timezone.localdate(),
+    })
+
+
+@login_required
+def hq_policy_city(request, city: str):
+    """One city: every version (newest first) with its items, rounding, sources and notes; HQ
+    admins publish the next version (prefilled from the latest) or keep one in force (沿用)."""
+    _require_hq(request)
+    if request.method == "POST":
+        return _policy_post(request, city)
+    return _policy_city_page(request, city, form=None, errors={})
+
+
+def _policy_city_page(request, city: str, *, form: dict | None, errors: dict):
+    import json
+
+    from .policies.models import CityPolicy
+    from .policies.selectors import item_views, items_as_data
+    from .engine import rounding_words
+
+    versions = list(CityPolicy.objects.filter(city=city).prefetch_related("items").order_by("-effective_from"))
+    if not versions:
+        raise Http404
+    latest = versions[0]
+    can_edit = is_hq_admin(request.user)
+    if form is None:
+        form = {"year": "", "effective_from": "", "confidence": latest.confidence, "sources": "",
+                "items": json.dumps(items_as_data(latest), ensure_ascii=False, indent=1)}
+    rows = [{"policy": p, "items": item_views(p),
+             "rounding_social": rounding_words(p.rounding_social),
+             "rounding_housing_fund": rounding_words(p.rounding_housing_fund)} for p in versions]
+    return render(request, "social_insurance/hq_policy_city.html", {
+        "city": city, "name": latest.name, "rows": rows, "latest": latest, "low": Confidence.LOW,
+        "can_edit": can_edit, "form": form, "errors": errors, "confidences": Confidence.choices,
+    }, status=400 if errors else 200)
+
+
+def _policy_post(request, city: str | None):
+    """Publish a city's next version or keep one in force (沿用); HQ admins only."""
     import json
 
     from .policies import services as policy_services
-    from .policies.selectors import items_as_data
+    from .policies.models import CityPolicy
 
-    if not hq_roles_of(request.user):
-        raise Http404
-    can_edit = is_hq_admin(request.user)
-    form = {"city": request.POST.get("city", ""), "year": request.POST.get("year", ""),
-            "effective_from": request.POST.get("effective_from", ""), "confidence": request.POST.get("confidence", "medium"),
-            "sources": request.POST.get("sources", ""), "items": request.POST.get("items", "")}
-    errors: dict = {}
-    if request.method == "POST":
-        if not can_edit:
-            raise PermissionDenied
+    if not is_hq_admin(request.user):
+        raise PermissionDenied
+    form = {"year": request.POST.get("year", ""), "effective_from": request.POST.get("effective_from", ""),
+            "confidence": request.POST.get("confidence", "medium"), "sources": request.POST.get("sources", ""),
+            "items": request.POST.get("items", "")}
+    if request.POST.get("action") == "extend":
+        policy = CityPolicy.objects.filter(pk=int(request.POST.get("policy") or 0) if (request.POST.get("policy") or "").isdigit() else 0,
+                                           **({"city": city} if city else {})).first()
+        if policy is None:
+            raise Http404
         try:
-            if request.POST.get("action") == "extend":
-                to = request.POST.get("effective_to") or None
-                policy = policy_services.policy_extend(actor=request.user, policy_id=int(request.POST.get("policy") or 0),
-                                                       effective_to=to)
-                messages.success(request, _("%(p)s 已沿用至 %(to)s。") % {"p": policy, "to": policy.effective_to or _("新版本发布")})
-                return redirect("/si/policies/")
-            try:
-                items = json.loads(form["items"] or "{}")
-            except ValueError:
-                raise ValidationError({"items": [_("险种须为 JSON 对象(格式同数据文件)。")]}) from None
-            policy = policy_services.policy_publish(
-                actor=request.user, city=form["city"], year_label=form["year"], effective_from=form["effective_from"],
-                items=items, sources=[s.strip() for s in form["sources"].splitlines() if s.strip()],
-                confidence=form["confidence"])
-            messages.success(request, _("已发布 %(p)s;已申报月份的补差将计入各分支机构下一个未申报月份。") % {"p": policy})
-            return redirect("/si/policies/")
+            policy = policy_services.policy_extend(actor=request.user, policy_id=policy.pk,
+                                                   effective_to=request.POST.get("effective_to") or None)
         except ValidationError as exc:
-            errors = exc.message_dict
-    policies = list(policy_table())
-    latest = {}
-    for p in policies:
-        latest[p.city] = p
-    if not form["items"] and policies:
-        first = latest[form["city"]] if form["city"] in latest else next(iter(latest.values()))
-        form["city"] = form["city"] or first.city
-        form["items"] = json.dumps(items_as_data(first), ensure_ascii=False, indent=1)
-    return render(request, "social_insurance/hq_policies.html", {
-        "policies": policies, "labels": ITEM_LABELS, "low": Confidence.LOW, "can_edit": can_edit,
-        "latest_ids": {p.pk for p in latest.values()}, "cities": sorted((p.city, p.name) for p in latest.values()),
-        "form": form, "errors": errors, "confidences": Confidence.choices,
-    }, status=400 if errors else 200)
+            for errs in exc.message_dict.values():
+                for err in errs:
+                    messages.error(request, err)
+        else:
+            messages.success(request, _("%(p)s 已沿用至 %(to)s。") % {
+                "p": policy, "to": policy.effective_to or _("新版本发布")})
+        return redirect("si-hq-policy-city", city=policy.city)
+    city = city or request.POST.get("city", "")
+    if not CityPolicy.objects.filter(city=city).exists():
+        raise Http404
+    try:
+        try:
+            items = json.loads(form["items"] or "{}")
+        except ValueError:
+            raise ValidationError({"items": [_("险种须为 JSON 对象(格式同数据文件)。")]}) from None
+        policy = policy_services.policy_publish(
+            actor=request.user, city=city, year_label=form["year"], effective_from=form["effective_from"],
+            items=items, sources=[s.strip() for s in form["sources"].splitlines() if s.strip()],
+            confidence=form["confidence"])
+    except ValidationError as exc:
+        return _policy_city_page(request, city, form=form, errors=exc.message_dict)
+    messages.success(request, _("已发布 %(p)s;已申报月份的补差将计入各分支机构下一个未申报月份。") % {"p": policy})
+    return redirect("si-hq-policy-city", city=city)
 
 
 @login_required

@@ -5,6 +5,7 @@ files. HQ admins write rules, HQ finance marks periods paid, both read; everyone
 They call the same services and selectors as the API."""
 from __future__ import annotations
 
+from decimal import Decimal, InvalidOperation
 from urllib.parse import urlencode
 
 from django.contrib import messages
@@ -217,22 +218,58 @@ def _period_arg(period: str) -> str:
     return period
 
 
+def _confirmed_figures(post) -> tuple[int, Decimal] | None:
+    """The count and total the confirmation page showed (hidden fields); None when absent or
+    not numbers — a POST that did not come through the confirmation."""
+    try:
+        count, total = int(post.get("confirm_statements", "")), Decimal(post.get("confirm_total", ""))
+    except (ValueError, InvalidOperation):
+        return None
+    return (count, total) if count >= 0 and total.is_finite() else None
+
+
 @login_required
-@require_POST
 def finance_mark_paid(request, code: str, period: str):
+    """GET: the confirmation — how many statements and how much this pays out. POST: mark paid,
+    only with the figures that were confirmed, and only if they still hold."""
+    from django_tenants.utils import schema_context
+
+    from ..selectors import payout_summary
+
     _require_read(request)
     branch, period = _locked_branch(code), _period_arg(period)
     if not may_mark_paid(request.user):
         raise PermissionDenied
-    try:
-        commission_services.period_mark_paid(actor=request.user, branch=branch, period=period)
-    except ValidationError as exc:
-        for errs in exc.message_dict.values():
-            for err in errs:
-                messages.error(request, err)
-    else:
-        messages.success(request, _("%(b)s %(p)s 已标记为已发放,已通知相关人员。") % {"b": branch.name, "p": period})
-    return redirect(reverse("hq-finance") + "?" + urlencode({"branch": code}))
+    back = reverse("hq-finance") + "?" + urlencode({"branch": code})
+    if request.method == "POST":
+        confirmed = _confirmed_figures(request.POST)
+        if confirmed is None:
+            messages.error(request, _("请先核对提成单数量和金额,再确认发放。"))
+            return redirect("hq-finance-paid", code=code, period=period)
+        try:
+            commission_services.period_mark_paid(actor=request.user, branch=branch, period=period, confirmed=confirmed)
+        except ValidationError as exc:
+            for errs in exc.message_dict.values():
+                for err in errs:
+                    messages.error(request, err)
+            if "confirmed" in exc.message_dict:
+                return redirect("hq-finance-paid", code=code, period=period)
+        else:
+            messages.success(request, _("%(b)s %(p)s 已标记为已发放,已通知相关人员。") % {
+                "b": branch.name, "p": period_label(period)})
+        return redirect(back)
+    bp = BranchPeriod.objects.filter(branch=branch, period=period).first()
+    if bp is None or bp.status == BranchPeriod.Status.OPEN:
+        messages.error(request, _("期间 %(p)s 尚未关账,不能发放。") % {"p": period_label(period)})
+        return redirect(back)
+    if bp.status == BranchPeriod.Status.PAID:
+        messages.info(request, _("%(b)s %(p)s 已发放。") % {"b": branch.name, "p": period_label(period)})
+        return redirect(back)
+    with schema_context(branch.schema_name):
+        summary = payout_summary(period)
+    return render(request, "commissions/hq_finance_confirm.html", {
+        "branch": branch, "period": period, "summary": summary, "back": back, "bp": bp,
+    })
 
 
 @login_required

@@ -142,3 +142,107 @@ def items_as_data(policy: CityPolicy) -> dict:
             row["note"] = i.note
         out[i.kind] = row
     return out
+
+
+# ---------------------------------------------------------------------------------------------
+# HQ policy page: a compact card per city for one policy year
+# ---------------------------------------------------------------------------------------------
+def policy_year_of(policy: CityPolicy) -> int | None:
+    """The calendar year a version is named after: "2026年度" (July–June) and "2026" alike."""
+    label = (policy.year_label or "").strip()
+    return int(label[:4]) if label[:4].isdigit() else None
+
+
+def _pct(value) -> str:
+    return f"{value.normalize():f}%" if value is not None else ""
+
+
+@dataclass(frozen=True)
+class ItemView:
+    kind: str
+    label: str
+    base_floor: object
+    base_ceiling: object
+    employer: str
+    employee: str
+    rounding: str
+    note: str
+
+
+def item_view(item: PolicyItem) -> ItemView:
+    """One 险种 in people's words: rates as percentages (a range where the employer chooses), the
+    fixed yuan amounts added, and the rounding rule in words."""
+    from social_insurance.engine import ITEM_LABELS, rounding_words
+
+    if item.rate_min is not None:  # 公积金: one rate for both sides, chosen in the range
+        employer = employee = f"{_pct(item.rate_min)}–{_pct(item.rate_max)}"
+    else:
+        employer = (_pct(item.employer_percent) if item.employer_percent is not None
+                    else f"{_pct(item.employer_rate_min)}–{_pct(item.employer_rate_max)}")
+        employee = _pct(item.employee_percent)
+    if item.employer_fixed:
+        employer += f" + {item.employer_fixed:,.2f}元"
+    if item.employee_fixed:
+        employee += f" + {item.employee_fixed:,.2f}元"
+    return ItemView(kind=item.kind, label=ITEM_LABELS.get(item.kind, item.kind), base_floor=item.base_floor,
+                    base_ceiling=item.base_ceiling, employer=employer, employee=employee,
+                    rounding=rounding_words(item.rounding), note=item.note)
+
+
+def item_views(policy: CityPolicy) -> list[ItemView]:
+    """A version's items in the order people read them: 养老, 医疗, 生育, 失业, 工伤, 公积金."""
+    from social_insurance.engine import ITEM_KINDS
+
+    order = {k: n for n, k in enumerate(ITEM_KINDS)}
+    return [item_view(i) for i in sorted(policy.items.all(), key=lambda i: order.get(i.kind, len(order)))]
+
+
+@dataclass(frozen=True)
+class PolicyCard:
+    """A city's version for the chosen year (None when that year is not published yet, with the
+    city's latest version to say so)."""
+
+    city: str
+    name: str
+    policy: CityPolicy | None
+    latest: CityPolicy
+    items: tuple[ItemView, ...]
+    social_base: tuple | None  # (floor, ceiling) of 养老保险, the base most people mean
+    fund_base: tuple | None
+    rounding_social: str
+    rounding_housing_fund: str
+
+
+def policy_card(city: str, name: str, policy: CityPolicy | None, latest: CityPolicy) -> PolicyCard:
+    from social_insurance.engine import rounding_words
+
+    shown = policy or latest
+    items = tuple(item_views(shown)) if policy else ()
+    by_kind = {i.kind: i for i in items}
+    base = lambda kind: (by_kind[kind].base_floor, by_kind[kind].base_ceiling) if kind in by_kind else None  # noqa: E731
+    return PolicyCard(city=city, name=name, policy=policy, latest=latest, items=items,
+                      social_base=base("pension"), fund_base=base("housing_fund"),
+                      rounding_social=rounding_words(shown.rounding_social),
+                      rounding_housing_fund=rounding_words(shown.rounding_housing_fund))
+
+
+def policy_overview(*, year: int, city: str | None = None) -> tuple[list[PolicyCard], list[int], list[tuple[str, str]]]:
+    """(cards for `year`, every year that has a version, every city as (code, Chinese name)).
+    Two queries: the versions and their items."""
+    versions = list(CityPolicy.objects.prefetch_related("items").order_by("city", "effective_from"))
+    names: dict[str, str] = {}
+    latest: dict[str, CityPolicy] = {}
+    for_year: dict[str, CityPolicy] = {}
+    years = {year}
+    for p in versions:
+        names[p.city] = p.name  # the latest version's name wins
+        latest[p.city] = p
+        y = policy_year_of(p)
+        if y is not None:
+            years.add(y)
+        if y == year:
+            for_year[p.city] = p  # ordered by effective_from: the newest of that year wins
+    cities = sorted(names.items(), key=lambda kv: kv[0])
+    cards = [policy_card(code, name, for_year.get(code), latest[code])
+             for code, name in cities if city in (None, "", code)]
+    return cards, sorted(years, reverse=True), cities

@@ -165,9 +165,10 @@ def test_console_end_to_end(made, page_factory):
     both_sizes(manager, "workspace")
     manager.goto(f"/b/{code}/commissions/adjustments/{adj.pk}/")
     this, last = f"{this_month:%Y-%m}", f"{last_month:%Y-%m}"
-    assert manager.inner_text(f"[data-testid=total-current-{this}]") == "1200.00"
-    assert manager.inner_text(f"[data-testid=total-what-if-{this}]") == "1320.00"
-    assert manager.inner_text(f"[data-testid=total-what-if-{last}]") == "800.00"
+    assert manager.inner_text(f"[data-testid=total-current-{this}]") == "1,200.00"
+    assert manager.inner_text(f"[data-testid=total-what-if-{this}]") == "1,320.00"
+    assert manager.locator(f"[data-testid=total-what-if-{last}]").count() == 0  # last month does not change
+    assert manager.locator("[data-testid=unchanged-periods]").is_visible()
     both_sizes(manager, "adjustment-what-if")
     manager.fill("textarea[name=note]", "同意")
     manager.click("button[value=approve]")
@@ -202,7 +203,13 @@ def test_console_end_to_end(made, page_factory):
     login(finance, "ui.c.finance", TEST_PASSWORD)
     finance.goto(f"/commissions/finance/?branch={code}")
     both_sizes(finance, "hq-finance-before")
-    finance.click(f"[data-testid=pay-{code}-{last}]")
+    finance.click(f"[data-testid=pay-{code}-{last}]")  # a confirmation first: count and total
+    finance.wait_for_load_state("networkidle")
+    assert finance.inner_text("[data-testid=confirm-count]") == "1 份"
+    assert finance.inner_text("[data-testid=confirm-total]") == "800.00 元"
+    assert BranchPeriod.objects.get(branch=branch, period=last).status == "closed"
+    both_sizes(finance, "hq-finance-confirm")
+    finance.click("[data-testid=confirm-pay]")
     finance.wait_for_load_state("networkidle")
     assert "已标记为已发放" in finance.inner_text(".messages")
     assert BranchPeriod.objects.get(branch=branch, period=last).status == "paid"

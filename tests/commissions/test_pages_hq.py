@@ -173,10 +173,13 @@ def test_finance_lists_closed_periods_and_marks_one_paid(client, finance, hq_adm
     client.force_login(hq_admin)  # HQ admins read but do not pay
     assert 'data-testid="pay-bj-2026-03"' not in _html(client.get("/commissions/finance/"))
     assert client.post("/commissions/finance/bj/2026-03/paid/").status_code == 403
+    assert client.get("/commissions/finance/bj/2026-03/paid/").status_code == 403
     assert BranchPeriod.objects.get(branch__code="bj", period="2026-03").status == "closed"
 
     client.force_login(finance)
-    r = client.post("/commissions/finance/bj/2026-03/paid/")
+    confirm = _html(client.get("/commissions/finance/bj/2026-03/paid/"))
+    assert "2 份" in confirm and "3,800.00 元" in confirm
+    r = client.post("/commissions/finance/bj/2026-03/paid/", {"confirm_statements": "2", "confirm_total": "3800.00"})
     assert r.status_code == 302 and r["Location"] == "/commissions/finance/?branch=bj"
     bp = BranchPeriod.objects.get(branch__code="bj", period="2026-03")
     assert (bp.status, bp.paid_by_id) == ("paid", finance.pk)
@@ -289,3 +292,43 @@ def test_finance_page_queries_do_not_grow_with_rows(client, finance):
     html = _html(r)
     assert html.count('data-testid="fp-') == 24 and html.count('data-testid="pay-') == 12
     assert '<td class="num">30</td><td class="num">300.00</td>' in html
+
+
+# ---------------------------------------------------------------------------------------------
+# Mark paid: a confirmation with the count and total, re-checked when it is sent
+# ---------------------------------------------------------------------------------------------
+def _paid_notifications() -> int:
+    from notifications.models import Notification
+
+    with in_branch("bj"):
+        return Notification.objects.filter(kind="commission_paid").count()
+
+
+def test_mark_paid_shows_count_and_total_and_needs_the_confirmation(client, finance, people, closed_march):
+    client.force_login(finance)
+    finance_page = _html(client.get("/commissions/finance/"))
+    assert 'href="/commissions/finance/bj/2026-03/paid/"' in finance_page  # a link to the confirmation, not a POST
+
+    confirm = _html(client.get("/commissions/finance/bj/2026-03/paid/"))
+    assert '<dd data-testid="confirm-count">2 份</dd>' in confirm
+    assert '<dd class="big" data-testid="confirm-total">3,800.00 元</dd>' in confirm
+    assert 'name="confirm_statements" value="2"' in confirm and 'name="confirm_total" value="3800.00"' in confirm
+    assert BranchPeriod.objects.get(branch__code="bj", period="2026-03").status == "closed"  # a GET pays nothing
+
+    # A POST without the confirmed figures (the old one-click form) pays nothing.
+    r = client.post("/commissions/finance/bj/2026-03/paid/", follow=True)
+    assert "请先核对提成单数量和金额" in _html(r) and 'data-testid="pay-confirm"' in _html(r)
+    assert BranchPeriod.objects.get(branch__code="bj", period="2026-03").status == "closed"
+    assert _paid_notifications() == 0
+
+
+def test_mark_paid_refuses_a_total_that_changed_since_confirmation(client, finance, people, closed_march):
+    client.force_login(finance)
+    for shown in ({"confirm_statements": "2", "confirm_total": "3700.00"},    # total differs
+                  {"confirm_statements": "3", "confirm_total": "3800.00"}):   # count differs
+        r = client.post("/commissions/finance/bj/2026-03/paid/", shown, follow=True)
+        html = _html(r)
+        assert "确认后提成单已变化" in html and "现在 2 份、合计 3,800.00 元" in html and "未标记发放" in html
+        bp = BranchPeriod.objects.get(branch__code="bj", period="2026-03")
+        assert (bp.status, bp.paid_at, bp.paid_by_id) == ("closed", None, None)
+        assert _paid_notifications() == 0

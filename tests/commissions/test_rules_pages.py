@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from decimal import Decimal
 
 import pytest
@@ -181,11 +182,12 @@ def test_manager_previews_then_approves(client, api, people):
     html = _html(page)
     last, this = f"{last_month:%Y-%m}", f"{this_month:%Y-%m}"
     assert page.status_code == 200 and 'data-testid="what-if"' in html
-    assert f'data-testid="total-current-{last}">800.00<' in html
-    assert f'data-testid="total-what-if-{last}">800.00<' in html
-    assert f'data-testid="total-current-{this}">2000.00<' in html  # 800 + 1200
-    assert f'data-testid="total-what-if-{this}">2200.00<' in html  # 880 + 1320
-    assert "<td>bj_s2</td><td class=\"num\">1200.00</td><td class=\"num\">1320.00</td><td class=\"num\">120.00</td>" in html
+    # Last month is not changed by an adjustment starting this month: named once, no table.
+    assert f'data-testid="total-current-{last}"' not in html and 'data-testid="unchanged-periods"' in html
+    assert f'data-testid="total-current-{this}">2,000.00<' in html  # 800 + 1200
+    assert f'data-testid="total-what-if-{this}">2,200.00<' in html  # 880 + 1320
+    assert "<td>bj_s2</td><td class=\"num\">1,200.00</td><td class=\"num\">1,320.00</td><td class=\"num\">+120.00</td>" in html
+    assert 'data-testid="cap-warning"' not in html and "批准并备案" in html
 
     no_note = client.post(f"/b/bj/commissions/adjustments/{adj_id}/decide/", {"action": "reject", "note": ""})
     assert '<p class="field-error" data-field="note">必填。</p>' in _html(no_note)
@@ -260,3 +262,36 @@ def test_finance_reads_the_register_but_cannot_revoke(client, api, people, finan
     assert page.status_code == 200 and f"register-row-{bj}" in _html(page) and "确认撤销" not in _html(page)
     assert post.status_code == 404
     assert RegisteredAdjustment.objects.get(pk=bj).status == "registered"
+
+
+def test_preview_shows_only_changed_months_and_people_and_warns_when_the_cap_would_break(client, api, people):
+    today = timezone.localdate()
+    this_month, last_month = _month_start(today), _month_start(today, 1)
+    # bj_s1 opens one client in each month; bj_s2 one last month only.
+    open_client(api, people["bj_staff"], opened_by="bj_s1", headcount=30, opened_on=last_month.isoformat())
+    open_client(api, people["bj_staff"], opened_by="bj_s2", headcount=30, opened_on=last_month.isoformat(), name="乙公司")
+    open_client(api, people["bj_staff"], opened_by="bj_s1", headcount=150, opened_on=this_month.isoformat(), name="丙公司")
+    propose = lambda pct: api(people["bj_staff"]).post("/b/bj/api/v1/adjustments/", {  # noqa: E731
+        "component": "opening_reward", "percent": pct, "effective_from": this_month.isoformat(), "reason": "旺季"},
+        format="json").json()["id"]
+    first, second = propose("15.00"), propose("10.00")  # each within ±20% on its own
+    client.force_login(people["bj_manager"])
+
+    html = _html(client.get(f"/b/bj/commissions/adjustments/{second}/"))
+    this = f"{this_month:%Y-%m}"
+    assert html.count('data-testid="what-if-period-') == 1 and f'data-testid="what-if-period-{this}"' in html
+    assert "<td>bj_s1</td><td class=\"num\">1,800.00</td><td class=\"num\">1,980.00</td><td class=\"num\">+180.00</td>" in html
+    assert "<td>bj_s2</td>" not in html  # nothing of bj_s2's changes this month
+    assert 'data-testid="cap-warning"' not in html
+
+    assert client.post(f"/b/bj/commissions/adjustments/{first}/decide/", {"action": "approve", "note": "同意"}).status_code == 302
+
+    html = _html(client.get(f"/b/bj/commissions/adjustments/{second}/"))
+    warning = re.search(r'data-testid="cap-warning">(.*?)</p>', html).group(1)
+    assert "批准将超出 ±20% 的上限" in warning and "合计 +25.00%" in warning and "开户奖励" in warning
+    assert "批准并备案" not in html  # the approve button is replaced by the reason
+    refused = client.post(f"/b/bj/commissions/adjustments/{second}/decide/", {"action": "approve", "note": ""})
+    assert "不能超过 ±20%" in _html(refused)
+    with in_branch("bj"):
+        assert Adjustment.objects.get(pk=second).status == "proposed"
+        assert RegisteredAdjustment.objects.filter(adjustment_id=second).count() == 0

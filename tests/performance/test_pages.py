@@ -51,10 +51,11 @@ def test_hr_pages_list_templates_and_create_a_cycle(org, computed):
 
 
 def test_template_form_refuses_bad_weights(org):
-    resp = browser(org.hr).post("/b/bj/performance/templates/", {
-        "code": "x-kpi", "name": "x", "department": "cs", "effective_from": "2026-01-01",
-        "indicators": '[{"code":"a","name":"a","metric":"quality","weight":"90","target":"100"}]'})
-    assert resp.status_code == 200 and "指标权重合计须为100%,当前为90%。" in resp.content.decode()
+    resp = browser(org.hr).post("/b/bj/performance/templates/new/", {
+        "name": "x", "department": "cs", "effective_from": "2026-01-01",
+        "ind-TOTAL_FORMS": "1", "ind-INITIAL_FORMS": "0", "ind-0-metric": "quality", "ind-0-weight": "90",
+        "ind-0-target": "100", "ind-0-direction": "higher", "ind-0-formula": "linear"})
+    assert resp.status_code == 400 and "指标权重合计须为100%,当前为90%。" in resp.content.decode()
 
 
 def test_manager_reviews_adjusts_and_boss_finalises_on_pages(org, computed):

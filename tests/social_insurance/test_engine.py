@@ -252,3 +252,17 @@ def test_months():
     assert engine.add_months("2025-12", 1) == "2026-01"
     assert engine.add_months("2025-01", -1) == "2024-12"
     assert engine.months_between("2025-11", "2026-02") == 3
+
+
+@pytest.mark.parametrize("mode, words", [
+    ("fen_half_up", "四舍五入到分"),
+    ("jiao_up", "见分进角"),
+    ("jiao_half_up", "四舍五入到角"),
+    ("yuan_down", "舍去到元"),
+    ("yuan_half_up_per_side", "四舍五入到元(单位、个人分别计算)"),
+    ("bogus", ""),
+])
+def test_rounding_modes_in_words(mode, words):
+    from social_insurance.engine import rounding_words
+
+    assert rounding_words(mode) == words

@@ -80,14 +80,60 @@ def test_statement_page_xlsx_and_contact_confirmation(setup):
     assert web(sh_staff).get(f"/b/bj/si/statements/{st.pk}/").status_code == 404
 
 
-def test_hq_policy_table_marks_low_confidence_rows(hq_admin, branches):
-    html = web(hq_admin).get("/si/policies/").content.decode()
+def visible_text(html: str) -> str:
+    """The page's text as people read it (tags, attributes, scripts and styles removed)."""
+    import re
 
-    assert html.count('<span class="warn">低可信度</span>') == 3  # guangzhou, shenzhen, hangzhou
-    assert html.count("low-confidence\"") == 5 + 6 + 5  # every item row of guangzhou, shenzhen, hangzhou
-    assert 'data-testid="policy-guangzhou-2025年度"' in html and "Forvis Mazars" in html
+    html = re.sub(r"(?s)<(script|style|textarea)\b.*?</\1>", " ", html)
+    return re.sub(r"\s+", " ", re.sub(r"(?s)<[^>]+>", " ", html))
+
+
+def test_hq_policy_page_shows_this_years_card_per_city_in_peoples_words(hq_admin, branches):
+    from django.utils import timezone
+
+    default = web(hq_admin).get("/si/policies/").content.decode()
+    assert f'<option value="{timezone.localdate().year}" selected>' in default  # this year unless asked
+    assert default.count('class="card policy-card') == 5  # every city, one compact card each
+
+    html = web(hq_admin).get("/si/policies/?year=2026").content.decode()
+    text = visible_text(html)  # 北京/上海 have a 2026年度 version, the other three not yet
+    assert html.count('class="card policy-card') == 5
+    for words in ("北京 · 2026年度", "上海 · 2026年度", "社保基数", "公积金基数",
+                  "四舍五入到分", "四舍五入到元(单位、个人分别计算)", "可信度:中", "养老保险", "住房公积金"):
+        assert words in text, words
+    assert text.count("年尚无该城市的政策版本") == 3  # 广州, 深圳, 杭州: latest version named instead
+    for key in ("fen_half_up", "yuan_half_up_per_side", "medium", "beijing", "shanghai", "guangzhou", "shenzhen",
+                "hangzhou", "None", "housing_fund", "work_injury"):
+        assert key not in text, key
+    assert "fen_half_up" not in html and ">medium<" not in html
+
+
+def test_hq_policy_page_filters_by_city_and_year(hq_admin, branches):
+    page = web(hq_admin)
+    html = page.get("/si/policies/?city=beijing&year=2024").content.decode()
+    text = visible_text(html)
+    assert html.count('class="card policy-card') == 1
+    assert "北京 · 2024年度" in text and "上海" not in text.split("政策年度")[1]
+    # Beijing 2024年度: 社保基数 6821–35283, medical 2% + 3 yuan, 工伤 a range, 公积金 5–12% each side.
+    assert "6,821.00 – 35,283.00" in text and "2,420.00 – 35,283.00" in text
+    assert "2% + 3.00元" in text and "0.2%–1.9%" in text and "5%–12%" in text
+    assert "可信度:高" in text
+    assert text.index("养老保险") < text.index("医疗保险") < text.index("工伤保险") < text.index("住房公积金")
+
+    low = visible_text(page.get("/si/policies/?city=guangzhou&year=2025").content.decode())
+    assert "广州 · 2025年度" in low and "可信度:低(来源不一致)" in low and "low" not in low
+    assert page.get("/si/policies/?city=nowhere").status_code == 404
+
+    detail = page.get("/si/policies/beijing/")
+    text = visible_text(detail.content.decode())
+    assert detail.status_code == 200
+    assert text.count("可信度:") == 3 and "2024年度" in text and "2026年度" in text  # every version of the city
+    assert "Forvis Mazars" in text and "beijing" not in text and "fen_half_up" not in text
+    assert page.get("/si/policies/nowhere/").status_code == 404
+
     staff = make_user("bj_staff2", ("bj", "branch_staff"), home="bj")
     assert web(staff).get("/si/policies/").status_code == 404
+    assert web(staff).get("/si/policies/beijing/").status_code == 404
 
 
 def test_hq_duplicates_page_and_home_tiles(hq_admin, setup):
@@ -132,7 +178,7 @@ def test_hq_publishes_and_extends_a_version_on_the_policy_page(hq_admin, branche
     from social_insurance.policies.models import CityPolicy
 
     page = web(hq_admin)
-    html = page.get("/si/policies/").content.decode()
+    html = page.get("/si/policies/beijing/").content.decode()
     assert 'data-testid="publish-form"' in html and "&quot;pension&quot;" in html  # prefilled items
     latest = CityPolicy.objects.filter(city="beijing").order_by("-effective_from").first()
     resp = page.post("/si/policies/", {"action": "extend", "policy": latest.pk})
@@ -159,5 +205,5 @@ def test_hq_publishes_and_extends_a_version_on_the_policy_page(hq_admin, branche
     assert str(latest.effective_to) == "2027-06-30"
 
     finance = make_user("hqfin", (None, "hq_finance"))
-    assert 'data-testid="publish-form"' not in web(finance).get("/si/policies/").content.decode()
+    assert 'data-testid="publish-form"' not in web(finance).get("/si/policies/beijing/").content.decode()
     assert web(finance).post("/si/policies/", {"action": "extend", "policy": latest.pk}).status_code == 403
