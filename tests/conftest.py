@@ -125,7 +125,7 @@ def drop_committed(branches, before_users: set[int], *, keep_schemas: list[str] 
 
     With `keep_schemas`, each branch's schema is emptied instead (every table but its migration
     record truncated, identities restarted), renamed to a spare name and appended to the list."""
-    from rest_framework.authtoken.models import Token
+    from branches.models import ApiToken as Token
 
     from branches.models import Branch, BranchMembership, User
 
