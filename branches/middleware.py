@@ -86,7 +86,8 @@ class BranchAccessMiddleware:
             except Resolver404:
                 raise Http404 from None
             if getattr(match.func, "cls", None) is not None and issubclass(match.func.cls, APIView):
-                return _not_your_branch_api(request, *match.args, **match.kwargs)
+                response = _not_your_branch_api(request, *match.args, **match.kwargs)
+                return response.render()  # as Django's handler would, before the outer middleware
         if not request.user.is_authenticated:
             return redirect_to_login(request.get_full_path(), "/login/")
         raise Http404
