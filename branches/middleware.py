@@ -4,6 +4,8 @@ The API does the same through DRF permission classes (token users are only known
 """
 from __future__ import annotations
 
+from functools import lru_cache
+
 from django.contrib.auth.views import redirect_to_login
 from django.http import Http404, HttpResponseForbidden
 from django.urls import Resolver404, resolve
@@ -51,7 +53,13 @@ class _NotYourBranchApi(APIView):
     post = put = patch = delete = get
 
 
-_not_your_branch_api = _NotYourBranchApi.as_view()
+@lru_cache(maxsize=None)  # one per API view class: bounded by the routes
+def _not_your_branch_view(cls):
+    """The stand-in with the real view's authentication, negotiation and renderers, so that the
+    refusal reads byte for byte as the real view's (the schema's is YAML, not JSON)."""
+    attrs = {name: getattr(cls, name) for name in (
+        "authentication_classes", "renderer_classes", "content_negotiation_class", "parser_classes")}
+    return type(f"NotYourBranch{cls.__name__}", (_NotYourBranchApi,), attrs).as_view()
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
@@ -86,7 +94,7 @@ class BranchAccessMiddleware:
             except Resolver404:
                 raise Http404 from None
             if getattr(match.func, "cls", None) is not None and issubclass(match.func.cls, APIView):
-                response = _not_your_branch_api(request, *match.args, **match.kwargs)
+                response = _not_your_branch_view(match.func.cls)(request, *match.args, **match.kwargs)
                 return response.render()  # as Django's handler would, before the outer middleware
         if not request.user.is_authenticated:
             return redirect_to_login(request.get_full_path(), "/login/")
