@@ -66,10 +66,15 @@ def targets() -> dict[str, list[tuple[str, str]]]:
     from django.db import connection
 
     with connection.cursor() as cur:
-        cur.execute("SELECT u.username, b.code, t.key FROM branches_user u JOIN branches_branch b ON b.id = u.home_branch_id "
-                    "JOIN authtoken_token t ON t.user_id = u.id JOIN branches_branchmembership m ON m.user_id = u.id "
+        cur.execute("SELECT u.username, b.code, u.id FROM branches_user u JOIN branches_branch b ON b.id = u.home_branch_id "
+                    "JOIN branches_branchmembership m ON m.user_id = u.id "
                     "AND m.branch_id = b.id AND m.role = 'specialist' WHERE b.code LIKE 'l%%' ORDER BY b.code, u.username")
-        people = cur.fetchall()
+        found = cur.fetchall()
+    # Only digests of API tokens are stored: each run issues its own (they expire by themselves).
+    from branches.models import ApiToken
+
+    people = [(username, code, ApiToken.objects.create(user_id=uid).key) for username, code, uid in found]
+    with connection.cursor() as cur:
         cur.execute("SELECT DISTINCT period FROM commissions_hq_earnermonthrollup ORDER BY period")
         periods = [r[0] for r in cur.fetchall()]
     if not people or not periods:

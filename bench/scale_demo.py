@@ -101,7 +101,6 @@ def main() -> None:
     from django.core.management import call_command
     from django.db import connection
     from django_tenants.utils import schema_context
-    from rest_framework.authtoken.models import Token
 
     from bench import faults_lib
     from branches import services as branch_services
@@ -125,8 +124,6 @@ def main() -> None:
         people = faults_lib.make_people(branch, args.specialists, prefix=f"{code}.s")
         manager, _ = User.objects.get_or_create(username=f"{code}.manager", defaults={"home_branch": branch})
         BranchMembership.objects.get_or_create(user=manager, branch=branch, role="branch_manager")
-        for uid in people + [manager.pk]:
-            Token.objects.get_or_create(user_id=uid)
         counts = fill_branch(branch, people, periods, args.openings)
         for k, v in counts.items():
             totals[k] += v

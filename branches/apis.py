@@ -4,17 +4,20 @@ from __future__ import annotations
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from drf_spectacular.utils import extend_schema
-from rest_framework import status
+from django.conf import settings
+from django.utils.translation import gettext as _
+from rest_framework import serializers, status
+from rest_framework.authtoken.serializers import AuthTokenSerializer
 from rest_framework.authtoken.views import ObtainAuthToken
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.response import Response
-from rest_framework.throttling import AnonRateThrottle
 from rest_framework.views import APIView
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from . import selectors, services
-from .models import Branch, User
+from . import login_guard, selectors, services, tokens
+from .models import ApiToken, Branch, User
 from .permissions import IsHQ, IsHQAdmin
+from .throttles import too_many
 from .serializers import (
     AuditRowSerializer,
     BranchSerializer,
@@ -42,14 +45,72 @@ def django_validation_to_drf(exc: DjangoValidationError) -> ValidationError:
     return ValidationError({"detail": exc.messages})
 
 
-class LoginThrottle(AnonRateThrottle):
-    scope = "login"
+def _username_of(data) -> str:
+    value = data.get("username", "") if hasattr(data, "get") else ""
+    return value if isinstance(value, str) else ""
+
+
+class TokenOut(serializers.Serializer):
+    token = serializers.CharField()
+    expires_at = serializers.DateTimeField(help_text="The latest end; unused for API_TOKEN_IDLE_TIMEOUT it ends sooner.")
+    idle_timeout = serializers.IntegerField(help_text="Seconds without use after which the token ends.")
 
 
 class TokenApi(ObtainAuthToken):
-    """`POST {username, password}` → `{token}`. Throttled per client address."""
+    """`POST {username, password}` → `{token, expires_at, idle_timeout}`.
 
-    throttle_classes = [LoginThrottle]
+    Throttled per username and per client address, as the login page (`login_guard`). Whatever
+    token or session the request carries plays no part (it once switched the throttle off)."""
+
+    authentication_classes: list = []
+    throttle_classes: list = []
+
+    @extend_schema(request=AuthTokenSerializer, responses={200: TokenOut})
+    def post(self, request, *args, **kwargs):
+        username = _username_of(request.data)
+        refusal = login_guard.check(request, username)
+        if refusal is not None:
+            raise too_many(refusal.message, refusal.retry_after)
+        serializer = self.get_serializer(data=request.data)
+        if not serializer.is_valid():
+            login_guard.record_failure(request, username)
+            raise ValidationError(serializer.errors)
+        user = serializer.validated_data["user"]
+        login_guard.record_success(request, username)
+        token = tokens.token_issue(user=user)
+        return Response({"token": token.key, "expires_at": token.expires_at,
+                         "idle_timeout": settings.API_TOKEN_IDLE_TIMEOUT})
+
+
+class TokenRevokeIn(serializers.Serializer):
+    username = serializers.CharField(required=False, help_text="HQ admin only: revoke every token of this person.")
+    all = serializers.BooleanField(required=False, default=False, help_text="Every token of the caller.")
+
+
+class TokenRevokeApi(APIView):
+    """`POST auth/token/revoke/`: `{}` ends the token of this request; `{"all": true}` every token
+    of the caller; `{"username": …}` (HQ admin) every token of that person. → `{revoked: n}`."""
+
+    @extend_schema(request=TokenRevokeIn, responses={200: dict})
+    def post(self, request):
+        ser = TokenRevokeIn(data=request.data if hasattr(request.data, "get") else {})
+        ser.is_valid(raise_exception=True)
+        username = ser.validated_data.get("username")
+        if username and username != request.user.username:
+            if not IsHQAdmin().has_permission(request, self):
+                self.permission_denied(request, message=_("仅总部管理员可撤销他人的令牌。"))
+            target = User.objects.filter(username=username).first()
+            if target is None:
+                raise NotFound(_("用户不存在:%(u)s") % {"u": username[:150]})
+            n = tokens.tokens_revoke(user=target, reason="revoked by HQ admin", actor=request.user)
+        elif username or ser.validated_data["all"]:
+            n = tokens.tokens_revoke(user=request.user, reason="revoked by owner (all)", actor=request.user)
+        elif isinstance(request.auth, ApiToken):
+            n = tokens.tokens_revoke(user=request.user, reason="revoked by owner", actor=request.user,
+                                     token=request.auth)
+        else:
+            raise ValidationError({"detail": [_("本请求未使用令牌:要撤销自己的全部令牌,请提交 {\"all\": true}。")]})
+        return Response({"revoked": n})
 
 
 class BranchListApi(APIView):

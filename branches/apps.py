@@ -9,7 +9,7 @@ class BranchesConfig(AppConfig):
     def ready(self) -> None:
         from django.db.models.signals import post_migrate
 
-        from . import services
+        from . import services, tokens  # noqa: F401 - tokens: its logout receiver
 
         # `migrate` must leave a fresh database ready, the public (HQ) tenant included.
         post_migrate.connect(services.ensure_public_tenant_after_migrate, sender=self)

@@ -1,44 +1,32 @@
-"""Login page with throttling: after repeated failures for one username from one address,
-further attempts are refused for a while (the counter lives in the shared cache)."""
+"""Login page, throttled by the same per-username and per-address counters as the API token
+endpoint (`branches/login_guard.py`)."""
 from __future__ import annotations
 
-from django.conf import settings
 from django.contrib.auth import views as auth_views
-from django.core.cache import cache
-from django.utils.translation import gettext as _
 
-MAX_FAILURES = getattr(settings, "LOGIN_MAX_FAILURES", 5)
-WINDOW_SECONDS = getattr(settings, "LOGIN_FAILURE_WINDOW", 15 * 60)
-
-
-def _key(request, username: str) -> str:
-    address = request.META.get("REMOTE_ADDR", "")
-    return f"login-failures:{address}:{(username or '').strip().lower()[:150]}"
+from . import login_guard
 
 
 class ThrottledLoginView(auth_views.LoginView):
     template_name = "registration/login.html"
 
     def post(self, request, *args, **kwargs):
-        key = _key(request, request.POST.get("username", ""))
-        if (cache.get(key) or 0) >= MAX_FAILURES:
-            form = self.get_form()
+        refusal = login_guard.check(request, request.POST.get("username", ""))
+        if refusal is not None:
+            # Bound without the password: a refused attempt never reaches the password check.
+            form = self.get_form_class()(request, data={"username": request.POST.get("username", "")[:150]})
             form.errors.clear()
-            form.add_error(None, _("登录失败次数过多,请 %(m)d 分钟后再试。") % {"m": WINDOW_SECONDS // 60})
+            form.add_error(None, refusal.message)
             response = self.render_to_response(self.get_context_data(form=form))
             response.status_code = 429
+            response["Retry-After"] = str(refusal.retry_after)
             return response
         return super().post(request, *args, **kwargs)
 
     def form_invalid(self, form):
-        key = _key(self.request, self.request.POST.get("username", ""))
-        if cache.add(key, 1, WINDOW_SECONDS) is False:
-            try:
-                cache.incr(key)
-            except ValueError:
-                cache.set(key, 1, WINDOW_SECONDS)
+        login_guard.record_failure(self.request, self.request.POST.get("username", ""))
         return super().form_invalid(form)
 
     def form_valid(self, form):
-        cache.delete(_key(self.request, self.request.POST.get("username", "")))
+        login_guard.record_success(self.request, self.request.POST.get("username", ""))
         return super().form_valid(form)

@@ -4,11 +4,62 @@ The API does the same through DRF permission classes (token users are only known
 """
 from __future__ import annotations
 
+from functools import lru_cache
+
 from django.contrib.auth.views import redirect_to_login
 from django.http import Http404, HttpResponseForbidden
+from django.urls import Resolver404, resolve
 from django.utils.translation import gettext as _
+from django_tenants.middleware import TenantSubfolderMiddleware
+from rest_framework.views import APIView
 
+from .models import Branch
+from .permissions import InBranch
 from .roles import can_enter_branch, is_hq_admin
+
+
+class BranchSubfolderMiddleware(TenantSubfolderMiddleware):
+    """django-tenants' `/b/<code>/` routing, except that an unknown code is not a bare 404: it is
+    routed as a branch nobody belongs to, so that `/b/<unknown>/…` answers exactly as a real
+    branch that is not the caller's (login redirect, 401, 404 alike) and codes cannot be probed.
+    The stand-in is never saved and the connection stays on the public schema; no view of it
+    runs (BranchAccessMiddleware answers first)."""
+
+    def no_tenant_found(self, request, hostname):
+        from django.db import connection
+        from django.urls import clear_url_caches, set_urlconf
+
+        tenant = Branch(code=hostname, name="", schema_name="-unknown-")  # pk None: no one's branch
+        tenant.domain_subfolder = hostname
+        tenant.domain_url = self.hostname_from_request(request)
+        request.tenant = tenant
+        request.unknown_branch = True
+        connection.set_schema_to_public()
+        clear_url_caches()
+        urlconf = self.get_urlconf(tenant=tenant)
+        request.urlconf = urlconf
+        set_urlconf(urlconf)
+
+
+class _NotYourBranchApi(APIView):
+    """What any branch API view answers a caller outside the branch: its authentication, then
+    InBranch (401 without credentials, 404 with)."""
+
+    permission_classes = [InBranch]
+
+    def get(self, request, *args, **kwargs):  # never reached: InBranch refuses first
+        raise Http404
+
+    post = put = patch = delete = get
+
+
+@lru_cache(maxsize=None)  # one per API view class: bounded by the routes
+def _not_your_branch_view(cls):
+    """The stand-in with the real view's authentication, negotiation and renderers, so that the
+    refusal reads byte for byte as the real view's (the schema's is YAML, not JSON)."""
+    attrs = {name: getattr(cls, name) for name in (
+        "authentication_classes", "renderer_classes", "content_negotiation_class", "parser_classes")}
+    return type(f"NotYourBranch{cls.__name__}", (_NotYourBranchApi,), attrs).as_view()
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
@@ -19,6 +70,8 @@ class BranchAccessMiddleware:
 
     def __call__(self, request):
         tenant = getattr(request, "tenant", None)
+        if getattr(request, "unknown_branch", False):
+            return self._unknown_branch(request)
         if tenant is not None and tenant.schema_name != "public":
             prefix = f"/b/{tenant.code}/api/"
             if not request.path.startswith(prefix):
@@ -30,3 +83,19 @@ class BranchAccessMiddleware:
                 if request.method not in SAFE_METHODS and not tenant.active:
                     return HttpResponseForbidden(_("该分支机构已停用,数据只读。"))
         return self.get_response(request)
+
+    def _unknown_branch(self, request):
+        """As a real branch answers someone outside it: pages (and the docs page) redirect
+        anonymous visitors to sign in and give others 404; API views give 401/404 through
+        their own authentication and InBranch; a path no route matches is a 404."""
+        if request.path.startswith(f"/b/{request.tenant.domain_subfolder}/api/"):
+            try:
+                match = resolve(request.path_info, urlconf=request.urlconf)
+            except Resolver404:
+                raise Http404 from None
+            if getattr(match.func, "cls", None) is not None and issubclass(match.func.cls, APIView):
+                response = _not_your_branch_view(match.func.cls)(request, *match.args, **match.kwargs)
+                return response.render()  # as Django's handler would, before the outer middleware
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path(), "/login/")
+        raise Http404

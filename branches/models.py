@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.contrib.auth.models import AbstractUser
 from django.core.validators import RegexValidator
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_tenants.models import DomainMixin, TenantMixin
 from simple_history.models import HistoricalRecords
@@ -69,6 +70,16 @@ class User(AbstractUser):
     def label(self) -> str:
         return self.display_name or self.username
 
+    def save(self, *args, **kwargs):
+        # A new password (change, reset, set by an admin) or a deactivation ends every API token
+        # of the person: a token must not outlive the reason it was trusted.
+        password_changed = self._password is not None
+        super().save(*args, **kwargs)
+        if password_changed or not self.is_active:
+            from .tokens import tokens_revoke
+
+            tokens_revoke(user=self, reason="password changed" if password_changed else "deactivated")
+
 
 class BranchMembership(models.Model):
     """A person's role in a branch; branch NULL means an HQ role."""
@@ -106,3 +117,52 @@ class BranchMembership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} · {self.branch.code if self.branch else 'HQ'} · {self.role}"
+
+
+class ApiToken(models.Model):
+    """An API token (`Authorization: Token <key>`). Only the key's SHA-256 digest is stored: the
+    key is shown once, when issued. Ends when idle too long, at `expires_at`, or when revoked
+    (logout, password change, deactivation, the revoke endpoint); see `branches/tokens.py`."""
+
+    digest = models.CharField(max_length=64, unique=True)
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
+    created_at = models.DateTimeField(default=timezone.now)
+    last_used_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    revoke_reason = models.CharField(max_length=100, blank=True)
+
+    # Issuing and revoking are audited; use (last_used_at) is not, and the digest never leaves.
+    history = HistoricalRecords(user_db_constraint=False, excluded_fields=["digest", "last_used_at"])
+
+    class Meta:
+        indexes = [models.Index(fields=["user", "revoked_at"], name="apitoken_user_live")]
+
+    key: str | None = None  # the clear key, on the instance that issued it only
+
+    def save(self, *args, **kwargs):
+        if not self.digest:
+            from .tokens import digest_of, new_key, token_lifetime
+
+            self.key = new_key()
+            self.digest = digest_of(self.key)
+            if self.expires_at is None:
+                self.expires_at = self.created_at + token_lifetime()
+        return super().save(*args, **kwargs)
+
+
+class SecurityEvent(models.Model):
+    """A refused attempt worth keeping in the audit trail although it changed nothing (e.g. a
+    manager trying to approve their own adjustment). Written once, never changed."""
+
+    kind = models.CharField(max_length=40)
+    # No database constraints: an audit record outlives the person and the branch it names.
+    branch = models.ForeignKey(Branch, null=True, blank=True, on_delete=models.DO_NOTHING, db_constraint=False,
+                               related_name="+")
+    actor = models.ForeignKey(User, null=True, blank=True, on_delete=models.DO_NOTHING, db_constraint=False,
+                              related_name="+")
+    target = models.CharField(max_length=100, blank=True)  # e.g. "commissions.Adjustment:12"
+    detail = models.CharField(max_length=300, blank=True)
+    at = models.DateTimeField(default=timezone.now)
+
+    history = HistoricalRecords(user_db_constraint=False)

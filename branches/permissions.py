@@ -45,7 +45,8 @@ class InBranch(BasePermission):
         branch = request_branch(request)
         if branch is None:
             raise NotFound()
-        if not (is_hq_admin(request.user) or can_enter_branch(request.user, branch)):
+        if branch.pk is None or not (is_hq_admin(request.user) or can_enter_branch(request.user, branch)):
+            # pk None: an unknown branch code, answered exactly as a branch that is not yours.
             raise NotFound()
         if request.method not in SAFE_METHODS and not branch.active:
             raise PermissionDenied(_("该分支机构已停用,数据只读。"))
@@ -66,3 +67,15 @@ def branch_roles(*roles: str) -> type[BasePermission]:
 
     _BranchRole.__name__ = "BranchRole_" + "_".join(sorted(allowed))
     return _BranchRole
+
+
+class SchemaReader(BasePermission):
+    """The OpenAPI schema maps every endpoint: signed-in people only, and a branch's schema only
+    for its members (others get the same 404 as for any branch not theirs)."""
+
+    def has_permission(self, request, view) -> bool:
+        if not request.user or not request.user.is_authenticated:
+            return False
+        if request_branch(request) is None:
+            return True
+        return InBranch().has_permission(request, view)

@@ -42,7 +42,9 @@ def hq_roles_of(user) -> frozenset[str]:
 
 def roles_in_branch(user, branch) -> frozenset[str]:
     """The roles `user` holds in `branch`. HQ admins hold every branch role implicitly."""
-    if not getattr(user, "is_authenticated", False) or branch is None:
+    if not getattr(user, "is_authenticated", False) or branch is None or branch.pk is None:
+        # pk None: the stand-in for an unknown branch code (BranchSubfolderMiddleware); it must
+        # not match HQ memberships, whose branch_id is None too.
         return frozenset()
     roles = {m.role for m in _memberships(user) if m.branch_id == branch.pk}
     if is_hq_admin(user):

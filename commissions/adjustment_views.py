@@ -100,6 +100,7 @@ def adjustment_detail(request, adjustment_id: int, *, decision_form=None):
         "statuses": dict(Adjustment.Status.choices),
         "preview": _preview(adj) if pending and is_manager else None,
         "decision_form": (decision_form or DecisionForm()) if pending and is_manager else None,
+        "own_proposal": adj.proposed_by_id == request.user.pk,  # four eyes: may withdraw, not approve
     })
 
 
@@ -125,6 +126,7 @@ def adjustment_decide(request, adjustment_id: int):
                     else:  # stacking, closed period, already decided: shown above the page
                         messages.error(request, err)
         else:
-            messages.success(request, _("已批准并报总部备案。") if action == "approve" else _("已驳回。"))
+            messages.success(request, _("已批准并报总部备案。") if action == "approve"
+                             else _("已撤回。") if adj.proposed_by_id == request.user.pk else _("已驳回。"))
             return redirect("adj-detail", adjustment_id=adj.pk)
     return adjustment_detail(request, adj.pk, decision_form=form)

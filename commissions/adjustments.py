@@ -273,14 +273,34 @@ def _locked_proposal(adjustment_id) -> Adjustment:
     return adj
 
 
+def _refuse_own_approval(*, actor: User, branch: Branch, adj: Adjustment) -> None:
+    """Four eyes (四眼原则): nobody approves their own proposal, not even an HQ admin acting in the
+    branch. The refused attempt is kept in the audit trail (a SecurityEvent, public schema, in
+    its own transaction) and nothing else is written."""
+    from branches.models import SecurityEvent
+
+    event = SecurityEvent(kind="self_approval_refused", branch=branch, actor=actor,
+                          target=f"commissions.Adjustment:{adj.pk}",
+                          detail=f"{adj.component} {adj.percent:+.2f}% 提议人试图自行批准")
+    stamp(event, actor=actor, reason="拒绝:提议人不能批准自己的调整")
+    event.save()
+    raise ValidationError({"status": [
+        _("不能批准自己提议的浮动调整:须由提议人以外的分公司经理审批(四眼原则)。")]})
+
+
 def adjustment_approve(*, actor: User, adjustment_id: int, note: str = "") -> Adjustment:
     """The branch manager approves: the stacking and closed-period checks run again under the
-    lock, then the adjustment is approved and registered with HQ (备案) in one transaction."""
+    lock, then the adjustment is approved and registered with HQ (备案) in one transaction.
+    The proposer can never approve (see `_refuse_own_approval`)."""
     errors: dict = {}
     note = parse_text(note, "note", errors, required=False)
     if errors:
         raise ValidationError(errors)
     branch = current_branch()
+    proposal = access_adjustment(adjustment_id)
+    if proposal.proposed_by_id == actor.pk:
+        # Outside the approval's transaction: the refusal's audit row must survive the error.
+        _refuse_own_approval(actor=actor, branch=branch, adj=proposal)
     with transaction.atomic():
         adj = _locked_proposal(adjustment_id)
         _check_not_frozen(branch, adj.effective_from, adj.effective_to)
@@ -299,16 +319,19 @@ def adjustment_approve(*, actor: User, adjustment_id: int, note: str = "") -> Ad
 
 
 def adjustment_reject(*, actor: User, adjustment_id: int, note: str) -> Adjustment:
-    """The branch manager rejects, saying why."""
+    """The branch manager rejects, saying why. The proposer may reject their own proposal: that
+    is a withdrawal (撤回) — it can only keep a change from taking effect, so four eyes are not
+    needed — and the audit trail says so."""
     errors: dict = {}
     note = parse_text(note, "note", errors)
     if errors:
         raise ValidationError(errors)
     with transaction.atomic():
         adj = _locked_proposal(adjustment_id)
+        withdrawn = adj.proposed_by_id == actor.pk
         adj.status, adj.decided_by, adj.decided_at, adj.decision_note = (
             Adjustment.Status.REJECTED, actor, timezone.now(), note)
-        stamp(adj, actor=actor, reason=f"驳回:{note}")
+        stamp(adj, actor=actor, reason=f"撤回(提议人本人):{note}" if withdrawn else f"驳回:{note}")
         adj.save()
     return adj
 

@@ -12,6 +12,7 @@ from rest_framework.views import APIView
 
 from branches.permissions import InBranch, branch_roles, request_branch
 from branches.roles import Role
+from branches.throttles import JobTriggerThrottleMixin
 
 from . import imports, inputs, selectors, services
 from . import serializers as doc
@@ -74,7 +75,10 @@ class LeadSignApi(APIView):
         return Response(lead_out(lead))
 
 
-class RecomputeApi(APIView):
+class RecomputeApi(JobTriggerThrottleMixin, APIView):
+    """`POST {period}` → 202 {task_id, period}: one pending recompute per branch and period
+    (`services.recompute_request`); past the trigger rate, 429."""
+
     permission_classes = [WRITERS]
 
     @extend_schema(operation_id="recompute_create", request=doc.RecomputeIn, responses={202: doc.RecomputeOut})

@@ -7,7 +7,6 @@ statement lines.
 from __future__ import annotations
 
 import datetime as dt
-import uuid
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -453,16 +452,26 @@ def recompute_open_periods() -> list[RecomputeResult]:
     return [recompute_period(period=p, rules=rules) for p in open_periods_to_recompute()]
 
 
+RECOMPUTE_JOB = "commissions.recompute"
+
+
 def recompute_request(*, actor, period: str) -> str:
-    """`POST recompute/`: a durable marker now, the task after commit; returns the task id."""
+    """`POST recompute/`: returns the task id of the branch-period's pending recompute — a new one
+    (a durable marker now, the task after commit) unless one is already waiting to start, which
+    this request joins (`branches.jobs`: one pending job per branch and period)."""
+    from branches.jobs import request_job
+
     from .tasks import recompute_period_task
 
-    task_id = str(uuid.uuid4())
     schema = connection.schema_name
-    with transaction.atomic():
-        RecomputeMarker.objects.create(period=period)
-        transaction.on_commit(lambda: recompute_period_task.apply_async(
-            args=[period], task_id=task_id, headers={"_schema_name": schema}))
+
+    def send(task_id: str) -> None:
+        with transaction.atomic():
+            RecomputeMarker.objects.create(period=period)
+            transaction.on_commit(lambda: recompute_period_task.apply_async(
+                args=[period], task_id=task_id, headers={"_schema_name": schema}))
+
+    task_id, _enqueued = request_job(kind=RECOMPUTE_JOB, period=period, send=send)
     return task_id
 
 

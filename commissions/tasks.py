@@ -12,8 +12,12 @@ def drain_recompute_markers() -> list[str]:
     return [r.period for r in services.recompute_drain()]
 
 
-@shared_task(name="commissions.tasks.recompute_period", acks_late=True)
-def recompute_period_task(period: str) -> int:
+@shared_task(name="commissions.tasks.recompute_period", acks_late=True, bind=True)
+def recompute_period_task(self, period: str) -> int:
+    from branches.jobs import job_started
+
+    # Before reading anything: a request from now on must get a follow-up, not join this run.
+    job_started(kind=services.RECOMPUTE_JOB, period=period, task_id=self.request.id)
     if not isinstance(period, str) or not services.inputs.PERIOD_RE.match(period):
         raise ValueError(f"period must be YYYY-MM, got {period!r}")
     return services.recompute_period(period=period).lines

@@ -29,6 +29,7 @@ def collect(modules: list[str], attr: str, submodule: str = "api_urls") -> list:
 def hq_api_patterns():
     return [
         path("auth/token/", branch_apis.TokenApi.as_view(), name="api-token"),
+        path("auth/token/revoke/", branch_apis.TokenRevokeApi.as_view(), name="api-token-revoke"),
         path("branches/", branch_apis.BranchListApi.as_view(), name="api-branches"),
         path("branches/<str:code>/deactivate/", branch_apis.BranchActiveApi.as_view(active=False)),
         path("branches/<str:code>/activate/", branch_apis.BranchActiveApi.as_view(active=True)),

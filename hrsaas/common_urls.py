@@ -1,5 +1,10 @@
+from django.contrib.auth.views import redirect_to_login
+from django.http import Http404
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
+
+from branches.permissions import request_branch
+from branches.roles import can_enter_branch, is_hq_admin
 
 
 class SchemaApi(SpectacularAPIView):
@@ -18,10 +23,24 @@ def common_patterns():
     ]
 
 
+_swagger = SpectacularSwaggerSplitView.as_view(url_name="api-schema")
+
+
+def api_docs(request, *args, **kwargs):
+    """The interactive docs page: a browser page, so a sign-in redirect for anonymous visitors and
+    the branch pages' 404 for people outside the branch (the schema itself: SchemaReader)."""
+    if not request.user.is_authenticated:
+        return redirect_to_login(request.get_full_path(), "/login/")
+    branch = request_branch(request)
+    if branch is not None and not (is_hq_admin(request.user) or can_enter_branch(request.user, branch)):
+        raise Http404
+    return _swagger(request, *args, **kwargs)
+
+
 def schema_patterns():
     return [
         path("schema/", SchemaApi.as_view(), name="api-schema"),
         # The split view serves Swagger UI's start-up code as a script file (no inline script),
         # and its assets come from drf-spectacular-sidecar's static files: nothing from a CDN.
-        path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
+        path("docs/", api_docs, name="api-docs"),
     ]

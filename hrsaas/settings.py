@@ -82,7 +82,7 @@ DATABASE_ROUTERS = ["django_tenants.routers.TenantSyncRouter"]
 MIDDLEWARE = [
     # /healthz answers before routing, host checks and the HTTPS redirect (hrsaas/health.py).
     "hrsaas.health.HealthCheckMiddleware",
-    "django_tenants.middleware.TenantSubfolderMiddleware",
+    "branches.middleware.BranchSubfolderMiddleware",  # django-tenants' /b/<code>/ routing
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -210,16 +210,34 @@ if not re.fullmatch(r"[1-9][0-9]{0,6}(kB|MB|GB)", SI_COMPUTE_WORK_MEM):
 # ---------------------------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "branches.tokens.ExpiringTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_THROTTLE_CLASSES": [],
-    "DEFAULT_THROTTLE_RATES": {"login": os.environ.get("LOGIN_THROTTLE", "10/min")},
+    # Triggers of whole-branch jobs (commission recompute, SI month compute), per person and branch.
+    "DEFAULT_THROTTLE_RATES": {"job-trigger": os.environ.get("JOB_TRIGGER_THROTTLE", "10/min")},
     "COERCE_DECIMAL_TO_STRING": True,
     "EXCEPTION_HANDLER": "branches.apis.exception_handler",
 }
+# ---------------------------------------------------------------------------------------------
+# Sign-in: failures counted per username and per client address, shared by the login page and
+# the token endpoint (branches/login_guard.py). The address is REMOTE_ADDR; X-Forwarded-For is
+# believed only when REMOTE_ADDR is one of TRUSTED_PROXIES (comma-separated addresses or
+# networks, e.g. "127.0.0.1,10.0.0.0/8"; empty by default: nobody can choose their address).
+# ---------------------------------------------------------------------------------------------
+TRUSTED_PROXIES = env_list("TRUSTED_PROXIES")
+LOGIN_FAILURE_WINDOW = int(os.environ.get("LOGIN_FAILURE_WINDOW", str(15 * 60)))  # seconds
+LOGIN_MAX_FAILURES = int(os.environ.get("LOGIN_MAX_FAILURES", "5"))  # per username, any address
+LOGIN_MAX_FAILURES_PER_ADDRESS = int(os.environ.get("LOGIN_MAX_FAILURES_PER_ADDRESS", "20"))  # any username
+
+# API tokens end after API_TOKEN_IDLE_TIMEOUT seconds without use (12 h) and at the latest
+# API_TOKEN_MAX_AGE seconds after they were issued (7 days), and at once on logout, password
+# change or reset, deactivation, or `POST /api/v1/auth/token/revoke/`.
+API_TOKEN_IDLE_TIMEOUT = int(os.environ.get("API_TOKEN_IDLE_TIMEOUT", str(12 * 3600)))
+API_TOKEN_MAX_AGE = int(os.environ.get("API_TOKEN_MAX_AGE", str(7 * 24 * 3600)))
+
 SPECTACULAR_SETTINGS = {
     "TITLE": "hrsaas API",
     "DESCRIPTION": "Multi-branch HR SaaS: HQ at /api/v1/, branches at /b/<code>/api/v1/.",
@@ -228,6 +246,9 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # The schema maps every endpoint: signed-in people only (branch schemas: its members).
+    "SERVE_PERMISSIONS": ["branches.permissions.SchemaReader"],
+    "SERVE_AUTHENTICATION": None,
 }
 
 # Identity numbers are encrypted, and hashed for look-ups, with keys derived from

@@ -12,6 +12,7 @@ from rest_framework.views import APIView
 
 from branches.permissions import InBranch, branch_roles, request_branch
 from branches.roles import Role
+from branches.throttles import JobTriggerThrottleMixin
 
 from . import exceptions, selectors, services
 from .engine import PolicyError, month_start
@@ -141,20 +142,25 @@ class MonthApi(APIView):
         return Response(board_json(selectors.cycle_board(_period(period))))
 
 
-class MonthComputeApi(APIView):
-    """`POST` → 202 {task_id}: the month is computed by a worker (idempotent)."""
+class MonthComputeApi(JobTriggerThrottleMixin, APIView):
+    """`POST` → 202 {task_id}: the month is computed by a worker (idempotent). One pending compute
+    per branch and month: a request while one waits gets its task id (`branches.jobs`); past
+    the trigger rate, 429."""
 
     permission_classes = [branch_roles(*WRITERS)]
 
     @extend_schema(request=None, responses={202: dict})
     def post(self, request, period: str):
-        from .tasks import compute_month
+        from branches.jobs import request_job
 
-        import uuid
+        from .tasks import COMPUTE_JOB, compute_month
 
         _period(period)
-        task_id = str(uuid.uuid4())
-        transaction.on_commit(lambda: compute_month.apply_async(args=[period, request.user.pk], task_id=task_id))
+
+        def send(task_id: str) -> None:
+            transaction.on_commit(lambda: compute_month.apply_async(args=[period, request.user.pk], task_id=task_id))
+
+        task_id, _enqueued = request_job(kind=COMPUTE_JOB, period=period, send=send)
         return Response({"task_id": task_id}, status=status.HTTP_202_ACCEPTED)
 
 

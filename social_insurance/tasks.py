@@ -9,10 +9,16 @@ from .engine import period_of
 from .models import CycleStatus, MonthCycle
 
 
-@shared_task(name="social_insurance.tasks.compute_month", acks_late=True)
-def compute_month(period: str, actor_id: int | None = None) -> int:
+COMPUTE_JOB = "social_insurance.compute_month"
+
+
+@shared_task(name="social_insurance.tasks.compute_month", acks_late=True, bind=True)
+def compute_month(self, period: str, actor_id: int | None = None) -> int:
+    from branches.jobs import job_started
     from branches.models import User
 
+    # Before reading anything: a request from now on must get a follow-up, not join this run.
+    job_started(kind=COMPUTE_JOB, period=str(period), task_id=self.request.id)
     actor = User.objects.filter(pk=actor_id).first() if actor_id else None
     return services.month_compute(actor=actor, period=period).employee_count
 

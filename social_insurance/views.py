@@ -71,6 +71,13 @@ def cycle_action(request, action: str):
     period = _period(request)
     try:
         if action == "compute":
+            # The page computes in the web request: the same trigger rate as the API's.
+            from branches.throttles import JobTriggerThrottle
+
+            throttle = JobTriggerThrottle()
+            if not throttle.allow_request(request, None):
+                messages.error(request, _("请求过于频繁:请 %(s)d 秒后再计算。") % {"s": int(throttle.wait() or 60)})
+                return redirect(f"/b/{request.tenant.code}/si/?period={period}")
             services.month_compute(actor=request.user, period=period)
             messages.success(request, _("已计算 %(p)s。") % {"p": period})
         elif action == "reconcile":

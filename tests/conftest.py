@@ -35,6 +35,13 @@ def _test_redis():
     settings.CELERY_BROKER_URL = TEST_REDIS_URL
     settings.CELERY_RESULT_BACKEND = TEST_REDIS_URL
     settings.CACHES["default"]["LOCATION"] = TEST_REDIS_URL
+    # The cache may already be connected (to REDIS_URL, the development database, which
+    # `cache.clear()` would then flush): drop that connection so the next use opens the test one.
+    from asgiref.local import Local
+    from django.core.cache import caches
+
+    caches.close_all()
+    caches._connections = Local(caches.thread_critical)
     from hrsaas.celery import app
 
     app.conf.broker_url = TEST_REDIS_URL
@@ -125,7 +132,7 @@ def drop_committed(branches, before_users: set[int], *, keep_schemas: list[str] 
 
     With `keep_schemas`, each branch's schema is emptied instead (every table but its migration
     record truncated, identities restarted), renamed to a spare name and appended to the list."""
-    from rest_framework.authtoken.models import Token
+    from branches.models import ApiToken as Token
 
     from branches.models import Branch, BranchMembership, User
 

@@ -53,3 +53,50 @@ def test_lost_message_is_recovered_by_the_drain(committed_branch, celery_worker_
         RecomputeMarker.objects.create(period="2026-03")  # as if the on_commit message were lost
         drain_recompute_markers.apply_async()  # what beat's fan-out sends every 30 s
     assert wait_for(lambda: _total(api, manager, code, specialist.username, "2026-03") == "1200.00", timeout=60)
+
+
+def test_thirty_recompute_requests_are_one_job_and_one_follow_up(committed_branch, celery_worker_process, api,
+                                                                 monkeypatch):
+    """Issue #23 (floods): a job waits under the branch-period lock; 30 requests meanwhile enqueue
+    exactly one follow-up (counted in the broker's queue), which then sees data recorded after
+    the first job started."""
+    import psycopg2
+    import redis
+    from django.conf import settings
+
+    from branches.jobs import pending_key
+    from branches.throttles import JobTriggerThrottle
+    from clients.models import Client
+    from commissions.lock_objects import _NAMESPACE, branch_period_key
+    from tests.conftest import TEST_REDIS_URL
+
+    monkeypatch.setattr(JobTriggerThrottle, "THROTTLE_RATES", {"job-trigger": "1000/min"})
+    code, schema, period = committed_branch.code, committed_branch.schema_name, "2026-03"
+    staff = make_user(f"{code}_staff", (code, "branch_staff"), home=code)
+    manager = make_user(f"{code}_mgr", (code, "branch_manager"), home=code)
+    specialist = make_user(f"{code}_s1", (code, "specialist"), home=code)
+    broker = redis.Redis.from_url(TEST_REDIS_URL)
+    db = settings.DATABASES["default"]
+    holder = psycopg2.connect(dbname=db["NAME"], user=db["USER"], host=db["HOST"], port=db["PORT"])
+    holder.autocommit = True
+    try:
+        with holder.cursor() as cur:  # what a long recompute of this branch-period would hold
+            cur.execute("SELECT pg_advisory_lock(%s, %s)", [_NAMESPACE, branch_period_key(schema, period)])
+        first = api(staff).post(f"/b/{code}/api/v1/recompute/", {"period": period}, format="json").json()["task_id"]
+        # The job has started (no longer pending) and waits for the lock.
+        wait_for(lambda: broker.get(pending_key(schema, "commissions.recompute", period)) is None, timeout=60)
+        assert broker.llen("celery") == 0
+        with schema_context(schema):  # recorded while the first job runs
+            Client.objects.create(name="x", headcount=60, opened_on="2026-03-02", opened_by=specialist)
+
+        ids = [api(staff).post(f"/b/{code}/api/v1/recompute/", {"period": period}, format="json").json()["task_id"]
+               for _ in range(30)]
+
+        assert len(set(ids)) == 1 and ids[0] != first
+        assert broker.llen("celery") == 1  # one follow-up queued, not 30
+    finally:
+        with holder.cursor() as cur:
+            cur.execute("SELECT pg_advisory_unlock_all()")
+        holder.close()
+    assert wait_for(lambda: _total(api, manager, code, specialist.username, period) == "1200.00", timeout=60)
+    wait_for(lambda: broker.llen("celery") == 0, timeout=60)

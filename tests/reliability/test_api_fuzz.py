@@ -7,7 +7,7 @@ import json
 import os
 
 import pytest
-from rest_framework.authtoken.models import Token
+from branches.models import ApiToken as Token
 
 from bench.api_fuzz import fuzz
 from tests.conftest import in_branch

@@ -21,7 +21,7 @@ OUTAGE_S = float(os.environ.get("FAULT_PG_OUTAGE_S", "3"))
 SETUP = """
 import json, django
 django.setup()
-from rest_framework.authtoken.models import Token
+from branches.models import ApiToken as Token
 from branches.models import Branch, BranchMembership, User
 from clients.models import Client
 from django_tenants.utils import schema_context

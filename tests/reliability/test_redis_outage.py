@@ -10,7 +10,7 @@ import time
 
 import pytest
 from django.db import connection
-from rest_framework.authtoken.models import Token
+from branches.models import ApiToken as Token
 
 from bench import faults_lib
 from tests.factories import make_user

@@ -18,7 +18,7 @@ from tests.conftest import drop_committed
 
 DENIED = {401, 403, 404, 405}
 # Not branch data: language switch, login/logout, API schema and docs.
-PUBLIC_OK = re.compile(r"(^|/)(i18n/.*|login/|logout/|api/v1/schema/|api/v1/docs/|api/v1/auth/token/)$")
+PUBLIC_OK = re.compile(r"(^|/)(i18n/.*|login/|logout/|api/v1/schema/|api/v1/docs/|api/v1/auth/token/(revoke/)?)$")  # revoke: one's own tokens
 # Company-wide on purpose (SPEC §5: every specialist sees the company leaderboard); read-only.
 COMPANY_WIDE_READS = {"api/v1/leaderboards/"}
 

@@ -1,0 +1,102 @@
+"""API tokens that end: idle timeout, absolute lifetime, revocation.
+
+`POST /api/v1/auth/token/ {username, password}` issues a new token per sign-in (several devices
+each hold their own). A token is refused once it has not been used for
+`API_TOKEN_IDLE_TIMEOUT` seconds, after its `expires_at` (`API_TOKEN_MAX_AGE` after issue), or
+once revoked: by `POST /api/v1/auth/token/revoke/`, a web logout, a new password or a
+deactivation (`User.save`). Only the SHA-256 digest of a key is stored.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import secrets
+
+from django.conf import settings
+from django.contrib.auth.signals import user_logged_out
+from django.dispatch import receiver
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from rest_framework.authentication import TokenAuthentication
+from rest_framework.exceptions import AuthenticationFailed
+
+from .audit import stamp
+
+# last_used_at is written at most this often per token (each request would otherwise write).
+_TOUCH_EVERY = dt.timedelta(seconds=60)
+
+
+def new_key() -> str:
+    return secrets.token_hex(20)  # 40 hex characters, as DRF's keys
+
+
+def digest_of(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+def token_lifetime() -> dt.timedelta:
+    return dt.timedelta(seconds=settings.API_TOKEN_MAX_AGE)
+
+
+def idle_timeout() -> dt.timedelta:
+    return dt.timedelta(seconds=settings.API_TOKEN_IDLE_TIMEOUT)
+
+
+def token_issue(*, user):
+    """A new token for `user` (already authenticated); `.key` holds the clear key once."""
+    from .models import ApiToken
+
+    now = timezone.now()
+    # Rows long dead are dropped here, so that a script signing in often does not pile them up.
+    ApiToken.objects.filter(user=user, expires_at__lt=now - dt.timedelta(days=30)).delete()
+    token = ApiToken(user=user, created_at=now, last_used_at=now, expires_at=now + token_lifetime())
+    stamp(token, actor=user, reason="API 登录")
+    token.save()
+    return token
+
+
+def token_ends_at(token) -> dt.datetime:
+    """When this token stops working if it is not used again."""
+    return min(token.expires_at, token.last_used_at + idle_timeout())
+
+
+def tokens_revoke(*, user, reason: str, actor=None, token=None) -> int:
+    """Revoke `token`, or every live token of `user`; audited; returns how many."""
+    from .models import ApiToken
+
+    qs = ApiToken.objects.filter(user=user, revoked_at__isnull=True)
+    if token is not None:
+        qs = qs.filter(pk=token.pk)
+    now = timezone.now()
+    count = 0
+    for row in qs:
+        row.revoked_at, row.revoke_reason = now, reason[:100]
+        stamp(row, actor=actor, reason=f"撤销令牌:{reason}")
+        row.save(update_fields=["revoked_at", "revoke_reason"])
+        count += 1
+    return count
+
+
+@receiver(user_logged_out)
+def _end_tokens_on_logout(sender, request, user, **kwargs):
+    if user is not None and user.pk:
+        tokens_revoke(user=user, reason="logout", actor=user)
+
+
+class ExpiringTokenAuthentication(TokenAuthentication):
+    """`Authorization: Token <key>`, as before, for live tokens only."""
+
+    def authenticate_credentials(self, key):
+        from .models import ApiToken
+
+        token = ApiToken.objects.select_related("user").filter(digest=digest_of(key)).first()
+        if token is None:
+            raise AuthenticationFailed(_("认证令牌无效。"))
+        now = timezone.now()
+        if token.revoked_at is not None or now >= token_ends_at(token):
+            raise AuthenticationFailed(_("认证令牌已过期或已撤销,请重新登录获取。"))
+        if not token.user.is_active:
+            raise AuthenticationFailed(_("用户已停用。"))
+        if now - token.last_used_at >= _TOUCH_EVERY:
+            ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+        return token.user, token
