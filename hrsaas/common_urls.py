@@ -1,7 +1,8 @@
 from django.contrib.auth.views import redirect_to_login
 from django.http import Http404
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
+from drf_spectacular.views import SCHEMA_KWARGS, SpectacularAPIView, SpectacularSwaggerSplitView
+from drf_spectacular.utils import extend_schema
 
 from branches.permissions import request_branch
 from branches.roles import can_enter_branch, is_hq_admin
@@ -12,6 +13,7 @@ class SchemaApi(SpectacularAPIView):
     the branch's own URL configuration (django-tenants sets it on the request), so they carry
     `/b/<code>/` and "Try it out" on the branch's docs page calls that branch, not HQ."""
 
+    @extend_schema(**SCHEMA_KWARGS)  # as the parent's: the schema view is not part of the schema
     def get(self, request, *args, **kwargs):
         self.urlconf = getattr(request, "urlconf", None)
         return super().get(request, *args, **kwargs)

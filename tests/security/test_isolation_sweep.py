@@ -136,7 +136,7 @@ def test_a_specialist_cannot_read_a_colleagues_personal_data(demo):
 def test_branch_people_get_nothing_from_hq(demo):
     from hrsaas import urls_hq
 
-    values = {"int": ["1"], "str": ["beijing"], "code": ["beijing"], "user_id": ["1"], "path": ["x"],
+    values = {"int": ["1"], "str": ["beijing"], "code": ["beijing"], "user_id": ["1"], "path": ["x"], "slug": ["beijing"],
               "period": ["2026-11"], "username": ["admin"]}
     people = [demo.people["beijing"]["branch_manager"][0], demo.people["beijing"]["specialist"][0]]
     routes = sorted({p for r in _walk(urls_hq.urlpatterns) for p in _fill(r, values)})
