@@ -178,6 +178,8 @@ def _csv_rows(stream, max_columns: int, max_rows: int):
     limit = 1 + max_rows + BLANK_ROW_ALLOWANCE + 1
     try:
         for count, row in enumerate(csv.reader(text), start=1):
+            if any("\x00" in value for value in row):  # a binary file that happened to decode
+                _refuse("无法读取 CSV 文件,请上传 CSV 或 XLSX。")
             yield row
             if count >= limit:
                 return
