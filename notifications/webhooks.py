@@ -89,6 +89,10 @@ def parse(url: str) -> Target:
     host = (parts.hostname or "").rstrip(".").lower()
     if scheme not in ("https", "http") or not host:
         raise UnsafeWebhook("Webhook 地址须以 https:// 开头。")
+    try:  # a Chinese domain name travels as its IDNA (xn--) form in DNS, SNI and Host
+        host = host.encode("idna").decode("ascii") if not host.isascii() else host
+    except UnicodeError:
+        raise UnsafeWebhook("Webhook 地址格式不正确。") from None
     if parts.username is not None or parts.password is not None:
         raise UnsafeWebhook("Webhook 地址中不能包含用户名或密码。")
     path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
