@@ -68,6 +68,11 @@ class Server:
                 self.end_headers()
                 self.wfile.write(b'{"errcode":0,"errmsg":"ok"}')
 
+            def do_GET(self):  # what a followed 301/302/303 would send
+                server.requests.append({"path": self.path, "host": self.headers.get("Host"), "method": "GET"})
+                self.send_response(200)
+                self.end_headers()
+
             def log_message(self, *args):
                 pass
 
@@ -215,10 +220,15 @@ def test_the_connection_goes_to_the_address_that_was_checked(settings, servers, 
 def test_redirects_are_not_followed(settings, servers, resolver):
     settings.WEBHOOK_ALLOWED_NETWORKS = ["127.0.0.1/32"]
     inside = servers()
-    redirecting = servers(status=307, location=f"http://127.0.0.1:{inside.port}/internal")
+    checked = 0
+    for status in (301, 302, 303, 307, 308):
+        redirecting = servers(status=status, location=f"http://127.0.0.1:{inside.port}/internal")
 
-    outcome, delivery = _deliver_to(f"http://127.0.0.1:{redirecting.port}/hook")
+        outcome, delivery = _deliver_to(f"http://127.0.0.1:{redirecting.port}/hook")
 
-    assert outcome == {"webhook": "failed"}
-    assert "HTTP 307" in delivery.last_error
-    assert len(redirecting.requests) == 1 and inside.requests == []
+        assert outcome == {"webhook": "failed"}, status
+        assert f"HTTP {status}" in delivery.last_error
+        assert len(redirecting.requests) == 1
+        checked += 1
+    assert checked == 5
+    assert inside.requests == []
