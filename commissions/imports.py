@@ -6,8 +6,6 @@ written in one transaction and the totals read back from the database are compar
 file's (rows, headcount or amount)."""
 from __future__ import annotations
 
-import csv
-import io
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
@@ -15,6 +13,7 @@ from django.db import transaction
 from django.db.models import Sum
 
 from clients.models import Client
+from hrsaas import uploads
 
 from .models import Sale
 
@@ -32,30 +31,11 @@ REQUIRED = {"clients": ("name", "headcount", "opened_on", "opened_by"),
             "sales": ("client", "service", "period", "amount", "seller")}
 
 
-def decode_csv(raw: bytes) -> str:
-    """UTF-8 (with or without BOM) first, then GBK — what Excel in China saves by default."""
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            return raw.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    raise ValidationError({"file": ["无法识别文件编码,请保存为 UTF-8 或 GBK 的 CSV。"]})
-
-
-def read_rows(name: str, raw: bytes) -> list[list]:
-    if name.lower().endswith(".xlsx"):
-        from openpyxl import load_workbook
-
-        try:
-            # data_only=False: a formula cell reads as its formula ("=…") and is refused below.
-            sheet = load_workbook(io.BytesIO(raw), read_only=True, data_only=False).active
-        except Exception:  # noqa: BLE001 — any unreadable workbook is the same user error
-            raise ValidationError({"file": ["无法读取 XLSX 文件。"]})
-        return [list(r) for r in sheet.iter_rows(values_only=True)]
-    try:
-        return list(csv.reader(io.StringIO(decode_csv(raw))))
-    except csv.Error:  # e.g. a binary file that happens to decode
-        raise ValidationError({"file": ["无法读取 CSV 文件,请上传 CSV 或 XLSX。"]})
+def read_rows(name: str, upload) -> uploads.Table:
+    """The header and data rows of an upload (bytes or a file), through the one bounded reader:
+    size, row and column caps are enforced while reading (hrsaas/uploads.py).
+    data_only=False: a formula cell reads as its formula ("=…") and is refused below."""
+    return uploads.read_table(upload, filename=name, max_rows=MAX_ROWS, data_only=False)
 
 
 def _cell(value):
@@ -72,15 +52,13 @@ def _cell(value):
     return str(value).strip()
 
 
-def _records(kind: str, rows: list[list]) -> tuple[list[tuple[int, dict]], list[dict]]:
-    if not rows:
-        raise ValidationError({"file": ["文件为空。"]})
-    header = [HEADERS[kind].get(_cell(h).lower() if _cell(h).isascii() else _cell(h)) for h in rows[0]]
+def _records(kind: str, table: uploads.Table) -> tuple[list[tuple[int, dict]], list[dict]]:
+    header = [HEADERS[kind].get(_cell(h).lower() if _cell(h).isascii() else _cell(h)) for h in table.header]
     missing = [c for c in REQUIRED[kind] if c not in header]
     if missing:
         raise ValidationError({"file": [f"缺少列:{', '.join(missing)}"]})
     records, formulas = [], []
-    for number, row in enumerate(rows[1:], start=2):  # row numbers as a spreadsheet shows them
+    for number, row in table.rows:  # row numbers as a spreadsheet shows them
         if all(_cell(v) == "" for v in row):
             continue
         record = {col: _cell(v) for col, v in zip(header, row) if col}
@@ -88,8 +66,6 @@ def _records(kind: str, rows: list[list]) -> tuple[list[tuple[int, dict]], list[
             if _is_formula(value):
                 formulas.append({"row": number, "column": col, "message": f"单元格含公式({value[:30]}),请粘贴为数值后再导入。"})
         records.append((number, record))
-    if len(records) > MAX_ROWS:
-        raise ValidationError({"file": [f"一次最多导入 {MAX_ROWS} 行。"]})
     return records, formulas
 
 
@@ -129,7 +105,7 @@ def import_file(*, actor, kind: str, upload) -> dict:
 
     if upload is None:
         raise ValidationError({"file": ["请上传 CSV 或 XLSX 文件(字段名 file)。"]})
-    records, errors = _records(kind, read_rows(upload.name or "", upload.read()))
+    records, errors = _records(kind, read_rows(upload.name or "", upload))
     formula_cells = {(e["row"], e["column"]) for e in errors}
     parsed = []
     for number, rec in records:  # 1. parse every row; nothing is written if any is bad

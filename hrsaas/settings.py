@@ -195,6 +195,10 @@ CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 
+# Networks (CIDR, comma-separated) a branch webhook may reach besides WeCom and public https
+# addresses — an operator's internal relay; empty by default (notifications/webhooks.py).
+WEBHOOK_ALLOWED_NETWORKS = env_list("WEBHOOK_ALLOWED_NETWORKS")
+
 # PostgreSQL work_mem for a branch's social-insurance month compute (its transaction only): the
 # sorts and hashes over a large branch's lines stay in memory instead of spilling to disk. Each
 # worker process computes one branch at a time.

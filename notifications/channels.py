@@ -4,12 +4,14 @@ Each sender raises `TransientDeliveryError` for failures worth retrying (network
 and `PermanentDeliveryError` for the rest, so the task retries only what can succeed later."""
 from __future__ import annotations
 
+import http.client
 import json
-import urllib.error
-import urllib.request
+import ssl
 
 from django.conf import settings
 from django.core.mail import send_mail
+
+from . import webhooks
 
 
 class TransientDeliveryError(Exception):
@@ -27,18 +29,24 @@ def webhook_payload(title: str, body: str) -> dict:
 
 
 def send_webhook(url: str, title: str, body: str, *, timeout: float = 5.0) -> None:
+    """Post to the branch's webhook through the address check (notifications/webhooks.py): a URL
+    pointing inside our network is refused even if it reached the database unchecked, and a
+    redirect is a failed delivery, never followed."""
     data = json.dumps(webhook_payload(title, body), ensure_ascii=False).encode("utf-8")
-    request = urllib.request.Request(url, data=data, method="POST",
-                                     headers={"Content-Type": "application/json; charset=utf-8"})
     try:
-        with urllib.request.urlopen(request, timeout=timeout) as response:
-            raw = response.read(64 * 1024)
-    except urllib.error.HTTPError as exc:
-        if exc.code >= 500 or exc.code == 429:
-            raise TransientDeliveryError(f"webhook HTTP {exc.code}") from exc
-        raise PermanentDeliveryError(f"webhook HTTP {exc.code}") from exc
-    except (urllib.error.URLError, TimeoutError, ConnectionError) as exc:
+        status, raw = webhooks.post(url, data, content_type="application/json; charset=utf-8", timeout=timeout)
+    except webhooks.UnsafeWebhook as exc:
+        if exc.message.startswith("无法解析"):  # DNS may come back; a refused address will not
+            raise TransientDeliveryError(f"webhook host not resolved: {url[:100]}") from exc
+        raise PermanentDeliveryError(f"webhook address refused: {exc.message}") from exc
+    except (TimeoutError, ConnectionError, ssl.SSLError, http.client.HTTPException, OSError) as exc:
         raise TransientDeliveryError(f"webhook unreachable: {exc}") from exc
+    if status >= 500 or status == 429:
+        raise TransientDeliveryError(f"webhook HTTP {status}")
+    if 300 <= status < 400:
+        raise PermanentDeliveryError(f"webhook HTTP {status}: redirects are not followed")
+    if status >= 400:
+        raise PermanentDeliveryError(f"webhook HTTP {status}")
     # WeCom answers 200 with {"errcode": 0} on success and a non-zero errcode otherwise.
     try:
         answer = json.loads(raw or b"{}")

@@ -4,12 +4,13 @@ from __future__ import annotations
 import datetime as dt
 import logging
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
 from branches.audit import stamp
 
-from . import channels
+from . import channels, webhooks
 from .models import ChannelConfig, Delivery, Notification
 
 log = logging.getLogger(__name__)
@@ -50,6 +51,13 @@ def notifications_mark_read(*, recipient, ids: list[int] | None = None) -> int:
 
 
 def channel_config_update(*, actor, email_enabled: bool, webhook_url: str) -> ChannelConfig:
+    """Save the branch's channels. A webhook must point at WeCom or a public https address
+    (notifications/webhooks.py); anything else is refused with the reason and nothing saved."""
+    if webhook_url:
+        try:
+            webhook_url = webhooks.check_for_save(webhook_url)
+        except webhooks.UnsafeWebhook as exc:
+            raise ValidationError({"webhook_url": [exc.message]}) from None
     config = ChannelConfig.current()
     config.email_enabled = email_enabled
     config.webhook_url = webhook_url

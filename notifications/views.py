@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -41,7 +42,12 @@ def channel_settings(request):
     config = ChannelConfig.current()
     form = ChannelForm(request.POST or None, initial={"email_enabled": config.email_enabled, "webhook_url": config.webhook_url})
     if request.method == "POST" and form.is_valid():
-        services.channel_config_update(actor=request.user, **form.cleaned_data)
-        messages.success(request, _("通知渠道已保存。"))
-        return redirect("notification-settings")
+        try:
+            services.channel_config_update(actor=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            for field, errors in exc.message_dict.items():
+                form.add_error(field if field in form.fields else None, errors)
+        else:
+            messages.success(request, _("通知渠道已保存。"))
+            return redirect("notification-settings")
     return render(request, "notifications/settings.html", {"form": form})

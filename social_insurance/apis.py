@@ -102,7 +102,7 @@ class EmployeeImportApi(APIView):
         upload = request.FILES.get("file")
         if upload is None:
             return Response({"file": ["请上传文件。"]}, status=400)
-        report = services.employees_import(actor=request.user, filename=upload.name, content=upload.read())
+        report = services.employees_import(actor=request.user, filename=upload.name, content=upload)
         body = {"rows": report.rows, "created": report.created, "wage_total": money(report.wage_total),
                 "errors": report.errors}
         return Response(body, status=201 if report.ok else 400)

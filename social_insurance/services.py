@@ -5,9 +5,7 @@ the task's header); the public policy tables are reached through the search path
 """
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -19,6 +17,7 @@ from django.utils import timezone
 
 from branches.audit import stamp
 from clients.models import Client
+from hrsaas import uploads
 from hrsaas.dates import parse_day
 from social_insurance.policies.models import CityPolicy
 from social_insurance.policies.selectors import city_settings, policy_rule, policy_rules
@@ -209,6 +208,8 @@ def employee_create(*, actor, data: EmployeeInput) -> InsuredEmployee:
         # One person's stints are serialised by their hash (advisory lock inside the schema).
         _lock_identity(clean.fields["id_number_hash"])
         if _overlapping(clean).exists():
+            # The refusal is the one bit a caller learns; it names no other record (see
+            # employees_import for why an import answers for the whole file).
             _errors({"id_number": "该身份证号在本分支机构已有重叠的参保记录。"})
         employee = InsuredEmployee(**clean.fields, id_number_encrypted=encrypt_identity(clean.id_number),
                                    created_by=actor if getattr(actor, "pk", None) else None)
@@ -222,6 +223,7 @@ def _lock_identity(id_hash: str) -> None:
         cur.execute("SELECT pg_advisory_xact_lock(hashtext(current_schema() || ':si-id:' || %s))", [id_hash])
 
 
+MAX_IMPORT_ROWS = 20_000  # employees or payroll rows per file
 IMPORT_COLUMNS = ["client", "name", "id_number", "insured_city", "contract_city", "payroll_city", "wage",
                   "housing_fund_percent", "injury_rate", "start_date", "end_date"]
 # Chinese headers accepted as well (the file staff actually keep).
@@ -244,50 +246,58 @@ class ImportReport:
         return not self.errors
 
 
-def _read_rows(filename: str, content: bytes) -> list[dict]:
-    name = (filename or "").lower()
-    if name.endswith(".xlsx"):
-        from openpyxl import load_workbook
-
-        wb = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-        rows = list(wb.active.iter_rows(values_only=True))
-        header = [str(h or "").strip() for h in (rows[0] if rows else [])]
-        body = rows[1:]
-    elif name.endswith(".csv"):
-        text = content.decode("utf-8-sig")
-        reader = list(csv.reader(io.StringIO(text)))
-        header = [h.strip() for h in (reader[0] if reader else [])]
-        body = reader[1:]
-    else:
-        raise ValidationError({"file": ["请上传 .csv 或 .xlsx 文件。"]})
-    header = [HEADER_ALIASES.get(h, h) for h in header]
+def _read_rows(filename: str, content) -> list[tuple[int, dict]]:
+    """(row number, values) of an employee file, read by the one bounded reader (size, row and
+    column caps while streaming; hrsaas/uploads.py). `content` is bytes or an uploaded file."""
+    table = uploads.read_table(content, filename=filename, max_rows=MAX_IMPORT_ROWS)
+    header = [HEADER_ALIASES.get(h, h) for h in table.header]
     missing = [c for c in ("client", "name", "id_number", "insured_city", "wage", "start_date") if c not in header]
     if missing:
         raise ValidationError({"file": [f"缺少列:{', '.join(missing)}"]})
     out = []
-    for row in body:
-        if row is None or all(v in (None, "") for v in row):
-            continue
+    for number, row in table.rows:
         values = {h: (v if not isinstance(v, str) else v.strip()) for h, v in zip(header, row) if h in IMPORT_COLUMNS}
         if isinstance(values.get("wage"), float):
             values["wage"] = repr(values["wage"])  # Excel numbers: shortest exact text
         if isinstance(values.get("client"), float):
             values["client"] = int(values["client"])
-        out.append(values)
+        out.append((number, values))
     return out
 
 
-def employees_import(*, actor, filename: str, content: bytes) -> ImportReport:
-    """All-or-nothing: every row is validated first; one bad row and nothing is written."""
+# One message for the whole file, naming no row and no number (see employees_import).
+OVERLAP_MESSAGE = ("文件中有人员与本分支机构已有的参保记录期间重叠。为保护身份证号,不指明是哪一行;"
+                   "请按姓名在参保员工列表中核对后再导入。本次未导入任何行。")
+
+
+def employees_import(*, actor, filename: str, content) -> ImportReport:
+    """All-or-nothing: every row is validated first; one bad row and nothing is written.
+
+    What a report may say about identity numbers (a decision). An identity number is the secret
+    behind a mask that everyone listing employees sees (110***********1234), so an import must
+    not be a way to test which of the ~140 numbers fitting a mask is the real one:
+
+    - duplicates inside the file are reported by row — the uploader's own data;
+    - existing records are looked up only when every row is valid, so a file cannot probe them
+      while being sure to write nothing by carrying a deliberately bad row;
+    - an overlap with an existing stint refuses the whole file with ONE message that names no
+      row, no number and no count (`OVERLAP_MESSAGE`). A per-row (or per-mask) answer would let
+      a file made sure to be refused — one known collision plus half of the candidates — tell
+      whether the real number is in that half, with nothing written; a whole-file answer is the
+      same whatever else the file holds;
+    - a file without an overlap is written, so probing a mask by halves costs real insured
+      employees under a client, kept in the history with their creator and billed on the
+      client's fee statement: the search is no longer silent.
+    `employee_create` answers the same way for one number (refusal, or a written record)."""
     rows = _read_rows(filename, content)
     report = ImportReport(rows=len(rows))
     if not rows:
         raise ValidationError({"file": ["文件中没有数据行。"]})
     rules = policy_rules()
     clients = {c.pk: c for c in Client.objects.all()}
-    cleaned: list[CleanEmployee] = []
+    cleaned: list[tuple[int, CleanEmployee]] = []
     seen: dict[str, int] = {}
-    for index, row in enumerate(rows, start=2):  # row 1 is the header
+    for index, row in rows:  # row numbers as a spreadsheet shows them (1 is the header)
         try:
             clean = employee_clean(EmployeeInput(**{k: row.get(k) for k in IMPORT_COLUMNS}), rules=rules, clients=clients)
         except ValidationError as exc:
@@ -299,19 +309,20 @@ def employees_import(*, actor, filename: str, content: bytes) -> ImportReport:
             report.errors.append({"row": index, "field": "id_number", "message": f"与第 {seen[key]} 行身份证号重复。"})
             continue
         seen[key] = index
-        cleaned.append(clean)
+        cleaned.append((index, clean))
         report.wage_total += clean.fields["wage"]
     if report.errors:
         return report
     with transaction.atomic():
-        for index, clean in enumerate(cleaned, start=2):
+        overlaps = False
+        for _index, clean in cleaned:
             _lock_identity(clean.fields["id_number_hash"])
-            if _overlapping(clean).exists():
-                report.errors.append({"row": index, "field": "id_number", "message": "该身份证号在本分支机构已有重叠的参保记录。"})
-        if report.errors:
+            overlaps = overlaps or _overlapping(clean).exists()
+        if overlaps:
+            report.errors = [{"row": 0, "field": "id_number", "message": OVERLAP_MESSAGE}]
             return report
         objs = []
-        for clean in cleaned:
+        for _index, clean in cleaned:
             obj = InsuredEmployee(**clean.fields, id_number_encrypted=encrypt_identity(clean.id_number),
                                   created_by=actor if getattr(actor, "pk", None) else None)
             stamp(obj, actor=actor, reason="employees imported")
@@ -333,33 +344,15 @@ def employees_import(*, actor, filename: str, content: bytes) -> ImportReport:
 PAYROLL_ALIASES = {"姓名": "name", "身份证号": "id_number", "应发工资": "gross_wage", "工资": "gross_wage"}
 
 
-def _payroll_rows(filename: str, content: bytes) -> list[tuple[int, dict]]:
-    name = (filename or "").lower()
-    if name.endswith(".xlsx"):
-        from openpyxl import load_workbook
-
-        try:
-            wb = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-        except Exception:  # noqa: BLE001 - any unreadable workbook is the same user error
-            raise ValidationError({"file": ["无法读取该 XLSX 文件。"]}) from None
-        rows = [list(r) for r in wb.active.iter_rows(values_only=True)]
-    elif name.endswith(".csv"):
-        try:
-            text = content.decode("utf-8-sig")
-        except UnicodeDecodeError:
-            raise ValidationError({"file": ["文件编码须为 UTF-8(Excel 请“另存为 CSV UTF-8”)。"]}) from None
-        rows = list(csv.reader(io.StringIO(text)))
-    else:
-        raise ValidationError({"file": ["请上传 .csv 或 .xlsx 文件。"]})
-    header = [PAYROLL_ALIASES.get(str(h or "").strip(), str(h or "").strip()) for h in (rows[0] if rows else [])]
+def _payroll_rows(filename: str, content) -> list[tuple[int, dict]]:
+    """(row number, values) of a payroll list, read by the one bounded reader."""
+    table = uploads.read_table(content, filename=filename, max_rows=MAX_IMPORT_ROWS)
+    header = [PAYROLL_ALIASES.get(h, h) for h in table.header]
     missing = [c for c in ("name", "id_number") if c not in header]
     if missing:
         raise ValidationError({"file": [f"缺少列:{', '.join(missing)}(姓名、身份证号为必填列)"]})
-    out = []
-    for index, row in enumerate(rows[1:], start=2):
-        if not row or all(v in (None, "") for v in row):
-            continue
-        out.append((index, {h: (v.strip() if isinstance(v, str) else v) for h, v in zip(header, row)}))
+    out = [(number, {h: (v.strip() if isinstance(v, str) else v) for h, v in zip(header, row)})
+           for number, row in table.rows]
     if not out:
         raise ValidationError({"file": ["文件中没有数据行。"]})
     return out

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import dataclasses
-import io
 
 from django.contrib import messages
 from django.db.models import Count
@@ -16,6 +15,7 @@ from django.views.decorators.http import require_POST
 
 from branches.roles import Role, hq_roles_of, is_hq_admin, roles_in_branch
 from clients.models import Client
+from hrsaas import exports
 
 from . import exceptions, selectors, services
 from .engine import ITEM_LABELS, PolicyError, add_months, month_start, period_of
@@ -173,23 +173,19 @@ def statement_detail(request, pk: int):
 
 
 def _statement_xlsx(statement, lines) -> HttpResponse:
-    from openpyxl import Workbook
-
-    wb = Workbook()
-    ws = wb.active
-    ws.title = statement.period
-    ws.append([f"费用明细表 {statement.client.name} {statement.period}"])
-    ws.append(["姓名", "身份证号", "险种", "类型", "所属月份", "缴费基数", "单位比例%", "个人比例%", "单位金额", "个人金额"])
+    # Employee and client names are typed by people we do not control: the one export writer
+    # escapes them (hrsaas/exports.py), so "=HYPERLINK(…)" arrives as text.
+    sheet = exports.Sheet(statement.period)
+    sheet.append([f"费用明细表 {statement.client.name} {statement.period}"])
+    sheet.append(["姓名", "身份证号", "险种", "类型", "所属月份", "缴费基数", "单位比例%", "个人比例%", "单位金额", "个人金额"])
     for l in lines:
-        ws.append([l.employee.name, l.employee.id_number_masked, ITEM_LABELS[l.kind], l.get_source_display(),
-                   l.for_period, l.base, l.employer_percent, l.employee_percent, l.employer_amount, l.employee_amount])
-    ws.append(["合计", "", "", "", "", "", "", "", statement.employer_total, statement.employee_total])
-    for row in ws.iter_rows(min_row=3, min_col=6, max_col=10):
+        sheet.append([l.employee.name, l.employee.id_number_masked, ITEM_LABELS[l.kind], l.get_source_display(),
+                      l.for_period, l.base, l.employer_percent, l.employee_percent, l.employer_amount, l.employee_amount])
+    sheet.append(["合计", "", "", "", "", "", "", "", statement.employer_total, statement.employee_total])
+    for row in sheet.ws.iter_rows(min_row=3, min_col=6, max_col=10):
         for cell in row:
             cell.number_format = "0.00"
-    buf = io.BytesIO()
-    wb.save(buf)
-    resp = HttpResponse(buf.getvalue(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    resp = HttpResponse(sheet.bytes(), content_type=exports.XLSX_CONTENT_TYPE)
     resp["Content-Disposition"] = f'attachment; filename="statement-{statement.period}-{statement.client_id}.xlsx"'
     return resp
 
@@ -373,10 +369,9 @@ def payroll_upload(request):
     try:
         if upload is None:
             raise ValidationError({"file": [_("请选择文件。")]})
-        if upload.size > 5 * 1024 * 1024:
-            raise ValidationError({"file": [_("文件不能超过 5 MB。")]})
+        # Size, rows and columns are capped by the one upload reader (hrsaas/uploads.py).
         report = services.payroll_import(actor=request.user, period=period, client_id=request.POST.get("client"),
-                                         filename=upload.name, content=upload.read())
+                                         filename=upload.name, content=upload)
     except ValidationError as exc:
         _messages_from(request, exc)
     else:

@@ -240,6 +240,9 @@ def celery_worker_process(django_db_setup):
         REDIS_URL=TEST_REDIS_URL,
         CELERY_BROKER_URL=TEST_REDIS_URL,
         HRSAAS_TESTING="1",
+        # The delivery tests' webhook is a loopback server: allowed for this worker only (the
+        # test process keeps production's empty list; see notifications/webhooks.py).
+        WEBHOOK_ALLOWED_NETWORKS="127.0.0.1/32",
     )
     log = open(ROOT / ".test-worker.log", "w")
     proc = subprocess.Popen(

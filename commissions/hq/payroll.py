@@ -6,8 +6,6 @@ a file that money moves on is built from the source). Only closed or paid branch
 exported: an open period's figures can still change."""
 from __future__ import annotations
 
-import csv
-import io
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -17,6 +15,7 @@ from django.utils.translation import gettext as _
 from django_tenants.utils import schema_context
 
 from branches.models import Branch, User
+from hrsaas import exports
 from hrsaas.money import ZERO, quantize_money
 
 from .models import BranchPeriod
@@ -67,12 +66,6 @@ def payroll_rows(*, period: str, branch: Branch | None = None) -> list[PayrollRo
     return sorted(rows, key=lambda r: (r.branch, r.username))
 
 
-def safe_text(value: str) -> str:
-    """A text cell that a spreadsheet will not run: =, +, -, @ at the start would make Excel (and
-    openpyxl) treat a display name as a formula, so such cells get a leading apostrophe."""
-    return "'" + value if value[:1] in ("=", "+", "-", "@") else value
-
-
 def headers() -> list[str]:
     return [_("分支机构"), _("用户名"), _("姓名"), _("金额"), _("期间")]
 
@@ -82,34 +75,28 @@ def total_of(rows: list[PayrollRow]) -> Decimal:
 
 
 def payroll_csv(rows: list[PayrollRow], period: str) -> bytes:
-    out = io.StringIO()
-    w = csv.writer(out)
-    w.writerow(headers())
-    for r in rows:
-        w.writerow([r.branch, safe_text(r.username), safe_text(r.display_name), f"{r.amount:.2f}", r.period])
-    w.writerow([_("合计"), "", _("%(n)d 人") % {"n": len(rows)}, f"{total_of(rows):.2f}", period])
-    return ("\ufeff" + out.getvalue()).encode("utf-8")
+    """CSV in UTF-8 with BOM; names and usernames escaped by the one export writer."""
+    return exports.csv_bytes(
+        [headers()]
+        + [[r.branch, r.username, r.display_name, f"{r.amount:.2f}", r.period] for r in rows]
+        + [[_("合计"), "", _("%(n)d 人") % {"n": len(rows)}, f"{total_of(rows):.2f}", period]])
 
 
 def payroll_xlsx(rows: list[PayrollRow], period: str) -> bytes:
-    from openpyxl import Workbook
     from openpyxl.styles import Font
 
-    wb = Workbook()
-    ws = wb.active
-    ws.title = period
-    ws.append(headers())
+    sheet = exports.Sheet(period)
+    ws = sheet.ws
+    sheet.append(headers())
     for cell in ws[1]:
         cell.font = Font(bold=True)
     for r in rows:
-        ws.append([r.branch, safe_text(r.username), safe_text(r.display_name), r.amount, r.period])
-    ws.append([_("合计"), "", _("%(n)d 人") % {"n": len(rows)}, total_of(rows), period])
+        sheet.append([r.branch, r.username, r.display_name, r.amount, r.period])
+    sheet.append([_("合计"), "", _("%(n)d 人") % {"n": len(rows)}, total_of(rows), period])
     for cell in ws[ws.max_row]:
         cell.font = Font(bold=True)
     for (cell,) in ws.iter_rows(min_row=2, min_col=4, max_col=4):
         cell.number_format = "#,##0.00"
     for col, width in zip("ABCDE", (12, 18, 16, 16, 10)):
         ws.column_dimensions[col].width = width
-    buf = io.BytesIO()
-    wb.save(buf)
-    return buf.getvalue()
+    return sheet.bytes()

