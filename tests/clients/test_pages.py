@@ -11,8 +11,12 @@ import io
 import re
 from decimal import Decimal
 
+from contextlib import contextmanager
+
 import pytest
+from django.db import connection
 from django.test import Client as WebClient
+from django.test.utils import CaptureQueriesContext
 from openpyxl import load_workbook
 
 from clients.models import Client
@@ -34,6 +38,15 @@ def web(user) -> WebClient:
 
 def html_of(response) -> str:
     return response.content.decode()
+
+
+@contextmanager
+def max_queries(n: int):
+    """At most n queries (django-tenants' `SET search_path` statements not counted)."""
+    with CaptureQueriesContext(connection) as ctx:
+        yield
+    real = [q["sql"] for q in ctx.captured_queries if not q["sql"].startswith("SET search_path")]
+    assert len(real) <= n, f"{len(real)} queries > {n}:\n" + "\n".join(q[:160] for q in real)
 
 
 def field_error(html: str, field: str) -> list[str]:
@@ -173,7 +186,8 @@ def test_list_paginates_twenty_a_page_and_keeps_the_filters(people):
             _client(f"客户{n:02d}", people["s1"], grade="vip" if n % 3 == 0 else "normal")
     page = web(people["staff"])
 
-    first = html_of(page.get(f"{LIST}?grade=normal"))
+    with max_queries(12):  # bounded, whatever the number of clients
+        first = html_of(page.get(f"{LIST}?grade=normal"))
     second = html_of(page.get(f"{LIST}?grade=normal&page=2"))
 
     assert "共 30 家客户" in first and "第 1 / 2 页" in first
@@ -208,16 +222,19 @@ def test_csv_export_has_chinese_headers_labels_and_the_filter(people, book):
     assert "乙贸易有限公司" not in by_name
 
 
-def test_xlsx_export_keeps_numbers_and_dates(people, book):
+def test_xlsx_export_keeps_numbers_and_dates_and_runs_no_formula(people, book):
     with in_branch("bj"):
         add_employee(book["a"], 1, "9000", "2025-06-01", actor=people["staff"])
+        _client("=1+2", people["s1"], grade="vip")
     response = web(people["manager"]).get(f"{LIST}?grade=vip&format=xlsx")
 
     assert response["Content-Type"].startswith("application/vnd.openxmlformats")
-    rows = list(load_workbook(io.BytesIO(response.content)).active.iter_rows(values_only=True))
-    assert rows[0][0] == "客户名称" and len(rows) == 2
-    assert rows[1][0] == "甲科技有限公司" and rows[1][2] == 120 and rows[1][3] == 1
-    assert rows[1][7] == dt.datetime(2026, 1, 10)
+    sheet = load_workbook(io.BytesIO(response.content)).active
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[0][0] == "客户名称" and len(rows) == 3
+    assert rows[2][0] == "甲科技有限公司" and rows[2][2] == 120 and rows[2][3] == 1
+    assert rows[2][7] == dt.datetime(2026, 1, 10)
+    assert rows[1][0] == "'=1+2" and sheet["A2"].data_type == "s"  # text, not a formula
 
 
 def test_a_specialist_exports_only_their_own_clients(people, book):
