@@ -355,3 +355,14 @@ def test_close_a_client_and_refuse_a_date_before_the_opening(people, book):
     assert "已终止服务:丙咨询有限公司" in html and "2026年3月31日 终止" in html
     with in_branch("bj"):
         assert Client.objects.get(pk=c.pk).closed_on == dt.date(2026, 3, 31)
+
+
+def test_pages_speak_english_when_switched(people, book):
+    from django.conf import settings
+
+    page = web(people["staff"])
+    page.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    html = html_of(page.get(f"{LIST}?q=nothing-like-this"))
+    assert 'data-testid="clients-title">Clients<' in html and "No client matches." in html and "0 clients" in html
+    employees = html_of(page.get("/b/bj/si/employees/"))
+    assert "This month's joiners and leavers are due by" in employees
