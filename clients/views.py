@@ -186,6 +186,10 @@ def client_edit(request, pk: int):
 def client_close(request, pk: int):
     _require(request, "write")
     client = selectors.access_client(request.user, request.tenant, pk)
+    if request.POST.get("confirm") != "on":
+        # Closing stops 增员 and may cost the opener a retention bonus: never one stray click.
+        messages.error(request, _("请勾选“确认终止”后再提交。"))
+        return redirect(f"{_base(request)}{client.pk}/")
     try:
         closed_on = services.parse_client_close(request.POST)
         services.client_close(actor=request.user, client_id=client.pk, closed_on=closed_on)

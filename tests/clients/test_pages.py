@@ -133,7 +133,7 @@ def test_a_specialist_lists_only_the_clients_they_opened(people, book):
 def test_a_client_contact_cannot_close_or_edit(people, book):
     a = book["a"]
     assert web(people["contact"]).post(f"{LIST}{a.pk}/close/", {"closed_on": "2026-03-01"}).status_code == 404
-    assert web(people["s1"]).post(f"{LIST}{a.pk}/close/", {"closed_on": "2026-03-01"}).status_code == 403
+    assert web(people["s1"]).post(f"{LIST}{a.pk}/close/", {"closed_on": "2026-03-01", "confirm": "on"}).status_code == 403
     with in_branch("bj"):
         assert Client.objects.get(pk=a.pk).closed_on is None
 
@@ -345,12 +345,14 @@ def test_close_a_client_and_refuse_a_date_before_the_opening(people, book):
     c = book["c"]
     page = web(people["manager"])
 
-    bad = page.post(f"{LIST}{c.pk}/close/", {"closed_on": "2025-12-31"}, follow=True)
+    unconfirmed = page.post(f"{LIST}{c.pk}/close/", {"closed_on": "2026-03-31"}, follow=True)
+    assert "请勾选“确认终止”后再提交。" in html_of(unconfirmed)
+    bad = page.post(f"{LIST}{c.pk}/close/", {"closed_on": "2025-12-31", "confirm": "on"}, follow=True)
     assert "终止日期不能早于开户日期" in html_of(bad)
     with in_branch("bj"):
         assert Client.objects.get(pk=c.pk).closed_on is None
 
-    ok = page.post(f"{LIST}{c.pk}/close/", {"closed_on": "2026-03-31"}, follow=True)
+    ok = page.post(f"{LIST}{c.pk}/close/", {"closed_on": "2026-03-31", "confirm": "on"}, follow=True)
     html = html_of(ok)
     assert "已终止服务:丙咨询有限公司" in html and "2026年3月31日 终止" in html
     with in_branch("bj"):
