@@ -16,6 +16,12 @@ from branches.roles import EARNER_ROLES
 from clients.models import Service
 from hrsaas.dates import parse_day
 
+# Full-width digits (５１), as typed with a Chinese input method, read as the ASCII digits they are.
+FULLWIDTH_DIGITS = str.maketrans("０１２３４５６７８９＋－．", "0123456789+-.")
+# Services by their Chinese names too (the words on staff's own spreadsheets).
+SERVICE_NAMES = {"社保代缴": Service.SOCIAL_INSURANCE, "社保": Service.SOCIAL_INSURANCE,
+                 "公积金代缴": Service.HOUSING_FUND, "公积金": Service.HOUSING_FUND,
+                 "薪酬外包": Service.PAYROLL_OUTSOURCING}
 PERIOD_RE = re.compile(r"^[0-9]{4}-(0[1-9]|1[0-2])$")
 MAX_AMOUNT = Decimal("999999999999.99")
 
@@ -53,7 +59,7 @@ def parse_int(data: dict, field: str, errors: Errors, *, low: int = 1, high: int
             return None
         value = int(value)
     if isinstance(value, str):
-        text = value.strip()
+        text = value.strip().translate(FULLWIDTH_DIGITS)
         if not re.fullmatch(r"[+-]?[0-9]+", text):
             errors.add(field, _("须为整数。"))
             return None
@@ -115,10 +121,16 @@ def parse_period(data: dict, field: str, errors: Errors) -> str | None:
     return text
 
 
+def service_code(value):
+    """A service's code from its code or its Chinese name; the value itself when unknown."""
+    text = value.strip() if isinstance(value, str) else value
+    return SERVICE_NAMES.get(text, text)
+
+
 def parse_service(data: dict, field: str, errors: Errors) -> str | None:
-    value = data.get(field)
+    value = service_code(data.get(field))
     if value not in Service.values:
-        errors.add(field, _("未知服务:%(v)s(可选:%(all)s)") % {"v": value, "all": ", ".join(Service.values)})
+        errors.add(field, _("未知服务:%(v)s(可选:%(all)s)") % {"v": value, "all": "、".join(str(label) for label in Service.labels)})
         return None
     return value
 
@@ -128,14 +140,14 @@ def parse_services(data: dict, field: str, errors: Errors) -> list[str]:
     if value is None:
         return []
     if isinstance(value, str):
-        value = [s.strip() for s in re.split(r"[,;,;|\s]+", value) if s.strip()]
+        value = [s.strip() for s in re.split(r"[,;,;、|\s]+", value) if s.strip()]
     if not isinstance(value, list):
         errors.add(field, _("须为服务列表。"))
         return []
     out = []
-    for s in value:
+    for s in map(service_code, value):
         if s not in Service.values:
-            errors.add(field, _("未知服务:%(v)s(可选:%(all)s)") % {"v": s, "all": ", ".join(Service.values)})
+            errors.add(field, _("未知服务:%(v)s(可选:%(all)s)") % {"v": s, "all": "、".join(str(label) for label in Service.labels)})
         elif s not in out:
             out.append(s)
     return out

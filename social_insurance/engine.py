@@ -369,8 +369,40 @@ def identity_check_char(first17: str) -> str:
     return _ID_CHECK[total % 11]
 
 
+# Full-width digits and letters (１１０１…Ｘ), as a Chinese input method types them, are the same
+# identity number: without this they would hash differently and escape the duplicate check.
+FULLWIDTH = str.maketrans("０１２３４５６７８９ｘＸ．－＋", "0123456789xX.-+")
+
+
+def halfwidth(text: str) -> str:
+    return text.translate(FULLWIDTH)
+
+
 def normalize_identity(number: str) -> str:
-    return (number or "").strip().upper()
+    return halfwidth(number or "").strip().upper()
+
+
+# ---------------------------------------------------------------------------------------------
+# Which month a 增员 / 减员 lands in (the same rule as sql.INSURED_SQL and sql.CHANGES_SQL)
+# ---------------------------------------------------------------------------------------------
+def first_insured_month(start: dt.date, add_cutoff_day: int | None) -> str:
+    """增员: insured from the start's month, or from the next month when the start falls after
+    the city's cut-off day (no cut-off: always the start's month)."""
+    period = period_of(start)
+    if add_cutoff_day is not None and start.day > add_cutoff_day:
+        return add_months(period, 1)
+    return period
+
+
+def last_insured_month(end: dt.date, covers_leaving_month: bool) -> str:
+    """减员: insured up to the leaving month where the city covers it, else up to the month before."""
+    period = period_of(end)
+    return period if covers_leaving_month else add_months(period, -1)
+
+
+def removal_month(end: dt.date, covers_leaving_month: bool) -> str:
+    """The month whose 增减员 list carries the 减员: the one after the last insured month."""
+    return add_months(last_insured_month(end, covers_leaving_month), 1)
 
 
 def months_between(first: str, last: str) -> int:

@@ -5,6 +5,7 @@ the task's header); the public policy tables are reached through the search path
 """
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -125,14 +126,37 @@ def employee_clean(data: EmployeeInput, *, rules=None, clients=None) -> CleanEmp
     out: dict = {}
     rules = rules if rules is not None else policy_rules()
     cities = {r.city for r in rules}
+    # 参保地 as staff write it (北京) or as its code (beijing).
+    city_codes = {r.name: r.city for r in rules}
+    # Numbers typed with a Chinese input method (５１, ２０２６－０１－０１) read as what they are.
+    changes = {}
+    for name in ("client", "wage", "housing_fund_percent", "injury_rate", "start_date", "end_date"):
+        value = getattr(data, name)
+        if isinstance(value, str):
+            changes[name] = engine.halfwidth(value)
+    for name in ("insured_city", "contract_city", "payroll_city"):
+        value = getattr(data, name)
+        if isinstance(value, str):
+            changes[name] = city_codes.get(value.strip(), value)
+    data = dataclasses.replace(data, **changes)
 
     client = None
-    try:
-        client_id = int(data.client)
-    except (TypeError, ValueError):
-        errs["client"] = "请填写客户编号。"
+    client_ref = str(data.client or "").strip()
+    is_number = client_ref.isascii() and client_ref.isdigit() and len(client_ref) < 19
+    if client_ref and not is_number:
+        # A client by its exact name (an import file's 客户名称 column).
+        named = [c for c in (clients.values() if clients is not None else Client.objects.filter(name=client_ref))
+                 if c.name == client_ref]
+        if len(named) == 1:
+            client_ref, is_number = str(named[0].pk), True
+        else:
+            errs["client"] = f"客户名称不唯一:{client_ref}。" if named else f"未知客户:{client_ref}。"
+    if "client" in errs:
+        pass  # an unknown or ambiguous name, said above
+    elif not is_number:
+        errs["client"] = "请填写客户编号或客户名称。"
     else:
-        client = clients.get(client_id) if clients is not None else Client.objects.filter(pk=client_id).first()
+        client = clients.get(int(client_ref)) if clients is not None else Client.objects.filter(pk=int(client_ref)).first()
         if client is None:
             errs["client"] = "客户不存在。"
         elif client.closed_on is not None:
@@ -218,6 +242,35 @@ def employee_create(*, actor, data: EmployeeInput) -> InsuredEmployee:
     return employee
 
 
+def _day_text(day: dt.date) -> str:
+    return f"{day.year}年{day.month}月{day.day}日"
+
+
+def employee_end(*, actor, employee_id: int, end_date) -> InsuredEmployee:
+    """减员: the day the person leaves. Which month's 增减员 list carries it follows from the
+    insured city's settings (engine.removal_month); an end already recorded is not overwritten
+    here (a correction is a dispute or a new stint, so history stays as filed)."""
+    errs: dict[str, str] = {}
+    end = _date(engine.halfwidth(end_date) if isinstance(end_date, str) else end_date, "end_date", errs)
+    if end is None and "end_date" not in errs:
+        errs["end_date"] = "请填写离职(参保结束)日期。"
+    _errors(errs)
+    with transaction.atomic():
+        employee = InsuredEmployee.objects.select_for_update().filter(pk=employee_id).first()
+        if employee is None:
+            from django.http import Http404
+
+            raise Http404
+        if employee.end_date is not None:
+            _errors({"end_date": f"该员工已于 {_day_text(employee.end_date)} 减员。"})
+        if end < employee.start_date:
+            _errors({"end_date": f"离职日期不能早于参保开始日期 {_day_text(employee.start_date)}。"})
+        employee.end_date = end
+        stamp(employee, actor=actor, reason="减员")
+        employee.save(update_fields=["end_date"])
+    return employee
+
+
 def _lock_identity(id_hash: str) -> None:
     with connection.cursor() as cur:
         cur.execute("SELECT pg_advisory_xact_lock(hashtext(current_schema() || ':si-id:' || %s))", [id_hash])
@@ -231,6 +284,10 @@ HEADER_ALIASES = {
     "客户编号": "client", "姓名": "name", "身份证号": "id_number", "参保地": "insured_city",
     "合同地": "contract_city", "发薪地": "payroll_city", "工资": "wage", "公积金比例": "housing_fund_percent",
     "工伤费率": "injury_rate", "参保开始": "start_date", "参保结束": "end_date",
+    # The downloadable template's headers (employee_views.IMPORT_TEMPLATE_HEADERS).
+    "客户名称": "client", "参保城市": "insured_city", "合同签订地": "contract_city", "工资发放地": "payroll_city",
+    "申报工资": "wage", "公积金比例%": "housing_fund_percent", "工伤费率%": "injury_rate",
+    "参保开始日期": "start_date", "参保结束日期": "end_date",
 }
 
 

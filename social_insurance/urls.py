@@ -17,3 +17,16 @@ hq_urlpatterns = [
     path("si/duplicates/", views.hq_duplicates, name="si-hq-duplicates"),
     path("si/cities/", views.hq_cities, name="si-hq-cities"),
 ]
+
+# 参保员工 pages (social_insurance/employee_views.py).
+from . import employee_views  # noqa: E402
+
+branch_urlpatterns += [
+    path("si/employees/", employee_views.employee_list, name="si-employees"),
+    path("si/employees/new/", employee_views.employee_add, name="si-employee-add"),
+    path("si/employees/lands-in/", employee_views.lands_in, name="si-employee-lands-in"),
+    path("si/employees/import/", employee_views.employee_import, name="si-employee-import"),
+    path("si/employees/import/template/", employee_views.import_template, name="si-employee-import-template"),
+    path("si/employees/<int:pk>/", employee_views.employee_detail, name="si-employee"),
+    path("si/employees/<int:pk>/remove/", employee_views.employee_remove, name="si-employee-remove"),
+]

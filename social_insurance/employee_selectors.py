@@ -1,0 +1,189 @@
+"""Reads of the 参保员工 pages: the scoped, searched list, one employee, their monthly lines, and
+the 增减员 calendar (this month's deadline, and which month a change lands in).
+
+Who reads what is decided here once: branch managers, branch staff and HQ admins read every
+employee of the branch and open their records; a client contact lists the people insured
+through their own company (nothing more); anyone else nothing. Missing and "not yours" are
+the same 404. The full identity number is never read back: a search by it goes through the
+keyed hash the record keeps."""
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+
+from django.db.models import Q
+from django.http import Http404
+from django.utils import timezone
+
+from branches.roles import Role, roles_in_branch
+from social_insurance.policies.selectors import city_settings, known_cities
+
+from . import engine
+from .crypto import identity_hash
+from .models import ContributionLine, CycleStatus, InsuredEmployee, MonthCycle
+from .selectors import client_ids_of_contact
+
+READ_ALL_ROLES = frozenset({Role.BRANCH_MANAGER, Role.BRANCH_STAFF, Role.HQ_ADMIN})
+CONTACT_ROLES = frozenset({Role.CLIENT_CONTACT})
+STATUSES = ("active", "ended", "upcoming")
+LINE_MONTHS = 24
+
+
+def reads_all(user, branch) -> bool:
+    return bool(roles_in_branch(user, branch) & READ_ALL_ROLES)
+
+
+def employees_for_pages(user, branch):
+    """Every employee for the branch's staff; a client contact's own company's; else none."""
+    qs = InsuredEmployee.objects.select_related("client")
+    if reads_all(user, branch):
+        return qs
+    if roles_in_branch(user, branch) & CONTACT_ROLES:
+        return qs.filter(client_id__in=client_ids_of_contact(user))
+    return qs.none()
+
+
+def access_employee(user, branch, employee_id) -> InsuredEmployee:
+    """One employee's record: branch staff only (a client contact has the list, not records)."""
+    employee = (InsuredEmployee.objects.select_related("client").filter(pk=employee_id).first()
+                if reads_all(user, branch) else None)
+    if employee is None:
+        raise Http404
+    return employee
+
+
+@dataclass(frozen=True)
+class EmployeeFilters:
+    q: str = ""
+    client: int | None = None
+    status: str = ""
+    # The keyed hash of a whole identity number searched for (the page puts it in the URL
+    # instead of the number: see employee_views.employee_list).
+    id_hash: str = ""
+
+    @classmethod
+    def from_query(cls, params) -> "EmployeeFilters":
+        client = engine.halfwidth(params.get("client") or "")
+        status = params.get("status", "")
+        id_hash = params.get("idh") or ""
+        return cls(q=(params.get("q") or "").strip()[:40],
+                   client=int(client) if client.isascii() and client.isdigit() and len(client) < 19 else None,
+                   status=status if status in STATUSES else "",
+                   id_hash=id_hash if re.fullmatch(r"[0-9a-f]{64}", id_hash) else "")
+
+
+def whole_identity_number(q: str) -> str | None:
+    number = engine.normalize_identity(q)
+    return number if engine.identity_number_valid(number) else None
+
+
+def search(qs, q: str):
+    """By name, by part of the masked number (its last four, say), or — a whole valid identity
+    number typed — by its keyed hash."""
+    if not q:
+        return qs
+    number = engine.normalize_identity(q)
+    if engine.identity_number_valid(number):
+        return qs.filter(id_number_hash=identity_hash(number))
+    return qs.filter(Q(name__icontains=q) | Q(id_number_masked__icontains=number))
+
+
+def employee_list(user, branch, filters: EmployeeFilters, *, today: dt.date | None = None):
+    today = today or timezone.localdate()
+    qs = employees_for_pages(user, branch)
+    qs = qs.filter(id_number_hash=filters.id_hash) if filters.id_hash else search(qs, filters.q)
+    if filters.client is not None:
+        qs = qs.filter(client_id=filters.client)
+    if filters.status == "active":
+        qs = qs.filter(start_date__lte=today).filter(Q(end_date__isnull=True) | Q(end_date__gte=today))
+    elif filters.status == "ended":
+        qs = qs.filter(end_date__lt=today)
+    elif filters.status == "upcoming":
+        qs = qs.filter(start_date__gt=today)
+    return qs.order_by("client__name", "name", "id")
+
+
+def status_of(employee: InsuredEmployee, today: dt.date) -> str:
+    if employee.start_date > today:
+        return "upcoming"
+    if employee.end_date is not None and employee.end_date < today:
+        return "ended"
+    return "active"
+
+
+def city_names() -> dict[str, str]:
+    return dict(known_cities())
+
+
+@dataclass(frozen=True)
+class MonthLines:
+    period: str
+    lines: list
+    employer_total: object
+    employee_total: object
+
+
+def monthly_lines(employee: InsuredEmployee, *, months: int = LINE_MONTHS) -> list[MonthLines]:
+    """The person's contribution lines of their latest `months` months, newest month first."""
+    periods = list(ContributionLine.objects.filter(employee_id=employee.pk).order_by("-period")
+                   .values_list("period", flat=True).distinct()[:months])
+    lines = list(ContributionLine.objects.filter(employee_id=employee.pk, period__in=periods)
+                 .order_by("-period", "source", "for_period", "kind"))
+    out = []
+    for period in periods:
+        of_month = [line for line in lines if line.period == period]
+        out.append(MonthLines(period, of_month, sum(x.employer_amount for x in of_month),
+                              sum(x.employee_amount for x in of_month)))
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+# 增减员 calendar
+# ---------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Deadline:
+    period: str
+    reconcile_due: dt.date
+    status: str  # CycleStatus value ("open" when the month has no cycle yet)
+    overdue: bool
+
+
+def deadline_of(period: str, branch, *, today: dt.date | None = None) -> Deadline:
+    """The month's 增减员 deadline: its cycle's (set when the month was first computed), else
+    the branch city's reconcile day — the same the cycle will get."""
+    today = today or timezone.localdate()
+    cycle = MonthCycle.objects.filter(period=period).first()
+    if cycle is not None:
+        due, status = cycle.reconcile_due, cycle.status
+    else:
+        due = engine.month_start(period).replace(day=city_settings(branch.city or "").reconcile_day)
+        status = CycleStatus.OPEN
+    return Deadline(period=period, reconcile_due=due, status=status,
+                    overdue=status == CycleStatus.OPEN and today > due)
+
+
+@dataclass(frozen=True)
+class Landing:
+    """Where a 增员 or 减员 lands: the month whose 增减员 list carries it, that month's deadline,
+    and the first or last month paid."""
+
+    kind: str  # "add" | "remove"
+    period: str
+    paid_month: str
+    deadline: Deadline
+    add_cutoff_day: int | None
+
+
+def add_landing(city: str, start: dt.date, branch) -> Landing:
+    rules = city_settings(city)
+    period = engine.first_insured_month(start, rules.add_cutoff_day)
+    return Landing("add", period, period, deadline_of(period, branch), rules.add_cutoff_day)
+
+
+def remove_landing(city: str, end: dt.date, branch) -> Landing:
+    rules = city_settings(city)
+    period = engine.removal_month(end, rules.remove_covers_leaving_month)
+    return Landing("remove", period, engine.last_insured_month(end, rules.remove_covers_leaving_month),
+                   deadline_of(period, branch), rules.add_cutoff_day)
+
