@@ -107,6 +107,8 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "branches.context_processors.navigation",
             ],
+            # THE display formatter's filters (money, dates, labels) on every template.
+            "builtins": ["hrsaas.core.templatetags.hr"],
         },
     },
 ]
