@@ -56,6 +56,7 @@ SHARED_APPS = [
     "rest_framework",
     "rest_framework.authtoken",
     "drf_spectacular",
+    "drf_spectacular_sidecar",  # Swagger UI served from our static files (no CDN; CSP 'self')
     "simple_history",
     "commissions.hq",
     "social_insurance.policies",
@@ -81,6 +82,7 @@ DATABASE_ROUTERS = ["django_tenants.routers.TenantSyncRouter"]
 MIDDLEWARE = [
     "django_tenants.middleware.TenantSubfolderMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "hrsaas.core.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "hrsaas.views.ChineseFirstMiddleware",
@@ -92,6 +94,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "branches.middleware.BranchAccessMiddleware",
+    "branches.middleware.OutsiderFenceMiddleware",
 ]
 
 TEMPLATES = [
@@ -224,6 +227,9 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Multi-branch HR SaaS: HQ at /api/v1/, branches at /b/<code>/api/v1/.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
 }
 
 # Identity numbers and other personal data are encrypted with keys derived from this value.

@@ -73,3 +73,10 @@ def _rounding_words(code: str) -> str:
         return ""
     text = f"{units[unit]},{rules[rule]}"
     return gettext("单位、个人各自") + text if per_side else text
+
+
+def city_words(text: str) -> str:
+    """Every known city code in `text` replaced by the city's name (北京)."""
+    import re
+
+    return re.sub(r"(?<![\w/])(" + "|".join(CITIES) + r")(?![\w/])", lambda m: label("city", m.group(1)), text)

@@ -53,3 +53,13 @@ def person(user) -> str:
         return ""
     name = getattr(user, "display_name", "") or ""
     return name or getattr(user, "username", "") or ""
+
+
+@register.filter
+def readable(text) -> str:
+    """A stored sentence (a check's detail) in the users' words: city codes as names
+    ("参保地 beijing" → 参保地 北京) and amounts with separators (4800.00 → 4,800.00)."""
+    import re
+
+    text = labels.city_words(str(text or ""))
+    return re.sub(r"(?<![\d,.])\d{4,}\.\d{2}(?!\d)", lambda m: formatting.format_money(m.group(0)), text)
