@@ -78,9 +78,10 @@ def _line_from_row(row: StatementLine) -> Line:
                 corrects_period=row.corrects_period)
 
 
-def line_contexts(rows, branch: Branch, *, lang: str = "zh") -> dict[str, "LineContext"]:
-    """source → LineContext for a statement's lines: a fixed number of queries (clients, sales,
-    leads of this branch; rule versions; branch names), whatever the number of lines."""
+def line_contexts(rows, branch: Branch, *, langs: tuple[str, ...] = ("zh",)) -> dict[str, dict[str, "LineContext"]]:
+    """lang → source → LineContext for a statement's lines: a fixed number of queries (clients,
+    sales, leads of this branch; rule versions; branch names), whatever the number of lines or
+    languages."""
     from clients.models import Client
     from hrsaas.core.formatting import format_date, format_money
     from hrsaas.core.labels import COMPONENTS as COMPONENT_WORDS, SERVICES
@@ -104,39 +105,41 @@ def line_contexts(rows, branch: Branch, *, lang: str = "zh") -> dict[str, "LineC
     leads = {l.pk: l for l in Lead.objects.filter(pk__in=ids["lead"])} if ids["lead"] else {}
     versions = {v.pk: v for v in RuleVersion.objects.filter(pk__in={r.rule_version_id for r in rows} - {None})}
     branch_names = dict(Branch.objects.filter(code__in=codes).values_list("code", "name"))
-    out = {}
-    with translation.override("en" if lang == "en" else "zh-hans"):
-        for row in rows:
-            code, _sep, rest = row.source.partition(":")
-            kind, _sep, ident = rest.partition(":")
-            version = versions.get(row.rule_version_id)
-            rule = None
-            if version is not None:
-                try:
-                    rule = parse_rule(version.component, version.params)
-                except Exception:  # an unparsable old version: no tier words, the rest still shows
-                    rule = None
-            client = service = client_type = tier = ""
-            if kind == "client" and ident.isdigit() and int(ident) in clients and code == branch.code:
-                c = clients[int(ident)]
-                client = c.name
-                if isinstance(rule, OpeningRewardRule):
-                    tier = _tier_words(rule, c.headcount, format_money)
-            elif kind == "sale" and ident.isdigit() and int(ident) in sales and code == branch.code:
-                sale = sales[int(ident)]
-                client, service = sale.client.name, str(SERVICES.get(sale.service, ""))
-                if isinstance(rule, SalesCommissionRule):
-                    new = is_new_client(sale.client_opened_on, row.period, rule)
-                    client_type = str(translation.gettext("新客户") if new else translation.gettext("老客户"))
-            elif kind == "lead" and ident.isdigit() and int(ident) in leads and code == branch.code:
-                client = leads[int(ident)].name
-            rule_words = ""
-            if version is not None:
-                rule_words = translation.gettext("%(name)s方案,%(day)s起") % {
-                    "name": COMPONENT_WORDS.get(version.component, ""), "day": format_date(version.effective_from)}
-            out[row.source] = LineContext(client=client, service=service, client_type=client_type, tier=tier,
-                                          rule=rule_words, branch=branch_names.get(code, ""))
-    return out
+    result = {}
+    for lang in langs:
+        result[lang] = out = {}
+        with translation.override("en" if lang == "en" else "zh-hans"):
+            for row in rows:
+                code, _sep, rest = row.source.partition(":")
+                kind, _sep, ident = rest.partition(":")
+                version = versions.get(row.rule_version_id)
+                rule = None
+                if version is not None:
+                    try:
+                        rule = parse_rule(version.component, version.params)
+                    except Exception:  # an unparsable old version: no tier words, the rest still shows
+                        rule = None
+                client = service = client_type = tier = ""
+                if kind == "client" and ident.isdigit() and int(ident) in clients and code == branch.code:
+                    c = clients[int(ident)]
+                    client = c.name
+                    if isinstance(rule, OpeningRewardRule):
+                        tier = _tier_words(rule, c.headcount, format_money)
+                elif kind == "sale" and ident.isdigit() and int(ident) in sales and code == branch.code:
+                    sale = sales[int(ident)]
+                    client, service = sale.client.name, str(SERVICES.get(sale.service, ""))
+                    if isinstance(rule, SalesCommissionRule):
+                        new = is_new_client(sale.client_opened_on, row.period, rule)
+                        client_type = str(translation.gettext("新客户") if new else translation.gettext("老客户"))
+                elif kind == "lead" and ident.isdigit() and int(ident) in leads and code == branch.code:
+                    client = leads[int(ident)].name
+                rule_words = ""
+                if version is not None:
+                    rule_words = translation.gettext("%(name)s方案,%(day)s起") % {
+                        "name": COMPONENT_WORDS.get(version.component, ""), "day": format_date(version.effective_from)}
+                out[row.source] = LineContext(client=client, service=service, client_type=client_type, tier=tier,
+                                              rule=rule_words, branch=branch_names.get(code, ""))
+    return result
 
 
 def _tier_words(rule, headcount: int, format_money) -> str:
@@ -171,8 +174,8 @@ def access_statement(actor, branch: Branch, username: str, period: str, *, lang:
     if not rows and not belongs and user.pk != actor.pk:
         raise Http404
     lines = []
-    contexts = line_contexts(rows, branch, lang=lang) if rows else {}
-    contexts_en = line_contexts(rows, branch, lang="en") if rows else {}
+    both = line_contexts(rows, branch, langs=(lang, "en")) if rows else {}
+    contexts, contexts_en = both.get(lang, {}), both.get("en", {})
     for row in rows:
         line = _line_from_row(row)
         lines.append({

@@ -132,7 +132,7 @@ def test_specialist_portal_on_a_phone(committed_branch, page_factory, api):
     desk.goto(f"/b/{code}/me/")
     desk.select_option(".lang-switch select", "en")
     desk.wait_for_load_state("networkidle")
-    assert "My performance" in desk.locator("[data-testid=portal-home]").inner_text()
+    assert "My results" in desk.locator("[data-testid=portal-home]").inner_text()
     assert re.search(r"You rank #2 this month, 1 account\(s\) behind #1",
                      desk.locator("[data-testid=gap-branch-month]").inner_text())
     shot(desk, "portal-home-desktop-en")

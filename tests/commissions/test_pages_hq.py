@@ -82,7 +82,8 @@ def test_hq_home_links_the_console(client, finance):
     client.force_login(finance)
     html = _html(client.get("/"))
     assert 'href="/commissions/dashboard/"' in html and 'href="/commissions/finance/"' in html
-    assert 'href="/commissions/rules/"' in html  # the existing tiles are kept
+    # Finance's menu: the console, not the rule editor (rules are HQ admin's)
+    assert 'href="/commissions/rules/"' not in html
 
 
 # ---------------------------------------------------------------------------------------------
