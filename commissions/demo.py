@@ -10,6 +10,8 @@ from django.db import connection
 from django.utils import timezone
 from django_tenants.utils import schema_context
 
+from hrsaas.core.labels import label
+
 from .engine import add_months, period_of
 
 DEMO_TAG = "DEMO"
@@ -40,7 +42,7 @@ def seed(org) -> None:
                     opener = specialists[(m_index * 4 + i) % len(specialists)]
                     day = month.replace(day=min(1 + rnd.randrange(27), today.day if month == months[-1] else 28))
                     clients.append(client_services.client_create(actor=staff, data=client_services.ClientInput(
-                        name=f"{branch.city or code}{COMPANIES[(m_index * 4 + i) % len(COMPANIES)]}",
+                        name=f"{label('city', branch.city) or branch.name}{COMPANIES[(m_index * 4 + i) % len(COMPANIES)]}",
                         headcount=rnd.choice([18, 45, 50, 51, 80, 100, 101, 260]), opened_on=day, opened_by=opener,
                         services=rnd.sample(SERVICES, 2), contract_no=f"{DEMO_TAG}-{code}-{m_index}{i}")))
             for client in clients:  # monthly billing from the opening month on

@@ -7,18 +7,19 @@ import re
 
 # Internal keys that must never reach a person (BRIEF: users' own words). Each pattern names
 # what it catches, so a failure says why.
+# re.ASCII: a Chinese character is not a "word" character, so "beijing恒泰" still shows its slug.
 KEY_PATTERNS = {
-    "snake_case word": re.compile(r"\b[a-z]+(?:_[a-z0-9]+)+\b"),
-    "#None": re.compile(r"#None\b"),
-    "None": re.compile(r"(?<![A-Za-z])None(?![A-Za-z])"),
-    "branch:kind:id": re.compile(r"\b[a-z][a-z0-9]*:[a-z_]+:[0-9]+\b"),
-    "ISO timestamp": re.compile(r"\b20[0-9]{2}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}"),
-    "role key": re.compile(r"\b(?:hq_admin|hq_finance|branch_manager|branch_staff|specialist|client_contact)\b"),
-    "city slug": re.compile(r"(?<![/\w])(?:beijing|shanghai|guangzhou|shenzhen|hangzhou)(?![/\w])"),
-    "username": re.compile(r"\b(?:bj|sh|gz)\.(?:s[0-9]+|staff|manager|client|marketing|sales)\b"),
+    "snake_case word": re.compile(r"\b[a-z]+(?:_[a-z0-9]+)+\b", re.A),
+    "#None": re.compile(r"#None\b", re.A),
+    "None": re.compile(r"(?<![A-Za-z])None(?![A-Za-z])", re.A),
+    "branch:kind:id": re.compile(r"\b[a-z][a-z0-9]*:[a-z_]+:[0-9]+\b", re.A),
+    "ISO timestamp": re.compile(r"\b20[0-9]{2}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}", re.A),
+    "role key": re.compile(r"\b(?:hq_admin|hq_finance|branch_manager|branch_staff|specialist|client_contact)\b", re.A),
+    "city slug": re.compile(r"(?<![/\w])(?:beijing|shanghai|guangzhou|shenzhen|hangzhou)(?![/\w])", re.A),
+    "username": re.compile(r"\b(?:bj|sh|gz)\.(?:s[0-9]+|staff|manager|client|marketing|sales)\b", re.A),
 }
 # A number of 4+ integer digits with decimals and no separator: 18090.46 (amounts must read 18,090.46).
-UNSEPARATED_AMOUNT = re.compile(r"(?<![\d,.\-/])\d{4,}\.\d{2}(?!\d)")
+UNSEPARATED_AMOUNT = re.compile(r"(?<![\d,.\-/])\d{4,}\.\d{2}(?!\d)", re.A)
 
 
 def visible_text(page) -> str:

@@ -95,7 +95,7 @@ def test_every_page_of_a_roles_navigation_reads_right_at_both_sizes(demo, page_f
             name = path.strip("/").replace("/", "-").replace("?", "-").replace("=", "-") or "home"
             page.screenshot(path=str(SCREENSHOTS / f"shell-{username}-{name}-{size}.png"), full_page=True)
             checked += 1
-    assert checked >= 2 * 3, f"{username}: only {checked} pages checked"
+    assert checked >= 2 * 2, f"{username}: only {checked} pages checked"  # two sizes, at least two pages
     assert not problems, "\n".join(problems)
 
 
