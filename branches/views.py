@@ -29,8 +29,10 @@ def hq_home(request):
         if target is None:
             return render(request, "branches/no_access.html", status=403)
         return redirect(f"/b/{target.code}/")
-    branches = Branch.objects.exclude(schema_name="public").order_by("code")
-    return render(request, "branches/hq_home.html", {"branches": branches})
+    from .workbench import hq_workbench
+
+    wb, rows = hq_workbench(request.user, hq_roles_of(request.user))
+    return render(request, "branches/hq_home.html", {"wb": wb, "rows": rows})
 
 
 @login_required
@@ -73,10 +75,21 @@ def branch_toggle(request, code: str):
 
 
 def branch_home(request):
-    # BranchAccessMiddleware has already checked login and membership.
+    """The branch's workbench (工作台). BranchAccessMiddleware has already checked login and
+    membership. Earners land on their phone home; a client contact sees their company's fee
+    statements; the office roles get their to-dos and the month's figures."""
+    from . import navigation, workbench
+
     branch = request.tenant
     roles = roles_in_branch(request.user, branch)
-    return render(request, "branches/branch_home.html", {"branch": branch, "roles": sorted(roles)})
+    landing = navigation.landing_url(branch.code, roles)
+    if landing:
+        return redirect(landing)
+    if navigation.is_outsider(roles):
+        return render(request, "branches/client_home.html", {
+            "branch": branch, "statements": workbench.client_statements(request.user, branch)})
+    wb = workbench.branch_workbench(request.user, branch, roles)
+    return render(request, "branches/branch_home.html", {"branch": branch, "roles": sorted(roles), "wb": wb})
 
 
 def _field_errors_into(form, exc: ValidationError, mapping: dict[str, str] | None = None) -> None:

@@ -10,7 +10,7 @@ from django.db import connection
 from django.utils import timezone
 from django_tenants.utils import schema_context
 
-from social_insurance.demo import CITY_NAMES
+from hrsaas.core.labels import label
 
 from .engine import add_months, period_of
 
@@ -33,8 +33,6 @@ def seed(org) -> None:
         staff = people["branch_staff"][0]
         specialists = people["specialist"]
         rnd = random.Random(code)
-        # Client names read as people write them: "北京华信科技", never the city's key.
-        city_name = CITY_NAMES.get(branch.city, branch.name.removesuffix("分公司"))
         with schema_context(branch.schema_name):
             if Client.objects.filter(contract_no__startswith=DEMO_TAG).exists():
                 continue
@@ -44,7 +42,7 @@ def seed(org) -> None:
                     opener = specialists[(m_index * 4 + i) % len(specialists)]
                     day = month.replace(day=min(1 + rnd.randrange(27), today.day if month == months[-1] else 28))
                     clients.append(client_services.client_create(actor=staff, data=client_services.ClientInput(
-                        name=f"{city_name}{COMPANIES[(m_index * 4 + i) % len(COMPANIES)]}",
+                        name=f"{label('city', branch.city) or branch.name}{COMPANIES[(m_index * 4 + i) % len(COMPANIES)]}",
                         headcount=rnd.choice([18, 45, 50, 51, 80, 100, 101, 260]), opened_on=day, opened_by=opener,
                         services=rnd.sample(SERVICES, 2), contract_no=f"{DEMO_TAG}-{code}-{m_index}{i}")))
             for client in clients:  # monthly billing from the opening month on

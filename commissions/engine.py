@@ -441,36 +441,63 @@ def _p(d: Decimal) -> str:
     return f"{d.normalize():f}" if d == d.to_integral() else f"{d:.2f}".rstrip("0")
 
 
-def explain(line: Line, *, home_branch_id: int, lang: str = "zh") -> str:
-    """A one-sentence account of how the line's amount follows from its base, rate and adjustment."""
+@dataclass(frozen=True)
+class LineContext:
+    """What a person needs to recognise a line, looked up by the statement's selector: the
+    client (name, service, new or existing, headcount tier), the rule version by name and date,
+    and the source branch's name for cross-branch work. Every field may be missing (an event
+    since deleted, an old line): the sentence then simply leaves that part out."""
+    client: str = ""
+    service: str = ""  # already in words (社保代缴)
+    client_type: str = ""  # 新客户 / 老客户
+    tier: str = ""  # ≤50人 800.00元
+    rule: str = ""  # 开户奖励方案 2026年1月1日起
+    branch: str = ""  # the source branch's name
+
+
+def explain(line: Line, *, home_branch_id: int, lang: str = "zh", context: LineContext | None = None) -> str:
+    """A one-sentence account of how the line's amount follows from its base, rate and
+    adjustment, in the users' words: which client, service, new or existing, which tier, which
+    rule version (name and date), the branch float, and for cross-branch work the branch by
+    name — never an internal key such as `beijing:sale:35` or `#None`."""
     zh = lang != "en"
+    ctx = context or LineContext()
     if line.component == CORRECTION:
         comp, closed = (line.corrects or "@").split("@")
-        name = _NAMES.get(comp, (comp, comp))[0 if zh else 1]
+        name = _NAMES.get(comp, ("提成", "commission"))[0 if zh else 1]
+        what = f"({ctx.client})" if ctx.client else ""
         if zh:
-            return f"更正:已关账期间 {closed} 的{name}({line.source})差额 {_m(line.amount)} 元,计入本期。"
-        return f"Correction of the closed period {closed}, {name} ({line.source}): difference {_m(line.amount)} posted here."
+            return f"更正:已关账期间 {closed} 的{name}{what}差额 {_m(line.amount)} 元,计入本期。"
+        return f"Correction of the closed period {closed}, {name}{' (' + ctx.client + ')' if ctx.client else ''}: difference {_m(line.amount)} posted here."
     if line.component == MANUAL:
         if zh:
-            return f"人工调整({line.corrects}):{_m(line.amount)} 元,计入本期,原结算行不变。"
-        return f"Manual adjustment ({line.corrects}): {_m(line.amount)} posted here; the original line is unchanged."
-    name = _NAMES.get(line.component, (line.component, line.component))[0 if zh else 1]
+            return f"申诉调整:{_m(line.amount)} 元,计入本期,原结算行不变。"
+        return f"Adjustment after an inquiry: {_m(line.amount)} posted here; the original line is unchanged."
+    name = _NAMES.get(line.component, ("提成", "commission"))[0 if zh else 1]
     parts = [f"{name} {_m(line.base)}" if line.rate == HUNDRED else f"{name}: {_m(line.base)} × {_p(line.rate)}%"]
     if line.adjustment_percent:
         sign = "+" if line.adjustment_percent > 0 else ""
         parts.append(f"× (1 {sign}{_p(line.adjustment_percent)}%{' 分支浮动' if zh else ' branch adjustment'})")
     text = " ".join(parts) + f" = {_m(line.amount)}"
-    branch_code = line.source.split(":")[0]
+    cross = line.source_branch_id != home_branch_id
     if zh:
-        text += f";来源 {line.source},规则版本 #{line.rule_version_id}"
-        if line.source_branch_id != home_branch_id:
-            text += f";跨区域支援,按 {branch_code} 分支机构规则计算"
+        facts = [f for f in (ctx.client, ctx.service, ctx.client_type, ctx.tier) if f]
+        if facts:
+            text += ";" + " · ".join(facts)
+        if ctx.rule:
+            text += f";规则:{ctx.rule}"
+        if cross:
+            text += f";跨区域支援,按{ctx.branch or '支援分支机构'}规则计算"
             if line.home_rules_applied:
                 text += ",按不低于本分支机构标准补足"
         return text + "。"
-    text += f"; source {line.source}, rule version #{line.rule_version_id}"
-    if line.source_branch_id != home_branch_id:
-        text += f"; cross-branch support, computed with branch {branch_code}'s rules"
+    facts = [f for f in (ctx.client, ctx.service, ctx.client_type, ctx.tier) if f]
+    if facts:
+        text += "; " + " · ".join(facts)
+    if ctx.rule:
+        text += f"; rule: {ctx.rule}"
+    if cross:
+        text += f"; cross-branch support, computed with {ctx.branch or 'the supported branch'}'s rules"
         if line.home_rules_applied:
             text += ", raised to the home branch's rules (no-shrink)"
     return text + "."

@@ -78,6 +78,88 @@ def _line_from_row(row: StatementLine) -> Line:
                 corrects_period=row.corrects_period)
 
 
+def line_contexts(rows, branch: Branch, *, langs: tuple[str, ...] = ("zh",)) -> dict[str, dict[str, "LineContext"]]:
+    """lang → source → LineContext for a statement's lines: a fixed number of queries (clients,
+    sales, leads of this branch; rule versions; branch names), whatever the number of lines or
+    languages."""
+    from clients.models import Client
+    from hrsaas.core.formatting import format_date, format_money
+    from hrsaas.core.labels import COMPONENTS as COMPONENT_WORDS, SERVICES
+    from django.utils import translation
+
+    from .engine import LineContext, is_new_client, period_start
+    from .hq.models import RuleVersion
+    from .hq.rules import OpeningRewardRule, SalesCommissionRule, parse_rule
+    from .models import Lead, Sale
+
+    ids: dict[str, set[int]] = {"client": set(), "sale": set(), "lead": set()}
+    codes: set[str] = set()
+    for row in rows:
+        code, _sep, rest = row.source.partition(":")
+        kind, _sep, ident = rest.partition(":")
+        codes.add(code)
+        if code == branch.code and kind in ids and ident.isdigit():
+            ids[kind].add(int(ident))
+    clients = {c.pk: c for c in Client.objects.filter(pk__in=ids["client"])} if ids["client"] else {}
+    sales = {s.pk: s for s in Sale.objects.select_related("client").filter(pk__in=ids["sale"])} if ids["sale"] else {}
+    leads = {l.pk: l for l in Lead.objects.filter(pk__in=ids["lead"])} if ids["lead"] else {}
+    versions = {v.pk: v for v in RuleVersion.objects.filter(pk__in={r.rule_version_id for r in rows} - {None})}
+    branch_names = dict(Branch.objects.filter(code__in=codes).values_list("code", "name"))
+    result = {}
+    for lang in langs:
+        result[lang] = out = {}
+        with translation.override("en" if lang == "en" else "zh-hans"):
+            for row in rows:
+                code, _sep, rest = row.source.partition(":")
+                kind, _sep, ident = rest.partition(":")
+                version = versions.get(row.rule_version_id)
+                rule = None
+                if version is not None:
+                    try:
+                        rule = parse_rule(version.component, version.params)
+                    except Exception:  # an unparsable old version: no tier words, the rest still shows
+                        rule = None
+                client = service = client_type = tier = ""
+                if kind == "client" and ident.isdigit() and int(ident) in clients and code == branch.code:
+                    c = clients[int(ident)]
+                    client = c.name
+                    if isinstance(rule, OpeningRewardRule):
+                        tier = _tier_words(rule, c.headcount, format_money)
+                elif kind == "sale" and ident.isdigit() and int(ident) in sales and code == branch.code:
+                    sale = sales[int(ident)]
+                    client, service = sale.client.name, str(SERVICES.get(sale.service, ""))
+                    if isinstance(rule, SalesCommissionRule):
+                        new = is_new_client(sale.client_opened_on, row.period, rule)
+                        client_type = str(translation.gettext("新客户") if new else translation.gettext("老客户"))
+                elif kind == "lead" and ident.isdigit() and int(ident) in leads and code == branch.code:
+                    client = leads[int(ident)].name
+                rule_words = ""
+                if version is not None:
+                    rule_words = translation.gettext("%(name)s方案,%(day)s起") % {
+                        "name": COMPONENT_WORDS.get(version.component, ""), "day": format_date(version.effective_from)}
+                out[row.source] = LineContext(client=client, service=service, client_type=client_type, tier=tier,
+                                              rule=rule_words, branch=branch_names.get(code, ""))
+    return result
+
+
+def _tier_words(rule, headcount: int, format_money) -> str:
+    """The opening-reward tier a client's headcount falls in: "员工60人,51–100人档"."""
+    from django.utils.translation import gettext
+
+    low = 1
+    for tier in rule.tiers:
+        if tier.max_headcount is None or headcount <= tier.max_headcount:
+            if tier.max_headcount is None:
+                span = gettext("≥%(low)d人") % {"low": low}
+            elif low == 1:
+                span = gettext("≤%(high)d人") % {"high": tier.max_headcount}
+            else:
+                span = gettext("%(low)d–%(high)d人") % {"low": low, "high": tier.max_headcount}
+            return gettext("员工%(n)d人,%(span)s档") % {"n": headcount, "span": span}
+        low = tier.max_headcount + 1
+    return ""
+
+
 def access_statement(actor, branch: Branch, username: str, period: str, *, lang: str = "zh") -> dict:
     # Most requests are a person's own statement: no look-up of the user they already are.
     user = actor if username == actor.username else User.objects.filter(username=username).first()
@@ -92,16 +174,21 @@ def access_statement(actor, branch: Branch, username: str, period: str, *, lang:
     if not rows and not belongs and user.pk != actor.pk:
         raise Http404
     lines = []
+    both = line_contexts(rows, branch, langs=(lang, "en")) if rows else {}
+    contexts, contexts_en = both.get(lang, {}), both.get("en", {})
     for row in rows:
         line = _line_from_row(row)
         lines.append({
             "source": row.source, "component": row.component, "base": _money(row.base),
             "adjustment_percent": _money(row.adjustment_percent), "rate": _money(row.rate),
             "amount": _money(row.amount),
-            "explanation": explain(line, home_branch_id=branch.id, lang=lang),
-            "explanation_en": explain(line, home_branch_id=branch.id, lang="en"),
+            "explanation": explain(line, home_branch_id=branch.id, lang=lang, context=contexts.get(row.source)),
+            "explanation_en": explain(line, home_branch_id=branch.id, lang="en", context=contexts_en.get(row.source)),
             "rule_version": row.rule_version_id, "event_date": row.event_date.isoformat(),
             "corrects": row.corrects,
+            # For pages: what the line is about and its rule in words (not part of the API).
+            "subject": getattr(contexts.get(row.source), "client", ""),
+            "rule_words": getattr(contexts.get(row.source), "rule", ""),
         })
     total = sum((r.amount for r in rows), Decimal(0))
     return {"username": user.username, "display_name": user.label, "period": period,

@@ -496,7 +496,10 @@ def period_close(*, actor, period: str) -> BranchPeriod:
 
 
 def _yuan(amount: Decimal) -> str:
-    return f"{amount:.0f}" if amount == amount.to_integral() else f"{amount:.2f}"
+    """Money in a message people read: THE formatter's "18,090.46"."""
+    from hrsaas.core.formatting import format_money
+
+    return format_money(amount)
 
 
 COMPONENT_TITLES = {"opening_reward": "开户奖励", "retention_bonus": "留存奖励", "sales_commission": "销售提成",
@@ -506,7 +509,7 @@ COMPONENT_TITLES = {"opening_reward": "开户奖励", "retention_bonus": "留存
 
 def period_mark_paid(*, actor, branch: Branch, period: str, confirmed=None) -> BranchPeriod:
     """HQ finance marks a closed branch-period paid; every earner gets an inbox message
-    ("您的开户奖励1200元已到账"), once (dedupe key per period).
+    ("您的开户奖励1,200.00元已到账"), once (dedupe key per period).
 
     `confirmed` — the (statement count, total) the payer was shown on the confirmation page — is
     checked again under the period lock: if either changed since, nothing is written and the
@@ -546,10 +549,10 @@ def period_mark_paid(*, actor, branch: Branch, period: str, confirmed=None) -> B
             total = sum(parts.values(), Decimal(0))
             if total <= 0:
                 continue
-            what = COMPONENT_TITLES.get(next(iter(parts)), "提成") if len(parts) == 1 else f"{period} 提成"
+            what = COMPONENT_TITLES.get(next(iter(parts)), "提成") if len(parts) == 1 else f"{int(period[:4])}年{int(period[5:7])}月提成"
             notification_create(
                 recipient_id=earner_id, title=f"您的{what}{_yuan(total)}元已到账", kind="commission_paid",
-                body="; ".join(f"{COMPONENT_TITLES.get(c, c)} {a:.2f} 元" for c, a in sorted(parts.items())),
+                body="; ".join(f"{COMPONENT_TITLES.get(c, '提成')} {_yuan(a)} 元" for c, a in sorted(parts.items())),
                 link=f"/b/{branch.code}/commissions/statements/{period}/", dedupe_key=f"commission-paid:{period}",
             )
     return obj

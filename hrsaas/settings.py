@@ -84,6 +84,7 @@ MIDDLEWARE = [
     "hrsaas.health.HealthCheckMiddleware",
     "branches.middleware.BranchSubfolderMiddleware",  # django-tenants' /b/<code>/ routing
     "django.middleware.security.SecurityMiddleware",
+    "hrsaas.core.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "hrsaas.views.ChineseFirstMiddleware",
@@ -95,6 +96,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "branches.middleware.BranchAccessMiddleware",
+    "branches.middleware.OutsiderFenceMiddleware",
 ]
 
 TEMPLATES = [
@@ -110,6 +112,8 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "branches.context_processors.navigation",
             ],
+            # THE display formatter's filters (money, dates, labels) on every template.
+            "builtins": ["hrsaas.core.templatetags.hr"],
         },
     },
 ]

@@ -41,8 +41,10 @@ UNIT_ACCOUNTS = "openings"
 # Money and ranks
 # ---------------------------------------------------------------------------------------------
 def money(amount: Decimal | int | None) -> str:
-    """1234567.5 → "1,234,567.50" (two places, thousands separators)."""
-    return f"{Decimal(amount or 0):,.2f}"
+    """1234567.5 → "1,234,567.50" (two places, thousands separators): THE formatter's money."""
+    from hrsaas.core.formatting import format_money
+
+    return format_money(Decimal(amount or 0))
 
 
 @dataclass(frozen=True)

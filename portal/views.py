@@ -23,9 +23,15 @@ from .models import InquiryEvent, RewardClaim
 PERIOD_RE = re.compile(r"^[0-9]{4}-(0[1-9]|1[0-2])$")
 
 
+def _metrics(request) -> tuple[str, ...]:
+    """The boards this person may see: by commission amount only managers and HQ (薪酬保密);
+    everyone else ranks by openings and sales."""
+    return selectors.METRICS if selectors.sees_pay_boards(request.user, request.tenant) else ("openings", "sales")
+
+
 def _metric(request) -> str:
     metric = request.GET.get("metric", "openings")
-    return metric if metric in selectors.METRICS else "openings"
+    return metric if metric in _metrics(request) else "openings"
 
 
 def _period(value: str) -> str:
@@ -44,7 +50,7 @@ def _live_context(request) -> dict:
     metric = _metric(request)
     return {"figures": selectors.my_figures(request.user, request.tenant, period_of(today)),
             "boards": selectors.boards(request.user, request.tenant, today, metric), "metric": metric,
-            "metrics": selectors.METRICS, "now": timezone.now()}
+            "metrics": _metrics(request), "now": timezone.now()}
 
 
 # ---------------------------------------------------------------------------------------------

@@ -28,6 +28,8 @@ from ..templatetags.commission_format import period_label
 from . import dashboard as console
 from . import payroll, selectors, services
 from .forms import COMPONENT_TITLES, RULE_FORMS, SERVICE_TITLES, RevokeForm
+from hrsaas.core.formatting import format_money
+
 from .models import BranchPeriod, RegisteredAdjustment
 from .rules import COMPONENTS
 
@@ -39,7 +41,7 @@ def params_summary(component: str, params: dict) -> list[str]:
         for t in params.get("tiers", []):
             mx = t.get("max_headcount")
             span = _("%(a)d 人及以上") % {"a": low} if mx is None else _("%(a)d–%(b)d 人") % {"a": low, "b": mx}
-            out.append(f"{span}: {t['amount']} 元")
+            out.append(f"{span}: {format_money(t['amount'])} 元")
             low = (mx or 0) + 1
         return out
     if component == "retention_bonus":

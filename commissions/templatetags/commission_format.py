@@ -9,8 +9,8 @@ import datetime as dt
 from decimal import Decimal, InvalidOperation
 
 from django import template
-from django.utils import formats, timezone
 
+from hrsaas.core import formatting
 from hrsaas.money import quantize_money
 
 register = template.Library()
@@ -25,13 +25,9 @@ def _decimal(value) -> Decimal | None:
         return None
 
 
-@register.filter
-def money(value) -> str:
-    """1234567.5 → "1,234,567.50"; empty for a missing amount."""
-    amount = _decimal(value)
-    if amount is None or not amount.is_finite():
-        return ""
-    return f"{quantize_money(amount):,.2f}"
+# Money and dates come from THE formatter (hrsaas/core/formatting.py); these names stay so
+# that templates loading this library keep working.
+money = register.filter("money", formatting.format_money)
 
 
 @register.filter
@@ -48,26 +44,15 @@ def period_date(period: str) -> dt.date | None:
         return None
 
 
-@register.filter
-def period_label(period) -> str:
-    """"2026-03" in the active language's year-month format (2026年3月 / March 2026)."""
-    day = period_date(str(period or ""))
-    return formats.date_format(day, "YEAR_MONTH_FORMAT") if day else str(period or "")
+period_label = register.filter("period_label", formatting.format_period)
 
 
 @register.filter
 def local_date(value) -> str:
-    """A date (or ISO date string) in the active language's date format."""
-    if isinstance(value, str):
-        try:
-            value = dt.date.fromisoformat(value[:10])
-        except ValueError:
-            return value
+    """A date in the locale's format; a datetime with its Asia/Shanghai time."""
     if isinstance(value, dt.datetime):
-        if timezone.is_aware(value):
-            value = timezone.localtime(value)
-        return formats.date_format(value, "SHORT_DATETIME_FORMAT")
-    return formats.date_format(value, "DATE_FORMAT") if value else ""
+        return formatting.format_datetime(value)
+    return formatting.format_date(value)
 
 
 @register.filter

@@ -2,18 +2,15 @@ from decimal import Decimal, InvalidOperation
 
 from django import template
 
-from portal import engine
+from hrsaas.core import formatting
 
 register = template.Library()
 
 
 @register.filter
 def money(value) -> str:
-    """Two decimals with thousands separators: 1234.5 → "1,234.50"."""
-    try:
-        return engine.money(Decimal(str(value if value is not None else 0)))
-    except (InvalidOperation, ValueError):
-        return str(value)
+    """THE formatter's money (1234.5 → "1,234.50"); a missing amount reads 0.00 on the portal."""
+    return formatting.format_money(value if value is not None else 0)
 
 
 @register.filter

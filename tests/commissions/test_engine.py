@@ -142,9 +142,14 @@ def test_explanations_name_base_rate_adjustment_and_source():
     s = Sale(SH, 5, dt.date(2020, 1, 1), "social_insurance", "2026-03", D("1000000.00"), 10)
     rules = book(AdjustmentData(2, "sales_commission", D("10.00"), dt.date(2026, 1, 1)))
     [line] = engine.compute_period(period="2026-03", home_branch_id=1, earner_home=HOME, sales=[s], rules=rules)
-    assert engine.explain(line, home_branch_id=1) == (
-        "销售提成: 1,000,000.00 × 1% × (1 +10% 分支浮动) = 11,000.00;来源 sh:sale:5,规则版本 #3;"
-        "跨区域支援,按 sh 分支机构规则计算。")
+    ctx = engine.LineContext(client="华信科技", service="社保代缴", client_type="老客户",
+                             rule="销售提成方案,2026年1月1日起", branch="上海分公司")
+    assert engine.explain(line, home_branch_id=1, context=ctx) == (
+        "销售提成: 1,000,000.00 × 1% × (1 +10% 分支浮动) = 11,000.00;华信科技 · 社保代缴 · 老客户;"
+        "规则:销售提成方案,2026年1月1日起;跨区域支援,按上海分公司规则计算。")
+    # Without the looked-up context no internal key appears either (no sh:sale:5, no #3).
+    bare = engine.explain(line, home_branch_id=1)
+    assert "sh:sale" not in bare and "#" not in bare and "None" not in bare
     assert engine.explain(line, home_branch_id=1, lang="en").startswith("sales commission: 1,000,000.00 × 1%")
 
 

@@ -82,15 +82,22 @@ def test_role_per_page(client, people, hq_admin):
         assert r.status_code == 302 and r["Location"].startswith("/login/"), url
 
 
-def test_branch_home_tiles_per_role(client, people):
+def test_branch_home_is_a_workbench_per_role(client, people):
     client.force_login(people["bj_staff"])
     html = _html(client.get("/b/bj/"))
-    assert all(f'data-testid="{t}"' in html for t in ("tile-workspace", "tile-statements", "tile-record",
-                                                       "tile-import", "tile-adjustments"))
-    client.force_login(people["bj_s1"])
+    assert 'data-testid="wb-todos"' in html and 'data-testid="todo-statements"' in html
+    assert 'href="/b/bj/commissions/"' in html and 'href="/b/bj/si/"' in html  # side menu
+    assert 'data-testid="kpi-commission"' not in html  # pay totals: managers and HQ only
+    assert 'data-testid="todo-adjustments"' not in html  # approving is the manager's
+    client.force_login(people["bj_manager"])
     html = _html(client.get("/b/bj/"))
-    assert 'data-testid="tile-statements"' in html and "我的提成单" in html
-    assert 'data-testid="tile-record"' not in html and 'data-testid="tile-import"' not in html
+    assert 'data-testid="todo-adjustments"' in html and 'data-testid="kpi-commission"' in html
+    client.force_login(people["bj_s1"])
+    r = client.get("/b/bj/")
+    assert r.status_code == 302 and r["Location"] == "/b/bj/me/"  # earners land on their phone home
+    html = _html(client.get("/b/bj/me/"))
+    assert "我的提成单" in html and 'data-testid="tab-bar"' in html
+    assert 'href="/b/bj/commissions/record/client/"' not in html
 
 
 # ---------------------------------------------------------------------------------------------

@@ -82,7 +82,8 @@ def test_hq_home_links_the_console(client, finance):
     client.force_login(finance)
     html = _html(client.get("/"))
     assert 'href="/commissions/dashboard/"' in html and 'href="/commissions/finance/"' in html
-    assert 'href="/commissions/rules/"' in html  # the existing tiles are kept
+    # Finance's menu: the console, not the rule editor (rules are HQ admin's)
+    assert 'href="/commissions/rules/"' not in html
 
 
 # ---------------------------------------------------------------------------------------------
@@ -189,7 +190,7 @@ def test_finance_lists_closed_periods_and_marks_one_paid(client, finance, hq_adm
 
     with in_branch("bj"):
         assert sorted(Notification.objects.filter(kind="commission_paid").values_list("title", flat=True)) == [
-            "您的开户奖励1200元已到账", "您的开户奖励2600元已到账"]
+            "您的开户奖励1,200.00元已到账", "您的开户奖励2,600.00元已到账"]
 
 
 def test_marking_an_open_period_paid_is_refused(client, finance, people):

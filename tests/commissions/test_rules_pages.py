@@ -37,7 +37,7 @@ def test_rules_home_and_history(client, hq_admin):
     home = _html(client.get("/commissions/rules/"))
     page = client.get("/commissions/rules/opening_reward/")
 
-    assert "1–50 人: 800.00 元" in home and "101 人及以上: 1800.00 元" in home
+    assert "1–50 人: 800.00 元" in home and "101 人及以上: 1,800.00 元" in home
     assert "开户满 12 个月,开户奖励的 20.00%" in home
     html = _html(page)
     assert page.status_code == 200
@@ -118,7 +118,7 @@ def test_unknown_component_page_is_404(client, hq_admin):
     assert client.get("/commissions/rules/bonus/").status_code == 404
 
 
-def test_hq_home_has_the_tiles(client, hq_admin):
+def test_hq_menu_links_rules_and_register(client, hq_admin):
     client.force_login(hq_admin)
     html = _html(client.get("/"))
     assert 'href="/commissions/rules/"' in html and 'href="/commissions/adjustments/"' in html
@@ -148,11 +148,11 @@ def test_staff_proposes_from_the_page_with_errors_next_to_fields(client, people)
     assert "待审批" in _html(client.get("/b/bj/commissions/adjustments/"))
 
 
-def test_branch_home_tile_and_page_access(client, people):
+def test_branch_home_todo_and_page_access(client, people):
     client.force_login(people["bj_staff"])
-    assert 'data-testid="tile-adjustments"' in _html(client.get("/b/bj/"))
+    assert 'data-testid="todo-my-adjustments"' in _html(client.get("/b/bj/"))
     client.force_login(people["bj_s1"])
-    assert 'data-testid="tile-adjustments"' not in _html(client.get("/b/bj/"))
+    assert 'href="/b/bj/commissions/adjustments/"' not in _html(client.get("/b/bj/me/"))
     assert client.get("/b/bj/commissions/adjustments/").status_code == 404
     client.force_login(people["sh_manager"])
     assert client.get("/b/bj/commissions/adjustments/").status_code == 404

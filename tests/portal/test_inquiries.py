@@ -75,9 +75,10 @@ def test_raise_answer_and_resolve_with_an_adjustment(web, people, line):
     assert rollup.commission >= Decimal("600.00")
     api_stmt = web(people["bj_s1"]).get(f"/b/bj/api/v1/statements/{people['bj_s1'].username}/{period}/").json()
     assert any(ln["component"] == "manual_adjustment" and ln["amount"] == "600.00"
-               and f"inquiry:{inquiry.pk}" in ln["explanation"] for ln in api_stmt["lines"])
+               and ln["corrects"] == f"inquiry:{inquiry.pk}" and "申诉调整" in ln["explanation"]
+               and "inquiry:" not in ln["explanation"] for ln in api_stmt["lines"])
     stmt = web(people["bj_s1"]).get(f"/b/bj/me/statement/{period}/").content.decode()
-    assert "人工调整" in stmt and "600.00" in stmt
+    assert "申诉调整" in stmt and "600.00" in stmt  # the line in words (its key stays only in the anchor id)
 
 
 def test_bad_inquiry_input_keeps_values_and_saves_nothing(web, people, line):

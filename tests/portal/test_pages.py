@@ -57,9 +57,13 @@ def test_home_shows_this_months_figures_and_rank_with_the_gap(web, api, people):
     assert 'data-testid="gap-company-month">您当前月排名第2位,距离第1位还差1户<' in html
     assert 'hx-trigger="every 5s"' in html and "vendor/chart-4.6.1.umd.min.js" in html
     assert "cdn" not in html.lower()
-    money = web(people["bj_s2"]).get("/b/bj/me/live/?metric=commission").content.decode()
-    # s1 4,000.00; s2 3,600.00 → s2 is 2nd, 400.00 behind
-    assert 'data-testid="gap-branch-month">您当前月排名第2位,距离第1位还差400.00元<' in money
+    # A colleague's pay is confidential: a specialist asking for the commission board gets the
+    # openings board, and no commission tab is offered (薪酬保密).
+    refused = web(people["bj_s2"]).get("/b/bj/me/live/?metric=commission").content.decode()
+    assert 'data-testid="metric-commission"' not in refused and "还差400.00元" not in refused
+    assert 'class="on" data-testid="metric-openings"' in refused
+    money = web(people["bj_manager"]).get("/b/bj/me/live/?metric=commission").content.decode()
+    assert 'data-testid="metric-commission"' in money and "4,000.00" in money and "3,600.00" in money
 
 
 def test_live_fragment_costs_the_same_queries_for_one_line_or_many(web, api, people):
@@ -104,7 +108,7 @@ def test_english_switch(web, people):
     client = web(people["bj_s1"])
     client.post("/i18n/setlang/", {"language": "en", "next": "/b/bj/me/"})
     html = client.get("/b/bj/me/").content.decode()
-    assert "My performance" in html and "我的业绩" not in html
+    assert "My results" in html and "我的业绩" not in html
 
 
 # ---------------------------------------------------------------------------------------------

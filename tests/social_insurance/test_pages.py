@@ -136,7 +136,7 @@ def test_hq_policy_page_filters_by_city_and_year(hq_admin, branches):
     assert web(staff).get("/si/policies/beijing/").status_code == 404
 
 
-def test_hq_duplicates_page_and_home_tiles(hq_admin, setup):
+def test_hq_duplicates_page_and_home_menu(hq_admin, setup):
     html = web(hq_admin).get(f"/si/duplicates/?period={M}").content.decode()
     assert "本月未发现重复参保" in html
     assert "/si/policies/" in web(hq_admin).get("/").content.decode()

@@ -1,0 +1,65 @@
+"""THE template library of every page (a builtin: no {% load %} needed): money, dates, times,
+periods and labels, all from hrsaas.core.formatting / hrsaas.core.labels."""
+from __future__ import annotations
+
+from django import template
+
+from hrsaas.core import formatting, labels
+
+register = template.Library()
+
+
+@register.filter
+def money(value) -> str:
+    """1200 → "1,200.00"."""
+    return formatting.format_money(value)
+
+
+@register.filter
+def percent(value) -> str:
+    return formatting.format_percent(value)
+
+
+@register.filter
+def local_date(value) -> str:
+    return formatting.format_date(value)
+
+
+@register.filter
+def local_datetime(value) -> str:
+    return formatting.format_datetime(value)
+
+
+@register.filter
+def period_label(value) -> str:
+    return formatting.format_period(value)
+
+
+@register.filter
+def label(value, kind: str) -> str:
+    """{{ m.role|label:"role" }} → 分支机构经理."""
+    return labels.label(kind, value)
+
+
+@register.filter
+def role_names(codes) -> list[str]:
+    return labels.role_labels(codes or ())
+
+
+@register.filter
+def person(user) -> str:
+    """A person's name, never their username when a name is known."""
+    if user is None:
+        return ""
+    name = getattr(user, "display_name", "") or ""
+    return name or getattr(user, "username", "") or ""
+
+
+@register.filter
+def readable(text) -> str:
+    """A stored sentence (a check's detail) in the users' words: city codes as names
+    ("参保地 beijing" → 参保地 北京) and amounts with separators (4800.00 → 4,800.00)."""
+    import re
+
+    text = labels.city_words(str(text or ""))
+    return re.sub(r"(?<![\d,.])\d{4,}\.\d{2}(?!\d)", lambda m: formatting.format_money(m.group(0)), text)
