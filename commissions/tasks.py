@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from celery import shared_task
 
+from hrsaas.core.period import valid_period
+
 from . import services
 
 
@@ -14,7 +16,7 @@ def drain_recompute_markers() -> list[str]:
 
 @shared_task(name="commissions.tasks.recompute_period", acks_late=True)
 def recompute_period_task(period: str) -> int:
-    if not isinstance(period, str) or not services.inputs.PERIOD_RE.match(period):
+    if not isinstance(period, str) or not valid_period(period):
         raise ValueError(f"period must be YYYY-MM, got {period!r}")
     return services.recompute_period(period=period).lines
 
