@@ -14,7 +14,8 @@ from rest_framework.views import exception_handler as drf_exception_handler
 
 from . import selectors, services
 from .models import Branch, User
-from .permissions import IsHQ, IsHQAdmin
+from .permissions import PUBLIC, IsHQAdmin
+from . import roles as R
 from .serializers import (
     AuditRowSerializer,
     BranchSerializer,
@@ -48,12 +49,13 @@ class LoginThrottle(AnonRateThrottle):
 
 class TokenApi(ObtainAuthToken):
     """`POST {username, password}` → `{token}`. Throttled per client address."""
+    roles = PUBLIC
 
     throttle_classes = [LoginThrottle]
 
 
 class BranchListApi(APIView):
-    permission_classes = [IsHQ]
+    roles = {"GET": R.HQ_ANY, "POST": R.HQ_ADMIN_ONLY}
 
     @extend_schema(responses=BranchSerializer(many=True))
     def get(self, request):
@@ -78,8 +80,8 @@ class BranchListApi(APIView):
 
 class BranchActiveApi(APIView):
     """`POST branches/{code}/deactivate/` or `…/activate/`: data kept; read-only while inactive."""
+    roles = R.HQ_ADMIN_ONLY
 
-    permission_classes = [IsHQAdmin]
     active = False
 
     @extend_schema(request=None, responses=BranchSerializer)
@@ -93,7 +95,7 @@ class BranchActiveApi(APIView):
 
 
 class UserListApi(APIView):
-    permission_classes = [IsHQAdmin]
+    roles = R.HQ_ADMIN_ONLY
 
     @extend_schema(responses=UserSerializer(many=True))
     def get(self, request):
@@ -119,8 +121,8 @@ class UserListApi(APIView):
 
 class AuditApi(APIView):
     """HQ's view of the audit trail: `GET audit/?model=app.Model&branch=code`."""
+    roles = R.HQ_ADMIN_ONLY
 
-    permission_classes = [IsHQAdmin]
 
     @extend_schema(responses=AuditRowSerializer(many=True))
     def get(self, request):

@@ -10,6 +10,8 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from branches import roles as R
+from branches.pages import page_roles
 from branches.models import User
 
 from . import selectors, services
@@ -33,6 +35,7 @@ def _names(user_ids) -> dict[int, str]:
             User.objects.filter(pk__in=list(user_ids)).values_list("pk", "username", "display_name")}
 
 
+@page_roles(R.INSIDERS)
 def home(request):
     # BranchAccessMiddleware has checked login and branch membership.
     cycles = AppraisalCycle.objects.all()[:24]
@@ -42,6 +45,7 @@ def home(request):
     })
 
 
+@page_roles(R.OFFICE)
 def template_list(request):
     _require_hr(request)
     departments = Department.objects.all()
@@ -64,6 +68,7 @@ def template_list(request):
     return render(request, "performance/templates.html", {"templates": templates, "form": form})
 
 
+@page_roles(R.OFFICE)
 def cycle_list(request):
     _require_hr(request)
     form = CycleForm(request.POST or None)
@@ -79,6 +84,7 @@ def cycle_list(request):
 
 
 @require_POST
+@page_roles(R.OFFICE)
 def cycle_compute(request, cycle_id: int):
     _require_hr(request)
     cycle = selectors.access_cycle(cycle_id)
@@ -93,6 +99,7 @@ def cycle_compute(request, cycle_id: int):
 
 
 @require_POST
+@page_roles(R.MANAGER)
 def cycle_finalise(request, cycle_id: int):
     if not selectors.may_finalise(request.user):
         raise Http404
@@ -106,6 +113,7 @@ def cycle_finalise(request, cycle_id: int):
     return redirect("perf-cycle", cycle_id=cycle_id)
 
 
+@page_roles(R.OFFICE)
 def cycle_detail(request, cycle_id: int):
     cycle = selectors.access_cycle(cycle_id)
     scores = list(selectors.scores_visible_to(request.user, cycle).select_related("department"))
@@ -122,6 +130,7 @@ def cycle_detail(request, cycle_id: int):
     })
 
 
+@page_roles(R.INSIDERS)
 def score_detail(request, score_id: int):
     score = selectors.access_score(request.user, score_id)
     may_adjust = selectors.may_adjust(request.user, score) and score.cycle.status == "computed"
@@ -145,6 +154,7 @@ def score_detail(request, score_id: int):
     })
 
 
+@page_roles(R.INSIDERS)
 def my_scores(request):
     scores = list(selectors.my_scores(request.user))
     return render(request, "performance/mine.html", {

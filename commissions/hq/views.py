@@ -17,11 +17,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from branches import roles as R
+from branches.pages import page_roles
+from hrsaas.core.period import valid_period
+
 from branches.models import Branch
 from branches.roles import Role, hq_roles_of
 
 from .. import services as commission_services
-from ..inputs import PERIOD_RE
 from ..selectors import METRICS
 from ..templatetags.commission_format import period_label
 from . import dashboard as console
@@ -70,6 +73,7 @@ def _require_write(request) -> None:
 
 
 @login_required
+@page_roles(R.HQ_ANY)
 def rules_home(request):
     _require_read(request)
     today = timezone.localdate()
@@ -83,6 +87,7 @@ def rules_home(request):
 
 
 @login_required
+@page_roles({"GET": R.HQ_ANY, "*": R.HQ_ADMIN_ONLY})
 def rules_component(request, component: str):
     _require_read(request)
     if component not in RULE_FORMS:
@@ -137,6 +142,7 @@ def _register_context(request, params: QueryDict, *, revoke_form=None, revoke_ta
 
 
 @login_required
+@page_roles(R.HQ_ANY)
 def register(request):
     _require_read(request)
     return render(request, "commissions/adjustments_register.html", _register_context(request, request.GET))
@@ -144,6 +150,7 @@ def register(request):
 
 @login_required
 @require_POST
+@page_roles(R.HQ_ADMIN_ONLY)
 def register_revoke(request, registered_id: int):
     _require_write(request)
     row = selectors.access_registered(registered_id)
@@ -167,7 +174,7 @@ def register_revoke(request, registered_id: int):
 # ---------------------------------------------------------------------------------------------
 def _month_param(value: str | None) -> str:
     """A `YYYY-MM` query parameter, or the current month when missing or malformed."""
-    if value and PERIOD_RE.match(value):
+    if value and valid_period(value):
         return value
     return selectors.month_of(timezone.localdate())
 
@@ -178,6 +185,7 @@ def may_mark_paid(user) -> bool:
 
 
 @login_required
+@page_roles(R.HQ_ANY)
 def dashboard(request):
     _require_read(request)
     month = _month_param(request.GET.get("month"))
@@ -190,6 +198,7 @@ def dashboard(request):
 
 
 @login_required
+@page_roles(R.HQ_ANY)
 def finance(request):
     _require_read(request)
     status = request.GET.get("status") if request.GET.get("status") in selectors.FROZEN else ""
@@ -212,13 +221,14 @@ def _locked_branch(code: str) -> Branch:
 
 
 def _period_arg(period: str) -> str:
-    if not PERIOD_RE.match(period or ""):
+    if not valid_period(period):
         raise Http404
     return period
 
 
 @login_required
 @require_POST
+@page_roles(R.HQ_ANY)
 def finance_mark_paid(request, code: str, period: str):
     _require_read(request)
     branch, period = _locked_branch(code), _period_arg(period)
@@ -236,6 +246,7 @@ def finance_mark_paid(request, code: str, period: str):
 
 
 @login_required
+@page_roles(R.HQ_ANY)
 def payroll_export(request, period: str, fmt: str, code: str | None = None):
     """The payroll/bank file of a closed or paid period: one branch, or every branch that has
     locked it. HQ only; an open period is not found."""

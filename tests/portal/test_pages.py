@@ -57,9 +57,11 @@ def test_home_shows_this_months_figures_and_rank_with_the_gap(web, api, people):
     assert 'data-testid="gap-company-month">您当前月排名第2位,距离第1位还差1户<' in html
     assert 'hx-trigger="every 5s"' in html and "vendor/chart-4.6.1.umd.min.js" in html
     assert "cdn" not in html.lower()
+    # A colleague's commission amount is never shown to a specialist (the role matrix): asking for
+    # the commission board gives the openings board, and the tab is not offered.
     money = web(people["bj_s2"]).get("/b/bj/me/live/?metric=commission").content.decode()
-    # s1 4,000.00; s2 3,600.00 → s2 is 2nd, 400.00 behind
-    assert 'data-testid="gap-branch-month">您当前月排名第2位,距离第1位还差400.00元<' in money
+    assert "还差400.00元" not in money and 'data-testid="metric-commission"' not in money
+    assert 'data-testid="gap-branch-month">您当前月排名第1位' in money
 
 
 def test_live_fragment_costs_the_same_queries_for_one_line_or_many(web, api, people):
