@@ -79,6 +79,7 @@ PUBLIC_SCHEMA_URLCONF = "hrsaas.urls_hq"
 DATABASE_ROUTERS = ["django_tenants.routers.TenantSyncRouter"]
 
 MIDDLEWARE = [
+    "hrsaas.core.middleware.RejectNulMiddleware",  # NUL in path/query/form → 400 before anything reads it
     "django_tenants.middleware.TenantSubfolderMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
