@@ -7,6 +7,7 @@ there): branches/permissions.py. Declarations: branches/pages.py.
 from __future__ import annotations
 
 from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponseForbidden
 from django.utils.translation import gettext as _
 
@@ -57,6 +58,8 @@ class BranchAccessMiddleware:
         if tenant is not None and tenant.schema_name != "public":
             held = roles_in_branch(user, tenant)
             if not held & (frozenset(roles) | {Role.HQ_ADMIN}):
+                if held & getattr(view_func, "page_forbidden_to", frozenset()):
+                    raise PermissionDenied
                 raise Http404
             return None
         if roles is SIGNED_IN or is_hq_admin(user) or all_roles_of(user) & frozenset(roles):

@@ -23,11 +23,15 @@ PUBLIC_URL_NAMES = frozenset({"login", "logout", "set_language"})
 __all__ = ["PUBLIC", "SIGNED_IN", "INSIDERS", "Role", "page_roles", "declared_page_roles", "PUBLIC_URL_NAMES"]
 
 
-def page_roles(roles):
-    """Declare the roles that may open this page (a set, or a dict by method with "*")."""
+def page_roles(roles, *, forbidden_to=frozenset()):
+    """Declare the roles that may open this page (a set, or a dict by method with "*").
+
+    Lacking the role answers 404; people holding one of `forbidden_to` get 403 instead (a page
+    they can see the link to, e.g. staff on the manager's close-period page)."""
 
     def decorate(view):
         view.page_roles = roles
+        view.page_forbidden_to = frozenset(forbidden_to)
         return view
 
     return decorate

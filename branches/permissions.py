@@ -54,7 +54,7 @@ class DeclaredRoles(BasePermission):
             raise NotAuthenticated()
         branch = request_branch(request)
         if branch is None:
-            return bool(all_roles_of(user) & roles) or (Role.HQ_ADMIN in roles and is_hq_admin(user))
+            return is_hq_admin(user) or bool(all_roles_of(user) & roles)
         if not (is_hq_admin(user) or can_enter_branch(user, branch)):
             raise NotFound()
         if request.method not in SAFE_METHODS and not branch.active:

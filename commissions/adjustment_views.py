@@ -93,7 +93,7 @@ def adjustment_detail(request, adjustment_id: int, *, decision_form=None):
 
 
 @require_POST
-@page_roles(R.MANAGER)
+@page_roles(R.MANAGER, forbidden_to=R.OFFICE_AND_FINANCE)
 def adjustment_decide(request, adjustment_id: int):
     roles = _roles(request)
     adj = adjustments.access_adjustment(adjustment_id)

@@ -130,7 +130,7 @@ def home(request):
 # ---------------------------------------------------------------------------------------------
 # Period close (branch manager)
 # ---------------------------------------------------------------------------------------------
-@page_roles(R.MANAGER)
+@page_roles(R.MANAGER, forbidden_to=R.INSIDERS)
 def period_close(request, period: str):
     roles = _require(request, CLOSE_ROLES)
     period = _period(period)
@@ -218,7 +218,7 @@ def _record(request, *, roles, form, parse, create, success, template_context) -
         **template_context})
 
 
-@page_roles(R.OFFICE)
+@page_roles(R.OFFICE, forbidden_to=R.INSIDERS)
 def record_client(request):
     roles = _require(request, WRITE_ROLES)
     return _record(
@@ -235,7 +235,7 @@ def _recent_clients() -> list[tuple[int, str]]:
     return list(Client.objects.filter(closed_on__isnull=True).order_by("-id").values_list("pk", "name")[:50])
 
 
-@page_roles(R.OFFICE)
+@page_roles(R.OFFICE, forbidden_to=R.INSIDERS)
 def record_sale(request):
     roles = _require(request, WRITE_ROLES)
 
@@ -264,7 +264,7 @@ def record_sale(request):
                           "testid": "record-sale", "clients": _recent_clients()})
 
 
-@page_roles(R.OFFICE)
+@page_roles(R.OFFICE, forbidden_to=R.INSIDERS)
 def leads(request):
     roles = _require(request, WRITE_ROLES)
     open_leads = list(Lead.objects.filter(signed_on__isnull=True).order_by("-created_on", "-id")[:LEADS_SHOWN])
@@ -281,7 +281,7 @@ def leads(request):
                           "testid": "leads", "open_leads": open_leads, "signed_leads": signed})
 
 
-@page_roles(R.OFFICE)
+@page_roles(R.OFFICE, forbidden_to=R.INSIDERS)
 def lead_sign(request, lead_id: int):
     roles = _require(request, WRITE_ROLES)
     lead = Lead.objects.filter(pk=lead_id).first()
@@ -311,7 +311,7 @@ COLUMN_LABELS = {"name": _("客户名称"), "headcount": _("员工人数"), "ope
                  "service": _("服务"), "period": _("期间"), "amount": _("金额"), "seller": _("销售人员")}
 
 
-@page_roles(R.OFFICE)
+@page_roles(R.OFFICE, forbidden_to=R.INSIDERS)
 def import_page(request):
     roles = _require(request, WRITE_ROLES)
     form = ImportForm(_posted(request), request.FILES if request.method == "POST" else None)

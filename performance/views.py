@@ -113,7 +113,7 @@ def cycle_finalise(request, cycle_id: int):
     return redirect("perf-cycle", cycle_id=cycle_id)
 
 
-@page_roles(R.OFFICE)
+@page_roles(R.INSIDERS)  # department managers read their department (scoped by the selectors)
 def cycle_detail(request, cycle_id: int):
     cycle = selectors.access_cycle(cycle_id)
     scores = list(selectors.scores_visible_to(request.user, cycle).select_related("department"))

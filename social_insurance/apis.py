@@ -37,7 +37,7 @@ class PreviewRequestSerializer(serializers.Serializer):
 
 class ContributionPreviewApi(APIView):
     """缴费试算: any member of the branch."""
-    roles = R.INSIDERS
+    roles = R.EVERY_BRANCH_ROLE  # a calculator over public policy data (client contacts too)
 
 
     @extend_schema(request=PreviewRequestSerializer, responses={200: dict})
