@@ -14,9 +14,10 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from . import login_guard, selectors, services, tokens
+from . import login_guard, services, tokens
+from . import roles as R
 from .models import ApiToken, Branch, User
-from .permissions import IsHQ, IsHQAdmin
+from .permissions import PUBLIC, IsHQAdmin
 from .throttles import too_many
 from .serializers import (
     AuditRowSerializer,
@@ -62,6 +63,7 @@ class TokenApi(ObtainAuthToken):
     Throttled per username and per client address, as the login page (`login_guard`). Whatever
     token or session the request carries plays no part (it once switched the throttle off)."""
 
+    roles = PUBLIC
     authentication_classes: list = []
     throttle_classes: list = []
 
@@ -91,6 +93,8 @@ class TokenRevokeApi(APIView):
     """`POST auth/token/revoke/`: `{}` ends the token of this request; `{"all": true}` every token
     of the caller; `{"username": …}` (HQ admin) every token of that person. → `{revoked: n}`."""
 
+    roles = R.EVERY_BRANCH_ROLE | R.HQ_ANY  # anyone with a role may end their own tokens
+
     @extend_schema(request=TokenRevokeIn, responses={200: dict})
     def post(self, request):
         ser = TokenRevokeIn(data=request.data if hasattr(request.data, "get") else {})
@@ -114,7 +118,7 @@ class TokenRevokeApi(APIView):
 
 
 class BranchListApi(APIView):
-    permission_classes = [IsHQ]
+    roles = {"GET": R.HQ_ANY, "POST": R.HQ_ADMIN_ONLY}
 
     @extend_schema(responses=BranchSerializer(many=True))
     def get(self, request):
@@ -139,8 +143,8 @@ class BranchListApi(APIView):
 
 class BranchActiveApi(APIView):
     """`POST branches/{code}/deactivate/` or `…/activate/`: data kept; read-only while inactive."""
+    roles = R.HQ_ADMIN_ONLY
 
-    permission_classes = [IsHQAdmin]
     active = False
 
     @extend_schema(request=None, responses=BranchSerializer)
@@ -154,7 +158,7 @@ class BranchActiveApi(APIView):
 
 
 class UserListApi(APIView):
-    permission_classes = [IsHQAdmin]
+    roles = R.HQ_ADMIN_ONLY
 
     @extend_schema(responses=UserSerializer(many=True))
     def get(self, request):
@@ -180,8 +184,8 @@ class UserListApi(APIView):
 
 class AuditApi(APIView):
     """HQ's view of the audit trail: `GET audit/?model=app.Model&branch=code`."""
+    roles = R.HQ_ADMIN_ONLY
 
-    permission_classes = [IsHQAdmin]
 
     @extend_schema(responses=AuditRowSerializer(many=True))
     def get(self, request):

@@ -1,43 +1,71 @@
-"""DRF permission classes: the one place API access is decided.
+"""Who may call an API: decided once, by a role list each view declares (deny by default).
 
-Outside one's reach means 404 (the API contract: another branch's objects look missing);
-inside the branch but without the role means 403.
+`DeclaredRoles` is the project's DEFAULT_PERMISSION_CLASSES. Every API view declares `roles`:
+a set of role keys for all methods, or a dict by method ("GET", "POST", … and "*" for the
+rest). Under a branch (`/b/<code>/api/…`) the caller must belong to the branch (else 404: the
+API contract makes another branch's objects look missing) and hold one of the roles (else 403);
+HQ admins pass everywhere. Under HQ (`/api/…`) the caller must hold one of the roles in HQ, or
+in any branch for the few HQ routes branch people use. A view that declares nothing refuses
+everyone with a 403 that says so, so a forgotten check refuses instead of leaking.
 """
 from __future__ import annotations
 
-from django.db import connection
 from django.utils.translation import gettext_lazy as _
-from rest_framework.exceptions import NotFound, PermissionDenied
+from rest_framework.exceptions import NotAuthenticated, NotFound, PermissionDenied
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 
-from .roles import Role, can_enter_branch, hq_roles_of, is_hq_admin, roles_in_branch
+from hrsaas.core.branch import request_branch
+
+from .roles import HQ_ADMIN_ONLY, HQ_ANY, Role, all_roles_of, can_enter_branch, is_hq_admin, roles_in_branch
 
 
-def request_branch(request):
-    tenant = getattr(request, "tenant", None) or getattr(connection, "tenant", None)
-    if tenant is None or tenant.schema_name == "public":
+class _Public(frozenset):
+    """Marker: anyone, signed in or not (the token endpoint)."""
+
+
+PUBLIC = _Public({"*"})
+
+UNDECLARED = _("此接口未声明可访问的角色,默认拒绝。")
+COMMISSION_BOARD_DENIED = _("提成金额排行仅限分支机构经理、总部管理员和总部财务查看。")
+
+
+def declared_roles(view, method: str):
+    """The roles `view` declares for `method`, or None when it declares none."""
+    roles = getattr(view, "roles", None)
+    if isinstance(roles, dict):
+        key = "GET" if method in ("HEAD", "OPTIONS") and "GET" in roles else method
+        roles = roles.get(key, roles.get("*"))
+    if roles is None:
         return None
-    return tenant
+    return roles if isinstance(roles, _Public) else frozenset(roles)
 
 
-class IsHQAdmin(BasePermission):
-    message = _("仅总部管理员可执行此操作。")
-
-    def has_permission(self, request, view) -> bool:
-        return is_hq_admin(request.user)
-
-
-class IsHQ(BasePermission):
-    """HQ admin or HQ finance."""
-
-    message = _("仅总部人员可执行此操作。")
+class DeclaredRoles(BasePermission):
+    message = _("您的角色无权执行此操作。")
 
     def has_permission(self, request, view) -> bool:
-        return bool(hq_roles_of(request.user))
+        roles = declared_roles(view, request.method)
+        if roles is None or not roles:
+            raise PermissionDenied(UNDECLARED)
+        if isinstance(roles, _Public):
+            return True
+        user = request.user
+        if not user or not user.is_authenticated:
+            raise NotAuthenticated()
+        branch = request_branch(request)
+        if branch is None:
+            return is_hq_admin(user) or bool(all_roles_of(user) & roles)
+        if branch.pk is None or not (is_hq_admin(user) or can_enter_branch(user, branch)):
+            # pk None: an unknown branch code, answered exactly as a branch that is not yours.
+            raise NotFound()
+        if request.method not in SAFE_METHODS and not branch.active:
+            raise PermissionDenied(_("该分支机构已停用,数据只读。"))
+        return bool(roles_in_branch(user, branch) & (roles | {Role.HQ_ADMIN}))
 
 
 class InBranch(BasePermission):
-    """The caller belongs to the branch of this URL (or is an HQ admin)."""
+    """Membership of the URL's branch, no role list: what a branch answers a caller outside it
+    (the stand-in for unknown branch codes) and who may read a branch's schema."""
 
     def has_permission(self, request, view) -> bool:
         if not request.user or not request.user.is_authenticated:
@@ -46,27 +74,10 @@ class InBranch(BasePermission):
         if branch is None:
             raise NotFound()
         if branch.pk is None or not (is_hq_admin(request.user) or can_enter_branch(request.user, branch)):
-            # pk None: an unknown branch code, answered exactly as a branch that is not yours.
             raise NotFound()
         if request.method not in SAFE_METHODS and not branch.active:
             raise PermissionDenied(_("该分支机构已停用,数据只读。"))
         return True
-
-
-def branch_roles(*roles: str) -> type[BasePermission]:
-    """Permission class: InBranch plus one of `roles` in it (HQ admins pass)."""
-    allowed = frozenset(roles)
-
-    class _BranchRole(InBranch):
-        message = _("您在本分支机构的角色无权执行此操作。")
-
-        def has_permission(self, request, view) -> bool:
-            super().has_permission(request, view)
-            held = roles_in_branch(request.user, request_branch(request))
-            return bool(held & (allowed | {Role.HQ_ADMIN}))
-
-    _BranchRole.__name__ = "BranchRole_" + "_".join(sorted(allowed))
-    return _BranchRole
 
 
 class SchemaReader(BasePermission):
@@ -79,3 +90,40 @@ class SchemaReader(BasePermission):
         if request_branch(request) is None:
             return True
         return InBranch().has_permission(request, view)
+
+
+# The older names, kept for code that lists permission classes explicitly: each is the default
+# class with a fixed declaration (they never widen it).
+def branch_roles(*roles: str) -> type[BasePermission]:
+    allowed = frozenset(roles)
+
+    class _BranchRole(DeclaredRoles):
+        message = _("您在本分支机构的角色无权执行此操作。")
+
+        def has_permission(self, request, view) -> bool:
+            return super().has_permission(request, _Declared(allowed))
+
+    _BranchRole.__name__ = "BranchRole_" + "_".join(sorted(allowed))
+    _BranchRole.declared = allowed
+    return _BranchRole
+
+
+class _Declared:
+    def __init__(self, roles):
+        self.roles = roles
+
+
+class IsHQAdmin(DeclaredRoles):
+    message = _("仅总部管理员可执行此操作。")
+    declared = HQ_ADMIN_ONLY
+
+    def has_permission(self, request, view) -> bool:
+        return super().has_permission(request, _Declared(HQ_ADMIN_ONLY))
+
+
+class IsHQ(DeclaredRoles):
+    message = _("仅总部人员可执行此操作。")
+    declared = HQ_ANY
+
+    def has_permission(self, request, view) -> bool:
+        return super().has_permission(request, _Declared(HQ_ANY))

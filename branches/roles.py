@@ -69,3 +69,35 @@ def _memberships(user):
         cached = list(user.memberships.all())
         user._membership_cache = cached
     return cached
+
+
+# ---------------------------------------------------------------------------------------------
+# Role lists that views declare (the role matrix, docs/security.md). HQ admins pass every
+# branch list implicitly (they hold the manager's role in every branch).
+# ---------------------------------------------------------------------------------------------
+MANAGER = frozenset({Role.BRANCH_MANAGER})
+OFFICE = frozenset({Role.BRANCH_MANAGER, Role.BRANCH_STAFF})           # manager and 人事/运营
+OFFICE_AND_FINANCE = OFFICE | {Role.HQ_FINANCE}                       # + HQ finance reading statements
+# Everyone who works for the company in a branch (client contacts are outsiders).
+INSIDERS = OFFICE | EARNER_ROLES | {Role.HQ_FINANCE}
+EVERY_BRANCH_ROLE = INSIDERS | {Role.CLIENT_CONTACT}
+# Commission amounts of other people (metric=commission boards): managers and HQ only.
+COMMISSION_AMOUNT_READERS = frozenset({Role.BRANCH_MANAGER, Role.HQ_ADMIN, Role.HQ_FINANCE})
+HQ_ADMIN_ONLY = frozenset({Role.HQ_ADMIN})
+CLIENT_CONTACTS = frozenset({Role.CLIENT_CONTACT})
+HQ_ANY = HQ_ROLES
+
+
+def all_roles_of(user) -> frozenset[str]:
+    """Every role `user` holds anywhere: HQ roles and the roles of each branch (for HQ routes
+    that branch people may use, e.g. the company leaderboard)."""
+    if not getattr(user, "is_authenticated", False):
+        return frozenset()
+    return hq_roles_of(user) | {m.role for m in _memberships(user) if m.branch_id is not None}
+
+
+def may_read_commission_amounts(user, branch=None) -> bool:
+    """Other people's commission amounts (metric=commission boards): a manager of `branch`
+    (in HQ: of any branch), HQ admin, HQ finance."""
+    held = roles_in_branch(user, branch) if branch is not None else all_roles_of(user)
+    return bool(held & COMMISSION_AMOUNT_READERS) or is_hq_admin(user)

@@ -1,7 +1,7 @@
 """Scoped reads for branches and people."""
 from __future__ import annotations
 
-from django.db import connection
+
 from django.http import Http404
 
 from .models import Branch, User
@@ -16,12 +16,6 @@ def branches_for(user):
     return qs.filter(memberships__user=user).distinct()
 
 
-def current_branch() -> Branch | None:
-    """The branch of the current schema, or None in HQ."""
-    tenant = getattr(connection, "tenant", None)
-    if tenant is None or getattr(tenant, "schema_name", "public") == "public":
-        return None
-    return tenant
 
 
 def access_branch(user, code: str) -> Branch:

@@ -9,6 +9,8 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from . import roles as R
+from .pages import SIGNED_IN, page_roles
 from . import selectors, services
 from .forms import BranchForm
 from .models import Branch
@@ -21,6 +23,7 @@ def _require_hq(request):
 
 
 @login_required
+@page_roles(SIGNED_IN)
 def hq_home(request):
     if not hq_roles_of(request.user):
         branches = list(selectors.branches_for(request.user))
@@ -36,6 +39,7 @@ def hq_home(request):
 
 
 @login_required
+@page_roles({"GET": R.HQ_ANY, "POST": R.HQ_ADMIN_ONLY})
 def branch_list(request):
     _require_hq(request)
     form = BranchForm(request.POST or None)
@@ -60,6 +64,7 @@ def branch_list(request):
 
 @login_required
 @require_POST
+@page_roles(R.HQ_ADMIN_ONLY)
 def branch_toggle(request, code: str):
     if not is_hq_admin(request.user):
         raise Http404
@@ -74,6 +79,7 @@ def branch_toggle(request, code: str):
     return redirect("hq-branches")
 
 
+@page_roles(R.EVERY_BRANCH_ROLE)
 def branch_home(request):
     """The branch's workbench (工作台). BranchAccessMiddleware has already checked login and
     membership. Earners land on their phone home; a client contact sees their company's fee
@@ -101,6 +107,7 @@ def _field_errors_into(form, exc: ValidationError, mapping: dict[str, str] | Non
 
 
 @login_required
+@page_roles(R.HQ_ADMIN_ONLY)
 def people(request):
     if not is_hq_admin(request.user):
         raise Http404
@@ -131,6 +138,7 @@ def people(request):
 
 
 @login_required
+@page_roles(R.HQ_ADMIN_ONLY)
 def person(request, user_id: int):
     if not is_hq_admin(request.user):
         raise Http404

@@ -7,14 +7,12 @@ from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from branches.permissions import branch_roles
-from branches.roles import Role
+from branches import roles as R
 from commissions import imports
 from commissions import serializers as doc
 
 from . import services
 
-WRITERS = branch_roles(Role.BRANCH_MANAGER, Role.BRANCH_STAFF)
 
 
 def client_out(client) -> dict:
@@ -28,7 +26,7 @@ def client_out(client) -> dict:
 
 
 class ClientCreateApi(APIView):
-    permission_classes = [WRITERS]
+    roles = R.OFFICE
 
     @extend_schema(operation_id="clients_create", request=doc.ClientIn, responses={201: doc.ClientOut})
     def post(self, request):
@@ -38,7 +36,7 @@ class ClientCreateApi(APIView):
 
 
 class ClientCloseApi(APIView):
-    permission_classes = [WRITERS]
+    roles = R.OFFICE
 
     @extend_schema(operation_id="clients_close", request=doc.ClientCloseIn, responses={200: doc.ClientOut})
     def post(self, request, client_id: int):
@@ -49,7 +47,7 @@ class ClientCloseApi(APIView):
 
 
 class ClientImportApi(APIView):
-    permission_classes = [WRITERS]
+    roles = R.OFFICE
     parser_classes = [MultiPartParser, FormParser, JSONParser]
 
     @extend_schema(operation_id="clients_import", request={"multipart/form-data": doc.ImportIn}, responses={201: doc.ImportOut, 400: dict})

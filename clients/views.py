@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from branches.models import BranchMembership
+from branches.pages import page_roles
 from branches.roles import EARNER_ROLES, Role, roles_in_branch
 
 from . import selectors, services
@@ -79,6 +80,7 @@ def _service_labels(codes) -> str:
 # ---------------------------------------------------------------------------------------------
 # List and export
 # ---------------------------------------------------------------------------------------------
+@page_roles(READ)
 def client_list(request):
     roles = _require(request, "read")
     filters = selectors.ClientFilters.from_query(request.GET)
@@ -122,6 +124,7 @@ def _export(qs, fmt: str, today):
 # ---------------------------------------------------------------------------------------------
 # Detail, create, edit, close
 # ---------------------------------------------------------------------------------------------
+@page_roles(READ)
 def client_detail(request, pk: int):
     roles = _require(request, "read")
     client = selectors.access_client(request.user, request.tenant, pk)
@@ -135,6 +138,7 @@ def client_detail(request, pk: int):
     })
 
 
+@page_roles(WRITE, forbidden_to=READ)
 def client_create(request):
     _require(request, "write")
     form = ClientCreateForm(request.POST if request.method == "POST" else None, cities=_cities(),
@@ -155,6 +159,7 @@ def client_create(request):
                   status=400 if form.errors else 200)
 
 
+@page_roles(WRITE, forbidden_to=READ)
 def client_edit(request, pk: int):
     _require(request, "write")
     client = selectors.access_client(request.user, request.tenant, pk)
@@ -182,6 +187,7 @@ def client_edit(request, pk: int):
     }, status=400 if form.errors else 200)
 
 
+@page_roles(WRITE, forbidden_to=READ)
 @require_POST
 def client_close(request, pk: int):
     _require(request, "write")

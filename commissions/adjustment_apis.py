@@ -11,16 +11,12 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from branches.permissions import branch_roles
-from branches.roles import Role
+from branches import roles as R
 
 from . import adjustments
 from .hq.rules import COMPONENTS
 from .models import Adjustment
 
-PROPOSERS = branch_roles(Role.BRANCH_MANAGER, Role.BRANCH_STAFF)
-READERS = branch_roles(Role.BRANCH_MANAGER, Role.BRANCH_STAFF, Role.HQ_FINANCE)
-DECIDERS = branch_roles(Role.BRANCH_MANAGER)
 
 class AdjustmentIn(serializers.Serializer):
     component = serializers.ChoiceField(choices=COMPONENTS)
@@ -59,9 +55,7 @@ def _out(adj) -> dict:
 
 
 class AdjustmentListApi(APIView):
-    def get_permissions(self):
-        return [(READERS if self.request.method == "GET" else PROPOSERS)()]
-
+    roles = {"GET": R.OFFICE_AND_FINANCE, "POST": R.OFFICE}
     @extend_schema(operation_id="adjustments_list", responses=AdjustmentOut(many=True), parameters=[
         OpenApiParameter("status", str, enum=list(Adjustment.Status.values)),
         OpenApiParameter("component", str, enum=list(COMPONENTS))])
@@ -81,7 +75,7 @@ class AdjustmentListApi(APIView):
 
 
 class AdjustmentDetailApi(APIView):
-    permission_classes = [READERS]
+    roles = R.OFFICE_AND_FINANCE
 
     @extend_schema(operation_id="adjustments_detail", responses=AdjustmentOut)
     def get(self, request, adjustment_id: int):
@@ -89,7 +83,7 @@ class AdjustmentDetailApi(APIView):
 
 
 class AdjustmentApproveApi(APIView):
-    permission_classes = [DECIDERS]
+    roles = R.MANAGER
 
     @extend_schema(operation_id="adjustments_approve", request=DecisionIn, responses={200: AdjustmentOut})
     def post(self, request, adjustment_id: int):
@@ -99,7 +93,7 @@ class AdjustmentApproveApi(APIView):
 
 
 class AdjustmentRejectApi(APIView):
-    permission_classes = [DECIDERS]
+    roles = R.MANAGER
 
     @extend_schema(operation_id="adjustments_reject", request=DecisionIn, responses={200: AdjustmentOut})
     def post(self, request, adjustment_id: int):

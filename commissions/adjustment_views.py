@@ -16,6 +16,8 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from branches import roles as R
+from branches.pages import page_roles
 from branches.models import User
 from branches.roles import Role, roles_in_branch
 
@@ -35,6 +37,7 @@ def _roles(request) -> frozenset[str]:
     return roles
 
 
+@page_roles(R.OFFICE_AND_FINANCE)
 def adjustment_list(request):
     roles = _roles(request)
     may_propose = bool(roles & PROPOSE_ROLES)
@@ -90,6 +93,7 @@ def _preview(adj: Adjustment) -> dict:
     return preview
 
 
+@page_roles(R.OFFICE_AND_FINANCE)
 def adjustment_detail(request, adjustment_id: int, *, decision_form=None):
     roles = _roles(request)
     adj = adjustments.access_adjustment(adjustment_id)
@@ -105,6 +109,7 @@ def adjustment_detail(request, adjustment_id: int, *, decision_form=None):
 
 
 @require_POST
+@page_roles(R.MANAGER, forbidden_to=R.OFFICE_AND_FINANCE)
 def adjustment_decide(request, adjustment_id: int):
     roles = _roles(request)
     adj = adjustments.access_adjustment(adjustment_id)

@@ -14,8 +14,6 @@ lock so that two concurrent approvals cannot both pass:
 from __future__ import annotations
 
 import datetime as dt
-import re
-import zlib
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Iterable
@@ -27,6 +25,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from branches.audit import stamp
+from hrsaas.core import locks
+from hrsaas.core.branch import require_branch
+from hrsaas.core.period import PeriodError, parse_day
 from branches.models import Branch, User
 
 from .hq.models import RegisteredAdjustment
@@ -34,7 +35,6 @@ from .hq.rules import COMPONENTS, MAX_ADJUSTMENT_PERCENT
 from .hq.selectors import frozen_periods_overlapping
 from .models import Adjustment
 
-DATE_RE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
 COMPONENT_LABELS = {
     "opening_reward": "开户奖励", "retention_bonus": "留存奖励",
     "sales_commission": "销售提成", "lead_attribution": "市场/销售分成",
@@ -44,34 +44,26 @@ COMPONENT_LABELS = {
 # ---------------------------------------------------------------------------------------------
 # Locks
 # ---------------------------------------------------------------------------------------------
-_LOCK_NAMESPACE = 7202  # first key of pg_advisory_xact_lock(int, int): float adjustments
-
-
 def lock_adjustments(schema: str, component: str) -> None:
     """Transaction-scoped lock on one branch's adjustments of one component: approvals and HQ
     revocations of the same (branch, component) run one at a time."""
-    key = zlib.crc32(f"{schema}:adjustments:{component}".encode()) - 2**31
-    with connection.cursor() as cur:
-        cur.execute("SELECT pg_advisory_xact_lock(%s, %s)", [_LOCK_NAMESPACE, key])
+    locks.take((locks.Lock.ADJUSTMENTS_COMPONENT, f"{schema}:adjustments:{component}"))
 
 
 # ---------------------------------------------------------------------------------------------
 # Input parsing (API bodies and forms alike)
 # ---------------------------------------------------------------------------------------------
 def parse_date(value, field: str, errors: dict, *, required: bool = True) -> dt.date | None:
-    if isinstance(value, dt.date):
-        return value
+    """A day through the core parser (YYYY-MM-DD, years in the product's range)."""
     if value is None or value == "":
         if required:
             errors.setdefault(field, []).append(_("必填,格式 YYYY-MM-DD。"))
         return None
-    text = str(value).strip()
     try:
-        if not DATE_RE.match(text):
-            raise ValueError
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        errors.setdefault(field, []).append(_("日期无效:%(v)s(格式 YYYY-MM-DD)。") % {"v": text[:20]})
+        return parse_day(value)
+    except PeriodError as exc:
+        errors.setdefault(field, []).append(str(exc) if exc.code == "range" else
+                                            _("日期无效:%(v)s(格式 YYYY-MM-DD)。") % {"v": str(value).strip()[:20]})
         return None
 
 
@@ -185,12 +177,7 @@ def span_in_force(adj: Adjustment) -> Span | None:
 # Checks shared by proposal and approval
 # ---------------------------------------------------------------------------------------------
 def current_branch() -> Branch:
-    tenant = getattr(connection, "tenant", None)
-    if tenant is None or tenant.schema_name == "public":
-        raise RuntimeError("adjustment services run in a branch schema")
-    if not isinstance(tenant, Branch):  # a FakeTenant from schema_context
-        tenant = Branch.objects.get(schema_name=tenant.schema_name)
-    return tenant
+    return require_branch("adjustment services")
 
 
 def _check_not_frozen(branch: Branch, start: dt.date, end: dt.date | None) -> None:

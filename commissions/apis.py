@@ -5,19 +5,18 @@ from __future__ import annotations
 from django.utils.translation import get_language
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from branches.permissions import InBranch, branch_roles, request_branch
-from branches.roles import Role
+from branches import roles as R
+from branches.permissions import COMMISSION_BOARD_DENIED, request_branch
 from branches.throttles import JobTriggerThrottleMixin
 
 from . import imports, inputs, selectors, services
 from . import serializers as doc
 
-WRITERS = branch_roles(Role.BRANCH_MANAGER, Role.BRANCH_STAFF)
 
 
 def _data(request) -> dict:
@@ -49,7 +48,7 @@ def lead_out(lead) -> dict:
 
 
 class SaleCreateApi(APIView):
-    permission_classes = [WRITERS]
+    roles = R.OFFICE
 
     @extend_schema(operation_id="sales_create", request=doc.SaleIn, responses={201: doc.SaleOut})
     def post(self, request):
@@ -58,7 +57,7 @@ class SaleCreateApi(APIView):
 
 
 class LeadCreateApi(APIView):
-    permission_classes = [WRITERS]
+    roles = R.OFFICE
 
     @extend_schema(operation_id="leads_create", request=doc.LeadIn, responses={201: doc.LeadOut})
     def post(self, request):
@@ -67,7 +66,7 @@ class LeadCreateApi(APIView):
 
 
 class LeadSignApi(APIView):
-    permission_classes = [WRITERS]
+    roles = R.OFFICE
 
     @extend_schema(operation_id="leads_sign", request=doc.LeadSignIn, responses={200: doc.LeadOut})
     def post(self, request, lead_id: int):
@@ -79,7 +78,7 @@ class RecomputeApi(JobTriggerThrottleMixin, APIView):
     """`POST {period}` → 202 {task_id, period}: one pending recompute per branch and period
     (`services.recompute_request`); past the trigger rate, 429."""
 
-    permission_classes = [WRITERS]
+    roles = R.OFFICE
 
     @extend_schema(operation_id="recompute_create", request=doc.RecomputeIn, responses={202: doc.RecomputeOut})
     def post(self, request):
@@ -89,7 +88,7 @@ class RecomputeApi(JobTriggerThrottleMixin, APIView):
 
 
 class StatementListApi(APIView):
-    permission_classes = [InBranch]
+    roles = R.INSIDERS
 
     @extend_schema(operation_id="statements_list", parameters=[OpenApiParameter("period", str, required=True)], responses=doc.StatementSummary(many=True))
     def get(self, request):
@@ -98,7 +97,7 @@ class StatementListApi(APIView):
 
 
 class StatementDetailApi(APIView):
-    permission_classes = [InBranch]
+    roles = R.INSIDERS
 
     @extend_schema(operation_id="statements_retrieve", responses=doc.StatementOut)
     def get(self, request, username: str, period: str):
@@ -108,7 +107,7 @@ class StatementDetailApi(APIView):
 
 
 class PeriodCloseApi(APIView):
-    permission_classes = [branch_roles(Role.BRANCH_MANAGER)]
+    roles = R.MANAGER
 
     @extend_schema(operation_id="periods_close", request=None, responses=doc.PeriodCloseOut)
     def post(self, request, period: str):
@@ -118,7 +117,7 @@ class PeriodCloseApi(APIView):
 
 
 class LeaderboardApi(APIView):
-    permission_classes = [InBranch]
+    roles = R.INSIDERS
 
     @extend_schema(operation_id="branch_leaderboards", parameters=[OpenApiParameter("period", str, required=True), OpenApiParameter("metric", str, enum=["openings", "sales", "commission"])], responses=doc.LeaderboardOut)
     def get(self, request):
@@ -129,6 +128,8 @@ class LeaderboardApi(APIView):
             raise ValidationError({"period": ["期间格式须为 YYYY-MM 或 YYYY-Www。"]})
         if metric not in selectors.METRICS:
             raise ValidationError({"metric": ["指标须为 openings、sales 或 commission。"]})
+        if metric == "commission" and not R.may_read_commission_amounts(request.user, request_branch(request)):
+            raise PermissionDenied(COMMISSION_BOARD_DENIED)
         rows = selectors.leaderboard(period=period, metric=metric)
         mine = next((r for r in rows if r["username"] == request.user.username), None)
         return Response({"period": period, "metric": metric, "rows": rows,
@@ -137,7 +138,7 @@ class LeaderboardApi(APIView):
 
 
 class SalesImportApi(APIView):
-    permission_classes = [WRITERS]
+    roles = R.OFFICE
     parser_classes = [MultiPartParser, FormParser, JSONParser]
 
     @extend_schema(operation_id="sales_import", request={"multipart/form-data": doc.ImportIn}, responses={201: doc.ImportOut, 400: dict})

@@ -4,121 +4,23 @@ Each parser raises one Django ValidationError mapping field → messages, so the
 import's per-row report say the same thing."""
 from __future__ import annotations
 
-import datetime as dt
 import re
-from decimal import Decimal, InvalidOperation
 
-from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
 from branches.models import BranchMembership, User
 from branches.roles import EARNER_ROLES
 from clients.models import Service
-from hrsaas.dates import parse_day
+from hrsaas.core.inputs import (  # noqa: F401  (the shared field parsers, re-exported)
+    Errors, parse_bool, parse_date, parse_int, parse_money, parse_period, parse_text,
+)
+from hrsaas.core.money import MAX_AMOUNT  # noqa: F401
+from hrsaas.core.period import PERIOD_RE  # noqa: F401
 
-# Full-width digits (５１), as typed with a Chinese input method, read as the ASCII digits they are.
-FULLWIDTH_DIGITS = str.maketrans("０１２３４５６７８９＋－．", "0123456789+-.")
 # Services by their Chinese names too (the words on staff's own spreadsheets).
 SERVICE_NAMES = {"社保代缴": Service.SOCIAL_INSURANCE, "社保": Service.SOCIAL_INSURANCE,
                  "公积金代缴": Service.HOUSING_FUND, "公积金": Service.HOUSING_FUND,
                  "薪酬外包": Service.PAYROLL_OUTSOURCING}
-PERIOD_RE = re.compile(r"^[0-9]{4}-(0[1-9]|1[0-2])$")
-MAX_AMOUNT = Decimal("999999999999.99")
-
-
-class Errors:
-    def __init__(self):
-        self.errors: dict[str, list[str]] = {}
-
-    def add(self, field: str, message: str) -> None:
-        self.errors.setdefault(field, []).append(message)
-
-    def raise_if_any(self) -> None:
-        if self.errors:
-            raise ValidationError(self.errors)
-
-
-def parse_text(data: dict, field: str, errors: Errors, *, max_length: int = 200, required: bool = True) -> str:
-    value = data.get(field)
-    value = "" if value is None else str(value).strip()
-    if required and not value:
-        errors.add(field, _("必填。"))
-    elif len(value) > max_length:
-        errors.add(field, _("最多 %(n)d 个字符。") % {"n": max_length})
-    return value
-
-
-def parse_int(data: dict, field: str, errors: Errors, *, low: int = 1, high: int = 10_000_000) -> int | None:
-    value = data.get(field)
-    if isinstance(value, bool) or value is None or value == "":
-        errors.add(field, _("必填,须为整数。"))
-        return None
-    if isinstance(value, float):
-        if not value.is_integer():
-            errors.add(field, _("须为整数。"))
-            return None
-        value = int(value)
-    if isinstance(value, str):
-        text = value.strip().translate(FULLWIDTH_DIGITS)
-        if not re.fullmatch(r"[+-]?[0-9]+", text):
-            errors.add(field, _("须为整数。"))
-            return None
-        value = int(text)
-    if not isinstance(value, int):
-        errors.add(field, _("须为整数。"))
-        return None
-    if value < low:
-        errors.add(field, _("须大于等于 %(n)d。") % {"n": low})
-    elif value > high:
-        errors.add(field, _("须小于等于 %(n)d。") % {"n": high})
-    return value
-
-
-def parse_money(data: dict, field: str, errors: Errors) -> Decimal | None:
-    """A positive amount with at most 2 decimal places; more places are refused, never rounded."""
-    value = data.get(field)
-    if value is None or value == "" or isinstance(value, bool):
-        errors.add(field, _("必填,须为金额,例如 \"1000.00\"。"))
-        return None
-    try:
-        amount = Decimal(str(value).strip().replace(",", ""))
-    except (InvalidOperation, ValueError):
-        errors.add(field, _("不是有效的金额:%(v)s") % {"v": value})
-        return None
-    if not amount.is_finite():
-        errors.add(field, _("不是有效的金额:%(v)s") % {"v": value})
-        return None
-    if -amount.as_tuple().exponent > 2:
-        errors.add(field, _("金额最多保留 2 位小数。"))
-        return None
-    if amount <= 0:
-        errors.add(field, _("金额须大于 0。"))
-        return None
-    if amount > MAX_AMOUNT:
-        errors.add(field, _("金额过大。"))
-        return None
-    return amount
-
-
-def parse_date(data: dict, field: str, errors: Errors, *, required: bool = True) -> dt.date | None:
-    value = data.get(field)
-    try:
-        day = parse_day(value)
-    except ValueError:
-        errors.add(field, _("日期格式须为 YYYY-MM-DD:%(v)s") % {"v": value})
-        return None
-    if day is None and required:
-        errors.add(field, _("必填,格式 YYYY-MM-DD。"))
-    return day
-
-
-def parse_period(data: dict, field: str, errors: Errors) -> str | None:
-    value = data.get(field)
-    text = "" if value is None else str(value).strip()
-    if not PERIOD_RE.match(text):
-        errors.add(field, _("期间格式须为 YYYY-MM:%(v)s") % {"v": value})
-        return None
-    return text
 
 
 def service_code(value):
@@ -171,17 +73,3 @@ def parse_earner(data: dict, field: str, errors: Errors, *, required: bool = Tru
         return None
     return user
 
-
-def parse_bool(data: dict, field: str, errors: Errors, *, default: bool) -> bool:
-    value = data.get(field)
-    if value is None or value == "":
-        return default
-    if isinstance(value, bool):
-        return value
-    text = str(value).strip().lower()
-    if text in {"1", "true", "yes", "y", "是"}:
-        return True
-    if text in {"0", "false", "no", "n", "否"}:
-        return False
-    errors.add(field, _("须为 true 或 false。"))
-    return default

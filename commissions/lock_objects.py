@@ -6,19 +6,13 @@ branches never wait for each other.
 """
 from __future__ import annotations
 
-import zlib
-
-from django.db import connection
-
-_NAMESPACE = 7201  # first key of pg_advisory_xact_lock(int, int): the commissions app
+from hrsaas.core import locks
 
 
 def branch_period_key(schema: str, period: str) -> int:
-    return zlib.crc32(f"{schema}:commissions:{period}".encode()) - 2**31
+    return locks.key(f"{schema}:commissions:{period}")
 
 
 def branch_period(schema: str, *periods: str) -> None:
     """Transaction-scoped advisory locks on branch-periods: one recompute/close at a time each."""
-    with connection.cursor() as cur:
-        for period in sorted(set(periods)):
-            cur.execute("SELECT pg_advisory_xact_lock(%s, %s)", [_NAMESPACE, branch_period_key(schema, period)])
+    locks.take(*((locks.Lock.COMMISSION_PERIOD, f"{schema}:commissions:{p}") for p in periods))

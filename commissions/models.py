@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 from django.db import models
+
+from hrsaas.core.period import PERIOD_PATTERN
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -51,7 +53,7 @@ class Adjustment(models.Model):
 # ---------------------------------------------------------------------------------------------
 # Commission events (besides clients.Client, whose opening is the 开户 event) and statements.
 # ---------------------------------------------------------------------------------------------
-PERIOD_RE = r"^[0-9]{4}-(0[1-9]|1[0-2])$"
+PERIOD_RE = PERIOD_PATTERN  # the one pattern (hrsaas.core.period); the range is checked on input
 
 
 class Sale(models.Model):
@@ -154,6 +156,12 @@ class RecomputeMarker(models.Model):
 
     period = models.CharField(max_length=7)
     created_at = models.DateTimeField(auto_now_add=True)
+    # A drain that cannot recompute this period records why and carries on with the others (one
+    # bad period once stopped every later drain of its branch); the marker stays for a retry.
+    # (database defaults: events write markers with raw INSERTs that name only the period)
+    attempts = models.PositiveIntegerField(db_default=0)
+    failed_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.CharField(max_length=300, blank=True, db_default="")
 
     class Meta:
         indexes = [models.Index(fields=["period"])]

@@ -14,6 +14,7 @@ from django.http import Http404
 
 from branches.models import Branch, BranchMembership, User
 from branches.roles import BRANCH_READ_ALL, HQ_ROLES, roles_in_branch
+from hrsaas.core.period import MAX_YEAR, MIN_YEAR, Period
 
 from .engine import (
     AdjustmentData,
@@ -23,8 +24,6 @@ from .engine import (
     Opening,
     Sale,
     explain,
-    period_end,
-    period_start,
 )
 from .hq.models import BranchPeriod, EarnerMonthRollup
 from .hq.rules import COMPONENTS, MAX_ADJUSTMENT_PERCENT
@@ -241,11 +240,13 @@ def parse_board_period(period: str) -> tuple[str, dt.date, dt.date]:
     """("month"|"week", first day, last day) of `YYYY-MM` or ISO week `YYYY-Www`; ValueError if bad."""
     m = WEEK_RE.match(period or "")
     if m:
-        start = dt.date.fromisocalendar(int(m.group(1)), int(m.group(2)), 1)
+        year = int(m.group(1))
+        if not MIN_YEAR <= year <= MAX_YEAR:
+            raise ValueError(period)
+        start = dt.date.fromisocalendar(year, int(m.group(2)), 1)
         return "week", start, start + dt.timedelta(days=6)
-    if not re.match(r"^[0-9]{4}-(0[1-9]|1[0-2])$", period or ""):
-        raise ValueError(period)
-    return "month", period_start(period), period_end(period)
+    month = Period.parse(period)  # PeriodError is a ValueError
+    return "month", month.first_day, month.last_day
 
 
 def rank_rows(values: dict[str, Decimal | int]) -> list[dict]:

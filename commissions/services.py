@@ -7,11 +7,13 @@ statement lines.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from dataclasses import dataclass
 from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, connection, transaction
+from django.db.models import F
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -20,7 +22,9 @@ from django_tenants.utils import schema_context
 from branches.audit import stamp
 from branches.models import Branch, User
 from branches.roles import Role, hq_roles_of
-from hrsaas.money import quantize_money
+from hrsaas.core.branch import require_branch
+from hrsaas.core.money import quantize_money
+from hrsaas.core.period import valid_period
 from clients.models import Client
 
 from . import inputs, lock_objects
@@ -38,6 +42,8 @@ from .hq.models import BranchPeriod, HQSetting, RegisteredAdjustment, RuleVersio
 from .hq.rules import RuleVersionData, parse_rule, version_in_force
 from .models import Lead, RecomputeMarker, Sale, StatementLine
 from .sql import LINE_COLUMNS, SourceBranch, lines_diff_sql, lines_select
+
+log = logging.getLogger(__name__)
 
 LINES_TABLE = "commissions_statementline"
 
@@ -63,12 +69,7 @@ def rulebook_load() -> RuleBook:
 
 
 def current_branch() -> Branch:
-    tenant = getattr(connection, "tenant", None)
-    if tenant is None or tenant.schema_name == "public":
-        raise RuntimeError("commission services run in a branch schema")
-    if not isinstance(tenant, Branch):  # a FakeTenant set by a worker or schema_context
-        tenant = Branch.objects.get(schema_name=tenant.schema_name)
-    return tenant
+    return require_branch("commission services")
 
 
 def source_branches() -> list[SourceBranch]:
@@ -430,7 +431,29 @@ def recompute_drain() -> list[RecomputeResult]:
     the next drain: each recompute deletes only what its own transaction sees)."""
     periods = sorted(set(RecomputeMarker.objects.values_list("period", flat=True)))
     rules = rulebook_load()
-    return [recompute_period(period=p, rules=rules) for p in periods]
+    return _recompute_each(periods, rules)
+
+
+def _recompute_each(periods, rules: RuleBook) -> list[RecomputeResult]:
+    """Recompute each period in its own transaction; one that fails (or is not a period of the
+    product's range at all) is logged and marked on its markers, and the others go on."""
+    results = []
+    for period in periods:
+        if not valid_period(period):
+            _marker_failed(period, "not a period in the accepted range")
+            continue
+        try:
+            with transaction.atomic():  # a savepoint when called inside a transaction
+                results.append(recompute_period(period=period, rules=rules))
+        except Exception as exc:  # noqa: BLE001 — isolate the period; the error is logged and kept
+            log.exception("recompute of %s in %s failed; the other periods go on", period, connection.schema_name)
+            _marker_failed(period, f"{type(exc).__name__}: {exc}")
+    return results
+
+
+def _marker_failed(period: str, error: str) -> None:
+    RecomputeMarker.objects.filter(period=period).update(attempts=F("attempts") + 1, failed_at=timezone.now(),
+                                                         last_error=error[:300])
 
 
 def open_periods_to_recompute(*, today: dt.date | None = None) -> list[str]:
@@ -444,12 +467,12 @@ def open_periods_to_recompute(*, today: dt.date | None = None) -> list[str]:
     candidates |= set(StatementLine.objects.values_list("period", flat=True).distinct())
     candidates |= set(RecomputeMarker.objects.values_list("period", flat=True))
     frozen = frozen_periods(branch)
-    return sorted(p for p in candidates if p not in frozen)
+    return sorted(p for p in candidates if p not in frozen and valid_period(p))
 
 
 def recompute_open_periods() -> list[RecomputeResult]:
     rules = rulebook_load()
-    return [recompute_period(period=p, rules=rules) for p in open_periods_to_recompute()]
+    return _recompute_each(open_periods_to_recompute(), rules)
 
 
 RECOMPUTE_JOB = "commissions.recompute"

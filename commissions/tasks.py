@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from celery import shared_task
 
+from hrsaas.core.period import valid_period
+
 from . import services
 
 
@@ -18,7 +20,7 @@ def recompute_period_task(self, period: str) -> int:
 
     # Before reading anything: a request from now on must get a follow-up, not join this run.
     job_started(kind=services.RECOMPUTE_JOB, period=period, task_id=self.request.id)
-    if not isinstance(period, str) or not services.inputs.PERIOD_RE.match(period):
+    if not isinstance(period, str) or not valid_period(period):
         raise ValueError(f"period must be YYYY-MM, got {period!r}")
     return services.recompute_period(period=period).lines
 

@@ -19,6 +19,10 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
+from branches import roles as R
+from branches.pages import page_roles
+from hrsaas.core.period import valid_period
+
 from branches.models import BranchMembership, User
 from branches.roles import BRANCH_READ_ALL, EARNER_ROLES, HQ_ROLES, Role, roles_in_branch
 from clients import services as client_services
@@ -103,6 +107,7 @@ def _nav(request, roles, active: str) -> dict:
 # ---------------------------------------------------------------------------------------------
 # Workspace home: periods (from the public rollup, one query), pending adjustments
 # ---------------------------------------------------------------------------------------------
+@page_roles(R.INSIDERS)
 def home(request):
     roles = _roles(request)
     branch = request.tenant
@@ -125,6 +130,7 @@ def home(request):
 # ---------------------------------------------------------------------------------------------
 # Period close (branch manager)
 # ---------------------------------------------------------------------------------------------
+@page_roles(R.MANAGER, forbidden_to=R.INSIDERS)
 def period_close(request, period: str):
     roles = _require(request, CLOSE_ROLES)
     period = _period(period)
@@ -154,14 +160,16 @@ def period_close(request, period: str):
 # ---------------------------------------------------------------------------------------------
 # Statements: the list of a period (a specialist sees only their own) and one with its lines
 # ---------------------------------------------------------------------------------------------
+@page_roles(R.INSIDERS)
 def statements_index(request):
     _roles(request)
     value = request.GET.get("period") or _this_month()
-    if not inputs.PERIOD_RE.match(value):
+    if not valid_period(value):
         value = _this_month()
     return redirect("cm-statements", period=value)
 
 
+@page_roles(R.INSIDERS)
 def statements(request, period: str):
     roles = _roles(request)
     period = _period(period)
@@ -174,6 +182,7 @@ def statements(request, period: str):
     })
 
 
+@page_roles(R.INSIDERS)
 def statement(request, period: str, username: str):
     roles = _roles(request)
     period = _period(period)
@@ -209,6 +218,7 @@ def _record(request, *, roles, form, parse, create, success, template_context) -
         **template_context})
 
 
+@page_roles(R.OFFICE, forbidden_to=R.INSIDERS)
 def record_client(request):
     roles = _require(request, WRITE_ROLES)
     return _record(
@@ -225,6 +235,7 @@ def _recent_clients() -> list[tuple[int, str]]:
     return list(Client.objects.filter(closed_on__isnull=True).order_by("-id").values_list("pk", "name")[:50])
 
 
+@page_roles(R.OFFICE, forbidden_to=R.INSIDERS)
 def record_sale(request):
     roles = _require(request, WRITE_ROLES)
 
@@ -253,6 +264,7 @@ def record_sale(request):
                           "testid": "record-sale", "clients": _recent_clients()})
 
 
+@page_roles(R.OFFICE, forbidden_to=R.INSIDERS)
 def leads(request):
     roles = _require(request, WRITE_ROLES)
     open_leads = list(Lead.objects.filter(signed_on__isnull=True).order_by("-created_on", "-id")[:LEADS_SHOWN])
@@ -269,6 +281,7 @@ def leads(request):
                           "testid": "leads", "open_leads": open_leads, "signed_leads": signed})
 
 
+@page_roles(R.OFFICE, forbidden_to=R.INSIDERS)
 def lead_sign(request, lead_id: int):
     roles = _require(request, WRITE_ROLES)
     lead = Lead.objects.filter(pk=lead_id).first()
@@ -298,6 +311,7 @@ COLUMN_LABELS = {"name": _("客户名称"), "headcount": _("员工人数"), "ope
                  "service": _("服务"), "period": _("期间"), "amount": _("金额"), "seller": _("销售人员")}
 
 
+@page_roles(R.OFFICE, forbidden_to=R.INSIDERS)
 def import_page(request):
     roles = _require(request, WRITE_ROLES)
     form = ImportForm(_posted(request), request.FILES if request.method == "POST" else None)

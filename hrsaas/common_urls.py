@@ -4,6 +4,7 @@ from django.urls import include, path
 from drf_spectacular.views import SCHEMA_KWARGS, SpectacularAPIView, SpectacularSwaggerSplitView
 from drf_spectacular.utils import extend_schema
 
+from branches.pages import SIGNED_IN, page_roles
 from branches.permissions import request_branch
 from branches.roles import can_enter_branch, is_hq_admin
 
@@ -28,6 +29,7 @@ def common_patterns():
 _swagger = SpectacularSwaggerSplitView.as_view(url_name="api-schema")
 
 
+@page_roles(SIGNED_IN)  # and, under a branch, its members (checked below)
 def api_docs(request, *args, **kwargs):
     """The interactive docs page: a browser page, so a sign-in redirect for anonymous visitors and
     the branch pages' 404 for people outside the branch (the schema itself: SchemaReader)."""

@@ -82,6 +82,7 @@ DATABASE_ROUTERS = ["django_tenants.routers.TenantSyncRouter"]
 MIDDLEWARE = [
     # /healthz answers before routing, host checks and the HTTPS redirect (hrsaas/health.py).
     "hrsaas.health.HealthCheckMiddleware",
+    "hrsaas.core.middleware.RejectNulMiddleware",  # NUL in path/query/form → 400 before anything reads it
     "branches.middleware.BranchSubfolderMiddleware",  # django-tenants' /b/<code>/ routing
     "django.middleware.security.SecurityMiddleware",
     "hrsaas.core.csp.ContentSecurityPolicyMiddleware",
@@ -221,7 +222,8 @@ REST_FRAMEWORK = {
         "branches.tokens.ExpiringTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    # Deny by default: every view declares `roles` (branches/permissions.py, docs/security.md).
+    "DEFAULT_PERMISSION_CLASSES": ["branches.permissions.DeclaredRoles"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_THROTTLE_CLASSES": [],
     # Triggers of whole-branch jobs (commission recompute, SI month compute), per person and branch.

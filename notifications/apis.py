@@ -5,7 +5,7 @@ from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from branches.permissions import InBranch
+from branches import roles as R
 
 from . import selectors, services
 from .models import Notification
@@ -28,8 +28,8 @@ class InboxSerializer(serializers.Serializer):
 
 class InboxApi(APIView):
     """The caller's own inbox in this branch (nobody reads another person's)."""
+    roles = R.EVERY_BRANCH_ROLE
 
-    permission_classes = [InBranch]
 
     @extend_schema(responses=InboxSerializer)
     def get(self, request):
@@ -39,7 +39,7 @@ class InboxApi(APIView):
 
 
 class MarkReadApi(APIView):
-    permission_classes = [InBranch]
+    roles = R.EVERY_BRANCH_ROLE
 
     @extend_schema(request=MarkReadSerializer, responses={200: dict})
     def post(self, request):

@@ -9,22 +9,27 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from branches import roles as R
+from branches.pages import page_roles
 from branches.roles import Role, has_branch_role
 
 from . import selectors, services
 from .models import ChannelConfig
 
 
+@page_roles(R.EVERY_BRANCH_ROLE)
 def inbox(request):
     items = selectors.inbox_for(request.user)
     return render(request, "notifications/inbox.html", {"items": items, "unread": selectors.unread_count(request.user)})
 
 
+@page_roles(R.EVERY_BRANCH_ROLE)
 def badge(request):
     return render(request, "notifications/_badge.html", {"unread": selectors.unread_count(request.user)})
 
 
 @require_POST
+@page_roles(R.EVERY_BRANCH_ROLE)
 def mark_all_read(request):
     services.notifications_mark_read(recipient=request.user)
     return redirect("inbox")
@@ -36,6 +41,7 @@ class ChannelForm(forms.Form):
                                  assume_scheme="https")
 
 
+@page_roles(R.MANAGER)
 def channel_settings(request):
     if not has_branch_role(request.user, request.tenant, Role.BRANCH_MANAGER):
         raise Http404

@@ -9,9 +9,9 @@ from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from branches import roles as R
 from branches.models import User
-from branches.permissions import InBranch, branch_roles
-from branches.roles import Role, can_enter_branch
+from branches.roles import can_enter_branch
 
 from . import metrics, selectors, services
 from .models import (
@@ -25,8 +25,6 @@ from .models import (
     Survey,
 )
 
-HRAdmin = branch_roles(Role.BRANCH_MANAGER, Role.BRANCH_STAFF)
-BranchManager = branch_roles(Role.BRANCH_MANAGER)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -264,8 +262,8 @@ class RiskFlagSerializer(serializers.Serializer):
 # ---------------------------------------------------------------------------------------------
 class MetricListApi(APIView):
     """The metric sources a template may refer to."""
+    roles = R.INSIDERS
 
-    permission_classes = [InBranch]
 
     @extend_schema(responses={200: list[dict]})
     def get(self, request):
@@ -274,10 +272,7 @@ class MetricListApi(APIView):
 
 
 class DepartmentListApi(APIView):
-    permission_classes = [InBranch]
-
-    def get_permissions(self):
-        return [HRAdmin()] if self.request.method == "POST" else [InBranch()]
+    roles = {"GET": R.INSIDERS, "POST": R.OFFICE}
 
     @extend_schema(responses=DepartmentSerializer(many=True))
     def get(self, request):
@@ -292,7 +287,7 @@ class DepartmentListApi(APIView):
 
 
 class DepartmentMemberApi(APIView):
-    permission_classes = [HRAdmin]
+    roles = R.OFFICE
 
     @extend_schema(request=MemberInput, responses={200: dict})
     def post(self, request, code: str):
@@ -309,10 +304,7 @@ class DepartmentMemberApi(APIView):
 
 
 class TemplateListApi(APIView):
-    permission_classes = [InBranch]
-
-    def get_permissions(self):
-        return [HRAdmin()] if self.request.method == "POST" else [InBranch()]
+    roles = {"GET": R.INSIDERS, "POST": R.OFFICE}
 
     @extend_schema(responses={200: list[dict]})
     def get(self, request):
@@ -332,8 +324,8 @@ class TemplateListApi(APIView):
 
 class TemplateVersionApi(APIView):
     """A template change: a new version (or a seasonal variant); earlier versions stay."""
+    roles = R.OFFICE
 
-    permission_classes = [HRAdmin]
 
     @extend_schema(request=VersionInput, responses={201: dict})
     def post(self, request, code: str):
@@ -348,8 +340,8 @@ class TemplateVersionApi(APIView):
 
 class ValuesApi(APIView):
     """Enter or import values for a period (all-or-nothing), per person or per department."""
+    roles = R.OFFICE
 
-    permission_classes = [HRAdmin]
 
     @extend_schema(request=ValuesInput, responses={200: dict})
     def post(self, request):
@@ -366,10 +358,7 @@ class ValuesApi(APIView):
 
 
 class CycleListApi(APIView):
-    permission_classes = [InBranch]
-
-    def get_permissions(self):
-        return [HRAdmin()] if self.request.method == "POST" else [InBranch()]
+    roles = {"GET": R.INSIDERS, "POST": R.OFFICE}
 
     @extend_schema(responses=CycleSerializer(many=True))
     def get(self, request):
@@ -386,7 +375,7 @@ class CycleListApi(APIView):
 
 
 class CycleComputeApi(APIView):
-    permission_classes = [HRAdmin]
+    roles = R.OFFICE
 
     @extend_schema(request=None, responses={202: dict})
     def post(self, request, cycle_id: int):
@@ -396,7 +385,7 @@ class CycleComputeApi(APIView):
 
 
 class CycleFinaliseApi(APIView):
-    permission_classes = [BranchManager]
+    roles = R.MANAGER
 
     @extend_schema(request=None, responses=CycleSerializer)
     def post(self, request, cycle_id: int):
@@ -408,8 +397,8 @@ class CycleFinaliseApi(APIView):
 class CycleScoresApi(APIView):
     """Scores of a cycle the caller may see (HR: all; a department manager: their department;
     anyone: their own)."""
+    roles = R.INSIDERS
 
-    permission_classes = [InBranch]
 
     @extend_schema(responses=ScoreSerializer(many=True))
     def get(self, request, cycle_id: int):
@@ -421,7 +410,7 @@ class CycleScoresApi(APIView):
 
 
 class ScoreDetailApi(APIView):
-    permission_classes = [InBranch]
+    roles = R.INSIDERS
 
     @extend_schema(responses=dict)
     def get(self, request, score_id: int):
@@ -433,7 +422,7 @@ class ScoreDetailApi(APIView):
 
 
 class ScoreAdjustApi(APIView):
-    permission_classes = [InBranch]
+    roles = R.INSIDERS  # department managers (a membership role of performance) adjust; the service decides
 
     @extend_schema(request=AdjustInput, responses=ScoreSerializer)
     def post(self, request, score_id: int):
@@ -450,8 +439,8 @@ class ScoreAdjustApi(APIView):
 
 class MyScoresApi(APIView):
     """The caller's own scores, each with the lines that drove it."""
+    roles = R.INSIDERS
 
-    permission_classes = [InBranch]
 
     @extend_schema(responses=list[dict])
     def get(self, request):
@@ -464,7 +453,7 @@ class MyScoresApi(APIView):
 
 
 class SurveyCreateApi(APIView):
-    permission_classes = [HRAdmin]
+    roles = R.OFFICE
 
     @extend_schema(request=SurveyInput, responses={201: dict})
     def post(self, request, cycle_id: int):
@@ -479,7 +468,7 @@ class SurveyCreateApi(APIView):
 
 
 class SurveyAnswerApi(APIView):
-    permission_classes = [InBranch]
+    roles = R.INSIDERS
 
     @extend_schema(request=AnswerInput, responses={201: dict})
     def post(self, request, survey_id: int):
@@ -493,7 +482,7 @@ class SurveyAnswerApi(APIView):
 
 
 class ReviewCreateApi(APIView):
-    permission_classes = [InBranch]
+    roles = R.INSIDERS
 
     @extend_schema(request=ReviewInput, responses={201: dict})
     def post(self, request, cycle_id: int):
@@ -507,7 +496,7 @@ class ReviewCreateApi(APIView):
 
 
 class BonusRuleListApi(APIView):
-    permission_classes = [HRAdmin]
+    roles = R.OFFICE
 
     @extend_schema(responses=BonusRuleIO(many=True))
     def get(self, request):
@@ -527,7 +516,7 @@ class BonusRuleListApi(APIView):
 
 
 class BonusBaseApi(APIView):
-    permission_classes = [HRAdmin]
+    roles = R.OFFICE
 
     @extend_schema(request=BonusBaseInput, responses={200: dict})
     def post(self, request, cycle_id: int):
@@ -542,8 +531,8 @@ class BonusBaseApi(APIView):
 
 class BonusLinesApi(APIView):
     """GET: the cycle's bonus lines; POST: (re)compute them from the rules in force."""
+    roles = R.OFFICE
 
-    permission_classes = [HRAdmin]
 
     @extend_schema(responses=BonusLineSerializer(many=True))
     def get(self, request, cycle_id: int):
@@ -560,10 +549,7 @@ class BonusLinesApi(APIView):
 
 
 class AwardsApi(APIView):
-    permission_classes = [InBranch]
-
-    def get_permissions(self):
-        return [HRAdmin()] if self.request.method == "POST" else [InBranch()]
+    roles = {"GET": R.INSIDERS, "POST": R.OFFICE}
 
     @extend_schema(responses=AwardSerializer(many=True))
     def get(self, request, cycle_id: int):
@@ -579,8 +565,8 @@ class AwardsApi(APIView):
 
 class RiskFlagsApi(APIView):
     """Attrition-risk flags with their reasons: HR see all, a department manager their own."""
+    roles = R.INSIDERS
 
-    permission_classes = [InBranch]
 
     @extend_schema(responses=RiskFlagSerializer(many=True))
     def get(self, request, cycle_id: int):

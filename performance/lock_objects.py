@@ -4,10 +4,10 @@ Order when several are taken: cycle → score; template and bonus-rule-code lock
 """
 from __future__ import annotations
 
-import zlib
-
 from django.db import connection
 from django.http import Http404
+
+from hrsaas.core import locks
 
 from .models import AppraisalCycle, KpiTemplate, Score
 
@@ -34,6 +34,4 @@ def template(template_id: int) -> None:
 
 def bonus_rule_code(code: str) -> None:
     """Transaction-scoped advisory lock per rule code (the code may not have a row yet)."""
-    key = zlib.crc32(f"{connection.schema_name}:perf-rule:{code}".encode())
-    with connection.cursor() as cur:
-        cur.execute("SELECT pg_advisory_xact_lock(%s, %s)", [7301, key - 2**31])
+    locks.take((locks.Lock.PERFORMANCE_BONUS_RULE, f"{connection.schema_name}:perf-rule:{code}"))

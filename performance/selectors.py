@@ -6,11 +6,13 @@ Anything out of reach is the same 404 as anything missing.
 """
 from __future__ import annotations
 
-from django.db import connection
+
 from django.db.models import Q
 from django.http import Http404
 
 from branches.roles import Role, roles_in_branch
+
+from hrsaas.core.branch import current_branch
 
 from .models import AppraisalCycle, DepartmentMember, MemberRole, RiskFlag, Score, ScoreLine
 
@@ -18,8 +20,7 @@ HR_ROLES = frozenset({Role.BRANCH_MANAGER, Role.BRANCH_STAFF, Role.HQ_ADMIN})
 
 
 def _branch():
-    tenant = getattr(connection, "tenant", None)
-    return tenant if tenant is not None and tenant.schema_name != "public" else None
+    return current_branch()
 
 
 def is_hr(user) -> bool:

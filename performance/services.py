@@ -5,7 +5,6 @@ one transaction, so a refused call changes nothing. Audited models are stamped w
 """
 from __future__ import annotations
 
-import calendar
 import io
 import re
 import uuid
@@ -20,6 +19,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from branches.audit import stamp
+
+from hrsaas.core.money import MoneyError, parse_money
+from hrsaas.core.period import PERIOD_RE, Period, PeriodError
 
 from . import engine, lock_objects, metrics
 from .models import (
@@ -45,7 +47,6 @@ from .models import (
     SurveyAnswer,
 )
 
-PERIOD_RE = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
 QUARTER_RE = re.compile(r"^(\d{4})-Q([1-4])$")
 
 
@@ -65,14 +66,21 @@ def to_decimal(value, field: str, *, places: int = 2) -> Decimal:
 
 
 def period_bounds(period: str) -> tuple[str, date, date]:
-    """('monthly'|'quarterly', first day, last day) of 'YYYY-MM' or 'YYYY-Qn'."""
-    if m := PERIOD_RE.match(period or ""):
-        y, mo = int(m[1]), int(m[2])
-        return CycleKind.MONTHLY, date(y, mo, 1), date(y, mo, calendar.monthrange(y, mo)[1])
+    """('monthly'|'quarterly', first day, last day) of 'YYYY-MM' or 'YYYY-Qn', years in the
+    product's range (hrsaas.core.period)."""
+    if PERIOD_RE.match(period or ""):
+        try:
+            month = Period.parse(period)
+        except PeriodError as exc:
+            raise ValidationError({"period": [str(exc)]}) from None
+        return CycleKind.MONTHLY, month.first_day, month.last_day
     if m := QUARTER_RE.match(period or ""):
         y, qn = int(m[1]), int(m[2])
-        first, last = 3 * qn - 2, 3 * qn
-        return CycleKind.QUARTERLY, date(y, first, 1), date(y, last, calendar.monthrange(y, last)[1])
+        try:
+            first, last = Period(y, 3 * qn - 2), Period(y, 3 * qn)
+        except PeriodError as exc:
+            raise ValidationError({"period": [str(exc)]}) from None
+        return CycleKind.QUARTERLY, first.first_day, last.last_day
     raise ValidationError({"period": [_("期间格式须为 YYYY-MM(月度)或 YYYY-Qn(季度)。")]})
 
 
@@ -534,9 +542,10 @@ def bonus_rule_create(*, actor, code: str, kind: str, department: Department, li
 @transaction.atomic
 def bonus_base_set(*, actor, cycle: AppraisalCycle, department: Department, amount) -> BonusBase:
     _cycle_open_for_input(cycle)
-    value = to_decimal(amount, "amount")
-    if value < 0:
-        raise ValidationError({"amount": [_("奖金基数不能为负。")]})
+    try:  # an amount of money: THE money parser (hrsaas.core.money)
+        value = parse_money(amount)
+    except MoneyError as exc:
+        raise ValidationError({"amount": [_("奖金基数不能为负。") if exc.code == "negative" else exc.message]}) from None
     base = BonusBase.objects.select_for_update().filter(cycle=cycle, department=department).first() or BonusBase(
         cycle=cycle, department=department)
     base.amount = value

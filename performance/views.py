@@ -13,6 +13,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from branches import roles as R
+from branches.pages import page_roles
 from branches.models import User
 
 from . import selectors, services
@@ -38,6 +40,7 @@ def _names(user_ids) -> dict[int, str]:
             User.objects.filter(pk__in=list(user_ids)).values_list("pk", "username", "display_name")}
 
 
+@page_roles(R.INSIDERS)
 def home(request):
     # BranchAccessMiddleware has checked login and branch membership.
     cycles = AppraisalCycle.objects.all()[:24]
@@ -47,6 +50,7 @@ def home(request):
     })
 
 
+@page_roles(R.OFFICE)
 def template_list(request):
     """考核模板: each template with the version in force today; building happens on its own page."""
     _require_hr(request)
@@ -126,6 +130,7 @@ def _builder_context(**kw) -> dict:
             "survey_metric": "survey_score", **kw}
 
 
+@page_roles(R.OFFICE)
 def template_new(request):
     """考核模板 builder: a new template with its first, all-year version."""
     _require_hr(request)
@@ -164,6 +169,7 @@ def _template_or_404(code: str) -> KpiTemplate:
     return template
 
 
+@page_roles(R.OFFICE)
 def template_detail(request, code: str):
     """One template: its versions by season, newest first, each with what it measures."""
     _require_hr(request)
@@ -175,6 +181,7 @@ def template_detail(request, code: str):
     })
 
 
+@page_roles(R.OFFICE)
 def template_version_new(request, code: str):
     """A changed template or a seasonal variant (开门红): a new version, prefilled from the one in
     force today for the chosen season; earlier versions stay as they were."""
@@ -222,6 +229,7 @@ def _new_season_code(template: KpiTemplate) -> str:
     return f"season-{n}"
 
 
+@page_roles(R.OFFICE)
 def cycle_list(request):
     _require_hr(request)
     form = CycleForm(request.POST or None)
@@ -237,6 +245,7 @@ def cycle_list(request):
 
 
 @require_POST
+@page_roles(R.OFFICE)
 def cycle_compute(request, cycle_id: int):
     _require_hr(request)
     cycle = selectors.access_cycle(cycle_id)
@@ -251,6 +260,7 @@ def cycle_compute(request, cycle_id: int):
 
 
 @require_POST
+@page_roles(R.MANAGER)
 def cycle_finalise(request, cycle_id: int):
     if not selectors.may_finalise(request.user):
         raise Http404
@@ -264,6 +274,7 @@ def cycle_finalise(request, cycle_id: int):
     return redirect("perf-cycle", cycle_id=cycle_id)
 
 
+@page_roles(R.INSIDERS)  # department managers read their department (scoped by the selectors)
 def cycle_detail(request, cycle_id: int):
     cycle = selectors.access_cycle(cycle_id)
     scores = list(selectors.scores_visible_to(request.user, cycle).select_related("department"))
@@ -280,6 +291,7 @@ def cycle_detail(request, cycle_id: int):
     })
 
 
+@page_roles(R.INSIDERS)
 def score_detail(request, score_id: int):
     score = selectors.access_score(request.user, score_id)
     may_adjust = selectors.may_adjust(request.user, score) and score.cycle.status == "computed"
@@ -303,6 +315,7 @@ def score_detail(request, score_id: int):
     })
 
 
+@page_roles(R.INSIDERS)
 def my_scores(request):
     scores = list(selectors.my_scores(request.user))
     return render(request, "performance/mine.html", {

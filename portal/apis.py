@@ -10,9 +10,9 @@ from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from branches import roles as R
 from branches.models import User
-from branches.permissions import InBranch, branch_roles, request_branch
-from branches.roles import Role
+from branches.permissions import request_branch
 from branches.uploads import serve_branch_file
 
 from . import selectors, services
@@ -36,7 +36,7 @@ def claim_out(claim, branch) -> dict:
 
 
 class ClaimListApi(APIView):
-    permission_classes = [InBranch]
+    roles = {"GET": R.INSIDERS, "POST": R.EARNER_ROLES}
     parser_classes = [MultiPartParser, FormParser, JSONParser]
 
     @extend_schema(operation_id="claims_list", responses=doc.ClaimOut(many=True))
@@ -57,7 +57,7 @@ class ClaimListApi(APIView):
 
 
 class ClaimDetailApi(APIView):
-    permission_classes = [InBranch]
+    roles = R.INSIDERS
 
     @extend_schema(operation_id="claims_retrieve", responses=doc.ClaimOut)
     def get(self, request, claim_id: int):
@@ -66,7 +66,7 @@ class ClaimDetailApi(APIView):
 
 
 class ClaimOverrideApi(APIView):
-    permission_classes = [branch_roles(Role.BRANCH_MANAGER)]
+    roles = R.MANAGER
 
     @extend_schema(operation_id="claims_override", request=doc.ClaimOverrideIn, responses=doc.ClaimOut)
     def post(self, request, claim_id: int):
@@ -81,7 +81,7 @@ class ClaimOverrideApi(APIView):
 
 
 class ClaimPhotoApi(APIView):
-    permission_classes = [InBranch]
+    roles = R.INSIDERS
 
     @extend_schema(operation_id="claims_photo", responses={(200, "image/*"): OpenApiResponse(OpenApiTypes.BINARY)})
     def get(self, request, claim_id: int, photo_id: int):

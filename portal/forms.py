@@ -2,13 +2,14 @@
 to them; parsing and rules are the services' (so the page and the API refuse the same input)."""
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from django import forms
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from clients.models import Service
+from hrsaas.core.money import MoneyError, parse_money
 
 MAX_ESTIMATE_AMOUNT = Decimal("999999999.99")
 
@@ -44,19 +45,12 @@ class EstimateForm(forms.Form):
         return None if not (value or "").strip() else _whole(value, low=1, high=1_000_000)
 
     def clean_sales_amount(self) -> Decimal:
-        text = (self.cleaned_data["sales_amount"] or "0").strip().replace(",", "")
+        text = (self.cleaned_data["sales_amount"] or "0").strip()
         try:
-            amount = Decimal(text)
-        except InvalidOperation:
-            raise forms.ValidationError(_("不是有效的金额:%(v)s") % {"v": text})
-        if not amount.is_finite():
-            raise forms.ValidationError(_("不是有效的金额:%(v)s") % {"v": text})
-        if amount < 0:
-            raise forms.ValidationError(_("不能为负数。"))
-        if -amount.as_tuple().exponent > 2:
-            raise forms.ValidationError(_("金额最多保留 2 位小数。"))
-        if amount > MAX_ESTIMATE_AMOUNT:
-            raise forms.ValidationError(_("金额过大。"))
+            amount = parse_money(text, maximum=MAX_ESTIMATE_AMOUNT)
+        except MoneyError as exc:
+            raise forms.ValidationError({"negative": _("不能为负数。"), "places": _("金额最多保留 2 位小数。"),
+                                         "too_large": _("金额过大。")}.get(exc.code, _("不是有效的金额:%(v)s") % {"v": text[:30]}))
         return amount.quantize(Decimal("0.01"))
 
     def clean(self):

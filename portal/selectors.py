@@ -56,12 +56,6 @@ def is_reviewer(user, branch: Branch) -> bool:
     return Role.BRANCH_MANAGER in roles_in_branch(user, branch)
 
 
-def sees_pay_boards(user, branch: Branch) -> bool:
-    """Commission-amount boards (metric=commission) are for the branch manager, HQ admin and HQ
-    finance only: a colleague's pay is confidential (薪酬保密)."""
-    return bool(roles_in_branch(user, branch) & {Role.BRANCH_MANAGER, Role.HQ_ADMIN, Role.HQ_FINANCE})
-
-
 def reads_all(user, branch: Branch) -> bool:
     return bool(roles_in_branch(user, branch) & (BRANCH_READ_ALL | HQ_ROLES))
 

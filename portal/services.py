@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
@@ -28,6 +28,7 @@ from clients.models import Client
 from commissions.engine import period_of
 from commissions import services as commission_services
 from commissions.services import next_open_period, period_status
+from hrsaas.core.money import MoneyError, parse_money
 
 from . import engine, selectors, uploads
 from .models import ClaimPhoto, Inquiry, InquiryEvent, ManualAdjustment, RewardClaim
@@ -275,21 +276,16 @@ def inquiry_comment(*, actor, branch: Branch, inquiry_id: int, body, attachment=
 
 def parse_adjustment_amount(value) -> Decimal | None:
     """Blank → None (the resolution changes no money); else a non-zero amount, ≤ 2 places."""
-    text = str(value or "").strip().replace(",", "")
-    if not text:
+    if not str(value or "").strip():
         return None
     try:
-        amount = Decimal(text)
-    except InvalidOperation:
-        raise ValidationError({"amount": [_("不是有效的金额:%(v)s") % {"v": value}]})
-    if not amount.is_finite():
-        raise ValidationError({"amount": [_("不是有效的金额:%(v)s") % {"v": value}]})
-    if -amount.as_tuple().exponent > 2:
-        raise ValidationError({"amount": [_("金额最多保留 2 位小数。")]})
+        amount = parse_money(value, allow_negative=True, maximum=Decimal("1000000"))
+    except MoneyError as exc:
+        message = {"places": _("金额最多保留 2 位小数。"), "too_large": _("金额过大。")}.get(
+            exc.code, _("不是有效的金额:%(v)s") % {"v": str(value)[:30]})
+        raise ValidationError({"amount": [message]}) from None
     if amount == 0:
         raise ValidationError({"amount": [_("调整金额不能为 0;不调整请留空。")]})
-    if abs(amount) > Decimal("1000000"):
-        raise ValidationError({"amount": [_("金额过大。")]})
     return amount
 
 

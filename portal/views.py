@@ -3,8 +3,6 @@
 ownership is checked by the selectors (the same 404 for "missing" and "not yours")."""
 from __future__ import annotations
 
-import re
-
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404
@@ -13,20 +11,23 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
+from branches import roles as R
+from branches.pages import page_roles
+from branches.roles import may_read_commission_amounts
 from branches.uploads import serve_branch_file
 from commissions.engine import BranchRef, period_of
 from commissions.services import rulebook_load
+from hrsaas.core.period import valid_period
 
 from . import engine, forms, selectors, services
 from .models import InquiryEvent, RewardClaim
 
-PERIOD_RE = re.compile(r"^[0-9]{4}-(0[1-9]|1[0-2])$")
 
 
 def _metrics(request) -> tuple[str, ...]:
     """The boards this person may see: by commission amount only managers and HQ (薪酬保密);
     everyone else ranks by openings and sales."""
-    return selectors.METRICS if selectors.sees_pay_boards(request.user, request.tenant) else ("openings", "sales")
+    return selectors.METRICS if may_read_commission_amounts(request.user, request.tenant) else ("openings", "sales")
 
 
 def _metric(request) -> str:
@@ -35,7 +36,7 @@ def _metric(request) -> str:
 
 
 def _period(value: str) -> str:
-    if not PERIOD_RE.match(value or ""):
+    if not valid_period(value):
         raise Http404
     return value
 
@@ -57,6 +58,7 @@ def _live_context(request) -> dict:
 # Home, live figures, statement
 # ---------------------------------------------------------------------------------------------
 @require_GET
+@page_roles(R.INSIDERS)
 def home(request):
     today = timezone.localdate()
     context = _live_context(request)
@@ -67,12 +69,14 @@ def home(request):
 
 
 @require_GET
+@page_roles(R.INSIDERS)
 def live(request):
     """The fragment htmx polls every 5 s: this month's figures and the leaderboards."""
     return render(request, "portal/_live.html", _live_context(request))
 
 
 @require_GET
+@page_roles(R.INSIDERS)
 def statement(request, period: str):
     period = _period(period)
     stmt = selectors.my_statement(request.user, request.tenant, period)
@@ -80,11 +84,13 @@ def statement(request, period: str):
 
 
 @require_GET
+@page_roles(R.INSIDERS)
 def statement_current(request):
     return redirect("portal-statement", period=period_of(timezone.localdate()))
 
 
 @require_http_methods(["GET", "POST"])
+@page_roles(R.INSIDERS)
 def line(request, period: str, key: str):
     """One line explained, and the form to raise an inquiry about it."""
     period = _period(period)
@@ -110,6 +116,7 @@ def line(request, period: str, key: str):
 # Estimator (估算)
 # ---------------------------------------------------------------------------------------------
 @require_GET
+@page_roles(R.INSIDERS)
 def estimate(request):
     bound = any(k in request.GET for k in forms.EstimateForm.base_fields)
     form = forms.EstimateForm(request.GET if bound else None)
@@ -136,6 +143,7 @@ def _tiers() -> list[str]:
 
 
 @require_http_methods(["GET", "POST"])
+@page_roles({"GET": R.INSIDERS, "*": R.EARNER_ROLES})
 def claims(request):
     clients = selectors.claimable_clients(request.user)
     form = forms.ClaimForm(request.POST or None, request.FILES or None, clients=clients, tiers=_tiers())
@@ -157,6 +165,7 @@ def claims(request):
 
 
 @require_http_methods(["GET", "POST"])
+@page_roles(R.INSIDERS)
 def claim_detail(request, claim_id: int):
     claim = selectors.access_claim(request.user, request.tenant, claim_id)
     reviewer = selectors.is_reviewer(request.user, request.tenant)
@@ -182,6 +191,7 @@ def claim_detail(request, claim_id: int):
 
 
 @require_GET
+@page_roles(R.INSIDERS)
 def claim_photo(request, claim_id: int, photo_id: int):
     claim = selectors.access_claim(request.user, request.tenant, claim_id)
     photo = claim.photos.filter(pk=photo_id).first()
@@ -194,6 +204,7 @@ def claim_photo(request, claim_id: int, photo_id: int):
 # Inquiries (申诉)
 # ---------------------------------------------------------------------------------------------
 @require_GET
+@page_roles(R.INSIDERS)
 def inquiries(request):
     items = list(selectors.inquiries_visible_to(request.user, request.tenant).filter(raised_by_id=request.user.pk))
     now = timezone.now()
@@ -203,6 +214,7 @@ def inquiries(request):
 
 
 @require_http_methods(["GET", "POST"])
+@page_roles(R.INSIDERS)
 def inquiry_detail(request, inquiry_id: int):
     inquiry = selectors.access_inquiry(request.user, request.tenant, inquiry_id)
     reviewer = selectors.is_reviewer(request.user, request.tenant)
@@ -250,6 +262,7 @@ def inquiry_detail(request, inquiry_id: int):
 
 
 @require_GET
+@page_roles(R.INSIDERS)
 def inquiry_attachment(request, inquiry_id: int, event_id: int):
     inquiry = selectors.access_inquiry(request.user, request.tenant, inquiry_id)
     event = InquiryEvent.objects.filter(inquiry=inquiry, pk=event_id).exclude(attachment="").first()
@@ -262,6 +275,7 @@ def inquiry_attachment(request, inquiry_id: int, event_id: int):
 # The manager's review list
 # ---------------------------------------------------------------------------------------------
 @require_GET
+@page_roles(R.MANAGER)
 def review(request):
     _require_reviewer(request)
     queue = selectors.review_queue(request.tenant)

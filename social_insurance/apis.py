@@ -10,14 +10,14 @@ from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from branches.permissions import InBranch, branch_roles, request_branch
+from branches import roles as R
+from branches.permissions import request_branch
 from branches.roles import Role
 from branches.throttles import JobTriggerThrottleMixin
 
 from . import exceptions, selectors, services
 from .engine import PolicyError, month_start
 
-WRITERS = (Role.BRANCH_STAFF, Role.BRANCH_MANAGER, Role.SPECIALIST)
 
 
 def money(value) -> str:
@@ -38,8 +38,8 @@ class PreviewRequestSerializer(serializers.Serializer):
 
 class ContributionPreviewApi(APIView):
     """缴费试算: any member of the branch."""
+    roles = R.EVERY_BRANCH_ROLE  # a calculator over public policy data (client contacts too)
 
-    permission_classes = [InBranch]
 
     @extend_schema(request=PreviewRequestSerializer, responses={200: dict})
     def post(self, request):
@@ -71,12 +71,7 @@ def employee_json(e) -> dict:
 
 
 class EmployeeListApi(APIView):
-    permission_classes = [InBranch]
-
-    def get_permissions(self):
-        if self.request.method == "POST":
-            return [branch_roles(*WRITERS)()]
-        return super().get_permissions()
+    roles = {"GET": R.EVERY_BRANCH_ROLE, "POST": R.OFFICE}
 
     @extend_schema(responses={200: list[dict]})
     def get(self, request):
@@ -93,8 +88,8 @@ class EmployeeListApi(APIView):
 
 class EmployeeImportApi(APIView):
     """CSV/XLSX upload (field `file`): all rows or none, with a report of every bad row."""
+    roles = R.OFFICE
 
-    permission_classes = [branch_roles(*WRITERS)]
     parser_classes = [MultiPartParser, FormParser]
 
     @extend_schema(request=None, responses={201: dict, 400: dict})
@@ -135,7 +130,7 @@ def board_json(board) -> dict:
 
 
 class MonthApi(APIView):
-    permission_classes = [branch_roles(*WRITERS)]
+    roles = R.OFFICE
 
     @extend_schema(responses={200: dict})
     def get(self, request, period: str):
@@ -147,7 +142,7 @@ class MonthComputeApi(JobTriggerThrottleMixin, APIView):
     per branch and month: a request while one waits gets its task id (`branches.jobs`); past
     the trigger rate, 429."""
 
-    permission_classes = [branch_roles(*WRITERS)]
+    roles = R.OFFICE
 
     @extend_schema(request=None, responses={202: dict})
     def post(self, request, period: str):
@@ -165,7 +160,7 @@ class MonthComputeApi(JobTriggerThrottleMixin, APIView):
 
 
 class MonthReconcileApi(APIView):
-    permission_classes = [branch_roles(*WRITERS)]
+    roles = R.OFFICE
 
     @extend_schema(request=dict, responses={200: dict, 201: dict})
     def post(self, request, period: str):
@@ -174,7 +169,7 @@ class MonthReconcileApi(APIView):
 
 
 class MonthFileApi(APIView):
-    permission_classes = [branch_roles(Role.BRANCH_MANAGER, Role.BRANCH_STAFF)]
+    roles = R.OFFICE
 
     @extend_schema(request=dict, responses={200: dict, 201: dict})
     def post(self, request, period: str):
@@ -192,7 +187,7 @@ def statement_json(s) -> dict:
 
 
 class StatementListApi(APIView):
-    permission_classes = [InBranch]
+    roles = R.EVERY_BRANCH_ROLE
 
     @extend_schema(responses={200: list[dict]})
     def get(self, request):
@@ -204,7 +199,7 @@ class StatementListApi(APIView):
 
 
 class StatementRespondApi(APIView):
-    permission_classes = [branch_roles(Role.CLIENT_CONTACT)]
+    roles = R.CLIENT_CONTACTS
     decision = "confirm"
 
     @extend_schema(request=dict, responses={200: dict, 201: dict})
@@ -215,7 +210,7 @@ class StatementRespondApi(APIView):
 
 
 class DisputeListApi(APIView):
-    permission_classes = [branch_roles(*WRITERS)]
+    roles = R.OFFICE | {Role.SPECIALIST}
 
     @extend_schema(request=dict, responses={200: dict, 201: dict})
     def post(self, request):
@@ -226,7 +221,7 @@ class DisputeListApi(APIView):
 
 
 class DisputeResolveApi(APIView):
-    permission_classes = [branch_roles(Role.BRANCH_MANAGER, Role.BRANCH_STAFF)]
+    roles = R.OFFICE
 
     @extend_schema(request=dict, responses={200: dict, 201: dict})
     def post(self, request, pk: int):
@@ -257,8 +252,8 @@ def exception_json(e, now) -> dict:
 class ExceptionListApi(APIView):
     """`GET ?status=open|responded|resolved|unresolved&period=YYYY-MM` (newest first, at most 500);
     `POST {period, description, employee?, kind?}` → 201. Branch staff, managers, specialists."""
+    roles = R.OFFICE | {Role.SPECIALIST}
 
-    permission_classes = [branch_roles(*WRITERS)]
 
     @extend_schema(responses={200: list[dict]})
     def get(self, request):
@@ -283,8 +278,8 @@ class ExceptionListApi(APIView):
 
 class ExceptionRespondApi(APIView):
     """`POST` → 200: the exception is being handled (stops the 1-hour clock)."""
+    roles = R.OFFICE | {Role.SPECIALIST}
 
-    permission_classes = [branch_roles(*WRITERS)]
 
     @extend_schema(request=None, responses={200: dict})
     def post(self, request, pk: int):
@@ -294,8 +289,8 @@ class ExceptionRespondApi(APIView):
 
 class ExceptionResolveApi(APIView):
     """`POST {note}` → 200: resolved, with what was done."""
+    roles = R.OFFICE | {Role.SPECIALIST}
 
-    permission_classes = [branch_roles(*WRITERS)]
 
     @extend_schema(request=dict, responses={200: dict})
     def post(self, request, pk: int):

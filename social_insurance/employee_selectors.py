@@ -20,7 +20,7 @@ from branches.roles import Role, roles_in_branch
 from social_insurance.policies.selectors import city_settings, known_cities
 
 from . import engine
-from .crypto import identity_hash
+from .crypto import identity_hashes
 from .models import ContributionLine, CycleStatus, InsuredEmployee, MonthCycle
 from .selectors import client_ids_of_contact
 
@@ -85,7 +85,7 @@ def search(qs, q: str):
         return qs
     number = engine.normalize_identity(q)
     if engine.identity_number_valid(number):
-        return qs.filter(id_number_hash=identity_hash(number))
+        return qs.filter(id_number_hash__in=identity_hashes(number))  # every configured key
     return qs.filter(Q(name__icontains=q) | Q(id_number_masked__icontains=number))
 
 

@@ -21,6 +21,7 @@ from django.utils import formats, timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
+from branches.pages import page_roles
 from branches.roles import Role, roles_in_branch
 from clients.exports import FORMATS, table_response
 from clients.models import Client
@@ -68,6 +69,7 @@ def _status_labels():
 # ---------------------------------------------------------------------------------------------
 # List and export
 # ---------------------------------------------------------------------------------------------
+@page_roles(PAGE_ROLES["list"])
 def employee_list(request):
     roles = _require(request, "list")
     staff = bool(roles & STAFF)
@@ -124,6 +126,7 @@ def _export(qs, fmt, today, cities, labels):
 # ---------------------------------------------------------------------------------------------
 # A person's record
 # ---------------------------------------------------------------------------------------------
+@page_roles(PAGE_ROLES["record"])
 def employee_detail(request, pk: int):
     _require(request, "record")
     employee = sel.access_employee(request.user, request.tenant, pk)
@@ -175,6 +178,7 @@ def _parse_day(value):
         return None
 
 
+@page_roles(PAGE_ROLES["write"])
 def lands_in(request):
     """HTMX: the sentence under a 增员/减员 form as its date or city changes."""
     _require(request, "write")
@@ -206,6 +210,7 @@ def _with_landing_attrs(form, url: str, include: str) -> None:
                                    "hx-include": ",".join(f"[name={n.strip()}]" for n in include.split(","))})
 
 
+@page_roles(PAGE_ROLES["write"])
 def employee_add(request):
     """增员 (staff): the service validates; on success the record, with where the change lands."""
     _require(request, "write")
@@ -256,6 +261,7 @@ def _cutoffs(cities) -> list[str]:
     return out
 
 
+@page_roles(PAGE_ROLES["write"])
 def employee_remove(request, pk: int):
     """减员 (staff): the leaving date; the page says which month's list carries it."""
     _require(request, "write")
@@ -292,6 +298,7 @@ def employee_remove(request, pk: int):
 # ---------------------------------------------------------------------------------------------
 # Import and its template
 # ---------------------------------------------------------------------------------------------
+@page_roles(PAGE_ROLES["write"])
 def employee_import(request):
     """All rows or none (services.employees_import); every bad row listed with its column."""
     _require(request, "write")
@@ -318,6 +325,7 @@ def employee_import(request):
     }, status=400 if form.errors or (report and not report.ok) else 200)
 
 
+@page_roles(PAGE_ROLES["write"])
 def import_template(request):
     """The import template (XLSX or CSV): Chinese headers and one example row to overwrite."""
     _require(request, "write")

@@ -25,6 +25,9 @@ import re
 from dataclasses import dataclass
 from decimal import ROUND_DOWN, ROUND_HALF_UP, ROUND_UP, Decimal, InvalidOperation
 
+from hrsaas.core.money import MoneyError, parse_money
+from hrsaas.core.period import PERIOD_RE, Period, PeriodError
+
 HUNDRED = Decimal(100)
 ZERO = Decimal("0.00")
 
@@ -148,9 +151,12 @@ class Contribution:
 
 def month_start(period: str) -> dt.date:
     """First day of a `YYYY-MM` period; raises PolicyError('month') for anything else."""
-    if not isinstance(period, str) or not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", period):
+    if not isinstance(period, str) or not PERIOD_RE.match(period):
         raise PolicyError("month", "月份格式应为 YYYY-MM,例如 2025-03。")
-    return dt.date(int(period[:4]), int(period[5:]), 1)
+    try:
+        return Period.parse(period).first_day
+    except PeriodError as exc:
+        raise PolicyError("month", str(exc)) from None
 
 
 def add_months(period: str, n: int) -> str:
@@ -200,21 +206,18 @@ def parse_percent(value, field: str) -> Decimal:
     return pct
 
 
+WAGE_LIMIT = Decimal("99999999.99")
+_WAGE_MESSAGES = {"negative": "工资不能为负数。", "places": "工资最多保留两位小数(到分)。", "too_large": "工资金额过大。"}
+
+
 def parse_wage(value, field: str = "wage") -> Decimal:
     """A wage as a decimal string (or integer): a number, not negative, at most 2 places."""
     if isinstance(value, bool) or not isinstance(value, (str, int, Decimal)):
         raise PolicyError(field, "工资须为金额字符串,例如 \"12000.00\"。")
-    text = str(value).strip()
-    if not re.fullmatch(r"-?\d+(\.\d+)?", text):
-        raise PolicyError(field, "工资须为数字金额,例如 \"12000.00\"。")
-    wage = Decimal(text)
-    if wage < 0:
-        raise PolicyError(field, "工资不能为负数。")
-    if wage.as_tuple().exponent < -2:
-        raise PolicyError(field, "工资最多保留两位小数(到分)。")
-    if wage >= Decimal("100000000"):
-        raise PolicyError(field, "工资金额过大。")
-    return wage
+    try:  # THE money parser (hrsaas.core.money): the accepted forms are the same everywhere
+        return parse_money(value, maximum=WAGE_LIMIT)
+    except MoneyError as exc:
+        raise PolicyError(field, _WAGE_MESSAGES.get(exc.code, "工资须为数字金额,例如 \"12000.00\"。")) from None
 
 
 def fmt_percent(value: Decimal) -> str:

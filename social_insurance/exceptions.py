@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import connection, transaction
+from django.db import transaction
 from django.http import Http404
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -102,11 +102,9 @@ def exception_resolve(*, actor, exception_id: int, note, now=None) -> PaymentExc
 # Escalation (超时上报)
 # ---------------------------------------------------------------------------------------------
 def _current_branch():
-    from branches.models import Branch
+    from hrsaas.core.branch import require_branch
 
-    if connection.schema_name == "public":
-        raise RuntimeError("exception escalation runs inside a branch schema")
-    return Branch.objects.get(schema_name=connection.schema_name)
+    return require_branch("exception escalation")
 
 
 def _message(branch, exc: PaymentException, stage: str) -> dict:

@@ -8,6 +8,7 @@ from rest_framework.permissions import SAFE_METHODS
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from branches import roles as R
 from branches.permissions import IsHQ, IsHQAdmin
 
 from . import selectors
@@ -17,7 +18,7 @@ from .policies.selectors import city_row, city_table, policy_table
 
 
 class DuplicateReportApi(APIView):
-    permission_classes = [IsHQ]
+    roles = R.HQ_ANY
 
     def get(self, request):
         period = _period(str(request.query_params.get("period") or ""))
@@ -38,7 +39,7 @@ def policy_json(p) -> dict:
 
 
 class PolicyListApi(APIView):
-    permission_classes = [IsHQ]
+    roles = R.HQ_ANY
 
     def get(self, request):
         return Response([policy_json(p) for p in policy_table()])
@@ -59,9 +60,7 @@ def _policy_or_404(pk: int):
 class PolicyDetailApi(APIView):
     """`GET` one version; `PATCH {sources?, confidence?, notes?}` (HQ admin): what describes the
     data stays editable on a frozen version; amounts and dates are not editable here."""
-
-    def get_permissions(self):
-        return _read_or_admin(self)
+    roles = {"GET": R.HQ_ANY, "*": R.HQ_ADMIN_ONLY}
 
     @extend_schema(operation_id="si_policy_retrieve", responses={200: dict})
     def get(self, request, pk: int):
@@ -84,8 +83,8 @@ def city_json(row) -> dict:
 class CityListApi(APIView):
     """`GET`: every city with a policy and its operating settings (the defaults when HQ has not
     set them: `configured` false). HQ admin and HQ finance."""
+    roles = R.HQ_ANY
 
-    permission_classes = [IsHQ]
 
     @extend_schema(operation_id="si_cities_list", responses={200: list[dict]})
     def get(self, request):
@@ -95,9 +94,7 @@ class CityListApi(APIView):
 class CityDetailApi(APIView):
     """`GET` one city; `PATCH {add_cutoff_day?, remove_covers_leaving_month?,
     back_payment_months_limit?, reconcile_day?, file_day?}` (HQ admin) → the city's settings."""
-
-    def get_permissions(self):
-        return _read_or_admin(self)
+    roles = {"GET": R.HQ_ANY, "*": R.HQ_ADMIN_ONLY}
 
     @extend_schema(operation_id="si_city_retrieve", responses={200: dict})
     def get(self, request, city: str):

@@ -6,18 +6,18 @@ from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from branches.permissions import branch_roles
+from branches import roles as R
 
 from . import services
-from .apis import WRITERS, _period, money
+from .apis import _period, money
 from .models import CheckFinding, FindingKind
 
 
 class PayrollImportApi(APIView):
     """工资表 upload (fields `period`, `client`, `file`): replaces that client's list for the month,
     all rows or none; the month's checks are refreshed when it is computed."""
+    roles = R.OFFICE
 
-    permission_classes = [branch_roles(*WRITERS)]
     parser_classes = [MultiPartParser, FormParser]
 
     @extend_schema(request=None, responses={201: dict, 400: dict})
@@ -39,8 +39,8 @@ PAYROLL_KINDS = (FindingKind.UNINSURED_ON_PAYROLL, FindingKind.INSURED_NOT_ON_PA
 
 class PayrollFindingsApi(APIView):
     """The month's payroll checks: paid but not insured, insured but not paid (masked numbers)."""
+    roles = R.OFFICE
 
-    permission_classes = [branch_roles(*WRITERS)]
 
     @extend_schema(responses={200: dict})
     def get(self, request, period: str):

@@ -7,7 +7,7 @@ from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from branches.permissions import IsHQAdmin
+from branches import roles as R
 
 from .policies import services as policy_services
 
@@ -36,8 +36,8 @@ def policy_json(p) -> dict:
 
 class PolicyPublishApi(APIView):
     """发布新政策版本 (HQ admin). Branches post the 补差 of filed months in the background."""
+    roles = R.HQ_ADMIN_ONLY
 
-    permission_classes = [IsHQAdmin]
 
     @extend_schema(request=PublishSerializer, responses={201: dict})
     def post(self, request):
@@ -57,8 +57,8 @@ class ExtendSerializer(serializers.Serializer):
 
 class PolicyExtendApi(APIView):
     """沿用: keep a version in force longer (`effective_to` null = until the next is published)."""
+    roles = R.HQ_ADMIN_ONLY
 
-    permission_classes = [IsHQAdmin]
 
     @extend_schema(request=ExtendSerializer, responses={200: dict})
     def post(self, request, pk: int):

@@ -19,7 +19,8 @@ from django.utils import timezone
 from branches.audit import stamp
 from clients.models import Client
 from hrsaas import uploads
-from hrsaas.dates import parse_day
+from hrsaas.core.branch import require_branch
+from hrsaas.core.period import parse_day
 from social_insurance.policies.models import CityPolicy
 from social_insurance.policies.selectors import city_settings, policy_rule, policy_rules
 
@@ -475,16 +476,7 @@ def payroll_import(*, actor, period: str, client_id, filename: str, content: byt
 # Monthly cycle (月度流程)
 # ---------------------------------------------------------------------------------------------
 def _branch():
-    """The Branch row of the current schema (schema_context gives only a stand-in tenant)."""
-    from branches.models import Branch
-
-    schema = connection.schema_name
-    if schema == "public":
-        raise RuntimeError("social insurance services run inside a branch schema")
-    tenant = getattr(connection, "tenant", None)
-    if isinstance(tenant, Branch):
-        return tenant
-    return Branch.objects.get(schema_name=schema)
+    return require_branch("social insurance services")
 
 
 def _cycle_for(period: str, *, lock: bool) -> MonthCycle:

@@ -379,7 +379,7 @@ SELECT %(period)s, 'not_on_payroll', e.id, '本月通过该客户参保,但不�
 # taken as the compute's last step): two branches registering the same new hash at once would
 # otherwise each miss the other's uncommitted row and neither would list it as repeated.
 IDENTITY_SYNC_SQL = """
-SELECT pg_advisory_xact_lock(7301, 1);  -- 7301: the social-insurance app's lock namespace
+SELECT pg_advisory_xact_lock(7301, 1);  -- hrsaas.core.locks.Lock.SI_IDENTITY_REGISTRY
 DROP TABLE IF EXISTS pg_temp.si_identity_diff;
 CREATE TEMP TABLE si_identity_diff ON COMMIT DROP AS
 SELECT r.id AS row_id, r.id_hash AS old_hash, w.id AS employee_id, w.id_hash, w.id_masked, w.first_month, w.last_month

@@ -13,6 +13,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from branches import roles as R
+from branches.pages import page_roles
 from branches.roles import Role, hq_roles_of, is_hq_admin, roles_in_branch
 from clients.models import Client
 from hrsaas import exports
@@ -40,6 +42,7 @@ def _require_staff(request):
         raise Http404
 
 
+@page_roles(R.OFFICE | {R.Role.SPECIALIST})
 def cycle_board(request):
     """月度流程看板: 增减员, 计算, 核对, 申报, checks, statements, exceptions."""
     _require_staff(request)
@@ -66,6 +69,7 @@ def cycle_board(request):
 
 
 @require_POST
+@page_roles(R.OFFICE)
 def cycle_action(request, action: str):
     _require_staff(request)
     period = _period(request)
@@ -117,6 +121,7 @@ def _posted_board_period(request) -> str:
 
 
 @require_POST
+@page_roles(R.OFFICE | {R.Role.SPECIALIST})
 def exception_create(request):
     """登记异常 from the board: errors come back as messages, nothing is saved."""
     _require_staff(request)
@@ -133,6 +138,7 @@ def exception_create(request):
 
 
 @require_POST
+@page_roles(R.OFFICE | {R.Role.SPECIALIST})
 def exception_action(request, pk: int, action: str):
     """响应 / 解决 an exception from the board."""
     _require_staff(request)
@@ -151,6 +157,7 @@ def exception_action(request, pk: int, action: str):
     return redirect(_board_url(request, period, f"#exception-{pk}"))
 
 
+@page_roles(R.EVERY_BRANCH_ROLE)
 def statement_detail(request, pk: int):
     """费用明细表 (printable); `?format=xlsx` downloads it; the client's contact answers here."""
     statement = selectors.access_statement(request.user, request.tenant, pk)
@@ -204,6 +211,7 @@ def _policy_year(request) -> int:
 
 
 @login_required
+@page_roles(R.HQ_ANY)
 def hq_policies(request):
     """HQ 社保政策: filter by city and policy year (default: this year, every city), a compact card
     per city — bases, each item's employer/employee rate, rounding and confidence in words,
@@ -227,6 +235,7 @@ def hq_policies(request):
     })
 
 
+@page_roles(R.HQ_ANY)
 @login_required
 def hq_policy_city(request, city: str):
     """One city: every version (newest first) with its items, rounding, sources and notes; HQ
@@ -308,6 +317,7 @@ def _policy_post(request, city: str | None):
 
 
 @login_required
+@page_roles(R.HQ_ANY)
 def hq_duplicates(request):
     """HQ 重复参保报告: masked ids, branch codes and counts only."""
     if not hq_roles_of(request.user):
@@ -326,6 +336,7 @@ def _errors_into(form, exc: ValidationError) -> None:
 
 
 @login_required
+@page_roles(R.HQ_ANY)
 def hq_cities(request):
     """HQ 城市运营设置: every city's settings (defaults until set); the HQ admin changes them,
     one form per city, with the errors next to the fields. HQ finance reads."""
@@ -361,6 +372,7 @@ def hq_cities(request):
 
 
 @require_POST
+@page_roles(R.OFFICE)
 def payroll_upload(request):
     """客户工资表 upload from the board: all rows or none; the row errors are listed."""
     _require_staff(request)

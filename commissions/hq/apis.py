@@ -8,7 +8,8 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from branches.permissions import IsHQ, IsHQAdmin
+from branches import roles as R
+from branches.permissions import IsHQAdmin
 
 from ..adjustments import parse_date
 from . import selectors, services
@@ -66,8 +67,8 @@ def _choice(request, name: str, choices) -> str | None:
 
 class RuleVersionListApi(APIView):
     """`GET rules/?component=&on=YYYY-MM-DD` (HQ) and `POST rules/` (HQ admin)."""
+    roles = {"GET": R.HQ_ANY, "POST": R.HQ_ADMIN_ONLY}
 
-    permission_classes = [IsHQ]
 
     @extend_schema(operation_id="rules_list", responses=RuleVersionDoc(many=True), parameters=[
         OpenApiParameter("component", str, enum=list(COMPONENTS)),
@@ -90,8 +91,8 @@ class RuleVersionListApi(APIView):
 
 class RegisterListApi(APIView):
     """`GET adjustments/?branch=&status=&component=`: HQ's register (备案) with history."""
+    roles = R.HQ_ANY
 
-    permission_classes = [IsHQ]
 
     @extend_schema(operation_id="register_list", responses=RegisterDoc(many=True), parameters=[
         OpenApiParameter("branch", str), OpenApiParameter("status", str, enum=list(RegisteredAdjustment.Status.values)),
@@ -107,8 +108,8 @@ class RegisterListApi(APIView):
 
 class RegisterRevokeApi(APIView):
     """`POST adjustments/{id}/revoke/ {effective_from, reason}` (HQ admin)."""
+    roles = R.HQ_ADMIN_ONLY
 
-    permission_classes = [IsHQAdmin]
 
     @extend_schema(operation_id="register_revoke", request=RevokeDoc, responses={200: RegisterDoc})
     def post(self, request, registered_id: int):

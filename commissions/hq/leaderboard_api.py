@@ -3,19 +3,20 @@ public rollup that every branch recompute maintains (no visit of branch schemas)
 from __future__ import annotations
 
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework.exceptions import ValidationError
-from rest_framework.permissions import IsAuthenticated
+from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from branches import roles as R
+from branches.permissions import COMMISSION_BOARD_DENIED
 from commissions import selectors
 from commissions import serializers as doc
 
 
 class HQLeaderboardApi(APIView):
-    # Everyone may see the company-wide board (usernames and figures only); the figures are
-    # monthly totals, never lines.
-    permission_classes = [IsAuthenticated]
+    roles = R.INSIDERS
+    # Everyone who works for the company may see the board by openings and sales (usernames and
+    # monthly totals, never lines); commission amounts only managers and HQ (the role matrix).
 
     @extend_schema(operation_id="hq_leaderboards", parameters=[OpenApiParameter("period", str, required=True), OpenApiParameter("metric", str, enum=["openings", "sales", "commission"])], responses=doc.LeaderboardOut)
     def get(self, request):
@@ -28,5 +29,7 @@ class HQLeaderboardApi(APIView):
             raise ValidationError({"period": ["全公司排行按月统计,期间格式须为 YYYY-MM。"]})
         if metric not in selectors.METRICS:
             raise ValidationError({"metric": ["指标须为 openings、sales 或 commission。"]})
+        if metric == "commission" and not R.may_read_commission_amounts(request.user):
+            raise PermissionDenied(COMMISSION_BOARD_DENIED)
         return Response({"period": period, "metric": metric,
                          "rows": selectors.hq_leaderboard(period=period, metric=metric)})

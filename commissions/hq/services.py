@@ -8,15 +8,15 @@ or paid month of the adjustment's branch."""
 from __future__ import annotations
 
 import datetime as dt
-import zlib
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 from django_tenants.utils import schema_context
 
 from branches.audit import stamp
+from hrsaas.core import locks
 from branches.models import User
 
 from ..adjustments import send_recompute, lock_adjustments, parse_date, parse_text
@@ -24,7 +24,6 @@ from .models import RegisteredAdjustment, RuleVersion
 from .rules import COMPONENTS, Rule, RuleError, parse_rule, rule_to_params
 from .selectors import access_registered, frozen_periods_overlapping, next_version_after
 
-_RULES_LOCK_NAMESPACE = 7203
 NOT_PARAMS = frozenset({"id", "component", "effective_from", "note", "reason"})
 
 
@@ -60,9 +59,7 @@ def parse_rule_version(data: dict) -> RuleVersionInput:
 
 
 def _lock_rules(component: str) -> None:
-    key = zlib.crc32(f"rules:{component}".encode()) - 2**31
-    with connection.cursor() as cur:
-        cur.execute("SELECT pg_advisory_xact_lock(%s, %s)", [_RULES_LOCK_NAMESPACE, key])
+    locks.take((locks.Lock.RULES_COMPONENT, f"rules:{component}"))
 
 
 def rule_version_create(*, actor: User, data: RuleVersionInput) -> RuleVersion:

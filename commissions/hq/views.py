@@ -18,11 +18,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from branches import roles as R
+from branches.pages import page_roles
+from hrsaas.core.period import valid_period
+
 from branches.models import Branch
 from branches.roles import Role, hq_roles_of
 
 from .. import services as commission_services
-from ..inputs import PERIOD_RE
 from ..selectors import METRICS
 from ..templatetags.commission_format import period_label
 from . import dashboard as console
@@ -73,6 +76,7 @@ def _require_write(request) -> None:
 
 
 @login_required
+@page_roles(R.HQ_ANY)
 def rules_home(request):
     _require_read(request)
     today = timezone.localdate()
@@ -86,6 +90,7 @@ def rules_home(request):
 
 
 @login_required
+@page_roles({"GET": R.HQ_ANY, "*": R.HQ_ADMIN_ONLY})
 def rules_component(request, component: str):
     _require_read(request)
     if component not in RULE_FORMS:
@@ -140,6 +145,7 @@ def _register_context(request, params: QueryDict, *, revoke_form=None, revoke_ta
 
 
 @login_required
+@page_roles(R.HQ_ANY)
 def register(request):
     _require_read(request)
     return render(request, "commissions/adjustments_register.html", _register_context(request, request.GET))
@@ -147,6 +153,7 @@ def register(request):
 
 @login_required
 @require_POST
+@page_roles(R.HQ_ADMIN_ONLY)
 def register_revoke(request, registered_id: int):
     _require_write(request)
     row = selectors.access_registered(registered_id)
@@ -170,7 +177,7 @@ def register_revoke(request, registered_id: int):
 # ---------------------------------------------------------------------------------------------
 def _month_param(value: str | None) -> str:
     """A `YYYY-MM` query parameter, or the current month when missing or malformed."""
-    if value and PERIOD_RE.match(value):
+    if value and valid_period(value):
         return value
     return selectors.month_of(timezone.localdate())
 
@@ -181,6 +188,7 @@ def may_mark_paid(user) -> bool:
 
 
 @login_required
+@page_roles(R.HQ_ANY)
 def dashboard(request):
     _require_read(request)
     month = _month_param(request.GET.get("month"))
@@ -193,6 +201,7 @@ def dashboard(request):
 
 
 @login_required
+@page_roles(R.HQ_ANY)
 def finance(request):
     _require_read(request)
     status = request.GET.get("status") if request.GET.get("status") in selectors.FROZEN else ""
@@ -215,7 +224,7 @@ def _locked_branch(code: str) -> Branch:
 
 
 def _period_arg(period: str) -> str:
-    if not PERIOD_RE.match(period or ""):
+    if not valid_period(period):
         raise Http404
     return period
 
@@ -231,6 +240,7 @@ def _confirmed_figures(post) -> tuple[int, Decimal] | None:
 
 
 @login_required
+@page_roles(R.HQ_ANY)
 def finance_mark_paid(request, code: str, period: str):
     """GET: the confirmation — how many statements and how much this pays out. POST: mark paid,
     only with the figures that were confirmed, and only if they still hold."""
@@ -275,6 +285,7 @@ def finance_mark_paid(request, code: str, period: str):
 
 
 @login_required
+@page_roles(R.HQ_ANY)
 def payroll_export(request, period: str, fmt: str, code: str | None = None):
     """The payroll/bank file of a closed or paid period: one branch, or every branch that has
     locked it. HQ only; an open period is not found."""

@@ -7,13 +7,14 @@ applies back to months already filed posts their difference (补差) in every br
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
 from branches.audit import stamp
 from social_insurance.engine import ITEM_KINDS, ROUNDING_MODE_RE
+from hrsaas.core.money import MoneyError, parse_money
 
 from .loader import item_fields
 from .models import CityPolicy, CitySetting, Confidence, PolicyItem
@@ -74,14 +75,10 @@ def policy_metadata_update(*, actor, policy_id: int, sources=None, confidence=No
 def _number(value, *, percent: bool) -> Decimal:
     if isinstance(value, bool) or not isinstance(value, (str, int, Decimal)):
         raise ValueError("须为数字字符串")
-    try:
-        number = Decimal(str(value).strip())
-    except InvalidOperation:
-        raise ValueError("须为数字") from None
-    if not number.is_finite() or number < 0:
-        raise ValueError("须为不小于 0 的数字")
-    if number.as_tuple().exponent < -2:
-        raise ValueError("最多保留两位小数")
+    try:  # amounts and percents alike: THE parser's forms (hrsaas.core.money)
+        number = parse_money(value, maximum=None)
+    except MoneyError as exc:
+        raise ValueError({"negative": "须为不小于 0 的数字", "places": "最多保留两位小数"}.get(exc.code, "须为数字")) from None
     if percent and number > 100:
         raise ValueError("比例不能超过 100%")
     if not percent and number >= Decimal("100000000"):

@@ -42,7 +42,10 @@ def test_branch_leaderboard_openings_month_and_week(api, people):
     # ISO week 10 of 2026 is 2 – 8 March
     week = api(people["bj_s2"]).get("/b/bj/api/v1/leaderboards/?period=2026-W10&metric=openings").json()["rows"]
     assert [(r["username"], r["rank"], r["value"]) for r in week] == [("bj_mkt", 1, 2), ("bj_s1", 1, 2), ("bj_s2", 3, 1)]
-    money = api(people["bj_s2"]).get("/b/bj/api/v1/leaderboards/?period=2026-03&metric=commission").json()["rows"]
+    # Other people's commission amounts: managers and HQ only (the role matrix), never a specialist.
+    refused = api(people["bj_s2"]).get("/b/bj/api/v1/leaderboards/?period=2026-03&metric=commission")
+    assert refused.status_code == 403 and "2400.00" not in refused.content.decode()
+    money = api(people["bj_manager"]).get("/b/bj/api/v1/leaderboards/?period=2026-03&metric=commission").json()["rows"]
     assert money[0] == {"rank": 1, "username": "bj_s1", "value": "2400.00", "gap_to_previous": None}
     assert money[1]["gap_to_previous"] == "800.00"
 

@@ -64,6 +64,7 @@ def test_home_shows_this_months_figures_and_rank_with_the_gap(web, api, people):
     assert 'class="on" data-testid="metric-openings"' in refused
     money = web(people["bj_manager"]).get("/b/bj/me/live/?metric=commission").content.decode()
     assert 'data-testid="metric-commission"' in money and "4,000.00" in money and "3,600.00" in money
+    assert 'data-testid="gap-branch-month">您当前月排名第1位' in refused
 
 
 def test_live_fragment_costs_the_same_queries_for_one_line_or_many(web, api, people):

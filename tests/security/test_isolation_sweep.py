@@ -17,6 +17,17 @@ from rest_framework.test import APIClient
 from tests.conftest import drop_committed
 
 DENIED = {401, 403, 404, 405}
+# Floors for the loops below: the routes and exports only ever grow, so a loop that checked fewer
+# than this lost its input (e.g. a renamed parameter) and must not pass silently.
+MIN_BRANCH_PATHS = 110
+MIN_HQ_PATHS = 30
+MIN_COLLEAGUE_PATHS = 4
+MIN_EXPORTS = 4
+MIN_CONTACT_PATHS = 60
+# What a client contact (an outsider) must never reach: commissions, boards, appraisals, claims,
+# the specialist's portal and the manager's review (the role matrix, docs/security.md).
+CONTACT_FORBIDDEN = re.compile(r"(commissions|statements/|leaderboards|performance|claims|^me/|review|adjustments|"
+                               r"sales|leads|recompute|periods/)")
 # Not branch data: language switch, login/logout, API schema and docs.
 PUBLIC_OK = re.compile(r"(^|/)(i18n/.*|login/|logout/|api/v1/schema/|api/v1/docs/|api/v1/auth/token/(revoke/)?)$")  # revoke: one's own tokens
 # Company-wide on purpose (SPEC §5: every specialist sees the company leaderboard); read-only.
@@ -111,7 +122,9 @@ def test_another_branchs_user_gets_nothing_anywhere_in_a_branch(demo):
 
 def test_anonymous_callers_get_nothing_in_a_branch(demo):
     client = _client()
-    for path in _branch_paths(demo):
+    paths = _branch_paths(demo)
+    assert len(paths) >= MIN_BRANCH_PATHS, len(paths)
+    for path in paths:
         url = f"/b/beijing/{path}"
         for method in ("get", "post"):
             response = getattr(client, method)(url, {}, format="json")
@@ -126,11 +139,56 @@ def test_anonymous_callers_get_nothing_in_a_branch(demo):
 def test_a_specialist_cannot_read_a_colleagues_personal_data(demo):
     me, colleague = demo.people["beijing"]["specialist"][1], demo.people["beijing"]["specialist"][0]
     client = _client(me)
+    checked = 0
     for path in _branch_paths(demo):
         if colleague.username not in path and str(colleague.pk) not in path.split("/"):
             continue
         response = client.get(f"/b/beijing/{path}")
         assert response.status_code in DENIED, (path, response.status_code)
+        checked += 1
+    assert checked >= MIN_COLLEAGUE_PATHS, checked
+
+
+def test_a_specialist_never_reads_a_commission_board(demo):
+    """Boards by openings and sales with their own rank; other people's commission amounts are
+    for managers and HQ only (branch board, company board, and the portal's board)."""
+    me = demo.people["beijing"]["specialist"][1]
+    client = _client(me)
+    for url in ("/b/beijing/api/v1/leaderboards/?period=2026-11&metric=commission",
+                "/api/v1/leaderboards/?period=2026-11&metric=commission"):
+        assert client.get(url).status_code == 403, url
+    assert client.get("/b/beijing/api/v1/leaderboards/?period=2026-11&metric=openings").status_code == 200
+    page = client.get("/b/beijing/me/live/?metric=commission")
+    assert page.status_code == 200
+    assert 'data-testid="metric-commission"' not in page.content.decode()
+    manager = _client(demo.people["beijing"]["branch_manager"][0])
+    assert manager.get("/b/beijing/api/v1/leaderboards/?period=2026-11&metric=commission").status_code == 200
+
+
+def test_a_client_contact_gets_nothing_of_commissions_boards_appraisals_or_claims(demo):
+    contact = demo.people["beijing"]["client_contact"][0]
+    client = _client(contact)
+    canaries = [u.display_name for u in demo.people["beijing"]["specialist"]]
+    checked = 0
+    for path in _branch_paths(demo):
+        if not CONTACT_FORBIDDEN.search(path.removeprefix("api/v1/")) or path.startswith(("api/v1/si/", "si/")):
+            continue  # social insurance: the contact's own company's fee statements (scoped by the selectors)
+        for method in ("get", "post"):
+            response = getattr(client, method)(f"/b/beijing/{path}", {}, format="json")
+            assert response.status_code in DENIED, (method, path, response.status_code)
+            body = response.content.decode(errors="replace")
+            assert not any(c and c in body for c in canaries), (method, path)
+            checked += 1
+    assert checked >= MIN_CONTACT_PATHS, checked
+    # The company board, and reward claims with photos (6 × 8 MB per request once).
+    assert client.get("/api/v1/leaderboards/?period=2026-11&metric=commission").status_code in DENIED
+    assert client.get("/api/v1/leaderboards/?period=2026-11&metric=openings").status_code in DENIED
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    response = client.post("/b/beijing/api/v1/claims/", {"client": "1", "tier": "1",
+                                                         "photos": SimpleUploadedFile("a.jpg", b"x" * 1000)},
+                           format="multipart")
+    assert response.status_code == 403
 
 
 def test_branch_people_get_nothing_from_hq(demo):
@@ -140,6 +198,8 @@ def test_branch_people_get_nothing_from_hq(demo):
               "period": ["2026-11"], "username": ["admin"]}
     people = [demo.people["beijing"]["branch_manager"][0], demo.people["beijing"]["specialist"][0]]
     routes = sorted({p for r in _walk(urls_hq.urlpatterns) for p in _fill(r, values)})
+    assert len(routes) >= MIN_HQ_PATHS, len(routes)
+    checked = 0
     for user in people:
         client = _client(user)
         for path in routes:
@@ -150,6 +210,8 @@ def test_branch_people_get_nothing_from_hq(demo):
                 if method == "get" and path in COMPANY_WIDE_READS:
                     continue
                 assert response.status_code in DENIED, (user.username, method, path, response.status_code)
+                checked += 1
+    assert checked >= 2 * 2 * (MIN_HQ_PATHS - 8), checked
 
 
 def _upload_files(org) -> dict[str, bytes]:
@@ -177,7 +239,8 @@ def _branch_row_counts(org) -> dict[str, int]:
 
 def test_uploads_from_outside_the_branch_or_below_the_role_write_nothing(demo):
     """Every import endpoint gets a real, valid-looking file from another branch's manager, an
-    anonymous caller and (commission imports) a specialist of the branch: refused, and no table
+    anonymous caller and a specialist of the branch (imports are the office's: the role matrix):
+    refused, and no table
     of the branch changes."""
     from django.core.files.uploadedfile import SimpleUploadedFile
 
@@ -190,8 +253,6 @@ def test_uploads_from_outside_the_branch_or_below_the_role_write_nothing(demo):
     for path in uploads:
         kind = "si" if "/si/" in path else "sales" if "sales" in path else "clients"
         for who, user in callers.items():
-            if who == "specialist" and "/si/" in path:
-                continue  # specialists run the social-insurance work of their branch (SPEC §1)
             for name in ("x.csv", "x.xlsx"):
                 response = _client(user).post(f"/b/beijing/{path}", {"file": SimpleUploadedFile(name, files[kind])},
                                               format="multipart")
@@ -211,6 +272,7 @@ def test_exports_are_only_for_the_branch(demo):
         if response.status_code == 200 and ("attachment" in response.get("Content-Disposition", "")
                                             or not kind.startswith(("text/html", "application/json"))):
             exports.append(path)
+    assert len(exports) >= MIN_EXPORTS, exports
     for path in exports:
         for user in (demo.people["guangzhou"]["branch_manager"][0], None):
             response = _client(user).get(f"/b/beijing/{path}")

@@ -1,0 +1,135 @@
+"""Field parsers for input from outside (API bodies, forms, import rows alike).
+
+Each parser reads `data[field]`, returns the typed value (or None) and adds a message per
+problem to an `Errors`; `raise_if_any()` raises one Django ValidationError mapping field →
+messages, so the API's 400 and an import's per-row report say the same thing. Dates, periods
+and money go through the core's one parser each (`period.py`, `money.py`), with their range.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import re
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
+
+from .money import MoneyError, normalise_amount_text
+from .money import parse_money as _parse_amount
+from .period import MAX_YEAR, MIN_YEAR, PeriodError, parse_day
+from .period import parse_period as _parse_period
+
+
+class Errors:
+    def __init__(self):
+        self.errors: dict[str, list[str]] = {}
+
+    def add(self, field: str, message: str) -> None:
+        self.errors.setdefault(field, []).append(message)
+
+    def raise_if_any(self) -> None:
+        if self.errors:
+            raise ValidationError(self.errors)
+
+
+def parse_text(data: dict, field: str, errors: Errors, *, max_length: int = 200, required: bool = True) -> str:
+    value = data.get(field)
+    value = "" if value is None else str(value).strip()
+    if "\x00" in value:
+        errors.add(field, _("含有不允许的控制字符。"))
+        return ""
+    if required and not value:
+        errors.add(field, _("必填。"))
+    elif len(value) > max_length:
+        errors.add(field, _("最多 %(n)d 个字符。") % {"n": max_length})
+    return value
+
+
+def parse_int(data: dict, field: str, errors: Errors, *, low: int = 1, high: int = 10_000_000) -> int | None:
+    value = data.get(field)
+    if isinstance(value, bool) or value is None or value == "":
+        errors.add(field, _("必填,须为整数。"))
+        return None
+    if isinstance(value, float):
+        if not value.is_integer():
+            errors.add(field, _("须为整数。"))
+            return None
+        value = int(value)
+    if isinstance(value, str):
+        text = normalise_amount_text(value)  # full-width digits (５１) as typed with a Chinese IME
+        if not re.fullmatch(r"[+-]?[0-9]+", text):
+            errors.add(field, _("须为整数。"))
+            return None
+        value = int(text)
+    if not isinstance(value, int):
+        errors.add(field, _("须为整数。"))
+        return None
+    if value < low:
+        errors.add(field, _("须大于等于 %(n)d。") % {"n": low})
+    elif value > high:
+        errors.add(field, _("须小于等于 %(n)d。") % {"n": high})
+    return value
+
+
+def parse_money(data: dict, field: str, errors: Errors) -> Decimal | None:
+    """A positive amount (see hrsaas.core.money for the accepted forms); more than 2 decimal
+    places are refused, never rounded."""
+    try:
+        amount = _parse_amount(data.get(field), allow_negative=True)
+    except MoneyError as exc:
+        if exc.code == "places":
+            errors.add(field, _("金额最多保留 2 位小数。"))
+        elif exc.code == "required":
+            errors.add(field, _("必填,须为金额,例如 \"1000.00\"。"))
+        elif exc.code == "too_large":
+            errors.add(field, _("金额过大。"))
+        else:
+            errors.add(field, _("不是有效的金额:%(v)s") % {"v": str(data.get(field))[:30]})
+        return None
+    if amount <= 0:
+        errors.add(field, _("金额须大于 0。"))
+        return None
+    return amount
+
+
+def parse_date(data: dict, field: str, errors: Errors, *, required: bool = True) -> dt.date | None:
+    value = data.get(field)
+    try:
+        day = parse_day(value)
+    except PeriodError as exc:
+        if exc.code == "range":
+            errors.add(field, _("日期须在 %(lo)d–%(hi)d 年之间:%(v)s") % {"lo": MIN_YEAR, "hi": MAX_YEAR, "v": str(value)[:20]})
+        else:
+            errors.add(field, _("日期格式须为 YYYY-MM-DD:%(v)s") % {"v": str(value)[:20]})
+        return None
+    if day is None and required:
+        errors.add(field, _("必填,格式 YYYY-MM-DD。"))
+    return day
+
+
+def parse_period(data: dict, field: str, errors: Errors) -> str | None:
+    value = data.get(field)
+    try:
+        return _parse_period(value)
+    except PeriodError as exc:
+        if exc.code == "range":
+            errors.add(field, _("期间须在 %(lo)d-01 至 %(hi)d-12 之间:%(v)s") % {"lo": MIN_YEAR, "hi": MAX_YEAR,
+                                                                          "v": str(value).strip()[:20]})
+        else:
+            errors.add(field, _("期间格式须为 YYYY-MM:%(v)s") % {"v": str(value)[:20]})
+        return None
+
+
+def parse_bool(data: dict, field: str, errors: Errors, *, default: bool) -> bool:
+    value = data.get(field)
+    if value is None or value == "":
+        return default
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in {"1", "true", "yes", "y", "是"}:
+        return True
+    if text in {"0", "false", "no", "n", "否"}:
+        return False
+    errors.add(field, _("须为 true 或 false。"))
+    return default

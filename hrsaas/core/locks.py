@@ -1,0 +1,45 @@
+"""The advisory-lock registry: one namespace per lock, one order to take them in.
+
+PostgreSQL's `pg_advisory_xact_lock(int, int)` is one key space for the whole database; each
+kind of lock below owns its first key (the namespace), so two apps can never wait on each
+other's lock by accident (the performance app's bonus-rule lock once shared 7301 with the
+social-insurance identity registry). The second key is a 32-bit hash of the lock's name, which
+carries the schema where the lock is per branch, so two branches never wait for each other.
+
+Order when one transaction takes several: by `ORDER` (HQ rules → a branch's adjustments → a
+branch's periods in ascending order → the identity registry); `take()` sorts for the caller.
+Row locks (`select_for_update`) stay in each app's `lock_objects.py`.
+"""
+from __future__ import annotations
+
+import enum
+import zlib
+
+from django.db import connection
+
+
+class Lock(enum.IntEnum):
+    RULES_COMPONENT = 7203         # HQ rule versions of one component (public)
+    ADJUSTMENTS_COMPONENT = 7202   # one branch's float adjustments of one component
+    COMMISSION_PERIOD = 7201       # one branch-period: recompute / close / correction
+    PERFORMANCE_BONUS_RULE = 7401  # one bonus-rule code of a branch (the code may have no row yet)
+    SI_IDENTITY_REGISTRY = 7301    # the company-wide identity registry (taken in social_insurance/sql.py)
+
+
+ORDER = (Lock.RULES_COMPONENT, Lock.ADJUSTMENTS_COMPONENT, Lock.COMMISSION_PERIOD,
+         Lock.PERFORMANCE_BONUS_RULE, Lock.SI_IDENTITY_REGISTRY)
+assert len({int(n) for n in Lock}) == len(Lock), "one namespace per lock"
+
+
+def key(name: str) -> int:
+    """The second key: a signed 32-bit hash of the lock's name."""
+    return zlib.crc32(name.encode()) - 2**31
+
+
+def take(*locks: tuple[Lock, str]) -> None:
+    """Transaction-scoped locks on (namespace, name) pairs, in the registry's order (names
+    ascending within a namespace); repeated pairs are taken once."""
+    ordered = sorted(set(locks), key=lambda item: (ORDER.index(item[0]), item[1]))
+    with connection.cursor() as cur:
+        for namespace, name in ordered:
+            cur.execute("SELECT pg_advisory_xact_lock(%s, %s)", [int(namespace), key(name)])
