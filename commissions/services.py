@@ -311,6 +311,10 @@ def recompute_period(*, period: str, rules: RuleBook | None = None) -> Recompute
         lock_objects.branch_period(branch.schema_name, period)
         status = period_status(branch, period)
         with connection.cursor() as cur:
+            # Markers are consumed BEFORE the statement that reads the events, never after: under
+            # READ COMMITTED that statement's snapshot is newer, so every event whose marker is
+            # deleted here (same transaction as the event, possibly another branch's) is read
+            # below; a marker committed after this DELETE stays for the next drain (ADR 0003).
             cur.execute("DELETE FROM commissions_recomputemarker WHERE period = %s", [period])
             if status == BranchPeriod.Status.OPEN:
                 select = lines_select(period=period, home=home, sources=sources, rules=rules)
