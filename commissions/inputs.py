@@ -9,6 +9,7 @@ import re
 from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from branches.models import BranchMembership, User
@@ -94,7 +95,11 @@ def parse_money(data: dict, field: str, errors: Errors) -> Decimal | None:
     return amount
 
 
-def parse_date(data: dict, field: str, errors: Errors, *, required: bool = True) -> dt.date | None:
+def parse_date(data: dict, field: str, errors: Errors, *, required: bool = True,
+               not_after_today: bool = False) -> dt.date | None:
+    """A YYYY-MM-DD day. With `not_after_today` (openings, sales, signings: things that have
+    happened) a day after today (Asia/Shanghai) is refused — an opening dated next year would
+    create that year's period, which a manager could then close."""
     value = data.get(field)
     try:
         day = parse_day(value)
@@ -103,14 +108,22 @@ def parse_date(data: dict, field: str, errors: Errors, *, required: bool = True)
         return None
     if day is None and required:
         errors.add(field, _("必填,格式 YYYY-MM-DD。"))
+    if day is not None and not_after_today and day > timezone.localdate():
+        errors.add(field, _("日期 %(d)s 晚于今天(%(t)s):只能录入已经发生的事。")
+                   % {"d": day.isoformat(), "t": timezone.localdate().isoformat()})
+        return None
     return day
 
 
-def parse_period(data: dict, field: str, errors: Errors) -> str | None:
+def parse_period(data: dict, field: str, errors: Errors, *, not_after_this_month: bool = False) -> str | None:
     value = data.get(field)
     text = "" if value is None else str(value).strip()
     if not PERIOD_RE.match(text):
         errors.add(field, _("期间格式须为 YYYY-MM:%(v)s") % {"v": value})
+        return None
+    this_month = timezone.localdate().strftime("%Y-%m")
+    if not_after_this_month and text > this_month:
+        errors.add(field, _("期间 %(p)s 晚于本月(%(m)s):只能录入已经发生的销售。") % {"p": text, "m": this_month})
         return None
     return text
 
