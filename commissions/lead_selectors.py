@@ -77,7 +77,7 @@ def lead_detail(actor, roles, lead_id: int) -> dict:
     changes = list(LeadStageChange.objects.filter(lead=lead))
     names = _names(c.by_id for c in changes)
     row["stages"] = [{"stage": c.stage, "stage_label": c.get_stage_display(), "at": c.at.isoformat(),
-                      "by": names.get(c.by_id, ""), "note": c.note, "_at": c.at} for c in changes]
+                      "by": names.get(c.by_id, ""), "note": c.note, "when": c.at} for c in changes]
     disputes = list(LeadDispute.objects.filter(lead=lead))
     dnames = _names(x for d in disputes for x in (d.raised_by_id, d.decided_by_id))
     row["disputes"] = [{"id": d.id, "claimant": dnames.get(d.raised_by_id, ""), "reason": d.reason,
@@ -92,7 +92,7 @@ def public(row: dict) -> dict:
     out = {k: v for k, v in row.items() if not k.startswith("_")}
     for key in ("stages",):
         if key in out:
-            out[key] = [{k: v for k, v in s.items() if not k.startswith("_")} for s in out[key]]
+            out[key] = [{k: v for k, v in s.items() if k != "when"} for s in out[key]]
     return out
 
 
