@@ -212,3 +212,21 @@ def test_the_client_form_links_to_the_record_already_there(api, client, people):
     assert r.status_code == 200 and f'href="/b/bj/clients/{first}/"' in page
     assert _state() == before
 
+
+
+def test_a_sales_import_adds_a_service_only_when_the_row_says_so(api, people):
+    from commissions.models import Sale
+
+    cid = open_client(api, people["bj_staff"], opened_by="bj_s1")  # social_insurance only
+    before = _state()
+    csv = f"客户,服务,期间,金额,销售\n{cid},social_insurance,2026-03,10.00,bj_s1\n{cid},housing_fund,2026-03,20.00,bj_s1\n"
+    f = io.BytesIO(csv.encode()); f.name = "s.csv"
+    r = api(people["bj_staff"]).post("/b/bj/api/v1/sales/import/", {"file": f}, format="multipart")
+    assert r.status_code == 400 and [(e["row"], e["column"]) for e in r.json()["errors"]] == [(3, "service")]
+    assert _state() == before
+    csv = f"客户,服务,期间,金额,销售,新增服务\n{cid},social_insurance,2026-03,10.00,bj_s1,\n{cid},housing_fund,2026-03,20.00,bj_s1,是\n"
+    f = io.BytesIO(csv.encode()); f.name = "s.csv"
+    r = api(people["bj_staff"]).post("/b/bj/api/v1/sales/import/", {"file": f}, format="multipart")
+    assert r.status_code == 201, r.json()
+    with in_branch("bj"):
+        assert Sale.objects.filter(client_id=cid).count() == 2

@@ -291,3 +291,40 @@ def test_the_office_raises_a_dispute_for_a_marketer_who_cannot_see_the_lead(api,
     assert r.status_code == 200
     body = api(people["bj_mkt"]).get(f"/b/bj/api/v1/leads/{lead}/").json()
     assert (body["source"], body["marketer"], body["owner"]) == ("marketing", "bj_mkt", "bj_sales")
+
+
+# --- handing a lead to a seller ----------------------------------------------------------------
+def test_a_lead_is_handed_to_a_seller_by_its_marketer_or_the_office(api, people, more):
+    lead = _lead(api, people["bj_mkt"], name="嘉禾农业")["id"]
+    before = _state()
+    assert api(people["bj_sales"]).post(f"/b/bj/api/v1/leads/{lead}/assign/", {"owner": "bj_sales"},
+                                        format="json").status_code == 404  # not theirs (yet)
+    r = api(people["bj_mkt"]).post(f"/b/bj/api/v1/leads/{lead}/assign/", {"owner": "bj_s1"}, format="json")
+    assert r.status_code == 400 and list(r.json()) == ["owner"]  # a specialist is not a seller
+    assert _state() == before
+    r = api(people["bj_mkt"]).post(f"/b/bj/api/v1/leads/{lead}/assign/", {"owner": "bj_sales"}, format="json")
+    assert r.status_code == 200 and r.json()["owner"] == "bj_sales"
+    before = _state()  # once someone follows it up, only the office re-assigns it
+    r = api(people["bj_mkt"]).post(f"/b/bj/api/v1/leads/{lead}/assign/", {"owner": "bj_sales2"}, format="json")
+    assert r.status_code == 400 and _state() == before
+    r = api(people["bj_staff"]).post(f"/b/bj/api/v1/leads/{lead}/assign/", {"owner": "bj_sales2"}, format="json")
+    assert r.status_code == 200 and r.json()["owner"] == "bj_sales2"
+    assert api(people["bj_sales"]).get(f"/b/bj/api/v1/leads/{lead}/").status_code == 404
+    assert api(more["bj_sales2"]).get(f"/b/bj/api/v1/leads/{lead}/").status_code == 200
+
+
+def test_stuck_alerts_go_out_over_the_branchs_channels(api, people, django_capture_on_commit_callbacks):
+    from commissions.lead_services import stuck_leads_alert
+    from commissions.models import Lead
+    from notifications.models import ChannelConfig
+
+    lead = _lead(api, people["bj_sales"], name="同创软件")["id"]
+    with in_branch("bj"):
+        config = ChannelConfig.current()
+        config.webhook_url = "https://example.com/hook"
+        config.save()
+        Lead.objects.filter(pk=lead).update(stage_since=timezone.now() - dt.timedelta(days=8))
+        with django_capture_on_commit_callbacks(execute=False) as callbacks:
+            assert stuck_leads_alert() == 2  # the seller (their turn: 到访) and the manager
+        # one outside delivery queued per message, after the commit (inbox first, then e-mail/WeCom)
+        assert len(callbacks) == 2
