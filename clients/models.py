@@ -21,8 +21,9 @@ class Grade(models.TextChoices):
 class Client(models.Model):
     name = models.CharField(_("客户名称"), max_length=200)
     # 客户查重 (clients/keys.py): the 统一社会信用代码 when given, else the normalised name.
-    credit_code = models.CharField(_("统一社会信用代码"), max_length=18, blank=True, default="")
-    name_key = models.CharField(max_length=200, blank=True, default="", db_index=True, editable=False)
+    # db_default: bulk SQL loaders (bench/, fault drills) insert clients without these columns.
+    credit_code = models.CharField(_("统一社会信用代码"), max_length=18, blank=True, default="", db_default="")
+    name_key = models.CharField(max_length=200, blank=True, default="", db_default="", db_index=True, editable=False)
     headcount = models.PositiveIntegerField(_("员工人数"))
     opened_on = models.DateField(_("开户日期"))
     # The opener may be another branch's specialist (跨区域支援); users live in public.

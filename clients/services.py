@@ -71,17 +71,17 @@ def _lock_client_keys() -> None:
         cur.execute("SELECT pg_advisory_xact_lock(%s, %s)", [_LOCK_NAMESPACE, key])
 
 
-def client_duplicate_of(*, name: str, credit_code: str) -> Client | None:
+def client_duplicate_of(*, name: str, credit_code: str, exclude_id: int | None = None) -> Client | None:
     """The client already recorded in this branch as the same company, if any: same
     统一社会信用代码; or the same normalised name where either record has no code (then nothing
-    tells them apart). Two records with different codes are two companies, whatever their names."""
+    tells them apart). Two records with different codes are two companies, whatever their names.
+    `exclude_id`: the record being edited (an edit must not make it a duplicate either)."""
     name_key = keys.normalise_name(name)
+    others = Client.objects.exclude(pk=exclude_id) if exclude_id else Client.objects.all()
     if credit_code:
-        same = (Client.objects.filter(credit_code=credit_code).order_by("pk").first()
-                or Client.objects.filter(name_key=name_key, credit_code="").order_by("pk").first())
-    else:
-        same = Client.objects.filter(name_key=name_key).order_by("pk").first()
-    return same
+        return (others.filter(credit_code=credit_code).order_by("pk").first()
+                or others.filter(name_key=name_key, credit_code="").order_by("pk").first())
+    return others.filter(name_key=name_key).order_by("pk").first()
 
 
 def duplicate_error(first: Client, *, by_code: bool) -> ValidationError:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from django.db import models
+from django.db.models.functions import Now
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
@@ -112,8 +113,10 @@ class Lead(models.Model):
                               db_constraint=False, related_name="+", verbose_name=_("跟进销售"))
     recorded_by = models.ForeignKey("branches.User", null=True, blank=True, on_delete=models.DO_NOTHING,
                                     db_constraint=False, related_name="+", verbose_name=_("录入人"))
-    stage = models.CharField(_("阶段"), max_length=10, choices=Stage.choices, default=Stage.ENTERED)
-    stage_since = models.DateTimeField(_("进入本阶段时间"), default=timezone.now)
+    # db_default: bulk SQL loaders (bench/scale_demo.py) insert leads without these columns.
+    stage = models.CharField(_("阶段"), max_length=10, choices=Stage.choices, default=Stage.ENTERED,
+                             db_default=Stage.ENTERED)
+    stage_since = models.DateTimeField(_("进入本阶段时间"), default=timezone.now, db_default=Now())
 
     history = HistoricalRecords(user_db_constraint=False)
 

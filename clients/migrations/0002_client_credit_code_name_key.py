@@ -31,22 +31,22 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='client',
             name='credit_code',
-            field=models.CharField(blank=True, default='', max_length=18, verbose_name='统一社会信用代码'),
+            field=models.CharField(blank=True, db_default='', default='', max_length=18, verbose_name='统一社会信用代码'),
         ),
         migrations.AddField(
             model_name='client',
             name='name_key',
-            field=models.CharField(blank=True, db_index=True, default='', editable=False, max_length=200),
+            field=models.CharField(blank=True, db_default='', db_index=True, default='', editable=False, max_length=200),
         ),
         migrations.AddField(
             model_name='historicalclient',
             name='credit_code',
-            field=models.CharField(blank=True, default='', max_length=18, verbose_name='统一社会信用代码'),
+            field=models.CharField(blank=True, db_default='', default='', max_length=18, verbose_name='统一社会信用代码'),
         ),
         migrations.AddField(
             model_name='historicalclient',
             name='name_key',
-            field=models.CharField(blank=True, db_index=True, default='', editable=False, max_length=200),
+            field=models.CharField(blank=True, db_default='', db_index=True, default='', editable=False, max_length=200),
         ),
         migrations.AddIndex(
             model_name='client',
