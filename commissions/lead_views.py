@@ -42,11 +42,12 @@ class OwnLeadForm(ServiceForm):
     name = _text(_l("客户/线索名称"), autocomplete="organization")
     created_on = _text(_l("线索日期"), required=False, help_text=_l("留空为今天"), **DATE)
     qualified = forms.BooleanField(label=_l("有效线索"), required=False, initial=True)
-    owner = _text(_l("交给哪位销售跟进(用户名)"), required=False, help_text=_l("可留空,由经理指派"), **EARNERS)
+    owner = forms.ChoiceField(label=_l("交给哪位销售跟进"), required=False, help_text=_l("可留空,由经理指派"))
 
-    def __init__(self, *args, roles=frozenset(), **kwargs):
+    def __init__(self, *args, roles=frozenset(), sellers=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.office = lead_services.is_office(roles)
+        self.fields["owner"].choices = [("", "—")] + list(sellers)  # names shown, usernames sent
         if self.office:
             self.fields["source"] = forms.ChoiceField(label=_l("来源"), choices=[("", "—")] + list(Lead.Source.choices))
             self.fields["marketer"] = _text(_l("市场人员(用户名)"), required=False,
@@ -87,6 +88,14 @@ def _earners(request):
     return _earner_choices(request.tenant)
 
 
+def _sellers(request) -> list[tuple[str, str]]:
+    from branches.models import BranchMembership
+
+    rows = (BranchMembership.objects.filter(branch=request.tenant, role=Role.SALES, user__is_active=True)
+            .values_list("user__username", "user__display_name").distinct().order_by("user__display_name"))
+    return [(u, d or u) for u, d in rows]
+
+
 def my_leads(request):
     roles = _roles(request)
     qs = lead_selectors.leads_visible_to(request.user, roles).order_by("-stage_since", "-id")
@@ -103,7 +112,7 @@ def my_leads(request):
 
 def lead_new(request):
     roles = _roles(request)
-    form = OwnLeadForm(request.POST if request.method == "POST" else None, roles=roles)
+    form = OwnLeadForm(request.POST if request.method == "POST" else None, roles=roles, sellers=_sellers(request))
     if request.method == "POST":
         form.is_valid()
         try:
@@ -114,8 +123,10 @@ def lead_new(request):
         else:
             messages.success(request, _("已录入线索:%(n)s。") % {"n": lead.name})
             return redirect("lead-detail", lead_id=lead.pk)
+    # Only the office types a marketer's username (with suggestions); others pick a seller by name.
+    earners = _earners(request) if lead_services.is_office(roles) else []
     return render(request, "commissions/lead_form.html", {"form": form, "title": _("新线索"),
-                                                          "earners": _earners(request), "testid": "lead-new"})
+                                                          "earners": earners, "testid": "lead-new"})
 
 
 def lead_detail(request, lead_id: int):
@@ -183,5 +194,6 @@ def lead_sign(request, lead_id: int):
             messages.success(request, _("已签约,提成将在几秒内更新。"))
             return redirect("lead-detail", lead_id=lead.pk)
     return render(request, "commissions/lead_form.html", {
-        "form": form, "title": _("签约:%(n)s") % {"n": lead.name}, "earners": _earners(request), "testid": "lead-sign-form",
+        "form": form, "title": _("签约:%(n)s") % {"n": lead.name}, "testid": "lead-sign-form",
+        "earners": _earners(request) if lead_services.is_office(roles) else [],
         "lead": lead})

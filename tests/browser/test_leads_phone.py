@@ -44,7 +44,7 @@ def test_a_lead_worked_on_phones_by_the_marketer_and_the_seller(committed_branch
     _fits_phone(page)
     page.click("[data-testid=lead-new-link]")
     page.fill("input[name=name]", "蓝海餐饮连锁")
-    page.fill("input[name=owner]", sales)
+    page.select_option("select[name=owner]", sales)
     _fits_phone(page)
     shot(page, "lead-new-phone")
     page.click("form.form button[type=submit]")
