@@ -86,3 +86,29 @@ def test_lead_pages_refuse_other_roles_and_other_peoples_leads(people):
     with in_branch("bj"):
         assert Lead.objects.get(pk=lead_id).stage == "entered"
     assert _login(people["bj_manager"]).get(f"/b/bj/leads/{lead_id}/").status_code == 200
+
+
+def test_a_dispute_raised_and_decided_on_the_lead_page(people):
+    from commissions.models import Lead, LeadDispute
+
+    r = _login(people["bj_mkt"]).post("/b/bj/leads/new/", {"name": "恒泰制造", "owner": "bj_sales"})
+    lead_id = int(re.search(r"/leads/(\d+)/", r["Location"]).group(1))
+    sales, manager = _login(people["bj_sales"]), _login(people["bj_manager"])
+    assert 'data-testid="dispute-button"' in sales.get(f"/b/bj/leads/{lead_id}/").content.decode()
+    assert 'data-testid="dispute-button"' not in _login(people["bj_mkt"]).get(f"/b/bj/leads/{lead_id}/").content.decode()
+    r = sales.post(f"/b/bj/leads/{lead_id}/", {"action": "dispute", "reason": "客户是我的老客户转介绍"})
+    assert r.status_code == 302
+    page = manager.get(f"/b/bj/leads/{lead_id}/").content.decode()
+    assert "客户是我的老客户转介绍" in page and 'data-testid="decide-button"' in page
+    with in_branch("bj"):
+        dispute_id = LeadDispute.objects.get(lead_id=lead_id).pk
+    # staff may not decide; the page refuses and nothing changes
+    assert _login(people["bj_staff"]).post(f"/b/bj/leads/{lead_id}/", {
+        "action": "decide", "dispute": dispute_id, "upheld": "true", "note": "x"}).status_code == 403
+    r = manager.post(f"/b/bj/leads/{lead_id}/", {"action": "decide", "dispute": dispute_id, "upheld": "false",
+                                                 "note": "到访登记为市场邀约"})
+    assert r.status_code == 302
+    with in_branch("bj"):
+        assert LeadDispute.objects.get(pk=dispute_id).status == "rejected"
+        assert Lead.objects.get(pk=lead_id).marketer_id == people["bj_mkt"].pk
+    assert "维持原归属" in manager.get(f"/b/bj/leads/{lead_id}/").content.decode()
