@@ -191,11 +191,36 @@ class StuckLead:
 
 
 def leads_stuck(*, now: dt.datetime | None = None) -> list[StuckLead]:
+    """Leads past the branch's limit in their stage. A signed lead (合同归档) waits for its
+    month's close, which settles it (`leads_settle_for_period`): it is late only once that
+    month is closed and it is still not settled."""
     now = now or timezone.now()
     limit = LeadPolicy.current().stage_limit_days
-    rows = (Lead.objects.exclude(stage=Lead.Stage.SETTLED).filter(stage_since__lt=now - dt.timedelta(days=limit))
-            .order_by("stage_since", "id").values_list("pk", "stage_since"))
-    return [StuckLead(pk, (now - since).days) for pk, since in rows]
+    rows = list(Lead.objects.exclude(stage=Lead.Stage.SETTLED).filter(stage_since__lt=now - dt.timedelta(days=limit))
+                .order_by("stage_since", "id").values_list("pk", "stage_since", "stage", "signed_on"))
+    branch = services.current_branch()
+    open_months = {services.period_of(signed) for _pk, _s, stage, signed in rows
+                   if stage == Lead.Stage.ARCHIVED and signed is not None}
+    open_months = {p for p in open_months if services.period_status(branch, p) == "open"}
+    return [StuckLead(pk, (now - since).days) for pk, since, stage, signed in rows
+            if not (stage == Lead.Stage.ARCHIVED and signed is not None and services.period_of(signed) in open_months)]
+
+
+def leads_settle_for_period(*, actor, period: str) -> int:
+    """业绩结算: closing a month settles the leads signed in it (their shares are on the locked
+    statements now). Same transaction as the close; returns how many were settled."""
+    start = services.period_start(period)
+    end = services.add_months(start, 1)
+    settled = 0
+    for lead in Lead.objects.select_for_update().filter(stage=Lead.Stage.ARCHIVED, signed_on__gte=start,
+                                                        signed_on__lt=end).order_by("pk"):
+        lead.stage, lead.stage_since = Lead.Stage.SETTLED, timezone.now()
+        stamp(lead, actor=actor, reason=f"业绩结算:{period} 关账")
+        lead.save()
+        LeadStageChange.objects.create(lead=lead, stage=Lead.Stage.SETTLED, at=lead.stage_since, by=actor,
+                                       note=f"{period} 关账")
+        settled += 1
+    return settled
 
 
 def stuck_leads_alert(*, now: dt.datetime | None = None) -> int:

@@ -531,6 +531,9 @@ def period_close(*, actor, period: str) -> BranchPeriod:
         if period_status(branch, period) != BranchPeriod.Status.OPEN:
             raise ValidationError({"period": [_("期间 %(p)s 已关账。") % {"p": period}]})
         recompute_period(period=period)
+        from .lead_services import leads_settle_for_period
+
+        leads_settle_for_period(actor=actor, period=period)  # 业绩结算 of the month's signed leads
         with schema_context("public"):
             obj, _created = BranchPeriod.objects.get_or_create(branch=branch, period=period)
             obj.status, obj.closed_at, obj.closed_by = BranchPeriod.Status.CLOSED, timezone.now(), actor

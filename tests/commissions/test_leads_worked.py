@@ -328,3 +328,26 @@ def test_stuck_alerts_go_out_over_the_branchs_channels(api, people, django_captu
             assert stuck_leads_alert() == 2  # the seller (their turn: 到访) and the manager
         # one outside delivery queued per message, after the commit (inbox first, then e-mail/WeCom)
         assert len(callbacks) == 2
+
+
+def test_closing_the_month_settles_its_signed_leads_which_wait_for_it_without_alerts(api, people):
+    from commissions.lead_services import stuck_leads_alert
+    from commissions.models import Lead, LeadStageChange
+
+    last_month_day = timezone.localdate().replace(day=1) - dt.timedelta(days=20)
+    period = last_month_day.strftime("%Y-%m")
+    lead = _lead(api, people["bj_sales"], name="益丰零售", created_on=last_month_day.isoformat())["id"]
+    r = api(people["bj_sales"]).post(f"/b/bj/api/v1/leads/{lead}/sign/", {
+        "amount": "10000.00", "signed_on": last_month_day.isoformat()}, format="json")
+    assert r.status_code == 200
+    with in_branch("bj"):
+        Lead.objects.filter(pk=lead).update(stage_since=timezone.now() - dt.timedelta(days=10))
+        assert stuck_leads_alert() == 0  # 合同归档 waits for the month's close: nobody is late
+    r = api(people["bj_manager"]).post(f"/b/bj/api/v1/periods/{period}/close/")
+    assert r.status_code == 200, r.json()
+    with in_branch("bj"):
+        got = Lead.objects.get(pk=lead)
+        assert got.stage == "settled"
+        last = LeadStageChange.objects.filter(lead_id=lead).last()
+        assert (last.stage, last.by_id, last.note) == ("settled", people["bj_manager"].pk, f"{period} 关账")
+        assert got.history.latest().history_change_reason == f"业绩结算:{period} 关账"
