@@ -27,6 +27,10 @@ class Entry:
     icon: str = ""  # a glyph for the phone tab bar
 
 
+# The earners who record and work leads themselves (marketing: their leads; sales: they sign).
+LEAD_WORKERS = frozenset({Role.MARKETING, Role.SALES})
+
+
 def _is(roles, allowed) -> bool:
     return bool(set(roles) & set(allowed))
 
@@ -50,6 +54,8 @@ def branch_menu(code: str, roles) -> list[Entry]:
     menu: list[Entry] = []
     if is_earner_only(roles):
         menu.append(Entry("me", _("我的业绩"), f"{b}/me/"))
+        if roles & LEAD_WORKERS:
+            menu.append(Entry("leads", _("我的线索"), f"{b}/leads/"))
         menu.append(Entry("statement", _("我的提成单"), f"{b}/me/statement/"))
         menu.append(Entry("claims", _("奖励申领"), f"{b}/me/claims/"))
         menu.append(Entry("inquiries", _("我的申诉"), f"{b}/me/inquiries/"))
@@ -59,6 +65,7 @@ def branch_menu(code: str, roles) -> list[Entry]:
         menu.append(Entry("home", _("工作台"), f"{b}/"))
         if _is(roles, OFFICE):
             menu.append(Entry("clients", _("客户"), f"{b}/clients/"))
+            menu.append(Entry("leads", _("线索"), f"{b}/leads/"))
             menu.append(Entry("employees", _("参保员工"), f"{b}/si/employees/"))
             menu.append(Entry("si", _("社保月度"), f"{b}/si/"))
         if _is(roles, COMMISSION_READERS):
@@ -78,8 +85,11 @@ def branch_tabs(code: str, roles) -> list[Entry]:
     if not is_earner_only(roles):
         return []
     b = f"/b/{code}"
+    # Marketing and sales work leads; specialists claim opening rewards.
+    third = (Entry("leads", _("线索"), f"{b}/leads/", "✚") if frozenset(roles) & LEAD_WORKERS
+             and Role.SPECIALIST not in roles else Entry("claims", _("申请"), f"{b}/me/claims/", "✚"))
     return [Entry("me", _("首页"), f"{b}/me/", "⌂"), Entry("statement", _("业绩"), f"{b}/me/statement/", "¥"),
-            Entry("claims", _("申请"), f"{b}/me/claims/", "✚"), Entry("inbox", _("消息"), f"{b}/inbox/", "✉")]
+            third, Entry("inbox", _("消息"), f"{b}/inbox/", "✉")]
 
 
 def hq_menu(hq_roles) -> list[Entry]:

@@ -21,7 +21,7 @@ def client_out(client) -> dict:
     opener = User.objects.filter(pk=client.opened_by_id).values_list("username", flat=True).first()
     return {"id": client.id, "name": client.name, "headcount": client.headcount,
             "opened_on": client.opened_on.isoformat(), "opened_by": opener, "services": list(client.services),
-            "contract_no": client.contract_no, "city": client.city,
+            "contract_no": client.contract_no, "city": client.city, "credit_code": client.credit_code,
             "closed_on": client.closed_on.isoformat() if client.closed_on else None}
 
 

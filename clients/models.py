@@ -20,6 +20,10 @@ class Grade(models.TextChoices):
 
 class Client(models.Model):
     name = models.CharField(_("客户名称"), max_length=200)
+    # 客户查重 (clients/keys.py): the 统一社会信用代码 when given, else the normalised name.
+    # db_default: bulk SQL loaders (bench/, fault drills) insert clients without these columns.
+    credit_code = models.CharField(_("统一社会信用代码"), max_length=18, blank=True, default="", db_default="")
+    name_key = models.CharField(max_length=200, blank=True, default="", db_default="", db_index=True, editable=False)
     headcount = models.PositiveIntegerField(_("员工人数"))
     opened_on = models.DateField(_("开户日期"))
     # The opener may be another branch's specialist (跨区域支援); users live in public.
@@ -45,10 +49,18 @@ class Client(models.Model):
                 name="client_closed_after_opened",
             ),
         ]
-        indexes = [models.Index(fields=["opened_by", "opened_on"])]
+        indexes = [models.Index(fields=["opened_by", "opened_on"]),
+                   models.Index(fields=["credit_code"], name="client_credit_code",
+                                condition=~models.Q(credit_code=""))]
 
     def __str__(self) -> str:
         return self.name
+
+    def save(self, *args, **kwargs):
+        from .keys import normalise_name
+
+        self.name_key = normalise_name(self.name)  # whatever path saves it (开户, an edit)
+        super().save(*args, **kwargs)
 
     def is_active_on(self, day) -> bool:
         return self.opened_on <= day and (self.closed_on is None or self.closed_on > day)

@@ -13,6 +13,7 @@ from branches.audit import stamp
 from branches.models import User
 from commissions import inputs
 
+from . import keys
 from .models import Client, Grade
 
 
@@ -26,6 +27,18 @@ class ClientInput:
     contract_no: str = ""
     city: str = ""
     grade: str = Grade.NORMAL
+    credit_code: str = ""
+
+
+def parse_credit_code(data: dict, field: str, errors: inputs.Errors) -> str:
+    """Optional; full-width characters, spaces and lower case are forgiven, a wrong check
+    character is not (a typo would otherwise defeat the duplicate check)."""
+    code = keys.normalise_credit_code(str(data.get(field) or ""))
+    if code:
+        problem = keys.credit_code_problem(code)
+        if problem:
+            errors.add(field, problem)
+    return code
 
 
 def _parse_grade(data: dict, errors: inputs.Errors) -> str:
@@ -45,26 +58,67 @@ def parse_client(data: dict) -> ClientInput:
     errors = inputs.Errors()
     name = inputs.parse_text(data, "name", errors)
     headcount = inputs.parse_int(data, "headcount", errors, low=1)
-    opened_on = inputs.parse_date(data, "opened_on", errors)
+    opened_on = inputs.parse_date(data, "opened_on", errors, not_after_today=True)
     opened_by = inputs.parse_earner(data, "opened_by", errors)
     services = inputs.parse_services(data, "services", errors)
     contract_no = inputs.parse_text(data, "contract_no", errors, max_length=60, required=False)
     city = inputs.parse_text(data, "city", errors, max_length=30, required=False)
     grade = _parse_grade(data, errors)
+    credit_code = parse_credit_code(data, "credit_code", errors)
     errors.raise_if_any()
     return ClientInput(name=name, headcount=headcount, opened_on=opened_on, opened_by=opened_by,
-                       services=services, contract_no=contract_no, city=city, grade=grade)
+                       services=services, contract_no=contract_no, city=city, grade=grade,
+                       credit_code=credit_code)
+
+
+def _lock_client_keys() -> None:
+    """One 开户 or rename at a time per branch while its duplicate check runs (openings are few;
+    a unique index cannot say "same code, or same name where one side has no code")."""
+    from django.db import connection
+
+    from hrsaas.core import locks
+
+    locks.take((locks.Lock.CLIENT_KEYS, f"{connection.schema_name}:clients:keys"))
+
+
+def client_duplicate_of(*, name: str, credit_code: str, exclude_id: int | None = None) -> Client | None:
+    """The client already recorded in this branch as the same company, if any: same
+    统一社会信用代码; or the same normalised name where either record has no code (then nothing
+    tells them apart). Two records with different codes are two companies, whatever their names.
+    `exclude_id`: the record being edited (an edit must not make it a duplicate either)."""
+    name_key = keys.normalise_name(name)
+    others = Client.objects.exclude(pk=exclude_id) if exclude_id else Client.objects.all()
+    if credit_code:
+        return (others.filter(credit_code=credit_code).order_by("pk").first()
+                or others.filter(name_key=name_key, credit_code="").order_by("pk").first())
+    return others.filter(name_key=name_key).order_by("pk").first()
+
+
+def duplicate_error(first: Client, *, by_code: bool) -> ValidationError:
+    field = "credit_code" if by_code else "name"
+    what = _("统一社会信用代码") if by_code else _("名称")
+    error = ValidationError(
+        {field: [_("本分支机构已有同一客户(%(what)s相同):%(name)s(客户编号 %(id)d),不能重复录入。")
+                 % {"what": what, "name": first.name, "id": first.pk}]})
+    error.duplicate_of = first  # pages link to /b/<code>/clients/<id>/
+    return error
 
 
 def client_create(*, actor, data: ClientInput) -> Client:
     """开户: the client, and (same transaction) the commission recompute markers of the opener's
-    home branch — which may be another branch (跨区域支援)."""
+    home branch — which may be another branch (跨区域支援). A second record of a company the
+    branch already has is refused, naming the first (two openings would pay two rewards)."""
     from commissions.services import client_opened
 
     with transaction.atomic():
+        _lock_client_keys()
+        first = client_duplicate_of(name=data.name, credit_code=data.credit_code)
+        if first is not None:
+            raise duplicate_error(first, by_code=bool(data.credit_code) and first.credit_code == data.credit_code)
         client = Client(name=data.name, headcount=data.headcount, opened_on=data.opened_on,
                         opened_by=data.opened_by, services=data.services, contract_no=data.contract_no,
-                        city=data.city, grade=data.grade)
+                        city=data.city, grade=data.grade, credit_code=data.credit_code,
+                        name_key=keys.normalise_name(data.name))
         stamp(client, actor=actor, reason="开户")
         client.save()
         client_opened(client=client)
@@ -105,9 +159,13 @@ def client_update(*, actor, client_id: int, data: ClientChanges) -> Client:
     from commissions.services import client_opened
 
     with transaction.atomic():
+        _lock_client_keys()
         client = Client.objects.select_for_update().filter(pk=client_id).first()
         if client is None:
             raise Http404
+        first = client_duplicate_of(name=data.name, credit_code=client.credit_code, exclude_id=client.pk)
+        if first is not None:
+            raise duplicate_error(first, by_code=bool(client.credit_code) and first.credit_code == client.credit_code)
         if client.closed_on is not None:
             raise ValidationError({"__all__": [_("客户已于 %(d)s 终止,不能修改。") % {"d": client.closed_on}]})
         headcount_changed = client.headcount != data.headcount
@@ -131,9 +189,13 @@ def client_close(*, actor, client_id: int, closed_on: dt.date) -> Client:
     from commissions.services import client_closed
 
     with transaction.atomic():
+        _lock_client_keys()
         client = Client.objects.select_for_update().filter(pk=client_id).first()
         if client is None:
             raise Http404
+        first = client_duplicate_of(name=data.name, credit_code=client.credit_code, exclude_id=client.pk)
+        if first is not None:
+            raise duplicate_error(first, by_code=bool(client.credit_code) and first.credit_code == client.credit_code)
         if client.closed_on is not None:
             raise ValidationError({"closed_on": [_("客户已于 %(d)s 终止。") % {"d": client.closed_on}]})
         if closed_on < client.opened_on:

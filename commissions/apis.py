@@ -35,18 +35,6 @@ def sale_out(sale) -> dict:
             "amount": f"{sale.amount:.2f}", "seller": sale.seller.username}
 
 
-def lead_out(lead) -> dict:
-    from branches.models import User
-
-    names = dict(User.objects.filter(pk__in=[lead.marketer_id, lead.seller_id]).values_list("pk", "username"))
-    return {"id": lead.id, "name": lead.name, "source": lead.source, "marketer": names.get(lead.marketer_id),
-            "qualified": lead.qualified, "created_on": lead.created_on.isoformat(),
-            "status": "signed" if lead.signed_on else "open",
-            "amount": f"{lead.amount:.2f}" if lead.amount is not None else None,
-            "signed_on": lead.signed_on.isoformat() if lead.signed_on else None,
-            "seller": names.get(lead.seller_id)}
-
-
 class SaleCreateApi(APIView):
     roles = R.OFFICE
 
@@ -56,22 +44,7 @@ class SaleCreateApi(APIView):
         return Response(sale_out(sale), status=status.HTTP_201_CREATED)
 
 
-class LeadCreateApi(APIView):
-    roles = R.OFFICE
-
-    @extend_schema(operation_id="leads_create", request=doc.LeadIn, responses={201: doc.LeadOut})
-    def post(self, request):
-        lead = services.lead_create(actor=request.user, data=services.parse_lead(_data(request)))
-        return Response(lead_out(lead), status=status.HTTP_201_CREATED)
-
-
-class LeadSignApi(APIView):
-    roles = R.OFFICE
-
-    @extend_schema(operation_id="leads_sign", request=doc.LeadSignIn, responses={200: doc.LeadOut})
-    def post(self, request, lead_id: int):
-        lead = services.lead_sign(actor=request.user, lead_id=lead_id, data=services.parse_lead_sign(_data(request)))
-        return Response(lead_out(lead))
+# Leads: commissions/lead_apis.py (marketing and sales work their own).
 
 
 class RecomputeApi(JobTriggerThrottleMixin, APIView):

@@ -63,6 +63,7 @@ def seed(org) -> None:
                     services.lead_sign(actor=staff, lead_id=lead.pk, data=services.LeadSignInput(
                         amount=Decimal(rnd.randrange(50_000, 300_000)), signed_on=month.replace(day=10)
                         if month < months[-1] or today.day >= 10 else today, seller=seller))
+            _demo_leads_in_progress(marketer=marketer, seller=seller)
             if code == "beijing" and "shanghai" in org.people:  # a Shanghai specialist helps Beijing
                 client_services.client_create(actor=staff, data=client_services.ClientInput(
                     name="北京跨区支援客户", headcount=75, opened_on=months[-1], opened_by=org.people["shanghai"]["specialist"][0],
@@ -71,3 +72,31 @@ def seed(org) -> None:
         with schema_context(branch.schema_name):
             services.recompute_drain()
     connection.set_schema_to_public()
+
+
+def _demo_leads_in_progress(*, marketer, seller) -> None:
+    """Leads still being worked, entered by marketing and sales themselves: one the marketer
+    brought in that has waited 9 days for the seller's 接待 (the stuck-lead alert names the
+    seller), one self-sourced lead at 签约意向, and a fresh one."""
+    import datetime as dt
+
+    from branches.roles import Role
+
+    from . import lead_services, services
+    from .models import Lead, LeadStageChange
+
+    today = timezone.localdate()
+    waiting = services.lead_create(actor=marketer, data=services.LeadInput(
+        name="华信科技有限公司(展会线索)", source="marketing", marketer=marketer, created_on=today - dt.timedelta(days=12),
+        qualified=True, owner=seller))
+    lead_services.lead_stage_move(actor=marketer, roles={Role.MARKETING}, lead_id=waiting.pk, to=Lead.Stage.VISITED)
+    long_ago = timezone.now() - dt.timedelta(days=9)
+    Lead.objects.filter(pk=waiting.pk).update(stage_since=long_ago)
+    LeadStageChange.objects.filter(lead=waiting, stage=Lead.Stage.VISITED).update(at=long_ago)
+    own = services.lead_create(actor=seller, data=services.LeadInput(
+        name="远航物流(老客户转介绍)", source="sales", marketer=None, created_on=today, qualified=True, owner=seller))
+    for stage in (Lead.Stage.VISITED, Lead.Stage.RECEIVED, Lead.Stage.INTENT):
+        lead_services.lead_stage_move(actor=seller, roles={Role.SALES}, lead_id=own.pk, to=stage)
+    services.lead_create(actor=marketer, data=services.LeadInput(
+        name="博雅教育(官网咨询)", source="marketing", marketer=marketer, created_on=today, qualified=True))
+    lead_services.stuck_leads_alert()  # what the hourly beat task would send

@@ -343,6 +343,12 @@ def compute_period(*, period: str, home_branch_id: int, earner_home: Mapping[int
     return sorted(lines, key=lambda ln: (ln.earner_id, ln.source, ln.component))
 
 
+def lead_conversion_reaches(*, converted: int, qualified: int, min_percent: Decimal) -> bool:
+    """积分方案's threshold: the month's conversion rate (converted / qualified leads) reaches
+    the minimum — compared exactly, without rounding the rate."""
+    return Decimal(converted) * HUNDRED >= min_percent * qualified
+
+
 def _lead_points(period, home_branch_id, leads, versions, rules, mine) -> list[Line]:
     """积分方案: per marketer and event branch, qualified marketing leads created in the month earn
     points, paid only when the month's conversion rate (those leads signed by the month's end)
@@ -361,7 +367,8 @@ def _lead_points(period, home_branch_id, leads, versions, rules, mine) -> list[L
         if not mine(marketer_id, branch):
             continue
         converted = sum(1 for ld in group if ld.signed_on is not None and ld.signed_on <= end)
-        if Decimal(converted) * HUNDRED < pts.min_conversion_percent * len(group):
+        if not lead_conversion_reaches(converted=converted, qualified=len(group),
+                                       min_percent=pts.min_conversion_percent):
             continue
         base = len(group) * pts.points_per_qualified_lead * pts.yuan_per_point
         out.append(_line(period=period, earner_id=marketer_id, home_branch_id=home_branch_id, branch=branch,

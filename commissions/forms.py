@@ -55,6 +55,8 @@ class ClientForm(ServiceForm):
                                          widget=forms.CheckboxSelectMultiple)
     contract_no = _text(_("合同编号"), required=False)
     city = _text(_("参保城市"), required=False)
+    credit_code = _text(_("统一社会信用代码"), required=False, maxlength=18, autocapitalize="characters",
+                        help_text=_("18 位;填写后按它查重,否则按客户名称查重"))
 
     def service_data(self) -> dict:
         data = super().service_data()
@@ -68,6 +70,13 @@ class SaleForm(ServiceForm):
     period = _text(_("期间"), type="month", placeholder="YYYY-MM")
     amount = _text(_("金额(元)"), inputmode="decimal", placeholder="100000.00")
     seller = _text(_("销售人员(用户名)"), **EARNERS)
+    add_service = forms.BooleanField(label=_("同时为客户新增此服务"), required=False,
+                                     help_text=_("客户未签约该服务时勾选:服务将加入客户的签约服务"))
+
+    def service_data(self) -> dict:
+        data = super().service_data()
+        data["add_service"] = self.data.get(self.add_prefix("add_service")) in ("on", "true", "1", "True")
+        return data
 
 
 class LeadForm(ServiceForm):

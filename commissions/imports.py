@@ -22,10 +22,11 @@ HEADERS = {
     "clients": {"name": "name", "客户名称": "name", "headcount": "headcount", "员工人数": "headcount",
                 "opened_on": "opened_on", "开户日期": "opened_on", "opened_by": "opened_by", "开户人": "opened_by",
                 "services": "services", "服务": "services", "contract_no": "contract_no", "合同编号": "contract_no",
-                "city": "city", "参保城市": "city", "grade": "grade", "客户等级": "grade"},
+                "city": "city", "参保城市": "city", "grade": "grade", "客户等级": "grade",
+                "credit_code": "credit_code", "统一社会信用代码": "credit_code"},
     "sales": {"client": "client", "客户": "client", "客户编号": "client", "service": "service", "服务": "service",
               "period": "period", "期间": "period", "amount": "amount", "金额": "amount", "seller": "seller",
-              "销售": "seller", "销售人员": "seller"},
+              "销售": "seller", "销售人员": "seller", "add_service": "add_service", "新增服务": "add_service"},
 }
 REQUIRED = {"clients": ("name", "headcount", "opened_on", "opened_by"),
             "sales": ("client", "service", "period", "amount", "seller")}

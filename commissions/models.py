@@ -2,10 +2,12 @@
 from __future__ import annotations
 
 from django.db import models
-
-from hrsaas.core.period import PERIOD_PATTERN
+from django.db.models.functions import Now
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
+
+from hrsaas.core.period import PERIOD_PATTERN
 
 from .hq.models import COMPONENT_CHOICES
 
@@ -87,6 +89,15 @@ class Lead(models.Model):
         MARKETING = "marketing", _("市场线索")
         SALES = "sales", _("销售自拓")
 
+    class Stage(models.TextChoices):
+        """The lead's life, in order (each step recorded in LeadStageChange)."""
+        ENTERED = "entered", _("录入")
+        VISITED = "visited", _("到访")
+        RECEIVED = "received", _("接待")
+        INTENT = "intent", _("签约意向")
+        ARCHIVED = "archived", _("合同归档")
+        SETTLED = "settled", _("业绩结算")
+
     name = models.CharField(_("线索名称"), max_length=200)
     source = models.CharField(max_length=10, choices=Source.choices)
     marketer = models.ForeignKey("branches.User", null=True, blank=True, on_delete=models.DO_NOTHING,
@@ -98,6 +109,16 @@ class Lead(models.Model):
     amount = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True)
     signed_on = models.DateField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    # Who works it: the seller following the lead up (跟进销售) — the self-sourcing seller, or the
+    # one a marketer or manager hands a marketing lead to. The closing seller is `seller`.
+    owner = models.ForeignKey("branches.User", null=True, blank=True, on_delete=models.DO_NOTHING,
+                              db_constraint=False, related_name="+", verbose_name=_("跟进销售"))
+    recorded_by = models.ForeignKey("branches.User", null=True, blank=True, on_delete=models.DO_NOTHING,
+                                    db_constraint=False, related_name="+", verbose_name=_("录入人"))
+    # db_default: bulk SQL loaders (bench/scale_demo.py) insert leads without these columns.
+    stage = models.CharField(_("阶段"), max_length=10, choices=Stage.choices, default=Stage.ENTERED,
+                             db_default=Stage.ENTERED)
+    stage_since = models.DateTimeField(_("进入本阶段时间"), default=timezone.now, db_default=Now())
 
     history = HistoricalRecords(user_db_constraint=False)
 
@@ -111,7 +132,68 @@ class Lead(models.Model):
                 name="lead_signed_fields_together",
             ),
         ]
-        indexes = [models.Index(fields=["signed_on"]), models.Index(fields=["created_on"])]
+        indexes = [models.Index(fields=["signed_on"]), models.Index(fields=["created_on"]),
+                   models.Index(fields=["stage", "stage_since"]), models.Index(fields=["marketer"]),
+                   models.Index(fields=["owner"])]
+
+
+class LeadStageChange(models.Model):
+    """One step of a lead's life: who moved it into `stage`, and when. Append-only (the Lead's
+    own history records the same step with its reason)."""
+
+    lead = models.ForeignKey(Lead, on_delete=models.CASCADE, related_name="stage_changes")
+    stage = models.CharField(max_length=10, choices=Lead.Stage.choices)
+    at = models.DateTimeField(default=timezone.now)
+    by = models.ForeignKey("branches.User", on_delete=models.DO_NOTHING, db_constraint=False, related_name="+")
+    note = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+        constraints = [models.UniqueConstraint(fields=["lead", "stage"], name="lead_stage_once")]
+
+
+class LeadDispute(models.Model):
+    """归属争议: someone says they sourced a lead recorded as someone else's; the manager decides."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("待裁决")
+        UPHELD = "upheld", _("认定申诉人")
+        REJECTED = "rejected", _("维持原归属")
+
+    lead = models.ForeignKey(Lead, on_delete=models.PROTECT, related_name="disputes")
+    raised_by = models.ForeignKey("branches.User", on_delete=models.DO_NOTHING, db_constraint=False, related_name="+")
+    reason = models.CharField(_("理由"), max_length=500)
+    raised_at = models.DateTimeField(auto_now_add=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
+    decided_by = models.ForeignKey("branches.User", null=True, blank=True, on_delete=models.DO_NOTHING,
+                                   db_constraint=False, related_name="+")
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_note = models.CharField(max_length=500, blank=True)
+
+    history = HistoricalRecords(user_db_constraint=False)
+
+    class Meta:
+        ordering = ["-raised_at", "-id"]
+        constraints = [models.UniqueConstraint(fields=["lead", "raised_by"], condition=models.Q(status="open"),
+                                               name="lead_dispute_one_open_per_person")]
+
+
+class LeadPolicy(models.Model):
+    """The branch's lead settings (one row): how long a lead may wait in a stage before the
+    person whose turn it is and the manager are alerted (自动预警)."""
+
+    stage_limit_days = models.PositiveSmallIntegerField(_("阶段停留上限(天)"), default=7)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    history = HistoricalRecords(user_db_constraint=False)
+
+    class Meta:
+        constraints = [models.CheckConstraint(condition=models.Q(stage_limit_days__gte=1, stage_limit_days__lte=365),
+                                              name="lead_policy_limit_range")]
+
+    @classmethod
+    def current(cls) -> "LeadPolicy":
+        return cls.objects.filter(pk=1).first() or cls(pk=1)
 
 
 class StatementLine(models.Model):

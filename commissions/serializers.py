@@ -11,10 +11,19 @@ class SaleIn(serializers.Serializer):
     period = serializers.CharField(help_text="YYYY-MM")
     amount = serializers.DecimalField(max_digits=14, decimal_places=2)
     seller = serializers.CharField(help_text="username")
+    add_service = serializers.BooleanField(
+        required=False, default=False,
+        help_text="true: the client now also contracts this service (added to the client, audited); "
+                  "otherwise a service the client has not contracted is refused")
 
 
-class SaleOut(SaleIn):
+class SaleOut(serializers.Serializer):
     id = serializers.IntegerField()
+    client = serializers.IntegerField()
+    service = serializers.CharField()
+    period = serializers.CharField(help_text="YYYY-MM")
+    amount = serializers.DecimalField(max_digits=14, decimal_places=2)
+    seller = serializers.CharField(help_text="username")
 
 
 class LeadIn(serializers.Serializer):
@@ -133,6 +142,8 @@ class ClientIn(serializers.Serializer):
     services = serializers.ListField(child=serializers.CharField(), required=False)
     contract_no = serializers.CharField(required=False)
     city = serializers.CharField(required=False)
+    credit_code = serializers.CharField(required=False, help_text="统一社会信用代码, 18 characters (GB 32100-2015); "
+                                        "a client is unique in a branch by it, else by its normalised name")
 
 
 class ClientOut(ClientIn):

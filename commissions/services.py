@@ -176,17 +176,27 @@ class SaleInput:
     period: str
     amount: Decimal
     seller: User
+    add_service: bool = False  # the client now also contracts `service` (said explicitly)
 
 
 def parse_sale(data: dict) -> SaleInput:
     errors = inputs.Errors()
     client_id = inputs.parse_int(data, "client", errors, low=1, high=2**62)
     service = inputs.parse_service(data, "service", errors)
-    period = inputs.parse_period(data, "period", errors)
+    period = inputs.parse_period(data, "period", errors, not_after_this_month=True)
     amount = inputs.parse_money(data, "amount", errors)
     seller = inputs.parse_earner(data, "seller", errors)
+    add_service = inputs.parse_bool(data, "add_service", errors, default=False)
     errors.raise_if_any()
-    return SaleInput(client_id=client_id, service=service, period=period, amount=amount, seller=seller)
+    return SaleInput(client_id=client_id, service=service, period=period, amount=amount, seller=seller,
+                     add_service=add_service)
+
+
+def _service_labels(values) -> str:
+    from clients.models import Service
+
+    labels = dict(Service.choices)
+    return "、".join(str(labels.get(v, v)) for v in values) or _("无")
 
 
 def sale_create(*, actor, data: SaleInput) -> Sale:
@@ -198,9 +208,19 @@ def sale_create(*, actor, data: SaleInput) -> Sale:
         raise ValidationError({"period": [_("销售期间早于客户开户月份 %(p)s。") % {"p": period_of(client.opened_on)}]})
     if client.closed_on is not None and client.closed_on < start:
         raise ValidationError({"period": [_("客户已于 %(d)s 终止,不能录入之后的销售。") % {"d": client.closed_on}]})
+    if data.service not in client.services and not data.add_service:
+        raise ValidationError({"service": [
+            _("客户 %(name)s 未签约%(service)s(已签约:%(have)s)。如客户新增了此服务,请选择“同时为客户新增此服务”。")
+            % {"name": client.name, "service": _service_labels([data.service]), "have": _service_labels(client.services)}]})
     with transaction.atomic():
         if Sale.objects.select_for_update().filter(client=client, service=data.service, period=data.period).exists():
             raise ValidationError({"period": [_("该客户该服务 %(p)s 的销售已录入。") % {"p": data.period}]})
+        if data.service not in client.services:  # add_service: the client's contract grows, audited
+            client = Client.objects.select_for_update().get(pk=client.pk)
+            if data.service not in client.services:
+                client.services = [*client.services, data.service]
+                stamp(client, actor=actor, reason="新增服务(随销售录入)")
+                client.save()
         sale = Sale(client=client, client_opened_on=client.opened_on, service=data.service, period=data.period,
                     amount=data.amount, seller=data.seller)
         stamp(sale, actor=actor, reason="销售录入")
@@ -220,9 +240,12 @@ class LeadInput:
     marketer: User | None
     created_on: dt.date
     qualified: bool
+    owner: User | None = None  # 跟进销售: the seller working it
 
 
 def parse_lead(data: dict) -> LeadInput:
+    """The office's entry (manager, staff): any source, any marketer. Marketing and sales enter
+    their own through `lead_services.parse_own_lead`, which fills in themselves."""
     errors = inputs.Errors()
     name = inputs.parse_text(data, "name", errors)
     source = data.get("source")
@@ -233,18 +256,37 @@ def parse_lead(data: dict) -> LeadInput:
         errors.add("marketer", _("市场线索须填写市场人员。"))
     if source == Lead.Source.SALES and marketer is not None:
         errors.add("marketer", _("销售自拓线索不填市场人员。"))
-    created_on = inputs.parse_date(data, "created_on", errors, required=False) or timezone.localdate()
+    created_on = (inputs.parse_date(data, "created_on", errors, required=False, not_after_today=True)
+                  or timezone.localdate())
     qualified = inputs.parse_bool(data, "qualified", errors, default=True)
+    owner = parse_seller_here(data, "owner", errors, required=False)
     errors.raise_if_any()
-    return LeadInput(name=name, source=source, marketer=marketer, created_on=created_on, qualified=qualified)
+    return LeadInput(name=name, source=source, marketer=marketer, created_on=created_on, qualified=qualified,
+                     owner=owner)
+
+
+def parse_seller_here(data: dict, field: str, errors: inputs.Errors, *, required: bool) -> User | None:
+    """A username of a seller (销售) of this branch: the person a lead is handed to."""
+    from branches.models import BranchMembership
+
+    user = inputs.parse_earner(data, field, errors, required=required)
+    if user is not None and not BranchMembership.objects.filter(user=user, branch=current_branch(),
+                                                                role=Role.SALES).exists():
+        errors.add(field, _("%(u)s 不是本分支机构的销售人员。") % {"u": user.username})
+        return None
+    return user
 
 
 def lead_create(*, actor, data: LeadInput) -> Lead:
+    from .models import LeadStageChange
+
     with transaction.atomic():
         lead = Lead(name=data.name, source=data.source, marketer=data.marketer, created_on=data.created_on,
-                    qualified=data.qualified)
+                    qualified=data.qualified, owner=data.owner,
+                    recorded_by=actor if getattr(actor, "pk", None) else None)
         stamp(lead, actor=actor, reason="线索录入")
         lead.save()
+        LeadStageChange.objects.create(lead=lead, stage=Lead.Stage.ENTERED, at=lead.stage_since, by=actor)
         if data.marketer is not None:  # the points scheme counts qualified leads of the month
             recompute_mark(event_branch=current_branch(), earners=[data.marketer], periods={period_of(data.created_on)})
     return lead
@@ -260,22 +302,29 @@ class LeadSignInput:
 def parse_lead_sign(data: dict) -> LeadSignInput:
     errors = inputs.Errors()
     amount = inputs.parse_money(data, "amount", errors)
-    signed_on = inputs.parse_date(data, "signed_on", errors)
+    signed_on = inputs.parse_date(data, "signed_on", errors, not_after_today=True)
     seller = inputs.parse_earner(data, "seller", errors)
     errors.raise_if_any()
     return LeadSignInput(amount=amount, signed_on=signed_on, seller=seller)
 
 
-def lead_sign(*, actor, lead_id: int, data: LeadSignInput) -> Lead:
+def lead_sign(*, actor, lead_id: int, data: LeadSignInput, only_owned_by: User | None = None) -> Lead:
+    """签约: the contract amount and the closing seller; the lead reaches 合同归档. With
+    `only_owned_by` (a seller signing for themselves) a lead they do not work is missing (404)."""
+    from .models import LeadStageChange
+
     with transaction.atomic():
         lead = Lead.objects.select_for_update().filter(pk=lead_id).first()
-        if lead is None:
+        if lead is None or (only_owned_by is not None and lead.owner_id != only_owned_by.pk):
             raise Http404
         if lead.signed_on is not None:
             raise ValidationError({"detail": [_("该线索已于 %(d)s 签约。") % {"d": lead.signed_on}]})
         lead.amount, lead.signed_on, lead.seller = data.amount, data.signed_on, data.seller
+        lead.owner_id = lead.owner_id or data.seller.pk
+        lead.stage, lead.stage_since = Lead.Stage.ARCHIVED, timezone.now()
         stamp(lead, actor=actor, reason="线索签约")
         lead.save()
+        LeadStageChange.objects.create(lead=lead, stage=Lead.Stage.ARCHIVED, at=lead.stage_since, by=actor)
         periods = {period_of(data.signed_on)} | ({period_of(lead.created_on)} if lead.marketer_id else set())
         recompute_mark(event_branch=current_branch(), periods=periods,
                        earners=[data.seller, User.objects.filter(pk=lead.marketer_id).first()])
@@ -311,6 +360,10 @@ def recompute_period(*, period: str, rules: RuleBook | None = None) -> Recompute
         lock_objects.branch_period(branch.schema_name, period)
         status = period_status(branch, period)
         with connection.cursor() as cur:
+            # Markers are consumed BEFORE the statement that reads the events, never after: under
+            # READ COMMITTED that statement's snapshot is newer, so every event whose marker is
+            # deleted here (same transaction as the event, possibly another branch's) is read
+            # below; a marker committed after this DELETE stays for the next drain (ADR 0003).
             cur.execute("DELETE FROM commissions_recomputemarker WHERE period = %s", [period])
             if status == BranchPeriod.Status.OPEN:
                 select = lines_select(period=period, home=home, sources=sources, rules=rules)
@@ -510,6 +563,9 @@ def period_close(*, actor, period: str) -> BranchPeriod:
         if period_status(branch, period) != BranchPeriod.Status.OPEN:
             raise ValidationError({"period": [_("期间 %(p)s 已关账。") % {"p": period}]})
         recompute_period(period=period)
+        from .lead_services import leads_settle_for_period
+
+        leads_settle_for_period(actor=actor, period=period)  # 业绩结算 of the month's signed leads
         with schema_context("public"):
             obj, _created = BranchPeriod.objects.get_or_create(branch=branch, period=period)
             obj.status, obj.closed_at, obj.closed_by = BranchPeriod.Status.CLOSED, timezone.now(), actor

@@ -28,3 +28,12 @@ def recompute_period_task(self, period: str) -> int:
 @shared_task(name="commissions.tasks.recompute_open_periods", acks_late=True)
 def recompute_open_periods() -> list[str]:
     return [r.period for r in services.recompute_open_periods()]
+
+
+@shared_task(name="commissions.tasks.alert_stuck_leads", acks_late=True)
+def alert_stuck_leads() -> int:
+    """Hourly, per branch: a lead waiting in a stage past the branch's limit alerts the person
+    whose turn it is and the managers (once per lead and stage)."""
+    from .lead_services import stuck_leads_alert
+
+    return stuck_leads_alert()

@@ -1,7 +1,7 @@
 """Branch commission pages, mounted at /b/<code>/."""
 from django.urls import path
 
-from . import views
+from . import lead_views, views
 from .adjustment_urls import page_urlpatterns
 
 branch_urlpatterns = [
@@ -17,4 +17,9 @@ branch_urlpatterns = [
     path("commissions/leads/", views.leads, name="cm-leads"),
     path("commissions/leads/<int:lead_id>/sign/", views.lead_sign, name="cm-lead-sign"),
     path("commissions/import/", views.import_page, name="cm-import"),
+    # 线索 worked by the people who bring them (marketing, sales) and the office.
+    path("leads/", lead_views.my_leads, name="leads-mine"),
+    path("leads/new/", lead_views.lead_new, name="lead-new"),
+    path("leads/<int:lead_id>/", lead_views.lead_detail, name="lead-detail"),
+    path("leads/<int:lead_id>/sign/", lead_views.lead_sign, name="lead-sign"),
 ]

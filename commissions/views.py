@@ -198,6 +198,7 @@ def statement(request, period: str, username: str):
 # ---------------------------------------------------------------------------------------------
 def _record(request, *, roles, form, parse, create, success, template_context) -> object:
     """Validate with the form and the service parser, write with the service, redirect (PRG)."""
+    duplicate_of = None
     if request.method == "POST":
         form.is_valid()
         parsed = None
@@ -210,12 +211,13 @@ def _record(request, *, roles, form, parse, create, success, template_context) -
                 obj = create(parsed)
             except ValidationError as exc:
                 _service_errors(form, exc)
+                duplicate_of = getattr(exc, "duplicate_of", None)  # a client already recorded: link to it
             else:
                 messages.success(request, success(obj))
                 return redirect(request.path)
     return render(request, "commissions/record.html", {
         **_nav(request, roles, "record"), "form": form, "earners": _earner_choices(request.tenant),
-        **template_context})
+        "duplicate_of": duplicate_of, **template_context})
 
 
 @page_roles(R.OFFICE, forbidden_to=R.INSIDERS)

@@ -36,4 +36,11 @@ def beat_schedule() -> dict:
             "schedule": crontab(minute="*/15"),
             "args": ("social_insurance.tasks.escalate_exceptions",),
         },
+        # 线索 waiting in a stage past the branch's limit: the person whose turn it is and the
+        # managers are told (自动预警并追踪责任), once per lead and stage.
+        "fan-out-stuck-lead-alerts": {
+            "task": "branches.tasks.fan_out",
+            "schedule": crontab(minute=5),
+            "args": ("commissions.tasks.alert_stuck_leads",),
+        },
     }

@@ -28,6 +28,8 @@ def claim_out(claim, branch) -> dict:
         "status": claim.status, "reason_code": claim.reason_code, "reason": claim.reason, "note": claim.note,
         "created_at": claim.created_at.isoformat(), "decided_at": claim.decided_at.isoformat(),
         "overridden_by": names.get(claim.overridden_by_id), "override_note": claim.override_note,
+        "statement_line": ({"id": claim.statement_line_id, "period": claim.statement_period}
+                           if claim.status == "approved" else None),
         "statement_link": services._statement_link(branch, claim)
         if claim.client and claim.status == "approved" else None,
         "photos": [{"id": p.pk, "name": p.original_name, "content_type": p.content_type, "size": p.size,

@@ -9,7 +9,11 @@ earnings estimate, the automatic review of a reward claim, and the inquiry SLA.
   adjustments, so the estimate is what the recompute would add — never a second formula.
 - Claim review (开户奖励申领). In order: the client exists in this branch; it was opened by the
   claimant; it has no approved claim yet; the tier claimed is the tier of the client's headcount
-  under the opening-reward version in force on the opening date. The first failure is the reason.
+  under the opening-reward version in force on the opening date; and the money exists — the
+  claimant's home-branch statement of the opening month has that opening-reward line with the
+  claimed tier (approval names the line), or that month is still open so the recompute will
+  write it. A closed month without the line is refused: a confirmation stands on money.
+  The first failure is the reason.
 - SLA. An inquiry is due `working_days` working days (Mon–Fri) after it was raised, at the same
   time of day; it is overdue while unanswered after that.
 """
@@ -179,6 +183,21 @@ class ClaimFacts:
     approved_claim_id: int | None  # an approved claim of the same client, if any
     claimed_tier: int
     rule: OpeningRewardRule | None  # the version in force on the opening date
+    # The money behind the claim: the claimant's opening-reward line for this client on their
+    # home-branch statement of the opening month, if the recompute wrote it …
+    line: "StatementLineFact | None" = None
+    # … and whether that month is still open there (then a missing line is still to come: the
+    # recompute writes it from the opening itself).
+    period: str = ""
+    period_open: bool = False
+
+
+@dataclass(frozen=True)
+class StatementLineFact:
+    line_id: int
+    period: str
+    base: Decimal | None  # the tier amount the rule paid (None for a correction line: it holds a difference)
+    amount: Decimal  # after the branch's float adjustment
 
 
 @dataclass(frozen=True)
@@ -205,7 +224,22 @@ def review_claim(f: ClaimFacts) -> ClaimReview:
         return ClaimReview(False, "tier_mismatch",
                            _("申领档位「%(claimed)s」与客户人数 %(n)d 人对应的档位「%(right)s」不符。")
                            % {"claimed": claimed, "n": f.headcount, "right": labels[right]})
-    return ClaimReview(True, "ok", _("自动审核通过:客户存在、由您开户、未重复申领、档位与人数相符。"))
+    tier_amount = f.rule.tiers[right].amount
+    if f.line is not None:
+        if f.line.base is not None and f.line.base != tier_amount:
+            return ClaimReview(False, "line_differs",
+                               _("结算单 %(p)s 中该客户的开户奖励按 %(base)s 元档位计算,与申领档位「%(claimed)s」不符。")
+                               % {"p": f.line.period, "base": money(f.line.base), "claimed": labels[right]})
+        return ClaimReview(True, "ok", _("自动审核通过:已核对结算单 %(p)s 第 %(id)d 行,开户奖励 %(amount)s 元"
+                                         "(档位「%(tier)s」)。")
+                           % {"p": f.line.period, "id": f.line.line_id, "amount": money(f.line.amount),
+                              "tier": labels[right]})
+    if f.period_open:
+        return ClaimReview(True, "pending_line", _("自动审核通过:客户 %(p)s 开户,该期间尚未关账,开户奖励"
+                                                   "(档位「%(tier)s」)将在重算后计入 %(p)s 结算单。")
+                           % {"p": f.period, "tier": labels[right]})
+    return ClaimReview(False, "no_line", _("%(p)s 已关账,结算单中没有该客户的开户奖励(也没有更正行),本申领不能确认。"
+                                           "若客户刚刚录入,请待重算完成后再申领;否则请对结算单提出申诉。") % {"p": f.period})
 
 
 # ---------------------------------------------------------------------------------------------

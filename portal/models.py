@@ -40,6 +40,10 @@ class RewardClaim(models.Model):
     decided_at = models.DateTimeField()
     overridden_by = models.ForeignKey("branches.User", null=True, blank=True, **USER_FK)
     override_note = models.CharField(_("改判说明"), max_length=300, blank=True)
+    # The statement line an approval confirms (on the claimant's home-branch statement); empty
+    # while the open month's recompute has not written it yet (statement_period says which month).
+    statement_line_id = models.BigIntegerField(_("结算单行"), null=True, blank=True)
+    statement_period = models.CharField(_("结算期间"), max_length=7, blank=True)
 
     history = HistoricalRecords(user_db_constraint=False)
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -108,8 +108,7 @@ def _claim_notify(branch: Branch, claim: RewardClaim, *, overridden: bool = Fals
     if claim.status == RewardClaim.Status.APPROVED:
         title = _("您的开户奖励申领 #%(id)d 已通过") % {"id": claim.pk}
         link = _statement_link(branch, claim) if claim.client else _claim_link(branch, claim)
-        body = (_("客户「%(name)s」的开户奖励 %(amount)s 元已确认,见结算单对应行。")
-                % {"name": claim.client.name, "amount": engine.money(claim.tier_amount)})
+        body = claim.reason
     else:
         title = _("您的开户奖励申领 #%(id)d 未通过") % {"id": claim.pk}
         link = _claim_link(branch, claim)
@@ -118,6 +117,30 @@ def _claim_notify(branch: Branch, claim: RewardClaim, *, overridden: bool = Fals
         body = _("经理改判:%(note)s。") % {"note": claim.override_note} + body
     _notify(recipient_id=claim.claimant_id, title=title[:200], body=body, kind="reward_claim", link=link,
             dedupe_key=f"claim:{claim.pk}:{claim.status}:{'override' if overridden else 'auto'}")
+
+
+def _statement_facts(branch: Branch, client: Client | None, claimant) -> tuple:
+    """(the claimant's opening-reward line for `client`, the opening month, whether that month is
+    open) on the claimant's home-branch statement (跨区域支援: possibly another branch's schema)."""
+    if client is None:
+        return None, "", False
+    period = period_of(client.opened_on)
+    home = Branch.objects.filter(pk=claimant.home_branch_id).first() or branch
+    with connection.cursor() as cur:
+        cur.execute(
+            f'SELECT id, period, base, amount FROM "{home.schema_name}".commissions_statementline '
+            "WHERE period = %s AND earner_id = %s AND source = %s AND component = 'opening_reward' "
+            "AND corrects IS NULL", [period, claimant.pk, f"{branch.code}:client:{client.pk}"])
+        row = cur.fetchone()
+        if row is None:  # opened into a month already closed: the reward is a correction line (提成更正)
+            cur.execute(
+                f'SELECT id, period, NULL, amount FROM "{home.schema_name}".commissions_statementline '
+                "WHERE corrects_period = %s AND earner_id = %s AND source = %s AND corrects = %s AND amount > 0 "
+                "ORDER BY id DESC LIMIT 1", [period, claimant.pk, f"{branch.code}:client:{client.pk}",
+                                             f"opening_reward@{period}"])
+            row = cur.fetchone()
+    line = engine.StatementLineFact(line_id=row[0], period=row[1], base=row[2], amount=row[3]) if row else None
+    return line, period, period_status(home, period) == "open"
 
 
 def claim_submit(*, actor, branch: Branch, data: ClaimInput) -> RewardClaim:
@@ -132,16 +155,20 @@ def claim_submit(*, actor, branch: Branch, data: ClaimInput) -> RewardClaim:
         rule = version.rule if version else None
         if rule is not None and data.tier_index >= len(rule.tiers):
             raise ValidationError({"tier": [_("没有这个档位。")]})
+        line, period, period_open = _statement_facts(branch, client, actor)
         review = engine.review_claim(engine.ClaimFacts(
             client_ref=data.client_ref, client_exists=client is not None,
             opener_id=client.opened_by_id if client else None, headcount=client.headcount if client else None,
-            claimant_id=actor.pk, approved_claim_id=approved, claimed_tier=data.tier_index, rule=rule))
+            claimant_id=actor.pk, approved_claim_id=approved, claimed_tier=data.tier_index, rule=rule,
+            line=line, period=period, period_open=period_open))
         claim = RewardClaim(
             client=client, client_ref=data.client_ref, claimant=actor, tier_index=data.tier_index,
             tier_amount=rule.tiers[data.tier_index].amount if rule else Decimal("0.00"),
             rule_version_id=version.id if version else None, note=data.note,
             status=RewardClaim.Status.APPROVED if review.approved else RewardClaim.Status.REJECTED,
-            reason_code=review.code, reason=review.reason[:300], decided_at=timezone.now())
+            reason_code=review.code, reason=review.reason[:300], decided_at=timezone.now(),
+            statement_line_id=line.line_id if (review.approved and line) else None,
+            statement_period=period if review.approved else "")
         stamp(claim, actor=actor, reason="开户奖励申领:自动审核")
         claim.save()
         for upload, content_type in data.photos:
@@ -150,6 +177,21 @@ def claim_submit(*, actor, branch: Branch, data: ClaimInput) -> RewardClaim:
                                       original_name=(upload.name or "")[:200])
         _claim_notify(branch, claim)
     return claim
+
+
+def override_effect(*, approve: bool, line, period: str) -> str:
+    """What a manager's decision changes on the statement, in words: a claim confirms money the
+    recompute computes from the opening; it never adds or removes it."""
+    if approve and line is not None:
+        return (_("改判通过:确认结算单 %(p)s 第 %(id)d 行开户奖励 %(amount)s 元;结算单金额不变。")
+                % {"p": line.period, "id": line.line_id, "amount": engine.money(line.amount)})
+    if approve:
+        return (_("改判通过:结算单 %(p)s 目前没有该客户的开户奖励行,改判不会增加金额;"
+                  "如需发放,请通过申诉调整入账。") % {"p": period})
+    if line is not None:
+        return (_("改判驳回:结算单 %(p)s 第 %(id)d 行开户奖励 %(amount)s 元仍按开户记录计算,不因驳回扣减;"
+                  "如需扣回,请通过申诉调整。") % {"p": line.period, "id": line.line_id, "amount": engine.money(line.amount)})
+    return _("改判驳回:结算单不变(该客户没有开户奖励行)。")
 
 
 def claim_override(*, actor, branch: Branch, claim_id: int, approve: bool, note: str) -> RewardClaim:
@@ -173,8 +215,12 @@ def claim_override(*, actor, branch: Branch, claim_id: int, approve: bool, note:
         if approve and RewardClaim.objects.filter(client_id=claim.client_id, status=RewardClaim.Status.APPROVED) \
                 .exclude(pk=claim.pk).exists():
             raise ValidationError({"note": [_("该客户已有通过的申领,不能重复批准。")]})
+        line, period, _open = _statement_facts(branch, claim.client, claim.claimant) if claim.client_id else (None, "", False)
         claim.status, claim.overridden_by, claim.override_note = status, actor, note
         claim.reason_code, claim.decided_at = "override", timezone.now()
+        claim.reason = override_effect(approve=approve, line=line, period=period)[:300]
+        claim.statement_line_id = line.line_id if (approve and line) else None
+        claim.statement_period = period if approve else ""
         stamp(claim, actor=actor, reason=f"经理改判:{note}")
         try:
             with transaction.atomic():

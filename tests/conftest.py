@@ -188,12 +188,13 @@ def _spare_branch_schemas(django_db_setup, django_db_blocker):
             cur.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
 
 
-@pytest.fixture
-def committed_branch(django_db_setup, django_db_blocker, _spare_branch_schemas):
+@contextmanager
+def _committed_branch(django_db_blocker, spares: list[str]):
     """A throw-away branch whose writes are committed (visible to a worker process).
 
     Made by the real `branch_create`, or, when an earlier test left a spare schema, as
     `branch_create` makes it (row, audit stamp, routing entry) on that schema, renamed."""
+    _spare_branch_schemas = spares
     from branches import services
     from branches.audit import stamp
     from branches.models import Branch, Domain, User
@@ -222,6 +223,19 @@ def committed_branch(django_db_setup, django_db_blocker, _spare_branch_schemas):
             drop_committed([branch], before_users, keep_schemas=_spare_branch_schemas)
 
 
+@pytest.fixture
+def committed_branch(django_db_setup, django_db_blocker, _spare_branch_schemas):
+    with _committed_branch(django_db_blocker, _spare_branch_schemas) as branch:
+        yield branch
+
+
+@pytest.fixture
+def second_committed_branch(committed_branch, django_db_setup, django_db_blocker, _spare_branch_schemas):
+    """Another committed branch, for events that cross branches (跨区域支援) through a worker."""
+    with _committed_branch(django_db_blocker, _spare_branch_schemas) as branch:
+        yield branch
+
+
 def _test_database_url() -> str:
     db = settings.DATABASES["default"]
     return f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
@@ -233,6 +247,18 @@ def celery_worker_process(django_db_setup):
     import redis
 
     redis.Redis.from_url(TEST_REDIS_URL).flushdb()
+    yield from _celery_worker(["-P", "solo"], ROOT / ".test-worker.log")
+
+
+@pytest.fixture
+def celery_prefork_worker(django_db_setup, celery_worker_process):
+    """A second worker with several processes (prefork), so that tasks of one branch-period and
+    of two branches really run at the same time — as in production."""
+    concurrency = os.environ.get("TEST_WORKER_CONCURRENCY", "3")
+    yield from _celery_worker(["-P", "prefork", "-c", concurrency], ROOT / ".test-worker-prefork.log")
+
+
+def _celery_worker(pool_args: list[str], log_path: Path):
     env = dict(os.environ)
     env.update(
         DJANGO_SETTINGS_MODULE="hrsaas.settings_test",
@@ -244,17 +270,17 @@ def celery_worker_process(django_db_setup):
         # test process keeps production's empty list; see notifications/webhooks.py).
         WEBHOOK_ALLOWED_NETWORKS="127.0.0.1/32",
     )
-    log = open(ROOT / ".test-worker.log", "w")
+    log = open(log_path, "w")
     proc = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "hrsaas", "worker", "-P", "solo", "-l", "INFO",
+        [sys.executable, "-m", "celery", "-A", "hrsaas", "worker", *pool_args, "-l", "INFO",
          "--without-gossip", "--without-mingle", "-n", f"test-{uuid.uuid4().hex[:6]}@%h"],
         cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
     )
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         if proc.poll() is not None:
-            raise RuntimeError("celery worker exited: see .test-worker.log")
-        if "ready." in (ROOT / ".test-worker.log").read_text(errors="replace"):
+            raise RuntimeError(f"celery worker exited: see {log_path.name}")
+        if "ready." in log_path.read_text(errors="replace"):
             break
         time.sleep(0.2)
     else:

@@ -12,6 +12,7 @@ import re
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from .money import MoneyError, normalise_amount_text
@@ -92,7 +93,11 @@ def parse_money(data: dict, field: str, errors: Errors) -> Decimal | None:
     return amount
 
 
-def parse_date(data: dict, field: str, errors: Errors, *, required: bool = True) -> dt.date | None:
+def parse_date(data: dict, field: str, errors: Errors, *, required: bool = True,
+               not_after_today: bool = False) -> dt.date | None:
+    """A YYYY-MM-DD day in the range. With `not_after_today` (openings, sales, signings: things
+    that have happened) a day after today (Asia/Shanghai) is refused — an opening dated next
+    year would create that year's period, which a manager could then close."""
     value = data.get(field)
     try:
         day = parse_day(value)
@@ -104,13 +109,17 @@ def parse_date(data: dict, field: str, errors: Errors, *, required: bool = True)
         return None
     if day is None and required:
         errors.add(field, _("必填,格式 YYYY-MM-DD。"))
+    if day is not None and not_after_today and day > timezone.localdate():
+        errors.add(field, _("日期 %(d)s 晚于今天(%(t)s):只能录入已经发生的事。")
+                   % {"d": day.isoformat(), "t": timezone.localdate().isoformat()})
+        return None
     return day
 
 
-def parse_period(data: dict, field: str, errors: Errors) -> str | None:
+def parse_period(data: dict, field: str, errors: Errors, *, not_after_this_month: bool = False) -> str | None:
     value = data.get(field)
     try:
-        return _parse_period(value)
+        period = _parse_period(value)
     except PeriodError as exc:
         if exc.code == "range":
             errors.add(field, _("期间须在 %(lo)d-01 至 %(hi)d-12 之间:%(v)s") % {"lo": MIN_YEAR, "hi": MAX_YEAR,
@@ -118,6 +127,11 @@ def parse_period(data: dict, field: str, errors: Errors) -> str | None:
         else:
             errors.add(field, _("期间格式须为 YYYY-MM:%(v)s") % {"v": str(value)[:20]})
         return None
+    this_month = timezone.localdate().strftime("%Y-%m")
+    if not_after_this_month and str(period) > this_month:
+        errors.add(field, _("期间 %(p)s 晚于本月(%(m)s):只能录入已经发生的销售。") % {"p": period, "m": this_month})
+        return None
+    return period
 
 
 def parse_bool(data: dict, field: str, errors: Errors, *, default: bool) -> bool:

@@ -19,6 +19,7 @@ from django.db import connection
 
 
 class Lock(enum.IntEnum):
+    CLIENT_KEYS = 7204             # one branch's 开户 duplicate check (统一社会信用代码 / name)
     RULES_COMPONENT = 7203         # HQ rule versions of one component (public)
     ADJUSTMENTS_COMPONENT = 7202   # one branch's float adjustments of one component
     COMMISSION_PERIOD = 7201       # one branch-period: recompute / close / correction
@@ -26,7 +27,7 @@ class Lock(enum.IntEnum):
     SI_IDENTITY_REGISTRY = 7301    # the company-wide identity registry (taken in social_insurance/sql.py)
 
 
-ORDER = (Lock.RULES_COMPONENT, Lock.ADJUSTMENTS_COMPONENT, Lock.COMMISSION_PERIOD,
+ORDER = (Lock.CLIENT_KEYS, Lock.RULES_COMPONENT, Lock.ADJUSTMENTS_COMPONENT, Lock.COMMISSION_PERIOD,
          Lock.PERFORMANCE_BONUS_RULE, Lock.SI_IDENTITY_REGISTRY)
 assert len({int(n) for n in Lock}) == len(Lock), "one namespace per lock"
 

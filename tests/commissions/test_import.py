@@ -49,7 +49,8 @@ def test_sales_xlsx_and_duplicate_rows_roll_back_everything(api, people):
 
     from .conftest import open_client
 
-    cid = open_client(api, people["bj_staff"], opened_by="bj_s1", opened_on="2026-01-05")
+    cid = open_client(api, people["bj_staff"], opened_by="bj_s1", opened_on="2026-01-05",
+                      services=("social_insurance", "housing_fund"))
 
     def book(rows):
         wb = Workbook()

@@ -352,7 +352,8 @@ def test_import_with_a_bad_row_imports_nothing_and_reports_every_row(client, peo
 
 
 def test_import_xlsx_sales_all_rows(client, api, people):
-    cid = open_client(api, people["bj_staff"], opened_by="bj_s1", name="甲公司")
+    cid = open_client(api, people["bj_staff"], opened_by="bj_s1", name="甲公司",
+                      services=("social_insurance", "housing_fund"))
     wb = Workbook()
     wb.active.append(["客户", "服务", "期间", "金额", "销售"])
     wb.active.append([cid, "social_insurance", "2026-03", "1000000.00", "bj_s1"])

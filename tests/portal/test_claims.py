@@ -179,3 +179,78 @@ def test_claim_page_keeps_values_and_shows_errors_next_to_the_fields(people, web
     assert r.status_code == 302
     page = web(people["bj_s1"]).get(r["Location"]).content.decode()
     assert "已通过" in page and "自动审核通过" in page
+
+
+def _line_id(period, earner, source, component="opening_reward"):
+    from commissions.models import StatementLine
+
+    with in_branch("bj"):
+        return StatementLine.objects.get(period=period, earner_id=earner.pk, source=source, component=component).pk
+
+
+def test_an_approval_names_the_statement_line_it_confirms(api, people):
+    cid = open_client(api, people["bj_staff"], opened_by="bj_s1", headcount=60, opened_on="2026-03-10")
+    drain("bj")
+    line_id = _line_id("2026-03", people["bj_s1"], f"bj:client:{cid}")
+
+    body = _claim(api, people["bj_s1"], cid, 1).json()
+
+    assert (body["status"], body["reason_code"]) == ("approved", "ok")
+    assert body["statement_line"] == {"id": line_id, "period": "2026-03"}
+    assert body["reason"] == (f"自动审核通过:已核对结算单 2026-03 第 {line_id} 行,开户奖励 1,200.00 元"
+                              "(档位「51–100人 1,200.00元」)。")
+    from notifications.models import Notification
+
+    with in_branch("bj"):
+        assert Notification.objects.get(recipient_id=people["bj_s1"].pk, kind="reward_claim").body == body["reason"]
+
+
+def test_a_claim_for_a_reward_no_statement_holds_is_refused_and_confirms_nothing(api, people):
+    """The 2024-03 case: the month is closed and no line (nor correction) pays this opening — here
+    because the client was written straight to the table, as an old import did, and never recomputed."""
+    from clients.models import Client
+    from commissions import services as commission_services
+    from notifications.models import Notification
+    from portal.models import RewardClaim
+
+    with in_branch("bj"):
+        commission_services.period_close(actor=people["bj_manager"], period="2024-03")
+        client = Client.objects.create(name="旧客户", headcount=30, opened_on="2024-03-05", opened_by=people["bj_s1"])
+
+    r = _claim(api, people["bj_s1"], client.pk, 0)
+
+    assert r.status_code == 201
+    body = r.json()
+    assert (body["status"], body["reason_code"], body["statement_line"]) == ("rejected", "no_line", None)
+    assert "2024-03 已关账,结算单中没有该客户的开户奖励" in body["reason"]
+    with in_branch("bj"):
+        assert not RewardClaim.objects.filter(status="approved").exists()
+        assert not Notification.objects.filter(body__contains="已确认").exists()
+        assert not Notification.objects.filter(title__contains="已通过").exists()
+
+
+def test_a_claim_before_the_recompute_of_an_open_month_is_approved_as_still_to_come(api, people):
+    cid = open_client(api, people["bj_staff"], opened_by="bj_s1", headcount=60, opened_on="2026-03-10")
+
+    body = _claim(api, people["bj_s1"], cid, 1).json()
+
+    assert (body["status"], body["reason_code"]) == ("approved", "pending_line")
+    assert body["statement_line"] == {"id": None, "period": "2026-03"}
+    assert "将在重算后计入 2026-03 结算单" in body["reason"]
+
+
+def test_a_manager_override_says_what_it_changes_on_the_statement(api, people):
+    from clients.models import Client
+    from commissions import services as commission_services
+
+    with in_branch("bj"):
+        commission_services.period_close(actor=people["bj_manager"], period="2024-03")
+        client = Client.objects.create(name="旧客户", headcount=30, opened_on="2024-03-05", opened_by=people["bj_s1"])
+    claim = _claim(api, people["bj_s1"], client.pk, 0).json()
+
+    r = api(people["bj_manager"]).post(f"{URL}{claim['id']}/override/", {"decision": "approve", "note": "合同原件已核"},
+                                       format="json")
+
+    assert r.status_code == 200, r.json()
+    assert r.json()["reason"] == ("改判通过:结算单 2024-03 目前没有该客户的开户奖励行,改判不会增加金额;"
+                                  "如需发放,请通过申诉调整入账。")

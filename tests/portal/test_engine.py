@@ -96,7 +96,7 @@ def test_tier_labels_and_index():
 
 def _facts(**kw):
     base = dict(client_ref=12, client_exists=True, opener_id=7, headcount=60, claimant_id=7, approved_claim_id=None,
-                claimed_tier=1, rule=OPENING)
+                claimed_tier=1, rule=OPENING, period="2026-03", period_open=True)  # the money is still to come
     base.update(kw)
     return engine.ClaimFacts(**base)
 

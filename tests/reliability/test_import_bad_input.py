@@ -26,7 +26,8 @@ def staff(branches):
 @pytest.fixture
 def client_id(staff, api):
     r = api(staff).post("/b/bj/api/v1/clients/", {"name": "甲公司", "headcount": 30, "opened_on": "2026-01-05",
-                                                  "opened_by": "imp_s1", "services": ["social_insurance"]}, format="json")
+                                                  "opened_by": "imp_s1", "services": ["social_insurance", "housing_fund"]},
+                        format="json")
     assert r.status_code == 201
     return r.json()["id"]
 
@@ -151,5 +152,5 @@ def test_formulas_in_xlsx_cells_are_refused(api, staff, client_id):
 
 def test_one_bad_row_among_many_blocks_the_whole_file(api, staff, client_id):
     rows = "".join(f"{client_id},social_insurance,{2000 + i // 12}-{1 + i % 12:02d},100.00,imp_s1\n" for i in range(300))
-    csv = "client,service,period,amount,seller\n" + rows + f"{client_id},social_insurance,2030-01,0.001,imp_s1\n"
+    csv = "client,service,period,amount,seller\n" + rows + f"{client_id},social_insurance,2025-06,0.001,imp_s1\n"
     assert _cells(_post(api, staff, SALES, "s.csv", csv.encode())) == [(302, "amount")]

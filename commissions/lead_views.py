@@ -1,0 +1,207 @@
+"""Lead pages for the people who work them (phone first): 我的线索 at /b/<code>/leads/, a new
+lead, a lead with its stages (buttons for the next step), the signing form, and a dispute over
+who sourced it (decided by the manager). They call the same services and selectors as the API
+(`lead_services`, `lead_selectors`); who may do what is decided there.
+
+Access: marketing, sales, branch staff and managers (HQ admins as managers); other branch
+roles get 403; someone without a role here 404 (BranchAccessMiddleware)."""
+from __future__ import annotations
+
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _l
+
+from branches import roles as R
+from branches.pages import page_roles
+from branches.roles import Role, roles_in_branch
+
+from . import lead_selectors, lead_services, services
+from .forms import EARNERS, ServiceForm, _text
+from .models import Lead, LeadDispute
+
+DATE = {"type": "date"}
+# Who may open the lead pages; other branch roles get 403, outsiders 404 (as the docstring says).
+LEAD_PAGES = frozenset({Role.BRANCH_MANAGER, Role.BRANCH_STAFF, Role.MARKETING, Role.SALES})
+
+
+def _roles(request) -> frozenset[str]:
+    roles = roles_in_branch(request.user, request.tenant)
+    if not roles:
+        raise Http404
+    if not roles & lead_services.LEAD_ROLES:
+        raise PermissionDenied
+    return roles
+
+
+def _errors(form, exc: ValidationError) -> None:
+    form.add_service_errors(exc.message_dict if hasattr(exc, "error_dict") else {"__all__": exc.messages})
+
+
+class OwnLeadForm(ServiceForm):
+    name = _text(_l("客户/线索名称"), autocomplete="organization")
+    created_on = _text(_l("线索日期"), required=False, help_text=_l("留空为今天"), **DATE)
+    qualified = forms.BooleanField(label=_l("有效线索"), required=False, initial=True)
+    owner = forms.ChoiceField(label=_l("交给哪位销售跟进"), required=False, help_text=_l("可留空,由经理指派"))
+
+    def __init__(self, *args, roles=frozenset(), sellers=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.office = lead_services.is_office(roles)
+        self.fields["owner"].choices = [("", "—")] + list(sellers)  # names shown, usernames sent
+        if self.office:
+            self.fields["source"] = forms.ChoiceField(label=_l("来源"), choices=[("", "—")] + list(Lead.Source.choices))
+            self.fields["marketer"] = _text(_l("市场人员(用户名)"), required=False,
+                                            help_text=_l("市场线索必填;销售自拓线索留空"), **EARNERS)
+        elif Role.MARKETING not in roles:
+            del self.fields["owner"]  # a seller's own lead is followed up by themselves
+
+    def service_data(self) -> dict:
+        data = super().service_data()
+        data["qualified"] = self.data.get(self.add_prefix("qualified")) in ("on", "true", "1", "True")
+        return data
+
+
+class SignForm(ServiceForm):
+    amount = _text(_l("签约金额(元)"), inputmode="decimal", placeholder="100000.00")
+    signed_on = _text(_l("签约日期"), **DATE)
+
+    def __init__(self, *args, roles=frozenset(), **kwargs):
+        super().__init__(*args, **kwargs)
+        if lead_services.is_office(roles):
+            self.fields["seller"] = _text(_l("成交销售(用户名)"), **EARNERS)
+
+
+class DisputeForm(ServiceForm):
+    reason = forms.CharField(label=_l("为什么这条线索应记在您名下"), max_length=500, widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class DecideForm(ServiceForm):
+    dispute = forms.IntegerField(widget=forms.HiddenInput)
+    upheld = forms.ChoiceField(label=_l("裁决"), choices=[("true", _l("认定申诉人")), ("false", _l("维持原归属"))],
+                               widget=forms.RadioSelect)
+    note = forms.CharField(label=_l("裁决说明"), max_length=500)
+
+
+def _earners(request):
+    from .views import _earner_choices
+
+    return _earner_choices(request.tenant)
+
+
+def _sellers(request) -> list[tuple[str, str]]:
+    from branches.models import BranchMembership
+
+    rows = (BranchMembership.objects.filter(branch=request.tenant, role=Role.SALES, user__is_active=True)
+            .values_list("user__username", "user__display_name").distinct().order_by("user__display_name"))
+    return [(u, d or u) for u, d in rows]
+
+
+@page_roles(LEAD_PAGES, forbidden_to=R.EVERY_BRANCH_ROLE)
+def my_leads(request):
+    roles = _roles(request)
+    qs = lead_selectors.leads_visible_to(request.user, roles).order_by("-stage_since", "-id")
+    rows = lead_selectors.lead_rows(qs[:200])
+    limit, now = lead_selectors.stage_limit_days(), timezone.now()
+    for row in rows:
+        row["stuck_days"] = lead_selectors.stuck_since(row["_obj"], limit_days=limit, now=now)
+    figures = (lead_selectors.marketing_figures(request.user.pk, lead_selectors.this_period())
+               if Role.MARKETING in roles else None)
+    return render(request, "commissions/leads_mine.html", {
+        "rows": rows, "figures": figures, "limit": limit, "office": lead_services.is_office(roles),
+        "title": _("线索") if lead_services.is_office(roles) else _("我的线索")})
+
+
+@page_roles(LEAD_PAGES, forbidden_to=R.EVERY_BRANCH_ROLE)
+def lead_new(request):
+    roles = _roles(request)
+    form = OwnLeadForm(request.POST if request.method == "POST" else None, roles=roles, sellers=_sellers(request))
+    if request.method == "POST":
+        form.is_valid()
+        try:
+            data = lead_services.parse_own_lead(form.service_data(), actor=request.user, roles=roles)
+            lead = services.lead_create(actor=request.user, data=data)
+        except ValidationError as exc:
+            _errors(form, exc)
+        else:
+            messages.success(request, _("已录入线索:%(n)s。") % {"n": lead.name})
+            return redirect("lead-detail", lead_id=lead.pk)
+    # Only the office types a marketer's username (with suggestions); others pick a seller by name.
+    earners = _earners(request) if lead_services.is_office(roles) else []
+    return render(request, "commissions/lead_form.html", {"form": form, "title": _("新线索"),
+                                                          "earners": earners, "testid": "lead-new"})
+
+
+@page_roles(LEAD_PAGES, forbidden_to=R.EVERY_BRANCH_ROLE)
+def lead_detail(request, lead_id: int):
+    roles = _roles(request)
+    lead = lead_selectors.access_lead(request.user, roles, lead_id)
+    dispute_form = DisputeForm(None)
+    decide_form = None
+    if request.method == "POST":
+        action = request.POST.get("action")
+        try:
+            if action == "stage":
+                lead_services.lead_stage_move(actor=request.user, roles=roles, lead_id=lead.pk,
+                                              to=request.POST.get("stage", ""), note=request.POST.get("note", "").strip())
+                messages.success(request, _("已记录:%(s)s。") % {"s": Lead.Stage(request.POST["stage"]).label})
+            elif action == "dispute":
+                dispute_form = DisputeForm(request.POST)
+                lead_services.lead_dispute_raise(actor=request.user, roles=roles, lead_id=lead.pk,
+                                                 data={"reason": request.POST.get("reason", "")})
+                messages.success(request, _("争议已提交,等待经理裁决。"))
+            elif action == "decide" and roles & {Role.BRANCH_MANAGER, Role.HQ_ADMIN}:
+                decide_form = DecideForm(request.POST)
+                lead_services.lead_dispute_decide(actor=request.user, dispute_id=int(request.POST.get("dispute") or 0),
+                                                  data={"upheld": request.POST.get("upheld"),
+                                                        "note": request.POST.get("note", "")})
+                messages.success(request, _("已裁决。"))
+            else:
+                raise PermissionDenied
+        except ValidationError as exc:
+            for errs in (exc.message_dict.values() if hasattr(exc, "error_dict") else [exc.messages]):
+                for err in errs:
+                    messages.error(request, err)
+            return redirect("lead-detail", lead_id=lead.pk)
+        return redirect("lead-detail", lead_id=lead.pk)
+    row = lead_selectors.lead_detail(request.user, roles, lead.pk)
+    after = row["next_stage"]
+    can_move = bool(after) and after != Lead.Stage.ARCHIVED and \
+        lead_services.may_move(lead, actor=request.user, roles=roles, to=after) and \
+        (after != Lead.Stage.SETTLED or lead_services.is_office(roles))
+    can_sign = lead.signed_on is None and (lead_services.is_office(roles)
+                                           or (Role.SALES in roles and lead.owner_id == request.user.pk))
+    open_disputes = [d for d in row["disputes"] if d["status"] == LeadDispute.Status.OPEN]
+    if open_disputes and roles & {Role.BRANCH_MANAGER, Role.HQ_ADMIN}:
+        decide_form = DecideForm(initial={"dispute": open_disputes[0]["id"]})
+    return render(request, "commissions/lead_detail.html", {
+        "lead": lead, "row": row, "can_move": can_move, "can_sign": can_sign, "roles": roles,
+        "may_dispute": bool(roles & {Role.MARKETING, Role.SALES}) and lead_services.sourced_by(lead) != request.user.pk,
+        "dispute_form": dispute_form, "decide_form": decide_form, "open_dispute": open_disputes[0] if open_disputes else None,
+        "stuck_days": lead_selectors.stuck_since(lead, limit_days=lead_selectors.stage_limit_days(), now=timezone.now()),
+    })
+
+
+@page_roles(LEAD_PAGES, forbidden_to=R.EVERY_BRANCH_ROLE)
+def lead_sign(request, lead_id: int):
+    roles = _roles(request)
+    lead = lead_selectors.access_lead(request.user, roles, lead_id)
+    form = SignForm(request.POST if request.method == "POST" else None, roles=roles,
+                    initial={"signed_on": timezone.localdate().isoformat()})
+    if request.method == "POST":
+        form.is_valid()
+        try:
+            data = lead_services.parse_own_sign(form.service_data(), actor=request.user, roles=roles)
+            lead_services.lead_sign_by(actor=request.user, roles=roles, lead_id=lead.pk, data=data)
+        except ValidationError as exc:
+            _errors(form, exc)
+        else:
+            messages.success(request, _("已签约,提成将在几秒内更新。"))
+            return redirect("lead-detail", lead_id=lead.pk)
+    return render(request, "commissions/lead_form.html", {
+        "form": form, "title": _("签约:%(n)s") % {"n": lead.name}, "testid": "lead-sign-form",
+        "earners": _earners(request) if lead_services.is_office(roles) else [],
+        "lead": lead})

@@ -1,0 +1,114 @@
+"""The lead pages (我的线索, new lead, stage buttons, sign form) as a marketer and a seller use
+them: the same lead from entry to both statements, through the forms only."""
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.test import Client
+from django.utils import timezone
+
+from tests.conftest import in_branch
+
+from .conftest import drain, statement
+
+pytestmark = pytest.mark.django_db
+
+
+def _login(user) -> Client:
+    c = Client()
+    c.force_login(user)
+    return c
+
+
+def _stage(c, lead_id, stage):
+    r = c.post(f"/b/bj/leads/{lead_id}/", {"action": "stage", "stage": stage})
+    assert r.status_code == 302, r.content.decode()[:500]
+
+
+def test_a_lead_from_the_marketers_form_to_the_sellers_signing(api, people):
+    from commissions.models import Lead
+
+    mkt, sales = _login(people["bj_mkt"]), _login(people["bj_sales"])
+    page = mkt.get("/b/bj/leads/new/").content.decode()
+    assert 'name="owner"' in page and 'name="marketer"' not in page and 'name="source"' not in page
+    assert '<option value="bj_sales">bj_sales</option>' in page and "bj_s1" not in page  # sellers only
+    bad = mkt.post("/b/bj/leads/new/", {"name": "", "owner": "bj_s1"})
+    assert bad.status_code == 200 and "必填" in bad.content.decode() and 'data-field="owner"' in bad.content.decode()
+    with in_branch("bj"):
+        assert Lead.objects.count() == 0
+    r = mkt.post("/b/bj/leads/new/", {"name": "蓝海餐饮", "qualified": "on", "owner": "bj_sales"})
+    assert r.status_code == 302
+    lead_id = int(re.search(r"/leads/(\d+)/", r["Location"]).group(1))
+    listing = mkt.get("/b/bj/leads/").content.decode()
+    assert "我的线索" in listing and "蓝海餐饮" in listing and 'data-testid="marketing-figures"' in listing
+    detail = mkt.get(f"/b/bj/leads/{lead_id}/").content.decode()
+    assert 'data-testid="stage-button"' in detail and "记录:到访" in detail and 'data-testid="sign-link"' not in detail
+    _stage(mkt, lead_id, "visited")
+
+    detail = sales.get(f"/b/bj/leads/{lead_id}/").content.decode()
+    assert "记录:接待" in detail and 'data-testid="sign-link"' in detail
+    _stage(sales, lead_id, "received")
+    _stage(sales, lead_id, "intent")
+    sign_page = sales.get(f"/b/bj/leads/{lead_id}/sign/").content.decode()
+    assert 'name="amount"' in sign_page and 'name="seller"' not in sign_page  # signs in their own name
+    bad = sales.post(f"/b/bj/leads/{lead_id}/sign/", {"amount": "1,0", "signed_on": "2099-01-01"})
+    assert bad.status_code == 200 and "晚于今天" in bad.content.decode()
+    with in_branch("bj"):
+        assert Lead.objects.get(pk=lead_id).signed_on is None
+    r = sales.post(f"/b/bj/leads/{lead_id}/sign/", {"amount": "50000.00", "signed_on": timezone.localdate().isoformat()})
+    assert r.status_code == 302
+    detail = sales.get(f"/b/bj/leads/{lead_id}/").content.decode()
+    assert "合同归档" in detail and detail.count("<li>") >= 5  # 录入 到访 接待 签约意向 合同归档
+    with in_branch("bj"):
+        lead = Lead.objects.get(pk=lead_id)
+        assert (lead.stage, lead.seller_id, str(lead.amount)) == ("archived", people["bj_sales"].pk, "50000.00")
+    drain("bj")
+    period = timezone.localdate().strftime("%Y-%m")
+    assert [(ln["component"], ln["amount"]) for ln in statement(api, people["bj_mkt"], "bj", "bj_mkt", period)["lines"]] \
+        == [("lead_marketing", "2000.00")]
+    assert [(ln["component"], ln["amount"]) for ln in statement(api, people["bj_sales"], "bj", "bj_sales",
+                                                                  period)["lines"]] == [("lead_sales", "1000.00")]
+
+
+def test_lead_pages_refuse_other_roles_and_other_peoples_leads(people):
+    from commissions.models import Lead
+
+    r = _login(people["bj_mkt"]).post("/b/bj/leads/new/", {"name": "甲"})
+    lead_id = int(re.search(r"/leads/(\d+)/", r["Location"]).group(1))
+    assert _login(people["bj_s1"]).get("/b/bj/leads/").status_code == 403
+    assert _login(people["bj_contact"]).get("/b/bj/leads/new/").status_code == 403
+    assert _login(people["sh_staff"]).get("/b/bj/leads/").status_code == 404
+    sales = _login(people["bj_sales"])
+    assert sales.get(f"/b/bj/leads/{lead_id}/").status_code == 404
+    assert sales.get("/b/bj/leads/999999/").status_code == 404
+    assert sales.post(f"/b/bj/leads/{lead_id}/", {"action": "stage", "stage": "visited"}).status_code == 404
+    with in_branch("bj"):
+        assert Lead.objects.get(pk=lead_id).stage == "entered"
+    assert _login(people["bj_manager"]).get(f"/b/bj/leads/{lead_id}/").status_code == 200
+
+
+def test_a_dispute_raised_and_decided_on_the_lead_page(people):
+    from commissions.models import Lead, LeadDispute
+
+    r = _login(people["bj_mkt"]).post("/b/bj/leads/new/", {"name": "恒泰制造", "owner": "bj_sales"})
+    lead_id = int(re.search(r"/leads/(\d+)/", r["Location"]).group(1))
+    sales, manager = _login(people["bj_sales"]), _login(people["bj_manager"])
+    assert 'data-testid="dispute-button"' in sales.get(f"/b/bj/leads/{lead_id}/").content.decode()
+    assert 'data-testid="dispute-button"' not in _login(people["bj_mkt"]).get(f"/b/bj/leads/{lead_id}/").content.decode()
+    r = sales.post(f"/b/bj/leads/{lead_id}/", {"action": "dispute", "reason": "客户是我的老客户转介绍"})
+    assert r.status_code == 302
+    page = manager.get(f"/b/bj/leads/{lead_id}/").content.decode()
+    assert "客户是我的老客户转介绍" in page and 'data-testid="decide-button"' in page
+    with in_branch("bj"):
+        dispute_id = LeadDispute.objects.get(lead_id=lead_id).pk
+    # staff may not decide; the page refuses and nothing changes
+    assert _login(people["bj_staff"]).post(f"/b/bj/leads/{lead_id}/", {
+        "action": "decide", "dispute": dispute_id, "upheld": "true", "note": "x"}).status_code == 403
+    r = manager.post(f"/b/bj/leads/{lead_id}/", {"action": "decide", "dispute": dispute_id, "upheld": "false",
+                                                 "note": "到访登记为市场邀约"})
+    assert r.status_code == 302
+    with in_branch("bj"):
+        assert LeadDispute.objects.get(pk=dispute_id).status == "rejected"
+        assert Lead.objects.get(pk=lead_id).marketer_id == people["bj_mkt"].pk
+    assert "维持原归属" in manager.get(f"/b/bj/leads/{lead_id}/").content.decode()
