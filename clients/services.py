@@ -189,13 +189,9 @@ def client_close(*, actor, client_id: int, closed_on: dt.date) -> Client:
     from commissions.services import client_closed
 
     with transaction.atomic():
-        _lock_client_keys()
         client = Client.objects.select_for_update().filter(pk=client_id).first()
         if client is None:
             raise Http404
-        first = client_duplicate_of(name=data.name, credit_code=client.credit_code, exclude_id=client.pk)
-        if first is not None:
-            raise duplicate_error(first, by_code=bool(client.credit_code) and first.credit_code == client.credit_code)
         if client.closed_on is not None:
             raise ValidationError({"closed_on": [_("客户已于 %(d)s 终止。") % {"d": client.closed_on}]})
         if closed_on < client.opened_on:
