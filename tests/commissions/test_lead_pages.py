@@ -77,7 +77,8 @@ def test_lead_pages_refuse_other_roles_and_other_peoples_leads(people):
     r = _login(people["bj_mkt"]).post("/b/bj/leads/new/", {"name": "甲"})
     lead_id = int(re.search(r"/leads/(\d+)/", r["Location"]).group(1))
     assert _login(people["bj_s1"]).get("/b/bj/leads/").status_code == 403
-    assert _login(people["bj_contact"]).get("/b/bj/leads/new/").status_code == 403
+    # A client contact is an outsider: every page but their company's answers 404.
+    assert _login(people["bj_contact"]).get("/b/bj/leads/new/").status_code == 404
     assert _login(people["sh_staff"]).get("/b/bj/leads/").status_code == 404
     sales = _login(people["bj_sales"])
     assert sales.get(f"/b/bj/leads/{lead_id}/").status_code == 404
