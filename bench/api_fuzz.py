@@ -84,10 +84,12 @@ def _fuzz(app, raw, schema_path, token, examples, *, seed, skip) -> FuzzReport:
     from hypothesis import strategies as st
     from schemathesis import GenerationMode
 
-    # The schema served under /b/<code>/ names its paths from /api/v1/; a WSGI base URL's path
-    # would become SCRIPT_NAME (invisible to the branch routing), so the prefix goes into the paths.
+    # The schema served under /b/<code>/ names its paths with that prefix (so "Try it out" calls the
+    # branch); a schema without it (an older server) gets it here: a WSGI base URL's path would
+    # become SCRIPT_NAME, invisible to the branch routing.
     prefix = schema_path.split("/api/v1/")[0]
-    raw["paths"] = {prefix + path: item for path, item in raw["paths"].items()}
+    raw["paths"] = {(path if path.startswith(prefix + "/") else prefix + path): item
+                    for path, item in raw["paths"].items()}
     schema = schemathesis.openapi.from_dict(raw)
     base_url = "http://localhost"
     headers = {"Authorization": f"Token {token}"}

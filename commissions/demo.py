@@ -7,6 +7,7 @@ import random
 from decimal import Decimal
 
 from django.db import connection
+from django.db.models import Q
 from django.utils import timezone
 from django_tenants.utils import schema_context
 
@@ -14,10 +15,16 @@ from hrsaas.core.labels import label
 
 from .engine import add_months, period_of
 
-DEMO_TAG = "DEMO"
+# Demo contracts are numbered as offices number theirs (HT-BJ-2026-0001); the prefix also marks
+# a branch that already has its demo activity (idempotent seeding).
+DEMO_TAG = "HT-"
 SERVICES = ["social_insurance", "housing_fund", "payroll_outsourcing"]
 COMPANIES = ["华信科技", "远航物流", "金石建材", "博雅教育", "康宁医药", "星河传媒", "恒泰制造", "蓝海餐饮",
              "同创软件", "益丰零售", "嘉禾农业", "启明咨询"]
+
+
+def _contract_no(code: str, year: int, n: int) -> str:
+    return f"{DEMO_TAG}{code[:2].upper()}-{year}-{n:04d}"
 
 
 def seed(org) -> None:
@@ -34,7 +41,7 @@ def seed(org) -> None:
         specialists = people["specialist"]
         rnd = random.Random(code)
         with schema_context(branch.schema_name):
-            if Client.objects.filter(contract_no__startswith=DEMO_TAG).exists():
+            if Client.objects.filter(Q(contract_no__startswith=DEMO_TAG) | Q(contract_no__startswith="DEMO-")).exists():
                 continue
             clients = []
             for m_index, month in enumerate(months):
@@ -44,7 +51,7 @@ def seed(org) -> None:
                     clients.append(client_services.client_create(actor=staff, data=client_services.ClientInput(
                         name=f"{label('city', branch.city) or branch.name}{COMPANIES[(m_index * 4 + i) % len(COMPANIES)]}",
                         headcount=rnd.choice([18, 45, 50, 51, 80, 100, 101, 260]), opened_on=day, opened_by=opener,
-                        services=rnd.sample(SERVICES, 2), contract_no=f"{DEMO_TAG}-{code}-{m_index}{i}")))
+                        services=rnd.sample(SERVICES, 2), contract_no=_contract_no(code, today.year, m_index * 4 + i + 1))))
             for client in clients:  # monthly billing from the opening month on
                 for month in months:
                     if month < client.opened_on.replace(day=1):
@@ -67,7 +74,7 @@ def seed(org) -> None:
             if code == "beijing" and "shanghai" in org.people:  # a Shanghai specialist helps Beijing
                 client_services.client_create(actor=staff, data=client_services.ClientInput(
                     name="北京跨区支援客户", headcount=75, opened_on=months[-1], opened_by=org.people["shanghai"]["specialist"][0],
-                    services=["social_insurance"], contract_no=f"{DEMO_TAG}-{code}-cross"))
+                    services=["social_insurance"], contract_no=_contract_no(code, today.year, 99)))
     for branch in org.branches.values():
         with schema_context(branch.schema_name):
             services.recompute_drain()

@@ -15,12 +15,12 @@ def test_hq_admin_sees_hq_home_in_chinese_then_english(committed_branch, page_fa
 
     login(page, "ui.admin", TEST_PASSWORD)
 
-    assert page.locator("[data-testid=hq-home]").inner_text() == "总部首页"
-    assert committed_branch.code in page.content()
+    assert page.locator("[data-testid=hq-home]").inner_text() == "总部工作台"
+    assert committed_branch.name in page.content()
     shot(page, "hq-home-desktop-zh")
     page.select_option(".lang-switch select", "en")
     page.wait_for_load_state("networkidle")
-    assert page.locator("[data-testid=hq-home]").inner_text() == "HQ home"
+    assert page.locator("[data-testid=hq-home]").inner_text() == "HQ workbench"
     shot(page, "hq-home-desktop-en")
 
 
@@ -31,7 +31,8 @@ def test_branch_manager_lands_on_branch_home_and_cannot_enter_hq_pages(committed
     login(page, "ui.manager", TEST_PASSWORD)
 
     assert page.url.endswith(f"/b/{committed_branch.code}/")
-    assert page.locator("[data-testid=branch-home]").inner_text() == committed_branch.name
+    assert page.locator("[data-testid=branch-home]").inner_text() == "工作台"
+    assert committed_branch.name in page.locator(".wb-head").inner_text()
     assert page.locator("[data-testid=current-branch]").is_visible()
     shot(page, "branch-home-phone-zh")
     # The page fits a 375 px phone: nothing wider than the viewport.

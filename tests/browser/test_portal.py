@@ -11,6 +11,7 @@ import re
 import pytest
 from django.utils import timezone
 from django_tenants.utils import schema_context
+from playwright.sync_api import expect
 
 from commissions.engine import period_of
 from tests.browser.conftest import DESKTOP, PHONE, login, shot
@@ -54,8 +55,8 @@ def test_specialist_portal_on_a_phone(committed_branch, page_factory, api):
     login(page, s1, TEST_PASSWORD)
     page.goto(f"/b/{code}/me/")
     # the worker drains the openings: 1,200 + 800
-    page.wait_for_function("document.querySelector('[data-testid=fig-commission]').textContent.trim() === '2,000.00'",
-                           timeout=WAIT_MS)
+    # Waiting through the locator (the devtools protocol): the page's policy forbids eval.
+    expect(page.locator("[data-testid=fig-commission]")).to_have_text("2,000.00", timeout=WAIT_MS)
     gap = page.locator("[data-testid=gap-branch-month]")
     gap.filter(has_text="您当前月排名第2位,距离第1位还差1户").wait_for(timeout=WAIT_MS)
 
@@ -63,8 +64,7 @@ def test_specialist_portal_on_a_phone(committed_branch, page_factory, api):
     r = api(staff).post(f"/b/{code}/api/v1/sales/", {"client": big, "service": "social_insurance", "period": period,
                                                      "amount": "100000.00", "seller": s1}, format="json")
     assert r.status_code == 201
-    page.wait_for_function("document.querySelector('[data-testid=fig-commission]').textContent.trim() === '4,000.00'",
-                           timeout=WAIT_MS)
+    expect(page.locator("[data-testid=fig-commission]")).to_have_text("4,000.00", timeout=WAIT_MS)
     assert page.locator("[data-testid=fig-sales]").inner_text().strip() == "100,000.00"
     page.wait_for_selector("#trend-chart[data-ready='1']")
     _fits_phone(page)

@@ -67,7 +67,8 @@ def test_thirty_recompute_requests_are_one_job_and_one_follow_up(committed_branc
     from branches.jobs import pending_key
     from branches.throttles import JobTriggerThrottle
     from clients.models import Client
-    from commissions.lock_objects import _NAMESPACE, branch_period_key
+    from commissions.lock_objects import branch_period_key
+    from hrsaas.core.locks import Lock
     from tests.conftest import TEST_REDIS_URL
 
     monkeypatch.setattr(JobTriggerThrottle, "THROTTLE_RATES", {"job-trigger": "1000/min"})
@@ -81,7 +82,7 @@ def test_thirty_recompute_requests_are_one_job_and_one_follow_up(committed_branc
     holder.autocommit = True
     try:
         with holder.cursor() as cur:  # what a long recompute of this branch-period would hold
-            cur.execute("SELECT pg_advisory_lock(%s, %s)", [_NAMESPACE, branch_period_key(schema, period)])
+            cur.execute("SELECT pg_advisory_lock(%s, %s)", [int(Lock.COMMISSION_PERIOD), branch_period_key(schema, period)])
         first = api(staff).post(f"/b/{code}/api/v1/recompute/", {"period": period}, format="json").json()["task_id"]
         # The job has started (no longer pending) and waits for the lock.
         wait_for(lambda: broker.get(pending_key(schema, "commissions.recompute", period)) is None, timeout=60)

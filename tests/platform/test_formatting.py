@@ -134,8 +134,14 @@ def test_no_template_has_an_inline_script_or_an_event_handler():
 
 
 @pytest.mark.django_db
-def test_swagger_ui_runs_under_the_policy(client):
-    """Swagger UI from our own static files (sidecar), its start-up script a separate URL."""
+@pytest.mark.django_db
+def test_swagger_ui_runs_under_the_policy(client, branches):
+    """Swagger UI from our own static files (sidecar), its start-up script a separate URL (the
+    docs need a sign-in)."""
+    from tests.factories import TEST_PASSWORD, make_user
+
+    make_user("swagger_reader", (None, "hq_admin"))
+    client.login(username="swagger_reader", password=TEST_PASSWORD)
     html = client.get("/api/v1/docs/").content.decode()
     scripts = re.findall(r"<script[^>]*>", html)
     assert scripts and all("src=" in s for s in scripts)

@@ -18,7 +18,9 @@ def test_one_login_moves_between_the_branches_of_ones_roles(client, branches):
     person = make_user("two.branches", ("bj", "specialist"), ("sh", "branch_staff"), home="bj")
     client.force_login(person)
 
-    assert client.get("/b/bj/").status_code == 200
+    # A specialist's branch home is their phone home (/me/); in Shanghai they are staff (工作台).
+    assert client.get("/b/bj/", follow=True).status_code == 200
+    assert client.get("/b/bj/").url == "/b/bj/me/"
     assert client.get("/b/sh/").status_code == 200
     assert client.get("/b/gz/").status_code == 404
     assert client.get("/").url == "/b/bj/"  # HQ home sends branch people to their home branch
@@ -64,9 +66,9 @@ def test_pages_are_chinese_by_default_even_for_an_english_browser_until_english_
     person = make_user("lang.user", ("bj", "specialist"))
     client.force_login(person)
 
-    page = client.get("/b/bj/", HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9").content.decode()
+    page = client.get("/b/bj/me/", HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9").content.decode()
     assert 'lang="zh-hans"' in page
 
-    client.post("/i18n/setlang/", {"language": "en", "next": "/b/bj/"})
-    page = client.get("/b/bj/", HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9").content.decode()
+    client.post("/i18n/setlang/", {"language": "en", "next": "/b/bj/me/"})
+    page = client.get("/b/bj/me/", HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9").content.decode()
     assert 'lang="en"' in page
