@@ -1,0 +1,14 @@
+"""Pages and API routes of paying people (HQ, public schema)."""
+from django.urls import path
+
+from . import apis, views
+
+page_patterns = [
+    path("commissions/finance/people/", views.people, name="hq-payment-people"),
+    path("commissions/finance/people/<int:user_id>/payment/", views.person_payment, name="hq-payment-person"),
+]
+
+api_patterns = [
+    path("payment-profiles/", apis.PaymentProfileListApi.as_view(), name="api-payment-profiles"),
+    path("payment-profiles/<int:user_id>/", apis.PaymentProfileApi.as_view(), name="api-payment-profile"),
+]

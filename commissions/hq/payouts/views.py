@@ -1,0 +1,67 @@
+"""HQ pages for paying people: who lacks payment data, one person's payment data (HQ finance
+edits, HQ admin reads, everyone else 404)."""
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+
+from branches.models import Branch
+
+from . import selectors, services
+from .forms import PaymentProfileForm
+
+
+def _require_read(request) -> None:
+    if not selectors.may_read_payments(request.user):
+        raise Http404
+
+
+@login_required
+def people(request):
+    """Every earner with their payment data (masked), those missing it first."""
+    _require_read(request)
+    branch = request.GET.get("branch") or ""
+    missing_only = request.GET.get("missing") == "1"
+    rows = [{"user": u, "profile": selectors.profile_of(u)} for u in selectors.earners(branch_code=branch or None)]
+    missing = [r for r in rows if r["profile"] is None]
+    shown = missing if missing_only else missing + [r for r in rows if r["profile"] is not None]
+    return render(request, "commissions/payouts/people.html", {
+        "rows": shown, "missing_count": len(missing), "total_count": len(rows),
+        "branches": Branch.objects.exclude(schema_name="public").order_by("code"),
+        "selected": {"branch": branch, "missing": missing_only},
+        "may_edit": selectors.may_edit_payments(request.user),
+    })
+
+
+@login_required
+def person_payment(request, user_id: int):
+    _require_read(request)
+    person = selectors.access_earner(user_id)
+    profile = selectors.profile_of(person)
+    may_edit = selectors.may_edit_payments(request.user)
+    if request.method == "POST":
+        if not may_edit:
+            raise Http404
+        form = PaymentProfileForm(request.POST)
+        if form.is_valid():
+            try:
+                services.payment_profile_save(actor=request.user, user_id=person.pk, data=form.cleaned_data)
+            except ValidationError as exc:
+                form.add_service_errors(exc.message_dict)
+            else:
+                messages.success(request, _("已保存 %(n)s 的发放信息。") % {"n": person.label})
+                return redirect("hq-payment-people")
+    else:
+        initial = {"account_name": person.label}
+        if profile is not None:
+            initial = {"employee_number": profile.employee_number, "account_name": profile.account_name,
+                       "bank_name": profile.bank_name, "bank_branch": profile.bank_branch}
+        form = PaymentProfileForm(initial=initial)
+    return render(request, "commissions/payouts/person.html", {
+        "person": person, "profile": profile, "form": form if may_edit else None, "may_edit": may_edit,
+        "history": selectors.profile_history(person),
+    })
