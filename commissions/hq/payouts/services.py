@@ -2,6 +2,8 @@
 numbers only."""
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
@@ -54,3 +56,17 @@ def payment_profile_save(*, actor: User, user_id: int, data: dict) -> PaymentPro
             raise ValidationError({"employee_number": [_("工号 %(n)s 已被其他人员使用。") % {
                 "n": details.employee_number}]}) from None
     return profile
+
+
+def payout_file_recorded(*, actor: User, period: str, kind: str, rows) -> None:
+    """Record that a payout file left the system: one row per branch in it (who, when, rows,
+    total). A bank file freezes that branch-period's prepared batch (see PayoutBatch)."""
+    from ..models import PayoutFileDownload
+
+    per_branch: dict[int, tuple] = {}
+    for r in rows:
+        branch, n, total = per_branch.get(r.branch.pk, (r.branch, 0, Decimal(0)))
+        per_branch[r.branch.pk] = (branch, n + 1, total + r.amount)
+    PayoutFileDownload.objects.bulk_create([
+        PayoutFileDownload(branch=b, period=period, kind=kind, rows=n, total=t, downloaded_by=actor)
+        for b, n, t in per_branch.values()])

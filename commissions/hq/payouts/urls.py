@@ -6,6 +6,9 @@ from . import apis, views
 page_patterns = [
     path("commissions/finance/people/", views.people, name="hq-payment-people"),
     path("commissions/finance/people/<int:user_id>/payment/", views.person_payment, name="hq-payment-person"),
+    path("commissions/payouts/<str:period>/<str:kind>/<str:fmt>/", views.payout_file, name="hq-payout-file"),
+    path("commissions/payouts/<str:period>/<str:code>/<str:kind>/<str:fmt>/", views.payout_file,
+         name="hq-payout-file-branch"),
 ]
 
 api_patterns = [

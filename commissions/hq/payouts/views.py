@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
-from django.http import Http404
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from branches.models import Branch
 
-from . import selectors, services
+from . import files, selectors, services
 from .forms import PaymentProfileForm
 
 
@@ -65,3 +65,34 @@ def person_payment(request, user_id: int):
         "person": person, "profile": profile, "form": form if may_edit else None, "may_edit": may_edit,
         "history": selectors.profile_history(person),
     })
+
+
+@login_required
+def payout_file(request, period: str, kind: str, fmt: str, code: str | None = None):
+    """The bank batch file or the payroll import file of a closed/paid period (one branch or
+    every branch that locked it). HQ finance only: these files carry full account and identity
+    numbers. Anyone lacking payment data stops the file (409, a page naming them)."""
+    from ..views import _locked_branch, _period_arg
+
+    _require_read(request)
+    if kind not in ("bank", "payroll") or fmt not in ("csv", "xlsx"):
+        raise Http404
+    if not selectors.may_edit_payments(request.user):
+        raise PermissionDenied
+    period = _period_arg(period)
+    branch = _locked_branch(code) if code else None
+    try:
+        rows = (files.bank_rows if kind == "bank" else files.payroll_item_rows)(period=period, branch=branch)
+    except files.PayoutBlocked as exc:
+        return render(request, "commissions/payouts/blocked.html", {
+            "problems": exc.problems, "missing": exc.missing, "period": period, "branch": branch}, status=409)
+    body = (files.bank_file if kind == "bank" else files.payroll_file)(rows, fmt, period)
+    services.payout_file_recorded(actor=request.user, period=period, kind=kind, rows=rows)
+    content_type = "text/csv; charset=utf-8" if fmt == "csv" else \
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    response = HttpResponse(body, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{kind}-{code or "all"}-{period}.{fmt}"'
+    response["Cache-Control"] = "private, no-store"
+    response["X-Payout-Rows"] = str(len(rows))
+    response["X-Payout-Total"] = f"{files.total_of(rows):.2f}"
+    return response
