@@ -487,7 +487,8 @@ def period_close(*, actor, period: str) -> BranchPeriod:
 
 
 def _yuan(amount: Decimal) -> str:
-    return f"{amount:.0f}" if amount == amount.to_integral() else f"{amount:.2f}"
+    """Money as people read it: 1,200.00 (separators, two decimals)."""
+    return f"{amount:,.2f}"
 
 
 COMPONENT_TITLES = {"opening_reward": "开户奖励", "retention_bonus": "留存奖励", "sales_commission": "销售提成",
@@ -497,7 +498,7 @@ COMPONENT_TITLES = {"opening_reward": "开户奖励", "retention_bonus": "留存
 
 def period_mark_paid(*, actor, branch: Branch, period: str, confirmed=None) -> BranchPeriod:
     """HQ finance marks a closed branch-period paid; every earner gets an inbox message
-    ("您的开户奖励1200元已到账"), once (dedupe key per period).
+    ("您的开户奖励1,200.00元已到账"), once (dedupe key per period).
 
     `confirmed` — the (statement count, total) the payer was shown on the confirmation page — is
     checked again under the period lock: if either changed since, nothing is written and the

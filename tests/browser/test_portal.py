@@ -118,7 +118,7 @@ def test_specialist_portal_on_a_phone(committed_branch, page_factory, api):
         commission_services.period_close(actor=manager, period=period)
     commission_services.period_mark_paid(actor=finance, branch=committed_branch, period=period)
     page.goto(f"/b/{code}/inbox/")
-    assert page.locator("[data-testid=inbox-item]").filter(has_text=f"您的{period} 提成4000元已到账").count() == 1
+    assert page.locator("[data-testid=inbox-item]").filter(has_text=f"您的{period} 提成4,000.00元已到账").count() == 1
     shot(page, "portal-inbox-paid-phone")
 
     # English, and the same pages at desktop width (the manager's review list too)

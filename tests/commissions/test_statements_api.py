@@ -286,7 +286,7 @@ def test_mark_paid_notifies_each_earner_once(api, people, branches):
 
     with in_branch("bj"):
         assert list(Notification.objects.filter(kind="commission_paid").values_list("recipient_id", "title")) == [
-            (people["bj_s1"].pk, "您的开户奖励1200元已到账")]
+            (people["bj_s1"].pk, "您的开户奖励1,200.00元已到账")]
     assert statement(api, people["bj_manager"], "bj", "bj_s1", "2026-03")["status"] == "paid"
     from django.core.exceptions import PermissionDenied
 

@@ -92,3 +92,12 @@ def bank_file_downloaded(branch, period: str) -> bool:
 def current_batch(branch, period: str) -> PayoutBatch | None:
     return (PayoutBatch.objects.filter(branch=branch, period=period).exclude(status=PayoutBatch.Status.WITHDRAWN)
             .select_related("prepared_by", "decided_by").first())
+
+
+def prepared_batches(rows: list[dict]) -> dict[tuple[int, str], PayoutBatch]:
+    """The prepared (awaiting review) batch of each finance row, in one query."""
+    if not rows:
+        return {}
+    qs = PayoutBatch.objects.filter(status=PayoutBatch.Status.PREPARED, period__in={r["period"] for r in rows},
+                                    branch_id__in={r["branch"].pk for r in rows}).select_related("prepared_by")
+    return {(b.branch_id, b.period): b for b in qs}

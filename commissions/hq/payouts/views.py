@@ -9,9 +9,14 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
+from django.views.decorators.http import require_POST
+
 from branches.models import Branch
 
-from . import files, selectors, services
+from ...templatetags.commission_format import period_label
+from ..models import PayoutBatch
+
+from . import files, paying, selectors, services
 from .forms import PaymentProfileForm
 
 
@@ -96,3 +101,43 @@ def payout_file(request, period: str, kind: str, fmt: str, code: str | None = No
     response["X-Payout-Rows"] = str(len(rows))
     response["X-Payout-Total"] = f"{files.total_of(rows):.2f}"
     return response
+
+
+def _batch_step(request, batch_id: int, step) -> HttpResponse:
+    from django.urls import reverse
+
+    _require_read(request)
+    if not selectors.may_edit_payments(request.user):
+        raise PermissionDenied
+    batch = PayoutBatch.objects.select_related("branch").filter(pk=batch_id).first()
+    if batch is None:
+        raise Http404
+    here = reverse("hq-finance-paid", kwargs={"code": batch.branch.code, "period": batch.period})
+    try:
+        done = step(batch)
+    except ValidationError as exc:
+        for errs in exc.message_dict.values():
+            for err in errs:
+                messages.error(request, err)
+        return redirect(here)
+    messages.success(request, done)
+    return redirect(reverse("hq-finance") + "?branch=" + batch.branch.code)
+
+
+@login_required
+@require_POST
+def batch_confirm(request, batch_id: int):
+    def step(batch):
+        paying.payout_confirm(actor=request.user, batch_id=batch.pk, entered_total=request.POST.get("total"))
+        return _("%(b)s %(p)s 已复核确认,已标记为已发放,已通知相关人员。") % {
+            "b": batch.branch.name, "p": period_label(batch.period)}
+    return _batch_step(request, batch_id, step)
+
+
+@login_required
+@require_POST
+def batch_withdraw(request, batch_id: int):
+    def step(batch):
+        paying.payout_withdraw(actor=request.user, batch_id=batch.pk)
+        return _("已撤回 %(b)s %(p)s 的发放。") % {"b": batch.branch.name, "p": period_label(batch.period)}
+    return _batch_step(request, batch_id, step)
