@@ -22,3 +22,13 @@ def recompute_period_task(period: str) -> int:
 @shared_task(name="commissions.tasks.recompute_open_periods", acks_late=True)
 def recompute_open_periods() -> list[str]:
     return [r.period for r in services.recompute_open_periods()]
+
+
+@shared_task(name="commissions.tasks.remind_unconfirmed_statements", acks_late=True)
+def remind_unconfirmed_statements() -> int:
+    """Remind earners of this branch who have neither confirmed nor questioned a statement sent
+    N days ago (STATEMENT_CONFIRM_REMIND_DAYS). Safe to run twice: a reminder is due again only
+    N days after the last one."""
+    from .hq.payouts.receipts import receipts_remind
+
+    return receipts_remind(branch=services.current_branch())

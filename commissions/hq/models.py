@@ -219,3 +219,40 @@ class PayoutFileDownload(models.Model):
 
     class Meta:
         indexes = [models.Index(fields=["branch", "period", "kind"])]
+
+
+class StatementReceipt(models.Model):
+    """电子工资条: one earner's statement of a closed branch-period, sent when the period closes;
+    opened, confirmed with one tap (一键确认) or questioned (an inquiry on the line concerned),
+    reminded while neither. Kept as evidence: who, when and from where (IP, user agent), in the
+    history. In public so HQ reads every branch's confirmation rate in one query."""
+
+    branch = models.ForeignKey("branches.Branch", on_delete=models.PROTECT, related_name="+")
+    period = models.CharField(max_length=7)
+    earner = models.ForeignKey("branches.User", on_delete=models.DO_NOTHING, db_constraint=False, related_name="+")
+    total = models.DecimalField(max_digits=16, decimal_places=2)
+    sent_at = models.DateTimeField()
+    opened_at = models.DateTimeField(null=True, blank=True)
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    questioned_at = models.DateTimeField(null=True, blank=True)
+    inquiry_id = models.BigIntegerField(null=True, blank=True)  # portal Inquiry in the branch's schema
+    reminded_at = models.DateTimeField(null=True, blank=True)
+    reminders = models.IntegerField(default=0)
+    ip = models.GenericIPAddressField(null=True, blank=True)
+    user_agent = models.CharField(max_length=300, blank=True)
+
+    history = HistoricalRecords(user_db_constraint=False)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["branch", "period", "earner"], name="receipt_once_per_statement"),
+        ]
+        indexes = [models.Index(fields=["branch", "period"])]
+
+    @property
+    def state(self) -> str:
+        if self.confirmed_at:
+            return "confirmed"
+        if self.questioned_at:
+            return "questioned"
+        return "opened" if self.opened_at else "sent"

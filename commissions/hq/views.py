@@ -199,9 +199,10 @@ def finance(request):
     branch = request.GET.get("branch") or ""
     all_branches = console.branches()
     rows = console.finance_periods(status=status or None, branch_code=branch or None)
-    pending = payout_selectors.prepared_batches(rows)
+    pending, rates = payout_selectors.prepared_batches(rows), payout_selectors.receipt_rates(rows)
     for r in rows:
         r["batch"] = pending.get((r["branch"].pk, r["period"]))
+        r["receipts"] = rates.get((r["branch"].pk, r["period"]))
     return render(request, "commissions/hq_finance.html", {
         "rows": rows, "company": console.company_periods(rows, len(all_branches)) if not branch else [],
         "branches": all_branches, "selected": {"status": status, "branch": branch},
@@ -280,6 +281,7 @@ def finance_mark_paid(request, code: str, period: str):
         "branch": branch, "period": period, "summary": summary, "back": back, "bp": bp, "batch": batch,
         "own_batch": batch is not None and batch.prepared_by_id == request.user.pk,
         "bank_downloaded": batch is not None and payout_selectors.bank_file_downloaded(branch, period),
+        "unconfirmed": payout_selectors.unconfirmed_receipts(branch, period),
     })
 
 

@@ -14,4 +14,6 @@ def test_every_scheduled_task_exists():
         assert entry["task"] in app.tasks, name
         if entry["task"] == "branches.tasks.fan_out":
             assert entry["args"][0] in app.tasks, name
-    assert "performance.tasks.recompute_computed_cycles" in {e["args"][0] for e in entries.values() if e.get("args")}
+    fanned = {e["args"][0] for e in entries.values() if e.get("args")}
+    assert "performance.tasks.recompute_computed_cycles" in fanned
+    assert "commissions.tasks.remind_unconfirmed_statements" in fanned

@@ -101,3 +101,41 @@ def prepared_batches(rows: list[dict]) -> dict[tuple[int, str], PayoutBatch]:
     qs = PayoutBatch.objects.filter(status=PayoutBatch.Status.PREPARED, period__in={r["period"] for r in rows},
                                     branch_id__in={r["branch"].pk for r in rows}).select_related("prepared_by")
     return {(b.branch_id, b.period): b for b in qs}
+
+
+def receipt_rates(rows: list[dict]) -> dict[tuple[int, str], dict]:
+    """Per finance row (branch, period): statements sent, confirmed, questioned — one query."""
+    from django.db.models import Count, Q
+
+    from ..models import StatementReceipt
+
+    if not rows:
+        return {}
+    agg = (StatementReceipt.objects.filter(period__in={r["period"] for r in rows},
+                                           branch_id__in={r["branch"].pk for r in rows})
+           .values("branch_id", "period")
+           .annotate(sent=Count("id"), confirmed=Count("id", filter=Q(confirmed_at__isnull=False)),
+                     questioned=Count("id", filter=Q(confirmed_at__isnull=True, questioned_at__isnull=False))))
+    return {(a["branch_id"], a["period"]): a for a in agg}
+
+
+def unconfirmed_receipts(branch, period: str) -> list[dict]:
+    """Who has not confirmed this period's statement (questioned ones say so), by name."""
+    from ..models import StatementReceipt
+
+    receipts = list(StatementReceipt.objects.filter(branch=branch, period=period, confirmed_at__isnull=True))
+    names = {u.pk: u.label for u in User.objects.filter(pk__in=[r.earner_id for r in receipts])}
+    return sorted(({"name": names.get(r.earner_id, "—"), "state": r.state, "total": r.total, "receipt": r}
+                   for r in receipts), key=lambda d: d["name"])
+
+
+def branch_receipt_rate(branch, period: str) -> dict | None:
+    """A branch-period's statements sent, confirmed and questioned (None before it closed)."""
+    from django.db.models import Count, Q
+
+    from ..models import StatementReceipt
+
+    agg = StatementReceipt.objects.filter(branch=branch, period=period).aggregate(
+        sent=Count("id"), confirmed=Count("id", filter=Q(confirmed_at__isnull=False)),
+        questioned=Count("id", filter=Q(confirmed_at__isnull=True, questioned_at__isnull=False)))
+    return agg if agg["sent"] else None

@@ -1,7 +1,7 @@
 """Pages and API routes of paying people (HQ, public schema)."""
 from django.urls import path
 
-from . import apis, views
+from . import apis, payslip, views
 
 page_patterns = [
     path("commissions/finance/people/", views.people, name="hq-payment-people"),
@@ -16,4 +16,13 @@ page_patterns = [
 api_patterns = [
     path("payment-profiles/", apis.PaymentProfileListApi.as_view(), name="api-payment-profiles"),
     path("payment-profiles/<int:user_id>/", apis.PaymentProfileApi.as_view(), name="api-payment-profile"),
+]
+
+branch_page_patterns = [
+    path("commissions/payslip/<str:period>/", payslip.payslip, name="cm-payslip"),
+]
+
+branch_api_patterns = [
+    path("statements/me/<str:period>/confirm/", payslip.PayslipConfirmApi.as_view(), name="api-payslip-confirm"),
+    path("statements/me/<str:period>/question/", payslip.PayslipQuestionApi.as_view(), name="api-payslip-question"),
 ]
