@@ -161,3 +161,22 @@ def test_people_page_lists_who_is_missing_by_name(client, api, finance, s1):
     assert f'data-testid="payment-person-{s1.pk}"' not in page
     listed = api(finance).get("/api/v1/payment-profiles/?missing=1").json()
     assert [(r["user_id"], r["name"], r["complete"]) for r in listed] == [(s2.pk, "李四", False)]
+
+
+def test_key_rotation_re_encrypts_payment_data(api, finance, s1):
+    from social_insurance import crypto
+    from tests.social_insurance.test_key_rotation import KEY_A, KEY_B, field_keys, rotate
+
+    with field_keys(KEY_A):
+        assert api(finance).put(f"/api/v1/payment-profiles/{s1.pk}/", good(), format="json").status_code == 200
+        before = PaymentProfile.objects.get(user=s1)
+    with field_keys(KEY_B, KEY_A):
+        out = rotate()
+        assert "HQ payment data (工资发放信息): 1 people read, 1 re-encrypted or re-hashed" in out
+        p = PaymentProfile.objects.get(user=s1)
+        assert p.account_enc != before.account_enc and p.id_number_hash == crypto.identity_hash(identity())
+        assert "1 people read, 0 re-encrypted" in rotate()  # a second run rewrites nothing
+    with field_keys(KEY_B):  # the old key is gone: still readable
+        p = PaymentProfile.objects.get(user=s1)
+        assert (crypto.decrypt_identity(p.id_number_enc), crypto.decrypt_identity(p.account_enc)) == (identity(), card())
+    assert p.history.count() == 1  # masked values unchanged: no audit row for a re-encryption
