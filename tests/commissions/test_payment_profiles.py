@@ -180,3 +180,13 @@ def test_key_rotation_re_encrypts_payment_data(api, finance, s1):
         p = PaymentProfile.objects.get(user=s1)
         assert (crypto.decrypt_identity(p.id_number_enc), crypto.decrypt_identity(p.account_enc)) == (identity(), card())
     assert p.history.count() == 1  # masked values unchanged: no audit row for a re-encryption
+
+
+def test_payment_pages_speak_english_when_switched(client, finance, s1):
+    client.force_login(finance)
+    client.cookies["django_language"] = "en"
+    page = client.get("/commissions/finance/people/").content.decode()
+    assert "Only people lacking payment data" in page and "1 of 1 people lack payment data." in page
+    r = client.post(f"/commissions/finance/people/{s1.pk}/payment/", good(account_number="6222abc0200112233"))
+    assert "The account number may contain digits only" in r.content.decode()
+    assert not PaymentProfile.objects.exists()

@@ -29,7 +29,6 @@ from branches.models import Branch, User
 from hrsaas.money import ZERO, quantize_money
 from social_insurance.crypto import decrypt_identity
 
-from ...templatetags.commission_format import period_label
 from .. import payroll
 from ..models import PaymentProfile
 
@@ -43,7 +42,7 @@ def _cell(value: str) -> str:
 def component_title(component: str) -> str:
     from ...services import COMPONENT_TITLES
 
-    return COMPONENT_TITLES.get(component, _("提成"))
+    return COMPONENT_TITLES.get(component, "提成")  # a salary item name, Chinese like the columns
 
 
 @dataclass(frozen=True)
@@ -141,7 +140,7 @@ def bank_rows(*, period: str, branch: Branch | None = None) -> list[BankRow]:
     users, profiles = _profiles(figures)
     _check_missing(figures, users, profiles,
                    {(f.branch.pk, e) for f in figures for e, t in _per_person(f).items() if t > 0})
-    purpose = _("%(p)s提成") % {"p": period_label(period)}
+    purpose = f"{int(period[:4])}年{int(period[5:7])}月提成"  # 用途 as the bank prints it, in Chinese
     rows: list[BankRow] = []
     negative: list[str] = []
     for f in figures:
@@ -183,12 +182,18 @@ def total_of(rows) -> Decimal:
     return sum((r.amount for r in rows), ZERO)
 
 
+# The files' columns are the banks' and payroll systems' own (Chinese) names whatever the page
+# language: an import matches them by name, so they are not translated.
+BANK_HEADERS = ["收款人姓名", "收款账号", "开户行", "金额", "用途"]
+PAYROLL_HEADERS = ["工号", "姓名", "身份证号", "所属期", "提成项目", "金额"]
+
+
 def bank_headers() -> list[str]:
-    return [_("收款人姓名"), _("收款账号"), _("开户行"), _("金额"), _("用途")]
+    return list(BANK_HEADERS)
 
 
 def payroll_headers() -> list[str]:
-    return [_("工号"), _("姓名"), _("身份证号"), _("所属期"), _("提成项目"), _("金额")]
+    return list(PAYROLL_HEADERS)
 
 
 def _bank_cells(r: BankRow) -> list:
@@ -223,7 +228,7 @@ def to_xlsx(headers: list[str], rows: list[list], *, title: str, count: int, tot
     ws.append(headers)
     for cell in ws[1]:
         cell.font = Font(bold=True)
-    money_col = headers.index(_("金额")) + 1
+    money_col = headers.index("金额") + 1
     for cells in rows:
         ws.append(cells)
         for col in text_columns:
@@ -231,9 +236,9 @@ def to_xlsx(headers: list[str], rows: list[list], *, title: str, count: int, tot
         ws.cell(row=ws.max_row, column=money_col).number_format = "#,##0.00"
     for i, _h in enumerate(headers):
         ws.column_dimensions[chr(ord("A") + i)].width = 22
-    summary = wb.create_sheet(_("汇总"))
-    summary.append([_("笔数"), count])
-    summary.append([_("合计金额"), total])
+    summary = wb.create_sheet("汇总")
+    summary.append(["笔数", count])
+    summary.append(["合计金额", total])
     summary["B2"].number_format = "#,##0.00"
     buf = io.BytesIO()
     wb.save(buf)
