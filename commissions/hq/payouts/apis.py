@@ -2,6 +2,7 @@
 HQ finance writes."""
 from __future__ import annotations
 
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
 from rest_framework.permissions import SAFE_METHODS, BasePermission
@@ -16,7 +17,7 @@ from . import selectors, services
 class IsHQFinanceToWrite(BasePermission):
     """Reading: HQ (admin or finance). Writing: HQ finance only."""
 
-    message = "仅总部财务可修改发放信息。"
+    message = _("仅总部财务可修改发放信息。")
 
     def has_permission(self, request, view) -> bool:
         return request.method in SAFE_METHODS or selectors.may_edit_payments(request.user)
