@@ -106,3 +106,15 @@ def test_a_question_needs_a_line_and_changes_nothing_without_one(api, people, cl
     assert _receipt(s2).state == "sent"
     with in_branch("bj"):
         assert not Inquiry.objects.exists()
+
+
+def test_the_reminder_task_runs_in_the_branch_it_was_sent_to(people, closed_march):  # noqa: F811
+    from commissions.tasks import remind_unconfirmed_statements
+
+    StatementReceipt.objects.filter(period="2026-03").update(sent_at=timezone.now() - dt.timedelta(days=3, hours=1))
+    with in_branch("bj"):
+        assert remind_unconfirmed_statements() == 2
+    with in_branch("sh"):
+        assert remind_unconfirmed_statements() == 0
+    assert _notes("statement_reminder") == [("bj_s1", "请确认您的2026年3月提成单"), ("bj_s2", "请确认您的2026年3月提成单")]
+    assert sorted(StatementReceipt.objects.values_list("reminders", flat=True)) == [1, 1]
