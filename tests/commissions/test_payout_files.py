@@ -121,3 +121,21 @@ def test_only_hq_finance_gets_the_files_and_an_open_period_has_none(client, api,
     assert client.get("/commissions/payouts/2026-03/bj/bank/pdf/").status_code == 404
     assert client.get("/commissions/payouts/2026-03/bj/cash/csv/").status_code == 404
     assert not PayoutFileDownload.objects.exists()
+
+
+def test_a_file_that_would_not_match_the_statements_is_not_served(client, api, finance, people, closed_march,
+                                                                    monkeypatch):
+    from commissions import selectors
+    from commissions.selectors import PayoutSummary
+
+    fill(api, finance, people["bj_s1"], employee_number="BJ-0001")
+    fill(api, finance, people["bj_s2"], employee_number="BJ-0002", id_number=identity("11010519880512002"),
+         account_number=card("622848001234567"))
+    monkeypatch.setattr(selectors, "payout_summary", lambda period: PayoutSummary(statements=2, total=Decimal("3800.01")))
+    client.force_login(finance)
+    r = client.get("/commissions/payouts/2026-03/bj/bank/csv/")
+    assert r.status_code == 409 and "合计 3,800.00 元与提成单合计 3,800.01 元不一致" in r.content.decode()
+    monkeypatch.setattr(selectors, "payout_summary", lambda period: PayoutSummary(statements=3, total=Decimal("3800.00")))
+    r = client.get("/commissions/payouts/2026-03/bj/payroll/csv/")
+    assert r.status_code == 409 and "人数 2 与提成单 3 份不一致" in r.content.decode()
+    assert not PayoutFileDownload.objects.exists()

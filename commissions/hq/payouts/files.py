@@ -127,6 +127,11 @@ def _per_person(f: BranchFigures) -> dict[int, Decimal]:
 
 
 def _check_against_statements(f: BranchFigures, file_total: Decimal, kind: str) -> None:
+    """The file's total must be the statements' total of the branch to the fen, and the people
+    read must be the statements counted (a file money moves on is never 'nearly right')."""
+    if len(_per_person(f)) != f.statements:
+        raise PayoutBlocked([_("%(b)s 的%(k)s人数 %(n)d 与提成单 %(s)d 份不一致,未生成文件。") % {
+            "b": f.branch.name, "k": kind, "n": len(_per_person(f)), "s": f.statements}])
     if quantize_money(file_total) != f.total:
         raise PayoutBlocked([_("%(b)s 的%(k)s合计 %(t)s 元与提成单合计 %(s)s 元不一致,未生成文件。") % {
             "b": f.branch.name, "k": kind, "t": f"{file_total:,.2f}", "s": f"{f.total:,.2f}"}])
