@@ -137,7 +137,7 @@ def test_hq_admin_reads_only_and_branch_people_get_404(api, client, finance, hq_
     client.force_login(hq_admin)
     page = client.get(f"/commissions/finance/people/{s1.pk}/payment/").content.decode()
     assert 'data-testid="payment-form"' not in page
-    assert client.post(f"/commissions/finance/people/{s1.pk}/payment/", good()).status_code == 404
+    assert client.post(f"/commissions/finance/people/{s1.pk}/payment/", good()).status_code == 403
     for who in (mgr, s1):
         assert api(who).get(f"/api/v1/payment-profiles/{s1.pk}/").status_code == 403
         assert api(who).put(f"/api/v1/payment-profiles/{s1.pk}/", good(), format="json").status_code == 403

@@ -49,8 +49,8 @@ def person_payment(request, user_id: int):
     profile = selectors.profile_of(person)
     may_edit = selectors.may_edit_payments(request.user)
     if request.method == "POST":
-        if not may_edit:
-            raise Http404
+        if not may_edit:  # HQ admin reads this page: refused, not hidden
+            raise PermissionDenied
         form = PaymentProfileForm(request.POST)
         if form.is_valid():
             try:
