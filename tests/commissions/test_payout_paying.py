@@ -140,3 +140,26 @@ def test_only_hq_finance_prepares_or_confirms(client, api, finance, hq_admin, pe
     with pytest.raises(ValidationError):  # a second batch while one awaits review
         paying.payout_prepare(actor=finance, branch=ready, period="2026-03", confirmed=(2, Decimal("3800.00")))
     assert PayoutBatch.objects.count() == 1
+
+
+def test_two_step_pay_through_the_api(api, finance, finance2, hq_admin, ready):
+    url = "/api/v1/payouts/bj/2026-03/prepare/"
+    for body, field, message in [({"statements": 2, "total": "3800.00abc"}, "total", "请输入金额数字"),
+                                 ({"statements": 2, "total": "-1"}, "total", "不能为负数"),
+                                 ({"statements": "two", "total": "3800"}, "statements", "整数"),
+                                 ({"statements": 2, "total": "3799.99"}, "confirmed", "确认后提成单已变化")]:
+        r = api(finance).post(url, body, format="json")
+        assert r.status_code == 400 and message in " ".join(r.json()[field]), body
+    assert api(hq_admin).post(url, {"statements": 2, "total": "3800.00"}, format="json").status_code == 403
+    assert not PayoutBatch.objects.exists()
+
+    r = api(finance).post(url, {"statements": 2, "total": "3,800.00"}, format="json")
+    assert r.status_code == 201 and (r.json()["status"], r.json()["total"]) == ("prepared", "3800.00")
+    batch_id = r.json()["id"]
+    assert api(finance).post(f"/api/v1/payouts/batches/{batch_id}/confirm/", {}, format="json").status_code == 400
+    assert (_status(), _paid_notes()) == ("closed", [])
+    r = api(finance2).post(f"/api/v1/payouts/batches/{batch_id}/confirm/", {}, format="json")
+    assert r.status_code == 200 and (r.json()["status"], r.json()["decided_by"]) == ("confirmed", "hq_fin2")
+    assert _status() == "paid" and len(_paid_notes()) == 2
+    r = api(finance).post(f"/api/v1/payouts/batches/{batch_id}/withdraw/", format="json")
+    assert r.status_code == 400 and "不能撤回" in str(r.json())

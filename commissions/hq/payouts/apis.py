@@ -65,3 +65,68 @@ class PaymentProfileApi(APIView):
                                       data=request.data if isinstance(request.data, dict) else None)
         person = selectors.access_earner(user_id)
         return Response(selectors.profile_out(person))
+
+
+# ---------------------------------------------------------------------------------------------
+# Paying in two steps (发放复核): the same services as the finance pages
+# ---------------------------------------------------------------------------------------------
+class IsHQFinance(BasePermission):
+    message = _("仅总部财务可办理发放。")
+
+    def has_permission(self, request, view) -> bool:
+        return selectors.may_edit_payments(request.user)
+
+
+def _batch_out(batch) -> dict:
+    return {"id": batch.pk, "branch": batch.branch.code, "period": batch.period, "status": batch.status,
+            "statements": batch.statements, "total": f"{batch.total:.2f}",
+            "prepared_by": batch.prepared_by.label, "prepared_at": batch.prepared_at.isoformat(),
+            "decided_by": batch.decided_by.label if batch.decided_by else None,
+            "decided_at": batch.decided_at.isoformat() if batch.decided_at else None}
+
+
+class PayoutPrepareApi(APIView):
+    """`POST payouts/{branch}/{period}/prepare/ {statements, total}` — the figures the caller
+    checked; 400 (nothing written) when they no longer hold, are negative or not numbers."""
+
+    permission_classes = [IsHQ, IsHQFinance]
+
+    def post(self, request, code: str, period: str):
+        from django.core.exceptions import ValidationError
+
+        from ..views import _locked_branch, _period_arg
+        from . import paying
+
+        branch, period = _locked_branch(code), _period_arg(period)
+        data = request.data if isinstance(request.data, dict) else {}
+        try:
+            count = int(str(data.get("statements", "")))
+        except ValueError:
+            raise ValidationError({"statements": [_("请填写核对过的提成单份数(整数)。")]}) from None
+        total = paying.parse_total(data.get("total"))
+        batch = paying.payout_prepare(actor=request.user, branch=branch, period=period, confirmed=(count, total))
+        return Response(_batch_out(batch), status=201)
+
+
+class PayoutConfirmApi(APIView):
+    """`POST payouts/batches/{id}/confirm/ {total}` — total required when the caller prepared it."""
+
+    permission_classes = [IsHQ, IsHQFinance]
+
+    def post(self, request, batch_id: int):
+        from . import paying
+
+        data = request.data if isinstance(request.data, dict) else {}
+        return Response(_batch_out(paying.payout_confirm(actor=request.user, batch_id=batch_id,
+                                                         entered_total=data.get("total"))))
+
+
+class PayoutWithdrawApi(APIView):
+    """`POST payouts/batches/{id}/withdraw/` — only before a bank file was downloaded."""
+
+    permission_classes = [IsHQ, IsHQFinance]
+
+    def post(self, request, batch_id: int):
+        from . import paying
+
+        return Response(_batch_out(paying.payout_withdraw(actor=request.user, batch_id=batch_id)))

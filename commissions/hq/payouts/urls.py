@@ -16,6 +16,9 @@ page_patterns = [
 api_patterns = [
     path("payment-profiles/", apis.PaymentProfileListApi.as_view(), name="api-payment-profiles"),
     path("payment-profiles/<int:user_id>/", apis.PaymentProfileApi.as_view(), name="api-payment-profile"),
+    path("payouts/<str:code>/<str:period>/prepare/", apis.PayoutPrepareApi.as_view(), name="api-payout-prepare"),
+    path("payouts/batches/<int:batch_id>/confirm/", apis.PayoutConfirmApi.as_view(), name="api-payout-confirm"),
+    path("payouts/batches/<int:batch_id>/withdraw/", apis.PayoutWithdrawApi.as_view(), name="api-payout-withdraw"),
 ]
 
 branch_page_patterns = [
