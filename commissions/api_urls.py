@@ -2,8 +2,10 @@ from django.urls import include, path
 
 from . import apis, lead_apis
 from .hq import leaderboard_api
+from .hq.payouts.urls import branch_api_patterns as payslip_api_patterns
 
 branch_urlpatterns = [
+    *payslip_api_patterns,  # 电子工资条: 一键确认 / question one's own statement
     path("sales/", apis.SaleCreateApi.as_view(), name="api-sales"),
     path("sales/import/", apis.SalesImportApi.as_view(), name="api-sales-import"),
     path("leads/", lead_apis.LeadListCreateApi.as_view(), name="api-leads"),

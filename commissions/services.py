@@ -571,6 +571,10 @@ def period_close(*, actor, period: str) -> BranchPeriod:
             obj.status, obj.closed_at, obj.closed_by = BranchPeriod.Status.CLOSED, timezone.now(), actor
             stamp(obj, actor=actor, reason="关账")
             obj.save()
+        # 电子工资条: each earner gets the closed statement to confirm or question.
+        from .hq.payouts.receipts import receipts_send
+
+        receipts_send(actor=actor, branch=branch, period=period)
     return obj
 
 

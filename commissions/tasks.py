@@ -37,3 +37,13 @@ def alert_stuck_leads() -> int:
     from .lead_services import stuck_leads_alert
 
     return stuck_leads_alert()
+
+
+@shared_task(name="commissions.tasks.remind_unconfirmed_statements", acks_late=True)
+def remind_unconfirmed_statements() -> int:
+    """Remind earners of this branch who have neither confirmed nor questioned a statement sent
+    N days ago (STATEMENT_CONFIRM_REMIND_DAYS). Safe to run twice: a reminder is due again only
+    N days after the last one."""
+    from .hq.payouts.receipts import receipts_remind
+
+    return receipts_remind(branch=services.current_branch())

@@ -179,7 +179,20 @@ def statements(request, period: str):
     return render(request, "commissions/statements.html", {
         **_nav(request, roles, "statements"), "period": period, "rows": rows, "status": status,
         "line_count": sum(r["line_count"] for r in rows), "total": sum_money(r["total"] for r in rows),
+        "receipt_rate": _receipt_rate(roles, branch, period),
     })
+
+
+def _receipt_rate(roles, branch, period: str):
+    """电子工资条 confirmation rate: for those who read every statement (manager, staff, HQ)."""
+    if not roles & (BRANCH_READ_ALL | HQ_ROLES):
+        return None
+    from django_tenants.utils import schema_context
+
+    from .hq.payouts.selectors import branch_receipt_rate
+
+    with schema_context("public"):
+        return branch_receipt_rate(branch, period)
 
 
 @page_roles(R.INSIDERS)

@@ -43,4 +43,10 @@ def beat_schedule() -> dict:
             "schedule": crontab(minute=5),
             "args": ("commissions.tasks.alert_stuck_leads",),
         },
+        # 电子工资条 not confirmed after N days: a reminder (at most one per N days per statement).
+        "fan-out-statement-confirm-reminders": {
+            "task": "branches.tasks.fan_out",
+            "schedule": crontab(hour=9, minute=30),
+            "args": ("commissions.tasks.remind_unconfirmed_statements",),
+        },
     }

@@ -308,3 +308,7 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["no_traceback_for_refusals"]}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
 }
+
+# 电子工资条: days after a closed statement was sent (and between reminders) before an earner
+# who has neither confirmed nor questioned it is reminded.
+STATEMENT_CONFIRM_REMIND_DAYS = int(os.environ.get("STATEMENT_CONFIRM_REMIND_DAYS", "3"))

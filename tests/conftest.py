@@ -149,6 +149,13 @@ def drop_committed(branches, before_users: set[int], *, keep_schemas: list[str] 
             if (rel.auto_created and not rel.concrete and rel.related_model is not User
                     and rel.related_model._meta.db_table in public_tables):
                 rel.related_model._base_manager.filter(**{rel.field.name: branch}).delete()
+    # Payment data (工资发放信息) points at users, not at a branch.
+    from django.db.models import Q
+
+    from commissions.hq.models import PaymentProfile
+
+    profiles = PaymentProfile.objects.filter(Q(user__in=new_users) | Q(updated_by__in=new_users))
+    profiles._raw_delete(profiles.db)
     # Django's delete collector would look for users' related rows in branch tables that the
     # public schema does not have (django-tenants #592): delete the rows directly.
     new_users._raw_delete(new_users.db)

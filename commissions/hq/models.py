@@ -130,3 +130,129 @@ class EarnerMonthRollup(models.Model):
             models.UniqueConstraint(fields=["branch", "period", "user"], name="rollup_once_per_earner_month"),
         ]
         indexes = [models.Index(fields=["period"])]
+
+
+class PaymentProfile(models.Model):
+    """工资发放信息: what a bank batch payment (银行批量代发) and a payroll import (薪资系统导入)
+    need of one earner — 工号, 身份证号, 户名, 开户行, 开户支行, 账号. In public because users are.
+
+    The identity number is stored as SI identities are (Fernet token + keyed hash, see
+    social_insurance/crypto.py); the account number is encrypted with the same key. Only the
+    masked forms are in the history, so the audit trail (who, when, before/after) never holds a
+    readable number."""
+
+    user = models.OneToOneField("branches.User", on_delete=models.PROTECT, related_name="payment_profile")
+    employee_number = models.CharField(_("工号"), max_length=32, unique=True)
+    id_number_enc = models.TextField()
+    id_number_hash = models.CharField(max_length=64, db_index=True)
+    id_number_masked = models.CharField(_("身份证号"), max_length=24)
+    account_name = models.CharField(_("户名"), max_length=50)
+    bank_name = models.CharField(_("开户行"), max_length=60)
+    bank_branch = models.CharField(_("开户支行"), max_length=100)
+    account_enc = models.TextField()
+    account_masked = models.CharField(_("账号"), max_length=40)
+    updated_at = models.DateTimeField(auto_now=True)
+    updated_by = models.ForeignKey("branches.User", null=True, on_delete=models.PROTECT, related_name="+")
+
+    history = HistoricalRecords(user_db_constraint=False,
+                                excluded_fields=["id_number_enc", "id_number_hash", "account_enc", "updated_at"])
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=~models.Q(employee_number=""), name="payment_employee_number_required"),
+            models.CheckConstraint(condition=~models.Q(bank_name="") & ~models.Q(bank_branch=""),
+                                   name="payment_bank_required"),
+        ]
+
+
+class PayoutBatch(models.Model):
+    """Paying one closed branch-period in two steps (发放复核): HQ finance prepares it with the
+    count and total they checked; a second HQ finance user confirms it (or the same user
+    re-enters the total); only then is the period paid and people notified. A prepared batch
+    can be withdrawn until a bank file of that branch-period has been downloaded (after that,
+    the file may already be at the bank)."""
+
+    class Status(models.TextChoices):
+        PREPARED = "prepared", _("待复核")
+        CONFIRMED = "confirmed", _("已确认发放")
+        WITHDRAWN = "withdrawn", _("已撤回")
+
+    branch = models.ForeignKey("branches.Branch", on_delete=models.PROTECT, related_name="+")
+    period = models.CharField(max_length=7)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PREPARED)
+    statements = models.IntegerField()
+    total = models.DecimalField(max_digits=16, decimal_places=2)
+    prepared_by = models.ForeignKey("branches.User", on_delete=models.PROTECT, related_name="+")
+    prepared_at = models.DateTimeField(auto_now_add=True)
+    decided_by = models.ForeignKey("branches.User", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    history = HistoricalRecords(user_db_constraint=False)
+
+    class Meta:
+        ordering = ["-prepared_at"]
+        constraints = [
+            # At most one batch in flight or confirmed per branch-period.
+            models.UniqueConstraint(fields=["branch", "period"], condition=~models.Q(status="withdrawn"),
+                                    name="payout_batch_once_per_period"),
+            models.CheckConstraint(condition=models.Q(total__gte=0) & models.Q(statements__gte=0),
+                                   name="payout_batch_figures_not_negative"),
+        ]
+
+
+class PayoutFileDownload(models.Model):
+    """Every payout file that left the system (bank batch or payroll import), per branch-period:
+    who, when, which kind, how many rows and what total. A bank file download freezes the
+    prepared batch (no withdrawal)."""
+
+    class Kind(models.TextChoices):
+        BANK = "bank", _("银行代发文件")
+        PAYROLL = "payroll", _("薪资导入文件")
+
+    branch = models.ForeignKey("branches.Branch", on_delete=models.PROTECT, related_name="+")
+    period = models.CharField(max_length=7)
+    kind = models.CharField(max_length=8, choices=Kind.choices)
+    rows = models.IntegerField()
+    total = models.DecimalField(max_digits=16, decimal_places=2)
+    downloaded_by = models.ForeignKey("branches.User", on_delete=models.PROTECT, related_name="+")
+    downloaded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["branch", "period", "kind"])]
+
+
+class StatementReceipt(models.Model):
+    """电子工资条: one earner's statement of a closed branch-period, sent when the period closes;
+    opened, confirmed with one tap (一键确认) or questioned (an inquiry on the line concerned),
+    reminded while neither. Kept as evidence: who, when and from where (IP, user agent), in the
+    history. In public so HQ reads every branch's confirmation rate in one query."""
+
+    branch = models.ForeignKey("branches.Branch", on_delete=models.PROTECT, related_name="+")
+    period = models.CharField(max_length=7)
+    earner = models.ForeignKey("branches.User", on_delete=models.DO_NOTHING, db_constraint=False, related_name="+")
+    total = models.DecimalField(max_digits=16, decimal_places=2)
+    sent_at = models.DateTimeField()
+    opened_at = models.DateTimeField(null=True, blank=True)
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    questioned_at = models.DateTimeField(null=True, blank=True)
+    inquiry_id = models.BigIntegerField(null=True, blank=True)  # portal Inquiry in the branch's schema
+    reminded_at = models.DateTimeField(null=True, blank=True)
+    reminders = models.IntegerField(default=0)
+    ip = models.GenericIPAddressField(null=True, blank=True)
+    user_agent = models.CharField(max_length=300, blank=True)
+
+    history = HistoricalRecords(user_db_constraint=False)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["branch", "period", "earner"], name="receipt_once_per_statement"),
+        ]
+        indexes = [models.Index(fields=["branch", "period"])]
+
+    @property
+    def state(self) -> str:
+        if self.confirmed_at:
+            return "confirmed"
+        if self.questioned_at:
+            return "questioned"
+        return "opened" if self.opened_at else "sent"

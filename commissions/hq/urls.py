@@ -2,6 +2,7 @@
 from django.urls import path
 
 from . import views
+from .payouts import urls as payout_urls
 
 hq_urlpatterns = [
     path("commissions/rules/", views.rules_home, name="hq-rules"),
@@ -14,4 +15,5 @@ hq_urlpatterns = [
     path("commissions/finance/<str:code>/<str:period>/paid/", views.finance_mark_paid, name="hq-finance-paid"),
     path("commissions/payroll/<str:period>/<str:fmt>/", views.payroll_export, name="hq-payroll"),
     path("commissions/payroll/<str:period>/<str:code>/<str:fmt>/", views.payroll_export, name="hq-payroll-branch"),
+    *payout_urls.page_patterns,
 ]

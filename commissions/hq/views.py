@@ -34,6 +34,8 @@ from .forms import COMPONENT_TITLES, RULE_FORMS, SERVICE_TITLES, RevokeForm
 from hrsaas.core.formatting import format_money
 
 from .models import BranchPeriod, RegisteredAdjustment
+from .payouts import paying
+from .payouts import selectors as payout_selectors
 from .rules import COMPONENTS
 
 
@@ -208,6 +210,10 @@ def finance(request):
     branch = request.GET.get("branch") or ""
     all_branches = console.branches()
     rows = console.finance_periods(status=status or None, branch_code=branch or None)
+    pending, rates = payout_selectors.prepared_batches(rows), payout_selectors.receipt_rates(rows)
+    for r in rows:
+        r["batch"] = pending.get((r["branch"].pk, r["period"]))
+        r["receipts"] = rates.get((r["branch"].pk, r["period"]))
     return render(request, "commissions/hq_finance.html", {
         "rows": rows, "company": console.company_periods(rows, len(all_branches)) if not branch else [],
         "branches": all_branches, "selected": {"status": status, "branch": branch},
@@ -242,8 +248,10 @@ def _confirmed_figures(post) -> tuple[int, Decimal] | None:
 @login_required
 @page_roles(R.HQ_ANY)
 def finance_mark_paid(request, code: str, period: str):
-    """GET: the confirmation — how many statements and how much this pays out. POST: mark paid,
-    only with the figures that were confirmed, and only if they still hold."""
+    """Paying in two steps (发放复核). GET: the confirmation — how many statements and how much
+    this pays out — or, once prepared, the review (confirm or withdraw). POST: prepare, only with
+    the figures that were confirmed, and only if they still hold. People are notified only when
+    the payout is confirmed (commissions.hq.payouts.paying)."""
     from django_tenants.utils import schema_context
 
     from ..selectors import payout_summary
@@ -253,23 +261,24 @@ def finance_mark_paid(request, code: str, period: str):
     if not may_mark_paid(request.user):
         raise PermissionDenied
     back = reverse("hq-finance") + "?" + urlencode({"branch": code})
+    here = reverse("hq-finance-paid", kwargs={"code": code, "period": period})
     if request.method == "POST":
         confirmed = _confirmed_figures(request.POST)
         if confirmed is None:
             messages.error(request, _("请先核对提成单数量和金额,再确认发放。"))
-            return redirect("hq-finance-paid", code=code, period=period)
+            return redirect(here)
         try:
-            commission_services.period_mark_paid(actor=request.user, branch=branch, period=period, confirmed=confirmed)
+            paying.payout_prepare(actor=request.user, branch=branch, period=period, confirmed=confirmed)
         except ValidationError as exc:
             for errs in exc.message_dict.values():
                 for err in errs:
                     messages.error(request, err)
             if "confirmed" in exc.message_dict:
-                return redirect("hq-finance-paid", code=code, period=period)
-        else:
-            messages.success(request, _("%(b)s %(p)s 已标记为已发放,已通知相关人员。") % {
-                "b": branch.name, "p": period_label(period)})
-        return redirect(back)
+                return redirect(here)
+            return redirect(back)
+        messages.success(request, _("%(b)s %(p)s 已发起发放,待另一位总部财务复核确认(或由您本人重新输入合计金额确认)。") % {
+            "b": branch.name, "p": period_label(period)})
+        return redirect(here)
     bp = BranchPeriod.objects.filter(branch=branch, period=period).first()
     if bp is None or bp.status == BranchPeriod.Status.OPEN:
         messages.error(request, _("期间 %(p)s 尚未关账,不能发放。") % {"p": period_label(period)})
@@ -277,10 +286,14 @@ def finance_mark_paid(request, code: str, period: str):
     if bp.status == BranchPeriod.Status.PAID:
         messages.info(request, _("%(b)s %(p)s 已发放。") % {"b": branch.name, "p": period_label(period)})
         return redirect(back)
+    batch = payout_selectors.current_batch(branch, period)
     with schema_context(branch.schema_name):
         summary = payout_summary(period)
-    return render(request, "commissions/hq_finance_confirm.html", {
-        "branch": branch, "period": period, "summary": summary, "back": back, "bp": bp,
+    return render(request, "commissions/payouts/review.html" if batch else "commissions/hq_finance_confirm.html", {
+        "branch": branch, "period": period, "summary": summary, "back": back, "bp": bp, "batch": batch,
+        "own_batch": batch is not None and batch.prepared_by_id == request.user.pk,
+        "bank_downloaded": batch is not None and payout_selectors.bank_file_downloaded(branch, period),
+        "unconfirmed": payout_selectors.unconfirmed_receipts(branch, period),
     })
 
 

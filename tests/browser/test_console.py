@@ -203,13 +203,40 @@ def test_console_end_to_end(made, page_factory):
     login(finance, "ui.c.finance", TEST_PASSWORD)
     finance.goto(f"/commissions/finance/?branch={code}")
     both_sizes(finance, "hq-finance-before")
+    # 电子工资条: the specialist opens last month's statement on a phone and confirms it.
+    phone = page_factory(PHONE)
+    login(phone, f"{code}.s1", TEST_PASSWORD)
+    phone.goto(f"/b/{code}/commissions/payslip/{last}/")
+    assert "800.00" in phone.inner_text("[data-testid=payslip-total]")
+    both_sizes(phone, "payslip")
+    phone.click("[data-testid=payslip-confirm]")
+    phone.wait_for_load_state("networkidle")
+    assert "已确认" in phone.inner_text(".messages")
+    # A bank file needs the specialist's payment data: finance fills it in on the page.
+    finance.goto(f"/commissions/finance/people/{specialist.pk}/payment/")
+    for name, value in (("employee_number", "HZ-001"), ("id_number", "110105199003071239"),
+                        ("bank_name", "中国工商银行"), ("bank_branch", "杭州西湖支行"),
+                        ("account_number", "6222 0202 0011 2230")):
+        finance.fill(f"input[name={name}]", value)
+    finance.click("[data-testid=payment-save]")
+    finance.wait_for_load_state("networkidle")
+    assert "已保存" in finance.inner_text(".messages")
+    both_sizes(finance, "hq-payment-people")
+    finance.goto(f"/commissions/finance/?branch={code}")
+    assert "工资条已确认 1/1" in finance.inner_text(f"[data-testid=fp-{code}-{last}]")
     finance.click(f"[data-testid=pay-{code}-{last}]")  # a confirmation first: count and total
     finance.wait_for_load_state("networkidle")
     assert finance.inner_text("[data-testid=confirm-count]") == "1 份"
     assert finance.inner_text("[data-testid=confirm-total]") == "800.00 元"
     assert BranchPeriod.objects.get(branch=branch, period=last).status == "closed"
     both_sizes(finance, "hq-finance-confirm")
-    finance.click("[data-testid=confirm-pay]")
+    finance.click("[data-testid=confirm-pay]")  # step 1: prepared, awaiting review
+    finance.wait_for_load_state("networkidle")
+    assert "待另一位总部财务复核" in finance.inner_text(".messages")
+    assert BranchPeriod.objects.get(branch=branch, period=last).status == "closed"
+    both_sizes(finance, "hq-finance-review")
+    finance.fill("[data-testid=review-total-input]", "800.00")  # step 2: the preparer re-enters the total
+    finance.click("[data-testid=review-confirm]")
     finance.wait_for_load_state("networkidle")
     assert "已标记为已发放" in finance.inner_text(".messages")
     assert BranchPeriod.objects.get(branch=branch, period=last).status == "paid"

@@ -162,7 +162,7 @@ def closed_march(api, people):
     return "2026-03"
 
 
-def test_finance_lists_closed_periods_and_marks_one_paid(client, finance, hq_admin, people, closed_march):
+def test_finance_lists_closed_periods_and_marks_one_paid(client, api, finance, hq_admin, people, closed_march):
     client.force_login(finance)
 
     page = _html(client.get("/commissions/finance/"))
@@ -177,13 +177,26 @@ def test_finance_lists_closed_periods_and_marks_one_paid(client, finance, hq_adm
     assert client.get("/commissions/finance/bj/2026-03/paid/").status_code == 403
     assert BranchPeriod.objects.get(branch__code="bj", period="2026-03").status == "closed"
 
+    from commissions.hq.models import PayoutBatch
+
+    from .test_payment_profiles import card, good, identity
+
+    for n, who in enumerate(("bj_s1", "bj_s2")):  # the bank file must be buildable to pay
+        assert api(finance).put(f"/api/v1/payment-profiles/{people[who].pk}/", good(
+            employee_number=f"BJ-{n}", id_number=identity(f"1101051990030712{n}"),
+            account_number=card(f"62220202001122{n}")), format="json").status_code == 200
     client.force_login(finance)
     confirm = _html(client.get("/commissions/finance/bj/2026-03/paid/"))
     assert "2 份" in confirm and "3,800.00 元" in confirm
     r = client.post("/commissions/finance/bj/2026-03/paid/", {"confirm_statements": "2", "confirm_total": "3800.00"})
+    assert r.status_code == 302 and r["Location"] == "/commissions/finance/bj/2026-03/paid/"
+    assert BranchPeriod.objects.get(branch__code="bj", period="2026-03").status == "closed"  # prepared only
+    batch = PayoutBatch.objects.get()
+    client.force_login(make_user("hq_fin2", (None, "hq_finance")))  # the second pair of eyes
+    r = client.post(f"/commissions/finance/batches/{batch.pk}/confirm/")
     assert r.status_code == 302 and r["Location"] == "/commissions/finance/?branch=bj"
     bp = BranchPeriod.objects.get(branch__code="bj", period="2026-03")
-    assert (bp.status, bp.paid_by_id) == ("paid", finance.pk)
+    assert (bp.status, bp.paid_by.username) == ("paid", "hq_fin2")
     followed = _html(client.get(r["Location"]))
     assert "已标记为已发放" in followed and 'data-testid="pay-bj-2026-03"' not in followed
     from notifications.models import Notification

@@ -17,3 +17,4 @@ def test_every_scheduled_task_exists():
     fanned = {e["args"][0] for e in entries.values() if e.get("args")}
     assert "performance.tasks.recompute_computed_cycles" in fanned
     assert "commissions.tasks.alert_stuck_leads" in fanned
+    assert "commissions.tasks.remind_unconfirmed_statements" in fanned

@@ -1,0 +1,112 @@
+"""The earner's 电子工资条 in the branch (`/b/<code>/commissions/payslip/<period>/`): their own
+closed statement, opened (recorded), confirmed with one tap (一键确认) or questioned on one line
+(the portal's inquiry). Only the earner themself: anyone else gets the same 404 as a missing
+statement. Also the JSON equivalents under the branch API."""
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from branches import roles as R
+from branches.pages import page_roles
+
+from ...inputs import PERIOD_RE
+from ...selectors import access_statement
+from ...templatetags.commission_format import period_label
+from . import receipts
+
+
+def _where(request) -> tuple[str | None, str]:
+    # REMOTE_ADDR is the peer the server saw; behind a proxy, the deployment sets it from the
+    # proxy's header (gunicorn --forwarded-allow-ips), so a client cannot forge it here.
+    return request.META.get("REMOTE_ADDR"), request.META.get("HTTP_USER_AGENT", "")
+
+
+def _period(period: str) -> str:
+    if not PERIOD_RE.match(period or ""):
+        raise Http404
+    return period
+
+
+def _own(request, period: str):
+    """(receipt, statement) of the caller's own statement of `period`, or 404."""
+    receipt = receipts.access_receipt(request.user, request.tenant, period)
+    lang = "en" if (get_language() or "").startswith("en") else "zh"
+    return receipt, access_statement(request.user, request.tenant, request.user.username, period, lang=lang)
+
+
+@page_roles(R.INSIDERS)  # own statement only (404 otherwise)
+@login_required
+def payslip(request, period: str):
+    from portal.selectors import line_key
+
+    from ...services import COMPONENT_TITLES
+
+    period = _period(period)
+    receipt, stmt = _own(request, period)
+    ip, ua = _where(request)
+    if request.method == "POST":
+        try:
+            if request.POST.get("action") == "confirm":
+                receipts.receipt_confirm(actor=request.user, branch=request.tenant, period=period, ip=ip, user_agent=ua)
+                messages.success(request, _("已确认 %(p)s 提成单。") % {"p": period_label(period)})
+            elif request.POST.get("action") == "question":
+                key = request.POST.get("line") or ""
+                if not key:
+                    raise ValidationError({"line": [_("请选择有疑问的项目。")]})
+                r = receipts.receipt_question(actor=request.user, branch=request.tenant, period=period, key=key,
+                                              comment=request.POST.get("comment"), ip=ip, user_agent=ua)
+                messages.success(request, _("已提出申诉,经理会尽快答复。"))
+                return redirect(f"/b/{request.tenant.code}/me/inquiries/{r.inquiry_id}/")
+            else:
+                raise Http404
+        except ValidationError as exc:
+            for errs in exc.message_dict.values():
+                for err in errs:
+                    messages.error(request, err)
+        return redirect(request.path)
+    receipt = receipts.receipt_open(actor=request.user, branch=request.tenant, period=period, ip=ip, user_agent=ua)
+    lines = [dict(ln, key=line_key(ln), title=COMPONENT_TITLES.get(ln["component"], _("提成"))) for ln in stmt["lines"]]
+    return render(request, "commissions/payouts/payslip.html", {
+        "period": period, "receipt": receipt, "s": stmt, "lines": lines, "nav_active": "statements"})
+
+
+def _receipt_out(r) -> dict:
+    return {"period": r.period, "total": f"{r.total:.2f}", "state": r.state,
+            "sent_at": r.sent_at.isoformat(), "opened_at": r.opened_at and r.opened_at.isoformat(),
+            "confirmed_at": r.confirmed_at and r.confirmed_at.isoformat(),
+            "questioned_at": r.questioned_at and r.questioned_at.isoformat(), "inquiry_id": r.inquiry_id}
+
+
+class PayslipConfirmApi(APIView):
+    """`POST statements/me/{period}/confirm/` — 一键确认 of the caller's own statement."""
+
+    roles = R.INSIDERS  # and only one's own statement (404 otherwise)
+
+    def post(self, request, period: str):
+        ip, ua = _where(request)
+        r = receipts.receipt_confirm(actor=request.user, branch=request.tenant, period=_period(period), ip=ip,
+                                     user_agent=ua)
+        return Response(_receipt_out(r))
+
+
+class PayslipQuestionApi(APIView):
+    """`POST statements/me/{period}/question/ {line, comment}` — opens an inquiry on that line."""
+
+    roles = R.INSIDERS  # and only one's own statement (404 otherwise)
+
+    def post(self, request, period: str):
+        ip, ua = _where(request)
+        data = request.data if isinstance(request.data, dict) else {}
+        if not data.get("line"):
+            raise ValidationError({"line": [_("请选择有疑问的项目。")]})
+        r = receipts.receipt_question(actor=request.user, branch=request.tenant, period=_period(period),
+                                      key=str(data["line"]), comment=data.get("comment"), ip=ip, user_agent=ua)
+        return Response(_receipt_out(r))

@@ -1,0 +1,120 @@
+"""电子工资条: when a period closes each earner gets their statement (inbox, e-mail, channel);
+opening, 一键确认 and a question (an inquiry on the line) are recorded with who, when and from
+where; those who do neither are reminded after N days (once per N days); the manager and HQ see
+the confirmation rate; unconfirmed statements show on the finance page before paying."""
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.utils import timezone
+
+from commissions.hq.models import StatementReceipt
+from commissions.hq.payouts.receipts import receipts_remind
+from branches.models import Branch
+from notifications.models import Notification
+from portal.models import Inquiry
+from tests.conftest import in_branch
+from tests.factories import make_user
+
+from .test_payout_files import closed_march  # noqa: F401  (fixture)
+
+pytestmark = pytest.mark.django_db
+
+
+def _notes(kind: str) -> list[tuple[str, str]]:
+    with in_branch("bj"):
+        return sorted(Notification.objects.filter(kind=kind).values_list("recipient__username", "title"))
+
+
+def _receipt(user) -> StatementReceipt:
+    return StatementReceipt.objects.get(period="2026-03", earner_id=user.pk)
+
+
+def test_close_sends_statements_one_confirmed_one_questioned_one_reminded(client, api, people, closed_march):  # noqa: F811
+    s1, s2, mkt = people["bj_s1"], people["bj_s2"], people["bj_mkt"]
+    # closing sent each earner their statement
+    assert StatementReceipt.objects.filter(period="2026-03").count() == 2
+    assert _notes("statement_ready") == [("bj_s1", "您的2026年3月提成单已出,请查看并确认"),
+                                         ("bj_s2", "您的2026年3月提成单已出,请查看并确认")]
+    with in_branch("bj"):
+        body = Notification.objects.get(kind="statement_ready", recipient=s1).body
+    assert "合计 2,600.00 元" in body
+
+    # bj_s1 opens and confirms with one tap
+    client.force_login(s1)
+    page = client.get("/b/bj/commissions/payslip/2026-03/", HTTP_USER_AGENT="Mozilla/5.0 (iPhone)")
+    assert page.status_code == 200 and "2,600.00" in page.content.decode()
+    assert _receipt(s1).opened_at is not None and _receipt(s1).confirmed_at is None
+    r = client.post("/b/bj/commissions/payslip/2026-03/", {"action": "confirm"}, HTTP_USER_AGENT="Mozilla/5.0 (iPhone)",
+                    REMOTE_ADDR="10.1.2.3")
+    assert r.status_code == 302
+    rec = _receipt(s1)
+    assert (rec.state, rec.ip, rec.user_agent) == ("confirmed", "10.1.2.3", "Mozilla/5.0 (iPhone)")
+    assert list(rec.history.order_by("history_id").values_list("history_user_id", "history_change_reason")) == [
+        (people["bj_manager"].pk, "关账后发送工资条"), (s1.pk, "查看工资条"), (s1.pk, "一键确认工资条")]
+    again = client.post("/b/bj/commissions/payslip/2026-03/", {"action": "confirm"}, follow=True)
+    assert "已于" in again.content.decode() and rec.history.count() == 3
+
+    # bj_s2 questions a line: the portal's inquiry, on that line
+    stmt = api(s2).get("/b/bj/api/v1/statements/bj_s2/2026-03/").json()
+    line = stmt["lines"][0]
+    key = "~".join([line["source"], line["component"]])
+    r = api(s2).post("/b/bj/api/v1/statements/me/2026-03/question/", {"line": key, "comment": "人数应为 85 人"},
+                     format="json")
+    assert r.status_code == 200, r.content
+    assert r.json()["state"] == "questioned"
+    with in_branch("bj"):
+        inquiry = Inquiry.objects.get()
+    assert (inquiry.raised_by_id, inquiry.line_source, inquiry.comment) == (s2.pk, line["source"], "人数应为 85 人")
+    assert _receipt(s2).inquiry_id == inquiry.pk
+
+    # someone without a statement has no payslip: 404, nothing written
+    client.force_login(mkt)
+    assert client.get("/b/bj/commissions/payslip/2026-03/").status_code == 404
+    assert api(mkt).post("/b/bj/api/v1/statements/me/2026-03/confirm/").status_code == 404
+    assert StatementReceipt.objects.filter(earner_id=mkt.pk).count() == 0
+
+    # a third earner who does nothing is reminded after N days, once per N days
+    s3 = make_user("bj_s3", ("bj", "specialist"), home="bj")
+    sent = timezone.now() - dt.timedelta(days=4)
+    StatementReceipt.objects.create(branch=Branch.objects.get(code="bj"), period="2026-03", earner_id=s3.pk,
+                                    total="500.00", sent_at=sent)
+    bj = Branch.objects.get(code="bj")
+    with in_branch("bj"):
+        assert receipts_remind(branch=bj, days=3) == 1
+        assert receipts_remind(branch=bj, days=3) == 0  # already reminded within N days
+    assert _notes("statement_reminder") == [("bj_s3", "请确认您的2026年3月提成单")]
+    assert _receipt(s3).reminders == 1
+
+    # the manager sees the branch's rate; HQ finance sees it per branch and who has not confirmed
+    client.force_login(people["bj_manager"])
+    assert "已确认 1/3 人 · 申诉 1 人" in client.get("/b/bj/commissions/statements/2026-03/").content.decode()
+    finance = make_user("hq_fin", (None, "hq_finance"))
+    client.force_login(finance)
+    assert "工资条已确认 1/3 · 申诉 1" in client.get("/commissions/finance/").content.decode()
+    confirm = client.get("/commissions/finance/bj/2026-03/paid/").content.decode()
+    assert "2 人尚未确认工资条" in confirm and "bj_s2" in confirm and "已申诉" in confirm and "bj_s3" in confirm
+
+
+def test_a_question_needs_a_line_and_changes_nothing_without_one(api, people, closed_march):  # noqa: F811
+    s2 = people["bj_s2"]
+    r = api(s2).post("/b/bj/api/v1/statements/me/2026-03/question/", {"comment": "不对"}, format="json")
+    assert r.status_code == 400 and "请选择有疑问的项目" in str(r.json())
+    r = api(s2).post("/b/bj/api/v1/statements/me/2026-03/question/", {"line": "nope", "comment": "不对"}, format="json")
+    assert r.status_code == 404
+    assert _receipt(s2).state == "sent"
+    with in_branch("bj"):
+        assert not Inquiry.objects.exists()
+
+
+def test_the_reminder_task_runs_in_the_branch_it_was_sent_to(people, closed_march):  # noqa: F811
+    from commissions.tasks import remind_unconfirmed_statements
+
+    StatementReceipt.objects.filter(period="2026-03").update(sent_at=timezone.now() - dt.timedelta(days=3, hours=1))
+    with in_branch("bj"):
+        assert remind_unconfirmed_statements() == 2
+    with in_branch("sh"):
+        assert remind_unconfirmed_statements() == 0
+    assert _notes("statement_reminder") == [("bj_s1", "请确认您的2026年3月提成单"), ("bj_s2", "请确认您的2026年3月提成单")]
+    assert sorted(StatementReceipt.objects.values_list("reminders", flat=True)) == [1, 1]
