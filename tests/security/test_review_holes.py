@@ -1,0 +1,47 @@
+"""Holes found by the review attack on the merged code (after issue #23's fixes), one test each.
+Each test failed on the code before its fix."""
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+
+from tests.factories import make_user
+
+pytestmark = pytest.mark.django_db
+
+
+def test_a_branch_manager_never_reads_other_branches_commission_amounts_on_the_company_board(api, branches):
+    """A manager sees everything of their own branch; the company-wide board by commission ranks
+    every branch's earners by pay, so only HQ (admin, finance) reads it."""
+    from commissions.hq.models import EarnerMonthRollup
+
+    bj_manager = make_user("rv_bj_mgr", ("bj", "branch_manager"), home="bj")
+    sh_earner = make_user("rv_sh_s1", ("sh", "specialist"), home="sh")
+    finance = make_user("rv_finance", (None, "hq_finance"))
+    EarnerMonthRollup.objects.create(branch=branches["sh"], period="2026-03", user=sh_earner,
+                                     commission=Decimal("48971.82"), openings=2, sales_amount=Decimal("1000.00"))
+
+    refused = api(bj_manager).get("/api/v1/leaderboards/?period=2026-03&metric=commission")
+    assert refused.status_code == 403
+    assert "48971.82" not in refused.content.decode()
+    # The board by openings stays open to every insider, and HQ finance reads the amounts.
+    assert api(bj_manager).get("/api/v1/leaderboards/?period=2026-03&metric=openings").status_code == 200
+    rows = api(finance).get("/api/v1/leaderboards/?period=2026-03&metric=commission").json()["rows"]
+    assert rows == [{"rank": 1, "username": "rv_sh_s1", "value": "48971.82", "gap_to_previous": None}]
+
+
+@pytest.mark.parametrize("service", [["social_insurance"], {"code": "social_insurance"}, []])
+def test_a_sale_whose_service_is_not_text_is_refused_with_a_message(api, branches, service):
+    """`service` as a JSON list or object answered 500 (the name lookup hashed it); now 400 on
+    the field, and nothing is written."""
+    from commissions.models import Sale
+    from tests.conftest import in_branch
+
+    staff = make_user("rv_bj_staff", ("bj", "branch_staff"), home="bj")
+    r = api(staff).post("/b/bj/api/v1/sales/", {"client": 1, "service": service, "period": "2026-03",
+                                                "amount": "100.00", "seller": "rv_bj_staff"}, format="json")
+    assert r.status_code == 400, r.content
+    assert "service" in r.json()
+    with in_branch("bj"):
+        assert Sale.objects.count() == 0
