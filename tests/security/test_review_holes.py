@@ -45,3 +45,25 @@ def test_a_sale_whose_service_is_not_text_is_refused_with_a_message(api, branche
     assert "service" in r.json()
     with in_branch("bj"):
         assert Sale.objects.count() == 0
+
+
+def test_a_name_with_a_control_character_never_breaks_an_xlsx_export(api, branches, client):
+    """A client named with a control character (only NUL is refused at input) made every XLSX
+    listing it answer 500 (openpyxl refuses the cell). The export writer now drops what a
+    spreadsheet cannot hold, and still escapes a formula hidden behind it."""
+    import io
+
+    from openpyxl import load_workbook
+
+    staff = make_user("rv_bj_staff2", ("bj", "branch_staff"), home="bj")
+    make_user("rv_bj_s1", ("bj", "specialist"), home="bj")
+    for name, contract in (("控制\x01字符公司", "HT-CTRL-1"), ("\x1f=HYPERLINK(\"http://x/\")", "HT-CTRL-2")):
+        created = api(staff).post("/b/bj/api/v1/clients/", {
+            "name": name, "contract_no": contract, "headcount": 10, "services": ["social_insurance"],
+            "opened_by": "rv_bj_s1", "opened_on": "2026-03-02", "city": "beijing"}, format="json")
+        assert created.status_code == 201, created.content
+    client.force_login(staff)
+    r = client.get("/b/bj/clients/?format=xlsx")
+    assert r.status_code == 200
+    names = [row[0] for row in load_workbook(io.BytesIO(r.content)).active.iter_rows(min_row=2, values_only=True)]
+    assert sorted(names) == sorted(["控制字符公司", "'=HYPERLINK(\"http://x/\")"])
