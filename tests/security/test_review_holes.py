@@ -67,3 +67,19 @@ def test_a_name_with_a_control_character_never_breaks_an_xlsx_export(api, branch
     assert r.status_code == 200
     names = [row[0] for row in load_workbook(io.BytesIO(r.content)).active.iter_rows(min_row=2, values_only=True)]
     assert sorted(names) == sorted(["控制字符公司", "'=HYPERLINK(\"http://x/\")"])
+
+
+@pytest.mark.parametrize("name", [1.5, ["北京"], {"zh": "北京"}, True])
+def test_a_policy_published_with_a_city_name_that_is_not_text_is_refused(api, name):
+    """POST /api/v1/si/policies/publish/ with `name` as a JSON number, list or object answered 500
+    (`.strip()` on it); now 400 on the field and no policy is written."""
+    from social_insurance.policies.models import CityPolicy
+
+    admin = make_user("rv_hq_admin", (None, "hq_admin"))
+    before = CityPolicy.objects.count()
+    r = api(admin).post("/api/v1/si/policies/publish/", {
+        "city": "rv-new-city", "name": name, "year": "2027年度", "effective_from": "2027-01-01",
+        "items": {}, "sources": ["x"], "confidence": "high"}, format="json")
+    assert r.status_code == 400, r.content
+    assert "name" in r.json()
+    assert CityPolicy.objects.count() == before
