@@ -83,3 +83,29 @@ def test_a_policy_published_with_a_city_name_that_is_not_text_is_refused(api, na
     assert r.status_code == 400, r.content
     assert "name" in r.json()
     assert CityPolicy.objects.count() == before
+
+
+@pytest.mark.parametrize("kind, title, body", [
+    ("commission_paid", "您的2026年3月提成12,345.67元已到账", "开户奖励 12,345.67 元"),
+    ("reward_claim", "您的开户奖励申领 #1 已通过", "客户「北京蓝海餐饮」的开户奖励 800.00 元已确认"),
+])
+def test_the_branch_webhook_never_carries_one_persons_pay(branches, monkeypatch, kind, title, body):
+    """The branch's webhook is a group chat every colleague reads; a paid notice posted the
+    person's commission there ("您的…12,345.67元已到账"). It now says only who has news."""
+    from notifications import channels, services
+    from notifications.models import ChannelConfig
+    from tests.conftest import in_branch
+
+    sent = []
+    monkeypatch.setattr(channels, "send_webhook", lambda url, t, b, **kw: sent.append(f"{t}\n{b}"))
+    earner = make_user("rv_bj_s9", ("bj", "specialist"), home="bj")
+    earner.display_name = "王芳"
+    earner.save()
+    with in_branch("bj"):
+        ChannelConfig.objects.update_or_create(pk=1, defaults={"webhook_url": "https://qyapi.weixin.qq.com/x",
+                                                                "email_enabled": False})
+        note = services.notification_create(recipient_id=earner.pk, title=title, body=body, kind=kind)
+        assert services.notification_deliver(notification_id=note.pk) == {"webhook": "sent"}
+    assert len(sent) == 1
+    assert "王芳" in sent[0]
+    assert "12,345.67" not in sent[0] and "800.00" not in sent[0] and "蓝海" not in sent[0]
