@@ -97,7 +97,8 @@ def all_roles_of(user) -> frozenset[str]:
 
 
 def may_read_commission_amounts(user, branch=None) -> bool:
-    """Other people's commission amounts (metric=commission boards): a manager of `branch`
-    (in HQ: of any branch), HQ admin, HQ finance."""
-    held = roles_in_branch(user, branch) if branch is not None else all_roles_of(user)
+    """Other people's commission amounts (metric=commission boards): a manager of `branch`, HQ
+    admin, HQ finance. In HQ (branch None) the board ranks every branch's earners, so only HQ
+    roles: a branch manager sees the pay of their own branch, never another's."""
+    held = roles_in_branch(user, branch) if branch is not None else hq_roles_of(user)
     return bool(held & COMMISSION_AMOUNT_READERS) or is_hq_admin(user)

@@ -24,13 +24,19 @@ SERVICE_NAMES = {"社保代缴": Service.SOCIAL_INSURANCE, "社保": Service.SOC
 
 
 def service_code(value):
-    """A service's code from its code or its Chinese name; the value itself when unknown."""
-    text = value.strip() if isinstance(value, str) else value
+    """A service's code from its code or its Chinese name; the value itself when unknown (a JSON
+    list or object too: it is never looked up, since it cannot be a name)."""
+    if not isinstance(value, str):
+        return value
+    text = value.strip()
     return SERVICE_NAMES.get(text, text)
 
 
 def parse_service(data: dict, field: str, errors: Errors) -> str | None:
     value = service_code(data.get(field))
+    if value is not None and not isinstance(value, str):
+        errors.add(field, _("须为一项服务的名称。"))
+        return None
     if value not in Service.values:
         errors.add(field, _("未知服务:%(v)s(可选:%(all)s)") % {"v": value, "all": "、".join(str(label) for label in Service.labels)})
         return None

@@ -23,9 +23,18 @@ FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n", "＝", "＋", "－", "�
 _PLAIN_NUMBER = re.compile(r"[+-]?\d+(?:,\d{3})*(?:\.\d+)?")
 
 
+# Control characters an XLSX (XML 1.0) cannot hold: openpyxl refuses a cell holding one, so a
+# single client or employee name typed with one (only NUL is refused at input) would make every
+# export listing it fail. They carry nothing readable: dropped from every cell, before the
+# formula check (so "\x01=HYPERLINK(…)" is escaped like "=HYPERLINK(…)").
+_UNWRITABLE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+
 def safe_cell(value):
     """`value` as a cell a spreadsheet will not run: text starting with a formula character gets
     a leading apostrophe; anything that is not text is returned unchanged."""
+    if isinstance(value, str):
+        value = _UNWRITABLE.sub("", value)
     if not isinstance(value, str) or not value.startswith(FORMULA_STARTS):
         return value
     if _PLAIN_NUMBER.fullmatch(value):

@@ -7,6 +7,7 @@ import logging
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from branches.audit import stamp
 
@@ -67,6 +68,21 @@ def channel_config_update(*, actor, email_enabled: bool, webhook_url: str) -> Ch
     return config
 
 
+# Notifications that carry one person's pay or their own case: a branch's webhook is a group
+# chat (a WeCom group robot) that every colleague reads, so it only learns that the person has
+# something to read — never the amount, the client or the answer (薪酬保密; the role matrix:
+# no colleague's commission amount).
+PERSONAL_KINDS = frozenset({"commission_paid", "reward_claim", "inquiry"})
+
+
+def webhook_text(notification, user) -> tuple[str, str]:
+    """(title, body) of `notification` as the branch's shared webhook may carry it."""
+    if notification.kind not in PERSONAL_KINDS:
+        return notification.title, notification.body
+    who = user.label if user is not None else ""
+    return _("%(who)s 有一条新通知,请登录查看。") % {"who": who}, ""
+
+
 def notification_deliver(*, notification_id: int) -> dict[str, str]:
     """Send one notification over each configured channel not yet sent.
 
@@ -83,7 +99,8 @@ def notification_deliver(*, notification_id: int) -> dict[str, str]:
     if config.email_enabled and user is not None and user.email and user.notify_email:
         wanted.append((Delivery.Channel.EMAIL, lambda: channels.send_email(user.email, notification.title, notification.body)))
     if config.webhook_url:
-        wanted.append((Delivery.Channel.WEBHOOK, lambda: channels.send_webhook(config.webhook_url, notification.title, notification.body)))
+        title, body = webhook_text(notification, user)
+        wanted.append((Delivery.Channel.WEBHOOK, lambda: channels.send_webhook(config.webhook_url, title, body)))
 
     outcome: dict[str, str] = {}
     transient: list[str] = []

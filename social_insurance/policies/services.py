@@ -161,6 +161,9 @@ def policy_publish(*, actor, city: str, year_label: str, effective_from, items: 
     `effective_from` is refused: it would be silently replaced."""
     errs: dict[str, list[str]] = {}
     city = str(city or "").strip()
+    if name is not None and not isinstance(name, str):  # a JSON number, list or object
+        errs["name"] = ["城市名称须为文字。"]
+        name = ""
     existing = CityPolicy.objects.filter(city=city).order_by("-effective_from").first()
     if existing is None and not (name or "").strip():
         errs["city"] = [f"未知的参保城市:{city or '(空)'};新城市请同时填写城市名称。"]

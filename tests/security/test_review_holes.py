@@ -1,0 +1,111 @@
+"""Holes found by the review attack on the merged code (after issue #23's fixes), one test each.
+Each test failed on the code before its fix."""
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+
+from tests.factories import make_user
+
+pytestmark = pytest.mark.django_db
+
+
+def test_a_branch_manager_never_reads_other_branches_commission_amounts_on_the_company_board(api, branches):
+    """A manager sees everything of their own branch; the company-wide board by commission ranks
+    every branch's earners by pay, so only HQ (admin, finance) reads it."""
+    from commissions.hq.models import EarnerMonthRollup
+
+    bj_manager = make_user("rv_bj_mgr", ("bj", "branch_manager"), home="bj")
+    sh_earner = make_user("rv_sh_s1", ("sh", "specialist"), home="sh")
+    finance = make_user("rv_finance", (None, "hq_finance"))
+    EarnerMonthRollup.objects.create(branch=branches["sh"], period="2026-03", user=sh_earner,
+                                     commission=Decimal("48971.82"), openings=2, sales_amount=Decimal("1000.00"))
+
+    refused = api(bj_manager).get("/api/v1/leaderboards/?period=2026-03&metric=commission")
+    assert refused.status_code == 403
+    assert "48971.82" not in refused.content.decode()
+    # The board by openings stays open to every insider, and HQ finance reads the amounts.
+    assert api(bj_manager).get("/api/v1/leaderboards/?period=2026-03&metric=openings").status_code == 200
+    rows = api(finance).get("/api/v1/leaderboards/?period=2026-03&metric=commission").json()["rows"]
+    assert rows == [{"rank": 1, "username": "rv_sh_s1", "value": "48971.82", "gap_to_previous": None}]
+
+
+@pytest.mark.parametrize("service", [["social_insurance"], {"code": "social_insurance"}, []])
+def test_a_sale_whose_service_is_not_text_is_refused_with_a_message(api, branches, service):
+    """`service` as a JSON list or object answered 500 (the name lookup hashed it); now 400 on
+    the field, and nothing is written."""
+    from commissions.models import Sale
+    from tests.conftest import in_branch
+
+    staff = make_user("rv_bj_staff", ("bj", "branch_staff"), home="bj")
+    r = api(staff).post("/b/bj/api/v1/sales/", {"client": 1, "service": service, "period": "2026-03",
+                                                "amount": "100.00", "seller": "rv_bj_staff"}, format="json")
+    assert r.status_code == 400, r.content
+    assert "service" in r.json()
+    with in_branch("bj"):
+        assert Sale.objects.count() == 0
+
+
+def test_a_name_with_a_control_character_never_breaks_an_xlsx_export(api, branches, client):
+    """A client named with a control character (only NUL is refused at input) made every XLSX
+    listing it answer 500 (openpyxl refuses the cell). The export writer now drops what a
+    spreadsheet cannot hold, and still escapes a formula hidden behind it."""
+    import io
+
+    from openpyxl import load_workbook
+
+    staff = make_user("rv_bj_staff2", ("bj", "branch_staff"), home="bj")
+    make_user("rv_bj_s1", ("bj", "specialist"), home="bj")
+    for name, contract in (("控制\x01字符公司", "HT-CTRL-1"), ("\x1f=HYPERLINK(\"http://x/\")", "HT-CTRL-2")):
+        created = api(staff).post("/b/bj/api/v1/clients/", {
+            "name": name, "contract_no": contract, "headcount": 10, "services": ["social_insurance"],
+            "opened_by": "rv_bj_s1", "opened_on": "2026-03-02", "city": "beijing"}, format="json")
+        assert created.status_code == 201, created.content
+    client.force_login(staff)
+    r = client.get("/b/bj/clients/?format=xlsx")
+    assert r.status_code == 200
+    names = [row[0] for row in load_workbook(io.BytesIO(r.content)).active.iter_rows(min_row=2, values_only=True)]
+    assert sorted(names) == sorted(["控制字符公司", "'=HYPERLINK(\"http://x/\")"])
+
+
+@pytest.mark.parametrize("name", [1.5, ["北京"], {"zh": "北京"}, True])
+def test_a_policy_published_with_a_city_name_that_is_not_text_is_refused(api, name):
+    """POST /api/v1/si/policies/publish/ with `name` as a JSON number, list or object answered 500
+    (`.strip()` on it); now 400 on the field and no policy is written."""
+    from social_insurance.policies.models import CityPolicy
+
+    admin = make_user("rv_hq_admin", (None, "hq_admin"))
+    before = CityPolicy.objects.count()
+    r = api(admin).post("/api/v1/si/policies/publish/", {
+        "city": "rv-new-city", "name": name, "year": "2027年度", "effective_from": "2027-01-01",
+        "items": {}, "sources": ["x"], "confidence": "high"}, format="json")
+    assert r.status_code == 400, r.content
+    assert "name" in r.json()
+    assert CityPolicy.objects.count() == before
+
+
+@pytest.mark.parametrize("kind, title, body", [
+    ("commission_paid", "您的2026年3月提成12,345.67元已到账", "开户奖励 12,345.67 元"),
+    ("reward_claim", "您的开户奖励申领 #1 已通过", "客户「北京蓝海餐饮」的开户奖励 800.00 元已确认"),
+])
+def test_the_branch_webhook_never_carries_one_persons_pay(branches, monkeypatch, kind, title, body):
+    """The branch's webhook is a group chat every colleague reads; a paid notice posted the
+    person's commission there ("您的…12,345.67元已到账"). It now says only who has news."""
+    from notifications import channels, services
+    from notifications.models import ChannelConfig
+    from tests.conftest import in_branch
+
+    sent = []
+    monkeypatch.setattr(channels, "send_webhook", lambda url, t, b, **kw: sent.append(f"{t}\n{b}"))
+    earner = make_user("rv_bj_s9", ("bj", "specialist"), home="bj")
+    earner.display_name = "王芳"
+    earner.save()
+    with in_branch("bj"):
+        ChannelConfig.objects.update_or_create(pk=1, defaults={"webhook_url": "https://qyapi.weixin.qq.com/x",
+                                                                "email_enabled": False})
+        note = services.notification_create(recipient_id=earner.pk, title=title, body=body, kind=kind)
+        assert services.notification_deliver(notification_id=note.pk) == {"webhook": "sent"}
+    assert len(sent) == 1
+    assert "王芳" in sent[0]
+    assert "12,345.67" not in sent[0] and "800.00" not in sent[0] and "蓝海" not in sent[0]
