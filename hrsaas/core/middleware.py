@@ -1,7 +1,8 @@
 """Requests carrying a NUL byte are refused with 400 before anything reads them.
 
 PostgreSQL text cannot hold NUL (psycopg raises), so a NUL in a path, a query string or a form
-field once gave a 500 on ~15 routes, two of them before login. No legitimate input holds one.
+field once gave a 500 on ~15 routes, two of them before login (and one in the session cookie on
+every route). No legitimate input holds one.
 Form fields (urlencoded or multipart; uploaded files are not looked into) are checked here;
 JSON bodies are parsed by DRF and their text goes through the core's field parsers, which refuse
 NUL with a field message.
@@ -45,6 +46,10 @@ class RejectNulMiddleware:
         if "\x00" in request.path_info or "\x00" in request.path:
             return True
         if _has_nul(request.META.get("QUERY_STRING", "")):
+            return True
+        # A cookie too: the session cookie is looked up in PostgreSQL before any view runs.
+        if any("\x00" in k or "\x00" in v for k, v in request.COOKIES.items()) or \
+                "\x00" in request.META.get("HTTP_AUTHORIZATION", ""):
             return True
         if request.method == "POST" and request.content_type in FORM_TYPES and _length(request) <= MAX_FORM_SCANNED:
             # The form's text fields only; the views read the same parsed form afterwards (DRF

@@ -74,3 +74,16 @@ def test_year_zero_in_path_or_query_never_gives_500(people):
                 assert response.status_code < 500, (who, method, url, response.status_code)
                 checked += 1
     assert checked >= 8 * 130, checked
+
+
+def test_nul_in_a_cookie_or_the_authorization_header_answers_400_not_500(people):
+    # A session cookie holding NUL was looked up in PostgreSQL before any view ran: 500 on
+    # every route (found by the API fuzzer).
+    checked = 0
+    for url in ("/b/bj/api/v1/statements/?period=2026-03", "/b/bj/me/", "/login/", "/api/v1/branches/"):
+        client = WebClient(raise_request_exception=False)
+        client.cookies["sessionid"] = "abc\x00def"
+        assert client.get(url).status_code == 400, url
+        assert WebClient(raise_request_exception=False).get(url, HTTP_AUTHORIZATION="Token a\x00b").status_code == 400
+        checked += 2
+    assert checked == 8
