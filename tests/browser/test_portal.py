@@ -130,6 +130,7 @@ def test_specialist_portal_on_a_phone(committed_branch, page_factory, api):
         desk.goto(f"/b/{code}{url}")
         shot(desk, f"portal-{name}-desktop")
     desk.goto(f"/b/{code}/me/")
+    desk.click("[data-testid=user-menu] > summary")  # the language is in the user menu
     desk.select_option(".lang-switch select", "en")
     desk.wait_for_load_state("networkidle")
     assert "My results" in desk.locator("[data-testid=portal-home]").inner_text()
