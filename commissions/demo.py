@@ -46,7 +46,9 @@ def seed(org) -> None:
             clients = []
             for m_index, month in enumerate(months):
                 for i in range(4):
-                    opener = specialists[(m_index * 4 + i) % len(specialists)]
+                    # The newest month starts with the first specialist (bj.s1, the README's example),
+                    # so every demo login of a specialist has a place on this month's boards.
+                    opener = specialists[((len(months) - 1 - m_index) * 4 + i) % len(specialists)]
                     day = month.replace(day=min(1 + rnd.randrange(27), today.day if month == months[-1] else 28))
                     clients.append(client_services.client_create(actor=staff, data=client_services.ClientInput(
                         name=f"{label('city', branch.city) or branch.name}{COMPANIES[(m_index * 4 + i) % len(COMPANIES)]}",
