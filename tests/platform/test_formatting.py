@@ -90,10 +90,11 @@ def test_english_pages_tell_my_results_from_my_appraisal():
 
 
 MENU = {  # role → the side menu's entries (the role matrix)
-    "branch_manager": ["home", "clients", "employees", "si", "commissions", "review", "performance", "settings", "inbox"],
-    "branch_staff": ["home", "clients", "employees", "si", "commissions", "performance", "inbox"],
+    "branch_manager": ["home", "clients", "leads", "employees", "si", "commissions", "review", "performance", "settings",
+                       "inbox"],
+    "branch_staff": ["home", "clients", "leads", "employees", "si", "commissions", "performance", "inbox"],
     "specialist": ["me", "statement", "claims", "inquiries", "estimate", "performance", "inbox"],
-    "marketing": ["me", "statement", "claims", "inquiries", "estimate", "performance", "inbox"],
+    "marketing": ["me", "leads", "statement", "claims", "inquiries", "estimate", "performance", "inbox"],
     "client_contact": ["home", "inbox"],
 }
 
@@ -104,7 +105,9 @@ def test_the_menu_follows_the_role_matrix(role):
     assert [e.key for e in menu] == MENU[role]
     assert all(e.url.startswith("/b/beijing/") for e in menu)
     tabs = navigation.branch_tabs("beijing", {role})
-    assert [e.key for e in tabs] == (["me", "statement", "claims", "inbox"] if role in ("specialist", "marketing") else [])
+    expected_tabs = {"specialist": ["me", "statement", "claims", "inbox"],  # specialists claim opening rewards
+                     "marketing": ["me", "statement", "leads", "inbox"]}  # marketing and sales work leads
+    assert [e.key for e in tabs] == expected_tabs.get(role, [])
 
 
 def test_hq_menus():

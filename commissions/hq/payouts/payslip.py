@@ -11,6 +11,8 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
+from drf_spectacular.utils import extend_schema, inline_serializer
+from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -90,6 +92,7 @@ class PayslipConfirmApi(APIView):
 
     roles = R.INSIDERS  # and only one's own statement (404 otherwise)
 
+    @extend_schema(request=None, responses={200: dict})
     def post(self, request, period: str):
         ip, ua = _where(request)
         r = receipts.receipt_confirm(actor=request.user, branch=request.tenant, period=_period(period), ip=ip,
@@ -102,6 +105,8 @@ class PayslipQuestionApi(APIView):
 
     roles = R.INSIDERS  # and only one's own statement (404 otherwise)
 
+    @extend_schema(request=inline_serializer("PayslipQuestionIn", fields={
+        "line": serializers.IntegerField(), "comment": serializers.CharField(required=False)}), responses={200: dict})
     def post(self, request, period: str):
         ip, ua = _where(request)
         data = request.data if isinstance(request.data, dict) else {}
