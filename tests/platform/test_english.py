@@ -146,6 +146,13 @@ def test_main_pages_per_role_are_entirely_english(api, people, hq_admin):  # noq
         (mkt, f"/b/bj/leads/{lead_id}/", ()),
         (sales, f"/b/bj/leads/{lead_id}/", ()),
         (s1, "/b/bj/me/", ()),
+        (s1, "/b/bj/me/statement/2026-03/", ()),
+        (s1, "/b/bj/me/claims/", ()),
+        (manager, "/b/bj/review/", ()),
+        (manager, "/b/bj/performance/templates/", ()),
+        (staff, "/b/bj/commissions/leads/", ()),
+        (staff, "/b/bj/si/", ()),
+        (finance, "/commissions/dashboard/", ()),
         (finance, "/commissions/finance/", ()),
         (finance, "/commissions/finance/bj/2026-03/paid/", ()),
         (hq_admin, "/si/policies/", city_data),
@@ -156,7 +163,7 @@ def test_main_pages_per_role_are_entirely_english(api, people, hq_admin):  # noq
 
     untranslated = {page: left for page, left in found.items() if left}
     assert untranslated == {}, "\n".join(f"{page}: {' '.join(left)}" for page, left in untranslated.items())
-    assert len(found) == 17
+    assert len(found) == 24
 
 
 def _entries(po: Path):
