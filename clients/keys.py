@@ -13,6 +13,8 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from django.utils.translation import gettext as _
+
 CREDIT_CODE_CHARS = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 CREDIT_CODE_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
 
@@ -35,10 +37,10 @@ def credit_code_check_char(first17: str) -> str:
 def credit_code_problem(code: str) -> str | None:
     """None for a valid (normalised) code, else what is wrong with it, in the user's words."""
     if len(code) != 18:
-        return f"统一社会信用代码须为 18 位,现为 {len(code)} 位。"
+        return _("统一社会信用代码须为 18 位,现为 %(n)d 位。") % {"n": len(code)}
     bad = sorted({c for c in code if c not in CREDIT_CODE_CHARS})
     if bad:
-        return f"统一社会信用代码含无效字符:{''.join(bad)}(不使用 I、O、Z、S、V)。"
+        return _("统一社会信用代码含无效字符:%(chars)s(不使用 I、O、Z、S、V)。") % {"chars": "".join(bad)}
     if credit_code_check_char(code[:17]) != code[17]:
-        return "统一社会信用代码校验位不符,请核对是否录错。"
+        return _("统一社会信用代码校验位不符,请核对是否录错。")
     return None

@@ -14,7 +14,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _l
+from django.utils.translation import gettext_lazy
 
 from branches import roles as R
 from branches.pages import page_roles
@@ -43,19 +43,19 @@ def _errors(form, exc: ValidationError) -> None:
 
 
 class OwnLeadForm(ServiceForm):
-    name = _text(_l("客户/线索名称"), autocomplete="organization")
-    created_on = _text(_l("线索日期"), required=False, help_text=_l("留空为今天"), **DATE)
-    qualified = forms.BooleanField(label=_l("有效线索"), required=False, initial=True)
-    owner = forms.ChoiceField(label=_l("交给哪位销售跟进"), required=False, help_text=_l("可留空,由经理指派"))
+    name = _text(gettext_lazy("客户/线索名称"), autocomplete="organization")
+    created_on = _text(gettext_lazy("线索日期"), required=False, help_text=gettext_lazy("留空为今天"), **DATE)
+    qualified = forms.BooleanField(label=gettext_lazy("有效线索"), required=False, initial=True)
+    owner = forms.ChoiceField(label=gettext_lazy("交给哪位销售跟进"), required=False, help_text=gettext_lazy("可留空,由经理指派"))
 
     def __init__(self, *args, roles=frozenset(), sellers=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.office = lead_services.is_office(roles)
         self.fields["owner"].choices = [("", "—")] + list(sellers)  # names shown, usernames sent
         if self.office:
-            self.fields["source"] = forms.ChoiceField(label=_l("来源"), choices=[("", "—")] + list(Lead.Source.choices))
-            self.fields["marketer"] = _text(_l("市场人员(用户名)"), required=False,
-                                            help_text=_l("市场线索必填;销售自拓线索留空"), **EARNERS)
+            self.fields["source"] = forms.ChoiceField(label=gettext_lazy("来源"), choices=[("", "—")] + list(Lead.Source.choices))
+            self.fields["marketer"] = _text(gettext_lazy("市场人员(用户名)"), required=False,
+                                            help_text=gettext_lazy("市场线索必填;销售自拓线索留空"), **EARNERS)
         elif Role.MARKETING not in roles:
             del self.fields["owner"]  # a seller's own lead is followed up by themselves
 
@@ -66,24 +66,24 @@ class OwnLeadForm(ServiceForm):
 
 
 class SignForm(ServiceForm):
-    amount = _text(_l("签约金额(元)"), inputmode="decimal", placeholder="100000.00")
-    signed_on = _text(_l("签约日期"), **DATE)
+    amount = _text(gettext_lazy("签约金额(元)"), inputmode="decimal", placeholder="100000.00")
+    signed_on = _text(gettext_lazy("签约日期"), **DATE)
 
     def __init__(self, *args, roles=frozenset(), **kwargs):
         super().__init__(*args, **kwargs)
         if lead_services.is_office(roles):
-            self.fields["seller"] = _text(_l("成交销售(用户名)"), **EARNERS)
+            self.fields["seller"] = _text(gettext_lazy("成交销售(用户名)"), **EARNERS)
 
 
 class DisputeForm(ServiceForm):
-    reason = forms.CharField(label=_l("为什么这条线索应记在您名下"), max_length=500, widget=forms.Textarea(attrs={"rows": 3}))
+    reason = forms.CharField(label=gettext_lazy("为什么这条线索应记在您名下"), max_length=500, widget=forms.Textarea(attrs={"rows": 3}))
 
 
 class DecideForm(ServiceForm):
     dispute = forms.IntegerField(widget=forms.HiddenInput)
-    upheld = forms.ChoiceField(label=_l("裁决"), choices=[("true", _l("认定申诉人")), ("false", _l("维持原归属"))],
+    upheld = forms.ChoiceField(label=gettext_lazy("裁决"), choices=[("true", gettext_lazy("认定申诉人")), ("false", gettext_lazy("维持原归属"))],
                                widget=forms.RadioSelect)
-    note = forms.CharField(label=_l("裁决说明"), max_length=500)
+    note = forms.CharField(label=gettext_lazy("裁决说明"), max_length=500)
 
 
 def _earners(request):

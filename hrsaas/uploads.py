@@ -24,6 +24,7 @@ import zipfile
 from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
 
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024
 MAX_ROWS = 20_000
@@ -77,15 +78,15 @@ def read_table(upload, *, filename: str, max_rows: int = MAX_ROWS, max_columns: 
     reads an XLSX formula as its text ("=…") so that the caller can refuse it."""
     name = (filename or "").lower()
     if not name.endswith((".csv", ".xlsx")):
-        _refuse("请上传 .csv 或 .xlsx 文件。")
+        _refuse(_("请上传 .csv 或 .xlsx 文件。"))
     size = _size_of(upload)
     if size is not None and size > max_bytes:
-        _refuse(f"文件不能超过 {max_bytes // (1024 * 1024)} MB。")
+        _refuse(_("文件不能超过 %(mb)d MB。") % {"mb": max_bytes // (1024 * 1024)})
     stream = _binary_stream(upload)
     if size is None:  # a file object without a size: read at most one byte past the cap
         head = stream.read(max_bytes + 1)
         if len(head) > max_bytes:
-            _refuse(f"文件不能超过 {max_bytes // (1024 * 1024)} MB。")
+            _refuse(_("文件不能超过 %(mb)d MB。") % {"mb": max_bytes // (1024 * 1024)})
         stream = io.BytesIO(head)
     rows = _xlsx_rows(stream, max_columns, max_rows, data_only) if name.endswith(".xlsx") \
         else _csv_rows(stream, max_columns, max_rows)
@@ -102,25 +103,25 @@ def _bounded(rows, *, max_rows: int, max_columns: int) -> Table:
     for number, row in enumerate(rows, start=1):
         values = list(row)
         if len(values) > max_columns and any(not _blank(v) for v in values[max_columns:]):
-            _refuse(f"最多 {max_columns} 列,第 {number} 行超出了。")
+            _refuse(_("最多 %(cols)d 列,第 %(row)d 行超出了。") % {"cols": max_columns, "row": number})
         values = values[:max_columns]
         while values and _blank(values[-1]):  # openpyxl pads to max_col; a CSV row does not
             values.pop()
         if header is None:
             if all(_blank(v) for v in values):
-                _refuse("第 1 行应为表头(列名)。")
+                _refuse(_("第 1 行应为表头(列名)。"))
             header = [str(v).strip() if v is not None else "" for v in values]
             continue
         if all(_blank(v) for v in values):
             blanks += 1
             if blanks > BLANK_ROW_ALLOWANCE:
-                _refuse(f"文件中空行过多(超过 {BLANK_ROW_ALLOWANCE} 行),请删除多余的空行后再导入。")
+                _refuse(_("文件中空行过多(超过 %(n)d 行),请删除多余的空行后再导入。") % {"n": BLANK_ROW_ALLOWANCE})
             continue
         if len(data) == max_rows:  # the first row past the cap: stop reading here
-            _refuse(f"一次最多导入 {max_rows} 行,请分成几个文件。")
+            _refuse(_("一次最多导入 %(n)d 行,请分成几个文件。") % {"n": max_rows})
         data.append((number, values))
     if header is None:
-        _refuse("文件为空。")
+        _refuse(_("文件为空。"))
     return Table(header=header, rows=data)
 
 

@@ -25,6 +25,8 @@ import re
 from dataclasses import dataclass
 from decimal import ROUND_DOWN, ROUND_HALF_UP, ROUND_UP, Decimal, InvalidOperation
 
+from django.utils.translation import gettext, gettext_noop
+
 from hrsaas.core.money import MoneyError, parse_money
 from hrsaas.core.period import PERIOD_RE, Period, PeriodError
 
@@ -32,14 +34,25 @@ HUNDRED = Decimal(100)
 ZERO = Decimal("0.00")
 
 ITEM_KINDS = ("pension", "medical", "maternity", "unemployment", "work_injury", "housing_fund")
-ITEM_LABELS = {
-    "pension": "养老保险",
-    "medical": "医疗保险",
-    "maternity": "生育保险",
-    "unemployment": "失业保险",
-    "work_injury": "工伤保险",
-    "housing_fund": "住房公积金",
-}
+class _Labels(dict):
+    """Chinese names (marked for translation) read out in the active language: callers keep
+    using ITEM_LABELS[kind] / .get(kind) and an English page gets English names."""
+
+    def __getitem__(self, key):
+        return gettext(super().__getitem__(key))
+
+    def get(self, key, default=None):
+        return self[key] if key in self else default
+
+
+ITEM_LABELS = _Labels({
+    "pension": gettext_noop("养老保险"),
+    "medical": gettext_noop("医疗保险"),
+    "maternity": gettext_noop("生育保险"),
+    "unemployment": gettext_noop("失业保险"),
+    "work_injury": gettext_noop("工伤保险"),
+    "housing_fund": gettext_noop("住房公积金"),
+})
 
 _UNITS = {"fen": Decimal("0.01"), "jiao": Decimal("0.1"), "yuan": Decimal("1")}
 _RULES = {"half_up": ROUND_HALF_UP, "up": ROUND_UP, "down": ROUND_DOWN}
@@ -57,8 +70,18 @@ ROUNDING_LABELS = {
 }
 
 
-_UNIT_WORDS = {"fen": "分", "jiao": "角", "yuan": "元"}
-_RULE_WORDS = {"half_up": "四舍五入", "up": "进位", "down": "舍去"}
+# Whole phrases (not 四舍五入 + 到 + 分 glued together) so that each reads naturally in English.
+_ROUNDING_WORDS = {
+    ("fen", "half_up"): gettext_noop("四舍五入到分"),
+    ("jiao", "half_up"): gettext_noop("四舍五入到角"),
+    ("yuan", "half_up"): gettext_noop("四舍五入到元"),
+    ("fen", "up"): gettext_noop("进位到分"),
+    ("jiao", "up"): gettext_noop("见分进角"),
+    ("yuan", "up"): gettext_noop("进位到元"),
+    ("fen", "down"): gettext_noop("舍去到分"),
+    ("jiao", "down"): gettext_noop("舍去到角"),
+    ("yuan", "down"): gettext_noop("舍去到元"),
+}
 
 
 def rounding_words(mode: str) -> str:
@@ -68,11 +91,8 @@ def rounding_words(mode: str) -> str:
     if not match:
         return ""
     unit, rule, per_side = match.groups()
-    if (unit, rule) == ("jiao", "up"):
-        words = "见分进角"
-    else:
-        words = f"{_RULE_WORDS[rule]}到{_UNIT_WORDS[unit]}"
-    return words + ("(单位、个人分别计算)" if per_side else "")
+    words = gettext(_ROUNDING_WORDS[(unit, rule)])
+    return gettext("%(words)s(单位、个人分别计算)") % {"words": words} if per_side else words
 
 
 class PolicyError(ValueError):

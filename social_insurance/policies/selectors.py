@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.utils.translation import gettext
+
 from social_insurance.engine import ItemRule, PolicyRule
 
 from .models import CityPolicy, CitySetting, PolicyItem
@@ -181,9 +183,9 @@ def item_view(item: PolicyItem) -> ItemView:
                     else f"{_pct(item.employer_rate_min)}–{_pct(item.employer_rate_max)}")
         employee = _pct(item.employee_percent)
     if item.employer_fixed:
-        employer += f" + {item.employer_fixed:,.2f}元"
+        employer += " + " + gettext("%(amount)s元") % {"amount": f"{item.employer_fixed:,.2f}"}
     if item.employee_fixed:
-        employee += f" + {item.employee_fixed:,.2f}元"
+        employee += " + " + gettext("%(amount)s元") % {"amount": f"{item.employee_fixed:,.2f}"}
     return ItemView(kind=item.kind, label=ITEM_LABELS.get(item.kind, item.kind), base_floor=item.base_floor,
                     base_ceiling=item.base_ceiling, employer=employer, employee=employee,
                     rounding=rounding_words(item.rounding), note=item.note)
