@@ -15,6 +15,13 @@ from hrsaas.core.labels import label
 from .engine import add_months, period_of
 
 DEMO_TAG = "DEMO"
+# Contract numbers and lead names are shown on pages: the branch as people abbreviate it (BJ),
+# never its slug (beijing), and the lead's source in Chinese.
+LEAD_SOURCE_WORDS = {"marketing": "市场", "sales": "销售"}
+
+
+def _abbr(code: str) -> str:
+    return {"beijing": "BJ", "shanghai": "SH", "guangzhou": "GZ"}.get(code, code[:2].upper())
 SERVICES = ["social_insurance", "housing_fund", "payroll_outsourcing"]
 COMPANIES = ["华信科技", "远航物流", "金石建材", "博雅教育", "康宁医药", "星河传媒", "恒泰制造", "蓝海餐饮",
              "同创软件", "益丰零售", "嘉禾农业", "启明咨询"]
@@ -44,7 +51,7 @@ def seed(org) -> None:
                     clients.append(client_services.client_create(actor=staff, data=client_services.ClientInput(
                         name=f"{label('city', branch.city) or branch.name}{COMPANIES[(m_index * 4 + i) % len(COMPANIES)]}",
                         headcount=rnd.choice([18, 45, 50, 51, 80, 100, 101, 260]), opened_on=day, opened_by=opener,
-                        services=rnd.sample(SERVICES, 2), contract_no=f"{DEMO_TAG}-{code}-{m_index}{i}")))
+                        services=rnd.sample(SERVICES, 2), contract_no=f"{DEMO_TAG}-{_abbr(code)}-{m_index}{i}")))
             for client in clients:  # monthly billing from the opening month on
                 for month in months:
                     if month < client.opened_on.replace(day=1):
@@ -58,7 +65,7 @@ def seed(org) -> None:
             for i, month in enumerate(months):
                 for source in ("marketing", "sales"):
                     lead = services.lead_create(actor=staff, data=services.LeadInput(
-                        name=f"{source}线索{i + 1}", source=source, marketer=marketer if source == "marketing" else None,
+                        name=f"{LEAD_SOURCE_WORDS[source]}线索{i + 1}", source=source, marketer=marketer if source == "marketing" else None,
                         created_on=month, qualified=True))
                     services.lead_sign(actor=staff, lead_id=lead.pk, data=services.LeadSignInput(
                         amount=Decimal(rnd.randrange(50_000, 300_000)), signed_on=month.replace(day=10)
@@ -66,7 +73,7 @@ def seed(org) -> None:
             if code == "beijing" and "shanghai" in org.people:  # a Shanghai specialist helps Beijing
                 client_services.client_create(actor=staff, data=client_services.ClientInput(
                     name="北京跨区支援客户", headcount=75, opened_on=months[-1], opened_by=org.people["shanghai"]["specialist"][0],
-                    services=["social_insurance"], contract_no=f"{DEMO_TAG}-{code}-cross"))
+                    services=["social_insurance"], contract_no=f"{DEMO_TAG}-{_abbr(code)}-X1"))
     for branch in org.branches.values():
         with schema_context(branch.schema_name):
             services.recompute_drain()
