@@ -74,9 +74,11 @@ CELLS_KEEP_THEIR_WORDS = r"""() => {
 # Text that is the product's own words on an English page (menus, headings of columns, labels,
 # buttons): data (names of people and companies) may stay Chinese, these may not.
 CHROME_TEXT = r"""() => [...document.querySelectorAll(
-  "[data-testid=side-menu] a, [data-testid=tab-bar] a, thead th, label, button, legend, dt, h1, h2, h3, summary")]
-  .filter(e => e.getClientRects().length && !e.closest("[data-i18n-data]"))
-  .map(e => e.innerText.trim()).filter(Boolean)"""
+  "[data-testid=side-menu] a, [data-testid=tab-bar] a, thead th, label, button, legend, dt, h2, h3")]
+  .filter(e => e.getClientRects().length && !e.closest("[translate=no], [data-testid=user-menu], [data-testid=branch-switch]"))
+  .map(e => { const c = e.cloneNode(true); c.querySelectorAll("select, textarea, [translate=no]").forEach(x => x.remove());
+              return c.textContent.trim(); })
+  .filter(Boolean)"""
 CJK = re.compile(r"[\u3400-\u9fff]")
 
 AXE_JS = (Path(__file__).parent / "vendor" / "axe.min.js").read_text(encoding="utf-8")

@@ -12,10 +12,8 @@ import time
 import pytest
 from django.db import connection
 from django.test import Client
-from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-pytestmark = pytest.mark.django_db(transaction=False)
 
 MAX_QUERIES = 25
 MAX_MS = 150
@@ -51,23 +49,29 @@ def test_main_pages_answer_within_a_fixed_number_of_queries_and_150_ms(demo, dja
         client = Client()
         client.force_login(user)
         for path in dict.fromkeys(_pages(user)):
-            client.get(path)  # warm: templates, translations, the tenant's routing
+            client.get(path, follow=True)  # warm: templates, translations, the tenant's routing
             connection.set_schema_to_public()
-            with CaptureQueriesContext(connection) as ctx:
-                response = client.get(path)
+            sql: list[str] = []
+
+            def count(execute, query, params, many, context):
+                sql.append(query)
+                return execute(query, params, many, context)
+
+            with connection.execute_wrapper(count):
+                response = client.get(path, follow=True)
             connection.set_schema_to_public()
             best = None
             for _ in range(3):
                 start = time.perf_counter()
-                client.get(path)
+                client.get(path, follow=True)
                 elapsed = (time.perf_counter() - start) * 1000
                 best = elapsed if best is None else min(best, elapsed)
                 connection.set_schema_to_public()
-            queries = len(ctx.captured_queries)
+            queries = len(sql)
             print(f"{username:14} {path:60} {response.status_code} {queries:3} queries {best:6.1f} ms")
             if response.status_code != 200:
                 problems.append(f"{path}: status {response.status_code}")
-            if queries > MAX_QUERIES:
+            if queries == 0 or queries > MAX_QUERIES:  # none: the page was not measured
                 problems.append(f"{path}: {queries} queries")
             if best > MAX_MS:
                 problems.append(f"{path}: {best:.0f} ms")
