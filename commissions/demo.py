@@ -18,13 +18,22 @@ from .engine import add_months, period_of
 # Demo contracts are numbered as offices number theirs (HT-BJ-2026-0001); the prefix also marks
 # a branch that already has its demo activity (idempotent seeding).
 DEMO_TAG = "HT-"
+# Lead names are shown on pages: the lead's source in Chinese.
+LEAD_SOURCE_WORDS = {"marketing": "市场", "sales": "销售"}
+
+
 SERVICES = ["social_insurance", "housing_fund", "payroll_outsourcing"]
 COMPANIES = ["华信科技", "远航物流", "金石建材", "博雅教育", "康宁医药", "星河传媒", "恒泰制造", "蓝海餐饮",
              "同创软件", "益丰零售", "嘉禾农业", "启明咨询"]
 
 
+def _abbr(code: str) -> str:
+    """The branch as people abbreviate it on documents (BJ), never its key (beijing)."""
+    return {"beijing": "BJ", "shanghai": "SH", "guangzhou": "GZ"}.get(code, code[:2].upper())
+
+
 def _contract_no(code: str, year: int, n: int) -> str:
-    return f"{DEMO_TAG}{code[:2].upper()}-{year}-{n:04d}"
+    return f"{DEMO_TAG}{_abbr(code)}-{year}-{n:04d}"
 
 
 def seed(org) -> None:
@@ -67,7 +76,7 @@ def seed(org) -> None:
             for i, month in enumerate(months):
                 for source in ("marketing", "sales"):
                     lead = services.lead_create(actor=staff, data=services.LeadInput(
-                        name=f"{source}线索{i + 1}", source=source, marketer=marketer if source == "marketing" else None,
+                        name=f"{LEAD_SOURCE_WORDS[source]}线索{i + 1}", source=source, marketer=marketer if source == "marketing" else None,
                         created_on=month, qualified=True))
                     services.lead_sign(actor=staff, lead_id=lead.pk, data=services.LeadSignInput(
                         amount=Decimal(rnd.randrange(50_000, 300_000)), signed_on=month.replace(day=10)

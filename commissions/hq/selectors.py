@@ -61,12 +61,11 @@ def rule_versions(*, component: str | None = None, on: dt.date | None = None) ->
         qs = qs.filter(component=component)
     if on is None:
         return list(qs)
-    out = []
-    for comp in ([component] if component else COMPONENTS):
-        v = qs.filter(component=comp, effective_from__lte=on).order_by("-effective_from").first()
-        if v is not None:
-            out.append(v)
-    return out
+    # One query (PostgreSQL DISTINCT ON) instead of one per component: the rules page and every
+    # reader of "what is in force" ask this.
+    latest = {v.component: v for v in qs.filter(effective_from__lte=on).order_by("component", "-effective_from")
+              .distinct("component")}
+    return [latest[c] for c in ([component] if component else COMPONENTS) if c in latest]
 
 
 def next_version_after(component: str, day: dt.date) -> RuleVersion | None:

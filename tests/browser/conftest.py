@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import ROOT, TEST_REDIS_URL, _test_database_url
+from tests.conftest import ROOT, TEST_REDIS_URL, _test_database_url, drop_committed
 
 # Playwright's sync API runs an event loop in this thread; the ORM calls the tests make
 # between page actions are still plain synchronous calls.
@@ -22,6 +22,23 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 SCREENSHOTS = ROOT / "test-artifacts" / "screenshots"
 PHONE = {"width": 375, "height": 812}
 DESKTOP = {"width": 1280, "height": 900}
+
+
+@pytest.fixture(scope="session")
+def demo(django_db_setup, django_db_blocker):
+    """The demo organisation (北京/上海/广州, every role), committed once for the session's
+    sweeps (test_shell.py in the browser, test_page_queries.py in process) and removed after."""
+    from branches.demo import seed_all
+    from branches.models import User
+
+    with django_db_blocker.unblock():
+        before = set(User.objects.values_list("pk", flat=True))
+        org = seed_all()
+    try:
+        yield org
+    finally:
+        with django_db_blocker.unblock():
+            drop_committed(list(org.branches.values()), before)
 
 
 def _free_port() -> int:

@@ -8,31 +8,10 @@ import pytest
 from django_tenants.utils import schema_context
 
 from tests.browser.conftest import PHONE, login, shot
+from tests.browser.shell_checks import CELLS_KEEP_THEIR_WORDS
 from tests.factories import TEST_PASSWORD, make_user
 
 pytestmark = pytest.mark.browser
-
-# Every visible table cell's text split into words (runs between spaces and CJK punctuation);
-# a word drawn on more than one line means its column was crushed. Returns how many cells were
-# checked and the words that broke.
-CELLS_KEEP_THEIR_WORDS = r"""() => {
-  const broken = []; let cells = 0;
-  const range = document.createRange();
-  for (const cell of document.querySelectorAll("th, td")) {
-    if (!cell.getClientRects().length || !cell.innerText.trim()) continue;
-    cells += 1;
-    const walker = document.createTreeWalker(cell, NodeFilter.SHOW_TEXT);
-    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
-      const words = /[^\s,。;:、()()]+/g;
-      for (let m = words.exec(node.data); m; m = words.exec(node.data)) {
-        range.setStart(node, m.index); range.setEnd(node, m.index + m[0].length);
-        const lines = new Set([...range.getClientRects()].filter(r => r.width > 0).map(r => Math.round(r.top)));
-        if (lines.size > 1) broken.push(m[0]);
-      }
-    }
-  }
-  return {cells, broken};
-}"""
 
 
 def fits_the_phone(page) -> None:

@@ -1,52 +1,58 @@
-"""The shell per role, in the browser: each demo role logs in through the login form and opens
-every page of its navigation at 375×812 and 1280×800. On each page: no horizontal overflow, no
-internal key in the visible text, amounts of 1,000 or more with separators, no console error
-and no failed asset; a screenshot per page, role and size in test-artifacts/screenshots/."""
+"""The shell per role, in the browser, on the demo data (issue #18's "done when").
+
+Each demo role logs in once through the login form (one context per role, reused by every test
+of this module) and opens every page of its navigation, plus the first detail page each list
+links to (a client, an insured employee, a statement …), at 1280×800 and 375×812. On each page:
+no horizontal overflow, no internal key and no English run in the visible Chinese text, amounts
+of 1,000 or more with separators, no table cell narrower than its words, no console error and no
+failed asset; a screenshot per page, role and size in test-artifacts/screenshots/. Then an
+axe-core scan of each role's pages, a few pages in English (entirely English), and a client
+contact refused on every commission and specialist page and endpoint."""
 from __future__ import annotations
+
+import re
 
 import pytest
 from django.urls import Resolver404, resolve
 
 from tests.browser.conftest import SCREENSHOTS
-from tests.browser.shell_checks import Watch, key_leaks, overflow, unseparated_amounts, visible_text
-from tests.conftest import drop_committed
+from tests.browser.shell_checks import (CELLS_KEEP_THEIR_WORDS, CHROME_TEXT, CJK, TRANSLATABLE_TEXT, Watch, axe_scan, english_runs,
+                                        key_leaks, overflow, unseparated_amounts, visible_text)
 
-pytestmark = pytest.mark.django_db(transaction=False)
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=False)]
 
 ROLES = ["admin", "finance", "bj.manager", "bj.staff", "bj.s1", "bj.marketing", "bj.sales", "bj.client"]
-SIZES = {"phone": {"width": 375, "height": 812}, "desktop": {"width": 1280, "height": 800}}
-# Pages another lane is rebuilding right now (ws-forms: the SI policy page); checked once merged.
-NOT_YET = ("/si/policies/",)
+SIZES = {"desktop": {"width": 1280, "height": 800}, "phone": {"width": 375, "height": 812}}
 # The people page manages login accounts: the account name (username) is its subject there.
 ACCOUNT_PAGES = ("/people/",)
-
-
-@pytest.fixture(scope="module")
-def demo(django_db_setup, django_db_blocker):
-    from branches.demo import seed_all
-    from branches.models import User
-
-    with django_db_blocker.unblock():
-        before = set(User.objects.values_list("pk", flat=True))
-        org = seed_all()
-    try:
-        yield org
-    finally:
-        with django_db_blocker.unblock():
-            drop_committed(list(org.branches.values()), before)
+# Detail pages reached from the lists of the navigation: the first link of each kind is opened
+# too (read-only pages only: no form that writes, no export).
+DETAILS = [re.compile(p) for p in (
+    r"^/b/[^/]+/clients/\d+/$", r"^/b/[^/]+/si/employees/\d+/$", r"^/b/[^/]+/si/statements/\d+/$",
+    r"^/b/[^/]+/commissions/statements/\d{4}-\d{2}/$", r"^/b/[^/]+/commissions/statements/\d{4}-\d{2}/[^/]+/$",
+    r"^/b/[^/]+/commissions/adjustments/\d+/$", r"^/b/[^/]+/me/statement/\d{4}-\d{2}/$",
+    r"^/b/[^/]+/me/claims/\d+/$", r"^/b/[^/]+/me/inquiries/\d+/$", r"^/b/[^/]+/review/claims/\d+/$",
+    r"^/b/[^/]+/review/inquiries/\d+/$", r"^/b/[^/]+/performance/cycles/\d+/$",
+    r"^/si/policies/[a-z]+/$", r"^/commissions/rules/[a-z_]+/$", r"^/people/\d+/$",
+)]
+# Pages whose every visit is checked for English (entirely English when switched).
+ENGLISH = {
+    "bj.s1": ["/b/beijing/me/", "/b/beijing/me/statement/", "/b/beijing/me/claims/"],
+    "bj.manager": ["/b/beijing/", "/b/beijing/commissions/statements/", "/b/beijing/clients/", "/b/beijing/si/employees/"],
+    "admin": ["/", "/commissions/finance/", "/si/policies/"],
+    "bj.client": ["/b/beijing/"],
+}
 
 
 def _exists(path: str) -> bool:
-    """Whether a menu entry's page is routed yet (ws-records adds 客户 and 参保员工)."""
+    """Whether a link's page is routed (a menu may name a page another lane has not merged)."""
+    path = path.split("?")[0]
     if not path.startswith("/b/"):
-        try:
-            resolve(path, urlconf="hrsaas.urls_hq")
-            return True
-        except Resolver404:
-            return False
-    rest = "/" + path.split("/", 3)[3]
+        urlconf, rest = "hrsaas.urls_hq", path
+    else:
+        urlconf, rest = "hrsaas.urls_branch", "/" + path.split("/", 3)[3]
     try:
-        resolve(rest, urlconf="hrsaas.urls_branch")
+        resolve(rest, urlconf=urlconf)
         return True
     except Resolver404:
         return False
@@ -60,64 +66,185 @@ def _login(page, username):
     page.wait_for_load_state("networkidle")
 
 
-@pytest.mark.parametrize("username", ROLES)
-def test_every_page_of_a_roles_navigation_reads_right_at_both_sizes(demo, page_factory, username):
-    problems, checked = [], 0
-    for size, viewport in SIZES.items():
-        page = page_factory(viewport)
-        watch = Watch(page)
-        _login(page, username)
-        landing = page.url.split("://", 1)[1].split("/", 1)[1]
+class Sessions:
+    """One logged-in browser context per role for the whole module, and the pages each role
+    reaches (its navigation, then the detail pages its lists link to, found by the sweep)."""
+
+    def __init__(self, browser, live_url):
+        self.browser, self.live_url = browser, live_url
+        self.pages: dict[str, object] = {}
+        self.reach: dict[str, list[str]] = {}
+        self.contexts = []
+
+    def page(self, username, locale="zh-CN"):
+        key = (username, locale)
+        if key not in self.pages:
+            ctx = self.browser.new_context(viewport=SIZES["desktop"], base_url=self.live_url, locale=locale)
+            self.contexts.append(ctx)
+            if locale == "en":  # what the language menu sets
+                ctx.add_cookies([{"name": "django_language", "value": "en", "url": self.live_url}])
+            page = ctx.new_page()
+            page.set_default_timeout(15000)
+            page.watch = Watch(page)
+            _login(page, username)
+            self.pages[key] = page
+        return self.pages[key]
+
+    def navigation(self, username) -> list[str]:
+        page = self.page(username)
+        page.goto("/")  # a signed-in person is sent on to their landing page
+        page.wait_for_load_state("networkidle")
+        landing = "/" + page.url.split("://", 1)[1].split("/", 1)[1]
         links = page.eval_on_selector_all("[data-testid=side-menu] a, [data-testid=tab-bar] a",
                                           "els => els.map(e => e.getAttribute('href'))")
         assert links, f"{username} has no navigation"
-        pages = [p for p in dict.fromkeys(["/" + landing, *links]) if _exists(p.split("?")[0])]
-        for path in pages:
-            if path.startswith(NOT_YET):
-                continue
-            watch.reset()
+        return [p for p in dict.fromkeys([landing, *links]) if _exists(p)]
+
+    def close(self):
+        for ctx in self.contexts:
+            ctx.close()
+
+
+@pytest.fixture(scope="module")
+def sessions(demo, browser, live_url):
+    s = Sessions(browser, live_url)
+    yield s
+    s.close()
+
+
+def _check(page, where: str, path: str) -> list[str]:
+    problems = []
+    text = visible_text(page)
+    leaks = key_leaks(text)
+    if path.startswith(ACCOUNT_PAGES):
+        leaks = [l for l in leaks if l[0] != "username"]
+    problems += [f"{where}: {kind}: …{ctx}…" for kind, ctx in leaks]
+    problems += [f"{where}: English on a Chinese page: …{ctx}…" for ctx in english_runs(page.evaluate(TRANSLATABLE_TEXT))]
+    problems += [f"{where}: amount without separators {a}" for a in unseparated_amounts(text)]
+    if (extra := overflow(page)) > 0:
+        problems.append(f"{where}: {extra}px horizontal overflow")
+    cells = page.evaluate(CELLS_KEEP_THEIR_WORDS)
+    problems += [f"{where}: cell narrower than its word {w!r}" for w in dict.fromkeys(cells["broken"])]
+    problems += [f"{where}: console error {e}" for e in page.watch.errors]
+    problems += [f"{where}: failed asset {u}" for u in page.watch.failed]
+    return problems
+
+
+def _shot(page, username, path, size):
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    name = re.sub(r"[/?=&]+", "-", path.strip("/")) or "home"
+    page.screenshot(path=str(SCREENSHOTS / f"shell-{username}-{name}-{size}.png"), full_page=True)
+
+
+@pytest.mark.parametrize("username", ROLES)
+def test_every_page_of_a_roles_navigation_reads_right_at_both_sizes(sessions, username):
+    page = sessions.page(username)
+    pages = sessions.navigation(username)
+    problems, checked, found = [], 0, set()
+    for size, viewport in SIZES.items():
+        page.set_viewport_size(viewport)
+        i = 0
+        while i < len(pages):
+            path = pages[i]
+            i += 1
+            page.watch.reset()
             response = page.goto(path)
             page.wait_for_load_state("networkidle")
             where = f"{username} {size} {path}"
             if response.status != 200:
                 problems.append(f"{where}: status {response.status}")
-            text = visible_text(page)
-            leaks = key_leaks(text)
-            if path.startswith(ACCOUNT_PAGES):
-                leaks = [l for l in leaks if l[0] != "username"]
-            problems += [f"{where}: {kind}: …{ctx}…" for kind, ctx in leaks]
-            problems += [f"{where}: amount without separators {a}" for a in unseparated_amounts(text)]
-            if (extra := overflow(page)) > 0:
-                problems.append(f"{where}: {extra}px horizontal overflow")
-            problems += [f"{where}: console error {e}" for e in watch.errors]
-            problems += [f"{where}: failed asset {u}" for u in watch.failed]
-            SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-            name = path.strip("/").replace("/", "-").replace("?", "-").replace("=", "-") or "home"
-            page.screenshot(path=str(SCREENSHOTS / f"shell-{username}-{name}-{size}.png"), full_page=True)
+            problems += _check(page, where, path)
+            _shot(page, username, path, size)
             checked += 1
-    assert checked >= 2 * 2, f"{username}: only {checked} pages checked"  # two sizes, at least two pages
+            if size == "desktop":  # the first size finds the detail pages; both sizes check them
+                for href in page.eval_on_selector_all("main a[href]", "els => els.map(e => e.getAttribute('href'))"):
+                    for pattern in DETAILS:
+                        if pattern.pattern not in found and pattern.match(href) and href not in pages:
+                            found.add(pattern.pattern)
+                            pages.append(href)
+    sessions.reach[username] = pages
+    assert checked == 2 * len(pages) and len(pages) >= 2, f"{username}: only {checked} pages checked"
     assert not problems, "\n".join(problems)
 
 
-def test_a_client_contact_gets_404_on_every_commission_board_appraisal_claim_and_specialist_page(demo, page_factory):
-    page = page_factory(SIZES["phone"])
-    _login(page, "bj.client")
-    closed = ["/b/beijing/me/?metric=commission", "/b/beijing/me/", "/b/beijing/me/statement/",
-              "/b/beijing/me/claims/", "/b/beijing/me/inquiries/", "/b/beijing/me/estimate/", "/b/beijing/review/",
-              "/b/beijing/commissions/", "/b/beijing/commissions/statements/", "/b/beijing/performance/",
-              "/b/beijing/performance/mine/", "/b/beijing/performance/cycles/", "/b/beijing/si/",
-              "/b/beijing/adjustments/"]
-    for path in closed:
+@pytest.mark.parametrize("username", ROLES)
+def test_each_roles_pages_have_no_serious_accessibility_violation(sessions, username):
+    page = sessions.page(username)
+    page.set_viewport_size(SIZES["desktop"])
+    pages = sessions.reach.get(username) or sessions.navigation(username)
+    problems, rules = [], 0
+    for path in pages:
+        page.goto(path)
+        page.wait_for_load_state("networkidle")
+        result = axe_scan(page)
+        rules += result["rules"]
+        problems += [f"{path}: {v['impact']} {v['id']}: {v['nodes']}" for v in result["violations"]]
+    assert rules >= 20 * len(pages), rules  # axe ran its rules on every page
+    assert not problems, "\n".join(problems)
+
+
+@pytest.mark.parametrize("username", sorted(ENGLISH))
+def test_pages_in_english_are_entirely_english(sessions, username):
+    page = sessions.page(username, locale="en")
+    problems, checked = [], 0
+    for size, viewport in SIZES.items():
+        page.set_viewport_size(viewport)
+        for path in ENGLISH[username]:
+            page.watch.reset()
+            assert page.goto(path).status == 200, path
+            page.wait_for_load_state("networkidle")
+            where = f"{username} en {size} {path}"
+            chinese = [t for t in page.evaluate(CHROME_TEXT) if CJK.search(t)]
+            problems += [f"{where}: Chinese label {t!r}" for t in chinese]
+            problems += [f"{where}: {kind}: …{ctx}…" for kind, ctx in key_leaks(visible_text(page))]
+            problems += [f"{where}: amount without separators {a}" for a in unseparated_amounts(visible_text(page))]
+            if (extra := overflow(page)) > 0:
+                problems.append(f"{where}: {extra}px horizontal overflow")
+            problems += [f"{where}: console error {e}" for e in page.watch.errors]
+            _shot(page, username, path + "-en", size)
+            checked += 1
+    assert checked == 2 * len(ENGLISH[username])
+    assert not problems, "\n".join(problems)
+
+
+CLIENT_CLOSED_PAGES = [
+    "/b/beijing/me/?metric=commission", "/b/beijing/me/", "/b/beijing/me/statement/", "/b/beijing/me/claims/",
+    "/b/beijing/me/inquiries/", "/b/beijing/me/estimate/", "/b/beijing/me/live/", "/b/beijing/review/",
+    "/b/beijing/commissions/", "/b/beijing/commissions/statements/", "/b/beijing/commissions/leads/",
+    "/b/beijing/commissions/adjustments/", "/b/beijing/performance/", "/b/beijing/performance/mine/",
+    "/b/beijing/performance/cycles/", "/b/beijing/si/", "/b/beijing/adjustments/", "/b/beijing/clients/",
+    "/b/beijing/settings/notifications/"]
+CLIENT_CLOSED_APIS = [
+    "/b/beijing/api/v1/statements/", "/b/beijing/api/v1/leaderboards/", "/b/beijing/api/v1/leaderboards/?metric=commission",
+    "/b/beijing/api/v1/claims/", "/b/beijing/api/v1/adjustments/", "/b/beijing/api/v1/clients/",
+    "/b/beijing/api/v1/performance/cycles/", "/b/beijing/api/v1/performance/my-scores/",
+    "/b/beijing/api/v1/performance/templates/", "/b/beijing/api/v1/inquiries/"]
+
+
+def test_a_client_contact_gets_403_or_404_on_every_commission_and_specialist_page_and_endpoint(sessions):
+    page = sessions.page("bj.client")
+    page.set_viewport_size(SIZES["phone"])
+    refused = 0
+    for path in CLIENT_CLOSED_PAGES:
         response = page.goto(path)
         assert response.status in (403, 404), (path, response.status)
         assert "张伟" not in visible_text(page), path  # no specialist's name leaks on the refusal
+        refused += 1
+    for path in CLIENT_CLOSED_APIS:
+        response = page.request.get(path)
+        assert response.status in (403, 404), (path, response.status)
+        assert "张伟" not in response.text(), path
+        refused += 1
+    assert refused == len(CLIENT_CLOSED_PAGES) + len(CLIENT_CLOSED_APIS)
     assert page.goto("/b/beijing/").status == 200
     assert page.locator("[data-testid=client-statements] tbody tr").count() >= 1
 
 
-def test_a_specialist_sees_boards_by_openings_and_sales_but_never_colleagues_pay(demo, page_factory):
-    page = page_factory(SIZES["phone"])
-    _login(page, "bj.s1")
+def test_a_specialist_sees_boards_by_openings_and_sales_but_never_colleagues_pay(sessions):
+    page = sessions.page("bj.s1")
+    page.set_viewport_size(SIZES["phone"])
+    page.goto("/")
+    page.wait_for_load_state("networkidle")
     assert page.url.endswith("/b/beijing/me/")  # lands on the phone home
     assert page.locator("[data-testid=metric-openings]").count() == 1
     assert page.locator("[data-testid=metric-sales]").count() == 1

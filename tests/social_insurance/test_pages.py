@@ -7,6 +7,7 @@ import pytest
 from django.test import Client as WebClient
 from openpyxl import load_workbook
 
+from hrsaas.core.formatting import format_money
 from social_insurance import services
 from social_insurance.models import ClientContact, FeeStatement, MonthCycle
 from tests.conftest import in_branch
@@ -60,7 +61,9 @@ def test_statement_page_xlsx_and_contact_confirmation(setup):
         st = FeeStatement.objects.get(period=M, client=c1)
 
     html = web(contact).get(f"/b/bj/si/statements/{st.pk}/").content.decode()
-    assert str(st.employer_total) in html and "确认无误" in html and "@media print" in html
+    # the page shows amounts as people read them (4,960.00), the XLSX keeps numbers
+    assert f'data-testid="si-employer-total">{format_money(st.employer_total)}<' in html
+    assert "确认无误" in html and "@media print" in html
     xlsx = web(staff).get(f"/b/bj/si/statements/{st.pk}/?format=xlsx")
     assert xlsx["Content-Type"].startswith("application/vnd.openxmlformats")
     rows = list(load_workbook(io.BytesIO(xlsx.content)).active.iter_rows(values_only=True))

@@ -11,7 +11,7 @@ def seed_defaults(apps, schema_editor):
     for component, params in DEFAULT_RULES.items():
         RuleVersion.objects.get_or_create(
             component=component, effective_from=DEFAULT_EFFECTIVE_FROM,
-            defaults={"params": params, "note": "默认方案 (SPEC §2)"},
+            defaults={"params": params, "note": "默认方案"},
         )
     apps.get_model("commissions_hq", "HQSetting").objects.get_or_create(pk=1)
 
