@@ -14,9 +14,10 @@ import pytest
 from django.db import connection, transaction
 from django.utils import timezone
 from django_tenants.utils import schema_context
+from playwright.sync_api import expect
 
 from tests.browser.conftest import DESKTOP, PHONE, login, shot
-from tests.conftest import drop_committed
+from tests.conftest import drop_committed, wait_for
 from tests.factories import TEST_PASSWORD, make_user
 
 pytestmark = pytest.mark.browser
@@ -194,8 +195,9 @@ def test_console_end_to_end(made, page_factory):
 
     # 6. HQ: the dashboard draws its charts; finance marks the period paid.
     admin.goto(f"/commissions/dashboard/?month={last}")
-    admin.wait_for_function("document.querySelectorAll('canvas').length === 3 && "
-                            "[...document.querySelectorAll('canvas')].every(c => c.width > 0)")
+    # Waited for through the devtools protocol: the page's policy forbids eval.
+    expect(admin.locator("canvas")).to_have_count(3)
+    wait_for(lambda: admin.evaluate("[...document.querySelectorAll('canvas')].every(c => c.width > 0)"), timeout=30)
     assert admin.evaluate("typeof Chart") == "function"
     assert admin.inner_text(f"[data-testid=payout-{code}-{last}]").startswith("800.00")
     both_sizes(admin, "hq-dashboard")
