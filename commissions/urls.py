@@ -19,6 +19,7 @@ branch_urlpatterns = [
     path("commissions/leads/", views.leads, name="cm-leads"),
     path("commissions/leads/<int:lead_id>/sign/", views.lead_sign, name="cm-lead-sign"),
     path("commissions/import/", views.import_page, name="cm-import"),
+    path("commissions/import/template/<str:kind>.<str:fmt>", views.import_template, name="cm-import-template"),
     # 线索 worked by the people who bring them (marketing, sales) and the office.
     path("leads/", lead_views.my_leads, name="leads-mine"),
     path("leads/new/", lead_views.lead_new, name="lead-new"),

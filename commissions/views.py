@@ -326,6 +326,38 @@ COLUMN_LABELS = {"name": _("客户名称"), "headcount": _("员工人数"), "ope
                  "service": _("服务"), "period": _("期间"), "amount": _("金额"), "seller": _("销售人员")}
 
 
+# The import templates: the Chinese headers the importer reads, and one example row to replace.
+IMPORT_TEMPLATES = {
+    "clients": (["客户名称", "员工人数", "开户日期", "开户人", "服务", "合同编号", "参保城市", "客户等级", "统一社会信用代码"],
+                ["示例科技有限公司", 60, "2026-01-15", "专员账号", "社保代缴、公积金代缴", "HT-2026-0001", "北京", "普通", ""]),
+    "sales": (["客户", "服务", "期间", "金额", "销售人员", "新增服务"],
+              ["示例科技有限公司", "社保代缴", "2026-01", "100000.00", "专员账号", "否"]),
+}
+
+
+@page_roles(R.OFFICE, forbidden_to=R.INSIDERS)
+def import_template(request, kind: str, fmt: str):
+    """A template to fill in (XLSX or CSV, UTF-8 with BOM), written by the one export writer."""
+    from django.http import HttpResponse
+
+    from hrsaas import exports
+
+    _require(request, WRITE_ROLES)
+    if kind not in IMPORT_TEMPLATES or fmt not in ("csv", "xlsx"):
+        raise Http404
+    headers, example = IMPORT_TEMPLATES[kind]
+    if fmt == "csv":
+        body, content_type = exports.csv_bytes([headers, example]), exports.CSV_CONTENT_TYPE
+    else:
+        sheet = exports.Sheet(_("客户开户") if kind == "clients" else _("销售"))
+        sheet.append(headers)
+        sheet.append(example)
+        body, content_type = sheet.bytes(), exports.XLSX_CONTENT_TYPE
+    response = HttpResponse(body, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="import-{kind}-template.{fmt}"'
+    return response
+
+
 @page_roles(R.OFFICE, forbidden_to=R.INSIDERS)
 def import_page(request):
     roles = _require(request, WRITE_ROLES)

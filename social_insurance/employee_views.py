@@ -108,6 +108,8 @@ def employee_list(request):
         "branch": request.tenant, "page": page, "people": people, "filters": filters, "query": query.urlencode(),
         "staff": staff, "clients": visible_clients.order_by("name").values_list("pk", "name"),
         "statuses": list(labels.items()), "deadline": deadline,
+        "sorts": [("client", _("按客户")), ("name", _("按姓名")), ("-start", _("参保日期(新→旧)")),
+                  ("start", _("参保日期(旧→新)")), ("-wage", _("申报工资(高→低)")), ("wage", _("申报工资(低→高)"))],
         "deadline_text": _month_day(deadline.reconcile_due),
     })
 

@@ -80,3 +80,28 @@ def test_import_permissions(api, people):
     assert _post(api, people["bj_s1"], "/b/bj/api/v1/clients/import/", "c.csv", CLIENTS_CSV.encode()).status_code == 403
     assert _post(api, people["sh_staff"], "/b/bj/api/v1/clients/import/", "c.csv", CLIENTS_CSV.encode()).status_code == 404
     assert _client_count() == 0
+
+
+def test_import_templates_have_the_chinese_headers_the_importer_reads(client, people, branches):
+    """The 批量导入 page offers a template per kind (XLSX and CSV) whose headers import as is."""
+    import io
+
+    from openpyxl import load_workbook
+
+    from commissions import imports
+
+    client.force_login(people["bj_staff"])
+    page = client.get("/b/bj/commissions/import/").content.decode()
+    assert 'data-testid="template-clients-xlsx"' in page and 'data-testid="template-sales-xlsx"' in page
+    checked = 0
+    for kind in ("clients", "sales"):
+        xlsx = client.get(f"/b/bj/commissions/import/template/{kind}.xlsx")
+        assert xlsx.status_code == 200
+        header = [c.value for c in next(load_workbook(io.BytesIO(xlsx.content)).active.iter_rows(max_row=1))]
+        assert all(imports.HEADERS[kind].get(h) for h in header), header
+        assert set(imports.REQUIRED[kind]) <= {imports.HEADERS[kind][h] for h in header}
+        csv_text = client.get(f"/b/bj/commissions/import/template/{kind}.csv").content.decode("utf-8-sig")
+        assert csv_text.splitlines()[0].split(",") == header
+        checked += 1
+    assert checked == 2
+    assert client.get("/b/bj/commissions/import/template/rules.xlsx").status_code == 404

@@ -352,3 +352,18 @@ def test_import_with_a_bad_row_lists_it_and_writes_nothing(people, roster):
     assert "客户名称" in errors and "wage" not in visible(errors)
     with in_branch("bj"):
         assert InsuredEmployee.objects.count() == 3
+
+
+def test_the_list_sorts_by_what_people_choose(people, roster):
+    from social_insurance.employee_selectors import EmployeeFilters
+
+    def order(sort: str) -> list[str]:
+        html = html_of(web(people["staff"]).get(f"{LIST}?sort={sort}"))
+        return list(dict.fromkeys(n for n in re.findall(r"员工[0-9]", html) if n in ("员工1", "员工2", "员工3")))
+
+    assert order("-wage")[:3] == ["员工1", "员工2", "员工3"]  # 12,345.60 > 9,000 > 8,000
+    assert order("wage")[:3] == ["员工3", "员工2", "员工1"]
+    assert order("start")[:3] == ["员工2", "员工1", "员工3"]  # 06-01, 06-10, 07-01
+    # Anything else falls back to the default order (by client, then name).
+    assert EmployeeFilters.from_query({"sort": "id; drop table"}).sort == "client"
+    assert 'value="-wage" selected' in html_of(web(people["staff"]).get(f"{LIST}?sort=-wage"))
