@@ -32,14 +32,25 @@ def is_branch_staff(user, branch) -> bool:
     return is_hq_admin(user) or bool(roles_in_branch(user, branch) & STAFF_ROLES)
 
 
+# Who reads the branch's insured people (wages, masked identity numbers) and its clients' fee
+# statements: the office (manager, 人事/运营) and HQ admins. Specialists work payment exceptions
+# and disputes, but another person's wage is not theirs to read (the role matrix).
+OFFICE_ROLES = frozenset({Role.BRANCH_MANAGER, Role.BRANCH_STAFF, Role.HQ_ADMIN})
+
+
+def reads_insured_people(user, branch) -> bool:
+    return is_hq_admin(user) or bool(roles_in_branch(user, branch) & OFFICE_ROLES)
+
+
 def client_ids_of_contact(user) -> list[int]:
     return list(ClientContact.objects.filter(user=user).values_list("client_id", flat=True))
 
 
 def employees_visible_to(user, branch):
-    """Staff see the branch's employees; a client contact only their company's; others none."""
+    """The office sees the branch's employees; a client contact only their company's; others
+    (specialists included) none."""
     qs = InsuredEmployee.objects.select_related("client").order_by("client__name", "name", "id")
-    if is_branch_staff(user, branch):
+    if reads_insured_people(user, branch):
         return qs
     if Role.CLIENT_CONTACT in roles_in_branch(user, branch):
         return qs.filter(client_id__in=client_ids_of_contact(user))
@@ -50,7 +61,7 @@ def statements_visible_to(user, branch, period: str | None = None):
     qs = FeeStatement.objects.select_related("client").order_by("period", "client__name")
     if period:
         qs = qs.filter(period=period)
-    if is_branch_staff(user, branch):
+    if reads_insured_people(user, branch):
         return qs
     if Role.CLIENT_CONTACT in roles_in_branch(user, branch):
         return qs.filter(client_id__in=client_ids_of_contact(user))

@@ -109,3 +109,29 @@ def test_the_branch_webhook_never_carries_one_persons_pay(branches, monkeypatch,
     assert len(sent) == 1
     assert "王芳" in sent[0]
     assert "12,345.67" not in sent[0] and "800.00" not in sent[0] and "蓝海" not in sent[0]
+
+
+@pytest.mark.django_db
+def test_a_specialist_reads_no_insured_persons_wage_nor_a_clients_fee_statement(api, branches):
+    """The review found `GET …/si/employees/` giving a specialist every insured person's wage and
+    masked identity number; insured people and fee statements are the office's (role matrix)."""
+    from social_insurance.models import FeeStatement
+    from tests.conftest import in_branch
+    from tests.social_insurance.helpers import add_employee, make_client
+
+    staff = make_user("rv_staff", ("bj", "branch_staff"), home="bj")
+    specialist = make_user("rv_s1", ("bj", "specialist"), home="bj")
+    with in_branch("bj"):
+        client = make_client("评审客户", staff)
+        add_employee(client, 1, "12345.60", "2025-06-10", actor=staff)
+        statement = FeeStatement.objects.create(client=client, period="2025-07", employer_total=Decimal("100.00"),
+                                                employee_total=Decimal("20.00"), total=Decimal("120.00"))
+
+    assert len(api(staff).get("/b/bj/api/v1/si/employees/").json()) == 1
+    assert api(specialist).get("/b/bj/api/v1/si/employees/").json() == []
+    assert api(specialist).get("/b/bj/api/v1/si/statements/").json() == []
+    from django.test import Client
+
+    page = Client()
+    page.force_login(specialist)
+    assert page.get(f"/b/bj/si/statements/{statement.pk}/").status_code == 404
