@@ -24,10 +24,12 @@ PHONE = {"width": 375, "height": 812}
 DESKTOP = {"width": 1280, "height": 900}
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def demo(django_db_setup, django_db_blocker):
-    """The demo organisation (北京/上海/广州, every role), committed once for the session's
-    sweeps (test_shell.py in the browser, test_page_queries.py in process) and removed after."""
+    """The demo organisation (北京/上海/广州, every role), committed once for the browser
+    package's sweeps (test_shell.py in the browser, test_page_queries.py in process) and removed
+    when the package's last test has run — before any other package, whose tests count the
+    branches, employees or payouts there are (and whose own demo must start from none)."""
     from branches.demo import seed_all
     from branches.models import User
 

@@ -32,7 +32,7 @@ for name, role in (("pg_mgr", "branch_manager"), ("pg_s1", "specialist")):
     BranchMembership.objects.create(user=u, branch=bj, role=role)
     out[name] = Token.objects.create(user=u).key
 with schema_context(bj.schema_name):
-    out["client"] = Client.objects.create(name="x", headcount=10, opened_on="2020-01-01",
+    out["client"] = Client.objects.create(name="x", headcount=10, opened_on="2020-01-01", services=["social_insurance"],
                                           opened_by=User.objects.get(username="pg_s1")).pk
 print(json.dumps(out))
 """
