@@ -234,6 +234,61 @@ class FeeStatement(models.Model):
         ]
 
 
+class ChargeKind(models.TextChoices):
+    SERVICE_FEE = "service_fee", _("服务费")
+    LATE_FEE = "late_fee", _("滞纳金")
+
+
+class FeeStatementCharge(models.Model):
+    """A line billed on a fee statement besides the contributions passed through: the service fee
+    (服务费, per contracted service) and the statutory late fee (滞纳金). The amount the client
+    owes is the statement's `total` plus these charges (selectors.statement_amount_due)."""
+
+    statement = models.ForeignKey(FeeStatement, on_delete=models.CASCADE, related_name="charges")
+    kind = models.CharField(max_length=20, choices=ChargeKind.choices)
+    # For a service fee, the contracted service it bills (clients.Service); blank otherwise.
+    service = models.CharField(max_length=30, blank=True, default="")
+    amount = _money(_("金额"))
+    # Why this amount, in the user's words (e.g. "60 人 × 30.00 元/人·月").
+    explanation = models.CharField(_("说明"), max_length=300, blank=True, default="")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    history = HistoricalRecords(user_db_constraint=False)
+
+    class Meta:
+        ordering = ["statement", "kind", "service"]
+        constraints = [
+            models.UniqueConstraint(fields=["statement", "kind", "service"], name="si_charge_once"),
+            models.CheckConstraint(condition=Q(amount__gte=0), name="si_charge_not_negative"),
+        ]
+
+
+class FeePayment(models.Model):
+    """Money received from the client against one fee statement (回款). Never edited: a wrong
+    entry is reversed by a negative payment that names it (audited like every payment)."""
+
+    statement = models.ForeignKey(FeeStatement, on_delete=models.PROTECT, related_name="payments")
+    amount = _money(_("金额"))
+    paid_on = models.DateField(_("到账日期"))
+    reference = models.CharField(_("流水号"), max_length=60, blank=True, default="")
+    note = models.CharField(_("备注"), max_length=300, blank=True, default="")
+    reverses = models.OneToOneField("self", on_delete=models.PROTECT, null=True, blank=True,
+                                    related_name="reversed_by")
+    recorded_by = _user_fk(_("登记人"))
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    history = HistoricalRecords(user_db_constraint=False)
+
+    class Meta:
+        ordering = ["statement", "paid_on", "id"]
+        constraints = [
+            models.CheckConstraint(condition=~Q(amount=0), name="si_payment_not_zero"),
+            models.CheckConstraint(condition=Q(amount__gt=0) | Q(reverses__isnull=False),
+                                   name="si_payment_negative_only_as_reversal"),
+        ]
+        indexes = [models.Index(fields=["statement", "paid_on"], name="si_payment_statement_day")]
+
+
 class FindingKind(models.TextChoices):
     LOCATION_MISMATCH = "location_mismatch", _("参保地、合同地、发薪地不一致")
     BASE_BELOW_FLOOR = "base_below_floor", _("申报工资低于缴费基数下限")

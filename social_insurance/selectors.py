@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from decimal import Decimal
 
 from django.db.models import CharField, Count, Exists, Min, OuterRef, Q, Sum, Value
 from django.db.models.functions import Cast, Concat
@@ -18,7 +19,9 @@ from .models import (
     ContributionLine,
     CycleStatus,
     ExceptionStatus,
+    FeePayment,
     FeeStatement,
+    FeeStatementCharge,
     InsuredEmployee,
     MonthCycle,
     PaymentException,
@@ -196,3 +199,45 @@ def duplicate_report(period: str) -> list[dict]:
         entry["branches"].append({"branch": row["branch__code"], "count": row["n"]})
     rows = [(h, e) for h, e in found.items() if e["total"] > 1]
     return [e for _, e in sorted(rows, key=lambda r: (-r[1]["total"], r[0]))]
+
+
+# ---------------------------------------------------------------------------------------------
+# Client money: what a fee statement bills and what has been received (回款)
+# ---------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class StatementMoney:
+    contributions: Decimal   # the statement's `total` (单位 + 个人), passed through
+    charges: Decimal         # service fees and late fees billed on it
+    due: Decimal             # contributions + charges
+    paid: Decimal            # sum of payments (reversals included)
+    settled_on: dt.date | None  # the day the payments first covered `due`, if they do now
+
+    @property
+    def outstanding(self) -> Decimal:
+        return max(self.due - self.paid, Decimal("0.00"))
+
+
+def statement_money(statement: FeeStatement) -> StatementMoney:
+    charges = FeeStatementCharge.objects.filter(statement=statement).aggregate(s=Sum("amount"))["s"] or Decimal("0.00")
+    due = statement.total + charges
+    paid, settled_on = Decimal("0.00"), None
+    for amount, day in (FeePayment.objects.filter(statement=statement)
+                        .order_by("paid_on", "id").values_list("amount", "paid_on")):
+        paid += amount
+        if settled_on is None and paid >= due:
+            settled_on = day
+        elif paid < due:
+            settled_on = None  # a reversal reopened the balance
+    return StatementMoney(statement.total, charges, due, paid, settled_on)
+
+
+def statements_settled_on(statement_ids) -> dict[int, dt.date]:
+    """Statement id → the day it was paid in full, for the given statements that are paid now
+    (commission earned 'on payment' (回款) is released on that day)."""
+    statements = FeeStatement.objects.filter(pk__in=list(statement_ids))
+    out = {}
+    for statement in statements:
+        money = statement_money(statement)
+        if money.settled_on is not None:
+            out[statement.pk] = money.settled_on
+    return out

@@ -33,6 +33,7 @@ from .models import (
     CycleStatus,
     DisputeStatus,
     ExceptionStatus,
+    FeePayment,
     FeeStatement,
     InsuredEmployee,
     LineSource,
@@ -618,6 +619,62 @@ def statement_respond(*, actor, statement_id: int, decision: str, note: str = ""
         stamp(statement, actor=actor, reason=f"statement {decision}")
         statement.save()
     return statement
+
+
+# ---------------------------------------------------------------------------------------------
+# Client money: payments received against a fee statement (回款)
+# ---------------------------------------------------------------------------------------------
+def fee_payment_record(*, actor, statement_id: int, data: dict) -> FeePayment:
+    """Record money received for one fee statement. Refused (nothing written) when the amount is
+    not a positive amount, the day is in the future or before 2000, or it exceeds what is still
+    outstanding on the statement."""
+    from django.http import Http404
+
+    from hrsaas.core import inputs
+
+    from .selectors import statement_money
+
+    errors = inputs.Errors()
+    amount = inputs.parse_money(data, "amount", errors)
+    paid_on = inputs.parse_date(data, "paid_on", errors, not_after_today=True)
+    reference = inputs.parse_text(data, "reference", errors, max_length=60, required=False)
+    note = inputs.parse_text(data, "note", errors, max_length=300, required=False)
+    errors.raise_if_any()
+    with transaction.atomic():
+        statement = FeeStatement.objects.select_for_update().filter(pk=statement_id).first()
+        if statement is None:
+            raise Http404
+        outstanding = statement_money(statement).outstanding
+        if amount > outstanding:
+            from hrsaas.core.formatting import format_money
+
+            _errors({"amount": f"超过该费用明细表未付余额 {format_money(outstanding)} 元。"})
+        payment = FeePayment(statement=statement, amount=amount, paid_on=paid_on, reference=reference,
+                             note=note, recorded_by=actor)
+        stamp(payment, actor=actor, reason="payment recorded")
+        payment.save()
+    return payment
+
+
+def fee_payment_reverse(*, actor, payment_id: int, reason: str) -> FeePayment:
+    """Undo a wrongly recorded payment with a negative one naming it (payments are never edited)."""
+    from django.http import Http404
+
+    reason = (reason or "").strip()
+    if not reason:
+        _errors({"reason": "冲销收款时请说明原因。"})
+    with transaction.atomic():
+        original = FeePayment.objects.select_for_update().filter(pk=payment_id, amount__gt=0).first()
+        if original is None:
+            raise Http404
+        if FeePayment.objects.filter(reverses=original).exists():
+            _errors({"payment": "该笔收款已冲销。"})
+        reversal = FeePayment(statement_id=original.statement_id, amount=-original.amount,
+                              paid_on=timezone.localdate(), note=reason[:300], reverses=original,
+                              recorded_by=actor)
+        stamp(reversal, actor=actor, reason="payment reversed")
+        reversal.save()
+    return reversal
 
 
 def client_contact_link(*, actor, user, client) -> ClientContact:
