@@ -103,7 +103,18 @@ def rules_component(request, component: str):
     if request.method == "POST":
         _require_write(request)
         form = form_class(request.POST)
-        if form.is_valid():
+        if form.is_valid() and request.POST.get("as_draft"):
+            # 存为草案: validated like a version, saved as a draft to replay before publishing.
+            from ..planning.services import rule_draft_create
+
+            try:
+                draft = rule_draft_create(actor=request.user, data=services.parse_rule_version(form.payload()))
+            except ValidationError as exc:
+                form.add_service_errors(exc.message_dict)
+            else:
+                messages.success(request, _("已存为方案草案 #%(id)d;以下是按过去 12 个月实际业务的回放。") % {"id": draft.pk})
+                return redirect("hq-planning-draft", draft_id=draft.pk)
+        elif form.is_valid():
             try:
                 version = services.rule_version_create(
                     actor=request.user, data=services.parse_rule_version(form.payload()))

@@ -33,6 +33,39 @@ def replay_window(months: int, *, until: str | None = None, today: dt.date | Non
     return [period_of(add_months(last, -i)) for i in range(months - 1, -1, -1)]
 
 
+def parse_window(data) -> list[str]:
+    """`months` (1–24, default 12) and `until` (YYYY-MM, not after this month; default this month)
+    from a query string or body → the replayed months; one ValidationError naming the field."""
+    from hrsaas.core.inputs import Errors, parse_int, parse_period
+
+    errors = Errors()
+    months = E.DEFAULT_REPLAY_MONTHS
+    if data.get("months") not in (None, ""):
+        months = parse_int(data, "months", errors, low=1, high=E.MAX_REPLAY_MONTHS)
+    until = None
+    if data.get("until") not in (None, ""):
+        until = parse_period(data, "until", errors, not_after_this_month=True)
+    errors.raise_if_any()
+    return replay_window(months, until=until)
+
+
+def parse_adjustment_draft(data, branch: Branch) -> E.AdjustmentDraftData:
+    """`{component, percent}` of an adjustment typed but not saved (the proposal's own checks)."""
+    from django.core.exceptions import ValidationError
+
+    from ..adjustments import parse_percent
+    from ..hq.rules import COMPONENTS
+
+    errors: dict[str, list[str]] = {}
+    component = data.get("component")
+    if component not in COMPONENTS:
+        errors["component"] = [_("请选择提成项目。")]
+    percent = parse_percent(data.get("percent"), "percent", errors)
+    if errors:
+        raise ValidationError(errors)
+    return E.AdjustmentDraftData(branch.id, component, percent)
+
+
 def _union(selects: list[str]) -> str:
     return " UNION ALL ".join(f"({s})" for s in selects)
 
@@ -85,10 +118,12 @@ def replay(*, draft: E.Draft, periods: list[str], branches: list[Branch]) -> Rep
                   seconds=time.perf_counter() - started)
 
 
-def replay_out(r: Replay) -> dict:
-    """The replay as the API and the pages show it: names and component words, money as strings
-    with two places (the pages format them with the one formatter)."""
+def replay_out(r: Replay, *, as_text: bool = True) -> dict:
+    """The replay as the API (`as_text`: money as strings with two places) and the pages and
+    files (Decimals, formatted by the one formatter) show it: names and component words."""
     def fig(f: E.Figure, **extra) -> dict:
+        if not as_text:
+            return {**extra, "current": f.current, "draft": f.draft, "difference": f.difference}
         return {**extra, "current": f"{f.current:.2f}", "draft": f"{f.draft:.2f}", "difference": f"{f.difference:.2f}"}
 
     def person(f: E.Figure) -> dict:
