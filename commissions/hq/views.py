@@ -46,7 +46,7 @@ def params_summary(component: str, params: dict) -> list[str]:
         for t in params.get("tiers", []):
             mx = t.get("max_headcount")
             span = _("%(a)d 人及以上") % {"a": low} if mx is None else _("%(a)d–%(b)d 人") % {"a": low, "b": mx}
-            out.append(f"{span}: {format_money(t['amount'])} 元")
+            out.append(_("%(span)s: %(amount)s 元") % {"span": span, "amount": format_money(t["amount"])})
             low = (mx or 0) + 1
         return out
     if component == "retention_bonus":

@@ -8,6 +8,7 @@ Everyone else: 403/404 as the role matrix says (docs/security.md)."""
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
 from rest_framework.response import Response
@@ -115,7 +116,7 @@ def hq_scope(code) -> list[Branch]:
         return selectors.hq_branches()
     branch = Branch.objects.exclude(schema_name="public").filter(code=str(code)).first()
     if branch is None:
-        raise DjangoValidationError({"branch": ["未知分支机构:%s" % str(code)[:40]]})
+        raise DjangoValidationError({"branch": [_("未知分支机构:%(c)s") % {"c": str(code)[:40]}]})
     return [branch]
 
 

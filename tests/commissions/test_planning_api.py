@@ -140,3 +140,16 @@ def test_pages_speak_people_words_and_files_download(client, people, hq_admin):
     assert r.status_code == 200 and r["Content-Type"].startswith("application/vnd.openxmlformats")
     r = client.get(f"/commissions/rules/drafts/?{WINDOW}")
     assert r.status_code == 200 and 'data-testid="suggestion-low_retention-sh"' in r.content.decode()
+
+
+def test_planning_pages_are_entirely_english_when_switched(people, hq_admin, branches):
+    from tests.platform.test_english import chinese_left, english
+
+    build(people)
+    draft = RuleDraft.objects.create(component="opening_reward", effective_from="2026-01-01",
+                                     params={k: v for k, v in OPENING.items() if k == "tiers"})
+    names = tuple(b.name for b in branches.values())
+    pages = [(hq_admin, f"/commissions/rules/drafts/?{WINDOW}"), (hq_admin, f"/commissions/rules/drafts/{draft.pk}/?{WINDOW}"),
+             (people["bj_manager"], f"/b/bj/commissions/adjustments/planning/?component=opening_reward&percent=10&{WINDOW}")]
+    left = {url: chinese_left(english(user), url, names) for user, url in pages}
+    assert left == {url: [] for _user, url in pages}
