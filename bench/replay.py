@@ -121,8 +121,7 @@ def main() -> None:
 
     call_command("migrate", verbosity=0)
     from commissions import services
-    from commissions.hq.rules import parse_rule
-    from commissions.hq.services import RuleVersionInput, parse_rule_version
+    from commissions.hq.services import parse_rule_version
     from commissions.planning import selectors, services as planning
 
     periods = selectors.replay_window(MONTHS, until=UNTIL)

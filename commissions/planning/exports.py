@@ -6,7 +6,9 @@ from __future__ import annotations
 from django.http import HttpResponse
 from django.utils.translation import gettext as _
 
-from clients.exports import FORMATS, table_response  # noqa: F401  (FORMATS re-exported for the views)
+from clients.exports import FORMATS, table_response
+
+__all__ = ["FORMATS", "replay_response", "replay_rows_for_people"]
 from hrsaas.core.labels import label
 
 

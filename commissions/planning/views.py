@@ -41,6 +41,13 @@ def _window(request) -> tuple[list[str], dict]:
         return selectors.replay_window(E.DEFAULT_REPLAY_MONTHS), exc.message_dict
 
 
+def _say(request, exc: ValidationError) -> None:
+    """A refusal's messages above the page (the service's words)."""
+    for errs in exc.message_dict.values():
+        for err in errs:
+            messages.error(request, err)
+
+
 def _replay_context(result, query: str) -> dict:
     return {"replay": selectors.replay_out(result, as_text=False), "query": query,
             "top": 20}
@@ -116,9 +123,7 @@ def hq_draft_decide(request, draft_id: int):
     try:
         draft = service(actor=request.user, draft_id=draft_id)
     except ValidationError as exc:
-        for errs in exc.message_dict.values():
-            for err in errs:
-                messages.error(request, err)
+        _say(request, exc)
         return redirect("hq-planning-draft", draft_id=draft_id)
     if action == "publish":
         messages.success(request, _("草案已发布为新版本,自 %(d)s 起生效;未结算的期间将重新计算。") % {
@@ -140,9 +145,7 @@ def hq_suggestion_draft(request):
         made = services.suggestion_to_draft(actor=request.user, branch=branch, kind=request.POST.get("kind") or "",
                                             target=request.POST.get("target") or services.ADJUSTMENT, periods=periods)
     except ValidationError as exc:
-        for errs in exc.message_dict.values():
-            for err in errs:
-                messages.error(request, err)
+        _say(request, exc)
         return redirect("hq-planning")
     if isinstance(made, RuleDraft):
         messages.success(request, _("已生成方案草案 #%(id)d;回放确认后可发布。") % {"id": made.pk})
@@ -218,9 +221,7 @@ def branch_suggestion_draft(request):
                                            kind=request.POST.get("kind") or "", target=services.ADJUSTMENT,
                                            periods=periods)
     except ValidationError as exc:
-        for errs in exc.message_dict.values():
-            for err in errs:
-                messages.error(request, err)
+        _say(request, exc)
         return redirect("cm-planning")
     messages.success(request, _("已生成浮动调整草案 #%(id)d,须由另一位分公司经理审批后生效。") % {"id": adj.pk})
     return redirect("adj-detail", adjustment_id=adj.pk)
