@@ -65,7 +65,7 @@ class RuleDraftDoc(serializers.Serializer):
 
 
 class SuggestionDoc(serializers.Serializer):
-    kind = serializers.ChoiceField(choices=E.KINDS)
+    kind = serializers.CharField(help_text="small_clients | low_retention")
     branch = serializers.CharField()
     branch_name = serializers.CharField()
     title = serializers.CharField()
@@ -81,7 +81,7 @@ class SuggestionDoc(serializers.Serializer):
 
 
 class SuggestionDraftIn(serializers.Serializer):
-    kind = serializers.ChoiceField(choices=E.KINDS)
+    kind = serializers.CharField(help_text="small_clients | low_retention")
     branch = serializers.CharField(required=False, help_text="HQ only: the branch's code")
     target = serializers.ChoiceField(choices=[services.ADJUSTMENT, services.RULE], required=False)
     months = serializers.IntegerField(required=False)
@@ -96,7 +96,7 @@ class AdjustmentReplayIn(serializers.Serializer):
 
 
 class DraftCreatedDoc(serializers.Serializer):
-    kind = serializers.ChoiceField(choices=["adjustment", "rule_draft"])
+    kind = serializers.CharField(help_text="adjustment | rule_draft")
     id = serializers.IntegerField()
 
 
