@@ -151,5 +151,11 @@ def test_planning_pages_are_entirely_english_when_switched(people, hq_admin, bra
     names = tuple(b.name for b in branches.values())
     pages = [(hq_admin, f"/commissions/rules/drafts/?{WINDOW}"), (hq_admin, f"/commissions/rules/drafts/{draft.pk}/?{WINDOW}"),
              (people["bj_manager"], f"/b/bj/commissions/adjustments/planning/?component=opening_reward&percent=10&{WINDOW}")]
-    left = {url: chinese_left(english(user), url, names) for user, url in pages}
+    from django.conf import settings
+    from django.utils import translation
+
+    try:
+        left = {url: chinese_left(english(user), url, names) for user, url in pages}
+    finally:  # the locale middleware leaves English active in this thread; later tests expect Chinese
+        translation.activate(settings.LANGUAGE_CODE)
     assert left == {url: [] for _user, url in pages}
