@@ -3,6 +3,7 @@ from django.urls import include, path
 from . import apis, lead_apis
 from .hq import leaderboard_api
 from .hq.payouts.urls import branch_api_patterns as payslip_api_patterns
+from .planning import urls as planning_urls
 
 branch_urlpatterns = [
     *payslip_api_patterns,  # 电子工资条: 一键确认 / question one's own statement
@@ -24,8 +25,10 @@ branch_urlpatterns = [
     path("periods/<str:period>/close/", apis.PeriodCloseApi.as_view(), name="api-period-close"),
     path("leaderboards/", apis.LeaderboardApi.as_view(), name="api-leaderboard"),
     path("", include("commissions.adjustment_urls")),
+    *planning_urls.branch_api_patterns,  # 方案回放与建议
 ]
 
 hq_urlpatterns = [
     path("leaderboards/", leaderboard_api.HQLeaderboardApi.as_view(), name="api-hq-leaderboard"),
+    *planning_urls.hq_api_patterns,  # 方案草案、回放与建议
 ]

@@ -4,9 +4,11 @@ from django.urls import path
 from . import lead_views, views
 from .adjustment_urls import page_urlpatterns
 from .hq.payouts.urls import branch_page_patterns as payslip_patterns
+from .planning.urls import branch_page_patterns as planning_patterns
 
 branch_urlpatterns = [
     *payslip_patterns,  # 电子工资条: confirm or question one's own closed statement
+    *planning_patterns,  # 方案回放与建议 (before the adjustment detail routes)
     *page_urlpatterns,  # 浮动调整: propose, review with what-if, approve/reject
     # The workspace: periods and close (manager), statements, entry and import (staff).
     path("commissions/", views.home, name="cm-home"),

@@ -256,3 +256,32 @@ class StatementReceipt(models.Model):
         if self.questioned_at:
             return "questioned"
         return "opened" if self.opened_at else "sent"
+
+
+class RuleDraft(models.Model):
+    """A rule version HQ is considering (方案草案): replayed over past months without saving
+    anything (`commissions.replay`), then published as a real `RuleVersion` through the same
+    service as a version typed on the rules page — or discarded. Never edited after publishing."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("草案")
+        PUBLISHED = "published", _("已发布")
+        DISCARDED = "discarded", _("已放弃")
+
+    component = models.CharField(max_length=30, choices=COMPONENT_CHOICES)
+    effective_from = models.DateField()
+    params = models.JSONField()
+    note = models.CharField(max_length=200, blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
+    created_by = models.ForeignKey("branches.User", null=True, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    published_version = models.ForeignKey(RuleVersion, null=True, blank=True, on_delete=models.PROTECT,
+                                          related_name="+")
+    decided_by = models.ForeignKey("branches.User", null=True, blank=True, on_delete=models.PROTECT,
+                                   related_name="+")
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    history = HistoricalRecords(user_db_constraint=False)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]

@@ -3,8 +3,10 @@ from django.urls import path
 
 from . import views
 from .payouts import urls as payout_urls
+from ..planning.urls import hq_page_patterns as planning_patterns
 
 hq_urlpatterns = [
+    *planning_patterns,  # 方案草案、回放与建议 (before rules/<component>/)
     path("commissions/rules/", views.rules_home, name="hq-rules"),
     path("commissions/rules/<str:component>/", views.rules_component, name="hq-rules-component"),
     path("commissions/adjustments/", views.register, name="hq-register"),

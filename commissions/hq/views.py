@@ -46,7 +46,7 @@ def params_summary(component: str, params: dict) -> list[str]:
         for t in params.get("tiers", []):
             mx = t.get("max_headcount")
             span = _("%(a)d 人及以上") % {"a": low} if mx is None else _("%(a)d–%(b)d 人") % {"a": low, "b": mx}
-            out.append(f"{span}: {format_money(t['amount'])} 元")
+            out.append(_("%(span)s: %(amount)s 元") % {"span": span, "amount": format_money(t["amount"])})
             low = (mx or 0) + 1
         return out
     if component == "retention_bonus":
@@ -103,7 +103,18 @@ def rules_component(request, component: str):
     if request.method == "POST":
         _require_write(request)
         form = form_class(request.POST)
-        if form.is_valid():
+        if form.is_valid() and request.POST.get("as_draft"):
+            # 存为草案: validated like a version, saved as a draft to replay before publishing.
+            from ..planning.services import rule_draft_create
+
+            try:
+                draft = rule_draft_create(actor=request.user, data=services.parse_rule_version(form.payload()))
+            except ValidationError as exc:
+                form.add_service_errors(exc.message_dict)
+            else:
+                messages.success(request, _("已存为方案草案 #%(id)d;以下是按过去 12 个月实际业务的回放。") % {"id": draft.pk})
+                return redirect("hq-planning-draft", draft_id=draft.pk)
+        elif form.is_valid():
             try:
                 version = services.rule_version_create(
                     actor=request.user, data=services.parse_rule_version(form.payload()))

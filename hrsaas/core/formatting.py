@@ -17,7 +17,7 @@ from django.utils.translation import get_language
 
 from hrsaas.money import quantize_money
 
-__all__ = ["format_money", "format_percent", "format_date", "format_datetime", "format_period",
+__all__ = ["format_money", "format_signed_money", "format_percent", "format_date", "format_datetime", "format_period",
            "to_decimal", "is_english"]
 
 
@@ -41,6 +41,14 @@ def format_money(value) -> str:
         return ""
     text = f"{quantize_money(amount):,.2f}"
     return "0.00" if text == "-0.00" else text
+
+
+def format_signed_money(value) -> str:
+    """A difference: Decimal("120") → "+120.00", Decimal("-5") → "-5.00", zero → "0.00"."""
+    amount = to_decimal(value)
+    if amount is None:
+        return ""
+    return ("+" if quantize_money(amount) > 0 else "") + format_money(amount)
 
 
 def format_percent(value) -> str:

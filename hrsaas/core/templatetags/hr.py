@@ -16,6 +16,12 @@ def money(value) -> str:
 
 
 @register.filter
+def signed_money(value) -> str:
+    """A difference: 120 → "+120.00"."""
+    return formatting.format_signed_money(value)
+
+
+@register.filter
 def percent(value) -> str:
     return formatting.format_percent(value)
 
