@@ -6,6 +6,7 @@ from decimal import Decimal
 from django.db.models import Q
 from django.http import Http404
 
+from branches import roles as R
 from branches.models import Branch, BranchMembership, User
 from clients.models import Client
 
@@ -77,3 +78,10 @@ def parallel_summary() -> dict:
         else Decimal("0.00"),
         "sign_off": ParallelSignOff.objects.first(),
     }
+
+
+# Who (docs/security.md's matrix): the branch's manager does the import and reads the reports;
+# HQ finance reads them; HQ admins do everything and alone sign the parallel run off.
+READERS = R.MANAGER | {R.Role.HQ_FINANCE}
+WRITERS = R.MANAGER
+SIGNERS = R.HQ_ADMIN_ONLY

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import replace
+from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -171,7 +172,7 @@ def import_check(*, actor, import_id: int, mapping=None, rules=None) -> HistoryI
         imp.logic_issues = len(data["logic"]["issues"])
         imp.differences = len(data["compare"]["issues"])
         imp.lines_compared = data["compare"]["compared"]
-        imp.error_rate = data["error_rate"]
+        imp.error_rate = Decimal(data["error_rate"])
         imp.status, imp.checked_at = HistoryImport.Status.CHECKED, timezone.now()
         stamp(imp, actor=actor, reason="三重校验")
         imp.save()
