@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from branches.pages import page_roles
 from branches.roles import Role, roles_in_branch
@@ -104,7 +105,8 @@ def report(request, import_id: int):
         "may_accept": _may(request, WRITERS) and imp.status == HistoryImport.Status.CHECKED})
 
 
-REPORT_HEADER = ["校验", "行", "月份", "人员", "列", "表格金额", "规则金额", "说明"]
+REPORT_HEADER = [gettext_lazy("校验"), gettext_lazy("行"), gettext_lazy("月份"), gettext_lazy("人员"), gettext_lazy("列"),
+                 gettext_lazy("表格金额"), gettext_lazy("规则金额"), gettext_lazy("说明")]
 
 
 @page_roles(READERS)
@@ -115,7 +117,7 @@ def report_download(request, import_id: int, fmt: str):
         raise Http404
     rows = [[str(CHECK_LABELS[c]), i["row"] or "", i["period"], i["person"], i["column"], i["sheet"], i["engine"],
              i["message"]] for c, i in _all_issues(imp)]
-    header = [_(h) for h in REPORT_HEADER]
+    header = [str(h) for h in REPORT_HEADER]
     if fmt == "csv":
         body, content_type = exports.csv_bytes([header, *rows]), exports.CSV_CONTENT_TYPE
     else:

@@ -212,3 +212,30 @@ def test_pages_upload_map_report_download(team):
     specialist = Client()
     specialist.force_login(team["people"][0])
     assert specialist.get("/b/bj/history/").status_code == 404
+
+
+def test_history_pages_read_in_english(team):
+    from django.conf import settings
+    from django.utils import translation
+
+    from tests.platform.test_english import chinese_left, english
+
+    csv = ("month,user,item,client,headcount,opened on,commission\n"
+           "2025-03,hs00,opening_reward,Acme,30,2025-03-02,1200.00\n"
+           "2025-03,hs00,total,,,,1200.00\n")
+    c = english(team["admin"])
+    try:
+        r = c.post("/b/bj/history/", {"kind": "history", "file": SimpleUploadedFile("acme.csv", csv.encode())})
+        assert r.status_code == 302
+        import_id = int(r["Location"].rstrip("/").split("/")[-2])
+        form = {"col_period": "0", "col_person": "1", "col_item": "2", "col_client": "3", "col_headcount": "4",
+                "col_opened_on": "5", "col_amount": "6"}
+        assert c.post(f"/b/bj/history/{import_id}/mapping/", form).status_code == 302
+        data = ("开户奖励", "合计")  # the sheet's own item words in the rules' sentence
+        for url in ("/b/bj/history/", f"/b/bj/history/{import_id}/mapping/", f"/b/bj/history/{import_id}/",
+                    "/b/bj/history/parallel/"):
+            assert chinese_left(c, url, data) == [], url
+        page = c.get(f"/b/bj/history/{import_id}/").content.decode()
+        assert "The sheet pays the 51–100 tier, 1,200.00; the rules give the 1–50 tier, 800.00: headcount 30." in page
+    finally:
+        translation.activate(settings.LANGUAGE_CODE)
