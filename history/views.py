@@ -15,6 +15,7 @@ from branches.roles import Role, roles_in_branch
 from commissions.hq.models import RuleVersion
 from hrsaas import exports
 from hrsaas.core.formatting import format_date
+from hrsaas.core.inputs import errors_to_form
 from hrsaas.core.labels import COMPONENTS as COMPONENT_WORDS
 
 from . import selectors, services
@@ -30,12 +31,6 @@ def _may(request, roles) -> bool:
     return bool(roles_in_branch(request.user, request.tenant) & (roles | {Role.HQ_ADMIN}))
 
 
-def _errors_to_form(form, exc: ValidationError) -> None:
-    for fld, errs in exc.message_dict.items():
-        for err in errs:
-            form.add_error(fld if fld in form.fields else None, err)
-
-
 @page_roles({"GET": READERS, "POST": WRITERS})
 def home(request):
     form = UploadForm(request.POST or None, request.FILES or None)
@@ -44,7 +39,7 @@ def home(request):
             imp = services.import_upload(actor=request.user, upload=form.cleaned_data["file"],
                                          kind=form.cleaned_data["kind"], period=form.cleaned_data["period"])
         except ValidationError as exc:
-            _errors_to_form(form, exc)
+            errors_to_form(form, exc)
         else:
             return redirect("history-mapping", imp.id)
     return render(request, "history/home.html", {
@@ -157,7 +152,7 @@ def parallel(request):
         try:
             services.parallel_sign_off(actor=request.user, note=form.cleaned_data["note"])
         except ValidationError as exc:
-            _errors_to_form(form, exc)
+            errors_to_form(form, exc)
         else:
             messages.success(request, _("并行期已签字结束。"))
             return redirect("history-parallel")
