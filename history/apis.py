@@ -2,9 +2,6 @@
 or selector, serialize."""
 from __future__ import annotations
 
-import uuid
-
-from django.db import connection, transaction
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
@@ -78,7 +75,7 @@ class ImportDetailApi(APIView):
 
     @extend_schema(operation_id="history_imports_read", responses={200: dict})
     def get(self, request, import_id: int):
-        return Response(import_out(selectors.access_import(import_id)))
+        return Response(import_out(selectors.access_import(import_id, with_rows=False)))
 
 
 class ImportCheckApi(APIView):
@@ -91,15 +88,9 @@ class ImportCheckApi(APIView):
         data = _data(request)
         imp = selectors.access_import(import_id)
         if data.get("run_async") is True:
-            from .tasks import check_import
-
-            mapping, rules = data.get("mapping"), data.get("rules")
-            services.parse_mapping(imp, mapping)  # a bad request is refused now, not in the worker
-            if rules is not None:
-                services.parse_rules(rules)
-            schema, task_id = connection.schema_name, str(uuid.uuid4())
-            transaction.on_commit(lambda: check_import.apply_async(
-                args=[imp.id, request.user.id, mapping, rules], task_id=task_id, headers={"_schema_name": schema}))
+            services.import_prepare(actor=request.user, import_id=imp.id, mapping=data.get("mapping"),
+                                    rules=data.get("rules"))
+            task_id = services.import_check_request(actor=request.user, import_id=imp.id)
             return Response({"task_id": task_id, "id": imp.id}, status=status.HTTP_202_ACCEPTED)
         imp = services.import_check(actor=request.user, import_id=imp.id, mapping=data.get("mapping"),
                                     rules=data.get("rules"))

@@ -533,3 +533,23 @@ def run_checks(rows: list[tuple[int, list[str]]], mapping: Mapping[str, int | No
     skip = logic_check(report, known_clients=known_clients, malformed=malformed)
     compare(report, rules=rules, branch=branch, skip_rows=skip, known_clients=known_clients)
     return report
+
+
+def statements_compare(lines: Iterable[SheetLine], *, period: str, system: Mapping[int, Decimal],
+                       names: Mapping[int, str]) -> list[dict]:
+    """The parallel run's other question: per person, the sheet's lines of `period` against the
+    statement the system computed from what was recorded (its own events). Only people whose
+    figures differ are listed (a person on one side only counts as 0.00 on the other)."""
+    sheet: dict[int, Decimal] = defaultdict(lambda: ZERO)
+    written: dict[int, str] = {}
+    for ln in lines:
+        if ln.period == period and ln.item != "total":
+            sheet[ln.earner_id] += ln.amount
+            written.setdefault(ln.earner_id, ln.person)
+    out = []
+    for earner in sorted(set(sheet) | set(system), key=lambda e: written.get(e) or names.get(e, "")):
+        mine, theirs = system.get(earner, ZERO), sheet.get(earner, ZERO)
+        if mine != theirs:
+            out.append({"person": written.get(earner) or names.get(earner, ""), "sheet": f"{theirs:.2f}",
+                        "system": f"{mine:.2f}", "difference": f"{mine - theirs:.2f}"})
+    return out

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from django.db.models import Q
+from django.db.models import Q, Sum
 from django.http import Http404
 
 from branches import roles as R
@@ -19,9 +19,11 @@ def imports_list(*, kind: str | None = None):
     return qs.filter(kind=kind) if kind else qs
 
 
-def access_import(import_id) -> HistoryImport:
-    """One import of this branch (its schema), or 404."""
-    found = HistoryImport.objects.filter(pk=import_id).first() if str(import_id).isdigit() else None
+def access_import(import_id, *, with_rows: bool = True) -> HistoryImport:
+    """One import of this branch (its schema), or 404; `with_rows=False` leaves the uploaded
+    rows unread (a report page does not need 10,000 rows)."""
+    qs = HistoryImport.objects.all() if with_rows else HistoryImport.objects.defer("rows")
+    found = qs.filter(pk=import_id).first() if str(import_id).isdigit() else None
     if found is None:
         raise Http404
     return found
@@ -52,6 +54,22 @@ def known_clients() -> dict[str, KnownClient]:
             "name", "opened_on", "headcount", "closed_on"):
         out.setdefault(name, KnownClient(opened_on=opened_on, headcount=headcount, closed_on=closed_on))
     return out
+
+
+def statement_totals(period: str) -> dict[int, Decimal]:
+    """Each earner's statement total of `period` in this branch, as the system computed it."""
+    from commissions.models import StatementLine
+
+    return {row["earner_id"]: row["total"] for row in
+            StatementLine.objects.filter(period=period).values("earner_id").annotate(total=Sum("amount"))}
+
+
+def names_of_earners() -> dict[int, str]:
+    """User id → username of everyone with a statement line in this branch."""
+    from commissions.models import StatementLine
+
+    ids = StatementLine.objects.values_list("earner_id", flat=True).distinct()
+    return dict(User.objects.filter(pk__in=ids).values_list("id", "username"))
 
 
 def parallel_months() -> list[HistoryImport]:

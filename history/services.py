@@ -7,11 +7,12 @@ statements; the comparison runs the real engine on the sheet's own events in mem
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from dataclasses import replace
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -27,7 +28,7 @@ from hrsaas.core.formatting import format_date
 from hrsaas.core.labels import COMPONENTS as COMPONENT_WORDS
 
 from . import selectors
-from .engine import FIELD_LABELS, FIELDS, guess_mapping, mapping_problems, run_checks
+from .engine import FIELD_LABELS, FIELDS, guess_mapping, mapping_problems, run_checks, statements_compare
 from .models import HistoryImport, ParallelSignOff
 
 MAX_ROWS = 20_000
@@ -165,6 +166,9 @@ def import_check(*, actor, import_id: int, mapping=None, rules=None) -> HistoryI
                         people=selectors.people_of_branch(branch), known_clients=selectors.known_clients(),
                         rules=book, branch=ce.BranchRef(branch.id, branch.code))
     data = report.as_dict()
+    if imp.kind == HistoryImport.Kind.PARALLEL:
+        data["statements"] = statements_compare(report.lines, period=imp.period, names=selectors.names_of_earners(),
+                                                system=selectors.statement_totals(imp.period))
     with transaction.atomic():
         imp = HistoryImport.objects.select_for_update().get(pk=imp.pk)
         imp.mapping, imp.rules, imp.rules_text, imp.report = chosen_mapping, choice, words[:300], data
@@ -177,6 +181,32 @@ def import_check(*, actor, import_id: int, mapping=None, rules=None) -> HistoryI
         stamp(imp, actor=actor, reason="三重校验")
         imp.save()
     return imp
+
+
+def import_prepare(*, actor, import_id: int, mapping=None, rules=None) -> HistoryImport:
+    """Validate and keep the column mapping and the rules before a check runs in the worker (a bad
+    request is refused now, in the user's words, not later in a task)."""
+    imp = selectors.access_import(import_id)
+    if imp.status == HistoryImport.Status.ACCEPTED:
+        raise ValidationError({"detail": [_("已导入的表格不能再修改列映射或比对规则。")]})
+    chosen_mapping = parse_mapping(imp, mapping)
+    choice = parse_rules(rules) if rules is not None else imp.rules
+    with transaction.atomic():
+        imp = HistoryImport.objects.select_for_update().get(pk=imp.pk)
+        imp.mapping, imp.rules = chosen_mapping, choice
+        stamp(imp, actor=actor, reason="确认列映射")
+        imp.save(update_fields=["mapping", "rules"])
+    return imp
+
+
+def import_check_request(*, actor, import_id: int) -> str:
+    """Queue the three checks of a big sheet (after the commit); the task id to follow."""
+    from .tasks import check_import
+
+    schema, task_id = connection.schema_name, str(uuid.uuid4())
+    transaction.on_commit(lambda: check_import.apply_async(args=[import_id, actor.id], task_id=task_id,
+                                                           headers={"_schema_name": schema}))
+    return task_id
 
 
 def import_accept(*, actor, import_id: int) -> HistoryImport:

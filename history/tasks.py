@@ -9,7 +9,8 @@ from . import services
 
 
 @shared_task(name="history.tasks.check_import", acks_late=True)
-def check_import(import_id: int, actor_id: int, mapping=None, rules=None) -> int:
-    """Run the checks of one import (in the schema it was sent from); safe to run twice."""
+def check_import(import_id: int, actor_id: int) -> int:
+    """Run the three checks of one import with its kept mapping and rules (in the schema it was
+    sent from); safe to run twice (the same report)."""
     actor = User.objects.get(pk=actor_id)
-    return services.import_check(actor=actor, import_id=import_id, mapping=mapping, rules=rules).differences
+    return services.import_check(actor=actor, import_id=import_id).differences

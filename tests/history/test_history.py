@@ -140,7 +140,17 @@ def test_parallel_run_month_error_rate_and_hq_sign_off(api, team):
     r = _upload(api, team["manager"], "2026-03.xlsx", sheet_xlsx(header, rows), kind="parallel", period="2026-03")
     assert r.status_code == 201, r.json()
     assert _upload(api, team["manager"], "x.csv", b"a\n1\n", kind="parallel").status_code == 400  # month needed
-    api(team["manager"]).post(f"{BASE}/imports/{r.json()['id']}/check/", {}, format="json")
+    # What the system itself computed for March: one opening recorded for hs00 (800.00).
+    from tests.commissions.conftest import open_client, recompute
+
+    open_client(api, team["manager"], opened_by="hs00", headcount=30, opened_on="2026-03-05", name="系统客户")
+    recompute("bj", "2026-03")
+    checked = api(team["manager"]).post(f"{BASE}/imports/{r.json()['id']}/check/", {}, format="json").json()
+    statements = {s["person"]: s for s in checked["report"]["statements"]}
+    in_march = {row[1] for row in rows if row[0] == "2026-03"}
+    assert set(statements) == in_march and len(in_march) == 12  # nobody else has a March statement
+    assert statements["hs00"]["system"] == "800.00"
+    assert all(s["system"] == "0.00" for p, s in statements.items() if p != "hs00")
     summary = api(team["finance"]).get(f"{BASE}/parallel/").json()
     assert [m["period"] for m in summary["months"]] == ["2026-03"]
     assert summary["error_rate"] == "3.33" and summary["differences"] == 3 and summary["signed_off"] is None
