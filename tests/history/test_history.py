@@ -249,3 +249,20 @@ def test_history_pages_read_in_english(team):
         assert "The sheet pays the 51–100 tier, 1,200.00; the rules give the 1–50 tier, 800.00: headcount 30." in page
     finally:
         translation.activate(settings.LANGUAGE_CODE)
+
+
+def test_bad_uploads_are_refused_in_words_and_keep_nothing(api, team):
+    from history.models import HistoryImport
+
+    cases = [
+        (("notes.txt", b"a,b\n1,2\n"), {}, "请上传 .csv 或 .xlsx 文件。"),
+        (("empty.csv", "月份,账号,项目,提成金额\n".encode()), {}, "文件只有表头,没有数据行。"),
+        (("m.csv", b"a\n1\n"), {"kind": "parallel", "period": "0000-01"}, "期间须在 2000-01 至 2099-12 之间"),
+        (("m.csv", b"a\n1\n"), {"kind": "somewhere"}, "请选择历史数据导入或并行期月份。"),
+    ]
+    for (name, content), extra, message in cases:
+        r = _upload(api, team["manager"], name, content, **extra)
+        assert r.status_code == 400 and message in str(r.json()), (name, r.json())
+    with in_branch("bj"):
+        assert HistoryImport.objects.count() == 0
+    assert len(cases) == 4
