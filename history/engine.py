@@ -74,7 +74,8 @@ ITEMS = {"opening_reward": gettext_lazy("开户奖励"), "sales_commission": get
 ITEM_WORDS = {"开户奖励": "opening_reward", "开户": "opening_reward", "销售提成": "sales_commission",
               "销售": "sales_commission", "留存奖励": "retention_bonus", "留存": "retention_bonus",
               "合计": "total", "小计": "total", "总计": "total"}
-ITEM_WORDS.update({k: k for k in ITEMS})
+ITEM_WORDS.update({"openingreward": "opening_reward", "salescommission": "sales_commission",
+                   "retentionbonus": "retention_bonus", "total": "total"})  # an English sheet's words
 
 FORMAT, LOGIC, COMPARE = "format", "logic", "compare"
 CHECK_LABELS = {FORMAT: gettext_lazy("格式校验"), LOGIC: gettext_lazy("逻辑校验"), COMPARE: gettext_lazy("抽样比对")}
@@ -201,7 +202,7 @@ def _rate(part: int, whole: int) -> str:
 # 1. 格式校验
 # ---------------------------------------------------------------------------------------------
 _TIER = re.compile(r"^(?:(?P<lo>\d+)\s*[-–—~～至到]\s*(?P<hi>\d+)|(?:≤|<=|不超过)?(?P<le>\d+)(?:人)?(?:以下|及以下)"
-                   r"|(?:≤|<=)(?P<le2>\d+)|(?:≥|>=)(?P<ge>\d+)|(?P<ge2>\d+)(?:人)?(?:以上|及以上))(?:人)?(?:档)?$")
+                   r"|(?:≤|<=)(?P<le2>\d+)|(?:≥|>=)(?P<ge>\d+)|(?P<ge2>\d+)(?:人)?(?:以上|及以上|\+))(?:人)?(?:档)?$")
 
 
 def parse_tier(text: str) -> tuple[int, int | None] | None:
@@ -254,7 +255,7 @@ def format_check(rows: Iterable[tuple[int, list[str]]], mapping: Mapping[str, in
             errors.add("person", _("姓名“%(p)s”对应多个人员,请改填账号。") % {"p": person[:30]})
         else:
             earner_id = people[person]
-        item = ITEM_WORDS.get(_norm(raw["item"]))
+        item = ITEM_WORDS.get(_norm(raw["item"]).lower())
         if item is None:
             errors.add("item", _("未知项目:%(v)s(可选:开户奖励、销售提成、留存奖励、合计)") % {"v": raw["item"][:20]}
                        if raw["item"] else _("必填。"))

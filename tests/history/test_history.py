@@ -231,8 +231,8 @@ def test_history_pages_read_in_english(team):
     from tests.platform.test_english import chinese_left, english
 
     csv = ("month,user,item,client,headcount,opened on,commission\n"
-           "2025-03,hs00,opening_reward,Acme,30,2025-03-02,1200.00\n"
-           "2025-03,hs00,total,,,,1200.00\n")
+           "2025-03,hs00,Opening reward,Acme,30,2025-03-02,1200.00\n"
+           "2025-03,hs00,Total,,,,1200.00\n")
     c = english(team["admin"])
     try:
         r = c.post("/b/bj/history/", {"kind": "history", "file": SimpleUploadedFile("acme.csv", csv.encode())})
