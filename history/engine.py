@@ -14,7 +14,8 @@ on its own (三重校验):
    its client was opened, a tier that contradicts the headcount, a client opened twice, a
    person's lines of a month not adding up to their own total row. A person-month with a
    malformed row has no sum to check (said in the report, not counted as an error). A row with a
-   logic problem is not compared.
+   logic problem is not compared. A client the branch already has must be opened on the sheet
+   as the product records it (the parallel run: both ways at once).
 3. 抽样比对 (`compare`): every remaining line is recomputed by the real engine
    (commissions.engine.compute_period) under the rules the company says it used, and every
    line whose figure differs from the sheet's is listed with a sentence saying why.
@@ -334,9 +335,14 @@ def logic_check(report: Report, *, known_clients: Mapping[str, KnownClient],
             add(line, "duplicate_opening", "client", _("客户“%(c)s”已在第 %(r)d 行开户,同一客户只能开户一次。")
                 % {"c": line.client, "r": opened[line.client].row})
             continue
-        if line.client in known_clients:
-            add(line, "duplicate_opening", "client", _("客户“%(c)s”在系统中已有开户记录(%(d)s)。")
-                % {"c": line.client, "d": known_clients[line.client].opened_on.isoformat()})
+        known = known_clients.get(line.client)
+        if known is not None and (known.opened_on, known.headcount) != (line.opened_on, line.headcount):
+            # Recorded in the product too (a parallel-run month, or clients entered before the
+            # history): the sheet must say what the product says.
+            add(line, "system_mismatch", "opened_on",
+                _("客户“%(c)s”在系统中开户于 %(d)s、员工人数 %(n)d,表格为 %(sd)s、%(sn)d 人。")
+                % {"c": line.client, "d": known.opened_on.isoformat(), "n": known.headcount,
+                   "sd": line.opened_on.isoformat(), "sn": line.headcount})
             continue
         opened[line.client] = line
         if line.tier is not None:
@@ -397,7 +403,8 @@ def compare(report: Report, *, rules: ce.RuleBook, branch: ce.BranchRef, skip_ro
 
     opening_of: dict[str, SheetLine] = {}
     for ln in report.lines:
-        if ln.item == "opening_reward" and ln.client not in opening_of and ln.client not in known_clients:
+        mismatched = ln.client in known_clients and ln.row in skip_rows  # the product's record counts
+        if ln.item == "opening_reward" and ln.client not in opening_of and not mismatched:
             opening_of[ln.client] = ln
     opened_day = {name: k.opened_on for name, k in known_clients.items()}
     opened_day.update({name: ln.opened_on for name, ln in opening_of.items()})

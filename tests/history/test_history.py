@@ -266,3 +266,23 @@ def test_bad_uploads_are_refused_in_words_and_keep_nothing(api, team):
     with in_branch("bj"):
         assert HistoryImport.objects.count() == 0
     assert len(cases) == 4
+
+
+def test_a_client_the_product_has_must_be_opened_on_the_sheet_as_recorded(api, team):
+    from tests.commissions.conftest import open_client
+
+    open_client(api, team["manager"], opened_by="hs00", headcount=30, opened_on="2026-03-05", name="甲公司")
+    csv = ("月份,账号,项目,客户名称,员工人数,开户日期,服务,计费金额,提成金额\n"
+           "2026-03,hs00,开户奖励,甲公司,30,2026-03-05,,,800.00\n"
+           "2026-03,hs00,销售提成,甲公司,,,社保代缴,100000.00,2000.00\n"
+           "2026-03,hs01,开户奖励,乙公司,30,2026-03-06,,,800.00\n")
+    imp = _upload(api, team["manager"], "p.csv", csv.encode(), kind="parallel", period="2026-03").json()
+    report = api(team["manager"]).post(f"{BASE}/imports/{imp['id']}/check/", {}, format="json").json()["report"]
+    assert _found(report) == set() and report["compare"]["compared"] == 3
+    wrong = csv.replace("甲公司,30,2026-03-05", "甲公司,60,2026-03-01")
+    imp = _upload(api, team["manager"], "p2.csv", wrong.encode(), kind="parallel", period="2026-03").json()
+    report = api(team["manager"]).post(f"{BASE}/imports/{imp['id']}/check/", {}, format="json").json()["report"]
+    assert _found(report) == {("logic", 2, "system_mismatch")}
+    assert report["logic"]["issues"][0]["message"] == \
+        "客户“甲公司”在系统中开户于 2026-03-05、员工人数 30,表格为 2026-03-01、60 人。"
+    assert report["compare"]["compared"] == 2  # the sale is still compared, as the product records the client
