@@ -351,9 +351,15 @@ def logic_check(report: Report, *, known_clients: Mapping[str, KnownClient],
                 add(line, "tier_headcount", "tier", _("档位“%(t)s”与员工人数 %(n)d 不符。")
                     % {"t": line.tier_text, "n": line.headcount})
 
+    sold: dict[tuple, int] = {}
     for line in report.lines:
         if line.item not in ("sales_commission", "retention_bonus"):
             continue
+        key = (line.item, line.client, line.service, line.period)
+        if key in sold:
+            add(line, "duplicate_line", "client", _("与第 %(r)d 行重复:同一客户、服务和月份只能计一次。") % {"r": sold[key]})
+            continue
+        sold[key] = line.row
         day = opened[line.client].opened_on if line.client in opened else (
             known_clients[line.client].opened_on if line.client in known_clients else None)
         if day is None:

@@ -30,11 +30,13 @@ def access_import(import_id, *, with_rows: bool = True) -> HistoryImport:
 
 
 def people_of_branch(branch: Branch) -> dict[str, int | None]:
-    """账号 and 姓名 → user id for everyone who earns in this branch (members with an earner role,
-    and people whose home branch it is, also deactivated ones: last year's staff). A 姓名 two
+    """账号 and 姓名 → user id for everyone who earns in this branch: members with an earner role,
+    and people of this home branch without any role any more (last year's staff). A 姓名 two
     people share maps to None (the sheet must use the 账号)."""
-    ids = set(BranchMembership.objects.filter(branch=branch).values_list("user_id", flat=True))
-    people = User.objects.filter(Q(pk__in=ids) | Q(home_branch=branch)).values_list("id", "username", "display_name")
+    earners = set(BranchMembership.objects.filter(branch=branch, role__in=list(R.EARNER_ROLES))
+                  .values_list("user_id", flat=True))
+    people = User.objects.filter(Q(pk__in=earners) | Q(home_branch=branch, memberships__isnull=True)) \
+        .distinct().values_list("id", "username", "display_name")
     out: dict[str, int | None] = {}
     names: dict[str, set[int]] = {}
     for pk, username, display_name in people:

@@ -286,3 +286,16 @@ def test_a_client_the_product_has_must_be_opened_on_the_sheet_as_recorded(api, t
     assert report["logic"]["issues"][0]["message"] == \
         "客户“甲公司”在系统中开户于 2026-03-05、员工人数 30,表格为 2026-03-01、60 人。"
     assert report["compare"]["compared"] == 2  # the sale is still compared, as the product records the client
+
+
+def test_a_line_paid_twice_and_a_person_who_earns_nothing_here(api, team):
+    csv = ("月份,账号,项目,客户名称,员工人数,开户日期,服务,计费金额,提成金额\n"
+           "2025-03,hs00,开户奖励,甲公司,30,2025-03-05,,,800.00\n"
+           "2025-03,hs00,销售提成,甲公司,,,社保代缴,100000.00,2000.00\n"
+           "2025-03,hs00,销售提成,甲公司,,,社保代缴,100000.00,2000.00\n"
+           "2025-03,h_contact,销售提成,甲公司,,,公积金代缴,100000.00,2000.00\n")
+    imp = _upload(api, team["manager"], "t.csv", csv.encode()).json()
+    report = api(team["manager"]).post(f"{BASE}/imports/{imp['id']}/check/", {}, format="json").json()["report"]
+    assert _found(report) == {("logic", 4, "duplicate_line"), ("format", 5, "person")}
+    assert report["logic"]["issues"][0]["message"] == "与第 3 行重复:同一客户、服务和月份只能计一次。"
+    assert report["format"]["issues"][0]["message"] == "未知人员:h_contact(请填写系统中的账号或姓名)"
