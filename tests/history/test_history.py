@@ -299,3 +299,21 @@ def test_a_line_paid_twice_and_a_person_who_earns_nothing_here(api, team):
     assert _found(report) == {("logic", 4, "duplicate_line"), ("format", 5, "person")}
     assert report["logic"]["issues"][0]["message"] == "与第 3 行重复:同一客户、服务和月份只能计一次。"
     assert report["format"]["issues"][0]["message"] == "未知人员:h_contact(请填写系统中的账号或姓名)"
+
+
+def test_the_parallel_run_page_signs_off_for_hq_admins_only(api, team):
+    from django.test import Client
+
+    csv = "月份,账号,项目,提成金额\n2026-03,hs00,合计,0\n".encode()
+    imp = _upload(api, team["manager"], "m.csv", csv, kind="parallel", period="2026-03").json()
+    api(team["manager"]).post(f"{BASE}/imports/{imp['id']}/check/", {}, format="json")
+    manager, admin = Client(), Client()
+    manager.force_login(team["manager"])
+    admin.force_login(team["admin"])
+    assert 'data-testid="sign-off"' not in manager.get("/b/bj/history/parallel/").content.decode()
+    assert manager.post("/b/bj/history/parallel/", {"note": "x"}).status_code == 404
+    page = admin.get("/b/bj/history/parallel/").content.decode()
+    assert 'data-testid="sign-off"' in page and "2026年3月" in page
+    assert admin.post("/b/bj/history/parallel/", {"note": "可以上线"}).status_code == 302
+    page = manager.get("/b/bj/history/parallel/").content.decode()
+    assert 'data-testid="signed-off"' in page and "可以上线" in page
