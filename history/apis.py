@@ -35,20 +35,20 @@ def import_out(imp, *, with_report: bool = True) -> dict:
     return out
 
 
-class ImportIn(serializers.Serializer):
+class HistoryUploadIn(serializers.Serializer):
     file = serializers.FileField()
     kind = serializers.ChoiceField(choices=["history", "parallel"])
     period = serializers.CharField(required=False, help_text="YYYY-MM; the parallel-run month")
 
 
-class CheckIn(serializers.Serializer):
+class HistoryCheckIn(serializers.Serializer):
     mapping = serializers.DictField(required=False, help_text="field → column header (or index); null for none")
     rules = serializers.DictField(required=False, help_text='{} (in force), {"versions": {component: id}} or '
                                                             '{"draft": {component: params}}')
     run_async = serializers.BooleanField(required=False, default=False, help_text="true: 202 {task_id}")
 
 
-class SignOffIn(serializers.Serializer):
+class ParallelSignOffIn(serializers.Serializer):
     note = serializers.CharField(required=False, allow_blank=True)
 
 
@@ -62,7 +62,7 @@ class ImportListApi(APIView):
     def get(self, request):
         return Response([import_out(i, with_report=False) for i in selectors.imports_list()[:200]])
 
-    @extend_schema(operation_id="history_imports_create", request={"multipart/form-data": ImportIn},
+    @extend_schema(operation_id="history_imports_create", request={"multipart/form-data": HistoryUploadIn},
                    responses={201: dict, 400: dict})
     def post(self, request):
         imp = services.import_upload(actor=request.user, upload=request.FILES.get("file"),
@@ -83,7 +83,7 @@ class ImportCheckApi(APIView):
 
     roles = WRITERS
 
-    @extend_schema(operation_id="history_imports_check", request=CheckIn, responses={200: dict, 202: dict})
+    @extend_schema(operation_id="history_imports_check", request=HistoryCheckIn, responses={200: dict, 202: dict})
     def post(self, request, import_id: int):
         data = _data(request)
         imp = selectors.access_import(import_id)
@@ -134,7 +134,7 @@ class ParallelSignOffApi(APIView):
 
     roles = SIGNERS
 
-    @extend_schema(operation_id="history_parallel_sign_off", request=SignOffIn, responses={201: dict})
+    @extend_schema(operation_id="history_parallel_sign_off", request=ParallelSignOffIn, responses={201: dict})
     def post(self, request):
         services.parallel_sign_off(actor=request.user, note=str(_data(request).get("note") or ""))
         return Response(parallel_out(selectors.parallel_summary()), status=status.HTTP_201_CREATED)
