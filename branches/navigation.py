@@ -72,6 +72,8 @@ def branch_menu(code: str, roles) -> list[Entry]:
             menu.append(Entry("commissions", _("提成"), f"{b}/commissions/"))
         if _is(roles, MANAGER):
             menu.append(Entry("review", _("申领与申诉"), f"{b}/review/"))
+        if _is(roles, MANAGER | {Role.HQ_FINANCE}):
+            menu.append(Entry("history", _("历史与并行期"), f"{b}/history/"))
         if _is(roles, OFFICE):
             menu.append(Entry("performance", _("绩效"), f"{b}/performance/"))
         if _is(roles, MANAGER):

@@ -39,7 +39,8 @@ def read_rows(name: str, upload) -> uploads.Table:
     return uploads.read_table(upload, filename=name, max_rows=MAX_ROWS, data_only=False)
 
 
-def _cell(value):
+def cell_text(value):
+    """A cell as the text a person reads: dates as YYYY-MM-DD, whole floats without ".0"."""
     import datetime as dt
 
     if value is None:
@@ -54,15 +55,15 @@ def _cell(value):
 
 
 def _records(kind: str, table: uploads.Table) -> tuple[list[tuple[int, dict]], list[dict]]:
-    header = [HEADERS[kind].get(_cell(h).lower() if _cell(h).isascii() else _cell(h)) for h in table.header]
+    header = [HEADERS[kind].get(cell_text(h).lower() if cell_text(h).isascii() else cell_text(h)) for h in table.header]
     missing = [c for c in REQUIRED[kind] if c not in header]
     if missing:
         raise ValidationError({"file": [f"缺少列:{', '.join(missing)}"]})
     records, formulas = [], []
     for number, row in table.rows:  # row numbers as a spreadsheet shows them
-        if all(_cell(v) == "" for v in row):
+        if all(cell_text(v) == "" for v in row):
             continue
-        record = {col: _cell(v) for col, v in zip(header, row) if col}
+        record = {col: cell_text(v) for col, v in zip(header, row) if col}
         for col, value in record.items():
             if _is_formula(value):
                 formulas.append({"row": number, "column": col, "message": f"单元格含公式({value[:30]}),请粘贴为数值后再导入。"})

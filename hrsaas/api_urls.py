@@ -8,7 +8,7 @@ from branches import apis as branch_apis
 from .common_urls import schema_patterns
 
 HQ_APPS = ["commissions.hq", "commissions", "social_insurance.policies", "social_insurance", "performance"]
-BRANCH_APPS = ["clients", "commissions", "social_insurance", "performance", "notifications", "portal"]
+BRANCH_APPS = ["clients", "commissions", "social_insurance", "performance", "notifications", "portal", "history"]
 
 
 def collect(modules: list[str], attr: str, submodule: str = "api_urls") -> list:

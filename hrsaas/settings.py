@@ -68,6 +68,7 @@ TENANT_APPS = [
     "social_insurance",
     "performance",
     "portal",
+    "history",
 ]
 INSTALLED_APPS = SHARED_APPS + [app for app in TENANT_APPS if app not in SHARED_APPS]
 

@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 from branches import roles as R
 from branches.pages import page_roles
 from branches.models import User
+from hrsaas.core.inputs import errors_to_form
 
 from . import selectors, services
 from . import engine, metrics
@@ -27,12 +28,6 @@ from .models import AppraisalCycle, BonusLine, Department, KpiTemplate, KpiTempl
 def _require_hr(request):
     if not selectors.is_hr(request.user):
         raise Http404
-
-
-def _errors_to_form(form, exc: ValidationError):
-    for field, errs in exc.message_dict.items():
-        for err in errs:
-            form.add_error(field if field in form.fields else None, err)
 
 
 def _names(user_ids) -> dict[int, str]:
@@ -237,7 +232,7 @@ def cycle_list(request):
         try:
             services.cycle_create(actor=request.user, period=form.cleaned_data["period"])
         except ValidationError as exc:
-            _errors_to_form(form, exc)
+            errors_to_form(form, exc)
         else:
             messages.success(request, _("考核周期已创建。"))
             return redirect("perf-cycles")
@@ -304,7 +299,7 @@ def score_detail(request, score_id: int):
                 services.score_adjust(actor=request.user, score_id=score.pk, may_adjust=selectors.may_adjust,
                                       **form.cleaned_data)
             except ValidationError as exc:
-                _errors_to_form(form, exc)
+                errors_to_form(form, exc)
             else:
                 messages.success(request, _("得分已调整。"))
                 return redirect("perf-score", score_id=score.pk)

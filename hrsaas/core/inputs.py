@@ -147,3 +147,11 @@ def parse_bool(data: dict, field: str, errors: Errors, *, default: bool) -> bool
         return False
     errors.add(field, _("须为 true 或 false。"))
     return default
+
+
+def errors_to_form(form, exc: ValidationError) -> None:
+    """A service's ValidationError shown on a page's form: each message on its field when the
+    form has one, else at the top."""
+    for fld, errs in exc.message_dict.items():
+        for err in errs:
+            form.add_error(fld if fld in form.fields else None, err)
