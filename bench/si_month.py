@@ -220,7 +220,8 @@ def compute_with_worker(branches: list[Branch], workers: int, before=None) -> fl
     root = Path(__file__).resolve().parent.parent
     worker = subprocess.Popen([sys.executable, "-m", "celery", "-A", "hrsaas", "worker", "-c", str(workers),
                                "-l", "WARNING", "-n", f"si-bench-{os.getpid()}@%h", "--without-gossip",
-                               "--without-mingle"], cwd=root, env=dict(os.environ))
+                               "--without-mingle"], cwd=root, env=dict(os.environ),
+                              stdout=subprocess.DEVNULL)  # its banner: the floor is this script's first line
     try:
         for _ in range(120):
             if app.control.ping(timeout=0.5):
