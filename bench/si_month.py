@@ -1,27 +1,28 @@
-"""Benchmark: compute one social-insurance month for N insured employees across B branches.
+"""Benchmark: compute one social-insurance month for N insured employees across B branches,
+against its like-for-like floor.
 
     DATABASE_URL=postgres://…/hrsaas_bench python bench/si_month.py [--employees 1000000] [--branches 20]
+        [--rounds 3] [--workers 2] [--indexed-floor]
 
 Creates (once) branches bench01…, one client each and the employees (bulk SQL, synthetic
 identity hashes), computes the month before untimed (as in service, where it leaves the HQ
 identity registry up to date) and clears the months (their rows and their partitions of the
-lines table), then times services.month_compute per branch (the real set-based compute:
-增减员, lines, statements, checks, the registry's changes and the cross-branch check) — the
-month's first compute, which loads the lines into the month's new partition —, a second
-idempotent recompute with no changes, and the database floor: one INSERT … SELECT of the same
-lines into a table shaped like the real one (same columns and indexes), timed right after each
-branch's compute so that both run in the same state of this noisy machine (checkpoints,
-autovacuum, cache). A second floor gives that table the lines' statement-level integrity
-trigger too (what the database does for every write of lines, the compute's or any other). A
-third stores the rows as the first compute does: into a bare table with that trigger, then the
-table's indexes built. All three ratios are printed; the first is the target's.
-
-The first compute is timed twice: one branch after another in this process (like for like
-with the floor, which is one statement on one core), and as the system runs it — a real Celery
-worker with `--workers` processes (default: the number of cores) takes one compute_month task
-per branch, sent the way the beat's fan-out sends them; the time runs from sending the first
-task to the last result. The worker and this script use their own Redis database (13 unless
-REDIS_URL is set). Prints a summary and, as the last line, JSON.
+lines table). Then, for each measured phase (today one: the month's first compute,
+services.month_compute per branch — 增减员, lines, statements, checks, the registry's changes and
+the cross-branch check), `--rounds` times: the branches are put back in the state before the
+work, then branch by branch the work is timed and, right after it (same machine state: cache,
+checkpoints, autovacuum, other users), its floor. The floor of the first compute is the same
+rows (every column and value, read back from the lines it just stored) stored the same way:
+into a bare table of the lines table's definition with the table's insert triggers (copied from
+the catalogue, as the compute copies them), by one INSERT … SELECT, then the table's indexes
+built (also from the catalogue). The headline is the median work over the median floor; the
+floor is printed first. Also printed: a second compute with nothing changed, the first compute
+as the system runs it — a real Celery worker with `--workers` processes (default: the number
+of cores) takes one compute_month task per branch, sent the way the beat's fan-out sends them;
+the time runs from sending the first task to the last result — and, with --indexed-floor, the
+floor of earlier reports (an INSERT … SELECT into an indexed copy). The worker and this script
+use their own Redis database (13 unless REDIS_URL is set). Prints a summary and, as the last
+line, JSON.
 """
 from __future__ import annotations
 
@@ -32,7 +33,9 @@ import re
 import statistics
 import sys
 import time
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "hrsaas.settings")
@@ -119,28 +122,28 @@ def drop_month_partitions(cur) -> None:
         cur.execute(f'DROP TABLE "{name}"')
 
 
-def floor_seconds(branch: Branch, *, checked: bool = False, load: bool = False) -> float:
-    """One INSERT … SELECT of the month's lines into a table shaped like the real one (same
-    columns, defaults, check constraints and indexes). `checked` also gives it the real table's
-    insert triggers (today the statement-level integrity check of migration 0006: filed-month
-    guard and the references to employees and clients, the table's stand-in for foreign keys),
-    so that it costs what storing these rows in the lines table costs at the least. `load` (with
-    the triggers too) stores them the way a month's first compute does: into a bare table, then
-    the table's indexes built (the clock covers both)."""
+def stored_floor_seconds(branch: Branch) -> float:
+    """The like-for-like floor of a month's first compute: the month's lines, already computed
+    (same rows: every column, id and value), stored the way the compute stores them — into a
+    bare table of the lines table's definition (columns, defaults, check constraints), with the
+    lines table's insert triggers (copied from the catalogue, as the compute copies them), by one
+    INSERT … SELECT, then the lines table's indexes built (from the catalogue: all of them, same
+    definitions) — the clock covers the insert and the index builds. What it leaves out is what
+    the compute adds to storing its rows: computing them, 增减员, sums, statements, checks, the
+    registry, attaching, statistics and the commit."""
     with schema_context(branch.schema_name), transaction.atomic(), connection.cursor() as cur:
         cur.execute("SELECT set_config('work_mem', %s, true)", [settings.SI_COMPUTE_WORK_MEM])
         cur.execute("DROP TABLE IF EXISTS bench_floor_lines")
         cur.execute("CREATE TABLE bench_floor_lines (LIKE social_insurance_contributionline INCLUDING DEFAULTS "
-                    "INCLUDING CONSTRAINTS" + ("" if load else " INCLUDING INDEXES") + ")")
-        # the real table's insert triggers, as defined now (they cannot drift apart)
-        if (checked or load) and not si_sql.copy_insert_triggers(cur, pg_sql.Identifier("bench_floor_lines")):
+                    "INCLUDING CONSTRAINTS)")
+        if not si_sql.copy_insert_triggers(cur, pg_sql.Identifier("bench_floor_lines")):
             raise RuntimeError("the lines table has no insert trigger to copy")
-        indexes = []
-        if load:  # the real table's indexes, as defined now
-            cur.execute("SELECT pg_get_indexdef(indexrelid) FROM pg_index "
-                        "WHERE indrelid = 'social_insurance_contributionline'::regclass")
-            indexes = [re.sub(r"^CREATE (UNIQUE )?INDEX \S+ ON (ONLY )?\S+ ", r"CREATE \1INDEX ON bench_floor_lines ",
-                              row[0]) for row in cur.fetchall()]
+        cur.execute("SELECT pg_get_indexdef(indexrelid) FROM pg_index "
+                    "WHERE indrelid = 'social_insurance_contributionline'::regclass")
+        indexes = [re.sub(r"^CREATE (UNIQUE )?INDEX \S+ ON (ONLY )?\S+ ", r"CREATE \1INDEX ON bench_floor_lines ",
+                          row[0]) for row in cur.fetchall()]
+        if not indexes:
+            raise RuntimeError("the lines table has no index to build")
         t0 = time.perf_counter()
         cur.execute("INSERT INTO bench_floor_lines SELECT * FROM social_insurance_contributionline WHERE period = %s",
                     [PERIOD])
@@ -149,6 +152,62 @@ def floor_seconds(branch: Branch, *, checked: bool = False, load: bool = False) 
         elapsed = time.perf_counter() - t0
         cur.execute("DROP TABLE bench_floor_lines")
     return elapsed
+
+
+def indexed_floor_seconds(branch: Branch) -> float:
+    """The floor of earlier reports (before the month's lines were loaded bare and indexed after):
+    one INSERT … SELECT of the month's lines into an indexed copy of the table, no trigger."""
+    with schema_context(branch.schema_name), transaction.atomic(), connection.cursor() as cur:
+        cur.execute("SELECT set_config('work_mem', %s, true)", [settings.SI_COMPUTE_WORK_MEM])
+        cur.execute("DROP TABLE IF EXISTS bench_floor_lines")
+        cur.execute("CREATE TABLE bench_floor_lines (LIKE social_insurance_contributionline INCLUDING DEFAULTS "
+                    "INCLUDING CONSTRAINTS INCLUDING INDEXES)")
+        t0 = time.perf_counter()
+        cur.execute("INSERT INTO bench_floor_lines SELECT * FROM social_insurance_contributionline WHERE period = %s",
+                    [PERIOD])
+        elapsed = time.perf_counter() - t0
+        cur.execute("DROP TABLE bench_floor_lines")
+    return elapsed
+
+
+@dataclass
+class Phase:
+    """One measured piece of work and its like-for-like floor. Every round, `reset` puts all
+    branches back in the state before the work (untimed), then branch by branch the work is timed
+    and, right after it (same machine state: cache, checkpoints, other users of the machine), its
+    floor, which returns its own seconds. A phase's headline is its median work over its median
+    floor (medians of the rounds' totals over the branches)."""
+    key: str
+    work_title: str
+    floor_title: str
+    reset: Callable[[list[Branch]], None]
+    work: Callable[[Branch], None]
+    floor: Callable[[Branch], float]
+    rounds: list[dict] = field(default_factory=list)  # per round: {"work": [s per branch], "floor": [...]}
+
+    def run_round(self, branches: list[Branch]) -> None:
+        self.reset(branches)
+        work, floor = [], []
+        for branch in branches:
+            start = time.perf_counter()
+            self.work(branch)
+            work.append(time.perf_counter() - start)
+            floor.append(self.floor(branch))
+        self.rounds.append({"work": work, "floor": floor})
+
+    def summary(self) -> dict:
+        work = [sum(r["work"]) for r in self.rounds]
+        floor = [sum(r["floor"]) for r in self.rounds]
+        per_branch = [w / f for r in self.rounds for w, f in zip(r["work"], r["floor"]) if f]
+        return {
+            "work_s": round(statistics.median(work), 2), "floor_s": round(statistics.median(floor), 2),
+            "ratio": round(statistics.median(work) / statistics.median(floor), 2),
+            "rounds_work_s": [round(x, 2) for x in work], "rounds_floor_s": [round(x, 2) for x in floor],
+            "rounds_ratio": [round(w / f, 2) for w, f in zip(work, floor)],
+            # spread of the per-branch ratios: how noisy the machine was during the run
+            "branch_ratios_min_median_max": [round(x, 2) for x in (min(per_branch), statistics.median(per_branch),
+                                                                  max(per_branch))],
+        }
 
 
 def compute_with_worker(branches: list[Branch], workers: int, before=None) -> float:
@@ -161,7 +220,8 @@ def compute_with_worker(branches: list[Branch], workers: int, before=None) -> fl
     root = Path(__file__).resolve().parent.parent
     worker = subprocess.Popen([sys.executable, "-m", "celery", "-A", "hrsaas", "worker", "-c", str(workers),
                                "-l", "WARNING", "-n", f"si-bench-{os.getpid()}@%h", "--without-gossip",
-                               "--without-mingle"], cwd=root, env=dict(os.environ))
+                               "--without-mingle"], cwd=root, env=dict(os.environ),
+                              stdout=subprocess.DEVNULL)  # its banner: the floor is this script's first line
     try:
         for _ in range(120):
             if app.control.ping(timeout=0.5):
@@ -188,7 +248,12 @@ def main() -> None:
     parser.add_argument("--employees", type=int, default=1_000_000)
     parser.add_argument("--branches", type=int, default=20)
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 2)
+    parser.add_argument("--rounds", type=int, default=3, help="rounds of each phase (work, then its floor); medians")
+    parser.add_argument("--indexed-floor", action="store_true",
+                        help="also time the earlier reports' floor (an INSERT … SELECT into an indexed copy)")
     args = parser.parse_args()
+    if args.rounds < 1:
+        parser.error("--rounds must be at least 1")
 
     from social_insurance import services
     from social_insurance.models import ContributionLine
@@ -203,23 +268,9 @@ def main() -> None:
         ensure_employees(branch, n, opener.pk)
     setup_s = time.perf_counter() - t0
 
-    def compute_all(floor: list[float] | None = None, each: list[float] | None = None,
-                    checked_floor: list[float] | None = None, load_floor: list[float] | None = None) -> float:
-        elapsed = 0.0
-        for branch in branches:
-            start = time.perf_counter()
-            with schema_context(branch.schema_name):
-                services.month_compute(actor=None, period=PERIOD)
-            elapsed += time.perf_counter() - start
-            if each is not None:
-                each.append(time.perf_counter() - start)
-            if floor is not None:  # right after the branch's compute: both see the same machine state
-                floor.append(floor_seconds(branch))
-            if checked_floor is not None:
-                checked_floor.append(floor_seconds(branch, checked=True))
-            if load_floor is not None:
-                load_floor.append(floor_seconds(branch, load=True))
-        return elapsed
+    def compute(branch: Branch) -> None:
+        with schema_context(branch.schema_name):
+            services.month_compute(actor=None, period=PERIOD)
 
     def reset_all() -> None:
         for branch in branches:
@@ -236,49 +287,63 @@ def main() -> None:
             result.get(timeout=3600)
         reset_all()
 
+    # The measured phases, each against its own like-for-like floor. A phase added to the month's
+    # compute (say, another derivation from the same month) adds its Phase here.
+    si_month = Phase(
+        key="si_month", work_title="first compute of the month (services.month_compute), one branch after another",
+        floor_title="its lines stored the same way (bare table, the lines table's insert triggers, then its indexes)",
+        reset=lambda _: reset_all(), work=compute, floor=stored_floor_seconds)
+    phases = [si_month]
+
     t0 = time.perf_counter()
     parallel_s = compute_with_worker(branches, args.workers, before=previous_month)
     setup_s += time.perf_counter() - t0 - parallel_s
-    reset_all()
-    floors: list[float] = []
-    checked_floors: list[float] = []
-    load_floors: list[float] = []
-    computes: list[float] = []
-    compute_s = compute_all(floors, computes, checked_floors, load_floors)
-    recompute_s = compute_all()
+    for _ in range(args.rounds):
+        for phase in phases:
+            phase.run_round(branches)
+    # the month is computed: a second compute with nothing changed writes nothing
+    recompute_s = 0.0
+    for branch in branches:
+        start = time.perf_counter()
+        compute(branch)
+        recompute_s += time.perf_counter() - start
+    indexed_floor_s = sum(indexed_floor_seconds(branch) for branch in branches) if args.indexed_floor else None
     lines = 0
+    with schema_context(branches[0].schema_name), connection.cursor() as cur:
+        cur.execute("SELECT count(*) FROM pg_index WHERE indrelid = 'social_insurance_contributionline'::regclass")
+        n_indexes = cur.fetchone()[0]
     for branch in branches:
         with schema_context(branch.schema_name):
             lines += ContributionLine.objects.filter(period=PERIOD).count()
-    floor_s = sum(floors)
-    checked_floor_s = sum(checked_floors)
-    load_floor_s = sum(load_floors)
+
+    si = si_month.summary()
     result = {
         "employees": args.employees, "branches": args.branches, "lines": lines, "period": PERIOD,
-        "setup_s": round(setup_s, 2), "compute_s": round(compute_s, 2), "recompute_s": round(recompute_s, 2),
-        "floor_s": round(floor_s, 2), "ratio": round(compute_s / floor_s, 2) if floor_s else None,
-        "checked_floor_s": round(checked_floor_s, 2),
-        "checked_ratio": round(compute_s / checked_floor_s, 2) if checked_floor_s else None,
-        "load_floor_s": round(load_floor_s, 2),
-        "load_ratio": round(compute_s / load_floor_s, 2) if load_floor_s else None,
-        "recompute_ratio": round(recompute_s / floor_s, 2) if floor_s else None,
+        "rounds": args.rounds, "floor_s": si["floor_s"], "compute_s": si["work_s"], "ratio": si["ratio"],
+        **{f"si_month_{k}": v for k, v in si.items() if k not in ("work_s", "floor_s", "ratio")},
+        **{f"{p.key}_{k}": v for p in phases[1:] for k, v in p.summary().items()},
+        "recompute_s": round(recompute_s, 2), "recompute_ratio": round(recompute_s / si["floor_s"], 2),
         "workers": args.workers, "workers_s": round(parallel_s, 2),
-        "workers_ratio": round(parallel_s / floor_s, 2) if floor_s else None,
-        "employees_per_s": round(args.employees / compute_s) if compute_s else None,
-        # spread of the per-branch ratios: how noisy the machine was during the run
-        "branch_ratios_min_median_max": [round(r, 2) for r in (min(ratios), statistics.median(ratios), max(ratios))]
-        if (ratios := [c / f for c, f in zip(computes, floors) if f]) else None,
-        "branch_checked_ratios_min_median_max": [round(r, 2) for r in (min(cr), statistics.median(cr), max(cr))]
-        if (cr := [c / f for c, f in zip(computes, checked_floors) if f]) else None,
-        "branch_load_ratios_min_median_max": [round(r, 2) for r in (min(lr), statistics.median(lr), max(lr))]
-        if (lr := [c / f for c, f in zip(computes, load_floors) if f]) else None,
+        "workers_ratio": round(parallel_s / si["floor_s"], 2),
+        "indexed_floor_s": round(indexed_floor_s, 2) if indexed_floor_s else None,
+        "indexed_ratio": round(si["work_s"] / indexed_floor_s, 2) if indexed_floor_s else None,
+        "employees_per_s": round(args.employees / si["work_s"]), "setup_s": round(setup_s, 2),
     }
-    print(f"computed {lines} lines for {args.employees} employees in {args.branches} branches: "
-          f"{compute_s:.2f}s one branch after another (recompute {recompute_s:.2f}s) vs floor {floor_s:.2f}s "
-          f"→ ×{result['ratio']} (floor with the lines' integrity trigger {checked_floor_s:.2f}s "
-          f"→ ×{result['checked_ratio']}; stored as the first compute stores them, bare then indexed, "
-          f"{load_floor_s:.2f}s → ×{result['load_ratio']}); by a Celery worker with {args.workers} processes {parallel_s:.2f}s "
-          f"→ ×{result['workers_ratio']}")
+    # The like-for-like floor first, then what is measured against it.
+    print(f"floor: {lines} lines of {args.employees} employees in {args.branches} branches stored as the month's "
+          f"first compute stores them (bare table, the lines table's insert triggers, then its {n_indexes} indexes): "
+          f"{si['floor_s']:.2f}s (median of {args.rounds}; rounds {si['rounds_floor_s']})")
+    print(f"first compute of the month, one branch after another: {si['work_s']:.2f}s (median; rounds "
+          f"{si['rounds_work_s']}) → ×{si['ratio']} the floor (rounds {si['rounds_ratio']}; per branch "
+          f"{'–'.join(map(str, si['branch_ratios_min_median_max']))} min–median–max)")
+    for phase in phases[1:]:
+        ps = phase.summary()
+        print(f"{phase.work_title}: {ps['work_s']:.2f}s vs {phase.floor_title} {ps['floor_s']:.2f}s → ×{ps['ratio']} "
+              f"(rounds {ps['rounds_ratio']})")
+    print(f"also: recompute with no change {recompute_s:.2f}s (×{result['recompute_ratio']}); first compute by a "
+          f"Celery worker with {args.workers} processes {parallel_s:.2f}s (×{result['workers_ratio']})"
+          + (f"; against an INSERT … SELECT into an indexed copy {indexed_floor_s:.2f}s ×{result['indexed_ratio']}"
+             if indexed_floor_s else ""))
     print(json.dumps(result))
 
 

@@ -194,13 +194,18 @@ def copy_insert_triggers(cur, table: pg_sql.Identifier) -> list[str]:
 
 def load_new_month(cur, params: dict) -> None:
     """A month's first regular lines, when it has no regular partition yet: loaded into a new bare
-    table, with the lines table's insert triggers (the same checks as any insert into it), then
-    attached as the month's regular partition; ATTACH builds each of the table's indexes on it by
-    one sort, which is cheaper than inserting every line into seven btrees. `id` comes from the
-    lines table's sequence."""
+    table, with the lines table's insert triggers (the same checks as any insert into it) and the
+    partition's bound as a check, then attached as the month's regular partition; ATTACH builds
+    each of the table's indexes on it by one sort, which is cheaper than inserting every line into
+    seven btrees, and skips its scan of the rows. `id` comes from the lines table's sequence."""
     period = params["period"]
     month = _ensure_month(cur, period, _existing(cur, period))
     table = _bare(cur, month_partitions(period)[1])
+    # The partition's bound as a check while loading (each row checked as it is written): ATTACH
+    # then knows that every row belongs and does not read them all again to prove it.
+    bound = pg_sql.Identifier("si_line_load_bound")
+    cur.execute(pg_sql.SQL("ALTER TABLE {} ADD CONSTRAINT {} CHECK (period = {} AND source = 'regular')").format(
+        table, bound, pg_sql.Literal(period)))
     triggers = copy_insert_triggers(cur, table)
     cur.execute("SELECT pg_get_serial_sequence('social_insurance_contributionline', 'id')")
     cur.execute(pg_sql.SQL("INSERT INTO {} ").format(table) + pg_sql.SQL(LOAD_LINES_SQL),
@@ -208,6 +213,7 @@ def load_new_month(cur, params: dict) -> None:
     for trigger in triggers:  # attached, the partition runs the lines table's triggers like any other
         cur.execute(pg_sql.SQL("DROP TRIGGER {} ON {}").format(pg_sql.Identifier(trigger), table))
     _attach(cur, month, table, pg_sql.SQL("FOR VALUES IN ('regular')"))
+    cur.execute(pg_sql.SQL("ALTER TABLE {} DROP CONSTRAINT {}").format(table, bound))  # the bound holds it now
     # Until autovacuum gets to it the new table has no statistics, and reads of its month (a
     # retried compute's comparison, say) would be planned as if it held one row. Sizes and
     # distinct counts are what those plans need: a 3,000-row sample of the columns they filter
