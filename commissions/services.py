@@ -139,9 +139,8 @@ class _SendDrain:
         try:
             drain_recompute_markers.apply_async(headers={"_schema_name": self.schema})
         except Exception:  # noqa: BLE001 — a broker hiccup loses nothing: beat drains the markers
-            import logging
-
-            logging.getLogger(__name__).warning("could not enqueue drain for %s; beat will pick it up", self.schema)
+            # An error, not a warning: without beat (or until its next run) nothing else will.
+            log.error("could not enqueue drain for %s; beat will pick it up", self.schema)
 
 
 def _retention_periods(opened_on: dt.date, rules: RuleBook) -> set[str]:
@@ -487,6 +486,24 @@ def recompute_drain() -> list[RecomputeResult]:
     return _recompute_each(periods, rules)
 
 
+def markers_waiting() -> bool:
+    """Markers of this branch that no recompute has consumed and none has failed on."""
+    return RecomputeMarker.objects.filter(failed_at__isnull=True).exists()
+
+
+def drain_again_if_marked() -> bool:
+    """Called when a drain or a recompute has committed: a marker still here was committed after
+    its DELETE (or by a request that joined a job), so its event is not on the statements yet.
+    Its own drain should be queued — unless that message was lost, the enqueue failed, or it ran
+    before this recompute released the branch-period and found nothing newer to do. Queueing one
+    more drain here closes that gap without relying on beat (ADR 0003); markers that failed stay
+    for beat, so this never loops on a period that cannot be recomputed."""
+    if not markers_waiting():
+        return False
+    _SendDrain(connection.schema_name)()
+    return True
+
+
 def _recompute_each(periods, rules: RuleBook) -> list[RecomputeResult]:
     """Recompute each period in its own transaction; one that fails (or is not a period of the
     product's range at all) is logged and marked on its markers, and the others go on."""
@@ -547,7 +564,13 @@ def recompute_request(*, actor, period: str) -> str:
             transaction.on_commit(lambda: recompute_period_task.apply_async(
                 args=[period], task_id=task_id, headers={"_schema_name": schema}))
 
-    task_id, _enqueued = request_job(kind=RECOMPUTE_JOB, period=period, send=send)
+    task_id, enqueued = request_job(kind=RECOMPUTE_JOB, period=period, send=send)
+    if not enqueued and not RecomputeMarker.objects.filter(period=period).exists():
+        # Joined a job that has not started yet, whose marker something else already consumed:
+        # the request is put on record all the same, so that it is not lost if that job never
+        # runs (a lost message) — the job, the next drain (which re-queues itself while markers
+        # are left) or beat consumes it. (A flood of requests still writes one marker.)
+        RecomputeMarker.objects.create(period=period)
     return task_id
 
 
