@@ -24,12 +24,19 @@ class _Rollback(Exception):
 
 days = st.dates(min_value=dt.date(2024, 6, 1), max_value=dt.date(2026, 6, 30))
 money = st.decimals(min_value=D("0.01"), max_value=D("99999999.99"), places=2)
-client_st = st.tuples(st.sampled_from(["bj", "sh"]), st.integers(0, 4), st.integers(1, 300), days,
-                      st.one_of(st.none(), st.integers(0, 500)))
-sale_st = st.tuples(st.integers(0, 30), st.sampled_from(["social_insurance", "housing_fund", "payroll_outsourcing"]),
-                    st.integers(0, 6), money, st.integers(0, 4))
-lead_st = st.tuples(st.sampled_from(["bj", "sh"]), st.sampled_from(["marketing", "sales"]), st.integers(0, 4),
-                    st.integers(0, 4), st.one_of(st.none(), money), days)
+
+
+def _event_strategies(dates, sale_months: int):
+    """(clients, sales, leads) tuples as `_populate` reads them, on `dates`."""
+    return (st.tuples(st.sampled_from(["bj", "sh"]), st.integers(0, 4), st.integers(1, 300), dates,
+                      st.one_of(st.none(), st.integers(0, 500))),
+            st.tuples(st.integers(0, 30), st.sampled_from(["social_insurance", "housing_fund", "payroll_outsourcing"]),
+                      st.integers(0, sale_months), money, st.integers(0, 4)),
+            st.tuples(st.sampled_from(["bj", "sh"]), st.sampled_from(["marketing", "sales"]), st.integers(0, 4),
+                      st.integers(0, 4), st.one_of(st.none(), money), dates))
+
+
+client_st, sale_st, lead_st = _event_strategies(days, 6)
 adj_st = st.lists(st.tuples(st.sampled_from(["bj", "sh"]),
                             st.sampled_from(["opening_reward", "retention_bonus", "sales_commission", "lead_attribution"]),
                             st.decimals(min_value=-20, max_value=20, places=2), days,
@@ -258,12 +265,7 @@ def test_lines_diff_sql_refuses_bad_names():
 # ---------------------------------------------------------------------------------------------
 near_days = st.dates(min_value=dt.date(2025, 12, 1), max_value=dt.date(2026, 3, 31))
 WINDOW = ["2025-12", "2026-01", "2026-02", "2026-03", "2026-04", "2026-05", "2026-12"]  # every period they reach
-near_client_st = st.tuples(st.sampled_from(["bj", "sh"]), st.integers(0, 4), st.integers(1, 300), near_days,
-                           st.one_of(st.none(), st.integers(0, 500)))
-near_sale_st = st.tuples(st.integers(0, 30), st.sampled_from(["social_insurance", "housing_fund", "payroll_outsourcing"]),
-                         st.integers(0, 2), money, st.integers(0, 4))
-near_lead_st = st.tuples(st.sampled_from(["bj", "sh"]), st.sampled_from(["marketing", "sales"]), st.integers(0, 4),
-                         st.integers(0, 4), st.one_of(st.none(), money), near_days)
+near_client_st, near_sale_st, near_lead_st = _event_strategies(near_days, 2)
 opening_st = st.tuples(st.just("open"), st.sampled_from(["bj", "sh"]), st.integers(0, 4), st.integers(1, 300), near_days)
 event_st = st.one_of(
     opening_st,
