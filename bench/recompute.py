@@ -10,14 +10,19 @@ sales in that month (N events → N statement lines), then times
   empty period;
 - recompute_again_s: the same once more, nothing changed (lines already there: the wanted lines
   are compared with the stored ones and nothing is written);
-- recompute_one_event_s: one more sale recorded, then the recompute (writes that one line), as
-  when the worker drains an event's marker in a large branch;
+- recompute_one_event_s: one more sale inserted, then a full recompute of the branch-period
+  (compares every line, writes that one);
+- drain_one_event_s: one more sale recorded through the service (its marker names the seller),
+  then the drain — what the worker does after an event: only the seller's lines are recomputed
+  (issue #25);
 - floor_s: one plain INSERT … SELECT writing the same number of lines from the same events into a
   table shaped like the statement lines (same columns and indexes), with constant rules.
 
 The last line printed is JSON: {"events", "lines", "recompute_s", "floor_s", "ratio", …}.
-With `--latency K` it also starts a real Celery worker and measures event → statement visible
-(p50/p95) over K sales recorded through the service in a small second branch.
+With `--latency [K]` (default 50) it also starts a real Celery worker and measures event →
+statement visible (p50/p95) over K sales recorded through the service in the same branch-month
+of N lines (each a new client of one of the branch's 200 specialists, who already has N/200
+lines that month).
 """
 from __future__ import annotations
 
@@ -138,21 +143,46 @@ def recompute_run(branch) -> tuple[float, int]:
         return time.perf_counter() - t, result.lines
 
 
-def latency(samples: int) -> dict:
-    """Event → statement visible through a real worker, in a small branch."""
+def _sale_with_new_client(branch, seller, n: int):
+    """A new client of `seller` opened on the period's first day (no marker of its own) and its
+    sale recorded through the service — the event (marker naming the seller, drain on commit)."""
     import datetime as dt
     from decimal import Decimal
 
-    import redis
-    from django.db import connection
-    from django_tenants.utils import schema_context
-
-    from branches.models import BranchMembership, User
     from clients.models import Client
     from commissions import services
+
+    client = Client.objects.create(name=f"lat{n}-{time.time_ns()}", headcount=10, services=["social_insurance"],
+                                   opened_on=dt.date.fromisoformat(f"{PERIOD}-01"), opened_by=seller)
+    return services.sale_create(actor=None, data=services.SaleInput(
+        client_id=client.pk, service="social_insurance", period=PERIOD, amount=Decimal("1000.00"), seller=seller))
+
+
+def drain_one_event(branch) -> float:
+    """One sale recorded through the service, then the drain in this process (per-earner)."""
+    from django_tenants.utils import schema_context
+
+    from branches.models import User
+    from commissions import services
+
+    seller = User.objects.get(username=f"{branch.code}.s7")
+    with schema_context(branch.schema_name):
+        _sale_with_new_client(branch, seller, 0)
+        t = time.perf_counter()
+        results = services.recompute_drain()
+        elapsed = time.perf_counter() - t
+    assert [r.mode for r in results] == ["earners"], results
+    return elapsed
+
+
+def latency(branch, samples: int) -> dict:
+    """Event → statement visible through a real worker, in the branch-month of N lines."""
+    import redis
+    from django_tenants.utils import schema_context
+
+    from branches.models import User
     from commissions.models import StatementLine
 
-    branch = make_branch("benchlat")
     redis_url = os.environ["CELERY_BROKER_URL"]  # set by main() before Django starts
     redis.Redis.from_url(redis_url).flushdb()
     env = dict(os.environ, REDIS_URL=redis_url, CELERY_BROKER_URL=redis_url)
@@ -162,28 +192,27 @@ def latency(samples: int) -> dict:
                               cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
     try:
         time.sleep(6)
-        user, _ = User.objects.get_or_create(username="benchlat.s1", defaults={"home_branch": branch})
-        BranchMembership.objects.get_or_create(user=user, branch=branch, role="specialist")
+        sellers = list(User.objects.filter(username__startswith=f"{branch.code}.s").order_by("pk"))
         times = []
         with schema_context(branch.schema_name):
-            client = Client.objects.create(name="lat", headcount=10, opened_on=dt.date(2020, 1, 1), opened_by=user)
-            with connection.cursor() as cur:
-                cur.execute("TRUNCATE commissions_sale, commissions_statementline, commissions_recomputemarker")
             for i in range(samples):
-                period = f"{2021 + i // 12:04d}-{1 + i % 12:02d}"
+                seller = sellers[(i * 37) % len(sellers)]
                 t = time.perf_counter()
-                sale = services.sale_create(actor=None, data=services.SaleInput(
-                    client_id=client.pk, service="social_insurance", period=period, amount=Decimal("1000.00"), seller=user))
+                sale = _sale_with_new_client(branch, seller, i + 1)
                 source = f"{branch.code}:sale:{sale.pk}"
                 deadline = t + 30
-                while not StatementLine.objects.filter(source=source).exists():
+                while not StatementLine.objects.filter(period=PERIOD, earner=seller, source=source).exists():
                     if time.perf_counter() > deadline:
                         raise RuntimeError("line not visible within 30 s")
                     time.sleep(0.005)
                 times.append(time.perf_counter() - t)
+                time.sleep(0.2)  # one event at a time, as a person records them
+            lines = StatementLine.objects.filter(period=PERIOD).count()
         times.sort()
-        return {"latency_samples": samples, "latency_p50_s": round(statistics.median(times), 3),
-                "latency_p95_s": round(times[int(0.95 * (len(times) - 1))], 3)}
+        return {"latency_samples": samples, "latency_lines_in_period": lines,
+                "latency_p50_s": round(statistics.median(times), 3),
+                "latency_p95_s": round(times[int(0.95 * (len(times) - 1))], 3),
+                "latency_max_s": round(times[-1], 3)}
     finally:
         worker.terminate()
         worker.wait(timeout=10)
@@ -193,7 +222,8 @@ def latency(samples: int) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--events", type=int, default=1_000_000)
-    parser.add_argument("--latency", type=int, default=0, help="also measure event → statement over K events")
+    parser.add_argument("--latency", type=int, nargs="?", const=50, default=0,
+                        help="also measure event → statement over K events (default 50) with a real worker")
     args = parser.parse_args()
     if args.latency:  # the broker must be chosen before Django and Celery read their settings
         url = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/12")
@@ -232,16 +262,21 @@ def main() -> None:
     one_event_s, one_event_lines = recompute_run(branch)
     with connection.cursor() as cur:
         cur.execute("CHECKPOINT")
+    drain_s = drain_one_event(branch)
+    connection.set_schema_to_public()
+    with connection.cursor() as cur:
+        cur.execute("CHECKPOINT")
     floor2, _ = floor_run(branch)
     floor_s = (floor1 + floor2) / 2
     out = {"events": args.events, "lines": lines, "floor_lines": floor_rows, "recompute_s": round(recompute_s, 3),
            "floor_s": round(floor_s, 3), "ratio": round(recompute_s / floor_s, 3),
            "recompute_again_s": round(again_s, 3), "ratio_again": round(again_s / floor_s, 3),
            "recompute_one_event_s": round(one_event_s, 3), "ratio_one_event": round(one_event_s / floor_s, 3),
+           "drain_one_event_s": round(drain_s, 3),
            "floor_runs_s": [round(floor1, 3), round(floor2, 3)], "generate_s": round(gen_s, 1)}
     assert lines == again_lines == floor_rows == args.events and one_event_lines == args.events + 1, out
     if args.latency:
-        out.update(latency(args.latency))
+        out.update(latency(branch, args.latency))
     print(json.dumps(out))
 
 

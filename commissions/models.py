@@ -1,6 +1,7 @@
 """Branch side of commissions (branch schema)."""
 from __future__ import annotations
 
+from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from django.db.models.functions import Now
 from django.utils import timezone
@@ -244,6 +245,12 @@ class RecomputeMarker(models.Model):
     attempts = models.PositiveIntegerField(db_default=0)
     failed_at = models.DateTimeField(null=True, blank=True)
     last_error = models.CharField(max_length=300, blank=True, db_default="")
+    # The people whose lines the event touches (whose home branch is this one): the drain
+    # recomputes only their lines. NULL: the whole branch-period (a recompute request, a marker
+    # written before this column, an event without an earner).
+    earners = ArrayField(models.BigIntegerField(), null=True, blank=True)
+    # Where the event was recorded: another branch for 跨区域支援 (for reading; not used to compute).
+    event_branch_id = models.IntegerField(null=True, blank=True)
 
     class Meta:
         indexes = [models.Index(fields=["period"])]

@@ -108,6 +108,7 @@ def recompute_mark(*, event_branch: Branch, earners: list[User | None], periods:
     earners' home branches — 跨区域支援 — or the event's branch), in the caller's transaction,
     and enqueue the drain for after the commit."""
     targets: dict[int, str] = {}
+    touched: dict[str, set[int] | None] = {}  # schema → the earners whose lines the event touches
     for earner in earners:
         if earner is None:
             continue
@@ -115,14 +116,18 @@ def recompute_mark(*, event_branch: Branch, earners: list[User | None], periods:
         if home_id not in targets:
             targets[home_id] = (event_branch.schema_name if home_id == event_branch.id
                                 else Branch.objects.get(pk=home_id).schema_name)
-    if not targets:
+        touched.setdefault(targets[home_id], set()).add(earner.pk)
+    if not targets:  # no earner named: the whole branch-period
         targets[event_branch.id] = event_branch.schema_name
+        touched[event_branch.schema_name] = None
     now = timezone.now()
     with connection.cursor() as cur:
         for schema in targets.values():
+            people = touched[schema]
             for period in sorted(periods):
-                cur.execute(f'INSERT INTO "{schema}".commissions_recomputemarker (period, created_at) VALUES (%s, %s)',
-                            [period, now])
+                cur.execute(f'INSERT INTO "{schema}".commissions_recomputemarker (period, created_at, earners, '
+                            f"event_branch_id) VALUES (%s, %s, %s, %s)",
+                            [period, now, sorted(people) if people is not None else None, event_branch.id])
     pending = {getattr(entry[1], "schema", None) for entry in connection.run_on_commit}
     for schema in targets.values():
         if schema not in pending:  # one drain per schema per transaction (an import marks many rows)
@@ -139,9 +144,8 @@ class _SendDrain:
         try:
             drain_recompute_markers.apply_async(headers={"_schema_name": self.schema})
         except Exception:  # noqa: BLE001 — a broker hiccup loses nothing: beat drains the markers
-            import logging
-
-            logging.getLogger(__name__).warning("could not enqueue drain for %s; beat will pick it up", self.schema)
+            # An error, not a warning: without beat (or until its next run) nothing else will.
+            log.error("could not enqueue drain for %s; beat will pick it up", self.schema)
 
 
 def _retention_periods(opened_on: dt.date, rules: RuleBook) -> set[str]:
@@ -337,7 +341,7 @@ def lead_sign(*, actor, lead_id: int, data: LeadSignInput, only_owned_by: User |
 @dataclass(frozen=True)
 class RecomputeResult:
     period: str
-    mode: str  # "lines" (open period) | "corrections" (closed period) | "skipped"
+    mode: str  # "lines" (open period) | "earners" (their lines only) | "corrections" (closed) | "skipped"
     lines: int
     target_period: str | None = None
 
@@ -346,12 +350,17 @@ def _columns() -> str:
     return ", ".join(LINE_COLUMNS)
 
 
-def recompute_period(*, period: str, rules: RuleBook | None = None) -> RecomputeResult:
+def recompute_period(*, period: str, rules: RuleBook | None = None, from_markers: bool = False) -> RecomputeResult:
     """Recompute the current branch's statements for `period`: one transaction, one branch-period
     at a time, idempotent. An open period gets its lines set-based: one INSERT … SELECT the first
     time, then only the differences (stale lines deleted, changed ones updated in place, new ones
     inserted; `lines_diff_sql`); a closed one is never touched — the difference is posted as
-    corrections in the next open period."""
+    corrections in the next open period.
+
+    `from_markers` (the drain): only what the markers consumed here ask for — the lines of the
+    earners they name (issue #25: one event, one person), the whole branch-period if one names
+    nobody, nothing if another recompute consumed them first (it read after they were written).
+    Otherwise (schedules, rule changes, a request, closing) the whole branch-period."""
     branch = current_branch()
     rules = rules or rulebook_load()
     home = BranchRef(branch.id, branch.code)
@@ -364,22 +373,28 @@ def recompute_period(*, period: str, rules: RuleBook | None = None) -> Recompute
             # READ COMMITTED that statement's snapshot is newer, so every event whose marker is
             # deleted here (same transaction as the event, possibly another branch's) is read
             # below; a marker committed after this DELETE stays for the next drain (ADR 0003).
-            cur.execute("DELETE FROM commissions_recomputemarker WHERE period = %s", [period])
+            cur.execute("DELETE FROM commissions_recomputemarker WHERE period = %s RETURNING earners", [period])
+            consumed = [row[0] for row in cur.fetchall()]
+            earners: tuple[int, ...] | None = None
+            if from_markers and status == BranchPeriod.Status.OPEN:
+                if not consumed:
+                    return RecomputeResult(period, "skipped", 0)
+                if all(e is not None for e in consumed):
+                    earners = tuple(sorted({int(e) for marker in consumed for e in marker}))
             if status == BranchPeriod.Status.OPEN:
-                select = lines_select(period=period, home=home, sources=sources, rules=rules)
+                select = lines_select(period=period, home=home, sources=sources, rules=rules, earners=earners)
                 cur.execute(f"SELECT EXISTS (SELECT 1 FROM {LINES_TABLE} WHERE period = %s AND corrects IS NULL)",
                             [period])
-                if cur.fetchone()[0]:
+                if cur.fetchone()[0] or earners is not None:
                     # Lines already there: write only what differs (usually a handful of lines).
-                    cur.execute(lines_diff_sql(lines_table=LINES_TABLE, period=period, select=select))
-                    cur.execute(f"SELECT count(*) FROM {LINES_TABLE} WHERE period = %s AND corrects IS NULL",
-                                [period])
-                    count = cur.fetchone()[0]
+                    cur.execute(lines_diff_sql(lines_table=LINES_TABLE, period=period, select=select,
+                                               earners=earners))
+                    count = _count_lines(cur, period, earners)
                 else:
                     cur.execute(f"INSERT INTO {LINES_TABLE} ({_columns()}) {select}")
                     count = cur.rowcount
-                rollup_refresh(branch=branch, period=period)
-                return RecomputeResult(period, "lines", count)
+                after_recompute(branch.schema_name, period, list(earners) if earners is not None else None)
+                return RecomputeResult(period, "lines" if earners is None else "earners", count)
         # A frozen period: corrections into the next open period (locks in ascending order).
         target = next_open_period(branch, period)
         lock_objects.branch_period(branch.schema_name, target)
@@ -388,8 +403,29 @@ def recompute_period(*, period: str, rules: RuleBook | None = None) -> Recompute
             lock_objects.branch_period(branch.schema_name, target)
         count = _post_corrections(branch=branch, period=period, target=target, home=home, sources=sources,
                                   rules=rules)
-        rollup_refresh(branch=branch, period=target)
+        after_recompute(branch.schema_name, target, None)
         return RecomputeResult(period, "corrections", count, target)
+
+
+def _count_lines(cur, period: str, earners: tuple[int, ...] | None) -> int:
+    """Regular lines of the period (of `earners` only, for a per-earner recompute)."""
+    if earners is None:
+        cur.execute(f"SELECT count(*) FROM {LINES_TABLE} WHERE period = %s AND corrects IS NULL", [period])
+    else:
+        cur.execute(f"SELECT count(*) FROM {LINES_TABLE} WHERE period = %s AND corrects IS NULL "
+                    f"AND earner_id = ANY(%s)", [period, list(earners)])
+    return cur.fetchone()[0]
+
+
+def after_recompute(schema: str, period: str, earner_ids: list[int] | None) -> None:
+    """THE post-recompute hook: called once by every recompute of a branch-period that wrote lines,
+    inside its transaction and under the branch-period lock, with the people whose lines were
+    recomputed (`None`: everyone in the branch-period — a full recompute or a correction).
+    Whatever is derived from statement lines is brought up to date here, for those people only:
+    HQ's EarnerMonthRollup (and the boards that read it). Work that must wait for the commit
+    (cached statements/boards prepared for readers) registers `transaction.on_commit` here."""
+    branch = Branch.objects.get(schema_name=schema)
+    rollup_refresh(branch=branch, period=period, earners=earner_ids)
 
 
 def manual_line_post(*, actor, earner_id: int, period: str, amount: Decimal, reference: str,
@@ -458,11 +494,13 @@ def _post_corrections(*, branch, period, target, home, sources, rules) -> int:
         return cur.rowcount
 
 
-def rollup_refresh(*, branch: Branch, period: str) -> None:
-    """Upsert this branch-period's per-person figures into HQ's public rollup (same transaction)."""
+def rollup_refresh(*, branch: Branch, period: str, earners: list[int] | None = None) -> None:
+    """Upsert this branch-period's per-person figures into HQ's public rollup (same transaction);
+    with `earners`, those people's only."""
+    only = "" if earners is None else f" AND {{col}} IN ({', '.join(str(int(e)) for e in earners) or 'NULL'})"
     with connection.cursor() as cur:
-        cur.execute("DELETE FROM public.commissions_hq_earnermonthrollup WHERE branch_id = %s AND period = %s",
-                    [branch.id, period])
+        cur.execute("DELETE FROM public.commissions_hq_earnermonthrollup WHERE branch_id = %s AND period = %s"
+                    + only.format(col="user_id"), [branch.id, period])
         cur.execute(
             f"""
             INSERT INTO public.commissions_hq_earnermonthrollup
@@ -471,7 +509,7 @@ def rollup_refresh(*, branch: Branch, period: str) -> None:
                    count(*) FILTER (WHERE l.component = 'opening_reward'),
                    coalesce(sum(l.base) FILTER (WHERE l.component = 'sales_commission'), 0),
                    sum(l.amount), now()
-            FROM {LINES_TABLE} l WHERE l.period = %s
+            FROM {LINES_TABLE} l WHERE l.period = %s{only.format(col="l.earner_id")}
               AND EXISTS (SELECT 1 FROM public.branches_user u WHERE u.id = l.earner_id)
             GROUP BY l.earner_id
             """,
@@ -484,10 +522,28 @@ def recompute_drain() -> list[RecomputeResult]:
     the next drain: each recompute deletes only what its own transaction sees)."""
     periods = sorted(set(RecomputeMarker.objects.values_list("period", flat=True)))
     rules = rulebook_load()
-    return _recompute_each(periods, rules)
+    return _recompute_each(periods, rules, from_markers=True)
 
 
-def _recompute_each(periods, rules: RuleBook) -> list[RecomputeResult]:
+def markers_waiting() -> bool:
+    """Markers of this branch that no recompute has consumed and none has failed on."""
+    return RecomputeMarker.objects.filter(failed_at__isnull=True).exists()
+
+
+def drain_again_if_marked() -> bool:
+    """Called when a drain or a recompute has committed: a marker still here was committed after
+    its DELETE (or by a request that joined a job), so its event is not on the statements yet.
+    Its own drain should be queued — unless that message was lost, the enqueue failed, or it ran
+    before this recompute released the branch-period and found nothing newer to do. Queueing one
+    more drain here closes that gap without relying on beat (ADR 0003); markers that failed stay
+    for beat, so this never loops on a period that cannot be recomputed."""
+    if not markers_waiting():
+        return False
+    _SendDrain(connection.schema_name)()
+    return True
+
+
+def _recompute_each(periods, rules: RuleBook, *, from_markers: bool = False) -> list[RecomputeResult]:
     """Recompute each period in its own transaction; one that fails (or is not a period of the
     product's range at all) is logged and marked on its markers, and the others go on."""
     results = []
@@ -497,7 +553,7 @@ def _recompute_each(periods, rules: RuleBook) -> list[RecomputeResult]:
             continue
         try:
             with transaction.atomic():  # a savepoint when called inside a transaction
-                results.append(recompute_period(period=period, rules=rules))
+                results.append(recompute_period(period=period, rules=rules, from_markers=from_markers))
         except Exception as exc:  # noqa: BLE001 — isolate the period; the error is logged and kept
             log.exception("recompute of %s in %s failed; the other periods go on", period, connection.schema_name)
             _marker_failed(period, f"{type(exc).__name__}: {exc}")
@@ -547,7 +603,13 @@ def recompute_request(*, actor, period: str) -> str:
             transaction.on_commit(lambda: recompute_period_task.apply_async(
                 args=[period], task_id=task_id, headers={"_schema_name": schema}))
 
-    task_id, _enqueued = request_job(kind=RECOMPUTE_JOB, period=period, send=send)
+    task_id, enqueued = request_job(kind=RECOMPUTE_JOB, period=period, send=send)
+    if not enqueued and not RecomputeMarker.objects.filter(period=period).exists():
+        # Joined a job that has not started yet, whose marker something else already consumed:
+        # the request is put on record all the same, so that it is not lost if that job never
+        # runs (a lost message) — the job, the next drain (which re-queues itself while markers
+        # are left) or beat consumes it. (A flood of requests still writes one marker.)
+        RecomputeMarker.objects.create(period=period)
     return task_id
 
 

@@ -106,6 +106,15 @@ def _earner_filter(column: str, src: SourceBranch, home: BranchRef) -> str:
     return f"{column} IN (SELECT id FROM public.branches_user WHERE home_branch_id = {int(home.id)})"
 
 
+def _scope(column: str, earners: tuple[int, ...] | None) -> str:
+    """` AND column IN (…)` for a per-earner recompute; "" for the whole branch-period."""
+    if earners is None:
+        return ""
+    if not earners:
+        return " AND false"
+    return f" AND {column} IN ({', '.join(str(int(e)) for e in earners)})"
+
+
 def _tier_sql(rule, headcount_sql: str) -> str:
     if rule.tiers[0].max_headcount is None:  # one tier: a flat amount
         return _n(rule.tiers[0].amount)
@@ -126,7 +135,7 @@ def _part(select_sql: str) -> str:
     return f"({select_sql} OFFSET 0)"
 
 
-def _openings(rules, src, home, period) -> list[str]:
+def _openings(rules, src, home, period, earners=None) -> list[str]:
     start, end = period_start(period), period_end(period)
     sx, code, bid = src.schema, src.ref.code, int(src.ref.id)
     opening_vs = _versions(rules, "opening_reward")
@@ -143,6 +152,7 @@ def _openings(rules, src, home, period) -> list[str]:
         f"{home_applied} AS home_applied "
         f'FROM "{sx}".clients_client c WHERE c.opened_on BETWEEN {_d(start)} AND {_d(end)} '
         f"AND c.opened_on >= {_d(opening_vs[0].effective_from)} AND {_earner_filter('c.opened_by_id', src, home)}"
+        f"{_scope('c.opened_by_id', earners)}"
     ))
 
     retention_vs = _versions(rules, "retention_bonus")
@@ -159,7 +169,8 @@ def _openings(rules, src, home, period) -> list[str]:
         inner = (
             f"SELECT c.id, c.opened_by_id, c.headcount, c.opened_on, {anniversary} AS anniversary "
             f'FROM "{sx}".clients_client c WHERE c.opened_on BETWEEN {_d(lo)} AND {_d(hi)} '
-            f"AND c.opened_on >= {_d(first)} AND {_earner_filter('c.opened_by_id', src, home)} "
+            f"AND c.opened_on >= {_d(first)} AND {_earner_filter('c.opened_by_id', src, home)}"
+            f"{_scope('c.opened_by_id', earners)} "
             f"AND (c.closed_on IS NULL OR c.closed_on > {anniversary})"
         )
         adj, home_applied = _adjustment_columns(rules, src, home, "retention_bonus", "c.anniversary")
@@ -172,7 +183,7 @@ def _openings(rules, src, home, period) -> list[str]:
     return parts
 
 
-def _sales(rules, src, home, period) -> list[str]:
+def _sales(rules, src, home, period, earners=None) -> list[str]:
     start = period_start(period)
     from .hq.rules import version_in_force
 
@@ -191,11 +202,11 @@ def _sales(rules, src, home, period) -> list[str]:
         f"{int(v.id)}::bigint AS rule_version_id, s.amount AS base, (CASE s.service {whens} END) AS rate, "
         f"{adj} AS adj, {home_applied} AS home_applied "
         f'FROM "{src.schema}".commissions_sale s WHERE s.period = \'{period}\' '
-        f"AND {_earner_filter('s.seller_id', src, home)}"
+        f"AND {_earner_filter('s.seller_id', src, home)}{_scope('s.seller_id', earners)}"
     )]
 
 
-def _leads(rules, src, home, period) -> list[str]:
+def _leads(rules, src, home, period, earners=None) -> list[str]:
     start, end = period_start(period), period_end(period)
     vs = _versions(rules, "lead_attribution")
     if not vs:
@@ -222,7 +233,7 @@ def _leads(rules, src, home, period) -> list[str]:
             f"{home_applied} AS home_applied "
             f'FROM "{sx}".commissions_lead l WHERE l.signed_on BETWEEN {_d(start)} AND {_d(end)} '
             f"AND l.signed_on >= {_d(vs[0].effective_from)} AND l.source = '{lead_source}' "
-            f"AND {column} IS NOT NULL AND {_earner_filter(column, src, home)}"
+            f"AND {column} IS NOT NULL AND {_earner_filter(column, src, home)}{_scope(column, earners)}"
         ))
     from .hq.rules import version_in_force
 
@@ -240,24 +251,39 @@ def _leads(rules, src, home, period) -> list[str]:
             f"SELECT l.marketer_id, count(*) AS qualified, "
             f"count(*) FILTER (WHERE l.signed_on IS NOT NULL AND l.signed_on <= {_d(end)}) AS converted "
             f'FROM "{sx}".commissions_lead l WHERE l.source = \'marketing\' AND l.qualified '
-            f"AND l.created_on BETWEEN {_d(start)} AND {_d(end)} AND {_earner_filter('l.marketer_id', src, home)} "
+            f"AND l.created_on BETWEEN {_d(start)} AND {_d(end)} AND {_earner_filter('l.marketer_id', src, home)}"
+            f"{_scope('l.marketer_id', earners)} "
             f"GROUP BY l.marketer_id) g "
             f"WHERE g.converted * 100 >= {_n(pts.min_conversion_percent)} * g.qualified"
         ))
     return parts
 
 
-def lines_select(*, period: str, home: BranchRef, sources: list[SourceBranch], rules: RuleBook) -> str:
-    """A SELECT of every statement line of `home` for `period`, columns as LINE_COLUMNS."""
+# What each line component of an earner depends on (so that a per-earner recompute of the
+# earners an event touches equals the full one; tests/commissions/test_recompute.py holds it):
+# - opening_reward, retention_bonus: one client (its opener, opening date, headcount, closing);
+# - sales_commission: one sale (its seller, service, amount, the client's opening date);
+# - lead_marketing / lead_conversion (the marketer) and lead_sales (the seller): one signed lead —
+#   an event on a lead marks both people it pays, and a re-attribution marks the old one too;
+# - lead_points: the marketer's qualified marketing leads created in the month, per branch where
+#   they were recorded (a count over one person's month, never over other people's);
+# - every component: the rule versions and adjustments in force (HQ/branch-wide: a change of
+#   those recomputes whole branch-periods, never per earner) and the earner's home branch.
+# No line of one person depends on another person's events, so restricting every part to the
+# earners (`earners`) yields exactly those earners' lines of the full SELECT.
+def lines_select(*, period: str, home: BranchRef, sources: list[SourceBranch], rules: RuleBook,
+                 earners: tuple[int, ...] | None = None) -> str:
+    """A SELECT of every statement line of `home` for `period`, columns as LINE_COLUMNS; with
+    `earners`, only those people's lines (from every source branch)."""
     if not _PERIOD_RE.match(period):
         raise ValueError(f"bad period {period!r}")
     parts: list[str] = []
     for src in sources:
         if not _SCHEMA_RE.match(src.schema) or not _CODE_RE.match(src.ref.code):
             raise ValueError(f"bad branch {src!r}")
-        parts += _openings(rules, src, home, period)
-        parts += _sales(rules, src, home, period)
-        parts += _leads(rules, src, home, period)
+        parts += _openings(rules, src, home, period, earners)
+        parts += _sales(rules, src, home, period, earners)
+        parts += _leads(rules, src, home, period, earners)
     if not parts:
         return ("SELECT " + ", ".join(f"NULL AS {c}" for c in LINE_COLUMNS) + " WHERE false")
     body = " UNION ALL ".join(parts)
@@ -278,14 +304,16 @@ _KEY = ("earner_id", "source", "component")
 _VALUES = tuple(c for c in LINE_COLUMNS if c not in _KEY + ("period", "corrects"))
 
 
-def lines_diff_sql(*, lines_table: str, period: str, select: str) -> str:
+def lines_diff_sql(*, lines_table: str, period: str, select: str, earners: tuple[int, ...] | None = None) -> str:
     """Statements that bring `period`'s regular lines (`corrects` NULL) to what `select` wants,
     writing only differences.
 
     One FULL JOIN of wanted and stored lines on the business key (a hash or merge join, never
     quadratic) keeps the differences in a temporary table; then stale lines are deleted, changed
     ones updated in place (same id) and new ones inserted. A recompute that changes nothing writes
-    no line, so an event in a large branch does not rewrite every line of its period."""
+    no line, so an event in a large branch does not rewrite every line of its period. With
+    `earners`, only those people's stored lines are compared (`select` must be restricted to the
+    same people: `lines_select(earners=…)`)."""
     if not _SCHEMA_RE.match(lines_table) or not _PERIOD_RE.match(period):
         raise ValueError(f"bad table or period {lines_table!r} {period!r}")
     wanted = ", ".join(f"{c}::{_STORED[c]} AS {c}" if c in _STORED else c for c in LINE_COLUMNS)
@@ -296,7 +324,7 @@ CREATE TEMP TABLE commissions_line_diff ON COMMIT DROP AS
 SELECT l.id AS line_id, w.*
 FROM (SELECT {wanted} FROM ({select}) s) w
 FULL JOIN (SELECT id, {', '.join(_KEY + _VALUES)} FROM {lines_table}
-            WHERE period = '{period}' AND corrects IS NULL) l
+            WHERE period = '{period}' AND corrects IS NULL{_scope('earner_id', earners)}) l
   ON {' AND '.join(f'l.{c} = w.{c}' for c in _KEY)}
 WHERE l.id IS NULL OR w.earner_id IS NULL OR {changed};
 ANALYZE commissions_line_diff;

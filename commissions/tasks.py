@@ -10,8 +10,11 @@ from . import services
 
 @shared_task(name="commissions.tasks.drain_recompute_markers", acks_late=True)
 def drain_recompute_markers() -> list[str]:
-    """Recompute every branch-period marked by an event (on commit, and every 30 s by beat)."""
-    return [r.period for r in services.recompute_drain()]
+    """Recompute every branch-period marked by an event (on commit, and every 30 s by beat);
+    markers committed meanwhile get one more drain (`services.drain_again_if_marked`)."""
+    periods = [r.period for r in services.recompute_drain()]
+    services.drain_again_if_marked()
+    return periods
 
 
 @shared_task(name="commissions.tasks.recompute_period", acks_late=True, bind=True)
@@ -22,7 +25,9 @@ def recompute_period_task(self, period: str) -> int:
     job_started(kind=services.RECOMPUTE_JOB, period=period, task_id=self.request.id)
     if not isinstance(period, str) or not valid_period(period):
         raise ValueError(f"period must be YYYY-MM, got {period!r}")
-    return services.recompute_period(period=period).lines
+    lines = services.recompute_period(period=period).lines
+    services.drain_again_if_marked()
+    return lines
 
 
 @shared_task(name="commissions.tasks.recompute_open_periods", acks_late=True)

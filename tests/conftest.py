@@ -265,6 +265,16 @@ def celery_prefork_worker(django_db_setup, celery_worker_process):
     yield from _celery_worker(["-P", "prefork", "-c", concurrency], ROOT / ".test-worker-prefork.log")
 
 
+@pytest.fixture
+def celery_two_process_worker(django_db_setup):
+    """Only a prefork worker with two processes (no solo worker beside it, no beat): the set-up of
+    issue #19's report, where nothing but the queued messages moves markers."""
+    import redis
+
+    redis.Redis.from_url(TEST_REDIS_URL).flushdb()
+    yield from _celery_worker(["-P", "prefork", "-c", "2"], ROOT / ".test-worker-prefork.log")
+
+
 def _celery_worker(pool_args: list[str], log_path: Path):
     env = dict(os.environ)
     env.update(

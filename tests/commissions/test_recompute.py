@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from commissions import engine, selectors, services
 from tests.conftest import in_branch
 
-from .conftest import open_client, register_adjustment
+from .conftest import drain, open_client, register_adjustment
 
 pytestmark = pytest.mark.django_db
 D = Decimal
@@ -24,12 +24,19 @@ class _Rollback(Exception):
 
 days = st.dates(min_value=dt.date(2024, 6, 1), max_value=dt.date(2026, 6, 30))
 money = st.decimals(min_value=D("0.01"), max_value=D("99999999.99"), places=2)
-client_st = st.tuples(st.sampled_from(["bj", "sh"]), st.integers(0, 4), st.integers(1, 300), days,
-                      st.one_of(st.none(), st.integers(0, 500)))
-sale_st = st.tuples(st.integers(0, 30), st.sampled_from(["social_insurance", "housing_fund", "payroll_outsourcing"]),
-                    st.integers(0, 6), money, st.integers(0, 4))
-lead_st = st.tuples(st.sampled_from(["bj", "sh"]), st.sampled_from(["marketing", "sales"]), st.integers(0, 4),
-                    st.integers(0, 4), st.one_of(st.none(), money), days)
+
+
+def _event_strategies(dates, sale_months: int):
+    """(clients, sales, leads) tuples as `_populate` reads them, on `dates`."""
+    return (st.tuples(st.sampled_from(["bj", "sh"]), st.integers(0, 4), st.integers(1, 300), dates,
+                      st.one_of(st.none(), st.integers(0, 500))),
+            st.tuples(st.integers(0, 30), st.sampled_from(["social_insurance", "housing_fund", "payroll_outsourcing"]),
+                      st.integers(0, sale_months), money, st.integers(0, 4)),
+            st.tuples(st.sampled_from(["bj", "sh"]), st.sampled_from(["marketing", "sales"]), st.integers(0, 4),
+                      st.integers(0, 4), st.one_of(st.none(), money), dates))
+
+
+client_st, sale_st, lead_st = _event_strategies(days, 6)
 adj_st = st.lists(st.tuples(st.sampled_from(["bj", "sh"]),
                             st.sampled_from(["opening_reward", "retention_bonus", "sales_commission", "lead_attribution"]),
                             st.decimals(min_value=-20, max_value=20, places=2), days,
@@ -251,3 +258,188 @@ def test_lines_diff_sql_refuses_bad_names():
         lines_diff_sql(lines_table="lines; DROP TABLE x", period="2026-03", select="SELECT 1")
     with pytest.raises(ValueError):
         lines_diff_sql(lines_table="commissions_statementline", period="2026-3'", select="SELECT 1")
+
+
+# ---------------------------------------------------------------------------------------------
+# Issue #25: one event, one person — the drain recomputes only the earners an event touches.
+# ---------------------------------------------------------------------------------------------
+near_days = st.dates(min_value=dt.date(2025, 12, 1), max_value=dt.date(2026, 3, 31))
+WINDOW = ["2025-12", "2026-01", "2026-02", "2026-03", "2026-04", "2026-05", "2026-12"]  # every period they reach
+near_client_st, near_sale_st, near_lead_st = _event_strategies(near_days, 2)
+opening_st = st.tuples(st.just("open"), st.sampled_from(["bj", "sh"]), st.integers(0, 4), st.integers(1, 300), near_days)
+event_st = st.one_of(
+    opening_st,
+    st.tuples(st.just("sale"), st.integers(0, 30), st.sampled_from(["social_insurance", "housing_fund"]),
+              st.integers(0, 2), money, st.integers(0, 4)),
+    st.tuples(st.just("lead"), st.sampled_from(["bj", "sh"]), st.sampled_from(["marketing", "sales"]),
+              st.integers(0, 4), near_days, st.booleans()),
+    st.tuples(st.just("sign"), st.integers(0, 30), money, st.integers(0, 4), st.integers(0, 20)),
+    st.tuples(st.just("close"), st.integers(0, 30), st.integers(0, 400)),
+    st.tuples(st.just("headcount"), st.integers(0, 30), st.integers(1, 300)),
+)
+
+
+def _record(people, events) -> int:
+    """Record `events` through the services (each writes its markers naming the earners it
+    touches, in their home branches); refused ones (a rule of the product) are skipped. Returns
+    how many were recorded."""
+    from django.core.exceptions import ValidationError
+
+    from clients import services as clients
+    from clients.models import Client
+    from commissions.models import Lead
+
+    earners = [people[k] for k in ("bj_s1", "bj_s2", "bj_mkt", "sh_s1", "bj_sales")]
+    staff = {"bj": people["bj_staff"], "sh": people["sh_staff"]}
+
+    def pick(model, idx):
+        rows = []
+        for code in ("bj", "sh"):
+            with in_branch(code):
+                rows += [(code, pk) for pk in model.objects.order_by("pk").values_list("pk", flat=True)]
+        return rows[idx % len(rows)] if rows else (None, None)
+
+    recorded = 0
+    for event in events:
+        kind = event[0]
+        try:
+            with transaction.atomic():
+                if kind == "open":
+                    _k, code, who, headcount, day = event
+                    with in_branch(code):
+                        clients.client_create(actor=staff[code], data=clients.ClientInput(
+                            name=f"c{recorded}-{who}-{day}", headcount=headcount, opened_on=day,
+                            opened_by=earners[who], services=["social_insurance"]))
+                elif kind == "lead":
+                    _k, code, source, who, day, qualified = event
+                    with in_branch(code):
+                        services.lead_create(actor=staff[code], data=services.LeadInput(
+                            name="l", source=source, marketer=earners[who] if source == "marketing" else None,
+                            created_on=day, qualified=qualified))
+                else:
+                    model = Lead if kind == "sign" else Client
+                    code, pk = pick(model, event[1])
+                    if code is None:
+                        continue
+                    with in_branch(code):
+                        if kind == "sale":
+                            _k, _i, service, offset, amount, who = event
+                            c = Client.objects.get(pk=pk)
+                            services.sale_create(actor=staff[code], data=services.SaleInput(
+                                client_id=pk, service=service, amount=amount, seller=earners[who], add_service=True,
+                                period=engine.period_of(engine.add_months(c.opened_on.replace(day=1), offset))))
+                        elif kind == "sign":
+                            _k, _i, amount, who, after = event
+                            lead = Lead.objects.get(pk=pk)
+                            services.lead_sign(actor=staff[code], lead_id=pk, data=services.LeadSignInput(
+                                amount=amount, signed_on=lead.created_on + dt.timedelta(days=after), seller=earners[who]))
+                        elif kind == "close":
+                            c = Client.objects.get(pk=pk)
+                            clients.client_close(actor=staff[code], client_id=pk,
+                                                 closed_on=c.opened_on + dt.timedelta(days=event[2]))
+                        else:
+                            c = Client.objects.get(pk=pk)
+                            clients.client_update(actor=staff[code], client_id=pk, data=clients.ClientChanges(
+                                name=c.name, headcount=event[2], services=c.services, grade=c.grade))
+            recorded += 1
+        except ValidationError:
+            continue
+    return recorded
+
+
+def _rollup(period):
+    from commissions.hq.models import EarnerMonthRollup
+
+    branch = services.current_branch()
+    return sorted(EarnerMonthRollup.objects.filter(branch=branch, period=period)
+                  .values_list("user_id", "openings", "sales_amount", "commission"))
+
+
+@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
+                                                                  HealthCheck.too_slow])
+@given(st.lists(near_client_st, max_size=5), st.lists(near_sale_st, max_size=6), st.lists(near_lead_st, max_size=3),
+       opening_st, st.lists(event_st, max_size=10), adj_st)
+def test_per_earner_recompute_equals_full_recompute(people, clients, sales, leads, first, events, adjustments):
+    """After a random sequence of events recorded through the services (openings in either branch
+    by either branch's people, sales, leads, signing, closing, a new headcount), the drain — which
+    recomputes only the earners the markers name — leaves every period's lines exactly as a full
+    recompute wants them, line by line and value by value; a full recompute afterwards writes
+    nothing (same ids, same row versions) and leaves HQ's rollup as the per-earner one left it."""
+    from commissions.models import RecomputeMarker
+
+    try:
+        with transaction.atomic():
+            for code, component, percent, start, length in adjustments:
+                register_adjustment(code, component, str(percent), start.isoformat(),
+                                    (start + dt.timedelta(days=length)).isoformat() if length is not None else None)
+            _populate(people, clients, sales, leads)
+            for code in ("bj", "sh"):
+                with in_branch(code):
+                    for period in WINDOW:
+                        services.recompute_period(period=period)
+            assert _record(people, [first, *events]) >= 1  # an opening is never refused
+            marked = set()
+            for code in ("bj", "sh"):
+                with in_branch(code):
+                    markers = list(RecomputeMarker.objects.values_list("period", "earners"))
+                    assert all(earners for _p, earners in markers)  # every event named its earners
+                    marked |= {p for p, _e in markers}
+            assert marked <= set(WINDOW)
+            results = [r for code in ("bj", "sh") for r in drain(code)]
+            assert {r.mode for r in results} <= {"earners", "skipped"} and "earners" in {r.mode for r in results}
+            for code in ("bj", "sh"):
+                with in_branch(code):
+                    assert RecomputeMarker.objects.count() == 0
+                    for period in WINDOW:
+                        per_earner, rollup = _stored(period), _rollup(period)
+                        wanted = {(ln.earner_id, ln.source, ln.component): tuple(getattr(ln, c) for c in _VALUES)
+                                  for ln in selectors.sql_lines(period=period)}
+                        assert {k: v[2] for k, v in per_earner.items()} == wanted, (code, period)
+                        services.recompute_period(period=period)  # the full one
+                        assert _stored(period) == per_earner, (code, period)
+                        assert _rollup(period) == rollup, (code, period)
+            raise _Rollback
+    except _Rollback:
+        pass
+
+
+def test_an_event_recomputes_only_its_earner(api, people):
+    """One opening: the drain recomputes the opener's lines only — another earner's stale line
+    in the same branch-period is left for the full recompute (proof that it was not compared)."""
+    from commissions.models import RecomputeMarker, StatementLine
+
+    open_client(api, people["bj_staff"], opened_by="bj_s2", headcount=30, name="乙")
+    drain("bj")
+    with in_branch("bj"):
+        StatementLine.objects.filter(earner=people["bj_s2"]).update(amount=D("1.00"))  # stale on purpose
+    open_client(api, people["bj_staff"], opened_by="bj_s1", headcount=30)
+    with in_branch("bj"):
+        assert list(RecomputeMarker.objects.values_list("earners", "event_branch_id")) == [
+            ([people["bj_s1"].pk], services.current_branch().id)]
+    [result] = drain("bj")
+    assert (result.mode, result.lines) == ("earners", 1)
+    with in_branch("bj"):
+        amounts = dict(StatementLine.objects.values_list("earner__username", "amount"))
+        assert amounts == {"bj_s1": D("800.00"), "bj_s2": D("1.00")}
+        services.recompute_period(period="2026-03")
+        assert dict(StatementLine.objects.values_list("earner__username", "amount")) == {
+            "bj_s1": D("800.00"), "bj_s2": D("800.00")}
+
+
+def test_cross_branch_event_marks_the_home_branch_with_its_earner(api, people):
+    """A Shanghai client opened by a Beijing specialist: Beijing's marker names the specialist and
+    Shanghai as where it happened; Shanghai gets none; Beijing's drain writes the line."""
+    from commissions.models import RecomputeMarker, StatementLine
+
+    people["bj_s1"].memberships.create(branch=services.Branch.objects.get(code="sh"), role="specialist")
+    open_client(api, people["sh_staff"], "sh", opened_by="bj_s1", headcount=30)
+    sh_id = services.Branch.objects.get(code="sh").id
+    with in_branch("sh"):
+        assert RecomputeMarker.objects.count() == 0
+    with in_branch("bj"):
+        assert list(RecomputeMarker.objects.values_list("earners", "event_branch_id")) == [([people["bj_s1"].pk], sh_id)]
+    [result] = drain("bj")
+    assert result.mode == "earners"
+    with in_branch("bj"):
+        assert list(StatementLine.objects.values_list("earner__username", "source_branch_id", "amount")) == [
+            ("bj_s1", sh_id, D("800.00"))]

@@ -101,3 +101,58 @@ def test_thirty_recompute_requests_are_one_job_and_one_follow_up(committed_branc
         holder.close()
     assert wait_for(lambda: _total(api, manager, code, specialist.username, period) == "1200.00", timeout=60)
     wait_for(lambda: broker.llen("celery") == 0, timeout=60)
+
+
+def test_marker_committed_while_a_drain_finishes_gets_its_own_drain(committed_branch, celery_worker_process, api):
+    """Issue #19 (every event arrives, no beat): an event whose marker is committed after a running
+    drain consumed the markers it could see, and whose own drain message never ran (lost, or the
+    enqueue failed), used to wait for beat — forever without one. The drain that finishes with
+    markers left now queues one more drain."""
+    import psycopg2
+    from django.conf import settings
+    from django.db import transaction
+
+    from clients.models import Client
+    from commissions.models import RecomputeMarker
+
+    code, schema, period = committed_branch.code, committed_branch.schema_name, "2026-03"
+    staff = make_user(f"{code}_staff", (code, "branch_staff"), home=code)
+    manager = make_user(f"{code}_mgr", (code, "branch_manager"), home=code)
+    specialist = make_user(f"{code}_s1", (code, "specialist"), home=code)
+
+    def open_client(name):
+        r = api(staff).post(f"/b/{code}/api/v1/clients/", {
+            "name": name, "headcount": 60, "opened_on": "2026-03-02", "opened_by": specialist.username,
+            "services": ["social_insurance"]}, format="json")
+        assert r.status_code == 201, r.content
+
+    open_client("甲")
+    assert wait_for(lambda: _total(api, manager, code, specialist.username, period) == "1200.00", timeout=60)
+
+    db = settings.DATABASES["default"]
+    holder = psycopg2.connect(dbname=db["NAME"], user=db["USER"], host=db["HOST"], port=db["PORT"])
+    watcher = psycopg2.connect(dbname=db["NAME"], user=db["USER"], host=db["HOST"], port=db["PORT"])
+    watcher.autocommit = True
+    try:
+        with holder.cursor() as cur:  # the drain's last step (HQ's rollup) waits on these rows
+            cur.execute("SELECT 1 FROM public.commissions_hq_earnermonthrollup WHERE branch_id = %s FOR UPDATE",
+                        [committed_branch.id])
+            assert cur.rowcount == 1
+        open_client("乙")  # its drain consumes its marker, reads, then waits on the rollup rows
+
+        def drain_waits_on_rollup():
+            with watcher.cursor() as cur:
+                cur.execute("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
+                            "AND query LIKE 'DELETE FROM public.commissions_hq_earnermonthrollup%%'")
+                return cur.fetchone()[0] == 1
+        wait_for(drain_waits_on_rollup, timeout=60)
+        with schema_context(schema), transaction.atomic():  # an event whose drain message is lost
+            Client.objects.create(name="丙", headcount=60, opened_on="2026-03-03", opened_by=specialist)
+            RecomputeMarker.objects.create(period=period)
+    finally:
+        holder.rollback()
+        holder.close()
+        watcher.close()
+    assert wait_for(lambda: _total(api, manager, code, specialist.username, period) == "3600.00", timeout=30)
+    with schema_context(schema):
+        wait_for(lambda: RecomputeMarker.objects.count() == 0, timeout=30)

@@ -95,10 +95,10 @@ def test_a_recompute_that_raises_does_not_stop_the_next_period(api, people, monk
         RecomputeMarker.objects.create(period="2026-02")
     real = services.recompute_period
 
-    def flaky(*, period, rules=None):
+    def flaky(*, period, **kw):
         if period == "2026-01":
             raise RuntimeError("boom")
-        return real(period=period, rules=rules)
+        return real(period=period, **kw)
 
     monkeypatch.setattr(services, "recompute_period", flaky)
     assert [r.period for r in drain("bj")] == ["2026-02"]
