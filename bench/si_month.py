@@ -107,7 +107,9 @@ def reset_month(branch: Branch) -> None:
     HQ identity registry stays as the previous month's compute left it, as it does in service."""
     with schema_context(branch.schema_name), transaction.atomic(), connection.cursor() as cur:
         cur.execute("TRUNCATE social_insurance_contributionline, social_insurance_staffchange, "
-                    "social_insurance_checkfinding, social_insurance_feestatement, social_insurance_monthcycle")
+                    "social_insurance_checkfinding, social_insurance_feestatement, social_insurance_monthcycle, "
+                    "social_insurance_feestatementcharge, social_insurance_feepayment")
+        cur.execute("DELETE FROM commissions_sale WHERE source = 'cycle'")  # derived from the statements
         drop_month_partitions(cur)
 
 
@@ -151,6 +153,57 @@ def floor_seconds(branch: Branch, *, checked: bool = False, load: bool = False) 
     return elapsed
 
 
+# ---------------------------------------------------------------------------------------------
+# Commission events from the cycle (issue #20): what deriving them adds to the month compute
+# ---------------------------------------------------------------------------------------------
+def ensure_clients(branch: Branch, count: int, opener_id: int) -> None:
+    """`--clients-per-branch`: the branch's employees spread over `count` clients (by id), each
+    contracting 社保代缴 at 30.00 元/人·月, so the compute bills one service fee per client and
+    derives one sale each. Left as it is when the branch already has that many clients."""
+    if count <= 1:
+        return
+    with schema_context(branch.schema_name), connection.cursor() as cur:
+        cur.execute("SELECT count(*) FROM clients_client WHERE name LIKE 'bench client%%'")
+        if cur.fetchone()[0] == count:
+            return
+        cur.execute("INSERT INTO clients_client (name, headcount, opened_on, opened_by_id, services, grade, "
+                    "contract_no, city, created_at) SELECT 'bench client ' || g, 50, '2024-01-01', %s, "
+                    "'{social_insurance}', 'normal', '', %s, now() FROM generate_series(2, %s) g",
+                    [opener_id, branch.city, count])
+        cur.execute("UPDATE clients_client SET fee_social_insurance = 30 WHERE name LIKE 'bench client%%'")
+        cur.execute("""
+            UPDATE social_insurance_insuredemployee e SET client_id = c.id
+              FROM (SELECT id, row_number() OVER (ORDER BY id) - 1 AS rn FROM clients_client
+                     WHERE name LIKE 'bench client%%') c
+             WHERE c.rn = e.id %% %s AND e.client_id IS DISTINCT FROM c.id""", [count])
+        cur.execute("ANALYZE social_insurance_insuredemployee")
+        cur.execute("ANALYZE clients_client")
+
+
+def derive_seconds(branch: Branch) -> float:
+    """The month compute's commission-events step (service-fee charges, the sales they are, the
+    recompute markers) timed alone on the month as its compute left it, with the step's own
+    writes removed first so that it does what a month's first compute does; rolled back."""
+    from social_insurance import commission_events
+    from social_insurance.engine import month_start
+
+    with schema_context(branch.schema_name), transaction.atomic(), connection.cursor() as cur:
+        cur.execute("DELETE FROM social_insurance_feestatementcharge WHERE kind = 'service_fee'")
+        cur.execute("DELETE FROM commissions_sale WHERE source = 'cycle' AND period = %s", [PERIOD])
+        t0 = time.perf_counter()
+        commission_events.derive_after_compute(cur, {"period": PERIOD, "m": month_start(PERIOD),
+                                                     "branch_id": branch.pk})
+        elapsed = time.perf_counter() - t0
+        cur.execute("SELECT count(*) FROM social_insurance_feestatementcharge")
+        charges = cur.fetchone()[0]
+        transaction.set_rollback(True)
+    DERIVED_CHARGES.append(charges)
+    return elapsed
+
+
+DERIVED_CHARGES: list[int] = []
+
+
 def compute_with_worker(branches: list[Branch], workers: int, before=None) -> float:
     """Wall time of the month's compute by a real Celery worker: one task per branch. `before`
     runs once the worker answers, before the clock starts."""
@@ -188,6 +241,8 @@ def main() -> None:
     parser.add_argument("--employees", type=int, default=1_000_000)
     parser.add_argument("--branches", type=int, default=20)
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 2)
+    parser.add_argument("--clients-per-branch", type=int, default=1,
+                        help="spread each branch's employees over this many clients with a service fee")
     args = parser.parse_args()
 
     from social_insurance import services
@@ -201,10 +256,12 @@ def main() -> None:
     branches = [ensure_branch(i + 1) for i in range(args.branches)]
     for branch, n in zip(branches, per_branch):
         ensure_employees(branch, n, opener.pk)
+        ensure_clients(branch, args.clients_per_branch, opener.pk)
     setup_s = time.perf_counter() - t0
 
     def compute_all(floor: list[float] | None = None, each: list[float] | None = None,
-                    checked_floor: list[float] | None = None, load_floor: list[float] | None = None) -> float:
+                    checked_floor: list[float] | None = None, load_floor: list[float] | None = None,
+                    derive: list[float] | None = None) -> float:
         elapsed = 0.0
         for branch in branches:
             start = time.perf_counter()
@@ -219,6 +276,8 @@ def main() -> None:
                 checked_floor.append(floor_seconds(branch, checked=True))
             if load_floor is not None:
                 load_floor.append(floor_seconds(branch, load=True))
+            if derive is not None:
+                derive.append(derive_seconds(branch))
         return elapsed
 
     def reset_all() -> None:
@@ -244,7 +303,8 @@ def main() -> None:
     checked_floors: list[float] = []
     load_floors: list[float] = []
     computes: list[float] = []
-    compute_s = compute_all(floors, computes, checked_floors, load_floors)
+    derives: list[float] = []
+    compute_s = compute_all(floors, computes, checked_floors, load_floors, derives)
     recompute_s = compute_all()
     lines = 0
     for branch in branches:
@@ -272,6 +332,11 @@ def main() -> None:
         if (cr := [c / f for c, f in zip(computes, checked_floors) if f]) else None,
         "branch_load_ratios_min_median_max": [round(r, 2) for r in (min(lr), statistics.median(lr), max(lr))]
         if (lr := [c / f for c, f in zip(computes, load_floors) if f]) else None,
+        # Commission events (issue #20): the compute's step that bills service fees and derives the
+        # sales, timed alone per branch; its share of the compute (which includes it).
+        "clients_per_branch": args.clients_per_branch, "service_fee_charges": sum(DERIVED_CHARGES),
+        "commission_events_s": round(sum(derives), 2),
+        "commission_events_share": round(sum(derives) / (compute_s - sum(derives)), 4) if compute_s else None,
     }
     print(f"computed {lines} lines for {args.employees} employees in {args.branches} branches: "
           f"{compute_s:.2f}s one branch after another (recompute {recompute_s:.2f}s) vs floor {floor_s:.2f}s "
@@ -279,6 +344,8 @@ def main() -> None:
           f"→ ×{result['checked_ratio']}; stored as the first compute stores them, bare then indexed, "
           f"{load_floor_s:.2f}s → ×{result['load_ratio']}); by a Celery worker with {args.workers} processes {parallel_s:.2f}s "
           f"→ ×{result['workers_ratio']}")
+    print(f"commission events (service fees → sales, markers) for {sum(DERIVED_CHARGES)} charges: "
+          f"{sum(derives):.2f}s, +{100 * (result['commission_events_share'] or 0):.1f}% on the compute without them")
     print(json.dumps(result))
 
 

@@ -127,6 +127,8 @@ def test_commission_follows_from_the_social_insurance_cycle(committed_branch, ce
     web.force_login(s1)
     page = web.get(f"/b/{code}/commissions/statements/2025-09/{s1.username}/")
     assert page.status_code == 200 and "待回款" in page.content.decode()
+    phone = web.get(f"/b/{code}/me/statement/2025-09/")  # the specialist's own phone statement
+    assert phone.status_code == 200 and "待回款" in phone.content.decode() and "36.00" in phone.content.decode()
     from social_insurance.models import FeeStatement
     from social_insurance.selectors import statement_money
 
