@@ -43,6 +43,7 @@ OPENING_CHOICES = [(OpeningSource.AWAITING, _("取自首个申报月(参保人�
 
 class ClientCreateForm(_ClientFields):
     opening_source = forms.ChoiceField(label=_("开户方式"), choices=OPENING_CHOICES, initial=OpeningSource.MANUAL,
+                                       required=False,
                                        help_text=_("取自首个申报月:客户首个有参保人员的申报月即为开户月,按该月参保人数定档"))
     opened_on = _text(_("开户日期"), type="date")
     opened_by = forms.ChoiceField(label=_("开户人"), choices=(),

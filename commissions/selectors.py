@@ -382,7 +382,7 @@ def payout_summary(period: str) -> PayoutSummary:
 # ---------------------------------------------------------------------------------------------
 # Sales taken from fee statements that are not earned yet (待确认 / 待回款)
 # ---------------------------------------------------------------------------------------------
-def sales_awaiting(user, branch: Branch, period: str) -> list[dict]:
+def sales_awaiting(username: str, branch: Branch, period: str) -> list[dict]:
     """The earner's sales of `period` in this branch taken from a fee statement's service fee that
     the sales rule in force does not pay yet: the client has not confirmed the statement, or (rule
     'on payment') not paid it in full. Each with what it will pay once released (same engine)."""
@@ -395,6 +395,12 @@ def sales_awaiting(user, branch: Branch, period: str) -> list[dict]:
     from .models import Sale as SaleRow
     from .services import rulebook_load
 
+    # Earned under either rule once the statement is both confirmed and paid: only the others.
+    waiting = list(SaleRow.objects.filter(period=period, seller__username=username, source="cycle")
+                   .exclude(statement_confirmed=True, statement_paid=True)
+                   .select_related("client").order_by("client__name", "service"))
+    if not waiting:
+        return []
     rules = rulebook_load()
     start = engine.period_start(period)
     v = version_in_force(list(rules.versions), "sales_commission", start)
@@ -403,8 +409,7 @@ def sales_awaiting(user, branch: Branch, period: str) -> list[dict]:
     adj = engine.adjustment_percent_on(rules.adjustments, branch.id, "sales_commission", start)
     ref = engine.BranchRef(branch.id, branch.code)
     out = []
-    for s in (SaleRow.objects.filter(period=period, seller_id=user.pk, source="cycle")
-              .select_related("client").order_by("client__name", "service")):
+    for s in waiting:
         event = engine.Sale(ref, s.pk, s.client_opened_on, s.service, s.period, s.amount, s.seller_id,
                             s.source, s.statement_confirmed, s.statement_paid)
         rate = v.rule.rate_for(s.service, engine.is_new_client(s.client_opened_on, period, v.rule))

@@ -203,8 +203,7 @@ def statement(request, period: str, username: str):
     data = selectors.access_statement(request.user, request.tenant, username, period, lang=lang)
     for line in data["lines"]:
         line["title"] = COMPONENT_LABELS.get(line["component"], line["component"])
-    user = request.user if username == request.user.username else User.objects.filter(username=username).first()
-    awaiting = selectors.sales_awaiting(user, request.tenant, period) if user else []
+    awaiting = selectors.sales_awaiting(data["username"], request.tenant, period)
     return render(request, "commissions/statement.html", {**_nav(request, roles, "statements"), "s": data,
                                                           "awaiting": awaiting})
 

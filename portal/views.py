@@ -82,7 +82,7 @@ def statement(request, period: str):
     stmt = selectors.my_statement(request.user, request.tenant, period)
     from commissions.selectors import sales_awaiting
 
-    awaiting = sales_awaiting(request.user, request.tenant, period)
+    awaiting = sales_awaiting(request.user.username, request.tenant, period)
     return render(request, "portal/statement.html", {"stmt": stmt, "period": period, "awaiting": awaiting})
 
 

@@ -116,7 +116,8 @@ EARN_ON_CHOICES = [("confirmed", _("客户确认费用明细表后计提")), ("p
 class SalesCommissionForm(RuleVersionForm):
     component = "sales_commission"
     new_client_months = _text(_("新客户期限(月)"), inputmode="numeric")
-    earn_on = forms.ChoiceField(label=_("服务费销售提成的计提时点"), choices=EARN_ON_CHOICES, initial="confirmed")
+    earn_on = forms.ChoiceField(label=_("服务费销售提成的计提时点"), choices=EARN_ON_CHOICES, initial="confirmed",
+                                required=False)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -271,7 +271,7 @@ def rule_to_params(rule: Rule) -> dict:
     if isinstance(rule, SalesCommissionRule):
         return {"new_client_months": rule.new_client_months,
                 "rates": [{"service": r.service, "new": s(r.new), "existing": s(r.existing)} for r in rule.rates],
-                "earn_on": rule.earn_on}
+                **({"earn_on": rule.earn_on} if rule.earn_on != "confirmed" else {})}
     out = {"marketing_percent": s(rule.marketing_percent),
            "sales_on_marketing_lead_percent": s(rule.sales_on_marketing_lead_percent),
            "sales_self_sourced_percent": s(rule.sales_self_sourced_percent)}

@@ -123,7 +123,7 @@ def test_on_payment_the_commission_waits_for_the_payment(people):
         from commissions import selectors
 
         from branches.models import Branch
-        awaiting = selectors.sales_awaiting(people["bj_s1"], Branch.objects.get(code="bj"), M)
+        awaiting = selectors.sales_awaiting("bj_s1", Branch.objects.get(code="bj"), M)
         assert [(a["service"], a["amount"], a["waiting"]) for a in awaiting] == [("社保代缴", "1.20", "待回款")]
         from social_insurance.selectors import statement_money
 
