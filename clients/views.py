@@ -133,6 +133,7 @@ def client_detail(request, pk: int):
     return render(request, "clients/detail.html", {
         "branch": request.tenant, "d": detail, "client": client, "may_write": bool(roles & WRITE),
         "status_label": _status_label(client, today), "service_labels": _service_labels(client.services),
+        "fees": [(label, client.service_fee(code)) for code, label in Service.choices if client.service_fee(code)],
         "city_label": dict(_cities()).get(client.city, client.city),
         "close_form": ClientCloseForm(initial={"closed_on": today.isoformat()}),
     })

@@ -275,3 +275,12 @@ def test_rule_settings_are_validated():
         parse_rule("opening_reward", {**DEFAULT_RULES["opening_reward"], "clawback_months": 99})
     assert "clawback_months" in e.value.errors
     assert parse_rule("sales_commission", DEFAULT_RULES["sales_commission"]).earn_on == "confirmed"
+
+
+def test_client_page_shows_fees_and_where_the_opening_comes_from(people, client):
+    with in_branch("bj"):
+        c = si_client(people, fee="1200.00", opening_source="cycle")
+        Client.objects.filter(pk=c.pk).update(opening_period=M)
+    client.force_login(people["bj_manager"])
+    html = client.get(f"/b/bj/clients/{c.pk}/").content.decode()
+    assert "社保代缴 1,200.00 元/人·月" in html and "首个申报月(2025年8月)" in html
