@@ -110,7 +110,9 @@ def reset_month(branch: Branch) -> None:
     HQ identity registry stays as the previous month's compute left it, as it does in service."""
     with schema_context(branch.schema_name), transaction.atomic(), connection.cursor() as cur:
         cur.execute("TRUNCATE social_insurance_contributionline, social_insurance_staffchange, "
-                    "social_insurance_checkfinding, social_insurance_feestatement, social_insurance_monthcycle")
+                    "social_insurance_checkfinding, social_insurance_feestatement, social_insurance_monthcycle, "
+                    "social_insurance_feestatementcharge, social_insurance_feepayment")
+        cur.execute("DELETE FROM commissions_sale WHERE source = 'cycle'")  # derived from the statements
         drop_month_partitions(cur)
 
 
@@ -168,6 +170,57 @@ def indexed_floor_seconds(branch: Branch) -> float:
         elapsed = time.perf_counter() - t0
         cur.execute("DROP TABLE bench_floor_lines")
     return elapsed
+
+
+# ---------------------------------------------------------------------------------------------
+# Commission events from the cycle (issue #20): what deriving them adds to the month compute
+# ---------------------------------------------------------------------------------------------
+def ensure_clients(branch: Branch, count: int, opener_id: int) -> None:
+    """`--clients-per-branch`: the branch's employees spread over `count` clients (by id), each
+    contracting 社保代缴 at 30.00 元/人·月, so the compute bills one service fee per client and
+    derives one sale each. Left as it is when the branch already has that many clients."""
+    if count <= 1:
+        return
+    with schema_context(branch.schema_name), connection.cursor() as cur:
+        cur.execute("SELECT count(*) FROM clients_client WHERE name LIKE 'bench client%%'")
+        if cur.fetchone()[0] == count:
+            return
+        cur.execute("INSERT INTO clients_client (name, headcount, opened_on, opened_by_id, services, grade, "
+                    "contract_no, city, created_at) SELECT 'bench client ' || g, 50, '2024-01-01', %s, "
+                    "'{social_insurance}', 'normal', '', %s, now() FROM generate_series(2, %s) g",
+                    [opener_id, branch.city, count])
+        cur.execute("UPDATE clients_client SET fee_social_insurance = 30 WHERE name LIKE 'bench client%%'")
+        cur.execute("""
+            UPDATE social_insurance_insuredemployee e SET client_id = c.id
+              FROM (SELECT id, row_number() OVER (ORDER BY id) - 1 AS rn FROM clients_client
+                     WHERE name LIKE 'bench client%%') c
+             WHERE c.rn = e.id %% %s AND e.client_id IS DISTINCT FROM c.id""", [count])
+        cur.execute("ANALYZE social_insurance_insuredemployee")
+        cur.execute("ANALYZE clients_client")
+
+
+def derive_seconds(branch: Branch) -> float:
+    """The month compute's commission-events step (service-fee charges, the sales they are, the
+    recompute markers) timed alone on the month as its compute left it, with the step's own
+    writes removed first so that it does what a month's first compute does; rolled back."""
+    from social_insurance import commission_events
+    from social_insurance.engine import month_start
+
+    with schema_context(branch.schema_name), transaction.atomic(), connection.cursor() as cur:
+        cur.execute("DELETE FROM social_insurance_feestatementcharge WHERE kind = 'service_fee'")
+        cur.execute("DELETE FROM commissions_sale WHERE source = 'cycle' AND period = %s", [PERIOD])
+        t0 = time.perf_counter()
+        commission_events.derive_after_compute(cur, {"period": PERIOD, "m": month_start(PERIOD),
+                                                     "branch_id": branch.pk})
+        elapsed = time.perf_counter() - t0
+        cur.execute("SELECT count(*) FROM social_insurance_feestatementcharge")
+        charges = cur.fetchone()[0]
+        transaction.set_rollback(True)
+    DERIVED_CHARGES.append(charges)
+    return elapsed
+
+
+DERIVED_CHARGES: list[int] = []
 
 
 @dataclass
@@ -251,6 +304,8 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3, help="rounds of each phase (work, then its floor); medians")
     parser.add_argument("--indexed-floor", action="store_true",
                         help="also time the earlier reports' floor (an INSERT … SELECT into an indexed copy)")
+    parser.add_argument("--clients-per-branch", type=int, default=1,
+                        help="spread each branch's employees over this many clients with a service fee")
     args = parser.parse_args()
     if args.rounds < 1:
         parser.error("--rounds must be at least 1")
@@ -266,6 +321,7 @@ def main() -> None:
     branches = [ensure_branch(i + 1) for i in range(args.branches)]
     for branch, n in zip(branches, per_branch):
         ensure_employees(branch, n, opener.pk)
+        ensure_clients(branch, args.clients_per_branch, opener.pk)
     setup_s = time.perf_counter() - t0
 
     def compute(branch: Branch) -> None:
@@ -287,12 +343,19 @@ def main() -> None:
             result.get(timeout=3600)
         reset_all()
 
+    derives: list[float] = []  # the compute's commission-events step, timed alone after each floor
+
+    def floor_then_derive(branch: Branch) -> float:
+        floor = stored_floor_seconds(branch)
+        derives.append(derive_seconds(branch))
+        return floor
+
     # The measured phases, each against its own like-for-like floor. A phase added to the month's
     # compute (say, another derivation from the same month) adds its Phase here.
     si_month = Phase(
         key="si_month", work_title="first compute of the month (services.month_compute), one branch after another",
         floor_title="its lines stored the same way (bare table, the lines table's insert triggers, then its indexes)",
-        reset=lambda _: reset_all(), work=compute, floor=stored_floor_seconds)
+        reset=lambda _: reset_all(), work=compute, floor=floor_then_derive)
     phases = [si_month]
 
     t0 = time.perf_counter()
@@ -328,7 +391,16 @@ def main() -> None:
         "indexed_floor_s": round(indexed_floor_s, 2) if indexed_floor_s else None,
         "indexed_ratio": round(si["work_s"] / indexed_floor_s, 2) if indexed_floor_s else None,
         "employees_per_s": round(args.employees / si["work_s"]), "setup_s": round(setup_s, 2),
+        # Commission events (issue #20): the compute's step that bills service fees and derives the
+        # sales, timed alone per branch (a round's sum, median of the rounds); its share of the
+        # compute (which includes it).
+        "clients_per_branch": args.clients_per_branch,
+        "service_fee_charges": sum(DERIVED_CHARGES[-len(branches):]),
     }
+    derive_rounds = [sum(derives[i:i + len(branches)]) for i in range(0, len(derives), len(branches))]
+    derive_s = statistics.median(derive_rounds)
+    result["commission_events_s"] = round(derive_s, 2)
+    result["commission_events_share"] = round(derive_s / (si["work_s"] - derive_s), 4)
     # The like-for-like floor first, then what is measured against it.
     print(f"floor: {lines} lines of {args.employees} employees in {args.branches} branches stored as the month's "
           f"first compute stores them (bare table, the lines table's insert triggers, then its {n_indexes} indexes): "
@@ -344,6 +416,8 @@ def main() -> None:
           f"Celery worker with {args.workers} processes {parallel_s:.2f}s (×{result['workers_ratio']})"
           + (f"; against an INSERT … SELECT into an indexed copy {indexed_floor_s:.2f}s ×{result['indexed_ratio']}"
              if indexed_floor_s else ""))
+    print(f"commission events (service fees → sales, markers) for {result['service_fee_charges']} charges: "
+          f"{derive_s:.2f}s, +{100 * result['commission_events_share']:.1f}% on the compute without them")
     print(json.dumps(result))
 
 

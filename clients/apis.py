@@ -12,6 +12,7 @@ from commissions import imports
 from commissions import serializers as doc
 
 from . import services
+from .models import FEE_FIELDS
 
 
 
@@ -22,7 +23,9 @@ def client_out(client) -> dict:
     return {"id": client.id, "name": client.name, "headcount": client.headcount,
             "opened_on": client.opened_on.isoformat(), "opened_by": opener, "services": list(client.services),
             "contract_no": client.contract_no, "city": client.city, "credit_code": client.credit_code,
-            "closed_on": client.closed_on.isoformat() if client.closed_on else None}
+            "closed_on": client.closed_on.isoformat() if client.closed_on else None,
+            "opening_source": client.opening_source, "opening_period": client.opening_period or None,
+            **{name: f"{getattr(client, name):.2f}" for name in FEE_FIELDS.values()}}
 
 
 class ClientCreateApi(APIView):
@@ -54,3 +57,15 @@ class ClientImportApi(APIView):
     def post(self, request):
         report = imports.import_file(actor=request.user, kind="clients", upload=request.FILES.get("file"))
         return Response(report, status=status.HTTP_201_CREATED if report["ok"] else status.HTTP_400_BAD_REQUEST)
+
+
+class ClientFeesApi(APIView):
+    """The contracted 服务费 per insured person per month, per service (audited)."""
+    roles = R.OFFICE
+
+    @extend_schema(operation_id="clients_service_fees", request=doc.ClientFeesIn, responses={200: doc.ClientOut})
+    def post(self, request, client_id: int):
+        data = request.data if isinstance(request.data, dict) else {}
+        client = services.client_fees_update(actor=request.user, client_id=client_id,
+                                             fees=services.parse_fees_update(data))
+        return Response(client_out(client))

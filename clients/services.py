@@ -1,8 +1,10 @@
 """Writes for client companies (客户). Opening a client is the 开户 event of commissions."""
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -14,7 +16,9 @@ from branches.models import User
 from commissions import inputs
 
 from . import keys
-from .models import Client, Grade
+from .models import FEE_FIELDS, Client, Grade, OpeningSource
+
+MAX_FEE = Decimal("100000.00")  # per insured person per month
 
 
 @dataclass(frozen=True)
@@ -28,6 +32,38 @@ class ClientInput:
     city: str = ""
     grade: str = Grade.NORMAL
     credit_code: str = ""
+    # 服务费 per service (元/人·月); absent services bill none.
+    fees: dict = field(default_factory=dict)
+    opening_source: str = OpeningSource.MANUAL
+
+
+def parse_service_fees(data: dict, errors: inputs.Errors) -> dict[str, Decimal]:
+    """`fee_social_insurance`, `fee_housing_fund`, `fee_payroll_outsourcing`: optional amounts in
+    yuan per insured person per month (blank = no fee), 0 to 100,000.00, two decimals at most."""
+    from hrsaas.core.money import MoneyError, normalise_amount_text, parse_money
+
+    fees = {}
+    for service, name in FEE_FIELDS.items():
+        value = data.get(name)
+        if value is None or (isinstance(value, str) and not normalise_amount_text(value)):
+            fees[service] = Decimal("0.00")
+            continue
+        try:
+            fees[service] = parse_money(value, minimum=Decimal(0), maximum=MAX_FEE)
+        except MoneyError as exc:
+            errors.add(name, _("服务费须为 0 至 100,000.00 元/人·月的金额,最多两位小数。") if exc.code != "places"
+                       else _("金额最多保留 2 位小数。"))
+    return fees
+
+
+def parse_opening_source(data: dict, errors: inputs.Errors) -> str:
+    """`opening_source`: "manual" (default: the opening date and headcount as entered pay the
+    opening reward) or "awaiting" (the opening follows from the client's first filed month)."""
+    value = str(data.get("opening_source") or OpeningSource.MANUAL).strip()
+    if value not in (OpeningSource.MANUAL, OpeningSource.AWAITING):
+        errors.add("opening_source", _("开户来源只能是手工录入(manual)或取自首个申报月(awaiting)。"))
+        return OpeningSource.MANUAL
+    return value
 
 
 def parse_credit_code(data: dict, field: str, errors: inputs.Errors) -> str:
@@ -65,10 +101,12 @@ def parse_client(data: dict) -> ClientInput:
     city = inputs.parse_text(data, "city", errors, max_length=30, required=False)
     grade = _parse_grade(data, errors)
     credit_code = parse_credit_code(data, "credit_code", errors)
+    fees = parse_service_fees(data, errors)
+    opening_source = parse_opening_source(data, errors)
     errors.raise_if_any()
     return ClientInput(name=name, headcount=headcount, opened_on=opened_on, opened_by=opened_by,
                        services=services, contract_no=contract_no, city=city, grade=grade,
-                       credit_code=credit_code)
+                       credit_code=credit_code, fees=fees, opening_source=opening_source)
 
 
 def _lock_client_keys() -> None:
@@ -118,8 +156,10 @@ def client_create(*, actor, data: ClientInput) -> Client:
         client = Client(name=data.name, headcount=data.headcount, opened_on=data.opened_on,
                         opened_by=data.opened_by, services=data.services, contract_no=data.contract_no,
                         city=data.city, grade=data.grade, credit_code=data.credit_code,
-                        name_key=keys.normalise_name(data.name))
-        stamp(client, actor=actor, reason="开户")
+                        name_key=keys.normalise_name(data.name), opening_source=data.opening_source)
+        for service, fee in data.fees.items():
+            setattr(client, FEE_FIELDS[service], fee)
+        stamp(client, actor=actor, reason="开户" if data.opening_source == OpeningSource.MANUAL else "客户登记(开户取自首个申报月)")
         client.save()
         client_opened(client=client)
     return client
@@ -137,6 +177,7 @@ class ClientChanges:
     grade: str
     contract_no: str = ""
     city: str = ""
+    fees: dict | None = None  # None: unchanged (a caller that does not send them)
 
 
 def parse_client_changes(data: dict) -> ClientChanges:
@@ -147,9 +188,10 @@ def parse_client_changes(data: dict) -> ClientChanges:
     grade = _parse_grade(data, errors)
     contract_no = inputs.parse_text(data, "contract_no", errors, max_length=60, required=False)
     city = inputs.parse_text(data, "city", errors, max_length=30, required=False)
+    fees = parse_service_fees(data, errors) if any(n in data for n in FEE_FIELDS.values()) else None
     errors.raise_if_any()
     return ClientChanges(name=name, headcount=headcount, services=services, grade=grade,
-                         contract_no=contract_no, city=city)
+                         contract_no=contract_no, city=city, fees=fees)
 
 
 def client_update(*, actor, client_id: int, data: ClientChanges) -> Client:
@@ -168,13 +210,43 @@ def client_update(*, actor, client_id: int, data: ClientChanges) -> Client:
             raise duplicate_error(first, by_code=bool(client.credit_code) and first.credit_code == client.credit_code)
         if client.closed_on is not None:
             raise ValidationError({"__all__": [_("客户已于 %(d)s 终止,不能修改。") % {"d": client.closed_on}]})
+        if client.opening_source == OpeningSource.CYCLE:
+            # The headcount is the first filed month's insured count (the tier's rule): not edited.
+            data = dataclasses.replace(data, headcount=client.headcount)
         headcount_changed = client.headcount != data.headcount
         for name in ("name", "headcount", "services", "grade", "contract_no", "city"):
             setattr(client, name, getattr(data, name))
+        for service, fee in (data.fees or {}).items():  # 服务费: billed from the next compute on
+            setattr(client, FEE_FIELDS[service], fee)
         stamp(client, actor=actor, reason="客户资料修改")
         client.save()
         if headcount_changed:
             client_opened(client=client)
+    return client
+
+
+def parse_fees_update(data: dict) -> dict[str, Decimal]:
+    """Only the fees sent are changed; at least one must be."""
+    errors = inputs.Errors()
+    sent = [n for n in FEE_FIELDS.values() if n in data]
+    if not sent:
+        errors.add("fee_social_insurance", _("请至少填写一项服务费(元/人·月)。"))
+    fees = parse_service_fees(data, errors)
+    errors.raise_if_any()
+    return {service: fee for service, fee in fees.items() if FEE_FIELDS[service] in sent}
+
+
+def client_fees_update(*, actor, client_id: int, fees: dict[str, Decimal]) -> Client:
+    """The contracted 服务费 per insured person per month (audited). Months computed from now on
+    bill it; a filed month keeps what it billed."""
+    with transaction.atomic():
+        client = Client.objects.select_for_update().filter(pk=client_id).first()
+        if client is None:
+            raise Http404
+        for service, fee in fees.items():
+            setattr(client, FEE_FIELDS[service], fee)
+        stamp(client, actor=actor, reason="服务费修改")
+        client.save()
     return client
 
 

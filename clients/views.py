@@ -25,7 +25,7 @@ from branches.roles import EARNER_ROLES, Role, roles_in_branch
 from . import selectors, services
 from .exports import FORMATS, table_response
 from .forms import ClientCloseForm, ClientCreateForm, ClientEditForm
-from .models import Grade, Service
+from .models import FEE_FIELDS, Grade, Service
 
 READ = selectors.READ_ALL_ROLES | selectors.READ_OWN_ROLES
 WRITE = frozenset({Role.BRANCH_MANAGER, Role.BRANCH_STAFF, Role.HQ_ADMIN})
@@ -133,6 +133,7 @@ def client_detail(request, pk: int):
     return render(request, "clients/detail.html", {
         "branch": request.tenant, "d": detail, "client": client, "may_write": bool(roles & WRITE),
         "status_label": _status_label(client, today), "service_labels": _service_labels(client.services),
+        "fees": [(label, client.service_fee(code)) for code, label in Service.choices if client.service_fee(code)],
         "city_label": dict(_cities()).get(client.city, client.city),
         "close_form": ClientCloseForm(initial={"closed_on": today.isoformat()}),
     })
@@ -164,7 +165,8 @@ def client_edit(request, pk: int):
     _require(request, "write")
     client = selectors.access_client(request.user, request.tenant, pk)
     initial = {"name": client.name, "headcount": client.headcount, "services": client.services, "grade": client.grade,
-               "contract_no": client.contract_no, "city": client.city}
+               "contract_no": client.contract_no, "city": client.city,
+               **{name: f"{getattr(client, name):.2f}" for name in FEE_FIELDS.values()}}
     form = ClientEditForm(request.POST if request.method == "POST" else None, cities=_cities(), initial=initial)
     if request.method == "POST":
         form.is_valid()

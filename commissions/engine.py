@@ -58,6 +58,7 @@ ZERO = Decimal("0.00")
 # Line components, and the HQ rule component (and adjustment component) each one belongs to.
 LINE_COMPONENTS = {
     "opening_reward": "opening_reward",
+    "opening_clawback": "opening_reward",
     "retention_bonus": "retention_bonus",
     "sales_commission": "sales_commission",
     "lead_marketing": "lead_attribution",
@@ -90,6 +91,11 @@ class Opening:
     headcount: int
     opened_on: dt.date
     closed_on: dt.date | None = None
+    # "manual" (recorded), "cycle" (its first filed month), "awaiting" (no opening yet: nothing paid)
+    source: str = "manual"
+    # Months in which the client had insured people on its fee statement (a cycle client is
+    # retained at its anniversary when that month is one of them).
+    insured_periods: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -101,6 +107,17 @@ class Sale:
     period: str
     amount: Decimal
     earner_id: int
+    # "cycle": the service fee billed on a fee statement, earned when the statement is confirmed
+    # or paid (the rule version's `earn_on`); "manual": earned as recorded.
+    source: str = "manual"
+    confirmed: bool = False
+    paid: bool = False
+
+
+def sale_earned(sale: Sale, rule: SalesCommissionRule) -> bool:
+    if sale.source != "cycle":
+        return True
+    return sale.paid if rule.earn_on == "payment" else sale.confirmed
 
 
 @dataclass(frozen=True)
@@ -208,6 +225,12 @@ def opening_reward_for(headcount: int, rule: OpeningRewardRule) -> Decimal:
     raise ValueError("opening reward rule has no open-ended last tier")
 
 
+def left_within_clawback(o: Opening, rule: OpeningRewardRule) -> bool:
+    """扣回: the client left (终止) before `clawback_months` months from its opening."""
+    return (rule.clawback_months > 0 and o.closed_on is not None
+            and o.closed_on < add_months(o.opened_on, rule.clawback_months))
+
+
 def anniversary_of(opened_on: dt.date, rule: RetentionBonusRule) -> dt.date:
     return add_months(opened_on, rule.months)
 
@@ -282,7 +305,7 @@ def compute_period(*, period: str, home_branch_id: int, earner_home: Mapping[int
     versions = list(rules.versions)
 
     for o in openings:
-        if not mine(o.earner_id, o.branch):
+        if o.source == "awaiting" or not mine(o.earner_id, o.branch):
             continue
         opening_v = version_in_force(versions, "opening_reward", o.opened_on)
         if opening_v is None:
@@ -293,10 +316,18 @@ def compute_period(*, period: str, home_branch_id: int, earner_home: Mapping[int
                                kind="client", event_id=o.client_id, component="opening_reward",
                                event_date=o.opened_on, adjustment_date=o.opened_on, version=opening_v,
                                base=base, rate=HUNDRED, rules=rules))
+        if left_within_clawback(o, opening_v.rule) and period_of(o.closed_on) == period:
+            lines.append(_line(period=period, earner_id=o.earner_id, home_branch_id=home_branch_id, branch=o.branch,
+                               kind="client", event_id=o.client_id, component="opening_clawback",
+                               event_date=o.closed_on, adjustment_date=o.opened_on, version=opening_v,
+                               base=base, rate=-HUNDRED, rules=rules))
         retention_v = version_in_force(versions, "retention_bonus", o.opened_on)
         if retention_v is not None:
             anniversary = anniversary_of(o.opened_on, retention_v.rule)
-            still_active = o.closed_on is None or o.closed_on > anniversary
+            if o.source == "cycle":  # retained when it still has insured people that month
+                still_active = period_of(anniversary) in o.insured_periods
+            else:
+                still_active = o.closed_on is None or o.closed_on > anniversary
             if start <= anniversary <= end and still_active:
                 lines.append(_line(period=period, earner_id=o.earner_id, home_branch_id=home_branch_id,
                                    branch=o.branch, kind="client", event_id=o.client_id,
@@ -307,6 +338,8 @@ def compute_period(*, period: str, home_branch_id: int, earner_home: Mapping[int
     sales_v = version_in_force(versions, "sales_commission", start)
     for s in sales:
         if s.period != period or sales_v is None or not mine(s.earner_id, s.branch):
+            continue
+        if not sale_earned(s, sales_v.rule):  # 待回款 / 待确认: shown on the statement, not paid yet
             continue
         rate = sales_v.rule.rate_for(s.service, is_new_client(s.client_opened_on, period, sales_v.rule))
         if rate is None:
@@ -429,6 +462,8 @@ def corrections_for(*, closed_period: str, target_period: str, desired: Iterable
 # ---------------------------------------------------------------------------------------------
 _NAMES = {
     "opening_reward": ("开户奖励", "opening reward"),
+    "opening_clawback": ("扣回开户奖励", "opening reward clawed back"),
+    "balance_carried": ("负数结转", "negative balance carried"),
     "retention_bonus": ("留存奖励", "retention bonus"),
     "sales_commission": ("销售提成", "sales commission"),
     "lead_marketing": ("市场线索分成", "marketing lead share"),
@@ -457,7 +492,8 @@ class LineContext:
     client: str = ""
     service: str = ""  # already in words (社保代缴)
     client_type: str = ""  # 新客户 / 老客户
-    tier: str = ""  # ≤50人 800.00元
+    tier: str = ""  # ≤50人 800.00元 / 首个申报月 2025-08 参保 60 人 → 51–100 人档
+    clawback_months: int = 0  # the opening rule's 扣回 window (for a clawback line's reason)
     rule: str = ""  # 开户奖励方案 2026年1月1日起
     branch: str = ""  # the source branch's name
 
@@ -476,6 +512,15 @@ def explain(line: Line, *, home_branch_id: int, lang: str = "zh", context: LineC
         if zh:
             return f"更正:已关账期间 {closed} 的{name}{what}差额 {_m(line.amount)} 元,计入本期。"
         return f"Correction of the closed period {closed}, {name}{' (' + ctx.client + ')' if ctx.client else ''}: difference {_m(line.amount)} posted here."
+    if line.component == "opening_clawback":
+        return _explain_clawback(line, ctx, zh)
+    if line.component == "balance_carried":
+        kind, _sep, other = (line.corrects or ":").partition(":")
+        if kind == "carry_out":
+            return (f"本期合计为负 {_m(-line.amount)} 元,本期不发放,余额结转至 {other} 扣减。" if zh else
+                    f"This month adds up to {_m(-line.amount)}: nothing is paid and the balance is carried to {other}.")
+        return (f"{other} 合计为负,结转余额 {_m(line.amount)} 元在本期扣减。" if zh else
+                f"Negative balance of {other} carried here: {_m(line.amount)}.")
     if line.component == MANUAL:
         if zh:
             return f"申诉调整:{_m(line.amount)} 元,计入本期,原结算行不变。"
@@ -508,6 +553,23 @@ def explain(line: Line, *, home_branch_id: int, lang: str = "zh", context: LineC
         if line.home_rules_applied:
             text += ", raised to the home branch's rules (no-shrink)"
     return text + "."
+
+
+def _explain_clawback(line: Line, ctx: LineContext, zh: bool) -> str:
+    """The reason in words: 客户 X 于 2025-11 终止,开户未满 6 个月,扣回开户奖励 1,200.00 = -1,200.00。"""
+    month = period_of(line.event_date)
+    adj = ""
+    if line.adjustment_percent:
+        sign = "+" if line.adjustment_percent > 0 else ""
+        adj = f" × (1 {sign}{_p(line.adjustment_percent)}%{' 分支浮动' if zh else ' branch adjustment'})"
+    if zh:
+        who = f"客户{ctx.client}" if ctx.client else "客户"
+        window = f"开户未满 {ctx.clawback_months} 个月" if ctx.clawback_months else "开户未满扣回期限"
+        return f"{who}于 {month} 终止,{window},扣回开户奖励 {_m(line.base)}{adj} = {_m(line.amount)}。"
+    who = f"Client {ctx.client}" if ctx.client else "The client"
+    window = (f"within {ctx.clawback_months} months of its opening" if ctx.clawback_months
+              else "within the clawback window")
+    return f"{who} left in {month}, {window}: opening reward {_m(line.base)}{adj} taken back = {_m(line.amount)}."
 
 
 def with_period(line: Line, period: str) -> Line:

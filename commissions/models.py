@@ -71,16 +71,24 @@ class Sale(models.Model):
     amount = models.DecimalField(max_digits=14, decimal_places=2)
     seller = models.ForeignKey("branches.User", on_delete=models.DO_NOTHING, db_constraint=False, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
+    # `cycle`: derived by the social-insurance month compute from the service fee (服务费) billed on
+    # the client's fee statement (`statement_id`); earned when that statement is confirmed or
+    # paid, as the sales rule version says (`earn_on`). `manual`: recorded by hand, earned as recorded.
+    source = models.CharField(max_length=10, default="manual", db_default="manual")
+    statement_id = models.BigIntegerField(null=True, blank=True)
+    statement_confirmed = models.BooleanField(default=False, db_default=False)
+    statement_paid = models.BooleanField(default=False, db_default=False)
 
     history = HistoricalRecords(user_db_constraint=False)
 
     class Meta:
         constraints = [
+            models.CheckConstraint(condition=models.Q(source__in=["manual", "cycle"]), name="sale_source_known"),
             models.UniqueConstraint(fields=["client", "service", "period"], name="sale_once_per_client_service_period"),
             models.CheckConstraint(condition=models.Q(amount__gt=0), name="sale_amount_positive"),
             models.CheckConstraint(condition=models.Q(period__regex=PERIOD_RE), name="sale_period_format"),
         ]
-        indexes = [models.Index(fields=["period"])]
+        indexes = [models.Index(fields=["period"]), models.Index(fields=["statement_id"], name="sale_statement")]
 
 
 class Lead(models.Model):

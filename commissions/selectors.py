@@ -119,11 +119,14 @@ def line_contexts(rows, branch: Branch, *, langs: tuple[str, ...] = ("zh",)) -> 
                     except Exception:  # an unparsable old version: no tier words, the rest still shows
                         rule = None
                 client = service = client_type = tier = ""
+                clawback_months = 0
                 if kind == "client" and ident.isdigit() and int(ident) in clients and code == branch.code:
                     c = clients[int(ident)]
                     client = c.name
                     if isinstance(rule, OpeningRewardRule):
-                        tier = _tier_words(rule, c.headcount, format_money)
+                        tier = _tier_words(rule, c.headcount, format_money,
+                                           first_filed=c.opening_period if c.opening_source == "cycle" else "")
+                        clawback_months = rule.clawback_months
                 elif kind == "sale" and ident.isdigit() and int(ident) in sales and code == branch.code:
                     sale = sales[int(ident)]
                     client, service = sale.client.name, str(SERVICES.get(sale.service, ""))
@@ -137,12 +140,14 @@ def line_contexts(rows, branch: Branch, *, langs: tuple[str, ...] = ("zh",)) -> 
                     rule_words = translation.gettext("%(name)s方案,%(day)s起") % {
                         "name": COMPONENT_WORDS.get(version.component, ""), "day": format_date(version.effective_from)}
                 out[row.source] = LineContext(client=client, service=service, client_type=client_type, tier=tier,
-                                              rule=rule_words, branch=branch_names.get(code, ""))
+                                              rule=rule_words, branch=branch_names.get(code, ""),
+                                              clawback_months=clawback_months)
     return result
 
 
-def _tier_words(rule, headcount: int, format_money) -> str:
-    """The opening-reward tier a client's headcount falls in: "员工60人,51–100人档"."""
+def _tier_words(rule, headcount: int, format_money, *, first_filed: str = "") -> str:
+    """The opening-reward tier a client's headcount falls in: "员工60人,51–100人档", or for an
+    opening taken from the cycle the rule itself: "首个申报月 2025-08 参保 60 人 → 51–100人档"."""
     from django.utils.translation import gettext
 
     low = 1
@@ -154,6 +159,9 @@ def _tier_words(rule, headcount: int, format_money) -> str:
                 span = gettext("≤%(high)d人") % {"high": tier.max_headcount}
             else:
                 span = gettext("%(low)d–%(high)d人") % {"low": low, "high": tier.max_headcount}
+            if first_filed:
+                return gettext("首个申报月 %(p)s 参保 %(n)d 人 → %(span)s档") % {
+                    "p": first_filed, "n": headcount, "span": span}
             return gettext("员工%(n)d人,%(span)s档") % {"n": headcount, "span": span}
         low = tier.max_headcount + 1
     return ""
@@ -324,10 +332,16 @@ def engine_events() -> tuple[list[Opening], list[Sale], list[Lead], dict[int, in
     with connection.cursor() as cur:
         for src in source_branches():
             ref, s = src.ref, src.schema
-            cur.execute(f'SELECT id, opened_by_id, headcount, opened_on, closed_on FROM "{s}".clients_client')
-            openings += [Opening(ref, r[0], r[1], r[2], r[3], r[4]) for r in cur.fetchall()]
-            cur.execute(f'SELECT id, client_opened_on, service, period, amount, seller_id FROM "{s}".commissions_sale')
-            sales += [Sale(ref, r[0], r[1], r[2], r[3], r[4], r[5]) for r in cur.fetchall()]
+            cur.execute(f'SELECT client_id, array_agg(period) FROM "{s}".social_insurance_feestatement '
+                        f'WHERE employee_count > 0 GROUP BY client_id')
+            insured = {r[0]: frozenset(r[1]) for r in cur.fetchall()}
+            cur.execute(f'SELECT id, opened_by_id, headcount, opened_on, closed_on, opening_source '
+                        f'FROM "{s}".clients_client')
+            openings += [Opening(ref, r[0], r[1], r[2], r[3], r[4], r[5], insured.get(r[0], frozenset()))
+                         for r in cur.fetchall()]
+            cur.execute(f'SELECT id, client_opened_on, service, period, amount, seller_id, source, '
+                        f'statement_confirmed, statement_paid FROM "{s}".commissions_sale')
+            sales += [Sale(ref, *r) for r in cur.fetchall()]
             cur.execute(f'SELECT id, source, marketer_id, created_on, qualified, seller_id, amount, signed_on '
                         f'FROM "{s}".commissions_lead')
             leads += [Lead(ref, *r) for r in cur.fetchall()]
@@ -363,3 +377,46 @@ def payout_summary(period: str) -> PayoutSummary:
     """In the current (branch) schema: one grouped query over the period's statement lines."""
     agg = StatementLine.objects.filter(period=period).aggregate(n=Count("earner_id", distinct=True), total=Sum("amount"))
     return PayoutSummary(statements=agg["n"] or 0, total=agg["total"] or Decimal("0.00"))
+
+
+# ---------------------------------------------------------------------------------------------
+# Sales taken from fee statements that are not earned yet (待确认 / 待回款)
+# ---------------------------------------------------------------------------------------------
+def sales_awaiting(username: str, branch: Branch, period: str) -> list[dict]:
+    """The earner's sales of `period` in this branch taken from a fee statement's service fee that
+    the sales rule in force does not pay yet: the client has not confirmed the statement, or (rule
+    'on payment') not paid it in full. Each with what it will pay once released (same engine)."""
+    from django.utils.translation import gettext
+
+    from hrsaas.core.labels import SERVICES
+
+    from . import engine
+    from .hq.rules import version_in_force
+    from .models import Sale as SaleRow
+    from .services import rulebook_load
+
+    # Earned under either rule once the statement is both confirmed and paid: only the others.
+    waiting = list(SaleRow.objects.filter(period=period, seller__username=username, source="cycle")
+                   .exclude(statement_confirmed=True, statement_paid=True)
+                   .select_related("client").order_by("client__name", "service"))
+    if not waiting:
+        return []
+    rules = rulebook_load()
+    start = engine.period_start(period)
+    v = version_in_force(list(rules.versions), "sales_commission", start)
+    if v is None:
+        return []
+    adj = engine.adjustment_percent_on(rules.adjustments, branch.id, "sales_commission", start)
+    ref = engine.BranchRef(branch.id, branch.code)
+    out = []
+    for s in waiting:
+        event = engine.Sale(ref, s.pk, s.client_opened_on, s.service, s.period, s.amount, s.seller_id,
+                            s.source, s.statement_confirmed, s.statement_paid)
+        rate = v.rule.rate_for(s.service, engine.is_new_client(s.client_opened_on, period, v.rule))
+        if engine.sale_earned(event, v.rule) or not rate:
+            continue
+        waiting = gettext("待回款") if v.rule.earn_on == "payment" else gettext("待客户确认")
+        out.append({"client": s.client.name, "service": str(SERVICES.get(s.service, "")), "base": _money(s.amount),
+                    "rate": _money(rate), "amount": _money(engine.line_amount(s.amount, rate, adj)),
+                    "waiting": waiting})
+    return out

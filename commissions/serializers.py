@@ -144,11 +144,25 @@ class ClientIn(serializers.Serializer):
     city = serializers.CharField(required=False)
     credit_code = serializers.CharField(required=False, help_text="统一社会信用代码, 18 characters (GB 32100-2015); "
                                         "a client is unique in a branch by it, else by its normalised name")
+    opening_source = serializers.ChoiceField(choices=["manual", "awaiting", "cycle"], required=False,
+                                             help_text="manual (default): the opening as entered; awaiting: the "
+                                             "opening follows from the first month filed with insured people "
+                                             "(cycle, once it has)")
+    fee_social_insurance = serializers.CharField(required=False, help_text="服务费, yuan per insured person per month")
+    fee_housing_fund = serializers.CharField(required=False)
+    fee_payroll_outsourcing = serializers.CharField(required=False)
 
 
 class ClientOut(ClientIn):
     id = serializers.IntegerField()
     closed_on = serializers.DateField(allow_null=True)
+    opening_period = serializers.CharField(allow_null=True, help_text="first filed month with insured people")
+
+
+class ClientFeesIn(serializers.Serializer):
+    fee_social_insurance = serializers.CharField(required=False, help_text="服务费, yuan per insured person per month")
+    fee_housing_fund = serializers.CharField(required=False)
+    fee_payroll_outsourcing = serializers.CharField(required=False)
 
 
 class ClientCloseIn(serializers.Serializer):

@@ -13,7 +13,7 @@ from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, connection, transaction
-from django.db.models import F
+from django.db.models import F, Sum
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -35,6 +35,7 @@ from .engine import (
     RuleBook,
     add_months,
     next_period,
+    period_end,
     period_of,
     period_start,
 )
@@ -166,8 +167,13 @@ def client_opened(*, client: Client) -> None:
 
 
 def client_closed(*, client: Client) -> None:
+    """Closing may forfeit the retention bonus, and within the opening rule's window takes the
+    opening reward back (扣回) in the month the client leaves."""
+    periods = _retention_periods(client.opened_on, rulebook_load())
+    if client.closed_on is not None and period_of(client.closed_on) <= period_of(timezone.localdate()):
+        periods.add(period_of(client.closed_on))
     recompute_mark(event_branch=current_branch(), earners=[User.objects.get(pk=client.opened_by_id)],
-                   periods=_retention_periods(client.opened_on, rulebook_load()))
+                   periods=periods)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -494,6 +500,31 @@ def _post_corrections(*, branch, period, target, home, sources, rules) -> int:
         return cur.rowcount
 
 
+CARRY = "balance_carried"
+
+
+def carry_negative_balances(*, branch: Branch, period: str) -> int:
+    """At close: an earner whose month adds up to less than zero (a clawback bigger than the
+    month's earnings) is paid nothing — a line brings the month to 0.00 — and the balance is
+    carried to the next open month as a negative line, both explained on the statements. The
+    lines are kept by later recomputes (`corrects` set, like a manual line). Returns how many
+    earners carried a balance."""
+    target = next_open_period(branch, period)
+    lock_objects.branch_period(branch.schema_name, target)
+    rows = list(StatementLine.objects.filter(period=period).values("earner_id")
+                .annotate(total=Sum("amount")).filter(total__lt=0).values_list("earner_id", "total"))
+    for earner_id, total in rows:
+        common = dict(earner_id=earner_id, component=CARRY, corrects_period=None, source_branch_id=branch.id,
+                      rule_version_id=None, rate=Decimal("100.00"), adjustment_percent=Decimal("0.00"))
+        StatementLine.objects.create(period=period, source=f"{branch.code}:carry:{target}", corrects=f"carry_out:{target}",
+                                     event_date=period_end(period), base=-total, amount=-total, **common)
+        StatementLine.objects.create(period=target, source=f"{branch.code}:carry:{period}", corrects=f"carry_in:{period}",
+                                     event_date=period_start(target), base=total, amount=total, **common)
+    if rows:
+        after_recompute(branch.schema_name, target, [earner_id for earner_id, _total in rows])
+    return len(rows)
+
+
 def rollup_refresh(*, branch: Branch, period: str, earners: list[int] | None = None) -> None:
     """Upsert this branch-period's per-person figures into HQ's public rollup (same transaction);
     with `earners`, those people's only."""
@@ -625,6 +656,7 @@ def period_close(*, actor, period: str) -> BranchPeriod:
         if period_status(branch, period) != BranchPeriod.Status.OPEN:
             raise ValidationError({"period": [_("期间 %(p)s 已关账。") % {"p": period}]})
         recompute_period(period=period)
+        carry_negative_balances(branch=branch, period=period)
         from .lead_services import leads_settle_for_period
 
         leads_settle_for_period(actor=actor, period=period)  # 业绩结算 of the month's signed leads

@@ -151,9 +151,11 @@ def _openings(rules, src, home, period, earners=None) -> list[str]:
         f"{version_id} AS rule_version_id, {tier} AS base, {_n(HUNDRED)} AS rate, {adj} AS adj, "
         f"{home_applied} AS home_applied "
         f'FROM "{sx}".clients_client c WHERE c.opened_on BETWEEN {_d(start)} AND {_d(end)} '
-        f"AND c.opened_on >= {_d(opening_vs[0].effective_from)} AND {_earner_filter('c.opened_by_id', src, home)}"
+        f"AND c.opened_on >= {_d(opening_vs[0].effective_from)} AND c.opening_source <> 'awaiting' "
+        f"AND {_earner_filter('c.opened_by_id', src, home)}"
         f"{_scope('c.opened_by_id', earners)}"
     ))
+    parts += _clawbacks(rules, src, home, period, opening_vs, version_id, tier, earners)
 
     retention_vs = _versions(rules, "retention_bonus")
     if retention_vs:
@@ -169,9 +171,14 @@ def _openings(rules, src, home, period, earners=None) -> list[str]:
         inner = (
             f"SELECT c.id, c.opened_by_id, c.headcount, c.opened_on, {anniversary} AS anniversary "
             f'FROM "{sx}".clients_client c WHERE c.opened_on BETWEEN {_d(lo)} AND {_d(hi)} '
-            f"AND c.opened_on >= {_d(first)} AND {_earner_filter('c.opened_by_id', src, home)}"
+            f"AND c.opened_on >= {_d(first)} AND c.opening_source <> 'awaiting' "
+            f"AND {_earner_filter('c.opened_by_id', src, home)}"
             f"{_scope('c.opened_by_id', earners)} "
-            f"AND (c.closed_on IS NULL OR c.closed_on > {anniversary})"
+            # A cycle client is retained when it still has insured people in the anniversary month;
+            # another while it is not closed by then.
+            f"AND CASE WHEN c.opening_source = 'cycle' THEN EXISTS (SELECT 1 FROM \"{sx}\".social_insurance_feestatement f "
+            f"WHERE f.client_id = c.id AND f.period = to_char({anniversary}, 'YYYY-MM') AND f.employee_count > 0) "
+            f"ELSE (c.closed_on IS NULL OR c.closed_on > {anniversary}) END"
         )
         adj, home_applied = _adjustment_columns(rules, src, home, "retention_bonus", "c.anniversary")
         parts.append(_part(
@@ -181,6 +188,27 @@ def _openings(rules, src, home, period, earners=None) -> list[str]:
             f"FROM ({inner}) c WHERE c.anniversary BETWEEN {_d(start)} AND {_d(end)}"
         ))
     return parts
+
+
+def _clawbacks(rules, src, home, period, opening_vs, version_id: str, tier: str, earners=None) -> list[str]:
+    """扣回: a client closed within its opening rule's `clawback_months` takes the reward back in the
+    month it leaves — the opening line negated (same base and float, rate −100)."""
+    if all(v.rule.clawback_months == 0 for v in opening_vs):
+        return []
+    start, end = period_start(period), period_end(period)
+    sx, code, bid = src.schema, src.ref.code, int(src.ref.id)
+    months = _case_by_date("c.opened_on", [(v.effective_from, str(int(v.rule.clawback_months))) for v in opening_vs])
+    adj, home_applied = _adjustment_columns(rules, src, home, "opening_clawback", "c.opened_on")
+    return [_part(
+        f"SELECT c.opened_by_id AS earner_id, {_source_sql(code, 'client', 'c.id')} AS source, "
+        f"'opening_clawback'::varchar AS component, {bid} AS source_branch_id, c.closed_on AS event_date, "
+        f"{version_id} AS rule_version_id, {tier} AS base, {_n(-HUNDRED)} AS rate, {adj} AS adj, "
+        f"{home_applied} AS home_applied "
+        f'FROM "{sx}".clients_client c WHERE c.closed_on BETWEEN {_d(start)} AND {_d(end)} '
+        f"AND c.opened_on >= {_d(opening_vs[0].effective_from)} AND c.opening_source <> 'awaiting' "
+        f"AND c.closed_on < (c.opened_on + make_interval(months => {months}))::date "
+        f"AND {_earner_filter('c.opened_by_id', src, home)}{_scope('c.opened_by_id', earners)}"
+    )]
 
 
 def _sales(rules, src, home, period, earners=None) -> list[str]:
@@ -202,6 +230,7 @@ def _sales(rules, src, home, period, earners=None) -> list[str]:
         f"{int(v.id)}::bigint AS rule_version_id, s.amount AS base, (CASE s.service {whens} END) AS rate, "
         f"{adj} AS adj, {home_applied} AS home_applied "
         f'FROM "{src.schema}".commissions_sale s WHERE s.period = \'{period}\' '
+        f"AND (s.source <> 'cycle' OR s.{'statement_paid' if v.rule.earn_on == 'payment' else 'statement_confirmed'}) "
         f"AND {_earner_filter('s.seller_id', src, home)}{_scope('s.seller_id', earners)}"
     )]
 

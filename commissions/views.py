@@ -203,7 +203,9 @@ def statement(request, period: str, username: str):
     data = selectors.access_statement(request.user, request.tenant, username, period, lang=lang)
     for line in data["lines"]:
         line["title"] = COMPONENT_LABELS.get(line["component"], line["component"])
-    return render(request, "commissions/statement.html", {**_nav(request, roles, "statements"), "s": data})
+    awaiting = selectors.sales_awaiting(data["username"], request.tenant, period)
+    return render(request, "commissions/statement.html", {**_nav(request, roles, "statements"), "s": data,
+                                                          "awaiting": awaiting})
 
 
 # ---------------------------------------------------------------------------------------------

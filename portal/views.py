@@ -80,7 +80,10 @@ def live(request):
 def statement(request, period: str):
     period = _period(period)
     stmt = selectors.my_statement(request.user, request.tenant, period)
-    return render(request, "portal/statement.html", {"stmt": stmt, "period": period})
+    from commissions.selectors import sales_awaiting
+
+    awaiting = sales_awaiting(request.user.username, request.tenant, period)
+    return render(request, "portal/statement.html", {"stmt": stmt, "period": period, "awaiting": awaiting})
 
 
 @require_GET

@@ -24,7 +24,7 @@ from hrsaas.core.period import parse_day
 from social_insurance.policies.models import CityPolicy
 from social_insurance.policies.selectors import city_settings, policy_rule, policy_rules
 
-from . import engine, sql
+from . import commission_events, engine, sql
 from .crypto import encrypt_identity, identity_hash, identity_hashes
 from .models import (
     BaseDispute,
@@ -531,6 +531,7 @@ def month_compute(*, actor, period: str, register: bool = True) -> MonthCycle:
             cur.execute(sql.STATEMENTS_FROM_SUMS_SQL, params)
             count, er, ee = cur.fetchone()
             cur.execute(sql.FINDINGS_SQL, params)
+            commission_events.derive_after_compute(cur, params)
         if register:
             _register_identities([period], branch_id=branch.pk)
         cycle.employee_count, cycle.employer_total, cycle.employee_total = count, er, ee
@@ -594,6 +595,7 @@ def month_file(*, actor, period: str, receipt_no: str, receipt_note: str = "") -
         cycle.receipt_no, cycle.receipt_note = receipt_no, (receipt_note or "")[:2000]
         stamp(cycle, actor=actor, reason="month filed")
         cycle.save()
+        commission_events.openings_on_filing(actor=actor, period=period, month_start=engine.month_start(period))
     return cycle
 
 
@@ -618,6 +620,7 @@ def statement_respond(*, actor, statement_id: int, decision: str, note: str = ""
         statement.responded_at, statement.responded_by, statement.response_note = timezone.now(), actor, note[:2000]
         stamp(statement, actor=actor, reason=f"statement {decision}")
         statement.save()
+        commission_events.statements_changed([statement.pk])
     return statement
 
 
@@ -653,6 +656,7 @@ def fee_payment_record(*, actor, statement_id: int, data: dict) -> FeePayment:
                              note=note, recorded_by=actor)
         stamp(payment, actor=actor, reason="payment recorded")
         payment.save()
+        commission_events.statements_changed([statement.pk])
     return payment
 
 
@@ -674,6 +678,7 @@ def fee_payment_reverse(*, actor, payment_id: int, reason: str) -> FeePayment:
                               recorded_by=actor)
         stamp(reversal, actor=actor, reason="payment reversed")
         reversal.save()
+        commission_events.statements_changed([original.statement_id])
     return reversal
 
 

@@ -65,6 +65,8 @@ class OpeningRewardForm(RuleVersionForm):
             self.fields[f"tier{i}_max"] = _text(_("第 %(n)d 档:人数上限(最后一档留空=不设上限)") % {"n": i + 1},
                                                 required=False, inputmode="numeric")
             self.fields[f"tier{i}_amount"] = _text(_("第 %(n)d 档:奖励金额(元)") % {"n": i + 1}, required=False)
+        self.fields["clawback_months"] = _text(
+            _("开户后多少个月内终止则扣回开户奖励(0 或留空=不扣回)"), required=False, inputmode="numeric")
         self._rows: list[int] = []
 
     def params(self) -> dict:
@@ -75,7 +77,7 @@ class OpeningRewardForm(RuleVersionForm):
             if mx or amount:
                 self._rows.append(i)
                 tiers.append({"max_headcount": mx or None, "amount": amount or None})
-        return {"tiers": tiers}
+        return {"tiers": tiers, "clawback_months": (self.cleaned_data.get("clawback_months") or "").strip() or None}
 
     def field_for(self, path: str) -> str | None:
         if path.startswith("tiers[") and "]." in path:
@@ -91,6 +93,7 @@ class OpeningRewardForm(RuleVersionForm):
         for i, t in enumerate(params.get("tiers", [])[:OpeningRewardForm.ROWS]):
             out[f"tier{i}_max"] = "" if t.get("max_headcount") is None else str(t["max_headcount"])
             out[f"tier{i}_amount"] = t.get("amount", "")
+        out["clawback_months"] = params.get("clawback_months") or ""
         return out
 
 
@@ -107,9 +110,14 @@ class RetentionBonusForm(RuleVersionForm):
         return {"months": params.get("months"), "percent": params.get("percent")}
 
 
+EARN_ON_CHOICES = [("confirmed", _("客户确认费用明细表后计提")), ("payment", _("客户回款后计提(未回款显示为待回款)"))]
+
+
 class SalesCommissionForm(RuleVersionForm):
     component = "sales_commission"
     new_client_months = _text(_("新客户期限(月)"), inputmode="numeric")
+    earn_on = forms.ChoiceField(label=_("服务费销售提成的计提时点"), choices=EARN_ON_CHOICES, initial="confirmed",
+                                required=False)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -121,7 +129,7 @@ class SalesCommissionForm(RuleVersionForm):
         d = self.cleaned_data
         return {"new_client_months": d.get("new_client_months", ""),
                 "rates": [{"service": s, "new": d.get(f"{s}_new", ""), "existing": d.get(f"{s}_existing", "")}
-                          for s in SERVICES]}
+                          for s in SERVICES], "earn_on": d.get("earn_on") or "confirmed"}
 
     def field_for(self, path: str) -> str | None:
         if path.startswith("rates[") and "]." in path:
@@ -133,7 +141,7 @@ class SalesCommissionForm(RuleVersionForm):
 
     @staticmethod
     def initial_from(params: dict) -> dict:
-        out = {"new_client_months": params.get("new_client_months")}
+        out = {"new_client_months": params.get("new_client_months"), "earn_on": params.get("earn_on", "confirmed")}
         for r in params.get("rates", []):
             out[f"{r['service']}_new"], out[f"{r['service']}_existing"] = r.get("new"), r.get("existing")
         return out

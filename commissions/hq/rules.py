@@ -35,6 +35,9 @@ class Tier:
 @dataclass(frozen=True)
 class OpeningRewardRule:
     tiers: tuple[Tier, ...]
+    # A client that leaves (终止) within this many months of its opening takes the reward back
+    # (扣回, a negative line in the month it leaves); 0 = never.
+    clawback_months: int = 0
 
 
 @dataclass(frozen=True)
@@ -50,10 +53,17 @@ class ServiceRate:
     existing: Decimal
 
 
+EARN_ON = ("confirmed", "payment")
+
+
 @dataclass(frozen=True)
 class SalesCommissionRule:
     new_client_months: int
     rates: tuple[ServiceRate, ...]
+    # A sale taken from a fee statement's service fee is earned once the client has confirmed
+    # the statement ("confirmed"), or only once it has paid it in full (回款, "payment").
+    # Manual sales are earned as recorded.
+    earn_on: str = "confirmed"
 
     def rate_for(self, service: str, is_new: bool) -> Decimal | None:
         for r in self.rates:
@@ -163,7 +173,9 @@ def _parse_opening(p: dict, errors: dict) -> OpeningRewardRule:
         finite = [b for b in bounds if b is not None]
         if finite != sorted(finite) or len(set(finite)) != len(finite):
             errors.setdefault("tiers", []).append(_("档位上限须严格递增。"))
-    return OpeningRewardRule(tiers=tuple(tiers))
+    clawback = p.get("clawback_months")
+    clawback = 0 if clawback in (None, "") else _int(clawback, "clawback_months", errors, low=0, high=60)
+    return OpeningRewardRule(tiers=tuple(tiers), clawback_months=clawback)
 
 
 def _parse_retention(p: dict, errors: dict) -> RetentionBonusRule:
@@ -196,7 +208,11 @@ def _parse_sales(p: dict, errors: dict) -> SalesCommissionRule:
                 new=_decimal(r.get("new"), f"rates[{i}].new", errors, high=Decimal(100)),
                 existing=_decimal(r.get("existing"), f"rates[{i}].existing", errors, high=Decimal(100)),
             ))
-    return SalesCommissionRule(new_client_months=months, rates=tuple(rates))
+    earn_on = p.get("earn_on") or "confirmed"
+    if earn_on not in EARN_ON:
+        errors.setdefault("earn_on", []).append(
+            _("提成确认口径只能是客户确认费用明细表(confirmed)或客户回款(payment)。"))
+    return SalesCommissionRule(new_client_months=months, rates=tuple(rates), earn_on=str(earn_on))
 
 
 def _parse_leads(p: dict, errors: dict) -> LeadAttributionRule:
@@ -246,12 +262,16 @@ def rule_to_params(rule: Rule) -> dict:
         return f"{d:.2f}"
 
     if isinstance(rule, OpeningRewardRule):
-        return {"tiers": [{"max_headcount": t.max_headcount, "amount": s(t.amount)} for t in rule.tiers]}
+        out = {"tiers": [{"max_headcount": t.max_headcount, "amount": s(t.amount)} for t in rule.tiers]}
+        if rule.clawback_months:
+            out["clawback_months"] = rule.clawback_months
+        return out
     if isinstance(rule, RetentionBonusRule):
         return {"months": rule.months, "percent": s(rule.percent)}
     if isinstance(rule, SalesCommissionRule):
         return {"new_client_months": rule.new_client_months,
-                "rates": [{"service": r.service, "new": s(r.new), "existing": s(r.existing)} for r in rule.rates]}
+                "rates": [{"service": r.service, "new": s(r.new), "existing": s(r.existing)} for r in rule.rates],
+                **({"earn_on": rule.earn_on} if rule.earn_on != "confirmed" else {})}
     out = {"marketing_percent": s(rule.marketing_percent),
            "sales_on_marketing_lead_percent": s(rule.sales_on_marketing_lead_percent),
            "sales_self_sourced_percent": s(rule.sales_self_sourced_percent)}

@@ -48,6 +48,8 @@ def params_summary(component: str, params: dict) -> list[str]:
             span = _("%(a)d 人及以上") % {"a": low} if mx is None else _("%(a)d–%(b)d 人") % {"a": low, "b": mx}
             out.append(_("%(span)s: %(amount)s 元") % {"span": span, "amount": format_money(t["amount"])})
             low = (mx or 0) + 1
+        if params.get("clawback_months"):
+            out.append(_("开户后 %(m)s 个月内终止:扣回开户奖励") % {"m": params["clawback_months"]})
         return out
     if component == "retention_bonus":
         return [_("开户满 %(m)s 个月,开户奖励的 %(p)s%%") % {"m": params.get("months"), "p": params.get("percent")}]
@@ -55,6 +57,8 @@ def params_summary(component: str, params: dict) -> list[str]:
         out = [_("新客户期限 %(m)s 个月") % {"m": params.get("new_client_months")}]
         out += [_("%(s)s:新 %(n)s%% / 老 %(e)s%%") % {"s": SERVICE_TITLES.get(r["service"], r["service"]),
                                                      "n": r["new"], "e": r["existing"]} for r in params.get("rates", [])]
+        out.append(_("服务费销售提成:客户回款后计提") if params.get("earn_on") == "payment"
+                   else _("服务费销售提成:客户确认费用明细表后计提"))
         return out
     out = [_("市场线索:市场 %(m)s%%,销售 %(s)s%%") % {"m": params.get("marketing_percent"),
                                                     "s": params.get("sales_on_marketing_lead_percent")},

@@ -21,7 +21,8 @@ COMPONENTS = {
     "lead_attribution": _("市场/销售分成"), "lead_marketing": _("市场线索分成"),
     "lead_sales": _("销售签约分成"), "lead_points": _("有效线索积分奖励"),
     "lead_conversion": _("线索转化奖励"), "correction": _("提成更正"),
-    "manual_adjustment": _("申诉调整"),
+    "manual_adjustment": _("申诉调整"), "opening_clawback": _("扣回开户奖励"),
+    "balance_carried": _("负数结转"),
 }
 SERVICES = {"social_insurance": _("社保代缴"), "housing_fund": _("公积金代缴"),
             "payroll_outsourcing": _("薪酬外包")}

@@ -28,20 +28,42 @@ money = st.decimals(min_value=D("0.01"), max_value=D("99999999.99"), places=2)
 
 def _event_strategies(dates, sale_months: int):
     """(clients, sales, leads) tuples as `_populate` reads them, on `dates`."""
-    return (st.tuples(st.sampled_from(["bj", "sh"]), st.integers(0, 4), st.integers(1, 300), dates,
-                      st.one_of(st.none(), st.integers(0, 500))),
-            st.tuples(st.integers(0, 30), st.sampled_from(["social_insurance", "housing_fund", "payroll_outsourcing"]),
-                      st.integers(0, sale_months), money, st.integers(0, 4)),
-            st.tuples(st.sampled_from(["bj", "sh"]), st.sampled_from(["marketing", "sales"]), st.integers(0, 4),
-                      st.integers(0, 4), st.one_of(st.none(), money), dates))
+    # Clients: (branch, opener, headcount, opened on, closed after days, opening source, months after
+    # the opening with insured people on a fee statement — the cycle's retention test).
+    clients = st.tuples(st.sampled_from(["bj", "sh"]), st.integers(0, 4), st.integers(1, 300), dates,
+                        st.one_of(st.none(), st.integers(0, 500)), st.sampled_from(["manual", "cycle", "awaiting"]),
+                        st.lists(st.integers(0, 24), max_size=3))
+    # Sales: (client, service, month offset, amount, seller, source, statement confirmed, paid).
+    sales = st.tuples(st.integers(0, 30), st.sampled_from(["social_insurance", "housing_fund", "payroll_outsourcing"]),
+                      st.integers(0, sale_months), money, st.integers(0, 4), st.sampled_from(["manual", "cycle"]),
+                      st.booleans(), st.booleans())
+    leads = st.tuples(st.sampled_from(["bj", "sh"]), st.sampled_from(["marketing", "sales"]), st.integers(0, 4),
+                      st.integers(0, 4), st.one_of(st.none(), money), dates)
+    return clients, sales, leads
 
 
 client_st, sale_st, lead_st = _event_strategies(days, 6)
+# Rule versions from the cycle settings (issue #20): (effective from, sales earned on, clawback months).
+cycle_rules_st = st.lists(st.tuples(st.sampled_from([dt.date(2024, 9, 1), dt.date(2025, 3, 1), dt.date(2025, 12, 1)]),
+                                    st.sampled_from(["confirmed", "payment"]), st.integers(0, 8)),
+                          max_size=2, unique_by=lambda r: r[0])
 adj_st = st.lists(st.tuples(st.sampled_from(["bj", "sh"]),
                             st.sampled_from(["opening_reward", "retention_bonus", "sales_commission", "lead_attribution"]),
                             st.decimals(min_value=-20, max_value=20, places=2), days,
                             st.one_of(st.none(), st.integers(0, 90))), max_size=4)
 PERIODS = ["2025-06", "2026-01", "2026-03"]
+
+
+def _cycle_rules(versions) -> None:
+    """New sales and opening-reward versions with the cycle settings (in the test's transaction)."""
+    from commissions.hq.models import RuleVersion
+    from commissions.hq.rules import DEFAULT_RULES
+
+    for start, earn_on, clawback in versions:
+        RuleVersion.objects.create(component="sales_commission", effective_from=start,
+                                   params={**DEFAULT_RULES["sales_commission"], "earn_on": earn_on})
+        RuleVersion.objects.create(component="opening_reward", effective_from=start,
+                                   params={**DEFAULT_RULES["opening_reward"], "clawback_months": clawback})
 
 
 def _populate(people, clients, sales, leads):
@@ -50,13 +72,20 @@ def _populate(people, clients, sales, leads):
 
     earners = [people[k] for k in ("bj_s1", "bj_s2", "bj_mkt", "sh_s1", "bj_sales")]
     made = []
-    for code, who, headcount, opened_on, closed_after in clients:
+    from social_insurance.models import FeeStatement
+
+    for code, who, headcount, opened_on, closed_after, source, insured in clients:
         with in_branch(code):
             c = Client.objects.create(name="c", headcount=headcount, opened_on=opened_on, opened_by=earners[who],
-                                      closed_on=opened_on + dt.timedelta(days=closed_after) if closed_after is not None else None)
+                                      closed_on=opened_on + dt.timedelta(days=closed_after) if closed_after is not None else None,
+                                      opening_source=source)
+            for offset in set(insured):
+                FeeStatement.objects.create(period=engine.period_of(engine.add_months(opened_on.replace(day=1), offset)),
+                                            client=c, employee_count=1 + offset % 3, employer_total=0,
+                                            employee_total=0, total=0)
             made.append((code, c))
     seen = set()
-    for idx, service, month_offset, amount, who in sales:
+    for idx, service, month_offset, amount, who, source, confirmed, paid in sales:
         if not made:
             break
         code, c = made[idx % len(made)]
@@ -66,7 +95,7 @@ def _populate(people, clients, sales, leads):
         seen.add((code, c.pk, service, period))
         with in_branch(code):
             Sale.objects.create(client=c, client_opened_on=c.opened_on, service=service, period=period, amount=amount,
-                                seller=earners[who])
+                                seller=earners[who], source=source, statement_confirmed=confirmed, statement_paid=paid)
     for code, source, mkt, seller, amount, day in leads:
         with in_branch(code):
             signed = amount is not None
@@ -78,13 +107,14 @@ def _populate(people, clients, sales, leads):
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
                                                                   HealthCheck.too_slow])
 @given(st.lists(client_st, max_size=8), st.lists(sale_st, max_size=10), st.lists(lead_st, max_size=5), adj_st,
-       st.booleans())
-def test_sql_recompute_equals_python_engine(people, clients, sales, leads, adjustments, no_shrink):
+       st.booleans(), cycle_rules_st)
+def test_sql_recompute_equals_python_engine(people, clients, sales, leads, adjustments, no_shrink, cycle_rules):
     from commissions.hq.models import HQSetting
 
     try:
         with transaction.atomic():
             HQSetting.objects.update_or_create(pk=1, defaults={"cross_branch_no_shrink": no_shrink})
+            _cycle_rules(cycle_rules)
             for code, component, percent, start, length in adjustments:
                 register_adjustment(code, component, str(percent), start.isoformat(),
                                     (start + dt.timedelta(days=length)).isoformat() if length is not None else None)
@@ -204,9 +234,10 @@ def _stored(period):
                                                                   HealthCheck.too_slow])
 @given(st.lists(client_st, max_size=6), st.lists(sale_st, max_size=8), st.lists(lead_st, max_size=4),
        st.lists(client_st, max_size=4), st.lists(sale_st, max_size=6), st.lists(lead_st, max_size=3), adj_st,
-       st.integers(0, 3))
+       st.integers(0, 3), cycle_rules_st)
 def test_recompute_over_stored_lines_writes_only_the_differences(people, clients, sales, leads, more_clients,
-                                                                   more_sales, more_leads, adjustments, drop):
+                                                                   more_sales, more_leads, adjustments, drop,
+                                                                   cycle_rules):
     """Lines are computed, then events are added and removed and adjustments registered, and the
     periods recomputed: the stored lines are exactly what the rules now want; a line whose values
     did not change is not rewritten (same id, same row version), a changed one is updated in place
@@ -225,6 +256,7 @@ def test_recompute_over_stored_lines_writes_only_the_differences(people, clients
             for code, component, percent, start, length in adjustments:
                 register_adjustment(code, component, str(percent), start.isoformat(),
                                     (start + dt.timedelta(days=length)).isoformat() if length is not None else None)
+            _cycle_rules(cycle_rules)
             _populate(people, more_clients, more_sales, more_leads)
             for code in ("bj", "sh"):  # events withdrawn (every `drop`-th sale and lead, if any)
                 with in_branch(code):
