@@ -148,14 +148,17 @@ def arrears(user, branch, today: dt.date | None = None, *, client_id: int | None
 def arrears_figures(today: dt.date | None = None) -> dict:
     """The workbench's two numbers, in one query: the branch's arrears and how many statements
     are past their due day with money owing (the office's to-do: 催收)."""
-    today = today or timezone.localdate()
-    dates = money_dates()
-    this_month = engine.period_of(today)
-    # Due day passed: every earlier month, and this month once today is after the due day.
-    past_due = Q(period__lt=this_month) | (Q(period=this_month) if today.day > dates.payment_due_day else Q(pk=None))
     from .models import FeeStatement
 
-    agg = with_money(FeeStatement.objects.all()).filter(outstanding_sum__gt=0).aggregate(
+    today = today or timezone.localdate()
+    this_month = engine.period_of(today)
+    # The branch's due day read inside the same query (the workbench counts its queries).
+    default_day = ClientMoneyPolicy._meta.get_field("payment_due_day").default
+    due_day = Coalesce(Subquery(ClientMoneyPolicy.objects.filter(pk=1).values("payment_due_day")[:1]),
+                       Value(default_day))
+    # Due day passed: every earlier month, and this month once today is after the due day.
+    past_due = Q(period__lt=this_month) | Q(period=this_month, due_day__lt=today.day)
+    agg = with_money(FeeStatement.objects.annotate(due_day=due_day)).filter(outstanding_sum__gt=0).aggregate(
         total=Sum("outstanding_sum"), overdue=Sum("outstanding_sum", filter=past_due),
         overdue_count=Sum(Value(1), filter=past_due))
     return {"total": agg["total"] or ZERO, "overdue": agg["overdue"] or ZERO,

@@ -253,3 +253,19 @@ def test_the_client_portal_shows_their_money_and_people_and_nothing_else(setup):
         assert page.get(path).status_code == 404, path
     for who in ("staff", "specialist"):
         assert web(setup[who]).get("/b/bj/si/account/people/").status_code == 404, who
+
+
+def test_workbench_arrears_figures_follow_the_due_day(setup):
+    import datetime as dt
+
+    from social_insurance.money_selectors import arrears_figures
+
+    st = setup["st"]
+    with in_branch("bj"):
+        everything = sum(s.total for s in st.values())
+        aug_only = st[(setup["mine"], AUG)].total + st[(setup["theirs"], AUG)].total
+        on_the_15th = arrears_figures(dt.date(2025, 9, 15))
+        assert (on_the_15th["total"], on_the_15th["overdue"], on_the_15th["overdue_count"]) == (everything, aug_only, 2)
+        assert arrears_figures(dt.date(2025, 9, 16))["overdue_count"] == 4
+        services.money_policy_update(actor=setup["manager"], data={"payment_due_day": "20"})
+        assert arrears_figures(dt.date(2025, 9, 16))["overdue_count"] == 2
