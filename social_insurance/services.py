@@ -698,9 +698,9 @@ def money_policy_update(*, actor, data: dict):
     policy = ClientMoneyPolicy.current()
     errors = inputs.Errors()
     values = {}
-    for field in ("payment_due_day", "contribution_due_day"):
-        if data.get(field) not in (None, ""):
-            values[field] = inputs.parse_int(data, field, errors, low=1, high=28)
+    for name in ("payment_due_day", "contribution_due_day"):
+        if data.get(name) not in (None, ""):
+            values[name] = inputs.parse_int(data, name, errors, low=1, high=28)
     errors.raise_if_any()
     if not values:
         _errors({"payment_due_day": "请填写客户付款到期日或法定缴费截止日(每月 1–28 日)。"})
