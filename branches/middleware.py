@@ -138,13 +138,13 @@ class BranchAccessMiddleware:
 
 class OutsiderFenceMiddleware:
     """A client contact (客户联系人) is an outsider: in a branch they may open only their
-    company's pages — the workbench listing its fee statements, a fee statement, the people
-    insured through it, and their inbox. Every other branch page (commissions, boards,
+    company's pages — the workbench listing its fee statements, payments and arrears, a fee
+    statement, the people insured through it (si/employees/, si/account/people/), and their inbox. Every other branch page (commissions, boards,
     appraisals, claims, specialist pages…) answers 404, whatever that page's own checks say,
     so a new page is closed to them by default (a client contact once read every specialist's
     pay at /me/?metric=commission)."""
 
-    ALLOWED = re.compile(r"^(|si/statements/[0-9]+/|si/employees/.*|inbox/.*|i18n/.*)$")
+    ALLOWED = re.compile(r"^(|si/statements/[0-9]+/|si/employees/.*|si/account/.*|inbox/.*|i18n/.*)$")
 
     def __init__(self, get_response):
         self.get_response = get_response

@@ -50,7 +50,8 @@ def branch_menu(code: str, roles) -> list[Entry]:
     b = f"/b/{code}"
     roles = frozenset(roles)
     if is_outsider(roles):
-        return [Entry("home", _("费用明细表"), f"{b}/"), Entry("inbox", _("消息"), f"{b}/inbox/")]
+        return [Entry("home", _("费用与回款"), f"{b}/"), Entry("people", _("参保人员"), f"{b}/si/account/people/"),
+                Entry("inbox", _("消息"), f"{b}/inbox/")]
     menu: list[Entry] = []
     if is_earner_only(roles):
         menu.append(Entry("me", _("我的业绩"), f"{b}/me/"))
@@ -68,6 +69,7 @@ def branch_menu(code: str, roles) -> list[Entry]:
             menu.append(Entry("leads", _("线索"), f"{b}/leads/"))
             menu.append(Entry("employees", _("参保员工"), f"{b}/si/employees/"))
             menu.append(Entry("si", _("社保月度"), f"{b}/si/"))
+            menu.append(Entry("arrears", _("欠费"), f"{b}/si/arrears/"))
         if _is(roles, COMMISSION_READERS):
             menu.append(Entry("commissions", _("提成"), f"{b}/commissions/"))
         if _is(roles, MANAGER):

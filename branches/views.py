@@ -92,8 +92,9 @@ def branch_home(request):
     if landing:
         return redirect(landing)
     if navigation.is_outsider(roles):
-        return render(request, "branches/client_home.html", {
-            "branch": branch, "statements": workbench.client_statements(request.user, branch)})
+        from social_insurance.money_views import client_home_context
+
+        return render(request, "branches/client_home.html", {"branch": branch, **client_home_context(request)})
     wb = workbench.branch_workbench(request.user, branch, roles)
     return render(request, "branches/branch_home.html", {"branch": branch, "roles": sorted(roles), "wb": wb})
 

@@ -100,6 +100,11 @@ def branch_workbench(user, branch: Branch, roles, today: dt.date | None = None) 
         wb.todos.append(Todo("statements", _("费用明细表待客户确认"), waiting, f"{b}/si/"))
         disputed = FeeStatement.objects.filter(status=StatementStatus.DISPUTED).count()
         wb.todos.append(Todo("disputed", _("客户对费用明细表有异议"), disputed, f"{b}/si/", urgent=bool(disputed)))
+        from social_insurance.money_selectors import arrears_figures
+
+        owed = arrears_figures(today)
+        wb.todos.append(Todo("arrears", _("费用明细表已过付款到期日未付清"), owed["overdue_count"], f"{b}/si/arrears/",
+                             urgent=bool(owed["overdue_count"])))
         if not manager:
             mine = Adjustment.objects.filter(status=Adjustment.Status.PROPOSED, proposed_by_id=user.pk).count()
             wb.todos.append(Todo("my-adjustments", _("我提议的浮动调整待经理审批"), mine, f"{b}/adjustments/"))
@@ -120,6 +125,7 @@ def branch_workbench(user, branch: Branch, roles, today: dt.date | None = None) 
         fees = FeeStatement.objects.filter(period=period).aggregate(total=Sum("total"))
         wb.figures.append(Figure("fees", _("本月社保公积金费用(元)"), format_money(fees["total"] or Decimal(0)),
                                  f"{b}/si/"))
+        wb.figures.append(Figure("arrears", _("客户欠费(元)"), format_money(owed["total"]), f"{b}/si/arrears/"))
     return wb
 
 
@@ -167,9 +173,3 @@ def hq_workbench(user, hq_roles, today: dt.date | None = None) -> tuple[Workbenc
     ]
     return wb, rows
 
-
-def client_statements(user, branch: Branch):
-    """A client contact's workbench: their company's fee statements, newest first (bounded)."""
-    from social_insurance import selectors as si_selectors
-
-    return list(si_selectors.statements_visible_to(user, branch).order_by("-period", "client__name")[:36])

@@ -24,6 +24,12 @@ def beat_schedule() -> dict:
             "schedule": crontab(hour=6, minute=0),
             "args": ("social_insurance.tasks.daily_cycle",),
         },
+        # 滞纳金 of late client payments, once the client's next open fee statement exists.
+        "fan-out-si-late-fees": {
+            "task": "branches.tasks.fan_out",
+            "schedule": crontab(hour=6, minute=20),
+            "args": ("social_insurance.tasks.post_late_fees",),
+        },
         # Appraisal cycles under review pick up values entered late (adjustments are kept).
         "fan-out-performance-nightly-recompute": {
             "task": "branches.tasks.fan_out",

@@ -32,3 +32,13 @@ hq_urlpatterns = [
     path("si/policies/publish/", policy_apis.PolicyPublishApi.as_view(), name="api-si-policy-publish"),
     path("si/policies/<int:pk>/extend/", policy_apis.PolicyExtendApi.as_view(), name="api-si-policy-extend"),
 ]
+
+# Client money (回款, 欠费): social_insurance/money_apis.py.
+from . import money_apis  # noqa: E402
+
+branch_urlpatterns += [
+    path("si/statements/<int:pk>/payments/", money_apis.StatementPaymentsApi.as_view(), name="api-si-statement-payments"),
+    path("si/payments/<int:pk>/reverse/", money_apis.PaymentReverseApi.as_view(), name="api-si-payment-reverse"),
+    path("si/arrears/", money_apis.ArrearsApi.as_view(), name="api-si-arrears"),
+    path("si/money-settings/", money_apis.MoneySettingsApi.as_view(), name="api-si-money-settings"),
+]

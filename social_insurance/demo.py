@@ -71,3 +71,17 @@ def seed(org) -> None:
                     services.month_compute(actor=staff, period=period)
                 except Exception:  # a filed month (seed run again after filing) stays as filed
                     pass
+            _demo_payment(staff, clients[0], engine.add_months(this_month, -1), today)
+
+
+def _demo_payment(staff, client, period: str, today) -> None:
+    """The first client paid last month's fee statement today, after the agency's deadline: the
+    client's pages show the payment and this month's statement its late fee (滞纳金); the other
+    clients stay in arrears. Once per statement."""
+    from .models import FeePayment, FeeStatement
+
+    statement = FeeStatement.objects.filter(client=client, period=period).first()
+    if staff is None or statement is None or statement.total <= 0 or FeePayment.objects.filter(statement=statement).exists():
+        return
+    services.fee_payment_record(actor=staff, statement_id=statement.pk, data={
+        "amount": str(statement.total), "paid_on": today.isoformat(), "reference": f"DEMO-{period}"})

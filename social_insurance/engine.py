@@ -27,7 +27,7 @@ from decimal import ROUND_DOWN, ROUND_HALF_UP, ROUND_UP, Decimal, InvalidOperati
 
 from django.utils.translation import gettext, gettext_noop
 
-from hrsaas.core.money import MoneyError, parse_money
+from hrsaas.core.money import MoneyError, parse_money, quantize_money
 from hrsaas.core.period import PERIOD_RE, Period, PeriodError
 
 HUNDRED = Decimal(100)
@@ -431,3 +431,112 @@ def removal_month(end: dt.date, covers_leaving_month: bool) -> str:
 def months_between(first: str, last: str) -> int:
     a, b = month_start(first), month_start(last)
     return (b.year - a.year) * 12 + b.month - a.month
+
+
+# ---------------------------------------------------------------------------------------------
+# Client money: when a fee statement is due, how overdue it is (欠费账龄), and the late fee (滞纳金)
+#
+# A fee statement of month M is due from the client on the branch's payment-due day of M (付款
+# 到期日, default the 15th); its contributions are due to the social-insurance agency on the
+# branch's contribution-due day of M (法定缴费截止日, default the 25th; never before the client's
+# day). When the client's money arrives after the agency's day, we pay the agency late and the
+# agency charges 滞纳金: 0.05% (万分之五) of the late contributions per day, from the day after
+# the deadline to the day paid (社会保险法 第八十六条). That fee is passed on to the client.
+# ---------------------------------------------------------------------------------------------
+LATE_FEE_DAILY_RATE = Decimal("0.0005")  # 万分之五 per day
+AGING_BUCKETS = (
+    ("not_due", gettext_noop("未到期")),
+    ("d1_30", gettext_noop("1–30 天")),
+    ("d31_60", gettext_noop("31–60 天")),
+    ("d61_90", gettext_noop("61–90 天")),
+    ("over_90", gettext_noop("90 天以上")),
+)
+
+
+def day_of_month(period: str, day: int) -> dt.date:
+    """The `day` of month `period` (days are 1–28, so every month has it)."""
+    return month_start(period).replace(day=day)
+
+
+def aging_bucket(due_on: dt.date, today: dt.date) -> str:
+    """未到期 until and on the due day; then 1–30, 31–60, 61–90 days overdue, or more."""
+    days = (today - due_on).days
+    if days <= 0:
+        return "not_due"
+    if days <= 30:
+        return "d1_30"
+    if days <= 60:
+        return "d31_60"
+    if days <= 90:
+        return "d61_90"
+    return "over_90"
+
+
+def cn_day(day: dt.date) -> str:
+    """2025年8月26日: the form written into stored explanations (read by people in any language)."""
+    return f"{day.year}年{day.month}月{day.day}日"
+
+
+@dataclass(frozen=True)
+class LatePart:
+    """Contributions covered by one payment that arrived after the deadline."""
+
+    contributions: Decimal
+    paid_on: dt.date
+    days: int
+    fee: Decimal
+
+
+@dataclass(frozen=True)
+class LateFee:
+    period: str
+    deadline: dt.date
+    parts: tuple[LatePart, ...]
+
+    @property
+    def total(self) -> Decimal:
+        return sum((p.fee for p in self.parts), ZERO)
+
+    @property
+    def explanation(self) -> str:
+        """"2025年8月社保公积金逾期缴纳(法定截止 2025年8月25日):单位及个人缴费 12,345.67 元 × 0.05% ×
+        12 天(2025年8月26日至2025年9月6日)= 74.07 元"; with several late payments, one part each."""
+        from hrsaas.core.formatting import format_money
+
+        year, month = self.period.split("-")
+        head = f"{int(year)}年{int(month)}月社保公积金逾期缴纳(法定截止 {cn_day(self.deadline)}):"
+        parts = [f"单位及个人缴费 {format_money(p.contributions)} 元 × 0.05% × {p.days} 天"
+                 f"({cn_day(self.deadline + dt.timedelta(days=1))}至{cn_day(p.paid_on)})= {format_money(p.fee)} 元"
+                 for p in self.parts]
+        text = head + ";".join(parts)
+        if len(parts) > 1:
+            text += f";合计 {format_money(self.total)} 元"
+        if len(text) > 300:  # the column's size: the sum and the rule stay, the parts are counted
+            text = (f"{head}{len(parts)} 笔逾期到账的单位及个人缴费 × 0.05% × 逾期天数,"
+                    f"合计 {format_money(self.total)} 元")
+        return text
+
+
+def late_fee_for(*, period: str, contributions: Decimal, deadline: dt.date,
+                 payments: list[tuple[dt.date, Decimal]]) -> LateFee:
+    """The late fee on one statement's contributions (单位 + 个人, `contributions`) given the
+    payments that stand (reversed ones left out), as (day received, amount).
+
+    Payments cover the contributions first (in the order received; service fees after), so a
+    client who pays part on time owes the fee only on the rest. Each payment after `deadline`
+    adds its covered contributions × 0.05% × (paid_on − deadline) days, rounded half-up to the
+    fen per payment (the explanation adds up). Pure: the same inputs give the same fee."""
+    remaining = contributions
+    parts: list[LatePart] = []
+    for paid_on, amount in sorted(payments):
+        if remaining <= 0:
+            break
+        covered = min(amount, remaining)
+        if covered <= 0:
+            continue
+        remaining -= covered
+        days = (paid_on - deadline).days
+        if days > 0:
+            fee = quantize_money(covered * LATE_FEE_DAILY_RATE * days)
+            parts.append(LatePart(covered, paid_on, days, fee))
+    return LateFee(period=period, deadline=deadline, parts=tuple(parts))

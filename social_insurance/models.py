@@ -246,7 +246,9 @@ class FeeStatementCharge(models.Model):
 
     statement = models.ForeignKey(FeeStatement, on_delete=models.CASCADE, related_name="charges")
     kind = models.CharField(max_length=20, choices=ChargeKind.choices)
-    # For a service fee, the contracted service it bills (clients.Service); blank otherwise.
+    # For a service fee, the contracted service it bills (clients.Service); for a late fee, the
+    # month whose contributions were paid late ("YYYY-MM": one late-fee line per late month and
+    # statement, see social_insurance/late_fees.py).
     service = models.CharField(max_length=30, blank=True, default="")
     amount = _money(_("金额"))
     # Why this amount, in the user's words (e.g. "60 人 × 30.00 元/人·月").
@@ -287,6 +289,35 @@ class FeePayment(models.Model):
                                    name="si_payment_negative_only_as_reversal"),
         ]
         indexes = [models.Index(fields=["statement", "paid_on"], name="si_payment_statement_day")]
+
+
+class ClientMoneyPolicy(models.Model):
+    """The branch's client-money dates (one row; the defaults until the manager changes them).
+
+    A fee statement of month M is due from the client (付款到期日) on `payment_due_day` of M; the
+    contributions on it are due to the social-insurance agency (法定缴费截止日) on
+    `contribution_due_day` of M. The client's day is never after the agency's, so a client who
+    pays on time never causes a late fee (滞纳金)."""
+
+    payment_due_day = models.PositiveSmallIntegerField(_("客户付款到期日"), default=15)
+    contribution_due_day = models.PositiveSmallIntegerField(_("社保费法定缴费截止日"), default=25)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    history = HistoricalRecords(user_db_constraint=False)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=Q(payment_due_day__gte=1, payment_due_day__lte=28),
+                                   name="si_money_payment_due_day_range"),
+            models.CheckConstraint(condition=Q(contribution_due_day__gte=1, contribution_due_day__lte=28),
+                                   name="si_money_contribution_due_day_range"),
+            models.CheckConstraint(condition=Q(payment_due_day__lte=F("contribution_due_day")),
+                                   name="si_money_client_due_before_agency"),
+        ]
+
+    @classmethod
+    def current(cls) -> "ClientMoneyPolicy":
+        return cls.objects.filter(pk=1).first() or cls(pk=1)
 
 
 class FindingKind(models.TextChoices):

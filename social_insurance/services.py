@@ -656,6 +656,7 @@ def fee_payment_record(*, actor, statement_id: int, data: dict) -> FeePayment:
                              note=note, recorded_by=actor)
         stamp(payment, actor=actor, reason="payment recorded")
         payment.save()
+        _post_late_fees(actor, statement.client_id)
         commission_events.statements_changed([statement.pk])
     return payment
 
@@ -678,8 +679,47 @@ def fee_payment_reverse(*, actor, payment_id: int, reason: str) -> FeePayment:
                               recorded_by=actor)
         stamp(reversal, actor=actor, reason="payment reversed")
         reversal.save()
+        _post_late_fees(actor, original.statement.client_id)
         commission_events.statements_changed([original.statement_id])
     return reversal
+
+
+def _post_late_fees(actor, client_id: int) -> None:
+    """A payment or its reversal may make the client's contributions late (滞纳金) or no longer
+    late: the client's late-fee lines follow in the same transaction (late_fees.py)."""
+    from .late_fees import late_fees_post
+
+    late_fees_post(actor=actor, client_id=client_id)
+
+
+def money_policy_update(*, actor, data: dict):
+    """The branch's client-money dates (branch manager): 客户付款到期日 and 法定缴费截止日, each a
+    day 1–28 of the statement's month, the client's not after the agency's. Audited; refused
+    with the field's message and nothing written."""
+    from hrsaas.core import inputs
+
+    from .models import ClientMoneyPolicy
+
+    policy = ClientMoneyPolicy.current()
+    errors = inputs.Errors()
+    values = {}
+    for name in ("payment_due_day", "contribution_due_day"):
+        if data.get(name) not in (None, ""):
+            values[name] = inputs.parse_int(data, name, errors, low=1, high=28)
+    errors.raise_if_any()
+    if not values:
+        _errors({"payment_due_day": "请填写客户付款到期日或法定缴费截止日(每月 1–28 日)。"})
+    payment_day = values.get("payment_due_day", policy.payment_due_day)
+    agency_day = values.get("contribution_due_day", policy.contribution_due_day)
+    if payment_day > agency_day:
+        _errors({"payment_due_day": f"客户付款到期日({payment_day} 日)不能晚于法定缴费截止日({agency_day} 日):"
+                                    "按时付款的客户不应产生滞纳金。"})
+    with transaction.atomic():
+        policy = ClientMoneyPolicy.objects.select_for_update().filter(pk=1).first() or ClientMoneyPolicy(pk=1)
+        policy.payment_due_day, policy.contribution_due_day = payment_day, agency_day
+        stamp(policy, actor=actor, reason="client money dates changed")
+        policy.save()
+    return policy
 
 
 def client_contact_link(*, actor, user, client) -> ClientContact:

@@ -64,3 +64,12 @@ def escalate_exceptions() -> int:
     from .exceptions import exceptions_escalate
 
     return exceptions_escalate()
+
+
+@shared_task(name="social_insurance.tasks.post_late_fees", acks_late=True)
+def post_late_fees() -> int:
+    """Every morning, per branch: late fees (滞纳金) that waited for a client's next open fee
+    statement are posted once it exists (idempotent: nothing changes when nothing is owed)."""
+    from .late_fees import late_fees_sweep
+
+    return late_fees_sweep(actor=None).written

@@ -30,3 +30,14 @@ branch_urlpatterns += [
     path("si/employees/<int:pk>/", employee_views.employee_detail, name="si-employee"),
     path("si/employees/<int:pk>/remove/", employee_views.employee_remove, name="si-employee-remove"),
 ]
+
+# Client money (回款, 欠费) and the client's own pages: social_insurance/money_views.py.
+from . import money_views  # noqa: E402
+
+branch_urlpatterns += [
+    path("si/statements/<int:pk>/payments/", money_views.payment_record, name="si-payment-record"),
+    path("si/statements/<int:pk>/payments/<int:payment_id>/reverse/", money_views.payment_reverse,
+         name="si-payment-reverse"),
+    path("si/arrears/", money_views.arrears_page, name="si-arrears"),
+    path("si/account/people/", money_views.client_people, name="si-client-people"),
+]

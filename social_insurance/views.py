@@ -173,9 +173,11 @@ def statement_detail(request, pk: int):
     if request.GET.get("format") == "xlsx":
         return _statement_xlsx(statement, lines)
     can_respond = Role.CLIENT_CONTACT in roles_in_branch(request.user, request.tenant) and statement.status == "issued"
+    from .money_views import statement_money_context
+
     return render(request, "social_insurance/statement.html", {
         "statement": statement, "lines": lines, "labels": ITEM_LABELS, "can_respond": can_respond,
-        "branch": request.tenant,
+        "branch": request.tenant, **statement_money_context(request, statement),
     })
 
 

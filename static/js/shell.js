@@ -12,6 +12,17 @@
     var el = evt.target && evt.target.closest ? evt.target.closest("[data-print]") : null;
     if (el) { evt.preventDefault(); window.print(); }
   });
+  // An amount field (input[data-money]) reads as people write money once left: 1200.5 →
+  // 1,200.50. Text only (no floating point); anything that is not a plain amount with at most
+  // two decimals is left as typed, for the server to refuse with its message.
+  document.addEventListener("focusout", function (evt) {
+    var el = evt.target;
+    if (!el || !el.matches || !el.matches("input[data-money]")) { return; }
+    var m = /^(\d{1,3}(?:,\d{3})+|\d+)(?:\.(\d{0,2}))?$/.exec(el.value.trim());
+    if (!m) { return; }  // "1,2", "1e5", three decimals …: as typed
+    var whole = m[1].replace(/,/g, "").replace(/^0+(?=\d)/, "").replace(/\B(?=(\d{3})+(?!\d))/g, ",");
+    el.value = whole + "." + ((m[2] || "") + "00").slice(0, 2);
+  });
   // Only one of the topbar's menus open at a time; a click outside closes them.
   document.addEventListener("click", function (evt) {
     var open = document.querySelectorAll(".topbar details[open]");

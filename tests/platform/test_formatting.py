@@ -90,12 +90,12 @@ def test_english_pages_tell_my_results_from_my_appraisal():
 
 
 MENU = {  # role → the side menu's entries (the role matrix)
-    "branch_manager": ["home", "clients", "leads", "employees", "si", "commissions", "review", "history", "performance",
-                       "settings", "inbox"],
-    "branch_staff": ["home", "clients", "leads", "employees", "si", "commissions", "performance", "inbox"],
+    "branch_manager": ["home", "clients", "leads", "employees", "si", "arrears", "commissions", "review", "history",
+                       "performance", "settings", "inbox"],
+    "branch_staff": ["home", "clients", "leads", "employees", "si", "arrears", "commissions", "performance", "inbox"],
     "specialist": ["me", "statement", "claims", "inquiries", "estimate", "performance", "inbox"],
     "marketing": ["me", "leads", "statement", "claims", "inquiries", "estimate", "performance", "inbox"],
-    "client_contact": ["home", "inbox"],
+    "client_contact": ["home", "people", "inbox"],
 }
 
 

@@ -18,3 +18,4 @@ def test_every_scheduled_task_exists():
     assert "performance.tasks.recompute_computed_cycles" in fanned
     assert "commissions.tasks.alert_stuck_leads" in fanned
     assert "commissions.tasks.remind_unconfirmed_statements" in fanned
+    assert "social_insurance.tasks.post_late_fees" in fanned

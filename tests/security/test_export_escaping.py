@@ -86,6 +86,9 @@ def test_every_export_writes_hostile_names_as_inert_text(api, people):  # noqa: 
         (finance, "/commissions/payroll/2026-03/bj/csv/", "csv", [HOSTILE]),
         (finance, "/commissions/payroll/2026-03/bj/xlsx/", "xlsx", [HOSTILE]),
         (staff, f"/b/bj/si/statements/{statement.pk}/?format=xlsx", "xlsx", [HOSTILE, FULL_WIDTH]),
+        # 欠费账龄: the client's name leads each of its rows.
+        (staff, "/b/bj/si/arrears/?format=csv", "csv", ["+北京甲公司"]),
+        (staff, "/b/bj/si/arrears/?format=xlsx", "xlsx", ["+北京甲公司"]),
     ]
     checked = 0
     for user, url, fmt, hostile in exports:
@@ -101,7 +104,7 @@ def test_every_export_writes_hostile_names_as_inert_text(api, people):  # noqa: 
         for text in hostile:
             assert "'" + text in cells, (url, text)
         checked += 1
-    assert checked == 5
+    assert checked == 7
 
 
 def test_spreadsheets_are_written_only_by_the_export_helper():
