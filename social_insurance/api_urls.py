@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import apis, hq_apis, payment_apis, payroll_apis, policy_apis
+from . import apis, hq_apis, payroll_apis, policy_apis
 
 branch_urlpatterns = [
     path("si/contributions/preview/", apis.ContributionPreviewApi.as_view(), name="api-si-preview"),
@@ -15,7 +15,6 @@ branch_urlpatterns = [
     path("si/statements/", apis.StatementListApi.as_view(), name="api-si-statements"),
     path("si/statements/<int:pk>/confirm/", apis.StatementRespondApi.as_view(decision="confirm")),
     path("si/statements/<int:pk>/dispute/", apis.StatementRespondApi.as_view(decision="dispute")),
-    path("si/statements/<int:pk>/payments/", payment_apis.StatementPaymentApi.as_view(), name="api-si-statement-payments"),
     path("si/disputes/", apis.DisputeListApi.as_view(), name="api-si-disputes"),
     path("si/disputes/<int:pk>/resolve/", apis.DisputeResolveApi.as_view()),
     path("si/exceptions/", apis.ExceptionListApi.as_view(), name="api-si-exceptions"),
