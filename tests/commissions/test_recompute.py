@@ -296,7 +296,9 @@ def test_lines_diff_sql_refuses_bad_names():
 # Issue #25: one event, one person — the drain recomputes only the earners an event touches.
 # ---------------------------------------------------------------------------------------------
 near_days = st.dates(min_value=dt.date(2025, 12, 1), max_value=dt.date(2026, 3, 31))
-WINDOW = ["2025-12", "2026-01", "2026-02", "2026-03", "2026-04", "2026-05", "2026-12"]  # every period they reach
+# Every period they can reach up to this month (a future anniversary is computed when it comes):
+# events up to 2026-03, retention a year on, a clawback in the month a client leaves.
+WINDOW = ["2025-12"] + [f"2026-{m:02d}" for m in range(1, 13)]
 near_client_st, near_sale_st, near_lead_st = _event_strategies(near_days, 2)
 opening_st = st.tuples(st.just("open"), st.sampled_from(["bj", "sh"]), st.integers(0, 4), st.integers(1, 300), near_days)
 event_st = st.one_of(
