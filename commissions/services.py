@@ -41,6 +41,7 @@ from .engine import (
 from .hq.models import BranchPeriod, HQSetting, RegisteredAdjustment, RuleVersion
 from .hq.rules import RuleVersionData, parse_rule, version_in_force
 from .models import Lead, RecomputeMarker, Sale, StatementLine
+from .prepared import period_status_changing
 from .sql import LINE_COLUMNS, SourceBranch, lines_diff_sql, lines_select
 
 log = logging.getLogger(__name__)
@@ -378,7 +379,7 @@ def recompute_period(*, period: str, rules: RuleBook | None = None) -> Recompute
                 else:
                     cur.execute(f"INSERT INTO {LINES_TABLE} ({_columns()}) {select}")
                     count = cur.rowcount
-                rollup_refresh(branch=branch, period=period)
+                after_recompute(branch.schema_name, period, rollup_refresh(branch=branch, period=period))
                 return RecomputeResult(period, "lines", count)
         # A frozen period: corrections into the next open period (locks in ascending order).
         target = next_open_period(branch, period)
@@ -388,7 +389,7 @@ def recompute_period(*, period: str, rules: RuleBook | None = None) -> Recompute
             lock_objects.branch_period(branch.schema_name, target)
         count = _post_corrections(branch=branch, period=period, target=target, home=home, sources=sources,
                                   rules=rules)
-        rollup_refresh(branch=branch, period=target)
+        after_recompute(branch.schema_name, target, rollup_refresh(branch=branch, period=target))
         return RecomputeResult(period, "corrections", count, target)
 
 
@@ -412,7 +413,7 @@ def manual_line_post(*, actor, earner_id: int, period: str, amount: Decimal, ref
             rule_version_id=None, base=amount, rate=Decimal("100.00"), adjustment_percent=Decimal("0.00"),
             amount=amount,
         )
-        rollup_refresh(branch=branch, period=period)
+        after_recompute(branch.schema_name, period, rollup_refresh(branch=branch, period=period) | {earner_id})
     return line
 
 
@@ -458,11 +459,13 @@ def _post_corrections(*, branch, period, target, home, sources, rules) -> int:
         return cur.rowcount
 
 
-def rollup_refresh(*, branch: Branch, period: str) -> None:
-    """Upsert this branch-period's per-person figures into HQ's public rollup (same transaction)."""
+def rollup_refresh(*, branch: Branch, period: str) -> set[int]:
+    """Upsert this branch-period's per-person figures into HQ's public rollup (same transaction).
+    Returns the people on it before or after (everyone whose lines of the period may differ)."""
     with connection.cursor() as cur:
-        cur.execute("DELETE FROM public.commissions_hq_earnermonthrollup WHERE branch_id = %s AND period = %s",
-                    [branch.id, period])
+        cur.execute("DELETE FROM public.commissions_hq_earnermonthrollup WHERE branch_id = %s AND period = %s "
+                    "RETURNING user_id", [branch.id, period])
+        earners = {r[0] for r in cur.fetchall()}
         cur.execute(
             f"""
             INSERT INTO public.commissions_hq_earnermonthrollup
@@ -474,9 +477,22 @@ def rollup_refresh(*, branch: Branch, period: str) -> None:
             FROM {LINES_TABLE} l WHERE l.period = %s
               AND EXISTS (SELECT 1 FROM public.branches_user u WHERE u.id = l.earner_id)
             GROUP BY l.earner_id
+            RETURNING user_id
             """,
             [branch.id, period, period],
         )
+        return earners | {r[0] for r in cur.fetchall()}
+
+
+def after_recompute(schema: str, period: str, earner_ids) -> None:
+    """The lines of these people in (schema, period) were just rewritten, in the caller's
+    transaction: their statements, the branch's and the company's boards of the period are
+    invalidated from now until the commit, then prepared again (commissions/prepared.py). A
+    recompute calls it with the people whose lines it touched (the full recompute: everyone on
+    the period before or after)."""
+    from .prepared import lines_changing
+
+    lines_changing(schema, period, earner_ids)
 
 
 def recompute_drain() -> list[RecomputeResult]:
@@ -571,6 +587,7 @@ def period_close(*, actor, period: str) -> BranchPeriod:
             obj.status, obj.closed_at, obj.closed_by = BranchPeriod.Status.CLOSED, timezone.now(), actor
             stamp(obj, actor=actor, reason="关账")
             obj.save()
+        period_status_changing(branch.schema_name, period)  # the statements show the status
         # 电子工资条: each earner gets the closed statement to confirm or question.
         from .hq.payouts.receipts import receipts_send
 
@@ -623,6 +640,7 @@ def period_mark_paid(*, actor, branch: Branch, period: str, confirmed=None) -> B
         obj.status, obj.paid_at, obj.paid_by = BranchPeriod.Status.PAID, timezone.now(), actor
         stamp(obj, actor=actor, reason="已发放")
         obj.save()
+        period_status_changing(branch.schema_name, period)  # the statements show the status
         per_earner: dict[int, dict[str, Decimal]] = {}
         for earner_id, component, amount in StatementLine.objects.filter(period=period).values_list(
                 "earner_id", "component", "amount"):
