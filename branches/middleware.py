@@ -23,10 +23,20 @@ from .permissions import PUBLIC, InBranch
 from .roles import Role, all_roles_of, can_enter_branch, is_hq_admin, roles_in_branch
 
 
+@lru_cache(maxsize=4096)  # one URLconf module per branch code, for the process's life
+def _urlconf_of(subfolder: str):
+    from django_tenants.urlresolvers import get_subfolder_urlconf
+
+    class Subfolder:  # all django-tenants reads of the tenant here
+        domain_subfolder = subfolder
+
+    return get_subfolder_urlconf(Subfolder())
+
+
 _TENANTS: dict[str, tuple[str, object]] = {}  # routing key → (generation, Branch) in this process
 
 
-def _cached_tenant(route: str, load):
+def _cached_tenant(route: str, load, request=None):
     """The Branch for a route key ("" for HQ's public tenant, else a branch code): a copy of the
     one this process read, while the `tenants` generation in Redis (bumped by any save or
     delete of a branch or a route) is the one it was read under; else `load()` (None: no such
@@ -37,7 +47,11 @@ def _cached_tenant(route: str, load):
 
     if not prepared.usable():
         return load()
-    generation = prepared.generation("tenants")
+    from .tokens import prefetch
+
+    # An API request with a token: its prepared token entry comes in the same round trip.
+    generation = (prefetch(request, also=["tenants"]) or [None])[0] if request is not None else None
+    generation = generation or prepared.generation("tenants")
     held = _TENANTS.get(route)
     if generation is not None and held is not None and held[0] == generation:
         return copy.copy(held[1])
@@ -79,7 +93,7 @@ class BranchSubfolderMiddleware(TenantSubfolderMiddleware):
         if hasattr(request, "tenant"):
             return
         from django.db import connection
-        from django.urls import clear_url_caches, set_urlconf
+        from django.urls import set_urlconf
         from django_tenants.utils import get_public_schema_name, get_subfolder_prefix
 
         connection.set_schema_to_public()
@@ -87,13 +101,14 @@ class BranchSubfolderMiddleware(TenantSubfolderMiddleware):
         prefix = "/{}/".format(get_subfolder_prefix())
         urlconf = None
         if not request.path.startswith(prefix):
-            tenant = _cached_tenant("", lambda: Branch.objects.filter(schema_name=get_public_schema_name()).first())
+            tenant = _cached_tenant("", lambda: Branch.objects.filter(schema_name=get_public_schema_name()).first(),
+                                    request)
             if tenant is None:
                 raise self.TENANT_NOT_FOUND_EXCEPTION("Unable to find public tenant")
             self.setup_url_routing(request, force_public=True)
         else:
             subfolder = request.path[len(prefix):].split("/")[0]
-            tenant = _cached_tenant(subfolder, lambda: self._branch_of(subfolder))
+            tenant = _cached_tenant(subfolder, lambda: self._branch_of(subfolder), request)
             if tenant is None:
                 return self.no_tenant_found(request, subfolder)
             tenant.domain_subfolder = subfolder
@@ -101,10 +116,15 @@ class BranchSubfolderMiddleware(TenantSubfolderMiddleware):
         tenant.domain_url = hostname
         request.tenant = tenant
         connection.set_tenant(request.tenant)
-        clear_url_caches()  # as django-tenants: the previous tenant's prefix must not stay cached
+        # django-tenants clears the URL caches here because it makes a new URLconf per request;
+        # ours is one module per branch code (get_urlconf), so its resolver stays cached.
         if urlconf:
             request.urlconf = urlconf
             set_urlconf(urlconf)
+
+    @staticmethod
+    def get_urlconf(tenant):
+        return _urlconf_of(tenant.domain_subfolder)
 
     @staticmethod
     def _branch_of(subfolder: str):

@@ -93,8 +93,13 @@ class ExpiringTokenAuthentication(TokenAuthentication):
     entry in the writing transaction, so a revoked token is refused by the very next request.
     The checks below (revoked, expired, idle, inactive) run on every request either way."""
 
+    def authenticate(self, request):
+        # What BranchSubfolderMiddleware already read with the branch's route (one round trip).
+        self._prefetched = getattr(getattr(request, "_request", request), "_prepared_token", None)
+        return super().authenticate(request)
+
     def authenticate_credentials(self, key):
-        token, ticket = _token_lookup(digest_of(key))
+        token, ticket = _token_lookup(digest_of(key), getattr(self, "_prefetched", None))
         if token is None:
             raise AuthenticationFailed(_("认证令牌无效。"))
         now = timezone.now()
@@ -115,7 +120,23 @@ def _token_scopes(digest: str) -> list[str]:
     return [f"tk:{digest}"]
 
 
-def _token_lookup(digest: str):
+def prefetch(request, also: list[str]) -> list[str] | None:
+    """For a request carrying `Authorization: Token …`: read its prepared token entry together
+    with the generations of `also` (one Redis round trip), keep the entry on the request for
+    the authentication, and return the generations (None: no token, or Redis away)."""
+    from hrsaas.core import prepared
+
+    header = request.META.get("HTTP_AUTHORIZATION", "")
+    parts = header.split()
+    if len(parts) != 2 or parts[0].lower() != "token" or not prepared.usable():
+        return None
+    digest = digest_of(parts[1])
+    body, ticket, generations = prepared.read(_token_scopes(digest), prepared.body_key("token", digest), also=also)
+    request._prepared_token = (digest, body, ticket)
+    return generations
+
+
+def _token_lookup(digest: str, prefetched=None):
     """(token with its user and the user's memberships loaded, ticket) — prepared or read."""
     import pickle
 
@@ -125,7 +146,10 @@ def _token_lookup(digest: str):
 
     ticket = None
     if prepared.usable():
-        body, ticket = prepared.read(_token_scopes(digest), prepared.body_key("token", digest))
+        if prefetched is not None and prefetched[0] == digest and prefetched[2] is not None:
+            body, ticket = prefetched[1], prefetched[2]
+        else:
+            body, ticket = prepared.read(_token_scopes(digest), prepared.body_key("token", digest))
         if body is not None:
             return pickle.loads(body), ticket
     token = ApiToken.objects.select_related("user").filter(digest=digest).first()

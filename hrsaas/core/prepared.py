@@ -47,10 +47,14 @@ for i = 1, n do
 end
 local tag = table.concat(gens, ',')
 local body = redis.call('GET', KEYS[n + 1])
+local out = {tag, busy, body or false}
 if body and ARGV[3] == tag and string.sub(body, 1, #tag + 1) == tag .. '\\n' then
-  return {tag, busy, '='}
+  out[3] = '='
 end
-return {tag, busy, body or false}
+for i = n + 2, #KEYS do
+  out[#out + 1] = redis.call('GET', KEYS[i]) or '0'
+end
+return out
 """
 
 _FILL = """
@@ -69,10 +73,20 @@ _scripts: dict[str, object] = {}
 _epoch: dict[str, str] = {}
 
 
+_clients: dict[int, object] = {}
+
+
 def _redis():
+    """The cache's Redis (its connection pool), one client object per pool: making a client
+    per call copies redis-py's table of response callbacks each time."""
     from django.core.cache import caches
 
-    return caches["default"]._cache.get_client(None, write=True)
+    backend = caches["default"]._cache
+    pool = backend._get_connection_pool(True)
+    client = _clients.get(id(pool))
+    if client is None:
+        client = _clients[id(pool)] = backend._client(connection_pool=pool)
+    return client
 
 
 def _script(name: str):
@@ -121,16 +135,26 @@ class Ticket:
         self.scopes, self.key, self.tag, self.busy = scopes, key, tag, busy
 
 
-def read(scopes: list[str], key: str, *, known_tag: str = "") -> tuple[bytes | None, Ticket | None]:
+def read(scopes: list[str], key: str, *, known_tag: str = "", also: list[str] | None = None):
     """(body, ticket): the body if it is current, else None. With `known_tag` (the tag of a body
     the caller holds in memory) an unchanged body answers b"=" without being sent again.
-    Ticket None: Redis could not be asked (serve from the database, fill nothing)."""
+    Ticket None: Redis could not be asked (serve from the database, fill nothing).
+    With `also` (scopes), the same round trip answers their generations too, as a third item
+    (None when Redis could not be asked)."""
     try:
-        tag, busy, body = _script("read")(keys=[_gen_key(s) for s in scopes] + [key],
-                                          args=[time.time(), len(scopes), known_tag], client=_redis())
+        tag, busy, body, *extra = _script("read")(
+            keys=[_gen_key(s) for s in scopes] + [key] + [_gen_key(s) for s in also or ()],
+            args=[time.time(), len(scopes), known_tag], client=_redis())
     except _errors():
         log.warning("prepared reads: Redis unavailable, reading the database")
-        return None, None
+        return (None, None, None) if also else (None, None)
+    if also:
+        body, ticket = _answer(scopes, key, known_tag, tag, busy, body)
+        return body, ticket, [g.decode() for g in extra]
+    return _answer(scopes, key, known_tag, tag, busy, body)
+
+
+def _answer(scopes, key, known_tag, tag, busy, body):
     tag = tag.decode()
     ticket = Ticket(scopes, key, tag, int(busy) > 0)
     if ticket.busy or body is None:
