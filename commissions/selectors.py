@@ -21,6 +21,7 @@ from .engine import (
     BranchRef,
     Lead,
     Line,
+    LineContext,
     Opening,
     Sale,
     explain,
@@ -112,7 +113,7 @@ def line_contexts(rows, branch: Branch, *, langs: tuple[str, ...] = ("zh",),
     from hrsaas.core.labels import COMPONENTS as COMPONENT_WORDS, SERVICES
     from django.utils import translation
 
-    from .engine import LineContext, is_new_client
+    from .engine import is_new_client
     from .hq.rules import OpeningRewardRule, SalesCommissionRule, parse_rule
 
     fetched = fetched if fetched is not None else line_context_rows(rows, branch)
