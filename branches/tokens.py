@@ -165,7 +165,7 @@ def _token_store(token, ticket) -> None:
     from hrsaas.core import prepared
 
     if ticket is not None and hasattr(token.user, "_membership_cache"):
-        prepared.fill(ticket, pickle.dumps(token, protocol=pickle.HIGHEST_PROTOCOL), seconds=300)
+        prepared.fill(ticket, pickle.dumps(token, protocol=pickle.HIGHEST_PROTOCOL))
 
 
 def tokens_changing(*, digests=(), user_id: int | None = None) -> None:
@@ -182,9 +182,15 @@ def tokens_changing(*, digests=(), user_id: int | None = None) -> None:
     prepared.changing([s for d in digests for s in _token_scopes(d)])
 
 
-def _on_token(sender, instance, raw=False, **kwargs):
-    if not raw and instance.digest:
-        tokens_changing(digests=[instance.digest])
+def _on_token(sender, instance, raw=False, created=False, **kwargs):
+    if raw or not instance.digest:
+        return
+    if created:  # a new token: its entry is prepared once the sign-in commits
+        from django.db import transaction
+
+        transaction.on_commit(lambda: _token_lookup(instance.digest))
+        return
+    tokens_changing(digests=[instance.digest])
 
 
 def _on_person(sender, instance, raw=False, update_fields=None, **kwargs):
