@@ -11,5 +11,9 @@ class BranchesConfig(AppConfig):
 
         from . import services, tokens  # noqa: F401 - tokens: its logout receiver
 
+        tokens.connect()  # edits that end prepared token entries (revocation at once)
+        from .middleware import connect as tenants_connect
+
+        tenants_connect()  # edits of branches and their routes end the cached branch resolution
         # `migrate` must leave a fresh database ready, the public (HQ) tenant included.
         post_migrate.connect(services.ensure_public_tenant_after_migrate, sender=self)

@@ -23,12 +23,115 @@ from .permissions import PUBLIC, InBranch
 from .roles import Role, all_roles_of, can_enter_branch, is_hq_admin, roles_in_branch
 
 
+@lru_cache(maxsize=4096)  # one URLconf module per branch code, for the process's life
+def _urlconf_of(subfolder: str):
+    from django_tenants.urlresolvers import get_subfolder_urlconf
+
+    class Subfolder:  # all django-tenants reads of the tenant here
+        domain_subfolder = subfolder
+
+    return get_subfolder_urlconf(Subfolder())
+
+
+_TENANTS: dict[str, tuple[str, object]] = {}  # routing key → (generation, Branch) in this process
+
+
+def _cached_tenant(route: str, load, request=None):
+    """The Branch for a route key ("" for HQ's public tenant, else a branch code): a copy of the
+    one this process read, while the `tenants` generation in Redis (bumped by any save or
+    delete of a branch or a route) is the one it was read under; else `load()` (None: no such
+    branch; not kept). Inside a transaction, or with Redis away, always `load()`."""
+    import copy
+
+    from hrsaas.core import prepared
+
+    if not prepared.usable():
+        return load()
+    from .tokens import prefetch
+
+    # An API request with a token: its prepared token entry comes in the same round trip.
+    generation = (prefetch(request, also=["tenants"]) or [None])[0] if request is not None else None
+    generation = generation or prepared.generation("tenants")
+    held = _TENANTS.get(route)
+    if generation is not None and held is not None and held[0] == generation:
+        return copy.copy(held[1])
+    tenant = load()
+    if generation is not None and tenant is not None:
+        if len(_TENANTS) > 10000:
+            _TENANTS.clear()
+        _TENANTS[route] = (generation, copy.copy(tenant))
+    return tenant
+
+
+def _tenants_changed(sender, raw=False, **kwargs):
+    if not raw:
+        from hrsaas.core import prepared
+
+        prepared.changed(["tenants"])
+
+
+def connect() -> None:
+    from django.db.models.signals import post_delete, post_save
+
+    from .models import Domain
+
+    for model in (Branch, Domain):
+        post_save.connect(_tenants_changed, sender=model, dispatch_uid=f"tenants-save-{model.__name__}")
+        post_delete.connect(_tenants_changed, sender=model, dispatch_uid=f"tenants-delete-{model.__name__}")
+
+
 class BranchSubfolderMiddleware(TenantSubfolderMiddleware):
     """django-tenants' `/b/<code>/` routing, except that an unknown code is not a bare 404: it is
     routed as a branch nobody belongs to, so that `/b/<unknown>/…` answers exactly as a real
     branch that is not the caller's (login redirect, 401, 404 alike) and codes cannot be probed.
     The stand-in is never saved and the connection stays on the public schema; no view of it
-    runs (BranchAccessMiddleware answers first)."""
+    runs (BranchAccessMiddleware answers first).
+
+    Branch rows are resolved without a query per request (`_cached_tenant`)."""
+
+    def process_request(self, request):
+        if hasattr(request, "tenant"):
+            return
+        from django.db import connection
+        from django.urls import set_urlconf
+        from django_tenants.utils import get_public_schema_name, get_subfolder_prefix
+
+        connection.set_schema_to_public()
+        hostname = self.hostname_from_request(request)
+        prefix = "/{}/".format(get_subfolder_prefix())
+        urlconf = None
+        if not request.path.startswith(prefix):
+            tenant = _cached_tenant("", lambda: Branch.objects.filter(schema_name=get_public_schema_name()).first(),
+                                    request)
+            if tenant is None:
+                raise self.TENANT_NOT_FOUND_EXCEPTION("Unable to find public tenant")
+            self.setup_url_routing(request, force_public=True)
+        else:
+            subfolder = request.path[len(prefix):].split("/")[0]
+            tenant = _cached_tenant(subfolder, lambda: self._branch_of(subfolder), request)
+            if tenant is None:
+                return self.no_tenant_found(request, subfolder)
+            tenant.domain_subfolder = subfolder
+            urlconf = self.get_urlconf(tenant=tenant)
+        tenant.domain_url = hostname
+        request.tenant = tenant
+        connection.set_tenant(request.tenant)
+        # django-tenants clears the URL caches here because it makes a new URLconf per request;
+        # ours is one module per branch code (get_urlconf), so its resolver stays cached.
+        if urlconf:
+            request.urlconf = urlconf
+            set_urlconf(urlconf)
+
+    @staticmethod
+    def get_urlconf(tenant):
+        return _urlconf_of(tenant.domain_subfolder)
+
+    @staticmethod
+    def _branch_of(subfolder: str):
+        from .models import Domain
+
+        domain = Domain.objects.select_related("tenant").filter(domain=subfolder).first()
+        return domain.tenant if domain is not None else None
 
     def no_tenant_found(self, request, hostname):
         from django.db import connection

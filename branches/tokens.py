@@ -84,12 +84,22 @@ def _end_tokens_on_logout(sender, request, user, **kwargs):
 
 
 class ExpiringTokenAuthentication(TokenAuthentication):
-    """`Authorization: Token <key>`, as before, for live tokens only."""
+    """`Authorization: Token <key>`, as before, for live tokens only.
+
+    The token row, its person and the person's roles are kept prepared per token digest
+    (hrsaas/core/prepared.py, scope `tk:<digest>`): a request reads them in one Redis round trip
+    instead of two queries. Any save or delete of the token (revocation), of its person
+    (deactivation, password, names, superuser) or of one of the person's roles invalidates the
+    entry in the writing transaction, so a revoked token is refused by the very next request.
+    The checks below (revoked, expired, idle, inactive) run on every request either way."""
+
+    def authenticate(self, request):
+        # What BranchSubfolderMiddleware already read with the branch's route (one round trip).
+        self._prefetched = getattr(getattr(request, "_request", request), "_prepared_token", None)
+        return super().authenticate(request)
 
     def authenticate_credentials(self, key):
-        from .models import ApiToken
-
-        token = ApiToken.objects.select_related("user").filter(digest=digest_of(key)).first()
+        token, ticket = _token_lookup(digest_of(key), getattr(self, "_prefetched", None))
         if token is None:
             raise AuthenticationFailed(_("认证令牌无效。"))
         now = timezone.now()
@@ -98,5 +108,108 @@ class ExpiringTokenAuthentication(TokenAuthentication):
         if not token.user.is_active:
             raise AuthenticationFailed(_("用户已停用。"))
         if now - token.last_used_at >= _TOUCH_EVERY:
+            from .models import ApiToken
+
             ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+            token.last_used_at = now
+            _token_store(token, ticket)
         return token.user, token
+
+
+def _token_scopes(digest: str) -> list[str]:
+    return [f"tk:{digest}"]
+
+
+def prefetch(request, also: list[str]) -> list[str] | None:
+    """For a request carrying `Authorization: Token …`: read its prepared token entry together
+    with the generations of `also` (one Redis round trip), keep the entry on the request for
+    the authentication, and return the generations (None: no token, or Redis away)."""
+    from hrsaas.core import prepared
+
+    header = request.META.get("HTTP_AUTHORIZATION", "")
+    parts = header.split()
+    if len(parts) != 2 or parts[0].lower() != "token" or not prepared.usable():
+        return None
+    digest = digest_of(parts[1])
+    body, ticket, generations = prepared.read(_token_scopes(digest), prepared.body_key("token", digest), also=also)
+    request._prepared_token = (digest, body, ticket)
+    return generations
+
+
+def _token_lookup(digest: str, prefetched=None):
+    """(token with its user and the user's memberships loaded, ticket) — prepared or read."""
+    import pickle
+
+    from hrsaas.core import prepared
+
+    from .models import ApiToken
+
+    ticket = None
+    if prepared.usable():
+        if prefetched is not None and prefetched[0] == digest and prefetched[2] is not None:
+            body, ticket = prefetched[1], prefetched[2]
+        else:
+            body, ticket = prepared.read(_token_scopes(digest), prepared.body_key("token", digest))
+        if body is not None:
+            return pickle.loads(body), ticket
+    token = ApiToken.objects.select_related("user").filter(digest=digest).first()
+    if token is not None and ticket is not None:
+        token.user._membership_cache = list(token.user.memberships.all())
+        _token_store(token, ticket)
+    return token, ticket
+
+
+def _token_store(token, ticket) -> None:
+    import pickle
+
+    from hrsaas.core import prepared
+
+    if ticket is not None and hasattr(token.user, "_membership_cache"):
+        prepared.fill(ticket, pickle.dumps(token, protocol=pickle.HIGHEST_PROTOCOL))
+
+
+def tokens_changing(*, digests=(), user_id: int | None = None) -> None:
+    """In the writing transaction: these tokens' prepared entries (or every token of `user_id`)
+    are stale from now on."""
+    from hrsaas.core import prepared
+
+    from .models import ApiToken
+
+    digests = set(digests)
+    if user_id is not None:
+        digests |= set(ApiToken.objects.filter(user_id=user_id, revoked_at__isnull=True)
+                       .values_list("digest", flat=True))
+    prepared.changing([s for d in digests for s in _token_scopes(d)])
+
+
+def _on_token(sender, instance, raw=False, created=False, **kwargs):
+    if raw or not instance.digest:
+        return
+    if created:  # a new token: its entry is prepared once the sign-in commits
+        from django.db import transaction
+
+        transaction.on_commit(lambda: _token_lookup(instance.digest))
+        return
+    tokens_changing(digests=[instance.digest])
+
+
+def _on_person(sender, instance, raw=False, update_fields=None, **kwargs):
+    if raw or (update_fields is not None and set(update_fields) <= {"last_login"}):
+        return  # a sign-in's last_login changes nothing a token carries
+    tokens_changing(user_id=instance.pk)
+
+
+def _on_membership(sender, instance, raw=False, **kwargs):
+    if not raw and instance.user_id:
+        tokens_changing(user_id=instance.user_id)
+
+
+def connect() -> None:
+    from django.db.models.signals import post_delete, post_save
+
+    from .models import ApiToken, BranchMembership, User
+
+    for signal in (post_save, post_delete):
+        signal.connect(_on_token, sender=ApiToken, dispatch_uid=f"prepared-token-{signal}")
+        signal.connect(_on_person, sender=User, dispatch_uid=f"prepared-user-{signal}")
+        signal.connect(_on_membership, sender=BranchMembership, dispatch_uid=f"prepared-member-{signal}")

@@ -14,7 +14,9 @@ from branches import roles as R
 from branches.permissions import COMMISSION_BOARD_DENIED, request_branch
 from branches.throttles import JobTriggerThrottleMixin
 
-from . import imports, inputs, selectors, services
+from hrsaas.core.prepared import json_response
+
+from . import imports, inputs, prepared, selectors, services
 from . import serializers as doc
 
 
@@ -76,7 +78,8 @@ class StatementDetailApi(APIView):
     def get(self, request, username: str, period: str):
         period = _period(period)
         lang = "en" if (get_language() or "").startswith("en") else "zh"
-        return Response(selectors.access_statement(request.user, request_branch(request), username, period, lang=lang))
+        return json_response(request, prepared.statement_json(request.user, request_branch(request), username,
+                                                              period, lang=lang))
 
 
 class PeriodCloseApi(APIView):
@@ -103,11 +106,8 @@ class LeaderboardApi(APIView):
             raise ValidationError({"metric": ["指标须为 openings、sales 或 commission。"]})
         if metric == "commission" and not R.may_read_commission_amounts(request.user, request_branch(request)):
             raise PermissionDenied(COMMISSION_BOARD_DENIED)
-        rows = selectors.leaderboard(period=period, metric=metric)
-        mine = next((r for r in rows if r["username"] == request.user.username), None)
-        return Response({"period": period, "metric": metric, "rows": rows,
-                         "me": selectors.gap_text(rank=mine["rank"], gap=mine["gap_to_previous"], metric=metric,
-                                                  kind=kind) if mine else None})
+        return json_response(request, prepared.board_json(request_branch(request), period, metric, kind,
+                                                          request.user.username))
 
 
 class SalesImportApi(APIView):

@@ -7,3 +7,8 @@ class CommissionsConfig(AppConfig):
 
     name = "commissions"
     verbose_name = _("提成")
+
+    def ready(self):
+        from .prepared import connect
+
+        connect()  # edits that change prepared statements and boards

@@ -21,6 +21,7 @@ from .engine import (
     BranchRef,
     Lead,
     Line,
+    LineContext,
     Opening,
     Sale,
     explain,
@@ -77,18 +78,11 @@ def _line_from_row(row: StatementLine) -> Line:
                 corrects_period=row.corrects_period)
 
 
-def line_contexts(rows, branch: Branch, *, langs: tuple[str, ...] = ("zh",)) -> dict[str, dict[str, "LineContext"]]:
-    """lang → source → LineContext for a statement's lines: a fixed number of queries (clients,
-    sales, leads of this branch; rule versions; branch names), whatever the number of lines or
-    languages."""
+def line_context_rows(rows, branch: Branch) -> dict:
+    """The clients, sales, leads, rule versions and branch names that lines refer to."""
     from clients.models import Client
-    from hrsaas.core.formatting import format_date, format_money
-    from hrsaas.core.labels import COMPONENTS as COMPONENT_WORDS, SERVICES
-    from django.utils import translation
 
-    from .engine import LineContext, is_new_client, period_start
     from .hq.models import RuleVersion
-    from .hq.rules import OpeningRewardRule, SalesCommissionRule, parse_rule
     from .models import Lead, Sale
 
     ids: dict[str, set[int]] = {"client": set(), "sale": set(), "lead": set()}
@@ -99,11 +93,32 @@ def line_contexts(rows, branch: Branch, *, langs: tuple[str, ...] = ("zh",)) -> 
         codes.add(code)
         if code == branch.code and kind in ids and ident.isdigit():
             ids[kind].add(int(ident))
-    clients = {c.pk: c for c in Client.objects.filter(pk__in=ids["client"])} if ids["client"] else {}
-    sales = {s.pk: s for s in Sale.objects.select_related("client").filter(pk__in=ids["sale"])} if ids["sale"] else {}
-    leads = {l.pk: l for l in Lead.objects.filter(pk__in=ids["lead"])} if ids["lead"] else {}
-    versions = {v.pk: v for v in RuleVersion.objects.filter(pk__in={r.rule_version_id for r in rows} - {None})}
-    branch_names = dict(Branch.objects.filter(code__in=codes).values_list("code", "name"))
+    return {
+        "client": {c.pk: c for c in Client.objects.filter(pk__in=ids["client"])} if ids["client"] else {},
+        "sale": ({s.pk: s for s in Sale.objects.select_related("client").filter(pk__in=ids["sale"])}
+                 if ids["sale"] else {}),
+        "lead": {l.pk: l for l in Lead.objects.filter(pk__in=ids["lead"])} if ids["lead"] else {},
+        "versions": {v.pk: v for v in RuleVersion.objects.filter(pk__in={r.rule_version_id for r in rows} - {None})},
+        "branch_names": dict(Branch.objects.filter(code__in=codes).values_list("code", "name")),
+    }
+
+
+def line_contexts(rows, branch: Branch, *, langs: tuple[str, ...] = ("zh",),
+                  fetched: dict | None = None) -> dict[str, dict[str, "LineContext"]]:
+    """lang → source → LineContext for a statement's lines: a fixed number of queries (clients,
+    sales, leads of this branch; rule versions; branch names), whatever the number of lines or
+    languages. `fetched`: what `line_context_rows` read for these rows (or more), to read once
+    for several statements."""
+    from hrsaas.core.formatting import format_date, format_money
+    from hrsaas.core.labels import COMPONENTS as COMPONENT_WORDS, SERVICES
+    from django.utils import translation
+
+    from .engine import is_new_client
+    from .hq.rules import OpeningRewardRule, SalesCommissionRule, parse_rule
+
+    fetched = fetched if fetched is not None else line_context_rows(rows, branch)
+    clients, sales, leads = fetched["client"], fetched["sale"], fetched["lead"]
+    versions, branch_names = fetched["versions"], fetched["branch_names"]
     result = {}
     for lang in langs:
         result[lang] = out = {}
@@ -168,20 +183,34 @@ def _tier_words(rule, headcount: int, format_money, *, first_filed: str = "") ->
 
 
 def access_statement(actor, branch: Branch, username: str, period: str, *, lang: str = "zh") -> dict:
+    user = statement_subject(actor, branch, username)
+    rows = list(StatementLine.objects.filter(period=period, earner_id=user.pk)
+                .order_by("component", "source", "corrects", "id"))
+    if not rows and user.pk != actor.pk and not belongs_to(user, branch):
+        raise Http404
+    return statement_of(user, branch, period, rows, lang=lang)
+
+
+def statement_subject(actor, branch: Branch, username: str) -> User:
+    """The person whose statement `actor` asks for, or 404 (missing and "not yours" alike)."""
     # Most requests are a person's own statement: no look-up of the user they already are.
     user = actor if username == actor.username else User.objects.filter(username=username).first()
     if user is None:
         raise Http404
     if user.pk != actor.pk and not reads_all(actor, branch):
         raise Http404
-    rows = list(StatementLine.objects.filter(period=period, earner_id=user.pk)
-                .order_by("component", "source", "corrects", "id"))
-    belongs = (user.home_branch_id == branch.id
-               or BranchMembership.objects.filter(user=user, branch=branch).exists())
-    if not rows and not belongs and user.pk != actor.pk:
-        raise Http404
+    return user
+
+
+def belongs_to(user, branch: Branch) -> bool:
+    return user.home_branch_id == branch.id or BranchMembership.objects.filter(user=user, branch=branch).exists()
+
+
+def statement_of(user, branch: Branch, period: str, rows: list, *, lang: str = "zh", contexts=None,
+                 status: str | None = None) -> dict:
+    """A statement's body from its lines (ordered by component, source, corrects, id)."""
     lines = []
-    both = line_contexts(rows, branch, langs=(lang, "en")) if rows else {}
+    both = contexts if contexts is not None else (line_contexts(rows, branch, langs=(lang, "en")) if rows else {})
     contexts, contexts_en = both.get(lang, {}), both.get("en", {})
     for row in rows:
         line = _line_from_row(row)
@@ -199,7 +228,23 @@ def access_statement(actor, branch: Branch, username: str, period: str, *, lang:
         })
     total = sum((r.amount for r in rows), Decimal(0))
     return {"username": user.username, "display_name": user.label, "period": period,
-            "status": _status(branch, period), "total": _money(total), "lines": lines}
+            "status": status or _status(branch, period), "total": _money(total), "lines": lines}
+
+
+def statements_of(branch: Branch, period: str, earner_ids, *, lang: str = "zh") -> dict[int, dict]:
+    """Several people's statements of `period` at once (preparing them after a recompute): a
+    fixed number of queries whatever the number of people."""
+    users = {u.pk: u for u in User.objects.filter(pk__in=list(earner_ids))}
+    rows = list(StatementLine.objects.filter(period=period, earner_id__in=list(users))
+                .order_by("earner_id", "component", "source", "corrects", "id"))
+    fetched = line_context_rows(rows, branch) if rows else None
+    status = _status(branch, period)
+    by_earner: dict[int, list] = {pk: [] for pk in users}
+    for row in rows:
+        by_earner[row.earner_id].append(row)
+    return {pk: statement_of(users[pk], branch, period, mine, lang=lang, status=status,
+                             contexts=line_contexts(mine, branch, langs=(lang, "en"), fetched=fetched) if mine else {})
+            for pk, mine in by_earner.items()}
 
 
 # ---------------------------------------------------------------------------------------------

@@ -42,6 +42,7 @@ from .engine import (
 from .hq.models import BranchPeriod, HQSetting, RegisteredAdjustment, RuleVersion
 from .hq.rules import RuleVersionData, parse_rule, version_in_force
 from .models import Lead, RecomputeMarker, Sale, StatementLine
+from .prepared import period_status_changing
 from .sql import LINE_COLUMNS, SourceBranch, lines_diff_sql, lines_select
 
 log = logging.getLogger(__name__)
@@ -423,17 +424,6 @@ def _count_lines(cur, period: str, earners: tuple[int, ...] | None) -> int:
     return cur.fetchone()[0]
 
 
-def after_recompute(schema: str, period: str, earner_ids: list[int] | None) -> None:
-    """THE post-recompute hook: called once by every recompute of a branch-period that wrote lines,
-    inside its transaction and under the branch-period lock, with the people whose lines were
-    recomputed (`None`: everyone in the branch-period — a full recompute or a correction).
-    Whatever is derived from statement lines is brought up to date here, for those people only:
-    HQ's EarnerMonthRollup (and the boards that read it). Work that must wait for the commit
-    (cached statements/boards prepared for readers) registers `transaction.on_commit` here."""
-    branch = Branch.objects.get(schema_name=schema)
-    rollup_refresh(branch=branch, period=period, earners=earner_ids)
-
-
 def manual_line_post(*, actor, earner_id: int, period: str, amount: Decimal, reference: str,
                      event_date: dt.date) -> StatementLine:
     """Post money decided by a person (e.g. an inquiry's resolution) as its own statement line in
@@ -454,7 +444,7 @@ def manual_line_post(*, actor, earner_id: int, period: str, amount: Decimal, ref
             rule_version_id=None, base=amount, rate=Decimal("100.00"), adjustment_percent=Decimal("0.00"),
             amount=amount,
         )
-        rollup_refresh(branch=branch, period=period)
+        after_recompute(branch.schema_name, period, [earner_id])
     return line
 
 
@@ -525,13 +515,15 @@ def carry_negative_balances(*, branch: Branch, period: str) -> int:
     return len(rows)
 
 
-def rollup_refresh(*, branch: Branch, period: str, earners: list[int] | None = None) -> None:
+def rollup_refresh(*, branch: Branch, period: str, earners: list[int] | None = None) -> set[int]:
     """Upsert this branch-period's per-person figures into HQ's public rollup (same transaction);
-    with `earners`, those people's only."""
+    with `earners`, those people's only. Returns the people on it before or after (everyone whose
+    lines of the period may differ)."""
     only = "" if earners is None else f" AND {{col}} IN ({', '.join(str(int(e)) for e in earners) or 'NULL'})"
     with connection.cursor() as cur:
         cur.execute("DELETE FROM public.commissions_hq_earnermonthrollup WHERE branch_id = %s AND period = %s"
-                    + only.format(col="user_id"), [branch.id, period])
+                    + only.format(col="user_id") + " RETURNING user_id", [branch.id, period])
+        touched = {r[0] for r in cur.fetchall()}
         cur.execute(
             f"""
             INSERT INTO public.commissions_hq_earnermonthrollup
@@ -543,10 +535,26 @@ def rollup_refresh(*, branch: Branch, period: str, earners: list[int] | None = N
             FROM {LINES_TABLE} l WHERE l.period = %s{only.format(col="l.earner_id")}
               AND EXISTS (SELECT 1 FROM public.branches_user u WHERE u.id = l.earner_id)
             GROUP BY l.earner_id
+            RETURNING user_id
             """,
             [branch.id, period, period],
         )
+        return touched | {r[0] for r in cur.fetchall()}
 
+
+def after_recompute(schema: str, period: str, earner_ids: list[int] | None) -> None:
+    """THE post-recompute hook: called once by every recompute of a branch-period that wrote lines,
+    inside its transaction and under the branch-period lock, with the people whose lines were
+    recomputed (`None`: everyone in the branch-period — a full recompute or a correction).
+    Whatever is derived from statement lines is brought up to date here, for those people only:
+    HQ's EarnerMonthRollup (and the boards that read it), then their statements and the branch's
+    and the company's boards of the period are invalidated from now until the commit and prepared
+    again after it (commissions/prepared.py)."""
+    from .prepared import lines_changing
+
+    branch = Branch.objects.get(schema_name=schema)
+    touched = rollup_refresh(branch=branch, period=period, earners=earner_ids)
+    lines_changing(schema, period, touched if earner_ids is None else set(earner_ids) | touched)
 
 def recompute_drain() -> list[RecomputeResult]:
     """Recompute every branch-period with a pending marker (markers committed later stay for
@@ -665,6 +673,7 @@ def period_close(*, actor, period: str) -> BranchPeriod:
             obj.status, obj.closed_at, obj.closed_by = BranchPeriod.Status.CLOSED, timezone.now(), actor
             stamp(obj, actor=actor, reason="关账")
             obj.save()
+        period_status_changing(branch.schema_name, period)  # the statements show the status
         # 电子工资条: each earner gets the closed statement to confirm or question.
         from .hq.payouts.receipts import receipts_send
 
@@ -717,6 +726,7 @@ def period_mark_paid(*, actor, branch: Branch, period: str, confirmed=None) -> B
         obj.status, obj.paid_at, obj.paid_by = BranchPeriod.Status.PAID, timezone.now(), actor
         stamp(obj, actor=actor, reason="已发放")
         obj.save()
+        period_status_changing(branch.schema_name, period)  # the statements show the status
         per_earner: dict[int, dict[str, Decimal]] = {}
         for earner_id, component, amount in StatementLine.objects.filter(period=period).values_list(
                 "earner_id", "component", "amount"):

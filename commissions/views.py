@@ -8,6 +8,7 @@ entering data needs branch staff or manager, closing a period the manager (403 o
 client contacts and anyone else get 404."""
 from __future__ import annotations
 
+import json
 from decimal import Decimal
 
 from django.contrib import messages
@@ -28,7 +29,7 @@ from branches.roles import BRANCH_READ_ALL, EARNER_ROLES, HQ_ROLES, Role, roles_
 from clients import services as client_services
 from clients.models import Client, Service
 
-from . import imports, inputs, selectors, services
+from . import imports, inputs, prepared, selectors, services
 from .forms import (
     COMPONENT_LABELS,
     ClientForm,
@@ -200,7 +201,7 @@ def statement(request, period: str, username: str):
     roles = _roles(request)
     period = _period(period)
     lang = "en" if (get_language() or "").startswith("en") else "zh"
-    data = selectors.access_statement(request.user, request.tenant, username, period, lang=lang)
+    data = json.loads(prepared.statement_json(request.user, request.tenant, username, period, lang=lang))
     for line in data["lines"]:
         line["title"] = COMPONENT_LABELS.get(line["component"], line["component"])
     awaiting = selectors.sales_awaiting(data["username"], request.tenant, period)

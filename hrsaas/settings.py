@@ -183,6 +183,9 @@ CACHES = {
         "TIMEOUT": 300,
     }
 }
+# Statements and boards prepared after a recompute (hrsaas/core/prepared.py): how long a body
+# is kept at most (it is replaced or invalidated as soon as what it shows changes).
+PREPARED_READS_TTL = int(os.environ.get("PREPARED_READS_TTL", str(6 * 3600)))
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", REDIS_URL)
 CELERY_RESULT_BACKEND = os.environ.get("CELERY_RESULT_BACKEND", REDIS_URL)
 CELERY_TASK_ACKS_LATE = True

@@ -180,6 +180,11 @@ def drop_committed(branches, before_users: set[int], *, keep_schemas: list[str] 
             spare = f"{SPARE_SCHEMA_PREFIX}{uuid.uuid4().hex[:8]}"
             cur.execute(f'ALTER SCHEMA "{branch.schema_name}" RENAME TO "{spare}"')
             keep_schemas.append(spare)
+    # Rows removed without signals (branch, rollups, users): prepared reads and branch routes
+    # forget what they held (as a deletion through the services would).
+    from hrsaas.core import prepared
+
+    prepared.changed(["all", "tenants"])
 
 
 SPARE_SCHEMA_PREFIX = "spare_branch_"

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.exceptions import PermissionDenied, ValidationError
-from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from branches import roles as R
 from branches.permissions import COMMISSION_BOARD_DENIED
-from commissions import selectors
+from commissions import prepared, selectors
+from hrsaas.core.prepared import json_response
 from commissions import serializers as doc
 
 
@@ -31,5 +31,4 @@ class HQLeaderboardApi(APIView):
             raise ValidationError({"metric": ["指标须为 openings、sales 或 commission。"]})
         if metric == "commission" and not R.may_read_commission_amounts(request.user):
             raise PermissionDenied(COMMISSION_BOARD_DENIED)
-        return Response({"period": period, "metric": metric,
-                         "rows": selectors.hq_leaderboard(period=period, metric=metric)})
+        return json_response(request, prepared.hq_board_json(period, metric))

@@ -1,0 +1,223 @@
+"""Statements and leaderboards served from bodies prepared when a recompute finishes
+(hrsaas/core/prepared.py: generations per scope, compare-and-set fills).
+
+Scopes (a body is current while none of its scopes changed):
+- `e:<schema>:<period>:<earner>` — a person's lines of a period (the recompute, per earner);
+- `p:<schema>:<period>` — the period's status (close, paid);
+- `b:<schema>:<period>` — the branch's board of the period (any line of the period);
+- `h:<period>` — the company board of the period (HQ's rollup, any branch);
+- `s:<schema>` — what lines are explained with inside the branch (client and lead names,
+  headcounts, a sale's client and service);
+- `u:<user>` — a person's name; `all` — rule versions, branch names, usernames, branches.
+
+Bodies: a statement per (schema, period, person, language) — the API's JSON; a branch board per
+(schema, month, metric) — its rows and each person's "me" sentence; a company board per (month,
+metric). Access checks always run before, on the request's own person and branch.
+"""
+from __future__ import annotations
+
+import pickle
+
+from django.http import Http404
+
+from hrsaas.core import prepared as store
+
+from . import selectors
+
+BOARD_LOCAL: dict[str, tuple[str, object]] = {}  # process memory: key → (tag, payload), boards only
+
+
+def statement_scopes(schema: str, period: str, earner_id: int) -> list[str]:
+    return ["all", f"s:{schema}", f"p:{schema}:{period}", f"e:{schema}:{period}:{earner_id}", f"u:{earner_id}"]
+
+
+def _statement_key(schema: str, period: str, earner_id: int, lang: str) -> str:
+    return store.body_key("stmt", schema, period, earner_id, lang)
+
+
+def statement_json(actor, branch, username: str, period: str, *, lang: str = "zh") -> bytes:
+    """The API's statement body (bytes), after the same checks as `selectors.access_statement`."""
+    if not store.usable():
+        return store.render_json(selectors.access_statement(actor, branch, username, period, lang=lang))
+    user = selectors.statement_subject(actor, branch, username)
+    scopes = statement_scopes(branch.schema_name, period, user.pk)
+    body, ticket = store.read(scopes, _statement_key(branch.schema_name, period, user.pk, lang))
+    if body is None:
+        body = store.render_json(selectors.access_statement(actor, branch, username, period, lang=lang))
+        store.fill(ticket, body)
+    elif user.pk != actor.pk and body.endswith(b'"lines":[]}') and not selectors.belongs_to(user, branch):
+        raise Http404  # as access_statement: nobody's statement here
+    return body
+
+
+def _local(key: str, scopes: list[str], compute):
+    """A board's payload: process memory while its tag is current, else Redis, else `compute()`."""
+    held = BOARD_LOCAL.get(key)
+    body, ticket = store.read(scopes, key, known_tag=held[0] if held else "")
+    if body == b"=" and held is not None:
+        return held[1]
+    if body is not None:
+        payload = pickle.loads(body)
+    else:
+        payload = compute()
+        store.fill(ticket, pickle.dumps(payload, protocol=pickle.HIGHEST_PROTOCOL))
+    if ticket is not None and not ticket.busy:
+        if len(BOARD_LOCAL) > 2000:
+            BOARD_LOCAL.clear()
+        BOARD_LOCAL[key] = (ticket.tag, payload)
+    return payload
+
+
+def _board_payload(period: str, metric: str, kind: str) -> tuple[bytes, dict]:
+    rows = selectors.leaderboard(period=period, metric=metric)
+    me = {r["username"]: selectors.gap_text(rank=r["rank"], gap=r["gap_to_previous"], metric=metric, kind=kind)
+          for r in rows}
+    return store.render_json(rows), me
+
+
+def board_json(branch, period: str, metric: str, kind: str, username: str) -> bytes:
+    """The branch leaderboard's body: `{period, metric, rows, me}` (me: the caller's sentence)."""
+    if kind != "month" or not store.usable():
+        rows_json, me = _board_payload(period, metric, kind)
+    else:
+        rows_json, me = _local(store.body_key("board", branch.schema_name, period, metric),
+                               ["all", f"b:{branch.schema_name}:{period}"],
+                               lambda: _board_payload(period, metric, kind))
+    head = store.render_json({"period": period, "metric": metric})[:-1]
+    return head + b',"rows":' + rows_json + b',"me":' + store.render_json(me.get(username)) + b"}"
+
+
+def _hq_board_body(period: str, metric: str) -> bytes:
+    return store.render_json({"period": period, "metric": metric,
+                              "rows": selectors.hq_leaderboard(period=period, metric=metric)})
+
+
+def hq_board_json(period: str, metric: str) -> bytes:
+    """The company leaderboard's body `{period, metric, rows}` (months only)."""
+    if not store.usable():
+        return _hq_board_body(period, metric)
+    return _local(store.body_key("hqboard", period, metric), ["all", f"h:{period}"],
+                  lambda: _hq_board_body(period, metric))
+
+
+# ---------------------------------------------------------------------------------------------
+# Writers: what changes the bodies
+# ---------------------------------------------------------------------------------------------
+def lines_changing(schema: str, period: str, earner_ids) -> None:
+    """Inside the transaction that changes these people's lines of (schema, period): their
+    statements, the branch's board and the company board of the period are changing; after the
+    commit they are bumped and prepared again."""
+    earner_ids = sorted(set(earner_ids))
+    scopes = [f"e:{schema}:{period}:{e}" for e in earner_ids] + [f"b:{schema}:{period}", f"h:{period}"]
+    store.changing(scopes, then=lambda: prepare(schema, period, earner_ids))
+
+
+def period_status_changing(schema: str, period: str) -> None:
+    store.changing([f"p:{schema}:{period}"])
+
+
+def branch_words_changed(schema: str) -> None:
+    """A client's or lead's name or headcount, a sale's client or service (words on lines)."""
+    store.changed([f"s:{schema}"])
+
+
+def person_changed(user_id: int, *, username_changed: bool) -> None:
+    store.changed([f"u:{user_id}"] + (["all"] if username_changed else []))
+
+
+def everything_changed() -> None:
+    """Rule versions, branches (names, codes, removal): every body."""
+    store.changed(["all"])
+
+
+def prepare(schema: str, period: str, earner_ids, *, lang: str = "zh") -> int:
+    """After a commit: the statements of these people (in `lang`), the branch's boards and the
+    company boards of the period, written where readers look. Returns the bodies stored."""
+    from django_tenants.utils import schema_context
+
+    from hrsaas.core.period import Period
+
+    try:
+        Period.parse(period)
+    except ValueError:
+        return 0
+    stored = 0
+    with schema_context(schema):
+        from hrsaas.core.branch import current_branch
+
+        branch = current_branch()
+        if branch is None:
+            return 0
+        tickets = {e: store.current(statement_scopes(schema, period, e), _statement_key(schema, period, e, lang))
+                   for e in earner_ids}
+        if any(t is None for t in tickets.values()):
+            return 0  # Redis away: readers will fill
+        for earner_id, data in selectors.statements_of(branch, period, earner_ids, lang=lang).items():
+            stored += store.fill(tickets[earner_id], store.render_json(data))
+        for metric in selectors.METRICS:
+            key = store.body_key("board", schema, period, metric)
+            ticket = store.current(["all", f"b:{schema}:{period}"], key)
+            stored += store.fill(ticket, pickle.dumps(_board_payload(period, metric, "month"),
+                                                      protocol=pickle.HIGHEST_PROTOCOL))
+    with schema_context("public"):
+        for metric in selectors.METRICS:
+            key = store.body_key("hqboard", period, metric)
+            ticket = store.current(["all", f"h:{period}"], key)
+            stored += store.fill(ticket, pickle.dumps(_hq_board_body(period, metric),
+                                                      protocol=pickle.HIGHEST_PROTOCOL))
+    return stored
+
+
+# ---------------------------------------------------------------------------------------------
+# Edits outside the recompute that change what a body shows (connected in apps.py)
+# ---------------------------------------------------------------------------------------------
+WATCHED = {  # model label → fields shown on statements or boards
+    "clients.Client": ("name", "headcount"),
+    "commissions.Lead": ("name",),
+    "commissions.Sale": ("client_id", "service"),
+    "branches.User": ("username", "display_name"),
+}
+
+
+def _edited(sender, instance, update_fields) -> set[str]:
+    """The watched fields this save changes (one query for an existing row; none for a new one)."""
+    fields = WATCHED[sender._meta.label]
+    if instance._state.adding or instance.pk is None:
+        return set()
+    names = {f.removesuffix("_id") for f in fields} | set(fields)
+    if update_fields is not None and not set(update_fields) & names:
+        return set()  # e.g. a sign-in's last_login
+    old = sender._base_manager.filter(pk=instance.pk).values(*fields).first()
+    if old is None:
+        return set()
+    return {f for f in fields if old[f] != getattr(instance, f)}
+
+
+def on_pre_save(sender, instance, raw=False, update_fields=None, **kwargs):
+    if raw or sender._meta.label not in WATCHED:
+        return
+    edited = _edited(sender, instance, update_fields)
+    if not edited:
+        return
+    if sender._meta.label == "branches.User":
+        person_changed(instance.pk, username_changed="username" in edited)
+    else:
+        from django.db import connection
+
+        branch_words_changed(connection.schema_name)
+
+
+def on_everything(sender, **kwargs):
+    everything_changed()
+
+
+def connect() -> None:
+    from django.apps import apps
+    from django.db.models.signals import post_delete, post_save, pre_save
+
+    for label in WATCHED:
+        pre_save.connect(on_pre_save, sender=apps.get_model(label), dispatch_uid=f"prepared-{label}")
+    for label in ("commissions_hq.RuleVersion", "branches.Branch"):
+        model = apps.get_model(label)
+        post_save.connect(on_everything, sender=model, dispatch_uid=f"prepared-save-{label}")
+        post_delete.connect(on_everything, sender=model, dispatch_uid=f"prepared-delete-{label}")

@@ -1,0 +1,269 @@
+"""Prepared reads: a body computed once, kept in Redis, served until what it shows changes.
+
+A body depends on *scopes* (e.g. "the lines of person 7 in br_beijing for 2026-11"). Each scope
+has a generation number in Redis, and a body is stored tagged with the generations it was
+computed under. A reader gets the current generations and the body in one round trip (a Lua
+script) and serves the body only if its tag is current and no writer of those scopes is in
+flight; otherwise it reads the database and offers the result back with `fill`, which stores it
+only if the generations are still the ones read *before* the database read (compare-and-set):
+a slow reader that computed an older body can never overwrite a newer one, nor store one that
+a commit has made stale meanwhile.
+
+Writers:
+- `changing(scopes)`, inside the writing transaction: marks the scopes busy (readers go to the
+  database and fill nothing), and on commit bumps their generations and clears the mark. A
+  reader that starts once the commit's callbacks ran never sees an older body. A transaction
+  that rolls back leaves its mark until it expires (`BUSY_SECONDS`): reads of those scopes are
+  uncached meanwhile, never wrong.
+- `changed(scopes)`: only the bump on commit (rare edits — names, rules, branches — whose
+  callers do not hold the scopes long).
+
+Reads inside a transaction (`connection.in_atomic_block`) bypass the store altogether: they may
+see their own uncommitted writes, which must never be shared. Redis unavailable → the database
+answers (nothing is stored). Keys carry the database's identity, so a recreated database (a
+test run, a restore) never meets bodies of another one.
+"""
+from __future__ import annotations
+
+import logging
+import time
+import uuid
+
+from django.conf import settings
+from django.db import connection, transaction
+
+log = logging.getLogger(__name__)
+
+BUSY_SECONDS = 300  # longer than any recompute transaction; a rolled-back mark lasts this long
+BODY_SECONDS = int(getattr(settings, "PREPARED_READS_TTL", 6 * 3600))
+
+_READ = """
+local n = tonumber(ARGV[2])
+local gens = {}
+local busy = 0
+for i = 1, n do
+  gens[i] = redis.call('GET', KEYS[i]) or '0'
+  busy = busy + redis.call('ZCOUNT', 'w|' .. KEYS[i], ARGV[1], '+inf')
+end
+local tag = table.concat(gens, ',')
+local body = redis.call('GET', KEYS[n + 1])
+local out = {tag, busy, body or false}
+if body and ARGV[3] == tag and string.sub(body, 1, #tag + 1) == tag .. '\\n' then
+  out[3] = '='
+end
+for i = n + 2, #KEYS do
+  out[#out + 1] = redis.call('GET', KEYS[i]) or '0'
+end
+return out
+"""
+
+_FILL = """
+local n = tonumber(ARGV[2])
+local gens = {}
+for i = 1, n do
+  gens[i] = redis.call('GET', KEYS[i]) or '0'
+  if redis.call('ZCOUNT', 'w|' .. KEYS[i], ARGV[1], '+inf') > 0 then return 0 end
+end
+if table.concat(gens, ',') ~= ARGV[3] then return 0 end
+redis.call('SET', KEYS[n + 1], ARGV[3] .. '\\n' .. ARGV[4], 'EX', ARGV[5])
+return 1
+"""
+
+_scripts: dict[str, object] = {}
+_epoch: dict[str, str] = {}
+
+
+_clients: dict[int, object] = {}
+
+
+def _redis():
+    """The cache's Redis (its connection pool), one client object per pool: making a client
+    per call copies redis-py's table of response callbacks each time."""
+    from django.core.cache import caches
+
+    backend = caches["default"]._cache
+    pool = backend._get_connection_pool(True)
+    client = _clients.get(id(pool))
+    if client is None:
+        client = _clients[id(pool)] = backend._client(connection_pool=pool)
+    return client
+
+
+def _script(name: str):
+    if name not in _scripts:
+        from redis.commands.core import Script
+
+        _scripts[name] = Script(None, {"read": _READ, "fill": _FILL}[name].encode())
+    return _scripts[name]
+
+
+def _errors():
+    import redis
+
+    return (redis.RedisError, OSError)
+
+
+def epoch() -> str:
+    """The database's identity (name and oid): part of every key."""
+    alias = connection.settings_dict["NAME"]
+    if alias not in _epoch:
+        with connection.cursor() as cur:
+            cur.execute("SELECT oid FROM pg_database WHERE datname = current_database()")
+            _epoch[alias] = f"{alias}.{cur.fetchone()[0]}"
+    return _epoch[alias]
+
+
+def _gen_key(scope: str) -> str:
+    return f"prep:{epoch()}:g:{scope}"
+
+
+def body_key(*parts) -> str:
+    return f"prep:{epoch()}:b:" + ":".join(str(p) for p in parts)
+
+
+def usable() -> bool:
+    """False inside a transaction: its reads may hold its own uncommitted writes."""
+    return not connection.in_atomic_block
+
+
+class Ticket:
+    """What a read saw: the generations (`tag`) and whether a writer was in flight."""
+
+    __slots__ = ("scopes", "key", "tag", "busy")
+
+    def __init__(self, scopes, key, tag, busy):
+        self.scopes, self.key, self.tag, self.busy = scopes, key, tag, busy
+
+
+def read(scopes: list[str], key: str, *, known_tag: str = "", also: list[str] | None = None):
+    """(body, ticket): the body if it is current, else None. With `known_tag` (the tag of a body
+    the caller holds in memory) an unchanged body answers b"=" without being sent again.
+    Ticket None: Redis could not be asked (serve from the database, fill nothing).
+    With `also` (scopes), the same round trip answers their generations too, as a third item
+    (None when Redis could not be asked)."""
+    try:
+        tag, busy, body, *extra = _script("read")(
+            keys=[_gen_key(s) for s in scopes] + [key] + [_gen_key(s) for s in also or ()],
+            args=[time.time(), len(scopes), known_tag], client=_redis())
+    except _errors():
+        log.warning("prepared reads: Redis unavailable, reading the database")
+        return (None, None, None) if also else (None, None)
+    if also:
+        body, ticket = _answer(scopes, key, known_tag, tag, busy, body)
+        return body, ticket, [g.decode() for g in extra]
+    return _answer(scopes, key, known_tag, tag, busy, body)
+
+
+def _answer(scopes, key, known_tag, tag, busy, body):
+    tag = tag.decode()
+    ticket = Ticket(scopes, key, tag, int(busy) > 0)
+    if ticket.busy or body is None:
+        return None, ticket
+    if body == b"=":
+        return (b"=" if known_tag == tag else None), ticket
+    stored_tag, _sep, payload = body.partition(b"\n")
+    if stored_tag.decode() != tag:
+        return None, ticket
+    return payload, ticket
+
+
+def fill(ticket: Ticket | None, payload: bytes, *, seconds: int | None = None) -> bool:
+    """Store `payload` for the ticket's key if its scopes are unchanged since the read and no
+    writer is in flight (atomic in Redis). Returns whether it was stored."""
+    if ticket is None or ticket.busy:
+        return False
+    try:
+        return bool(_script("fill")(keys=[_gen_key(s) for s in ticket.scopes] + [ticket.key],
+                                    args=[time.time(), len(ticket.scopes), ticket.tag, payload,
+                                          seconds or BODY_SECONDS], client=_redis()))
+    except _errors():
+        return False
+
+
+def generation(scope: str) -> str | None:
+    """A scope's current generation (None: Redis could not be asked)."""
+    try:
+        value = _redis().get(_gen_key(scope))
+    except _errors():
+        return None
+    return value.decode() if value is not None else "0"
+
+
+def current(scopes: list[str], key: str) -> Ticket | None:
+    """A ticket for preparing `key` now (after a commit): the scopes' current generations."""
+    return read(scopes, key)[1]
+
+
+def _bump(scopes: list[str], token: str | None) -> None:
+    try:
+        pipe = _redis().pipeline(transaction=True)
+        for scope in scopes:
+            pipe.incr(_gen_key(scope))
+            if token is not None:
+                pipe.zrem("w|" + _gen_key(scope), token)
+        pipe.execute()
+    except _errors():
+        # A body of these scopes may now be served stale until it expires (BODY_SECONDS):
+        # only when Redis answers readers but not this writer.
+        log.error("prepared reads: could not invalidate %s", scopes[:5])
+
+
+def changing(scopes, *, then=None) -> None:
+    """Inside a writing transaction: these scopes are changing (see the module's docstring).
+    `then()` runs after the commit, once the generations are bumped (e.g. to prepare bodies)."""
+    scopes = sorted(set(scopes))
+    if not scopes:
+        return
+    token = uuid.uuid4().hex
+    until = time.time() + BUSY_SECONDS
+    try:
+        pipe = _redis().pipeline(transaction=False)
+        for scope in scopes:
+            busy_key = "w|" + _gen_key(scope)
+            pipe.zremrangebyscore(busy_key, "-inf", time.time())
+            pipe.zadd(busy_key, {token: until})
+            pipe.expire(busy_key, BUSY_SECONDS + 5)
+        pipe.execute()
+    except _errors():
+        log.error("prepared reads: could not mark %s busy", scopes[:5])
+
+    def done():
+        _bump(scopes, token)
+        if then is not None:
+            try:
+                then()
+            except Exception:  # noqa: BLE001 — preparing is an optimisation: readers fill on a miss
+                log.exception("prepared reads: preparing after %s failed", scopes[:5])
+
+    transaction.on_commit(done)
+
+
+def changed(scopes) -> None:
+    """A rare edit of these scopes: their generations are bumped on commit."""
+    scopes = sorted(set(scopes))
+    if scopes:
+        transaction.on_commit(lambda: _bump(scopes, None))
+
+
+def json_response(request, body: bytes):
+    """A prepared JSON body answered as DRF's JSON renderer would answer the same data (plain
+    `application/json`); any other negotiated format (browsable API, `indent`) renders the
+    decoded data as usual."""
+    import json
+
+    from django.http import HttpResponse
+    from rest_framework.renderers import JSONRenderer
+    from rest_framework.response import Response
+
+    renderer = getattr(request, "accepted_renderer", None)
+    media = getattr(request, "accepted_media_type", "") or ""
+    if type(renderer) is JSONRenderer and "indent" not in media:
+        return HttpResponse(body, content_type=renderer.media_type)
+    return Response(json.loads(body))
+
+
+def render_json(data) -> bytes:
+    """`data` as DRF's JSON renderer writes it (compact, UTF-8, U+2028/9 escaped)."""
+    from rest_framework.renderers import JSONRenderer
+
+    return JSONRenderer().render(data) if data is not None else b"null"  # the renderer writes None as b""

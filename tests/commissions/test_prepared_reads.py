@@ -1,0 +1,175 @@
+"""Issue #25: statements and boards served from bodies prepared when a recompute commits.
+
+Correct before fast: a read right after a recompute (through a real worker) is new; a prepared
+body is never served to someone the role checks refuse; a revoked token is refused at once; a
+slow reader's stale body can never overwrite a fresh one. Committed data (no test transaction):
+inside a transaction the prepared store is bypassed by design."""
+from __future__ import annotations
+
+import pytest
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
+from django_tenants.utils import schema_context
+from rest_framework.test import APIClient
+
+from tests.factories import make_user
+
+PERIOD = "2025-07"
+
+
+def _client_for(user) -> APIClient:
+    from branches.models import ApiToken
+
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {ApiToken.objects.create(user=user).key}")
+    return client
+
+
+def _sale(schema: str, seller, amount: str, *, name: str = "客户甲"):
+    from clients.models import Client
+    from commissions.models import Sale
+
+    with schema_context(schema):
+        client = Client.objects.create(name=name, headcount=30, opened_on="2025-01-03", opened_by=seller,
+                                       services=["social_insurance"])
+        return Sale.objects.create(client=client, client_opened_on=client.opened_on, service="social_insurance",
+                                   period=PERIOD, amount=amount, seller=seller)
+
+
+@pytest.mark.worker
+def test_statement_read_right_after_a_worker_recompute_is_new(committed_branch, celery_worker_process):
+    from hrsaas.celery import app
+
+    code, schema = committed_branch.code, committed_branch.schema_name
+    staff = make_user(f"{code}_staff", (code, "branch_staff"), home=code)
+    specialist = make_user(f"{code}_s1", (code, "specialist"), home=code)
+    me, office = _client_for(specialist), _client_for(staff)
+    url = f"/b/{code}/api/v1/statements/{specialist.username}/{PERIOD}/"
+    board = f"/b/{code}/api/v1/leaderboards/?period={PERIOD}&metric=sales"
+
+    _sale(schema, specialist, "100000.00")
+    r = office.post(f"/b/{code}/api/v1/recompute/", {"period": PERIOD}, format="json")
+    app.AsyncResult(r.json()["task_id"]).get(timeout=60)
+    first = me.get(url)
+    assert first.status_code == 200 and first.json()["total"] == "2000.00", first.content
+
+    # Prepared: the same read again costs no query at all (token, roles, branch, body).
+    with CaptureQueriesContext(connection) as queries:
+        again = me.get(url)
+        board_again = me.get(board)
+    assert again.content == first.content and board_again.status_code == 200
+    assert len(queries) == 0, [q["sql"] for q in queries]
+    assert board_again.json()["rows"] == [{"rank": 1, "username": specialist.username, "value": "100000.00",
+                                           "gap_to_previous": None}]
+
+    # A new sale, a recompute through the worker: the very first read after the task is new.
+    _sale(schema, specialist, "50000.00", name="客户乙")
+    r = office.post(f"/b/{code}/api/v1/recompute/", {"period": PERIOD}, format="json")
+    app.AsyncResult(r.json()["task_id"]).get(timeout=60)
+    after = me.get(url)
+    assert after.json()["total"] == "3000.00"
+    assert len(after.json()["lines"]) == 2
+    assert me.get(board).json()["rows"][0]["value"] == "150000.00"
+    assert me.get(f"/api/v1/leaderboards/?period={PERIOD}&metric=sales").json()["rows"] == [
+        {"rank": 1, "username": specialist.username, "value": "150000.00", "gap_to_previous": None}]
+
+    # Byte for byte what the uncached path answers (the same reads inside a transaction).
+    prepared_board = me.get(board).content
+    with transaction.atomic():
+        assert me.get(url).content == after.content
+        assert me.get(board).content == prepared_board
+
+    # The period closed: the status shown changes at once; a client renamed: its words too.
+    manager = make_user(f"{code}_mgr", (code, "branch_manager"), home=code)
+    assert _client_for(manager).post(f"/b/{code}/api/v1/periods/{PERIOD}/close/").status_code == 200
+    assert me.get(url).json()["status"] == "closed"
+    from clients.models import Client
+
+    with schema_context(schema):
+        c = Client.objects.get(name="客户乙")
+        c.name = "客户丙"
+        c.save()
+    assert "客户丙" in me.get(url).content.decode()
+
+
+def test_prepared_bodies_never_pass_the_role_checks(committed_branch, second_committed_branch):
+    from commissions import services
+
+    code, schema = committed_branch.code, committed_branch.schema_name
+    manager = make_user(f"{code}_mgr", (code, "branch_manager"), home=code)
+    specialist = make_user(f"{code}_s1", (code, "specialist"), home=code)
+    colleague = make_user(f"{code}_s2", (code, "specialist"), home=code)
+    contact = make_user(f"{code}_c", (code, "client_contact"), home=code)
+    other_code = second_committed_branch.code
+    outsider = make_user(f"{other_code}_mgr", (other_code, "branch_manager"), home=other_code)
+    _sale(schema, specialist, "100000.00")
+    with schema_context(schema):
+        services.recompute_period(period=PERIOD)  # prepares the statement and the boards
+
+    url = f"/b/{code}/api/v1/statements/{specialist.username}/{PERIOD}/"
+    boss = _client_for(manager)
+    assert boss.get(url).json()["total"] == "2000.00"
+    assert boss.get(f"/b/{code}/api/v1/leaderboards/?period={PERIOD}&metric=commission").status_code == 200
+    assert _client_for(specialist).get(url).status_code == 200
+    assert _client_for(colleague).get(url).status_code == 404  # not theirs: as if missing
+    assert _client_for(contact).get(url).status_code == 403  # an outsider's role
+    assert _client_for(contact).get(f"/b/{code}/api/v1/leaderboards/?period={PERIOD}&metric=sales").status_code == 403
+    assert _client_for(outsider).get(url).status_code == 404  # another branch's manager
+    # Commission amounts stay with managers and HQ, prepared or not.
+    assert _client_for(specialist).get(
+        f"/b/{code}/api/v1/leaderboards/?period={PERIOD}&metric=commission").status_code == 403
+    assert _client_for(specialist).get(f"/api/v1/leaderboards/?period={PERIOD}&metric=commission").status_code == 403
+    # Each caller's own "me" sentence on the same prepared board.
+    board = f"/b/{code}/api/v1/leaderboards/?period={PERIOD}&metric=sales"
+    assert _client_for(specialist).get(board).json()["me"] == "您当前月排名第1位"
+    assert _client_for(colleague).get(board).json()["me"] is None
+
+
+def test_token_revocation_and_role_changes_take_effect_at_once(committed_branch):
+    from branches.models import BranchMembership
+
+    code = committed_branch.code
+    specialist = make_user(f"{code}_s1", (code, "specialist"), home=code)
+    url = f"/b/{code}/api/v1/statements/{specialist.username}/{PERIOD}/"
+    me = _client_for(specialist)
+    assert me.get(url).status_code == 200
+    assert me.get(url).status_code == 200  # now from the prepared token entry
+    assert me.post("/api/v1/auth/token/revoke/", {}, format="json").status_code == 200
+    assert me.get(url).status_code == 401
+
+    again = _client_for(specialist)
+    assert again.get(url).status_code == 200
+    BranchMembership.objects.filter(user=specialist).delete()
+    assert again.get(url).status_code == 404  # no longer in the branch
+
+    BranchMembership.objects.create(user=specialist, branch=committed_branch, role="specialist")
+    assert again.get(url).status_code == 200
+    specialist.is_active = False
+    specialist.save()
+    assert again.get(url).status_code == 401
+
+
+def test_a_stale_fill_never_overwrites_a_fresh_body(django_db_setup, django_db_blocker):
+    """The race of a reader computing a body while a recompute commits."""
+    import uuid
+
+    from hrsaas.core import prepared
+
+    with django_db_blocker.unblock():
+        _race(prepared, f"test-{uuid.uuid4().hex}")
+
+
+def _race(prepared, name: str):
+    scopes, key = [f"e:{name}:{PERIOD}:1"], prepared.body_key("test", name)
+    _body, slow = prepared.read(scopes, key)  # a reader starts: generations read, then the database…
+    with transaction.atomic():
+        prepared.changing(scopes)  # …a recompute of the same scope runs
+        _body, during = prepared.read(scopes, key)
+        assert during.busy and not prepared.fill(during, b"uncommitted")  # nothing stored while busy
+    _body, fresh = prepared.read(scopes, key)  # after the commit
+    assert prepared.fill(fresh, b"new")
+    assert not prepared.fill(slow, b"old")  # the slow reader's body is refused
+    assert prepared.read(scopes, key)[0] == b"new"
+    with transaction.atomic():
+        prepared.changing(scopes)
+    assert prepared.read(scopes, key)[0] is None  # the next commit ends it
