@@ -240,11 +240,21 @@ Ctrl-C stops web, worker and beat.
     return 0
 
 
+def test_workers() -> str:
+    """How many pytest-xdist processes run the whole suite: TEST_WORKERS, else one per core, at
+    least two (the tests wait on the Celery worker, the browser and PostgreSQL about half the
+    time, so a 2-core machine still gains from two)."""
+    workers = os.environ.get("TEST_WORKERS", "")
+    return workers if workers.isdigit() else str(max(2, os.cpu_count() or 1))
+
+
 def test(pytest_args: list[str]) -> int:
     env = environment()
     env.setdefault("TEST_REDIS_URL", env["REDIS_URL"].rsplit("/", 1)[0] + "/15")
     _ensure_database(env["DATABASE_URL"])
-    args = pytest_args or ["--create-db", "-q"]
+    # The whole suite runs on several processes (each with its own test database and Redis
+    # server, see tests/conftest.py); extra arguments replace these defaults.
+    args = pytest_args or ["--create-db", "-q", "-n", test_workers(), "--dist", "loadgroup"]
     return subprocess.call([PY, "-m", "pytest", *args], cwd=ROOT, env=env)
 
 

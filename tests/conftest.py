@@ -6,6 +6,13 @@ activates. Tests that need committed data (a real worker reads it from another p
 `committed_branch`, which makes a throw-away branch outside the test transaction and removes
 it afterwards, so that nothing ever truncates the shared public tables. Its schema is emptied
 and kept for the next such branch (renamed), because migrating a new schema takes ~15 s.
+
+Under pytest-xdist (`scripts/test.sh` runs the suite on several worker processes) each worker
+has its own test database (pytest-django's `_gw0`, `_gw1` … suffix), its own Redis server
+(Redis database numbers are shared by everyone on a machine; a worker's `cache.clear()` and
+broker must not reach another's), its own ports, log files, static and media folders. Tests that
+share a module-, class- or package-scoped fixture (a demo, a browser session) run on one worker,
+together: see `pytest_collection_modifyitems`.
 """
 from __future__ import annotations
 
@@ -27,6 +34,71 @@ from rest_framework.test import APIClient
 ROOT = Path(__file__).resolve().parent.parent
 TEST_BRANCHES = [("bj", "北京分公司", "beijing"), ("sh", "上海分公司", "shanghai"), ("gz", "广州分公司", "guangzhou")]
 TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+# "gw0", "gw1" … under pytest-xdist, "" in a single-process run.
+XDIST_WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")
+_own_redis = []
+
+
+def worker_file(name: str) -> Path:
+    """A file of the repository's root for this worker: `.test-web.log` → `.test-web-gw1.log`."""
+    if not XDIST_WORKER:
+        return ROOT / name
+    stem, dot, ext = name.rpartition(".")
+    return ROOT / (f"{stem}-{XDIST_WORKER}.{ext}" if stem else f"{name}-{XDIST_WORKER}")
+
+
+def pytest_configure(config):
+    """An xdist worker gets a Redis server of its own (before any test module imports
+    TEST_REDIS_URL); without `redis-server` on PATH, the next database numbers of TEST_REDIS_URL."""
+    global TEST_REDIS_URL
+    if not XDIST_WORKER:
+        return
+    if shutil.which("redis-server"):
+        from bench.faults_lib import RedisServer
+
+        server = RedisServer()
+        server.start()
+        _own_redis.append(server)
+        TEST_REDIS_URL = server.url
+    else:
+        base, _, number = TEST_REDIS_URL.rpartition("/")
+        TEST_REDIS_URL = f"{base}/{(int(number or 0) + int(XDIST_WORKER[2:])) % 16}"
+    os.environ["TEST_REDIS_URL"] = TEST_REDIS_URL
+
+
+def pytest_unconfigure(config):
+    for server in _own_redis:
+        server.stop()
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(config, items):
+    """Keep the tests that share a fixture wider than a test on one xdist worker, in one run: each
+    test joins the group of the widest module-, class- or package-scoped fixture it uses (its
+    module, class or package), so that such a fixture (the demo, a browser session) is set up once,
+    not once per worker or again after another package's tests. Tests that use none are spread
+    one by one (`--dist loadgroup`, as `scripts/test.sh` runs it). Session fixtures are per worker."""
+    rank = {"class": 1, "module": 2, "package": 3}
+    for item in items:
+        info = getattr(item, "_fixtureinfo", None)
+        if info is None or item.get_closest_marker("xdist_group"):
+            continue
+        widest, package = 0, ""
+        for name in info.names_closure:
+            for fixturedef in info.name2fixturedefs.get(name, ()):
+                if rank.get(fixturedef.scope, 0) > widest:
+                    widest = rank[fixturedef.scope]
+                    package = fixturedef.baseid  # a package fixture's conftest folder
+        if widest == 0:
+            continue
+        module, _, rest = item.nodeid.partition("::")
+        if widest == 3:
+            group = package or module
+        elif widest == 2 or item.cls is None:
+            group = module
+        else:
+            group = f"{module}::{rest.split('::')[0]}"
+        item.add_marker(pytest.mark.xdist_group(group))
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -259,7 +331,7 @@ def celery_worker_process(django_db_setup):
     import redis
 
     redis.Redis.from_url(TEST_REDIS_URL).flushdb()
-    yield from _celery_worker(["-P", "solo"], ROOT / ".test-worker.log")
+    yield from _celery_worker(["-P", "solo"], worker_file(".test-worker.log"))
 
 
 @pytest.fixture
@@ -267,7 +339,7 @@ def celery_prefork_worker(django_db_setup, celery_worker_process):
     """A second worker with several processes (prefork), so that tasks of one branch-period and
     of two branches really run at the same time — as in production."""
     concurrency = os.environ.get("TEST_WORKER_CONCURRENCY", "3")
-    yield from _celery_worker(["-P", "prefork", "-c", concurrency], ROOT / ".test-worker-prefork.log")
+    yield from _celery_worker(["-P", "prefork", "-c", concurrency], worker_file(".test-worker-prefork.log"))
 
 
 @pytest.fixture

@@ -13,7 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import ROOT, TEST_REDIS_URL, _test_database_url, drop_committed
+from tests import conftest as root
+from tests.conftest import ROOT, _test_database_url, drop_committed, worker_file
 
 # Playwright's sync API runs an event loop in this thread; the ORM calls the tests make
 # between page actions are still plain synchronous calls.
@@ -54,9 +55,10 @@ def live_url(django_db_setup, celery_worker_process):
     port = _free_port()
     env = dict(os.environ)
     env.update(DJANGO_SETTINGS_MODULE="hrsaas.settings_test", DATABASE_URL=_test_database_url(),
-               REDIS_URL=TEST_REDIS_URL, CELERY_BROKER_URL=TEST_REDIS_URL, HRSAAS_TESTING="1")
+               REDIS_URL=root.TEST_REDIS_URL, CELERY_BROKER_URL=root.TEST_REDIS_URL, HRSAAS_TESTING="1")
     subprocess.run([sys.executable, "manage.py", "collectstatic", "--noinput", "--clear", "-v", "0"], cwd=ROOT, env=env, check=True)
-    log = open(ROOT / ".test-web.log", "w")
+    log_path = worker_file(".test-web.log")
+    log = open(log_path, "w")
     proc = subprocess.Popen([sys.executable, "-m", "gunicorn", "hrsaas.wsgi", "-b", f"127.0.0.1:{port}", "-w", "2",
                              "--timeout", "60"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
     deadline = time.monotonic() + 30
@@ -66,7 +68,7 @@ def live_url(django_db_setup, celery_worker_process):
                 break
         except OSError:
             if proc.poll() is not None:
-                raise RuntimeError("gunicorn exited: see .test-web.log")
+                raise RuntimeError(f"gunicorn exited: see {log_path.name}")
             time.sleep(0.2)
     yield f"http://127.0.0.1:{port}"
     proc.terminate()
