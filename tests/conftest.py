@@ -157,6 +157,12 @@ def django_db_setup(request, django_test_environment, django_db_blocker, django_
 def _public_schema_after_test():
     yield
     connection.set_schema_to_public()
+    # A request through the test client leaves its language active in this thread (LocaleMiddleware);
+    # the next test, whichever worker runs it, starts in the product's default language.
+    from django.conf import settings
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
 
 
 @pytest.fixture
