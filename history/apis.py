@@ -58,7 +58,7 @@ class ImportListApi(APIView):
     roles = {"GET": READERS, "POST": WRITERS}
     parser_classes = [MultiPartParser, FormParser, JSONParser]
 
-    @extend_schema(operation_id="history_imports_list", responses={200: dict})
+    @extend_schema(operation_id="history_imports_list", responses={200: list[dict]})
     def get(self, request):
         return Response([import_out(i, with_report=False) for i in selectors.imports_list()[:200]])
 

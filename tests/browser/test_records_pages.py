@@ -43,7 +43,7 @@ def test_staff_open_a_client_and_add_an_employee_on_a_phone(committed_branch, pa
     page.fill("input[name=name]", "晨光科技有限公司")
     page.fill("input[name=headcount]", "６０")  # full-width, as a Chinese keyboard types it
     page.select_option("select[name=opened_by]", label="王小明 · 社保专员")
-    page.get_by_label("公积金代缴").check()
+    page.get_by_role("checkbox", name="公积金代缴", exact=True).check()
     page.select_option("select[name=grade]", label="VIP")
     page.fill("input[name=contract_no]", "HT-2026-088")
     _fits(page, PHONE["width"])
