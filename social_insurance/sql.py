@@ -207,11 +207,9 @@ def load_new_month(cur, params: dict) -> None:
     cur.execute(pg_sql.SQL("ALTER TABLE {} ADD CONSTRAINT {} CHECK (period = {} AND source = 'regular')").format(
         table, bound, pg_sql.Literal(period)))
     triggers = copy_insert_triggers(cur, table)
-    first_id, count = reserve_line_ids(cur, params)
+    cur.execute("SELECT pg_get_serial_sequence('social_insurance_contributionline', 'id')")
     cur.execute(pg_sql.SQL("INSERT INTO {} ").format(table) + pg_sql.SQL(LOAD_LINES_SQL),
-                {**params, "first_id": first_id})
-    if cur.rowcount > count:  # cannot happen (same rows counted): never hand out ids beyond the block
-        raise RuntimeError(f"{cur.rowcount} lines loaded, {count} ids reserved")
+                {**params, "sequence": cur.fetchone()[0]})
     for trigger in triggers:  # attached, the partition runs the lines table's triggers like any other
         cur.execute(pg_sql.SQL("DROP TRIGGER {} ON {}").format(pg_sql.Identifier(trigger), table))
     _attach(cur, month, table, pg_sql.SQL("FOR VALUES IN ('regular')"))
@@ -225,46 +223,14 @@ def load_new_month(cur, params: dict) -> None:
     cur.execute("RESET default_statistics_target")
 
 
-# How many regular lines the month's first compute loads: insured people per city times items
-# per city's policy (one scan of the insured set, no join of people to items).
-LINE_COUNT_SQL = f"""
-SELECT COALESCE(sum(e.n * i.n), 0)::bigint
-  FROM (SELECT insured_city, count(*) AS n FROM si_insured
-         WHERE first_month <= %(m)s::date AND last_month >= %(m)s::date GROUP BY insured_city) e
-  JOIN (SELECT city, count(*) AS n FROM ({_ITEMS}) items GROUP BY city) i ON i.city = e.insured_city;
-"""
-
-
-def reserve_line_ids(cur, params: dict) -> tuple[int, int]:
-    """(first id, count): a block of ids of the lines table's sequence for the month's first
-    regular lines, taken in one step instead of one nextval per line. ALTER SEQUENCE (restating
-    its increment: nothing changes) locks the sequence against nextval/setval of other
-    transactions until this one ends, so no one can take an id between our nextval and setval;
-    other writers of this branch's lines (corrections of other months) wait for the compute's
-    commit. The ids follow the lines' order, as one nextval per line gave them."""
-    cur.execute(LINE_COUNT_SQL, params)
-    count = cur.fetchone()[0]
-    cur.execute("SELECT s.seqrelid::regclass::text, s.seqincrement FROM pg_sequence s "
-                "WHERE s.seqrelid = pg_get_serial_sequence('social_insurance_contributionline', 'id')::regclass")
-    sequence, increment = cur.fetchone()
-    if increment != 1:
-        raise RuntimeError(f"the lines' id sequence counts by {increment}, not 1")
-    cur.execute(pg_sql.SQL("ALTER SEQUENCE {} INCREMENT BY 1").format(pg_sql.SQL(sequence)))
-    cur.execute("SELECT nextval(%s::regclass)", [sequence])
-    first_id = cur.fetchone()[0]
-    if count > 1:
-        cur.execute("SELECT setval(%s::regclass, %s)", [sequence, first_id + count - 1])
-    return first_id, max(count, 1)
-
-
 # A month's first compute: its lines into the month's new regular partition (load_new_month
-# puts `INSERT INTO <partition>` in front); ids from the block reserve_line_ids took, in the
-# lines' order. (Summing the rows it returns in the same statement measured slower than one
-# more scan of the month's lines, which are then in cache.)
+# puts `INSERT INTO <partition>` in front); ids from the lines table's sequence. (Summing the rows
+# it returns in the same statement measured slower than one more scan of the month's lines,
+# which are then in cache.)
 LOAD_LINES_SQL = f"""
     (id, {_LINE_COLUMNS.strip()[1:]}
-SELECT %(first_id)s + row_number() OVER () - 1, %(period)s, %(period)s, employee_id, client_id, kind, 'regular',
-       policy_id, wage, base, er, ee, employer_precise, employee_precise, employer_amount, employee_amount, now()
+SELECT nextval(%(sequence)s::regclass), %(period)s, %(period)s, employee_id, client_id, kind, 'regular', policy_id,
+       wage, base, er, ee, employer_precise, employee_precise, employer_amount, employee_amount, now()
 FROM ({_WANT}) w;
 """
 

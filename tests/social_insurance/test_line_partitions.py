@@ -169,17 +169,6 @@ def test_the_corrections_partition_takes_every_source_but_regular():
     assert set(sql.CORRECTION_SOURCES) == set(LineSource.values) - {LineSource.REGULAR}
 
 
-def test_a_months_first_lines_take_one_block_of_ids_and_the_next_month_follows_it(staff, staffed):
-    with in_branch("bj"):
-        services.month_compute(actor=staff, period=M)
-        august = list(ContributionLine.objects.filter(period=M).order_by("id").values_list("id", flat=True))
-        services.month_compute(actor=staff, period="2025-09")
-        september = list(ContributionLine.objects.filter(period="2025-09").order_by("id").values_list("id", flat=True))
-    assert len(august) == len(september) == 15
-    assert august == list(range(august[0], august[0] + 15))
-    assert september == list(range(august[-1] + 1, august[-1] + 16))
-
-
 def test_the_months_totals_count_people_who_have_only_corrections_in_it(staff, staffed):
     """Someone insured through August whose August is refunded in September has lines in
     September but no regular ones: the month's and the statement's head counts include them."""
