@@ -167,3 +167,25 @@ def test_the_migration_round_trip_keeps_every_line_its_id_names_and_triggers(sta
 def test_the_corrections_partition_takes_every_source_but_regular():
     """A new kind of line needs its own place in every month (a migration), or its insert fails."""
     assert set(sql.CORRECTION_SOURCES) == set(LineSource.values) - {LineSource.REGULAR}
+
+
+def test_the_months_totals_count_people_who_have_only_corrections_in_it(staff, staffed):
+    """Someone insured through August whose August is refunded in September has lines in
+    September but no regular ones: the month's and the statement's head counts include them."""
+    from social_insurance.models import FeeStatement
+
+    with in_branch("bj"):
+        services.month_compute(actor=staff, period=M)
+        services.month_reconcile(actor=staff, period=M)
+        services.month_file(actor=staff, period=M, receipt_no="BJ-1")
+        emp = staffed["people"][2]
+        services.employee_end(actor=staff, employee_id=emp.pk, end_date="2025-09-10")  # insured through August
+        d = services.dispute_raise(actor=staff, employee_id=emp.pk, period=M, claimed_wage="20000", reason="多报")
+        services.dispute_resolve(actor=staff, dispute_id=d.pk, corrected_wage="20000")
+        cycle = services.month_compute(actor=staff, period="2025-09")
+        lines = ContributionLine.objects.filter(period="2025-09")
+        assert not lines.filter(employee=emp, source=LineSource.REGULAR).exists()
+        assert lines.filter(employee=emp).count() == 5
+        people = set(lines.values_list("employee_id", flat=True))
+        statement = FeeStatement.objects.get(period="2025-09", client=staffed["client"])
+    assert len(people) == 3 and cycle.employee_count == statement.employee_count == 3
