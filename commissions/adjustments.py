@@ -62,8 +62,11 @@ def parse_date(value, field: str, errors: dict, *, required: bool = True) -> dt.
     try:
         return parse_day(value)
     except PeriodError as exc:
-        errors.setdefault(field, []).append(str(exc) if exc.code == "range" else
-                                            _("日期无效:%(v)s(格式 YYYY-MM-DD)。") % {"v": str(value).strip()[:20]})
+        shown = str(value).strip()[:20]
+        errors.setdefault(field, []).append(
+            str(exc) if exc.code == "range" else
+            _("日历上没有这一天:%(v)s") % {"v": shown} if exc.code == "day" else
+            _("日期无效:%(v)s(格式 YYYY-MM-DD)。") % {"v": shown})
         return None
 
 

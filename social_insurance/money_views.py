@@ -150,15 +150,18 @@ def client_people(request):
     _require_contact(request)
     today = timezone.localdate()
     period = request.GET.get("period") or ""
+    this_month = engine.period_of(today)
     try:
         engine.month_start(period)
     except engine.PolicyError:
-        period = engine.period_of(today)
+        period = this_month
     people = sel.client_people(request.user, request.tenant, period, today)
     page = Paginator(people, 50).get_page(request.GET.get("page"))
     statuses = {"active": _("在保"), "ended": _("已减员"), "upcoming": _("待参保")}
     return render(request, "social_insurance/client_people.html", {
         "branch": request.tenant, "period": period, "page": page, "statuses": statuses, "count": len(people),
-        "prev": engine.add_months(period, -1), "next": engine.add_months(period, 1),
+        # No link past this month: a month that has not begun has no contributions to show.
+        "prev": engine.add_months(period, -1),
+        "next": engine.add_months(period, 1) if period < this_month else None,
         "query": f"period={period}",
     })

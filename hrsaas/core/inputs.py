@@ -104,6 +104,8 @@ def parse_date(data: dict, field: str, errors: Errors, *, required: bool = True,
     except PeriodError as exc:
         if exc.code == "range":
             errors.add(field, _("日期须在 %(lo)d–%(hi)d 年之间:%(v)s") % {"lo": MIN_YEAR, "hi": MAX_YEAR, "v": str(value)[:20]})
+        elif exc.code == "day":  # well formed, but no such day (2025-02-30): say so, not "format"
+            errors.add(field, _("日历上没有这一天:%(v)s") % {"v": str(value).strip()[:20]})
         else:
             errors.add(field, _("日期格式须为 YYYY-MM-DD:%(v)s") % {"v": str(value)[:20]})
         return None

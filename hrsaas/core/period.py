@@ -26,7 +26,8 @@ _ISO_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 
 class PeriodError(ValueError):
-    """A period or day that is malformed (`code` "format") or outside the range ("range");
+    """A period or day that is malformed (`code` "format"), a day the calendar does not have
+    ("day": 2025-02-30) or outside the range ("range");
     `str()` is a message for people."""
 
     def __init__(self, message: str, code: str = "format"):
@@ -123,7 +124,7 @@ def parse_day(value) -> dt.date | None:
         try:
             day = dt.date.fromisoformat(text)
         except ValueError:
-            raise PeriodError(f"不是有效的日期:{text[:20]}") from None
+            raise PeriodError(f"日历上没有这一天:{text[:20]}", code="day") from None
     _check_year(day.year, day.isoformat())
     return day
 

@@ -245,7 +245,7 @@ def test_opening_form_errors_are_next_to_fields_and_nothing_is_saved(client, peo
     assert r.status_code == 200
     assert field_error(html, "name") == ["该字段是必填项。"]
     assert field_error(html, "headcount") == ["须为整数。"]
-    assert field_error(html, "opened_on") == ["日期格式须为 YYYY-MM-DD:2026-02-30"]
+    assert field_error(html, "opened_on") == ["日历上没有这一天:2026-02-30"]
     assert field_error(html, "opened_by") == ["bj_mgr 不是专员、市场或销售人员,不能计提成。"]
     assert 'value="12a"' in html and 'value="HT-9"' in html and 'value="bj_mgr"' in html
     assert re.search(r'value="social_insurance"[^>]*checked', html)

@@ -88,7 +88,7 @@ TIERS_NOT_COVERING = [{"max_headcount": 50, "amount": "800.00"}, {"max_headcount
     (with_(RETENTION, months=0), {"months": ["须在 1 到 120 之间。"]}),
     (with_(SALES, rates=[{"service": "cleaning", "new": "1.00", "existing": "1.00"}]),
      {"rates[0].service": ["未知服务:cleaning"]}),
-    (with_(OPENING, effective_from="2026-02-30"), {"effective_from": ["日期无效:2026-02-30(格式 YYYY-MM-DD)。"]}),
+    (with_(OPENING, effective_from="2026-02-30"), {"effective_from": ["日历上没有这一天:2026-02-30"]}),
     (with_(OPENING, effective_from="2026/01/01"), {"effective_from": ["日期无效:2026/01/01(格式 YYYY-MM-DD)。"]}),
     ({k: v for k, v in OPENING.items() if k != "effective_from"}, {"effective_from": ["必填,格式 YYYY-MM-DD。"]}),
     (with_(OPENING, effective_from="2020-01-01"),

@@ -53,12 +53,26 @@ def test_parse_day_accepts(value, expected):
 
 @pytest.mark.parametrize("value, code", [
     ("0001-01-15", "range"), (dt.date(1, 1, 15), "range"), ("1999-12-31", "range"), ("2100-01-01", "range"),
-    ("2026-02-30", "format"), ("20260301", "format"), ("2026-W10-1", "format"), ("2026-03-01\x00", "format"),
+    ("2026-02-30", "day"), ("2025-02-29", "day"), ("2026-04-31", "day"), ("20260301", "format"), ("2026-W10-1", "format"), ("2026-03-01\x00", "format"),
 ])
 def test_parse_day_refuses(value, code):
     with pytest.raises(PeriodError) as exc:
         parse_day(value)
     assert exc.value.code == code
+
+
+@pytest.mark.parametrize("value, message", [
+    ("2025-02-30", "日历上没有这一天:2025-02-30"),
+    ("2025/02/03", "日期格式须为 YYYY-MM-DD:2025/02/03"),
+    ("1999-12-31", "日期须在"),
+])
+def test_parse_date_says_which_kind_of_wrong(value, message):
+    """An impossible day is named as such, not called a format error (the form was right)."""
+    from hrsaas.core.inputs import Errors, parse_date
+
+    errors = Errors()
+    assert parse_date({"d": value}, "d", errors) is None
+    assert message in " ".join(str(m) for m in errors.errors["d"])
 
 
 @pytest.mark.parametrize("value, expected", [

@@ -246,6 +246,14 @@ def test_the_client_portal_shows_their_money_and_people_and_nothing_else(setup):
     assert "110***" in people and "110105" not in people  # masked identity numbers only
     assert "10,000.00" in people  # base and wage
     assert web(setup["other"]).get(f"/b/bj/si/account/people/?period={AUG}").content.decode().count("员工1") == 0
+    # Months step back and forth, but not past this month (nothing to show there yet).
+    from django.utils import timezone
+
+    this_month = timezone.localdate().strftime("%Y-%m")
+    assert f"?period={SEP}" in people
+    current = page.get("/b/bj/si/account/people/").content.decode()
+    following = f"{int(this_month[:4]) + (this_month[5:] == '12'):04d}-{int(this_month[5:]) % 12 + 1:02d}"
+    assert f"?period={following}" not in current and "‹" in current
 
     # Not the office's pages, not a stranger's statement, no staff people page.
     for path in ("/b/bj/si/", "/b/bj/si/arrears/", "/b/bj/clients/", "/b/bj/commissions/",
