@@ -156,3 +156,72 @@ def test_marker_committed_while_a_drain_finishes_gets_its_own_drain(committed_br
     assert wait_for(lambda: _total(api, manager, code, specialist.username, period) == "3600.00", timeout=30)
     with schema_context(schema):
         wait_for(lambda: RecomputeMarker.objects.count() == 0, timeout=30)
+
+
+@pytest.mark.parametrize("trigger", ["opening", "request"])
+def test_a_recompute_that_loses_a_deadlock_is_tried_again(committed_branch, celery_worker_process, api, trigger):
+    """Issue #19 (every event arrives, no beat): a recompute chosen by PostgreSQL as a deadlock's
+    victim — a transient error, the same recompute a moment later succeeds — used to mark its
+    markers failed, and failed markers wait for beat (forever without one): the event never
+    reached the statement. Now the markers count the try and the branch is drained again after
+    a back-off. Both ways a recompute runs: the drain an opening queues, and `POST recompute/`."""
+    import psycopg2
+    from django.conf import settings
+
+    from clients.models import Client
+    from commissions.lock_objects import branch_period_key
+    from commissions.models import RecomputeMarker
+    from hrsaas.core.locks import Lock
+    from tests.conftest import worker_file
+
+    code, schema, period = committed_branch.code, committed_branch.schema_name, "2026-03"
+    staff = make_user(f"{code}_staff", (code, "branch_staff"), home=code)
+    manager = make_user(f"{code}_mgr", (code, "branch_manager"), home=code)
+    specialist = make_user(f"{code}_s1", (code, "specialist"), home=code)
+
+    def open_client(name):
+        r = api(staff).post(f"/b/{code}/api/v1/clients/", {
+            "name": name, "headcount": 60, "opened_on": "2026-03-02", "opened_by": specialist.username,
+            "services": ["social_insurance"]}, format="json")
+        assert r.status_code == 201, r.content
+
+    open_client("甲")
+    assert wait_for(lambda: _total(api, manager, code, specialist.username, period) == "1200.00", timeout=60)
+
+    db = settings.DATABASES["default"]
+    holder = psycopg2.connect(dbname=db["NAME"], user=db["USER"], host=db["HOST"], port=db["PORT"])
+    watcher = psycopg2.connect(dbname=db["NAME"], user=db["USER"], host=db["HOST"], port=db["PORT"])
+    watcher.autocommit = True
+    log_before = worker_file(".test-worker.log").read_text(errors="replace")
+    try:
+        with holder.cursor() as cur:
+            cur.execute("SET deadlock_timeout = '60s'")  # the worker's recompute is the one detected
+            cur.execute("SELECT 1 FROM public.commissions_hq_earnermonthrollup WHERE branch_id = %s FOR UPDATE",
+                        [committed_branch.id])
+            assert cur.rowcount == 1
+        if trigger == "opening":
+            open_client("乙")  # its drain takes the branch-period, reads, then waits on the rollup rows
+        else:
+            with schema_context(schema):  # a client whose event is seen by the requested recompute only
+                Client.objects.create(name="乙", headcount=60, opened_on="2026-03-03", opened_by=specialist)
+            r = api(staff).post(f"/b/{code}/api/v1/recompute/", {"period": period}, format="json")
+            assert r.status_code == 202, r.content
+
+        def recompute_waits_on_rollup():
+            with watcher.cursor() as cur:
+                cur.execute("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
+                            "AND query LIKE 'DELETE FROM public.commissions_hq_earnermonthrollup%%'")
+                return cur.fetchone()[0] == 1
+        wait_for(recompute_waits_on_rollup, timeout=60)
+        with holder.cursor() as cur:  # …while it holds the branch-period: a deadlock, the worker loses
+            cur.execute("SELECT pg_advisory_xact_lock(%s, %s)",
+                        [int(Lock.COMMISSION_PERIOD), branch_period_key(schema, period)])
+    finally:
+        holder.rollback()
+        holder.close()
+        watcher.close()
+    wait_for(lambda: "deadlock detected" in worker_file(".test-worker.log").read_text(errors="replace")[len(log_before):],
+             timeout=30)
+    assert wait_for(lambda: _total(api, manager, code, specialist.username, period) == "2400.00", timeout=60)
+    with schema_context(schema):
+        wait_for(lambda: RecomputeMarker.objects.count() == 0, timeout=30)
