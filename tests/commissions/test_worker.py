@@ -66,6 +66,7 @@ def test_thirty_recompute_requests_are_one_job_and_one_follow_up(committed_branc
 
     from branches.jobs import pending_key
     from branches.throttles import JobTriggerThrottle
+    from hrsaas.celery import task_queue
     from clients.models import Client
     from commissions.lock_objects import branch_period_key
     from hrsaas.core.locks import Lock
@@ -86,7 +87,7 @@ def test_thirty_recompute_requests_are_one_job_and_one_follow_up(committed_branc
         first = api(staff).post(f"/b/{code}/api/v1/recompute/", {"period": period}, format="json").json()["task_id"]
         # The job has started (no longer pending) and waits for the lock.
         wait_for(lambda: broker.get(pending_key(schema, "commissions.recompute", period)) is None, timeout=60)
-        assert broker.llen("celery") == 0
+        assert broker.llen(task_queue()) == 0
         with schema_context(schema):  # recorded while the first job runs
             Client.objects.create(name="x", headcount=60, opened_on="2026-03-02", opened_by=specialist)
 
@@ -94,13 +95,13 @@ def test_thirty_recompute_requests_are_one_job_and_one_follow_up(committed_branc
                for _ in range(30)]
 
         assert len(set(ids)) == 1 and ids[0] != first
-        assert broker.llen("celery") == 1  # one follow-up queued, not 30
+        assert broker.llen(task_queue()) == 1  # one follow-up queued, not 30
     finally:
         with holder.cursor() as cur:
             cur.execute("SELECT pg_advisory_unlock_all()")
         holder.close()
     assert wait_for(lambda: _total(api, manager, code, specialist.username, period) == "1200.00", timeout=60)
-    wait_for(lambda: broker.llen("celery") == 0, timeout=60)
+    wait_for(lambda: broker.llen(task_queue()) == 0, timeout=60)
 
 
 def test_marker_committed_while_a_drain_finishes_gets_its_own_drain(committed_branch, celery_worker_process, api):
@@ -225,3 +226,43 @@ def test_a_recompute_that_loses_a_deadlock_is_tried_again(committed_branch, cele
     assert wait_for(lambda: _total(api, manager, code, specialist.username, period) == "2400.00", timeout=60)
     with schema_context(schema):
         wait_for(lambda: RecomputeMarker.objects.count() == 0, timeout=30)
+
+
+def test_a_worker_of_another_database_on_the_same_redis_takes_none_of_these_tasks(committed_branch,
+                                                                                  celery_worker_process, api,
+                                                                                  tmp_path):
+    """Issue #19 (an event missed once in four runs, no error logged, on a machine shared by
+    several checkouts and test runs): every deployment's tasks went to one queue, `celery`, in its
+    Redis database, so a worker of another PostgreSQL database reading the same Redis database took
+    about half of them, ran them against its own database (the error, if any, in its own log) and
+    acknowledged them. An event was missed when both its drain and the branch's recompute went
+    there — one in four with two workers. Now each database's tasks have their own queue."""
+    from django.conf import settings
+
+    from commissions.models import RecomputeMarker
+    from tests.conftest import _celery_worker
+
+    code, schema, period = committed_branch.code, committed_branch.schema_name, "2026-03"
+    staff = make_user(f"{code}_staff", (code, "branch_staff"), home=code)
+    manager = make_user(f"{code}_mgr", (code, "branch_manager"), home=code)
+    specialist = make_user(f"{code}_s1", (code, "specialist"), home=code)
+    db = settings.DATABASES["default"]
+    foreign_log = tmp_path / "worker-of-another-database.log"
+    foreign = _celery_worker(["-P", "solo"], foreign_log,
+                             database_url=f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/postgres")
+    next(foreign)
+    try:
+        for n in range(8):
+            r = api(staff).post(f"/b/{code}/api/v1/clients/", {
+                "name": f"客户{n}", "headcount": 60, "opened_on": "2026-03-02", "opened_by": specialist.username,
+                "services": ["social_insurance"]}, format="json")
+            assert r.status_code == 201, r.content
+            r = api(staff).post(f"/b/{code}/api/v1/recompute/", {"period": period}, format="json")
+            assert r.status_code == 202, r.content
+        assert wait_for(lambda: _total(api, manager, code, specialist.username, period) == "9600.00", timeout=60)
+        with schema_context(schema):
+            wait_for(lambda: RecomputeMarker.objects.count() == 0, timeout=30)
+    finally:
+        next(foreign, None)  # stopped
+    received = [line for line in foreign_log.read_text(errors="replace").splitlines() if "received" in line]
+    assert received == [], "a worker of another database took this database's tasks"
