@@ -1,6 +1,8 @@
 """Through a real Celery worker: an API-recorded opening and sale reach the statement."""
 from __future__ import annotations
 
+from contextlib import contextmanager
+
 import pytest
 from django_tenants.utils import schema_context
 
@@ -13,6 +15,49 @@ pytestmark = pytest.mark.worker
 def _total(api, manager, code, username, period):
     r = api(manager).get(f"/b/{code}/api/v1/statements/{username}/{period}/")
     return r.json()["total"] if r.status_code == 200 else None
+
+
+def _people(code):
+    """(staff, manager, specialist) of a branch."""
+    return (make_user(f"{code}_staff", (code, "branch_staff"), home=code),
+            make_user(f"{code}_mgr", (code, "branch_manager"), home=code),
+            make_user(f"{code}_s1", (code, "specialist"), home=code))
+
+
+def _open_client(api, staff, code, opener, name):
+    r = api(staff).post(f"/b/{code}/api/v1/clients/", {
+        "name": name, "headcount": 60, "opened_on": "2026-03-02", "opened_by": opener.username,
+        "services": ["social_insurance"]}, format="json")
+    assert r.status_code == 201, r.content
+
+
+@contextmanager
+def _rollup_rows_held(branch):
+    """Another session holding HQ's rollup rows of `branch` (a recompute's last step waits on
+    them): yields that session and `wait()`, which returns once a recompute waits there."""
+    import psycopg2
+    from django.conf import settings
+
+    db = settings.DATABASES["default"]
+    holder = psycopg2.connect(dbname=db["NAME"], user=db["USER"], host=db["HOST"], port=db["PORT"])
+    watcher = psycopg2.connect(dbname=db["NAME"], user=db["USER"], host=db["HOST"], port=db["PORT"])
+    watcher.autocommit = True
+
+    def waiting():
+        with watcher.cursor() as cur:
+            cur.execute("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
+                        "AND query LIKE 'DELETE FROM public.commissions_hq_earnermonthrollup%%'")
+            return cur.fetchone()[0] == 1
+    try:
+        with holder.cursor() as cur:
+            cur.execute("SELECT 1 FROM public.commissions_hq_earnermonthrollup WHERE branch_id = %s FOR UPDATE",
+                        [branch.id])
+            assert cur.rowcount == 1
+        yield holder, lambda: wait_for(waiting, timeout=60)
+    finally:
+        holder.rollback()
+        holder.close()
+        watcher.close()
 
 
 def test_recorded_sale_reaches_the_statement_through_the_worker(committed_branch, celery_worker_process, api):
@@ -109,51 +154,21 @@ def test_marker_committed_while_a_drain_finishes_gets_its_own_drain(committed_br
     drain consumed the markers it could see, and whose own drain message never ran (lost, or the
     enqueue failed), used to wait for beat — forever without one. The drain that finishes with
     markers left now queues one more drain."""
-    import psycopg2
-    from django.conf import settings
     from django.db import transaction
 
     from clients.models import Client
     from commissions.models import RecomputeMarker
 
     code, schema, period = committed_branch.code, committed_branch.schema_name, "2026-03"
-    staff = make_user(f"{code}_staff", (code, "branch_staff"), home=code)
-    manager = make_user(f"{code}_mgr", (code, "branch_manager"), home=code)
-    specialist = make_user(f"{code}_s1", (code, "specialist"), home=code)
-
-    def open_client(name):
-        r = api(staff).post(f"/b/{code}/api/v1/clients/", {
-            "name": name, "headcount": 60, "opened_on": "2026-03-02", "opened_by": specialist.username,
-            "services": ["social_insurance"]}, format="json")
-        assert r.status_code == 201, r.content
-
-    open_client("甲")
+    staff, manager, specialist = _people(code)
+    _open_client(api, staff, code, specialist, "甲")
     assert wait_for(lambda: _total(api, manager, code, specialist.username, period) == "1200.00", timeout=60)
-
-    db = settings.DATABASES["default"]
-    holder = psycopg2.connect(dbname=db["NAME"], user=db["USER"], host=db["HOST"], port=db["PORT"])
-    watcher = psycopg2.connect(dbname=db["NAME"], user=db["USER"], host=db["HOST"], port=db["PORT"])
-    watcher.autocommit = True
-    try:
-        with holder.cursor() as cur:  # the drain's last step (HQ's rollup) waits on these rows
-            cur.execute("SELECT 1 FROM public.commissions_hq_earnermonthrollup WHERE branch_id = %s FOR UPDATE",
-                        [committed_branch.id])
-            assert cur.rowcount == 1
-        open_client("乙")  # its drain consumes its marker, reads, then waits on the rollup rows
-
-        def drain_waits_on_rollup():
-            with watcher.cursor() as cur:
-                cur.execute("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
-                            "AND query LIKE 'DELETE FROM public.commissions_hq_earnermonthrollup%%'")
-                return cur.fetchone()[0] == 1
-        wait_for(drain_waits_on_rollup, timeout=60)
+    with _rollup_rows_held(committed_branch) as (_holder, recompute_waits):
+        _open_client(api, staff, code, specialist, "乙")  # its drain consumes its marker, reads, then waits
+        recompute_waits()
         with schema_context(schema), transaction.atomic():  # an event whose drain message is lost
             Client.objects.create(name="丙", headcount=60, opened_on="2026-03-03", opened_by=specialist)
             RecomputeMarker.objects.create(period=period)
-    finally:
-        holder.rollback()
-        holder.close()
-        watcher.close()
     assert wait_for(lambda: _total(api, manager, code, specialist.username, period) == "3600.00", timeout=30)
     with schema_context(schema):
         wait_for(lambda: RecomputeMarker.objects.count() == 0, timeout=30)
@@ -166,9 +181,6 @@ def test_a_recompute_that_loses_a_deadlock_is_tried_again(committed_branch, cele
     markers failed, and failed markers wait for beat (forever without one): the event never
     reached the statement. Now the markers count the try and the branch is drained again after
     a back-off. Both ways a recompute runs: the drain an opening queues, and `POST recompute/`."""
-    import psycopg2
-    from django.conf import settings
-
     from clients.models import Client
     from commissions.lock_objects import branch_period_key
     from commissions.models import RecomputeMarker
@@ -176,51 +188,23 @@ def test_a_recompute_that_loses_a_deadlock_is_tried_again(committed_branch, cele
     from tests.conftest import worker_file
 
     code, schema, period = committed_branch.code, committed_branch.schema_name, "2026-03"
-    staff = make_user(f"{code}_staff", (code, "branch_staff"), home=code)
-    manager = make_user(f"{code}_mgr", (code, "branch_manager"), home=code)
-    specialist = make_user(f"{code}_s1", (code, "specialist"), home=code)
-
-    def open_client(name):
-        r = api(staff).post(f"/b/{code}/api/v1/clients/", {
-            "name": name, "headcount": 60, "opened_on": "2026-03-02", "opened_by": specialist.username,
-            "services": ["social_insurance"]}, format="json")
-        assert r.status_code == 201, r.content
-
-    open_client("甲")
+    staff, manager, specialist = _people(code)
+    _open_client(api, staff, code, specialist, "甲")
     assert wait_for(lambda: _total(api, manager, code, specialist.username, period) == "1200.00", timeout=60)
-
-    db = settings.DATABASES["default"]
-    holder = psycopg2.connect(dbname=db["NAME"], user=db["USER"], host=db["HOST"], port=db["PORT"])
-    watcher = psycopg2.connect(dbname=db["NAME"], user=db["USER"], host=db["HOST"], port=db["PORT"])
-    watcher.autocommit = True
     log_before = worker_file(".test-worker.log").read_text(errors="replace")
-    try:
-        with holder.cursor() as cur:
-            cur.execute("SET deadlock_timeout = '60s'")  # the worker's recompute is the one detected
-            cur.execute("SELECT 1 FROM public.commissions_hq_earnermonthrollup WHERE branch_id = %s FOR UPDATE",
-                        [committed_branch.id])
-            assert cur.rowcount == 1
+    with _rollup_rows_held(committed_branch) as (holder, recompute_waits):
         if trigger == "opening":
-            open_client("乙")  # its drain takes the branch-period, reads, then waits on the rollup rows
+            _open_client(api, staff, code, specialist, "乙")  # its drain takes the branch-period, then waits
         else:
             with schema_context(schema):  # a client whose event is seen by the requested recompute only
                 Client.objects.create(name="乙", headcount=60, opened_on="2026-03-03", opened_by=specialist)
             r = api(staff).post(f"/b/{code}/api/v1/recompute/", {"period": period}, format="json")
             assert r.status_code == 202, r.content
-
-        def recompute_waits_on_rollup():
-            with watcher.cursor() as cur:
-                cur.execute("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
-                            "AND query LIKE 'DELETE FROM public.commissions_hq_earnermonthrollup%%'")
-                return cur.fetchone()[0] == 1
-        wait_for(recompute_waits_on_rollup, timeout=60)
+        recompute_waits()
         with holder.cursor() as cur:  # …while it holds the branch-period: a deadlock, the worker loses
+            cur.execute("SET deadlock_timeout = '60s'")
             cur.execute("SELECT pg_advisory_xact_lock(%s, %s)",
                         [int(Lock.COMMISSION_PERIOD), branch_period_key(schema, period)])
-    finally:
-        holder.rollback()
-        holder.close()
-        watcher.close()
     wait_for(lambda: "deadlock detected" in worker_file(".test-worker.log").read_text(errors="replace")[len(log_before):],
              timeout=30)
     assert wait_for(lambda: _total(api, manager, code, specialist.username, period) == "2400.00", timeout=60)
@@ -243,9 +227,7 @@ def test_a_worker_of_another_database_on_the_same_redis_takes_none_of_these_task
     from tests.conftest import _celery_worker
 
     code, schema, period = committed_branch.code, committed_branch.schema_name, "2026-03"
-    staff = make_user(f"{code}_staff", (code, "branch_staff"), home=code)
-    manager = make_user(f"{code}_mgr", (code, "branch_manager"), home=code)
-    specialist = make_user(f"{code}_s1", (code, "specialist"), home=code)
+    staff, manager, specialist = _people(code)
     db = settings.DATABASES["default"]
     foreign_log = tmp_path / "worker-of-another-database.log"
     foreign = _celery_worker(["-P", "solo"], foreign_log,
@@ -253,10 +235,7 @@ def test_a_worker_of_another_database_on_the_same_redis_takes_none_of_these_task
     next(foreign)
     try:
         for n in range(8):
-            r = api(staff).post(f"/b/{code}/api/v1/clients/", {
-                "name": f"客户{n}", "headcount": 60, "opened_on": "2026-03-02", "opened_by": specialist.username,
-                "services": ["social_insurance"]}, format="json")
-            assert r.status_code == 201, r.content
+            _open_client(api, staff, code, specialist, f"客户{n}")
             r = api(staff).post(f"/b/{code}/api/v1/recompute/", {"period": period}, format="json")
             assert r.status_code == 202, r.content
         assert wait_for(lambda: _total(api, manager, code, specialist.username, period) == "9600.00", timeout=60)
