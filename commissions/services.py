@@ -566,9 +566,10 @@ def recompute_drain() -> list[RecomputeResult]:
     return _recompute_each(periods, rules, from_markers=True)
 
 
-def markers_waiting() -> bool:
-    """Markers of this branch that no recompute has consumed and none has failed on."""
-    return RecomputeMarker.objects.filter(failed_at__isnull=True).exists()
+def markers_waiting() -> int | None:
+    """Markers of this branch that no recompute has consumed and none has failed on for good: the
+    most transient errors one of them met (0 for fresh ones); None when none waits."""
+    return RecomputeMarker.objects.filter(failed_at__isnull=True).aggregate(tries=Max("attempts"))["tries"]
 
 
 def drain_again_if_marked() -> bool:
@@ -580,8 +581,7 @@ def drain_again_if_marked() -> bool:
     to do. Queueing one more drain here closes that gap without relying on beat (ADR 0003), after
     a back-off when the markers wait for a retry; markers that failed for good stay for beat, so
     this never loops on a period that cannot be recomputed."""
-    tries = (RecomputeMarker.objects.filter(failed_at__isnull=True)
-             .aggregate(tries=Max("attempts"))["tries"])
+    tries = markers_waiting()
     if tries is None:
         return False
     _SendDrain(connection.schema_name, countdown=retry_delay(tries))()
