@@ -35,7 +35,11 @@ def _redis():
 
 
 def pending_key(schema: str, kind: str, period: str) -> str:
-    return f"hrsaas:job-pending:{schema}:{kind}:{period}"
+    """The key carries the database's identity: a request must never join a job pending in
+    another database that shares the Redis database (same schema names), which would run there."""
+    from hrsaas.core.prepared import epoch
+
+    return f"hrsaas:job-pending:{epoch()}:{schema}:{kind}:{period}"
 
 
 def request_job(*, kind: str, period: str, send: Callable[[str], None]) -> tuple[str, bool]:

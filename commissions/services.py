@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, connection, transaction
-from django.db.models import F, Sum
+from django.db import IntegrityError, InterfaceError, OperationalError, connection, transaction
+from django.db.models import F, Max, Sum
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -137,14 +137,16 @@ def recompute_mark(*, event_branch: Branch, earners: list[User | None], periods:
 
 
 class _SendDrain:
-    def __init__(self, schema: str):
+    def __init__(self, schema: str, countdown: int = 0):
         self.schema = schema
+        self.countdown = countdown
 
     def __call__(self) -> None:
         from .tasks import drain_recompute_markers
 
         try:
-            drain_recompute_markers.apply_async(headers={"_schema_name": self.schema})
+            drain_recompute_markers.apply_async(headers={"_schema_name": self.schema},
+                                                countdown=self.countdown or None)
         except Exception:  # noqa: BLE001 — a broker hiccup loses nothing: beat drains the markers
             # An error, not a warning: without beat (or until its next run) nothing else will.
             log.error("could not enqueue drain for %s; beat will pick it up", self.schema)
@@ -564,22 +566,55 @@ def recompute_drain() -> list[RecomputeResult]:
     return _recompute_each(periods, rules, from_markers=True)
 
 
-def markers_waiting() -> bool:
-    """Markers of this branch that no recompute has consumed and none has failed on."""
-    return RecomputeMarker.objects.filter(failed_at__isnull=True).exists()
+def markers_waiting() -> int | None:
+    """Markers of this branch that no recompute has consumed and none has failed on for good: the
+    most transient errors one of them met (0 for fresh ones); None when none waits."""
+    return RecomputeMarker.objects.filter(failed_at__isnull=True).aggregate(tries=Max("attempts"))["tries"]
 
 
 def drain_again_if_marked() -> bool:
-    """Called when a drain or a recompute has committed: a marker still here was committed after
-    its DELETE (or by a request that joined a job), so its event is not on the statements yet.
-    Its own drain should be queued — unless that message was lost, the enqueue failed, or it ran
-    before this recompute released the branch-period and found nothing newer to do. Queueing one
-    more drain here closes that gap without relying on beat (ADR 0003); markers that failed stay
-    for beat, so this never loops on a period that cannot be recomputed."""
-    if not markers_waiting():
+    """Called when a drain or a recompute has finished: a marker still here was committed after
+    its DELETE (or by a request that joined a job), or its recompute was in another
+    transaction's way (a deadlock, a broken connection: `transient`), so its event is not on the
+    statements yet. Its own drain should be queued — unless that message was lost, the enqueue
+    failed, or it ran before this recompute released the branch-period and found nothing newer
+    to do. Queueing one more drain here closes that gap without relying on beat (ADR 0003), after
+    a back-off when the markers wait for a retry; markers that failed for good stay for beat, so
+    this never loops on a period that cannot be recomputed."""
+    tries = markers_waiting()
+    if tries is None:
         return False
-    _SendDrain(connection.schema_name)()
+    _SendDrain(connection.schema_name, countdown=retry_delay(tries))()
     return True
+
+
+# PostgreSQL's answers that say nothing about the branch-period itself: the recompute met
+# another transaction (deadlock, serialization failure, lock not available) or the server
+# (restarting, out of connections, the connection broke). The same recompute a moment later
+# succeeds, so its markers are kept for a retry instead of waiting for beat.
+TRANSIENT_SQLSTATES = frozenset({"40P01", "40001", "55P03", "53300", "57P01", "57P02", "57P03"})
+TRANSIENT_TRIES = 8  # then the markers are failed and wait for beat, like any other failure
+
+
+def transient(exc: BaseException) -> bool:
+    """Whether `exc` is a database error that retrying the same recompute can cure."""
+    if isinstance(exc, InterfaceError):  # the connection is gone
+        return True
+    if not isinstance(exc, OperationalError):
+        return False
+    code = getattr(exc.__cause__, "pgcode", None)
+    # No SQLSTATE: the client lost the server (connection refused, reset, closed).
+    return code is None or code in TRANSIENT_SQLSTATES or code.startswith("08")
+
+
+def retry_delay(tries: int) -> int:
+    """Seconds before the next drain of markers that met `tries` transient errors (0: none)."""
+    return 0 if tries <= 0 else min(2 ** tries, 60)
+
+
+def recompute_requested(period: str) -> list[RecomputeResult]:
+    """`POST recompute/`'s task: the whole branch-period, its failure kept on the markers."""
+    return _recompute_each([period], rulebook_load())
 
 
 def _recompute_each(periods, rules: RuleBook, *, from_markers: bool = False) -> list[RecomputeResult]:
@@ -594,6 +629,10 @@ def _recompute_each(periods, rules: RuleBook, *, from_markers: bool = False) -> 
             with transaction.atomic():  # a savepoint when called inside a transaction
                 results.append(recompute_period(period=period, rules=rules, from_markers=from_markers))
         except Exception as exc:  # noqa: BLE001 — isolate the period; the error is logged and kept
+            if transient(exc) and _marker_retry(period, f"{type(exc).__name__}: {exc}"):
+                log.warning("recompute of %s in %s met %s (%s); its markers are drained again", period,
+                            connection.schema_name, type(exc).__name__, str(exc).strip()[:200])
+                continue
             log.exception("recompute of %s in %s failed; the other periods go on", period, connection.schema_name)
             _marker_failed(period, f"{type(exc).__name__}: {exc}")
     return results
@@ -602,6 +641,19 @@ def _recompute_each(periods, rules: RuleBook, *, from_markers: bool = False) -> 
 def _marker_failed(period: str, error: str) -> None:
     RecomputeMarker.objects.filter(period=period).update(attempts=F("attempts") + 1, failed_at=timezone.now(),
                                                          last_error=error[:300])
+
+
+def _marker_retry(period: str, error: str) -> bool:
+    """A transient error: the period's markers count the try and stay waiting (the task that ran
+    them queues the next drain, `drain_again_if_marked`, after `retry_delay`). False once they
+    have had TRANSIENT_TRIES: then they fail like any other error."""
+    if not connection.in_atomic_block:
+        connection.close_if_unusable_or_obsolete()  # a broken connection: the next query opens a new one
+    markers = RecomputeMarker.objects.filter(period=period, failed_at__isnull=True)
+    if markers.filter(attempts__gte=TRANSIENT_TRIES - 1).exists():
+        return False
+    markers.update(attempts=F("attempts") + 1, last_error=error[:300])
+    return True
 
 
 def open_periods_to_recompute(*, today: dt.date | None = None) -> list[str]:

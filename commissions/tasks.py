@@ -2,32 +2,41 @@
 from __future__ import annotations
 
 from celery import shared_task
+from django.db import InterfaceError, OperationalError
 
 from hrsaas.core.period import valid_period
 
 from . import services
 
+# A database that is briefly away outside the per-period recompute (listing the markers, queueing
+# the next drain): the task itself is tried again, so its markers do not wait for beat.
+RETRY_ON_DATABASE = dict(autoretry_for=(OperationalError, InterfaceError), retry_backoff=2, retry_backoff_max=60,
+                         max_retries=services.TRANSIENT_TRIES)
 
-@shared_task(name="commissions.tasks.drain_recompute_markers", acks_late=True)
+
+@shared_task(name="commissions.tasks.drain_recompute_markers", acks_late=True, **RETRY_ON_DATABASE)
 def drain_recompute_markers() -> list[str]:
     """Recompute every branch-period marked by an event (on commit, and every 30 s by beat);
-    markers committed meanwhile get one more drain (`services.drain_again_if_marked`)."""
+    markers committed meanwhile, or kept after a transient error, get one more drain
+    (`services.drain_again_if_marked`)."""
     periods = [r.period for r in services.recompute_drain()]
     services.drain_again_if_marked()
     return periods
 
 
-@shared_task(name="commissions.tasks.recompute_period", acks_late=True, bind=True)
-def recompute_period_task(self, period: str) -> int:
+@shared_task(name="commissions.tasks.recompute_period", acks_late=True, bind=True, **RETRY_ON_DATABASE)
+def recompute_period_task(self, period: str) -> int | None:
     from branches.jobs import job_started
 
     # Before reading anything: a request from now on must get a follow-up, not join this run.
     job_started(kind=services.RECOMPUTE_JOB, period=period, task_id=self.request.id)
     if not isinstance(period, str) or not valid_period(period):
         raise ValueError(f"period must be YYYY-MM, got {period!r}")
-    lines = services.recompute_period(period=period).lines
+    # As a drain does it: an error is kept on the request's marker (a transient one is drained
+    # again after a back-off, another waits for beat), never lost with the message.
+    results = services.recompute_requested(period)
     services.drain_again_if_marked()
-    return lines
+    return results[0].lines if results else None
 
 
 @shared_task(name="commissions.tasks.recompute_open_periods", acks_late=True)

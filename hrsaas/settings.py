@@ -196,6 +196,12 @@ CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+# Each database's tasks go to a queue of their own, named after it (hrsaas/celery.py): a worker
+# of another database reading the same Redis database (staging beside production, two checkouts
+# or test runs on one machine) never takes them — it would run them against its own database and
+# the event would never reach a statement here, with nothing in this deployment's logs.
+CELERY_TASK_DEFAULT_QUEUE = f"hrsaas.{DATABASES['default']['NAME']}"
+CELERY_TASK_ROUTES = ("hrsaas.celery.route_to_this_database",)
 # Sending a task subscribes to its result; with Redis down the default retries that for ~20 s
 # inside the web request. Fail within a second instead: the event's durable marker is drained
 # by beat once Redis is back (tests/reliability/test_redis_outage.py, docs/reliability.md).

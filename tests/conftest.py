@@ -358,11 +358,11 @@ def celery_two_process_worker(django_db_setup):
     yield from _celery_worker(["-P", "prefork", "-c", "2"], ROOT / ".test-worker-prefork.log")
 
 
-def _celery_worker(pool_args: list[str], log_path: Path):
+def _celery_worker(pool_args: list[str], log_path: Path, *, database_url: str | None = None):
     env = dict(os.environ)
     env.update(
         DJANGO_SETTINGS_MODULE="hrsaas.settings_test",
-        DATABASE_URL=_test_database_url(),
+        DATABASE_URL=database_url or _test_database_url(),
         REDIS_URL=TEST_REDIS_URL,
         CELERY_BROKER_URL=TEST_REDIS_URL,
         HRSAAS_TESTING="1",

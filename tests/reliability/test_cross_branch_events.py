@@ -4,7 +4,8 @@ requested through the API at the same time, with a real prefork worker of two pr
 beat — the path a user takes: the request, the service's marker, the drain queued on commit, the
 one-pending-job rule of `POST recompute/`. After each round, once the worker is idle, every
 statement line of both branches equals what a from-scratch recompute wants (`lines_select`, the
-recompute's own SQL, read without writing) and no marker is left.
+recompute's own SQL, read without writing), no marker is left, and the Beijing specialist's statement
+as the API serves it (prepared bodies) shows exactly the stored lines.
 
 `CROSS_BRANCH_ROUNDS` sets the number of rounds (default 25, about 30 s here besides the branches' set-up; e.g. 300
 for the soak in ADR 0003)."""
@@ -120,6 +121,11 @@ def test_every_event_reaches_its_statement_under_concurrent_recomputes(
         assert errors == []
         difference = _settled([bj, sh], period, SETTLE_SECONDS)
         assert difference == {}, f"round {n}: statements differ from a from-scratch recompute: {difference}"
+        # What the specialist reads (the API's prepared statement body) is what is stored, at once.
+        served = api(beijing_specialist).get(f"/b/{bj.code}/api/v1/statements/{beijing_specialist.username}/{period}/")
+        stored = {(s, c, a) for e, s, c, a in _wanted_and_stored(bj, period)[1] if e == beijing_specialist.pk}
+        assert {(line["source"], line["component"], line["amount"]) for line in served.json()["lines"]} == stored, \
+            f"round {n}: the statement served differs from the lines stored"
         checked += 1
 
     assert checked == ROUNDS
