@@ -16,22 +16,17 @@ _PLACES = {"fen": 2, "jiao": 1, "yuan": 0}
 
 
 # (mode, decimal places, 10^places, rule) for every rounding mode the engine knows; joined to
-# the month's policy items so that each line rounds with one small CASE on the rule.
+# the month's policy items, whose rule each line reads as flags (_ITEM_FACTORS, _rounded).
 _MODES_VALUES = ", ".join(
     f"('{unit}_{rule}{side}', {_PLACES[unit]}, {10 ** _PLACES[unit]}, '{rule}')"
     for unit in _UNITS for rule in _RULES for side in ("", "_per_side"))
 
 
-def rounding_case(expr: str, rule: str, places: str, factor: str) -> str:
-    """SQL rounding `expr` to `places` by `rule` (half_up / down / up, as the engine does)."""
-    # PostgreSQL rounds numeric ties away from zero = ROUND_HALF_UP; `up` is away from zero.
-    return (f"CASE {rule} WHEN 'half_up' THEN round({expr}, {places}) WHEN 'down' THEN trunc({expr}, {places}) "
-            f"ELSE sign({expr}) * ceil(abs({expr}) * {factor}) / {factor} END")
-
-
 # Insured set of a month: first and last insured month from start/end dates and city settings.
 # %(m)s is the month's first day. Default: no add cut-off, a leaver insured up to the end of
-# the month before the leaving month.
+# the month before the leaving month. The month arithmetic is on plain dates (`timestamp`): a
+# date is a calendar day, and the `timestamptz` a date would otherwise become is converted
+# through the session's time zone for nothing.
 INSURED_SQL = """
 DROP TABLE IF EXISTS pg_temp.si_insured;
 CREATE TEMP TABLE si_insured ON COMMIT DROP AS
@@ -41,11 +36,11 @@ SELECT e.id, e.client_id, e.id_number_hash, e.id_number_masked, e.insured_city, 
 FROM social_insurance_insuredemployee e
 LEFT JOIN si_policies_citysetting s ON s.city = e.insured_city
 CROSS JOIN LATERAL (SELECT
-    (date_trunc('month', e.start_date)
+    (date_trunc('month', e.start_date::timestamp)
       + CASE WHEN extract(day FROM e.start_date) > COALESCE(s.add_cutoff_day, 31)
              THEN interval '1 month' ELSE interval '0' END)::date AS first_month,
     CASE WHEN e.end_date IS NULL THEN 'infinity'::date
-         ELSE (date_trunc('month', e.end_date)
+         ELSE (date_trunc('month', e.end_date::timestamp)
                - CASE WHEN COALESCE(s.remove_covers_leaving_month, false)
                       THEN interval '0' ELSE interval '1 month' END)::date END AS last_month
 ) x;
@@ -59,19 +54,22 @@ ALTER TABLE si_insured ALTER id SET STATISTICS 10, ALTER client_id SET STATISTIC
 ANALYZE si_insured (id, client_id, id_number_hash, insured_city, first_month, last_month);
 """
 
+# 增减员 in one pass over the insured set: an addition is insured from the month on, a removal
+# was insured up to the month before. A person is never both (a removal's last month is before
+# the month, an addition's first month is the month, and a span never ends before it starts).
 CHANGES_SQL = """
 DELETE FROM social_insurance_staffchange WHERE period = %(period)s;
 INSERT INTO social_insurance_staffchange (period, employee_id, kind, effective_date)
-SELECT %(period)s, id, 'add', start_date FROM si_insured
- WHERE first_month = %(m)s::date AND last_month >= first_month
-UNION ALL
-SELECT %(period)s, id, 'remove', end_date FROM si_insured
- WHERE end_date IS NOT NULL AND last_month >= first_month
-   AND (last_month + interval '1 month')::date = %(m)s::date;
+SELECT %(period)s, id, CASE WHEN first_month = %(m)s::date THEN 'add' ELSE 'remove' END,
+       CASE WHEN first_month = %(m)s::date THEN start_date ELSE end_date END
+  FROM si_insured
+ WHERE last_month >= first_month
+   AND (first_month = %(m)s::date
+        OR (end_date IS NOT NULL AND (last_month + interval '1 month')::date = %(m)s::date));
 """
 
 # Rates outside a newer policy year's range are clamped into it (the employee keeps their
-# chosen rate while it is allowed).
+# chosen rate while it is allowed); `i` is the policy item, `e` the insured person.
 _ER = ("CASE WHEN i.rate_min IS NOT NULL THEN LEAST(GREATEST(COALESCE(e.housing_fund_percent, i.rate_min), i.rate_min), i.rate_max) "
        "WHEN i.employer_rate_min IS NOT NULL THEN LEAST(GREATEST(COALESCE(e.injury_rate, i.employer_rate_min), i.employer_rate_min), i.employer_rate_max) "
        "ELSE i.employer_percent END")
@@ -90,24 +88,61 @@ LEFT JOIN (VALUES {_MODES_VALUES}) r(mode, places, factor, rule) ON r.mode = i.r
 WHERE p.effective_from <= %(m)s::date AND (p.effective_to IS NULL OR p.effective_to >= %(m)s::date)
 """
 
+# The month's items with what their lines share worked out once per item instead of once per
+# line (OFFSET 0 keeps the subquery whole, so the join's hash holds the values): which side's
+# rate is the person's own (housing fund: both; work injury: the employer's), the item's rates
+# as stored types and their factors (rate × 0.01), whether a fixed amount is added, and the
+# rounding rule as flags.
+_ITEM_FACTORS = f"""
+SELECT i.*, (i.rate_min IS NOT NULL OR i.employer_rate_min IS NOT NULL) AS own_er, (i.rate_min IS NOT NULL) AS own_ee,
+       i.employer_percent::numeric(6,2) AS er0, i.employee_percent::numeric(6,2) AS ee0,
+       i.employer_percent * 0.01 AS erf, i.employee_percent * 0.01 AS eef,
+       i.employer_fixed <> 0 AS er_fixed, i.employee_fixed <> 0 AS ee_fixed,
+       i.rule = 'half_up' AS half_up, i.rule = 'down' AS down
+FROM ({_ITEMS}) i
+OFFSET 0
+"""
+
+
+def _rounded(expr: str, a: str) -> str:
+    """`expr` rounded to item `a`'s places by its rule (half_up / down / up, as the engine does)."""
+    # PostgreSQL rounds numeric ties away from zero = ROUND_HALF_UP; `up` is away from zero.
+    return (f"CASE WHEN {a}.half_up THEN round({expr}, {a}.places) WHEN {a}.down THEN trunc({expr}, {a}.places) "
+            f"WHEN {a}.rule = 'up' THEN sign({expr}) * ceil(abs({expr}) * {a}.factor) / {a}.factor END")
+
+
+def _plus_fixed(expr: str, a: str, side: str, typ: str) -> str:
+    """`expr` plus item `a`'s fixed amount of `side` (er/ee), as `typ`; adding 0 changes neither the
+    value nor, after the cast, its form, so it is skipped."""
+    fixed = "employer_fixed" if side == "er" else "employee_fixed"
+    return f"CASE WHEN {a}.{side}_fixed THEN ({expr} + {a}.{fixed})::{typ} ELSE ({expr})::{typ} END"
+
+
 # The month's wanted regular lines (one per insured person and item of the policy in force).
 # PostgreSQL has no common-subexpression elimination, so each level computes a value once
 # and the next one reads it (OFFSET 0 keeps the levels apart): base and rates, then the
-# exact amounts, then the rounded ones. Columns carry the stored types so they compare
-# exactly with stored lines.
+# exact amounts, then the rounded ones. A rate the person cannot choose is the item's, and its
+# product is base × the item's factor (the same exact product as base × rate × 0.01: numeric
+# multiplication is exact). Columns carry the stored types so they compare exactly with stored
+# lines.
 _WANT = f"""
 SELECT a.employee_id, a.client_id, a.kind, a.policy_id, a.wage, a.base, a.er, a.ee,
-       (a.raw_er + a.employer_fixed)::numeric(16,6) AS employer_precise,
-       (a.raw_ee + a.employee_fixed)::numeric(16,6) AS employee_precise,
-       ({rounding_case("a.raw_er", "a.rule", "a.places", "a.factor")} + a.employer_fixed)::numeric(12,2) AS employer_amount,
-       ({rounding_case("a.raw_ee", "a.rule", "a.places", "a.factor")} + a.employee_fixed)::numeric(12,2) AS employee_amount
-FROM (SELECT b.*, b.base * b.er * 0.01 AS raw_er, b.base * b.ee * 0.01 AS raw_ee
+       {_plus_fixed("a.raw_er", "a", "er", "numeric(16,6)")} AS employer_precise,
+       {_plus_fixed("a.raw_ee", "a", "ee", "numeric(16,6)")} AS employee_precise,
+       {_plus_fixed(_rounded("a.raw_er", "a"), "a", "er", "numeric(12,2)")} AS employer_amount,
+       {_plus_fixed(_rounded("a.raw_ee", "a"), "a", "ee", "numeric(12,2)")} AS employee_amount
+FROM (SELECT b.employee_id, b.client_id, b.kind, b.policy_id, b.wage, b.base, b.er, b.ee, b.employer_fixed,
+             b.employee_fixed, b.er_fixed, b.ee_fixed, b.half_up, b.down, b.rule, b.places, b.factor,
+             CASE WHEN b.own_er THEN b.base * b.er * 0.01 ELSE b.base * b.erf END AS raw_er,
+             CASE WHEN b.own_ee THEN b.base * b.ee * 0.01 ELSE b.base * b.eef END AS raw_ee
         FROM (SELECT e.id AS employee_id, e.client_id, i.kind, i.policy_id, e.wage, i.places, i.factor, i.rule,
-                     i.employer_fixed, i.employee_fixed,
+                     i.half_up, i.down, i.employer_fixed, i.employee_fixed, i.er_fixed, i.ee_fixed, i.own_er, i.own_ee,
+                     i.erf, i.eef,
                      LEAST(GREATEST(e.wage, i.base_floor), i.base_ceiling)::numeric(12,2) AS base,
-                     ({_ER})::numeric(6,2) AS er, ({_EE})::numeric(6,2) AS ee
+                     CASE WHEN i.own_er THEN ({_ER})::numeric(6,2) ELSE i.er0 END AS er,
+                     CASE WHEN i.own_ee THEN ({_EE})::numeric(6,2) ELSE i.ee0 END AS ee
                 FROM si_insured e
-                JOIN ({_ITEMS}) i ON i.city = e.insured_city
+                JOIN ({_ITEM_FACTORS}) i ON i.city = e.insured_city
                WHERE e.first_month <= %(m)s::date AND e.last_month >= %(m)s::date
               OFFSET 0) b
       OFFSET 0) a
@@ -311,28 +346,39 @@ SELECT n, er, ee FROM si_month_sums WHERE whole_month = 1;
 # from the insured set instead of by a distinct count over the lines (two sorts of every line):
 # after the compute the month's regular lines are exactly one per insured person and item of
 # their city's policy, so the people with regular lines are the insured people whose city has a
-# policy in force, each under their client; the few people with only other lines (补缴/退费/补差)
-# are added from those lines.
+# policy in force, each under their client — one row each in the insured set, so counted without
+# removing duplicates; the few people with only other lines (补缴/退费/补差) under a client are
+# added from those lines, and to the month's total only if they are not insured under another.
+_INSURED_WITH_POLICY = f"""
+SELECT e.id, e.client_id FROM si_insured e
+ WHERE e.first_month <= %(m)s::date AND e.last_month >= %(m)s::date
+   AND e.insured_city IN (SELECT i.city FROM ({_ITEMS}) i)
+"""
 MONTH_SUMS_SQL = f"""
 DROP TABLE IF EXISTS pg_temp.si_month_sums;
 CREATE TEMP TABLE si_month_sums ON COMMIT DROP AS
 WITH money AS (
     SELECT client_id, sum(employer_amount) AS er, sum(employee_amount) AS ee
       FROM social_insurance_contributionline WHERE period = %(period)s GROUP BY client_id
-), people AS (
-    SELECT e.id AS employee_id, e.client_id FROM si_insured e
-     WHERE e.first_month <= %(m)s::date AND e.last_month >= %(m)s::date
-       AND e.insured_city IN (SELECT i.city FROM ({_ITEMS}) i)
-    UNION
-    SELECT employee_id, client_id FROM social_insurance_contributionline
-     WHERE period = %(period)s AND source <> 'regular'
+), per_insured_client AS (
+    SELECT e.client_id, count(*) AS n FROM ({_INSURED_WITH_POLICY}) e GROUP BY e.client_id
+), others AS (
+    SELECT DISTINCT l.employee_id, l.client_id, e.id IS NOT NULL AS insured, e.client_id = l.client_id AS same_client
+      FROM social_insurance_contributionline l
+      LEFT JOIN ({_INSURED_WITH_POLICY}) e ON e.id = l.employee_id
+     WHERE l.period = %(period)s AND l.source <> 'regular'
 ), per_client AS (
-    SELECT client_id, count(*) AS n FROM people GROUP BY client_id
+    SELECT client_id, sum(n)::bigint AS n
+      FROM (SELECT client_id, n FROM per_insured_client
+            UNION ALL
+            SELECT client_id, count(*) FROM others WHERE NOT (insured AND same_client) GROUP BY client_id) x
+     GROUP BY client_id
 )
 SELECT 0 AS whole_month, m.client_id, COALESCE(c.n, 0) AS n, m.er, m.ee
   FROM money m LEFT JOIN per_client c ON c.client_id = m.client_id
 UNION ALL
-SELECT 1, NULL, (SELECT count(DISTINCT employee_id) FROM people),
+SELECT 1, NULL, (SELECT COALESCE(sum(n), 0)::bigint FROM per_insured_client)
+                + (SELECT count(DISTINCT employee_id) FROM others WHERE NOT insured),
        COALESCE((SELECT sum(er) FROM money), 0), COALESCE((SELECT sum(ee) FROM money), 0);
 """
 
@@ -371,6 +417,8 @@ SELECT %(period)s, 'rate_adjusted', e.id,
        AND (p.effective_to IS NULL OR p.effective_to >= %(m)s::date)
   JOIN si_policies_policyitem i ON i.policy_id = p.id
  WHERE e.first_month <= %(m)s::date AND e.last_month >= %(m)s::date
+   -- only a person with a rate of their own can be out of range: the others are not joined
+   AND (e.housing_fund_percent IS NOT NULL OR e.injury_rate IS NOT NULL)
    AND ((i.kind = 'housing_fund' AND e.housing_fund_percent NOT BETWEEN i.rate_min AND i.rate_max)
      OR (i.kind = 'work_injury' AND e.injury_rate NOT BETWEEN i.employer_rate_min AND i.employer_rate_max))
 UNION ALL
