@@ -49,10 +49,16 @@ def _cached_tenant(route: str, load, request=None):
         return load()
     from .tokens import prefetch
 
-    # An API request with a token: its prepared token entry comes in the same round trip.
-    generation = (prefetch(request, also=["tenants"]) or [None])[0] if request is not None else None
-    generation = generation or prepared.generation("tenants")
     held = _TENANTS.get(route)
+    # An API request with a token: its prepared token entry, and the prepared body it most
+    # likely asks for (keyed by the branch this process last saw at this route; the view uses
+    # it only if the key is the one it reads), come in the same round trip.
+    generation = None
+    if request is not None:
+        schema = "public" if route == "" else (held[1].schema_name if held is not None else None)
+        bodies = prepared.likely_bodies(request, schema) if schema is not None else []
+        generation = (prefetch(request, also=["tenants"], bodies=bodies) or [None])[0]
+    generation = generation or prepared.generation("tenants")
     if generation is not None and held is not None and held[0] == generation:
         return copy.copy(held[1])
     tenant = load()

@@ -120,10 +120,12 @@ def _token_scopes(digest: str) -> list[str]:
     return [f"tk:{digest}"]
 
 
-def prefetch(request, also: list[str]) -> list[str] | None:
+def prefetch(request, also: list[str], bodies=()) -> list[str] | None:
     """For a request carrying `Authorization: Token …`: read its prepared token entry together
-    with the generations of `also` (one Redis round trip), keep the entry on the request for
-    the authentication, and return the generations (None: no token, or Redis away)."""
+    with the generations of `also` and the prepared `bodies` the request is likely to ask for
+    ((scopes, key, known tag); `{uid}` in them is the token's person) in one Redis round trip.
+    Keeps the entry (`_prepared_token`) and the bodies (`_prepared_bodies`: key → (body,
+    ticket)) on the request and returns the generations (None: no token, or Redis away)."""
     from hrsaas.core import prepared
 
     header = request.META.get("HTTP_AUTHORIZATION", "")
@@ -131,9 +133,13 @@ def prefetch(request, also: list[str]) -> list[str] | None:
     if len(parts) != 2 or parts[0].lower() != "token" or not prepared.usable():
         return None
     digest = digest_of(parts[1])
-    body, ticket, generations = prepared.read(_token_scopes(digest), prepared.body_key("token", digest), also=also)
+    scope = _token_scopes(digest)[0]
+    groups = [(_token_scopes(digest), prepared.body_key("token", digest), ""), (list(also), "", ""), *bodies]
+    answers, _uid = prepared.read_many(groups, uid_scope=scope if bodies else "")
+    (body, ticket), (_none, seen) = answers[0], answers[1]
     request._prepared_token = (digest, body, ticket)
-    return generations
+    request._prepared_bodies = {t.key: (b, t) for b, t in answers[2:] if t is not None}
+    return seen.tag.split(",") if seen is not None else None
 
 
 def _token_lookup(digest: str, prefetched=None):
@@ -165,7 +171,10 @@ def _token_store(token, ticket) -> None:
     from hrsaas.core import prepared
 
     if ticket is not None and hasattr(token.user, "_membership_cache"):
-        prepared.fill(ticket, pickle.dumps(token, protocol=pickle.HIGHEST_PROTOCOL))
+        if prepared.fill(ticket, pickle.dumps(token, protocol=pickle.HIGHEST_PROTOCOL)):
+            # A token's person never changes: bodies keyed by person are read with its entry.
+            prepared.keep_uid(_token_scopes(token.digest)[0], token.user_id,
+                              int((token.expires_at - timezone.now()).total_seconds()))
 
 
 def tokens_changing(*, digests=(), user_id: int | None = None) -> None:

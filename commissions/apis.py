@@ -12,6 +12,7 @@ from rest_framework.views import APIView
 
 from branches import roles as R
 from branches.permissions import COMMISSION_BOARD_DENIED, request_branch
+from branches.prepared_api import PreparedGet
 from branches.throttles import JobTriggerThrottleMixin
 
 from hrsaas.core.prepared import json_response
@@ -71,15 +72,19 @@ class StatementListApi(APIView):
         return Response(selectors.statements_visible_to(request.user, request_branch(request), period))
 
 
-class StatementDetailApi(APIView):
+class StatementDetailApi(PreparedGet, APIView):
     roles = R.INSIDERS
+
+    @classmethod
+    def body(cls, request, username: str, period: str) -> bytes:
+        period = _period(period)
+        lang = "en" if (get_language() or "").startswith("en") else "zh"
+        return prepared.statement_json(request.user, request_branch(request), username, period, lang=lang,
+                                       request=request)
 
     @extend_schema(operation_id="statements_retrieve", responses=doc.StatementOut)
     def get(self, request, username: str, period: str):
-        period = _period(period)
-        lang = "en" if (get_language() or "").startswith("en") else "zh"
-        return json_response(request, prepared.statement_json(request.user, request_branch(request), username,
-                                                              period, lang=lang))
+        return json_response(request, self.body(request, username=username, period=period))
 
 
 class PeriodCloseApi(APIView):
@@ -92,12 +97,16 @@ class PeriodCloseApi(APIView):
                          "closed_by": request.user.username})
 
 
-class LeaderboardApi(APIView):
+class LeaderboardApi(PreparedGet, APIView):
     roles = R.INSIDERS
 
     @extend_schema(operation_id="branch_leaderboards", parameters=[OpenApiParameter("period", str, required=True), OpenApiParameter("metric", str, enum=["openings", "sales", "commission"])], responses=doc.LeaderboardOut)
     def get(self, request):
-        period, metric = request.query_params.get("period", ""), request.query_params.get("metric", "openings")
+        return json_response(request, self.body(request))
+
+    @classmethod
+    def body(cls, request) -> bytes:
+        period, metric = request.GET.get("period", ""), request.GET.get("metric", "openings")
         try:
             kind = selectors.parse_board_period(period)[0]
         except ValueError:
@@ -106,8 +115,8 @@ class LeaderboardApi(APIView):
             raise ValidationError({"metric": ["指标须为 openings、sales 或 commission。"]})
         if metric == "commission" and not R.may_read_commission_amounts(request.user, request_branch(request)):
             raise PermissionDenied(COMMISSION_BOARD_DENIED)
-        return json_response(request, prepared.board_json(request_branch(request), period, metric, kind,
-                                                          request.user.username))
+        return prepared.board_json(request_branch(request), period, metric, kind, request.user.username,
+                                   request=request)
 
 
 class SalesImportApi(APIView):

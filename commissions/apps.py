@@ -9,6 +9,10 @@ class CommissionsConfig(AppConfig):
     verbose_name = _("提成")
 
     def ready(self):
-        from .prepared import connect
+        from hrsaas.core import prepared as store
+
+        from .prepared import connect, likely_bodies
 
         connect()  # edits that change prepared statements and boards
+        if likely_bodies not in store.LIKELY:
+            store.LIKELY.append(likely_bodies)  # read with the API token, in one round trip

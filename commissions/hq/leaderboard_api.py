@@ -8,19 +8,24 @@ from rest_framework.views import APIView
 
 from branches import roles as R
 from branches.permissions import COMMISSION_BOARD_DENIED
+from branches.prepared_api import PreparedGet
 from commissions import prepared, selectors
 from hrsaas.core.prepared import json_response
 from commissions import serializers as doc
 
 
-class HQLeaderboardApi(APIView):
+class HQLeaderboardApi(PreparedGet, APIView):
     roles = R.INSIDERS
     # Everyone who works for the company may see the board by openings and sales (usernames and
     # monthly totals, never lines); commission amounts only managers and HQ (the role matrix).
 
     @extend_schema(operation_id="hq_leaderboards", parameters=[OpenApiParameter("period", str, required=True), OpenApiParameter("metric", str, enum=["openings", "sales", "commission"])], responses=doc.LeaderboardOut)
     def get(self, request):
-        period, metric = request.query_params.get("period", ""), request.query_params.get("metric", "openings")
+        return json_response(request, self.body(request))
+
+    @classmethod
+    def body(cls, request) -> bytes:
+        period, metric = request.GET.get("period", ""), request.GET.get("metric", "openings")
         try:
             kind = selectors.parse_board_period(period)[0]
         except ValueError:
@@ -31,4 +36,4 @@ class HQLeaderboardApi(APIView):
             raise ValidationError({"metric": ["指标须为 openings、sales 或 commission。"]})
         if metric == "commission" and not R.may_read_commission_amounts(request.user):
             raise PermissionDenied(COMMISSION_BOARD_DENIED)
-        return json_response(request, prepared.hq_board_json(period, metric))
+        return prepared.hq_board_json(period, metric, request=request)

@@ -69,6 +69,49 @@ redis.call('SET', KEYS[n + 1], ARGV[3] .. '\\n' .. ARGV[4], 'EX', ARGV[5])
 return 1
 """
 
+# Several reads in one round trip (`read_many`): the API token's entry, the branch routes'
+# generation and the body the request will most likely ask for. Names come in ARGV, so that a
+# name may hold `{uid}`: the token's person, from the `uid|<token scope>` key (a token's person
+# never changes), for a body keyed by person before the token is decoded.
+# ARGV: now, uid key ('' for none), group count, then per group: scope count, known tag, the
+# scopes' generation keys, the body key ('' for none). Answers per group {tag, busy, body, uid}.
+_READ_MANY = """
+local now, uid_key, groups = ARGV[1], ARGV[2], tonumber(ARGV[3])
+local uid = false
+if uid_key ~= '' then uid = redis.call('GET', uid_key) end
+local out, i = {}, 4
+for g = 1, groups do
+  local n, known = tonumber(ARGV[i]), ARGV[i + 1]
+  local names = {}
+  local unknown = false
+  for j = 1, n + 1 do
+    local name = ARGV[i + 1 + j]
+    if string.find(name, '{uid}', 1, true) then
+      if uid then name = string.gsub(name, '{uid}', uid) else unknown = true end
+    end
+    names[j] = name
+  end
+  i = i + n + 3
+  if unknown then
+    out[g] = {false, 0, false, false}
+  else
+    local gens, busy = {}, 0
+    for j = 1, n do
+      gens[j] = redis.call('GET', names[j]) or '0'
+      busy = busy + redis.call('ZCOUNT', 'w|' .. names[j], now, '+inf')
+    end
+    local tag = table.concat(gens, ',')
+    local body = false
+    if names[n + 1] ~= '' then body = redis.call('GET', names[n + 1]) or false end
+    if body and known ~= '' and known == tag and string.sub(body, 1, #tag + 1) == tag .. '\\n' then
+      body = '='
+    end
+    out[g] = {tag, busy, body, uid or false}
+  end
+end
+return out
+"""
+
 _scripts: dict[str, object] = {}
 _epoch: dict[str, str] = {}
 
@@ -93,7 +136,7 @@ def _script(name: str):
     if name not in _scripts:
         from redis.commands.core import Script
 
-        _scripts[name] = Script(None, {"read": _READ, "fill": _FILL}[name].encode())
+        _scripts[name] = Script(None, {"read": _READ, "fill": _FILL, "many": _READ_MANY}[name].encode())
     return _scripts[name]
 
 
@@ -154,6 +197,38 @@ def read(scopes: list[str], key: str, *, known_tag: str = "", also: list[str] | 
     return _answer(scopes, key, known_tag, tag, busy, body)
 
 
+def uid_key(scope: str) -> str:
+    """Where the person of a token (its scope) is kept for `{uid}` names."""
+    return f"prep:{epoch()}:uid|{scope}"
+
+
+def read_many(groups, *, uid_scope: str = ""):
+    """Several `read`s in one round trip: `groups` of (scopes, key or "", known tag). A scope or
+    key may hold `{uid}`, the person kept under `uid_key(uid_scope)`. Answers a list of
+    (body, ticket) as `read` does (ticket None: Redis away, or `{uid}` not known), plus the uid
+    (None when not known)."""
+    args = []
+    for scopes, key, known_tag in groups:
+        args += [len(scopes), known_tag, *(_gen_key(s) for s in scopes), key]
+    try:
+        answers = _script("many")(keys=[], args=[time.time(), uid_key(uid_scope) if uid_scope else "",
+                                                 len(groups), *args], client=_redis())
+    except _errors():
+        log.warning("prepared reads: Redis unavailable, reading the database")
+        return [(None, None)] * len(groups), None
+    out, uid = [], None
+    for (scopes, key, known_tag), (tag, busy, body, found) in zip(groups, answers):
+        if tag is None:
+            out.append((None, None))
+            continue
+        uid = found.decode() if found else uid
+        if uid is not None:
+            scopes = [s.replace("{uid}", uid) for s in scopes]
+            key = key.replace("{uid}", uid)
+        out.append(_answer(scopes, key, known_tag, tag, busy, body))
+    return out, uid
+
+
 def _answer(scopes, key, known_tag, tag, busy, body):
     tag = tag.decode()
     ticket = Ticket(scopes, key, tag, int(busy) > 0)
@@ -178,6 +253,31 @@ def fill(ticket: Ticket | None, payload: bytes, *, seconds: int | None = None) -
                                           seconds or BODY_SECONDS], client=_redis()))
     except _errors():
         return False
+
+
+# Who can tell, from a request alone, which prepared body it will ask for: callables
+# (request, schema) → [(scopes, key, known tag)], registered by the apps that serve bodies.
+LIKELY: list = []
+
+
+def likely_bodies(request, schema: str) -> list:
+    if request.method != "GET":
+        return []
+    return [group for guess in LIKELY for group in guess(request, schema)]
+
+
+def prefetched(request, key: str):
+    """(body, ticket) read for `key` with the request's token (`read_many`), or None."""
+    found = getattr(getattr(request, "_request", request), "_prepared_bodies", None)
+    return found.get(key) if found else None
+
+
+def keep_uid(scope: str, uid: int, seconds: int) -> None:
+    """Remember the person of `scope` (a token) for `{uid}` names (`read_many`)."""
+    try:
+        _redis().set(uid_key(scope), str(uid), ex=max(1, seconds))
+    except _errors():
+        pass
 
 
 def generation(scope: str) -> str | None:

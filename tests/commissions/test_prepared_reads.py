@@ -173,3 +173,103 @@ def _race(prepared, name: str):
     with transaction.atomic():
         prepared.changing(scopes)
     assert prepared.read(scopes, key)[0] is None  # the next commit ends it
+
+
+def test_the_light_path_answers_exactly_as_the_drf_view(committed_branch, second_committed_branch, monkeypatch):
+    """Prepared GETs are answered without DRF's machinery (branches/prepared_api.py) only when
+    every check passes; any other request is DRF's. For every caller and every URL, the answer
+    (status, body, every header) equals DRF's own answer to the same request (`format=json`
+    sends a request through DRF), and DRF ran exactly for the requests the light path left."""
+    from rest_framework.views import APIView
+
+    from branches.models import ApiToken
+    from branches.tokens import tokens_revoke
+    from commissions import services
+
+    code, schema = committed_branch.code, committed_branch.schema_name
+    other = second_committed_branch.code
+    specialist = make_user(f"{code}_s1", (code, "specialist"), home=code)
+    callers = {
+        "specialist": specialist,
+        "colleague": make_user(f"{code}_s2", (code, "specialist"), home=code),
+        "manager": make_user(f"{code}_mgr", (code, "branch_manager"), home=code),
+        "contact": make_user(f"{code}_c", (code, "client_contact"), home=code),
+        "outsider": make_user(f"{other}_mgr", (other, "branch_manager"), home=other),
+        "hq": make_user(f"{code}_hq", (None, "hq_admin")),
+    }
+    _sale(schema, specialist, "100000.00")
+    with schema_context(schema):
+        services.recompute_period(period=PERIOD)
+    tokens = {name: ApiToken.objects.create(user=user).key for name, user in callers.items()}
+    revoked = ApiToken.objects.create(user=specialist)
+    tokens["revoked"] = revoked.key
+    tokens_revoke(user=specialist, reason="test", token=revoked)
+    tokens["unknown"] = "0" * 40
+
+    statement = f"/b/{code}/api/v1/statements/{specialist.username}/{PERIOD}/"
+    urls = [statement, statement.replace(PERIOD, "2025-13"), statement.replace(specialist.username, "nobody"),
+            f"/b/{code}/api/v1/statements/{callers['colleague'].username}/{PERIOD}/",
+            f"/b/{other}/api/v1/statements/{specialist.username}/{PERIOD}/",
+            f"/b/no-such-branch/api/v1/statements/{specialist.username}/{PERIOD}/",
+            *[f"/b/{code}/api/v1/leaderboards/?period={PERIOD}&metric={m}" for m in ("openings", "sales", "commission",
+                                                                                     "bogus")],
+            f"/b/{code}/api/v1/leaderboards/?period=2025-W30&metric=sales",
+            f"/b/{code}/api/v1/leaderboards/?period=July&metric=sales",
+            *[f"/api/v1/leaderboards/?period={PERIOD}&metric={m}" for m in ("openings", "sales", "commission")],
+            f"/api/v1/leaderboards/?period=2025-W30&metric=sales"]
+    drf_calls = []
+    initial = APIView.initial
+    monkeypatch.setattr(APIView, "initial", lambda self, *a, **k: (drf_calls.append(1), initial(self, *a, **k))[1])
+
+    light = 0
+    for name, key in tokens.items():
+        for url in urls:
+            client = APIClient()
+            client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
+            drf_calls.clear()
+            answer = client.get(url)
+            took_light = not drf_calls
+            light += took_light
+            drf_calls.clear()
+            through_drf = client.get(url + ("&" if "?" in url else "?") + "format=json")
+            assert drf_calls, url
+            assert (answer.status_code, answer.content) == (through_drf.status_code, through_drf.content), (name, url)
+            assert sorted(answer.items()) == sorted(through_drf.items()), (name, url)
+            assert not took_light or answer.status_code == 200, (name, url)
+    # The plain cases went the light way: each insider's own statement, the boards they may read.
+    assert light >= 12, light
+    # The browsable API and HEAD are always DRF's.
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {tokens['specialist']}")
+    drf_calls.clear()
+    assert client.get(statement, HTTP_ACCEPT="text/html").status_code == 200 and drf_calls
+    drf_calls.clear()
+    assert client.head(statement).status_code == 200 and drf_calls
+
+
+def test_a_prepared_read_is_one_redis_round_trip(committed_branch, monkeypatch):
+    """The token's entry, the branch routes' generation and the statement or board come in one
+    round trip (`read_many`), for the specialist's own statement, the branch and company boards."""
+    from commissions import services
+    from hrsaas.core import prepared
+
+    code, schema = committed_branch.code, committed_branch.schema_name
+    specialist = make_user(f"{code}_s1", (code, "specialist"), home=code)
+    _sale(schema, specialist, "100000.00")
+    with schema_context(schema):
+        services.recompute_period(period=PERIOD)
+    me = _client_for(specialist)
+    urls = [f"/b/{code}/api/v1/statements/{specialist.username}/{PERIOD}/",
+            f"/b/{code}/api/v1/leaderboards/?period={PERIOD}&metric=sales",
+            f"/api/v1/leaderboards/?period={PERIOD}&metric=sales"]
+    first = [me.get(url) for url in urls]
+    assert [r.status_code for r in first] == [200, 200, 200]
+    trips = []
+    for name in ("read", "read_many", "generation", "fill"):
+        original = getattr(prepared, name)
+        monkeypatch.setattr(prepared, name, lambda *a, _n=name, _f=original, **k: (trips.append(_n), _f(*a, **k))[1])
+    for url, before in zip(urls, first):
+        trips.clear()
+        again = me.get(url)
+        assert again.content == before.content
+        assert trips == ["read_many"], (url, trips)
