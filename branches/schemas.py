@@ -252,23 +252,25 @@ def _copy(cur, source: str, src: str, dst: str, retarget) -> None:
         cur.execute("SELECT setval(%s::regclass, %s, %s)",
                     [f"{dst}.{_q(name)}", last_value if called else start, called])
 
-    # Indexes that no constraint makes, then constraints: primary and unique keys before the
-    # foreign keys that need them, checks, exclusions.
-    cur.execute("""SELECT pg_get_indexdef(x.indexrelid) FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid
-                    WHERE i.relnamespace = %s::regnamespace
+    # Indexes and constraints in the order the migrations made them (a key's index counts as
+    # the key's place): the same order in the catalog, and a foreign key always after the key it
+    # references. (Object ids rise with creation; the template is young enough never to wrap.)
+    cur.execute("""SELECT x.indexrelid AS made, NULL, NULL, pg_get_indexdef(x.indexrelid)
+                     FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid
+                    WHERE i.relnamespace = %(s)s::regnamespace
                       AND NOT EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conindid = x.indexrelid
                                          AND k.contype IN ('p', 'u', 'x') AND k.conrelid = x.indrelid)
-                    ORDER BY x.indexrelid""", [source])
-    for (definition,) in cur.fetchall():
-        cur.execute(retarget(definition))
-    cur.execute("""SELECT c.relname, k.conname, pg_get_constraintdef(k.oid)
+                    UNION ALL
+                   SELECT CASE WHEN k.contype IN ('p', 'u', 'x') THEN k.conindid ELSE k.oid END,
+                          c.relname, k.conname, pg_get_constraintdef(k.oid)
                      FROM pg_constraint k JOIN pg_class c ON c.oid = k.conrelid
-                    WHERE k.connamespace = %s::regnamespace
-                    ORDER BY CASE k.contype WHEN 'p' THEN 0 WHEN 'u' THEN 1 WHEN 'x' THEN 2 WHEN 'c' THEN 3
-                             ELSE 4 END, k.oid""", [source])
-    for table, name, definition in cur.fetchall():
-        # (A constraint left NOT VALID says so in its definition.)
-        cur.execute(f"ALTER TABLE {dst}.{_q(table)} ADD CONSTRAINT {_q(name)} {retarget(definition)}")
+                    WHERE k.connamespace = %(s)s::regnamespace
+                    ORDER BY made""", {"s": source})
+    for _made, table, name, definition in cur.fetchall():
+        if name is None:
+            cur.execute(retarget(definition))
+        else:  # (a constraint left NOT VALID says so in its definition)
+            cur.execute(f"ALTER TABLE {dst}.{_q(table)} ADD CONSTRAINT {_q(name)} {retarget(definition)}")
 
     # Triggers last (statement-level ones with their transition tables), with their state.
     cur.execute("""SELECT pg_get_triggerdef(g.oid), c.relname, g.tgname, g.tgenabled FROM pg_trigger g

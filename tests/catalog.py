@@ -61,6 +61,11 @@ QUERIES: list[tuple[str, str]] = [
                                         ON p.oid = h.inhparent WHERE h.inhrelid = i.oid)
           FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid JOIN pg_class t ON t.oid = x.indrelid
          WHERE t.relnamespace = %(s)s::regnamespace"""),
+    # The order each table's indexes were made in (PostgreSQL lists and scans them so).
+    ("index order", """
+        SELECT t.relname, string_agg(i.relname, ',' ORDER BY x.indexrelid)
+          FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid JOIN pg_class t ON t.oid = x.indrelid
+         WHERE t.relnamespace = %(s)s::regnamespace GROUP BY t.relname"""),
     # Statement- and row-level triggers (transition tables included), partitions' clones too.
     ("triggers", """
         SELECT c.relname, g.tgname, pg_get_triggerdef(g.oid), g.tgenabled, g.tgisinternal,
