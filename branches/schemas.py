@@ -287,4 +287,8 @@ def _copy(cur, source: str, src: str, dst: str, retarget) -> None:
 def copy_template(target: str) -> None:
     """Make a branch's schema: the template, brought up to date first, copied."""
     ensure_template()
+    # Migrating cannot help a template that records migrations this code lacks (made by a newer
+    # release, then rolled back): never copied, the branch is migrated instead.
+    if not template_is_current():
+        raise NotCopyable(f"{TEMPLATE_SCHEMA} is not at this code's migrations")
     copy_schema(TEMPLATE_SCHEMA, target)

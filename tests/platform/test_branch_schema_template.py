@@ -84,11 +84,28 @@ def test_a_template_behind_the_migrations_is_migrated_before_it_is_copied():
     assert differences(catalog(schemas.TEMPLATE_SCHEMA), copied) == []
 
 
-def test_a_template_recording_a_migration_the_code_lacks_is_not_current():
+def test_a_template_recording_a_migration_the_code_lacks_is_never_copied():
+    from branches.models import Branch
+
     with connection.cursor() as cur:
         cur.execute(f"INSERT INTO {schemas.TEMPLATE_SCHEMA}.django_migrations (app, name, applied) "
                     "VALUES ('clients', '9999_from_another_release', now())")
     assert not schemas.template_is_current()
+    with pytest.raises(schemas.NotCopyable):
+        schemas.copy_template("br_catalog_refused")
+    # A branch made meanwhile is migrated, as before the template.
+    branch = Branch(schema_name="br_catalog_newer", code="catalog-newer", name="x")
+    branch.save(verbosity=0)
+    connection.set_schema_to_public()
+    # The migrated branch is the template but for the record of the migration it never ran (and
+    # the record's id, one further in the template's sequence).
+    found = differences(catalog("br_catalog_newer"), catalog(schemas.TEMPLATE_SCHEMA))
+    assert [d for d in found if not d.startswith("sequences: ")] == [
+        "django_migrations: only in the second: ('clients', '9999_from_another_release')",
+        "rows of django_migrations: only in the second: ('clients', '9999_from_another_release')"]
+    assert [d.split(", ")[0] for d in found if d.startswith("sequences: ")] == [
+        "sequences: only in the first: ('django_migrations_id_seq'",
+        "sequences: only in the second: ('django_migrations_id_seq'"]
 
 
 def test_the_template_is_no_branch_and_no_branch_code_names_it(client, hq_admin):
