@@ -17,3 +17,9 @@ class BranchesConfig(AppConfig):
         tenants_connect()  # edits of branches and their routes end the cached branch resolution
         # `migrate` must leave a fresh database ready, the public (HQ) tenant included.
         post_migrate.connect(services.ensure_public_tenant_after_migrate, sender=self)
+        # … and the branch template up to date (migrated right after the public schema).
+        from django_tenants.signals import schema_migrated
+
+        from .schemas import migrate_template_after_public
+
+        schema_migrated.connect(migrate_template_after_public, dispatch_uid="branches.template")

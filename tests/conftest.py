@@ -1,11 +1,12 @@
 """Fixtures shared by the whole suite.
 
-Branch schemas are created once per test session (creating and migrating a schema takes
-seconds); each test runs inside a transaction that is rolled back, in whichever schema it
-activates. Tests that need committed data (a real worker reads it from another process) use
-`committed_branch`, which makes a throw-away branch outside the test transaction and removes
-it afterwards, so that nothing ever truncates the shared public tables. Its schema is emptied
-and kept for the next such branch (renamed), because migrating a new schema takes ~15 s.
+Branch schemas are created once per test session (copied from the branch template, which the
+test database's `migrate` migrated: ADR 0010); each test runs inside a transaction that is
+rolled back, in whichever schema it activates. Tests that need committed data (a real worker
+reads it from another process) use `committed_branch`, which makes a throw-away branch outside
+the test transaction and removes it afterwards, so that nothing ever truncates the shared public
+tables. Its schema is emptied and kept for the next such branch (renamed): cheaper still than a
+copy (~1 s).
 
 Under pytest-xdist (`scripts/test.sh` runs the suite on several worker processes) each worker
 has its own test database (pytest-django's `_gw0`, `_gw1` … suffix), its own Redis server
@@ -121,27 +122,90 @@ def _test_redis():
     yield
 
 
+def _prepare_test_database(request, keepdb: bool):
+    """The test database as pytest-django would make it, then the session's test branches; returns
+    setup_databases' configuration (for the teardown)."""
+    from django.test.utils import setup_databases
+
+    from branches import services
+    from branches.models import Branch
+
+    db_cfg = setup_databases(verbosity=request.config.option.verbose, interactive=False,
+                             aliases={"default"}, serialized_aliases=set(), keepdb=keepdb)
+    services.ensure_public_tenant()
+    for code, name, city in TEST_BRANCHES:
+        if not Branch.objects.filter(code=code).exists():
+            services.branch_create(actor=None, data=services.BranchInput(code=code, name=name, city=city))
+    connection.set_schema_to_public()
+    return db_cfg
+
+
+def _test_database_from_the_runs_first(request):
+    """Under pytest-xdist, one worker per run migrates its test database and makes the test
+    branches; the others get theirs as `CREATE DATABASE … TEMPLATE` of a copy of it (seconds,
+    against the ~40 s of migrating the public schema and the branch template on a busy machine).
+
+    Race-free by an advisory lock on the server's `postgres` database, held while the first
+    worker builds and while each other worker copies: the copy (`<test db>_master`, marked with
+    the run's id and the number of copies made) has no session connected when a worker copies
+    it (PostgreSQL requires that), and the last worker to copy drops it. A copy left by a run
+    that broke off carries another run's id and is rebuilt."""
+    import psycopg2
+
+    own = connection.creation._get_test_db_name()
+    master = f"{own.rsplit('_gw', 1)[0]}_master"
+    run, workers = request.config.workerinput["testrunuid"], int(request.config.workerinput["workercount"])
+    db = settings.DATABASES["default"]
+    admin = psycopg2.connect(dbname="postgres", host=db["HOST"] or None, port=db["PORT"] or None,
+                             user=db["USER"] or None, password=db["PASSWORD"] or None)
+    admin.autocommit = True
+    cur = admin.cursor()
+    cur.execute("SELECT pg_advisory_lock(hashtext(%s))", [master])
+    try:
+        cur.execute("SELECT shobj_description(oid, 'pg_database') FROM pg_database WHERE datname = %s", [master])
+        row = cur.fetchone()
+        state = (row[0] or "").split() if row else []
+        if len(state) != 2 or state[0] != run:
+            cur.execute(f'DROP DATABASE IF EXISTS "{master}"')
+            db_cfg = _prepare_test_database(request, keepdb=False)
+            if workers > 1:
+                connection.close()  # no session may be connected to a template database
+                cur.execute(f'CREATE DATABASE "{master}" TEMPLATE "{own}"')
+                cur.execute(f'COMMENT ON DATABASE "{master}" IS %s', [f"{run} 1"])
+            return db_cfg
+        copies = int(state[1]) + 1
+        cur.execute(f'DROP DATABASE IF EXISTS "{own}"')
+        cur.execute(f'CREATE DATABASE "{own}" TEMPLATE "{master}"')
+        if copies >= workers:
+            cur.execute(f'DROP DATABASE "{master}"')
+        else:
+            cur.execute(f'COMMENT ON DATABASE "{master}" IS %s', [f"{run} {copies}"])
+        # Pointed at it as setup_databases points Django at a test database it made.
+        old_name = connection.settings_dict["NAME"]
+        connection.close()
+        settings.DATABASES["default"]["NAME"] = connection.settings_dict["NAME"] = own
+        return [(connection, old_name, True)]
+    finally:
+        cur.execute("SELECT pg_advisory_unlock(hashtext(%s))", [master])
+        admin.close()
+
+
 @pytest.fixture(scope="session")
 def django_db_setup(request, django_test_environment, django_db_blocker, django_db_keepdb, django_db_createdb,
                     django_db_modify_db_settings):
     """pytest-django's setup, except that the default database is always prepared: tests with
     a real worker or server use committed data and no `db` fixture, and pytest-django would
     otherwise skip creating the test database when only such tests are selected. Then the test
-    branches are created once for the whole session."""
-    from django.test.utils import setup_databases, teardown_databases
-
-    from branches import services
-    from branches.models import Branch
+    branches are created once for the whole session. Under pytest-xdist, without --reuse-db,
+    the workers after the first copy the first's database (`_test_database_from_the_runs_first`)."""
+    from django.test.utils import teardown_databases
 
     keepdb = django_db_keepdb and not django_db_createdb
     with django_db_blocker.unblock():
-        db_cfg = setup_databases(verbosity=request.config.option.verbose, interactive=False,
-                                 aliases={"default"}, serialized_aliases=set(), keepdb=keepdb)
-        services.ensure_public_tenant()
-        for code, name, city in TEST_BRANCHES:
-            if not Branch.objects.filter(code=code).exists():
-                services.branch_create(actor=None, data=services.BranchInput(code=code, name=name, city=city))
-        connection.set_schema_to_public()
+        if XDIST_WORKER and not keepdb and hasattr(request.config, "workerinput"):
+            db_cfg = _test_database_from_the_runs_first(request)
+        else:
+            db_cfg = _prepare_test_database(request, keepdb)
     yield
     if not django_db_keepdb:
         with django_db_blocker.unblock():

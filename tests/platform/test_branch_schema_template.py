@@ -1,0 +1,120 @@
+"""A branch schema copied from the template is the schema migrating makes (ADR 0010).
+
+This is the guarantee behind `branches/schemas.py`: every table, column (type, default,
+nullability, identity, collation, order), constraint, index, partitioned table and partition
+bound, trigger, function, sequence (with where it stands and its owning column), type, comment,
+migration record and seeded row of the two schemas is compared, the schema's name aside
+(`tests/catalog.py`)."""
+from __future__ import annotations
+
+import pytest
+from django.core.management import call_command
+from django.db import connection
+
+from branches import schemas
+from tests.catalog import catalog, differences
+
+pytestmark = pytest.mark.django_db
+
+
+def migrate_new_schema(name: str) -> None:
+    """A schema made the way branches were made before the template: created, then every tenant
+    migration run in it (django-tenants' migrate_schemas, as `manage.py migrate` runs them)."""
+    with connection.cursor() as cur:
+        cur.execute(f'CREATE SCHEMA "{name}"')
+    call_command("migrate_schemas", tenant=True, schema_name=name, interactive=False, verbosity=0)
+    connection.set_schema_to_public()
+
+
+def test_a_copied_schema_is_the_migrated_schema():
+    migrate_new_schema("br_catalog_migrated")
+    schemas.copy_template("br_catalog_copied")
+
+    migrated, copied = catalog("br_catalog_migrated"), catalog("br_catalog_copied")
+
+    assert differences(migrated, copied) == []
+    assert differences(migrated, catalog(schemas.TEMPLATE_SCHEMA)) == []
+    # What the comparison covers is there to compare (a copy of nothing would be equal too).
+    kinds = {row[1] for row in copied["relations"]}
+    assert {"r", "p", "i", "I", "S"} <= kinds
+    assert ("social_insurance_contributionline", "p") in {(row[0], row[1]) for row in copied["relations"]}
+    assert len(copied["triggers"]) >= 20 and len(copied["functions"]) >= 9
+    assert any(row[2] == "f" for row in copied["constraints"]) and any(row[2] == "c" for row in copied["constraints"])
+    assert len(copied["django_migrations"]) == len(migrated["django_migrations"]) > 50
+    assert all(row[-1] is not None for row in copied["sequences"])  # each owned by its identity column
+
+    # … and the comparison sees a difference as small as one column's default.
+    with connection.cursor() as cur:
+        cur.execute("ALTER TABLE br_catalog_copied.clients_client ALTER COLUMN grade SET DEFAULT 'A'")
+    assert [d.split(":")[0] for d in differences(migrated, catalog("br_catalog_copied"))] == ["columns", "columns"]
+
+
+def test_a_copied_schema_works_as_a_branch(branches):
+    """The session's branches are copies: rows written in one go to its own tables, with ids from
+    its own sequences, never to the template's."""
+    from clients.models import Client
+    from tests.conftest import in_branch
+    from tests.factories import make_user
+
+    seller = make_user("copyseller", ("bj", "sales"))
+    with in_branch("bj"):
+        client = Client.objects.create(name="客户甲", headcount=30, opened_on="2025-01-03", opened_by=seller,
+                                       services=["social_insurance"])
+        assert Client.objects.get().pk == client.pk
+    with connection.cursor() as cur:
+        cur.execute(f"SELECT count(*) FROM {schemas.TEMPLATE_SCHEMA}.clients_client")
+        assert cur.fetchone()[0] == 0
+        cur.execute("SELECT last_value FROM br_bj.clients_client_id_seq")
+        assert cur.fetchone()[0] == client.pk
+
+
+def test_a_template_behind_the_migrations_is_migrated_before_it_is_copied():
+    # The template as an older release left it: the newest social-insurance migration unapplied.
+    call_command("migrate_schemas", "social_insurance", "0008_fee_charges_and_payments", tenant=True,
+                 schema_name=schemas.TEMPLATE_SCHEMA, interactive=False, verbosity=0)
+    connection.set_schema_to_public()
+    assert not schemas.template_is_current()
+
+    schemas.copy_template("br_catalog_after_upgrade")
+
+    assert schemas.template_is_current()
+    copied = catalog("br_catalog_after_upgrade")
+    assert ("social_insurance", "0009_client_money_policy") in copied["django_migrations"]
+    assert "social_insurance_clientmoneypolicy" in {row[0] for row in copied["relations"]}
+    assert differences(catalog(schemas.TEMPLATE_SCHEMA), copied) == []
+
+
+def test_a_template_recording_a_migration_the_code_lacks_is_never_copied():
+    from branches.models import Branch
+
+    with connection.cursor() as cur:
+        cur.execute(f"INSERT INTO {schemas.TEMPLATE_SCHEMA}.django_migrations (app, name, applied) "
+                    "VALUES ('clients', '9999_from_another_release', now())")
+    assert not schemas.template_is_current()
+    with pytest.raises(schemas.NotCopyable):
+        schemas.copy_template("br_catalog_refused")
+    # A branch made meanwhile is migrated, as before the template.
+    branch = Branch(schema_name="br_catalog_newer", code="catalog-newer", name="x")
+    branch.save(verbosity=0)
+    connection.set_schema_to_public()
+    # The migrated branch is the template but for the record of the migration it never ran (and
+    # the record's id, one further in the template's sequence).
+    found = differences(catalog("br_catalog_newer"), catalog(schemas.TEMPLATE_SCHEMA))
+    assert [d for d in found if not d.startswith("sequences: ")] == [
+        "django_migrations: only in the second: ('clients', '9999_from_another_release')",
+        "rows of django_migrations: only in the second: ('clients', '9999_from_another_release')"]
+    assert [d.split(", ")[0] for d in found if d.startswith("sequences: ")] == [
+        "sequences: only in the first: ('django_migrations_id_seq'",
+        "sequences: only in the second: ('django_migrations_id_seq'"]
+
+
+def test_the_template_is_no_branch_and_no_branch_code_names_it(client, hq_admin):
+    from branches.models import Branch, Domain
+
+    assert schemas.template_exists()
+    assert not Branch.objects.filter(schema_name=schemas.TEMPLATE_SCHEMA).exists()
+    assert not Domain.objects.filter(tenant__schema_name=schemas.TEMPLATE_SCHEMA).exists()
+    assert not schemas.TEMPLATE_SCHEMA.startswith("br_")  # every branch's schema is br_<code>
+    client.force_login(hq_admin)
+    for path in (f"/b/{schemas.TEMPLATE_SCHEMA}/", "/b/template/", "/b/branch-template/"):
+        assert client.get(path).status_code == 404, path
