@@ -36,3 +36,22 @@ def test_an_empty_accept_header_is_refused_as_drf_refuses_it(committed_branch, m
         assert through_drf.status_code == 406, url
         assert (answer.status_code, answer.content) == (through_drf.status_code, through_drf.content), url
         assert sorted(answer.items()) == sorted(through_drf.items()), url
+
+
+def test_the_api_schema_does_not_describe_the_prepared_views_with_the_mixins_notes():
+    """drf-spectacular describes an operation with the first docstring in the view's classes
+    above APIView: PreparedGet's own (an implementation note) became the public description of
+    the statement and board endpoints."""
+    from drf_spectacular.generators import SchemaGenerator
+
+    from commissions.apis import LeaderboardApi, StatementDetailApi
+    from commissions.hq.leaderboard_api import HQLeaderboardApi
+    from drf_spectacular.plumbing import get_doc
+
+    schema = SchemaGenerator().get_schema(request=None, public=True)
+    described = {op["operationId"]: op.get("description", "") for item in schema["paths"].values()
+                 for op in item.values() if isinstance(op, dict) and "operationId" in op}
+    for operation in ("statements_retrieve", "branch_leaderboards"):
+        assert "APIView" not in described[operation], (operation, described[operation])
+    for view in (StatementDetailApi, LeaderboardApi, HQLeaderboardApi):
+        assert "APIView" not in get_doc(view), view
