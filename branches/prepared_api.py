@@ -38,8 +38,10 @@ def _plain_json_get(request) -> bool:
 
 
 class PreparedGet:
-    """Mixin for an APIView whose GET answer is `cls.body(request, **kwargs)` (bytes of JSON).
-    The view's own `get` must answer `json_response(request, self.body(request, **kwargs))`."""
+    # Mixin for an APIView whose GET answer is `cls.body(request, **kwargs)` (bytes of JSON).
+    # The view's own `get` must answer `json_response(request, self.body(request, **kwargs))`.
+    # A comment, not a docstring: drf-spectacular describes an endpoint with the first docstring
+    # of its view's classes above APIView, and this note is not the endpoint's description.
 
     @classmethod
     def body(cls, request, **kwargs) -> bytes:
