@@ -5,8 +5,8 @@ request for it still cost was mostly DRF wrapping it: a Request object, new auth
 permission, negotiation and renderer objects, then finalising the response — about as much CPU
 again as the whole trivial view. `PreparedGet.as_view()` answers the plain case itself:
 
-    GET, `Authorization: Token …` of a live token, JSON asked for (no `format`, an Accept of
-    nothing, `*/*` or `application/json`), the view's declared roles held in the URL's branch
+    GET, `Authorization: Token …` of a live token, JSON asked for (no `format`, no Accept header,
+    or `*/*` or `application/json`), the view's declared roles held in the URL's branch
     (the same `DeclaredRoles` check), and the view's `body()` returned bytes
 
 with the status, body and headers the DRF view gives (`Allow`, `Vary: Accept`, the content type;
@@ -26,19 +26,22 @@ from rest_framework.renderers import JSONRenderer
 from .permissions import DeclaredRoles
 from .tokens import ExpiringTokenAuthentication
 
-# What DRF's negotiation answers with the JSON renderer (the first of the defaults).
-_PLAIN_ACCEPT = frozenset({"", "*/*", "application/json"})
+# What DRF's negotiation answers with the JSON renderer (the first of the defaults). No Accept
+# header counts as `*/*` there; an Accept header sent empty matches no renderer (406).
+_PLAIN_ACCEPT = frozenset({"*/*", "application/json"})
 
 
 def _plain_json_get(request) -> bool:
     return (request.method == "GET" and "format" not in request.GET
-            and request.META.get("HTTP_ACCEPT", "").strip() in _PLAIN_ACCEPT
+            and request.META.get("HTTP_ACCEPT", "*/*").strip() in _PLAIN_ACCEPT
             and request.META.get("HTTP_AUTHORIZATION", "")[:6].lower() == "token ")
 
 
 class PreparedGet:
-    """Mixin for an APIView whose GET answer is `cls.body(request, **kwargs)` (bytes of JSON).
-    The view's own `get` must answer `json_response(request, self.body(request, **kwargs))`."""
+    # Mixin for an APIView whose GET answer is `cls.body(request, **kwargs)` (bytes of JSON).
+    # The view's own `get` must answer `json_response(request, self.body(request, **kwargs))`.
+    # A comment, not a docstring: drf-spectacular describes an endpoint with the first docstring
+    # of its view's classes above APIView, and this note is not the endpoint's description.
 
     @classmethod
     def body(cls, request, **kwargs) -> bytes:

@@ -254,6 +254,12 @@ def on_everything(sender, **kwargs):
     everything_changed()
 
 
+def on_person_deleted(sender, instance, **kwargs):
+    # Their lines stay (the earner is no constraint) and boards now name them by id; prepared
+    # boards still carry the username, which may be given to someone new, with the rank and "me".
+    person_changed(instance.pk, username_changed=True)
+
+
 def connect() -> None:
     from django.apps import apps
     from django.db.models.signals import post_delete, post_save, pre_save
@@ -264,3 +270,5 @@ def connect() -> None:
         model = apps.get_model(label)
         post_save.connect(on_everything, sender=model, dispatch_uid=f"prepared-save-{label}")
         post_delete.connect(on_everything, sender=model, dispatch_uid=f"prepared-delete-{label}")
+    post_delete.connect(on_person_deleted, sender=apps.get_model("branches.User"),
+                        dispatch_uid="prepared-delete-branches.User")

@@ -273,3 +273,36 @@ def test_a_prepared_read_is_one_redis_round_trip(committed_branch, monkeypatch):
         again = me.get(url)
         assert again.content == before.content
         assert trips == ["read_many"], (url, trips)
+
+
+def test_a_deleted_persons_board_rows_are_not_given_to_the_next_holder_of_the_username(committed_branch):
+    """A person deleted (their lines stay: the earner is not a constraint) and their username
+    given to someone new: the board computed now names the deleted person's lines by their id,
+    and the newcomer has no "me" sentence. The prepared board must say the same, not credit the
+    newcomer with the deleted person's sales and rank."""
+    import json
+
+    from branches.models import User
+    from commissions import selectors, services
+    from hrsaas.core.prepared import render_json
+
+    code, schema = committed_branch.code, committed_branch.schema_name
+    manager = make_user(f"{code}_mgr", (code, "branch_manager"), home=code)
+    leaver = make_user(f"{code}_s1", (code, "specialist"), home=code)
+    _sale(schema, leaver, "100000.00")
+    with schema_context(schema):
+        services.recompute_period(period=PERIOD)
+    url = f"/b/{code}/api/v1/leaderboards/?period={PERIOD}&metric=sales"
+    before = _client_for(manager).get(url)
+    assert [r["username"] for r in before.json()["rows"]] == [leaver.username]
+
+    leaver_id, username = leaver.pk, leaver.username
+    User.objects.get(pk=leaver_id).delete()
+    newcomer = make_user(username, (code, "specialist"), home=code)
+    answer = _client_for(newcomer).get(url)
+    with schema_context(schema):
+        rows = json.loads(render_json(selectors.leaderboard(period=PERIOD, metric="sales")))
+    assert [r["username"] for r in rows] == [str(leaver_id)]
+    assert answer.status_code == 200
+    assert answer.json()["rows"] == rows, answer.content
+    assert answer.json()["me"] is None
