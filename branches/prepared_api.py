@@ -22,6 +22,7 @@ from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.utils.cache import patch_vary_headers
 from rest_framework.renderers import JSONRenderer
+from rest_framework.settings import api_settings
 
 from .permissions import DeclaredRoles
 from .tokens import ExpiringTokenAuthentication
@@ -55,6 +56,14 @@ class PreparedGet:
         allow = probe.default_response_headers["Allow"]
         vary = len(probe.renderer_classes) > 1
         json_first = bool(probe.renderer_classes) and probe.renderer_classes[0] is JSONRenderer
+        # The light path checks what the project's defaults check: a view with authentication,
+        # permissions, throttles or negotiation of its own is always DRF's.
+        as_defaults = (list(probe.authentication_classes) == list(api_settings.DEFAULT_AUTHENTICATION_CLASSES)
+                       and api_settings.DEFAULT_AUTHENTICATION_CLASSES[:1] == [ExpiringTokenAuthentication]
+                       and list(probe.permission_classes) == [DeclaredRoles] and not probe.throttle_classes
+                       and probe.content_negotiation_class is api_settings.DEFAULT_CONTENT_NEGOTIATION_CLASS
+                       and probe.versioning_class is None)
+        json_first = json_first and as_defaults
         permission = DeclaredRoles()  # holds no state; an authenticator does (one per request)
 
         def view(request, *args, **kwargs):

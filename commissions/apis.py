@@ -15,6 +15,7 @@ from branches.permissions import COMMISSION_BOARD_DENIED, request_branch
 from branches.prepared_api import PreparedGet
 from branches.throttles import JobTriggerThrottleMixin
 
+from hrsaas.core.period import parse_period
 from hrsaas.core.prepared import json_response
 
 from . import imports, inputs, prepared, selectors, services
@@ -111,6 +112,8 @@ class LeaderboardApi(PreparedGet, APIView):
             kind = selectors.parse_board_period(period)[0]
         except ValueError:
             raise ValidationError({"period": ["期间格式须为 YYYY-MM 或 YYYY-Www。"]})
+        if kind == "month":
+            period = parse_period(period)  # " 2025-07" is 2025-07: its rows, its prepared body
         if metric not in selectors.METRICS:
             raise ValidationError({"metric": ["指标须为 openings、sales 或 commission。"]})
         if metric == "commission" and not R.may_read_commission_amounts(request.user, request_branch(request)):

@@ -10,6 +10,7 @@ from branches import roles as R
 from branches.permissions import COMMISSION_BOARD_DENIED
 from branches.prepared_api import PreparedGet
 from commissions import prepared, selectors
+from hrsaas.core.period import parse_period
 from hrsaas.core.prepared import json_response
 from commissions import serializers as doc
 
@@ -32,6 +33,7 @@ class HQLeaderboardApi(PreparedGet, APIView):
             raise ValidationError({"period": ["期间格式须为 YYYY-MM。"]})
         if kind != "month":
             raise ValidationError({"period": ["全公司排行按月统计,期间格式须为 YYYY-MM。"]})
+        period = parse_period(period)  # " 2025-07" is 2025-07: its rows, its prepared body
         if metric not in selectors.METRICS:
             raise ValidationError({"metric": ["指标须为 openings、sales 或 commission。"]})
         if metric == "commission" and not R.may_read_commission_amounts(request.user):

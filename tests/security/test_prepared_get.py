@@ -55,3 +55,53 @@ def test_the_api_schema_does_not_describe_the_prepared_views_with_the_mixins_not
         assert "APIView" not in described[operation], (operation, described[operation])
     for view in (StatementDetailApi, LeaderboardApi, HQLeaderboardApi):
         assert "APIView" not in get_doc(view), view
+
+
+
+def test_a_view_with_checks_of_its_own_is_never_answered_by_the_light_path(db, monkeypatch):
+    """PreparedGet checks what the project's defaults check; a view that sets its own
+    authentication, permissions or throttles is always DRF's: here an HQ admin's live token
+    would pass the light path's checks and get the body, where the view's own check refuses."""
+    from django.test import RequestFactory
+    from rest_framework.permissions import IsAdminUser
+    from rest_framework.throttling import UserRateThrottle
+    from rest_framework.views import APIView
+
+    from branches.models import ApiToken
+    from branches.prepared_api import PreparedGet
+
+    admin = make_user("hq_admin_own_checks", (None, "hq_admin"))
+    key = ApiToken.objects.create(user=admin).key
+    body = classmethod(lambda cls, request, **kwargs: b'{"secret":1}')
+    plain = type("Plain", (PreparedGet, APIView), {"roles": frozenset({"hq_admin"}), "body": body})
+    answer = plain.as_view()(RequestFactory().get("/x/", HTTP_AUTHORIZATION=f"Token {key}"))
+    assert (answer.status_code, answer.content) == (200, b'{"secret":1}')  # the light path, as built
+    for own in ({"permission_classes": [IsAdminUser]}, {"throttle_classes": [type("Hourly", (UserRateThrottle,), {"rate": "1000/hour"})]},
+                {"authentication_classes": []}):
+        view_cls = type("Own", (plain,), own)
+        drf_calls = []
+        dispatch = APIView.dispatch
+        monkeypatch.setattr(APIView, "dispatch", lambda self, *a, _d=dispatch, **k: (drf_calls.append(1), _d(self, *a, **k))[1])
+        view_cls.as_view()(RequestFactory().get("/x/", HTTP_AUTHORIZATION=f"Token {key}"))
+        monkeypatch.setattr(APIView, "dispatch", dispatch)
+        assert drf_calls, own
+
+
+def test_a_board_month_with_blanks_is_that_month(committed_branch):
+    """`?period=%202025-07%20` is accepted as 2025-07 (blanks around a period are ignored
+    everywhere): its rows and its prepared body, not an empty board cached under the raw text."""
+    from branches.models import ApiToken
+    from commissions import services
+
+    code, schema = committed_branch.code, committed_branch.schema_name
+    specialist = make_user(f"{code}_s1", (code, "specialist"), home=code)
+    _sale(schema, specialist, "100000.00")
+    with schema_context(schema):
+        services.recompute_period(period=PERIOD)
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {ApiToken.objects.create(user=specialist).key}")
+    for board in (f"/b/{code}/api/v1/leaderboards/", "/api/v1/leaderboards/"):
+        plain = client.get(f"{board}?period={PERIOD}&metric=sales")
+        blanks = client.get(f"{board}?period=%20{PERIOD}%20&metric=sales")
+        assert plain.status_code == blanks.status_code == 200
+        assert plain.json()["rows"] and blanks.content == plain.content, board
