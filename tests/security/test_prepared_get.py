@@ -11,21 +11,29 @@ from tests.commissions.test_prepared_reads import PERIOD, _sale
 from tests.factories import make_user
 
 
+def _specialist_with_a_month(branch):
+    """A specialist of `branch` with a sale recomputed (statement and boards prepared) and an
+    API client holding their token."""
+    from branches.models import ApiToken
+    from commissions import services
+
+    specialist = make_user(f"{branch.code}_s1", (branch.code, "specialist"), home=branch.code)
+    _sale(branch.schema_name, specialist, "100000.00")
+    with schema_context(branch.schema_name):
+        services.recompute_period(period=PERIOD)
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {ApiToken.objects.create(user=specialist).key}")
+    return specialist, client
+
+
 @pytest.mark.parametrize("accept", ["", " "])
 def test_an_empty_accept_header_is_refused_as_drf_refuses_it(committed_branch, monkeypatch, accept):
     """`Accept:` sent with no value: DRF's negotiation finds no renderer (406); the light path
     took "" for "JSON, please" and answered 200 with the body."""
     import branches.prepared_api as prepared_api
-    from branches.models import ApiToken
-    from commissions import services
 
-    code, schema = committed_branch.code, committed_branch.schema_name
-    specialist = make_user(f"{code}_s1", (code, "specialist"), home=code)
-    _sale(schema, specialist, "100000.00")
-    with schema_context(schema):
-        services.recompute_period(period=PERIOD)
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {ApiToken.objects.create(user=specialist).key}")
+    code = committed_branch.code
+    specialist, client = _specialist_with_a_month(committed_branch)
     urls = [f"/b/{code}/api/v1/statements/{specialist.username}/{PERIOD}/",
             f"/b/{code}/api/v1/leaderboards/?period={PERIOD}&metric=sales",
             f"/api/v1/leaderboards/?period={PERIOD}&metric=sales"]
@@ -90,16 +98,9 @@ def test_a_view_with_checks_of_its_own_is_never_answered_by_the_light_path(db, m
 def test_a_board_month_with_blanks_is_that_month(committed_branch):
     """`?period=%202025-07%20` is accepted as 2025-07 (blanks around a period are ignored
     everywhere): its rows and its prepared body, not an empty board cached under the raw text."""
-    from branches.models import ApiToken
-    from commissions import services
 
-    code, schema = committed_branch.code, committed_branch.schema_name
-    specialist = make_user(f"{code}_s1", (code, "specialist"), home=code)
-    _sale(schema, specialist, "100000.00")
-    with schema_context(schema):
-        services.recompute_period(period=PERIOD)
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {ApiToken.objects.create(user=specialist).key}")
+    code = committed_branch.code
+    specialist, client = _specialist_with_a_month(committed_branch)
     for board in (f"/b/{code}/api/v1/leaderboards/", "/api/v1/leaderboards/"):
         plain = client.get(f"{board}?period={PERIOD}&metric=sales")
         blanks = client.get(f"{board}?period=%20{PERIOD}%20&metric=sales")
