@@ -80,21 +80,31 @@ def pytest_collection_modifyitems(config, items):
     not once per worker or again after another package's tests. Tests that use none are spread
     one by one (`--dist loadgroup`, as `scripts/test.sh` runs it). Session fixtures are per worker."""
     rank = {"class": 1, "module": 2, "package": 3}
+    workers = int(getattr(config, "workerinput", {}).get("workercount", 1))
     for item in items:
         info = getattr(item, "_fixtureinfo", None)
         if info is None or item.get_closest_marker("xdist_group"):
             continue
-        widest, package = 0, ""
+        widest, package, conftest = 0, "", None
         for name in info.names_closure:
             for fixturedef in info.name2fixturedefs.get(name, ()):
                 if rank.get(fixturedef.scope, 0) > widest:
                     widest = rank[fixturedef.scope]
                     package = fixturedef.baseid  # a package fixture's conftest folder
+                    conftest = sys.modules.get(getattr(fixturedef.func, "__module__", ""))
         if widest == 0:
             continue
         module, _, rest = item.nodeid.partition("::")
         if widest == 3:
             group = package or module
+            # A package whose fixture is cheap next to its tests (the demo: ~9 s against ~250 s of
+            # browser sweeps) may split its tests into one group per worker (`xdist_shard`), each
+            # group's tests consecutive on one worker, so that no worker runs them all alone at
+            # the end of the run. Each group sets the fixture up once on its worker and tears it
+            # down before the worker runs another package's tests (pytest's package scope).
+            shard = getattr(conftest, "xdist_shard", None)
+            if shard is not None and workers > 1:
+                group = f"{group}#{shard(item, workers)}"
         elif widest == 2 or item.cls is None:
             group = module
         else:
@@ -324,9 +334,15 @@ def drop_committed(branches, before_users: set[int], *, keep_schemas: list[str] 
             keep_schemas.append(spare)
     # Rows removed without signals (branch, rollups, users): prepared reads and branch routes
     # forget what they held (as a deletion through the services would).
+    from branches import middleware
     from hrsaas.core import prepared
 
     prepared.changed(["all", "tenants"])
+    # This process's copies of the removed branches go too: a copy is trusted while the `tenants`
+    # generation it was read under is current, and a test's `cache.clear()` restarts the
+    # generations from zero, so a later demo seeded the same way (the same bumps) would meet the
+    # number its code's old copy was read under and be routed to the removed branch (a 404).
+    middleware._TENANTS.clear()
 
 
 SPARE_SCHEMA_PREFIX = "spare_branch_"

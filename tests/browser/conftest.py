@@ -44,6 +44,37 @@ def demo(django_db_setup, django_db_blocker):
             drop_committed(list(org.branches.values()), before)
 
 
+# What each demo role's sweep costs, in pages swept (test_shell.py: its navigation and the detail
+# pages found there, at two sizes); only the balance of the groups below depends on it.
+DEMO_ROLE_WEIGHT = {"bj.manager": 40, "bj.staff": 30, "admin": 24, "bj.s1": 20, "bj.marketing": 18,
+                    "bj.sales": 18, "finance": 12, "bj.client": 8}
+
+
+def demo_groups(workers: int) -> dict[str, int]:
+    """The demo's roles spread over `workers` groups of about equal weight (heaviest first, each
+    to the lightest group so far): the same on every worker, as pytest-xdist requires."""
+    load, group = [0] * workers, {}
+    for role, weight in sorted(DEMO_ROLE_WEIGHT.items(), key=lambda kv: (-kv[1], kv[0])):
+        group[role] = load.index(min(load))
+        load[group[role]] += weight
+    return group
+
+
+def xdist_shard(item, workers: int) -> int:
+    """The group (tests/conftest.py's `pytest_collection_modifyitems`) of a test using `demo`:
+    a role's tests stay together (the accessibility scan reuses the pages its navigation sweep
+    found, `Sessions.reach`, on the same worker); tests of no role go to the lightest group."""
+    callspec = getattr(item, "callspec", None)
+    role = callspec.params.get("username") if callspec else None
+    groups = demo_groups(workers)
+    if role in groups:
+        return groups[role]
+    load = [0] * workers
+    for r, g in groups.items():
+        load[g] += DEMO_ROLE_WEIGHT[r]
+    return load.index(min(load))
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 from django_tenants.utils import schema_context
+from playwright.sync_api import expect
 
 from social_insurance.engine import identity_check_char
 from tests.browser.conftest import DESKTOP, PHONE, login, shot
@@ -67,8 +68,10 @@ def test_staff_open_a_client_and_add_an_employee_on_a_phone(committed_branch, pa
     page.fill("input[name=wage]", "12000")
     page.fill("input[name=start_date]", "2026-03-02")
     page.locator("input[name=start_date]").dispatch_event("change")
-    page.wait_for_selector("[data-testid=lands-in-text]")
-    assert "从 2026年3月 起缴费,计入 2026年3月 增员名单" in page.locator("[data-testid=lands-in-text]").inner_text()
+    # The form opens with today's month already shown: wait for the answer to this date (the
+    # check retries until the swapped text says it), not for the element, which is already there.
+    expect(page.locator("[data-testid=lands-in-text]")).to_contain_text("从 2026年3月 起缴费,计入 2026年3月 增员名单",
+                                                                        timeout=15000)
     _fits(page, PHONE["width"])
     shot(page, "records-employee-add-phone")
     page.click("[data-testid=employee-save]")
