@@ -37,12 +37,27 @@ log = logging.getLogger(__name__)
 BUSY_SECONDS = 300  # longer than any recompute transaction; a rolled-back mark lasts this long
 BODY_SECONDS = int(getattr(settings, "PREPARED_READS_TTL", 6 * 3600))
 
-_READ = """
+_SEED = """
+-- A generation never seen (a new scope, or Redis emptied by a restart or a flush) starts from
+-- Redis' clock in microseconds, not from 0: processes keep bodies and branch rows in memory
+-- tagged with generations, and counting again from 0 would meet those tags again.
+local function gen(k)
+  local v = redis.call('GET', k)
+  if not v then
+    local t = redis.call('TIME')
+    v = t[1] .. string.format('%06d', tonumber(t[2]))
+    redis.call('SET', k, v)
+  end
+  return v
+end
+"""
+
+_READ = _SEED + """
 local n = tonumber(ARGV[2])
 local gens = {}
 local busy = 0
 for i = 1, n do
-  gens[i] = redis.call('GET', KEYS[i]) or '0'
+  gens[i] = gen(KEYS[i])
   busy = busy + redis.call('ZCOUNT', 'w|' .. KEYS[i], ARGV[1], '+inf')
 end
 local tag = table.concat(gens, ',')
@@ -52,16 +67,16 @@ if body and ARGV[3] == tag and string.sub(body, 1, #tag + 1) == tag .. '\\n' the
   out[3] = '='
 end
 for i = n + 2, #KEYS do
-  out[#out + 1] = redis.call('GET', KEYS[i]) or '0'
+  out[#out + 1] = gen(KEYS[i])
 end
 return out
 """
 
-_FILL = """
+_FILL = _SEED + """
 local n = tonumber(ARGV[2])
 local gens = {}
 for i = 1, n do
-  gens[i] = redis.call('GET', KEYS[i]) or '0'
+  gens[i] = gen(KEYS[i])
   if redis.call('ZCOUNT', 'w|' .. KEYS[i], ARGV[1], '+inf') > 0 then return 0 end
 end
 if table.concat(gens, ',') ~= ARGV[3] then return 0 end
@@ -75,7 +90,7 @@ return 1
 # never changes), for a body keyed by person before the token is decoded.
 # ARGV: now, uid key ('' for none), group count, then per group: scope count, known tag, the
 # scopes' generation keys, the body key ('' for none). Answers per group {tag, busy, body, uid}.
-_READ_MANY = """
+_READ_MANY = _SEED + """
 local now, uid_key, groups = ARGV[1], ARGV[2], tonumber(ARGV[3])
 local uid = false
 if uid_key ~= '' then uid = redis.call('GET', uid_key) end
@@ -97,7 +112,7 @@ for g = 1, groups do
   else
     local gens, busy = {}, 0
     for j = 1, n do
-      gens[j] = redis.call('GET', names[j]) or '0'
+      gens[j] = gen(names[j])
       busy = busy + redis.call('ZCOUNT', 'w|' .. names[j], now, '+inf')
     end
     local tag = table.concat(gens, ',')
@@ -110,6 +125,19 @@ for g = 1, groups do
   end
 end
 return out
+"""
+
+_BUMP = _SEED + """
+for i = 1, #KEYS do
+  gen(KEYS[i])
+  redis.call('INCR', KEYS[i])
+  if ARGV[1] ~= '' then redis.call('ZREM', 'w|' .. KEYS[i], ARGV[1]) end
+end
+return 1
+"""
+
+_GEN = _SEED + """
+return gen(KEYS[1])
 """
 
 _scripts: dict[str, object] = {}
@@ -136,7 +164,8 @@ def _script(name: str):
     if name not in _scripts:
         from redis.commands.core import Script
 
-        _scripts[name] = Script(None, {"read": _READ, "fill": _FILL, "many": _READ_MANY}[name].encode())
+        _scripts[name] = Script(None, {"read": _READ, "fill": _FILL, "many": _READ_MANY, "bump": _BUMP,
+                                         "gen": _GEN}[name].encode())
     return _scripts[name]
 
 
@@ -284,9 +313,11 @@ def generation(scope: str) -> str | None:
     """A scope's current generation (None: Redis could not be asked)."""
     try:
         value = _redis().get(_gen_key(scope))
+        if value is None:  # never seen: seeded from Redis' clock (see _SEED)
+            value = _script("gen")(keys=[_gen_key(scope)], args=[], client=_redis())
     except _errors():
         return None
-    return value.decode() if value is not None else "0"
+    return value.decode()
 
 
 def current(scopes: list[str], key: str) -> Ticket | None:
@@ -296,12 +327,7 @@ def current(scopes: list[str], key: str) -> Ticket | None:
 
 def _bump(scopes: list[str], token: str | None) -> None:
     try:
-        pipe = _redis().pipeline(transaction=True)
-        for scope in scopes:
-            pipe.incr(_gen_key(scope))
-            if token is not None:
-                pipe.zrem("w|" + _gen_key(scope), token)
-        pipe.execute()
+        _script("bump")(keys=[_gen_key(s) for s in scopes], args=[token or ""], client=_redis())
     except _errors():
         # A body of these scopes may now be served stale until it expires (BODY_SECONDS):
         # only when Redis answers readers but not this writer.

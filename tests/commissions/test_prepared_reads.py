@@ -159,6 +159,36 @@ def test_a_stale_fill_never_overwrites_a_fresh_body(django_db_setup, django_db_b
         _race(prepared, f"test-{uuid.uuid4().hex}")
 
 
+def test_generations_never_repeat_after_redis_is_emptied(django_db_setup, django_db_blocker):
+    """Processes keep branch rows and boards in memory tagged with generations. Redis restarted
+    empty (or flushed) once counted them from 0 again, so after as many changes a process's old
+    copy matched again and was served (a removed branch answered from memory, an old board).
+    Generations never seen start from Redis' clock instead, through every reader and writer."""
+    import uuid
+
+    from hrsaas.core import prepared
+
+    with django_db_blocker.unblock():
+        scope = f"test-{uuid.uuid4().hex}"
+        key = prepared.body_key("test", scope)
+        seen = {prepared.generation(scope)}
+        prepared._bump([scope], None)
+        seen.add(prepared.generation(scope))
+        seen.add(prepared.read([scope], key)[1].tag)
+        prepared._redis().flushdb()
+        after = [prepared.read([scope], key)[1].tag, prepared.generation(scope)]
+        prepared._bump([scope], None)
+        after.append(prepared.generation(scope))
+        prepared._redis().flushdb()
+        prepared._bump([scope], None)  # a writer first
+        after.append(prepared.generation(scope))
+        prepared._redis().flushdb()
+        ticket = prepared.read_many([([scope], key, "")])[0][0][1]  # a token's round trip first
+        after.append(ticket.tag)
+    assert len(seen) == 2 and not seen & set(after), (seen, after)
+    assert after[0] == after[1] and after[2] != after[1]
+
+
 def _race(prepared, name: str):
     scopes, key = [f"e:{name}:{PERIOD}:1"], prepared.body_key("test", name)
     _body, slow = prepared.read(scopes, key)  # a reader starts: generations read, then the database…
