@@ -299,10 +299,18 @@ def test_a_prepared_read_is_one_redis_round_trip(committed_branch, monkeypatch):
         original = getattr(prepared, name)
         monkeypatch.setattr(prepared, name, lambda *a, _n=name, _f=original, **k: (trips.append(_n), _f(*a, **k))[1])
     for url, before in zip(urls, first):
-        trips.clear()
-        again = me.get(url)
-        assert again.content == before.content
-        assert trips == ["read_many"], (url, trips)
+        # A change committed meanwhile elsewhere in the database (another test's branch removed:
+        # every body's `all` scope) makes one read a miss that reads and fills; the next one is
+        # prepared again. A read path of two round trips fails every attempt.
+        seen = []
+        for _attempt in range(3):
+            trips.clear()
+            again = me.get(url)
+            assert again.content == before.content
+            seen.append(list(trips))
+            if trips == ["read_many"]:
+                break
+        assert seen[-1] == ["read_many"], (url, seen)
 
 
 def test_a_deleted_persons_board_rows_are_not_given_to_the_next_holder_of_the_username(committed_branch):
