@@ -52,26 +52,6 @@ local function gen(k)
 end
 """
 
-_READ = _SEED + """
-local n = tonumber(ARGV[2])
-local gens = {}
-local busy = 0
-for i = 1, n do
-  gens[i] = gen(KEYS[i])
-  busy = busy + redis.call('ZCOUNT', 'w|' .. KEYS[i], ARGV[1], '+inf')
-end
-local tag = table.concat(gens, ',')
-local body = redis.call('GET', KEYS[n + 1])
-local out = {tag, busy, body or false}
-if body and ARGV[3] == tag and string.sub(body, 1, #tag + 1) == tag .. '\\n' then
-  out[3] = '='
-end
-for i = n + 2, #KEYS do
-  out[#out + 1] = gen(KEYS[i])
-end
-return out
-"""
-
 _FILL = _SEED + """
 local n = tonumber(ARGV[2])
 local gens = {}
@@ -84,7 +64,7 @@ redis.call('SET', KEYS[n + 1], ARGV[3] .. '\\n' .. ARGV[4], 'EX', ARGV[5])
 return 1
 """
 
-# Several reads in one round trip (`read_many`): the API token's entry, the branch routes'
+# Reads, one or several in one round trip (`read_many`; `read` is one): the API token's entry, the branch routes'
 # generation and the body the request will most likely ask for. Names come in ARGV, so that a
 # name may hold `{uid}`: the token's person, from the `uid|<token scope>` key (a token's person
 # never changes), for a body keyed by person before the token is decoded.
@@ -164,8 +144,7 @@ def _script(name: str):
     if name not in _scripts:
         from redis.commands.core import Script
 
-        _scripts[name] = Script(None, {"read": _READ, "fill": _FILL, "many": _READ_MANY, "bump": _BUMP,
-                                         "gen": _GEN}[name].encode())
+        _scripts[name] = Script(None, {"fill": _FILL, "many": _READ_MANY, "bump": _BUMP, "gen": _GEN}[name].encode())
     return _scripts[name]
 
 
@@ -207,23 +186,11 @@ class Ticket:
         self.scopes, self.key, self.tag, self.busy = scopes, key, tag, busy
 
 
-def read(scopes: list[str], key: str, *, known_tag: str = "", also: list[str] | None = None):
+def read(scopes: list[str], key: str, *, known_tag: str = ""):
     """(body, ticket): the body if it is current, else None. With `known_tag` (the tag of a body
     the caller holds in memory) an unchanged body answers b"=" without being sent again.
-    Ticket None: Redis could not be asked (serve from the database, fill nothing).
-    With `also` (scopes), the same round trip answers their generations too, as a third item
-    (None when Redis could not be asked)."""
-    try:
-        tag, busy, body, *extra = _script("read")(
-            keys=[_gen_key(s) for s in scopes] + [key] + [_gen_key(s) for s in also or ()],
-            args=[time.time(), len(scopes), known_tag], client=_redis())
-    except _errors():
-        log.warning("prepared reads: Redis unavailable, reading the database")
-        return (None, None, None) if also else (None, None)
-    if also:
-        body, ticket = _answer(scopes, key, known_tag, tag, busy, body)
-        return body, ticket, [g.decode() for g in extra]
-    return _answer(scopes, key, known_tag, tag, busy, body)
+    Ticket None: Redis could not be asked (serve from the database, fill nothing)."""
+    return read_many([(scopes, key, known_tag)])[0][0]
 
 
 def uid_key(scope: str) -> str:
