@@ -133,13 +133,13 @@ def test_the_migration_round_trip_keeps_every_line_its_id_names_and_triggers(sta
         before = sorted(ContributionLine.objects.values_list("id", *VALUES))
 
         def shape(cur) -> tuple:
-            cur.execute("SELECT array_agg(indexrelid::regclass::text ORDER BY 1) FROM pg_index "
+            cur.execute("SELECT array_agg(indexrelid::regclass::text ORDER BY indexrelid::regclass::text) FROM pg_index "
                         "WHERE indrelid = 'social_insurance_contributionline'::regclass")
             indexes = cur.fetchone()[0]
-            cur.execute("SELECT array_agg(conname::text ORDER BY 1) FROM pg_constraint "
+            cur.execute("SELECT array_agg(conname::text ORDER BY conname) FROM pg_constraint "
                         "WHERE conrelid = 'social_insurance_contributionline'::regclass")
             constraints = cur.fetchone()[0]
-            cur.execute("SELECT array_agg(tgname::text ORDER BY 1) FROM pg_trigger "
+            cur.execute("SELECT array_agg(tgname::text ORDER BY tgname) FROM pg_trigger "
                         "WHERE tgrelid = 'social_insurance_contributionline'::regclass AND NOT tgisinternal")
             return indexes, constraints, cur.fetchone()[0]
 
