@@ -119,28 +119,38 @@ def line_contexts(rows, branch: Branch, *, langs: tuple[str, ...] = ("zh",),
     fetched = fetched if fetched is not None else line_context_rows(rows, branch)
     clients, sales, leads = fetched["client"], fetched["sale"], fetched["lead"]
     versions, branch_names = fetched["versions"], fetched["branch_names"]
+    # A statement has thousands of lines and a handful of rule versions: each version's rule and
+    # words are worked out once (per language), not once per line.
+    rules: dict[int, object] = {}
+    for pk, version in versions.items():
+        try:
+            rules[pk] = parse_rule(version.component, version.params)
+        except Exception:  # an unparsable old version: no tier words, the rest still shows
+            rules[pk] = None
     result = {}
     for lang in langs:
         result[lang] = out = {}
+        tiers: dict[tuple, str] = {}
         with translation.override("en" if lang == "en" else "zh-hans"):
+            words = {pk: translation.gettext("%(name)s方案,%(day)s起") % {
+                "name": COMPONENT_WORDS.get(version.component, ""), "day": format_date(version.effective_from)}
+                for pk, version in versions.items()}
             for row in rows:
                 code, _sep, rest = row.source.partition(":")
                 kind, _sep, ident = rest.partition(":")
                 version = versions.get(row.rule_version_id)
-                rule = None
-                if version is not None:
-                    try:
-                        rule = parse_rule(version.component, version.params)
-                    except Exception:  # an unparsable old version: no tier words, the rest still shows
-                        rule = None
+                rule = rules.get(row.rule_version_id) if version is not None else None
                 client = service = client_type = tier = ""
                 clawback_months = 0
                 if kind == "client" and ident.isdigit() and int(ident) in clients and code == branch.code:
                     c = clients[int(ident)]
                     client = c.name
                     if isinstance(rule, OpeningRewardRule):
-                        tier = _tier_words(rule, c.headcount, format_money,
-                                           first_filed=c.opening_period if c.opening_source == "cycle" else "")
+                        first_filed = c.opening_period if c.opening_source == "cycle" else ""
+                        tier_key = (row.rule_version_id, c.headcount, first_filed)
+                        if tier_key not in tiers:
+                            tiers[tier_key] = _tier_words(rule, c.headcount, format_money, first_filed=first_filed)
+                        tier = tiers[tier_key]
                         clawback_months = rule.clawback_months
                 elif kind == "sale" and ident.isdigit() and int(ident) in sales and code == branch.code:
                     sale = sales[int(ident)]
@@ -150,10 +160,7 @@ def line_contexts(rows, branch: Branch, *, langs: tuple[str, ...] = ("zh",),
                         client_type = str(translation.gettext("新客户") if new else translation.gettext("老客户"))
                 elif kind == "lead" and ident.isdigit() and int(ident) in leads and code == branch.code:
                     client = leads[int(ident)].name
-                rule_words = ""
-                if version is not None:
-                    rule_words = translation.gettext("%(name)s方案,%(day)s起") % {
-                        "name": COMPONENT_WORDS.get(version.component, ""), "day": format_date(version.effective_from)}
+                rule_words = words[row.rule_version_id] if version is not None else ""
                 out[row.source] = LineContext(client=client, service=service, client_type=client_type, tier=tier,
                                               rule=rule_words, branch=branch_names.get(code, ""),
                                               clawback_months=clawback_months)

@@ -43,7 +43,7 @@ from .hq.models import BranchPeriod, HQSetting, RegisteredAdjustment, RuleVersio
 from .hq.rules import RuleVersionData, parse_rule, version_in_force
 from .models import Lead, RecomputeMarker, Sale, StatementLine
 from .prepared import period_status_changing
-from .sql import LINE_COLUMNS, SourceBranch, lines_diff_sql, lines_select
+from .sql import DIFF_EARNERS_SQL, LINE_COLUMNS, SourceBranch, lines_diff_sql, lines_select
 
 log = logging.getLogger(__name__)
 
@@ -398,11 +398,15 @@ def recompute_period(*, period: str, rules: RuleBook | None = None, from_markers
                     # Lines already there: write only what differs (usually a handful of lines).
                     cur.execute(lines_diff_sql(lines_table=LINES_TABLE, period=period, select=select,
                                                earners=earners))
+                    cur.execute(DIFF_EARNERS_SQL)
+                    changed = {row[0] for row in cur.fetchall()}
                     count = _count_lines(cur, period, earners)
                 else:
                     cur.execute(f"INSERT INTO {LINES_TABLE} ({_columns()}) {select}")
                     count = cur.rowcount
-                after_recompute(branch.schema_name, period, list(earners) if earners is not None else None)
+                    changed = None  # every line is new
+                after_recompute(branch.schema_name, period, list(earners) if earners is not None else None,
+                                changed=changed if earners is None else None)
                 return RecomputeResult(period, "lines" if earners is None else "earners", count)
         # A frozen period: corrections into the next open period (locks in ascending order).
         target = next_open_period(branch, period)
@@ -517,15 +521,16 @@ def carry_negative_balances(*, branch: Branch, period: str) -> int:
     return len(rows)
 
 
-def rollup_refresh(*, branch: Branch, period: str, earners: list[int] | None = None) -> set[int]:
+def rollup_refresh(*, branch: Branch, period: str, earners: list[int] | None = None) -> tuple[set[int], set[int]]:
     """Upsert this branch-period's per-person figures into HQ's public rollup (same transaction);
     with `earners`, those people's only. Returns the people on it before or after (everyone whose
-    lines of the period may differ)."""
+    lines of the period may differ) and, of them, those whose figures changed."""
     only = "" if earners is None else f" AND {{col}} IN ({', '.join(str(int(e)) for e in earners) or 'NULL'})"
+    figures = "user_id, openings, sales_amount, commission"
     with connection.cursor() as cur:
         cur.execute("DELETE FROM public.commissions_hq_earnermonthrollup WHERE branch_id = %s AND period = %s"
-                    + only.format(col="user_id") + " RETURNING user_id", [branch.id, period])
-        touched = {r[0] for r in cur.fetchall()}
+                    + only.format(col="user_id") + f" RETURNING {figures}", [branch.id, period])
+        before = set(cur.fetchall())
         cur.execute(
             f"""
             INSERT INTO public.commissions_hq_earnermonthrollup
@@ -537,26 +542,41 @@ def rollup_refresh(*, branch: Branch, period: str, earners: list[int] | None = N
             FROM {LINES_TABLE} l WHERE l.period = %s{only.format(col="l.earner_id")}
               AND EXISTS (SELECT 1 FROM public.branches_user u WHERE u.id = l.earner_id)
             GROUP BY l.earner_id
-            RETURNING user_id
+            RETURNING {figures}
             """,
             [branch.id, period, period],
         )
-        return touched | {r[0] for r in cur.fetchall()}
+        after = set(cur.fetchall())
+    return {r[0] for r in before | after}, {r[0] for r in before ^ after}
 
 
-def after_recompute(schema: str, period: str, earner_ids: list[int] | None) -> None:
+def after_recompute(schema: str, period: str, earner_ids: list[int] | None, *,
+                    changed: set[int] | None = None) -> None:
     """THE post-recompute hook: called once by every recompute of a branch-period that wrote lines,
     inside its transaction and under the branch-period lock, with the people whose lines were
     recomputed (`None`: everyone in the branch-period — a full recompute or a correction).
     Whatever is derived from statement lines is brought up to date here, for those people only:
     HQ's EarnerMonthRollup (and the boards that read it), then their statements and the branch's
     and the company's boards of the period are invalidated from now until the commit and prepared
-    again after it (commissions/prepared.py)."""
+    again after it (commissions/prepared.py).
+
+    `changed`: when a full recompute knows whose lines it actually changed (its diff), only those
+    people's statements (and anyone whose rollup figures changed) are invalidated and prepared
+    again — a scheduled recompute that changes nothing re-renders nothing — while the rollup is
+    still refreshed for everyone."""
     from .prepared import lines_changing
 
     branch = Branch.objects.get(schema_name=schema)
-    touched = rollup_refresh(branch=branch, period=period, earners=earner_ids)
-    lines_changing(schema, period, touched if earner_ids is None else set(earner_ids) | touched)
+    touched, figures_changed = rollup_refresh(branch=branch, period=period, earners=earner_ids)
+    if earner_ids is not None:
+        people = set(earner_ids) | touched
+    elif changed is not None:
+        people = changed | figures_changed
+        if not people:
+            return  # no line and no figure changed: every statement and board is as it was
+    else:
+        people = touched
+    lines_changing(schema, period, people)
 
 def recompute_drain() -> list[RecomputeResult]:
     """Recompute every branch-period with a pending marker (markers committed later stay for

@@ -333,6 +333,11 @@ _KEY = ("earner_id", "source", "component")
 _VALUES = tuple(c for c in LINE_COLUMNS if c not in _KEY + ("period", "corrects"))
 
 
+# After `lines_diff_sql`, in the same transaction: the people whose lines it changed (the
+# earner of each line deleted, updated or inserted).
+DIFF_EARNERS_SQL = "SELECT DISTINCT coalesce(earner_id, stored_earner_id) FROM pg_temp.commissions_line_diff"
+
+
 def lines_diff_sql(*, lines_table: str, period: str, select: str, earners: tuple[int, ...] | None = None) -> str:
     """Statements that bring `period`'s regular lines (`corrects` NULL) to what `select` wants,
     writing only differences.
@@ -350,7 +355,7 @@ def lines_diff_sql(*, lines_table: str, period: str, select: str, earners: tuple
     return f"""
 DROP TABLE IF EXISTS pg_temp.commissions_line_diff;
 CREATE TEMP TABLE commissions_line_diff ON COMMIT DROP AS
-SELECT l.id AS line_id, w.*
+SELECT l.id AS line_id, l.earner_id AS stored_earner_id, w.*
 FROM (SELECT {wanted} FROM ({select}) s) w
 FULL JOIN (SELECT id, {', '.join(_KEY + _VALUES)} FROM {lines_table}
             WHERE period = '{period}' AND corrects IS NULL{_scope('earner_id', earners)}) l

@@ -66,6 +66,14 @@ def _login(page, username):
     page.wait_for_load_state("networkidle")
 
 
+def _settled(page) -> None:
+    """After `goto` (which waits for the page's load event: its scripts, styles and images): no
+    htmx request still in flight. The pages make no other request after loading (their only
+    later requests are the inbox badge's and the live board's timed polls), so this is what
+    "networkidle" waited for, without its fixed half second of quiet per page."""
+    page.wait_for_function("() => document.readyState === 'complete' && !document.querySelector('.htmx-request')")
+
+
 class Sessions:
     """One logged-in browser context per role for the whole module, and the pages each role
     reaches (its navigation, then the detail pages its lists link to, found by the sweep)."""
@@ -93,7 +101,7 @@ class Sessions:
     def navigation(self, username) -> list[str]:
         page = self.page(username)
         page.goto("/")  # a signed-in person is sent on to their landing page
-        page.wait_for_load_state("networkidle")
+        _settled(page)
         landing = "/" + page.url.split("://", 1)[1].split("/", 1)[1]
         links = page.eval_on_selector_all("[data-testid=side-menu] a, [data-testid=tab-bar] a",
                                           "els => els.map(e => e.getAttribute('href'))")
@@ -149,7 +157,7 @@ def test_every_page_of_a_roles_navigation_reads_right_at_both_sizes(sessions, us
             i += 1
             page.watch.reset()
             response = page.goto(path)
-            page.wait_for_load_state("networkidle")
+            _settled(page)
             where = f"{username} {size} {path}"
             if response.status != 200:
                 problems.append(f"{where}: status {response.status}")
@@ -175,7 +183,7 @@ def test_each_roles_pages_have_no_serious_accessibility_violation(sessions, user
     problems, rules = [], 0
     for path in pages:
         page.goto(path)
-        page.wait_for_load_state("networkidle")
+        _settled(page)
         result = axe_scan(page)
         rules += result["rules"]
         problems += [f"{path}: {v['impact']} {v['id']}: {v['nodes']}" for v in result["violations"]]
@@ -192,7 +200,7 @@ def test_pages_in_english_are_entirely_english(sessions, username):
         for path in ENGLISH[username]:
             page.watch.reset()
             assert page.goto(path).status == 200, path
-            page.wait_for_load_state("networkidle")
+            _settled(page)
             where = f"{username} en {size} {path}"
             chinese = [t for t in page.evaluate(CHROME_TEXT) if CJK.search(t)]
             problems += [f"{where}: Chinese label {t!r}" for t in chinese]
@@ -244,7 +252,7 @@ def test_a_specialist_sees_boards_by_openings_and_sales_but_never_colleagues_pay
     page = sessions.page("bj.s1")
     page.set_viewport_size(SIZES["phone"])
     page.goto("/")
-    page.wait_for_load_state("networkidle")
+    _settled(page)
     assert page.url.endswith("/b/beijing/me/")  # lands on the phone home
     assert page.locator("[data-testid=metric-openings]").count() == 1
     assert page.locator("[data-testid=metric-sales]").count() == 1

@@ -344,3 +344,45 @@ def test_a_deleted_persons_board_rows_are_not_given_to_the_next_holder_of_the_us
     assert answer.status_code == 200
     assert answer.json()["rows"] == rows, answer.content
     assert answer.json()["me"] is None
+
+
+def test_a_full_recompute_prepares_again_only_the_statements_it_changed(committed_branch, monkeypatch):
+    """A scheduled full recompute that changes nothing re-renders no statement (their prepared
+    bodies stay good: served with no query); one that changes one person's lines prepares that
+    person's statement (new at once) and the boards, not everyone's."""
+    from commissions import selectors, services
+
+    code, schema = committed_branch.code, committed_branch.schema_name
+    one = make_user(f"{code}_s1", (code, "specialist"), home=code)
+    two = make_user(f"{code}_s2", (code, "specialist"), home=code)
+    _sale(schema, one, "100000.00")
+    _sale(schema, two, "50000.00", name="客户乙")
+    with schema_context(schema):
+        services.recompute_period(period=PERIOD)
+    urls = {u: f"/b/{code}/api/v1/statements/{u.username}/{PERIOD}/" for u in (one, two)}
+    clients = {u: _client_for(u) for u in (one, two)}
+    first = {u: clients[u].get(url) for u, url in urls.items()}
+    assert first[one].json()["total"] == "2000.00" and first[two].json()["total"] == "1000.00"
+
+    prepared_for = []
+    original = selectors.statements_of
+    monkeypatch.setattr(selectors, "statements_of",
+                        lambda branch, period, earner_ids, **k: (prepared_for.append(sorted(earner_ids)),
+                                                                  original(branch, period, earner_ids, **k))[1])
+    with schema_context(schema):
+        services.recompute_period(period=PERIOD)  # nothing changed
+    assert prepared_for == []
+    with CaptureQueriesContext(connection) as queries:
+        again = {u: clients[u].get(url) for u, url in urls.items()}
+    assert {u: r.content for u, r in again.items()} == {u: r.content for u, r in first.items()}
+    assert len(queries) == 0, [q["sql"] for q in queries]
+
+    _sale(schema, one, "50000.00", name="客户丙")
+    with schema_context(schema):
+        services.recompute_period(period=PERIOD)
+    assert prepared_for == [[one.pk]]
+    assert clients[one].get(urls[one]).json()["total"] == "3000.00"
+    assert clients[two].get(urls[two]).content == first[two].content
+    board = clients[two].get(f"/b/{code}/api/v1/leaderboards/?period={PERIOD}&metric=sales").json()
+    assert [(r["username"], r["value"]) for r in board["rows"]] == [(one.username, "150000.00"),
+                                                                     (two.username, "50000.00")]

@@ -53,12 +53,13 @@ def test_worker_killed_mid_recompute_loses_and_duplicates_nothing(committed_bran
 
     backend = faults_lib.wait_until(lambda: _insert_running(schema), 60, "recompute INSERT running", interval=0.01)
     insert_seen = time.monotonic()
-    time.sleep(0.15)
-    assert _insert_running(schema) == backend  # still writing lines
-    worker.kill()  # SIGKILL, mid-INSERT
+    # SIGKILL at once, mid-INSERT: an INSERT of this size can finish within a fraction of a
+    # second, so waiting first would sometimes kill a worker that has already committed.
+    worker.kill()
     killed_at = time.monotonic()
 
-    # The killed worker's transaction is rolled back by PostgreSQL: nothing half-written.
+    # The killed worker's transaction is rolled back by PostgreSQL: nothing half-written (no line
+    # and the marker still there show it was killed before its commit).
     faults_lib.wait_until(lambda: _insert_running(schema) != backend, 60, "killed backend gone", interval=0.05)
     assert faults_lib.statement_digest(schema, PERIOD)["lines"] == 0
     assert _markers(schema) == 1
