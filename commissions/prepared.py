@@ -173,9 +173,21 @@ def everything_changed() -> None:
     store.changed(["all"])
 
 
+# Statements are prepared right after the commit, in the committing process, when they hold
+# few lines (an event's earner, a small branch-period). A larger set (a branch-period's first
+# load: every statement of up to a million lines) is left to tasks of PREPARE_BATCH people each,
+# so that the recompute does not spend minutes rendering; until they have run, a reader's first
+# read computes and fills its own statement (correct either way: the bodies were invalidated
+# at the commit).
+PREPARE_INLINE_LINES = 20_000
+PREPARE_BATCH = 20
+
+
 def prepare(schema: str, period: str, earner_ids, *, lang: str = "zh") -> int:
-    """After a commit: the statements of these people (in `lang`), the branch's boards and the
-    company boards of the period, written where readers look. Returns the bodies stored."""
+    """After a commit: the statements of these people (in `lang`; inline or by tasks, above), the
+    branch's boards and the company boards of the period, written where readers look. Returns
+    the bodies stored here."""
+    from django.db import connection
     from django_tenants.utils import schema_context
 
     from hrsaas.core.period import Period
@@ -184,6 +196,41 @@ def prepare(schema: str, period: str, earner_ids, *, lang: str = "zh") -> int:
         Period.parse(period)
     except ValueError:
         return 0
+    earner_ids = sorted(set(earner_ids))
+    stored = 0
+    with schema_context(schema):
+        from hrsaas.core.branch import current_branch
+
+        branch = current_branch()
+        if branch is None:
+            return 0
+        with connection.cursor() as cur:
+            cur.execute("SELECT count(*) FROM commissions_statementline WHERE period = %s AND earner_id = ANY(%s)",
+                        [period, earner_ids])
+            lines = cur.fetchone()[0]
+        if lines <= PREPARE_INLINE_LINES:
+            stored += prepare_statements(schema, period, earner_ids, lang=lang)
+        else:
+            _prepare_later(schema, period, earner_ids, lang)
+        for metric in selectors.METRICS:
+            key = store.body_key("board", schema, period, metric)
+            ticket = store.current(["all", f"b:{schema}:{period}"], key)
+            stored += store.fill(ticket, pickle.dumps(_board_payload(period, metric, "month"),
+                                                      protocol=pickle.HIGHEST_PROTOCOL))
+    with schema_context("public"):
+        for metric in selectors.METRICS:
+            key = store.body_key("hqboard", period, metric)
+            ticket = store.current(["all", f"h:{period}"], key)
+            stored += store.fill(ticket, pickle.dumps(_hq_board_body(period, metric),
+                                                      protocol=pickle.HIGHEST_PROTOCOL))
+    return stored
+
+
+def prepare_statements(schema: str, period: str, earner_ids, *, lang: str = "zh") -> int:
+    """These people's statements of the period, stored where readers look (each only if nothing
+    changed it since its ticket was taken, before reading). Returns the bodies stored."""
+    from django_tenants.utils import schema_context
+
     stored = 0
     with schema_context(schema):
         from hrsaas.core.branch import current_branch
@@ -197,18 +244,20 @@ def prepare(schema: str, period: str, earner_ids, *, lang: str = "zh") -> int:
             return 0  # Redis away: readers will fill
         for earner_id, data in selectors.statements_of(branch, period, earner_ids, lang=lang).items():
             stored += store.fill(tickets[earner_id], store.render_json(data))
-        for metric in selectors.METRICS:
-            key = store.body_key("board", schema, period, metric)
-            ticket = store.current(["all", f"b:{schema}:{period}"], key)
-            stored += store.fill(ticket, pickle.dumps(_board_payload(period, metric, "month"),
-                                                      protocol=pickle.HIGHEST_PROTOCOL))
-    with schema_context("public"):
-        for metric in selectors.METRICS:
-            key = store.body_key("hqboard", period, metric)
-            ticket = store.current(["all", f"h:{period}"], key)
-            stored += store.fill(ticket, pickle.dumps(_hq_board_body(period, metric),
-                                                      protocol=pickle.HIGHEST_PROTOCOL))
     return stored
+
+
+def _prepare_later(schema: str, period: str, earner_ids: list[int], lang: str) -> None:
+    import logging
+
+    from .tasks import prepare_statements_task
+
+    for i in range(0, len(earner_ids), PREPARE_BATCH):
+        try:
+            prepare_statements_task.delay(schema, period, earner_ids[i:i + PREPARE_BATCH], lang)
+        except Exception:  # noqa: BLE001 — the broker away: readers fill their own statements
+            logging.getLogger(__name__).warning("prepared reads: statements of %s %s left to readers", schema, period)
+            return
 
 
 # ---------------------------------------------------------------------------------------------

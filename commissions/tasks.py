@@ -61,3 +61,14 @@ def remind_unconfirmed_statements() -> int:
     from .hq.payouts.receipts import receipts_remind
 
     return receipts_remind(branch=services.current_branch())
+
+
+@shared_task(name="commissions.tasks.prepare_statements", acks_late=True)
+def prepare_statements_task(schema: str, period: str, earner_ids: list[int], lang: str = "zh") -> int:
+    """Statements of a large recompute prepared after it (commissions/prepared.py); a lost or
+    repeated run only costs readers a computed read."""
+    from .prepared import prepare_statements
+
+    if not isinstance(period, str) or not valid_period(period):
+        raise ValueError(f"period must be YYYY-MM, got {period!r}")
+    return prepare_statements(schema, period, [int(e) for e in earner_ids], lang=lang)

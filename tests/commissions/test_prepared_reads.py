@@ -386,3 +386,48 @@ def test_a_full_recompute_prepares_again_only_the_statements_it_changed(committe
     board = clients[two].get(f"/b/{code}/api/v1/leaderboards/?period={PERIOD}&metric=sales").json()
     assert [(r["username"], r["value"]) for r in board["rows"]] == [(one.username, "150000.00"),
                                                                      (two.username, "50000.00")]
+
+
+@pytest.mark.worker
+def test_a_large_recompute_leaves_its_statements_to_tasks_and_they_are_prepared(committed_branch,
+                                                                                 celery_worker_process, monkeypatch):
+    """Statements holding more lines than PREPARE_INLINE_LINES are not rendered by the recompute
+    itself (a branch-period's first load of a million lines spent minutes on it): the boards are
+    prepared at once, the statements by tasks the worker runs; a read meanwhile is right anyway."""
+    from commissions import prepared, selectors, services
+
+    code, schema = committed_branch.code, committed_branch.schema_name
+    one = make_user(f"{code}_s1", (code, "specialist"), home=code)
+    two = make_user(f"{code}_s2", (code, "specialist"), home=code)
+    _sale(schema, one, "100000.00")
+    _sale(schema, two, "50000.00", name="客户乙")
+    monkeypatch.setattr(prepared, "PREPARE_INLINE_LINES", 1)  # two lines: "large"
+    rendered = []
+    original = selectors.statements_of
+    monkeypatch.setattr(selectors, "statements_of",
+                        lambda branch, period, earner_ids, **k: (rendered.append(sorted(earner_ids)),
+                                                                  original(branch, period, earner_ids, **k))[1])
+    with schema_context(schema):
+        services.recompute_period(period=PERIOD)
+    assert rendered == []  # not in the recompute's process
+
+    me = _client_for(one)
+    with CaptureQueriesContext(connection) as queries:
+        board = me.get(f"/b/{code}/api/v1/leaderboards/?period={PERIOD}&metric=sales")
+    # Prepared (the first request of this process may still look its branch up).
+    assert board.status_code == 200
+    assert not [q for q in queries if "statementline" in q["sql"] or "rollup" in q["sql"]], queries.captured_queries
+    url = f"/b/{code}/api/v1/statements/{one.username}/{PERIOD}/"
+    assert me.get(url).json()["total"] == "2000.00"
+
+    import time
+
+    deadline = time.monotonic() + 30
+    while True:  # the worker's task prepares both statements: then a read costs no query
+        with CaptureQueriesContext(connection) as queries:
+            answers = [me.get(url), _client_for(two).get(f"/b/{code}/api/v1/statements/{two.username}/{PERIOD}/")]
+        if not [q for q in queries if "commissions_statementline" in q["sql"]]:
+            break
+        assert time.monotonic() < deadline, "statements never prepared by the worker"
+        time.sleep(0.2)
+    assert [a.json()["total"] for a in answers] == ["2000.00", "1000.00"]
