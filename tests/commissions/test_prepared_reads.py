@@ -36,6 +36,28 @@ def _sale(schema: str, seller, amount: str, *, name: str = "客户甲"):
                                    period=PERIOD, amount=amount, seller=seller)
 
 
+def _two_sellers(branch):
+    """Two specialists of the branch with one sale each (100,000.00 and 50,000.00) in PERIOD."""
+    code, schema = branch.code, branch.schema_name
+    one = make_user(f"{code}_s1", (code, "specialist"), home=code)
+    two = make_user(f"{code}_s2", (code, "specialist"), home=code)
+    _sale(schema, one, "100000.00")
+    _sale(schema, two, "50000.00", name="客户乙")
+    return one, two
+
+
+def _statements_rendered(monkeypatch) -> list:
+    """The people whose statements this process renders for preparing from now on (the real
+    renderer still runs), one list per call."""
+    from commissions import selectors
+
+    rendered, original = [], selectors.statements_of
+    monkeypatch.setattr(selectors, "statements_of",
+                        lambda branch, period, earner_ids, **k: (rendered.append(sorted(earner_ids)),
+                                                                  original(branch, period, earner_ids, **k))[1])
+    return rendered
+
+
 @pytest.mark.worker
 def test_statement_read_right_after_a_worker_recompute_is_new(committed_branch, celery_worker_process):
     from hrsaas.celery import app
@@ -350,13 +372,10 @@ def test_a_full_recompute_prepares_again_only_the_statements_it_changed(committe
     """A scheduled full recompute that changes nothing re-renders no statement (their prepared
     bodies stay good: served with no query); one that changes one person's lines prepares that
     person's statement (new at once) and the boards, not everyone's."""
-    from commissions import selectors, services
+    from commissions import services
 
     code, schema = committed_branch.code, committed_branch.schema_name
-    one = make_user(f"{code}_s1", (code, "specialist"), home=code)
-    two = make_user(f"{code}_s2", (code, "specialist"), home=code)
-    _sale(schema, one, "100000.00")
-    _sale(schema, two, "50000.00", name="客户乙")
+    one, two = _two_sellers(committed_branch)
     with schema_context(schema):
         services.recompute_period(period=PERIOD)
     urls = {u: f"/b/{code}/api/v1/statements/{u.username}/{PERIOD}/" for u in (one, two)}
@@ -364,11 +383,7 @@ def test_a_full_recompute_prepares_again_only_the_statements_it_changed(committe
     first = {u: clients[u].get(url) for u, url in urls.items()}
     assert first[one].json()["total"] == "2000.00" and first[two].json()["total"] == "1000.00"
 
-    prepared_for = []
-    original = selectors.statements_of
-    monkeypatch.setattr(selectors, "statements_of",
-                        lambda branch, period, earner_ids, **k: (prepared_for.append(sorted(earner_ids)),
-                                                                  original(branch, period, earner_ids, **k))[1])
+    prepared_for = _statements_rendered(monkeypatch)
     with schema_context(schema):
         services.recompute_period(period=PERIOD)  # nothing changed
     assert prepared_for == []
@@ -394,19 +409,12 @@ def test_a_large_recompute_leaves_its_statements_to_tasks_and_they_are_prepared(
     """Statements holding more lines than PREPARE_INLINE_LINES are not rendered by the recompute
     itself (a branch-period's first load of a million lines spent minutes on it): the boards are
     prepared at once, the statements by tasks the worker runs; a read meanwhile is right anyway."""
-    from commissions import prepared, selectors, services
+    from commissions import prepared, services
 
     code, schema = committed_branch.code, committed_branch.schema_name
-    one = make_user(f"{code}_s1", (code, "specialist"), home=code)
-    two = make_user(f"{code}_s2", (code, "specialist"), home=code)
-    _sale(schema, one, "100000.00")
-    _sale(schema, two, "50000.00", name="客户乙")
+    one, two = _two_sellers(committed_branch)
     monkeypatch.setattr(prepared, "PREPARE_INLINE_LINES", 1)  # two lines: "large"
-    rendered = []
-    original = selectors.statements_of
-    monkeypatch.setattr(selectors, "statements_of",
-                        lambda branch, period, earner_ids, **k: (rendered.append(sorted(earner_ids)),
-                                                                  original(branch, period, earner_ids, **k))[1])
+    rendered = _statements_rendered(monkeypatch)
     with schema_context(schema):
         services.recompute_period(period=PERIOD)
     assert rendered == []  # not in the recompute's process
