@@ -264,7 +264,7 @@ def _prepare_later(schema: str, period: str, earner_ids: list[int], lang: str) -
 # Edits outside the recompute that change what a body shows (connected in apps.py)
 # ---------------------------------------------------------------------------------------------
 WATCHED = {  # model label → fields shown on statements or boards
-    "clients.Client": ("name", "headcount"),
+    "clients.Client": ("name", "headcount", "opening_source", "opening_period"),  # the tier's words
     "commissions.Lead": ("name",),
     "commissions.Sale": ("client_id", "service"),
     "branches.User": ("username", "display_name"),

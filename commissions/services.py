@@ -400,6 +400,13 @@ def recompute_period(*, period: str, rules: RuleBook | None = None, from_markers
                                                earners=earners))
                     cur.execute(DIFF_EARNERS_SQL)
                     changed = {row[0] for row in cur.fetchall()}
+                    # The markers consumed here were written by changes the statements may show
+                    # without any line changing (e.g. a client's opening taken from the cycle
+                    # rewords its tier): their people too, everyone for a marker naming nobody.
+                    if any(marker is None for marker in consumed):
+                        changed = None
+                    else:
+                        changed |= {int(e) for marker in consumed for e in marker}
                     count = _count_lines(cur, period, earners)
                 else:
                     cur.execute(f"INSERT INTO {LINES_TABLE} ({_columns()}) {select}")

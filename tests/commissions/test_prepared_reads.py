@@ -439,3 +439,34 @@ def test_a_large_recompute_leaves_its_statements_to_tasks_and_they_are_prepared(
         assert time.monotonic() < deadline, "statements never prepared by the worker"
         time.sleep(0.2)
     assert [a.json()["total"] for a in answers] == ["2000.00", "1000.00"]
+
+
+def test_a_full_recompute_refreshes_the_people_its_consumed_markers_name(committed_branch):
+    """A change a statement shows without any line changing (a client's opening taken from the
+    cycle rewords its tier), with its marker naming the opener, then a full recompute (the
+    schedule, a request, closing) consuming that marker before the drain: the statement served
+    is the new one, as the database answers."""
+    from clients.models import Client
+    from commissions import services
+    from commissions.models import RecomputeMarker
+
+    code, schema = committed_branch.code, committed_branch.schema_name
+    one = make_user(f"{code}_s1", (code, "specialist"), home=code)
+    with schema_context(schema):
+        client = Client.objects.create(name="客户甲", headcount=60, opened_on="2025-07-10", opened_by=one,
+                                       services=["social_insurance"])
+        services.recompute_period(period=PERIOD)
+    url = f"/b/{code}/api/v1/statements/{one.username}/{PERIOD}/"
+    me = _client_for(one)
+    assert "员工60人" in me.get(url).json()["lines"][0]["explanation"]
+
+    with schema_context(schema), transaction.atomic():  # written without signals, as filing may
+        Client.objects.filter(pk=client.pk).update(opening_source="cycle", opening_period=PERIOD)
+        RecomputeMarker.objects.create(period=PERIOD, earners=[one.pk])
+    with schema_context(schema):
+        services.recompute_period(period=PERIOD)
+    served = me.get(url)
+    with transaction.atomic():  # the database's answer (the prepared store is bypassed)
+        fresh = me.get(url)
+    assert f"首个申报月 {PERIOD}" in served.json()["lines"][0]["explanation"]
+    assert served.content == fresh.content
