@@ -202,8 +202,10 @@ def _on_token(sender, instance, raw=False, created=False, **kwargs):
     tokens_changing(digests=[instance.digest])
 
 
-def _on_person(sender, instance, raw=False, update_fields=None, **kwargs):
-    if raw or (update_fields is not None and set(update_fields) <= {"last_login"}):
+def _on_person(sender, instance, raw=False, created=False, update_fields=None, **kwargs):
+    if raw or created:
+        return  # a new person has no token yet
+    if update_fields is not None and set(update_fields) <= {"last_login"}:
         return  # a sign-in's last_login changes nothing a token carries
     tokens_changing(user_id=instance.pk)
 

@@ -20,6 +20,37 @@ from tests.conftest import ROOT, _test_database_url, drop_committed, worker_file
 # between page actions are still plain synchronous calls.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
+
+
+def _call_site_frames(context: int = 1) -> list:
+    """What Playwright's sync API records as each call's stack (its trace's call site: file,
+    line, function and the frame), without `inspect.stack`'s source-file lookup per frame, which
+    searches every loaded module each time: ~70 s of the suite's CPU under pytest's deep stacks
+    (py-spy). Only the tests' driver is touched, not the product."""
+    import inspect
+
+    frames, frame = [], sys._getframe(1)
+    while frame is not None:
+        frames.append(inspect.FrameInfo(frame, frame.f_code.co_filename, frame.f_lineno, frame.f_code.co_name,
+                                        None, None))
+        frame = frame.f_back
+    return frames
+
+
+def _lighter_playwright_call_sites() -> None:
+    import inspect
+    import types
+
+    from playwright._impl import _network, _sync_base
+
+    light = types.ModuleType("inspect")
+    light.__dict__.update(vars(inspect))
+    light.stack = _call_site_frames
+    _sync_base.inspect = _network.inspect = light
+
+
+_lighter_playwright_call_sites()
+
 SCREENSHOTS = ROOT / "test-artifacts" / "screenshots"
 PHONE = {"width": 375, "height": 812}
 DESKTOP = {"width": 1280, "height": 900}
