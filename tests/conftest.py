@@ -18,6 +18,7 @@ together: see `pytest_collection_modifyitems`.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -244,6 +245,15 @@ def branches(db):
     from branches.models import Branch
 
     return {b.code: b for b in Branch.objects.exclude(schema_name="public")}
+
+
+def off_site_assets(html: str) -> list[str]:
+    """Scripts, styles, images and frames a page loads from another site (a CDN): every asset
+    must be served by the product itself. (Not a search for the text "cdn": a page's random
+    CSRF token may contain it.)"""
+    tags = re.findall(r"<(?:script|link|img|iframe|source)\b[^>]*>", html, re.I)
+    urls = [u for tag in tags for u in re.findall(r"\b(?:src|href)\s*=\s*[\"']?([^\"'\s>]+)", tag, re.I)]
+    return [u for u in urls if re.match(r"(?:[a-z][a-z0-9+.-]*:)?//", u, re.I)]
 
 
 @contextmanager

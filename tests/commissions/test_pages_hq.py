@@ -18,7 +18,7 @@ from openpyxl import load_workbook
 
 from branches.models import Branch
 from commissions.hq.models import BranchPeriod, EarnerMonthRollup
-from tests.conftest import in_branch
+from tests.conftest import in_branch, off_site_assets
 from tests.factories import make_user
 
 from .conftest import drain, open_client
@@ -116,7 +116,7 @@ def test_dashboard_payouts_comparison_trends_and_leaderboard(client, hq_admin, p
     assert charts["periods"] == ["2025-10", "2025-11", "2025-12", "2026-01", "2026-02", "2026-03"]
     bj = next(s for s in charts["openings"] if s["label"] == "北京分公司")
     assert bj["data"] == ["0", "0", "0", "0", "2", "4"]
-    assert "/static/vendor/chart-4.6.1.umd.min.js" in html and "cdn" not in html.lower()
+    assert "/static/vendor/chart-4.6.1.umd.min.js" in html and off_site_assets(html) == []
 
 
 def test_dashboard_leaderboard_by_openings(client, finance, people):
