@@ -71,4 +71,13 @@ def prepare_statements_task(schema: str, period: str, earner_ids: list[int], lan
 
     if not isinstance(period, str) or not valid_period(period):
         raise ValueError(f"period must be YYYY-MM, got {period!r}")
-    return prepare_statements(schema, period, [int(e) for e in earner_ids], lang=lang)
+    if lang not in ("zh", "en"):
+        raise ValueError(f"lang must be zh or en, got {lang!r}")
+    if (not isinstance(earner_ids, list)
+            or not all(isinstance(e, int) and not isinstance(e, bool) and e > 0 for e in earner_ids)):
+        raise ValueError(f"earner_ids must be a list of person ids, got {earner_ids!r}")
+    from branches.models import Branch
+
+    if not isinstance(schema, str) or not Branch.objects.filter(schema_name=schema).exists():
+        raise ValueError(f"schema must be a branch's schema name, got {schema!r}")
+    return prepare_statements(schema, period, earner_ids, lang=lang)

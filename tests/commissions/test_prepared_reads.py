@@ -470,3 +470,27 @@ def test_a_full_recompute_refreshes_the_people_its_consumed_markers_name(committ
         fresh = me.get(url)
     assert f"首个申报月 {PERIOD}" in served.json()["lines"][0]["explanation"]
     assert served.content == fresh.content
+
+
+@pytest.mark.parametrize("args, message", [
+    (("{schema}", "2025-13", "[one]", "zh"), "period must be YYYY-MM"),
+    (("{schema}", None, "[one]", "zh"), "period must be YYYY-MM"),
+    (("{schema}", PERIOD, "[one]", "fr"), "lang must be zh or en"),
+    (("{schema}", PERIOD, "one", "zh"), "earner_ids must be a list"),
+    (("{schema}", PERIOD, "['1; DROP TABLE x']", "zh"), "earner_ids must be a list"),
+    (("{schema}", PERIOD, "[-1]", "zh"), "earner_ids must be a list"),
+    ((None, PERIOD, "[one]", "zh"), "schema must be"),
+    (("br_no_such_branch", PERIOD, "[one]", "zh"), "schema must be"),
+])
+def test_the_prepare_task_refuses_bad_arguments_and_stores_nothing(committed_branch, monkeypatch, args, message):
+    """A prepare task with a bad argument (a schema that is no branch's too) is refused with a
+    clear error before reading anything."""
+    from commissions.tasks import prepare_statements_task
+
+    one = make_user(f"{committed_branch.code}_s1", (committed_branch.code, "specialist"), home=committed_branch.code)
+    values = {"{schema}": committed_branch.schema_name, "[one]": [one.pk], "one": one.pk,
+              "['1; DROP TABLE x']": ["1; DROP TABLE x"], "[-1]": [-1]}
+    rendered = _statements_rendered(monkeypatch)
+    with pytest.raises(ValueError, match=message):
+        prepare_statements_task(*[values.get(a, a) if isinstance(a, str) else a for a in args])
+    assert rendered == []
