@@ -728,6 +728,12 @@ def recompute_request(*, actor, period: str) -> str:
         # runs (a lost message) — the job, the next drain (which re-queues itself while markers
         # are left) or beat consumes it. (A flood of requests still writes one marker.)
         RecomputeMarker.objects.create(period=period)
+        # The joined job may have started since we read its id, recomputed and made its last
+        # look for markers (`drain_again_if_marked`) before this one commits: then only beat
+        # would ever drain it (seen under load: a marker left for good without beat). A drain
+        # of its own after the commit closes that gap; when the job has not run yet, it costs
+        # one more drain, which consumes the marker or finds it consumed.
+        transaction.on_commit(_SendDrain(schema))
     return task_id
 
 

@@ -29,7 +29,7 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django_tenants.utils import schema_context
 from rest_framework.test import APIClient
 
@@ -78,22 +78,33 @@ def pytest_collection_modifyitems(config, items):
     """Keep the tests that share a fixture wider than a test on one xdist worker, in one run: each
     test joins the group of the widest module-, class- or package-scoped fixture it uses (its
     module, class or package), so that such a fixture (the demo, a browser session) is set up once,
-    not once per worker or again after another package's tests. Tests that use none are spread
-    one by one (`--dist loadgroup`, as `scripts/test.sh` runs it). Session fixtures are per worker."""
+    not once per worker or again after another package's tests. Other tests stay with their
+    module (or class), except those that need no database (below). Session fixtures are per
+    worker."""
     rank = {"class": 1, "module": 2, "package": 3}
     workers = int(getattr(config, "workerinput", {}).get("workercount", 1))
+    no_database = 0
     for item in items:
         info = getattr(item, "_fixtureinfo", None)
         if info is None or item.get_closest_marker("xdist_group"):
             continue
         widest, package, conftest = 0, "", None
         for name in info.names_closure:
+            if name == "_django_setup_unittest":  # pytest-django's, on every test: no-op but for unittest classes
+                continue
             for fixturedef in info.name2fixturedefs.get(name, ()):
                 if rank.get(fixturedef.scope, 0) > widest:
                     widest = rank[fixturedef.scope]
                     package = fixturedef.baseid  # a package fixture's conftest folder
                     conftest = sys.modules.get(getattr(fixturedef.func, "__module__", ""))
-        if widest == 0:
+        if (widest == 0 and workers > 1 and "django_db_setup" not in info.names_closure
+                and not item.get_closest_marker("django_db")):
+            # Tests that need no database (and share no fixture), in one group per worker but
+            # one: the largest groups, so pytest-xdist hands them out first (it orders groups by
+            # size), and those workers run them while the remaining one builds the run's test
+            # database (~40 s in which they would only wait for its copy).
+            item.add_marker(pytest.mark.xdist_group(f"no-database#{no_database % (workers - 1)}"))
+            no_database += 1
             continue
         module, _, rest = item.nodeid.partition("::")
         if widest == 3:
@@ -143,12 +154,24 @@ def _prepare_test_database(request, keepdb: bool):
 
     db_cfg = setup_databases(verbosity=request.config.option.verbose, interactive=False,
                              aliases={"default"}, serialized_aliases=set(), keepdb=keepdb)
+    with connection.cursor() as cur:
+        _no_commit_flush(cur, connection.settings_dict["NAME"])
+        cur.execute("SET synchronous_commit = off")  # this session too (the setting is read at connect)
     services.ensure_public_tenant()
     for code, name, city in TEST_BRANCHES:
         if not Branch.objects.filter(code=code).exists():
             services.branch_create(actor=None, data=services.BranchInput(code=code, name=name, city=city))
     connection.set_schema_to_public()
     return db_cfg
+
+
+def _no_commit_flush(cur, database: str) -> None:
+    """A test database's commits do not wait for their WAL to reach the disk
+    (`synchronous_commit = off` for every session of it: the tests', the web server's and the
+    Celery workers' they start). Only durability across a crash of the server changes, which no
+    test needs of this throw-away database (the PostgreSQL restart drill runs a cluster of its
+    own); every commit is still atomic and visible to the other sessions at once."""
+    cur.execute(f'ALTER DATABASE "{database}" SET synchronous_commit = off')
 
 
 def _test_database_from_the_runs_first(request):
@@ -187,6 +210,7 @@ def _test_database_from_the_runs_first(request):
         copies = int(state[1]) + 1
         cur.execute(f'DROP DATABASE IF EXISTS "{own}"')
         cur.execute(f'CREATE DATABASE "{own}" TEMPLATE "{master}"')
+        _no_commit_flush(cur, own)  # a database's settings are not copied with it
         if copies >= workers:
             cur.execute(f'DROP DATABASE "{master}"')
         else:
@@ -294,35 +318,20 @@ def drop_committed(branches, before_users: set[int], *, keep_schemas: list[str] 
 
     With `keep_schemas`, each branch's schema is emptied instead (every table but its migration
     record truncated, identities restarted), renamed to a spare name and appended to the list."""
-    from branches.models import ApiToken as Token
-
-    from branches.models import Branch, BranchMembership, User
-
     connection.set_schema_to_public()
-    new_users = User.objects.exclude(pk__in=before_users)
-    BranchMembership.objects.filter(branch__in=branches).delete()
-    BranchMembership.objects.filter(user__in=new_users).delete()
-    Token.objects.filter(user__in=new_users).delete()
+    # A Celery worker left running by an earlier test may still be working for these branches
+    # (a recompute a filing asked for) and write a row pointing at them after their rows were
+    # deleted: the deletion is then repeated, in one transaction each time, until none is left.
+    for attempt in range(20):
+        try:
+            with transaction.atomic():
+                _delete_public_rows(branches, before_users)
+            break
+        except IntegrityError:
+            if attempt == 19:
+                raise
+            time.sleep(0.25)
     for branch in branches:
-        # Public rows that point at the branch (memberships, rollups …) go with it.
-        public_tables = set(connection.introspection.table_names())
-        relations = [f for f in Branch._meta.get_fields(include_hidden=True) if f.one_to_many or f.one_to_one]
-        for rel in relations:
-            if (rel.auto_created and not rel.concrete and rel.related_model is not User
-                    and rel.related_model._meta.db_table in public_tables):
-                rel.related_model._base_manager.filter(**{rel.field.name: branch}).delete()
-    # Payment data (工资发放信息) points at users, not at a branch.
-    from django.db.models import Q
-
-    from commissions.hq.models import PaymentProfile
-
-    profiles = PaymentProfile.objects.filter(Q(user__in=new_users) | Q(updated_by__in=new_users))
-    profiles._raw_delete(profiles.db)
-    # Django's delete collector would look for users' related rows in branch tables that the
-    # public schema does not have (django-tenants #592): delete the rows directly.
-    new_users._raw_delete(new_users.db)
-    for branch in branches:
-        Branch.objects.filter(pk=branch.pk)._raw_delete("default")
         with connection.cursor() as cur:
             if keep_schemas is None:
                 cur.execute(f'DROP SCHEMA IF EXISTS "{branch.schema_name}" CASCADE')
@@ -353,6 +362,39 @@ def drop_committed(branches, before_users: set[int], *, keep_schemas: list[str] 
     # generations from zero, so a later demo seeded the same way (the same bumps) would meet the
     # number its code's old copy was read under and be routed to the removed branch (a 404).
     middleware._TENANTS.clear()
+
+
+def _delete_public_rows(branches, before_users: set[int]) -> None:
+    """The public rows of committed test branches: memberships, tokens and rows pointing at the
+    branches, the users made since `before_users` with their payment data, then the branches."""
+    from branches.models import ApiToken as Token
+
+    from branches.models import Branch, BranchMembership, User
+
+    new_users = User.objects.exclude(pk__in=before_users)
+    BranchMembership.objects.filter(branch__in=branches).delete()
+    BranchMembership.objects.filter(user__in=new_users).delete()
+    Token.objects.filter(user__in=new_users).delete()
+    for branch in branches:
+        # Public rows that point at the branch (memberships, rollups …) go with it.
+        public_tables = set(connection.introspection.table_names())
+        relations = [f for f in Branch._meta.get_fields(include_hidden=True) if f.one_to_many or f.one_to_one]
+        for rel in relations:
+            if (rel.auto_created and not rel.concrete and rel.related_model is not User
+                    and rel.related_model._meta.db_table in public_tables):
+                rel.related_model._base_manager.filter(**{rel.field.name: branch}).delete()
+    # Payment data (工资发放信息) points at users, not at a branch.
+    from django.db.models import Q
+
+    from commissions.hq.models import PaymentProfile
+
+    profiles = PaymentProfile.objects.filter(Q(user__in=new_users) | Q(updated_by__in=new_users))
+    profiles._raw_delete(profiles.db)
+    # Django's delete collector would look for users' related rows in branch tables that the
+    # public schema does not have (django-tenants #592): delete the rows directly.
+    new_users._raw_delete(new_users.db)
+    for branch in branches:
+        Branch.objects.filter(pk=branch.pk)._raw_delete("default")
 
 
 SPARE_SCHEMA_PREFIX = "spare_branch_"
