@@ -29,7 +29,7 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, OperationalError, connection, transaction
 from django_tenants.utils import schema_context
 from rest_framework.test import APIClient
 
@@ -154,24 +154,12 @@ def _prepare_test_database(request, keepdb: bool):
 
     db_cfg = setup_databases(verbosity=request.config.option.verbose, interactive=False,
                              aliases={"default"}, serialized_aliases=set(), keepdb=keepdb)
-    with connection.cursor() as cur:
-        _no_commit_flush(cur, connection.settings_dict["NAME"])
-        cur.execute("SET synchronous_commit = off")  # this session too (the setting is read at connect)
     services.ensure_public_tenant()
     for code, name, city in TEST_BRANCHES:
         if not Branch.objects.filter(code=code).exists():
             services.branch_create(actor=None, data=services.BranchInput(code=code, name=name, city=city))
     connection.set_schema_to_public()
     return db_cfg
-
-
-def _no_commit_flush(cur, database: str) -> None:
-    """A test database's commits do not wait for their WAL to reach the disk
-    (`synchronous_commit = off` for every session of it: the tests', the web server's and the
-    Celery workers' they start). Only durability across a crash of the server changes, which no
-    test needs of this throw-away database (the PostgreSQL restart drill runs a cluster of its
-    own); every commit is still atomic and visible to the other sessions at once."""
-    cur.execute(f'ALTER DATABASE "{database}" SET synchronous_commit = off')
 
 
 def _test_database_from_the_runs_first(request):
@@ -210,7 +198,6 @@ def _test_database_from_the_runs_first(request):
         copies = int(state[1]) + 1
         cur.execute(f'DROP DATABASE IF EXISTS "{own}"')
         cur.execute(f'CREATE DATABASE "{own}" TEMPLATE "{master}"')
-        _no_commit_flush(cur, own)  # a database's settings are not copied with it
         if copies >= workers:
             cur.execute(f'DROP DATABASE "{master}"')
         else:
@@ -321,13 +308,14 @@ def drop_committed(branches, before_users: set[int], *, keep_schemas: list[str] 
     connection.set_schema_to_public()
     # A Celery worker left running by an earlier test may still be working for these branches
     # (a recompute a filing asked for) and write a row pointing at them after their rows were
-    # deleted: the deletion is then repeated, in one transaction each time, until none is left.
+    # deleted (or deadlock with the deletion): the deletion is then repeated, in one transaction
+    # each time, until none is left.
     for attempt in range(20):
         try:
             with transaction.atomic():
                 _delete_public_rows(branches, before_users)
             break
-        except IntegrityError:
+        except (IntegrityError, OperationalError):
             if attempt == 19:
                 raise
             time.sleep(0.25)
