@@ -63,6 +63,18 @@ def request_job(*, kind: str, period: str, send: Callable[[str], None]) -> tuple
     raise RuntimeError(f"could not settle the pending job of {key}")
 
 
+def is_pending(*, kind: str, period: str, task_id: str, schema: str) -> bool:
+    """Whether job `task_id` of `kind` and `period` in `schema` is still waiting to start (its id
+    still under the key). False when Redis cannot answer: the caller then acts as if it had
+    started, which at worst repeats work."""
+    try:
+        value = _redis().get(pending_key(schema, kind, period))
+    except Exception:  # noqa: BLE001 - Redis down: assume started
+        log.warning("could not read the pending mark of %s %s", kind, period)
+        return False
+    return value is not None and value.decode() == task_id
+
+
 def job_started(*, kind: str, period: str, task_id: str | None) -> None:
     """First thing a job does: it is no longer pending, so a request from now on needs a new one."""
     if not task_id:

@@ -722,19 +722,33 @@ def recompute_request(*, actor, period: str) -> str:
                 args=[period], task_id=task_id, headers={"_schema_name": schema}))
 
     task_id, enqueued = request_job(kind=RECOMPUTE_JOB, period=period, send=send)
-    if not enqueued and not RecomputeMarker.objects.filter(period=period).exists():
-        # Joined a job that has not started yet, whose marker something else already consumed:
-        # the request is put on record all the same, so that it is not lost if that job never
-        # runs (a lost message) — the job, the next drain (which re-queues itself while markers
-        # are left) or beat consumes it. (A flood of requests still writes one marker.)
+    if not enqueued and not RecomputeMarker.objects.filter(period=period, earners__isnull=True).exists():
+        # Joined a job that has not started yet, and no marker asks for the whole branch-period
+        # (something else consumed the job's, or only events' markers naming some earners are
+        # left): the request is put on record all the same, so that it is not lost if that job
+        # never runs (a lost message) — the job, the next drain (which re-queues itself while
+        # markers are left) or beat consumes it. (A flood of requests still writes one marker.)
         RecomputeMarker.objects.create(period=period)
-        # The joined job may have started since we read its id, recomputed and made its last
-        # look for markers (`drain_again_if_marked`) before this one commits: then only beat
-        # would ever drain it (seen under load: a marker left for good without beat). A drain
-        # of its own after the commit closes that gap; when the job has not run yet, it costs
-        # one more drain, which consumes the marker or finds it consumed.
-        transaction.on_commit(_SendDrain(schema))
+        transaction.on_commit(_DrainUnlessJobWaits(schema, period, task_id))
     return task_id
+
+
+class _DrainUnlessJobWaits:
+    """After a joining request's marker commits: a drain for it, unless the joined job is still
+    waiting to start. The job may have started since the request read its id, recomputed and
+    made its last look for markers (`drain_again_if_marked`) before this marker committed: then
+    only beat would ever drain it (seen under load: a marker left for good without beat). A job
+    still waiting will consume it (it clears its pending mark first thing, before it deletes the
+    period's markers), so no second recompute of the whole period is queued for nothing."""
+
+    def __init__(self, schema: str, period: str, task_id: str):
+        self.schema, self.period, self.task_id = schema, period, task_id
+
+    def __call__(self) -> None:
+        from branches.jobs import is_pending
+
+        if not is_pending(kind=RECOMPUTE_JOB, period=self.period, task_id=self.task_id, schema=self.schema):
+            _SendDrain(self.schema)()
 
 
 # ---------------------------------------------------------------------------------------------

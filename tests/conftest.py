@@ -312,7 +312,9 @@ def drop_committed(branches, before_users: set[int], *, keep_schemas: list[str] 
     # each time, until none is left.
     for attempt in range(20):
         try:
-            with transaction.atomic():
+            # durable: never a savepoint of a caller's transaction, whose commit would raise the
+            # error after this loop
+            with transaction.atomic(durable=True):
                 _delete_public_rows(branches, before_users)
             break
         except (IntegrityError, OperationalError):

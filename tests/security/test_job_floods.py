@@ -55,28 +55,39 @@ def test_thirty_recompute_requests_enqueue_one_job(api, branches, generous_rate,
 
 
 @pytest.mark.django_db
-def test_a_request_joining_a_job_whose_marker_is_gone_queues_a_drain_for_its_own(
-        api, branches, generous_rate, django_capture_on_commit_callbacks):
+def test_a_request_joining_a_job_whose_marker_is_gone_queues_a_drain_once_the_job_has_started(
+        api, branches, generous_rate, django_capture_on_commit_callbacks, monkeypatch):
     """The pending job's marker was consumed (by a drain, or by the job itself if it started
-    meanwhile): a request that joins it writes a marker of its own and queues a drain for it,
-    since the job may already have looked for markers for the last time."""
-    from commissions.services import _SendDrain
+    meanwhile): a request that joins it writes a marker of its own. After its commit, a drain is
+    queued for that marker if the job has started (it may already have looked for markers for
+    the last time), and none while the job still waits (it will consume the marker)."""
+    from branches.jobs import job_started
+    from commissions.services import RECOMPUTE_JOB, _SendDrain
 
+    sent = []
+    monkeypatch.setattr(_SendDrain, "__call__", lambda self: sent.append(self.schema))
     staff = make_user("late_joiner", ("bj", "branch_staff"), home="bj")
     with django_capture_on_commit_callbacks() as enqueued:
         first = api(staff).post("/b/bj/api/v1/recompute/", {"period": "2026-03"}, format="json")
     assert first.status_code == 202 and len(enqueued) == 1
     with in_branch("bj"):
         RecomputeMarker.objects.filter(period="2026-03").delete()  # consumed
+        # An event's marker naming one earner does not stand for a request of the whole period.
+        RecomputeMarker.objects.create(period="2026-03", earners=[staff.pk])
     with django_capture_on_commit_callbacks() as enqueued:
         joined = api(staff).post("/b/bj/api/v1/recompute/", {"period": "2026-03"}, format="json")
         again = api(staff).post("/b/bj/api/v1/recompute/", {"period": "2026-03"}, format="json")
     assert joined.json()["task_id"] == again.json()["task_id"] == first.json()["task_id"]
-    # One marker and one drain for both joiners (the second finds the first one's marker).
-    assert [(type(c).__name__, c.schema) for c in enqueued] == [("_SendDrain", Branch.schema_for_code("bj"))]
-    assert isinstance(enqueued[0], _SendDrain)
+    with in_branch("bj"):  # one marker for the whole period, for both joiners
+        assert list(RecomputeMarker.objects.filter(period="2026-03", earners__isnull=True)
+                    .values_list("period", flat=True)) == ["2026-03"]
+    [after_commit] = enqueued
+    after_commit()
+    assert sent == []  # the job still waits: it will consume the marker
     with in_branch("bj"):
-        assert RecomputeMarker.objects.filter(period="2026-03").count() == 1
+        job_started(kind=RECOMPUTE_JOB, period="2026-03", task_id=first.json()["task_id"])
+    after_commit()
+    assert sent == [Branch.schema_for_code("bj")]  # started: the marker gets a drain of its own
 
 
 @pytest.mark.django_db
