@@ -119,3 +119,21 @@ def test_recompute_and_si_compute_triggers_are_throttled(api, branches, django_c
     # Per person and branch: a colleague is not held back.
     colleague = make_user("calm", ("bj", "branch_staff"), home="bj")
     assert api(colleague).post("/b/bj/api/v1/recompute/", {"period": "2025-01"}, format="json").status_code == 202
+
+
+def test_a_joining_requests_marker_gets_its_drain_when_redis_cannot_say_whether_the_job_started(monkeypatch):
+    """Redis down when the joining request's marker commits: the job is taken as started and the
+    drain is queued (at worst one more recompute), so the marker is never left for beat alone."""
+    from branches import jobs
+    from commissions.services import _DrainUnlessJobWaits, _SendDrain
+
+    sent = []
+    monkeypatch.setattr(_SendDrain, "__call__", lambda self: sent.append(self.schema))
+
+    def unreachable():
+        raise ConnectionError("redis is down")
+
+    monkeypatch.setattr(jobs, "_redis", unreachable)
+    assert jobs.is_pending(kind="commissions.recompute", period="2026-03", task_id="t", schema="br_bj") is False
+    _DrainUnlessJobWaits("br_bj", "2026-03", "t")()
+    assert sent == ["br_bj"]
