@@ -35,6 +35,10 @@ class Migration(migrations.Migration):
                 ('history_date', models.DateTimeField(db_index=True)),
                 ('history_change_reason', models.CharField(max_length=100, null=True)),
                 ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
+                ('decided_by', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ('history_user', models.ForeignKey(db_constraint=False, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ('lead', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='commissions.lead')),
+                ('raised_by', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to=settings.AUTH_USER_MODEL)),
             ],
             options={
                 'verbose_name': 'historical lead dispute',
@@ -54,6 +58,7 @@ class Migration(migrations.Migration):
                 ('history_date', models.DateTimeField(db_index=True)),
                 ('history_change_reason', models.CharField(max_length=100, null=True)),
                 ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
+                ('history_user', models.ForeignKey(db_constraint=False, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
             ],
             options={
                 'verbose_name': 'historical lead policy',
@@ -72,9 +77,13 @@ class Migration(migrations.Migration):
                 ('status', models.CharField(choices=[('open', '待裁决'), ('upheld', '认定申诉人'), ('rejected', '维持原归属')], default='open', max_length=10)),
                 ('decided_at', models.DateTimeField(blank=True, null=True)),
                 ('decision_note', models.CharField(blank=True, max_length=500)),
+                ('decided_by', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ('lead', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='disputes', to='commissions.lead')),
+                ('raised_by', models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to=settings.AUTH_USER_MODEL)),
             ],
             options={
                 'ordering': ['-raised_at', '-id'],
+                'constraints': [models.UniqueConstraint(condition=models.Q(('status', 'open')), fields=('lead', 'raised_by'), name='lead_dispute_one_open_per_person')],
             },
         ),
         migrations.CreateModel(
@@ -84,6 +93,9 @@ class Migration(migrations.Migration):
                 ('stage_limit_days', models.PositiveSmallIntegerField(default=7, verbose_name='阶段停留上限(天)')),
                 ('updated_at', models.DateTimeField(auto_now=True)),
             ],
+            options={
+                'constraints': [models.CheckConstraint(condition=models.Q(('stage_limit_days__gte', 1), ('stage_limit_days__lte', 365)), name='lead_policy_limit_range')],
+            },
         ),
         migrations.CreateModel(
             name='LeadStageChange',
@@ -92,9 +104,12 @@ class Migration(migrations.Migration):
                 ('stage', models.CharField(choices=[('entered', '录入'), ('visited', '到访'), ('received', '接待'), ('intent', '签约意向'), ('archived', '合同归档'), ('settled', '业绩结算')], max_length=10)),
                 ('at', models.DateTimeField(default=django.utils.timezone.now)),
                 ('note', models.CharField(blank=True, max_length=300)),
+                ('by', models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ('lead', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='stage_changes', to='commissions.lead')),
             ],
             options={
                 'ordering': ['at', 'id'],
+                'constraints': [models.UniqueConstraint(fields=('lead', 'stage'), name='lead_stage_once')],
             },
         ),
         migrations.AddField(
@@ -148,68 +163,6 @@ class Migration(migrations.Migration):
         migrations.AddIndex(
             model_name='lead',
             index=models.Index(fields=['owner'], name='commissions_owner_i_918ba7_idx'),
-        ),
-        migrations.AddField(
-            model_name='historicalleaddispute',
-            name='decided_by',
-            field=models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to=settings.AUTH_USER_MODEL),
-        ),
-        migrations.AddField(
-            model_name='historicalleaddispute',
-            name='history_user',
-            field=models.ForeignKey(db_constraint=False, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL),
-        ),
-        migrations.AddField(
-            model_name='historicalleaddispute',
-            name='lead',
-            field=models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='commissions.lead'),
-        ),
-        migrations.AddField(
-            model_name='historicalleaddispute',
-            name='raised_by',
-            field=models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to=settings.AUTH_USER_MODEL),
-        ),
-        migrations.AddField(
-            model_name='historicalleadpolicy',
-            name='history_user',
-            field=models.ForeignKey(db_constraint=False, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL),
-        ),
-        migrations.AddField(
-            model_name='leaddispute',
-            name='decided_by',
-            field=models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to=settings.AUTH_USER_MODEL),
-        ),
-        migrations.AddField(
-            model_name='leaddispute',
-            name='lead',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='disputes', to='commissions.lead'),
-        ),
-        migrations.AddField(
-            model_name='leaddispute',
-            name='raised_by',
-            field=models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to=settings.AUTH_USER_MODEL),
-        ),
-        migrations.AddConstraint(
-            model_name='leadpolicy',
-            constraint=models.CheckConstraint(condition=models.Q(('stage_limit_days__gte', 1), ('stage_limit_days__lte', 365)), name='lead_policy_limit_range'),
-        ),
-        migrations.AddField(
-            model_name='leadstagechange',
-            name='by',
-            field=models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to=settings.AUTH_USER_MODEL),
-        ),
-        migrations.AddField(
-            model_name='leadstagechange',
-            name='lead',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='stage_changes', to='commissions.lead'),
-        ),
-        migrations.AddConstraint(
-            model_name='leaddispute',
-            constraint=models.UniqueConstraint(condition=models.Q(('status', 'open')), fields=('lead', 'raised_by'), name='lead_dispute_one_open_per_person'),
-        ),
-        migrations.AddConstraint(
-            model_name='leadstagechange',
-            constraint=models.UniqueConstraint(fields=('lead', 'stage'), name='lead_stage_once'),
         ),
         migrations.RunPython(stage_of_signed_leads, migrations.RunPython.noop),
     ]

@@ -45,6 +45,7 @@ class Migration(migrations.Migration):
             ],
             options={
                 'ordering': ['-starts_on'],
+                'constraints': [models.CheckConstraint(condition=models.Q(('ends_on__gte', models.F('starts_on'))), name='perf_cycle_dates')],
             },
         ),
         migrations.CreateModel(
@@ -63,6 +64,7 @@ class Migration(migrations.Migration):
             ],
             options={
                 'ordering': ['code', '-version'],
+                'constraints': [models.UniqueConstraint(fields=('code', 'version'), name='perf_bonus_rule_version_unique')],
             },
         ),
         migrations.CreateModel(
@@ -82,6 +84,7 @@ class Migration(migrations.Migration):
             ],
             options={
                 'ordering': ['department_id', 'rule_id'],
+                'constraints': [models.UniqueConstraint(fields=('cycle', 'rule', 'department'), name='perf_bonus_line_once')],
             },
         ),
         migrations.CreateModel(
@@ -92,6 +95,9 @@ class Migration(migrations.Migration):
                 ('cycle', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='bonus_bases', to='performance.appraisalcycle')),
                 ('department', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='performance.department')),
             ],
+            options={
+                'constraints': [models.UniqueConstraint(fields=('cycle', 'department'), name='perf_bonus_base_once'), models.CheckConstraint(condition=models.Q(('amount__gte', 0)), name='perf_bonus_base_non_negative')],
+            },
         ),
         migrations.CreateModel(
             name='Award',
@@ -105,6 +111,9 @@ class Migration(migrations.Migration):
                 ('user', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to=settings.AUTH_USER_MODEL)),
                 ('department', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='performance.department')),
             ],
+            options={
+                'constraints': [models.UniqueConstraint(condition=models.Q(('kind', 'star')), fields=('cycle', 'kind', 'department'), name='perf_star_once_per_department'), models.UniqueConstraint(condition=models.Q(('kind', 'best_team')), fields=('cycle', 'kind'), name='perf_best_team_once')],
+            },
         ),
         migrations.CreateModel(
             name='DepartmentMember',
@@ -116,6 +125,10 @@ class Migration(migrations.Migration):
                 ('department', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='members', to='performance.department')),
                 ('user', models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to=settings.AUTH_USER_MODEL)),
             ],
+            options={
+                'indexes': [models.Index(fields=['department', 'role'], name='performance_departm_e9bdc4_idx')],
+                'constraints': [models.UniqueConstraint(fields=('user',), name='perf_member_one_department')],
+            },
         ),
         migrations.CreateModel(
             name='EnteredValue',
@@ -129,6 +142,10 @@ class Migration(migrations.Migration):
                 ('entered_by', models.ForeignKey(db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to=settings.AUTH_USER_MODEL)),
                 ('user', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to=settings.AUTH_USER_MODEL)),
             ],
+            options={
+                'indexes': [models.Index(fields=['period', 'metric'], name='performance_period_080f5e_idx')],
+                'constraints': [models.UniqueConstraint(condition=models.Q(('user__isnull', False)), fields=('period', 'metric', 'user'), name='perf_value_once_per_person'), models.UniqueConstraint(condition=models.Q(('user__isnull', True)), fields=('period', 'metric', 'department'), name='perf_value_once_per_department'), models.CheckConstraint(condition=models.Q(('user__isnull', False), ('department__isnull', False), _connector='OR'), name='perf_value_has_subject')],
+            },
         ),
         migrations.CreateModel(
             name='HistoricalAppraisalCycle',
@@ -287,6 +304,7 @@ class Migration(migrations.Migration):
             ],
             options={
                 'ordering': ['code'],
+                'constraints': [models.UniqueConstraint(fields=('department', 'position'), name='perf_template_per_dept_position')],
             },
         ),
         migrations.CreateModel(
@@ -332,6 +350,7 @@ class Migration(migrations.Migration):
             ],
             options={
                 'ordering': ['template_id', 'season', '-version'],
+                'constraints': [models.UniqueConstraint(fields=('template', 'season', 'version'), name='perf_template_version_unique')],
             },
         ),
         migrations.CreateModel(
@@ -351,6 +370,7 @@ class Migration(migrations.Migration):
             ],
             options={
                 'ordering': ['version_id', 'position', 'id'],
+                'constraints': [models.UniqueConstraint(fields=('version', 'code'), name='perf_indicator_code_unique'), models.CheckConstraint(condition=models.Q(('weight__gt', 0), ('weight__lte', 100)), name='perf_indicator_weight_range')],
             },
         ),
         migrations.CreateModel(
@@ -392,6 +412,9 @@ class Migration(migrations.Migration):
                 ('reviewer', models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to=settings.AUTH_USER_MODEL)),
                 ('subject', models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to=settings.AUTH_USER_MODEL)),
             ],
+            options={
+                'constraints': [models.UniqueConstraint(fields=('cycle', 'subject', 'reviewer'), name='perf_review_once'), models.CheckConstraint(condition=models.Q(('points__gte', 0), ('points__lte', 10)), name='perf_review_points_range')],
+            },
         ),
         migrations.CreateModel(
             name='RiskFlag',
@@ -403,6 +426,9 @@ class Migration(migrations.Migration):
                 ('department', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='performance.department')),
                 ('user', models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to=settings.AUTH_USER_MODEL)),
             ],
+            options={
+                'constraints': [models.UniqueConstraint(fields=('cycle', 'user'), name='perf_risk_once')],
+            },
         ),
         migrations.CreateModel(
             name='Score',
@@ -421,6 +447,8 @@ class Migration(migrations.Migration):
             ],
             options={
                 'ordering': ['-total', 'user_id'],
+                'indexes': [models.Index(fields=['cycle', 'department'], name='performance_cycle_i_c2e3eb_idx')],
+                'constraints': [models.UniqueConstraint(fields=('cycle', 'user'), name='perf_score_once_per_cycle'), models.CheckConstraint(condition=models.Q(('total__gte', 0), ('total__lte', models.F('max_total'))), name='perf_score_total_in_range')],
             },
         ),
         migrations.CreateModel(
@@ -439,6 +467,7 @@ class Migration(migrations.Migration):
             ],
             options={
                 'ordering': ['score_id', 'id'],
+                'constraints': [models.UniqueConstraint(fields=('score', 'indicator'), name='perf_line_once_per_indicator')],
             },
         ),
         migrations.CreateModel(
@@ -451,6 +480,9 @@ class Migration(migrations.Migration):
                 ('cycle', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='surveys', to='performance.appraisalcycle')),
                 ('target_department', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='surveys', to='performance.department')),
             ],
+            options={
+                'constraints': [models.UniqueConstraint(fields=('cycle', 'target_department'), name='perf_survey_per_cycle_dept')],
+            },
         ),
         migrations.CreateModel(
             name='SurveyAnswer',
@@ -462,109 +494,8 @@ class Migration(migrations.Migration):
                 ('respondent', models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to=settings.AUTH_USER_MODEL)),
                 ('survey', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='answers', to='performance.survey')),
             ],
-        ),
-        migrations.AddConstraint(
-            model_name='appraisalcycle',
-            constraint=models.CheckConstraint(condition=models.Q(('ends_on__gte', models.F('starts_on'))), name='perf_cycle_dates'),
-        ),
-        migrations.AddConstraint(
-            model_name='bonusrule',
-            constraint=models.UniqueConstraint(fields=('code', 'version'), name='perf_bonus_rule_version_unique'),
-        ),
-        migrations.AddConstraint(
-            model_name='bonusline',
-            constraint=models.UniqueConstraint(fields=('cycle', 'rule', 'department'), name='perf_bonus_line_once'),
-        ),
-        migrations.AddConstraint(
-            model_name='bonusbase',
-            constraint=models.UniqueConstraint(fields=('cycle', 'department'), name='perf_bonus_base_once'),
-        ),
-        migrations.AddConstraint(
-            model_name='bonusbase',
-            constraint=models.CheckConstraint(condition=models.Q(('amount__gte', 0)), name='perf_bonus_base_non_negative'),
-        ),
-        migrations.AddConstraint(
-            model_name='award',
-            constraint=models.UniqueConstraint(condition=models.Q(('kind', 'star')), fields=('cycle', 'kind', 'department'), name='perf_star_once_per_department'),
-        ),
-        migrations.AddConstraint(
-            model_name='award',
-            constraint=models.UniqueConstraint(condition=models.Q(('kind', 'best_team')), fields=('cycle', 'kind'), name='perf_best_team_once'),
-        ),
-        migrations.AddIndex(
-            model_name='departmentmember',
-            index=models.Index(fields=['department', 'role'], name='performance_departm_e9bdc4_idx'),
-        ),
-        migrations.AddConstraint(
-            model_name='departmentmember',
-            constraint=models.UniqueConstraint(fields=('user',), name='perf_member_one_department'),
-        ),
-        migrations.AddIndex(
-            model_name='enteredvalue',
-            index=models.Index(fields=['period', 'metric'], name='performance_period_080f5e_idx'),
-        ),
-        migrations.AddConstraint(
-            model_name='enteredvalue',
-            constraint=models.UniqueConstraint(condition=models.Q(('user__isnull', False)), fields=('period', 'metric', 'user'), name='perf_value_once_per_person'),
-        ),
-        migrations.AddConstraint(
-            model_name='enteredvalue',
-            constraint=models.UniqueConstraint(condition=models.Q(('user__isnull', True)), fields=('period', 'metric', 'department'), name='perf_value_once_per_department'),
-        ),
-        migrations.AddConstraint(
-            model_name='enteredvalue',
-            constraint=models.CheckConstraint(condition=models.Q(('user__isnull', False), ('department__isnull', False), _connector='OR'), name='perf_value_has_subject'),
-        ),
-        migrations.AddConstraint(
-            model_name='kpitemplate',
-            constraint=models.UniqueConstraint(fields=('department', 'position'), name='perf_template_per_dept_position'),
-        ),
-        migrations.AddConstraint(
-            model_name='kpitemplateversion',
-            constraint=models.UniqueConstraint(fields=('template', 'season', 'version'), name='perf_template_version_unique'),
-        ),
-        migrations.AddConstraint(
-            model_name='kpiindicator',
-            constraint=models.UniqueConstraint(fields=('version', 'code'), name='perf_indicator_code_unique'),
-        ),
-        migrations.AddConstraint(
-            model_name='kpiindicator',
-            constraint=models.CheckConstraint(condition=models.Q(('weight__gt', 0), ('weight__lte', 100)), name='perf_indicator_weight_range'),
-        ),
-        migrations.AddConstraint(
-            model_name='review',
-            constraint=models.UniqueConstraint(fields=('cycle', 'subject', 'reviewer'), name='perf_review_once'),
-        ),
-        migrations.AddConstraint(
-            model_name='review',
-            constraint=models.CheckConstraint(condition=models.Q(('points__gte', 0), ('points__lte', 10)), name='perf_review_points_range'),
-        ),
-        migrations.AddConstraint(
-            model_name='riskflag',
-            constraint=models.UniqueConstraint(fields=('cycle', 'user'), name='perf_risk_once'),
-        ),
-        migrations.AddIndex(
-            model_name='score',
-            index=models.Index(fields=['cycle', 'department'], name='performance_cycle_i_c2e3eb_idx'),
-        ),
-        migrations.AddConstraint(
-            model_name='score',
-            constraint=models.UniqueConstraint(fields=('cycle', 'user'), name='perf_score_once_per_cycle'),
-        ),
-        migrations.AddConstraint(
-            model_name='score',
-            constraint=models.CheckConstraint(condition=models.Q(('total__gte', 0), ('total__lte', models.F('max_total'))), name='perf_score_total_in_range'),
-        ),
-        migrations.AddConstraint(
-            model_name='scoreline',
-            constraint=models.UniqueConstraint(fields=('score', 'indicator'), name='perf_line_once_per_indicator'),
-        ),
-        migrations.AddConstraint(
-            model_name='survey',
-            constraint=models.UniqueConstraint(fields=('cycle', 'target_department'), name='perf_survey_per_cycle_dept'),
-        ),
-        migrations.AddConstraint(
-            model_name='surveyanswer',
-            constraint=models.UniqueConstraint(fields=('survey', 'respondent'), name='perf_answer_once'),
+            options={
+                'constraints': [models.UniqueConstraint(fields=('survey', 'respondent'), name='perf_answer_once')],
+            },
         ),
     ]

@@ -103,6 +103,7 @@ class Migration(migrations.Migration):
             ],
             options={
                 'ordering': ['-created_at', '-id'],
+                'indexes': [models.Index(fields=['raised_by', 'created_at'], name='portal_inqu_raised__59dd85_idx'), models.Index(fields=['status', 'due_at'], name='portal_inqu_status_a18300_idx')],
             },
         ),
         migrations.CreateModel(
@@ -163,6 +164,8 @@ class Migration(migrations.Migration):
             ],
             options={
                 'ordering': ['period', 'id'],
+                'indexes': [models.Index(fields=['earner', 'period'], name='portal_manu_earner__af1515_idx')],
+                'constraints': [models.CheckConstraint(condition=models.Q(('amount', 0), _negated=True), name='manual_adjustment_not_zero'), models.CheckConstraint(condition=models.Q(('period__regex', '^[0-9]{4}-(0[1-9]|1[0-2])$')), name='manual_adjustment_period_format')],
             },
         ),
         migrations.CreateModel(
@@ -186,6 +189,8 @@ class Migration(migrations.Migration):
             ],
             options={
                 'ordering': ['-created_at', '-id'],
+                'indexes': [models.Index(fields=['claimant', 'created_at'], name='portal_rewa_claiman_62c44c_idx'), models.Index(fields=['status'], name='portal_rewa_status_0a6388_idx')],
+                'constraints': [models.UniqueConstraint(condition=models.Q(('status', 'approved')), fields=('client',), name='claim_approved_once_per_client'), models.CheckConstraint(condition=models.Q(('tier_amount__gte', 0)), name='claim_tier_amount_not_negative'), models.CheckConstraint(condition=models.Q(('overridden_by__isnull', True), models.Q(('override_note', ''), _negated=True), _connector='OR'), name='claim_override_has_note')],
             },
         ),
         migrations.CreateModel(
@@ -202,45 +207,5 @@ class Migration(migrations.Migration):
             options={
                 'ordering': ['id'],
             },
-        ),
-        migrations.AddIndex(
-            model_name='inquiry',
-            index=models.Index(fields=['raised_by', 'created_at'], name='portal_inqu_raised__59dd85_idx'),
-        ),
-        migrations.AddIndex(
-            model_name='inquiry',
-            index=models.Index(fields=['status', 'due_at'], name='portal_inqu_status_a18300_idx'),
-        ),
-        migrations.AddIndex(
-            model_name='manualadjustment',
-            index=models.Index(fields=['earner', 'period'], name='portal_manu_earner__af1515_idx'),
-        ),
-        migrations.AddConstraint(
-            model_name='manualadjustment',
-            constraint=models.CheckConstraint(condition=models.Q(('amount', 0), _negated=True), name='manual_adjustment_not_zero'),
-        ),
-        migrations.AddConstraint(
-            model_name='manualadjustment',
-            constraint=models.CheckConstraint(condition=models.Q(('period__regex', '^[0-9]{4}-(0[1-9]|1[0-2])$')), name='manual_adjustment_period_format'),
-        ),
-        migrations.AddIndex(
-            model_name='rewardclaim',
-            index=models.Index(fields=['claimant', 'created_at'], name='portal_rewa_claiman_62c44c_idx'),
-        ),
-        migrations.AddIndex(
-            model_name='rewardclaim',
-            index=models.Index(fields=['status'], name='portal_rewa_status_0a6388_idx'),
-        ),
-        migrations.AddConstraint(
-            model_name='rewardclaim',
-            constraint=models.UniqueConstraint(condition=models.Q(('status', 'approved')), fields=('client',), name='claim_approved_once_per_client'),
-        ),
-        migrations.AddConstraint(
-            model_name='rewardclaim',
-            constraint=models.CheckConstraint(condition=models.Q(('tier_amount__gte', 0)), name='claim_tier_amount_not_negative'),
-        ),
-        migrations.AddConstraint(
-            model_name='rewardclaim',
-            constraint=models.CheckConstraint(condition=models.Q(('overridden_by__isnull', True), models.Q(('override_note', ''), _negated=True), _connector='OR'), name='claim_override_has_note'),
         ),
     ]

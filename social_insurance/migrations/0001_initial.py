@@ -34,6 +34,7 @@ class Migration(migrations.Migration):
             ],
             options={
                 'ordering': ['-raised_at'],
+                'constraints': [models.CheckConstraint(condition=models.Q(('claimed_base__gte', 0)), name='si_dispute_claim_not_negative')],
             },
         ),
         migrations.CreateModel(
@@ -152,6 +153,8 @@ class Migration(migrations.Migration):
             options={
                 'verbose_name': '参保员工',
                 'ordering': ['client', 'name', 'id'],
+                'indexes': [models.Index(fields=['start_date', 'end_date'], name='si_employee_dates')],
+                'constraints': [models.CheckConstraint(condition=models.Q(('wage__gte', 0)), name='si_employee_wage_not_negative'), models.CheckConstraint(condition=models.Q(('end_date__isnull', True), ('end_date__gte', models.F('start_date')), _connector='OR'), name='si_employee_end_after_start'), models.UniqueConstraint(fields=('client', 'id_number_hash', 'start_date'), name='si_employee_unique_stint')],
             },
         ),
         migrations.CreateModel(
@@ -239,6 +242,8 @@ class Migration(migrations.Migration):
             ],
             options={
                 'ordering': ['period', 'client', 'employee', 'kind'],
+                'indexes': [models.Index(fields=['period', 'client'], name='si_line_period_client')],
+                'constraints': [models.UniqueConstraint(fields=('period', 'employee', 'kind', 'source', 'for_period'), name='si_line_business_key'), models.CheckConstraint(condition=models.Q(models.Q(('source', 'regular'), _negated=True), models.Q(('for_period', models.F('period')), ('corrects__isnull', True)), _connector='OR'), name='si_line_regular_is_own_month'), models.CheckConstraint(condition=models.Q(('source', 'regular'), models.Q(('corrects__isnull', False), ('for_period__lt', models.F('period'))), _connector='OR'), name='si_line_correction_points_back')],
             },
         ),
         migrations.CreateModel(
@@ -253,6 +258,7 @@ class Migration(migrations.Migration):
             ],
             options={
                 'ordering': ['period', 'kind', 'employee'],
+                'constraints': [models.UniqueConstraint(fields=('period', 'kind', 'employee'), name='si_finding_unique')],
             },
         ),
         migrations.AddField(
@@ -281,6 +287,7 @@ class Migration(migrations.Migration):
             ],
             options={
                 'ordering': ['-period'],
+                'constraints': [models.CheckConstraint(condition=models.Q(('period__regex', '^\\d{4}-(0[1-9]|1[0-2])$')), name='si_cycle_period_format'), models.CheckConstraint(condition=models.Q(models.Q(('status', 'filed'), _negated=True), models.Q(('filed_at__isnull', False), models.Q(('receipt_no', ''), _negated=True)), _connector='OR'), name='si_cycle_filed_has_receipt')],
             },
         ),
         migrations.CreateModel(
@@ -304,6 +311,7 @@ class Migration(migrations.Migration):
             ],
             options={
                 'ordering': ['-opened_at'],
+                'constraints': [models.CheckConstraint(condition=models.Q(('respond_due__gt', models.F('opened_at')), ('resolve_due__gte', models.F('respond_due'))), name='si_exception_clock_order')],
             },
         ),
         migrations.CreateModel(
@@ -317,6 +325,7 @@ class Migration(migrations.Migration):
             ],
             options={
                 'ordering': ['period', 'kind', 'employee'],
+                'constraints': [models.UniqueConstraint(fields=('period', 'employee', 'kind'), name='si_change_unique')],
             },
         ),
         migrations.CreateModel(
@@ -350,61 +359,5 @@ class Migration(migrations.Migration):
                 'ordering': ['period', 'client'],
                 'constraints': [models.UniqueConstraint(fields=('period', 'client'), name='si_statement_unique'), models.CheckConstraint(condition=models.Q(('total', django.db.models.expressions.CombinedExpression(models.F('employer_total'), '+', models.F('employee_total')))), name='si_statement_total_adds_up')],
             },
-        ),
-        migrations.AddIndex(
-            model_name='insuredemployee',
-            index=models.Index(fields=['start_date', 'end_date'], name='si_employee_dates'),
-        ),
-        migrations.AddConstraint(
-            model_name='insuredemployee',
-            constraint=models.CheckConstraint(condition=models.Q(('wage__gte', 0)), name='si_employee_wage_not_negative'),
-        ),
-        migrations.AddConstraint(
-            model_name='insuredemployee',
-            constraint=models.CheckConstraint(condition=models.Q(('end_date__isnull', True), ('end_date__gte', models.F('start_date')), _connector='OR'), name='si_employee_end_after_start'),
-        ),
-        migrations.AddConstraint(
-            model_name='insuredemployee',
-            constraint=models.UniqueConstraint(fields=('client', 'id_number_hash', 'start_date'), name='si_employee_unique_stint'),
-        ),
-        migrations.AddIndex(
-            model_name='contributionline',
-            index=models.Index(fields=['period', 'client'], name='si_line_period_client'),
-        ),
-        migrations.AddConstraint(
-            model_name='contributionline',
-            constraint=models.UniqueConstraint(fields=('period', 'employee', 'kind', 'source', 'for_period'), name='si_line_business_key'),
-        ),
-        migrations.AddConstraint(
-            model_name='contributionline',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('source', 'regular'), _negated=True), models.Q(('for_period', models.F('period')), ('corrects__isnull', True)), _connector='OR'), name='si_line_regular_is_own_month'),
-        ),
-        migrations.AddConstraint(
-            model_name='contributionline',
-            constraint=models.CheckConstraint(condition=models.Q(('source', 'regular'), models.Q(('corrects__isnull', False), ('for_period__lt', models.F('period'))), _connector='OR'), name='si_line_correction_points_back'),
-        ),
-        migrations.AddConstraint(
-            model_name='checkfinding',
-            constraint=models.UniqueConstraint(fields=('period', 'kind', 'employee'), name='si_finding_unique'),
-        ),
-        migrations.AddConstraint(
-            model_name='basedispute',
-            constraint=models.CheckConstraint(condition=models.Q(('claimed_base__gte', 0)), name='si_dispute_claim_not_negative'),
-        ),
-        migrations.AddConstraint(
-            model_name='monthcycle',
-            constraint=models.CheckConstraint(condition=models.Q(('period__regex', '^\\d{4}-(0[1-9]|1[0-2])$')), name='si_cycle_period_format'),
-        ),
-        migrations.AddConstraint(
-            model_name='monthcycle',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('status', 'filed'), _negated=True), models.Q(('filed_at__isnull', False), models.Q(('receipt_no', ''), _negated=True)), _connector='OR'), name='si_cycle_filed_has_receipt'),
-        ),
-        migrations.AddConstraint(
-            model_name='paymentexception',
-            constraint=models.CheckConstraint(condition=models.Q(('respond_due__gt', models.F('opened_at')), ('resolve_due__gte', models.F('respond_due'))), name='si_exception_clock_order'),
-        ),
-        migrations.AddConstraint(
-            model_name='staffchange',
-            constraint=models.UniqueConstraint(fields=('period', 'employee', 'kind'), name='si_change_unique'),
         ),
     ]

@@ -39,6 +39,8 @@ class Migration(migrations.Migration):
             ],
             options={
                 'ordering': ['period', 'client', 'name'],
+                'indexes': [models.Index(fields=['period', 'id_number_hash'], name='si_payroll_period_hash')],
+                'constraints': [models.UniqueConstraint(fields=('period', 'client', 'id_number_hash'), name='si_payroll_once_per_month')],
             },
         ),
         migrations.AddField(
@@ -53,13 +55,5 @@ class Migration(migrations.Migration):
         migrations.AddConstraint(
             model_name='checkfinding',
             constraint=models.CheckConstraint(condition=models.Q(('employee__isnull', False), ('payroll_entry__isnull', False), _connector='OR'), name='si_finding_has_subject'),
-        ),
-        migrations.AddIndex(
-            model_name='payrollentry',
-            index=models.Index(fields=['period', 'id_number_hash'], name='si_payroll_period_hash'),
-        ),
-        migrations.AddConstraint(
-            model_name='payrollentry',
-            constraint=models.UniqueConstraint(fields=('period', 'client', 'id_number_hash'), name='si_payroll_once_per_month'),
         ),
     ]

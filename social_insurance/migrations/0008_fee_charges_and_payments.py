@@ -29,6 +29,8 @@ class Migration(migrations.Migration):
             ],
             options={
                 'ordering': ['statement', 'paid_on', 'id'],
+                'indexes': [models.Index(fields=['statement', 'paid_on'], name='si_payment_statement_day')],
+                'constraints': [models.CheckConstraint(condition=models.Q(('amount', 0), _negated=True), name='si_payment_not_zero'), models.CheckConstraint(condition=models.Q(('amount__gt', 0), ('reverses__isnull', False), _connector='OR'), name='si_payment_negative_only_as_reversal')],
             },
         ),
         migrations.CreateModel(
@@ -44,6 +46,7 @@ class Migration(migrations.Migration):
             ],
             options={
                 'ordering': ['statement', 'kind', 'service'],
+                'constraints': [models.UniqueConstraint(fields=('statement', 'kind', 'service'), name='si_charge_once'), models.CheckConstraint(condition=models.Q(('amount__gte', 0)), name='si_charge_not_negative')],
             },
         ),
         migrations.CreateModel(
@@ -95,25 +98,5 @@ class Migration(migrations.Migration):
                 'get_latest_by': ('history_date', 'history_id'),
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
-        ),
-        migrations.AddIndex(
-            model_name='feepayment',
-            index=models.Index(fields=['statement', 'paid_on'], name='si_payment_statement_day'),
-        ),
-        migrations.AddConstraint(
-            model_name='feepayment',
-            constraint=models.CheckConstraint(condition=models.Q(('amount', 0), _negated=True), name='si_payment_not_zero'),
-        ),
-        migrations.AddConstraint(
-            model_name='feepayment',
-            constraint=models.CheckConstraint(condition=models.Q(('amount__gt', 0), ('reverses__isnull', False), _connector='OR'), name='si_payment_negative_only_as_reversal'),
-        ),
-        migrations.AddConstraint(
-            model_name='feestatementcharge',
-            constraint=models.UniqueConstraint(fields=('statement', 'kind', 'service'), name='si_charge_once'),
-        ),
-        migrations.AddConstraint(
-            model_name='feestatementcharge',
-            constraint=models.CheckConstraint(condition=models.Q(('amount__gte', 0)), name='si_charge_not_negative'),
         ),
     ]
