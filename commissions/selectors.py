@@ -29,7 +29,7 @@ from .engine import (
 from .hq.models import BranchPeriod, EarnerMonthRollup
 from .hq.rules import COMPONENTS, MAX_ADJUSTMENT_PERCENT
 from .models import StatementLine
-from .sql import LINE_COLUMNS, lines_select
+from .sql import LINE_COLUMNS, SourceBranch, earner_homes, lines_select, sources_for
 
 WEEK_RE = re.compile(r"^([0-9]{4})-W([0-9]{2})$")
 METRICS = ("openings", "sales", "commission")
@@ -254,6 +254,22 @@ def statements_of(branch: Branch, period: str, earner_ids, *, lang: str = "zh") 
             for pk, mine in by_earner.items()}
 
 
+def line_sources(branches: list[Branch]) -> dict[int, list[SourceBranch]]:
+    """Per branch id, the branches whose events can give it a statement line
+    (`commissions.sql.sources_for`): its own, and those where one of its people earns. The SQL of
+    a branch-month holds parts per source branch; for the reads that replay many months (what-if,
+    plan replay, suggestions) leaving out the others — with 20 branches, most of them — spares
+    planning and running parts that find nothing, and changes no figure. (Read in a statement of
+    its own: a person moved to another branch while a replay runs may be read as before the move;
+    the recompute, which writes, does not use this.)"""
+    from .services import source_branches
+
+    sources = source_branches()
+    with connection.cursor() as cur:
+        homes = earner_homes(cur, sources)
+    return {b.id: sources_for(BranchRef(b.id, b.code), sources, homes) for b in branches}
+
+
 # ---------------------------------------------------------------------------------------------
 # What-if (for the adjustment approval page): no writes
 # ---------------------------------------------------------------------------------------------
@@ -265,7 +281,7 @@ def what_if_adjustment(*, component: str, percent: Decimal, effective_from: dt.d
 
     Returns [{period, username, earner_id, current_total, what_if_total, difference}] with
     Decimal amounts, sorted by period then username."""
-    from .services import current_branch, rulebook_load, source_branches
+    from .services import current_branch, rulebook_load
 
     if component not in COMPONENTS:
         raise ValueError(f"unknown component {component!r}")
@@ -276,7 +292,7 @@ def what_if_adjustment(*, component: str, percent: Decimal, effective_from: dt.d
     hypothetical = replace(rules, adjustments=rules.adjustments + (AdjustmentData(
         branch_id=branch.id, component=component, percent=percent, effective_from=effective_from,
         effective_to=effective_to),))
-    home, sources = BranchRef(branch.id, branch.code), source_branches()
+    home, sources = BranchRef(branch.id, branch.code), line_sources([branch])[branch.id]
     out = []
     with connection.cursor() as cur:
         for period in sorted(set(periods)):

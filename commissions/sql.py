@@ -99,7 +99,18 @@ def _adjustment_columns(rules: RuleBook, src: SourceBranch, home: BranchRef, lin
     return f"GREATEST({own}, {other})", f"({other} > {own})"
 
 
+# Where every line's earner comes from: (table, alias in the parts below, earner columns). A
+# branch's events reach another branch's statements only through these columns naming a person
+# whose home is that other branch (the parts add conditions, never another earner), which is what
+# `earner_homes` reads; `_earner_filter` refuses a column not listed here.
+EARNER_COLUMNS = (("clients_client", "c", ("opened_by_id",)), ("commissions_sale", "s", ("seller_id",)),
+                  ("commissions_lead", "l", ("marketer_id", "seller_id")))
+
+
 def _earner_filter(column: str, src: SourceBranch, home: BranchRef) -> str:
+    alias, _sep, name = column.partition(".")
+    if not any(alias == a and name in names for _table, a, names in EARNER_COLUMNS):
+        raise ValueError(f"{column} is not an earner column of EARNER_COLUMNS")
     if src.ref.id == home.id:
         return (f"{column} NOT IN (SELECT id FROM public.branches_user "
                 f"WHERE home_branch_id IS NOT NULL AND home_branch_id <> {int(home.id)})")
@@ -300,6 +311,33 @@ def _leads(rules, src, home, period, earners=None) -> list[str]:
 #   those recomputes whole branch-periods, never per earner) and the earner's home branch.
 # No line of one person depends on another person's events, so restricting every part to the
 # earners (`earners`) yields exactly those earners' lines of the full SELECT.
+def earner_homes(cur, sources: list[SourceBranch]) -> dict[int, set[int]]:
+    """Per source branch id, the home branches of the people its clients, sales and leads name as
+    earners (EARNER_COLUMNS, any date), in one statement. A branch outside a home's set gives that
+    home no line at all, so a replay may leave it out of that home's SQL (`sources_for`)."""
+    selects = []
+    for src in sources:
+        if not _SCHEMA_RE.match(src.schema):
+            raise ValueError(f"bad branch {src!r}")
+        earners = " UNION ".join(f'SELECT {col} FROM "{src.schema}".{table}'
+                                 for table, _alias, columns in EARNER_COLUMNS for col in columns)
+        selects.append(f"SELECT {int(src.ref.id)} AS source_id, u.home_branch_id FROM public.branches_user u "
+                       f"WHERE u.home_branch_id IS NOT NULL AND u.id IN ({earners})")
+    if not selects:
+        return {}
+    cur.execute(" UNION ALL ".join(selects))
+    homes: dict[int, set[int]] = {}
+    for source_id, home_id in cur.fetchall():
+        homes.setdefault(source_id, set()).add(home_id)
+    return homes
+
+
+def sources_for(home: BranchRef, sources: list[SourceBranch], homes: dict[int, set[int]]) -> list[SourceBranch]:
+    """The branches whose events can give `home` a line: its own, and the others that name one
+    of its people as an earner (`earner_homes`)."""
+    return [s for s in sources if s.ref.id == home.id or home.id in homes.get(s.ref.id, ())]
+
+
 def lines_select(*, period: str, home: BranchRef, sources: list[SourceBranch], rules: RuleBook,
                  earners: tuple[int, ...] | None = None) -> str:
     """A SELECT of every statement line of `home` for `period`, columns as LINE_COLUMNS; with

@@ -20,8 +20,9 @@ from hrsaas.core.labels import label
 
 from ..engine import BranchRef, RuleBook, add_months, period_end, period_of, period_start
 from ..hq.rules import OpeningRewardRule, RetentionBonusRule, version_in_force
-from ..services import rulebook_load, source_branches
-from ..sql import lines_select
+from ..selectors import line_sources
+from ..services import rulebook_load
+from ..sql import SourceBranch, lines_select
 from . import engine as E
 
 
@@ -71,18 +72,21 @@ def _union(selects: list[str]) -> str:
 
 
 def replay_rows(*, draft: E.Draft, periods: list[str], branches: list[Branch],
-                rules: RuleBook | None = None) -> list[E.ReplayRow]:
+                rules: RuleBook | None = None,
+                sources: dict[int, list[SourceBranch]] | None = None) -> list[E.ReplayRow]:
     """Per branch, month, person and component: the total under the rules in force and under the
-    draft (in force from the window's first day), with line counts. Reads only."""
+    draft (in force from the window's first day), with line counts. Reads only. `sources`: what
+    `commissions.selectors.line_sources` gives for these branches, when the caller already has it."""
     rules = rules or rulebook_load()
     drafted = E.with_draft(rules, draft, period_start(periods[0]))
-    sources = source_branches()
+    sources = sources if sources is not None else line_sources(branches)
     out: list[E.ReplayRow] = []
     with connection.cursor() as cur:
         for branch in branches:
             home = BranchRef(branch.id, branch.code)
-            now = _union([lines_select(period=p, home=home, sources=sources, rules=rules) for p in periods])
-            then = _union([lines_select(period=p, home=home, sources=sources, rules=drafted) for p in periods])
+            mine = sources[branch.id]
+            now = _union([lines_select(period=p, home=home, sources=mine, rules=rules) for p in periods])
+            then = _union([lines_select(period=p, home=home, sources=mine, rules=drafted) for p in periods])
             cur.execute(
                 f"WITH cur AS ({now}), dra AS ({then}) "
                 "SELECT period, earner_id, component, coalesce(c.amount, 0), coalesce(d.amount, 0), "
@@ -193,12 +197,13 @@ def suggestions(*, branches: list[Branch], periods: list[str], with_cost: bool =
     rules = rulebook_load()
     by_id = {b.id: b for b in branches}
     found = E.suggestions_for([branch_figures(b, periods, rules=rules) for b in branches])
+    sources = line_sources([by_id[s.branch_id] for s in found]) if with_cost and found else {}
     out = []
     for s in found:
         item = suggestion_out(s, by_id[s.branch_id])
         if with_cost:
             rows = replay_rows(draft=E.AdjustmentDraftData(s.branch_id, s.component, s.percent), periods=periods,
-                               branches=[by_id[s.branch_id]], rules=rules)
+                               branches=[by_id[s.branch_id]], rules=rules, sources=sources)
             summary = E.summarise(rows, periods)
             item.update(cost_current=f"{summary.total.current:.2f}", cost_draft=f"{summary.total.draft:.2f}",
                         cost_difference=f"{summary.total.difference:.2f}", people_changed=len(summary.gainers)

@@ -159,3 +159,71 @@ def test_replay_window():
         selectors.replay_window(0)
     with pytest.raises(ValueError):
         selectors.replay_window(E.MAX_REPLAY_MONTHS + 1)
+
+
+def _gz_event_naming(column: str, person) -> None:
+    """One event recorded in 广州 whose earner, through `column`, is `person`."""
+    from clients.models import Client
+    from commissions.models import Lead, Sale
+
+    from tests.factories import make_user
+
+    local = make_user("gz_s1", ("gz", "specialist"), home="gz")  # every other earner: a 广州 person
+    with in_branch("gz"):
+        opener = person if column == "clients_client.opened_by_id" else local
+        client = Client.objects.create(name="穗客户", headcount=8, opened_on=dt.date(2026, 2, 2), opened_by=opener)
+        if column == "commissions_sale.seller_id":
+            Sale.objects.create(client=client, client_opened_on=client.opened_on, service="payroll_outsourcing",
+                                period="2026-02", amount=D("8000.00"), seller=person)
+        elif column == "commissions_lead.marketer_id":
+            Lead.objects.create(name="穗线索", source="marketing", marketer=person, created_on=dt.date(2026, 2, 1),
+                                seller=local, amount=D("20000.00"), signed_on=dt.date(2026, 2, 9))
+        elif column == "commissions_lead.seller_id":
+            Lead.objects.create(name="穗线索", source="sales", created_on=dt.date(2026, 2, 1), seller=person,
+                                amount=D("20000.00"), signed_on=dt.date(2026, 2, 9))
+
+
+@pytest.mark.parametrize("column", ["clients_client.opened_by_id", "commissions_sale.seller_id",
+                                    "commissions_lead.marketer_id", "commissions_lead.seller_id"])
+def test_a_replay_leaves_out_only_the_branches_that_give_it_no_line(people, branches, column):
+    """A replay's SQL holds parts for the branches where the home branch's people earn; 广州
+    joins 北京's as soon as one event there names a 北京 person, through any earner column — and
+    the replay's figures are those of the SQL over every branch."""
+    from commissions.selectors import line_sources
+    from commissions.services import source_branches
+    from commissions.sql import EARNER_COLUMNS
+
+    assert column in {f"{t}.{c}" for t, _alias, cols in EARNER_COLUMNS for c in cols}
+    build_events(people)
+    bj, sh, gz = branches["bj"], branches["sh"], branches["gz"]
+    codes = lambda found: {s.ref.code for s in found}  # noqa: E731
+    before = line_sources([bj, sh, gz])
+    # 北京's people earn on a 上海 client; nobody from 北京 in 广州 yet, nobody from elsewhere in 北京
+    assert (codes(before[bj.id]), codes(before[sh.id]), codes(before[gz.id])) == ({"bj", "sh"}, {"sh"}, {"gz"})
+
+    who = people["bj_mkt"] if column == "commissions_lead.marketer_id" else people["bj_s2"]
+    _gz_event_naming(column, who)
+    after = line_sources([bj, sh, gz])
+    assert (codes(after[bj.id]), codes(after[sh.id]), codes(after[gz.id])) == ({"bj", "sh", "gz"}, {"sh"}, {"gz"})
+
+    every = {b.id: source_branches() for b in (bj, sh, gz)}
+    assert len(every[bj.id]) == 3
+    draft = E.AdjustmentDraftData(branch_id=gz.id, component="sales_commission", percent=D("10.00"))
+    left_out = selectors.replay_rows(draft=draft, periods=PERIODS, branches=[bj, sh, gz])
+    assert left_out == selectors.replay_rows(draft=draft, periods=PERIODS, branches=[bj, sh, gz], sources=every)
+    # the 广州 event is on 北京's side of the replay (a line of 北京's person from source 广州)
+    assert any(r.branch_id == bj.id and r.earner_id == who.pk and r.period == "2026-02" for r in left_out)
+
+
+def test_an_earner_column_not_listed_is_refused():
+    """A new part whose earner comes from a column `earner_homes` does not read would make the
+    replay leave out branches that give lines: building its SQL fails instead."""
+    from commissions.engine import BranchRef
+    from commissions.sql import SourceBranch, _earner_filter
+
+    home = BranchRef(1, "bj")
+    assert "home_branch_id = 1" in _earner_filter("s.seller_id", SourceBranch(BranchRef(2, "sh"), "br_sh"), home)
+    with pytest.raises(ValueError, match="not an earner column"):
+        _earner_filter("c.created_by_id", SourceBranch(BranchRef(2, "sh"), "br_sh"), home)
+    with pytest.raises(ValueError, match="not an earner column"):
+        _earner_filter("s.opened_by_id", SourceBranch(BranchRef(1, "bj"), "br_bj"), home)
