@@ -259,14 +259,15 @@ def line_sources(branches: list[Branch]) -> dict[int, list[SourceBranch]]:
     (`commissions.sql.sources_for`): its own, and those where one of its people earns. The SQL of
     a branch-month holds parts per source branch; for the reads that replay many months (what-if,
     plan replay, suggestions) leaving out the others — with 20 branches, most of them — spares
-    planning and running parts that find nothing, and changes no figure. (Read in a statement of
-    its own: a person moved to another branch while a replay runs may be read as before the move;
-    the recompute, which writes, does not use this.)"""
+    planning and running parts that find nothing, and changes no figure. Read in a statement of
+    its own, before the replay's: a person moved to another branch in between may be missing from
+    both branches' figures of that replay (as the replay's statements, one per branch, already
+    were not one snapshot); the next replay has them. The recompute, which writes, does not use it."""
     from .services import source_branches
 
     sources = source_branches()
     with connection.cursor() as cur:
-        homes = earner_homes(cur, sources)
+        homes = earner_homes(cur, sources, sorted({b.id for b in branches}))
     return {b.id: sources_for(BranchRef(b.id, b.code), sources, homes) for b in branches}
 
 

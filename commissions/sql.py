@@ -102,7 +102,9 @@ def _adjustment_columns(rules: RuleBook, src: SourceBranch, home: BranchRef, lin
 # Where every line's earner comes from: (table, alias in the parts below, earner columns). A
 # branch's events reach another branch's statements only through these columns naming a person
 # whose home is that other branch (the parts add conditions, never another earner), which is what
-# `earner_homes` reads; `_earner_filter` refuses a column not listed here.
+# `earner_homes` reads. Every part must select its earner from one of these columns and filter it
+# with `_earner_filter`, which refuses a column not listed here (by alias and name: a check that
+# catches a new column, not a proof that the alias is that table).
 EARNER_COLUMNS = (("clients_client", "c", ("opened_by_id",)), ("commissions_sale", "s", ("seller_id",)),
                   ("commissions_lead", "l", ("marketer_id", "seller_id")))
 
@@ -299,6 +301,42 @@ def _leads(rules, src, home, period, earners=None) -> list[str]:
     return parts
 
 
+def earner_homes(cur, sources: list[SourceBranch], homes: list[int]) -> dict[int, set[int]]:
+    """Per source branch id, which of `homes` have a person that the branch's clients, sales or
+    leads name as an earner (EARNER_COLUMNS, any date), in one statement; a home's own branch is
+    not looked at (`sources_for` always keeps it). A branch outside a home's set gives that home
+    no line at all. Each column's distinct people are read by walking its index (one look-up per
+    person named, every earner column being indexed): the cost follows the people named, not the
+    events."""
+    selects = []
+    for src in sources:
+        if not _SCHEMA_RE.match(src.schema):
+            raise ValueError(f"bad branch {src!r}")
+        for table, _alias, columns in EARNER_COLUMNS:
+            for col in columns:
+                t = f'"{src.schema}".{table}'
+                # PostgreSQL has no skip scan: the next greater value, one index look-up at a time.
+                walk = (f"WITH RECURSIVE e(id) AS ((SELECT {col} FROM {t} WHERE {col} IS NOT NULL ORDER BY {col} LIMIT 1) "
+                        f"UNION ALL SELECT (SELECT {col} FROM {t} WHERE {col} > e.id ORDER BY {col} LIMIT 1) "
+                        f"FROM e WHERE e.id IS NOT NULL) SELECT id FROM e WHERE id IS NOT NULL")
+                selects.append(f"SELECT {int(src.ref.id)} AS source_id, u.home_branch_id FROM public.branches_user u "
+                               f"WHERE u.id IN ({walk}) AND u.home_branch_id = ANY (%(homes)s) "
+                               f"AND u.home_branch_id <> {int(src.ref.id)}")
+    if not selects or not homes:
+        return {}
+    cur.execute(" UNION ".join(selects), {"homes": [int(h) for h in homes]})
+    found: dict[int, set[int]] = {}
+    for source_id, home_id in cur.fetchall():
+        found.setdefault(source_id, set()).add(home_id)
+    return found
+
+
+def sources_for(home: BranchRef, sources: list[SourceBranch], homes: dict[int, set[int]]) -> list[SourceBranch]:
+    """The branches whose events can give `home` a line: its own, and the others that name one
+    of its people as an earner (`earner_homes`)."""
+    return [s for s in sources if s.ref.id == home.id or home.id in homes.get(s.ref.id, ())]
+
+
 # What each line component of an earner depends on (so that a per-earner recompute of the
 # earners an event touches equals the full one; tests/commissions/test_recompute.py holds it):
 # - opening_reward, retention_bonus: one client (its opener, opening date, headcount, closing);
@@ -311,33 +349,6 @@ def _leads(rules, src, home, period, earners=None) -> list[str]:
 #   those recomputes whole branch-periods, never per earner) and the earner's home branch.
 # No line of one person depends on another person's events, so restricting every part to the
 # earners (`earners`) yields exactly those earners' lines of the full SELECT.
-def earner_homes(cur, sources: list[SourceBranch]) -> dict[int, set[int]]:
-    """Per source branch id, the home branches of the people its clients, sales and leads name as
-    earners (EARNER_COLUMNS, any date), in one statement. A branch outside a home's set gives that
-    home no line at all, so a replay may leave it out of that home's SQL (`sources_for`)."""
-    selects = []
-    for src in sources:
-        if not _SCHEMA_RE.match(src.schema):
-            raise ValueError(f"bad branch {src!r}")
-        earners = " UNION ".join(f'SELECT {col} FROM "{src.schema}".{table}'
-                                 for table, _alias, columns in EARNER_COLUMNS for col in columns)
-        selects.append(f"SELECT {int(src.ref.id)} AS source_id, u.home_branch_id FROM public.branches_user u "
-                       f"WHERE u.home_branch_id IS NOT NULL AND u.id IN ({earners})")
-    if not selects:
-        return {}
-    cur.execute(" UNION ALL ".join(selects))
-    homes: dict[int, set[int]] = {}
-    for source_id, home_id in cur.fetchall():
-        homes.setdefault(source_id, set()).add(home_id)
-    return homes
-
-
-def sources_for(home: BranchRef, sources: list[SourceBranch], homes: dict[int, set[int]]) -> list[SourceBranch]:
-    """The branches whose events can give `home` a line: its own, and the others that name one
-    of its people as an earner (`earner_homes`)."""
-    return [s for s in sources if s.ref.id == home.id or home.id in homes.get(s.ref.id, ())]
-
-
 def lines_select(*, period: str, home: BranchRef, sources: list[SourceBranch], rules: RuleBook,
                  earners: tuple[int, ...] | None = None) -> str:
     """A SELECT of every statement line of `home` for `period`, columns as LINE_COLUMNS; with
