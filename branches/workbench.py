@@ -68,7 +68,7 @@ def branch_workbench(user, branch: Branch, roles, today: dt.date | None = None) 
 
     if manager:
         n = Adjustment.objects.filter(status=Adjustment.Status.PROPOSED).exclude(proposed_by_id=user.pk).count()
-        wb.todos.append(Todo("adjustments", _("浮动调整待审批"), n, f"{b}/adjustments/"))
+        wb.todos.append(Todo("adjustments", _("浮动调整待审批"), n, f"{b}/commissions/adjustments/"))
         inq = Inquiry.objects.exclude(status=Inquiry.Status.RESOLVED).aggregate(
             open=Count("id"), late=Count("id", filter=Q(answered_at__isnull=True, due_at__lt=now)))
         wb.todos.append(Todo("inquiries", _("申诉待答复"), inq["open"], f"{b}/review/", urgent=bool(inq["late"])))
@@ -107,7 +107,7 @@ def branch_workbench(user, branch: Branch, roles, today: dt.date | None = None) 
                              urgent=bool(owed["overdue_count"])))
         if not manager:
             mine = Adjustment.objects.filter(status=Adjustment.Status.PROPOSED, proposed_by_id=user.pk).count()
-            wb.todos.append(Todo("my-adjustments", _("我提议的浮动调整待经理审批"), mine, f"{b}/adjustments/"))
+            wb.todos.append(Todo("my-adjustments", _("我提议的浮动调整待经理审批"), mine, f"{b}/commissions/adjustments/"))
 
     month = EarnerMonthRollup.objects.filter(branch=branch, period=period).aggregate(
         openings=Sum("openings"), sales=Sum("sales_amount"), commission=Sum("commission"), people=Count("user_id"))

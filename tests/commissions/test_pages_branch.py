@@ -100,6 +100,31 @@ def test_branch_home_is_a_workbench_per_role(client, people):
     assert 'href="/b/bj/commissions/record/client/"' not in html
 
 
+def test_every_workbench_link_opens_for_its_role(client, people, branches):
+    """Each to-do and figure on a workbench leads to a page its reader may open: a manager's
+    "浮动调整待审批" once led to a missing page."""
+    from branches.roles import hq_roles_of, roles_in_branch
+    from branches.workbench import branch_workbench, hq_workbench
+
+    finance = make_user("wb_finance", (None, "hq_finance"))
+    admin = make_user("wb_admin", (None, "hq_admin"))
+    with in_branch("bj"):
+        cases = [(u, branch_workbench(u, branches["bj"], roles_in_branch(u, branches["bj"])))
+                 for u in (people["bj_manager"], people["bj_staff"], admin)]
+    cases += [(u, hq_workbench(u, hq_roles_of(u))[0]) for u in (admin, finance)]
+    checked = set()
+    for user, wb in cases:
+        client.force_login(user)
+        links = [t.url for t in wb.todos] + [f.url for f in wb.figures if f.url]
+        assert len(links) >= 4, (user.username, links)
+        for url in links:
+            r = client.get(url, follow=True)
+            assert r.status_code == 200, (user.username, url, r.status_code)
+            checked.add((user.username, url))
+    assert ("bj_mgr", "/b/bj/commissions/adjustments/") in checked
+    assert ("bj_staff", "/b/bj/commissions/adjustments/") in checked
+
+
 # ---------------------------------------------------------------------------------------------
 # Workspace home and statements
 # ---------------------------------------------------------------------------------------------
