@@ -249,10 +249,8 @@ def hq_policy_city(request, city: str):
 
 
 def _policy_city_page(request, city: str, *, form: dict | None, errors: dict):
-    import json
-
     from .policies.models import CityPolicy
-    from .policies.selectors import item_views, items_as_data
+    from .policies.selectors import item_views, publish_rows
     from .engine import rounding_words
 
     versions = list(CityPolicy.objects.filter(city=city).prefetch_related("items").order_by("-effective_from"))
@@ -262,7 +260,9 @@ def _policy_city_page(request, city: str, *, form: dict | None, errors: dict):
     can_edit = is_hq_admin(request.user)
     if form is None:
         form = {"year": "", "effective_from": "", "confidence": latest.confidence, "sources": "",
-                "items": json.dumps(items_as_data(latest), ensure_ascii=False, indent=1)}
+                "item_rows": publish_rows(latest)}
+    elif "item_rows" not in form:  # a script's JSON was refused: the form as the latest version
+        form = {**form, "item_rows": publish_rows(latest)}
     rows = [{"policy": p, "items": item_views(p),
              "rounding_social": rounding_words(p.rounding_social),
              "rounding_housing_fund": rounding_words(p.rounding_housing_fund)} for p in versions]
@@ -278,6 +278,7 @@ def _policy_post(request, city: str | None):
 
     from .policies import services as policy_services
     from .policies.models import CityPolicy
+    from .policies.selectors import items_from_publish_form as publish_items_from_form, publish_rows
 
     if not is_hq_admin(request.user):
         raise PermissionDenied
@@ -301,13 +302,17 @@ def _policy_post(request, city: str | None):
                 "p": policy, "to": policy.effective_to or _("新版本发布")})
         return redirect("si-hq-policy-city", city=policy.city)
     city = city or request.POST.get("city", "")
-    if not CityPolicy.objects.filter(city=city).exists():
+    latest = CityPolicy.objects.filter(city=city).prefetch_related("items").order_by("-effective_from").first()
+    if latest is None:
         raise Http404
     try:
-        try:
-            items = json.loads(form["items"] or "{}")
-        except ValueError:
-            raise ValidationError({"items": [_("险种须为 JSON 对象(格式同数据文件)。")]}) from None
+        if "items" in request.POST:  # scripts posting the data file's JSON, as before the form had fields
+            try:
+                items = json.loads(form["items"] or "{}")
+            except ValueError:
+                raise ValidationError({"items": [_("险种须为 JSON 对象(格式同数据文件)。")]}) from None
+        else:  # the page's form: one input per 险种 and figure, shaped as the latest version
+            items, form["item_rows"] = publish_items_from_form(request.POST, publish_rows(latest))
         policy = policy_services.policy_publish(
             actor=request.user, city=city, year_label=form["year"], effective_from=form["effective_from"],
             items=items, sources=[s.strip() for s in form["sources"].splitlines() if s.strip()],

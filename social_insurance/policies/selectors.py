@@ -2,8 +2,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from decimal import Decimal
 
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_noop
 
 from social_insurance.engine import ItemRule, PolicyRule
 
@@ -144,6 +145,90 @@ def items_as_data(policy: CityPolicy) -> dict:
             row["note"] = i.note
         out[i.kind] = row
     return out
+
+
+# The publish form's fields per item shape (names as the data file's keys, split into inputs):
+# every item has its base and fixed amounts; its rates are the employer's and the employee's, an
+# employer's range (工伤: each client's rate within it) with the employee's, or one range for both
+# sides (公积金). Item order, kinds and shapes follow the latest version.
+PUBLISH_FIELDS = {
+    "fixed": ("base_floor", "base_ceiling", "employer", "employee", "employer_fixed", "employee_fixed"),
+    "employer_range": ("base_floor", "base_ceiling", "employer_min", "employer_max", "employee", "employer_fixed",
+                       "employee_fixed"),
+    "rate_range": ("base_floor", "base_ceiling", "rate_min", "rate_max", "employer_fixed", "employee_fixed"),
+}
+PUBLISH_FIELD_WORDS = {
+    "base_floor": gettext_noop("基数下限(元)"), "base_ceiling": gettext_noop("基数上限(元,空 = 不设上限)"),
+    "employer": gettext_noop("单位比例(%)"), "employee": gettext_noop("个人比例(%)"),
+    "employer_min": gettext_noop("单位比例下限(%)"), "employer_max": gettext_noop("单位比例上限(%)"),
+    "rate_min": gettext_noop("缴存比例下限(%)"), "rate_max": gettext_noop("缴存比例上限(%)"),
+    "employer_fixed": gettext_noop("单位固定金额(元)"), "employee_fixed": gettext_noop("个人固定金额(元)"),
+    "supplementary_min": gettext_noop("补充比例下限(%)"), "supplementary_max": gettext_noop("补充比例上限(%)"),
+}
+
+
+def _shape(item: PolicyItem) -> str:
+    if item.rate_min is not None:
+        return "rate_range"
+    return "employer_range" if item.employer_rate_min is not None else "fixed"
+
+
+def publish_rows(policy: CityPolicy) -> list[dict]:
+    """The publish form of a city's next version, prefilled from `policy` (its latest): per item
+    its kind, label, shape and fields [(name, words, value)] — "" for an empty ceiling or fixed
+    amount."""
+    from social_insurance.engine import ITEM_KINDS, ITEM_LABELS
+
+    def txt(v: Decimal | None) -> str:
+        return "" if v is None else f"{v:f}"
+
+    values = lambda i: {  # noqa: E731
+        "base_floor": i.base_floor, "base_ceiling": i.base_ceiling, "employer": i.employer_percent,
+        "employee": i.employee_percent, "employer_min": i.employer_rate_min, "employer_max": i.employer_rate_max,
+        "rate_min": i.rate_min, "rate_max": i.rate_max, "employer_fixed": i.employer_fixed or None,
+        "employee_fixed": i.employee_fixed or None, "supplementary_min": i.supplementary_min,
+        "supplementary_max": i.supplementary_max}
+    order = {k: n for n, k in enumerate(ITEM_KINDS)}
+    rows = []
+    for item in sorted(policy.items.all(), key=lambda i: order.get(i.kind, len(order))):
+        shape = _shape(item)
+        names = PUBLISH_FIELDS[shape] + (("supplementary_min", "supplementary_max")
+                                         if item.supplementary_min is not None else ())
+        v = values(item)
+        rows.append({"kind": item.kind, "label": gettext(ITEM_LABELS.get(item.kind, item.kind)), "shape": shape,
+                     "note": item.note, "fields": [(n, gettext(PUBLISH_FIELD_WORDS[n]), txt(v[n])) for n in names]})
+    return rows
+
+
+def items_from_publish_form(data, rows: list[dict]) -> tuple[dict, list[dict]]:
+    """The items (the data file's shape, for `policy_publish`) from the form's inputs
+    `<kind>__<field>`, and `rows` with the values as typed (to show the form again). Values are
+    passed on as typed; `policy_publish` checks them (one parser), in people's words."""
+    items, typed = {}, []
+    for row in rows:
+        kind, got = row["kind"], {}
+        fields = []
+        for name, words, _value in row["fields"]:
+            got[name] = str(data.get(f"{kind}__{name}", "")).strip()
+            fields.append((name, words, got[name]))
+        typed.append({**row, "fields": fields})
+        item = {"base": [got["base_floor"], got["base_ceiling"] or None]}
+        if row["shape"] == "rate_range":
+            item["rate_range"] = [got["rate_min"], got["rate_max"]]
+        elif row["shape"] == "employer_range":
+            item["employer_range"] = [got["employer_min"], got["employer_max"]]
+            item["employee"] = got["employee"]
+        else:
+            item["employer"], item["employee"] = got["employer"], got["employee"]
+        for key in ("employer_fixed", "employee_fixed"):
+            if got[key]:
+                item[key] = got[key]
+        if "supplementary_min" in got:
+            item["supplementary_range"] = [got["supplementary_min"], got["supplementary_max"]]
+        if row["note"]:
+            item["note"] = row["note"]
+        items[kind] = item
+    return items, typed
 
 
 # ---------------------------------------------------------------------------------------------

@@ -13,7 +13,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
 from branches.audit import stamp
-from social_insurance.engine import ITEM_KINDS, ROUNDING_MODE_RE
+from social_insurance.engine import ITEM_KINDS, ITEM_LABELS, ROUNDING_MODE_RE
 from hrsaas.core.money import MoneyError, parse_money
 
 from .loader import item_fields
@@ -86,10 +86,16 @@ def _number(value, *, percent: bool) -> Decimal:
     return number
 
 
+# The data file's keys in people's words, for the messages about their values.
+_KEY_WORDS = {"employer": "单位比例", "employee": "个人比例", "employer_fixed": "单位固定金额",
+              "employee_fixed": "个人固定金额", "employer_range": "单位比例范围", "rate_range": "缴存比例范围",
+              "supplementary_range": "补充比例范围"}
+
+
 def _clean_item(kind: str, raw) -> tuple[dict, list[str]]:
     """One item in the data file's shape ({"base": [floor, ceiling], "employer": "16", …})."""
     errs: list[str] = []
-    label = kind
+    label = ITEM_LABELS.get(kind, kind)  # the 险种 in words: these messages reach the policy page
     if not isinstance(raw, dict):
         return {}, [f"{label}:须为对象。"]
     unknown = set(raw) - {"base", "employer", "employee", "employer_fixed", "employee_fixed", "employer_range",
@@ -115,26 +121,26 @@ def _clean_item(kind: str, raw) -> tuple[dict, list[str]]:
             try:
                 _number(raw[key], percent=True)
             except ValueError as exc:
-                errs.append(f"{label}:{key} {exc}。")
+                errs.append(f"{label}:{_KEY_WORDS[key]}{exc}。")
     for key in ("employer_fixed", "employee_fixed"):
         if raw.get(key) is not None:
             try:
                 _number(raw[key], percent=False)
             except ValueError as exc:
-                errs.append(f"{label}:{key} {exc}。")
+                errs.append(f"{label}:{_KEY_WORDS[key]}{exc}。")
     for key in ("employer_range", "rate_range", "supplementary_range"):
         if raw.get(key) is None:
             continue
         pair = raw[key]
         if not (isinstance(pair, list) and len(pair) == 2):
-            errs.append(f"{label}:{key} 须为 [下限, 上限]。")
+            errs.append(f"{label}:{_KEY_WORDS[key]}须为 [下限, 上限]。")
             continue
         try:
             low, high = (_number(v, percent=True) for v in pair)
             if high < low:
-                errs.append(f"{label}:{key} 上限不能低于下限。")
+                errs.append(f"{label}:{_KEY_WORDS[key]}的上限不能低于下限。")
         except ValueError as exc:
-            errs.append(f"{label}:{key} {exc}。")
+            errs.append(f"{label}:{_KEY_WORDS[key]}{exc}。")
     if kind == "housing_fund" and raw.get("rate_range") is None and not errs:
         errs.append(f"{label}:住房公积金须给出缴存比例范围 rate_range。")
     return raw, errs

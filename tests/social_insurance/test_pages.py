@@ -182,7 +182,7 @@ def test_hq_publishes_and_extends_a_version_on_the_policy_page(hq_admin, branche
 
     page = web(hq_admin)
     html = page.get("/si/policies/beijing/").content.decode()
-    assert 'data-testid="publish-form"' in html and "&quot;pension&quot;" in html  # prefilled items
+    assert 'data-testid="publish-form"' in html and 'name="pension__base_floor"' in html  # prefilled items
     latest = CityPolicy.objects.filter(city="beijing").order_by("-effective_from").first()
     resp = page.post("/si/policies/", {"action": "extend", "policy": latest.pk})
     assert resp.status_code == 302
@@ -210,3 +210,47 @@ def test_hq_publishes_and_extends_a_version_on_the_policy_page(hq_admin, branche
     finance = make_user("hqfin", (None, "hq_finance"))
     assert 'data-testid="publish-form"' not in web(finance).get("/si/policies/beijing/").content.decode()
     assert web(finance).post("/si/policies/", {"action": "extend", "policy": latest.pk}).status_code == 403
+
+
+def test_hq_publishes_the_next_version_with_a_field_per_figure(hq_admin, branches):
+    """The publish form has a box per 险种 in words, prefilled from the latest version, one input
+    per figure; a wrong figure is named in words (no data-file key) and nothing is published."""
+    import re
+    from decimal import Decimal
+
+    from social_insurance.policies.models import CityPolicy
+
+    page = web(hq_admin)
+    html = page.get("/si/policies/beijing/").content.decode()
+    form = html[html.index('data-testid="publish-form"'):]
+    fields = dict(re.findall(r'name="([a-z_]+__[a-z_]+)" value="([^"]*)"', form))
+    latest = CityPolicy.objects.filter(city="beijing").order_by("-effective_from").first()
+    pension = latest.items.get(kind="pension")
+    assert Decimal(fields["pension__base_floor"]) == pension.base_floor
+    assert Decimal(fields["pension__employer"]) == pension.employer_percent
+    assert {"housing_fund__rate_min", "housing_fund__rate_max"} <= set(fields)
+    assert {k.split("__")[0] for k in fields} == set(latest.items.values_list("kind", flat=True))
+    legends = re.findall(r"<legend>([^<]*)</legend>", form)
+    assert "养老保险" in legends and "住房公积金" in legends
+    assert not re.search(r"\b[a-z]+_[a-z_]+\b", visible_text(form))  # no key on the page
+
+    count = CityPolicy.objects.count()
+    base = {"action": "publish", "city": "beijing", "year": "2027年度", "effective_from": "2027-07-01",
+            "confidence": "high", "sources": "京人社发〔2027〕1号"}
+    bad = page.post("/si/policies/", {**base, **fields, "pension__employer": "十六", "medical__base_floor": "-5"})
+    text = visible_text(bad.content.decode())
+    assert bad.status_code == 400 and CityPolicy.objects.count() == count
+    assert "养老保险:单位比例须为数字" in text and "医疗保险:基数须为不小于 0 的数字" in text
+    assert not re.search(r"\b[a-z]+_[a-z_]+\b", text)
+    assert 'value="十六"' in bad.content.decode()  # the form keeps what was typed
+
+    ok = page.post("/si/policies/", {**base, **fields, "pension__employer": "15.50"}, follow=True)
+    assert "已发布" in ok.content.decode()
+    new = CityPolicy.objects.get(city="beijing", year_label="2027年度")
+    assert new.items.get(kind="pension").employer_percent == Decimal("15.50")
+    same = ("base_floor", "base_ceiling", "employer_percent", "employee_percent", "employer_rate_min",
+            "employer_rate_max", "rate_min", "rate_max", "employer_fixed", "employee_fixed", "supplementary_min",
+            "supplementary_max", "note")
+    before = {i.kind: [getattr(i, f) for f in same] for i in latest.items.exclude(kind="pension")}
+    after = {i.kind: [getattr(i, f) for f in same] for i in new.items.exclude(kind="pension")}
+    assert after == before and len(after) >= 4  # every other figure carried over as it was
