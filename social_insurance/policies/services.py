@@ -73,77 +73,83 @@ def policy_metadata_update(*, actor, policy_id: int, sources=None, confidence=No
 # New policy versions (a new year, often announced late and applying back to July)
 # ---------------------------------------------------------------------------------------------
 def _number(value, *, percent: bool) -> Decimal:
+    """A figure of an item by THE parser's forms (hrsaas.core.money: thousands separators,
+    full-width digits); ValueError says what is wrong, to follow the figure's name."""
     if isinstance(value, bool) or not isinstance(value, (str, int, Decimal)):
-        raise ValueError("须为数字字符串")
-    try:  # amounts and percents alike: THE parser's forms (hrsaas.core.money)
+        raise ValueError("须为数字")
+    if isinstance(value, str) and not value.strip():
+        raise ValueError("未填写")
+    try:
         number = parse_money(value, maximum=None)
     except MoneyError as exc:
         raise ValueError({"negative": "须为不小于 0 的数字", "places": "最多保留两位小数"}.get(exc.code, "须为数字")) from None
     if percent and number > 100:
-        raise ValueError("比例不能超过 100%")
+        raise ValueError("不能超过 100%")
     if not percent and number >= Decimal("100000000"):
-        raise ValueError("金额过大")
+        raise ValueError("过大")
     return number
 
 
-# The data file's keys in people's words, for the messages about their values.
+# The figures of an item in people's words (the data file's keys; a range's two ends are
+# "<name>下限" and "<name>上限"). Chinese, like the service's other messages, also on an English page.
 _KEY_WORDS = {"employer": "单位比例", "employee": "个人比例", "employer_fixed": "单位固定金额",
-              "employee_fixed": "个人固定金额", "employer_range": "单位比例范围", "rate_range": "缴存比例范围",
-              "supplementary_range": "补充比例范围"}
+              "employee_fixed": "个人固定金额", "employer_range": "单位比例", "rate_range": "缴存比例",
+              "supplementary_range": "补充比例"}
 
 
 def _clean_item(kind: str, raw) -> tuple[dict, list[str]]:
-    """One item in the data file's shape ({"base": [floor, ceiling], "employer": "16", …})."""
+    """One item in the data file's shape ({"base": [floor, ceiling], "employer": "16", …}): the
+    item with its figures as parsed (plain decimal strings, whatever form they were typed in),
+    and what is wrong with it, in words."""
     errs: list[str] = []
-    label = ITEM_LABELS.get(kind, kind)  # the 险种 in words: these messages reach the policy page
+    label = dict.get(ITEM_LABELS, kind, kind)  # the 险种 in words, not translated (as the messages)
     if not isinstance(raw, dict):
         return {}, [f"{label}:须为对象。"]
     unknown = set(raw) - {"base", "employer", "employee", "employer_fixed", "employee_fixed", "employer_range",
                           "rate_range", "supplementary_range", "note"}
     if unknown:
         errs.append(f"{label}:未知字段 {', '.join(sorted(unknown))}。")
+    clean = dict(raw)
+
+    def figure(value, words: str, *, percent: bool) -> str | None:
+        try:
+            return f"{_number(value, percent=percent):f}"
+        except ValueError as exc:
+            errs.append(f"{label}:{words}{exc}。")
+            return None
+
     base = raw.get("base")
     if not (isinstance(base, list) and len(base) == 2):
-        errs.append(f"{label}:base 须为 [下限, 上限](上限可为 null)。")
+        errs.append(f"{label}:基数须给出下限和上限(base 为 [下限, 上限],上限可为 null)。")
     else:
-        try:
-            floor = _number(base[0], percent=False)
-            ceiling = None if base[1] is None else _number(base[1], percent=False)
-            if ceiling is not None and ceiling < floor:
-                errs.append(f"{label}:基数上限不能低于下限。")
-        except ValueError as exc:
-            errs.append(f"{label}:基数{exc}。")
+        floor = figure(base[0], "基数下限", percent=False)
+        ceiling = None if base[1] is None else figure(base[1], "基数上限", percent=False)
+        clean["base"] = [floor, ceiling]
+        if floor is not None and ceiling is not None and Decimal(ceiling) < Decimal(floor):
+            errs.append(f"{label}:基数上限不能低于下限。")
     sources = [k for k in ("employer", "employer_range", "rate_range") if raw.get(k) is not None]
     if len(sources) != 1:
         errs.append(f"{label}:单位比例须且只能用 employer、employer_range、rate_range 之一给出。")
     for key in ("employer", "employee"):
         if raw.get(key) is not None:
-            try:
-                _number(raw[key], percent=True)
-            except ValueError as exc:
-                errs.append(f"{label}:{_KEY_WORDS[key]}{exc}。")
+            clean[key] = figure(raw[key], _KEY_WORDS[key], percent=True)
     for key in ("employer_fixed", "employee_fixed"):
         if raw.get(key) is not None:
-            try:
-                _number(raw[key], percent=False)
-            except ValueError as exc:
-                errs.append(f"{label}:{_KEY_WORDS[key]}{exc}。")
+            clean[key] = figure(raw[key], _KEY_WORDS[key], percent=False)
     for key in ("employer_range", "rate_range", "supplementary_range"):
         if raw.get(key) is None:
             continue
-        pair = raw[key]
+        pair, name = raw[key], _KEY_WORDS[key]
         if not (isinstance(pair, list) and len(pair) == 2):
-            errs.append(f"{label}:{_KEY_WORDS[key]}须为 [下限, 上限]。")
+            errs.append(f"{label}:{name}须给出下限和上限({key} 为 [下限, 上限])。")
             continue
-        try:
-            low, high = (_number(v, percent=True) for v in pair)
-            if high < low:
-                errs.append(f"{label}:{_KEY_WORDS[key]}的上限不能低于下限。")
-        except ValueError as exc:
-            errs.append(f"{label}:{_KEY_WORDS[key]}{exc}。")
+        low, high = figure(pair[0], f"{name}下限", percent=True), figure(pair[1], f"{name}上限", percent=True)
+        clean[key] = [low, high]
+        if low is not None and high is not None and Decimal(high) < Decimal(low):
+            errs.append(f"{label}:{name}上限不能低于下限。")
     if kind == "housing_fund" and raw.get("rate_range") is None and not errs:
-        errs.append(f"{label}:住房公积金须给出缴存比例范围 rate_range。")
-    return raw, errs
+        errs.append(f"{label}:住房公积金须给出缴存比例范围(rate_range)。")
+    return clean, errs
 
 
 def _date_arg(value, name: str, errs: dict) -> dt.date | None:
@@ -190,11 +196,14 @@ def policy_publish(*, actor, city: str, year_label: str, effective_from, items: 
         errs["items"] = ["请给出各险种的基数和比例。"]
     else:
         item_errs = [f"未知险种:{k}。" for k in items if k not in ITEM_KINDS]
+        cleaned = {}
         for kind, raw in items.items():
             if kind in ITEM_KINDS:
-                item_errs.extend(_clean_item(kind, raw)[1])
+                cleaned[kind], wrong = _clean_item(kind, raw)
+                item_errs.extend(wrong)
         if item_errs:
             errs["items"] = item_errs
+        items = cleaned  # the figures as parsed: what is stored
     rounding = rounding or {"social": getattr(existing, "rounding_social", "fen_half_up"),
                             "housing_fund": getattr(existing, "rounding_housing_fund", "yuan_half_up_per_side")}
     if not (isinstance(rounding, dict) and all(ROUNDING_MODE_RE.match(str(rounding.get(k, "")))

@@ -237,17 +237,24 @@ def test_hq_publishes_the_next_version_with_a_field_per_figure(hq_admin, branche
     count = CityPolicy.objects.count()
     base = {"action": "publish", "city": "beijing", "year": "2027年度", "effective_from": "2027-07-01",
             "confidence": "high", "sources": "京人社发〔2027〕1号"}
-    bad = page.post("/si/policies/", {**base, **fields, "pension__employer": "十六", "medical__base_floor": "-5"})
+    bad = page.post("/si/policies/", {**base, **fields, "pension__employer": "十六", "medical__base_floor": "-5",
+                                      "unemployment__base_floor": " ", "housing_fund__rate_max": "120",
+                                      "work_injury__employer_min": "1.5", "work_injury__employer_max": "0.5"})
     text = visible_text(bad.content.decode())
     assert bad.status_code == 400 and CityPolicy.objects.count() == count
-    assert "养老保险:单位比例须为数字" in text and "医疗保险:基数须为不小于 0 的数字" in text
+    for words in ("养老保险:单位比例须为数字", "医疗保险:基数下限须为不小于 0 的数字", "失业保险:基数下限未填写",
+                  "住房公积金:缴存比例上限不能超过 100%", "工伤保险:单位比例上限不能低于下限"):
+        assert words in text, words
     assert not re.search(r"\b[a-z]+_[a-z_]+\b", text)
     assert 'value="十六"' in bad.content.decode()  # the form keeps what was typed
 
-    ok = page.post("/si/policies/", {**base, **fields, "pension__employer": "15.50"}, follow=True)
+    # the parser's forms: thousands separators, full-width digits; stored as the numbers they are
+    ok = page.post("/si/policies/", {**base, **fields, "pension__employer": "１５．５",
+                                     "pension__base_ceiling": "37,500.00"}, follow=True)
     assert "已发布" in ok.content.decode()
     new = CityPolicy.objects.get(city="beijing", year_label="2027年度")
     assert new.items.get(kind="pension").employer_percent == Decimal("15.50")
+    assert new.items.get(kind="pension").base_ceiling == Decimal("37500.00")
     same = ("base_floor", "base_ceiling", "employer_percent", "employee_percent", "employer_rate_min",
             "employer_rate_max", "rate_min", "rate_max", "employer_fixed", "employee_fixed", "supplementary_min",
             "supplementary_max", "note")
