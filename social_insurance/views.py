@@ -263,6 +263,10 @@ def _policy_city_page(request, city: str, *, form: dict | None, errors: dict):
                 "item_rows": publish_rows(latest)}
     elif "item_rows" not in form:  # a script's JSON was refused: the form as the latest version
         form = {**form, "item_rows": publish_rows(latest)}
+    # A 险种's messages ("养老保险:…") shown in its own box too, next to the figures they are about.
+    item_errors = errors.get("items", [])
+    form = {**form, "item_rows": [{**row, "errors": [e for e in item_errors if e.startswith(row["label_zh"] + ":")]}
+                                  for row in form["item_rows"]]}
     rows = [{"policy": p, "items": item_views(p),
              "rounding_social": rounding_words(p.rounding_social),
              "rounding_housing_fund": rounding_words(p.rounding_housing_fund)} for p in versions]

@@ -247,6 +247,8 @@ def test_hq_publishes_the_next_version_with_a_field_per_figure(hq_admin, branche
         assert words in text, words
     assert not re.search(r"\b[a-z]+_[a-z_]+\b", text)
     assert 'value="十六"' in bad.content.decode()  # the form keeps what was typed
+    box = re.search(r'data-testid="publish-item-pension">(.*?)</fieldset>', bad.content.decode(), re.S).group(1)
+    assert "养老保险:单位比例须为数字" in box and "医疗保险" not in box  # next to its figures, on a phone too
 
     # the parser's forms: thousands separators, full-width digits; stored as the numbers they are
     ok = page.post("/si/policies/", {**base, **fields, "pension__employer": "１５．５",
