@@ -173,7 +173,20 @@ def login(page, username: str, password: str) -> None:
     page.goto("/login/")
     page.fill("input[name=username]", username)
     page.fill("input[name=password]", password)
-    page.click("button[type=submit]")
+    with page.expect_navigation():  # the answer to the post, not the login page still idle
+        page.click("button[type=submit]")
+    page.wait_for_load_state("networkidle")
+
+
+def switch_language(page, code: str) -> None:
+    """Choose a language in the user menu and wait for the page it reloads.
+
+    The select submits its form from a change handler, so the navigation starts after
+    select_option returns; waiting for "networkidle" alone can see the old page, idle.
+    """
+    page.click("[data-testid=user-menu] > summary")  # the language is in the user menu
+    with page.expect_navigation():
+        page.select_option(".lang-switch select", code)
     page.wait_for_load_state("networkidle")
 
 

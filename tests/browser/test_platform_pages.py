@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser.conftest import DESKTOP, PHONE, login, shot
+from tests.browser.conftest import DESKTOP, PHONE, login, shot, switch_language
 from tests.factories import TEST_PASSWORD, make_user
 
 pytestmark = pytest.mark.browser
@@ -18,9 +18,7 @@ def test_hq_admin_sees_hq_home_in_chinese_then_english(committed_branch, page_fa
     assert page.locator("[data-testid=hq-home]").inner_text() == "总部工作台"
     assert committed_branch.name in page.content()
     shot(page, "hq-home-desktop-zh")
-    page.click("[data-testid=user-menu] > summary")  # the language is in the user menu
-    page.select_option(".lang-switch select", "en")
-    page.wait_for_load_state("networkidle")
+    switch_language(page, "en")
     assert page.locator("[data-testid=hq-home]").inner_text() == "HQ workbench"
     shot(page, "hq-home-desktop-en")
 

@@ -14,7 +14,7 @@ from django_tenants.utils import schema_context
 from playwright.sync_api import expect
 
 from commissions.engine import period_of
-from tests.browser.conftest import DESKTOP, PHONE, login, shot
+from tests.browser.conftest import DESKTOP, PHONE, login, shot, switch_language
 from tests.factories import TEST_PASSWORD, make_user
 from tests.portal.conftest import JPEG
 
@@ -130,9 +130,7 @@ def test_specialist_portal_on_a_phone(committed_branch, page_factory, api):
         desk.goto(f"/b/{code}{url}")
         shot(desk, f"portal-{name}-desktop")
     desk.goto(f"/b/{code}/me/")
-    desk.click("[data-testid=user-menu] > summary")  # the language is in the user menu
-    desk.select_option(".lang-switch select", "en")
-    desk.wait_for_load_state("networkidle")
+    switch_language(desk, "en")
     assert "My results" in desk.locator("[data-testid=portal-home]").inner_text()
     assert re.search(r"You rank #2 this month, 1 account\(s\) behind #1",
                      desk.locator("[data-testid=gap-branch-month]").inner_text())
