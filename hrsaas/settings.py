@@ -130,6 +130,12 @@ DATABASES = {
     )
 }
 DATABASES["default"]["ENGINE"] = "django_tenants.postgresql_backend"
+# `SET search_path` once per connection and schema, not before every query (it was one round
+# trip in two). Safe here: django-tenants >= 4.0.1 forgets the path on ROLLBACK and ROLLBACK TO
+# SAVEPOINT (which undo a SET) and on every schema switch, and no transaction-mode pooler sits
+# between Django and PostgreSQL (TENANCY.md: with one, this must stay off).
+# tests/platform/test_search_path.py holds the cases where the path could go stale.
+TENANT_LIMIT_SET_CALLS = True
 
 AUTH_USER_MODEL = "branches.User"
 AUTH_PASSWORD_VALIDATORS = [

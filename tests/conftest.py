@@ -159,7 +159,18 @@ def _prepare_test_database(request, keepdb: bool):
         if not Branch.objects.filter(code=code).exists():
             services.branch_create(actor=None, data=services.BranchInput(code=code, name=name, city=city))
     connection.set_schema_to_public()
+    with connection.cursor() as cur:
+        _commits_without_flush(cur, connection.settings_dict["NAME"])
+    connection.close()  # the next session starts with the setting
     return db_cfg
+
+
+def _commits_without_flush(cur, name: str) -> None:
+    """A test database's commits do not wait for the WAL to reach the disk (it is thrown away
+    after the run; a crash may lose its last commits, never corrupt it). Every session on it gets
+    this: the test's, the live server's and the Celery worker's. A database copied as a TEMPLATE
+    does not inherit it, so each copy is given it too."""
+    cur.execute(f'ALTER DATABASE "{name}" SET synchronous_commit = off')
 
 
 def _test_database_from_the_runs_first(request):
@@ -198,6 +209,7 @@ def _test_database_from_the_runs_first(request):
         copies = int(state[1]) + 1
         cur.execute(f'DROP DATABASE IF EXISTS "{own}"')
         cur.execute(f'CREATE DATABASE "{own}" TEMPLATE "{master}"')
+        _commits_without_flush(cur, own)
         if copies >= workers:
             cur.execute(f'DROP DATABASE "{master}"')
         else:
