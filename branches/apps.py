@@ -12,6 +12,12 @@ class BranchesConfig(AppConfig):
         from . import services, tokens  # noqa: F401 - tokens: its logout receiver
 
         tokens.connect()  # edits that end prepared token entries (revocation at once)
+        # A sign-in stamps last_login without adding a row to the person's history (the field
+        # is not in the history: each sign-in made a row that changed nothing).
+        from django.contrib.auth.signals import user_logged_in
+
+        user_logged_in.disconnect(dispatch_uid="update_last_login")
+        user_logged_in.connect(services.stamp_last_login, dispatch_uid="update_last_login")
         from .middleware import connect as tenants_connect
 
         tenants_connect()  # edits of branches and their routes end the cached branch resolution

@@ -202,3 +202,15 @@ def user_set_active(*, actor, user: User, active: bool) -> User:
     stamp(user, actor=actor, reason="activated" if active else "deactivated")
     user.save(update_fields=["is_active"])
     return user
+
+
+def stamp_last_login(sender, user, **kwargs) -> None:
+    """Django's sign-in receiver, less the history row: last_login is left out of the person's
+    history, and the save would still have added a row that changes nothing, at every sign-in.
+    Other post_save receivers still see the save (a token's entry, prepared reads)."""
+    user.last_login = timezone.now()
+    user.skip_history_when_saving = True
+    try:
+        user.save(update_fields=["last_login"])
+    finally:
+        del user.skip_history_when_saving

@@ -204,8 +204,10 @@ def policy_publish(*, actor, city: str, year_label: str, effective_from, items: 
         if item_errs:
             errs["items"] = item_errs
         items = cleaned  # the figures as parsed: what is stored
+    # Not given: the city keeps its rounding, and the words explaining it with it.
     rounding = rounding or {"social": getattr(existing, "rounding_social", "fen_half_up"),
-                            "housing_fund": getattr(existing, "rounding_housing_fund", "yuan_half_up_per_side")}
+                            "housing_fund": getattr(existing, "rounding_housing_fund", "yuan_half_up_per_side"),
+                            "note": getattr(existing, "rounding_note", "")}
     if not (isinstance(rounding, dict) and all(ROUNDING_MODE_RE.match(str(rounding.get(k, "")))
                                                 for k in ("social", "housing_fund"))):
         errs["rounding"] = ["舍入方式须给出 social 与 housing_fund,例如 fen_half_up、jiao_up、yuan_half_up_per_side。"]

@@ -62,3 +62,21 @@ def test_people_pages_are_hq_admin_only(client, branches, roles):
     client.post(f"/people/{victim.pk}/", {"action": "deactivate"})
     victim.refresh_from_db()
     assert victim.is_active is True
+
+
+def test_signing_in_stamps_last_login_without_a_history_row(client, branches):
+    from branches.models import User
+    from tests.factories import TEST_PASSWORD
+
+    person = make_user("signs.in", ("bj", "branch_staff"), home="bj")
+    rows = User.history.filter(id=person.pk).count()
+    for _ in range(2):
+        response = client.post("/login/", {"username": "signs.in", "password": TEST_PASSWORD})
+        assert response.status_code == 302
+        client.logout()
+    person.refresh_from_db()
+    assert person.last_login is not None
+    assert User.history.filter(id=person.pk).count() == rows
+    person.first_name = "改名"
+    person.save()  # a real change is still in the history
+    assert User.history.filter(id=person.pk).count() == rows + 1

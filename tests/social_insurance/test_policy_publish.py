@@ -313,3 +313,15 @@ def test_true_up_task_refuses_bad_arguments_and_changes_nothing(staff, hq_admin,
             tasks.policy_true_up.run(999999)
         assert "政策版本不存在" in exc.value.message_dict["policy"][0]
         assert ContributionLine.objects.count() == before
+
+
+def test_a_version_published_without_rounding_keeps_the_citys_rounding_and_its_explanation(hq_admin, branches):
+    before = CityPolicy.objects.filter(city="beijing").order_by("-effective_from").first()
+    before.rounding_note = "社保分位四舍五入;公积金单位、个人分别取整到元"
+    before.save(update_fields=["rounding_note"])
+    new = publish(hq_admin)
+    assert (new.rounding_social, new.rounding_housing_fund) == (before.rounding_social, before.rounding_housing_fund)
+    assert new.rounding_note == "社保分位四舍五入;公积金单位、个人分别取整到元"
+    given = publish(hq_admin, year_label="2028年度", effective_from="2028-07-01",
+                    rounding={"social": "fen_half_up", "housing_fund": "yuan_half_up_per_side"})
+    assert given.rounding_note == ""  # rounding given without words: none carried from another rule
