@@ -265,7 +265,7 @@ def _policy_city_page(request, city: str, *, form: dict | None, errors: dict):
         form = {**form, "item_rows": publish_rows(latest)}
     # A 险种's messages ("养老保险:…") shown in its own box too, next to the figures they are about.
     item_errors = errors.get("items", [])
-    form = {**form, "item_rows": [{**row, "errors": [e for e in item_errors if e.startswith(row["label_zh"] + ":")]}
+    form = {**form, "item_rows": [{**row, "errors": [e for e in item_errors if e.startswith((row["label"] + ":", row["label"] + ": "))]}
                                   for row in form["item_rows"]]}
     rows = [{"policy": p, "items": item_views(p),
              "rounding_social": rounding_words(p.rounding_social),

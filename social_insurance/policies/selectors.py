@@ -195,8 +195,7 @@ def publish_rows(policy: CityPolicy) -> list[dict]:
         names = PUBLISH_FIELDS[shape] + (("supplementary_min", "supplementary_max")
                                          if item.supplementary_min is not None else ())
         v = values(item)
-        rows.append({"kind": item.kind, "label": ITEM_LABELS.get(item.kind, item.kind),
-                     "label_zh": dict.get(ITEM_LABELS, item.kind, item.kind), "shape": shape,
+        rows.append({"kind": item.kind, "label": ITEM_LABELS.get(item.kind, item.kind), "shape": shape,
                      "note": item.note, "fields": [(n, gettext(PUBLISH_FIELD_WORDS[n]), txt(v[n])) for n in names]})
     return rows
 

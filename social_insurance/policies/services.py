@@ -11,9 +11,11 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _, gettext_noop
 
 from branches.audit import stamp
 from social_insurance.engine import ITEM_KINDS, ITEM_LABELS, ROUNDING_MODE_RE
+from hrsaas.core.formatting import format_date
 from hrsaas.core.money import MoneyError, parse_money
 
 from .loader import item_fields
@@ -26,23 +28,23 @@ SETTING_FIELDS = ("add_cutoff_day", "remove_covers_leaving_month", "back_payment
 def city_setting_update(*, actor, city: str, **values) -> CitySetting:
     unknown = set(values) - set(SETTING_FIELDS)
     if unknown:
-        raise ValidationError({"detail": [f"未知设置:{', '.join(sorted(unknown))}"]})
+        raise ValidationError({"detail": [_("未知设置:%(names)s") % {"names": ", ".join(sorted(unknown))}]})
     if not CityPolicy.objects.filter(city=city).exists():
-        raise ValidationError({"city": [f"未知的参保城市:{city}。"]})
+        raise ValidationError({"city": [_("未知的参保城市:%(city)s。") % {"city": city}]})
     errs = {}
     day = values.get("add_cutoff_day")
     if day is not None and not (isinstance(day, int) and 1 <= day <= 31):
-        errs["add_cutoff_day"] = ["增员截止日须为 1–31 的整数,或留空表示不设截止日。"]
+        errs["add_cutoff_day"] = [_("增员截止日须为 1–31 的整数,或留空表示不设截止日。")]
     for key in ("reconcile_day", "file_day"):
         if key in values and not (isinstance(values[key], int) and 1 <= values[key] <= 28):
-            errs[key] = ["截止日须为 1–28 的整数。"]
+            errs[key] = [_("截止日须为 1–28 的整数。")]
     if "back_payment_months_limit" in values and not (isinstance(values["back_payment_months_limit"], int)
                                                       and 0 <= values["back_payment_months_limit"] <= 60):
-        errs["back_payment_months_limit"] = ["补缴月数须为 0–60 的整数。"]
+        errs["back_payment_months_limit"] = [_("补缴月数须为 0–60 的整数。")]
     if errs:
         raise ValidationError(errs)
     with transaction.atomic():
-        setting, _ = CitySetting.objects.select_for_update().get_or_create(city=city)
+        setting, _created = CitySetting.objects.select_for_update().get_or_create(city=city)
         for key, value in values.items():
             setattr(setting, key, value)
         stamp(setting, actor=actor, reason="city settings changed")
@@ -56,11 +58,11 @@ def policy_metadata_update(*, actor, policy_id: int, sources=None, confidence=No
         policy = CityPolicy.objects.select_for_update().get(pk=policy_id)
         if confidence is not None:
             if confidence not in Confidence.values:
-                raise ValidationError({"confidence": ["可信度须为 high、medium 或 low。"]})
+                raise ValidationError({"confidence": [_("可信度须为 high、medium 或 low。")]})
             policy.confidence = confidence
         if sources is not None:
             if not isinstance(sources, list) or not all(isinstance(s, str) and s.strip() for s in sources):
-                raise ValidationError({"sources": ["来源须为非空文字列表。"]})
+                raise ValidationError({"sources": [_("来源须为非空文字列表。")]})
             policy.sources = sources
         if notes is not None:
             policy.notes = str(notes)
@@ -76,25 +78,34 @@ def _number(value, *, percent: bool) -> Decimal:
     """A figure of an item by THE parser's forms (hrsaas.core.money: thousands separators,
     full-width digits); ValueError says what is wrong, to follow the figure's name."""
     if isinstance(value, bool) or not isinstance(value, (str, int, Decimal)):
-        raise ValueError("须为数字")
+        raise ValueError(_("须为数字"))
     if isinstance(value, str) and not value.strip():
-        raise ValueError("未填写")
+        raise ValueError(_("未填写"))
     try:
         number = parse_money(value, maximum=None)
     except MoneyError as exc:
-        raise ValueError({"negative": "须为不小于 0 的数字", "places": "最多保留两位小数"}.get(exc.code, "须为数字")) from None
+        raise ValueError({"negative": _("须为不小于 0 的数字"), "places": _("最多保留两位小数")}.get(exc.code, _("须为数字"))) from None
     if percent and number > 100:
-        raise ValueError("不能超过 100%")
+        raise ValueError(_("不能超过 100%"))
     if not percent and number >= Decimal("100000000"):
-        raise ValueError("过大")
+        raise ValueError(_("过大"))
     return number
 
 
 # The figures of an item in people's words (the data file's keys; a range's two ends are
-# "<name>下限" and "<name>上限"). Chinese, like the service's other messages, also on an English page.
-_KEY_WORDS = {"employer": "单位比例", "employee": "个人比例", "employer_fixed": "单位固定金额",
-              "employee_fixed": "个人固定金额", "employer_range": "单位比例", "rate_range": "缴存比例",
-              "supplementary_range": "补充比例"}
+# "<name>下限" and "<name>上限"), translated where they are used.
+_KEY_WORDS = {"employer": gettext_noop("单位比例"), "employee": gettext_noop("个人比例"),
+              "employer_fixed": gettext_noop("单位固定金额"), "employee_fixed": gettext_noop("个人固定金额"),
+              "employer_range": gettext_noop("单位比例"), "rate_range": gettext_noop("缴存比例"),
+              "supplementary_range": gettext_noop("补充比例")}
+
+
+def _low(name: str) -> str:
+    return _("%(name)s下限") % {"name": _(name)}
+
+
+def _high(name: str) -> str:
+    return _("%(name)s上限") % {"name": _(name)}
 
 
 def _clean_item(kind: str, raw) -> tuple[dict, list[str]]:
@@ -102,53 +113,53 @@ def _clean_item(kind: str, raw) -> tuple[dict, list[str]]:
     item with its figures as parsed (plain decimal strings, whatever form they were typed in),
     and what is wrong with it, in words."""
     errs: list[str] = []
-    label = dict.get(ITEM_LABELS, kind, kind)  # the 险种 in words, not translated (as the messages)
+    label = ITEM_LABELS.get(kind, kind)  # the 险种 in words, in the reader's language
     if not isinstance(raw, dict):
-        return {}, [f"{label}:须为对象。"]
+        return {}, [_("%(item)s:须为对象。") % {"item": label}]
     unknown = set(raw) - {"base", "employer", "employee", "employer_fixed", "employee_fixed", "employer_range",
                           "rate_range", "supplementary_range", "note"}
     if unknown:
-        errs.append(f"{label}:未知字段 {', '.join(sorted(unknown))}。")
+        errs.append(_("%(item)s:未知字段 %(names)s。") % {"item": label, "names": ", ".join(sorted(unknown))})
     clean = dict(raw)
 
     def figure(value, words: str, *, percent: bool) -> str | None:
         try:
             return f"{_number(value, percent=percent):f}"
         except ValueError as exc:
-            errs.append(f"{label}:{words}{exc}。")
+            errs.append(_("%(item)s:%(figure)s%(problem)s。") % {"item": label, "figure": words, "problem": exc})
             return None
 
     base = raw.get("base")
     if not (isinstance(base, list) and len(base) == 2):
-        errs.append(f"{label}:基数须给出下限和上限(base 为 [下限, 上限],上限可为 null)。")
+        errs.append(_("%(item)s:基数须给出下限和上限(base 为 [下限, 上限],上限可为 null)。") % {"item": label})
     else:
-        floor = figure(base[0], "基数下限", percent=False)
-        ceiling = None if base[1] is None else figure(base[1], "基数上限", percent=False)
+        floor = figure(base[0], _("基数下限"), percent=False)
+        ceiling = None if base[1] is None else figure(base[1], _("基数上限"), percent=False)
         clean["base"] = [floor, ceiling]
         if floor is not None and ceiling is not None and Decimal(ceiling) < Decimal(floor):
-            errs.append(f"{label}:基数上限不能低于下限。")
+            errs.append(_("%(item)s:基数上限不能低于下限。") % {"item": label})
     sources = [k for k in ("employer", "employer_range", "rate_range") if raw.get(k) is not None]
     if len(sources) != 1:
-        errs.append(f"{label}:单位比例须且只能用 employer、employer_range、rate_range 之一给出。")
+        errs.append(_("%(item)s:单位比例须且只能用 employer、employer_range、rate_range 之一给出。") % {"item": label})
     for key in ("employer", "employee"):
         if raw.get(key) is not None:
-            clean[key] = figure(raw[key], _KEY_WORDS[key], percent=True)
+            clean[key] = figure(raw[key], _(_KEY_WORDS[key]), percent=True)
     for key in ("employer_fixed", "employee_fixed"):
         if raw.get(key) is not None:
-            clean[key] = figure(raw[key], _KEY_WORDS[key], percent=False)
+            clean[key] = figure(raw[key], _(_KEY_WORDS[key]), percent=False)
     for key in ("employer_range", "rate_range", "supplementary_range"):
         if raw.get(key) is None:
             continue
         pair, name = raw[key], _KEY_WORDS[key]
         if not (isinstance(pair, list) and len(pair) == 2):
-            errs.append(f"{label}:{name}须给出下限和上限({key} 为 [下限, 上限])。")
+            errs.append(_("%(item)s:%(figure)s须给出下限和上限(%(key)s 为 [下限, 上限])。") % {"item": label, "figure": _(name), "key": key})
             continue
-        low, high = figure(pair[0], f"{name}下限", percent=True), figure(pair[1], f"{name}上限", percent=True)
+        low, high = figure(pair[0], _low(name), percent=True), figure(pair[1], _high(name), percent=True)
         clean[key] = [low, high]
         if low is not None and high is not None and Decimal(high) < Decimal(low):
-            errs.append(f"{label}:{name}上限不能低于下限。")
+            errs.append(_("%(item)s:%(figure)s上限不能低于下限。") % {"item": label, "figure": _(name)})
     if kind == "housing_fund" and raw.get("rate_range") is None and not errs:
-        errs.append(f"{label}:住房公积金须给出缴存比例范围(rate_range)。")
+        errs.append(_("%(item)s:住房公积金须给出缴存比例范围(rate_range)。") % {"item": label})
     return clean, errs
 
 
@@ -160,7 +171,7 @@ def _date_arg(value, name: str, errs: dict) -> dt.date | None:
     try:
         return dt.date.fromisoformat(str(value))
     except ValueError:
-        errs[name] = ["日期格式应为 YYYY-MM-DD。"]
+        errs[name] = [_("日期格式应为 YYYY-MM-DD。")]
         return None
 
 
@@ -174,28 +185,28 @@ def policy_publish(*, actor, city: str, year_label: str, effective_from, items: 
     errs: dict[str, list[str]] = {}
     city = str(city or "").strip()
     if name is not None and not isinstance(name, str):  # a JSON number, list or object
-        errs["name"] = ["城市名称须为文字。"]
+        errs["name"] = [_("城市名称须为文字。")]
         name = ""
     existing = CityPolicy.objects.filter(city=city).order_by("-effective_from").first()
     if existing is None and not (name or "").strip():
-        errs["city"] = [f"未知的参保城市:{city or '(空)'};新城市请同时填写城市名称。"]
+        errs["city"] = [_("未知的参保城市:%(city)s;新城市请同时填写城市名称。") % {"city": city or _("(空)")}]
     year_label = str(year_label or "").strip()
     if not year_label or len(year_label) > 20:
-        errs["year_label"] = ["请填写政策年度(不超过 20 字),例如“2027年度”。"]
+        errs["year_label"] = [_("请填写政策年度(不超过 20 字),例如“2027年度”。")]
     elif CityPolicy.objects.filter(city=city, year_label=year_label).exists():
-        errs["year_label"] = [f"{city} 已有 {year_label} 版本。"]
+        errs["year_label"] = [_("%(city)s 已有 %(year)s 版本。") % {"city": existing.name if existing else city, "year": year_label}]
     start = _date_arg(effective_from, "effective_from", errs)
     end = _date_arg(effective_to, "effective_to", errs)
     if start is None and "effective_from" not in errs:
-        errs["effective_from"] = ["请填写生效日期。"]
+        errs["effective_from"] = [_("请填写生效日期。")]
     elif start is not None and start.day != 1:
-        errs["effective_from"] = ["生效日期须为某月 1 日(政策按整月适用)。"]
+        errs["effective_from"] = [_("生效日期须为某月 1 日(政策按整月适用)。")]
     if start and end and end < start:
-        errs["effective_to"] = ["失效日期不能早于生效日期。"]
+        errs["effective_to"] = [_("失效日期不能早于生效日期。")]
     if not isinstance(items, dict) or not items:
-        errs["items"] = ["请给出各险种的基数和比例。"]
+        errs["items"] = [_("请给出各险种的基数和比例。")]
     else:
-        item_errs = [f"未知险种:{k}。" for k in items if k not in ITEM_KINDS]
+        item_errs = [_("未知险种:%(kind)s。") % {"kind": k} for k in items if k not in ITEM_KINDS]
         cleaned = {}
         for kind, raw in items.items():
             if kind in ITEM_KINDS:
@@ -210,18 +221,19 @@ def policy_publish(*, actor, city: str, year_label: str, effective_from, items: 
                             "note": getattr(existing, "rounding_note", "")}
     if not (isinstance(rounding, dict) and all(ROUNDING_MODE_RE.match(str(rounding.get(k, "")))
                                                 for k in ("social", "housing_fund"))):
-        errs["rounding"] = ["舍入方式须给出 social 与 housing_fund,例如 fen_half_up、jiao_up、yuan_half_up_per_side。"]
+        errs["rounding"] = [_("舍入方式须给出 social 与 housing_fund,例如 fen_half_up、jiao_up、yuan_half_up_per_side。")]
     if not isinstance(sources, list) or not sources or not all(isinstance(s, str) and s.strip() for s in sources):
-        errs["sources"] = ["请注明来源(文号或出处),至少一条。"]
+        errs["sources"] = [_("请注明来源(文号或出处),至少一条。")]
     if confidence not in Confidence.values:
-        errs["confidence"] = ["可信度须为 high、medium 或 low。"]
+        errs["confidence"] = [_("可信度须为 high、medium 或 low。")]
     if errs:
         raise ValidationError(errs)
     with transaction.atomic():
         later = CityPolicy.objects.select_for_update().filter(city=city, effective_from__gte=start).first()
         if later is not None:
-            raise ValidationError({"effective_from": [f"{later.year_label} 自 {later.effective_from} 起生效,"
-                                                      "新版本不能早于或等于已有的较新版本。"]})
+            raise ValidationError({"effective_from": [
+                _("%(year)s 自 %(day)s 起生效,新版本不能早于或等于已有的较新版本。") % {
+                    "year": later.year_label, "day": format_date(later.effective_from)}]})
         previous = CityPolicy.objects.select_for_update().filter(city=city, effective_from__lt=start).order_by(
             "-effective_from").first()
         if previous is not None and (previous.effective_to is None or previous.effective_to >= start):
@@ -239,7 +251,7 @@ def policy_publish(*, actor, city: str, year_label: str, effective_from, items: 
             with transaction.atomic():
                 policy.save()
         except IntegrityError:
-            raise ValidationError({"effective_to": ["与该城市的其他版本时间重叠。"]}) from None
+            raise ValidationError({"effective_to": [_("与该城市的其他版本时间重叠。")]}) from None
         for kind, raw in items.items():
             PolicyItem.objects.create(policy=policy, **item_fields(kind, raw, rounding))
         policy_id = policy.pk
@@ -262,14 +274,14 @@ def policy_extend(*, actor, policy_id: int, effective_to) -> CityPolicy:
 
             raise Http404
         if policy.effective_to is None or (end is not None and end <= policy.effective_to):
-            raise ValidationError({"effective_to": ["只能延长有效期;结束一个版本请发布下一个版本。"]})
+            raise ValidationError({"effective_to": [_("只能延长有效期;结束一个版本请发布下一个版本。")]})
         policy.effective_to = end
         stamp(policy, actor=actor, reason="policy extended")
         try:
             with transaction.atomic():
                 policy.save()
         except IntegrityError:
-            raise ValidationError({"effective_to": ["延长后与该城市的下一个版本时间重叠。"]}) from None
+            raise ValidationError({"effective_to": [_("延长后与该城市的下一个版本时间重叠。")]}) from None
     return policy
 
 

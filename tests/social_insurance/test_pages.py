@@ -263,3 +263,36 @@ def test_hq_publishes_the_next_version_with_a_field_per_figure(hq_admin, branche
     before = {i.kind: [getattr(i, f) for f in same] for i in latest.items.exclude(kind="pension")}
     after = {i.kind: [getattr(i, f) for f in same] for i in new.items.exclude(kind="pension")}
     assert after == before and len(after) >= 4  # every other figure carried over as it was
+
+
+def test_an_english_policy_page_refuses_a_figure_in_english(hq_admin, branches):
+    """Switched to English, what is wrong with a new version is said in English, next to the
+    figure's box as in Chinese; nothing is published."""
+    import re
+
+    from django.conf import settings
+
+    from social_insurance.policies.models import CityPolicy
+
+    page = web(hq_admin)
+    page.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    html = page.get("/si/policies/beijing/").content.decode()
+    form = html[html.index('data-testid="publish-form"'):]
+    fields = dict(re.findall(r'name="([a-z_]+__[a-z_]+)" value="([^"]*)"', form))
+    count = CityPolicy.objects.count()
+    bad = page.post("/si/policies/", {"action": "publish", "city": "beijing", "year": "2027", "effective_from": "2027-07-15",
+                                      "confidence": "high", "sources": "Doc 1", **fields, "pension__employer": "sixteen",
+                                      "housing_fund__rate_max": "120", "work_injury__employer_min": "1.5",
+                                      "work_injury__employer_max": "0.5"})
+    body = bad.content.decode()
+    text = visible_text(body)
+    assert bad.status_code == 400 and CityPolicy.objects.count() == count
+    for words in ("Pension insurance: Employer rate must be a number.",
+                  "Housing fund: Contribution rate (upper end) cannot exceed 100%.",
+                  "Work-injury insurance: Employer rate: the upper end cannot be below the lower end.",
+                  "The start date must be the 1st of a month"):
+        assert words in text, words
+    box = re.search(r'data-testid="publish-item-pension">(.*?)</fieldset>', body, re.S).group(1)
+    assert "Pension insurance: Employer rate must be a number." in box and "Housing fund" not in box
+    errors = re.findall(r'<p class="error">([^<]*)</p>', body)
+    assert len(errors) == 7 and not any(re.search(r"[\u4e00-\u9fff]", e) for e in errors), errors
