@@ -173,10 +173,16 @@ def _shape(item: PolicyItem) -> str:
     return "employer_range" if item.employer_rate_min is not None else "fixed"
 
 
+# A 险种 the latest version does not have starts in the shape it has in the data file's cities.
+NEW_ITEM_SHAPES = {"work_injury": "employer_range", "housing_fund": "rate_range"}
+
+
 def publish_rows(policy: CityPolicy) -> list[dict]:
-    """The publish form of a city's next version, prefilled from `policy` (its latest): per item
-    its kind, label, shape and fields [(name, words, value)] — "" for an empty ceiling or fixed
-    amount."""
+    """The publish form of a city's next version, prefilled from `policy` (its latest): a row per
+    险种 (those of the latest version first and included; the others empty and left out until
+    ticked) with its kind, label, shape, whether it is included and its fields [(name, words,
+    value)] — "" for an empty ceiling, fixed amount or supplementary range. The housing fund
+    always offers its supplementary range (补充公积金; both ends empty = none)."""
     from social_insurance.engine import ITEM_KINDS, ITEM_LABELS
 
     def txt(v: Decimal | None) -> str:
@@ -189,29 +195,38 @@ def publish_rows(policy: CityPolicy) -> list[dict]:
         "employee_fixed": i.employee_fixed or None, "supplementary_min": i.supplementary_min,
         "supplementary_max": i.supplementary_max}
     order = {k: n for n, k in enumerate(ITEM_KINDS)}
+    existing = {item.kind: item for item in policy.items.all()}
     rows = []
-    for item in sorted(policy.items.all(), key=lambda i: order.get(i.kind, len(order))):
-        shape = _shape(item)
-        names = PUBLISH_FIELDS[shape] + (("supplementary_min", "supplementary_max")
-                                         if item.supplementary_min is not None else ())
-        v = values(item)
-        rows.append({"kind": item.kind, "label": ITEM_LABELS.get(item.kind, item.kind), "shape": shape,
-                     "note": item.note, "fields": [(n, gettext(PUBLISH_FIELD_WORDS[n]), txt(v[n])) for n in names]})
+    for kind in sorted(set(existing) | set(ITEM_KINDS), key=lambda k: (k not in existing, order.get(k, len(order)))):
+        item = existing.get(kind)
+        shape = _shape(item) if item is not None else NEW_ITEM_SHAPES.get(kind, "fixed")
+        supplementary = kind == "housing_fund" or (item is not None and item.supplementary_min is not None)
+        names = PUBLISH_FIELDS[shape] + (("supplementary_min", "supplementary_max") if supplementary else ())
+        v = values(item) if item is not None else {}
+        rows.append({"kind": kind, "label": ITEM_LABELS.get(kind, kind), "shape": shape, "included": item is not None,
+                     "note": item.note if item is not None else "",
+                     "fields": [(n, gettext(PUBLISH_FIELD_WORDS[n]), txt(v.get(n))) for n in names]})
     return rows
 
 
 def items_from_publish_form(data, rows: list[dict]) -> tuple[dict, list[dict]]:
     """The items (the data file's shape, for `policy_publish`) from the form's inputs
-    `<kind>__<field>`, and `rows` with the values as typed (to show the form again). Values are
-    passed on as typed; `policy_publish` checks them (one parser), in people's words."""
+    `<kind>__<field>` and its ticked `include` boxes, and `rows` with the values as typed (to show
+    the form again). Values are passed on as typed; `policy_publish` checks them (one parser), in
+    people's words. A post without the boxes (`include_given` absent: a script filling the
+    fields) keeps the latest version's 险种."""
+    ticked = set(data.getlist("include")) if hasattr(data, "getlist") else set(data.get("include") or ())
     items, typed = {}, []
     for row in rows:
         kind, got = row["kind"], {}
+        included = kind in ticked if data.get("include_given") else row["included"]
         fields = []
         for name, words, _value in row["fields"]:
             got[name] = str(data.get(f"{kind}__{name}", "")).strip()
             fields.append((name, words, got[name]))
-        typed.append({**row, "fields": fields})
+        typed.append({**row, "fields": fields, "included": included})
+        if not included:
+            continue
         item = {"base": [got["base_floor"], got["base_ceiling"] or None]}
         if row["shape"] == "rate_range":
             item["rate_range"] = [got["rate_min"], got["rate_max"]]
@@ -223,7 +238,7 @@ def items_from_publish_form(data, rows: list[dict]) -> tuple[dict, list[dict]]:
         for key in ("employer_fixed", "employee_fixed"):
             if got[key]:
                 item[key] = got[key]
-        if "supplementary_min" in got:
+        if got.get("supplementary_min") or got.get("supplementary_max"):
             item["supplementary_range"] = [got["supplementary_min"], got["supplementary_max"]]
         if row["note"]:
             item["note"] = row["note"]

@@ -218,6 +218,8 @@ def test_hq_publishes_the_next_version_with_a_field_per_figure(hq_admin, branche
     import re
     from decimal import Decimal
 
+    from social_insurance.engine import ITEM_KINDS
+
     from social_insurance.policies.models import CityPolicy
 
     page = web(hq_admin)
@@ -229,7 +231,9 @@ def test_hq_publishes_the_next_version_with_a_field_per_figure(hq_admin, branche
     assert Decimal(fields["pension__base_floor"]) == pension.base_floor
     assert Decimal(fields["pension__employer"]) == pension.employer_percent
     assert {"housing_fund__rate_min", "housing_fund__rate_max"} <= set(fields)
-    assert {k.split("__")[0] for k in fields} == set(latest.items.values_list("kind", flat=True))
+    assert {k.split("__")[0] for k in fields} == set(ITEM_KINDS)  # every 险种 has its box
+    ticked = set(re.findall(r'name="include" value="([a-z_]+)"[^>]* checked', form))
+    assert ticked == set(latest.items.values_list("kind", flat=True))  # the latest version's are ticked
     legends = re.findall(r"<legend>([^<]*)</legend>", form)
     assert "养老保险" in legends and "住房公积金" in legends
     assert not re.search(r"\b[a-z]+_[a-z_]+\b", visible_text(form))  # no key on the page
@@ -296,3 +300,56 @@ def test_an_english_policy_page_refuses_a_figure_in_english(hq_admin, branches):
     assert "Pension insurance: Employer rate must be a number." in box and "Housing fund" not in box
     errors = re.findall(r'<p class="error">([^<]*)</p>', body)
     assert len(errors) == 7 and not any(re.search(r"[\u4e00-\u9fff]", e) for e in errors), errors
+
+
+def test_the_publish_form_adds_and_leaves_out_a_xianzhong_and_sets_or_clears_the_supplementary_range(hq_admin, branches):
+    """A 险种 the latest version lacks is added by ticking its box and filling it in; one it has is
+    left out by unticking it; the housing fund's supplementary range (补充公积金) is set by its two
+    ends and cleared by emptying both. Without a tick nothing of an empty box is checked."""
+    import re
+    from decimal import Decimal
+
+    from social_insurance.policies.models import CityPolicy
+
+    page = web(hq_admin)
+    latest = CityPolicy.objects.filter(city="beijing").order_by("-effective_from").first()
+    kinds = set(latest.items.values_list("kind", flat=True))
+    added, left_out = "maternity", "unemployment"  # Beijing merged 生育 into 医疗 (the data file)
+    assert added not in kinds and left_out in kinds
+    html = page.get("/si/policies/beijing/").content.decode()
+    form = html[html.index('data-testid="publish-form"'):]
+    fields = dict(re.findall(r'name="([a-z_]+__[a-z_]+)" value="([^"]*)"', form))
+    assert {"housing_fund__supplementary_min", "housing_fund__supplementary_max"} <= set(fields)
+    base = {"action": "publish", "city": "beijing", "year": "2027年度", "effective_from": "2027-07-01",
+            "confidence": "high", "sources": "京人社发〔2027〕1号", "include_given": "1", **fields,
+            "housing_fund__supplementary_min": "1", "housing_fund__supplementary_max": "5"}
+    ticks = (kinds - {left_out}) | {added}
+    count = CityPolicy.objects.count()
+    # ticked but left empty: refused in words, nothing published, the box still ticked
+    bad = page.post("/si/policies/", {**base, "include": sorted(ticks)})
+    assert bad.status_code == 400 and CityPolicy.objects.count() == count
+    assert "生育保险:基数下限未填写" in visible_text(bad.content.decode())
+    assert re.search(r'name="include" value="%s"[^>]* checked' % added, bad.content.decode())
+    assert not re.search(r'name="include" value="%s"[^>]* checked' % left_out, bad.content.decode())
+    base.update({f"{added}__base_floor": "7,500", f"{added}__base_ceiling": "37500", f"{added}__employer": "0.8",
+                 f"{added}__employee": "0"})
+    ok = page.post("/si/policies/", {**base, "include": sorted(ticks)}, follow=True)
+    assert "已发布" in ok.content.decode(), visible_text(ok.content.decode())[:2000]
+    new = CityPolicy.objects.get(city="beijing", year_label="2027年度")
+    assert set(new.items.values_list("kind", flat=True)) == ticks
+    housing = new.items.get(kind="housing_fund")
+    assert (housing.supplementary_min, housing.supplementary_max) == (Decimal("1.00"), Decimal("5.00"))
+    extra = new.items.get(kind=added)
+    assert (extra.base_floor, extra.employer_percent) == (Decimal("7500.00"), Decimal("0.80"))
+
+    # The next year: the supplementary range cleared (both ends emptied), the same 险种.
+    html = page.get("/si/policies/beijing/").content.decode()
+    form = html[html.index('data-testid="publish-form"'):]
+    fields = dict(re.findall(r'name="([a-z_]+__[a-z_]+)" value="([^"]*)"', form))
+    assert fields["housing_fund__supplementary_max"] == "5.00"
+    again = page.post("/si/policies/", {**base, **fields, "year": "2028年度", "effective_from": "2028-07-01",
+                                        "include": sorted(ticks), "housing_fund__supplementary_min": "",
+                                        "housing_fund__supplementary_max": ""}, follow=True)
+    assert "已发布" in again.content.decode()
+    housing = CityPolicy.objects.get(city="beijing", year_label="2028年度").items.get(kind="housing_fund")
+    assert housing.supplementary_min is None and housing.supplementary_max is None
