@@ -273,6 +273,8 @@ def _policy_city_page(request, city: str, *, form: dict | None, errors: dict):
     return render(request, "social_insurance/hq_policy_city.html", {
         "city": city, "name": latest.name, "rows": rows, "latest": latest, "low": Confidence.LOW,
         "can_edit": can_edit, "form": form, "errors": errors, "confidences": Confidence.choices,
+        # not `errors.items` in the template: without an "items" key that is the dict's items()
+        "item_errors": item_errors,
     }, status=400 if errors else 200)
 
 

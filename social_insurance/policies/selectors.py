@@ -173,8 +173,12 @@ def _shape(item: PolicyItem) -> str:
     return "employer_range" if item.employer_rate_min is not None else "fixed"
 
 
-# A 险种 the latest version does not have starts in the shape it has in the data file's cities.
+# A 险种 the latest version does not have starts in the shape it has in the data file's cities,
+# 工伤 with no employee share, and the housing fund with the data file's note, which is what makes
+# its rates whole percentages (loader.item_fields: "whole percent").
 NEW_ITEM_SHAPES = {"work_injury": "employer_range", "housing_fund": "rate_range"}
+NEW_ITEM_VALUES = {"work_injury": {"employee": Decimal("0")}}
+NEW_ITEM_NOTES = {"housing_fund": "whole percent chosen by the employer; same for both sides"}
 
 
 def publish_rows(policy: CityPolicy) -> list[dict]:
@@ -202,9 +206,9 @@ def publish_rows(policy: CityPolicy) -> list[dict]:
         shape = _shape(item) if item is not None else NEW_ITEM_SHAPES.get(kind, "fixed")
         supplementary = kind == "housing_fund" or (item is not None and item.supplementary_min is not None)
         names = PUBLISH_FIELDS[shape] + (("supplementary_min", "supplementary_max") if supplementary else ())
-        v = values(item) if item is not None else {}
+        v = values(item) if item is not None else NEW_ITEM_VALUES.get(kind, {})
         rows.append({"kind": kind, "label": ITEM_LABELS.get(kind, kind), "shape": shape, "included": item is not None,
-                     "note": item.note if item is not None else "",
+                     "note": item.note if item is not None else NEW_ITEM_NOTES.get(kind, ""),
                      "fields": [(n, gettext(PUBLISH_FIELD_WORDS[n]), txt(v.get(n))) for n in names]})
     return rows
 

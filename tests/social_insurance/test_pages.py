@@ -292,7 +292,7 @@ def test_an_english_policy_page_refuses_a_figure_in_english(hq_admin, branches):
     text = visible_text(body)
     assert bad.status_code == 400 and CityPolicy.objects.count() == count
     for words in ("Pension insurance: Employer rate must be a number.",
-                  "Housing fund: Contribution rate (upper end) cannot exceed 100%.",
+                  "Housing fund: Contribution rate, highest cannot exceed 100%.",
                   "Work-injury insurance: Employer rate: the upper end cannot be below the lower end.",
                   "The start date must be the 1st of a month"):
         assert words in text, words
@@ -353,3 +353,36 @@ def test_the_publish_form_adds_and_leaves_out_a_xianzhong_and_sets_or_clears_the
     assert "已发布" in again.content.decode()
     housing = CityPolicy.objects.get(city="beijing", year_label="2028年度").items.get(kind="housing_fund")
     assert housing.supplementary_min is None and housing.supplementary_max is None
+
+
+def test_a_new_work_injury_or_housing_fund_box_starts_as_those_items_do(hq_admin, branches):
+    """工伤 has no employee share (prefilled 0), the housing fund's rates are whole percentages
+    (as in every city of the data file); an error that is not about a 险种 shows once, in words."""
+    import re
+    from decimal import Decimal
+
+    from social_insurance.policies.models import CityPolicy
+
+    latest = CityPolicy.objects.filter(city="beijing").order_by("-effective_from").first()
+    latest.items.filter(kind__in=["work_injury", "housing_fund"]).delete()
+    page = web(hq_admin)
+    html = page.get("/si/policies/beijing/").content.decode()
+    form = html[html.index('data-testid="publish-form"'):]
+    fields = dict(re.findall(r'name="([a-z_]+__[a-z_]+)" value="([^"]*)"', form))
+    assert fields["work_injury__employee"] == "0" and fields["work_injury__employer_min"] == ""
+    base = {"action": "publish", "city": "beijing", "year": "2027年度", "effective_from": "2027-07-15",
+            "confidence": "high", "sources": "京人社发〔2027〕1号", "include_given": "1", **fields,
+            "include": ["pension", "medical", "unemployment", "work_injury", "housing_fund"],
+            "work_injury__base_floor": "7270", "work_injury__employer_min": "0.2", "work_injury__employer_max": "1.9",
+            "housing_fund__base_floor": "2540", "housing_fund__base_ceiling": "36348",
+            "housing_fund__rate_min": "5", "housing_fund__rate_max": "12"}
+    bad = page.post("/si/policies/", base)
+    errors = re.findall(r'<p class="error">([^<]*)</p>', bad.content.decode())
+    assert bad.status_code == 400 and errors == ["生效日期须为某月 1 日(政策按整月适用)。"], errors
+    ok = page.post("/si/policies/", {**base, "effective_from": "2027-07-01"}, follow=True)
+    assert "已发布" in ok.content.decode()
+    new = CityPolicy.objects.get(city="beijing", year_label="2027年度")
+    injury, housing = new.items.get(kind="work_injury"), new.items.get(kind="housing_fund")
+    assert (injury.employee_percent, injury.employer_rate_min, injury.employer_rate_max) == (
+        Decimal("0"), Decimal("0.20"), Decimal("1.90"))
+    assert housing.whole_percent and (housing.rate_min, housing.rate_max) == (Decimal("5.00"), Decimal("12.00"))
