@@ -129,10 +129,11 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
-DATABASES["default"]["ENGINE"] = "django_tenants.postgresql_backend"
+DATABASES["default"]["ENGINE"] = "hrsaas.core.postgres"  # django-tenants' backend, see its base.py
 # `SET search_path` once per connection and schema, not before every query (it was one round
 # trip in two). Safe here: django-tenants >= 4.0.1 forgets the path on ROLLBACK and ROLLBACK TO
-# SAVEPOINT (which undo a SET) and on every schema switch, and no transaction-mode pooler sits
+# SAVEPOINT (which undo a SET) and on every schema switch, our backend also on the COMMIT of an
+# aborted transaction (hrsaas/core/postgres), and no transaction-mode pooler sits
 # between Django and PostgreSQL (TENANCY.md: with one, this must stay off).
 # tests/platform/test_search_path.py holds the cases where the path could go stale.
 TENANT_LIMIT_SET_CALLS = True

@@ -7,17 +7,22 @@ can happen; the schemas named need not exist (the path is what is checked)."""
 from __future__ import annotations
 
 import pytest
-from django.db import connections
+from django.db import DatabaseError, connections, transaction
 from django.test.utils import CaptureQueriesContext
 
 pytestmark = pytest.mark.django_db
 
 
+ALIAS = "search_path_test"
+
+
 @pytest.fixture
 def conn():
     wrapper = connections.create_connection("default")
+    connections[ALIAS] = wrapper  # so that atomic(using=ALIAS) runs on it
     yield wrapper
     wrapper.close()
+    del connections[ALIAS]
 
 
 def path(conn) -> str:
@@ -77,3 +82,20 @@ def test_a_failed_statement_then_rollback_keeps_the_schema(conn):
     conn.rollback()
     assert path(conn) == "br_path_failed, public"
     conn.commit()
+
+
+def test_a_commit_that_postgresql_turns_into_a_rollback_sends_it_again(conn):
+    """A failed statement caught inside atomic() with no savepoint of its own: atomic() exits
+    normally and sends COMMIT, which PostgreSQL carries out as a ROLLBACK, with no error — the
+    SET made in the transaction is gone (hrsaas/core/postgres)."""
+    conn.set_schema("br_path_earlier")  # an earlier request on this persistent connection
+    assert path(conn) == "br_path_earlier, public"  # committed: the session's path
+    conn.set_schema("br_path_next")  # the next request's branch
+    with transaction.atomic(using=ALIAS):
+        assert path(conn) == "br_path_next, public"  # SET inside the transaction
+        try:
+            with conn.cursor() as cur:
+                cur.execute("SELECT 1/0")
+        except DatabaseError:
+            pass
+    assert path(conn) == "br_path_next, public"
