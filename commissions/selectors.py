@@ -15,6 +15,7 @@ from django.http import Http404
 from branches.models import Branch, BranchMembership, User
 from branches.roles import BRANCH_READ_ALL, HQ_ROLES, roles_in_branch
 from hrsaas.core.period import MAX_YEAR, MIN_YEAR, Period
+from hrsaas.core.snapshot import one_snapshot
 
 from .engine import (
     AdjustmentData,
@@ -259,10 +260,10 @@ def line_sources(branches: list[Branch]) -> dict[int, list[SourceBranch]]:
     (`commissions.sql.sources_for`): its own, and those where one of its people earns. The SQL of
     a branch-month holds parts per source branch; for the reads that replay many months (what-if,
     plan replay, suggestions) leaving out the others — with 20 branches, most of them — spares
-    planning and running parts that find nothing, and changes no figure. Read in a statement of
-    its own, before the replay's: a person moved to another branch in between may be missing from
-    both branches' figures of that replay (as the replay's statements, one per branch, already
-    were not one snapshot); the next replay has them. The recompute, which writes, does not use it."""
+    planning and running parts that find nothing, and changes no figure. Its readers (what-if,
+    replay, suggestions) read it and their statements in one snapshot (`hrsaas.core.snapshot`), so
+    a person moved to another branch meanwhile is in neither or in both as before. The recompute,
+    which writes, does not use it."""
     from .services import source_branches
 
     sources = source_branches()
@@ -274,6 +275,7 @@ def line_sources(branches: list[Branch]) -> dict[int, list[SourceBranch]]:
 # ---------------------------------------------------------------------------------------------
 # What-if (for the adjustment approval page): no writes
 # ---------------------------------------------------------------------------------------------
+@one_snapshot
 def what_if_adjustment(*, component: str, percent: Decimal, effective_from: dt.date,
                        effective_to: dt.date | None, periods: list[str]) -> list[dict]:
     """Per period and per earner of the current branch: the total under the registered

@@ -17,6 +17,7 @@ from django_tenants.utils import schema_context
 
 from branches.models import Branch, User
 from hrsaas.core.labels import label
+from hrsaas.core.snapshot import one_snapshot
 
 from ..engine import BranchRef, RuleBook, add_months, period_end, period_of, period_start
 from ..hq.rules import OpeningRewardRule, RetentionBonusRule, version_in_force
@@ -71,6 +72,7 @@ def _union(selects: list[str]) -> str:
     return " UNION ALL ".join(f"({s})" for s in selects)
 
 
+@one_snapshot
 def replay_rows(*, draft: E.Draft, periods: list[str], branches: list[Branch],
                 rules: RuleBook | None = None,
                 sources: dict[int, list[SourceBranch]] | None = None) -> list[E.ReplayRow]:
@@ -191,6 +193,7 @@ def hq_branches() -> list[Branch]:
     return list(Branch.objects.exclude(schema_name="public").filter(active=True).order_by("code"))
 
 
+@one_snapshot
 def suggestions(*, branches: list[Branch], periods: list[str], with_cost: bool = True) -> list[dict]:
     """Every suggestion for `branches` over `periods`, each with the replayed cost of its draft
     adjustment over the same months."""
