@@ -386,3 +386,28 @@ def test_a_new_work_injury_or_housing_fund_box_starts_as_those_items_do(hq_admin
     assert (injury.employee_percent, injury.employer_rate_min, injury.employer_rate_max) == (
         Decimal("0"), Decimal("0.20"), Decimal("1.90"))
     assert housing.whole_percent and (housing.rate_min, housing.rate_max) == (Decimal("5.00"), Decimal("12.00"))
+
+
+def test_the_publish_forms_ticks_refuse_nonsense_and_change_nothing(hq_admin, branches):
+    """Ticks that name no 险种 (an unknown kind, a blank, a kind twice) are ignored; with none
+    left, the post is refused in words and nothing is published or ended."""
+    import re
+
+    from social_insurance.policies.models import CityPolicy
+
+    page = web(hq_admin)
+    html = page.get("/si/policies/beijing/").content.decode()
+    form = html[html.index('data-testid="publish-form"'):]
+    fields = dict(re.findall(r'name="([a-z_]+__[a-z_]+)" value="([^"]*)"', form))
+    before = list(CityPolicy.objects.order_by("pk").values_list("pk", "effective_to"))
+    base = {"action": "publish", "city": "beijing", "year": "2027年度", "effective_from": "2027-07-01",
+            "confidence": "high", "sources": "京人社发〔2027〕1号", "include_given": "1", **fields}
+    for ticks in ([], ["dental", "", "pension "], ["../pension", "PENSION"]):
+        bad = page.post("/si/policies/", {**base, "include": ticks})
+        errors = re.findall(r'<p class="error">([^<]*)</p>', bad.content.decode())
+        assert bad.status_code == 400 and errors == ["请给出各险种的基数和比例。"], (ticks, errors)
+    assert list(CityPolicy.objects.order_by("pk").values_list("pk", "effective_to")) == before
+    twice = page.post("/si/policies/", {**base, "include": ["pension", "pension"]}, follow=True)
+    assert "已发布" in twice.content.decode()
+    assert list(CityPolicy.objects.get(city="beijing", year_label="2027年度").items.values_list("kind", flat=True)) == [
+        "pension"]
