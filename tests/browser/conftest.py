@@ -1,4 +1,4 @@
-"""Browser tests: Debian's chromium driven by Playwright against gunicorn serving the test DB.
+"""Browser tests: Debian's chromium (headless shell) driven by Playwright against gunicorn serving the test DB.
 
 The server is a real subprocess, so the data a test shows must be committed: use
 `committed_branch` and create users inside the test (no `db` fixture)."""
