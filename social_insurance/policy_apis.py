@@ -18,7 +18,13 @@ class PublishSerializer(serializers.Serializer):
     year = serializers.CharField()
     effective_from = serializers.CharField()
     effective_to = serializers.CharField(required=False, allow_null=True)
-    items = serializers.DictField()
+    items = serializers.DictField(help_text=(
+        "Per 险种 (pension, medical, maternity, unemployment, work_injury, housing_fund), the data "
+        "file's shape: base [floor, ceiling|null]; employer and employee percents, or employer_range "
+        "[min, max] with employee, or rate_range [min, max] for both sides (housing_fund); optional "
+        "employer_fixed, employee_fixed (yuan), supplementary_range, note (text) and whole_percent "
+        "(true/false, rate_range only; when left out, the city's latest version's rule for that 险种 "
+        "is kept, or a note containing \"whole percent\" sets it)."))
     rounding = serializers.DictField(required=False)
     sources = serializers.ListField(child=serializers.CharField())
     confidence = serializers.CharField()

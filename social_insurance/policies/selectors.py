@@ -141,6 +141,8 @@ def items_as_data(policy: CityPolicy) -> dict:
                 row[key] = txt(getattr(i, key))
         if i.supplementary_min is not None:
             row["supplementary_range"] = [txt(i.supplementary_min), txt(i.supplementary_max)]
+        if i.rate_min is not None:
+            row["whole_percent"] = i.whole_percent
         if i.note:
             row["note"] = i.note
         out[i.kind] = row
@@ -173,12 +175,10 @@ def _shape(item: PolicyItem) -> str:
     return "employer_range" if item.employer_rate_min is not None else "fixed"
 
 
-# A 险种 the latest version does not have starts in the shape it has in the data file's cities,
-# 工伤 with no employee share, and the housing fund with the data file's note, which is what makes
-# its rates whole percentages (loader.item_fields: "whole percent").
+# A 险种 the latest version does not have starts in the shape it has in the data file's cities:
+# 工伤 with no employee share, the housing fund with whole-percent rates (as in every city there).
 NEW_ITEM_SHAPES = {"work_injury": "employer_range", "housing_fund": "rate_range"}
 NEW_ITEM_VALUES = {"work_injury": {"employee": Decimal("0")}}
-NEW_ITEM_NOTES = {"housing_fund": "whole percent chosen by the employer; same for both sides"}
 
 
 def publish_rows(policy: CityPolicy) -> list[dict]:
@@ -208,7 +208,9 @@ def publish_rows(policy: CityPolicy) -> list[dict]:
         names = PUBLISH_FIELDS[shape] + (("supplementary_min", "supplementary_max") if supplementary else ())
         v = values(item) if item is not None else NEW_ITEM_VALUES.get(kind, {})
         rows.append({"kind": kind, "label": ITEM_LABELS.get(kind, kind), "shape": shape, "included": item is not None,
-                     "note": item.note if item is not None else NEW_ITEM_NOTES.get(kind, ""),
+                     "note": item.note if item is not None else "",
+                     # the rate range's rule, a tick of its own (None: the shape has no range)
+                     "whole_percent": (item.whole_percent if item is not None else True) if shape == "rate_range" else None,
                      "fields": [(n, gettext(PUBLISH_FIELD_WORDS[n]), txt(v.get(n))) for n in names]})
     return rows
 
@@ -228,7 +230,10 @@ def items_from_publish_form(data, rows: list[dict]) -> tuple[dict, list[dict]]:
         for name, words, _value in row["fields"]:
             got[name] = str(data.get(f"{kind}__{name}", "")).strip()
             fields.append((name, words, got[name]))
-        typed.append({**row, "fields": fields, "included": included})
+        whole = row["whole_percent"]
+        if whole is not None and data.get("include_given"):  # the page's form: its tick, ticked or not
+            whole = bool(data.get(f"{kind}__whole_percent"))
+        typed.append({**row, "fields": fields, "included": included, "whole_percent": whole})
         if not included:
             continue
         item = {"base": [got["base_floor"], got["base_ceiling"] or None]}
@@ -244,6 +249,8 @@ def items_from_publish_form(data, rows: list[dict]) -> tuple[dict, list[dict]]:
                 item[key] = got[key]
         if got.get("supplementary_min") or got.get("supplementary_max"):
             item["supplementary_range"] = [got["supplementary_min"], got["supplementary_max"]]
+        if whole is not None and data.get("include_given"):  # else (a script) the version's rule is kept
+            item["whole_percent"] = whole
         if row["note"]:
             item["note"] = row["note"]
         items[kind] = item
@@ -273,6 +280,7 @@ class ItemView:
     employee: str
     rounding: str
     note: str
+    whole_percent: bool = False  # its rate is chosen in whole percents (公积金)
 
 
 def item_view(item: PolicyItem) -> ItemView:
@@ -292,7 +300,8 @@ def item_view(item: PolicyItem) -> ItemView:
         employee += " + " + gettext("%(amount)s元") % {"amount": f"{item.employee_fixed:,.2f}"}
     return ItemView(kind=item.kind, label=ITEM_LABELS.get(item.kind, item.kind), base_floor=item.base_floor,
                     base_ceiling=item.base_ceiling, employer=employer, employee=employee,
-                    rounding=rounding_words(item.rounding), note=item.note)
+                    rounding=rounding_words(item.rounding), note=item.note,
+                    whole_percent=item.rate_min is not None and item.whole_percent)
 
 
 def item_views(policy: CityPolicy) -> list[ItemView]:

@@ -117,7 +117,7 @@ def _clean_item(kind: str, raw) -> tuple[dict, list[str]]:
     if not isinstance(raw, dict):
         return {}, [_("%(item)s:须为对象。") % {"item": label}]
     unknown = set(raw) - {"base", "employer", "employee", "employer_fixed", "employee_fixed", "employer_range",
-                          "rate_range", "supplementary_range", "note"}
+                          "rate_range", "supplementary_range", "note", "whole_percent"}
     if unknown:
         errs.append(_("%(item)s:未知字段 %(names)s。") % {"item": label, "names": ", ".join(sorted(unknown))})
     clean = dict(raw)
@@ -158,6 +158,16 @@ def _clean_item(kind: str, raw) -> tuple[dict, list[str]]:
         clean[key] = [low, high]
         if low is not None and high is not None and Decimal(high) < Decimal(low):
             errs.append(_("%(item)s:%(figure)s上限不能低于下限。") % {"item": label, "figure": _(name)})
+    if raw.get("note") is None:  # absent or null: no note
+        clean.pop("note", None)
+    elif not isinstance(raw["note"], str):
+        errs.append(_("%(item)s:说明(note)须为文字。") % {"item": label})
+        clean.pop("note")
+    if "whole_percent" in raw:
+        if not isinstance(raw["whole_percent"], bool):
+            errs.append(_("%(item)s:是否须为整数百分比须为 true 或 false。") % {"item": label})
+        elif raw.get("rate_range") is None:
+            errs.append(_("%(item)s:整数百分比只适用于缴存比例范围(rate_range)。") % {"item": label})
     if kind == "housing_fund" and raw.get("rate_range") is None and not errs:
         errs.append(_("%(item)s:住房公积金须给出缴存比例范围(rate_range)。") % {"item": label})
     return clean, errs
@@ -215,6 +225,15 @@ def policy_publish(*, actor, city: str, year_label: str, effective_from, items: 
         if item_errs:
             errs["items"] = item_errs
         items = cleaned  # the figures as parsed: what is stored
+        # Whether a rate must be a whole percent is a rule, not words: when an item does not say,
+        # it keeps the rule of the city's latest version for that 险种 (a note reworded or left out
+        # must not drop it). A note with the data file's words "whole percent" still says yes, and a
+        # 险种 new to the city follows that convention alone.
+        kept = {i.kind: i.whole_percent for i in existing.items.all()} if existing is not None else {}
+        for kind, item in items.items():
+            if ("whole_percent" not in item and kind in kept and item.get("rate_range") is not None
+                    and "whole percent" not in item.get("note", "")):
+                item["whole_percent"] = kept[kind]
     # Not given: the city keeps its rounding, and the words explaining it with it.
     rounding = rounding or {"social": getattr(existing, "rounding_social", "fen_half_up"),
                             "housing_fund": getattr(existing, "rounding_housing_fund", "yuan_half_up_per_side"),

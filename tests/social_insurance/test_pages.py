@@ -411,3 +411,51 @@ def test_the_publish_forms_ticks_refuse_nonsense_and_change_nothing(hq_admin, br
     assert "已发布" in twice.content.decode()
     assert list(CityPolicy.objects.get(city="beijing", year_label="2027年度").items.values_list("kind", flat=True)) == [
         "pension"]
+
+
+def test_the_whole_percent_rule_is_a_tick_of_its_own_on_the_publish_form(hq_admin, branches):
+    """Whether the housing fund's rate must be a whole percent is shown and set as a tick (not read
+    from the item's note): ticked as the latest version has it; unticked, the new version drops
+    the rule, and the next form shows it unticked. The version card says which has it."""
+    import re
+
+    from social_insurance.policies.models import CityPolicy
+
+    page = web(hq_admin)
+    html = page.get("/si/policies/beijing/").content.decode()
+    form = html[html.index('data-testid="publish-form"'):]
+    assert re.search(r'name="housing_fund__whole_percent" value="1"[^>]* checked', form)
+    assert 'name="pension__whole_percent"' not in form  # only a rate range has the rule
+    assert "住房公积金缴存比例须取整数百分比。" in visible_text(html[:html.index('data-testid="publish-form"')])
+    fields = dict(re.findall(r'name="([a-z_]+__[a-z_]+)" value="([^"]*)"', form))
+    fields.pop("housing_fund__whole_percent")  # an unticked box is not posted
+    kinds = list(CityPolicy.objects.filter(city="beijing").order_by("-effective_from").first()
+                 .items.values_list("kind", flat=True))
+    ok = page.post("/si/policies/", {"action": "publish", "city": "beijing", "year": "2027年度",
+                                     "effective_from": "2027-07-01", "confidence": "high",
+                                     "sources": "京人社发〔2027〕1号", "include_given": "1", "include": kinds,
+                                     **fields}, follow=True)
+    assert "已发布" in ok.content.decode()
+    new = CityPolicy.objects.get(city="beijing", year_label="2027年度")
+    assert not new.items.get(kind="housing_fund").whole_percent
+    html = page.get("/si/policies/beijing/").content.decode()
+    form = html[html.index('data-testid="publish-form"'):]
+    assert re.search(r'name="housing_fund__whole_percent" value="1"(?![^>]* checked)[^>]*>', form)
+    start = html.index(f'data-testid="policy-version-{new.pk}"')
+    card = html[start:html.index("</section>", start)]
+    assert "公积金" in visible_text(card) and "整数百分比" not in visible_text(card)
+
+
+def test_the_policy_pages_rounding_and_whole_percent_lines_read_as_sentences_in_english(hq_admin, branches):
+    """The rounding line was four pieces glued with Chinese punctuation ("Rounding:Social
+    insuranceRound half up…"); it is one sentence per language now."""
+    from django.conf import settings
+
+    page = web(hq_admin)
+    zh = visible_text(page.get("/si/policies/beijing/").content.decode())
+    assert "舍入:社保四舍五入到分;公积金" in zh and "住房公积金缴存比例须取整数百分比。" in zh
+    page.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    for path in ("/si/policies/", "/si/policies/beijing/"):
+        text = visible_text(page.get(path).content.decode())
+        assert "Rounding: social insurance — Round half up to the fen; housing fund — " in text, (path, text[:3000])
+        assert "Housing fund: the rate is chosen in whole percents." in text

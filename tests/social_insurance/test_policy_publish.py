@@ -279,6 +279,9 @@ BAD = [
     ({"sources": []}, "sources", "来源"),
     ({"rounding": {"social": "fen_sideways", "housing_fund": "yuan_half_up"}}, "rounding", "舍入"),
     ({"effective_to": "2027-06-30"}, "effective_to", "早于"),
+    ({"items": {**ITEMS_2027, "housing_fund": {**ITEMS_2027["housing_fund"], "whole_percent": "yes"}}}, "items", "true 或 false"),
+    ({"items": {**ITEMS_2027, "pension": {**ITEMS_2027["pension"], "whole_percent": True}}}, "items", "只适用于缴存比例范围"),
+    ({"items": {**ITEMS_2027, "pension": {**ITEMS_2027["pension"], "note": 5}}}, "items", "说明(note)须为文字"),
 ]
 
 
@@ -325,3 +328,28 @@ def test_a_version_published_without_rounding_keeps_the_citys_rounding_and_its_e
     given = publish(hq_admin, year_label="2028年度", effective_from="2028-07-01",
                     rounding={"social": "fen_half_up", "housing_fund": "yuan_half_up_per_side"})
     assert given.rounding_note == ""  # rounding given without words: none carried from another rule
+
+
+def test_the_whole_percent_rule_is_kept_until_a_version_says_otherwise(hq_admin, branches):
+    """The housing fund's whole-percent rule is a rule, not the words of a note: a version whose
+    item says nothing about it keeps the city's rule (a note reworded in Chinese does not drop it);
+    `whole_percent: false` drops it and later versions keep that; the data file's words "whole
+    percent" in a note, or `true`, set it again. Scripts get it back in the item's data."""
+    from social_insurance.policies.selectors import items_as_data
+
+    latest = CityPolicy.objects.filter(city="beijing").order_by("-effective_from").first()
+    assert latest.items.get(kind="housing_fund").whole_percent  # the data file's
+    reworded = {**ITEMS_2027, "housing_fund": {"base": ["2600", "37500"], "rate_range": ["5", "12"],
+                                               "note": "单位自选,双方同比例"}}
+    rule = lambda v: v.items.get(kind="housing_fund").whole_percent  # noqa: E731
+    kept = publish(hq_admin, items=reworded)
+    assert rule(kept) is True
+    assert items_as_data(kept)["housing_fund"]["whole_percent"] is True
+    dropped = publish(hq_admin, year_label="2028年度", effective_from="2028-07-01",
+                      items={**reworded, "housing_fund": {**reworded["housing_fund"], "whole_percent": False}})
+    assert rule(dropped) is False
+    silent = publish(hq_admin, year_label="2029年度", effective_from="2029-07-01", items=reworded)
+    assert rule(silent) is False and items_as_data(silent)["housing_fund"]["whole_percent"] is False
+    worded = publish(hq_admin, year_label="2030年度", effective_from="2030-07-01", items=ITEMS_2027)  # note "whole percent"
+    assert rule(worded) is True
+    assert "whole_percent" not in items_as_data(worded)["pension"]
