@@ -326,7 +326,7 @@ class FindingKind(models.TextChoices):
     DUPLICATE_IN_BRANCH = "duplicate_in_branch", _("同一身份证号本月重复参保(本分支机构)")
     DUPLICATE_ACROSS_BRANCHES = "duplicate_across", _("同一身份证号本月在其他分支机构也参保")
     NO_POLICY = "no_policy", _("参保地本月无适用政策")
-    RATE_ADJUSTED = "rate_adjusted", _("所选比例超出本年度范围,已按界限缴费")
+    RATE_ADJUSTED = "rate_adjusted", _("所选比例不符合本年度政策(超出范围或须为整数),请与客户确认")
     UNINSURED_ON_PAYROLL = "uninsured_payroll", _("在客户工资表上但本月未参保")
     INSURED_NOT_ON_PAYROLL = "not_on_payroll", _("本月参保但不在客户工资表上")
 

@@ -406,7 +406,12 @@ SELECT %(period)s, 'no_policy', e.id, '参保地 ' || e.insured_city || ' 在本
                    AND p.effective_from <= %(m)s::date AND (p.effective_to IS NULL OR p.effective_to >= %(m)s::date))
 UNION ALL
 SELECT %(period)s, 'rate_adjusted', e.id,
-       CASE WHEN i.kind = 'housing_fund'
+       CASE WHEN i.kind = 'housing_fund' AND e.housing_fund_percent BETWEEN i.rate_min AND i.rate_max
+            -- in the range, but the year requires whole percents (the engine refuses such a rate
+            -- when it is entered; one chosen under an earlier version is paid as chosen, flagged)
+            THEN '公积金比例 ' || e.housing_fund_percent || '%% 不是整数百分比(本年度须为整数,' || i.rate_min || '–'
+                 || i.rate_max || '%%),按 ' || e.housing_fund_percent || '%% 缴费,请与客户确认'
+            WHEN i.kind = 'housing_fund'
             THEN '公积金比例 ' || e.housing_fund_percent || '%% 不在本年度 ' || i.rate_min || '–' || i.rate_max || '%% 内,按 '
                  || LEAST(GREATEST(e.housing_fund_percent, i.rate_min), i.rate_max) || '%% 缴费,请与客户确认'
             ELSE '工伤费率 ' || e.injury_rate || '%% 不在本年度 ' || i.employer_rate_min || '–' || i.employer_rate_max
@@ -419,7 +424,8 @@ SELECT %(period)s, 'rate_adjusted', e.id,
  WHERE e.first_month <= %(m)s::date AND e.last_month >= %(m)s::date
    -- only a person with a rate of their own can be out of range: the others are not joined
    AND (e.housing_fund_percent IS NOT NULL OR e.injury_rate IS NOT NULL)
-   AND ((i.kind = 'housing_fund' AND e.housing_fund_percent NOT BETWEEN i.rate_min AND i.rate_max)
+   AND ((i.kind = 'housing_fund' AND (e.housing_fund_percent NOT BETWEEN i.rate_min AND i.rate_max
+                                      OR (i.whole_percent AND e.housing_fund_percent <> trunc(e.housing_fund_percent))))
      OR (i.kind = 'work_injury' AND e.injury_rate NOT BETWEEN i.employer_rate_min AND i.employer_rate_max))
 UNION ALL
 SELECT %(period)s, 'duplicate_in_branch', e.id, '同一身份证号本月在本分支机构有 ' || d.n || ' 条参保记录', now()

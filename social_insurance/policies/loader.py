@@ -35,10 +35,10 @@ def item_fields(kind: str, raw: dict, rounding: dict) -> dict:
         "employee_fixed": _dec(raw.get("employee_fixed", "0")),
         "note": raw.get("note", ""),
         "rounding": rounding["housing_fund" if kind == "housing_fund" else "social"],
-        # Given (a version published by HQ: its own tick, or the city's previous version's rule);
-        # else the data file's convention, "whole percent" in the item's note.
+        # Given (a version published by HQ: its tick, or the city's rule for the 险种 so far); else
+        # the data file's convention, "whole percent" in the note of a rate range.
         "whole_percent": (raw["whole_percent"] if isinstance(raw.get("whole_percent"), bool)
-                          else "whole percent" in raw.get("note", "")),
+                          else "rate_range" in raw and "whole percent" in raw.get("note", "")),
     }
     if "employer_range" in raw:
         fields["employer_rate_min"], fields["employer_rate_max"] = map(_dec, raw["employer_range"])

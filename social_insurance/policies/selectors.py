@@ -149,6 +149,16 @@ def items_as_data(policy: CityPolicy) -> dict:
     return out
 
 
+def whole_percent_rules(city: str) -> dict[str, bool]:
+    """Per 险种 with a rate range, whether its rate must be a whole percent, as the city's most
+    recent version having that 险种 says: what a new version keeps when it does not say."""
+    rules: dict[str, bool] = {}
+    for kind, whole in (PolicyItem.objects.filter(policy__city=city, rate_min__isnull=False)
+                        .order_by("policy__effective_from").values_list("kind", "whole_percent")):
+        rules[kind] = whole  # later versions overwrite earlier ones
+    return rules
+
+
 # The publish form's fields per item shape (names as the data file's keys, split into inputs):
 # every item has its base and fixed amounts; its rates are the employer's and the employee's, an
 # employer's range (工伤: each client's rate within it) with the employee's, or one range for both
@@ -175,8 +185,8 @@ def _shape(item: PolicyItem) -> str:
     return "employer_range" if item.employer_rate_min is not None else "fixed"
 
 
-# A 险种 the latest version does not have starts in the shape it has in the data file's cities:
-# 工伤 with no employee share, the housing fund with whole-percent rates (as in every city there).
+# A 险种 the latest version does not have starts in the shape it has in the data file's cities
+# (工伤 with no employee share) and with the city's whole-percent rule for it so far, if any.
 NEW_ITEM_SHAPES = {"work_injury": "employer_range", "housing_fund": "rate_range"}
 NEW_ITEM_VALUES = {"work_injury": {"employee": Decimal("0")}}
 
@@ -200,6 +210,7 @@ def publish_rows(policy: CityPolicy) -> list[dict]:
         "supplementary_max": i.supplementary_max}
     order = {k: n for n, k in enumerate(ITEM_KINDS)}
     existing = {item.kind: item for item in policy.items.all()}
+    rules = whole_percent_rules(policy.city)
     rows = []
     for kind in sorted(set(existing) | set(ITEM_KINDS), key=lambda k: (k not in existing, order.get(k, len(order)))):
         item = existing.get(kind)
@@ -210,7 +221,8 @@ def publish_rows(policy: CityPolicy) -> list[dict]:
         rows.append({"kind": kind, "label": ITEM_LABELS.get(kind, kind), "shape": shape, "included": item is not None,
                      "note": item.note if item is not None else "",
                      # the rate range's rule, a tick of its own (None: the shape has no range)
-                     "whole_percent": (item.whole_percent if item is not None else True) if shape == "rate_range" else None,
+                     "whole_percent": (item.whole_percent if item is not None else rules.get(kind, False))
+                     if shape == "rate_range" else None,
                      "fields": [(n, gettext(PUBLISH_FIELD_WORDS[n]), txt(v.get(n))) for n in names]})
     return rows
 
@@ -232,7 +244,7 @@ def items_from_publish_form(data, rows: list[dict]) -> tuple[dict, list[dict]]:
             fields.append((name, words, got[name]))
         whole = row["whole_percent"]
         if whole is not None and data.get("include_given"):  # the page's form: its tick, ticked or not
-            whole = bool(data.get(f"{kind}__whole_percent"))
+            whole = data.get(f"{kind}__whole_percent") in ("1", "on")  # what a ticked box sends
         typed.append({**row, "fields": fields, "included": included, "whole_percent": whole})
         if not included:
             continue

@@ -20,6 +20,7 @@ from hrsaas.core.money import MoneyError, parse_money
 
 from .loader import item_fields
 from .models import CityPolicy, CitySetting, Confidence, PolicyItem
+from .selectors import whole_percent_rules
 
 PUBLISHED_REASON = "policy version published"
 SETTING_FIELDS = ("add_cutoff_day", "remove_covers_leaving_month", "back_payment_months_limit", "reconcile_day", "file_day")
@@ -163,7 +164,9 @@ def _clean_item(kind: str, raw) -> tuple[dict, list[str]]:
     elif not isinstance(raw["note"], str):
         errs.append(_("%(item)s:说明(note)须为文字。") % {"item": label})
         clean.pop("note")
-    if "whole_percent" in raw:
+    if raw.get("whole_percent") is None:  # absent or null: not said, the city's rule is kept
+        clean.pop("whole_percent", None)
+    else:
         if not isinstance(raw["whole_percent"], bool):
             errs.append(_("%(item)s:是否须为整数百分比须为 true 或 false。") % {"item": label})
         elif raw.get("rate_range") is None:
@@ -222,18 +225,23 @@ def policy_publish(*, actor, city: str, year_label: str, effective_from, items: 
             if kind in ITEM_KINDS:
                 cleaned[kind], wrong = _clean_item(kind, raw)
                 item_errs.extend(wrong)
+        # Whether a rate must be a whole percent is a rule, not words: an item that does not say
+        # keeps the city's rule for that 险种 so far (its most recent version having it), whatever
+        # its note; only a 险种 new to the city follows the data file's convention (its note).
+        kept = whole_percent_rules(city)
+        for kind, item in cleaned.items():
+            low = (item.get("rate_range") or [None])[0]
+            if low is None:
+                continue
+            if "whole_percent" not in item and kind in kept:
+                item["whole_percent"] = kept[kind]
+            whole = item.get("whole_percent", "whole percent" in item.get("note", ""))
+            if whole and Decimal(low) != Decimal(low).to_integral_value():
+                item_errs.append(_("%(item)s:缴存比例须为整数百分比时,下限须为整数(未选比例的人按下限缴存)。")
+                                 % {"item": ITEM_LABELS.get(kind, kind)})
         if item_errs:
             errs["items"] = item_errs
         items = cleaned  # the figures as parsed: what is stored
-        # Whether a rate must be a whole percent is a rule, not words: when an item does not say,
-        # it keeps the rule of the city's latest version for that 险种 (a note reworded or left out
-        # must not drop it). A note with the data file's words "whole percent" still says yes, and a
-        # 险种 new to the city follows that convention alone.
-        kept = {i.kind: i.whole_percent for i in existing.items.all()} if existing is not None else {}
-        for kind, item in items.items():
-            if ("whole_percent" not in item and kind in kept and item.get("rate_range") is not None
-                    and "whole percent" not in item.get("note", "")):
-                item["whole_percent"] = kept[kind]
     # Not given: the city keeps its rounding, and the words explaining it with it.
     rounding = rounding or {"social": getattr(existing, "rounding_social", "fen_half_up"),
                             "housing_fund": getattr(existing, "rounding_housing_fund", "yuan_half_up_per_side"),

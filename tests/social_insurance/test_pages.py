@@ -428,7 +428,7 @@ def test_the_whole_percent_rule_is_a_tick_of_its_own_on_the_publish_form(hq_admi
     assert 'name="pension__whole_percent"' not in form  # only a rate range has the rule
     assert "住房公积金缴存比例须取整数百分比。" in visible_text(html[:html.index('data-testid="publish-form"')])
     fields = dict(re.findall(r'name="([a-z_]+__[a-z_]+)" value="([^"]*)"', form))
-    fields.pop("housing_fund__whole_percent")  # an unticked box is not posted
+    fields["housing_fund__whole_percent"] = "0"  # not what a ticked box sends (an unticked one sends nothing)
     kinds = list(CityPolicy.objects.filter(city="beijing").order_by("-effective_from").first()
                  .items.values_list("kind", flat=True))
     ok = page.post("/si/policies/", {"action": "publish", "city": "beijing", "year": "2027年度",

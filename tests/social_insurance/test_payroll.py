@@ -141,3 +141,25 @@ def test_a_chosen_rate_outside_a_new_years_range_is_flagged_not_silently_changed
         assert "12.00%" in finding.detail and "5.00–10.00%" in finding.detail and "按 10.00%" in finding.detail
         services.month_compute(actor=staff, period="2027-06")  # still 2026年度 (5–12%): no finding
         assert not CheckFinding.objects.filter(period="2027-06", kind="rate_adjusted").exists()
+
+
+def test_a_chosen_rate_that_a_new_year_requires_whole_is_flagged_and_paid_as_chosen(staff, hq_admin, branches):
+    """A 7.5% housing fund chosen while the city allowed fractions, then a year that requires whole
+    percents: the month pays 7.5% as chosen (the engine refuses such a rate only when it is
+    entered) and flags it for staff to confirm with the client, as it flags a rate out of range."""
+    base = {"pension": {"base": ["7500", "37500"], "employer": "16.00", "employee": "8.00"},
+            "housing_fund": {"base": ["2600", "37500"], "rate_range": ["5", "12"], "whole_percent": False}}
+    for year, start, whole in (("2027年度", "2027-07-01", False), ("2028年度", "2028-07-01", True)):
+        policy_services.policy_publish(
+            actor=hq_admin, city="beijing", year_label=year, effective_from=start, sources=["测试"], confidence="low",
+            items={**base, "housing_fund": {**base["housing_fund"], "whole_percent": whole}})
+    with in_branch("bj"):
+        client = make_client("北京甲公司", staff)
+        emp = add_employee(client, 1, "10000", "2027-07-01", actor=staff, housing_fund_percent="7.5")
+        services.month_compute(actor=staff, period="2027-08")
+        assert not CheckFinding.objects.filter(period="2027-08", kind="rate_adjusted").exists()
+        services.month_compute(actor=staff, period="2028-07")
+        line = ContributionLine.objects.get(period="2028-07", employee=emp, kind="housing_fund")
+        assert line.employer_percent == Decimal("7.50") and line.employer_amount == Decimal("750.00")
+        finding = CheckFinding.objects.get(period="2028-07", kind="rate_adjusted", employee=emp)
+        assert "7.50% 不是整数百分比" in finding.detail and "按 7.50% 缴费" in finding.detail, finding.detail

@@ -282,6 +282,8 @@ BAD = [
     ({"items": {**ITEMS_2027, "housing_fund": {**ITEMS_2027["housing_fund"], "whole_percent": "yes"}}}, "items", "true 或 false"),
     ({"items": {**ITEMS_2027, "pension": {**ITEMS_2027["pension"], "whole_percent": True}}}, "items", "只适用于缴存比例范围"),
     ({"items": {**ITEMS_2027, "pension": {**ITEMS_2027["pension"], "note": 5}}}, "items", "说明(note)须为文字"),
+    ({"items": {**ITEMS_2027, "housing_fund": {**ITEMS_2027["housing_fund"], "rate_range": ["5.5", "12"]}}}, "items",
+     "下限须为整数"),
 ]
 
 
@@ -332,9 +334,10 @@ def test_a_version_published_without_rounding_keeps_the_citys_rounding_and_its_e
 
 def test_the_whole_percent_rule_is_kept_until_a_version_says_otherwise(hq_admin, branches):
     """The housing fund's whole-percent rule is a rule, not the words of a note: a version whose
-    item says nothing about it keeps the city's rule (a note reworded in Chinese does not drop it);
-    `whole_percent: false` drops it and later versions keep that; the data file's words "whole
-    percent" in a note, or `true`, set it again. Scripts get it back in the item's data."""
+    item says nothing about it (no key, or null) keeps the city's rule, whatever its note says (a
+    reworded note does not drop it, the data file's words "whole percent" do not bring it back);
+    `whole_percent: false` drops it, `true` sets it again. Scripts get it back in the item's data;
+    an item without a rate range never has it, whatever its note."""
     from social_insurance.policies.selectors import items_as_data
 
     latest = CityPolicy.objects.filter(city="beijing").order_by("-effective_from").first()
@@ -351,5 +354,12 @@ def test_the_whole_percent_rule_is_kept_until_a_version_says_otherwise(hq_admin,
     silent = publish(hq_admin, year_label="2029年度", effective_from="2029-07-01", items=reworded)
     assert rule(silent) is False and items_as_data(silent)["housing_fund"]["whole_percent"] is False
     worded = publish(hq_admin, year_label="2030年度", effective_from="2030-07-01", items=ITEMS_2027)  # note "whole percent"
-    assert rule(worded) is True
-    assert "whole_percent" not in items_as_data(worded)["pension"]
+    assert rule(worded) is False
+    null = {**ITEMS_2027["housing_fund"], "rate_range": ["5.5", "12"], "whole_percent": None}
+    assert rule(publish(hq_admin, year_label="2031年度", effective_from="2031-07-01",
+                        items={**ITEMS_2027, "housing_fund": null})) is False
+    set_again = publish(hq_admin, year_label="2032年度", effective_from="2032-07-01",
+                        items={**ITEMS_2027, "housing_fund": {**reworded["housing_fund"], "whole_percent": True},
+                               "pension": {**ITEMS_2027["pension"], "note": "whole percent"}})
+    assert rule(set_again) is True and not set_again.items.get(kind="pension").whole_percent
+    assert "whole_percent" not in items_as_data(set_again)["pension"]
