@@ -38,14 +38,14 @@ def item_fields(kind: str, raw: dict, rounding: dict) -> dict:
         # Given (a version published by HQ: its tick, or the city's rule for the 险种 so far); else
         # the data file's convention, "whole percent" in the note of a rate range.
         "whole_percent": (raw["whole_percent"] if isinstance(raw.get("whole_percent"), bool)
-                          else "rate_range" in raw and "whole percent" in raw.get("note", "")),
+                          else raw.get("rate_range") is not None and "whole percent" in raw.get("note", "")),
     }
-    if "employer_range" in raw:
+    if raw.get("employer_range") is not None:
         fields["employer_rate_min"], fields["employer_rate_max"] = map(_dec, raw["employer_range"])
-    if "rate_range" in raw:
+    if raw.get("rate_range") is not None:
         fields["rate_min"], fields["rate_max"] = map(_dec, raw["rate_range"])
         fields["employee_percent"] = Decimal("0")
-    if "supplementary_range" in raw:
+    if raw.get("supplementary_range") is not None:
         fields["supplementary_min"], fields["supplementary_max"] = map(_dec, raw["supplementary_range"])
     return fields
 

@@ -121,7 +121,8 @@ def _clean_item(kind: str, raw) -> tuple[dict, list[str]]:
                           "rate_range", "supplementary_range", "note", "whole_percent"}
     if unknown:
         errs.append(_("%(item)s:未知字段 %(names)s。") % {"item": label, "names": ", ".join(sorted(unknown))})
-    clean = dict(raw)
+    # A figure or range given as null is not given (the data file leaves such keys out).
+    clean = {k: v for k, v in raw.items() if v is not None or k == "base"}
 
     def figure(value, words: str, *, percent: bool) -> str | None:
         try:
@@ -230,9 +231,10 @@ def policy_publish(*, actor, city: str, year_label: str, effective_from, items: 
         # its note; only a 险种 new to the city follows the data file's convention (its note).
         kept = whole_percent_rules(city)
         for kind, item in cleaned.items():
-            low = (item.get("rate_range") or [None])[0]
-            if low is None:
-                continue
+            pair = item.get("rate_range")
+            if not (isinstance(pair, list) and len(pair) == 2 and isinstance(pair[0], str)):
+                continue  # no range, or one already refused above (its lower end did not parse)
+            low = pair[0]
             if "whole_percent" not in item and kind in kept:
                 item["whole_percent"] = kept[kind]
             whole = item.get("whole_percent", "whole percent" in item.get("note", ""))

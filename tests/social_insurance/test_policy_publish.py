@@ -284,6 +284,10 @@ BAD = [
     ({"items": {**ITEMS_2027, "pension": {**ITEMS_2027["pension"], "note": 5}}}, "items", "说明(note)须为文字"),
     ({"items": {**ITEMS_2027, "housing_fund": {**ITEMS_2027["housing_fund"], "rate_range": ["5.5", "12"]}}}, "items",
      "下限须为整数"),
+    *[({"items": {**ITEMS_2027, "housing_fund": {**ITEMS_2027["housing_fund"], "rate_range": bad}}}, "items", "下限和上限")
+      for bad in (5, {"a": 1}, ["abc"], [{"x": 1}])],
+    ({"items": {**ITEMS_2027, "housing_fund": {**ITEMS_2027["housing_fund"], "rate_range": ["abc", "12"]}}}, "items",
+     "缴存比例下限"),
 ]
 
 
@@ -363,3 +367,15 @@ def test_the_whole_percent_rule_is_kept_until_a_version_says_otherwise(hq_admin,
                                "pension": {**ITEMS_2027["pension"], "note": "whole percent"}})
     assert rule(set_again) is True and not set_again.items.get(kind="pension").whole_percent
     assert "whole_percent" not in items_as_data(set_again)["pension"]
+
+
+def test_a_figure_or_range_given_as_null_is_not_given(hq_admin, branches):
+    """JSON null for a range, a share or a fixed amount means the item does not have it (as the
+    data file leaves such keys out); it gave a 500 for a range before."""
+    items = {**ITEMS_2027, "pension": {**ITEMS_2027["pension"], "rate_range": None, "employer_range": None,
+                                       "employee_fixed": None, "supplementary_range": None, "whole_percent": None}}
+    new = publish(hq_admin, items=items)
+    pension = new.items.get(kind="pension")
+    assert (pension.rate_min, pension.employer_rate_min, pension.employee_fixed, pension.whole_percent) == (
+        None, None, D("0"), False)
+    assert (pension.employer_percent, pension.employee_percent) == (D("15.00"), D("8.00"))
