@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 from rest_framework import serializers, status
 from rest_framework.authtoken.serializers import AuthTokenSerializer
 from rest_framework.authtoken.views import ObtainAuthToken
-from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.exceptions import NotFound, ParseError, ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -28,22 +28,57 @@ from .serializers import (
 
 
 def exception_handler(exc, context):
-    """Django ValidationErrors from services become the contract's 400 `{field: [msg]}`."""
+    """Errors in the contract's two shapes: 400 `{field: [msg], …}` or `{"detail": "message"}`
+    (Django ValidationErrors from services included)."""
     if isinstance(exc, DjangoValidationError):
-        if hasattr(exc, "error_dict"):
-            exc = ValidationError({k: [m for e in v for m in e.messages] for k, v in exc.error_dict.items()})
-        else:
-            exc = ValidationError({"detail": exc.messages})
+        exc = django_validation_to_drf(exc)
     elif isinstance(exc, ValueError) and "NUL (0x00)" in str(exc):
         # psycopg2 refuses a NUL character in a query parameter: bad input, not a server error.
-        exc = ValidationError({"detail": ["输入含有不允许的字符 (NUL)。"]})
-    return drf_exception_handler(exc, context)
+        exc = ValidationError({"detail": _("输入含有不允许的字符 (NUL)。")})
+    elif isinstance(exc, RecursionError):
+        # The JSON parser recursing through a body nested thousands deep: bad input, not a 500.
+        exc = ParseError(_("请求内容嵌套过深,无法读取。"))
+    response = drf_exception_handler(exc, context)
+    if response is not None:
+        response.data = _contract_shape(response.data)
+    return response
+
+
+def _contract_shape(data):
+    """`{"detail": "message"}` where DRF would answer a bare list of messages, or a list under
+    "detail" (a service's message that names no field); a nested serializer's errors flattened to
+    `{"roles[1].role": [msg]}` (as the services name fields: `tiers[1].amount`), its own
+    non-field errors under the field itself."""
+    if isinstance(data, list) and all(isinstance(m, str) for m in data):
+        return {"detail": " ".join(data)}
+    if not isinstance(data, dict):
+        return data
+    if isinstance(data.get("detail"), list) and all(isinstance(m, str) for m in data["detail"]):
+        data = {**data, "detail": " ".join(data["detail"])}
+    flat: dict = {}
+    for field, value in data.items():
+        _flatten(field, value, flat)
+    return flat
+
+
+def _flatten(name: str, value, out: dict) -> None:
+    if isinstance(value, dict):
+        for key, inner in value.items():
+            _flatten(name if key in ("non_field_errors", "detail") else f"{name}.{key}", inner, out)
+    elif isinstance(value, list) and any(isinstance(v, (dict, list)) for v in value):
+        for i, inner in enumerate(value):
+            if inner:  # DRF puts {} for a list's items that had no error
+                _flatten(f"{name}[{i}]", inner, out)
+    elif isinstance(value, list):
+        out.setdefault(name, []).extend(value)
+    else:
+        out[name] = value
 
 
 def django_validation_to_drf(exc: DjangoValidationError) -> ValidationError:
     if hasattr(exc, "error_dict"):
         return ValidationError({k: [m for e in v for m in e.messages] for k, v in exc.error_dict.items()})
-    return ValidationError({"detail": exc.messages})
+    return ValidationError({"detail": " ".join(exc.messages)})
 
 
 def _username_of(data) -> str:
@@ -117,6 +152,17 @@ class TokenRevokeApi(APIView):
         return Response({"revoked": n})
 
 
+def _text(data: dict, field: str) -> str:
+    """A text field of a JSON body: anything but text (a number, a list, an object) is refused in
+    words, never stored as its Python spelling."""
+    value = data.get(field)
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise ValidationError({field: [_("须为文本。")]})
+    return value
+
+
 class BranchListApi(APIView):
     roles = {"GET": R.HQ_ANY, "POST": R.HQ_ADMIN_ONLY}
 
@@ -132,11 +178,7 @@ class BranchListApi(APIView):
         data = request.data if isinstance(request.data, dict) else {}
         branch = services.branch_create(
             actor=request.user,
-            data=services.BranchInput(
-                code=str(data.get("code", "")),
-                name=str(data.get("name", "")),
-                city=str(data.get("city", "") or ""),
-            ),
+            data=services.BranchInput(code=_text(data, "code"), name=_text(data, "name"), city=_text(data, "city")),
         )
         return Response(BranchSerializer(branch).data, status=status.HTTP_201_CREATED)
 

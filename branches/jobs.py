@@ -1,4 +1,5 @@
-"""One pending job per branch, kind and period (commission recompute, SI month compute).
+"""One pending job per branch, kind and period (commission recompute, SI month compute,
+appraisal cycle compute: its "period" is the cycle).
 
 A request to (re)compute puts the new task's id under a Redis key for (schema, kind, period) —
 only if no id is there — and enqueues the task; while the key holds an id, every further request

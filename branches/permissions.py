@@ -16,7 +16,8 @@ from rest_framework.permissions import SAFE_METHODS, BasePermission
 
 from hrsaas.core.branch import request_branch
 
-from .roles import HQ_ADMIN_ONLY, HQ_ANY, Role, all_roles_of, can_enter_branch, is_hq_admin, roles_in_branch
+from .roles import (HQ_ADMIN_ONLY, HQ_ANY, Role, all_roles_of, can_enter_branch, is_hq_admin, roles_in_branch,
+                    works_for_the_company)
 
 
 class _Public(frozenset):
@@ -80,16 +81,23 @@ class InBranch(BasePermission):
         return True
 
 
+SCHEMA_FOR_INSIDERS = _("接口文档仅供本公司员工查看。")
+
+
 class SchemaReader(BasePermission):
-    """The OpenAPI schema maps every endpoint: signed-in people only, and a branch's schema only
-    for its members (others get the same 404 as for any branch not theirs)."""
+    """The OpenAPI schema maps every endpoint, internal ones included: the company's own people
+    only (client contacts are outsiders: 403), and a branch's schema only for its members (others
+    get the same 404 as for any branch not theirs)."""
 
     def has_permission(self, request, view) -> bool:
         if not request.user or not request.user.is_authenticated:
             return False
-        if request_branch(request) is None:
-            return True
-        return InBranch().has_permission(request, view)
+        branch = request_branch(request)
+        if branch is not None:
+            InBranch().has_permission(request, view)
+        if not works_for_the_company(request.user, branch):
+            raise PermissionDenied(SCHEMA_FOR_INSIDERS)
+        return True
 
 
 # The older names, kept for code that lists permission classes explicitly: each is the default

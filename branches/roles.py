@@ -19,8 +19,9 @@ class Role(models.TextChoices):
 HQ_ROLES = frozenset({Role.HQ_ADMIN, Role.HQ_FINANCE})
 # Roles that earn commission and therefore have statements of their own.
 EARNER_ROLES = frozenset({Role.SPECIALIST, Role.MARKETING, Role.SALES})
-# Roles that may read every statement of a branch.
-BRANCH_READ_ALL = frozenset({Role.BRANCH_MANAGER, Role.BRANCH_STAFF})
+# Roles of a branch that may read every statement of it (colleagues' pay, 薪酬保密: the SPEC gives
+# it to managers and HQ; branch staff record the events that make it, not read what it comes to).
+BRANCH_READ_ALL = frozenset({Role.BRANCH_MANAGER})
 
 
 def is_hq_admin(user) -> bool:
@@ -80,6 +81,8 @@ OFFICE = frozenset({Role.BRANCH_MANAGER, Role.BRANCH_STAFF})           # manager
 OFFICE_AND_FINANCE = OFFICE | {Role.HQ_FINANCE}                       # + HQ finance reading statements
 # Everyone who works for the company in a branch (client contacts are outsiders).
 INSIDERS = OFFICE | EARNER_ROLES | {Role.HQ_FINANCE}
+# Commission statements (pay, 薪酬保密): the manager and HQ read all, an earner their own.
+STATEMENT_READERS = MANAGER | EARNER_ROLES | {Role.HQ_FINANCE}
 EVERY_BRANCH_ROLE = INSIDERS | {Role.CLIENT_CONTACT}
 # Commission amounts of other people (metric=commission boards): managers and HQ only.
 COMMISSION_AMOUNT_READERS = frozenset({Role.BRANCH_MANAGER, Role.HQ_ADMIN, Role.HQ_FINANCE})
@@ -94,6 +97,15 @@ def all_roles_of(user) -> frozenset[str]:
     if not getattr(user, "is_authenticated", False):
         return frozenset()
     return hq_roles_of(user) | {m.role for m in _memberships(user) if m.branch_id is not None}
+
+
+def works_for_the_company(user, branch=None) -> bool:
+    """An insider of `branch` (or, in HQ, of anywhere): any role but client contact. A client
+    contact is an outsider whatever else they may read of their own company."""
+    if is_hq_admin(user):
+        return True
+    held = roles_in_branch(user, branch) if branch is not None else all_roles_of(user)
+    return bool(held - CLIENT_CONTACTS)
 
 
 def may_read_commission_amounts(user, branch=None) -> bool:

@@ -29,7 +29,7 @@ class UserCreateSerializer(serializers.Serializer):
 
 
 class UserSerializer(serializers.ModelSerializer):
-    home_branch = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    home_branch = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
     roles = serializers.SerializerMethodField()
 
     class Meta:

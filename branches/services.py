@@ -139,7 +139,7 @@ def user_create(
             continue
         if item.branch is None:
             if item.role not in HQ_ROLES:
-                role_errors.append(_("角色“%(r)s”须指定分支机构。") % {"r": item.role})
+                role_errors.append(_("角色“%(r)s”须指定分支机构。") % {"r": Role(item.role).label})
                 continue
             memberships.append((None, item.role))
         else:
@@ -147,7 +147,7 @@ def user_create(
             if branch is None:
                 role_errors.append(_("分支机构“%(c)s”不存在。") % {"c": item.branch})
             elif item.role in HQ_ROLES:
-                role_errors.append(_("总部角色“%(r)s”不能属于分支机构。") % {"r": item.role})
+                role_errors.append(_("总部角色“%(r)s”不能属于分支机构。") % {"r": Role(item.role).label})
             else:
                 memberships.append((branch, item.role))
     if len(set(memberships)) != len(memberships):

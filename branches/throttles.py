@@ -17,16 +17,21 @@ def too_many(message: str, wait: float | None) -> Throttled:
 
 
 class JobTriggerThrottle(SimpleRateThrottle):
-    """Requests that start a whole-branch job (commission recompute, SI month compute): per person
-    and branch, `REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]["job-trigger"]` (10/min). Counted for
-    every request, also those that join a job already pending."""
+    """Requests that start a whole-branch job (commission recompute, SI month compute, appraisal
+    cycle compute, a history sheet's checks): per person and branch,
+    `REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]["job-trigger"]` (10/min). Counted for every request,
+    also those that join a job already pending."""
 
     scope = "job-trigger"
 
     def get_cache_key(self, request, view):
-        # Keyed on the person (authenticated by then: permissions run before throttles).
+        # Keyed on the person (authenticated by then: permissions run before throttles) and the
+        # database's identity: another database sharing the Redis database has the same schema
+        # names and user ids, and its people must not use up each other's requests.
+        from hrsaas.core.prepared import epoch
+
         return self.cache_format % {"scope": self.scope,
-                                    "ident": f"{connection.schema_name}:{getattr(request.user, 'pk', None)}"}
+                                    "ident": f"{epoch()}:{connection.schema_name}:{getattr(request.user, 'pk', None)}"}
 
 
 class JobTriggerThrottleMixin:

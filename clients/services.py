@@ -252,7 +252,7 @@ def client_fees_update(*, actor, client_id: int, fees: dict[str, Decimal]) -> Cl
 
 def parse_client_close(data: dict) -> dt.date:
     errors = inputs.Errors()
-    closed_on = inputs.parse_date(data, "closed_on", errors)
+    closed_on = inputs.parse_date(data, "closed_on", errors, not_after_today=True)
     errors.raise_if_any()
     return closed_on
 

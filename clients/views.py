@@ -9,6 +9,8 @@ login and branch membership):
 - anyone else (client contact, marketing, sales, HQ finance): 404, as for a missing client."""
 from __future__ import annotations
 
+from collections import Counter
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
@@ -61,7 +63,10 @@ def _earners(branch) -> list[tuple[str, str]]:
     seen: dict[str, str] = {}
     for username, name, role in rows:
         seen.setdefault(username, f"{name or username} · {Role(role).label}")
-    return list(seen.items())
+    # Two people shown alike (same name and role) are told apart by their login, the one thing
+    # that differs; everyone else is shown by name only.
+    counts = Counter(seen.values())
+    return [(u, f"{label} ({u})" if counts[label] > 1 else label) for u, label in seen.items()]
 
 
 def _service_errors(form, exc: ValidationError) -> None:

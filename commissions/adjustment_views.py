@@ -54,7 +54,7 @@ def adjustment_list(request):
             else:
                 messages.success(request, _("浮动调整 #%(id)d 已提交,等待分支机构经理审批。") % {"id": adj.pk})
                 return redirect("adj-list")
-    rows = adjustments.adjustments_out(adjustments.adjustments_list())
+    rows = adjustments.adjustments_for_people(adjustments.adjustments_out(adjustments.adjustments_list()))
     return render(request, "commissions/adjustments_list.html", {
         "pending": [r for r in rows if r["status"] == Adjustment.Status.PROPOSED],
         "decided": [r for r in rows if r["status"] != Adjustment.Status.PROPOSED],
@@ -65,7 +65,7 @@ def adjustment_list(request):
 
 def _cap_warning(adj: Adjustment) -> str:
     """Said before the manager approves: approving now would take the component past ±20%."""
-    from django.utils import formats
+    from hrsaas.core.formatting import format_date
 
     breach = adjustments.cap_breach_if_approved(adj)
     if breach is None:
@@ -73,7 +73,7 @@ def _cap_warning(adj: Adjustment) -> str:
     day, total = breach
     return _("批准将超出 ±20%% 的上限:与已批准的%(c)s调整叠加后,%(d)s 起合计 %(t)s%%。"
              "系统不会批准;请驳回,或请提议人调整比例或日期后重新提交。") % {
-        "c": COMPONENT_TITLES.get(adj.component, adj.component), "d": formats.date_format(day, "DATE_FORMAT"),
+        "c": COMPONENT_TITLES.get(adj.component, adj.component), "d": format_date(day),
         "t": f"{total:+.2f}"}
 
 
@@ -100,7 +100,8 @@ def adjustment_detail(request, adjustment_id: int, *, decision_form=None):
     is_manager = Role.BRANCH_MANAGER in roles
     pending = adj.status == Adjustment.Status.PROPOSED
     return render(request, "commissions/adjustments_detail.html", {
-        "adj": adjustments.adjustments_out([adj])[0], "title": COMPONENT_TITLES.get(adj.component, adj.component),
+        "adj": adjustments.adjustments_for_people(adjustments.adjustments_out([adj]))[0],
+        "title": COMPONENT_TITLES.get(adj.component, adj.component),
         "statuses": dict(Adjustment.Status.choices),
         "preview": _preview(adj) if pending and is_manager else None,
         "decision_form": (decision_form or DecisionForm()) if pending and is_manager else None,

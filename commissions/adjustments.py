@@ -26,6 +26,7 @@ from django.utils.translation import gettext as _
 
 from branches.audit import stamp
 from hrsaas.core import locks
+from hrsaas.core.formatting import format_date, format_period
 from hrsaas.core.branch import require_branch
 from hrsaas.core.period import PeriodError, parse_day
 from branches.models import Branch, User
@@ -72,8 +73,11 @@ def parse_date(value, field: str, errors: dict, *, required: bool = True) -> dt.
 
 def parse_percent(value, field: str, errors: dict) -> Decimal | None:
     """A percent as a decimal string ("12.50"): two places at most, within ±20.00."""
-    if value is None or value == "" or isinstance(value, bool):
+    if value is None or value == "":
         errors.setdefault(field, []).append(_("必填,例如 \"10.00\"。"))
+        return None
+    if isinstance(value, (bool, list, dict)):
+        errors.setdefault(field, []).append(_("须为百分比数值,例如 \"10.00\"。"))
         return None
     if isinstance(value, float):
         errors.setdefault(field, []).append(_("请填写以字符串表示的数值,例如 \"10.00\"。"))
@@ -95,7 +99,13 @@ def parse_percent(value, field: str, errors: dict) -> Decimal | None:
 
 
 def parse_text(value, field: str, errors: dict, *, max_length: int = 300, required: bool = True) -> str:
+    if isinstance(value, (bool, list, tuple, dict, set)):  # never stored as its Python spelling
+        errors.setdefault(field, []).append(_("须为文本。"))
+        return ""
     text = "" if value is None else str(value).strip()
+    if "\x00" in text:
+        errors.setdefault(field, []).append(_("含有不允许的控制字符。"))
+        return ""
     if required and not text:
         errors.setdefault(field, []).append(_("必填。"))
     elif len(text) > max_length:
@@ -188,7 +198,7 @@ def _check_not_frozen(branch: Branch, start: dt.date, end: dt.date | None) -> No
     if frozen:
         p = frozen[0]
         raise ValidationError({"effective_from": [
-            _("期间 %(p)s %(s)s,浮动调整不能追溯到已关账或已发放的期间。") % {"p": p.period, "s": p.get_status_display()}]})
+            _("期间 %(p)s %(s)s,浮动调整不能追溯到已关账或已发放的期间。") % {"p": format_period(p.period), "s": p.get_status_display()}]})
 
 
 def _stacking_breach_for(*, component: str, span: Span, exclude_id: int | None = None):
@@ -215,7 +225,7 @@ def _check_stacking(*, component: str, span: Span, exclude_id: int | None = None
         day, total = breach
         raise ValidationError({"percent": [
             _("浮动比例不能超过 ±20%%:与已批准的%(c)s调整叠加后,%(d)s 起合计 %(t)s%%。") % {
-                "c": COMPONENT_LABELS.get(component, component), "d": day.isoformat(), "t": f"{total:+.2f}"}]})
+                "c": COMPONENT_LABELS.get(component, component), "d": format_date(day), "t": f"{total:+.2f}"}]})
 
 
 def send_recompute() -> None:
@@ -372,6 +382,18 @@ def adjustments_out(adjustments: Iterable[Adjustment]) -> list[dict]:
         "revoked_from": a.revoked_from.isoformat() if a.revoked_from else None, "revoke_reason": a.revoke_reason,
         "registered_id": registered.get(a.pk), "history": history.get(a.pk, []),
     } for a in adjustments]
+
+
+def adjustments_for_people(rows: list[dict]) -> list[dict]:
+    """`adjustments_out` rows for the branch pages: the proposer and approver by name
+    (`proposed_by_name`, `decided_by_name`) and every step with the person's name and the
+    state's label. The API keeps login names and codes; templates format dates and times."""
+    from .hq.selectors import people_names, steps_for_people
+
+    names = people_names({r["proposed_by"] for r in rows} | {r["decided_by"] for r in rows}
+                         | {h["by"] for r in rows for h in r["history"]})
+    return [dict(r, proposed_by_name=names.get(r["proposed_by"]) or "", decided_by_name=names.get(r["decided_by"]) or "",
+                 history=steps_for_people(r["history"], Adjustment.Status, names)) for r in rows]
 
 
 def what_if_preview(adj: Adjustment, *, today: dt.date | None = None) -> dict:

@@ -65,7 +65,7 @@ class RecomputeApi(JobTriggerThrottleMixin, APIView):
 
 
 class StatementListApi(APIView):
-    roles = R.INSIDERS
+    roles = R.STATEMENT_READERS
 
     @extend_schema(operation_id="statements_list", parameters=[OpenApiParameter("period", str, required=True)], responses=doc.StatementSummary(many=True))
     def get(self, request):
@@ -74,7 +74,7 @@ class StatementListApi(APIView):
 
 
 class StatementDetailApi(PreparedGet, APIView):
-    roles = R.INSIDERS
+    roles = R.STATEMENT_READERS
 
     @classmethod
     def body(cls, request, username: str, period: str) -> bytes:

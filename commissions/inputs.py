@@ -9,7 +9,7 @@ import re
 from django.utils.translation import gettext as _
 
 from branches.models import BranchMembership, User
-from branches.roles import EARNER_ROLES
+from branches.roles import EARNER_ROLES, Role
 from clients.models import Service
 from hrsaas.core.inputs import (  # noqa: F401  (the shared field parsers, re-exported)
     Errors, parse_bool, parse_date, parse_int, parse_money, parse_period, parse_text,
@@ -21,6 +21,17 @@ from hrsaas.core.period import PERIOD_RE  # noqa: F401
 SERVICE_NAMES = {"社保代缴": Service.SOCIAL_INSURANCE, "社保": Service.SOCIAL_INSURANCE,
                  "公积金代缴": Service.HOUSING_FUND, "公积金": Service.HOUSING_FUND,
                  "薪酬外包": Service.PAYROLL_OUTSOURCING}
+
+
+# What an earner field says when the name is not someone with the role it needs (lazy: the
+# message is in the language of the request).
+MARKETERS = frozenset({Role.MARKETING})
+SELLERS = frozenset({Role.SALES})
+_EARNER_MESSAGES = {
+    EARNER_ROLES: lambda: _("%(u)s 不是专员、市场或销售人员,不能计提成。"),
+    MARKETERS: lambda: _("%(u)s 不是市场人员:市场线索须记在市场人员名下。"),
+    SELLERS: lambda: _("%(u)s 不是销售人员:签约销售须为销售人员。"),
+}
 
 
 def service_code(value):
@@ -61,21 +72,25 @@ def parse_services(data: dict, field: str, errors: Errors) -> list[str]:
     return out
 
 
-def parse_earner(data: dict, field: str, errors: Errors, *, required: bool = True) -> User | None:
-    """A username of someone who earns commission (specialist, marketing or sales) in any branch:
-    another branch's specialist is allowed (跨区域支援)."""
+def parse_earner(data: dict, field: str, errors: Errors, *, required: bool = True,
+                 roles: frozenset[str] = EARNER_ROLES) -> User | None:
+    """A username of someone who earns commission in any branch, in one of `roles` (a lead's
+    marketer is a marketer, its closing seller a seller): another branch's specialist is allowed
+    (跨区域支援). An unknown name and someone without the role get the same
+    message, so a field never tells whether an account exists."""
     value = data.get(field)
+    if isinstance(value, (bool, list, tuple, dict, set)):
+        errors.add(field, _("须为用户名。"))
+        return None
     username = "" if value is None else str(value).strip()
     if not username:
         if required:
             errors.add(field, _("必填,须为用户名。"))
         return None
     user = User.objects.filter(username=username, is_active=True).first()
-    if user is None:
-        errors.add(field, _("未知用户:%(u)s") % {"u": username})
-        return None
-    if not BranchMembership.objects.filter(user=user, branch__isnull=False, role__in=list(EARNER_ROLES)).exists():
-        errors.add(field, _("%(u)s 不是专员、市场或销售人员,不能计提成。") % {"u": username})
+    if user is None or not BranchMembership.objects.filter(user=user, branch__isnull=False,
+                                                           role__in=list(roles)).exists():
+        errors.add(field, _EARNER_MESSAGES.get(roles, _EARNER_MESSAGES[EARNER_ROLES])() % {"u": username[:150]})
         return None
     return user
 

@@ -185,7 +185,11 @@ class LeadSummaryApi(APIView):
         if lead_services.is_office(roles) and request.query_params.get("marketer"):
             from branches.models import User
 
-            marketer = User.objects.filter(username=request.query_params["marketer"]).first()
+            # Only this branch's marketers: anyone else answers as a name that does not exist,
+            # so the office cannot learn who has an account elsewhere.
+            marketer = User.objects.filter(
+                username=request.query_params["marketer"], memberships__branch=request_branch(request),
+                memberships__role=Role.MARKETING).first()
             if marketer is None:
                 raise Http404
         return Response(lead_selectors.marketing_figures(marketer.pk, period))

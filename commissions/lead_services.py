@@ -84,6 +84,8 @@ def parse_own_sign(data: dict, *, actor, roles) -> services.LeadSignInput:
     """A seller signs in their own name (the seller field may be left out)."""
     if is_office(roles):
         return services.parse_lead_sign(data)
+    if Role.SALES not in roles:
+        raise Http404  # a marketer does not sign (as lead_sign_by answers), whatever the input
     if data.get("seller") not in (None, "", actor.username):
         raise ValidationError({"seller": [_("只能以本人名义签约。")]})
     return services.parse_lead_sign(dict(data, seller=actor.username))

@@ -102,7 +102,7 @@ def board_json(branch, period: str, metric: str, kind: str, username: str, *, re
     return head + b',"rows":' + rows_json + b',"me":' + store.render_json(me.get(username)) + b"}"
 
 
-def _hq_board_body(period: str, metric: str) -> bytes:
+def hq_board_body(period: str, metric: str) -> bytes:
     return store.render_json({"period": period, "metric": metric,
                               "rows": selectors.hq_leaderboard(period=period, metric=metric)})
 
@@ -110,9 +110,9 @@ def _hq_board_body(period: str, metric: str) -> bytes:
 def hq_board_json(period: str, metric: str, *, request=None) -> bytes:
     """The company leaderboard's body `{period, metric, rows}` (months only)."""
     if not store.usable():
-        return _hq_board_body(period, metric)
+        return hq_board_body(period, metric)
     scopes, key = _hq_board_read(period, metric)
-    return _local(key, scopes, lambda: _hq_board_body(period, metric), request)
+    return _local(key, scopes, lambda: hq_board_body(period, metric), request)
 
 
 _STATEMENT_PATH = re.compile(r"^/b/[^/]+/api/v1/statements/(?P<username>[^/]+)/(?P<period>[0-9]{4}-[0-9]{2})/$")
@@ -221,7 +221,7 @@ def prepare(schema: str, period: str, earner_ids, *, lang: str = "zh") -> int:
         for metric in selectors.METRICS:
             key = store.body_key("hqboard", period, metric)
             ticket = store.current(["all", f"h:{period}"], key)
-            stored += store.fill(ticket, pickle.dumps(_hq_board_body(period, metric),
+            stored += store.fill(ticket, pickle.dumps(hq_board_body(period, metric),
                                                       protocol=pickle.HIGHEST_PROTOCOL))
     return stored
 

@@ -369,16 +369,50 @@ def leaderboard(*, period: str, metric: str) -> list[dict]:
 
 
 def hq_leaderboard(*, period: str, metric: str) -> list[dict]:
-    """Company-wide monthly ranking from the public rollup each branch recompute maintains."""
+    """Company-wide ranking: a month from the public rollup each branch recompute maintains; an
+    ISO week from every branch's statement lines of that week (what each branch's weekly board
+    counts, summed per person over the branches they earn in)."""
     if metric not in METRICS:
         raise ValueError(metric)
-    parse_board_period(period)
-    field = {"openings": "openings", "sales": "sales_amount", "commission": "commission"}[metric]
-    rows = (EarnerMonthRollup.objects.filter(period=period).values("user__username")
-            .annotate(v=Sum(field)))
-    values = {r["user__username"]: r["v"] for r in rows if r["v"]}
+    kind, start, end = parse_board_period(period)
+    if kind == "week":
+        values = _company_week_values(metric, start, end)
+    else:
+        field = {"openings": "openings", "sales": "sales_amount", "commission": "commission"}[metric]
+        rows = (EarnerMonthRollup.objects.filter(period=period).values("user__username")
+                .annotate(v=Sum(field)))
+        values = {r["user__username"]: r["v"] for r in rows if r["v"]}
     return [dict(r, value=_fmt(metric, r["value"]), gap_to_previous=_fmt(metric, r["gap_to_previous"]))
             for r in rank_rows(values)]
+
+
+# One branch's lines of a week, as its own weekly board counts them (`leaderboard`).
+_WEEK_VALUES = {
+    "openings": "count(*) FILTER (WHERE component = 'opening_reward')",
+    "sales": "sum(base) FILTER (WHERE component = 'sales_commission')",
+    "commission": "sum(amount)",
+}
+
+
+def _company_week_values(metric: str, start: dt.date, end: dt.date) -> dict[str, Decimal | int]:
+    from psycopg2 import sql as pg_sql
+
+    from .services import source_branches
+
+    branches = source_branches()
+    if not branches:
+        return {}
+    per_branch = pg_sql.SQL(" UNION ALL ").join(
+        pg_sql.SQL("SELECT earner_id, {v} AS v FROM {t} WHERE event_date BETWEEN %(start)s AND %(end)s "
+                   "AND corrects IS NULL GROUP BY earner_id").format(
+            v=pg_sql.SQL(_WEEK_VALUES[metric]), t=pg_sql.Identifier(b.schema, "commissions_statementline"))
+        for b in branches)
+    query = pg_sql.SQL("SELECT u.username, sum(x.v) FROM ({}) x JOIN public.branches_user u ON u.id = x.earner_id "
+                       "GROUP BY u.username").format(per_branch)
+    with connection.cursor() as cur:
+        # As text: the query logs (and tests counting queries) read SQL strings.
+        cur.execute(query.as_string(cur.connection), {"start": start, "end": end})
+        return {username: v for username, v in cur.fetchall() if v}
 
 
 UNITS = {"openings": "户", "sales": "元", "commission": "元"}

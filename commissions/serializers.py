@@ -2,6 +2,7 @@
 commissions.inputs / services so that the API and imports share one set of rules)."""
 from __future__ import annotations
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 
@@ -101,11 +102,17 @@ class PeriodCloseOut(serializers.Serializer):
     closed_by = serializers.CharField()
 
 
+@extend_schema_field({"oneOf": [{"type": "integer"}, {"type": "string", "format": "decimal"}],
+                      "description": "openings: a count (integer); sales and commission: money as a decimal string"})
+class BoardFigure(serializers.Field):
+    pass
+
+
 class LeaderboardRow(serializers.Serializer):
     rank = serializers.IntegerField()
     username = serializers.CharField()
-    value = serializers.CharField()
-    gap_to_previous = serializers.CharField(allow_null=True)
+    value = BoardFigure()
+    gap_to_previous = BoardFigure(allow_null=True, help_text="null for the first rank")
 
 
 class LeaderboardOut(serializers.Serializer):

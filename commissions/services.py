@@ -264,7 +264,7 @@ def parse_lead(data: dict) -> LeadInput:
     source = data.get("source")
     if source not in (Lead.Source.MARKETING, Lead.Source.SALES):
         errors.add("source", _("来源须为 marketing 或 sales。"))
-    marketer = inputs.parse_earner(data, "marketer", errors, required=False)
+    marketer = inputs.parse_earner(data, "marketer", errors, required=False, roles=inputs.MARKETERS)
     if source == Lead.Source.MARKETING and marketer is None and "marketer" not in errors.errors:
         errors.add("marketer", _("市场线索须填写市场人员。"))
     if source == Lead.Source.SALES and marketer is not None:
@@ -282,7 +282,7 @@ def parse_seller_here(data: dict, field: str, errors: inputs.Errors, *, required
     """A username of a seller (销售) of this branch: the person a lead is handed to."""
     from branches.models import BranchMembership
 
-    user = inputs.parse_earner(data, field, errors, required=required)
+    user = inputs.parse_earner(data, field, errors, required=required, roles=inputs.SELLERS)
     if user is not None and not BranchMembership.objects.filter(user=user, branch=current_branch(),
                                                                 role=Role.SALES).exists():
         errors.add(field, _("%(u)s 不是本分支机构的销售人员。") % {"u": user.username})
@@ -316,7 +316,7 @@ def parse_lead_sign(data: dict) -> LeadSignInput:
     errors = inputs.Errors()
     amount = inputs.parse_money(data, "amount", errors)
     signed_on = inputs.parse_date(data, "signed_on", errors, not_after_today=True)
-    seller = inputs.parse_earner(data, "seller", errors)
+    seller = inputs.parse_earner(data, "seller", errors, roles=inputs.SELLERS)
     errors.raise_if_any()
     return LeadSignInput(amount=amount, signed_on=signed_on, seller=seller)
 
@@ -332,6 +332,11 @@ def lead_sign(*, actor, lead_id: int, data: LeadSignInput, only_owned_by: User |
             raise Http404
         if lead.signed_on is not None:
             raise ValidationError({"detail": [_("该线索已于 %(d)s 签约。") % {"d": lead.signed_on}]})
+        if not RuleVersion.objects.filter(component="lead_attribution", effective_from__lte=data.signed_on).exists():
+            # A signing dated before any 市场/销售分成 version would pay nothing, and a lead is
+            # signed once: the mistyped date could never be put right.
+            raise ValidationError({"signed_on": [_("签约日期 %(s)s 早于最早的市场/销售分成规则版本,请核对日期。")
+                                                 % {"s": data.signed_on}]})
         lead.amount, lead.signed_on, lead.seller = data.amount, data.signed_on, data.seller
         lead.owner_id = lead.owner_id or data.seller.pk
         lead.stage, lead.stage_since = Lead.Stage.ARCHIVED, timezone.now()
@@ -758,6 +763,12 @@ def period_close(*, actor, period: str) -> BranchPeriod:
     """Close a period: a last recompute, then the statements are locked (the database refuses any
     later change of its lines)."""
     branch = current_branch()
+    this_month = timezone.localdate().strftime("%Y-%m")
+    if period > this_month:
+        # A month not begun has nothing to lock, and a closed period freezes the rules in force in
+        # it for every branch (rule versions and adjustments may not start in a closed period).
+        raise ValidationError({"period": [_("期间 %(p)s 尚未开始(本月为 %(m)s),不能关账。")
+                                          % {"p": period, "m": this_month}]})
     with transaction.atomic():
         lock_objects.branch_period(branch.schema_name, period)
         if period_status(branch, period) != BranchPeriod.Status.OPEN:

@@ -42,7 +42,11 @@ from .forms import (
 from .hq.models import BranchPeriod, EarnerMonthRollup
 from .models import Adjustment, Lead, RecomputeMarker
 
-READ_ROLES = BRANCH_READ_ALL | EARNER_ROLES | HQ_ROLES
+# The workspace: the office (manager and staff record the events), earners and HQ.
+READ_ROLES = frozenset({Role.BRANCH_MANAGER, Role.BRANCH_STAFF}) | EARNER_ROLES | HQ_ROLES
+# Statements are pay (薪酬保密): every one for the manager and HQ, one's own for an earner; branch
+# staff record what makes them and see the branch's openings and sales, not what they pay.
+PAY_ROLES = BRANCH_READ_ALL | EARNER_ROLES | HQ_ROLES
 WRITE_ROLES = frozenset({Role.BRANCH_MANAGER, Role.BRANCH_STAFF, Role.HQ_ADMIN})
 CLOSE_ROLES = frozenset({Role.BRANCH_MANAGER})  # HQ admins hold it implicitly
 OVERVIEW_MONTHS = 12
@@ -102,7 +106,7 @@ def sum_money(values) -> Decimal:
 
 def _nav(request, roles, active: str) -> dict:
     return {"nav_active": active, "may_write": bool(roles & WRITE_ROLES), "may_close": bool(roles & CLOSE_ROLES),
-            "reads_all": bool(roles & (BRANCH_READ_ALL | HQ_ROLES))}
+            "reads_all": bool(roles & (BRANCH_READ_ALL | HQ_ROLES)), "sees_pay": bool(roles & PAY_ROLES)}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -114,7 +118,7 @@ def home(request):
     branch = request.tenant
     nav = _nav(request, roles, "home")
     rollup = EarnerMonthRollup.objects.filter(branch=branch)
-    if not nav["reads_all"]:
+    if nav["sees_pay"] and not nav["reads_all"]:  # an earner: their own months
         rollup = rollup.filter(user=request.user)
     figures = {r["period"]: r for r in rollup.values("period").annotate(
         total=Sum("commission"), people=Count("user_id"), openings=Sum("openings"), sales=Sum("sales_amount"))
@@ -163,7 +167,7 @@ def period_close(request, period: str):
 # ---------------------------------------------------------------------------------------------
 @page_roles(R.INSIDERS)
 def statements_index(request):
-    _roles(request)
+    _require(request, PAY_ROLES)
     value = request.GET.get("period") or _this_month()
     if not valid_period(value):
         value = _this_month()
@@ -172,7 +176,7 @@ def statements_index(request):
 
 @page_roles(R.INSIDERS)
 def statements(request, period: str):
-    roles = _roles(request)
+    roles = _require(request, PAY_ROLES)
     period = _period(period)
     branch = request.tenant
     rows = selectors.statements_visible_to(request.user, branch, period)
@@ -185,7 +189,7 @@ def statements(request, period: str):
 
 
 def _receipt_rate(roles, branch, period: str):
-    """电子工资条 confirmation rate: for those who read every statement (manager, staff, HQ)."""
+    """电子工资条 confirmation rate: for those who read every statement (manager, HQ)."""
     if not roles & (BRANCH_READ_ALL | HQ_ROLES):
         return None
     from django_tenants.utils import schema_context
@@ -198,7 +202,7 @@ def _receipt_rate(roles, branch, period: str):
 
 @page_roles(R.INSIDERS)
 def statement(request, period: str, username: str):
-    roles = _roles(request)
+    roles = _require(request, PAY_ROLES)
     period = _period(period)
     lang = "en" if (get_language() or "").startswith("en") else "zh"
     data = json.loads(prepared.statement_json(request.user, request.tenant, username, period, lang=lang))

@@ -8,6 +8,8 @@ from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from branches.throttles import JobTriggerThrottleMixin
+
 from . import selectors, services
 from .engine import FIELD_LABELS, FIELDS, REQUIRED_FIELDS
 from .selectors import READERS, SIGNERS, WRITERS
@@ -78,8 +80,9 @@ class ImportDetailApi(APIView):
         return Response(import_out(selectors.access_import(import_id, with_rows=False)))
 
 
-class ImportCheckApi(APIView):
-    """POST {mapping?, rules?, run_async?}: map the columns and run the three checks."""
+class ImportCheckApi(JobTriggerThrottleMixin, APIView):
+    """POST {mapping?, rules?, run_async?}: map the columns and run the three checks (a whole
+    sheet's work, here or on the worker: limited per person as the other job triggers are)."""
 
     roles = WRITERS
 

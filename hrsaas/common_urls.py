@@ -1,12 +1,13 @@
 from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.urls import include, path
 from drf_spectacular.views import SCHEMA_KWARGS, SpectacularAPIView, SpectacularSwaggerSplitView
 from drf_spectacular.utils import extend_schema
 
 from branches.pages import SIGNED_IN, page_roles
-from branches.permissions import request_branch
-from branches.roles import can_enter_branch, is_hq_admin
+from branches.permissions import SCHEMA_FOR_INSIDERS, request_branch
+from branches.roles import can_enter_branch, is_hq_admin, works_for_the_company
 
 
 class SchemaApi(SpectacularAPIView):
@@ -32,12 +33,15 @@ _swagger = SpectacularSwaggerSplitView.as_view(url_name="api-schema")
 @page_roles(SIGNED_IN)  # and, under a branch, its members (checked below)
 def api_docs(request, *args, **kwargs):
     """The interactive docs page: a browser page, so a sign-in redirect for anonymous visitors and
-    the branch pages' 404 for people outside the branch (the schema itself: SchemaReader)."""
+    the branch pages' 404 for people outside the branch, and a 403 for client contacts (the schema
+    itself: SchemaReader)."""
     if not request.user.is_authenticated:
         return redirect_to_login(request.get_full_path(), "/login/")
     branch = request_branch(request)
     if branch is not None and not (is_hq_admin(request.user) or can_enter_branch(request.user, branch)):
         raise Http404
+    if not works_for_the_company(request.user, branch):
+        raise PermissionDenied(SCHEMA_FOR_INSIDERS)
     return _swagger(request, *args, **kwargs)
 
 

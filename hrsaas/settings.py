@@ -91,6 +91,7 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "hrsaas.views.ChineseFirstMiddleware",
     "django.middleware.locale.LocaleMiddleware",
+    "hrsaas.views.MethodNotAllowedPageMiddleware",  # a form target opened by GET: a page in words
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",

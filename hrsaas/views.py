@@ -86,3 +86,20 @@ class ChineseFirstMiddleware:
     def __call__(self, request):
         request.META.pop("HTTP_ACCEPT_LANGUAGE", None)
         return self.get_response(request)
+
+
+class MethodNotAllowedPageMiddleware:
+    """A page opened with the wrong method (an action's URL typed or bookmarked: GET on a form's
+    target) says so in words, instead of Django's empty 405; the Allow header stays."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if response.status_code == 405 and not response.content and not _wants_json(request):
+            page = _page(405, _("此地址用于提交表单,不能直接打开。请返回上一页,用页面上的按钮操作。"))
+            if response.has_header("Allow"):
+                page["Allow"] = response["Allow"]
+            return page
+        return response

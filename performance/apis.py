@@ -12,6 +12,7 @@ from rest_framework.views import APIView
 from branches import roles as R
 from branches.models import User
 from branches.roles import can_enter_branch
+from branches.throttles import JobTriggerThrottleMixin
 
 from . import metrics, selectors, services
 from .models import (
@@ -374,7 +375,7 @@ class CycleListApi(APIView):
         return Response(CycleSerializer(cycle).data, status=status.HTTP_201_CREATED)
 
 
-class CycleComputeApi(APIView):
+class CycleComputeApi(JobTriggerThrottleMixin, APIView):
     roles = R.OFFICE
 
     @extend_schema(request=None, responses={202: dict})

@@ -45,6 +45,9 @@ class Metric:
     minimum: Decimal = Decimal(0)
     maximum: Decimal | None = None
     enterable: bool = False  # may be entered/imported through values_enter
+    # How a value reads on a page: "count" (开户数 1, never 1.00), "money" (1,200.00) or
+    # "number" (1.8 days, 96 — as entered, without trailing zeros).
+    unit: str = "number"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -142,22 +145,22 @@ def provide_peer_review(ctx: MetricContext, code: str) -> dict[int, Decimal]:
     return {r["subject_id"]: engine.q2(Decimal(r["a"])) for r in rows if r["subject_id"] in ctx.members}
 
 
-def _entered(code, zh, en, maximum=None):
-    return Metric(code, zh, en, provide_entered, maximum=maximum, enterable=True)
+def _entered(code, zh, en, maximum=None, unit="number"):
+    return Metric(code, zh, en, provide_entered, maximum=maximum, enterable=True, unit=unit)
 
 
 REGISTRY: dict[str, Metric] = {
     m.code: m
     for m in [
-        Metric("openings", "开户数", "accounts opened", provide_openings),
-        Metric("sales", "销售额", "sales", provide_sales, enterable=True),
-        Metric("commission", "提成额", "commission", provide_commission, enterable=True),
+        Metric("openings", "开户数", "accounts opened", provide_openings, unit="count"),
+        Metric("sales", "销售额", "sales", provide_sales, enterable=True, unit="money"),
+        Metric("commission", "提成额", "commission", provide_commission, enterable=True, unit="money"),
         Metric("survey_score", "满意度得分", "survey score", provide_survey_score, maximum=Decimal(10)),
         Metric("peer_review", "多维评价得分", "multi-rater review", provide_peer_review, maximum=Decimal(10)),
         _entered("claim_days", "理赔处理天数", "claim handling days"),
         _entered("payment_days", "付款处理天数", "payment handling days"),
         _entered("exception_hours", "异常处理小时数", "exception handling hours"),
-        _entered("attendance_anomalies", "考勤异常次数", "attendance anomalies"),
+        _entered("attendance_anomalies", "考勤异常次数", "attendance anomalies", unit="count"),
         _entered("new_hire_arrival_rate", "新员工到岗率(%)", "new-hire arrival rate (%)", Decimal(100)),
         _entered("new_hire_achievement_rate", "新员工3个月业绩达标率(%)", "new-hire 3-month achievement rate (%)",
                  Decimal(100)),

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import io
 import re
-import uuid
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
@@ -23,7 +22,7 @@ from branches.audit import stamp
 from hrsaas.core.money import MoneyError, parse_money
 from hrsaas.core.period import PERIOD_RE, Period, PeriodError
 
-from . import engine, lock_objects, metrics
+from . import display, engine, lock_objects, metrics
 from .models import (
     AppraisalCycle,
     Award,
@@ -271,14 +270,28 @@ def cycle_create(*, actor, period: str) -> AppraisalCycle:
     return cycle
 
 
+CYCLE_COMPUTE_JOB = "performance.compute_cycle"
+
+
+def cycle_job_key(cycle_id: int) -> str:
+    """The cycle's slot among the branch's pending jobs (`branches.jobs`)."""
+    return f"cycle-{cycle_id}"
+
+
 def cycle_compute_request(*, actor, cycle: AppraisalCycle) -> str:
-    """Ask the worker to compute the cycle (after this transaction commits); returns the task id."""
+    """Ask the worker to compute the cycle (after this transaction commits); returns the task id.
+    A request while a compute of the cycle waits to start joins it (it has not read the data
+    yet), so repeated clicks or calls queue one job, not one each (`branches.jobs`)."""
     if cycle.status == CycleStatus.FINALISED:
         raise ValidationError({"status": [_("该考核周期已定稿,不能重新计算。")]})
+    from branches.jobs import request_job
+
     from .tasks import compute_cycle
 
-    task_id = str(uuid.uuid4())
-    transaction.on_commit(lambda: compute_cycle.apply_async(args=[cycle.pk], task_id=task_id))
+    def send(task_id: str) -> None:
+        transaction.on_commit(lambda: compute_cycle.apply_async(args=[cycle.pk], task_id=task_id))
+
+    task_id, _enqueued = request_job(kind=CYCLE_COMPUTE_JOB, period=cycle_job_key(cycle.pk), send=send)
     return task_id
 
 
@@ -579,7 +592,7 @@ def bonuses_compute(*, actor, cycle_id: int) -> list[BonusLine]:
     computed = []
     errors: list[str] = []
     for rule in rules:
-        label = f"{rule.code} v{rule.version}"
+        label = display.bonus_rule_name(rule)  # words, never the rule's code
         base = bases.get(rule.department_id)
         if base is None:
             errors.append(f"{label}: {rule.department.name}缺少奖金基数。")
@@ -589,8 +602,8 @@ def bonuses_compute(*, actor, cycle_id: int) -> list[BonusLine]:
             linked = _dept_value(cycle.period, p["linked_metric"], rule.linked_department_id)
             own = _dept_value(cycle.period, p["own_metric"], rule.department_id)
             if linked is None or own is None:
-                errors.append(f"{label}: 缺少 {p['linked_metric']}({rule.linked_department.name})或 "
-                              f"{p['own_metric']}({rule.department.name})的本期数值。")
+                errors.append(f"{label}: 缺少 {display.metric_label(p['linked_metric'])}({rule.linked_department.name})或 "
+                              f"{display.metric_label(p['own_metric'])}({rule.department.name})的本期数值。")
                 continue
             result = engine.linked_factor_bonus(base=base, params=p, linked_actual=linked, own_actual=own,
                                                 rule_label=label)
@@ -598,8 +611,8 @@ def bonuses_compute(*, actor, cycle_id: int) -> list[BonusLine]:
             gate = _dept_value(cycle.period, p["gate_metric"], rule.linked_department_id)
             rate = _dept_value(cycle.period, p["rate_metric"], rule.linked_department_id)
             if gate is None or rate is None:
-                errors.append(f"{label}: 缺少 {p['gate_metric']} 或 {p['rate_metric']}"
-                              f"({rule.linked_department.name})的本期数值。")
+                errors.append(f"{label}: 缺少 {display.metric_label(p['gate_metric'])} 或 "
+                              f"{display.metric_label(p['rate_metric'])}({rule.linked_department.name})的本期数值。")
                 continue
             result = engine.tied_share_bonus(base=base, params=p, gate_actual=gate, rate_actual=rate,
                                              rule_label=label)

@@ -4,13 +4,17 @@ from __future__ import annotations
 from celery import shared_task
 
 
-@shared_task(name="performance.tasks.compute_cycle", acks_late=True)
-def compute_cycle(cycle_id: int) -> dict:
+@shared_task(name="performance.tasks.compute_cycle", acks_late=True, bind=True)
+def compute_cycle(self, cycle_id: int) -> dict:
     """Compute a cycle's scores from the data at its end. Safe to run twice (upserts)."""
+    from branches.jobs import job_started
+
     from . import services
 
     if not isinstance(cycle_id, int) or cycle_id <= 0:
         raise ValueError(f"cycle_id must be a positive integer, got {cycle_id!r}")
+    # Before reading anything: a request from now on must queue a new compute, not join this one.
+    job_started(kind=services.CYCLE_COMPUTE_JOB, period=services.cycle_job_key(cycle_id), task_id=self.request.id)
     return services.cycle_compute(cycle_id=cycle_id)
 
 

@@ -18,8 +18,7 @@ from branches.pages import page_roles
 from branches.models import User
 from hrsaas.core.inputs import errors_to_form
 
-from . import selectors, services
-from . import engine, metrics
+from . import display, engine, metrics, selectors, services
 from .forms import (NEW_SEASON, AdjustForm, CycleForm, IndicatorFormSet, TemplateHeadForm, VersionHeadForm,
                     indicator_initial)
 from .models import AppraisalCycle, BonusLine, Department, KpiTemplate, KpiTemplateVersion
@@ -277,12 +276,14 @@ def cycle_detail(request, cycle_id: int):
     flags = list(selectors.risk_flags_visible_to(request.user, cycle).select_related("department"))
     names.update(_names(f.user_id for f in flags))
     is_hr = selectors.is_hr(request.user)
+    awards = list(cycle.awards.select_related("department"))
+    names.update(_names(a.user_id for a in awards if a.user_id))
     return render(request, "performance/cycle.html", {
         "cycle": cycle, "scores": [(s, names.get(s.user_id)) for s in scores],
         "flags": [(f, names.get(f.user_id)) for f in flags], "is_hr": is_hr,
         "may_finalise": selectors.may_finalise(request.user),
         "bonus_lines": BonusLine.objects.filter(cycle=cycle).select_related("department", "rule") if is_hr else [],
-        "awards": cycle.awards.select_related("department"),
+        "awards": [(a, display.award_note(a, names.get(a.user_id, ""))) for a in awards],
     })
 
 
@@ -306,8 +307,13 @@ def score_detail(request, score_id: int):
     return render(request, "performance/score.html", {
         "score": score, "person": _names([score.user_id]).get(score.user_id),
         "lines": selectors.score_lines(score).select_related("indicator"), "form": form, "may_adjust": may_adjust,
-        "history": score.history.all().order_by("-history_date")[:20],
+        "history": _history(score),
     })
+
+
+def _history(score) -> list[dict]:
+    records = list(score.history.all().order_by("-history_date")[:20])
+    return display.score_history(records, _names({h.history_user_id for h in records if h.history_user_id}))
 
 
 @page_roles(R.INSIDERS)

@@ -20,7 +20,7 @@ earnings estimate, the automatic review of a reward claim, and the inquiry SLA.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.utils.translation import gettext as _
@@ -150,19 +150,30 @@ def estimate(*, today: dt.date, branch: BranchRef, earner_id: int, data: Estimat
 # ---------------------------------------------------------------------------------------------
 # Reward claims (开户奖励申领)
 # ---------------------------------------------------------------------------------------------
+def tier_spans(rule: OpeningRewardRule) -> list[dict]:
+    """Each tier as data: {"low": 51, "high": 100, "amount": "1200.00"} (high None = open)."""
+    spans, low = [], 1
+    for tier in rule.tiers:
+        spans.append({"low": low, "high": tier.max_headcount, "amount": str(tier.amount)})
+        low = (tier.max_headcount or 0) + 1
+    return spans
+
+
+def tier_label(span: dict) -> str:
+    """{"low": 51, "high": 100, "amount": "1200.00"} → "51–100人 1,200.00元" (bounds inclusive)."""
+    low, high = int(span.get("low") or 1), span.get("high")
+    if high is None:
+        text = _("≥%(low)d人") % {"low": low} if low > 1 else _("不限人数")
+    elif low == 1:
+        text = _("≤%(high)d人") % {"high": int(high)}
+    else:
+        text = _("%(low)d–%(high)d人") % {"low": low, "high": int(high)}
+    return _("%(span)s %(amount)s元") % {"span": text, "amount": money(Decimal(str(span.get("amount") or 0)))}
+
+
 def tier_labels(rule: OpeningRewardRule) -> list[str]:
     """["≤50人 800.00元", "51–100人 1,200.00元", "≥101人 1,800.00元"] (bounds inclusive)."""
-    labels, low = [], 1
-    for tier in rule.tiers:
-        if tier.max_headcount is None:
-            span = _("≥%(low)d人") % {"low": low} if low > 1 else _("不限人数")
-        elif low == 1:
-            span = _("≤%(high)d人") % {"high": tier.max_headcount}
-        else:
-            span = _("%(low)d–%(high)d人") % {"low": low, "high": tier.max_headcount}
-        labels.append(_("%(span)s %(amount)s元") % {"span": span, "amount": money(tier.amount)})
-        low = (tier.max_headcount or 0) + 1
-    return labels
+    return [tier_label(span) for span in tier_spans(rule)]
 
 
 def tier_index_for(headcount: int, rule: OpeningRewardRule) -> int:
@@ -190,6 +201,7 @@ class ClaimFacts:
     # recompute writes it from the opening itself).
     period: str = ""
     period_open: bool = False
+    client_name: str = ""  # how the statement line reads (开户奖励 · 甲公司), never its row id
 
 
 @dataclass(frozen=True)
@@ -205,41 +217,93 @@ class ClaimReview:
     approved: bool
     code: str
     reason: str
+    # What was found, as JSON-safe data: review_text(code, args) says it in the active language.
+    args: dict = field(default_factory=dict)
 
 
 def review_claim(f: ClaimFacts) -> ClaimReview:
+    def result(approved: bool, code: str, **args) -> ClaimReview:
+        return ClaimReview(approved, code, review_text(code, args), args)
+
     if not f.client_exists:
-        return ClaimReview(False, "unknown_client", _("本分支机构没有编号为 %(id)s 的客户。") % {"id": f.client_ref})
+        return result(False, "unknown_client", client_ref=f.client_ref)
     if f.opener_id != f.claimant_id:
-        return ClaimReview(False, "not_opener", _("客户 #%(id)s 不是由您开户的,不能申领其开户奖励。") % {"id": f.client_ref})
+        return result(False, "not_opener", client_ref=f.client_ref)
     if f.approved_claim_id is not None:
-        return ClaimReview(False, "already_claimed", _("客户 #%(id)s 的开户奖励已申领(申领 #%(claim)s)。")
-                           % {"id": f.client_ref, "claim": f.approved_claim_id})
+        return result(False, "already_claimed", client_ref=f.client_ref, claim=f.approved_claim_id)
     if f.rule is None:
-        return ClaimReview(False, "no_rule", _("客户开户日没有生效的开户奖励规则。"))
-    labels = tier_labels(f.rule)
+        return result(False, "no_rule")
+    spans = tier_spans(f.rule)
     right = tier_index_for(f.headcount, f.rule)
     if f.claimed_tier != right:
-        claimed = labels[f.claimed_tier] if 0 <= f.claimed_tier < len(labels) else str(f.claimed_tier)
-        return ClaimReview(False, "tier_mismatch",
-                           _("申领档位「%(claimed)s」与客户人数 %(n)d 人对应的档位「%(right)s」不符。")
-                           % {"claimed": claimed, "n": f.headcount, "right": labels[right]})
+        claimed = spans[f.claimed_tier] if 0 <= f.claimed_tier < len(spans) else None
+        return result(False, "tier_mismatch", claimed=claimed, headcount=f.headcount, tier=spans[right])
     tier_amount = f.rule.tiers[right].amount
     if f.line is not None:
         if f.line.base is not None and f.line.base != tier_amount:
-            return ClaimReview(False, "line_differs",
-                               _("结算单 %(p)s 中该客户的开户奖励按 %(base)s 元档位计算,与申领档位「%(claimed)s」不符。")
-                               % {"p": f.line.period, "base": money(f.line.base), "claimed": labels[right]})
-        return ClaimReview(True, "ok", _("自动审核通过:已核对结算单 %(p)s 第 %(id)d 行,开户奖励 %(amount)s 元"
-                                         "(档位「%(tier)s」)。")
-                           % {"p": f.line.period, "id": f.line.line_id, "amount": money(f.line.amount),
-                              "tier": labels[right]})
+            return result(False, "line_differs", period=f.line.period, base=str(f.line.base), tier=spans[right])
+        return result(True, "ok", period=f.line.period, client=f.client_name, amount=str(f.line.amount),
+                      tier=spans[right])
     if f.period_open:
-        return ClaimReview(True, "pending_line", _("自动审核通过:客户 %(p)s 开户,该期间尚未关账,开户奖励"
-                                                   "(档位「%(tier)s」)将在重算后计入 %(p)s 结算单。")
-                           % {"p": f.period, "tier": labels[right]})
-    return ClaimReview(False, "no_line", _("%(p)s 已关账,结算单中没有该客户的开户奖励(也没有更正行),本申领不能确认。"
-                                           "若客户刚刚录入,请待重算完成后再申领;否则请对结算单提出申诉。") % {"p": f.period})
+        return result(True, "pending_line", period=f.period, client=f.client_name, tier=spans[right])
+    return result(False, "no_line", period=f.period)
+
+
+def _line_words(client: str) -> str:
+    """A statement line as it reads on the statement: 开户奖励 · 甲公司."""
+    from hrsaas.core.labels import label
+
+    item = label("component", "opening_reward")
+    return _("%(item)s · %(client)s") % {"item": item, "client": client} if client else item
+
+
+def review_text(code: str, args: dict) -> str:
+    """A review's (or a manager's override's) result in the active language, from its data:
+    periods read 2026年12月 and the statement line is named by its client and item — never by
+    its row id (line ids change on every recompute and mean nothing to people)."""
+    from hrsaas.core.formatting import format_period
+
+    a = args or {}
+    period = format_period(a.get("period", ""))
+    amount = money(Decimal(str(a["amount"]))) if a.get("amount") not in (None, "") else ""
+    tier = tier_label(a["tier"]) if a.get("tier") else ""
+    if code == "unknown_client":
+        return _("本分支机构没有编号为 %(id)s 的客户。") % {"id": a.get("client_ref")}
+    if code == "not_opener":
+        return _("客户 #%(id)s 不是由您开户的,不能申领其开户奖励。") % {"id": a.get("client_ref")}
+    if code == "already_claimed":
+        return _("客户 #%(id)s 的开户奖励已申领(申领 #%(claim)s)。") % {"id": a.get("client_ref"), "claim": a.get("claim")}
+    if code == "no_rule":
+        return _("客户开户日没有生效的开户奖励规则。")
+    if code == "tier_mismatch":
+        claimed = tier_label(a["claimed"]) if a.get("claimed") else ""
+        return (_("申领档位「%(claimed)s」与客户人数 %(n)d 人对应的档位「%(right)s」不符。")
+                % {"claimed": claimed, "n": int(a.get("headcount") or 0), "right": tier})
+    if code == "line_differs":
+        return (_("%(p)s结算单中该客户的开户奖励按 %(base)s 元档位计算,与申领档位「%(claimed)s」不符。")
+                % {"p": period, "base": money(Decimal(str(a.get("base") or 0))), "claimed": tier})
+    if code == "ok":
+        return (_("自动审核通过:已核对%(p)s结算单中「%(line)s」一行,开户奖励 %(amount)s 元(档位「%(tier)s」)。")
+                % {"p": period, "line": _line_words(a.get("client", "")), "amount": amount, "tier": tier})
+    if code == "pending_line":
+        return (_("自动审核通过:客户于%(p)s开户,该月尚未关账,开户奖励(档位「%(tier)s」)将在重算后计入%(p)s结算单。")
+                % {"p": period, "tier": tier})
+    if code == "no_line":
+        return (_("%(p)s已关账,结算单中没有该客户的开户奖励(也没有更正行),本申领不能确认。"
+                  "若客户刚刚录入,请待重算完成后再申领;否则请对结算单提出申诉。") % {"p": period})
+    if code == "override":
+        line = _line_words(a.get("client", ""))
+        if a.get("approve") and amount:
+            return (_("改判通过:确认%(p)s结算单中「%(line)s」一行开户奖励 %(amount)s 元;结算单金额不变。")
+                    % {"p": period, "line": line, "amount": amount})
+        if a.get("approve"):
+            return (_("改判通过:%(p)s结算单目前没有该客户的开户奖励行,改判不会增加金额;如需发放,请通过申诉调整入账。")
+                    % {"p": period})
+        if amount:
+            return (_("改判驳回:%(p)s结算单中「%(line)s」一行开户奖励 %(amount)s 元仍按开户记录计算,不因驳回扣减;"
+                      "如需扣回,请通过申诉调整。") % {"p": period, "line": line, "amount": amount})
+        return _("改判驳回:结算单不变(该客户没有开户奖励行)。")
+    return ""
 
 
 # ---------------------------------------------------------------------------------------------

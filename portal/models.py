@@ -35,6 +35,10 @@ class RewardClaim(models.Model):
     status = models.CharField(max_length=10, choices=Status.choices)
     reason_code = models.CharField(max_length=30, blank=True)
     reason = models.CharField(_("原因"), max_length=300, blank=True)
+    # What the review found, as data (period, amount, tier, client name …): pages render the
+    # reason from it in the reader's language (portal.engine.review_text); `reason` keeps the
+    # sentence as written (notification, API, claims reviewed before this field existed).
+    review_args = models.JSONField(default=dict, blank=True)
     note = models.CharField(_("说明"), max_length=300, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     decided_at = models.DateTimeField()

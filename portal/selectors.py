@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.conf import settings
-from django.db import connection
 from django.db.models import Q
 from django.http import Http404
 from django.utils import timezone
@@ -31,7 +30,6 @@ from .models import Inquiry, RewardClaim
 
 METRICS = ("openings", "sales", "commission")
 BOARD_SIZE = 10
-_SCHEMA_RE = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 
 
 def sla_working_days() -> int:
@@ -91,32 +89,12 @@ def my_trend(user, branch: Branch, today: dt.date, months: int = 6) -> list[dict
 
 
 # ---------------------------------------------------------------------------------------------
-# Leaderboards: branch (commissions' branch board) and company (HQ rollup; weeks from each
-# branch's lines), each with my standing and the gap to the next rank
+# Leaderboards: branch (commissions' branch board) and company (commissions' company board: HQ
+# rollup; weeks from each branch's lines), each with my standing and the gap to the next rank
 # ---------------------------------------------------------------------------------------------
 def week_of(day: dt.date) -> str:
     year, week, _ = day.isocalendar()
     return f"{year:04d}-W{week:02d}"
-
-
-def _company_week_values(week: str, metric: str) -> dict[int, Decimal | int]:
-    """Company-wide figures of an ISO week, per earner: one UNION over the branch schemas (a
-    person's lines live in their home branch only, so nothing is counted twice)."""
-    _kind, start, end = commission_selectors.parse_board_period(week)
-    expr = {"openings": "count(*) FILTER (WHERE component = 'opening_reward' AND corrects IS NULL)",
-            "sales": "coalesce(sum(base) FILTER (WHERE component = 'sales_commission' AND corrects IS NULL), 0)",
-            "commission": "sum(amount) FILTER (WHERE corrects IS NULL)"}[metric]
-    with connection.cursor() as cur:
-        cur.execute("SELECT schema_name FROM public.branches_branch WHERE schema_name <> 'public' AND "
-                    "to_regclass(quote_ident(schema_name) || '.commissions_statementline') IS NOT NULL")
-        schemas = [s for (s,) in cur.fetchall() if _SCHEMA_RE.match(s)]
-        if not schemas:
-            return {}
-        union = " UNION ALL ".join(
-            f'SELECT earner_id, component, corrects, base, amount FROM "{s}".commissions_statementline '
-            f"WHERE event_date BETWEEN %s AND %s" for s in schemas)
-        cur.execute(f"SELECT earner_id, {expr} FROM ({union}) x GROUP BY earner_id", [start, end] * len(schemas))
-        return {earner_id: value for earner_id, value in cur.fetchall() if value}
 
 
 def _values_from_rows(rows: list[dict], metric: str) -> dict[str, Decimal | int]:
@@ -143,16 +121,13 @@ def boards(user, branch: Branch, today: dt.date, metric: str) -> list[Board]:
         ("branch", "week"): _values_from_rows(commission_selectors.leaderboard(period=week, metric=metric), metric),
         ("company", "month"): _values_from_rows(commission_selectors.hq_leaderboard(period=month, metric=metric),
                                                 metric),
+        ("company", "week"): _values_from_rows(commission_selectors.hq_leaderboard(period=week, metric=metric),
+                                               metric),
     }
-    week_ids = _company_week_values(week, metric)
     names = {}
     wanted_names = set().union(*[set(v) for v in by_username.values()])
-    for pk, username, display in User.objects.filter(Q(username__in=wanted_names) | Q(pk__in=list(week_ids))) \
-            .values_list("pk", "username", "display_name"):
+    for username, display in User.objects.filter(username__in=wanted_names).values_list("username", "display_name"):
         names[username] = display or username
-        if pk in week_ids:
-            by_username.setdefault(("company", "week"), {})[username] = week_ids[pk]
-    by_username.setdefault(("company", "week"), {})
     out = []
     for (scope, kind), values in by_username.items():
         standing = engine.standing_of(values, user.username)
@@ -280,3 +255,37 @@ def names_of(user_ids) -> dict[int, str]:
 def branch_managers(branch: Branch) -> list[int]:
     return list(BranchMembership.objects.filter(branch=branch, role=Role.BRANCH_MANAGER)
                 .values_list("user_id", flat=True))
+
+
+# The reasons `engine.review_text` can say again from a claim's own fields when the claim was
+# reviewed before `review_args` existed (their stored sentence named a line by its row id).
+_LEGACY_REWRITTEN = {"unknown_client", "not_opener", "no_rule", "ok", "pending_line", "no_line", "line_differs",
+                     "override"}
+_MONEY = re.compile(r"\d[\d,]*\.\d{2}")
+_PERIOD = re.compile(r"\d{4}-\d{2}")
+
+
+def claim_reason(claim: RewardClaim) -> str:
+    """A claim's review result in the reader's language, from the data the review kept
+    (engine.review_text). A claim reviewed before that data was kept is said again from its
+    own fields (client, statement month, tier) and the figures of its stored sentence, so
+    that no line row id or raw period reaches the page; what cannot be rebuilt reads as stored."""
+    if claim.review_args:
+        return engine.review_text(claim.reason_code, claim.review_args) or claim.reason
+    if claim.reason_code not in _LEGACY_REWRITTEN:
+        return claim.reason
+    text = claim.reason or ""
+    money = _MONEY.search(text)
+    period = claim.statement_period or (_PERIOD.search(text).group(0) if _PERIOD.search(text) else "")
+    args = {"client_ref": claim.client_ref, "client": claim.client.name if claim.client_id else "",
+            "period": period, "approve": claim.status == RewardClaim.Status.APPROVED}
+    if money:
+        args["amount"] = args["base"] = money.group(0).replace(",", "")
+    if claim.client_id and claim.reason_code in ("ok", "pending_line", "line_differs"):
+        version = opening_rule_on(claim.client.opened_on)
+        spans = engine.tier_spans(version.rule) if version else []
+        if 0 <= claim.tier_index < len(spans):
+            args["tier"] = spans[claim.tier_index]
+    if claim.reason_code in ("ok", "line_differs") and not (money and args.get("tier")):
+        return claim.reason
+    return engine.review_text(claim.reason_code, args) or claim.reason

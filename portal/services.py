@@ -28,6 +28,7 @@ from clients.models import Client
 from commissions.engine import period_of
 from commissions import services as commission_services
 from commissions.services import next_open_period, period_status
+from hrsaas.core.formatting import format_period
 from hrsaas.core.money import MoneyError, parse_money
 
 from . import engine, selectors, uploads
@@ -160,13 +161,13 @@ def claim_submit(*, actor, branch: Branch, data: ClaimInput) -> RewardClaim:
             client_ref=data.client_ref, client_exists=client is not None,
             opener_id=client.opened_by_id if client else None, headcount=client.headcount if client else None,
             claimant_id=actor.pk, approved_claim_id=approved, claimed_tier=data.tier_index, rule=rule,
-            line=line, period=period, period_open=period_open))
+            line=line, period=period, period_open=period_open, client_name=client.name if client else ""))
         claim = RewardClaim(
             client=client, client_ref=data.client_ref, claimant=actor, tier_index=data.tier_index,
             tier_amount=rule.tiers[data.tier_index].amount if rule else Decimal("0.00"),
             rule_version_id=version.id if version else None, note=data.note,
             status=RewardClaim.Status.APPROVED if review.approved else RewardClaim.Status.REJECTED,
-            reason_code=review.code, reason=review.reason[:300], decided_at=timezone.now(),
+            reason_code=review.code, reason=review.reason[:300], review_args=review.args, decided_at=timezone.now(),
             statement_line_id=line.line_id if (review.approved and line) else None,
             statement_period=period if review.approved else "")
         stamp(claim, actor=actor, reason="开户奖励申领:自动审核")
@@ -179,19 +180,14 @@ def claim_submit(*, actor, branch: Branch, data: ClaimInput) -> RewardClaim:
     return claim
 
 
-def override_effect(*, approve: bool, line, period: str) -> str:
-    """What a manager's decision changes on the statement, in words: a claim confirms money the
-    recompute computes from the opening; it never adds or removes it."""
-    if approve and line is not None:
-        return (_("改判通过:确认结算单 %(p)s 第 %(id)d 行开户奖励 %(amount)s 元;结算单金额不变。")
-                % {"p": line.period, "id": line.line_id, "amount": engine.money(line.amount)})
-    if approve:
-        return (_("改判通过:结算单 %(p)s 目前没有该客户的开户奖励行,改判不会增加金额;"
-                  "如需发放,请通过申诉调整入账。") % {"p": period})
+def override_args(*, approve: bool, line, period: str, client_name: str = "") -> dict:
+    """What a manager's decision changes on the statement, as data for engine.review_text
+    ("override"): a claim confirms money the recompute computes from the opening; it never adds
+    or removes it."""
+    args = {"approve": approve, "period": line.period if line is not None else period, "client": client_name}
     if line is not None:
-        return (_("改判驳回:结算单 %(p)s 第 %(id)d 行开户奖励 %(amount)s 元仍按开户记录计算,不因驳回扣减;"
-                  "如需扣回,请通过申诉调整。") % {"p": line.period, "id": line.line_id, "amount": engine.money(line.amount)})
-    return _("改判驳回:结算单不变(该客户没有开户奖励行)。")
+        args["amount"] = str(line.amount)
+    return args
 
 
 def claim_override(*, actor, branch: Branch, claim_id: int, approve: bool, note: str) -> RewardClaim:
@@ -218,7 +214,9 @@ def claim_override(*, actor, branch: Branch, claim_id: int, approve: bool, note:
         line, period, _open = _statement_facts(branch, claim.client, claim.claimant) if claim.client_id else (None, "", False)
         claim.status, claim.overridden_by, claim.override_note = status, actor, note
         claim.reason_code, claim.decided_at = "override", timezone.now()
-        claim.reason = override_effect(approve=approve, line=line, period=period)[:300]
+        claim.review_args = override_args(approve=approve, line=line, period=period,
+                                          client_name=claim.client.name if claim.client_id else "")
+        claim.reason = engine.review_text("override", claim.review_args)[:300]
         claim.statement_line_id = line.line_id if (approve and line) else None
         claim.statement_period = period if approve else ""
         stamp(claim, actor=actor, reason=f"经理改判:{note}")
@@ -370,7 +368,8 @@ def inquiry_resolve(*, actor, branch: Branch, inquiry_id: int, resolution, amoun
                 actor=actor, earner_id=inquiry.raised_by_id, period=target, amount=amount,
                 reference=f"inquiry:{inquiry.pk}", event_date=today)
             _event(inquiry, author=actor, kind=InquiryEvent.Kind.ADJUSTMENT,
-                   body=_("调整 %(amount)s 元,计入 %(period)s。") % {"amount": engine.money(amount), "period": target})
+                   body=_("调整 %(amount)s 元,计入 %(period)s。") % {"amount": engine.money(amount),
+                                                                  "period": format_period(target)})
         _notify(recipient_id=inquiry.raised_by_id, title=_("您的申诉 #%(id)d 已处理") % {"id": inquiry.pk},
                 body=resolution[:500], kind="inquiry", link=_inquiry_link(branch, inquiry),
                 dedupe_key=f"inquiry:{inquiry.pk}:resolved")

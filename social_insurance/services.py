@@ -20,7 +20,7 @@ from branches.audit import stamp
 from clients.models import Client
 from hrsaas import uploads
 from hrsaas.core.branch import require_branch
-from hrsaas.core.period import parse_day
+from hrsaas.core.inputs import Errors, parse_date
 from social_insurance.policies.models import CityPolicy
 from social_insurance.policies.selectors import city_settings, policy_rule, policy_rules
 
@@ -115,11 +115,18 @@ class CleanEmployee:
 
 
 def _date(value, name, errs):
-    try:
-        return parse_day(value)
-    except ValueError:
-        errs[name] = "日期格式应为 YYYY-MM-DD。"
-        return None
+    """A day as the core reads it, with its own words for each problem (format, no such day, a
+    year out of range): "format" for 1900-01-01 would send people hunting for a typo."""
+    errors = Errors()
+    day = parse_date({name: value}, name, errors, required=False)
+    if errors.errors:
+        errs[name] = errors.errors[name][0]
+    return day
+
+
+# How far ahead an 增员 may be entered: next month's joiners are routine, a date years away is a
+# typo that would sit unnoticed in the roster.
+START_DAYS_AHEAD = 366
 
 
 def employee_clean(data: EmployeeInput, *, rules=None, clients=None) -> CleanEmployee:
@@ -185,6 +192,8 @@ def employee_clean(data: EmployeeInput, *, rules=None, clients=None) -> CleanEmp
     start = _date(data.start_date, "start_date", errs)
     if start is None and "start_date" not in errs:
         errs["start_date"] = "请填写参保开始日期。"
+    elif start is not None and start > timezone.localdate() + dt.timedelta(days=START_DAYS_AHEAD):
+        errs["start_date"] = f"参保开始日期 {_day_text(start)} 在一年以后,请核对日期。"
     end = _date(data.end_date, "end_date", errs)
     if start and end and end < start:
         errs["end_date"] = "参保结束日期不能早于开始日期。"

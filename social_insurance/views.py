@@ -49,14 +49,19 @@ def cycle_board(request):
     period = _period(request)
     now = timezone.now()
     board = selectors.cycle_board(period, now=now)
+    # The office runs the month (compute, reconcile, file, payroll sheets) and reads the people's
+    # wages in its checks; a specialist sees the month's state and works its exceptions.
+    office = selectors.reads_insured_people(request.user, request.tenant)
     ctx = {
-        "branch": request.tenant, "period": period, "board": board,
+        "branch": request.tenant, "period": period, "board": board, "office": office,
         "prev": add_months(period, -1), "next": add_months(period, 1),
-        "changes": StaffChange.objects.filter(period=period).select_related("employee", "employee__client"),
-        "findings": CheckFinding.objects.filter(period=period).select_related("employee", "payroll_entry"),
-        "clients": Client.objects.filter(closed_on__isnull=True).order_by("name"),
+        "changes": StaffChange.objects.filter(period=period).select_related("employee", "employee__client")
+                   if office else [],
+        "findings": CheckFinding.objects.filter(period=period).select_related("employee", "payroll_entry")
+                    if office else [],
+        "clients": Client.objects.filter(closed_on__isnull=True).order_by("name") if office else [],
         "payroll_counts": PayrollEntry.objects.filter(period=period).values("client__name").annotate(n=Count("id"))
-                          .order_by("client__name"),
+                          .order_by("client__name") if office else [],
         "statements": selectors.statements_visible_to(request.user, request.tenant, period),
         "exceptions": [(e, selectors.exception_overdue(e, now)) for e in selectors.exceptions_visible_to(
             request.user, request.tenant, status="unresolved")[:50]],

@@ -37,6 +37,7 @@ class RuleVersionDoc(serializers.Serializer):
 class RegisterDoc(serializers.Serializer):
     id = serializers.IntegerField()
     branch = serializers.CharField()
+    branch_name = serializers.CharField()
     adjustment_id = serializers.IntegerField()
     component = serializers.CharField()
     percent = serializers.CharField()
@@ -46,7 +47,9 @@ class RegisterDoc(serializers.Serializer):
     reason = serializers.CharField()
     revoked_from = serializers.DateField(allow_null=True)
     revoke_reason = serializers.CharField()
+    registered_at = serializers.DateTimeField()
     history = serializers.ListField(child=serializers.DictField())
+    branch_history = serializers.ListField(child=serializers.DictField(), help_text="the branch's own steps")
 
 
 class RevokeDoc(serializers.Serializer):

@@ -1,5 +1,6 @@
-"""Reads of HQ's console (public schema only): payouts per branch and month, openings and sales
-trends, the branch comparison, the company leaderboard, and finance's list of locked periods.
+"""Reads of HQ's console (public schema only): commissions due (应发提成) per branch and month,
+with how much of it is paid (已发放); openings and sales trends, the branch comparison, the
+company leaderboard, and finance's list of locked periods.
 
 Everything here comes from two public tables that each branch keeps current — the per-person
 monthly rollup (EarnerMonthRollup, refreshed by every recompute and frozen with the period) and
@@ -72,6 +73,9 @@ def overview(*, month: str, metric: str) -> dict:
                   "status": statuses.get((b.id, p), BranchPeriod.Status.OPEN)} for p in periods]
         payouts.append({"branch": b, "cells": cells, "total": sum((c["amount"] for c in cells), ZERO)})
     column_totals = [sum((figures.get((b.id, p), empty).commission for b in all_branches), ZERO) for p in periods]
+    # The amounts are computed commissions (应发); only a paid period's amount has been paid out.
+    paid_totals = [sum((row["cells"][i]["amount"] for row in payouts
+                        if row["cells"][i]["status"] == BranchPeriod.Status.PAID), ZERO) for i in range(len(periods))]
 
     def series(attr: str) -> list[dict]:
         return [{"label": b.name, "data": [str(getattr(figures.get((b.id, p), empty), attr)) for p in periods]}
@@ -98,6 +102,7 @@ def overview(*, month: str, metric: str) -> dict:
     return {
         "periods": periods, "payouts": payouts, "column_totals": column_totals,
         "grand_total": sum(column_totals, ZERO),
+        "paid_totals": paid_totals, "paid_grand_total": sum(paid_totals, ZERO),
         "charts": {"periods": periods, "openings": series("openings"), "sales": series("sales"),
                    "commission": series("commission")},
         "comparison": comparison, "month_total": month_total, "leaderboard": board,

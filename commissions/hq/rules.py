@@ -198,9 +198,10 @@ def _parse_sales(p: dict, errors: dict) -> SalesCommissionRule:
                 errors.setdefault(f"rates[{i}]", []).append(_("费率格式不正确。"))
                 continue
             service = r.get("service")
-            if service not in SERVICES:
-                errors.setdefault(f"rates[{i}].service", []).append(_("未知服务:%(s)s") % {"s": service})
-            elif service in seen:
+            if not isinstance(service, str) or service not in SERVICES:
+                errors.setdefault(f"rates[{i}].service", []).append(_("未知服务:%(s)s") % {"s": str(service)[:40]})
+                continue
+            if service in seen:
                 errors.setdefault(f"rates[{i}].service", []).append(_("服务重复:%(s)s") % {"s": service})
             seen.add(service)
             rates.append(ServiceRate(
@@ -209,7 +210,7 @@ def _parse_sales(p: dict, errors: dict) -> SalesCommissionRule:
                 existing=_decimal(r.get("existing"), f"rates[{i}].existing", errors, high=Decimal(100)),
             ))
     earn_on = p.get("earn_on") or "confirmed"
-    if earn_on not in EARN_ON:
+    if not isinstance(earn_on, str) or earn_on not in EARN_ON:
         errors.setdefault("earn_on", []).append(
             _("提成确认口径只能是客户确认费用明细表(confirmed)或客户回款(payment)。"))
     return SalesCommissionRule(new_client_months=months, rates=tuple(rates), earn_on=str(earn_on))

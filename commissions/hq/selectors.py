@@ -77,6 +77,24 @@ def _usernames(ids) -> dict[int, str]:
     return dict(User.objects.filter(pk__in=ids).values_list("pk", "username")) if ids else {}
 
 
+def people_names(usernames) -> dict[str, str]:
+    """username → the name people read on a page (the display name, else the username). The
+    API keeps login names; pages show these."""
+    usernames = {u for u in usernames if u}
+    if not usernames:
+        return {}
+    return {u.username: u.label for u in User.objects.filter(username__in=usernames).only("username", "display_name")}
+
+
+def steps_for_people(steps: list[dict], states, names: dict[str, str]) -> list[dict]:
+    """History steps ({at, by, status, reason}) as a page shows them: `by_name` is the person's
+    name and `status_label` the state in words (`states`: a TextChoices). `at` stays the ISO
+    instant; the template formats it (local_datetime: Asia/Shanghai, the locale's format)."""
+    labels = dict(states.choices)
+    return [dict(h, by_name=names.get(h.get("by")) or "", status_label=str(labels.get(h.get("status"), "")))
+            for h in steps]
+
+
 def rule_version_out(v: RuleVersion, names: dict[int, str] | None = None) -> dict:
     """The contract's shape: {id, component, effective_from, …params} plus who/when/note."""
     names = names if names is not None else _usernames([v.created_by_id])
@@ -130,6 +148,16 @@ def _branch_steps(rows: list[RegisteredAdjustment]) -> dict[tuple[int, int], lis
             "at": h.history_date.isoformat(), "by": names.get(h.history_user_id), "status": h.status,
             "reason": h.history_change_reason or ""})
     return steps
+
+
+def register_for_people(rows: list[dict]) -> list[dict]:
+    """`register_out` rows for the register page: every step with the person's name and the
+    state's label (see `steps_for_people`)."""
+    from ..models import Adjustment
+
+    names = people_names(h["by"] for r in rows for h in r["history"] + r["branch_history"])
+    return [dict(r, history=steps_for_people(r["history"], RegisteredAdjustment.Status, names),
+                 branch_history=steps_for_people(r["branch_history"], Adjustment.Status, names)) for r in rows]
 
 
 def register_out(rows) -> list[dict]:

@@ -17,6 +17,7 @@ from django_tenants.utils import schema_context
 
 from branches.audit import stamp
 from hrsaas.core import locks
+from hrsaas.core.formatting import format_date, format_period
 from branches.models import User
 
 from ..adjustments import send_recompute, lock_adjustments, parse_date, parse_text
@@ -70,7 +71,7 @@ def rule_version_create(*, actor: User, data: RuleVersionInput) -> RuleVersion:
         _lock_rules(data.component)
         if RuleVersion.objects.filter(component=data.component, effective_from=data.effective_from).exists():
             raise ValidationError({"effective_from": [
-                _("%(d)s 已有该组件的版本;版本不可修改,请选择其他生效日期。") % {"d": data.effective_from.isoformat()}]})
+                _("%(d)s 已有该组件的版本;版本不可修改,请选择其他生效日期。") % {"d": format_date(data.effective_from)}]})
         following = next_version_after(data.component, data.effective_from)
         end = following.effective_from - dt.timedelta(days=1) if following else None
         frozen = frozen_periods_overlapping(start=data.effective_from, end=end)
@@ -78,7 +79,7 @@ def rule_version_create(*, actor: User, data: RuleVersionInput) -> RuleVersion:
             p = frozen[0]
             raise ValidationError({"effective_from": [
                 _("%(b)s 的 %(p)s 期间%(s)s,新版本不能在已关账或已发放的期间生效。") % {
-                    "b": p.branch.name, "p": p.period, "s": p.get_status_display()}]})
+                    "b": p.branch.name, "p": format_period(p.period), "s": p.get_status_display()}]})
         version = RuleVersion(component=data.component, effective_from=data.effective_from,
                               params=rule_to_params(data.rule), note=data.note, created_by=actor)
         stamp(version, actor=actor, reason=data.note or _("新增规则版本"))
@@ -109,17 +110,17 @@ def registered_adjustment_revoke(*, actor: User, registered_id: int, data: dict)
         row = RegisteredAdjustment.objects.select_for_update().get(pk=row.pk)
         if row.status != RegisteredAdjustment.Status.REGISTERED:
             raise ValidationError({"status": [_("该调整已于 %(d)s 起撤销。") % {
-                "d": row.revoked_from.isoformat() if row.revoked_from else "—"}]})
+                "d": format_date(row.revoked_from) if row.revoked_from else "—"}]})
         if row.effective_to is not None and revoked_from > row.effective_to:
             raise ValidationError({"effective_from": [
-                _("撤销日期晚于调整的截止日期 %(d)s,无需撤销。") % {"d": row.effective_to.isoformat()}]})
+                _("撤销日期晚于调整的截止日期 %(d)s,无需撤销。") % {"d": format_date(row.effective_to)}]})
         changed_from = max(revoked_from, row.effective_from)
         frozen = frozen_periods_overlapping(start=changed_from, end=row.effective_to, branch=branch)
         if frozen:
             p = frozen[0]
             raise ValidationError({"effective_from": [
                 _("%(b)s 的 %(p)s 期间%(s)s,撤销不能追溯到已关账或已发放的期间。") % {
-                    "b": branch.name, "p": p.period, "s": p.get_status_display()}]})
+                    "b": branch.name, "p": format_period(p.period), "s": p.get_status_display()}]})
         row.status, row.revoked_from, row.revoke_reason = RegisteredAdjustment.Status.REVOKED, revoked_from, reason
         stamp(row, actor=actor, reason=f"撤销:{reason}")
         row.save()

@@ -31,7 +31,7 @@ from ..templatetags.commission_format import period_label
 from . import dashboard as console
 from . import payroll, selectors, services
 from .forms import COMPONENT_TITLES, RULE_FORMS, SERVICE_TITLES, RevokeForm
-from hrsaas.core.formatting import format_money
+from hrsaas.core.formatting import format_date, format_money
 
 from .models import BranchPeriod, RegisteredAdjustment
 from .payouts import paying
@@ -126,16 +126,18 @@ def rules_component(request, component: str):
                 form.add_service_errors(exc.message_dict)
             else:
                 messages.success(request, _("已新增 %(c)s 版本,自 %(d)s 起生效。") % {
-                    "c": COMPONENT_TITLES[component], "d": version.effective_from.isoformat()})
+                    "c": COMPONENT_TITLES[component], "d": format_date(version.effective_from)})
                 return redirect("hq-rules-component", component=component)
     else:
         current = selectors.rule_versions(component=component, on=timezone.localdate())
         initial = form_class.initial_from(current[0].params) if current else {}
         form = form_class(initial=initial)
+    shown = list(reversed(selectors.rule_versions_out(versions)))
+    names = selectors.people_names(v["created_by"] for v in shown)
     return render(request, "commissions/rules_component.html", {
         "component": component, "title": COMPONENT_TITLES[component],
-        "versions": [dict(v, summary=params_summary(component, v)) for v in
-                     reversed(selectors.rule_versions_out(versions))],
+        "versions": [dict(v, summary=params_summary(component, v), created_by_name=names.get(v["created_by"]) or "")
+                     for v in shown],
         "in_force_id": next((v.id for v in reversed(versions) if v.effective_from <= timezone.localdate()), None),
         "form": form if may_write else None, "may_write": may_write,
     })
@@ -151,7 +153,8 @@ def _register_context(request, params: QueryDict, *, revoke_form=None, revoke_ta
         component=component if component in COMPONENTS else None,
     )
     return {
-        "rows": selectors.register_out(rows), "branches": Branch.objects.exclude(schema_name="public").order_by("code"),
+        "rows": selectors.register_for_people(selectors.register_out(rows)),
+        "branches": Branch.objects.exclude(schema_name="public").order_by("code"),
         "statuses": RegisteredAdjustment.Status.choices, "components": [(c, COMPONENT_TITLES[c]) for c in COMPONENTS],
         "titles": COMPONENT_TITLES, "selected": {"branch": branch, "status": status, "component": component},
         "may_write": selectors.may_write_hq(request.user), "revoke_form": revoke_form or RevokeForm(

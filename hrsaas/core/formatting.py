@@ -104,8 +104,12 @@ def format_datetime(value) -> str:
 
 
 def format_period(value) -> str:
-    """"2026-03" → 2026年3月 / March 2026; an ISO week "2026-W05" → 2026年第5周 / Week 5, 2026."""
+    """"2026-03" → 2026年3月 / March 2026; an ISO week "2026-W05" → 2026年第5周 / Week 5, 2026; a
+    quarter (appraisal cycles) "2026-Q4" → 2026年第4季度 / Q4 2026."""
     text = str(value or "")
+    if len(text) == 7 and text[4:6] == "-Q" and text[6] in "1234" and text[:4].isdigit():
+        year, quarter = int(text[:4]), int(text[6])
+        return f"Q{quarter} {year}" if is_english() else f"{year}年第{quarter}季度"
     if len(text) == 7 and text[4] == "-":
         try:
             day = dt.date(int(text[:4]), int(text[5:7]), 1)

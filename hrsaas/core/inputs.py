@@ -35,6 +35,11 @@ class Errors:
 
 def parse_text(data: dict, field: str, errors: Errors, *, max_length: int = 200, required: bool = True) -> str:
     value = data.get(field)
+    if isinstance(value, (bool, list, tuple, dict, set)):
+        # A JSON list, object or true/false where text is wanted: refused, never stored as its
+        # Python spelling ("['x']"). Numbers are text as typed (a spreadsheet cell may hold one).
+        errors.add(field, _("须为文本。"))
+        return ""
     value = "" if value is None else str(value).strip()
     if "\x00" in value:
         errors.add(field, _("含有不允许的控制字符。"))
@@ -60,6 +65,10 @@ def parse_int(data: dict, field: str, errors: Errors, *, low: int = 1, high: int
         text = normalise_amount_text(value)  # full-width digits (５１) as typed with a Chinese IME
         if not re.fullmatch(r"[+-]?[0-9]+", text):
             errors.add(field, _("须为整数。"))
+            return None
+        if len(text.lstrip("+-").lstrip("0")) > 30:  # far out of any range (and int() refuses > 4,300 digits)
+            errors.add(field, _("须小于等于 %(n)d。") % {"n": high} if not text.startswith("-")
+                       else _("须大于等于 %(n)d。") % {"n": low})
             return None
         value = int(text)
     if not isinstance(value, int):

@@ -31,3 +31,25 @@ def anchor(source: str) -> str:
 @register.filter
 def lookup(mapping, key):
     return (mapping or {}).get(key, "")
+
+
+@register.filter
+def claim_reason(claim) -> str:
+    """A claim's review result in the reader's language (selectors.claim_reason)."""
+    from portal.selectors import claim_reason as reason
+
+    return reason(claim)
+
+
+@register.filter
+def claim_event(reason) -> str:
+    """A claim history row's stored audit reason in words: the automatic review, or a
+    manager's override with its note."""
+    from django.utils.translation import gettext
+
+    text = str(reason or "")
+    if text == "开户奖励申领:自动审核":
+        return gettext("自动审核")
+    if text.startswith("经理改判:"):
+        return gettext("经理改判") + ":" + text[len("经理改判:"):]
+    return text

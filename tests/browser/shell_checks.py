@@ -71,6 +71,28 @@ CELLS_KEEP_THEIR_WORDS = r"""() => {
   return {cells, broken};
 }"""
 
+# The elements a selector matches that a person cannot see without scrolling sideways: drawn past
+# the right edge of the window or of the table's own scrolling box (.table-wrap), whichever is
+# nearer. Returns how many visible elements matched and the text of those cut off.
+OFF_SCREEN = r"""(selector) => {
+  const hidden = []; let seen = 0;
+  for (const e of document.querySelectorAll(selector)) {
+    if (!e.getClientRects().length) continue;
+    seen += 1;
+    const r = e.getBoundingClientRect(), wrap = e.closest(".table-wrap");
+    const right = Math.min(document.documentElement.clientWidth, wrap ? wrap.getBoundingClientRect().right : Infinity);
+    if (r.left < -0.5 || r.right > right + 0.5) hidden.push(e.innerText.trim().slice(0, 40) || e.outerHTML.slice(0, 60));
+  }
+  return {seen, hidden};
+}"""
+
+# Text drawn whole: the elements a selector matches whose text is cut ("北京分公…") or whose text
+# (a link of a menu) is broken over two lines.
+CUT_OR_BROKEN = r"""(selector) => [...document.querySelectorAll(selector)]
+  .filter(e => e.getClientRects().length && (e.scrollWidth > e.clientWidth + 0.5 || e.getClientRects().length > 1))
+  .map(e => e.innerText.trim())"""
+
+
 # Text that is the product's own words on an English page (menus, headings of columns, labels,
 # buttons): data (names of people and companies) may stay Chinese, these may not.
 CHROME_TEXT = r"""() => [...document.querySelectorAll(

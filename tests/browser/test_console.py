@@ -104,7 +104,7 @@ def test_console_end_to_end(made, page_factory):
     admin.fill("input[name=note]", "浏览器测试")
     admin.click("form.form button[type=submit]")
     admin.wait_for_load_state("networkidle")
-    assert "已新增 留存奖励 版本,自 2099-01-01 起生效。" in admin.inner_text(".messages")
+    assert "已新增 留存奖励 版本,自 2099年1月1日 起生效。" in admin.inner_text(".messages")
     assert RuleVersion.objects.get(component="retention_bonus", effective_from=RULE_DAY).params["percent"] == "25.00"
     both_sizes(admin, "hq-rules")
 

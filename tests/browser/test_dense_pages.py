@@ -1,14 +1,16 @@
-"""The SI policy page and the KPI template builder on a 375×812 phone: the document never
-scrolls sideways (wide tables scroll inside their own container) and no table cell is narrower
-than one of its words — Chinese never wraps one character per line. Screenshots go to
-test-artifacts/screenshots/."""
+"""The SI policy page, the KPI template builder, the client contact's money pages and the
+manager's commission pages on a 375×812 phone: the document never scrolls sideways (wide tables
+scroll inside their own container) and no table cell is narrower than one of its words — Chinese
+never wraps one character per line. On the money pages the figures a person comes for (amounts,
+totals, status, 关账) are on screen without scrolling the table, and the top bar and sub-menu
+show their names whole. Screenshots go to test-artifacts/screenshots/."""
 from __future__ import annotations
 
 import pytest
 from django_tenants.utils import schema_context
 
-from tests.browser.conftest import PHONE, login, shot
-from tests.browser.shell_checks import CELLS_KEEP_THEIR_WORDS
+from tests.browser.conftest import DESKTOP, PHONE, login, shot
+from tests.browser.shell_checks import CELLS_KEEP_THEIR_WORDS, CUT_OR_BROKEN, OFF_SCREEN, overflow
 from tests.factories import TEST_PASSWORD, make_user
 
 pytestmark = pytest.mark.browser
@@ -83,3 +85,83 @@ def test_kpi_builder_at_375(committed_branch, page_factory):
     fits_the_phone(page)
     assert page.evaluate(CELLS_KEEP_THEIR_WORDS)["broken"] == []
     shot(page, "kpi-template-detail-phone")
+
+
+def key_figures_on_screen(page, *selectors: str, at_least: int = 1) -> None:
+    for selector in selectors:
+        result = page.evaluate(OFF_SCREEN, selector)
+        assert result["seen"] >= at_least and result["hidden"] == [], (page.url, selector, result)
+
+
+def names_whole(page, selector: str, *names: str) -> None:
+    assert page.evaluate(CUT_OR_BROKEN, selector) == [], (page.url, selector)
+    text = " ".join(page.locator(selector).all_inner_texts())
+    for name in names:
+        assert name in text, (page.url, selector, name)
+
+
+def readable_at(page, viewport, name: str) -> None:
+    assert overflow(page) <= 0, page.url
+    assert "{#" not in page.inner_text("body") and "{%" not in page.inner_text("body"), page.url  # template text
+    assert page.evaluate(CELLS_KEEP_THEIR_WORDS)["broken"] == [], page.url
+    shot(page, f"{name}-{'phone' if viewport == PHONE else 'desktop'}")
+
+
+@pytest.mark.django_db  # reads the demo's committed statements
+@pytest.mark.parametrize("viewport", [PHONE, DESKTOP], ids=["phone", "desktop"])
+def test_client_money_key_figures_on_screen(demo, page_factory, viewport):
+    from branches.demo import DEMO_PASSWORD
+    from social_insurance.models import FeeStatementCharge
+
+    with schema_context(demo.branches["beijing"].schema_name):
+        late = FeeStatementCharge.objects.filter(kind="late_fee").select_related("statement").first()
+        assert late is not None  # the demo's first client paid last month's statement late
+    page = page_factory(viewport)
+    login(page, "bj.client", DEMO_PASSWORD)
+    names_whole(page, "[data-testid=topbar] [data-testid=current-branch]", "北京分公司")
+    names_whole(page, "[data-testid=user-menu] .who", "北京分公司客户联系人")
+
+    # 费用与回款: every cell of the statements, ageing and payments tables (a card per row on a phone).
+    assert page.goto("/b/beijing/").status == 200
+    key_figures_on_screen(page, "[data-testid=client-statements] tbody td", at_least=2 * 8)
+    key_figures_on_screen(page, "[data-testid=client-arrears] td", "[data-testid=client-payments] td")
+    readable_at(page, viewport, "client-home-figures")
+
+    # 费用明细表 with its 滞纳金: the amounts of every line, 合计, 总计 and the charges.
+    assert page.goto(f"/b/beijing/si/statements/{late.statement_id}/").status == 200
+    key_figures_on_screen(page, "[data-testid=si-lines] td.num", at_least=2 * 5)
+    key_figures_on_screen(page, "[data-testid=si-employer-total]", "[data-testid=si-employee-total]",
+                          "[data-testid=si-total]", "[data-testid=si-charge-late_fee] td",
+                          "[data-testid=si-payments] td")
+    assert "滞纳金" in page.inner_text("[data-testid=si-charge-late_fee]")
+    assert late.explanation[:10] in page.inner_text("[data-testid=si-charge-late_fee]")
+    if viewport == DESKTOP:  # the whole statement on a desktop, as before
+        key_figures_on_screen(page, "[data-testid=si-lines] th", at_least=8)
+    readable_at(page, viewport, "client-statement-figures")
+
+
+@pytest.mark.parametrize("viewport", [PHONE, DESKTOP], ids=["phone", "desktop"])
+def test_manager_commission_key_figures_on_screen(demo, page_factory, viewport):
+    from branches.demo import DEMO_PASSWORD
+
+    page = page_factory(viewport)
+    login(page, "bj.manager", DEMO_PASSWORD)
+
+    # 提成工作台: 提成 and the links of every month (关账 of the open ones), the sub-menu whole.
+    assert page.goto("/b/beijing/commissions/").status == 200
+    names_whole(page, "[data-testid=topbar] [data-testid=current-branch]", "北京分公司")
+    names_whole(page, "[data-testid=user-menu] .who", "北京分公司经理")
+    names_whole(page, "[data-testid=workspace-nav] a", "录入销售", "批量导入")
+    key_figures_on_screen(page, "[data-testid=periods] td.num", "[data-testid=periods] td.actions a",
+                          "[data-testid=periods] .pill", at_least=2)
+    key_figures_on_screen(page, "[data-testid^=close-]")
+    readable_at(page, viewport, "commissions-home-figures")
+
+    # A statement with its lines' explanations: every amount and the total.
+    statement = page.locator("[data-testid=periods] td.actions a").first.get_attribute("href")
+    assert page.goto(statement).status == 200
+    person = page.locator("a[href*='/commissions/statements/'][href$='/bj.s1/']").first.get_attribute("href")
+    assert page.goto(person).status == 200
+    key_figures_on_screen(page, "[data-testid=lines] td.num", "[data-testid=lines] tfoot th.num", at_least=1)
+    key_figures_on_screen(page, "[data-testid=explanation]", at_least=1)
+    readable_at(page, viewport, "commission-statement-figures")

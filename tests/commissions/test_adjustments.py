@@ -100,7 +100,7 @@ def test_10_plus_11_overlapping_is_refused(api, people):
     r = propose(api, people["bj_staff"], percent="11.00", effective_from="2026-06-01")
 
     assert r.status_code == 400
-    assert r.json() == {"percent": ["浮动比例不能超过 ±20%:与已批准的开户奖励调整叠加后,2026-06-01 起合计 +21.00%。"]}
+    assert r.json() == {"percent": ["浮动比例不能超过 ±20%:与已批准的开户奖励调整叠加后,2026年6月1日 起合计 +21.00%。"]}
     assert counts() == (1, 1)
 
 
@@ -127,7 +127,7 @@ def test_negative_stacking_and_other_components_count_separately(api, people):
     approved(api, people, percent="15.00", component="sales_commission", effective_from="2026-01-01")
 
     assert propose(api, people["bj_staff"], percent="-6.00").json() == {
-        "percent": ["浮动比例不能超过 ±20%:与已批准的开户奖励调整叠加后,2026-01-01 起合计 -21.00%。"]}
+        "percent": ["浮动比例不能超过 ±20%:与已批准的开户奖励调整叠加后,2026年1月1日 起合计 -21.00%。"]}
     assert propose(api, people["bj_staff"], percent="20.00").status_code == 201  # -15 + 20 = +5
     assert propose(api, people["bj_staff"], percent="5.00", component="sales_commission").status_code == 201
 
@@ -156,7 +156,7 @@ def test_approval_rechecks_the_cap(api, people):
     r = decide(api, people["bj_manager"], b)
 
     assert r.status_code == 400
-    assert r.json() == {"percent": ["浮动比例不能超过 ±20%:与已批准的开户奖励调整叠加后,2026-05-01 起合计 +21.00%。"]}
+    assert r.json() == {"percent": ["浮动比例不能超过 ±20%:与已批准的开户奖励调整叠加后,2026年5月1日 起合计 +21.00%。"]}
     with in_branch("bj"):
         assert Adjustment.objects.get(pk=b).status == "proposed"
         assert list(RegisteredAdjustment.objects.values_list("adjustment_id", flat=True)) == [a]
@@ -168,7 +168,7 @@ def test_proposal_into_a_closed_period_is_refused(api, people, branches):
     r = propose(api, people["bj_staff"], effective_from="2026-03-15")
 
     assert r.status_code == 400
-    assert r.json() == {"effective_from": ["期间 2026-03 已关账,浮动调整不能追溯到已关账或已发放的期间。"]}
+    assert r.json() == {"effective_from": ["期间 2026年3月 已关账,浮动调整不能追溯到已关账或已发放的期间。"]}
     assert propose(api, people["bj_staff"], effective_from="2026-04-01").status_code == 201
     assert propose(api, people["sh_staff"], "sh", effective_from="2026-03-15").status_code == 201
 
@@ -351,7 +351,7 @@ def test_revoke_updates_register_and_branch_with_who_and_why(api, people, hq_adm
         assert (adj.status, adj.revoked_from, adj.revoke_reason) == ("revoked", dt.date(2026, 5, 1), "市场回落")
         last = adj.history.latest()
         assert (last.history_user_id, last.history_change_reason) == (hq_admin.pk, "总部撤销:市场回落")
-    assert revoke(api, hq_admin, reg_id).json() == {"status": ["该调整已于 2026-05-01 起撤销。"]}
+    assert revoke(api, hq_admin, reg_id).json() == {"status": ["该调整已于 2026年5月1日 起撤销。"]}
 
 
 def test_revoke_never_reaches_into_a_closed_or_paid_period(api, people, hq_admin, branches):
@@ -363,7 +363,7 @@ def test_revoke_never_reaches_into_a_closed_or_paid_period(api, people, hq_admin
     r = revoke(api, hq_admin, reg_id, effective_from="2026-04-30")
 
     assert r.status_code == 400
-    assert r.json() == {"effective_from": ["北京分公司 的 2026-04 期间已发放,撤销不能追溯到已关账或已发放的期间。"]}
+    assert r.json() == {"effective_from": ["北京分公司 的 2026年4月 期间已发放,撤销不能追溯到已关账或已发放的期间。"]}
     with in_branch("bj"):
         assert RegisteredAdjustment.objects.get(pk=reg_id).status == "registered"
         assert Adjustment.objects.get(pk=adj_id).status == "approved"

@@ -25,7 +25,8 @@ from .conftest import drain, open_client
 
 pytestmark = pytest.mark.django_db
 
-WORKSPACE = ["/b/bj/commissions/", "/b/bj/commissions/statements/2026-03/"]
+WORKSPACE = ["/b/bj/commissions/"]
+PAY = ["/b/bj/commissions/statements/2026-03/", "/b/bj/commissions/statements/2026-03/bj_s1/"]
 STAFF_PAGES = ["/b/bj/commissions/record/client/", "/b/bj/commissions/record/sale/", "/b/bj/commissions/leads/",
                "/b/bj/commissions/import/"]
 CLOSE = "/b/bj/commissions/periods/2026-03/close/"
@@ -62,22 +63,26 @@ def march(api, people):
 # Access per role
 # ---------------------------------------------------------------------------------------------
 def test_role_per_page(client, people, hq_admin):
+    # statements are pay: every one for the manager, one's own for an earner (another's is missing),
+    # none for branch staff, who record the events (薪酬保密)
     expect = {
-        "bj_manager": (200, 200, 200), "bj_staff": (200, 200, 403), "bj_s1": (200, 403, 403),
-        "bj_mkt": (200, 403, 403), "bj_contact": (404, 404, 404), "sh_manager": (404, 404, 404),
-        "sh_s1": (404, 404, 404),
+        "bj_manager": (200, 200, 200, (200, 200)), "bj_staff": (200, 200, 403, (403, 403)),
+        "bj_s1": (200, 403, 403, (200, 200)), "bj_mkt": (200, 403, 403, (200, 404)),
+        "bj_contact": (404, 404, 404, (404, 404)), "sh_manager": (404, 404, 404, (404, 404)),
+        "sh_s1": (404, 404, 404, (404, 404)),
     }
-    for name, (workspace, staff, close) in expect.items():
+    for name, (workspace, staff, close, pay) in expect.items():
         client.force_login(people[name])
         for url in WORKSPACE:
             assert client.get(url).status_code == workspace, (name, url)
+        assert tuple(client.get(url).status_code for url in PAY) == pay, name
         for url in STAFF_PAGES:
             assert client.get(url).status_code == staff, (name, url)
         assert client.get(CLOSE).status_code == close, name
     client.force_login(hq_admin)
-    assert all(client.get(u).status_code == 200 for u in WORKSPACE + STAFF_PAGES + [CLOSE])
+    assert all(client.get(u).status_code == 200 for u in WORKSPACE + PAY + STAFF_PAGES + [CLOSE])
     client.logout()
-    for url in WORKSPACE + STAFF_PAGES + [CLOSE]:
+    for url in WORKSPACE + PAY + STAFF_PAGES + [CLOSE]:
         r = client.get(url)
         assert r.status_code == 302 and r["Location"].startswith("/login/"), url
 
@@ -372,7 +377,7 @@ def test_import_with_a_bad_row_imports_nothing_and_reports_every_row(client, peo
     assert r.status_code == 200 and "<html" not in html  # the HTMX partial
     assert 'data-testid="import-failed"' in html and "未导入任何数据" in html
     rows = re.findall(r'<tr><td class="num">(\d+)</td><td>([^<]*)</td><td>([^<]*)</td></tr>', html)
-    assert rows == [("3", "员工人数", "须为整数。"), ("4", "开户人", "未知用户:nobody")]
+    assert rows == [("3", "员工人数", "须为整数。"), ("4", "开户人", "nobody 不是专员、市场或销售人员,不能计提成。")]
     assert _clients() == 0
 
 

@@ -119,6 +119,26 @@ def test_dashboard_payouts_comparison_trends_and_leaderboard(client, hq_admin, p
     assert "/static/vendor/chart-4.6.1.umd.min.js" in html and off_site_assets(html) == []
 
 
+def test_dashboard_says_the_amounts_are_due_and_how_much_is_paid(client, finance, people):
+    _rollup("bj", "2026-02", people["bj_s1"], commission="2000.00")
+    _rollup("bj", "2026-03", people["bj_s1"], commission="800.00")
+    _rollup("sh", "2026-03", people["sh_s1"], commission="300.00")
+    BranchPeriod.objects.create(branch=Branch.objects.get(code="bj"), period="2026-02", status="paid",
+                                closed_by=people["bj_manager"])
+    client.force_login(finance)
+
+    html = _html(client.get("/commissions/dashboard/?month=2026-03"))
+
+    assert '<h2 data-testid="payouts-title">应发提成:分支机构 × 月份</h2>' in html
+    assert "<h3>应发提成(元)</h3>" in html and "提成发放" not in html
+    assert 'data-testid="payout-bj-2026-03">800.00<br><span class="pill status-open">未结算</span>' in html
+    assert 'data-testid="payout-bj-2026-02">2,000.00<br><span class="pill status-paid">已发放</span>' in html
+    assert 'data-testid="grand-total">3,100.00<' in html
+    paid_row = re.search(r"<tr><th>其中已发放</th>(.*?)</tr>", html, re.S).group(1)
+    assert re.findall(r'<th class="num"[^>]*>([^<]*)</th>', paid_row) == [
+        "0.00", "0.00", "0.00", "0.00", "2,000.00", "0.00", "2,000.00"]
+
+
 def test_dashboard_leaderboard_by_openings(client, finance, people):
     _rollup("bj", "2026-03", people["bj_s1"], openings=1, commission="800.00")
     _rollup("sh", "2026-03", people["sh_s1"], openings=3, commission="100.00")

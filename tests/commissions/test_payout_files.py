@@ -71,7 +71,10 @@ def test_bank_file_total_equals_the_statements_total_to_the_fen(client, api, fin
     fill(api, finance, people["bj_s2"], account_name="=李四", employee_number="BJ-0002", bank_name="中国农业银行",
          bank_branch="北京西城支行", id_number=identity("11010519880512002"), account_number=s2_card)
     client.force_login(finance)
-    r = client.get("/commissions/payouts/2026-03/bj/bank/csv/")
+    # a link on another site does not download (and so record) the file with finance's session
+    lured = client.get("/commissions/payouts/2026-03/bj/bank/csv/", headers={"Sec-Fetch-Site": "cross-site"})
+    assert lured.status_code == 403 and not PayoutFileDownload.objects.exists()
+    r = client.get("/commissions/payouts/2026-03/bj/bank/csv/", headers={"Sec-Fetch-Site": "same-origin"})
     assert r.status_code == 200 and r["Content-Disposition"] == 'attachment; filename="bank-bj-2026-03.csv"'
     rows = _csv(r)
     assert rows[0] == ["收款人姓名", "收款账号", "开户行", "金额", "用途"]

@@ -171,6 +171,33 @@ def test_rollup_upserted_for_hq(api, people, hq_admin):
     assert [(x["username"], x["value"]) for x in r.json()["rows"]] == [("sh_s1", "2400.00"), ("bj_s1", "800.00")]
 
 
+def test_company_board_by_iso_week_sums_every_branch(api, people, hq_admin):
+    # ISO week 10 of 2026 is 2 – 8 March; week 11 starts on the 9th
+    open_client(api, people["bj_staff"], opened_by="bj_s1", headcount=30, opened_on="2026-03-02", name="a")
+    open_client(api, people["bj_staff"], opened_by="bj_s2", headcount=30, opened_on="2026-03-03", name="b")
+    open_client(api, people["bj_staff"], opened_by="bj_s2", headcount=30, opened_on="2026-03-09", name="c")
+    open_client(api, people["sh_staff"], "sh", opened_by="sh_s1", headcount=60, opened_on="2026-03-04", name="d")
+    open_client(api, people["sh_staff"], "sh", opened_by="sh_s1", headcount=60, opened_on="2026-03-08", name="e")
+    # cross-branch support: Shanghai's specialist opens for Beijing, in the same week
+    open_client(api, people["bj_staff"], opened_by="sh_s1", headcount=30, opened_on="2026-03-05", name="f")
+    from .conftest import drain
+
+    drain("bj"), drain("sh")
+    week = api(people["bj_s1"]).get("/api/v1/leaderboards/?period=2026-W10&metric=openings")
+    assert week.status_code == 200, week.content
+    assert week.json()["period"] == "2026-W10" and week.json()["rows"] == [
+        {"rank": 1, "username": "sh_s1", "value": 3, "gap_to_previous": None},
+        {"rank": 2, "username": "bj_s1", "value": 1, "gap_to_previous": 2},
+        {"rank": 2, "username": "bj_s2", "value": 1, "gap_to_previous": 2}]
+    money = api(hq_admin).get("/api/v1/leaderboards/?period=2026-W10&metric=commission").json()["rows"]
+    assert [(x["username"], x["value"]) for x in money] == [
+        ("sh_s1", "3200.00"), ("bj_s1", "800.00"), ("bj_s2", "800.00")]
+    assert api(people["bj_s1"]).get("/api/v1/leaderboards/?period=2026-W10&metric=commission").status_code == 403
+    for bad, words in (("2026-W99", "ISO 周"), ("1999-12", "期间须在"), ("2026-13", "期间格式")):
+        r = api(people["bj_s1"]).get(f"/api/v1/leaderboards/?period={bad}&metric=openings")
+        assert r.status_code == 400 and words in r.json()["period"][0], (bad, r.json())
+
+
 def test_what_if_adjustment(api, people):
     open_client(api, people["bj_staff"], opened_by="bj_s1", headcount=30, opened_on="2026-03-10")
     open_client(api, people["bj_staff"], opened_by="bj_s2", headcount=60, opened_on="2026-04-10", name="乙公司")

@@ -143,7 +143,7 @@ def test_publishing_never_reaches_a_closed_period(people, branches, hq_admin):
     assert any(r.period == "2026-02" and r.difference for r in rows)  # a closed month may be replayed …
     with pytest.raises(ValidationError) as exc:
         planning.rule_draft_publish(actor=hq_admin, draft_id=draft.pk)  # … never rewritten
-    assert "2026-02" in str(exc.value) and "已关账" in str(exc.value)
+    assert "2026年2月" in str(exc.value) and "已关账" in str(exc.value)
     draft.refresh_from_db()
     assert draft.status == RuleDraft.Status.DRAFT
     assert RuleVersion.objects.count() == versions and lines_digest("bj") == before

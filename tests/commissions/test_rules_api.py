@@ -92,7 +92,7 @@ TIERS_NOT_COVERING = [{"max_headcount": 50, "amount": "800.00"}, {"max_headcount
     (with_(OPENING, effective_from="2026/01/01"), {"effective_from": ["日期无效:2026/01/01(格式 YYYY-MM-DD)。"]}),
     ({k: v for k, v in OPENING.items() if k != "effective_from"}, {"effective_from": ["必填,格式 YYYY-MM-DD。"]}),
     (with_(OPENING, effective_from="2020-01-01"),
-     {"effective_from": ["2020-01-01 已有该组件的版本;版本不可修改,请选择其他生效日期。"]}),
+     {"effective_from": ["2020年1月1日 已有该组件的版本;版本不可修改,请选择其他生效日期。"]}),
     (with_(RETENTION, effective_from="bad", percent="120.00"),
      {"effective_from": ["日期无效:bad(格式 YYYY-MM-DD)。"], "percent": ["不能大于 100。"]}),
 ], ids=["unknown-component", "negative-amount", "percent-over-100", "rate-over-100", "negative-percent",
@@ -118,7 +118,7 @@ def test_a_version_may_not_govern_a_closed_or_paid_month_of_any_branch(api, hq_a
     inside = post(api, hq_admin, with_(OPENING, effective_from="2026-03-15"))
     reaching_back = post(api, hq_admin, with_(OPENING, effective_from="2026-02-15"))
 
-    assert inside.json() == {"effective_from": ["上海分公司 的 2026-03 期间已关账,新版本不能在已关账或已发放的期间生效。"]}
+    assert inside.json() == {"effective_from": ["上海分公司 的 2026年3月 期间已关账,新版本不能在已关账或已发放的期间生效。"]}
     assert reaching_back.status_code == 400  # it would govern March (sh closed) and April (bj paid)
     assert RuleVersion.objects.count() == before
     # January is governed by the new version only until the February one: no locked month.

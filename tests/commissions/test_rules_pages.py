@@ -9,6 +9,7 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
+from branches.models import User
 from commissions.hq.models import RegisteredAdjustment, RuleVersion
 from commissions.models import Adjustment
 from tests.conftest import in_branch
@@ -17,6 +18,7 @@ from tests.factories import make_user
 from .conftest import open_client
 
 pytestmark = pytest.mark.django_db
+UTC = dt.timezone.utc
 
 
 @pytest.fixture
@@ -41,8 +43,37 @@ def test_rules_home_and_history(client, hq_admin):
     assert "开户满 12 个月,开户奖励的 20.00%" in home
     html = _html(page)
     assert page.status_code == 200
-    assert "2020-01-01" in html and "生效中" in html
+    assert "2020年1月1日" in html and "生效中" in html
     assert 'name="tier0_amount" value="800.00"' in html  # the form starts from the version in force
+
+
+def _named(user, name: str):
+    User.objects.filter(pk=user.pk).update(display_name=name)
+
+
+def _today_words() -> str:
+    today = timezone.localdate()
+    return f"{today.year}年{today.month}月{today.day}日"
+
+
+def test_rule_pages_show_dates_in_the_locales_words_and_the_creator_by_name(client, hq_admin):
+    _named(hq_admin, "总部张三")
+    client.force_login(hq_admin)
+
+    added = client.post("/commissions/rules/opening_reward/", {
+        "effective_from": "2027-01-01", "note": "上调", "tier0_max": "50", "tier0_amount": "900.00",
+        "tier1_max": "", "tier1_amount": "1500.00"}, follow=True)
+    home = _html(client.get("/commissions/rules/"))
+
+    html = _html(added)
+    assert "已新增 开户奖励 版本,自 2027年1月1日 起生效。" in html
+    versions = re.search(r'data-testid="rule-versions">(.*?)</table>', html, re.S).group(1)
+    row = re.search(r"<tr>\s*(<td>2027年1月1日</td>.*?)</tr>", versions, re.S).group(1)
+    assert "<td>上调</td><td>总部张三</td>" in row
+    assert re.search(r"<td>\d{4}年\d{1,2}月\d{1,2}日 \d{2}:\d{2}</td>$", row)  # created, Shanghai time
+    assert "2020年1月1日" in versions and "2027-01-01" not in versions and "2020-01-01" not in versions
+    assert f"{_today_words()} 生效中的版本" in home and "自 2020年1月1日 起" in home
+    assert not re.search(r"\d{4}-\d{2}-\d{2}", home)
 
 
 def test_admin_adds_a_version_from_the_page(client, hq_admin):
@@ -79,7 +110,7 @@ def test_page_errors_are_next_to_the_fields_and_typed_values_kept(client, hq_adm
     assert '<p class="field-error" data-field="social_insurance_new">不能大于 100。</p>' in html
     duplicate = client.post("/commissions/rules/retention_bonus/", {
         "effective_from": "2020-01-01", "months": "12", "percent": "25.00"})
-    assert 'data-field="effective_from">2020-01-01 已有该组件的版本' in _html(duplicate)
+    assert 'data-field="effective_from">2020年1月1日 已有该组件的版本' in _html(duplicate)
     assert 'value="25.00"' in _html(duplicate)
     assert RuleVersion.objects.count() == before
 
@@ -215,6 +246,82 @@ def test_staff_sees_the_proposal_but_cannot_decide(client, api, people):
     assert post.status_code == 403
     with in_branch("bj"):
         assert Adjustment.objects.get(pk=adj_id).status == "proposed"
+
+
+def _proposed_and_approved(api, people, *, effective_from="2098-06-01") -> int:
+    """bj_staff (王小明) proposes at 12:47 Shanghai time, bj_manager (李经理) approves at 14:05."""
+    _named(people["bj_staff"], "王小明")
+    _named(people["bj_manager"], "李经理")
+    adj_id = api(people["bj_staff"]).post("/b/bj/api/v1/adjustments/", {
+        "component": "opening_reward", "percent": "5.00", "effective_from": effective_from, "reason": "旺季"},
+        format="json").json()["id"]
+    r = api(people["bj_manager"]).post(f"/b/bj/api/v1/adjustments/{adj_id}/approve/", {"note": "同意上调"}, format="json")
+    assert r.status_code == 200, r.content
+    with in_branch("bj"):
+        proposed, approved = Adjustment.history.filter(id=adj_id).order_by("history_date", "history_id")
+        Adjustment.history.filter(pk=proposed.pk).update(history_date=dt.datetime(2026, 12, 5, 4, 47, tzinfo=UTC))
+        Adjustment.history.filter(pk=approved.pk).update(history_date=dt.datetime(2026, 12, 5, 6, 5, tzinfo=UTC))
+    RegisteredAdjustment.history.filter(adjustment_id=adj_id).update(
+        history_date=dt.datetime(2026, 12, 5, 6, 5, tzinfo=UTC))
+    return adj_id
+
+
+def test_adjustment_record_reads_in_shanghai_time_with_names_and_state_labels(client, api, people):
+    adj_id = _proposed_and_approved(api, people)
+    client.force_login(people["bj_staff"])
+
+    html = _html(client.get(f"/b/bj/commissions/adjustments/{adj_id}/"))
+    listing = _html(client.get("/b/bj/commissions/adjustments/"))
+
+    steps = re.findall(r"<li>(.*?)</li>", re.search(r'data-testid="history">(.*?)</ul>', html, re.S).group(1))
+    assert steps == ["2026年12月5日 12:47 · 王小明 · 待审批 · 提议:旺季",
+                     "2026年12月5日 14:05 · 李经理 · 已批准 · 批准:同意上调"]
+    with in_branch("bj"):
+        reg_id = RegisteredAdjustment.objects.get(adjustment_id=adj_id).pk
+    assert f'data-testid="people">提议人: 王小明 · 审批人: 李经理 · 备案号 #{reg_id}</p>' in html
+    assert '<p class="muted" data-testid="decision-note">审批意见: 同意上调</p>' in html
+    assert "生效: 2098年6月1日 – 长期" in html
+    decided = re.search(r'data-testid="decided">(.*?)</table>', listing, re.S).group(1)
+    assert "<td>2098年6月1日 – 长期</td>" in decided
+    assert '<td>李经理<br><small class="muted">同意上调</small></td>' in decided
+    for key in ("bj_staff", "bj_mgr", "proposed", "approved", "2098-06-01", "T04:47"):
+        assert key not in html.split("<main", 1)[1] and key not in decided, key
+
+
+def test_adjustment_record_in_english(client, api, people):
+    from django.conf import settings
+    from django.utils import translation
+
+    adj_id = _proposed_and_approved(api, people)
+    client.force_login(people["bj_staff"])
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    try:
+        html = _html(client.get(f"/b/bj/commissions/adjustments/{adj_id}/"))
+    finally:
+        translation.activate(settings.LANGUAGE_CODE)
+
+    steps = re.findall(r"<li>(.*?)</li>", re.search(r'data-testid="history">(.*?)</ul>', html, re.S).group(1))
+    assert steps == ["Dec. 5, 2026 12:47 · 王小明 · Proposed · 提议:旺季",
+                     "Dec. 5, 2026 14:05 · 李经理 · Approved · 批准:同意上调"]
+    assert 'data-testid="people">Proposed by: 王小明 · Decided by: 李经理' in html
+    assert "Decision note: 同意上调" in html and "June 1, 2098" in html
+
+
+def test_register_record_reads_in_shanghai_time_with_names_and_state_labels(client, api, people, hq_admin):
+    adj_id = _proposed_and_approved(api, people)
+    reg_id = RegisteredAdjustment.objects.get(adjustment_id=adj_id).pk
+    client.force_login(hq_admin)
+
+    html = _html(client.get("/commissions/adjustments/?branch=bj"))
+
+    branch_steps = re.findall(r"<li>(.*?)</li>", re.search(
+        rf'data-testid="branch-history-{reg_id}">(.*?)</ul>', html, re.S).group(1))
+    register_steps = re.findall(r"<li>(.*?)</li>", re.search(
+        rf'data-testid="history-{reg_id}">(.*?)</ul>', html, re.S).group(1))
+    assert branch_steps == ["2026年12月5日 12:47 · 王小明 · 待审批 · 提议:旺季",
+                            "2026年12月5日 14:05 · 李经理 · 已批准 · 批准:同意上调"]
+    assert register_steps == ["2026年12月5日 14:05 · 李经理 · 已备案 · 备案:同意上调"]
+    assert "生效: 2098年6月1日 – 长期" in html and "2098-06-01" not in html
 
 
 # ---------------------------------------------------------------------------------------------

@@ -245,8 +245,12 @@ def test_specialist_sees_only_own_statement(api, people):
     assert api(people["bj_s1"]).get("/b/bj/api/v1/statements/bj_s2/2026-03/").status_code == 404
     assert api(people["bj_s1"]).get("/b/bj/api/v1/statements/nobody/2026-03/").status_code == 404
     assert statement(api, people["bj_s1"], "bj", "bj_s1", "2026-03")["total"] == "800.00"
-    every = api(people["bj_staff"]).get("/b/bj/api/v1/statements/?period=2026-03").json()
+    every = api(people["bj_manager"]).get("/b/bj/api/v1/statements/?period=2026-03").json()
     assert [(s["username"], s["total"]) for s in every] == [("bj_s1", "800.00"), ("bj_s2", "800.00")]
+    # branch staff record the events; what they pay is for the manager and HQ (薪酬保密)
+    for path in ("/b/bj/api/v1/statements/?period=2026-03", "/b/bj/api/v1/statements/bj_s1/2026-03/"):
+        refused = api(people["bj_staff"]).get(path)
+        assert refused.status_code == 403 and "800.00" not in refused.content.decode(), path
 
 
 def test_other_branch_gets_404(api, people):

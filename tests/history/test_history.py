@@ -317,3 +317,14 @@ def test_the_parallel_run_page_signs_off_for_hq_admins_only(api, team):
     assert admin.post("/b/bj/history/parallel/", {"note": "可以上线"}).status_code == 302
     page = manager.get("/b/bj/history/parallel/").content.decode()
     assert 'data-testid="signed-off"' in page and "可以上线" in page
+
+
+def test_checks_are_limited_per_person_like_other_whole_sheet_jobs(api, team, django_capture_on_commit_callbacks):
+    csv = "所属月份,姓名,提成项目,客户,人数,开户时间,业务类型,服务费,应发提成\n2025-03,hs00,开户奖励,甲公司,30,2025-03-02,,,800.00\n"
+    imp = _upload(api, team["manager"], "small.csv", csv.encode("gb18030")).json()
+    manager = api(team["manager"])
+    checks = [manager.post(f"{BASE}/imports/{imp['id']}/check/", {}, format="json").status_code for _ in range(10)]
+    assert checks == [200] * 10
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        refused = manager.post(f"{BASE}/imports/{imp['id']}/check/", {"run_async": True}, format="json")
+    assert refused.status_code == 429 and "请求过于频繁" in refused.json()["detail"] and callbacks == []

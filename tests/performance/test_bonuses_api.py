@@ -58,13 +58,13 @@ def test_finance_bonus_follows_claims(api, org, cycle, claim_days, payment_days,
     assert (line["department"], line["factor"], line["amount"], line["base_amount"]) == ("finance", factor, amount, "10000.00")
     assert (line["rule"], line["rule_version"]) == ("finance-claims", 1)
     assert line["inputs"]["penalty_points"] == ("0" if float(claim_days) <= 2 else "10")
-    assert line["explanation_zh"].startswith("finance-claims v1: 关联部门实际")
+    assert line["explanation_zh"].startswith("财务部随理赔部联动奖金(第1版): 关联部门实际")
     assert line["explanation_en"].endswith(f"= {amount}")
 
 
 def test_explanation_of_the_missed_case(api, org, cycle):
     line = run_finance(api, org, cycle, "2.50", "0.80")
-    assert line["explanation_zh"] == ("finance-claims v1: 关联部门实际2.5>目标2(未达标),在本部门档位120%基础上扣减10个百分点;"
+    assert line["explanation_zh"] == ("财务部随理赔部联动奖金(第1版): 关联部门实际2.5>目标2(未达标),在本部门档位120%基础上扣减10个百分点;"
                                       "奖金 10000×110% = 11000.00")
     assert line["inputs"] == {"linked_actual": "2.5", "linked_target": "2", "own_actual": "0.8", "band_percent": "120",
                               "penalty_points": "10", "rule": "finance-claims", "rule_version": 1}
@@ -132,7 +132,8 @@ def test_missing_inputs_are_refused_clearly(api, org, cycle):
     hr.post(BJ + f"cycles/{cycle}/bonus-bases/", {"department": "finance", "amount": "10000.00"}, format="json")
     resp = hr.post(BJ + f"cycles/{cycle}/bonuses/")
     assert resp.status_code == 400
-    assert "缺少 claim_days(理赔部)或 payment_days(财务部)的本期数值" in resp.json()["inputs"][0]
+    # the rule and the figures by name, never by code (finance-claims v1, claim_days)
+    assert resp.json()["inputs"][0] == "财务部随理赔部联动奖金(第1版): 缺少 理赔处理天数(理赔部)或 付款处理天数(财务部)的本期数值。"
     with in_branch("bj"):
         assert BonusLine.objects.count() == 0
 

@@ -6,6 +6,7 @@ from decimal import Decimal
 
 import pytest
 
+from branches.jobs import job_started
 from performance import services
 from performance.models import AppraisalCycle, RiskFlag, Score, ScoreLine, SurveyAnswer
 from tests.conftest import in_branch
@@ -16,13 +17,38 @@ pytestmark = pytest.mark.django_db
 
 
 def compute(client, cycle_id, capture):
-    """POST compute (202 + one task queued on commit), then run the task's service here."""
+    """POST compute (202 + one task queued on commit), then do here what the task does: mark the
+    job started (so the next request queues a new one) and run the service."""
     with capture(execute=False) as callbacks:
         resp = client.post(BJ + f"cycles/{cycle_id}/compute/")
     assert resp.status_code == 202, resp.content
     assert resp.json()["task_id"] and len(callbacks) == 1
     with in_branch("bj"):
+        job_started(kind=services.CYCLE_COMPUTE_JOB, period=services.cycle_job_key(cycle_id),
+                    task_id=resp.json()["task_id"])
         return services.cycle_compute(cycle_id=cycle_id)
+
+
+def test_repeated_compute_requests_queue_one_job_and_a_flood_is_refused(api, org, claims_cycle,
+                                                                       django_capture_on_commit_callbacks):
+    hr = api(org.hr)
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        ids = [hr.post(BJ + f"cycles/{claims_cycle}/compute/") for _ in range(3)]
+    assert [r.status_code for r in ids] == [202, 202, 202]
+    assert len({r.json()["task_id"] for r in ids}) == 1 and len(callbacks) == 1  # joined, not queued again
+    # once that job has started (its first step), a request queues a new one
+    with in_branch("bj"):
+        job_started(kind=services.CYCLE_COMPUTE_JOB, period=services.cycle_job_key(claims_cycle),
+                    task_id=ids[0].json()["task_id"])
+    result = compute(hr, claims_cycle, django_capture_on_commit_callbacks)
+    assert result["scores"] == 3
+    # 10 requests a minute per person and branch, then a 429 in words that changes nothing
+    for _ in range(6):
+        assert hr.post(BJ + f"cycles/{claims_cycle}/compute/").status_code == 202
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        refused = hr.post(BJ + f"cycles/{claims_cycle}/compute/")
+    assert refused.status_code == 429 and "请求过于频繁" in refused.json()["detail"]
+    assert int(refused["Retry-After"]) > 0 and callbacks == []
 
 
 @pytest.fixture

@@ -1,6 +1,7 @@
 """Server-rendered pages: HR, managers and people see what they may, through the same services."""
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 
 import pytest
@@ -90,3 +91,91 @@ def test_a_person_sees_their_own_score_and_what_drove_it(org, computed):
     page = browser(org.members["claims"][0]).get("/b/bj/performance/mine/").content.decode()
     assert "50.00" in page  # 2 / 4 days × 100
     assert "理赔时效: 实际4,目标≤2,得50分" in page
+
+
+# ---------------------------------------------------------------------------------------------
+# What people read: names not codes, the locale's periods and dates, counts without decimals,
+# and texts that follow the reader's language
+# ---------------------------------------------------------------------------------------------
+def english(client: Client) -> Client:
+    client.post("/i18n/setlang/", {"language": "en", "next": "/b/bj/"})
+    return client
+
+
+@pytest.fixture
+def bonuses(api, org, computed):
+    from tests.performance.test_bonuses_api import FINANCE_RULE, HR_RULE
+
+    cycle_id, _scores = computed
+    hr = api(org.hr)
+    for rule in (FINANCE_RULE, HR_RULE):
+        assert hr.post(BJ + "bonus-rules/", rule, format="json").status_code == 201
+    for dept, amount in (("finance", "10000.00"), ("hr", "8000.00")):
+        hr.post(BJ + f"cycles/{cycle_id}/bonus-bases/", {"department": dept, "amount": amount}, format="json")
+    hr.post(BJ + "values/", {"period": "2026-03", "rows": [
+        {"metric": "payment_days", "department": "finance", "value": "0.9"},
+        {"metric": "claim_days", "department": "claims", "value": "1.8"},
+        {"metric": "new_hire_arrival_rate", "department": "si", "value": "96"},
+        {"metric": "new_hire_achievement_rate", "department": "si", "value": "85"}]}, format="json")
+    assert hr.post(BJ + f"cycles/{cycle_id}/bonuses/").status_code == 200
+    return cycle_id
+
+
+def test_linked_bonuses_name_the_rule_and_format_the_amounts(org, bonuses):
+    page = browser(org.boss).get(f"/b/bj/performance/cycles/{bonuses}/").content.decode()
+    assert "2026年3月 考核结果" in page and "2026-03" not in page
+    assert "财务部随理赔部联动奖金(第1版)" in page and "人事部奖金挂钩社保部结果(第1版)" in page
+    assert "finance-claims" not in page and "hr-new-hires" not in page and " v1" not in page
+    assert ("理赔部理赔处理天数 1.8 ≤ 目标 2(达标);财务部付款处理天数 0.9,对应 120%;"
+            "奖金 10,000.00 × 120% = 12,000.00") in page
+    # HR: 70% of 8,000 untied; the tied 2,400 at (20 + 5) / 20 = 125%
+    assert "奖金 5,600.00 + 2,400.00 × 125% = 8,600.00" in page
+
+    page = english(browser(org.boss)).get(f"/b/bj/performance/cycles/{bonuses}/").content.decode()
+    assert "March 2026" in page and "(version 1)" in page
+    assert "bonus 10,000.00 × 120% = 12,000.00" in page and "奖金" not in page
+
+
+def test_score_history_uses_words_and_the_locales_time(org, computed):
+    cycle_id, scores = computed
+    target = scores[org.members["claims"][0].pk]
+    mgr = browser(org.managers["claims"])
+    assert mgr.post(f"/b/bj/performance/scores/{target}/", {"total": "70", "note": "加班支援"}).status_code == 302
+    page = mgr.get(f"/b/bj/performance/scores/{target}/").content.decode()
+    history = page[page.index('data-testid="score-history"'):]
+    assert "adjusted:" not in page and "computed (before" not in page
+    assert "经理调整 70" in history and "加班支援" in history and "计算得分 50" in history
+    assert re.search(r"\d{4}年\d{1,2}月\d{1,2}日 \d\d:\d\d", history)
+    assert "2026年3月" in page
+    history = english(mgr).get(f"/b/bj/performance/scores/{target}/").content.decode()
+    assert "Manager adjustment 70" in history and "Computed score 50" in history
+
+
+def test_a_count_reads_as_a_whole_number_and_notes_follow_the_language(api, org):
+    from tests.performance.conftest import indicator as ind
+
+    api(org.hr).post(BJ + "templates/", {"code": "si-kpi", "name": "社保部", "department": "si",
+                                         "effective_from": "2026-01-01",
+                                         "indicators": [ind("open", "openings", 100, 3, name="开户数", formula="capped",
+                                                            params={"cap": 120})]}, format="json")
+    cycle_id = api(org.hr).post(BJ + "cycles/", {"period": "2026-03"}, format="json").json()["id"]
+    with in_branch("bj"):
+        services.cycle_compute(cycle_id=cycle_id)
+    page = browser(org.members["si"][0]).get("/b/bj/performance/mine/").content.decode()
+    assert '<td class="num">0</td><td class="num">3</td>' in page and "3.00" not in page
+    assert "开户数: 实际0,目标≥3,得0分(上限120)" in page
+    page = english(browser(org.members["si"][0])).get("/b/bj/performance/mine/").content.decode()
+    assert "开户数: actual 0, target ≥ 3, scored 0 (max 120)" in page and "实际" not in page
+
+
+def test_risk_reasons_follow_the_language(org, computed):
+    from performance.models import RiskFlag
+
+    cycle_id, _scores = computed
+    with in_branch("bj"):
+        RiskFlag.objects.create(cycle_id=cycle_id, user_id=org.members["claims"][0].pk,
+                                department=org.depts["claims"], level="medium", reasons=[
+                                    {"code": "survey", "zh": "本人满意度调查平均5分(≤5)",
+                                     "en": "own survey answers average 5 (≤ 5)"}])
+    page = english(browser(org.boss)).get(f"/b/bj/performance/cycles/{cycle_id}/").content.decode()
+    assert "own survey answers average 5 (≤ 5)" in page and "本人满意度" not in page

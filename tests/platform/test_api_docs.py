@@ -29,7 +29,7 @@ def test_the_docs_page_loads_swagger_from_this_server_only(client, branches):
 
 @pytest.mark.django_db
 def test_a_branch_schema_lists_that_branchs_paths_and_they_answer(client, branches):
-    make_user("docs_staff", ("bj", "branch_staff"))
+    make_user("docs_staff", ("bj", "branch_manager"))
     client.login(username="docs_staff", password=TEST_PASSWORD)
 
     schema = client.get("/b/bj/api/v1/schema/", HTTP_ACCEPT="application/json")
@@ -46,3 +46,22 @@ def test_a_branch_schema_lists_that_branchs_paths_and_they_answer(client, branch
     client.login(username="docs_hq", password=TEST_PASSWORD)
     hq_paths = list(client.get("/api/v1/schema/", HTTP_ACCEPT="application/json").json()["paths"])
     assert "/api/v1/branches/" in hq_paths and not any(p.startswith("/b/") for p in hq_paths)
+
+
+@pytest.mark.django_db
+def test_client_contacts_do_not_get_the_map_of_internal_endpoints(client, branches):
+    make_user("docs_contact", ("bj", "client_contact"))
+    make_user("docs_seller", ("bj", "sales"))
+    client.login(username="docs_contact", password=TEST_PASSWORD)
+    for url in ("/api/v1/schema/", "/b/bj/api/v1/schema/"):
+        refused = client.get(url, {"format": "json"})
+        assert refused.status_code == 403, url
+        assert refused.json() == {"detail": "接口文档仅供本公司员工查看。"} and "paths" not in refused.content.decode()
+    for url in ("/api/v1/docs/", "/b/bj/api/v1/docs/"):
+        page = client.get(url)
+        assert page.status_code == 403 and "swagger" not in page.content.decode().lower(), url
+    # anyone who works for the company reads both (a seller: HQ's and their branch's)
+    client.login(username="docs_seller", password=TEST_PASSWORD)
+    for url in ("/api/v1/schema/", "/b/bj/api/v1/schema/"):
+        assert "paths" in client.get(url, {"format": "json"}).json(), url
+    assert client.get("/b/bj/api/v1/docs/").status_code == 200

@@ -125,7 +125,7 @@ def test_hq_admin_creates_a_user_with_roles_in_several_branches(api, hq_admin, b
 @pytest.mark.parametrize(
     "change, field",
     [
-        ({"roles": [{"branch": "bj", "role": "boss"}]}, "roles"),
+        ({"roles": [{"branch": "bj", "role": "boss"}]}, "roles[0].role"),
         ({"roles": [{"branch": "nowhere", "role": "specialist"}]}, "roles"),
         ({"roles": [{"branch": None, "role": "specialist"}]}, "roles"),
         ({"roles": [{"branch": "bj", "role": "hq_admin"}]}, "roles"),

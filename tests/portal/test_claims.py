@@ -197,12 +197,44 @@ def test_an_approval_names_the_statement_line_it_confirms(api, people):
 
     assert (body["status"], body["reason_code"]) == ("approved", "ok")
     assert body["statement_line"] == {"id": line_id, "period": "2026-03"}
-    assert body["reason"] == (f"自动审核通过:已核对结算单 2026-03 第 {line_id} 行,开户奖励 1,200.00 元"
+    # the line as it reads on the statement (item · client) and the month in words — not its
+    # row id ("第 39 行": the statement has a handful of lines) nor the raw "2026-03"
+    assert body["reason"] == ("自动审核通过:已核对2026年3月结算单中「开户奖励 · 甲公司」一行,开户奖励 1,200.00 元"
                               "(档位「51–100人 1,200.00元」)。")
+    assert f"第 {line_id} 行" not in body["reason"]
     from notifications.models import Notification
 
     with in_branch("bj"):
         assert Notification.objects.get(recipient_id=people["bj_s1"].pk, kind="reward_claim").body == body["reason"]
+
+
+def test_the_review_result_follows_the_readers_language(api, people, web):
+    cid = open_client(api, people["bj_staff"], opened_by="bj_s1", headcount=60, opened_on="2026-03-10")
+    drain("bj")
+    claim = _claim(api, people["bj_s1"], cid, 1).json()
+    client = web(people["bj_s1"])
+    client.post("/i18n/setlang/", {"language": "en", "next": "/b/bj/me/"})
+    page = client.get(f"/b/bj/me/claims/{claim['id']}/").content.decode()
+    reason = page[page.index('data-testid="claim-reason">'):].split("</dd>")[0]
+    assert "Approved automatically" in reason and "March 2026" in reason and "1,200.00" in reason
+    assert "自动审核" not in reason and "2026-03" not in reason
+
+
+def test_a_claim_reviewed_before_the_review_data_was_kept_reads_without_the_line_id(api, people, web):
+    """Claims stored with the old sentence ("结算单 2026-03 第 39 行") and no review data are said
+    again from their own fields."""
+    from portal.models import RewardClaim
+
+    cid = open_client(api, people["bj_staff"], opened_by="bj_s1", headcount=60, opened_on="2026-03-10")
+    drain("bj")
+    claim = _claim(api, people["bj_s1"], cid, 1).json()
+    with in_branch("bj"):
+        RewardClaim.objects.filter(pk=claim["id"]).update(review_args={}, reason=(
+            "自动审核通过:已核对结算单 2026-03 第 39 行,开户奖励 1,200.00 元(档位「51–100人 1,200.00元」)。"))
+    page = web(people["bj_s1"]).get(f"/b/bj/me/claims/{claim['id']}/").content.decode()
+    reason = page[page.index('data-testid="claim-reason">'):].split("</dd>")[0]
+    assert reason.endswith("自动审核通过:已核对2026年3月结算单中「开户奖励 · 甲公司」一行,开户奖励 1,200.00 元"
+                           "(档位「51–100人 1,200.00元」)。")
 
 
 def test_a_claim_for_a_reward_no_statement_holds_is_refused_and_confirms_nothing(api, people):
@@ -222,7 +254,7 @@ def test_a_claim_for_a_reward_no_statement_holds_is_refused_and_confirms_nothing
     assert r.status_code == 201
     body = r.json()
     assert (body["status"], body["reason_code"], body["statement_line"]) == ("rejected", "no_line", None)
-    assert "2024-03 已关账,结算单中没有该客户的开户奖励" in body["reason"]
+    assert "2024年3月已关账,结算单中没有该客户的开户奖励" in body["reason"]
     with in_branch("bj"):
         assert not RewardClaim.objects.filter(status="approved").exists()
         assert not Notification.objects.filter(body__contains="已确认").exists()
@@ -236,7 +268,7 @@ def test_a_claim_before_the_recompute_of_an_open_month_is_approved_as_still_to_c
 
     assert (body["status"], body["reason_code"]) == ("approved", "pending_line")
     assert body["statement_line"] == {"id": None, "period": "2026-03"}
-    assert "将在重算后计入 2026-03 结算单" in body["reason"]
+    assert "将在重算后计入2026年3月结算单" in body["reason"]
 
 
 def test_a_manager_override_says_what_it_changes_on_the_statement(api, people):
@@ -252,5 +284,5 @@ def test_a_manager_override_says_what_it_changes_on_the_statement(api, people):
                                        format="json")
 
     assert r.status_code == 200, r.json()
-    assert r.json()["reason"] == ("改判通过:结算单 2024-03 目前没有该客户的开户奖励行,改判不会增加金额;"
+    assert r.json()["reason"] == ("改判通过:2024年3月结算单目前没有该客户的开户奖励行,改判不会增加金额;"
                                   "如需发放,请通过申诉调整入账。")

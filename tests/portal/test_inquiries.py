@@ -60,6 +60,9 @@ def test_raise_answer_and_resolve_with_an_adjustment(web, people, line):
         # the line itself is untouched
         assert StatementLine.objects.get(period="2026-03", component="opening_reward").amount == Decimal("1200.00")
         assert [e.kind for e in inquiry.events.all()] == ["raised", "answer", "resolved", "adjustment"]
+        # the month in words (2026年12月), not the raw "2026-12"
+        today = timezone.localdate()
+        assert inquiry.events.get(kind="adjustment").body == f"调整 600.00 元,计入 {today.year}年{today.month}月。"
         assert Notification.objects.filter(recipient_id=people["bj_s1"].pk, kind="inquiry").count() == 2
         # append-only in the database
         from django.db import DatabaseError, transaction

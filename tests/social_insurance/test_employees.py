@@ -79,6 +79,20 @@ def test_bad_employee_input_is_refused_and_nothing_written(api, staff, client_co
         assert InsuredEmployee.objects.count() == 0
 
 
+@pytest.mark.parametrize("start, words", [
+    ("1900-01-01", "日期须在"),              # well formed, out of range: said so, not "format"
+    ("2025-02-30", "日历上没有这一天"),
+    ("2025/07/01", "日期格式须为 YYYY-MM-DD"),
+    ("2099-12-01", "在一年以后,请核对日期"),  # a typo years ahead is not a planned 增员
+])
+def test_a_start_date_is_refused_in_words_that_say_what_is_wrong(api, staff, client_co, start, words):
+    resp = api(staff).post(URL, payload(client_co, start_date=start), format="json")
+
+    assert resp.status_code == 400 and words in resp.json()["start_date"][0], resp.json()
+    with in_branch("bj"):
+        assert InsuredEmployee.objects.count() == 0
+
+
 def test_overlapping_stint_of_the_same_person_is_refused(api, staff, client_co):
     assert api(staff).post(URL, payload(client_co), format="json").status_code == 201
     resp = api(staff).post(URL, payload(client_co, name="张三(重复)"), format="json")

@@ -381,7 +381,9 @@ def test_board_refuses_bad_input_with_messages_and_saves_nothing(staff, employee
     assert "月份格式应为 YYYY-MM" in html and "请描述异常情况" in html and "员工不存在。" in html
     assert _state() == []
     assert page.post("/b/bj/si/exceptions/1/escalate/", {"board_period": M}).status_code == 404
-    assert page.get("/b/bj/si/exceptions/").status_code == 405
+    opened = page.get("/b/bj/si/exceptions/")  # the form's target typed in: a page that says so
+    assert opened.status_code == 405 and opened["Allow"] == "POST"
+    assert "此地址用于提交表单,不能直接打开" in opened.content.decode()
 
 
 def test_board_forms_are_closed_to_client_contacts_and_other_branches(staff):

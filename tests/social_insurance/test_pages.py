@@ -54,6 +54,22 @@ def test_board_computes_reconciles_and_files_through_the_page(setup):
     assert web(contact).get(f"/b/bj/si/?period={M}").status_code == 404
 
 
+def test_a_specialist_sees_the_months_state_and_exceptions_not_the_offices_work_or_wages(setup):
+    staff, _, _ = setup
+    specialist = make_user("bj_si1", ("bj", "specialist"), home="bj")
+    web(staff).post("/b/bj/si/actions/compute/", {"period": M})
+    office = web(staff).get(f"/b/bj/si/?period={M}").content.decode()
+    assert 'data-testid="si-actions"' in office and "si-payroll-form" in office and "110***********" in office
+    html = web(specialist).get(f"/b/bj/si/?period={M}").content.decode()
+    assert "社保月度流程" in html and "si-exception-form" in html and 'data-testid="si-exceptions"' in html
+    # (the exception form still suggests the branch's insured people by name: exceptions are theirs to work)
+    for office_only in ('data-testid="si-actions"', "/si/actions/compute/", "si-payroll-form", "检查结果",
+                        "参保地、合同地、发薪地不一致", "40,000.00", "费用明细表</h2>"):
+        assert office_only not in html, office_only
+    # and the actions themselves stay the office's
+    assert web(specialist).post("/b/bj/si/actions/compute/", {"period": M}).status_code in (403, 404)
+
+
 def test_statement_page_xlsx_and_contact_confirmation(setup):
     staff, contact, c1 = setup
     with in_branch("bj"):
@@ -137,6 +153,19 @@ def test_hq_policy_page_filters_by_city_and_year(hq_admin, branches):
     staff = make_user("bj_staff2", ("bj", "branch_staff"), home="bj")
     assert web(staff).get("/si/policies/").status_code == 404
     assert web(staff).get("/si/policies/beijing/").status_code == 404
+
+
+def test_board_and_duplicates_titles_name_the_month_in_the_locales_words(hq_admin, setup):
+    staff = setup[0]
+
+    board = web(staff).get("/b/bj/si/?period=2026-12").content.decode()
+    duplicates = web(hq_admin).get("/si/duplicates/?period=2026-12").content.decode()
+
+    assert "<title>社保月度流程 · 2026年12月" in board
+    assert '<h1 data-testid="si-board">社保月度流程 · 2026年12月</h1>' in board
+    assert "« 2026年11月</a>" in board and "2027年1月 »</a>" in board
+    assert '<h1 data-testid="si-duplicates">重复参保报告 · 2026年12月</h1>' in duplicates
+    assert "2026-12" not in board.split("<main", 1)[-1].replace('value="2026-12"', "").replace("period=2026-12", "")
 
 
 def test_hq_duplicates_page_and_home_menu(hq_admin, setup):

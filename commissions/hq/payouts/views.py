@@ -89,6 +89,11 @@ def payout_file(request, period: str, kind: str, fmt: str, code: str | None = No
         raise Http404
     if not selectors.may_edit_payments(request.user):
         raise PermissionDenied
+    if request.headers.get("Sec-Fetch-Site") == "cross-site":
+        # A download is recorded (and then the batch can no longer be withdrawn): a link on another
+        # site must not do that with the signed-in finance person's session (GET carries the
+        # cookie on a top-level navigation). Browsers say where a request comes from.
+        raise PermissionDenied
     period = _period_arg(period)
     branch = _locked_branch(code) if code else None
     try:

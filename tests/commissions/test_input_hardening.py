@@ -1,0 +1,147 @@
+"""Input an attacker or a careless script sends: every answer is a 400 in the contract's shape
+(`{field: [msg]}` or `{"detail": "message"}`), in words, and nothing is written."""
+from __future__ import annotations
+
+import json
+
+import pytest
+from django.utils import timezone
+
+from tests.conftest import in_branch
+
+pytestmark = pytest.mark.django_db
+
+
+def _counts() -> dict:
+    from branches.models import Branch, User
+    from clients.models import Client
+    from commissions.hq.models import BranchPeriod, RuleVersion
+    from commissions.models import Lead, Sale
+
+    with in_branch("bj"):
+        return {"clients": Client.objects.count(), "sales": Sale.objects.count(), "leads": Lead.objects.count(),
+                "signed": Lead.objects.filter(signed_on__isnull=False).count(),
+                "closed": Client.objects.filter(closed_on__isnull=False).count(),
+                "periods": BranchPeriod.objects.count(), "rules": RuleVersion.objects.count(),
+                "branches": Branch.objects.count(), "users": User.objects.count()}
+
+
+def test_a_body_nested_thousands_deep_is_a_400_not_a_500(api, people, hq_admin, client):
+    deep = '{"a":' + "[" * 50_000 + "]" * 50_000 + "}"
+    before = _counts()
+    for path, user in (("/api/v1/auth/token/", None), ("/api/v1/rules/", hq_admin),
+                       ("/b/bj/api/v1/clients/", people["bj_staff"])):
+        caller = api(user) if user else client
+        r = caller.post(path, deep, content_type="application/json")
+        assert r.status_code == 400, (path, r.status_code)
+        assert r.json() == {"detail": "请求内容嵌套过深,无法读取。"}, path
+    assert _counts() == before
+
+
+def test_wrong_types_are_refused_not_stored_as_their_python_spelling(api, people, hq_admin):
+    staff, before = api(people["bj_staff"]), _counts()
+    r = staff.post("/b/bj/api/v1/clients/", {"name": ["x"], "headcount": 30, "opened_on": "2026-03-02",
+                                              "opened_by": "bj_s1", "services": ["social_insurance"]}, format="json")
+    assert r.status_code == 400 and r.json()["name"] == ["须为文本。"]
+    r = staff.post("/b/bj/api/v1/clients/", {"name": "甲", "headcount": "9" * 5000, "opened_on": "2026-03-02",
+                                              "opened_by": "bj_s1"}, format="json")
+    assert r.status_code == 400 and r.json()["headcount"] == ["须小于等于 10000000。"]
+    r = staff.post("/b/bj/api/v1/sales/", {"client": "9" * 4301, "service": "social_insurance", "period": "2026-03",
+                                            "amount": "100.00", "seller": "bj_s1"}, format="json")
+    assert r.status_code == 400 and r.json()["client"] == [f"须小于等于 {2**62}。"]
+    r = staff.post("/b/bj/api/v1/adjustments/", {"component": "opening_reward", "percent": True,
+                                                  "effective_from": "2026-03-01", "reason": "x"}, format="json")
+    assert r.status_code == 400 and r.json()["percent"] == ['须为百分比数值,例如 "10.00"。']
+    r = api(hq_admin).post("/api/v1/branches/", {"code": "zz", "name": 12, "city": ["北京"]}, format="json")
+    assert r.status_code == 400 and "须为文本。" in json.dumps(r.json(), ensure_ascii=False)
+    for service in (["x"], {"x": 1}):
+        r = api(hq_admin).post("/api/v1/rules/", {"component": "sales_commission", "effective_from": "2099-04-01",
+                                                  "new_client_months": 12, "earn_on": ["confirmed"],
+                                                  "rates": [{"service": service, "new": "1", "existing": "1"}]},
+                               format="json")
+        assert r.status_code == 400 and "rates[0].service" in r.json() and "earn_on" in r.json(), r.json()
+    assert _counts() == before
+
+
+def test_a_note_must_be_text(api, people):
+    proposed = api(people["bj_staff"]).post("/b/bj/api/v1/adjustments/", {
+        "component": "opening_reward", "percent": "10.00", "effective_from": "2026-03-01", "reason": "旺季"},
+        format="json")
+    assert proposed.status_code == 201, proposed.content
+    r = api(people["bj_manager"]).post(f"/b/bj/api/v1/adjustments/{proposed.json()['id']}/approve/",
+                                       {"note": {"a": 1}}, format="json")
+    assert r.status_code == 400 and r.json() == {"note": ["须为文本。"]}
+    from commissions.models import Adjustment
+
+    with in_branch("bj"):
+        assert Adjustment.objects.get(pk=proposed.json()["id"]).status == "proposed"
+
+
+def test_who_earns_what_a_lead_pays_is_checked_and_no_field_tells_whether_an_account_exists(api, people):
+    staff, before = api(people["bj_staff"]), _counts()
+    unknown = staff.post("/b/bj/api/v1/leads/", {"name": "x", "source": "marketing", "marketer": "nobody"},
+                         format="json").json()
+    manager = staff.post("/b/bj/api/v1/leads/", {"name": "x", "source": "marketing", "marketer": "bj_mgr"},
+                         format="json").json()
+    specialist = staff.post("/b/bj/api/v1/leads/", {"name": "x", "source": "marketing", "marketer": "bj_s1"},
+                            format="json").json()
+    assert unknown == {"marketer": ["nobody 不是市场人员:市场线索须记在市场人员名下。"]}
+    assert manager == {"marketer": ["bj_mgr 不是市场人员:市场线索须记在市场人员名下。"]}
+    assert specialist == {"marketer": ["bj_s1 不是市场人员:市场线索须记在市场人员名下。"]}
+    opened = staff.post("/b/bj/api/v1/clients/", {"name": "甲", "headcount": 30, "opened_on": "2026-03-02",
+                                                   "opened_by": "nobody"}, format="json").json()
+    assert opened["opened_by"] == ["nobody 不是专员、市场或销售人员,不能计提成。"]
+    assert _counts() == before
+    lead = staff.post("/b/bj/api/v1/leads/", {"name": "x", "source": "marketing", "marketer": "bj_mkt"},
+                      format="json").json()["id"]
+    r = staff.post(f"/b/bj/api/v1/leads/{lead}/sign/", {"amount": "100.00", "signed_on": "2026-03-02",
+                                                         "seller": "bj_s1"}, format="json")
+    assert r.status_code == 400 and r.json() == {"seller": ["bj_s1 不是销售人员:签约销售须为销售人员。"]}
+    # a signing before any attribution rule would pay nothing and could never be put right
+    r = staff.post(f"/b/bj/api/v1/leads/{lead}/sign/", {"amount": "100.00", "signed_on": "2001-01-01",
+                                                         "seller": "bj_sales"}, format="json")
+    assert r.status_code == 400 and "早于最早的市场/销售分成规则版本" in r.json()["signed_on"][0]
+    assert _counts()["signed"] == before["signed"]
+    ok = staff.post(f"/b/bj/api/v1/leads/{lead}/sign/", {"amount": "100.00", "signed_on": "2026-03-02",
+                                                          "seller": "bj_sales"}, format="json")
+    assert ok.status_code == 200
+    twice = staff.post(f"/b/bj/api/v1/leads/{lead}/sign/", {"amount": "100.00", "signed_on": "2026-03-02",
+                                                             "seller": "bj_sales"}, format="json")
+    assert twice.status_code == 400 and twice.json() == {"detail": "该线索已于 2026-03-02 签约。"}
+    # the office's summary of a marketer answers any name outside the branch's marketers as missing
+    for name in ("nobody", "bj_s1", "sh_s1"):
+        assert staff.get(f"/b/bj/api/v1/leads/summary/?marketer={name}").status_code == 404, name
+    assert staff.get("/b/bj/api/v1/leads/summary/?marketer=bj_mkt").status_code == 200
+
+
+def test_a_month_not_begun_cannot_be_closed_nor_a_client_closed_in_the_future(api, people):
+    before = _counts()
+    this_month = timezone.localdate().strftime("%Y-%m")
+    future = f"{int(this_month[:4]) + 1}-01"
+    r = api(people["bj_manager"]).post(f"/b/bj/api/v1/periods/{future}/close/")
+    assert r.status_code == 400 and r.json() == {
+        "period": [f"期间 {future} 尚未开始(本月为 {this_month}),不能关账。"]}
+    client_id = api(people["bj_staff"]).post("/b/bj/api/v1/clients/", {
+        "name": "甲", "headcount": 30, "opened_on": "2026-03-02", "opened_by": "bj_s1"}, format="json").json()["id"]
+    r = api(people["bj_staff"]).post(f"/b/bj/api/v1/clients/{client_id}/close/", {"closed_on": "2096-12-01"},
+                                     format="json")
+    assert r.status_code == 400 and "晚于今天" in r.json()["closed_on"][0]
+    after = _counts()
+    assert (after["periods"], after["closed"]) == (before["periods"], before["closed"])
+
+
+def test_nested_errors_come_flat_and_in_chinese(api, hq_admin):
+    admin = api(hq_admin)
+    before = _counts()
+    r = admin.post("/api/v1/users/", {"username": "u1", "password": "long-enough-9!", "roles": "specialist"},
+                   format="json")
+    assert r.status_code == 400 and list(r.json()) == ["roles"] and isinstance(r.json()["roles"][0], str)
+    r = admin.post("/api/v1/users/", {"username": "u1", "password": "long-enough-9!",
+                                      "roles": [{"branch": "bj", "role": "specialist"}, {"branch": "bj", "role": "god"}]},
+                   format="json")
+    assert r.status_code == 400 and list(r.json()) == ["roles[1].role"], r.json()
+    r = admin.post("/api/v1/users/", {"username": "u1", "password": "abc"}, format="json")
+    assert r.status_code == 400 and "密码太短,至少需要 8 个字符。" in r.json()["password"], r.json()
+    r = admin.post("/api/v1/users/", {"username": "u\x001", "password": "long-enough-9!"}, format="json")
+    assert r.status_code == 400 and r.json()["username"] == ["含有不允许的空字符(NUL)。"]
+    assert _counts() == before
