@@ -19,7 +19,7 @@ from rest_framework.views import APIView
 
 from .models import Branch
 from .pages import PUBLIC_URL_NAMES, SIGNED_IN, declared_page_roles
-from .permissions import PUBLIC, InBranch
+from .permissions import PUBLIC, InBranch, JsonRefusals
 from .roles import Role, all_roles_of, can_enter_branch, is_hq_admin, roles_in_branch
 
 
@@ -155,7 +155,7 @@ class BranchSubfolderMiddleware(TenantSubfolderMiddleware):
         set_urlconf(urlconf)
 
 
-class _NotYourBranchApi(APIView):
+class _NotYourBranchApi(JsonRefusals, APIView):
     """What any branch API view answers a caller outside the branch: its authentication, then
     InBranch (401 without credentials, 404 with)."""
 
@@ -173,6 +173,7 @@ def _not_your_branch_view(cls):
     refusal reads byte for byte as the real view's (the schema's is YAML, not JSON)."""
     attrs = {name: getattr(cls, name) for name in (
         "authentication_classes", "renderer_classes", "content_negotiation_class", "parser_classes")}
+    attrs["refusals_as_json"] = getattr(cls, "refusals_as_json", False)
     return type(f"NotYourBranch{cls.__name__}", (_NotYourBranchApi,), attrs).as_view()
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})

@@ -84,6 +84,22 @@ class InBranch(BasePermission):
 SCHEMA_FOR_INSIDERS = _("接口文档仅供本公司员工查看。")
 
 
+class JsonRefusals:
+    """A view whose own format is not JSON (the OpenAPI schema: YAML by default) still refuses in
+    the contract's JSON `{"detail": …}` when `refusals_as_json` is set."""
+
+    refusals_as_json = False
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        from rest_framework.renderers import JSONRenderer
+
+        response = super().finalize_response(request, response, *args, **kwargs)
+        if self.refusals_as_json and response.status_code >= 400 and hasattr(response, "accepted_renderer"):
+            response.accepted_renderer, response.accepted_media_type = JSONRenderer(), "application/json"
+            response.renderer_context = self.get_renderer_context()
+        return response
+
+
 class SchemaReader(BasePermission):
     """The OpenAPI schema maps every endpoint, internal ones included: the company's own people
     only (client contacts are outsiders: 403), and a branch's schema only for its members (others

@@ -316,13 +316,14 @@ def what_if_adjustment(*, component: str, percent: Decimal, effective_from: dt.d
 # Leaderboards
 # ---------------------------------------------------------------------------------------------
 def parse_board_period(period: str) -> tuple[str, dt.date, dt.date]:
-    """("month"|"week", first day, last day) of `YYYY-MM` or ISO week `YYYY-Www`; ValueError if bad."""
-    m = WEEK_RE.match(period or "")
+    """("month"|"week", first day, last day) of `YYYY-MM` or ISO week `YYYY-Www`; ValueError if bad
+    (a trailing newline too: it would be echoed back as the board's period)."""
+    m = WEEK_RE.fullmatch(period or "")
     if m:
         year = int(m.group(1))
         if not MIN_YEAR <= year <= MAX_YEAR:
             raise ValueError(period)
-        start = dt.date.fromisocalendar(year, int(m.group(2)), 1)
+        start = dt.date.fromisocalendar(year, int(m.group(2)), 1)  # ValueError for a week 53 the year lacks
         return "week", start, start + dt.timedelta(days=6)
     month = Period.parse(period)  # PeriodError is a ValueError
     return "month", month.first_day, month.last_day

@@ -6,14 +6,17 @@ from drf_spectacular.views import SCHEMA_KWARGS, SpectacularAPIView, Spectacular
 from drf_spectacular.utils import extend_schema
 
 from branches.pages import SIGNED_IN, page_roles
-from branches.permissions import SCHEMA_FOR_INSIDERS, request_branch
+from branches.permissions import SCHEMA_FOR_INSIDERS, JsonRefusals, request_branch
 from branches.roles import can_enter_branch, is_hq_admin, works_for_the_company
 
 
-class SchemaApi(SpectacularAPIView):
+class SchemaApi(JsonRefusals, SpectacularAPIView):
     """The OpenAPI schema of the API this URL belongs to. Under a branch, the paths are built from
     the branch's own URL configuration (django-tenants sets it on the request), so they carry
-    `/b/<code>/` and "Try it out" on the branch's docs page calls that branch, not HQ."""
+    `/b/<code>/` and "Try it out" on the branch's docs page calls that branch, not HQ. A refusal
+    is JSON, whatever format the schema itself would be sent in."""
+
+    refusals_as_json = True
 
     @extend_schema(**SCHEMA_KWARGS)  # as the parent's: the schema view is not part of the schema
     def get(self, request, *args, **kwargs):

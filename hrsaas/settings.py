@@ -277,6 +277,8 @@ SPECTACULAR_SETTINGS = {
     # The schema maps every endpoint: signed-in people only (branch schemas: its members).
     "SERVE_PERMISSIONS": ["branches.permissions.SchemaReader"],
     "SERVE_AUTHENTICATION": None,
+    # Enum names first (the default), then the contract's error answers on every operation.
+    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "hrsaas.openapi.document_errors"],
 }
 
 # Identity numbers are encrypted, and hashed for look-ups, with keys derived from

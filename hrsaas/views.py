@@ -7,13 +7,15 @@ import sys
 from django.db import InterfaceError, OperationalError, connection
 from django.http import HttpResponse, JsonResponse
 from django.templatetags.static import static
+from django.utils.functional import Promise
 from django.utils.html import escape
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 
 def _wants_json(request) -> bool:
-    return "/api/" in request.path
+    # The API docs page lives under /api/ but is a page people open in a browser.
+    return "/api/" in request.path and not request.path.endswith("/api/v1/docs/")
 
 
 def _json(message: str, status: int) -> JsonResponse:
@@ -50,7 +52,9 @@ def server_error(request):
 
 
 def forbidden(request, exception=None):
-    message = _("您没有权限执行此操作。")
+    # A refusal that says why (raised with a message of ours) says it; else the general words.
+    said = exception.args[0] if exception is not None and exception.args else ""
+    message = str(said) if isinstance(said, (str, Promise)) and str(said) else _("您没有权限执行此操作。")
     return _json(message, 403) if _wants_json(request) else _page(403, message)
 
 

@@ -148,7 +148,8 @@ class LineSerializer(serializers.Serializer):
     name = serializers.CharField(source="indicator.name")
     metric = serializers.CharField()
     actual = serializers.DecimalField(max_digits=14, decimal_places=2, allow_null=True)
-    target = serializers.DecimalField(max_digits=14, decimal_places=2)
+    target = serializers.DecimalField(max_digits=14, decimal_places=2, allow_null=True,
+                                      help_text="null, with actual, on a pay metric the caller may not read")
     raw_score = serializers.DecimalField(max_digits=7, decimal_places=2)
     weight = serializers.DecimalField(max_digits=5, decimal_places=2)
     weighted = serializers.DecimalField(max_digits=7, decimal_places=2)
@@ -417,8 +418,7 @@ class ScoreDetailApi(APIView):
     def get(self, request, score_id: int):
         score = selectors.access_score(request.user, score_id)
         data = ScoreSerializer(score).data
-        lines = selectors.score_lines(score).select_related("indicator")
-        data["lines"] = LineSerializer(lines, many=True).data
+        data["lines"] = LineSerializer(selectors.score_lines(score, request.user), many=True).data
         return Response(data)
 
 
@@ -448,7 +448,7 @@ class MyScoresApi(APIView):
         out = []
         for score in selectors.my_scores(request.user):
             data = ScoreSerializer(score).data
-            data["lines"] = LineSerializer(selectors.score_lines(score).select_related("indicator"), many=True).data
+            data["lines"] = LineSerializer(selectors.score_lines(score, request.user), many=True).data
             out.append(data)
         return Response(out)
 

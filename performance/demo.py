@@ -63,27 +63,12 @@ def _last_month(today: date) -> str:
     return f"{y:04d}-{m:02d}"
 
 
-# Departments headed by someone of their own (理赔部、财务部、客服部经理), demo logins
-# `<bj|sh|gz>.<dept>` with the branch staff role (人事/运营).
-HEADS = ("claims", "finance", "cs")
-
-
 def seed(org) -> None:
     period = _last_month(date.today())
     for code, branch in org.branches.items():
-        people = {**org.people[code], "heads": _department_heads(code, branch)}
+        people = org.people[code]
         with schema_context(branch.schema_name), transaction.atomic():
             _seed_branch(org.admin, people, period)
-
-
-def _department_heads(code: str, branch) -> dict:
-    """The heads of the support departments (idempotent: found by username)."""
-    from branches.demo import SHORT, _user
-
-    names = {d: n for d, n, _star in DEPARTMENTS}
-    short = SHORT.get(code, code)
-    return {dept: _user(f"{short}.{dept}", f"{branch.name}{names[dept]}经理", code, [(code, "branch_staff")])
-            for dept in HEADS}
 
 
 def _seed_branch(actor, people, period: str) -> None:
@@ -92,18 +77,16 @@ def _seed_branch(actor, people, period: str) -> None:
         depts[code] = Department.objects.filter(code=code).first() or services.department_create(
             actor=actor, code=code, name=name, star_title=star)
     s = people["specialist"]
-    heads = people["heads"]
-    # Colleagues' appraisal scores are for managers and HQ (SPEC §1): no specialist heads a
-    # department — the branch manager heads 社保部, the branch's HR staff 人事部, and the other
-    # departments have heads of their own; the specialists are members.
+    # A department's manager sees and adjusts its members' scores (SPEC §1: appraisal scores are
+    # for managers and HQ). The README's phone login (the first specialist) is a plain member:
+    # the branch manager heads 社保部, the branch's HR staff 人事部, and three other specialists
+    # head 理赔部, 财务部 and 客服部 (their departments only: specialists are not HR).
     placement = [(people["branch_manager"][0], "si", "manager"), (s[0], "si", "member"), (s[1], "si", "member"),
-                 (heads["claims"], "claims", "manager"), (s[2], "claims", "member"), (s[3], "claims", "member"),
-                 (heads["finance"], "finance", "manager"), (s[4], "finance", "member"),
+                 (s[2], "claims", "manager"), (s[3], "claims", "member"), (s[4], "finance", "manager"),
                  (people["branch_staff"][0], "hr", "manager"),
-                 (heads["cs"], "cs", "manager"), (s[5], "cs", "member"), (people["marketing"][0], "cs", "member"),
-                 (people["sales"][0], "cs", "member")]
+                 (s[5], "cs", "manager"), (people["marketing"][0], "cs", "member"), (people["sales"][0], "cs", "member")]
     for user, dept, role in placement:
-        # Also corrects a demo seeded before (when specialists headed departments).
+        # Also corrects a demo seeded before (when the first specialist headed 社保部).
         if not DepartmentMember.objects.filter(user_id=user.pk, department=depts[dept], role=role).exists():
             services.member_set(actor=actor, department=depts[dept], user=user, role=role)
     for dept, specs in TEMPLATES.items():

@@ -72,6 +72,8 @@ def version_words(version) -> str:
 def indicator_note(line) -> str:
     """One score line in words, from the line (actual, target, raw score) and its indicator
     (name, formula, direction, params) — the same rules as engine.indicator_score."""
+    if getattr(line, "pay_hidden", False):  # selectors.score_lines: someone's pay, not the reader's to see
+        return line.explanation
     ind = line.indicator
     name, actual, target, raw = ind.name, line.actual, line.target, line.raw_score
     shown = lambda v: metric_value(line.metric, v)  # noqa: E731

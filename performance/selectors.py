@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from django.db.models import Q
 from django.http import Http404
+from django.utils.translation import gettext as _
 
 from branches.roles import Role, roles_in_branch
 
@@ -60,8 +61,27 @@ def may_adjust(user, score: Score) -> bool:
     return is_hr(user) or score.department_id in managed_department_ids(user)
 
 
-def score_lines(score: Score):
-    return ScoreLine.objects.filter(score=score).order_by("id")
+# Metrics whose values are someone's pay (薪酬保密): only the person, managers and HQ read them.
+PAY_METRICS = frozenset({"commission"})
+PAY_READERS = frozenset({Role.BRANCH_MANAGER, Role.HQ_ADMIN, Role.HQ_FINANCE})
+
+
+def reads_pay_of(reader, score: Score) -> bool:
+    return score.user_id == reader.pk or bool(roles_in_branch(reader, _branch()) & PAY_READERS)
+
+
+def score_lines(score: Score, reader) -> list[ScoreLine]:
+    """A score's lines as `reader` may see them: a KPI on commission keeps its score, but its
+    actual and target (and the note that names them) are the person's pay, which HR staff and a
+    department head do not read (the target and score would give the amount back)."""
+    lines = list(ScoreLine.objects.filter(score=score).select_related("indicator").order_by("id"))
+    if not reads_pay_of(reader, score):
+        for line in lines:
+            if line.metric in PAY_METRICS:
+                line.actual = line.target = None
+                line.explanation = _("%(name)s:提成额属薪酬保密,仅本人、经理和总部可见。") % {"name": line.indicator.name}
+                line.pay_hidden = True
+    return lines
 
 
 def access_cycle(cycle_id: int) -> AppraisalCycle:

@@ -306,7 +306,7 @@ def score_detail(request, score_id: int):
                 return redirect("perf-score", score_id=score.pk)
     return render(request, "performance/score.html", {
         "score": score, "person": _names([score.user_id]).get(score.user_id),
-        "lines": selectors.score_lines(score).select_related("indicator"), "form": form, "may_adjust": may_adjust,
+        "lines": selectors.score_lines(score, request.user), "form": form, "may_adjust": may_adjust,
         "history": _history(score),
     })
 
@@ -320,5 +320,5 @@ def _history(score) -> list[dict]:
 def my_scores(request):
     scores = list(selectors.my_scores(request.user))
     return render(request, "performance/mine.html", {
-        "scores": [(s, selectors.score_lines(s).select_related("indicator")) for s in scores],
+        "scores": [(s, selectors.score_lines(s, request.user)) for s in scores],
     })

@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.utils.translation import get_language
 
 from branches.models import Branch, BranchMembership, User
-from branches.roles import BRANCH_READ_ALL, EARNER_ROLES, HQ_ROLES, Role, roles_in_branch
+from branches.roles import BRANCH_READ_ALL, EARNER_ROLES, HQ_ROLES, Role, may_read_commission_amounts, roles_in_branch
 from clients.models import Client
 from commissions import selectors as commission_selectors
 from commissions.engine import add_months, period_of
@@ -119,11 +119,13 @@ def boards(user, branch: Branch, today: dt.date, metric: str) -> list[Board]:
     by_username = {
         ("branch", "month"): _values_from_rows(commission_selectors.leaderboard(period=month, metric=metric), metric),
         ("branch", "week"): _values_from_rows(commission_selectors.leaderboard(period=week, metric=metric), metric),
-        ("company", "month"): _values_from_rows(commission_selectors.hq_leaderboard(period=month, metric=metric),
-                                                metric),
-        ("company", "week"): _values_from_rows(commission_selectors.hq_leaderboard(period=week, metric=metric),
-                                               metric),
     }
+    # The company boards rank every branch's people: by commission amount only for HQ (a branch
+    # manager reads their own branch's pay, never another's — as the HQ board API answers).
+    if metric != "commission" or may_read_commission_amounts(user):
+        for kind, period in (("month", month), ("week", week)):
+            by_username[("company", kind)] = _values_from_rows(
+                commission_selectors.hq_leaderboard(period=period, metric=metric), metric)
     names = {}
     wanted_names = set().union(*[set(v) for v in by_username.values()])
     for username, display in User.objects.filter(username__in=wanted_names).values_list("username", "display_name"):

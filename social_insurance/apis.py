@@ -36,12 +36,28 @@ class PreviewRequestSerializer(serializers.Serializer):
     injury_rate = serializers.CharField(required=False)
 
 
+class PreviewItemSerializer(serializers.Serializer):
+    type = serializers.ChoiceField(choices=["pension", "medical", "maternity", "unemployment", "work_injury",
+                                            "housing_fund"])
+    base = serializers.DecimalField(max_digits=12, decimal_places=2)
+    employer = serializers.DecimalField(max_digits=12, decimal_places=2)
+    employee = serializers.DecimalField(max_digits=12, decimal_places=2)
+
+
+class PreviewResponseSerializer(serializers.Serializer):
+    city = serializers.CharField()
+    month = serializers.CharField(help_text="YYYY-MM")
+    policy_year = serializers.CharField(help_text="the policy version's year, as published (e.g. 2025年度)")
+    items = PreviewItemSerializer(many=True, help_text="only the 险种 the city has")
+    employer_total = serializers.DecimalField(max_digits=12, decimal_places=2)
+    employee_total = serializers.DecimalField(max_digits=12, decimal_places=2)
+
+
 class ContributionPreviewApi(APIView):
     """缴费试算: any member of the branch."""
     roles = R.EVERY_BRANCH_ROLE  # a calculator over public policy data (client contacts too)
 
-
-    @extend_schema(request=PreviewRequestSerializer, responses={200: dict})
+    @extend_schema(request=PreviewRequestSerializer, responses={200: PreviewResponseSerializer})
     def post(self, request):
         data = _body(request)
         policy, result = services.contribution_preview(

@@ -34,10 +34,10 @@ class HQLeaderboardApi(PreparedGet, APIView):
             kind = selectors.parse_board_period(period.strip())[0]
         except ValueError:
             errors = Errors()
-            if not selectors.WEEK_RE.match(period.strip()):
+            if "W" not in period.upper():
                 parse_period({"period": period}, "period", errors)  # the month parser's own words
             raise ValidationError(errors.errors or {"period": [
-                _("期间须为 YYYY-MM(月)或 YYYY-Www(ISO 周,如 2026-W09),年份在 %(lo)d–%(hi)d 之间:%(v)s")
+                _("期间须为 YYYY-MM(月)或 YYYY-Www(ISO 周,如 2026-W09;该年须有这一周),年份在 %(lo)d–%(hi)d 之间:%(v)s")
                 % {"lo": MIN_YEAR, "hi": MAX_YEAR, "v": period[:20]}]})
         if metric not in selectors.METRICS:
             raise ValidationError({"metric": [_("指标须为 openings、sales 或 commission。")]})

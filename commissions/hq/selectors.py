@@ -12,10 +12,12 @@ from __future__ import annotations
 import datetime as dt
 
 from django.http import Http404
+from django.utils.translation import gettext_lazy as _lazy
 from django_tenants.utils import schema_context
 
 from branches.models import Branch, User
 from branches.roles import Role, hq_roles_of, is_hq_admin
+from hrsaas.core.formatting import is_english
 
 from .models import BranchPeriod, RegisteredAdjustment, RuleVersion
 from .rules import COMPONENTS
@@ -86,13 +88,30 @@ def people_names(usernames) -> dict[str, str]:
     return {u.username: u.label for u in User.objects.filter(username__in=usernames).only("username", "display_name")}
 
 
+# The words each step's record starts with (commissions/adjustments.py, commissions/hq/services.py
+# `stamp(reason=…)`), in the reader's language; what follows is what the person typed.
+STEP_WORDS = {"提议": _lazy("提议"), "批准": _lazy("批准"), "驳回": _lazy("驳回"), "备案": _lazy("备案"),
+              "撤回(提议人本人)": _lazy("提议人撤回"), "撤销": _lazy("撤销"), "总部撤销": _lazy("总部撤销")}
+
+
+def step_words(reason: str) -> str:
+    """A stored step reason in the reader's words: "批准:旺季" → "Approved: 旺季" in English."""
+    text = reason or ""
+    head, sep, note = text.partition(":")
+    if head in STEP_WORDS:
+        return f"{STEP_WORDS[head]}: {note}" if sep and note and is_english() else (
+            f"{STEP_WORDS[head]}:{note}" if sep and note else str(STEP_WORDS[head]))
+    return text
+
+
 def steps_for_people(steps: list[dict], states, names: dict[str, str]) -> list[dict]:
     """History steps ({at, by, status, reason}) as a page shows them: `by_name` is the person's
-    name and `status_label` the state in words (`states`: a TextChoices). `at` stays the ISO
-    instant; the template formats it (local_datetime: Asia/Shanghai, the locale's format)."""
+    name, `status_label` the state in words (`states`: a TextChoices) and `reason` the record in
+    the reader's words (`step_words`). `at` stays the ISO instant; the template formats it
+    (local_datetime: Asia/Shanghai, the locale's format)."""
     labels = dict(states.choices)
-    return [dict(h, by_name=names.get(h.get("by")) or "", status_label=str(labels.get(h.get("status"), "")))
-            for h in steps]
+    return [dict(h, by_name=names.get(h.get("by")) or "", status_label=str(labels.get(h.get("status"), "")),
+                 reason=step_words(h.get("reason", ""))) for h in steps]
 
 
 def rule_version_out(v: RuleVersion, names: dict[int, str] | None = None) -> dict:

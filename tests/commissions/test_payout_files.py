@@ -72,8 +72,10 @@ def test_bank_file_total_equals_the_statements_total_to_the_fen(client, api, fin
          bank_branch="北京西城支行", id_number=identity("11010519880512002"), account_number=s2_card)
     client.force_login(finance)
     # a link on another site does not download (and so record) the file with finance's session
-    lured = client.get("/commissions/payouts/2026-03/bj/bank/csv/", headers={"Sec-Fetch-Site": "cross-site"})
-    assert lured.status_code == 403 and not PayoutFileDownload.objects.exists()
+    for site in ("cross-site", "CROSS-SITE", "same-site"):  # another site, a sibling subdomain included
+        lured = client.get("/commissions/payouts/2026-03/bj/bank/csv/", headers={"Sec-Fetch-Site": site})
+        assert lured.status_code == 403 and "请从本系统的发放页面下载文件" in lured.content.decode(), site
+    assert not PayoutFileDownload.objects.exists()
     r = client.get("/commissions/payouts/2026-03/bj/bank/csv/", headers={"Sec-Fetch-Site": "same-origin"})
     assert r.status_code == 200 and r["Content-Disposition"] == 'attachment; filename="bank-bj-2026-03.csv"'
     rows = _csv(r)

@@ -193,7 +193,8 @@ def test_company_board_by_iso_week_sums_every_branch(api, people, hq_admin):
     assert [(x["username"], x["value"]) for x in money] == [
         ("sh_s1", "3200.00"), ("bj_s1", "800.00"), ("bj_s2", "800.00")]
     assert api(people["bj_s1"]).get("/api/v1/leaderboards/?period=2026-W10&metric=commission").status_code == 403
-    for bad, words in (("2026-W99", "ISO 周"), ("1999-12", "期间须在"), ("2026-13", "期间格式")):
+    for bad, words in (("2026-W99", "ISO 周"), ("2026-W5", "ISO 周"), ("2025-W53", "该年须有这一周"),
+                       ("1999-12", "期间须在"), ("2026-13", "期间格式")):
         r = api(people["bj_s1"]).get(f"/api/v1/leaderboards/?period={bad}&metric=openings")
         assert r.status_code == 400 and words in r.json()["period"][0], (bad, r.json())
 

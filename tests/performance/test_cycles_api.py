@@ -361,3 +361,40 @@ def test_the_database_refuses_to_change_a_finalised_cycles_scores(api, org, clai
         with pytest.raises(DatabaseError, match="frozen"), transaction.atomic():
             Score.objects.filter(cycle_id=claims_cycle).update(total=Decimal("1.00"))
         assert set(Score.objects.filter(cycle_id=claims_cycle).values_list("total", flat=True)) == {Decimal("100.00")}
+
+
+def test_a_kpi_on_commission_shows_the_amount_only_to_the_person_managers_and_hq(api, org,
+                                                                                 django_capture_on_commit_callbacks):
+    """Colleagues' pay is for managers and HQ (薪酬保密): HR staff and a department head see the
+    line's score, not the commission it was computed from (nor the target that gives it back)."""
+    from django.test import Client as WebClient
+
+    hr = api(org.hr)
+    r = hr.post(BJ + "templates/", {
+        "code": "claims-pay", "name": "理赔部考核", "department": "claims", "effective_from": "2026-01-01",
+        "indicators": [indicator("pay", "commission", 100, 1000, name="提成额")]}, format="json")
+    assert r.status_code == 201, r.content
+    person = org.members["claims"][0]
+    r = hr.post(BJ + "values/", {"period": "2026-03", "rows": [
+        {"metric": "commission", "username": person.username, "value": "876.54"}]}, format="json")
+    assert r.status_code == 200, r.content
+    cycle_id = hr.post(BJ + "cycles/", {"period": "2026-03"}, format="json").json()["id"]
+    compute(hr, cycle_id, django_capture_on_commit_callbacks)
+    with in_branch("bj"):
+        score_id = Score.objects.get(cycle_id=cycle_id, user=person).pk
+
+    def line(user):
+        body = api(user).get(BJ + f"scores/{score_id}/")
+        assert body.status_code == 200, (user.username, body.content)
+        return body.json()["lines"][0]
+
+    for reader in (org.hr, org.managers["claims"]):
+        hidden = line(reader)
+        assert (hidden["actual"], hidden["target"]) == (None, None) and hidden["raw_score"] == "87.65"
+        assert "876.54" not in str(hidden) and "薪酬保密" in hidden["explanation"]
+        page = WebClient()
+        page.force_login(reader)
+        html = page.get(f"/b/bj/performance/scores/{score_id}/").content.decode()
+        assert "876.54" not in html and "薪酬保密" in html
+    for reader in (org.boss, person):
+        assert line(reader)["actual"] == "876.54"

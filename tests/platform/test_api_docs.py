@@ -57,11 +57,31 @@ def test_client_contacts_do_not_get_the_map_of_internal_endpoints(client, branch
         refused = client.get(url, {"format": "json"})
         assert refused.status_code == 403, url
         assert refused.json() == {"detail": "接口文档仅供本公司员工查看。"} and "paths" not in refused.content.decode()
+    for url in ("/api/v1/schema/", "/b/bj/api/v1/schema/"):  # YAML by default, but a refusal is JSON
+        refused = client.get(url)
+        assert refused.status_code == 403 and refused.json() == {"detail": "接口文档仅供本公司员工查看。"}, url
     for url in ("/api/v1/docs/", "/b/bj/api/v1/docs/"):
         page = client.get(url)
-        assert page.status_code == 403 and "swagger" not in page.content.decode().lower(), url
+        html = page.content.decode()
+        assert page.status_code == 403 and "swagger" not in html.lower(), url
+        assert page["Content-Type"].startswith("text/html") and "接口文档仅供本公司员工查看。" in html, url
     # anyone who works for the company reads both (a seller: HQ's and their branch's)
     client.login(username="docs_seller", password=TEST_PASSWORD)
     for url in ("/api/v1/schema/", "/b/bj/api/v1/schema/"):
         assert "paths" in client.get(url, {"format": "json"}).json(), url
     assert client.get("/b/bj/api/v1/docs/").status_code == 200
+
+
+@pytest.mark.django_db
+def test_the_schema_documents_the_contracts_error_answers(client, branches):
+    make_user("docs_admin", (None, "hq_admin"))
+    client.login(username="docs_admin", password=TEST_PASSWORD)
+    schema = client.get("/api/v1/schema/", {"format": "json"}).json()
+    create_user = schema["paths"]["/api/v1/users/"]["post"]["responses"]
+    assert {"201", "400", "401", "403", "404"} <= set(create_user)
+    assert create_user["400"]["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/Error"}
+    assert schema["components"]["schemas"]["Detail"]["required"] == ["detail"]
+    board = schema["paths"]["/api/v1/leaderboards/"]["get"]["responses"]
+    assert {"200", "400", "403"} <= set(board)
+    row = schema["components"]["schemas"]["LeaderboardRow"]["properties"]
+    assert {"type": "integer"} in row["value"]["oneOf"]  # openings are counts, money is text

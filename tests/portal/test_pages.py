@@ -65,6 +65,10 @@ def test_home_shows_this_months_figures_and_rank_with_the_gap(web, api, people):
     assert 'class="on" data-testid="metric-openings"' in refused
     money = web(people["bj_manager"]).get("/b/bj/me/live/?metric=commission").content.decode()
     assert 'data-testid="metric-commission"' in money and "4,000.00" in money and "3,600.00" in money
+    # a manager reads their own branch's pay; the company boards (every branch) by commission: HQ only
+    assert 'data-testid="board-branch-month"' in money and 'data-testid="board-company-month"' not in money
+    assert 'data-testid="board-company-week"' not in money
+    assert 'data-testid="board-company-month"' in web(people["bj_manager"]).get("/b/bj/me/live/").content.decode()
     assert 'data-testid="gap-branch-month">您当前月排名第1位' in refused
 
 

@@ -89,11 +89,12 @@ def payout_file(request, period: str, kind: str, fmt: str, code: str | None = No
         raise Http404
     if not selectors.may_edit_payments(request.user):
         raise PermissionDenied
-    if request.headers.get("Sec-Fetch-Site") == "cross-site":
+    if request.headers.get("Sec-Fetch-Site", "same-origin").strip().lower() not in ("same-origin", "none"):
         # A download is recorded (and then the batch can no longer be withdrawn): a link on another
-        # site must not do that with the signed-in finance person's session (GET carries the
-        # cookie on a top-level navigation). Browsers say where a request comes from.
-        raise PermissionDenied
+        # site — a sibling subdomain included — must not do that with the signed-in finance
+        # person's session (GET carries the cookie on a top-level navigation). Browsers say where
+        # a request comes from; "none" is an address typed or bookmarked.
+        raise PermissionDenied(_("请从本系统的发放页面下载文件(来自其他网站的链接不能下载)。"))
     period = _period_arg(period)
     branch = _locked_branch(code) if code else None
     try:
