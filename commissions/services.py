@@ -23,6 +23,7 @@ from branches.audit import stamp
 from branches.models import Branch, User
 from branches.roles import Role, hq_roles_of
 from hrsaas.core.branch import require_branch
+from hrsaas.core.formatting import format_date
 from hrsaas.core.money import quantize_money
 from hrsaas.core.period import valid_period
 from clients.models import Client
@@ -331,12 +332,12 @@ def lead_sign(*, actor, lead_id: int, data: LeadSignInput, only_owned_by: User |
         if lead is None or (only_owned_by is not None and lead.owner_id != only_owned_by.pk):
             raise Http404
         if lead.signed_on is not None:
-            raise ValidationError({"detail": [_("该线索已于 %(d)s 签约。") % {"d": lead.signed_on}]})
+            raise ValidationError({"detail": [_("该线索已于 %(d)s 签约。") % {"d": format_date(lead.signed_on)}]})
         if not RuleVersion.objects.filter(component="lead_attribution", effective_from__lte=data.signed_on).exists():
             # A signing dated before any 市场/销售分成 version would pay nothing, and a lead is
             # signed once: the mistyped date could never be put right.
             raise ValidationError({"signed_on": [_("签约日期 %(s)s 早于最早的市场/销售分成规则版本,请核对日期。")
-                                                 % {"s": data.signed_on}]})
+                                                 % {"s": format_date(data.signed_on)}]})
         lead.amount, lead.signed_on, lead.seller = data.amount, data.signed_on, data.seller
         lead.owner_id = lead.owner_id or data.seller.pk
         lead.stage, lead.stage_since = Lead.Stage.ARCHIVED, timezone.now()

@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 
 from branches import roles as R
 from branches.pages import page_roles
+from hrsaas.core.formatting import format_date
 from hrsaas.core.period import valid_period
 
 from branches.models import BranchMembership, User
@@ -310,7 +311,7 @@ def lead_sign(request, lead_id: int):
     if lead is None:
         raise Http404
     if lead.signed_on is not None and request.method != "POST":
-        messages.info(request, _("该线索已于 %(d)s 签约。") % {"d": lead.signed_on})
+        messages.info(request, _("该线索已于 %(d)s 签约。") % {"d": format_date(lead.signed_on)})
         return redirect("cm-leads")
     response = _record(
         request, roles=roles,

@@ -44,6 +44,12 @@ class _Labels(dict):
     def get(self, key, default=None):
         return self[key] if key in self else default
 
+    def items(self):  # a template's `{% for k, v in labels.items %}` reads them translated too
+        return [(key, gettext(value)) for key, value in super().items()]
+
+    def values(self):
+        return [gettext(value) for value in super().values()]
+
 
 ITEM_LABELS = _Labels({
     "pension": gettext_noop("养老保险"),

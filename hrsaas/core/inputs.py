@@ -15,6 +15,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from .formatting import format_date
 from .money import MoneyError, normalise_amount_text
 from .money import parse_money as _parse_amount
 from .period import MAX_YEAR, MIN_YEAR, PeriodError, parse_day
@@ -122,7 +123,7 @@ def parse_date(data: dict, field: str, errors: Errors, *, required: bool = True,
         errors.add(field, _("必填,格式 YYYY-MM-DD。"))
     if day is not None and not_after_today and day > timezone.localdate():
         errors.add(field, _("日期 %(d)s 晚于今天(%(t)s):只能录入已经发生的事。")
-                   % {"d": day.isoformat(), "t": timezone.localdate().isoformat()})
+                   % {"d": format_date(day), "t": format_date(timezone.localdate())})
         return None
     return day
 

@@ -165,3 +165,8 @@ def test_manager_commission_key_figures_on_screen(demo, page_factory, viewport):
     key_figures_on_screen(page, "[data-testid=lines] td.num", "[data-testid=lines] tfoot th.num", at_least=1)
     key_figures_on_screen(page, "[data-testid=explanation]", at_least=1)
     readable_at(page, viewport, "commission-statement-figures")
+
+    # The portal's tabs: every one on screen (they wrap on a phone; 我的申诉 and 审核 were hidden).
+    assert page.goto("/b/beijing/me/").status == 200
+    key_figures_on_screen(page, ".portal-nav a", at_least=6)
+    names_whole(page, ".portal-nav a", "我的申诉", "审核")

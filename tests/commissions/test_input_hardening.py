@@ -107,7 +107,7 @@ def test_who_earns_what_a_lead_pays_is_checked_and_no_field_tells_whether_an_acc
     assert ok.status_code == 200
     twice = staff.post(f"/b/bj/api/v1/leads/{lead}/sign/", {"amount": "100.00", "signed_on": "2026-03-02",
                                                              "seller": "bj_sales"}, format="json")
-    assert twice.status_code == 400 and twice.json() == {"detail": "该线索已于 2026-03-02 签约。"}
+    assert twice.status_code == 400 and twice.json() == {"detail": "该线索已于 2026年3月2日 签约。"}
     # the office's summary of a marketer answers any name outside the branch's marketers as missing
     for name in ("nobody", "bj_s1", "sh_s1"):
         assert staff.get(f"/b/bj/api/v1/leads/summary/?marketer={name}").status_code == 404, name

@@ -351,7 +351,7 @@ def test_leads_are_recorded_and_signed_with_errors_next_to_fields(client, people
         assert (lead.amount, str(lead.signed_on), lead.seller_id) == (Decimal("100000.00"), "2026-03-20",
                                                                       people["bj_sales"].pk)
     twice = client.post(sign, {"amount": "1.00", "signed_on": "2026-03-21", "seller": "bj_sales"})
-    assert "该线索已于 2026-03-20 签约。" in _html(twice)
+    assert "该线索已于 2026年3月20日 签约。" in _html(twice)
     assert client.get("/b/bj/commissions/leads/999999/sign/").status_code == 404
 
 

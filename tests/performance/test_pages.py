@@ -49,6 +49,9 @@ def test_hr_pages_list_templates_and_create_a_cycle(org, computed):
     assert resp.status_code == 200 and "期间格式须为" in resp.content.decode()
     with in_branch("bj"):
         assert AppraisalCycle.objects.count() == 2
+    for page in ("/b/bj/performance/cycles/", "/b/bj/performance/"):  # periods in the locale's words
+        html = hr.get(page).content.decode()
+        assert ">2026年4月</a>" in html and ">2026-04</a>" not in html, page
 
 
 def test_template_form_refuses_bad_weights(org):

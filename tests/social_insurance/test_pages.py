@@ -77,6 +77,11 @@ def test_statement_page_xlsx_and_contact_confirmation(setup):
         st = FeeStatement.objects.get(period=M, client=c1)
 
     html = web(contact).get(f"/b/bj/si/statements/{st.pk}/").content.decode()
+    assert "养老保险" in html
+    english = web(contact)
+    english.cookies["django_language"] = "en"
+    in_english = english.get(f"/b/bj/si/statements/{st.pk}/").content.decode()
+    assert "Pension" in in_english and "养老保险" not in in_english  # each line's 险种 in the reader's words
     # the page shows amounts as people read them (4,960.00), the XLSX keeps numbers
     assert f'data-testid="si-employer-total">{format_money(st.employer_total)}<' in html
     assert "确认无误" in html and "@media print" in html
