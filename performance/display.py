@@ -56,11 +56,6 @@ def metric_label(metric: str) -> str:
     return m.label_en if formatting.is_english() else m.label_zh
 
 
-def cycle_period(period) -> str:
-    """A cycle's period: "2026-11" → 2026年11月; "2026-Q4" → 2026年第4季度 / Q4 2026."""
-    return formatting.format_period(period)
-
-
 def version_words(version) -> str:
     """3 → 第3版 / version 3."""
     return _("第%(n)s版") % {"n": version}
