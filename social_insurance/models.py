@@ -341,6 +341,10 @@ class CheckFinding(models.Model):
                                  related_name="findings")
     payroll_entry = models.ForeignKey("PayrollEntry", null=True, blank=True, on_delete=models.CASCADE,
                                       related_name="findings")
+    # What the check found (cities, wage and floor, rates, a count), put into words when shown
+    # (`detail_text`), so a reader sees it in their own language. `detail` is the sentence that
+    # findings written before these values were kept hold instead.
+    args = models.JSONField(default=dict, blank=True)
     detail = models.CharField(max_length=300, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -360,6 +364,12 @@ class CheckFinding(models.Model):
     @property
     def person_id_masked(self) -> str:
         return self.employee.id_number_masked if self.employee_id else self.payroll_entry.id_number_masked
+
+    @property
+    def detail_text(self) -> str:
+        from .display import finding_detail
+
+        return finding_detail(self.kind, self.args, self.detail)
 
 
 class PayrollEntry(models.Model):

@@ -49,4 +49,4 @@ class PayrollFindingsApi(APIView):
                 .select_related("employee", "payroll_entry").order_by("kind", "id"))
         return Response({"period": period, "findings": [
             {"kind": f.kind, "name": f.person_name, "id_masked": f.person_id_masked,
-             "client": (f.employee or f.payroll_entry).client_id, "detail": f.detail} for f in rows]})
+             "client": (f.employee or f.payroll_entry).client_id, "detail": f.detail_text} for f in rows]})

@@ -382,41 +382,44 @@ SELECT 1, NULL, (SELECT COALESCE(sum(n), 0)::bigint FROM per_insured_client)
        COALESCE((SELECT sum(er) FROM money), 0), COALESCE((SELECT sum(ee) FROM money), 0);
 """
 
+# The checks store what they found (cities, wage and floor, rates, a count) as values; the
+# sentence is made when it is shown, in the reader's language (display.finding_detail).
 FINDINGS_SQL = """
 DELETE FROM social_insurance_checkfinding WHERE period = %(period)s;
-INSERT INTO social_insurance_checkfinding (period, kind, employee_id, detail, created_at)
+INSERT INTO social_insurance_checkfinding (period, kind, employee_id, args, detail, created_at)
 SELECT %(period)s, 'location_mismatch', id,
-       '参保地 ' || insured_city || ' / 合同地 ' || contract_city || ' / 发薪地 ' || payroll_city, now()
+       jsonb_build_object('insured', insured_city, 'contract', contract_city, 'payroll', payroll_city), '', now()
   FROM si_insured e
  WHERE e.first_month <= %(m)s::date AND e.last_month >= %(m)s::date
    AND (e.insured_city <> e.contract_city OR e.insured_city <> e.payroll_city)
 UNION ALL
 SELECT %(period)s, 'base_below_floor', e.id,
-       '申报工资 ' || e.wage || ' 低于下限 ' || i.base_floor || ',按下限缴费', now()
+       jsonb_build_object('wage', e.wage::text, 'floor', i.base_floor::text), '', now()
   FROM si_insured e
   JOIN si_policies_citypolicy p ON p.city = e.insured_city AND p.effective_from <= %(m)s::date
        AND (p.effective_to IS NULL OR p.effective_to >= %(m)s::date)
   JOIN si_policies_policyitem i ON i.policy_id = p.id AND i.kind = 'pension'
  WHERE e.first_month <= %(m)s::date AND e.last_month >= %(m)s::date AND e.wage < i.base_floor
 UNION ALL
-SELECT %(period)s, 'no_policy', e.id, '参保地 ' || e.insured_city || ' 在本月没有适用政策', now()
+SELECT %(period)s, 'no_policy', e.id, jsonb_build_object('city', e.insured_city), '', now()
   FROM si_insured e
  WHERE e.first_month <= %(m)s::date AND e.last_month >= %(m)s::date
    AND NOT EXISTS (SELECT 1 FROM si_policies_citypolicy p WHERE p.city = e.insured_city
                    AND p.effective_from <= %(m)s::date AND (p.effective_to IS NULL OR p.effective_to >= %(m)s::date))
 UNION ALL
 SELECT %(period)s, 'rate_adjusted', e.id,
-       CASE WHEN i.kind = 'housing_fund' AND e.housing_fund_percent BETWEEN i.rate_min AND i.rate_max
-            -- in the range, but the year requires whole percents (the engine refuses such a rate
-            -- when it is entered; one chosen under an earlier version is paid as chosen, flagged)
-            THEN '公积金比例 ' || e.housing_fund_percent || '%% 不是整数百分比(本年度须为整数,' || i.rate_min || '–'
-                 || i.rate_max || '%%),按 ' || e.housing_fund_percent || '%% 缴费,请与客户确认'
-            WHEN i.kind = 'housing_fund'
-            THEN '公积金比例 ' || e.housing_fund_percent || '%% 不在本年度 ' || i.rate_min || '–' || i.rate_max || '%% 内,按 '
-                 || LEAST(GREATEST(e.housing_fund_percent, i.rate_min), i.rate_max) || '%% 缴费,请与客户确认'
-            ELSE '工伤费率 ' || e.injury_rate || '%% 不在本年度 ' || i.employer_rate_min || '–' || i.employer_rate_max
-                 || '%% 内,按 ' || LEAST(GREATEST(e.injury_rate, i.employer_rate_min), i.employer_rate_max) || '%% 缴费' END,
-       now()
+       CASE WHEN i.kind = 'housing_fund'
+            -- `whole`: in the range, but the year requires whole percents (the engine refuses such
+            -- a rate when it is entered; one chosen under an earlier version is paid as chosen,
+            -- flagged); otherwise out of the range and paid at the nearest bound
+            THEN jsonb_build_object('item', 'housing_fund', 'chosen', e.housing_fund_percent::text,
+                                    'min', i.rate_min::text, 'max', i.rate_max::text,
+                                    'whole', e.housing_fund_percent BETWEEN i.rate_min AND i.rate_max,
+                                    'paid', LEAST(GREATEST(e.housing_fund_percent, i.rate_min), i.rate_max)::text)
+            ELSE jsonb_build_object('item', 'work_injury', 'chosen', e.injury_rate::text,
+                                    'min', i.employer_rate_min::text, 'max', i.employer_rate_max::text,
+                                    'paid', LEAST(GREATEST(e.injury_rate, i.employer_rate_min), i.employer_rate_max)::text)
+       END, '', now()
   FROM si_insured e
   JOIN si_policies_citypolicy p ON p.city = e.insured_city AND p.effective_from <= %(m)s::date
        AND (p.effective_to IS NULL OR p.effective_to >= %(m)s::date)
@@ -428,21 +431,21 @@ SELECT %(period)s, 'rate_adjusted', e.id,
                                       OR (i.whole_percent AND e.housing_fund_percent <> trunc(e.housing_fund_percent))))
      OR (i.kind = 'work_injury' AND e.injury_rate NOT BETWEEN i.employer_rate_min AND i.employer_rate_max))
 UNION ALL
-SELECT %(period)s, 'duplicate_in_branch', e.id, '同一身份证号本月在本分支机构有 ' || d.n || ' 条参保记录', now()
+SELECT %(period)s, 'duplicate_in_branch', e.id, jsonb_build_object('n', d.n), '', now()
   FROM si_insured e
   JOIN (SELECT id_number_hash, count(*) AS n FROM si_insured
          WHERE first_month <= %(m)s::date AND last_month >= %(m)s::date
          GROUP BY id_number_hash HAVING count(*) > 1) d ON d.id_number_hash = e.id_number_hash
  WHERE e.first_month <= %(m)s::date AND e.last_month >= %(m)s::date;
 -- Against the clients' payroll lists (工资表) of the month, for clients that sent one.
-INSERT INTO social_insurance_checkfinding (period, kind, payroll_entry_id, detail, created_at)
-SELECT %(period)s, 'uninsured_payroll', pe.id, '客户工资表上有此人,本月未通过该客户参保', now()
+INSERT INTO social_insurance_checkfinding (period, kind, payroll_entry_id, args, detail, created_at)
+SELECT %(period)s, 'uninsured_payroll', pe.id, '{}', '', now()
   FROM social_insurance_payrollentry pe
  WHERE pe.period = %(period)s
    AND NOT EXISTS (SELECT 1 FROM si_insured e WHERE e.id_number_hash = pe.id_number_hash AND e.client_id = pe.client_id
                       AND e.first_month <= %(m)s::date AND e.last_month >= %(m)s::date);
-INSERT INTO social_insurance_checkfinding (period, kind, employee_id, detail, created_at)
-SELECT %(period)s, 'not_on_payroll', e.id, '本月通过该客户参保,但不在客户本月工资表上', now()
+INSERT INTO social_insurance_checkfinding (period, kind, employee_id, args, detail, created_at)
+SELECT %(period)s, 'not_on_payroll', e.id, '{}', '', now()
   FROM si_insured e
  WHERE e.first_month <= %(m)s::date AND e.last_month >= %(m)s::date
    AND EXISTS (SELECT 1 FROM social_insurance_payrollentry c WHERE c.period = %(period)s AND c.client_id = e.client_id)
@@ -495,8 +498,8 @@ DELETE FROM public.si_policies_repeatedidentity p
 # (without saying which branch): only repeated hashes are looked at, so the check costs the
 # size of that short list, not one probe per insured person.
 DUPLICATE_ACROSS_SQL = """
-INSERT INTO social_insurance_checkfinding (period, kind, employee_id, detail, created_at)
-SELECT %(period)s, 'duplicate_across', e.id, '该身份证号本月在其他分支机构也有参保记录,请核实', now()
+INSERT INTO social_insurance_checkfinding (period, kind, employee_id, args, detail, created_at)
+SELECT %(period)s, 'duplicate_across', e.id, '{}', '', now()
   FROM si_insured e
   JOIN public.si_policies_repeatedidentity p ON p.id_hash = e.id_number_hash
  WHERE e.first_month <= %(m)s::date AND e.last_month >= %(m)s::date

@@ -54,6 +54,39 @@ def test_board_computes_reconciles_and_files_through_the_page(setup):
     assert web(contact).get(f"/b/bj/si/?period={M}").status_code == 404
 
 
+def test_the_checks_details_are_in_the_readers_words_and_language(setup, api):
+    """A check's detail is made when it is shown: city names, money with separators, in the
+    reader's language (it was stored as a Chinese sentence with city codes)."""
+    from django.conf import settings
+
+    from social_insurance.models import PayrollEntry
+
+    staff, _, c1 = setup
+    with in_branch("bj"):
+        PayrollEntry.objects.create(period=M, client=c1, name="王五", id_number_hash="x" * 64,
+                                    id_number_masked="110***********9999")
+        services.month_compute(actor=staff, period=M)
+    chinese = web(staff).get(f"/b/bj/si/?period={M}").content.decode()
+    assert "参保地 北京 / 合同地 北京 / 发薪地 上海" in chinese
+    assert "申报工资 3,000.00 低于下限" in chinese and "按下限缴费" in chinese
+    assert "客户工资表上有此人,本月未通过该客户参保" in chinese
+    english = web(staff)
+    english.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    html = english.get(f"/b/bj/si/?period={M}").content.decode()
+    assert "Insured in Beijing / contract in Beijing / paid in Shanghai" in html
+    assert "Declared wage 3,000.00 is below the base floor" in html
+    assert "On the client&#x27;s payroll, but not insured through this client this month." in html
+    for stored in ("参保地", "beijing", "申报工资", "3000.00"):
+        assert stored not in html, stored
+    client = api(staff)
+    assert {r["detail"] for r in client.get(f"/b/bj/api/v1/si/payroll/{M}/findings/").json()["findings"]} == {
+        "客户工资表上有此人,本月未通过该客户参保", "本月通过该客户参保,但不在客户本月工资表上"}
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"  # the language switch, as on the pages
+    assert {r["detail"] for r in client.get(f"/b/bj/api/v1/si/payroll/{M}/findings/").json()["findings"]} == {
+        "On the client's payroll, but not insured through this client this month.",
+        "Insured through this client this month, but not on the client's payroll for the month."}
+
+
 def test_a_specialist_sees_the_months_state_and_exceptions_not_the_offices_work_or_wages(setup):
     staff, _, _ = setup
     specialist = make_user("bj_si1", ("bj", "specialist"), home="bj")

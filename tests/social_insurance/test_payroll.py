@@ -138,7 +138,7 @@ def test_a_chosen_rate_outside_a_new_years_range_is_flagged_not_silently_changed
         line = ContributionLine.objects.get(period="2027-08", employee=emp, kind="housing_fund")
         assert line.employer_percent == Decimal("10.00") and line.employer_amount == Decimal("2000.00")
         finding = CheckFinding.objects.get(period="2027-08", kind="rate_adjusted", employee=emp)
-        assert "12.00%" in finding.detail and "5.00–10.00%" in finding.detail and "按 10.00%" in finding.detail
+        assert "12.00%" in finding.detail_text and "5.00–10.00%" in finding.detail_text and "按 10.00%" in finding.detail_text
         services.month_compute(actor=staff, period="2027-06")  # still 2026年度 (5–12%): no finding
         assert not CheckFinding.objects.filter(period="2027-06", kind="rate_adjusted").exists()
 
@@ -162,4 +162,4 @@ def test_a_chosen_rate_that_a_new_year_requires_whole_is_flagged_and_paid_as_cho
         line = ContributionLine.objects.get(period="2028-07", employee=emp, kind="housing_fund")
         assert line.employer_percent == Decimal("7.50") and line.employer_amount == Decimal("750.00")
         finding = CheckFinding.objects.get(period="2028-07", kind="rate_adjusted", employee=emp)
-        assert "7.50% 不是整数百分比" in finding.detail and "按 7.50% 缴费" in finding.detail, finding.detail
+        assert "7.50% 不是整数百分比" in finding.detail_text and "按 7.50% 缴费" in finding.detail_text, finding.detail_text
