@@ -32,7 +32,8 @@ _FEES = ", ".join(f"('{service}', c.{column})" for service, column in FEE_FIELDS
 SERVICE_FEES_SQL = f"""
 WITH want AS (
     SELECT s.id AS statement_id, f.service, round(s.employee_count * f.fee, 2)::numeric(12,2) AS amount,
-           (s.employee_count || ' 人 × ' || f.fee || ' 元/人·月')::varchar(300) AS explanation
+           (s.employee_count || ' 人 × ' || f.fee || ' 元/人·月')::varchar(300) AS explanation,
+           jsonb_build_object('n', s.employee_count, 'fee', f.fee::text) AS args
       FROM social_insurance_feestatement s
       JOIN clients_client c ON c.id = s.client_id
      CROSS JOIN LATERAL (VALUES {_FEES}) f(service, fee)
@@ -44,9 +45,11 @@ WITH want AS (
        AND NOT EXISTS (SELECT 1 FROM want w WHERE w.statement_id = ch.statement_id AND w.service = ch.service)
     RETURNING ch.statement_id
 ), put AS (
-    INSERT INTO social_insurance_feestatementcharge AS ch (statement_id, kind, service, amount, explanation, created_at)
-    SELECT statement_id, 'service_fee', service, amount, explanation, now() FROM want
-    ON CONFLICT (statement_id, kind, service) DO UPDATE SET amount = EXCLUDED.amount, explanation = EXCLUDED.explanation
+    INSERT INTO social_insurance_feestatementcharge AS ch (statement_id, kind, service, amount, explanation, args,
+                                                           created_at)
+    SELECT statement_id, 'service_fee', service, amount, explanation, args, now() FROM want
+    ON CONFLICT (statement_id, kind, service) DO UPDATE
+       SET amount = EXCLUDED.amount, explanation = EXCLUDED.explanation, args = EXCLUDED.args
      WHERE (ch.amount, ch.explanation) IS DISTINCT FROM (EXCLUDED.amount, EXCLUDED.explanation)
     RETURNING ch.statement_id
 )

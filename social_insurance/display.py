@@ -1,11 +1,15 @@
-"""The month's check findings in the reader's words (Chinese; English when switched).
+"""Check findings and fee-statement charges in the reader's words (Chinese; English when switched).
 
 The checks (sql.FINDINGS_SQL, sql.DUPLICATE_ACROSS_SQL) store what they found — the cities, the
-wage and the floor, the rates, a count — and the sentence is made here when a page or the API
-shows it: cities by name, money with separators, in the active language."""
+wage and the floor, the rates, a count — and a charge stores its arithmetic (people × fee; a late
+fee's payments, days and amounts); the sentence is made here when a page or the API shows it:
+cities by name, money with separators, dates and months in the locale's format, in the active
+language. A charge also keeps its sentence in Chinese (`stored_words`), the record of what was
+billed."""
 from __future__ import annotations
 
-from django.utils.translation import gettext, gettext_lazy as _
+from django.utils import translation
+from django.utils.translation import gettext, gettext_lazy as _, ngettext
 
 from hrsaas.core import formatting, labels
 
@@ -62,3 +66,56 @@ def finding_detail(kind: str, args: dict | None, stored: str = "") -> str:
                            "请与客户确认") % values
         return gettext("公积金比例 %(chosen)s 不在本年度 %(range)s 内,按 %(paid)s 缴费,请与客户确认") % values
     return ""
+
+
+# ---------------------------------------------------------------------------------------------
+# Fee-statement charges (服务费, 滞纳金)
+# ---------------------------------------------------------------------------------------------
+STORED_LENGTH = 300  # FeeStatementCharge.explanation
+
+
+def _late_fee_words(args: dict, max_length: int | None) -> str:
+    import datetime as dt
+
+    deadline = dt.date.fromisoformat(args["deadline"])
+    money = formatting.format_money
+    head = gettext("%(month)s社保公积金逾期缴纳(法定截止 %(deadline)s):") % {
+        "month": formatting.format_period(args["period"]), "deadline": formatting.format_date(deadline)}
+    first_late_day = formatting.format_date(deadline + dt.timedelta(days=1))
+    parts = [ngettext("单位及个人缴费 %(amount)s 元 × 0.05%% × %(days)s 天(%(start)s至%(end)s)= %(fee)s 元",
+                      "单位及个人缴费 %(amount)s 元 × 0.05%% × %(days)s 天(%(start)s至%(end)s)= %(fee)s 元",
+                      p["days"]) % {
+        "amount": money(p["contributions"]), "days": p["days"], "start": first_late_day,
+        "end": formatting.format_date(p["paid_on"]), "fee": money(p["fee"])} for p in args["parts"]]
+    text = head + gettext(";").join(parts)
+    if len(parts) > 1:
+        text += gettext(";合计 %(total)s 元") % {"total": money(args["total"])}
+    billed = ""
+    if args.get("billed"):
+        # Part of the fee was billed on a statement already filed: this charge is the rest.
+        billed = gettext(";已计收 %(billed)s 元,本次补收 %(wanted)s 元") % {
+            "billed": money(args["billed"]), "wanted": money(args["wanted"])}
+    if max_length is not None and len(text + billed) > max_length:
+        # The sum and the rule stay, the parts are counted.
+        text = head + gettext("%(n)s 笔逾期到账的单位及个人缴费 × 0.05%% × 逾期天数,合计 %(total)s 元") % {
+            "n": len(parts), "total": money(args["total"])}
+    return text + billed
+
+
+def charge_words(kind: str, args: dict | None, stored: str = "", *, max_length: int | None = None) -> str:
+    """Why a charge is what it is, in the active language; a charge written before charges kept
+    their arithmetic shows the sentence it was stored with."""
+    if not args:
+        return stored
+    if kind == "service_fee":
+        return ngettext("%(n)s 人 × %(fee)s 元/人·月", "%(n)s 人 × %(fee)s 元/人·月", int(args["n"])) % {
+            "n": args["n"], "fee": formatting.format_money(args["fee"])}
+    if kind == "late_fee":
+        return _late_fee_words(args, max_length)
+    return stored
+
+
+def stored_words(kind: str, args: dict) -> str:
+    """A charge's sentence as stored with it: in Chinese, at most the column's length."""
+    with translation.override("zh-hans"):
+        return charge_words(kind, args, max_length=STORED_LENGTH)

@@ -478,11 +478,6 @@ def aging_bucket(due_on: dt.date, today: dt.date) -> str:
     return "over_90"
 
 
-def cn_day(day: dt.date) -> str:
-    """2025年8月26日: the form written into stored explanations (read by people in any language)."""
-    return f"{day.year}年{day.month}月{day.day}日"
-
-
 @dataclass(frozen=True)
 class LatePart:
     """Contributions covered by one payment that arrived after the deadline."""
@@ -504,23 +499,21 @@ class LateFee:
         return sum((p.fee for p in self.parts), ZERO)
 
     @property
+    def args(self) -> dict:
+        """The arithmetic as values (stored with the charge; display.late_fee_words puts it into
+        words in the reader's language)."""
+        return {"period": self.period, "deadline": self.deadline.isoformat(), "total": f"{self.total:.2f}",
+                "parts": [{"contributions": f"{p.contributions:.2f}", "paid_on": p.paid_on.isoformat(),
+                           "days": p.days, "fee": f"{p.fee:.2f}"} for p in self.parts]}
+
+    @property
     def explanation(self) -> str:
         """"2025年8月社保公积金逾期缴纳(法定截止 2025年8月25日):单位及个人缴费 12,345.67 元 × 0.05% ×
-        12 天(2025年8月26日至2025年9月6日)= 74.07 元"; with several late payments, one part each."""
-        from hrsaas.core.formatting import format_money
+        12 天(2025年8月26日至2025年9月6日)= 74.07 元"; with several late payments, one part each.
+        The form stored with the charge (at most 300 characters)."""
+        from .display import stored_words
 
-        year, month = self.period.split("-")
-        head = f"{int(year)}年{int(month)}月社保公积金逾期缴纳(法定截止 {cn_day(self.deadline)}):"
-        parts = [f"单位及个人缴费 {format_money(p.contributions)} 元 × 0.05% × {p.days} 天"
-                 f"({cn_day(self.deadline + dt.timedelta(days=1))}至{cn_day(p.paid_on)})= {format_money(p.fee)} 元"
-                 for p in self.parts]
-        text = head + ";".join(parts)
-        if len(parts) > 1:
-            text += f";合计 {format_money(self.total)} 元"
-        if len(text) > 300:  # the column's size: the sum and the rule stay, the parts are counted
-            text = (f"{head}{len(parts)} 笔逾期到账的单位及个人缴费 × 0.05% × 逾期天数,"
-                    f"合计 {format_money(self.total)} 元")
-        return text
+        return stored_words("late_fee", self.args)
 
 
 def late_fee_for(*, period: str, contributions: Decimal, deadline: dt.date,

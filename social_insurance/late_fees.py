@@ -30,9 +30,9 @@ from django.db import connection, transaction
 
 from branches.audit import stamp
 from hrsaas.core import locks
-from hrsaas.core.formatting import format_money
 
 from . import engine
+from .display import stored_words
 from .models import ChargeKind, ClientMoneyPolicy, CycleStatus, FeePayment, FeeStatement, FeeStatementCharge, MonthCycle
 
 ZERO = Decimal("0.00")
@@ -86,9 +86,10 @@ def late_fees_post(*, actor, client_id: int) -> LateFeeRun:
             billed = sum((c.amount for c in mine if c.statement.period in filed), ZERO)
             wanted = max(fee.total - billed, ZERO)
             target = next((t for t in statements if t.period > statement.period and t.period not in filed), None)
-            explanation = fee.explanation
+            args = fee.args
             if billed and wanted:
-                explanation = f"{explanation[:220]};已计收 {format_money(billed)} 元,本次补收 {format_money(wanted)} 元"
+                args = {**args, "billed": f"{billed:.2f}", "wanted": f"{wanted:.2f}"}
+            explanation = stored_words(ChargeKind.LATE_FEE, args)
             for charge in mine:
                 if charge.statement.period in filed:
                     continue
@@ -103,10 +104,10 @@ def late_fees_post(*, actor, client_id: int) -> LateFeeRun:
                 run.pending += 1
                 continue
             charge = next((c for c in mine if c.statement_id == target.pk), None)
-            if charge is not None and charge.amount == wanted and charge.explanation == explanation[:300]:
+            if charge is not None and charge.amount == wanted and charge.explanation == explanation:
                 continue
             charge = charge or FeeStatementCharge(statement=target, kind=ChargeKind.LATE_FEE, service=statement.period)
-            charge.amount, charge.explanation = wanted, explanation[:300]
+            charge.amount, charge.explanation, charge.args = wanted, explanation, args
             stamp(charge, actor=actor, reason="late fee posted")
             charge.save()
             run.written += 1

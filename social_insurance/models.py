@@ -251,7 +251,11 @@ class FeeStatementCharge(models.Model):
     # statement, see social_insurance/late_fees.py).
     service = models.CharField(max_length=30, blank=True, default="")
     amount = _money(_("金额"))
-    # Why this amount, in the user's words (e.g. "60 人 × 30.00 元/人·月").
+    # Why this amount: its arithmetic as values (people and fee; a late fee's payments, days and
+    # amounts), put into words in the reader's language when shown (`explanation_text`), and the
+    # sentence in Chinese as billed (e.g. "60 人 × 30.00 元/人·月"; charges written before the
+    # values were kept have only the sentence).
+    args = models.JSONField(default=dict, blank=True)
     explanation = models.CharField(_("说明"), max_length=300, blank=True, default="")
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -263,6 +267,12 @@ class FeeStatementCharge(models.Model):
             models.UniqueConstraint(fields=["statement", "kind", "service"], name="si_charge_once"),
             models.CheckConstraint(condition=Q(amount__gte=0), name="si_charge_not_negative"),
         ]
+
+    @property
+    def explanation_text(self) -> str:
+        from .display import charge_words
+
+        return charge_words(self.kind, self.args, self.explanation)
 
 
 class FeePayment(models.Model):

@@ -42,7 +42,7 @@ def statement_money_json(statement, payments) -> dict:
         "statement": statement.id, "period": statement.period, "client": statement.client_id,
         "client_name": statement.client.name, "due_on": dates.due_on(statement.period).isoformat(),
         "contributions": _money(money.contributions),
-        "charges": [{"kind": c.kind, "service": c.service, "amount": _money(c.amount), "explanation": c.explanation}
+        "charges": [{"kind": c.kind, "service": c.service, "amount": _money(c.amount), "explanation": c.explanation_text}
                     for c in statement.charges.order_by("kind", "service")],
         "due": _money(money.due), "paid": _money(money.paid), "outstanding": _money(money.outstanding),
         "settled_on": money.settled_on.isoformat() if money.settled_on else None,

@@ -92,6 +92,67 @@ def test_record_list_and_reverse_payments_through_the_api_and_a_late_payment_get
     assert r.status_code == 400 and "已冲销" in str(r.json())
 
 
+def test_charges_are_explained_in_the_readers_language(setup, api):
+    """A service fee and a late fee, read by the client contact in Chinese and with the language
+    switch on English: the same arithmetic, in words, dates and months in the locale's format."""
+    from django.conf import settings
+
+    aug, sep = setup["st"][(setup["mine"], AUG)], setup["st"][(setup["mine"], SEP)]
+    with in_branch("bj"):
+        setup["mine"].fee_social_insurance = D("1250")
+        setup["mine"].save()
+        services.month_compute(actor=setup["staff"], period=SEP)
+    url = f"/b/bj/api/v1/si/statements/{aug.pk}/payments/"
+    assert api(setup["staff"]).post(url, {"amount": f"{aug.total:.2f}", "paid_on": "2025-08-26"},
+                                    format="json").status_code == 201
+    fee = (aug.total * D("0.0005")).quantize(D("0.01"))
+    contact = api(setup["contact"])
+    words = {c["kind"]: c["explanation"] for c in contact.get(f"/b/bj/api/v1/si/statements/{sep.pk}/payments/")
+             .json()["charges"]}
+    assert words == {
+        "service_fee": "1 人 × 1,250.00 元/人·月",
+        "late_fee": f"2025年8月社保公积金逾期缴纳(法定截止 2025年8月25日):单位及个人缴费 {aug.total:,.2f} 元 × 0.05% × 1 天"
+                    f"(2025年8月26日至2025年8月26日)= {fee:,.2f} 元"}
+    contact.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    words = {c["kind"]: c["explanation"] for c in contact.get(f"/b/bj/api/v1/si/statements/{sep.pk}/payments/")
+             .json()["charges"]}
+    assert words == {
+        "service_fee": "1 person × 1,250.00 yuan per person per month",
+        "late_fee": f"Social insurance and housing fund for August 2025 paid late (statutory deadline Aug. 25, 2025): "
+                    f"contributions {aug.total:,.2f} yuan × 0.05% × 1 day (Aug. 26, 2025 to Aug. 26, 2025) = "
+                    f"{fee:,.2f} yuan"}
+    page = web(setup["contact"])
+    page.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    html = page.get(f"/b/bj/si/statements/{sep.pk}/").content.decode()
+    assert "1 person × 1,250.00 yuan per person per month" in html and "paid late (statutory deadline" in html
+    assert "元/人·月" not in html and "逾期缴纳" not in html
+    with in_branch("bj"):  # and as billed, in Chinese, with the charge
+        assert FeeStatementCharge.objects.get(statement=sep, kind="service_fee").explanation == "1 人 × 1250.00 元/人·月"
+
+
+def test_service_fees_billed_before_their_values_were_kept_get_them_from_their_sentence(setup):
+    import importlib
+
+    from django.db import connection
+
+    migration = importlib.import_module("social_insurance.migrations.0012_charge_values")
+    with in_branch("bj"):
+        sep = setup["st"][(setup["mine"], SEP)]
+        old = FeeStatementCharge.objects.create(statement=sep, kind="service_fee", service="housing_fund",
+                                                amount=D("60.00"), explanation="2 人 × 30.00 元/人·月")
+        odd = FeeStatementCharge.objects.create(statement=sep, kind="service_fee", service="payroll_outsourcing",
+                                                amount=D("5.00"), explanation="按合同")
+        with connection.cursor() as cur:
+            cur.execute(migration.SERVICE_FEE_VALUES)
+        old.refresh_from_db()
+        odd.refresh_from_db()
+    assert old.args == {"n": 2, "fee": "30.00"} and odd.args == {}
+    from django.utils import translation
+
+    with translation.override("en"):
+        assert (old.explanation_text, odd.explanation_text) == ("2 people × 30.00 yuan per person per month", "按合同")
+
+
 @pytest.mark.parametrize("body, field, words", [
     ({"amount": "1e5", "paid_on": "2025-09-01"}, "amount", "不是有效的金额"),
     ({"amount": "0", "paid_on": "2025-09-01"}, "amount", "金额须大于 0"),

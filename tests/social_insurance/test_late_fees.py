@@ -52,6 +52,28 @@ def test_late_fee_explanation_states_the_arithmetic():
     assert len(many.explanation) <= 300 and "合计" in many.explanation and len(many.parts) == 20
 
 
+def test_late_fee_words_in_english_with_several_payments_and_a_part_billed_before():
+    from django.utils import translation
+
+    from social_insurance.display import charge_words
+
+    two = engine.late_fee_for(period=AUG, contributions=D("3000.00"), deadline=dt.date(2025, 8, 25),
+                              payments=[(dt.date(2025, 8, 26), D("1000.00")), (dt.date(2025, 9, 4), D("2000.00"))])
+    args = {**two.args, "billed": "0.50", "wanted": f"{two.total - D('0.50'):.2f}"}
+    with translation.override("en"):
+        assert charge_words("late_fee", args) == (
+            "Social insurance and housing fund for August 2025 paid late (statutory deadline Aug. 25, 2025): "
+            "contributions 1,000.00 yuan × 0.05% × 1 day (Aug. 26, 2025 to Aug. 26, 2025) = 0.50 yuan; "
+            "contributions 2,000.00 yuan × 0.05% × 10 days (Aug. 26, 2025 to Sept. 4, 2025) = 10.00 yuan; "
+            "total 10.50 yuan; 0.50 yuan billed before, 10.00 yuan billed now")
+        many = engine.late_fee_for(period=AUG, contributions=D("100000.00"), deadline=dt.date(2025, 8, 25),
+                                   payments=[(dt.date(2025, 9, 1) + dt.timedelta(days=i), D("1000.00"))
+                                             for i in range(20)])
+        assert charge_words("late_fee", many.args, max_length=300).endswith(
+            "20 late payments of contributions × 0.05% × days late, total 165.00 yuan")
+    assert many.explanation.endswith("20 笔逾期到账的单位及个人缴费 × 0.05% × 逾期天数,合计 165.00 元")
+
+
 @pytest.mark.parametrize("today, bucket", [
     ("2025-08-15", "not_due"), ("2025-08-16", "d1_30"), ("2025-09-14", "d1_30"), ("2025-09-15", "d31_60"),
     ("2025-10-14", "d31_60"), ("2025-10-15", "d61_90"), ("2025-11-13", "d61_90"), ("2025-11-14", "over_90"),
