@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 from django_tenants.utils import schema_context
 
-from tests.browser.conftest import DESKTOP, PHONE, login, shot
+from tests.browser.conftest import DESKTOP, PHONE, login, shot, submit
 from tests.browser.shell_checks import Watch, key_leaks, overflow, unseparated_amounts, visible_text
 from tests.factories import TEST_PASSWORD, make_user
 
@@ -61,8 +61,7 @@ def test_staff_record_a_payment_and_the_client_reads_their_money_on_a_phone_and_
     page.fill("#pay-amount", "1,2")
     page.locator("#pay-ref").focus()
     assert page.input_value("#pay-amount") == "1,2"  # left as typed
-    page.click("[data-testid=si-payment-form] button[type=submit]")
-    page.wait_for_load_state("networkidle")
+    submit(page, "[data-testid=si-payment-form] button[type=submit]")
     assert "不是有效的金额" in visible_text(page)
     with schema_context(committed_branch.schema_name):
         assert [str(a) for a in FeePayment.objects.values_list("amount", flat=True)] == ["1200.50"]

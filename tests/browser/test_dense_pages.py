@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 from django_tenants.utils import schema_context
 
-from tests.browser.conftest import DESKTOP, PHONE, login, shot
+from tests.browser.conftest import DESKTOP, PHONE, login, shot, submit
 from tests.browser.shell_checks import CELLS_KEEP_THEIR_WORDS, CUT_OR_BROKEN, OFF_SCREEN, overflow
 from tests.factories import TEST_PASSWORD, make_user
 
@@ -71,16 +71,14 @@ def test_kpi_builder_at_375(committed_branch, page_factory):
     fits_the_phone(page)
     shot(page, "kpi-builder-phone")
 
-    page.click("form.kpi-builder button[type=submit]")
-    page.wait_for_load_state("networkidle")
+    submit(page, "form.kpi-builder button[type=submit]")
     assert page.url.endswith(base)
     fits_the_phone(page)
     result = page.evaluate(CELLS_KEEP_THEIR_WORDS)
     assert result["cells"] == 5 + 3 * 5 and result["broken"] == [], result  # header + three indicators
     shot(page, "kpi-templates-phone")
 
-    page.click("text=查看与编辑")
-    page.wait_for_load_state("networkidle")
+    submit(page, "text=查看与编辑")
     assert page.locator("[data-testid=template-detail]").is_visible()
     fits_the_phone(page)
     assert page.evaluate(CELLS_KEEP_THEIR_WORDS)["broken"] == []

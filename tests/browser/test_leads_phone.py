@@ -12,7 +12,7 @@ import pytest
 from django.utils import timezone
 
 from commissions.engine import period_of
-from tests.browser.conftest import DESKTOP, PHONE, login, shot
+from tests.browser.conftest import DESKTOP, PHONE, login, shot, submit
 from tests.conftest import wait_for
 from tests.factories import TEST_PASSWORD, make_user
 
@@ -24,10 +24,8 @@ def _fits_phone(page):
 
 
 def _stage(page, label: str):
-    button = page.locator("[data-testid=stage-button]")
-    assert button.inner_text() == f"记录:{label}"
-    button.click()
-    page.wait_for_load_state("networkidle")
+    assert page.locator("[data-testid=stage-button]").inner_text() == f"记录:{label}"
+    submit(page, "[data-testid=stage-button]")
     assert page.locator("[data-testid=lead-stage]").inner_text() == label
 
 
@@ -47,8 +45,7 @@ def test_a_lead_worked_on_phones_by_the_marketer_and_the_seller(committed_branch
     page.select_option("select[name=owner]", sales)
     _fits_phone(page)
     shot(page, "lead-new-phone")
-    page.click("form.form button[type=submit]")
-    page.wait_for_load_state("networkidle")
+    submit(page, "form.form button[type=submit]")
     lead_id = int(re.search(r"/leads/(\d+)/", page.url).group(1))
     assert page.locator("[data-testid=turn-of]").inner_text().startswith("「到访」:轮到")
     _stage(page, "到访")
@@ -68,8 +65,7 @@ def test_a_lead_worked_on_phones_by_the_marketer_and_the_seller(committed_branch
     seller.fill("input[name=amount]", "80000.00")
     _fits_phone(seller)
     shot(seller, "lead-sign-phone")
-    seller.click("form.form button[type=submit]")
-    seller.wait_for_load_state("networkidle")
+    submit(seller, "form.form button[type=submit]")
     assert seller.locator("[data-testid=lead-stage]").inner_text() == "合同归档"
     assert seller.locator("[data-testid=stage-history] li").count() == 5
 
@@ -105,8 +101,7 @@ def test_the_same_client_twice_is_refused_on_a_phone_with_a_link_to_the_first(co
     page.fill("input[name=name]", "北京华信科技 ")
     page.fill("input[name=headcount]", "30")
     page.fill("input[name=opened_by]", f"{code}_s1")
-    page.click("form.form button[type=submit]")
-    page.wait_for_load_state("networkidle")
+    submit(page, "form.form button[type=submit]")
     assert f"客户编号 {first}" in page.locator(".field-error[data-field=name]").inner_text()
     assert page.locator("[data-testid=duplicate-of] a").get_attribute("href") == f"/b/{code}/clients/{first}/"
     _fits_phone(page)

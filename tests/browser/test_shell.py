@@ -15,7 +15,7 @@ import re
 import pytest
 from django.urls import Resolver404, resolve
 
-from tests.browser.conftest import SCREENSHOTS
+from tests.browser.conftest import SCREENSHOTS, login, settled
 from tests.browser.shell_checks import (CELLS_KEEP_THEIR_WORDS, CHROME_TEXT, CJK, TRANSLATABLE_TEXT, Watch, axe_scan, english_runs,
                                         key_leaks, overflow, unseparated_amounts, visible_text)
 
@@ -58,20 +58,6 @@ def _exists(path: str) -> bool:
         return False
 
 
-def _login(page, username):
-    page.goto("/login/")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", "Demo-2026!")
-    page.click("button[type=submit]")
-    page.wait_for_load_state("networkidle")
-
-
-def _settled(page) -> None:
-    """After `goto` (which waits for the page's load event: its scripts, styles and images): no
-    htmx request still in flight. The pages make no other request after loading (their only
-    later requests are the inbox badge's and the live board's timed polls), so this is what
-    "networkidle" waited for, without its fixed half second of quiet per page."""
-    page.wait_for_function("() => document.readyState === 'complete' && !document.querySelector('.htmx-request')")
 
 
 class Sessions:
@@ -94,14 +80,14 @@ class Sessions:
             page = ctx.new_page()
             page.set_default_timeout(15000)
             page.watch = Watch(page)
-            _login(page, username)
+            login(page, username, "Demo-2026!")
             self.pages[key] = page
         return self.pages[key]
 
     def navigation(self, username) -> list[str]:
         page = self.page(username)
         page.goto("/")  # a signed-in person is sent on to their landing page
-        _settled(page)
+        settled(page)
         landing = "/" + page.url.split("://", 1)[1].split("/", 1)[1]
         links = page.eval_on_selector_all("[data-testid=side-menu] a, [data-testid=tab-bar] a",
                                           "els => els.map(e => e.getAttribute('href'))")
@@ -159,7 +145,7 @@ def test_every_page_of_a_roles_navigation_reads_right_at_both_sizes(sessions, us
             i += 1
             page.watch.reset()
             response = page.goto(path)
-            _settled(page)
+            settled(page)
             where = f"{username} {size} {path}"
             if response.status != 200:
                 problems.append(f"{where}: status {response.status}")
@@ -185,7 +171,7 @@ def test_each_roles_pages_have_no_serious_accessibility_violation(sessions, user
     problems, rules = [], 0
     for path in pages:
         page.goto(path)
-        _settled(page)
+        settled(page)
         result = axe_scan(page)
         rules += result["rules"]
         problems += [f"{path}: {v['impact']} {v['id']}: {v['nodes']}" for v in result["violations"]]
@@ -202,7 +188,7 @@ def test_pages_in_english_are_entirely_english(sessions, username):
         for path in ENGLISH[username]:
             page.watch.reset()
             assert page.goto(path).status == 200, path
-            _settled(page)
+            settled(page)
             where = f"{username} en {size} {path}"
             chinese = [t for t in page.evaluate(CHROME_TEXT) if CJK.search(t)]
             problems += [f"{where}: Chinese label {t!r}" for t in chinese]
@@ -254,7 +240,7 @@ def test_a_specialist_sees_boards_by_openings_and_sales_but_never_colleagues_pay
     page = sessions.page("bj.s1")
     page.set_viewport_size(SIZES["phone"])
     page.goto("/")
-    _settled(page)
+    settled(page)
     assert page.url.endswith("/b/beijing/me/")  # lands on the phone home
     assert page.locator("[data-testid=metric-openings]").count() == 1
     assert page.locator("[data-testid=metric-sales]").count() == 1
