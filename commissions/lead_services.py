@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 from branches.audit import stamp
 from branches.models import BranchMembership, User
 from branches.roles import Role
+from notifications import words
 
 from . import inputs, services
 from .models import Lead, LeadDispute, LeadPolicy, LeadStageChange
@@ -241,16 +242,17 @@ def stuck_leads_alert(*, now: dt.datetime | None = None) -> int:
         lead = Lead.objects.get(pk=stuck.lead_id)
         after = next_stage(lead.stage)
         who = responsible_id(lead)
-        turn = name_of(who) if who else _("分支机构经理(请指派跟进销售)") if lead.stage != Lead.Stage.ARCHIVED \
-            else _("分支机构经理")
-        title = _("线索「%(n)s」在「%(s)s」阶段已停留 %(d)d 天") % {"n": lead.name[:80], "s": lead.get_stage_display(),
-                                                          "d": stuck.days}
-        body = _("超过本分支机构的上限 %(l)d 天。轮到 %(who)s 完成下一步「%(next)s」。") % {
-            "l": limit, "who": turn, "next": Lead.Stage(after).label}
+        turn = name_of(who) if who else words.w("分支机构经理(请指派跟进销售)") if lead.stage != Lead.Stage.ARCHIVED \
+            else words.w("分支机构经理")
+        message = {
+            "title": words.w("线索「%(n)s」在「%(s)s」阶段已停留 %(d)d 天", n=lead.name[:80],
+                             s=words.choice("commissions.Lead", "stage", lead.stage), d=stuck.days),
+            "body": words.w("超过本分支机构的上限 %(l)d 天。轮到 %(who)s 完成下一步「%(next)s」。", l=limit, who=turn,
+                            next=words.choice("commissions.Lead", "stage", after))}
         key = f"lead-stuck:{lead.pk}:{lead.stage}:{lead.stage_since:%Y%m%d%H%M%S}"
         for recipient in sorted({*(([who]) if who else []), *managers}):
             before = Notification.objects.filter(recipient_id=recipient, dedupe_key=key).exists()
-            notification_create(recipient_id=recipient, title=title, body=body, kind="lead_stuck",
+            notification_create(recipient_id=recipient, words=message, kind="lead_stuck",
                                 link=f"/b/{branch.code}/leads/{lead.pk}/", dedupe_key=key)
             created += 0 if before else 1
     return created
@@ -305,9 +307,10 @@ def lead_dispute_raise(*, actor, roles, lead_id: int, data: dict) -> LeadDispute
         dispute.save()
         branch = services.current_branch()
         for manager in branch_manager_ids():
-            notification_create(recipient_id=manager, kind="lead_dispute",
-                                title=_("线索归属争议待裁决:%(n)s") % {"n": lead.name[:80]},
-                                body=_("%(who)s 认为这条线索由其开发:%(r)s") % {"who": name_of(claimant.pk), "r": reason},
+            notification_create(recipient_id=manager, kind="lead_dispute", words={
+                                    "title": words.w("线索归属争议待裁决:%(n)s", n=lead.name[:80]),
+                                    "body": words.w("%(who)s 认为这条线索由其开发:%(r)s", who=name_of(claimant.pk),
+                                                    r=reason)},
                                 link=f"/b/{branch.code}/leads/{lead.pk}/", dedupe_key=f"lead-dispute:{dispute.pk}")
     return dispute
 
@@ -359,8 +362,8 @@ def lead_dispute_decide(*, actor, dispute_id: int, data: dict) -> LeadDispute:
         stamp(dispute, actor=actor, reason="归属争议裁决")
         dispute.save()
         branch = services.current_branch()
-        notification_create(recipient_id=claimant.pk, kind="lead_dispute",
-                            title=(_("线索「%(n)s」的归属已认定为您") if upheld else _("线索「%(n)s」维持原归属"))
-                            % {"n": lead.name[:80]}, body=note,
+        notification_create(recipient_id=claimant.pk, kind="lead_dispute", body=note, words={
+                            "title": words.w("线索「%(n)s」的归属已认定为您" if upheld else "线索「%(n)s」维持原归属",
+                                             n=lead.name[:80])},
                             link=f"/b/{branch.code}/leads/", dedupe_key=f"lead-dispute-decided:{dispute.pk}")
     return dispute

@@ -792,13 +792,6 @@ def period_close(*, actor, period: str) -> BranchPeriod:
     return obj
 
 
-def _yuan(amount: Decimal) -> str:
-    """Money in a message people read: THE formatter's "18,090.46"."""
-    from hrsaas.core.formatting import format_money
-
-    return format_money(amount)
-
-
 COMPONENT_TITLES = {"opening_reward": "开户奖励", "retention_bonus": "留存奖励", "sales_commission": "销售提成",
                     "lead_marketing": "市场线索分成", "lead_sales": "销售签约分成", "lead_points": "有效线索积分奖励",
                     "lead_conversion": "线索转化奖励", "correction": "提成更正"}
@@ -813,6 +806,7 @@ def period_mark_paid(*, actor, branch: Branch, period: str, confirmed=None) -> B
     payer is asked to look again (paying an amount nobody saw is what the confirmation prevents)."""
     if not (getattr(actor, "is_superuser", False) or {Role.HQ_FINANCE, Role.HQ_ADMIN} & hq_roles_of(actor)):
         raise PermissionDenied(_("仅总部财务可确认发放。"))
+    from notifications import words
     from notifications.services import notification_create
 
     from .models import StatementLine
@@ -847,10 +841,13 @@ def period_mark_paid(*, actor, branch: Branch, period: str, confirmed=None) -> B
             total = sum(parts.values(), Decimal(0))
             if total <= 0:
                 continue
-            what = COMPONENT_TITLES.get(next(iter(parts)), "提成") if len(parts) == 1 else f"{int(period[:4])}年{int(period[5:7])}月提成"
+            what = (words.label("component", next(iter(parts))) if len(parts) == 1
+                    else words.w("%(p)s提成", p=words.period(period)))
             notification_create(
-                recipient_id=earner_id, title=f"您的{what}{_yuan(total)}元已到账", kind="commission_paid",
-                body="; ".join(f"{COMPONENT_TITLES.get(c, '提成')} {_yuan(a)} 元" for c, a in sorted(parts.items())),
+                recipient_id=earner_id, kind="commission_paid", words={
+                    "title": words.w("您的%(what)s%(amount)s元已到账", what=what, amount=words.money(total)),
+                    "body": words.join([words.w("%(item)s %(amount)s 元", item=words.label("component", c),
+                                                amount=words.money(a)) for c, a in sorted(parts.items())])},
                 link=f"/b/{branch.code}/commissions/statements/{period}/", dedupe_key=f"commission-paid:{period}",
             )
     return obj

@@ -12,6 +12,10 @@ from .models import Notification
 
 
 class NotificationSerializer(serializers.ModelSerializer):
+    # In the reader's language (the words kept with the message), like the inbox page.
+    title = serializers.CharField(source="title_text", read_only=True)
+    body = serializers.CharField(source="body_text", read_only=True)
+
     class Meta:
         model = Notification
         fields = ["id", "kind", "title", "body", "link", "created_at", "read_at"]

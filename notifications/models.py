@@ -14,6 +14,9 @@ class Notification(models.Model):
     title = models.CharField(_("标题"), max_length=200)
     body = models.TextField(_("内容"), blank=True)
     link = models.CharField(max_length=300, blank=True)
+    # The title's and body's words as what they say (notifications/words.py), put into the
+    # reader's language when shown; title and body hold them in the product's language.
+    words = models.JSONField(default=dict, blank=True)
     dedupe_key = models.CharField(max_length=200, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     read_at = models.DateTimeField(null=True, blank=True)
@@ -31,6 +34,19 @@ class Notification(models.Model):
                 name="notification_once_per_key",
             )
         ]
+
+
+    @property
+    def title_text(self) -> str:
+        from .words import render
+
+        return render(self.words["title"]) if self.words.get("title") else self.title
+
+    @property
+    def body_text(self) -> str:
+        from .words import render
+
+        return render(self.words["body"]) if self.words.get("body") else self.body
 
 
 class ChannelConfig(models.Model):

@@ -28,13 +28,23 @@ def _queue_delivery(notification_id: int) -> None:
         log.warning("delivery of notification %s not queued (%s); the sweep will deliver it", notification_id, exc)
 
 
-def notification_create(*, recipient_id: int, title: str, body: str = "", kind: str = "info",
-                        link: str = "", dedupe_key: str = "", deliver: bool = True) -> Notification:
+def notification_create(*, recipient_id: int, title: str = "", body: str = "", kind: str = "info",
+                        link: str = "", dedupe_key: str = "", deliver: bool = True,
+                        words: dict | None = None) -> Notification:
     """Create an inbox message and queue its outside delivery after commit. With a dedupe_key a
-    repeated call (a retried task) returns the message already there instead of a second one."""
+    repeated call (a retried task) returns the message already there instead of a second one.
+    `words` (notifications/words.py) holds the title's and, unless the body is someone's own
+    text, the body's words: shown in each reader's language, stored in the product's."""
+    from .words import stored
+
+    words = words or {}
+    if words.get("title"):
+        title = stored(words["title"])[:200]
+    if words.get("body"):
+        body = stored(words["body"])
     if not title or len(title) > 200:
         raise ValueError("notification title must be 1–200 characters")
-    fields = {"title": title, "body": body, "kind": kind, "link": link}
+    fields = {"title": title, "body": body, "kind": kind, "link": link, "words": words}
     if dedupe_key:
         obj, created = Notification.objects.get_or_create(recipient_id=recipient_id, dedupe_key=dedupe_key, defaults=fields)
     else:

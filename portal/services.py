@@ -30,6 +30,7 @@ from commissions import services as commission_services
 from commissions.services import next_open_period, period_status
 from hrsaas.core.formatting import format_period
 from hrsaas.core.money import MoneyError, parse_money
+from notifications import words
 
 from . import engine, selectors, uploads
 from .models import ClaimPhoto, Inquiry, InquiryEvent, ManualAdjustment, RewardClaim
@@ -107,16 +108,15 @@ def _statement_link(branch: Branch, claim: RewardClaim) -> str:
 
 def _claim_notify(branch: Branch, claim: RewardClaim, *, overridden: bool = False) -> None:
     if claim.status == RewardClaim.Status.APPROVED:
-        title = _("您的开户奖励申领 #%(id)d 已通过") % {"id": claim.pk}
+        title = words.w("您的开户奖励申领 #%(id)d 已通过", id=claim.pk)
         link = _statement_link(branch, claim) if claim.client else _claim_link(branch, claim)
-        body = claim.reason
     else:
-        title = _("您的开户奖励申领 #%(id)d 未通过") % {"id": claim.pk}
+        title = words.w("您的开户奖励申领 #%(id)d 未通过", id=claim.pk)
         link = _claim_link(branch, claim)
-        body = claim.reason
+    body = words.sentence("claim_review", claim.reason_code, claim.review_args)
     if overridden:
-        body = _("经理改判:%(note)s。") % {"note": claim.override_note} + body
-    _notify(recipient_id=claim.claimant_id, title=title[:200], body=body, kind="reward_claim", link=link,
+        body = words.join([words.w("经理改判:%(note)s。", note=claim.override_note), body], sep="")
+    _notify(recipient_id=claim.claimant_id, words={"title": title, "body": body}, kind="reward_claim", link=link,
             dedupe_key=f"claim:{claim.pk}:{claim.status}:{'override' if overridden else 'auto'}")
 
 
@@ -278,7 +278,8 @@ def inquiry_raise(*, actor, branch: Branch, period: str, key: str, comment, atta
         inquiry.save()
         _event(inquiry, author=actor, kind=InquiryEvent.Kind.RAISED, body=comment, attachment=att)
         for manager_id in selectors.branch_managers(branch):
-            _notify(recipient_id=manager_id, title=(_("新的申诉 #%(id)d:%(who)s") % {"id": inquiry.pk, "who": actor.label})[:200],
+            _notify(recipient_id=manager_id, words={"title": words.w("新的申诉 #%(id)d:%(who)s", id=inquiry.pk,
+                                                                     who=actor.label)},
                     body=comment[:500], kind="inquiry", link=f"/b/{branch.code}/review/inquiries/{inquiry.pk}/",
                     dedupe_key=f"inquiry:{inquiry.pk}:raised")
     return inquiry
@@ -312,7 +313,7 @@ def inquiry_comment(*, actor, branch: Branch, inquiry_id: int, body, attachment=
             inquiry.status = Inquiry.Status.ANSWERED
             stamp(inquiry, actor=actor, reason="经理答复")
             inquiry.save()
-            _notify(recipient_id=inquiry.raised_by_id, title=(_("您的申诉 #%(id)d 有了答复") % {"id": inquiry.pk}),
+            _notify(recipient_id=inquiry.raised_by_id, words={"title": words.w("您的申诉 #%(id)d 有了答复", id=inquiry.pk)},
                     body=body[:500], kind="inquiry", link=_inquiry_link(branch, inquiry),
                     dedupe_key=f"inquiry:{inquiry.pk}:answer:{event.pk}")
     return event
@@ -370,7 +371,7 @@ def inquiry_resolve(*, actor, branch: Branch, inquiry_id: int, resolution, amoun
             _event(inquiry, author=actor, kind=InquiryEvent.Kind.ADJUSTMENT,
                    body=_("调整 %(amount)s 元,计入 %(period)s。") % {"amount": engine.money(amount),
                                                                   "period": format_period(target)})
-        _notify(recipient_id=inquiry.raised_by_id, title=_("您的申诉 #%(id)d 已处理") % {"id": inquiry.pk},
+        _notify(recipient_id=inquiry.raised_by_id, words={"title": words.w("您的申诉 #%(id)d 已处理", id=inquiry.pk)},
                 body=resolution[:500], kind="inquiry", link=_inquiry_link(branch, inquiry),
                 dedupe_key=f"inquiry:{inquiry.pk}:resolved")
     return inquiry

@@ -108,17 +108,19 @@ def _current_branch():
 
 
 def _message(branch, exc: PaymentException, stage: str) -> dict:
+    from notifications import words
+
     if stage == "respond":
-        title = _("社保异常 #%(id)d 超过 1 小时未响应") % {"id": exc.pk}
+        title = words.w("社保异常 #%(id)d 超过 1 小时未响应", id=exc.pk)
         due = exc.respond_due
     else:
-        title = _("社保异常 #%(id)d 超过 24 小时未解决") % {"id": exc.pk}
+        title = words.w("社保异常 #%(id)d 超过 24 小时未解决", id=exc.pk)
         due = exc.resolve_due
     who = f" · {exc.employee.name}" if exc.employee_id else ""
-    body = _("%(period)s · %(kind)s%(who)s:%(text)s(时限 %(due)s)") % {
-        "period": exc.period, "kind": kind_label(exc.kind), "who": who, "text": exc.description[:300],
-        "due": timezone.localtime(due).strftime("%Y-%m-%d %H:%M")}
-    return {"title": title[:200], "body": body, "kind": "si_exception_overdue",
+    body = words.w("%(period)s · %(kind)s%(who)s:%(text)s(时限 %(due)s)", period=words.period(exc.period),
+                   kind=words.sentence("si_exception_kind", exc.kind), who=who, text=exc.description[:300],
+                   due=words.moment(due))
+    return {"words": {"title": title, "body": body}, "kind": "si_exception_overdue",
             "link": f"/b/{branch.code}/si/?period={exc.period}#exception-{exc.pk}"}
 
 

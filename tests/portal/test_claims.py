@@ -220,6 +220,38 @@ def test_the_review_result_follows_the_readers_language(api, people, web):
     assert "自动审核" not in reason and "2026-03" not in reason
 
 
+def test_a_managers_override_is_in_each_readers_language_not_the_managers(api, people, web):
+    """The manager decides with English switched on: the specialist's message reads in Chinese for
+    them (and for e-mail and WeCom, which get the stored words), in English once they switch."""
+    from django.conf import settings
+
+    from notifications.models import Notification
+
+    cid = open_client(api, people["bj_staff"], opened_by="bj_s1", headcount=60, opened_on="2026-03-10")
+    drain("bj")
+    rejected = _claim(api, people["bj_s1"], cid, 2).json()
+    manager = api(people["bj_manager"])
+    manager.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    r = manager.post(f"{URL}{rejected['id']}/override/", {"decision": "approve", "note": "按合同人数"}, format="json")
+    assert r.status_code == 200
+    with in_branch("bj"):
+        stored = Notification.objects.get(recipient_id=people["bj_s1"].pk, kind="reward_claim",
+                                          title__contains="已通过")
+    assert stored.title == f"您的开户奖励申领 #{rejected['id']} 已通过"
+    assert stored.body.startswith("经理改判:按合同人数。改判通过:") and "Approved" not in stored.body
+    specialist = api(people["bj_s1"])
+    item = next(n for n in specialist.get("/b/bj/api/v1/notifications/").json()["items"] if n["id"] == stored.pk)
+    assert (item["title"], item["body"]) == (stored.title, stored.body)
+    specialist.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    item = next(n for n in specialist.get("/b/bj/api/v1/notifications/").json()["items"] if n["id"] == stored.pk)
+    assert item["title"] == f"Your opening reward claim #{rejected['id']} is approved", item["title"]
+    assert "按合同人数" in item["body"] and "March 2026" in item["body"], item["body"]
+    page = web(people["bj_s1"])
+    page.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    html = page.get("/b/bj/inbox/").content.decode()
+    assert f"Your opening reward claim #{rejected['id']} is approved" in html and "已通过" not in html
+
+
 def test_a_claim_reviewed_before_the_review_data_was_kept_reads_without_the_line_id(api, people, web):
     """Claims stored with the old sentence ("结算单 2026-03 第 39 行") and no review data are said
     again from their own fields."""

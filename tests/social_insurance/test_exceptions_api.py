@@ -257,7 +257,8 @@ def test_escalation_notifies_each_manager_once_per_stage(staff, employee):
     assert _inbox(staff) == []
     with in_branch("bj"):
         body = Notification.objects.filter(recipient_id=m1.pk).get().body
-        assert body.startswith(f"{M} · 缴费失败 · 员工1:银行扣款失败") and "(时限 2025-08-03 18:00)" in body
+        # months and times in the locale's words, also in the stored body e-mail and WeCom send
+        assert body.startswith("2025年8月 · 缴费失败 · 员工1:银行扣款失败") and "(时限 2025年8月3日 18:00)" in body
 
         exceptions.exception_respond(actor=staff, exception_id=exc.pk, now=T0 + dt.timedelta(hours=3))
         assert exceptions.exceptions_escalate(now=T0 + dt.timedelta(hours=23, minutes=59)) == 0

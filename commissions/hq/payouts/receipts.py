@@ -24,8 +24,8 @@ from django_tenants.utils import schema_context
 
 from branches.audit import stamp
 from branches.models import Branch, User
+from notifications import words
 
-from ...templatetags.commission_format import period_label
 from ..models import StatementReceipt
 
 
@@ -47,7 +47,6 @@ def receipts_send(*, actor: User | None, branch: Branch, period: str) -> int:
     totals = list(StatementLine.objects.filter(period=period).values("earner_id").annotate(t=Sum("amount"))
                   .values_list("earner_id", "t").order_by("earner_id"))
     now, sent = timezone.now(), 0
-    label = period_label(period)
     with schema_context("public"):
         existing = set(StatementReceipt.objects.filter(branch=branch, period=period).values_list("earner_id", flat=True))
         for earner_id, total in totals:
@@ -62,9 +61,9 @@ def receipts_send(*, actor: User | None, branch: Branch, period: str) -> int:
         if earner_id in existing:
             continue
         notification_create(
-            recipient_id=earner_id, kind="statement_ready",
-            title=_("您的%(p)s提成单已出,请查看并确认") % {"p": label},
-            body=_("合计 %(t)s 元。请在提成单页面一键确认,或对有疑问的项目提出申诉。") % {"t": f"{total or 0:,.2f}"},
+            recipient_id=earner_id, kind="statement_ready", words={
+                "title": words.w("您的%(p)s提成单已出,请查看并确认", p=words.period(period)),
+                "body": words.w("合计 %(t)s 元。请在提成单页面一键确认,或对有疑问的项目提出申诉。", t=words.money(total))},
             link=payslip_link(branch, period), dedupe_key=f"statement-ready:{period}")
     return sent
 
@@ -150,8 +149,8 @@ def receipts_remind(*, branch: Branch, now: dt.datetime | None = None, days: int
             r.save()
     for r in pending:
         notification_create(
-            recipient_id=r.earner_id, kind="statement_reminder",
-            title=_("请确认您的%(p)s提成单") % {"p": period_label(r.period)},
-            body=_("合计 %(t)s 元,尚未确认。如有疑问,请对相关项目提出申诉。") % {"t": f"{r.total:,.2f}"},
+            recipient_id=r.earner_id, kind="statement_reminder", words={
+                "title": words.w("请确认您的%(p)s提成单", p=words.period(r.period)),
+                "body": words.w("合计 %(t)s 元,尚未确认。如有疑问,请对相关项目提出申诉。", t=words.money(r.total))},
             link=payslip_link(branch, r.period), dedupe_key=f"statement-remind:{r.period}:{r.reminders}")
     return len(pending)
