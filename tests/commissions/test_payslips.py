@@ -97,6 +97,20 @@ def test_close_sends_statements_one_confirmed_one_questioned_one_reminded(client
     assert "2 人尚未确认工资条" in confirm and "bj_s2" in confirm and "已申诉" in confirm and "bj_s3" in confirm
 
 
+def test_the_payslip_and_its_message_read_in_the_readers_language(client, api, people, closed_march):  # noqa: F811
+    from django.conf import settings
+
+    client.force_login(people["bj_s1"])
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    page = client.get("/b/bj/commissions/payslip/2026-03/").content.decode()
+    assert "Opening reward" in page and "开户奖励" not in page
+    reader = api(people["bj_s1"])
+    reader.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    item = next(n for n in reader.get("/b/bj/api/v1/notifications/").json()["items"] if n["kind"] == "statement_ready")
+    assert "March 2026" in item["title"] and "2,600.00" in item["body"], item
+    assert not any("\u4e00" <= ch <= "\u9fff" for ch in item["title"] + item["body"]), item
+
+
 def test_a_question_needs_a_line_and_changes_nothing_without_one(api, people, closed_march):  # noqa: F811
     s2 = people["bj_s2"]
     r = api(s2).post("/b/bj/api/v1/statements/me/2026-03/question/", {"comment": "不对"}, format="json")

@@ -47,9 +47,8 @@ def _own(request, period: str):
 @page_roles(R.INSIDERS)  # own statement only (404 otherwise)
 @login_required
 def payslip(request, period: str):
+    from hrsaas.core.labels import label
     from portal.selectors import line_key
-
-    from ...services import COMPONENT_TITLES
 
     period = _period(period)
     receipt, stmt = _own(request, period)
@@ -75,7 +74,8 @@ def payslip(request, period: str):
                     messages.error(request, err)
         return redirect(request.path)
     receipt = receipts.receipt_open(actor=request.user, branch=request.tenant, period=period, ip=ip, user_agent=ua)
-    lines = [dict(ln, key=line_key(ln), title=COMPONENT_TITLES.get(ln["component"], _("提成"))) for ln in stmt["lines"]]
+    # Each line's item in the reader's language (a component the labels lack reads 提成).
+    lines = [dict(ln, key=line_key(ln), title=label("component", ln["component"]) or _("提成")) for ln in stmt["lines"]]
     return render(request, "commissions/payouts/payslip.html", {
         "period": period, "receipt": receipt, "s": stmt, "lines": lines, "nav_active": "statements"})
 
