@@ -232,3 +232,12 @@ def test_every_entry_is_translated_and_keeps_its_placeholders(po):
     assert problems == []
     assert len(entries) >= 10
     assert po.with_suffix(".mo").stat().st_mtime >= po.stat().st_mtime - 5  # compiled after the last edit
+
+
+@pytest.mark.django_db
+def test_the_error_page_in_english_is_entirely_english(people):  # noqa: F811
+    c = english(people["bj_s1"])
+    response = c.get("/b/bj/no-such-page/")
+    assert response.status_code == 404
+    html = response.content.decode()
+    assert "Back to the home page" in html and not CJK.findall(html), CJK.findall(html)
