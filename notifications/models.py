@@ -38,15 +38,15 @@ class Notification(models.Model):
 
     @property
     def title_text(self) -> str:
-        from .words import render
+        from .words import shown
 
-        return render(self.words["title"]) if self.words.get("title") else self.title
+        return shown(self.words.get("title"), self.title)
 
     @property
     def body_text(self) -> str:
-        from .words import render
+        from .words import shown
 
-        return render(self.words["body"]) if self.words.get("body") else self.body
+        return shown(self.words.get("body"), self.body)
 
 
 class ChannelConfig(models.Model):

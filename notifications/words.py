@@ -10,6 +10,7 @@ manager's note) is not in `words`: it is shown as written."""
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from decimal import Decimal
 
 from django.apps import apps
@@ -18,6 +19,8 @@ from django.utils import translation
 from django.utils.translation import gettext
 
 from hrsaas.core import formatting, labels
+
+log = logging.getLogger(__name__)
 
 
 def w(msgid: str, **values) -> dict:
@@ -96,6 +99,18 @@ def render(message: dict) -> str:
     text = gettext(message["m"])
     values = message.get("p") or {}
     return text % {name: _value(value) for name, value in values.items()} if values else text
+
+
+def shown(message: dict | None, stored_text: str) -> str:
+    """A message in the reader's language; the stored words when it has none or cannot be said
+    (one message that cannot be read must not take the whole inbox down)."""
+    if not message:
+        return stored_text
+    try:
+        return render(message)
+    except Exception:  # noqa: BLE001 - any fault in one message: its stored words instead
+        log.exception("message words could not be rendered; showing the stored text")
+        return stored_text
 
 
 def stored(message: dict) -> str:

@@ -8,10 +8,25 @@ language. A charge also keeps its sentence in Chinese (`stored_words`), the reco
 billed."""
 from __future__ import annotations
 
+import logging
+
 from django.utils import translation
 from django.utils.translation import gettext, gettext_lazy as _, ngettext
 
 from hrsaas.core import formatting, labels
+
+log = logging.getLogger(__name__)
+
+
+def guarded(words, kind: str, args: dict | None, stored: str) -> str:
+    """`words(kind, args, stored)`, or the stored sentence when the values cannot be said: one
+    malformed row must not take the whole page down."""
+    try:
+        return words(kind, args, stored)
+    except Exception:  # noqa: BLE001 - any fault in one row's values: its stored sentence instead
+        log.exception("%s %s could not be put into words; showing the stored sentence", kind, args)
+        return stored
+
 
 # Kinds whose sentence needs nothing the check found.
 _FIXED = {

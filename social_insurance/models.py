@@ -270,9 +270,9 @@ class FeeStatementCharge(models.Model):
 
     @property
     def explanation_text(self) -> str:
-        from .display import charge_words
+        from .display import charge_words, guarded
 
-        return charge_words(self.kind, self.args, self.explanation)
+        return guarded(charge_words, self.kind, self.args, self.explanation)
 
 
 class FeePayment(models.Model):
@@ -377,9 +377,9 @@ class CheckFinding(models.Model):
 
     @property
     def detail_text(self) -> str:
-        from .display import finding_detail
+        from .display import finding_detail, guarded
 
-        return finding_detail(self.kind, self.args, self.detail)
+        return guarded(finding_detail, self.kind, self.args, self.detail)
 
 
 class PayrollEntry(models.Model):

@@ -60,3 +60,9 @@ def test_every_message_the_product_sends_has_its_english():
                         missing.append((str(path.relative_to(ROOT)), msgid))
     assert found >= 15, found  # the scan sees the producers' messages
     assert missing == []
+
+
+def test_a_message_that_cannot_be_said_shows_its_stored_words():
+    broken = words.w("请确认您的%(p)s提成单", q=words.period("2026-03"))  # a value under the wrong name
+    assert words.shown(broken, "请确认您的2026年3月提成单") == "请确认您的2026年3月提成单"
+    assert words.shown({}, "stored") == "stored"

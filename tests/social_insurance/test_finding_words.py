@@ -73,3 +73,10 @@ def test_a_finding_stored_as_a_sentence_keeps_it_with_city_names_and_separators(
     assert finding_detail("base_below_floor", {}, stored) == "申报工资 3,000.00 低于下限 6,821.00,按下限缴费"
     assert finding_detail("location_mismatch", {}, "参保地 beijing / 合同地 shanghai / 发薪地 beijing") == \
         "参保地 北京 / 合同地 上海 / 发薪地 北京"
+
+
+def test_values_that_cannot_be_said_show_the_stored_sentence():
+    from social_insurance.display import charge_words, guarded
+
+    assert guarded(charge_words, "late_fee", {"period": "2025-08"}, "旧说明") == "旧说明"  # no deadline, no parts
+    assert guarded(finding_detail, "duplicate_in_branch", {"n": 2}, "") == "同一身份证号本月在本分支机构有 2 条参保记录"
