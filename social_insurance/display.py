@@ -134,3 +134,16 @@ def stored_words(kind: str, args: dict) -> str:
     """A charge's sentence as stored with it: in Chinese, at most the column's length."""
     with translation.override("zh-hans"):
         return charge_words(kind, args, max_length=STORED_LENGTH)
+
+
+def earlier_stored_words(kind: str, args: dict) -> str | None:
+    """A late fee's sentence as it was stored before charges kept their values: with a part
+    billed before, the sentence cut at 220 characters and the billed part added (the same fee,
+    so not a change to post again). None for anything else."""
+    if kind != "late_fee" or not args.get("billed"):
+        return None
+    base = {k: v for k, v in args.items() if k not in ("billed", "wanted")}
+    with translation.override("zh-hans"):
+        return charge_words(kind, base, max_length=STORED_LENGTH)[:220] + gettext(
+            ";已计收 %(billed)s 元,本次补收 %(wanted)s 元") % {
+            "billed": formatting.format_money(args["billed"]), "wanted": formatting.format_money(args["wanted"])}

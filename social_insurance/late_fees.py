@@ -32,7 +32,7 @@ from branches.audit import stamp
 from hrsaas.core import locks
 
 from . import engine
-from .display import stored_words
+from .display import earlier_stored_words, stored_words
 from .models import ChargeKind, ClientMoneyPolicy, CycleStatus, FeePayment, FeeStatement, FeeStatementCharge, MonthCycle
 
 ZERO = Decimal("0.00")
@@ -104,7 +104,13 @@ def late_fees_post(*, actor, client_id: int) -> LateFeeRun:
                 run.pending += 1
                 continue
             charge = next((c for c in mine if c.statement_id == target.pk), None)
-            if charge is not None and charge.amount == wanted and charge.explanation == explanation:
+            if charge is not None and charge.amount == wanted and charge.explanation in (
+                    explanation, earlier_stored_words(ChargeKind.LATE_FEE, args)):
+                # The same fee, billed the same way. A charge posted before charges kept their
+                # values (or whose sentence was cut as they were then) gets the values, for
+                # showing it in the reader's language: not a new posting, so no audit record.
+                if charge.args != args:
+                    FeeStatementCharge.objects.filter(pk=charge.pk).update(args=args)
                 continue
             charge = charge or FeeStatementCharge(statement=target, kind=ChargeKind.LATE_FEE, service=statement.period)
             charge.amount, charge.explanation, charge.args = wanted, explanation, args

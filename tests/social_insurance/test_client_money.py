@@ -130,6 +130,21 @@ def test_charges_are_explained_in_the_readers_language(setup, api):
         assert FeeStatementCharge.objects.get(statement=sep, kind="service_fee").explanation == "1 人 × 1250.00 元/人·月"
 
 
+def test_a_late_fee_posted_before_its_values_were_kept_gets_them_without_a_new_posting(setup, api):
+    from social_insurance.late_fees import late_fees_post
+
+    aug, sep = setup["st"][(setup["mine"], AUG)], setup["st"][(setup["mine"], SEP)]
+    assert api(setup["staff"]).post(f"/b/bj/api/v1/si/statements/{aug.pk}/payments/",
+                                    {"amount": f"{aug.total:.2f}", "paid_on": "2025-09-06"}, format="json").status_code == 201
+    with in_branch("bj"):
+        charge = FeeStatementCharge.objects.get(statement=sep, kind="late_fee")
+        values, records = charge.args, charge.history.count()
+        FeeStatementCharge.objects.filter(pk=charge.pk).update(args={})  # as posted before
+        run = late_fees_post(actor=setup["staff"], client_id=setup["mine"].pk)
+        charge.refresh_from_db()
+        assert (run.written, charge.args, charge.history.count()) == (0, values, records)
+
+
 def test_service_fees_billed_before_their_values_were_kept_get_them_from_their_sentence(setup):
     import importlib
 

@@ -74,6 +74,19 @@ def test_late_fee_words_in_english_with_several_payments_and_a_part_billed_befor
     assert many.explanation.endswith("20 笔逾期到账的单位及个人缴费 × 0.05% × 逾期天数,合计 165.00 元")
 
 
+def test_a_partly_billed_fee_stored_as_before_is_recognised_as_the_same():
+    """Before charges kept their values, a fee with a part billed on a filed statement was
+    stored as its sentence cut at 220 characters plus the billed part: the same fee."""
+    from social_insurance.display import earlier_stored_words
+
+    fee = engine.late_fee_for(period=AUG, contributions=D("30000.00"), deadline=dt.date(2025, 8, 25),
+                              payments=[(dt.date(2025, 9, d), D("10000.00")) for d in (1, 5, 9)])
+    args = {**fee.args, "billed": "35.00", "wanted": f"{fee.total - D('35.00'):.2f}"}
+    before = f"{fee.explanation[:220]};已计收 35.00 元,本次补收 {fee.total - D('35.00'):,.2f} 元"
+    assert len(fee.explanation) > 220 and earlier_stored_words("late_fee", args) == before
+    assert earlier_stored_words("late_fee", fee.args) is None and earlier_stored_words("service_fee", args) is None
+
+
 @pytest.mark.parametrize("today, bucket", [
     ("2025-08-15", "not_due"), ("2025-08-16", "d1_30"), ("2025-09-14", "d1_30"), ("2025-09-15", "d31_60"),
     ("2025-10-14", "d31_60"), ("2025-10-15", "d61_90"), ("2025-11-13", "d61_90"), ("2025-11-14", "over_90"),
