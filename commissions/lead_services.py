@@ -245,10 +245,10 @@ def stuck_leads_alert(*, now: dt.datetime | None = None) -> int:
         turn = name_of(who) if who else words.w("分支机构经理(请指派跟进销售)") if lead.stage != Lead.Stage.ARCHIVED \
             else words.w("分支机构经理")
         message = {
-            "title": words.w("线索「%(n)s」在「%(s)s」阶段已停留 %(d)d 天", n=lead.name[:80],
-                             s=words.choice("commissions.Lead", "stage", lead.stage), d=stuck.days),
-            "body": words.w("超过本分支机构的上限 %(l)d 天。轮到 %(who)s 完成下一步「%(next)s」。", l=limit, who=turn,
-                            next=words.choice("commissions.Lead", "stage", after))}
+            "title": words.w_count("线索「%(n)s」在「%(s)s」阶段已停留 %(d)d 天", "d", n=lead.name[:80],
+                                   s=words.choice("commissions.Lead", "stage", lead.stage), d=stuck.days),
+            "body": words.w_count("超过本分支机构的上限 %(l)d 天。轮到 %(who)s 完成下一步「%(next)s」。", "l", l=limit,
+                                  who=turn, next=words.choice("commissions.Lead", "stage", after))}
         key = f"lead-stuck:{lead.pk}:{lead.stage}:{lead.stage_since:%Y%m%d%H%M%S}"
         for recipient in sorted({*(([who]) if who else []), *managers}):
             before = Notification.objects.filter(recipient_id=recipient, dedupe_key=key).exists()

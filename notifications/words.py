@@ -16,7 +16,7 @@ from decimal import Decimal
 from django.apps import apps
 from django.conf import settings
 from django.utils import translation
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext
 
 from hrsaas.core import formatting, labels
 
@@ -26,6 +26,12 @@ log = logging.getLogger(__name__)
 def w(msgid: str, **values) -> dict:
     """A message: its Chinese id (also in a locale/en catalogue) and its values."""
     return {"m": str(msgid), "p": values}
+
+
+def w_count(msgid: str, count_of: str, **values) -> dict:
+    """A message whose words follow a count (1 day, 2 days): `count_of` names the value that
+    counts; the catalogue has its singular and plural (Chinese says both alike)."""
+    return {"m": str(msgid), "n": count_of, "p": values}
 
 
 def money(amount) -> dict:
@@ -96,8 +102,11 @@ def render(message: dict) -> str:
     """A message in the active language."""
     if "m" not in message:  # a typed value alone (a joined list, an app's sentence …)
         return _value(message)
-    text = gettext(message["m"])
     values = message.get("p") or {}
+    if message.get("n"):
+        text = ngettext(message["m"], message["m"], int(values[message["n"]]))
+    else:
+        text = gettext(message["m"])
     return text % {name: _value(value) for name, value in values.items()} if values else text
 
 

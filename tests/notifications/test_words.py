@@ -20,8 +20,8 @@ def test_each_kind_of_value_in_both_languages():
         words.w("您的%(what)s%(amount)s元已到账", what=words.label("component", "opening_reward"),
                 amount=words.money("18090.456")),
         words.w("请确认您的%(p)s提成单", p=words.period("2026-03")),
-        words.w("线索「%(n)s」在「%(s)s」阶段已停留 %(d)d 天", n="蓝海餐饮", s=words.choice("commissions.Lead", "stage", "visited"),
-                d=3),
+        words.w_count("线索「%(n)s」在「%(s)s」阶段已停留 %(d)d 天", "d", n="蓝海餐饮",
+                      s=words.choice("commissions.Lead", "stage", "visited"), d=3),
         words.moment(dt.datetime(2026, 3, 2, 1, 30, tzinfo=dt.timezone.utc)),
         words.sentence("si_exception_kind", "payment_failed"),
     ])
@@ -47,7 +47,7 @@ def test_a_stored_message_names_only_known_sentences_and_values():
 def test_every_message_the_product_sends_has_its_english():
     """Each `words.w("…")` in the product's code is in an English catalogue (a message without
     one would reach an English reader in Chinese)."""
-    literal = re.compile(r'words\.w\(\s*"((?:[^"\\]|\\.)*)"(?:\s+if\s+\w+\s+else\s+"((?:[^"\\]|\\.)*)")?')
+    literal = re.compile(r'words\.w(?:_count)?\(\s*"((?:[^"\\]|\\.)*)"(?:\s+if\s+\w+\s+else\s+"((?:[^"\\]|\\.)*)")?')
     found, missing = 0, []
     for path in ROOT.glob("*/**/*.py"):
         if path.parts[len(ROOT.parts)] in {".venv", "tests", "bench"}:
@@ -55,8 +55,8 @@ def test_every_message_the_product_sends_has_its_english():
         for match in literal.finditer(path.read_text(encoding="utf-8")):
             for msgid in filter(None, match.groups()):
                 found += 1
-                with translation.override("en"):
-                    if translation.gettext(msgid) == msgid:
+                with translation.override("en"):  # a message that follows a count has plural forms
+                    if translation.gettext(msgid) == msgid and translation.ngettext(msgid, msgid, 2) == msgid:
                         missing.append((str(path.relative_to(ROOT)), msgid))
     assert found >= 15, found  # the scan sees the producers' messages
     assert missing == []
@@ -66,3 +66,13 @@ def test_a_message_that_cannot_be_said_shows_its_stored_words():
     broken = words.w("请确认您的%(p)s提成单", q=words.period("2026-03"))  # a value under the wrong name
     assert words.shown(broken, "请确认您的2026年3月提成单") == "请确认您的2026年3月提成单"
     assert words.shown({}, "stored") == "stored"
+
+
+def test_a_message_that_follows_a_count():
+    message = words.w_count("超过本分支机构的上限 %(l)d 天。轮到 %(who)s 完成下一步「%(next)s」。", "l", l=1, who="bj_sales",
+                            next=words.choice("commissions.Lead", "stage", "received"))
+    with translation.override("en"):
+        assert words.render(message).startswith("This exceeds the branch limit of 1 day. It is bj_sales's turn")
+        assert words.render({**message, "p": {**message["p"], "l": 7}}).startswith("This exceeds the branch limit of 7 days.")
+    with translation.override("zh-hans"):
+        assert words.render(message) == "超过本分支机构的上限 1 天。轮到 bj_sales 完成下一步「接待」。"
