@@ -345,7 +345,9 @@ def test_board_logs_responds_and_resolves_through_its_forms(staff, employee):
 
     html = page.get(f"/b/bj/si/?period={M}").content.decode()
     assert 'data-testid="si-exception-form"' in html and "没有未解决的异常。" in html
-    assert f'<option value="{employee.pk}">员工1' in html
+    # The employee is chosen by name, ID (masked) and client: their record's number is never shown.
+    assert '<select id="exc-employee" name="employee">' in html and "员工编号" not in html
+    assert f'<option value="{employee.pk}">员工1 · ' in html
 
     created = page.post("/b/bj/si/exceptions/", {"board_period": M, "period": M, "kind": "benefit_claim",
                                                 "employee": str(employee.pk), "description": "工伤待遇申领被退回"})
