@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import ipaddress
 import math
+import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -52,7 +53,9 @@ def client_address(request) -> str:
 
 
 def _username(username) -> str:
-    return str(username or "").strip().lower()[:150]
+    # As the sign-in compares it: Django's login form NFKC-normalises the username (ｂj.s6 signs
+    # in as bj.s6), so every compatibility spelling must count against the same account.
+    return unicodedata.normalize("NFKC", str(username or "")).strip().lower()[:150]
 
 
 def _user_key(username: str) -> str:

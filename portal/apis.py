@@ -23,7 +23,8 @@ def claim_out(claim, branch) -> dict:
     names = dict(User.objects.filter(pk__in=[claim.claimant_id, claim.overridden_by_id]).values_list("pk", "username"))
     base = f"/b/{branch.code}/api/v1/claims/{claim.pk}/photos/"
     return {
-        "id": claim.pk, "client": claim.client_ref, "client_name": claim.client.name if claim.client else None,
+        "id": claim.pk, "client": claim.client_ref, # not the name of a client someone else opened (the claimant typed a number)
+        "client_name": claim.client.name if claim.client and claim.reason_code != "not_opener" else None,
         "claimant": names.get(claim.claimant_id), "tier": claim.tier_index, "tier_amount": f"{claim.tier_amount:.2f}",
         "status": claim.status, "reason_code": claim.reason_code, "reason": claim.reason, "note": claim.note,
         "created_at": claim.created_at.isoformat(), "decided_at": claim.decided_at.isoformat(),

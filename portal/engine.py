@@ -230,7 +230,8 @@ def review_claim(f: ClaimFacts) -> ClaimReview:
     if f.opener_id != f.claimant_id:
         return result(False, "not_opener", client_ref=f.client_ref)
     if f.approved_claim_id is not None:
-        return result(False, "already_claimed", client_ref=f.client_ref, claim=f.approved_claim_id)
+        return result(False, "already_claimed", client_ref=f.client_ref, client=f.client_name,
+                      claim=f.approved_claim_id)
     if f.rule is None:
         return result(False, "no_rule")
     spans = tier_spans(f.rule)
@@ -267,10 +268,13 @@ def review_text(code: str, args: dict) -> str:
     period = format_period(a.get("period", ""))
     amount = money(Decimal(str(a["amount"]))) if a.get("amount") not in (None, "") else ""
     tier = tier_label(a["tier"]) if a.get("tier") else ""
-    if code == "unknown_client":
-        return _("本分支机构没有编号为 %(id)s 的客户。") % {"id": a.get("client_ref")}
-    if code == "not_opener":
-        return _("客户 #%(id)s 不是由您开户的,不能申领其开户奖励。") % {"id": a.get("client_ref")}
+    # A client that does not exist and one someone else opened read the same: the claimant learns
+    # neither whether it exists nor its name (they typed its number).
+    if code in ("unknown_client", "not_opener"):
+        return _("没有由您开户、编号为 %(id)s 的客户,不能申领开户奖励。") % {"id": a.get("client_ref")}
+    # The client by name (it is the claimant's own): no page shows a client's record number.
+    if code == "already_claimed" and a.get("client"):
+        return _("客户「%(name)s」的开户奖励已申领(申领 #%(claim)s)。") % {"name": a["client"], "claim": a.get("claim")}
     if code == "already_claimed":
         return _("客户 #%(id)s 的开户奖励已申领(申领 #%(claim)s)。") % {"id": a.get("client_ref"), "claim": a.get("claim")}
     if code == "no_rule":

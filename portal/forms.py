@@ -80,7 +80,7 @@ class ClaimForm(forms.Form):
     def __init__(self, *args, clients=(), tiers=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["client"].widget = forms.Select(choices=[("", "—")] + [
-            (str(c["id"]), _("#%(id)s %(name)s(%(n)d人)") % {"id": c["id"], "name": c["name"], "n": c["headcount"]}
+            (str(c["id"]), _("%(name)s(%(n)d人)") % {"name": c["name"], "n": c["headcount"]}
              + (_("(已申领)") if c["claimed"] else ""))
             for c in clients])
         self.fields["tier"].widget = forms.Select(choices=[(str(i), label) for i, label in enumerate(tiers)])

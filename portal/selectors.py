@@ -273,7 +273,10 @@ def claim_reason(claim: RewardClaim) -> str:
     own fields (client, statement month, tier) and the figures of its stored sentence, so
     that no line row id or raw period reaches the page; what cannot be rebuilt reads as stored."""
     if claim.review_args:
-        return engine.review_text(claim.reason_code, claim.review_args) or claim.reason
+        args = claim.review_args
+        if claim.client_id and not args.get("client") and claim.reason_code == "already_claimed":
+            args = {**args, "client": claim.client.name}  # kept before the review named the client
+        return engine.review_text(claim.reason_code, args) or claim.reason
     if claim.reason_code not in _LEGACY_REWRITTEN:
         return claim.reason
     text = claim.reason or ""

@@ -2,6 +2,8 @@
 the manager's override, notifications, and who may see what."""
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from tests.conftest import in_branch
@@ -87,12 +89,14 @@ def test_failed_checks_are_kept_as_rejected_claims_with_their_reason(api, people
     first = _claim(api, s1, mine, 1).json()
     again = _claim(api, s1, mine, 1).json()
 
-    assert (unknown["status"], unknown["reason"]) == ("rejected", "本分支机构没有编号为 999999 的客户。")
-    assert (other["status"], other["reason"]) == ("rejected", f"客户 #{theirs} 不是由您开户的,不能申领其开户奖励。")
+    # Someone else's client reads as one that does not exist: neither its existence nor its name.
+    assert (unknown["status"], unknown["reason"]) == ("rejected", "没有由您开户、编号为 999999 的客户,不能申领开户奖励。")
+    assert (other["status"], other["reason"]) == ("rejected", f"没有由您开户、编号为 {theirs} 的客户,不能申领开户奖励。")
+    assert unknown["client_name"] is None and other["client_name"] is None
     assert (tier["status"], tier["reason"]) == (
         "rejected", "申领档位「≥101人 1,800.00元」与客户人数 60 人对应的档位「51–100人 1,200.00元」不符。")
     assert first["status"] == "approved"
-    assert (again["status"], again["reason"]) == ("rejected", f"客户 #{mine} 的开户奖励已申领(申领 #{first['id']})。")
+    assert (again["status"], again["reason"]) == ("rejected", f"客户「我的客户」的开户奖励已申领(申领 #{first['id']})。")
     from notifications.models import Notification
 
     with in_branch("bj"):
@@ -173,6 +177,8 @@ def test_claim_page_keeps_values_and_shows_errors_next_to_the_fields(people, web
     html = r.content.decode()
     assert 'data-field="photos">文件「x.gif」不是允许的类型(JPG、PNG、HEIC)。' in html
     assert 'value="首张"' in html and f'<option value="{cid}" selected>' in html
+    # the client is offered by name and size, never by its record number
+    assert re.search(rf'<option value="{cid}" selected>[^<#]+\(60人\)</option>', html)
     assert _counts() == (0, 0)
 
     r = web(people["bj_s1"]).post("/b/bj/me/claims/", {"client": str(cid), "tier": "1", "photos": [photo()]})

@@ -96,7 +96,7 @@ def test_tier_labels_and_index():
 
 def _facts(**kw):
     base = dict(client_ref=12, client_exists=True, opener_id=7, headcount=60, claimant_id=7, approved_claim_id=None,
-                claimed_tier=1, rule=OPENING, period="2026-03", period_open=True)  # the money is still to come
+                claimed_tier=1, rule=OPENING, period="2026-03", period_open=True, client_name="甲公司")  # the money is still to come
     base.update(kw)
     return engine.ClaimFacts(**base)
 
@@ -104,9 +104,11 @@ def _facts(**kw):
 def test_claim_review_passes_and_each_failure_has_its_reason():
     assert engine.review_claim(_facts()).approved
     cases = [
-        (dict(client_exists=False, opener_id=None, headcount=None), "unknown_client", "本分支机构没有编号为 12 的客户。"),
-        (dict(opener_id=8), "not_opener", "客户 #12 不是由您开户的,不能申领其开户奖励。"),
-        (dict(approved_claim_id=3), "already_claimed", "客户 #12 的开户奖励已申领(申领 #3)。"),
+        (dict(client_exists=False, opener_id=None, headcount=None), "unknown_client", "没有由您开户、编号为 12 的客户,不能申领开户奖励。"),
+        (dict(opener_id=8), "not_opener", "没有由您开户、编号为 12 的客户,不能申领开户奖励。"),
+        (dict(approved_claim_id=3), "already_claimed", "客户「甲公司」的开户奖励已申领(申领 #3)。"),
+        # a review kept before the client's name was: the number it has
+        (dict(approved_claim_id=3, client_name=""), "already_claimed", "客户 #12 的开户奖励已申领(申领 #3)。"),
         (dict(claimed_tier=2), "tier_mismatch", "申领档位「≥101人 1,800.00元」与客户人数 60 人对应的档位「51–100人 1,200.00元」不符。"),
     ]
     for kw, code, reason in cases:

@@ -94,6 +94,20 @@ def test_login_page_and_token_endpoint_count_the_same_failures(client, branches)
     assert "_auth_user_id" not in client.session
 
 
+@pytest.mark.django_db
+def test_a_compatibility_spelling_of_the_username_counts_against_the_same_account(client, branches, settings):
+    """The login form signs ｂj.s6 (full-width ｂ) in as bj.s6 (NFKC): its failures are the same
+    account's, so spreading guesses over spellings and addresses gains nothing."""
+    make_user("bj.s6", ("bj", "specialist"))
+    for i in range(settings.LOGIN_MAX_FAILURES):
+        wrong = client.post("/login/", {"username": "bj.s6", "password": "wrong"}, REMOTE_ADDR=f"192.0.2.{i + 1}")
+        assert wrong.status_code == 200
+    for spelling in ("ｂj.s6", "ＢＪ．ｓ６", "bj.s6"):
+        page = client.post("/login/", {"username": spelling, "password": TEST_PASSWORD}, REMOTE_ADDR="198.51.100.9")
+        assert page.status_code == 429, spelling
+        assert "_auth_user_id" not in client.session
+
+
 def _request(remote: str, forwarded: str | None = None):
     extra = {"REMOTE_ADDR": remote}
     if forwarded is not None:
