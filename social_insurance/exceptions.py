@@ -24,7 +24,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from . import selectors, services
+from . import employee_selectors, selectors, services
 from .engine import PolicyError, month_start
 from .models import ExceptionStatus, InsuredEmployee, PaymentException
 
@@ -66,7 +66,9 @@ def exception_log(*, actor, period, description, employee=None, kind=None, now=N
         raw = str(employee).strip() if isinstance(employee, (int, str)) and not isinstance(employee, bool) else ""
         if not raw.isascii() or not raw.isdigit() or len(raw) > 18:
             errs["employee"] = [_("员工编号须为整数。")]
-        elif not InsuredEmployee.objects.filter(pk=int(raw)).exists():
+        # Only someone the actor may see (a specialist sees no insured person's record): any
+        # other number reads as one that does not exist.
+        elif not employee_selectors.employees_for_pages(actor, services._branch()).filter(pk=int(raw)).exists():
             errs["employee"] = [_("员工不存在。")]
         else:
             employee_id = int(raw)

@@ -19,7 +19,7 @@ from branches.roles import Role, hq_roles_of, is_hq_admin, roles_in_branch
 from clients.models import Client
 from hrsaas import exports
 
-from . import exceptions, selectors, services
+from . import employee_selectors, exceptions, selectors, services
 from .engine import ITEM_LABELS, PolicyError, add_months, month_start, period_of
 from .forms import CitySettingForm
 from .models import CheckFinding, InsuredEmployee, PayrollEntry, StaffChange
@@ -66,8 +66,10 @@ def cycle_board(request):
         "exceptions": [(e, selectors.exception_overdue(e, now)) for e in selectors.exceptions_visible_to(
             request.user, request.tenant, status="unresolved")[:50]],
         "exception_kinds": exceptions.EXCEPTION_KINDS,
-        # Suggestions for the form's employee number (id → name, masked id, client).
-        "exception_employees": InsuredEmployee.objects.select_related("client").order_by("name", "id")[:1000],
+        # The form's choice of employee (name, masked ID, client): only the people this user may
+        # see (none for a specialist).
+        "exception_employees": employee_selectors.employees_for_pages(request.user, request.tenant)
+                               .order_by("name", "id")[:1000],
         "employee_count": InsuredEmployee.objects.count(),
     }
     return render(request, "social_insurance/board.html", ctx)

@@ -193,6 +193,23 @@ def test_specialist_and_manager_may_work_exceptions(api, staff):
     assert [r["id"] for r in api(manager).get(URL).json()] == [pk]
 
 
+def test_a_specialist_is_offered_no_insured_person_and_cannot_probe_one_by_number(api, staff, employee):
+    """Specialists see no insured person's record (the employee list answers them with none):
+    the exception form lists nobody for them, and naming someone by number reads as no such
+    person, with nothing of theirs in the answer."""
+    specialist = make_user("bj_s1", ("bj", "specialist"), home="bj")
+    html = web(specialist).get(f"/b/bj/si/?period={M}").content.decode()
+    assert '<select id="exc-employee" name="employee">' in html
+    assert "员工1" not in html and f'<option value="{employee.pk}"' not in html
+    assert f'<option value="{employee.pk}">员工1 · ' in web(staff).get(f"/b/bj/si/?period={M}").content.decode()
+
+    probed = api(specialist).post(URL, {"period": M, "description": "扣款失败", "employee": employee.pk}, format="json")
+    missing = api(specialist).post(URL, {"period": M, "description": "扣款失败", "employee": 999999}, format="json")
+    assert probed.status_code == missing.status_code == 400
+    assert probed.json() == missing.json() == {"employee": ["员工不存在。"]}
+    assert _state() == []
+
+
 def test_client_contact_and_hq_finance_are_refused_and_write_nothing(api, staff):
     exc = _logged(staff)
     contact = make_user("bj_contact", ("bj", "client_contact"), home="bj")
