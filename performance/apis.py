@@ -59,35 +59,35 @@ class DepartmentSerializer(serializers.ModelSerializer):
 
 
 class DepartmentInput(serializers.Serializer):
-    code = serializers.CharField()
-    name = serializers.CharField()
-    star_title = serializers.CharField(required=False, allow_blank=True, default="")
+    code = serializers.CharField(max_length=40)
+    name = serializers.CharField(max_length=100)
+    star_title = serializers.CharField(max_length=40, required=False, allow_blank=True, default="")
 
 
 class MemberInput(serializers.Serializer):
-    username = serializers.CharField()
+    username = serializers.CharField(max_length=150)
     role = serializers.ChoiceField(choices=["manager", "member"], default="member")
-    position = serializers.CharField(required=False, allow_blank=True, default="")
+    position = serializers.CharField(max_length=40, required=False, allow_blank=True, default="")
     joined_on = serializers.DateField(required=False, allow_null=True, default=None)
 
 
 class IndicatorIO(serializers.Serializer):
-    code = serializers.CharField()
-    name = serializers.CharField()
-    metric = serializers.CharField()
-    weight = serializers.CharField(help_text="percent, e.g. \"40.00\"")
-    target = serializers.CharField()
+    code = serializers.CharField(max_length=40)
+    name = serializers.CharField(max_length=100)
+    metric = serializers.CharField(max_length=40)
+    weight = serializers.CharField(max_length=30, help_text="percent, e.g. \"40.00\"")
+    target = serializers.CharField(max_length=30)
     direction = serializers.ChoiceField(choices=["higher", "lower"], default="higher")
-    formula = serializers.CharField(default="linear", help_text="linear | capped | thresholds | points")
+    formula = serializers.CharField(max_length=12, default="linear", help_text="linear | capped | thresholds | points")
     params = serializers.DictField(required=False, default=dict)
 
 
 class VersionInput(serializers.Serializer):
-    season = serializers.CharField(default="all")
-    season_label = serializers.CharField(required=False, allow_blank=True, default="")
+    season = serializers.CharField(max_length=20, default="all")
+    season_label = serializers.CharField(max_length=40, required=False, allow_blank=True, default="")
     months = serializers.ListField(child=serializers.IntegerField(), required=False, default=list)
     effective_from = serializers.DateField()
-    note = serializers.CharField(required=False, allow_blank=True, default="")
+    note = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
     indicators = serializers.ListField(child=serializers.DictField())
 
     def to_version(self) -> services.VersionInput:
@@ -99,10 +99,10 @@ class VersionInput(serializers.Serializer):
 
 
 class TemplateInput(VersionInput):
-    code = serializers.CharField()
-    name = serializers.CharField()
-    department = serializers.CharField()
-    position = serializers.CharField(required=False, allow_blank=True, default="")
+    code = serializers.CharField(max_length=40)
+    name = serializers.CharField(max_length=100)
+    department = serializers.CharField(max_length=40)
+    position = serializers.CharField(max_length=40, required=False, allow_blank=True, default="")
 
 
 def version_data(v: KpiTemplateVersion) -> dict:
@@ -123,15 +123,21 @@ def template_data(t: KpiTemplate) -> dict:
 
 
 class ValueRow(serializers.Serializer):
-    metric = serializers.CharField()
-    username = serializers.CharField(required=False)
-    department = serializers.CharField(required=False)
+    metric = serializers.CharField(max_length=40)
+    username = serializers.CharField(max_length=150, required=False)
+    department = serializers.CharField(max_length=40, required=False)
     value = serializers.DecimalField(max_digits=14, decimal_places=2)
+
+
+# Rows per request: a month's values of a large branch (100 people × 10 metrics = 1,000) fit;
+# each row is checked, locked and written with its history, ≈ 3 ms, so the cap keeps one
+# request well inside the web worker's 30 s.
+MAX_VALUE_ROWS = 2000
 
 
 class ValuesInput(serializers.Serializer):
     period = serializers.CharField()
-    rows = serializers.ListField(child=ValueRow(), allow_empty=False)
+    rows = serializers.ListField(child=ValueRow(), allow_empty=False, max_length=MAX_VALUE_ROWS)
 
 
 class CycleSerializer(serializers.Serializer):
@@ -150,9 +156,11 @@ class LineSerializer(serializers.Serializer):
     actual = serializers.DecimalField(max_digits=14, decimal_places=2, allow_null=True)
     target = serializers.DecimalField(max_digits=14, decimal_places=2, allow_null=True,
                                       help_text="null, with actual, on a pay metric the caller may not read")
-    raw_score = serializers.DecimalField(max_digits=7, decimal_places=2)
+    raw_score = serializers.DecimalField(max_digits=7, decimal_places=2, allow_null=True,
+                                         help_text="null on a pay metric the caller may not read")
     weight = serializers.DecimalField(max_digits=5, decimal_places=2)
-    weighted = serializers.DecimalField(max_digits=7, decimal_places=2)
+    weighted = serializers.DecimalField(max_digits=7, decimal_places=2, allow_null=True,
+                                        help_text="null on a pay metric the caller may not read")
     explanation = serializers.CharField()
 
 
@@ -185,29 +193,29 @@ class AdjustInput(serializers.Serializer):
 
 
 class SurveyInput(serializers.Serializer):
-    department = serializers.CharField()
-    title = serializers.CharField()
+    department = serializers.CharField(max_length=40)
+    title = serializers.CharField(max_length=200)
     scale = serializers.DictField(required=False, default=None, allow_null=True,
                                   help_text='answer → points; default {"满意": 10, "一般": 5, "不满意": 0}')
 
 
 class AnswerInput(serializers.Serializer):
-    answer = serializers.CharField()
+    answer = serializers.CharField(max_length=20)
 
 
 class ReviewInput(serializers.Serializer):
-    subject = serializers.CharField(help_text="username")
-    points = serializers.CharField(help_text="0–10")
-    comment = serializers.CharField(required=False, allow_blank=True, default="")
+    subject = serializers.CharField(max_length=150, help_text="username")
+    points = serializers.CharField(max_length=10, help_text="0–10")
+    comment = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
 
 
 class BonusRuleIO(serializers.Serializer):
     id = serializers.IntegerField(read_only=True)
-    code = serializers.CharField()
+    code = serializers.CharField(max_length=40)
     version = serializers.IntegerField(read_only=True)
     kind = serializers.ChoiceField(choices=RuleKind.values)
-    department = serializers.CharField()
-    linked_department = serializers.CharField()
+    department = serializers.CharField(max_length=40)
+    linked_department = serializers.CharField(max_length=40)
     effective_from = serializers.DateField()
     params = serializers.DictField()
 

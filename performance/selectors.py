@@ -66,19 +66,24 @@ PAY_METRICS = frozenset({"commission"})
 PAY_READERS = frozenset({Role.BRANCH_MANAGER, Role.HQ_ADMIN, Role.HQ_FINANCE})
 
 
+def reads_all_pay(user) -> bool:
+    return bool(roles_in_branch(user, _branch()) & PAY_READERS)
+
+
 def reads_pay_of(reader, score: Score) -> bool:
-    return score.user_id == reader.pk or bool(roles_in_branch(reader, _branch()) & PAY_READERS)
+    return score.user_id == reader.pk or reads_all_pay(reader)
 
 
 def score_lines(score: Score, reader) -> list[ScoreLine]:
-    """A score's lines as `reader` may see them: a KPI on commission keeps its score, but its
-    actual and target (and the note that names them) are the person's pay, which HR staff and a
-    department head do not read (the target and score would give the amount back)."""
+    """A score's lines as `reader` may see them: a KPI on commission counts in the total, but its
+    actual, target, score and weighted score (and the note that names them) are the person's pay,
+    which HR staff and a department head do not read (the line's score and the template's target
+    give the amount back)."""
     lines = list(ScoreLine.objects.filter(score=score).select_related("indicator").order_by("id"))
     if not reads_pay_of(reader, score):
         for line in lines:
             if line.metric in PAY_METRICS:
-                line.actual = line.target = None
+                line.actual = line.target = line.raw_score = line.weighted = None
                 line.explanation = _("%(name)s:提成额属薪酬保密,仅本人、经理和总部可见。") % {"name": line.indicator.name}
                 line.pay_hidden = True
     return lines

@@ -190,6 +190,7 @@ def template_create(*, actor, code: str, name: str, department: Department, posi
     if not (name or "").strip():
         raise ValidationError({"name": [_("请填写模板名称。")]})
     _validate_version(first)
+    _check_pay_metrics(actor, first)
     if KpiTemplate.objects.filter(code=code).exists():
         raise ValidationError({"code": [_("该编码已被使用。")]})
     if KpiTemplate.objects.filter(department=department, position=position or "").exists():
@@ -200,9 +201,19 @@ def template_create(*, actor, code: str, name: str, department: Department, posi
 
 
 @transaction.atomic
+def _check_pay_metrics(actor, data: VersionInput) -> None:
+    """A KPI on someone's pay (commission) is set by those who may read pay — a branch manager or
+    HQ: whoever chooses the target of such a KPI can turn the scores back into amounts."""
+    from .selectors import PAY_METRICS, reads_all_pay
+
+    if actor is not None and any(s.metric in PAY_METRICS for s in data.indicators) and not reads_all_pay(actor):
+        raise ValidationError({"indicators": [_("提成类指标只能由分公司经理或总部设定(提成属薪酬保密)。")]})
+
+
 def template_version_create(*, actor, template: KpiTemplate, data: VersionInput) -> KpiTemplateVersion:
     """A changed template (or a new seasonal variant) is a new version; old ones stay as they were."""
     _validate_version(data)
+    _check_pay_metrics(actor, data)
     return _write_version(actor=actor, template=template, data=data)
 
 

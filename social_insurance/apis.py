@@ -15,6 +15,8 @@ from branches.permissions import request_branch
 from branches.roles import Role
 from branches.throttles import JobTriggerThrottleMixin
 
+from hrsaas.core import inputs
+
 from . import exceptions, selectors, services
 from .engine import PolicyError, month_start
 
@@ -231,8 +233,14 @@ class DisputeListApi(APIView):
     @extend_schema(request=dict, responses={200: dict, 201: dict})
     def post(self, request):
         d = _body(request)
-        dispute = services.dispute_raise(actor=request.user, employee_id=d.get("employee"), period=str(d.get("period") or ""),
-                                         claimed_wage=d.get("claimed_wage"), reason=str(d.get("reason") or ""))
+        # Typed fields refused as such (a list, an object, "abc" or 1.5 for the employee; a list
+        # for the reason) before the service looks anything up.
+        errors = inputs.Errors()
+        employee_id = inputs.parse_int(d, "employee", errors, low=1, high=2**62)
+        reason = inputs.parse_text(d, "reason", errors, max_length=2000, required=False)
+        errors.raise_if_any()
+        dispute = services.dispute_raise(actor=request.user, employee_id=employee_id, period=str(d.get("period") or ""),
+                                         claimed_wage=d.get("claimed_wage"), reason=reason)
         return Response({"id": dispute.id, "status": dispute.status}, status=201)
 
 

@@ -146,6 +146,7 @@ def test_two_step_pay_through_the_api(api, finance, finance2, hq_admin, ready):
     url = "/api/v1/payouts/bj/2026-03/prepare/"
     for body, field, message in [({"statements": 2, "total": "3800.00abc"}, "total", "请输入金额数字"),
                                  ({"statements": 2, "total": "-1"}, "total", "不能为负数"),
+                                 ({"statements": 2, "total": "9" * 40}, "total", "金额过大"),
                                  ({"statements": "two", "total": "3800"}, "statements", "整数"),
                                  ({"statements": 2, "total": "3799.99"}, "confirmed", "确认后提成单已变化")]:
         r = api(finance).post(url, body, format="json")

@@ -366,13 +366,21 @@ def test_the_database_refuses_to_change_a_finalised_cycles_scores(api, org, clai
 def test_a_kpi_on_commission_shows_the_amount_only_to_the_person_managers_and_hq(api, org,
                                                                                  django_capture_on_commit_callbacks):
     """Colleagues' pay is for managers and HQ (薪酬保密): HR staff and a department head see the
-    line's score, not the commission it was computed from (nor the target that gives it back)."""
+    total, not the line's commission, score or weighted score (score × the template's target gives
+    the amount back), and only those who read pay may set a KPI on it (HR choosing the target could
+    turn any score into an amount)."""
     from django.test import Client as WebClient
 
+    from performance.models import KpiTemplate
+
     hr = api(org.hr)
-    r = hr.post(BJ + "templates/", {
-        "code": "claims-pay", "name": "理赔部考核", "department": "claims", "effective_from": "2026-01-01",
-        "indicators": [indicator("pay", "commission", 100, 1000, name="提成额")]}, format="json")
+    template = {"code": "claims-pay", "name": "理赔部考核", "department": "claims", "effective_from": "2026-01-01",
+                "indicators": [indicator("pay", "commission", 100, 1000, name="提成额")]}
+    refused = hr.post(BJ + "templates/", template, format="json")
+    assert refused.status_code == 400 and "提成类指标只能由分公司经理或总部设定" in str(refused.json())
+    with in_branch("bj"):
+        assert not KpiTemplate.objects.filter(code="claims-pay").exists()
+    r = api(org.boss).post(BJ + "templates/", template, format="json")
     assert r.status_code == 201, r.content
     person = org.members["claims"][0]
     r = hr.post(BJ + "values/", {"period": "2026-03", "rows": [
@@ -390,11 +398,11 @@ def test_a_kpi_on_commission_shows_the_amount_only_to_the_person_managers_and_hq
 
     for reader in (org.hr, org.managers["claims"]):
         hidden = line(reader)
-        assert (hidden["actual"], hidden["target"]) == (None, None) and hidden["raw_score"] == "87.65"
-        assert "876.54" not in str(hidden) and "薪酬保密" in hidden["explanation"]
+        assert (hidden["actual"], hidden["target"], hidden["raw_score"], hidden["weighted"]) == (None,) * 4
+        assert "876.54" not in str(hidden) and "87.65" not in str(hidden) and "薪酬保密" in hidden["explanation"]
         page = WebClient()
         page.force_login(reader)
         html = page.get(f"/b/bj/performance/scores/{score_id}/").content.decode()
-        assert "876.54" not in html and "薪酬保密" in html
+        assert "876.54" not in html and "薪酬保密" in html and "None" not in html
     for reader in (org.boss, person):
         assert line(reader)["actual"] == "876.54"

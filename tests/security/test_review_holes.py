@@ -135,3 +135,62 @@ def test_a_specialist_reads_no_insured_persons_wage_nor_a_clients_fee_statement(
     page = Client()
     page.force_login(specialist)
     assert page.get(f"/b/bj/si/statements/{statement.pk}/").status_code == 404
+
+
+# Found by the attack review of 2026-12-05.
+@pytest.mark.parametrize("employee", ["abc", [1], {"a": 1}, "1e5", "NaN", "２０２６-12", 1.5, True])
+def test_a_base_dispute_with_an_employee_that_is_not_a_whole_number_is_refused_with_a_message(api, branches,
+                                                                                              employee):
+    """`employee` as text, a list, an object or 1e5 answered 500 (the lookup raised); 1.5 and
+    true were taken as employee 1. Now 400 on the field, nothing written."""
+    from social_insurance.models import BaseDispute
+    from tests.conftest import in_branch
+
+    staff = make_user("rv_si_staff", ("bj", "branch_staff"), home="bj")
+    r = api(staff).post("/b/bj/api/v1/si/disputes/", {"period": "2026-11", "employee": employee,
+                                                      "claimed_wage": "5000.00", "reason": "x"}, format="json")
+    assert r.status_code == 400 and "employee" in r.json(), r.content
+    with in_branch("bj"):
+        assert not BaseDispute.objects.exists()
+
+
+def test_a_department_members_position_longer_than_its_column_is_refused_with_a_message(api, branches):
+    """A 200-character position answered 500 (the column holds 40)."""
+    from performance.models import Department, DepartmentMember
+    from tests.conftest import in_branch
+
+    staff = make_user("rv_hr", ("bj", "branch_staff"), home="bj")
+    make_user("rv_member", ("bj", "specialist"), home="bj")
+    with in_branch("bj"):
+        Department.objects.create(code="si", name="社保部")
+    r = api(staff).post("/b/bj/api/v1/performance/departments/si/members/",
+                        {"username": "rv_member", "position": "岗" * 200}, format="json")
+    assert r.status_code == 400 and "position" in r.json(), r.content
+    with in_branch("bj"):
+        assert not DepartmentMember.objects.exists()
+
+
+def test_appraisal_values_past_the_row_cap_are_refused_before_any_is_read(api, branches):
+    """40,000 rows tied a web worker up past its 30 s timeout (a 500); the rows per request are
+    capped (a large branch's month fits) and the cap answers at once, writing nothing."""
+    import time
+
+    from performance.apis import MAX_VALUE_ROWS
+    from performance.models import EnteredValue
+    from tests.conftest import in_branch
+
+    staff = make_user("rv_values_hr", ("bj", "branch_staff"), home="bj")
+    rows = [{"metric": "claim_days", "username": "nobody", "value": "1.00"}] * (MAX_VALUE_ROWS + 1)
+    started = time.monotonic()
+    r = api(staff).post("/b/bj/api/v1/performance/values/", {"period": "2026-03", "rows": rows}, format="json")
+    assert r.status_code == 400 and "rows" in r.json(), r.content
+    assert time.monotonic() - started < 5
+    with in_branch("bj"):
+        assert not EnteredValue.objects.exists()
+
+
+def test_a_payout_total_too_large_to_hold_to_the_fen_is_refused_with_a_message(api, branches):
+    """A total of 40 nines answered 500 (quantize to the fen overflowed)."""
+    finance = make_user("rv_payout_finance", (None, "hq_finance"))
+    r = api(finance).post("/api/v1/payouts/bj/2026-03/prepare/", {"statements": "9", "total": "9" * 40}, format="json")
+    assert r.status_code == 400 and "金额过大" in str(r.json()), r.content

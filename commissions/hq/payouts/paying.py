@@ -41,6 +41,8 @@ def parse_total(raw) -> Decimal:
         raise ValidationError({"total": [_("请输入金额数字,例如 3,800.00。")]})
     if value < 0:
         raise ValidationError({"total": [_("金额不能为负数。")]})
+    if value.adjusted() >= 15:  # beyond any payout (and beyond what quantize can hold to the fen)
+        raise ValidationError({"total": [_("金额过大。")]})
     if value != value.quantize(Decimal("0.01")):
         raise ValidationError({"total": [_("金额最多两位小数。")]})
     return value
