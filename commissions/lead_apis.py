@@ -10,6 +10,8 @@ from rest_framework.views import APIView
 from branches.permissions import request_branch
 from branches.roles import Role, roles_in_branch
 
+from hrsaas.core import inputs as core_inputs
+
 from . import inputs, lead_selectors, lead_services
 from . import serializers as doc
 
@@ -96,7 +98,8 @@ class LeadStageApi(APIView):
     def post(self, request, lead_id: int):
         data = _data(request)
         lead = lead_services.lead_stage_move(actor=request.user, roles=_roles(request), lead_id=lead_id,
-                                             to=str(data.get("stage") or ""), note=str(data.get("note") or "").strip())
+                                             to=core_inputs.text(data, "stage", max_length=20),
+                                             note=core_inputs.text(data, "note", max_length=300))
         return Response(_one(request, lead.pk))
 
 

@@ -28,6 +28,7 @@ from clients.models import Client
 from commissions.engine import period_of
 from commissions import services as commission_services
 from commissions.services import next_open_period, period_status
+from hrsaas.core import inputs
 from hrsaas.core.formatting import format_period
 from hrsaas.core.money import MoneyError, parse_money
 from notifications import words
@@ -74,9 +75,10 @@ def parse_claim(data, files: list) -> ClaimInput:
     errors: dict[str, list[str]] = {}
     client_ref = _int(data.get("client"), "client", errors, low=1, high=2**62)
     tier = _int(data.get("tier"), "tier", errors, low=0, high=20)
-    note = str(data.get("note") or "").strip()
-    if len(note) > 300:
-        errors.setdefault("note", []).append(_("最多 300 个字符。"))
+    text_errors = inputs.Errors()
+    note = inputs.parse_text(data, "note", text_errors, max_length=300, required=False)
+    for field, messages in text_errors.errors.items():
+        errors.setdefault(field, []).extend(messages)
     photos = []
     if not files:
         errors.setdefault("photos", []).append(_("请上传至少一张客户资料照片。"))

@@ -192,8 +192,9 @@ class MonthFileApi(APIView):
     @extend_schema(request=dict, responses={200: dict, 201: dict})
     def post(self, request, period: str):
         data = _body(request)
-        services.month_file(actor=request.user, period=_period(period), receipt_no=str(data.get("receipt_no") or ""),
-                            receipt_note=str(data.get("receipt_note") or ""))
+        services.month_file(actor=request.user, period=_period(period),
+                            receipt_no=inputs.text(data, "receipt_no", max_length=80),
+                            receipt_note=inputs.text(data, "receipt_note", max_length=2000))
         return Response(board_json(selectors.cycle_board(period)))
 
 
@@ -223,7 +224,7 @@ class StatementRespondApi(APIView):
     @extend_schema(request=dict, responses={200: dict, 201: dict})
     def post(self, request, pk: int):
         statement = services.statement_respond(actor=request.user, statement_id=pk, decision=self.decision,
-                                               note=str(_body(request).get("note") or ""))
+                                               note=inputs.text(_body(request), "note", max_length=2000))
         return Response(statement_json(statement))
 
 

@@ -14,6 +14,8 @@ from rest_framework.views import APIView
 from branches import roles as R
 from branches.permissions import request_branch
 
+from hrsaas.core import inputs
+
 from . import money_selectors as sel
 from . import services
 from .selectors import access_statement, statement_money
@@ -90,7 +92,7 @@ class PaymentReverseApi(APIView):
     def post(self, request, pk: int):
         sel.access_payment(request.user, request_branch(request), pk)
         reversal = services.fee_payment_reverse(actor=request.user, payment_id=pk,
-                                                reason=str(_body(request).get("reason") or ""))
+                                                reason=inputs.text(_body(request), "reason", max_length=300))
         return Response(payment_json(reversal), status=status.HTTP_201_CREATED)
 
 

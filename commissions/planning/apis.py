@@ -18,6 +18,8 @@ from branches import roles as R
 from branches.models import Branch
 from branches.permissions import request_branch
 
+from hrsaas.core import inputs
+
 from .. import adjustments
 from ..hq.models import RuleDraft
 from ..hq.services import parse_rule_version
@@ -196,8 +198,9 @@ class HQSuggestionDraftApi(APIView):
         data = _data(request)
         branch = hq_scope(data.get("branch") or "-")[0]
         return _created(services.suggestion_to_draft(
-            actor=request.user, branch=branch, kind=str(data.get("kind") or ""),
-            target=str(data.get("target") or services.ADJUSTMENT), periods=selectors.parse_window(data)))
+            actor=request.user, branch=branch, kind=inputs.text(data, "kind", max_length=40),
+            target=inputs.text(data, "target", max_length=40) or services.ADJUSTMENT,
+            periods=selectors.parse_window(data)))
 
 
 def _created(obj) -> Response:
@@ -259,5 +262,5 @@ class BranchSuggestionDraftApi(APIView):
     def post(self, request):
         data = _data(request)
         return _created(services.suggestion_to_draft(
-            actor=request.user, branch=request_branch(request), kind=str(data.get("kind") or ""),
+            actor=request.user, branch=request_branch(request), kind=inputs.text(data, "kind", max_length=40),
             target=services.ADJUSTMENT, periods=selectors.parse_window(data)))

@@ -52,6 +52,15 @@ def parse_text(data: dict, field: str, errors: Errors, *, max_length: int = 200,
     return value
 
 
+def text(data: dict, field: str, *, max_length: int = 200, required: bool = False) -> str:
+    """One text field of an API body, or ValidationError {field: [message]} (see parse_text: a
+    list, an object or true/false is refused, never stored as its Python spelling)."""
+    errors = Errors()
+    value = parse_text(data, field, errors, max_length=max_length, required=required)
+    errors.raise_if_any()
+    return value
+
+
 def parse_int(data: dict, field: str, errors: Errors, *, low: int = 1, high: int = 10_000_000) -> int | None:
     value = data.get(field)
     if isinstance(value, bool) or value is None or value == "":

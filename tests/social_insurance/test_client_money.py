@@ -83,8 +83,13 @@ def test_record_list_and_reverse_payments_through_the_api_and_a_late_payment_get
     assert [(c["kind"], c["service"], c["amount"]) for c in charges] == [("late_fee", AUG, f"{fee:.2f}")]
     assert f"{rest:,.2f} 元 × 0.05% × 12 天" in charges[0]["explanation"]
 
-    # The reversal names the payment; the late fee goes with it.
+    # The reversal names the payment; the late fee goes with it. A reason that is not text (a
+    # list was stored as "[1, 2]" and reversed the payment) or too long (was cut) changes nothing.
     late_id = body["payments"][1]["id"]
+    for reason, words in (([1, 2], "须为文本"), ({"a": 1}, "须为文本"), ("退" * 301, "最多 300 个字符")):
+        r = api(setup["staff"]).post(f"/b/bj/api/v1/si/payments/{late_id}/reverse/", {"reason": reason}, format="json")
+        assert r.status_code == 400 and words in " ".join(r.json()["reason"]), r.content
+    assert len(api(setup["staff"]).get(url).json()["payments"]) == 2
     r = api(setup["staff"]).post(f"/b/bj/api/v1/si/payments/{late_id}/reverse/", {"reason": "银行退票"}, format="json")
     assert r.status_code == 201 and r.json()["reverses"] == late_id and r.json()["amount"] == f"{-rest:.2f}"
     assert api(setup["staff"]).get(f"/b/bj/api/v1/si/statements/{sep.pk}/payments/").json()["charges"] == []
