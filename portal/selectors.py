@@ -203,9 +203,14 @@ def claimable_clients(user) -> list[dict]:
             for c in Client.objects.filter(opened_by_id=user.pk).order_by("-opened_on", "-id")[:200]]
 
 
+# Reward claims carry photos of client documents: the branch manager and HQ admin review them;
+# HQ finance (statements and payouts) has no part in them.
+CLAIM_READ_ALL = BRANCH_READ_ALL | {Role.HQ_ADMIN}
+
+
 def claims_visible_to(user, branch: Branch):
     qs = RewardClaim.objects.select_related("client").prefetch_related("photos")
-    return qs if reads_all(user, branch) else qs.filter(claimant_id=user.pk)
+    return qs if roles_in_branch(user, branch) & CLAIM_READ_ALL else qs.filter(claimant_id=user.pk)
 
 
 def access_claim(user, branch: Branch, claim_id: int) -> RewardClaim:

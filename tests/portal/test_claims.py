@@ -7,6 +7,7 @@ import re
 import pytest
 
 from tests.conftest import in_branch
+from tests.factories import make_user
 
 from .conftest import GIF, HEIC, JPEG, PDF, PNG, drain, open_client, photo
 
@@ -164,6 +165,11 @@ def test_who_sees_which_claim_and_photo(api, people, web):
     assert web().get(page).status_code == 302
     assert web(people["bj_s1"]).get(page).status_code == 200
     assert web(people["bj_s1"]).get(file).status_code == 200
+    # HQ finance has no part in claims: the client documents in their photos are not theirs to read
+    finance = make_user("claims_finance", (None, "hq_finance"))
+    assert api(finance).get(detail).status_code == 404 and api(finance).get(photo_url).status_code == 404
+    assert web(finance).get(page).status_code == 404 and web(finance).get(file).status_code == 404
+    assert [c["id"] for c in api(finance).get(URL).json()] == []
     # a colleague cannot override through the page either
     r = web(people["bj_s2"]).post(page, {"decision": "reject", "note": "x"})
     assert r.status_code == 404
