@@ -24,11 +24,12 @@ from .selectors import FROZEN
 
 @dataclass(frozen=True)
 class PayrollRow:
-    branch: str  # branch code
+    branch: str  # branch code (the order)
     username: str
     display_name: str
     amount: Decimal
     period: str
+    branch_name: str = ""  # what the file says: people read 北京分公司, not a code
 
 
 def locked_branches(*, period: str, branch: Branch | None = None) -> list[Branch]:
@@ -62,7 +63,7 @@ def payroll_rows(*, period: str, branch: Branch | None = None) -> list[PayrollRo
                 continue
             u = users.get(earner_id)
             rows.append(PayrollRow(b.code, u.username if u else str(earner_id), u.label if u else "",
-                                   quantize_money(total), period))
+                                   quantize_money(total), period, b.name))
     return sorted(rows, key=lambda r: (r.branch, r.username))
 
 
@@ -78,7 +79,7 @@ def payroll_csv(rows: list[PayrollRow], period: str) -> bytes:
     """CSV in UTF-8 with BOM; names and usernames escaped by the one export writer."""
     return exports.csv_bytes(
         [headers()]
-        + [[r.branch, r.username, r.display_name, f"{r.amount:.2f}", r.period] for r in rows]
+        + [[r.branch_name, r.username, r.display_name, f"{r.amount:.2f}", r.period] for r in rows]
         + [[_("合计"), "", _("%(n)d 人") % {"n": len(rows)}, f"{total_of(rows):.2f}", period]])
 
 
@@ -91,12 +92,12 @@ def payroll_xlsx(rows: list[PayrollRow], period: str) -> bytes:
     for cell in ws[1]:
         cell.font = Font(bold=True)
     for r in rows:
-        sheet.append([r.branch, r.username, r.display_name, r.amount, r.period])
+        sheet.append([r.branch_name, r.username, r.display_name, r.amount, r.period])
     sheet.append([_("合计"), "", _("%(n)d 人") % {"n": len(rows)}, total_of(rows), period])
     for cell in ws[ws.max_row]:
         cell.font = Font(bold=True)
     for (cell,) in ws.iter_rows(min_row=2, min_col=4, max_col=4):
         cell.number_format = "#,##0.00"
-    for col, width in zip("ABCDE", (12, 18, 16, 16, 10)):
+    for col, width in zip("ABCDE", (16, 18, 16, 16, 10)):
         ws.column_dimensions[col].width = width
     return sheet.bytes()
