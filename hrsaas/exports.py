@@ -15,9 +15,12 @@ Every export builds its file here: `csv_bytes(rows)` and `Sheet`. A test keeps
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import re
+import unicodedata
 from collections.abc import Iterable, Sequence
+from decimal import Decimal
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n", "＝", "＋", "－", "＠")
 _PLAIN_NUMBER = re.compile(r"[+-]?\d+(?:,\d{3})*(?:\.\d+)?")
@@ -69,7 +72,34 @@ class Sheet:
     def append(self, values: Iterable) -> None:
         self.ws.append(safe_row(values))
 
+    def fit_columns(self, *, low: int = 8, high: int = 48) -> None:
+        """Each column as wide as its longest value (a CJK character counts two), unless the
+        writer set a width: Excel's default shows 68,030.76 or 2026-10-05 as ######## and cuts
+        names and ID numbers."""
+        from openpyxl.utils import get_column_letter
+
+        widths: dict[int, int] = {}
+        for row in self.ws.iter_rows():
+            if self.ws.max_column > 1 and sum(cell.value is not None for cell in row) == 1:
+                continue  # a title line: it may run over the next cells
+            for cell in row:
+                if cell.value is None:
+                    continue
+                if isinstance(cell.value, (Decimal, float, int)) and not isinstance(cell.value, bool):
+                    text = f"{cell.value:,.2f}"
+                elif isinstance(cell.value, (dt.date, dt.datetime)):
+                    text = "2026-12-31 23:59" if isinstance(cell.value, dt.datetime) else "2026-12-31"
+                else:
+                    text = str(cell.value)
+                width = sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text) + 2
+                widths[cell.column] = max(widths.get(cell.column, 0), width)
+        for column, width in widths.items():
+            letter = get_column_letter(column)
+            if letter not in self.ws.column_dimensions:  # (looking one up would make it)
+                self.ws.column_dimensions[letter].width = max(low, min(high, width))
+
     def bytes(self) -> bytes:
+        self.fit_columns()
         buf = io.BytesIO()
         self._workbook.save(buf)
         return buf.getvalue()

@@ -191,18 +191,28 @@ def statement_detail(request, pk: int):
 def _statement_xlsx(statement, lines) -> HttpResponse:
     # Employee and client names are typed by people we do not control: the one export writer
     # escapes them (hrsaas/exports.py), so "=HYPERLINK(…)" arrives as text.
+    from urllib.parse import quote
+
+    from hrsaas.core.formatting import format_period
+
+    title = _("费用明细表")
     sheet = exports.Sheet(statement.period)
-    sheet.append([f"费用明细表 {statement.client.name} {statement.period}"])
-    sheet.append(["姓名", "身份证号", "险种", "类型", "所属月份", "缴费基数", "单位比例%", "个人比例%", "单位金额", "个人金额"])
+    sheet.append([f"{title} {statement.client.name} {format_period(statement.period)}"])
+    sheet.append([_("姓名"), _("身份证号"), _("险种"), _("类型"), _("所属月份"), _("缴费基数"), _("单位比例%"),
+                  _("个人比例%"), _("单位金额"), _("个人金额")])
     for l in lines:
-        sheet.append([l.employee.name, l.employee.id_number_masked, ITEM_LABELS[l.kind], l.get_source_display(),
-                      l.for_period, l.base, l.employer_percent, l.employee_percent, l.employer_amount, l.employee_amount])
-    sheet.append(["合计", "", "", "", "", "", "", "", statement.employer_total, statement.employee_total])
+        sheet.append([l.employee.name, l.employee.id_number_masked, str(ITEM_LABELS[l.kind]), l.get_source_display(),
+                      format_period(l.for_period), l.base, l.employer_percent, l.employee_percent, l.employer_amount,
+                      l.employee_amount])
+    sheet.append([_("合计"), "", "", "", "", "", "", "", statement.employer_total, statement.employee_total])
     for row in sheet.ws.iter_rows(min_row=3, min_col=6, max_col=10):
-        for cell in row:
-            cell.number_format = "0.00"
+        for cell in row:  # money with separators; the rates as percents with two decimals
+            cell.number_format = "0.00" if cell.column in (7, 8) else "#,##0.00"
     resp = HttpResponse(sheet.bytes(), content_type=exports.XLSX_CONTENT_TYPE)
-    resp["Content-Disposition"] = f'attachment; filename="statement-{statement.period}-{statement.client_id}.xlsx"'
+    # Named by client and month (the ASCII name for every browser, the readable one for the rest).
+    name = f"{title}-{statement.client.name}-{statement.period}.xlsx"
+    resp["Content-Disposition"] = (f'attachment; filename="statement-{statement.period}.xlsx"; '
+                                   f"filename*=UTF-8''{quote(name)}")
     return resp
 
 

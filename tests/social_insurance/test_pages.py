@@ -7,7 +7,7 @@ import pytest
 from django.test import Client as WebClient
 from openpyxl import load_workbook
 
-from hrsaas.core.formatting import format_money
+from hrsaas.core.formatting import format_money, format_period
 from social_insurance import services
 from social_insurance.models import ClientContact, FeeStatement, MonthCycle
 from tests.conftest import in_branch
@@ -120,9 +120,20 @@ def test_statement_page_xlsx_and_contact_confirmation(setup):
     assert "确认无误" in html and "@media print" in html
     xlsx = web(staff).get(f"/b/bj/si/statements/{st.pk}/?format=xlsx")
     assert xlsx["Content-Type"].startswith("application/vnd.openxmlformats")
-    rows = list(load_workbook(io.BytesIO(xlsx.content)).active.iter_rows(values_only=True))
+    sheet = load_workbook(io.BytesIO(xlsx.content)).active
+    rows = list(sheet.iter_rows(values_only=True))
     assert rows[-1][0] == "合计" and str(rows[-1][8]) == str(st.employer_total)
     assert len(rows) == 3 + 10
+    # money reads with separators, the month as people say it, columns wide enough for both, and
+    # the file is named by client and month (not the client's record number)
+    assert sheet["I3"].number_format == sheet["F3"].number_format == "#,##0.00" and sheet["G3"].number_format == "0.00"
+    assert rows[2][4] == format_period(st.period) and format_period(st.period) in rows[0][0]
+    assert sheet.column_dimensions["B"].width >= 18 and sheet.column_dimensions["I"].width >= 10
+    assert f"filename*=UTF-8''%E8%B4%B9%E7%94%A8%E6%98%8E%E7%BB%86%E8%A1%A8-" in xlsx["Content-Disposition"]
+    assert f"-{st.client_id}.xlsx" not in xlsx["Content-Disposition"]
+    english_file = english.get(f"/b/bj/si/statements/{st.pk}/?format=xlsx")
+    english_rows = list(load_workbook(io.BytesIO(english_file.content)).active.iter_rows(values_only=True))
+    assert english_rows[1][0] == "Name" and english_rows[-1][0] == "Total" and "费用明细表" not in english_rows[0][0]
 
     web(contact).post(f"/b/bj/si/statements/{st.pk}/", {"decision": "dispute", "note": ""})
     with in_branch("bj"):
