@@ -26,7 +26,8 @@ SPECIALIST_NAMES = {
     "guangzhou": ["胡斌", "郭雪", "何亮", "高敏", "林峰", "罗佳"],
 }
 SHORT = {"beijing": "bj", "shanghai": "sh", "guangzhou": "gz"}
-DEMO_APPS = ["commissions.demo", "portal.demo", "social_insurance.demo", "performance.demo"]
+# The last closes the earliest demo month: after the others have recorded its business.
+DEMO_APPS = ["commissions.demo", "portal.demo", "social_insurance.demo", "performance.demo", "commissions.hq.payouts.demo"]
 
 
 @dataclass
