@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from commissions.engine import (
     BranchRef,
@@ -82,7 +83,8 @@ def gap_text(standing: Standing, *, metric: str, kind: str = "month") -> str:
     if standing.next_rank is None:
         return text
     if metric == UNIT_ACCOUNTS:
-        return text + _(",距离第%(next)d位还差%(gap)d户") % {"next": standing.next_rank, "gap": standing.gap}
+        return text + ngettext(",距离第%(next)d位还差%(gap)d户", ",距离第%(next)d位还差%(gap)d户", standing.gap) % {
+            "next": standing.next_rank, "gap": standing.gap}
     return text + _(",距离第%(next)d位还差%(gap)s元") % {"next": standing.next_rank, "gap": money(standing.gap)}
 
 

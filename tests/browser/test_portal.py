@@ -132,7 +132,7 @@ def test_specialist_portal_on_a_phone(committed_branch, page_factory, api):
     desk.goto(f"/b/{code}/me/")
     switch_language(desk, "en")
     assert "My results" in desk.locator("[data-testid=portal-home]").inner_text()
-    assert re.search(r"You rank #2 this month, 1 account\(s\) behind #1",
+    assert re.search(r"You rank #2 this month, 1 account behind #1",
                      desk.locator("[data-testid=gap-branch-month]").inner_text())
     shot(desk, "portal-home-desktop-en")
     review = page_factory(DESKTOP)

@@ -50,7 +50,10 @@ def test_gap_wording_for_money_and_weeks():
 def test_gap_wording_in_english():
     with translation.override("en"):
         text = engine.gap_text(engine.standing_of({"a": 5, "b": 3, "me": 1}, "me"), metric="openings")
-    assert text == "You rank #3 this month, 2 account(s) behind #2"
+    assert text == "You rank #3 this month, 2 accounts behind #2"
+    with translation.override("en"):
+        text = engine.gap_text(engine.standing_of({"a": 5, "b": 2, "me": 1}, "me"), metric="openings")
+    assert text == "You rank #3 this month, 1 account behind #2"
 
 
 def test_money_format():
