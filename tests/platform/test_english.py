@@ -241,3 +241,15 @@ def test_the_error_page_in_english_is_entirely_english(people):  # noqa: F811
     assert response.status_code == 404
     html = response.content.decode()
     assert "Back to the home page" in html and not CJK.findall(html), CJK.findall(html)
+
+
+def test_a_label_and_its_value_are_spaced_as_each_language_writes_them():
+    """确认发放:北京分公司 in Chinese; "Confirm payment: Beijing" in English (it read
+    "Confirm payment:北京分公司")."""
+    from django.template import Context, Template
+
+    page = Template('{% load i18n %}{% translate "确认发放" %}{% colon %}X')
+    with translation.override("zh-hans"):
+        assert page.render(Context()) == "确认发放:X"
+    with translation.override("en"):
+        assert page.render(Context()) == "Confirm payment: X"

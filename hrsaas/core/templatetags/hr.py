@@ -69,3 +69,11 @@ def readable(text) -> str:
 
     text = labels.city_words(str(text or ""))
     return re.sub(r"(?<![\d,.])\d{4,}\.\d{2}(?!\d)", lambda m: formatting.format_money(m.group(0)), text)
+
+
+@register.simple_tag
+def colon() -> str:
+    """The colon after a label: as the Chinese pages write it (确认发放:名称), with a space in English."""
+    from django.utils.translation import get_language
+
+    return ": " if (get_language() or "").startswith("en") else ":"
