@@ -55,9 +55,13 @@ def access_score(user, score_id: int) -> Score:
 
 
 def may_adjust(user, score: Score) -> bool:
-    """HR, or the manager of the score's department — never one's own score."""
+    """HR, or the manager of the score's department — never one's own score, and a branch
+    manager's score only HQ admin (the branch's staff and department heads report to them)."""
     if score.user_id == user.pk:
         return False
+    branch = _branch()
+    if Role.BRANCH_MANAGER in roles_in_branch(score.user, branch):
+        return Role.HQ_ADMIN in roles_in_branch(user, branch)
     return is_hr(user) or score.department_id in managed_department_ids(user)
 
 

@@ -406,3 +406,29 @@ def test_a_kpi_on_commission_shows_the_amount_only_to_the_person_managers_and_hq
         assert "876.54" not in html and "薪酬保密" in html and "None" not in html
     for reader in (org.boss, person):
         assert line(reader)["actual"] == "876.54"
+
+
+def test_a_branch_managers_score_is_adjusted_by_hq_not_by_those_who_report_to_them(
+        api, org, claims_cycle, django_capture_on_commit_callbacks):
+    """HR staff could set the branch manager's appraisal to 0 (found by an attack review)."""
+    with in_branch("bj"):
+        services.member_set(actor=org.hr, department=org.depts["claims"], user=org.boss, role="member")
+    answer_survey(api, org, claims_cycle, ["满意", "满意", "满意"])
+    compute(api(org.hr), claims_cycle, django_capture_on_commit_callbacks)
+    with in_branch("bj"):
+        boss_score = Score.objects.get(cycle_id=claims_cycle, user=org.boss).pk
+        colleague = Score.objects.get(cycle_id=claims_cycle, user=org.members["claims"][1]).pk
+        before = Score.objects.get(pk=boss_score).total
+
+    for reporter in (org.hr, org.managers["claims"]):
+        refused = api(reporter).post(BJ + f"scores/{boss_score}/adjust/", {"total": "0", "note": "x"}, format="json")
+        assert refused.status_code == 403, reporter.username
+    assert api(org.hr).post(BJ + f"scores/{colleague}/adjust/", {"total": "90", "note": "复核"},
+                            format="json").status_code == 200  # HR still adjusts everyone else's
+    with in_branch("bj"):
+        assert Score.objects.get(pk=boss_score).total == before
+    admin = make_user("p_hq_admin", (None, "hq_admin"))
+    assert api(admin).post(BJ + f"scores/{boss_score}/adjust/", {"total": "95", "note": "总部复核"},
+                           format="json").status_code == 200
+    with in_branch("bj"):
+        assert Score.objects.get(pk=boss_score).total == Decimal("95.00")
