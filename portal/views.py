@@ -17,6 +17,7 @@ from branches.roles import may_read_commission_amounts
 from branches.uploads import serve_branch_file
 from commissions.engine import BranchRef, period_of
 from commissions.services import rulebook_load
+from hrsaas.core.formatting import format_period
 from hrsaas.core.period import valid_period
 
 from . import engine, forms, selectors, services
@@ -62,9 +63,12 @@ def _live_context(request) -> dict:
 def home(request):
     today = timezone.localdate()
     context = _live_context(request)
-    context.update(trend=selectors.my_trend(request.user, request.tenant, today), period=period_of(today),
+    trend = selectors.my_trend(request.user, request.tenant, today)
+    context.update(trend=trend, period=period_of(today),
                    is_reviewer=selectors.is_reviewer(request.user, request.tenant),
-                   chart_labels={"commission": _("提成(元)"), "openings": _("开户(户)")})
+                   # the months on the chart's axis as the table beside it says them (2026年7月)
+                   chart_labels={"commission": _("提成(元)"), "openings": _("开户(户)"),
+                                 "months": [format_period(t["period"]) for t in trend]})
     return render(request, "portal/home.html", context)
 
 

@@ -3,7 +3,7 @@
   if (!window.Chart) { return; }
   var d = JSON.parse(document.getElementById("chart-data").textContent);
   var palette = ["#1769aa", "#c62828", "#2e7d32", "#ef6c00", "#6a1b9a", "#00838f", "#5d4037", "#ad1457"];
-  function draw(id, series, type) {
+  function draw(id, series, type, whole) {
     new Chart(document.getElementById(id), {
       type: type,
       data: {labels: d.labels, datasets: series.map(function (s, i) {
@@ -11,10 +11,12 @@
                 backgroundColor: palette[i % palette.length], tension: 0.2};
       })},
       options: {responsive: true, maintainAspectRatio: false, animation: false,
-                plugins: {legend: {position: "bottom"}}, scales: {y: {beginAtZero: true}}}
+                plugins: {legend: {position: "bottom"}},
+                // counts (accounts opened) in whole numbers on the axis: 1, 2, 3, not 1.0, 1.5
+                scales: {y: whole ? {beginAtZero: true, ticks: {precision: 0}} : {beginAtZero: true}}}
     });
   }
-  draw("chart-openings", d.openings, "line");
+  draw("chart-openings", d.openings, "line", true);
   draw("chart-sales", d.sales, "line");
   draw("chart-commission", d.commission, "bar");
 })();

@@ -2,12 +2,14 @@
 estimator, and who may open which page."""
 from __future__ import annotations
 
+import json
 import re
 
 import pytest
 from django.utils import timezone
 
 from commissions.engine import period_of
+from hrsaas.core.formatting import format_period
 from tests.conftest import off_site_assets
 
 from .conftest import drain, open_client, register_adjustment
@@ -58,6 +60,9 @@ def test_home_shows_this_months_figures_and_rank_with_the_gap(web, api, people):
     assert 'data-testid="gap-company-month">您当前月排名第2位,距离第1位还差1户<' in html
     assert 'hx-trigger="every 5s"' in html and "vendor/chart-4.6.1.umd.min.js" in html
     assert off_site_assets(html) == []
+    # the chart's months read as the table's (2026年12月), not as keys (2026-12)
+    labels = json.loads(re.search(r'<script id="trend-labels" type="application/json">(.*?)</script>', html).group(1))
+    assert labels["months"][-1] == format_period(period_of(timezone.localdate())) and len(labels["months"]) == 6
     # A colleague's pay is confidential: a specialist asking for the commission board gets the
     # openings board, and no commission tab is offered (薪酬保密).
     refused = web(people["bj_s2"]).get("/b/bj/me/live/?metric=commission").content.decode()

@@ -8,7 +8,7 @@
     var labels = JSON.parse(document.getElementById("trend-labels").textContent);
     new Chart(el, {
       data: {
-        labels: rows.map(function (r) { return r.period; }),
+        labels: labels.months || rows.map(function (r) { return r.period; }),
         datasets: [
           {type: "bar", label: labels.commission, data: rows.map(function (r) { return Number(r.commission); }),
            backgroundColor: "#1769aa", yAxisID: "y"},
