@@ -188,6 +188,13 @@ class TemplateHeadForm(forms.Form):
 NEW_SEASON = "__new__"
 
 
+def _month_choices() -> list[tuple[int, str]]:
+    # Called when a form is made (not at import), so the months read in the reader's language.
+    from django.utils.translation import gettext
+
+    return [(m, gettext("%(m)d月") % {"m": m}) for m in range(1, 13)]
+
+
 class VersionHeadForm(forms.Form):
     """A new version of a template: all-year, an existing season (e.g. 开门红) or a new one."""
 
@@ -195,7 +202,7 @@ class VersionHeadForm(forms.Form):
     season_label = forms.CharField(label=_("季节名称"), max_length=40, required=False,
                                    widget=forms.TextInput(attrs={"placeholder": _("如 开门红")}))
     months = forms.TypedMultipleChoiceField(label=_("适用月份"), required=False, coerce=int,
-                                            choices=[(m, _("%(m)d月") % {"m": m}) for m in range(1, 13)],
+                                            choices=_month_choices,
                                             widget=forms.CheckboxSelectMultiple(attrs={"class": "months"}))
     effective_from = forms.DateField(label=_("生效日期"), widget=forms.DateInput(attrs={"type": "date"}))
     note = forms.CharField(label=_("变更说明"), max_length=200, required=False)

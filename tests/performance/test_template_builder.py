@@ -106,6 +106,11 @@ def test_the_edit_link_opens_the_template_and_a_seasonal_version_is_created_from
     # The new-version page starts from the version in force (weights 40 / 60).
     form = hr.get(PAGE + "cs-kpi/versions/new/?season=__new__").content.decode()
     assert 'name="ind-0-weight" value="40"' in form and 'name="ind-1-weight" value="60"' in form
+    assert "1月" in form
+    hr.cookies["django_language"] = "en"  # the months in the reader's language (they read 1月 in English)
+    english = hr.get(PAGE + "cs-kpi/versions/new/?season=__new__").content.decode()
+    assert "Month 1" in english and "1月" not in english
+    hr.cookies["django_language"] = "zh-hans"
 
     data = {"season": "__new__", "season_label": "开门红", "months": ["1", "2", "3"], "effective_from": "2027-01-01",
             "note": "一季度冲刺", **rows(("survey_score", "30", "8"), ("openings", "70", "5"))}
