@@ -1,7 +1,8 @@
 """Settings for hrsaas, configured from the environment (12-factor).
 
 Environment: DATABASE_URL, REDIS_URL, CELERY_BROKER_URL (overrides the broker), SECRET_KEY,
-FIELD_ENCRYPTION_KEY, FIELD_ENCRYPTION_OLD_KEYS, DEBUG, ALLOWED_HOSTS (comma-separated), CSRF_TRUSTED_ORIGINS, SECURE_SSL_REDIRECT.
+FIELD_ENCRYPTION_KEY, FIELD_ENCRYPTION_OLD_KEYS, DEBUG, ALLOWED_HOSTS (comma-separated), CSRF_TRUSTED_ORIGINS, SECURE_SSL_REDIRECT,
+SITE_URL (the product's address, for links in e-mails).
 """
 from __future__ import annotations
 
@@ -318,6 +319,13 @@ if not DEBUG:
 
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "hrsaas@localhost")
+# Where people reach the product (https://hr.example.com): e-mails end with the address of the
+# page they are about. Empty: e-mails carry no address (a worker cannot know the host).
+SITE_URL = os.environ.get("SITE_URL", "").strip().rstrip("/")
+if SITE_URL and not re.fullmatch(r"https?://[^\s/?#]+(/[^\s?#]*)?", SITE_URL):
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured(f"SITE_URL must look like https://hr.example.com, got {SITE_URL!r}")
 # The SMTP backend's server (EMAIL_BACKEND=django.core.mail.backends.smtp.EmailBackend).
 EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
 EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))

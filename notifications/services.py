@@ -4,6 +4,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -93,6 +94,16 @@ def webhook_text(notification, user) -> tuple[str, str]:
     return _("%(who)s 有一条新通知,请登录查看。") % {"who": who}, ""
 
 
+def email_body(notification: Notification) -> str:
+    """The message, then the address of the page it is about (查看:https://…/b/beijing/me/…)
+    when the product's address is configured (SITE_URL)."""
+    body = notification.body or notification.title
+    link = notification.link or ""
+    if settings.SITE_URL and link.startswith("/") and not link.startswith("//"):
+        body += f"\n\n查看:{settings.SITE_URL}{link}"
+    return body
+
+
 def notification_deliver(*, notification_id: int) -> dict[str, str]:
     """Send one notification over each configured channel not yet sent.
 
@@ -107,7 +118,8 @@ def notification_deliver(*, notification_id: int) -> dict[str, str]:
     user = User.objects.filter(pk=notification.recipient_id).first()
     wanted = []
     if config.email_enabled and user is not None and user.email and user.notify_email:
-        wanted.append((Delivery.Channel.EMAIL, lambda: channels.send_email(user.email, notification.title, notification.body)))
+        wanted.append((Delivery.Channel.EMAIL, lambda: channels.send_email(user.email, notification.title,
+                                                                           email_body(notification))))
     if config.webhook_url:
         title, body = webhook_text(notification, user)
         wanted.append((Delivery.Channel.WEBHOOK, lambda: channels.send_webhook(config.webhook_url, title, body)))

@@ -167,6 +167,7 @@ def run() -> int:
         ALLOWED_HOSTS=env.get("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]"),
         # The demo is served over plain HTTP on loopback.
         SECURE_SSL_REDIRECT="0", SESSION_COOKIE_SECURE="0", CSRF_COOKIE_SECURE="0", SECURE_HSTS_SECONDS="0",
+        SITE_URL=env.get("SITE_URL", f"http://127.0.0.1:{port}"),  # e-mails link to their page
     )
     try:
         _ensure_database(env["DATABASE_URL"])

@@ -110,6 +110,20 @@ def test_email_is_sent_once_even_when_delivery_runs_twice(branches):
     assert len(mail.outbox) == 1
     assert mail.outbox[0].subject == "您的开户奖励1200元已到账"
     assert mail.outbox[0].to == ["mail.user@example.com"]
+    assert mail.outbox[0].body == "2026-11 提成已发放"  # no product address configured: no link
+
+
+@pytest.mark.django_db
+def test_an_email_ends_with_the_address_of_its_page(branches, settings):
+    settings.SITE_URL = "https://hr.example.com"
+    user = make_user("mail.link", ("sh", "specialist"))
+    user.email = "mail.link@example.com"
+    user.save()
+    with in_branch("sh"):
+        note = Notification.objects.create(recipient_id=user.pk, title="您的2026年10月提成单已出", body="合计 1,200.00 元。",
+                                           link="/b/sh/commissions/payslip/2026-10/")
+        services.notification_deliver(notification_id=note.pk)
+    assert mail.outbox[0].body == "合计 1,200.00 元。\n\n查看:https://hr.example.com/b/sh/commissions/payslip/2026-10/"
 
 
 @pytest.mark.django_db
