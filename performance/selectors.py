@@ -86,7 +86,8 @@ def score_lines(score: Score, reader) -> list[ScoreLine]:
     lines = list(ScoreLine.objects.filter(score=score).select_related("indicator").order_by("id"))
     if not reads_pay_of(reader, score):
         for line in lines:
-            if line.metric in PAY_METRICS:
+            gate = (line.indicator.params or {}).get("gate_metric") if line.indicator.formula == "points" else None
+            if line.metric in PAY_METRICS or gate in PAY_METRICS:  # as its metric or its gate
                 line.actual = line.target = line.raw_score = line.weighted = None
                 line.explanation = _("%(name)s:提成额属薪酬保密,仅本人、经理和总部可见。") % {"name": line.indicator.name}
                 line.pay_hidden = True

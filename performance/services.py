@@ -200,16 +200,18 @@ def template_create(*, actor, code: str, name: str, department: Department, posi
     return template
 
 
-@transaction.atomic
 def _check_pay_metrics(actor, data: VersionInput) -> None:
-    """A KPI on someone's pay (commission) is set by those who may read pay — a branch manager or
-    HQ: whoever chooses the target of such a KPI can turn the scores back into amounts."""
+    """A KPI that reads someone's pay (commission, as its metric or as a points formula's gate)
+    is set by those who may read pay — a branch manager or HQ: whoever chooses the target of such
+    a KPI can turn the scores back into amounts."""
     from .selectors import PAY_METRICS, reads_all_pay
 
-    if actor is not None and any(s.metric in PAY_METRICS for s in data.indicators) and not reads_all_pay(actor):
+    uses_pay = any(PAY_METRICS.intersection(s.metrics_used()) for s in data.indicators)
+    if actor is not None and uses_pay and not reads_all_pay(actor):
         raise ValidationError({"indicators": [_("提成类指标只能由分公司经理或总部设定(提成属薪酬保密)。")]})
 
 
+@transaction.atomic
 def template_version_create(*, actor, template: KpiTemplate, data: VersionInput) -> KpiTemplateVersion:
     """A changed template (or a new seasonal variant) is a new version; old ones stay as they were."""
     _validate_version(data)
@@ -244,6 +246,10 @@ def values_enter(*, actor, period: str, rows: list[ValueInput]) -> int:
     period_bounds(period)
     if not rows:
         raise ValidationError({"rows": [_("没有数据。")]})
+    from .selectors import PAY_METRICS, reads_all_pay
+
+    if actor is not None and any(row.metric in PAY_METRICS for row in rows) and not reads_all_pay(actor):
+        raise ValidationError({"rows": [_("提成数据只能由分公司经理或总部录入(提成属薪酬保密)。")]})
     errors = {}
     for n, row in enumerate(rows, 1):
         try:

@@ -742,7 +742,11 @@ def client_contact_link(*, actor, user, client) -> ClientContact:
 def dispute_raise(*, actor, employee_id: int, period: str, claimed_wage, reason: str) -> BaseDispute:
     _check_period(period)
     errs: dict[str, str] = {}
-    employee = InsuredEmployee.objects.filter(pk=employee_id).first()
+    from .employee_selectors import employees_for_pages
+
+    # Only someone the actor may see (a specialist sees no insured person's record): any other
+    # number reads as one that does not exist.
+    employee = employees_for_pages(actor, _branch()).filter(pk=employee_id).first()
     if employee is None:
         errs["employee"] = "员工不存在。"
     try:

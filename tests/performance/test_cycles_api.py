@@ -380,11 +380,20 @@ def test_a_kpi_on_commission_shows_the_amount_only_to_the_person_managers_and_hq
     assert refused.status_code == 400 and "提成类指标只能由分公司经理或总部设定" in str(refused.json())
     with in_branch("bj"):
         assert not KpiTemplate.objects.filter(code="claims-pay").exists()
+    # … nor through a points formula's gate (its note named the value: "commission=876.54达标")
+    gated = {**template, "indicators": [indicator("q", "claim_days", 100, 2, formula="points", params={
+        "gate_metric": "commission", "gate_target": "500", "gate_points": "20", "points_per_percent": "1",
+        "max": "100"})]}
+    refused = hr.post(BJ + "templates/", gated, format="json")
+    assert refused.status_code == 400 and "提成类指标只能由分公司经理或总部设定" in str(refused.json())
     r = api(org.boss).post(BJ + "templates/", template, format="json")
     assert r.status_code == 201, r.content
     person = org.members["claims"][0]
-    r = hr.post(BJ + "values/", {"period": "2026-03", "rows": [
-        {"metric": "commission", "username": person.username, "value": "876.54"}]}, format="json")
+    # commission figures are entered by those who read pay, not by HR
+    values = {"period": "2026-03", "rows": [{"metric": "commission", "username": person.username, "value": "876.54"}]}
+    refused = hr.post(BJ + "values/", values, format="json")
+    assert refused.status_code == 400 and "提成数据只能由分公司经理或总部录入" in str(refused.json())
+    r = api(org.boss).post(BJ + "values/", values, format="json")
     assert r.status_code == 200, r.content
     cycle_id = hr.post(BJ + "cycles/", {"period": "2026-03"}, format="json").json()["id"]
     compute(hr, cycle_id, django_capture_on_commit_callbacks)
@@ -432,3 +441,4 @@ def test_a_branch_managers_score_is_adjusted_by_hq_not_by_those_who_report_to_th
                            format="json").status_code == 200
     with in_branch("bj"):
         assert Score.objects.get(pk=boss_score).total == Decimal("95.00")
+

@@ -78,7 +78,7 @@ def test_missing_photo_and_bad_numbers_are_refused(api, people):
     assert _counts() == (0, 0)
 
 
-def test_failed_checks_are_kept_as_rejected_claims_with_their_reason(api, people):
+def test_failed_checks_are_kept_as_rejected_claims_with_their_reason(api, people, web):
     staff = people["bj_staff"]
     mine = open_client(api, staff, opened_by="bj_s1", headcount=60, name="我的客户")
     theirs = open_client(api, staff, opened_by="bj_s2", headcount=60, name="同事的客户")
@@ -94,6 +94,10 @@ def test_failed_checks_are_kept_as_rejected_claims_with_their_reason(api, people
     assert (unknown["status"], unknown["reason"]) == ("rejected", "没有由您开户、编号为 999999 的客户,不能申领开户奖励。")
     assert (other["status"], other["reason"]) == ("rejected", f"没有由您开户、编号为 {theirs} 的客户,不能申领开户奖励。")
     assert unknown["client_name"] is None and other["client_name"] is None
+    # … nor on the claimant's pages (list and detail)
+    for page in ("/b/bj/me/claims/", f"/b/bj/me/claims/{other['id']}/"):
+        html = web(s1).get(page).content.decode()
+        assert "同事的客户" not in html and f"#{theirs}" in html, page
     assert (tier["status"], tier["reason"]) == (
         "rejected", "申领档位「≥101人 1,800.00元」与客户人数 60 人对应的档位「51–100人 1,200.00元」不符。")
     assert first["status"] == "approved"

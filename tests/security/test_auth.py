@@ -108,6 +108,19 @@ def test_a_compatibility_spelling_of_the_username_counts_against_the_same_accoun
         assert "_auth_user_id" not in client.session
 
 
+@pytest.mark.django_db
+def test_the_token_endpoint_gives_no_token_to_a_compatibility_spelling_of_a_locked_account(branches, settings):
+    make_user("bj.s7", ("bj", "specialist"))
+    for i in range(settings.LOGIN_MAX_FAILURES):
+        wrong = APIClient(REMOTE_ADDR=f"192.0.2.{i + 1}").post(TOKEN_URL, {"username": "bj.s7", "password": "wrong"},
+                                                              format="json")
+        assert wrong.status_code == 400
+    for spelling in ("ｂj.s7", "bj.s7"):
+        r = APIClient(REMOTE_ADDR="198.51.100.9").post(TOKEN_URL, {"username": spelling, "password": TEST_PASSWORD},
+                                                       format="json")
+        assert r.status_code == 429 and "token" not in r.json(), spelling
+
+
 def _request(remote: str, forwarded: str | None = None):
     extra = {"REMOTE_ADDR": remote}
     if forwarded is not None:

@@ -194,3 +194,23 @@ def test_a_payout_total_too_large_to_hold_to_the_fen_is_refused_with_a_message(a
     finance = make_user("rv_payout_finance", (None, "hq_finance"))
     r = api(finance).post("/api/v1/payouts/bj/2026-03/prepare/", {"statements": "9", "total": "9" * 40}, format="json")
     assert r.status_code == 400 and "金额过大" in str(r.json()), r.content
+
+
+def test_a_specialist_cannot_tell_an_insured_person_from_a_missing_one_through_a_base_dispute(api, branches):
+    """A specialist sees no insured person's record: a base dispute naming one answers exactly as
+    one naming nobody (it answered with the month's filing state, so the person existed)."""
+    from social_insurance.models import BaseDispute
+    from tests.conftest import in_branch
+    from tests.social_insurance.helpers import add_employee, make_client
+
+    staff = make_user("rv_disp_staff", ("bj", "branch_staff"), home="bj")
+    specialist = make_user("rv_disp_s1", ("bj", "specialist"), home="bj")
+    with in_branch("bj"):
+        employee = add_employee(make_client("北京乙公司", staff), 1, "12000", "2025-06-01", actor=staff)
+    body = {"period": "2025-07", "claimed_wage": "15000.00", "reason": "工资申报有误"}
+    existing = api(specialist).post("/b/bj/api/v1/si/disputes/", {**body, "employee": employee.pk}, format="json")
+    missing = api(specialist).post("/b/bj/api/v1/si/disputes/", {**body, "employee": 999999}, format="json")
+    assert existing.status_code == missing.status_code == 400
+    assert existing.json() == missing.json() and "employee" in existing.json()
+    with in_branch("bj"):
+        assert not BaseDispute.objects.exists()
