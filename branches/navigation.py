@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from .roles import EARNER_ROLES, Role
 
@@ -65,7 +66,7 @@ def branch_menu(code: str, roles) -> list[Entry]:
     else:
         menu.append(Entry("home", _("工作台"), f"{b}/"))
         if _is(roles, OFFICE):
-            menu.append(Entry("clients", _("客户"), f"{b}/clients/"))
+            menu.append(Entry("clients", pgettext_lazy("menu", "客户"), f"{b}/clients/"))  # one client is 客户 too
             menu.append(Entry("leads", _("线索"), f"{b}/leads/"))
             menu.append(Entry("employees", _("参保员工"), f"{b}/si/employees/"))
             menu.append(Entry("si", _("社保月度"), f"{b}/si/"))

@@ -253,3 +253,14 @@ def test_a_label_and_its_value_are_spaced_as_each_language_writes_them():
         assert page.render(Context()) == "确认发放:X"
     with translation.override("en"):
         assert page.render(Context()) == "Confirm payment: X"
+
+
+def test_one_client_is_a_client_and_the_menu_lists_clients():
+    """客户 heads a column of one client per row, labels one client and names the menu: English
+    says "Client" for the first two (it said "Clients" everywhere) and "Clients" for the menu."""
+    from django.utils.translation import gettext, pgettext
+
+    with translation.override("en"):
+        assert (gettext("客户"), pgettext("menu", "客户")) == ("Client", "Clients")
+    with translation.override("zh-hans"):
+        assert (gettext("客户"), pgettext("menu", "客户")) == ("客户", "客户")
