@@ -53,3 +53,14 @@ def test_a_bad_compute_work_mem_is_refused_at_start():
     ok = subprocess.run([sys.executable, "manage.py", "check"], cwd=ROOT,
                         env=_env(**PROD_ENV, SI_COMPUTE_WORK_MEM="256MB"), capture_output=True, text=True)
     assert ok.returncode == 0, ok.stderr
+
+
+def test_a_site_url_that_is_not_an_address_is_refused_at_start():
+    for bad in ("hr.example.com", "ftp://hr.example.com", "https://", "https://hr example.com"):
+        result = subprocess.run([sys.executable, "manage.py", "check"], cwd=ROOT,
+                                env=_env(**PROD_ENV, SITE_URL=bad), capture_output=True, text=True)
+        assert result.returncode != 0, bad
+        assert "SITE_URL must look like https://hr.example.com" in result.stderr, bad
+    ok = subprocess.run([sys.executable, "manage.py", "check"], cwd=ROOT,
+                        env=_env(**PROD_ENV, SITE_URL="https://hr.example.com/"), capture_output=True, text=True)
+    assert ok.returncode == 0, ok.stderr

@@ -214,3 +214,18 @@ def test_a_specialist_cannot_tell_an_insured_person_from_a_missing_one_through_a
     assert existing.json() == missing.json() and "employee" in existing.json()
     with in_branch("bj"):
         assert not BaseDispute.objects.exists()
+
+
+@pytest.mark.parametrize("path, field, role", [
+    ("/b/bj/api/v1/si/months/2025-07/file/", "receipt_no", "branch_staff"),
+    ("/b/bj/api/v1/si/months/2025-07/file/", "receipt_note", "branch_staff"),
+    ("/b/bj/api/v1/leads/1/stage/", "note", "branch_manager"),
+    ("/b/bj/api/v1/planning/suggestions/draft/", "kind", "branch_manager"),
+])
+@pytest.mark.parametrize("value", [["x"], {"a": 1}, True])
+def test_a_text_field_given_a_list_an_object_or_true_is_refused_on_the_field(api, branches, path, field, role, value):
+    """Such values were stored as their Python spelling ("['x']"); refused before anything is
+    looked up, whatever the rest of the body."""
+    user = make_user(f"rv_text_{role}", ("bj", role), home="bj")
+    r = api(user).post(path, {field: value}, format="json")
+    assert r.status_code == 400 and "须为文本" in " ".join(r.json()[field]), r.content
