@@ -44,23 +44,23 @@ def test_environment_configures_hosts_database_and_redis():
                                      "redis://10.0.0.9:6380/3", "redis://10.0.0.9:6380/2"], result.stderr
 
 
-def test_a_bad_compute_work_mem_is_refused_at_start():
-    for bad in ("lots", "64", "0MB", "64 TB"):
+def _refused_at_start(name: str, bad: tuple[str, ...], good: str, message: str) -> None:
+    """`manage.py check` fails with `message` for each bad value of setting `name`, passes with `good`."""
+    for value in bad:
         result = subprocess.run([sys.executable, "manage.py", "check"], cwd=ROOT,
-                                env=_env(**PROD_ENV, SI_COMPUTE_WORK_MEM=bad), capture_output=True, text=True)
-        assert result.returncode != 0, bad
-        assert "SI_COMPUTE_WORK_MEM must look like 64MB" in result.stderr, bad
+                                env=_env(**PROD_ENV, **{name: value}), capture_output=True, text=True)
+        assert result.returncode != 0, value
+        assert message in result.stderr, value
     ok = subprocess.run([sys.executable, "manage.py", "check"], cwd=ROOT,
-                        env=_env(**PROD_ENV, SI_COMPUTE_WORK_MEM="256MB"), capture_output=True, text=True)
+                        env=_env(**PROD_ENV, **{name: good}), capture_output=True, text=True)
     assert ok.returncode == 0, ok.stderr
+
+
+def test_a_bad_compute_work_mem_is_refused_at_start():
+    _refused_at_start("SI_COMPUTE_WORK_MEM", ("lots", "64", "0MB", "64 TB"), "256MB",
+                      "SI_COMPUTE_WORK_MEM must look like 64MB")
 
 
 def test_a_site_url_that_is_not_an_address_is_refused_at_start():
-    for bad in ("hr.example.com", "ftp://hr.example.com", "https://", "https://hr example.com"):
-        result = subprocess.run([sys.executable, "manage.py", "check"], cwd=ROOT,
-                                env=_env(**PROD_ENV, SITE_URL=bad), capture_output=True, text=True)
-        assert result.returncode != 0, bad
-        assert "SITE_URL must look like https://hr.example.com" in result.stderr, bad
-    ok = subprocess.run([sys.executable, "manage.py", "check"], cwd=ROOT,
-                        env=_env(**PROD_ENV, SITE_URL="https://hr.example.com/"), capture_output=True, text=True)
-    assert ok.returncode == 0, ok.stderr
+    _refused_at_start("SITE_URL", ("hr.example.com", "ftp://hr.example.com", "https://", "https://hr example.com"),
+                      "https://hr.example.com/", "SITE_URL must look like https://hr.example.com")
