@@ -86,6 +86,24 @@ OFF_SCREEN = r"""(selector) => {
   return {seen, hidden};
 }"""
 
+# A table that scrolls inside its box must show that it does: every .table-wrap whose table is
+# wider than the box has the scroll shadows (white covers scrolling with the table over shadows
+# that stay put) and a see-through table for them to show through. Returns how many boxes
+# scroll and the first cells of those that give no sign.
+SCROLL_HINT = r"""() => {
+  const silent = []; let scrolling = 0;
+  for (const w of document.querySelectorAll(".table-wrap")) {
+    if (!w.getClientRects().length || w.scrollWidth <= w.clientWidth + 1) continue;
+    scrolling += 1;
+    const s = getComputedStyle(w), table = w.querySelector("table");
+    const shadows = (s.backgroundImage.match(/gradient/g) || []).length >= 4
+      && /local.*local.*scroll.*scroll/.test(s.backgroundAttachment);
+    const seeThrough = table && getComputedStyle(table).backgroundColor === "rgba(0, 0, 0, 0)";
+    if (!(shadows && seeThrough)) silent.push((w.innerText || "").trim().slice(0, 30));
+  }
+  return {scrolling, silent};
+}"""
+
 # Text drawn whole: the elements a selector matches whose text is cut ("北京分公…") or whose text
 # (a link of a menu) is broken over two lines.
 CUT_OR_BROKEN = r"""(selector) => [...document.querySelectorAll(selector)]

@@ -10,7 +10,7 @@ import pytest
 from django_tenants.utils import schema_context
 
 from tests.browser.conftest import DESKTOP, PHONE, login, shot, submit
-from tests.browser.shell_checks import CELLS_KEEP_THEIR_WORDS, CUT_OR_BROKEN, OFF_SCREEN, overflow
+from tests.browser.shell_checks import CELLS_KEEP_THEIR_WORDS, CUT_OR_BROKEN, OFF_SCREEN, SCROLL_HINT, overflow
 from tests.factories import TEST_PASSWORD, make_user
 
 pytestmark = pytest.mark.browser
@@ -102,6 +102,7 @@ def readable_at(page, viewport, name: str) -> None:
     assert overflow(page) <= 0, page.url
     assert "{#" not in page.inner_text("body") and "{%" not in page.inner_text("body"), page.url  # template text
     assert page.evaluate(CELLS_KEEP_THEIR_WORDS)["broken"] == [], page.url
+    assert page.evaluate(SCROLL_HINT)["silent"] == [], page.url  # a table scrolling sideways shows it
     shot(page, f"{name}-{'phone' if viewport == PHONE else 'desktop'}")
 
 
@@ -168,3 +169,46 @@ def test_manager_commission_key_figures_on_screen(demo, page_factory, viewport):
     assert page.goto("/b/beijing/me/").status == 200
     key_figures_on_screen(page, ".portal-nav a", at_least=6)
     names_whole(page, ".portal-nav a", "我的申诉", "审核")
+
+
+# The median brightness (0–255) of each column of pixels of a PNG, read back in the browser.
+COLUMN_BRIGHTNESS = r"""async (src) => {
+  const img = new Image(); img.src = src; await img.decode();
+  const canvas = document.createElement("canvas"); canvas.width = img.width; canvas.height = img.height;
+  const ctx = canvas.getContext("2d"); ctx.drawImage(img, 0, 0);
+  const data = ctx.getImageData(0, 0, img.width, img.height).data, columns = [];
+  for (let x = 0; x < img.width; x += 1) {
+    const values = [];
+    for (let y = 0; y < img.height; y += 1) { const i = 4 * (y * img.width + x); values.push((data[i] + data[i + 1] + data[i + 2]) / 3); }
+    values.sort((a, b) => a - b);
+    columns.push(values[Math.floor(values.length / 2)]);
+  }
+  return columns;
+}"""
+
+
+def test_a_table_wider_than_the_phone_shows_a_shadow_on_the_side_that_scrolls(demo, page_factory):
+    """The SI month's per-client table is wider than a phone: a shadow on its right edge says there
+    is more; scrolled to its end, the shadow is on the left and the right edge is plain."""
+    import base64
+
+    from branches.demo import DEMO_PASSWORD
+
+    page = page_factory(PHONE)
+    login(page, "bj.manager", DEMO_PASSWORD)
+    assert page.goto("/b/beijing/si/").status == 200
+    index = page.evaluate("[...document.querySelectorAll('.table-wrap')].findIndex(w => w.scrollWidth > w.clientWidth + 1)")
+    assert index >= 0, "no table wider than the phone on the SI month page"
+    wrap = page.locator(".table-wrap").nth(index)
+    wrap.scroll_into_view_if_needed()
+
+    def edges() -> tuple[float, float]:
+        png = wrap.screenshot()
+        columns = page.evaluate(COLUMN_BRIGHTNESS, "data:image/png;base64," + base64.b64encode(png).decode())
+        return min(columns[:4]), min(columns[-4:])  # the darkest of the 4 outermost columns each side
+
+    left, right = edges()
+    assert left >= 250 and right <= 235, (left, right)  # at the start: more to the right
+    wrap.evaluate("w => { w.scrollLeft = w.scrollWidth; }")
+    left, right = edges()
+    assert left <= 235 and right >= 250, (left, right)  # at the end: more to the left

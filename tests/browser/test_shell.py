@@ -16,7 +16,7 @@ import pytest
 from django.urls import Resolver404, resolve
 
 from tests.browser.conftest import SCREENSHOTS, login, settled
-from tests.browser.shell_checks import (CELLS_KEEP_THEIR_WORDS, CHROME_TEXT, CJK, TRANSLATABLE_TEXT, Watch, axe_scan, english_runs,
+from tests.browser.shell_checks import (CELLS_KEEP_THEIR_WORDS, CHROME_TEXT, CJK, SCROLL_HINT, TRANSLATABLE_TEXT, Watch, axe_scan, english_runs,
                                         key_leaks, overflow, unseparated_amounts, visible_text)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=False)]
@@ -119,6 +119,7 @@ def _check(page, where: str, path: str) -> list[str]:
         problems.append(f"{where}: {extra}px horizontal overflow")
     cells = page.evaluate(CELLS_KEEP_THEIR_WORDS)
     problems += [f"{where}: cell narrower than its word {w!r}" for w in dict.fromkeys(cells["broken"])]
+
     problems += [f"{where}: console error {e}" for e in page.watch.errors]
     problems += [f"{where}: failed asset {u}" for u in page.watch.failed]
     return problems
@@ -137,6 +138,7 @@ def test_every_page_of_a_roles_navigation_reads_right_at_both_sizes(sessions, us
     page = sessions.page(username)
     pages = sessions.navigation(username)
     problems, checked, found = [], 0, set()
+    scrolling = dict.fromkeys(SIZES, 0)  # tables wider than their box, per size
     for size, viewport in SIZES.items():
         page.set_viewport_size(viewport)
         i = 0
@@ -150,6 +152,9 @@ def test_every_page_of_a_roles_navigation_reads_right_at_both_sizes(sessions, us
             if response.status != 200:
                 problems.append(f"{where}: status {response.status}")
             problems += _check(page, where, path)
+            hint = page.evaluate(SCROLL_HINT)
+            scrolling[size] += hint["scrolling"]
+            problems += [f"{where}: a table scrolls sideways without a shadow showing it: {t!r}" for t in hint["silent"]]
             _shot(page, username, path, size)
             checked += 1
             if size == "desktop":  # the first size finds the detail pages; both sizes check them
@@ -160,6 +165,9 @@ def test_every_page_of_a_roles_navigation_reads_right_at_both_sizes(sessions, us
                             pages.append(href)
     sessions.reach[username] = pages
     assert checked == 2 * len(pages) and len(pages) >= 2, f"{username}: only {checked} pages checked"
+    # Each role meets a table wider than a phone (so the shadow check above checked something)
+    # and none on a desktop.
+    assert scrolling["phone"] >= 1 and scrolling["desktop"] == 0, scrolling
     assert not problems, "\n".join(problems)
 
 
