@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 from rest_framework import serializers, status
 from rest_framework.authtoken.serializers import AuthTokenSerializer
 from rest_framework.authtoken.views import ObtainAuthToken
-from rest_framework.exceptions import NotFound, ParseError, ValidationError
+from rest_framework.exceptions import NotFound, ParseError, PermissionDenied, ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -38,6 +38,11 @@ def exception_handler(exc, context):
     elif isinstance(exc, RecursionError):
         # The JSON parser recursing through a body nested thousands deep: bad input, not a 500.
         exc = ParseError(_("请求内容嵌套过深,无法读取。"))
+    elif isinstance(exc, ParseError) and str(exc.detail).startswith("JSON parse error"):
+        # DRF's words carry the JSON decoder's English ("Expecting value: line 1 column 1").
+        exc = ParseError(_("请求体不是有效的 JSON(也不能含 NaN 或 Infinity)。"))
+    elif isinstance(exc, PermissionDenied) and str(exc.detail).startswith("CSRF Failed"):
+        exc = PermissionDenied(_("请求缺少有效的 CSRF 令牌:请刷新页面后重试,或改用 Token 认证。"))
     response = drf_exception_handler(exc, context)
     if response is not None:
         response.data = _contract_shape(response.data)
@@ -53,6 +58,10 @@ def _contract_shape(data):
         return {"detail": " ".join(data)}
     if not isinstance(data, dict):
         return data
+    if isinstance(data.get("non_field_errors"), list) and "detail" not in data:
+        # A serializer's errors that name no field (a failed sign-in, a body that is not an
+        # object): the contract calls that `detail`.
+        data = {"detail": data["non_field_errors"], **{k: v for k, v in data.items() if k != "non_field_errors"}}
     if isinstance(data.get("detail"), list) and all(isinstance(m, str) for m in data["detail"]):
         data = {**data, "detail": " ".join(data["detail"])}
     flat: dict = {}

@@ -11,7 +11,7 @@ everyone with a 403 that says so, so a forgotten check refuses instead of leakin
 from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
-from rest_framework.exceptions import NotAuthenticated, NotFound, PermissionDenied
+from rest_framework.exceptions import MethodNotAllowed, NotAuthenticated, NotFound, PermissionDenied
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 
 from hrsaas.core.branch import request_branch
@@ -41,10 +41,22 @@ def declared_roles(view, method: str):
     return roles if isinstance(roles, _Public) else frozenset(roles)
 
 
+def no_such_operation(request, view) -> bool:
+    """The view has no handler for the request's method (PUT on a list that only lists and
+    creates): the answer is 405, not a refusal that reads like a matter of roles."""
+    if isinstance(view, type):
+        return False  # PreparedGet's light path asks with the view's class, for the GET it serves
+    method = request.method.lower()
+    names = getattr(view, "http_method_names", None)
+    return names is not None and (method not in names or not hasattr(view, method))
+
+
 class DeclaredRoles(BasePermission):
     message = _("您的角色无权执行此操作。")
 
     def has_permission(self, request, view) -> bool:
+        if no_such_operation(request, view):
+            raise MethodNotAllowed(request.method)  # nothing would run: no refusal by role
         roles = declared_roles(view, request.method)
         if roles is None or not roles:
             raise PermissionDenied(UNDECLARED)
@@ -142,6 +154,8 @@ class IsHQAdmin(DeclaredRoles):
     declared = HQ_ADMIN_ONLY
 
     def has_permission(self, request, view) -> bool:
+        if no_such_operation(request, view):
+            raise MethodNotAllowed(request.method)
         return super().has_permission(request, _Declared(HQ_ADMIN_ONLY))
 
 

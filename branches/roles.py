@@ -55,6 +55,15 @@ def roles_in_branch(user, branch) -> frozenset[str]:
     return frozenset(roles)
 
 
+def is_branch_manager(user, branch) -> bool:
+    """A manager of `branch` by membership. HQ admins hold the manager's role implicitly to read
+    and run a branch, but the branch's own decisions — approving or rejecting its float (API: "branch
+    manager only") and closing its month — are its manager's; HQ revokes in the register instead."""
+    if not getattr(user, "is_authenticated", False) or branch is None or branch.pk is None:
+        return False
+    return any(m.branch_id == branch.pk and m.role == Role.BRANCH_MANAGER for m in _memberships(user))
+
+
 def has_branch_role(user, branch, *roles: str) -> bool:
     return bool(roles_in_branch(user, branch) & set(roles))
 

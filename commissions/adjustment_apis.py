@@ -16,6 +16,8 @@ from branches import roles as R
 from . import adjustments
 from .hq.rules import COMPONENTS
 from .models import Adjustment
+from hrsaas.core.inputs import unknown_choice
+from django.utils.translation import gettext as _, pgettext
 
 
 class AdjustmentIn(serializers.Serializer):
@@ -65,7 +67,7 @@ class AdjustmentListApi(APIView):
         if st is not None and st not in Adjustment.Status.values:
             raise ValidationError({"status": [f"未知状态:{st}"]})
         if component is not None and component not in COMPONENTS:
-            raise ValidationError({"component": [f"未知组件:{component}"]})
+            raise ValidationError({"component": [unknown_choice(component, what=pgettext("in a sentence", "提成项目"), choices=COMPONENTS)]})
         return Response(adjustments.adjustments_out(adjustments.adjustments_list(status=st, component=component)))
 
     @extend_schema(operation_id="adjustments_propose", request=AdjustmentIn, responses={201: AdjustmentOut})

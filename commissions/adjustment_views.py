@@ -19,6 +19,7 @@ from django.views.decorators.http import require_POST
 from branches import roles as R
 from branches.pages import page_roles
 from branches.models import User
+from branches.roles import is_branch_manager
 from branches.roles import Role, roles_in_branch
 
 from . import adjustments
@@ -104,7 +105,10 @@ def adjustment_detail(request, adjustment_id: int, *, decision_form=None):
         "title": COMPONENT_TITLES.get(adj.component, adj.component),
         "statuses": dict(Adjustment.Status.choices),
         "preview": _preview(adj) if pending and is_manager else None,
-        "decision_form": (decision_form or DecisionForm()) if pending and is_manager else None,
+        # The decision is the branch's own manager's (API: "branch manager only"); HQ admin sees
+        # the preview and revokes in the register.
+        "decision_form": ((decision_form or DecisionForm()) if pending and is_branch_manager(request.user, request.tenant)
+                          else None),
         "own_proposal": adj.proposed_by_id == request.user.pk,  # four eyes: may withdraw, not approve
     })
 
@@ -114,8 +118,8 @@ def adjustment_detail(request, adjustment_id: int, *, decision_form=None):
 def adjustment_decide(request, adjustment_id: int):
     roles = _roles(request)
     adj = adjustments.access_adjustment(adjustment_id)
-    if Role.BRANCH_MANAGER not in roles:
-        raise PermissionDenied
+    if Role.BRANCH_MANAGER not in roles or not is_branch_manager(request.user, request.tenant):
+        raise PermissionDenied(_("只有本分支机构的经理可以审批浮动调整;总部可在备案登记中撤销已批准的调整。"))
     form = DecisionForm(request.POST)
     action = request.POST.get("action")
     if action not in ("approve", "reject"):

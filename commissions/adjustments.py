@@ -18,11 +18,11 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Iterable
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
 from django.http import Http404
 from django.utils import timezone
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext as _, pgettext
 
 from branches.audit import stamp
 from hrsaas.core import locks
@@ -30,11 +30,13 @@ from hrsaas.core.formatting import format_date, format_period
 from hrsaas.core.branch import require_branch
 from hrsaas.core.period import PeriodError, parse_day
 from branches.models import Branch, User
+from branches.roles import is_branch_manager
 
 from .hq.models import RegisteredAdjustment
 from .hq.rules import COMPONENTS, MAX_ADJUSTMENT_PERCENT
 from .hq.selectors import frozen_periods_overlapping
 from .models import Adjustment
+from hrsaas.core.inputs import quoted, unknown_choice, wrong_value
 
 COMPONENT_LABELS = {
     "opening_reward": "开户奖励", "retention_bonus": "留存奖励",
@@ -67,7 +69,8 @@ def parse_date(value, field: str, errors: dict, *, required: bool = True) -> dt.
         errors.setdefault(field, []).append(
             str(exc) if exc.code == "range" else
             _("日历上没有这一天:%(v)s") % {"v": shown} if exc.code == "day" else
-            _("日期无效:%(v)s(格式 YYYY-MM-DD)。") % {"v": shown})
+            _("日期无效:%(v)s(格式 YYYY-MM-DD)。") % {"v": shown} if quoted(value) is not None else
+            wrong_value(value, what=pgettext("in a sentence", "日期"), form="YYYY-MM-DD"))
         return None
 
 
@@ -128,7 +131,7 @@ def parse_adjustment(data: dict) -> AdjustmentInput:
     errors: dict[str, list[str]] = {}
     component = data.get("component")
     if component not in COMPONENTS:
-        errors["component"] = [_("未知组件:%(c)s(可选:%(all)s)") % {"c": component, "all": ", ".join(COMPONENTS)}]
+        errors["component"] = [unknown_choice(component, what=pgettext("in a sentence", "提成项目"), choices=COMPONENTS)]
     percent = parse_percent(data.get("percent"), "percent", errors)
     start = parse_date(data.get("effective_from"), "effective_from", errors)
     end = parse_date(data.get("effective_to"), "effective_to", errors, required=False)
@@ -298,6 +301,8 @@ def adjustment_approve(*, actor: User, adjustment_id: int, note: str = "") -> Ad
         raise ValidationError(errors)
     branch = current_branch()
     proposal = access_adjustment(adjustment_id)
+    if not is_branch_manager(actor, branch):
+        raise PermissionDenied(_("只有本分支机构的经理可以审批浮动调整;总部可在备案登记中撤销已批准的调整。"))
     if proposal.proposed_by_id == actor.pk:
         # Outside the approval's transaction: the refusal's audit row must survive the error.
         _refuse_own_approval(actor=actor, branch=branch, adj=proposal)
@@ -329,6 +334,8 @@ def adjustment_reject(*, actor: User, adjustment_id: int, note: str) -> Adjustme
     with transaction.atomic():
         adj = _locked_proposal(adjustment_id)
         withdrawn = adj.proposed_by_id == actor.pk
+        if not withdrawn and not is_branch_manager(actor, current_branch()):
+            raise PermissionDenied(_("只有本分支机构的经理可以驳回浮动调整(提议人可撤回自己的提议)。"))
         adj.status, adj.decided_by, adj.decided_at, adj.decision_note = (
             Adjustment.Status.REJECTED, actor, timezone.now(), note)
         stamp(adj, actor=actor, reason=f"撤回(提议人本人):{note}" if withdrawn else f"驳回:{note}")

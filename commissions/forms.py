@@ -17,11 +17,6 @@ from .models import Lead
 DATE = {"type": "date"}
 EARNERS = {"list": "earner-list", "autocomplete": "off"}
 
-COMPONENT_LABELS = {
-    "opening_reward": _("开户奖励"), "retention_bonus": _("留存奖励"), "sales_commission": _("销售提成"),
-    "lead_marketing": _("市场线索分成"), "lead_sales": _("销售签约分成"), "lead_points": _("有效线索积分奖励"),
-    "lead_conversion": _("线索转化奖励"), "correction": _("提成更正"),
-}
 
 
 def _text(label, *, required=True, help_text="", **attrs):

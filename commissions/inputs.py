@@ -6,13 +6,13 @@ from __future__ import annotations
 
 import re
 
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext as _, pgettext
 
 from branches.models import BranchMembership, User
 from branches.roles import EARNER_ROLES, Role
 from clients.models import Service
 from hrsaas.core.inputs import (  # noqa: F401  (the shared field parsers, re-exported)
-    Errors, parse_bool, parse_date, parse_int, parse_money, parse_period, parse_text,
+    Errors, parse_bool, parse_date, parse_int, parse_money, parse_period, parse_text, unknown_choice,
 )
 from hrsaas.core.money import MAX_AMOUNT  # noqa: F401
 from hrsaas.core.period import PERIOD_RE  # noqa: F401
@@ -49,7 +49,7 @@ def parse_service(data: dict, field: str, errors: Errors) -> str | None:
         errors.add(field, _("须为一项服务的名称。"))
         return None
     if value not in Service.values:
-        errors.add(field, _("未知服务:%(v)s(可选:%(all)s)") % {"v": value, "all": "、".join(str(label) for label in Service.labels)})
+        errors.add(field, unknown_choice(value, what=pgettext("in a sentence", "服务"), choices=Service.labels))
         return None
     return value
 
@@ -66,7 +66,7 @@ def parse_services(data: dict, field: str, errors: Errors) -> list[str]:
     out = []
     for s in map(service_code, value):
         if s not in Service.values:
-            errors.add(field, _("未知服务:%(v)s(可选:%(all)s)") % {"v": s, "all": "、".join(str(label) for label in Service.labels)})
+            errors.add(field, unknown_choice(s, what=pgettext("in a sentence", "服务"), choices=Service.labels))
         elif s not in out:
             out.append(s)
     return out

@@ -22,17 +22,18 @@ from django.utils.translation import gettext as _
 
 from branches import roles as R
 from branches.pages import page_roles
-from hrsaas.core.formatting import format_date
+from hrsaas.core.formatting import format_date, format_period
 from hrsaas.core.period import valid_period
 
 from branches.models import BranchMembership, User
-from branches.roles import BRANCH_READ_ALL, EARNER_ROLES, HQ_ROLES, Role, roles_in_branch
+from branches.roles import BRANCH_READ_ALL, EARNER_ROLES, HQ_ROLES, Role, is_branch_manager, roles_in_branch
+from hrsaas.core.branch import request_branch
+from hrsaas.core.labels import label
 from clients import services as client_services
 from clients.models import Client, Service
 
 from . import imports, inputs, prepared, selectors, services
 from .forms import (
-    COMPONENT_LABELS,
     ClientForm,
     CloseForm,
     ImportForm,
@@ -49,7 +50,7 @@ READ_ROLES = frozenset({Role.BRANCH_MANAGER, Role.BRANCH_STAFF}) | EARNER_ROLES 
 # staff record what makes them and see the branch's openings and sales, not what they pay.
 PAY_ROLES = BRANCH_READ_ALL | EARNER_ROLES | HQ_ROLES
 WRITE_ROLES = frozenset({Role.BRANCH_MANAGER, Role.BRANCH_STAFF, Role.HQ_ADMIN})
-CLOSE_ROLES = frozenset({Role.BRANCH_MANAGER})  # HQ admins hold it implicitly
+CLOSE_ROLES = frozenset({Role.BRANCH_MANAGER})  # and by membership, not implicitly as HQ admin (is_branch_manager)
 OVERVIEW_MONTHS = 12
 LEADS_SHOWN = 100
 
@@ -106,7 +107,9 @@ def sum_money(values) -> Decimal:
 
 
 def _nav(request, roles, active: str) -> dict:
-    return {"nav_active": active, "may_write": bool(roles & WRITE_ROLES), "may_close": bool(roles & CLOSE_ROLES),
+    # Closing the month is the branch's own manager's (HQ admin reads the branch, does not close it).
+    return {"nav_active": active, "may_write": bool(roles & WRITE_ROLES),
+            "may_close": is_branch_manager(request.user, request_branch(request)),
             "reads_all": bool(roles & (BRANCH_READ_ALL | HQ_ROLES)), "sees_pay": bool(roles & PAY_ROLES)}
 
 
@@ -141,6 +144,8 @@ def period_close(request, period: str):
     roles = _require(request, CLOSE_ROLES)
     period = _period(period)
     branch = request.tenant
+    if not is_branch_manager(request.user, branch):
+        raise PermissionDenied(_("只有本分支机构的经理可以关账。"))
     form = CloseForm(_posted(request))
     if request.method == "POST" and form.is_valid():
         try:
@@ -150,7 +155,7 @@ def period_close(request, period: str):
                 for err in errs:
                     form.add_error(None, err)
         else:
-            messages.success(request, _("%(p)s 已关账,提成单已锁定。") % {"p": period})
+            messages.success(request, _("%(p)s 已关账,提成单已锁定。") % {"p": format_period(period)})
             return redirect("cm-statements", period=period)
     statements = selectors.statements_visible_to(request.user, branch, period)
     status = statements[0]["status"] if statements else services.period_status(branch, period)
@@ -208,7 +213,7 @@ def statement(request, period: str, username: str):
     lang = "en" if (get_language() or "").startswith("en") else "zh"
     data = json.loads(prepared.statement_json(request.user, request.tenant, username, period, lang=lang))
     for line in data["lines"]:
-        line["title"] = COMPONENT_LABELS.get(line["component"], line["component"])
+        line["title"] = label("component", line["component"])  # every line's kind, 申诉调整 included
     awaiting = selectors.sales_awaiting(data["username"], request.tenant, period)
     return render(request, "commissions/statement.html", {**_nav(request, roles, "statements"), "s": data,
                                                           "awaiting": awaiting})

@@ -11,16 +11,19 @@ from branches.roles import can_enter_branch, is_hq_admin, works_for_the_company
 
 
 class SchemaApi(JsonRefusals, SpectacularAPIView):
-    """The OpenAPI schema of the API this URL belongs to. Under a branch, the paths are built from
-    the branch's own URL configuration (django-tenants sets it on the request), so they carry
-    `/b/<code>/` and "Try it out" on the branch's docs page calls that branch, not HQ. A refusal
-    is JSON, whatever format the schema itself would be sent in."""
+    """The OpenAPI schema of the API this URL belongs to. HQ's (`/api/v1/schema/`) is the whole
+    API: its own endpoints and the branch endpoints under `/b/{branch}/api/v1/` (schema_urls).
+    Under a branch, the paths are built from the branch's own URL configuration (django-tenants
+    sets it on the request), so they carry `/b/<code>/` and "Try it out" on the branch's docs
+    page calls that branch, not HQ. A refusal is JSON, whatever format the schema itself would
+    be sent in."""
 
     refusals_as_json = True
 
     @extend_schema(**SCHEMA_KWARGS)  # as the parent's: the schema view is not part of the schema
     def get(self, request, *args, **kwargs):
-        self.urlconf = getattr(request, "urlconf", None)
+        in_branch = request_branch(request) is not None
+        self.urlconf = getattr(request, "urlconf", None) if in_branch else "hrsaas.schema_urls"
         return super().get(request, *args, **kwargs)
 
 

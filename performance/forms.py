@@ -178,7 +178,7 @@ class TemplateHeadForm(forms.Form):
     department = forms.ChoiceField(label=_("部门"))
     position = forms.CharField(label=_("岗位"), max_length=40, required=False,
                                help_text=_("留空:适用于部门全体"))
-    effective_from = forms.DateField(label=_("生效日期"), widget=forms.DateInput(attrs={"type": "date"}))
+    effective_from = forms.DateField(label=_("生效日期"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
 
     def __init__(self, *args, departments=(), **kwargs):
         super().__init__(*args, **kwargs)
@@ -204,7 +204,7 @@ class VersionHeadForm(forms.Form):
     months = forms.TypedMultipleChoiceField(label=_("适用月份"), required=False, coerce=int,
                                             choices=_month_choices,
                                             widget=forms.CheckboxSelectMultiple(attrs={"class": "months"}))
-    effective_from = forms.DateField(label=_("生效日期"), widget=forms.DateInput(attrs={"type": "date"}))
+    effective_from = forms.DateField(label=_("生效日期"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
     note = forms.CharField(label=_("变更说明"), max_length=200, required=False)
 
     def __init__(self, *args, seasons=(), **kwargs):

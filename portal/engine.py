@@ -273,7 +273,8 @@ def review_text(code: str, args: dict) -> str:
     # A client that does not exist and one someone else opened read the same: the claimant learns
     # neither whether it exists nor its name (they typed its number).
     if code in ("unknown_client", "not_opener"):
-        return _("没有由您开户、编号为 %(id)s 的客户,不能申领开户奖励。") % {"id": a.get("client_ref")}
+        # No number: a record id means nothing to a person (and an unknown client reads the same).
+        return _("所申领的客户不是由您开户的客户,不能申领开户奖励。")
     # The client by name (it is the claimant's own): no page shows a client's record number.
     if code == "already_claimed" and a.get("client"):
         return _("客户「%(name)s」的开户奖励已申领(申领 #%(claim)s)。") % {"name": a["client"], "claim": a.get("claim")}

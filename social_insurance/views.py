@@ -18,11 +18,12 @@ from branches.pages import page_roles
 from branches.roles import Role, hq_roles_of, is_hq_admin, roles_in_branch
 from clients.models import Client
 from hrsaas import exports
+from hrsaas.core.formatting import format_period
 
 from . import employee_selectors, exceptions, selectors, services
 from .engine import ITEM_LABELS, PolicyError, add_months, month_start, period_of
 from .forms import CitySettingForm
-from .models import CheckFinding, InsuredEmployee, PayrollEntry, StaffChange
+from .models import CheckFinding, InsuredEmployee, PayrollEntry, StaffChange, StatementStatus
 from .policies import settings_api
 from .policies.models import Confidence
 from .policies.selectors import city_table
@@ -90,7 +91,7 @@ def cycle_action(request, action: str):
                 messages.error(request, _("请求过于频繁:请 %(s)d 秒后再计算。") % {"s": int(throttle.wait() or 60)})
                 return redirect(f"/b/{request.tenant.code}/si/?period={period}")
             services.month_compute(actor=request.user, period=period)
-            messages.success(request, _("已计算 %(p)s。") % {"p": period})
+            messages.success(request, _("已计算 %(p)s。") % {"p": format_period(period)})
         elif action == "reconcile":
             services.month_reconcile(actor=request.user, period=period)
             messages.success(request, _("增减员已核对。"))
@@ -171,9 +172,11 @@ def statement_detail(request, pk: int):
     lines = list(selectors.statement_lines(statement))
     if request.method == "POST":
         try:
-            services.statement_respond(actor=request.user, statement_id=pk, decision=request.POST.get("decision", ""),
-                                       note=request.POST.get("note", ""))
-            messages.success(request, _("已提交答复。"))
+            answered = services.statement_respond(actor=request.user, statement_id=pk,
+                                                  decision=request.POST.get("decision", ""), note=request.POST.get("note", ""))
+            words = {"p": format_period(answered.period)}
+            messages.success(request, _("已确认%(p)s费用明细表。") % words if answered.status == StatementStatus.CONFIRMED
+                             else _("已对%(p)s费用明细表提出异议,我们会尽快核实并答复。") % words)
         except ValidationError as exc:
             _messages_from(request, exc)
         return redirect(request.path)
@@ -193,7 +196,6 @@ def _statement_xlsx(statement, lines) -> HttpResponse:
     # escapes them (hrsaas/exports.py), so "=HYPERLINK(…)" arrives as text.
     from urllib.parse import quote
 
-    from hrsaas.core.formatting import format_period
 
     title = _("费用明细表")
     sheet = exports.Sheet(statement.period)

@@ -17,7 +17,7 @@ COMPONENT_TITLES = {
     "lead_attribution": _("市场/销售分成"),
 }
 SERVICE_TITLES = {"social_insurance": _("社保代缴"), "housing_fund": _("公积金代缴"), "payroll_outsourcing": _("薪酬外包")}
-DATE = forms.DateInput(attrs={"type": "date"})
+DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 NUMBER = {"inputmode": "decimal"}
 
 

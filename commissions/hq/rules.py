@@ -11,7 +11,8 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any, Union
 
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext as _, pgettext
+from hrsaas.core.inputs import unknown_choice
 
 COMPONENTS = ("opening_reward", "retention_bonus", "sales_commission", "lead_attribution")
 SERVICES = ("social_insurance", "housing_fund", "payroll_outsourcing")
@@ -247,7 +248,7 @@ _PARSERS = {
 
 def parse_rule(component: str, params: Any) -> Rule:
     if component not in _PARSERS:
-        raise RuleError({"component": [_("未知组件:%(c)s") % {"c": component}]})
+        raise RuleError({"component": [unknown_choice(component, what=pgettext("in a sentence", "提成项目"), choices=_PARSERS)]})
     if not isinstance(params, dict):
         raise RuleError({"non_field_errors": [_("参数须为对象。")]})
     errors: dict[str, list[str]] = {}

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext as _, pgettext
 from django_tenants.utils import schema_context
 
 from branches.audit import stamp
@@ -24,6 +24,7 @@ from ..adjustments import send_recompute, lock_adjustments, parse_date, parse_te
 from .models import RegisteredAdjustment, RuleVersion
 from .rules import COMPONENTS, Rule, RuleError, parse_rule, rule_to_params
 from .selectors import access_registered, frozen_periods_overlapping, next_version_after
+from hrsaas.core.inputs import unknown_choice
 
 NOT_PARAMS = frozenset({"id", "component", "effective_from", "note", "reason"})
 
@@ -44,7 +45,7 @@ def parse_rule_version(data: dict) -> RuleVersionInput:
     errors: dict[str, list[str]] = {}
     component = data.get("component")
     if component not in COMPONENTS:
-        errors["component"] = [_("未知组件:%(c)s(可选:%(all)s)") % {"c": component, "all": ", ".join(COMPONENTS)}]
+        errors["component"] = [unknown_choice(component, what=pgettext("in a sentence", "提成项目"), choices=COMPONENTS)]
     start = parse_date(data.get("effective_from"), "effective_from", errors)
     note = parse_text(data.get("note") or data.get("reason") or "", "note", errors, max_length=200, required=False)
     rule = None

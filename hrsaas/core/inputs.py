@@ -13,13 +13,52 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.utils import timezone
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext as _, pgettext
 
 from .formatting import format_date
 from .money import MoneyError, normalise_amount_text
 from .money import parse_money as _parse_amount
 from .period import MAX_YEAR, MIN_YEAR, PeriodError, parse_day
 from .period import parse_period as _parse_period
+
+
+def quoted(value, limit: int = 20) -> str | None:
+    """`value` as a person typed it, to quote back in a message (its first `limit` characters), or
+    None when there is nothing a person typed: missing, blank, or not text at all (a JSON number,
+    list, object, true/false). A message then says what belongs there rather than quoting
+    Python's spelling of the value (`None`, `True`, `['x']`)."""
+    if isinstance(value, str) and value.strip():
+        return value.strip()[:limit]
+    if isinstance(value, (int, Decimal)) and not isinstance(value, bool):
+        return str(value)[:limit]
+    return None
+
+
+def blank(value) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def wrong_value(value, *, what: str, form: str) -> str:
+    """The message for a value that does not parse: required when blank, the expected form when
+    it is not text, else the typed value quoted. `what` names the field's kind (日期, 期间 …),
+    `form` its written form (YYYY-MM-DD …)."""
+    if blank(value):
+        return _("必填,格式 %(form)s。") % {"form": form}
+    shown = quoted(value)
+    if shown is None:
+        return _("%(what)s须为 %(form)s 格式的文本。") % {"what": what, "form": form}
+    return _("%(what)s格式须为 %(form)s:%(v)s") % {"what": what, "form": form, "v": shown}
+
+
+def unknown_choice(value, *, what: str, choices) -> str:
+    """The message for a value outside a list of choices (a service, a commission item)."""
+    listed = "、".join(str(c) for c in choices)
+    if blank(value):
+        return _("必填:请填写%(what)s(可选:%(all)s)。") % {"what": what, "all": listed}
+    shown = quoted(value, 40)
+    if shown is None:
+        return _("%(what)s须为文本(可选:%(all)s)。") % {"what": what, "all": listed}
+    return _("未知%(what)s:%(v)s(可选:%(all)s)。") % {"what": what, "v": shown, "all": listed}
 
 
 class Errors:
@@ -104,7 +143,9 @@ def parse_money(data: dict, field: str, errors: Errors) -> Decimal | None:
         elif exc.code == "too_large":
             errors.add(field, _("金额过大。"))
         else:
-            errors.add(field, _("不是有效的金额:%(v)s") % {"v": str(data.get(field))[:30]})
+            shown = quoted(data.get(field), 30)
+            errors.add(field, _("不是有效的金额:%(v)s") % {"v": shown} if shown is not None
+                       else _("金额须为文本形式的数字,例如 \"1000.00\"。"))
         return None
     if amount <= 0:
         errors.add(field, _("金额须大于 0。"))
@@ -126,7 +167,7 @@ def parse_date(data: dict, field: str, errors: Errors, *, required: bool = True,
         elif exc.code == "day":  # well formed, but no such day (2025-02-30): say so, not "format"
             errors.add(field, _("日历上没有这一天:%(v)s") % {"v": str(value).strip()[:20]})
         else:
-            errors.add(field, _("日期格式须为 YYYY-MM-DD:%(v)s") % {"v": str(value)[:20]})
+            errors.add(field, wrong_value(value, what=pgettext("in a sentence", "日期"), form="YYYY-MM-DD"))
         return None
     if day is None and required:
         errors.add(field, _("必填,格式 YYYY-MM-DD。"))
@@ -146,7 +187,7 @@ def parse_period(data: dict, field: str, errors: Errors, *, not_after_this_month
             errors.add(field, _("期间须在 %(lo)d-01 至 %(hi)d-12 之间:%(v)s") % {"lo": MIN_YEAR, "hi": MAX_YEAR,
                                                                           "v": str(value).strip()[:20]})
         else:
-            errors.add(field, _("期间格式须为 YYYY-MM:%(v)s") % {"v": str(value)[:20]})
+            errors.add(field, wrong_value(value, what=pgettext("in a sentence", "期间"), form="YYYY-MM"))
         return None
     this_month = timezone.localdate().strftime("%Y-%m")
     if not_after_this_month and str(period) > this_month:

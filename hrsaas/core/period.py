@@ -59,7 +59,9 @@ class Period:
             return value
         text = "" if value is None else str(value).strip()
         if not PERIOD_RE.match(text):
-            raise PeriodError(f"期间格式须为 YYYY-MM:{str(value)[:20]}")
+            shown = text[:20] if isinstance(value, str) and text else None
+            raise PeriodError(f"期间格式须为 YYYY-MM:{shown}" if shown else "请填写期间,格式 YYYY-MM。" if not text
+                              else "期间须为 YYYY-MM 格式的文本,例如 2026-03。")
         return cls(int(text[:4]), int(text[5:7]))
 
     @classmethod

@@ -291,10 +291,24 @@ def test_unknown_adjustment_is_404(api, people):
     assert decide(api, people["bj_manager"], 999999).status_code == 404
 
 
-def test_manager_may_propose_and_hq_admin_may_approve(api, people, hq_admin):
-    adj_id = propose(api, people["bj_manager"]).json()["id"]
+def test_only_the_branchs_own_manager_decides_hq_admin_is_refused_and_nothing_changes(api, people, hq_admin):
+    """API.md: approve/reject are "branch manager only". HQ admin reads every branch and revokes in
+    the register, but a branch's float is approved by that branch's manager."""
+    adj_id = propose(api, people["bj_staff"]).json()["id"]
+    for action in ("approve", "reject"):
+        r = api(hq_admin).post(f"/b/bj/api/v1/adjustments/{adj_id}/{action}/", {"note": "总部代批"}, format="json")
+        assert r.status_code == 403 and "经理" in r.json()["detail"], r.content
+    with in_branch("bj"):
+        assert Adjustment.objects.get(pk=adj_id).status == Adjustment.Status.PROPOSED
+    assert not RegisteredAdjustment.objects.filter(adjustment_id=adj_id, branch__code="bj").exists()
+    assert decide(api, people["bj_manager"], adj_id).status_code == 200
 
-    assert decide(api, hq_admin, adj_id).status_code == 200
+
+def test_only_the_branchs_own_manager_closes_its_month(api, people, hq_admin):
+    r = api(hq_admin).post("/b/bj/api/v1/periods/2026-01/close/", {}, format="json")
+    assert r.status_code == 403 and "经理" in r.json()["detail"], r.content
+    assert not BranchPeriod.objects.filter(branch__code="bj", period="2026-01").exists()
+    assert api(people["bj_manager"]).post("/b/bj/api/v1/periods/2026-01/close/", {}, format="json").status_code == 200
 
 
 # ---------------------------------------------------------------------------------------------

@@ -40,7 +40,7 @@ def test_manager_cannot_approve_own_proposal_through_the_api(api, people, hq_adm
 
 def test_hq_admin_cannot_approve_own_proposal_either(api, people, hq_admin):
     adj_id = propose(api, hq_admin).json()["id"]
-    assert decide(api, hq_admin, adj_id).status_code == 400
+    assert decide(api, hq_admin, adj_id).status_code == 403  # not the branch's manager, let alone another one
     assert _state(adj_id)[0] == "proposed"
 
 

@@ -80,7 +80,10 @@ def test_role_per_page(client, people, hq_admin):
             assert client.get(url).status_code == staff, (name, url)
         assert client.get(CLOSE).status_code == close, name
     client.force_login(hq_admin)
-    assert all(client.get(u).status_code == 200 for u in WORKSPACE + PAY + STAFF_PAGES + [CLOSE])
+    assert all(client.get(u).status_code == 200 for u in WORKSPACE + PAY + STAFF_PAGES)
+    # closing the month is the branch's own manager's: HQ admin reads it, is not offered 关账
+    assert client.get(CLOSE).status_code == 403
+    assert "/close/" not in client.get(WORKSPACE[0]).content.decode()
     client.logout()
     for url in WORKSPACE + PAY + STAFF_PAGES + [CLOSE]:
         r = client.get(url)
@@ -179,6 +182,25 @@ def test_statement_list_and_drill_down_to_each_lines_explanation(client, people,
     assert any("开户奖励 1,800.00 = 1,800.00" in e for e in explanations)
     assert "2026年3月10日" in html  # the event date in the locale's format
     assert 'href="/b/bj/commissions/statements/2026-03/bj_s1/"' in listing
+
+
+def test_every_kind_of_line_is_named_in_words_an_inquirys_adjustment_too(client, people, march):
+    import datetime as dt
+
+    from commissions import services as commission_services
+
+    with in_branch("bj"):
+        commission_services.manual_line_post(actor=people["bj_manager"], earner_id=people["bj_s1"].pk, period="2026-03",
+                                             amount=Decimal("480.00"), reference="inquiry:1",
+                                             event_date=dt.date(2026, 3, 20))
+    client.force_login(people["bj_manager"])
+    html = _html(client.get("/b/bj/commissions/statements/2026-03/bj_s1/"))
+    titles = re.findall(r'<td class="wrap">([^<]*)<div class="explain"', html)
+    assert titles.count("开户奖励") == 2 and "申诉调整" in titles, titles
+    assert "manual_adjustment" not in html
+    client.cookies["django_language"] = "en"
+    html = _html(client.get("/b/bj/commissions/statements/2026-03/bj_s1/"))
+    assert "manual_adjustment" not in html and "Inquiry adjustment" in html
 
 
 def test_a_specialist_cannot_open_a_colleagues_statement(client, people, march):

@@ -72,8 +72,8 @@ TIERS_NOT_COVERING = [{"max_headcount": 50, "amount": "800.00"}, {"max_headcount
 
 
 @pytest.mark.parametrize("body, errors", [
-    (with_(OPENING, component="bonus"), {"component": ["未知组件:bonus(可选:opening_reward, retention_bonus, "
-                                                       "sales_commission, lead_attribution)"]}),
+    (with_(OPENING, component="bonus"), {"component": ["未知提成项目:bonus(可选:opening_reward、retention_bonus、"
+                                                       "sales_commission、lead_attribution)。"]}),
     (with_(OPENING, tiers=[{"max_headcount": None, "amount": "-1.00"}]), {"tiers[0].amount": ["不能小于 0。"]}),
     (with_(RETENTION, percent="100.01"), {"percent": ["不能大于 100。"]}),
     (with_(SALES, rates=[{"service": "social_insurance", "new": "101.00", "existing": "1.00"}]),

@@ -107,6 +107,9 @@ def test_the_edit_link_opens_the_template_and_a_seasonal_version_is_created_from
     form = hr.get(PAGE + "cs-kpi/versions/new/?season=__new__").content.decode()
     assert 'name="ind-0-weight" value="40"' in form and 'name="ind-1-weight" value="60"' in form
     assert "1月" in form
+    # the date box is filled in the form a date input reads (ISO), whatever the page's language
+    assert re.search(r'type="date" name="effective_from" value="\d{4}-\d{2}-01"', form), \
+        re.search(r'<input[^>]*name="effective_from"[^>]*>', form).group(0)
     hr.cookies["django_language"] = "en"  # the months in the reader's language (they read 1月 in English)
     english = hr.get(PAGE + "cs-kpi/versions/new/?season=__new__").content.decode()
     assert "Month 1" in english and "1月" not in english

@@ -41,11 +41,35 @@ def test_a_branch_schema_lists_that_branchs_paths_and_they_answer(client, branch
     statements = "/b/bj/api/v1/statements/"
     assert statements in paths
     assert client.get(statements, {"period": "2026-01"}).status_code == 200
-    # HQ's schema keeps HQ's paths.
+
+
+@pytest.mark.django_db
+def test_hqs_schema_is_the_whole_api_branch_endpoints_under_a_branch_parameter(client, branches):
+    """API.md: "The OpenAPI schema of the whole API is served at /api/v1/schema/" — every endpoint
+    of the contract, HQ's and the branches' (the branch's code a path parameter)."""
     make_user("docs_hq", (None, "hq_admin"))
     client.login(username="docs_hq", password=TEST_PASSWORD)
-    hq_paths = list(client.get("/api/v1/schema/", HTTP_ACCEPT="application/json").json()["paths"])
-    assert "/api/v1/branches/" in hq_paths and not any(p.startswith("/b/") for p in hq_paths)
+    schema = client.get("/api/v1/schema/", {"format": "json"}).json()
+    paths = schema["paths"]
+    contract = {
+        "/api/v1/auth/token/": "post", "/api/v1/branches/": "post", "/api/v1/users/": "post",
+        "/api/v1/rules/": "get", "/api/v1/adjustments/": "get", "/api/v1/adjustments/{id}/revoke/": "post",
+        "/api/v1/leaderboards/": "get",
+        "/b/{branch}/api/v1/adjustments/": "post", "/b/{branch}/api/v1/adjustments/{id}/approve/": "post",
+        "/b/{branch}/api/v1/adjustments/{id}/reject/": "post", "/b/{branch}/api/v1/clients/": "post",
+        "/b/{branch}/api/v1/clients/{id}/close/": "post", "/b/{branch}/api/v1/sales/": "post",
+        "/b/{branch}/api/v1/leads/": "post", "/b/{branch}/api/v1/leads/{id}/sign/": "post",
+        "/b/{branch}/api/v1/recompute/": "post", "/b/{branch}/api/v1/statements/": "get",
+        "/b/{branch}/api/v1/statements/{username}/{period}/": "get",
+        "/b/{branch}/api/v1/periods/{period}/close/": "post", "/b/{branch}/api/v1/leaderboards/": "get",
+        "/b/{branch}/api/v1/si/contributions/preview/": "post",
+    }
+    normalised = {re.sub(r"\{[a-z_]*id\}", "{id}", p): p for p in paths}
+    missing = [p for p, method in contract.items() if method not in paths.get(normalised.get(p, p), {})]
+    assert missing == [], (missing, [p for p in paths if p.startswith("/b/")][:10])
+    branch_op = paths[normalised["/b/{branch}/api/v1/statements/"]]["get"]
+    assert any(p["name"] == "branch" and p["in"] == "path" for p in branch_op["parameters"])
+    assert not any("/b/bj/" in p for p in paths)  # no one branch's code
 
 
 @pytest.mark.django_db

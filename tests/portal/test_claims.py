@@ -91,8 +91,8 @@ def test_failed_checks_are_kept_as_rejected_claims_with_their_reason(api, people
     again = _claim(api, s1, mine, 1).json()
 
     # Someone else's client reads as one that does not exist: neither its existence nor its name.
-    assert (unknown["status"], unknown["reason"]) == ("rejected", "没有由您开户、编号为 999999 的客户,不能申领开户奖励。")
-    assert (other["status"], other["reason"]) == ("rejected", f"没有由您开户、编号为 {theirs} 的客户,不能申领开户奖励。")
+    assert (unknown["status"], unknown["reason"]) == ("rejected", "所申领的客户不是由您开户的客户,不能申领开户奖励。")
+    assert (other["status"], other["reason"]) == ("rejected", "所申领的客户不是由您开户的客户,不能申领开户奖励。")
     assert unknown["client_name"] is None and other["client_name"] is None
     # … nor on the claimant's pages (list and detail)
     for page in ("/b/bj/me/claims/", f"/b/bj/me/claims/{other['id']}/"):

@@ -138,9 +138,11 @@ def test_statement_page_xlsx_and_contact_confirmation(setup):
     web(contact).post(f"/b/bj/si/statements/{st.pk}/", {"decision": "dispute", "note": ""})
     with in_branch("bj"):
         assert FeeStatement.objects.get(pk=st.pk).status == "issued"  # a dispute needs a reason
-    web(contact).post(f"/b/bj/si/statements/{st.pk}/", {"decision": "dispute", "note": "人数不对"})
+    answered = web(contact).post(f"/b/bj/si/statements/{st.pk}/", {"decision": "dispute", "note": "人数不对"}, follow=True)
     with in_branch("bj"):
         assert FeeStatement.objects.get(pk=st.pk).status == "disputed"
+    # the answer says what was done, for which month (not a bare "已提交答复")
+    assert f"已对{format_period(st.period)}费用明细表提出异议" in answered.content.decode()
 
     stranger = make_user("bj_contact2", ("bj", "client_contact"), home="bj")
     assert web(stranger).get(f"/b/bj/si/statements/{st.pk}/").status_code == 404
