@@ -183,7 +183,11 @@ def client_account(user, branch, today: dt.date | None = None, limit: int = 36) 
     payments = list(FeePayment.objects.filter(statement_id__in=visible).select_related("statement", "reverses")
                     .order_by("-paid_on", "-id")[:50])
     owed = arrears(user, branch, today)
-    return {"statements": statements, "payments": payments, "arrears": owed, "dates": dates}
+    # The companies the page is about, named once at its top; a contact of one company (the usual
+    # case) then needs no column naming it on every row.
+    companies = sorted({st.client.name for st in statements})
+    return {"statements": statements, "payments": payments, "arrears": owed, "dates": dates,
+            "companies": companies, "many_clients": len(companies) > 1}
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,7 @@ from branches.roles import Role, hq_roles_of, is_hq_admin, roles_in_branch
 from clients.models import Client
 from hrsaas import exports
 from hrsaas.core.formatting import format_period
+from hrsaas.core.labels import label
 
 from . import employee_selectors, exceptions, selectors, services
 from .engine import ITEM_LABELS, PolicyError, add_months, month_start, period_of
@@ -207,6 +208,16 @@ def _statement_xlsx(statement, lines) -> HttpResponse:
                       format_period(l.for_period), l.base, l.employer_percent, l.employee_percent, l.employer_amount,
                       l.employee_amount])
     sheet.append([_("合计"), "", "", "", "", "", "", "", statement.employer_total, statement.employee_total])
+    # What the client pays besides the contributions (服务费, 滞纳金), then what is due, paid and
+    # owed: the file says what the page says, so the amount a client pays from it is the right one.
+    from .selectors import statement_money
+
+    money = statement_money(statement)
+    sheet.append([_("总计"), "", "", "", "", "", "", "", statement.total, ""])
+    for charge in statement.charges.order_by("kind", "service"):
+        sheet.append([charge.get_kind_display(), charge.explanation_text, "", "", "", "", "", "", charge.amount, ""])
+    for words, amount in ((_("应付合计(元)"), money.due), (_("已收(元)"), money.paid), (_("未付(元)"), money.outstanding)):
+        sheet.append([words, "", "", "", "", "", "", "", amount, ""])
     for row in sheet.ws.iter_rows(min_row=3, min_col=6, max_col=10):
         for cell in row:  # money with separators; the rates as percents with two decimals
             cell.number_format = "0.00" if cell.column in (7, 8) else "#,##0.00"
@@ -390,7 +401,7 @@ def hq_cities(request):
             except ValidationError as exc:
                 _errors_into(bound, exc)
             else:
-                messages.success(request, _("已保存%(name)s的设置。") % {"name": row.name})
+                messages.success(request, _("已保存%(name)s的设置。") % {"name": label("city", row.city) or row.name})
                 return redirect(f"/si/cities/#city-{row.city}")
     entries = []
     for row in rows:

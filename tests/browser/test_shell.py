@@ -39,7 +39,7 @@ DETAILS = [re.compile(p) for p in (
 ENGLISH = {
     "bj.s1": ["/b/beijing/me/", "/b/beijing/me/statement/", "/b/beijing/me/claims/"],
     "bj.manager": ["/b/beijing/", "/b/beijing/commissions/statements/", "/b/beijing/clients/", "/b/beijing/si/employees/"],
-    "admin": ["/", "/commissions/finance/", "/si/policies/"],
+    "admin": ["/", "/commissions/finance/", "/si/policies/", "/si/cities/"],
     "bj.client": ["/b/beijing/"],
 }
 
@@ -204,6 +204,10 @@ def test_pages_in_english_are_entirely_english(sessions, username):
             problems += [f"{where}: amount without separators {a}" for a in unseparated_amounts(visible_text(page))]
             if (extra := overflow(page)) > 0:
                 problems.append(f"{where}: {extra}px horizontal overflow")
+            hint = page.evaluate(SCROLL_HINT)
+            problems += [f"{where}: a table scrolls sideways without a shadow showing it: {t!r}" for t in hint["silent"]]
+            if size == "desktop" and hint["scrolling"]:  # English is longer: a desktop still fits every table
+                problems.append(f"{where}: {hint['scrolling']} table(s) wider than a desktop")
             problems += [f"{where}: console error {e}" for e in page.watch.errors]
             _shot(page, username, path + "-en", size)
             checked += 1

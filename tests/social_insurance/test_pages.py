@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import io
+from decimal import Decimal
 
 import pytest
 from django.test import Client as WebClient
@@ -9,7 +10,7 @@ from openpyxl import load_workbook
 
 from hrsaas.core.formatting import format_money, format_period
 from social_insurance import services
-from social_insurance.models import ClientContact, FeeStatement, MonthCycle
+from social_insurance.models import ClientContact, FeeStatement, FeeStatementCharge, MonthCycle
 from tests.conftest import in_branch
 from tests.factories import make_user
 
@@ -122,8 +123,20 @@ def test_statement_page_xlsx_and_contact_confirmation(setup):
     assert xlsx["Content-Type"].startswith("application/vnd.openxmlformats")
     sheet = load_workbook(io.BytesIO(xlsx.content)).active
     rows = list(sheet.iter_rows(values_only=True))
-    assert rows[-1][0] == "合计" and str(rows[-1][8]) == str(st.employer_total)
-    assert len(rows) == 3 + 10
+    labels = [r[0] for r in rows]
+    assert labels.index("合计") == 2 + 10 and str(rows[12][8]) == str(st.employer_total)
+    # after the lines: 总计, no charge yet, then what is due, paid and owed — the page's figures
+    assert labels[13:] == ["总计", "应付合计(元)", "已收(元)", "未付(元)"], labels[13:]
+    assert [Decimal(str(r[8])) for r in rows[13:]] == [st.total, st.total, 0, st.total]
+    with in_branch("bj"):
+        FeeStatementCharge.objects.create(statement=st, kind="service_fee", service="social_insurance",
+                                          amount=Decimal("90.00"), args={}, explanation="服务费 3 人 × 30.00 元/人·月")
+    charged = list(load_workbook(io.BytesIO(web(staff).get(f"/b/bj/si/statements/{st.pk}/?format=xlsx").content))
+                   .active.iter_rows(values_only=True))
+    assert [r[0] for r in charged[13:]] == ["总计", "服务费", "应付合计(元)", "已收(元)", "未付(元)"]
+    assert Decimal(str(charged[14][8])) == 90 and Decimal(str(charged[15][8])) == st.total + 90
+    with in_branch("bj"):
+        FeeStatementCharge.objects.filter(statement=st).delete()
     # money reads with separators, the month as people say it, columns wide enough for both, and
     # the file is named by client and month (not the client's record number)
     assert sheet["I3"].number_format == sheet["F3"].number_format == "#,##0.00" and sheet["G3"].number_format == "0.00"
@@ -133,7 +146,8 @@ def test_statement_page_xlsx_and_contact_confirmation(setup):
     assert f"-{st.client_id}.xlsx" not in xlsx["Content-Disposition"]
     english_file = english.get(f"/b/bj/si/statements/{st.pk}/?format=xlsx")
     english_rows = list(load_workbook(io.BytesIO(english_file.content)).active.iter_rows(values_only=True))
-    assert english_rows[1][0] == "Name" and english_rows[-1][0] == "Total" and "费用明细表" not in english_rows[0][0]
+    assert english_rows[1][0] == "Name" and english_rows[12][0] == "Total" and "费用明细表" not in english_rows[0][0]
+    assert [r[0] for r in english_rows[13:]] == ["Grand total", "Total due (CNY)", "Received (CNY)", "Outstanding (CNY)"]
 
     web(contact).post(f"/b/bj/si/statements/{st.pk}/", {"decision": "dispute", "note": ""})
     with in_branch("bj"):
