@@ -24,6 +24,8 @@ from branches.models import BranchMembership
 from branches.pages import page_roles
 from branches.roles import EARNER_ROLES, Role, roles_in_branch
 
+from social_insurance import services as si_services
+
 from . import selectors, services
 from .exports import FORMATS, table_response
 from .forms import ClientCloseForm, ClientCreateForm, ClientEditForm
@@ -141,7 +143,40 @@ def client_detail(request, pk: int):
         "fees": [(label, client.service_fee(code)) for code, label in Service.choices if client.service_fee(code)],
         "city_label": dict(_cities()).get(client.city, client.city),
         "close_form": ClientCloseForm(initial={"closed_on": today.isoformat()}),
+        # 客户联系人: the portal accounts that speak for this company, and those the office may link
+        "contacts": si_services.client_contacts(client),
+        "contact_choices": (si_services.contact_accounts(request.tenant, excluding_client=client)
+                            if roles & WRITE and not client.closed_on else []),
     })
+
+
+@require_POST
+@page_roles(WRITE, forbidden_to=READ)
+def client_contact_add(request, pk: int):
+    """Link a client-contact account to this client (its portal login for this company)."""
+    _require(request, "write")
+    client = selectors.access_client(request.user, request.tenant, pk)
+    try:
+        link = si_services.client_contact_add(actor=request.user, branch=request.tenant, client=client,
+                                              user_id=request.POST.get("contact"))
+    except ValidationError as exc:
+        for errs in exc.message_dict.values():
+            for err in errs:
+                messages.error(request, err)
+    else:
+        messages.success(request, _("已关联联系人 %(name)s:其可登录查看并确认%(client)s的费用明细表。")
+                         % {"name": link.user.display_name or link.user.username, "client": client.name})
+    return redirect(f"{_base(request)}{client.pk}/#contacts")
+
+
+@require_POST
+@page_roles(WRITE, forbidden_to=READ)
+def client_contact_remove(request, pk: int, user_id: int):
+    _require(request, "write")
+    client = selectors.access_client(request.user, request.tenant, pk)
+    si_services.client_contact_remove(actor=request.user, client=client, user_id=user_id)
+    messages.success(request, _("已取消关联:该账号不再能查看%(client)s的费用与人员。") % {"client": client.name})
+    return redirect(f"{_base(request)}{client.pk}/#contacts")
 
 
 @page_roles(WRITE, forbidden_to=READ)

@@ -13,7 +13,7 @@ from django.db.models import Count, Q, Sum
 from django.http import Http404
 
 from branches.models import Branch, BranchMembership, User
-from branches.roles import BRANCH_READ_ALL, HQ_ROLES, roles_in_branch
+from branches.roles import BRANCH_READ_ALL, EARNER_ROLES, HQ_ROLES, roles_in_branch
 from hrsaas.core.period import MAX_YEAR, MIN_YEAR, Period
 from hrsaas.core.snapshot import one_snapshot
 
@@ -211,7 +211,11 @@ def statement_subject(actor, branch: Branch, username: str) -> User:
 
 
 def belongs_to(user, branch: Branch) -> bool:
-    return user.home_branch_id == branch.id or BranchMembership.objects.filter(user=user, branch=branch).exists()
+    """Whether `user` earns in `branch` (an earner's role there, or an earner whose home it is):
+    their statement of a month without lines is a real one, of zero. Anyone else's — staff, a
+    client contact, a username that earns nothing — is not a statement at all (404)."""
+    earner = BranchMembership.objects.filter(user=user, role__in=EARNER_ROLES)
+    return earner.filter(branch=branch).exists() or (user.home_branch_id == branch.id and earner.exists())
 
 
 def statement_of(user, branch: Branch, period: str, rows: list, *, lang: str = "zh", contexts=None,

@@ -81,6 +81,10 @@ class ClientContact(models.Model):
     user = _user_fk(_("联系人"))
     client = models.ForeignKey("clients.Client", on_delete=models.CASCADE, related_name="+")
 
+    # Linking opens a company's fee statements and insured people to an outsider: who linked or
+    # unlinked whom, and when, is kept.
+    history = HistoricalRecords(user_db_constraint=False)
+
     class Meta:
         constraints = [models.UniqueConstraint(fields=["user", "client"], name="si_client_contact_unique")]
 

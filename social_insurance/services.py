@@ -15,6 +15,7 @@ from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from branches.audit import stamp
 from clients.models import Client
@@ -732,8 +733,67 @@ def money_policy_update(*, actor, data: dict):
 
 
 def client_contact_link(*, actor, user, client) -> ClientContact:
-    obj, _ = ClientContact.objects.get_or_create(user=user, client=client)
+    obj, _created = ClientContact.objects.get_or_create(user=user, client=client)
     return obj
+
+
+def client_contacts(client) -> list:
+    """The portal accounts that speak for `client` (their users), by name."""
+    from branches.models import User
+
+    ids = ClientContact.objects.filter(client=client).values_list("user_id", flat=True)
+    return list(User.objects.filter(pk__in=list(ids)).order_by("display_name", "username"))
+
+
+def contact_accounts(branch, *, excluding_client=None) -> list:
+    """The branch's client-contact accounts (HQ creates them with the role 客户联系人), less those
+    already linked to `excluding_client`: what the office may link to a client."""
+    from branches.models import BranchMembership, User
+    from branches.roles import Role
+
+    ids = BranchMembership.objects.filter(branch=branch, role=Role.CLIENT_CONTACT).values_list("user_id", flat=True)
+    users = User.objects.filter(pk__in=list(ids), is_active=True)
+    if excluding_client is not None:
+        users = users.exclude(pk__in=list(ClientContact.objects.filter(client=excluding_client)
+                                         .values_list("user_id", flat=True)))
+    return list(users.order_by("display_name", "username"))
+
+
+def client_contact_add(*, actor, branch, client, user_id) -> ClientContact:
+    """Link a client-contact account of this branch to `client` (an open client): from then on it
+    reads that company's fee statements, payments and insured people, and confirms or disputes the
+    statements. Audited. Anything else — no such account, one without the role here, a closed
+    client, a link that exists — is refused with its reason and changes nothing."""
+    from hrsaas.core import inputs
+
+    errors = inputs.Errors()
+    pk = inputs.parse_int({"contact": user_id}, "contact", errors, low=1, high=2**62)
+    errors.raise_if_any()
+    user = next((u for u in contact_accounts(branch) if u.pk == pk), None)
+    if user is None:
+        # The same words for "no such account" and "not a contact here": nothing about other accounts.
+        _errors({"contact": _("请选择本分支机构的客户联系人账号(由总部在“人员与角色”中创建)。")})
+    if client.closed_on is not None:
+        _errors({"contact": _("该客户已终止服务,不能再关联联系人。")})
+    with transaction.atomic():
+        if ClientContact.objects.filter(user=user, client=client).exists():
+            _errors({"contact": _("%(name)s 已是该客户的联系人。") % {"name": user.display_name or user.username}})
+        link = ClientContact(user=user, client=client)
+        stamp(link, actor=actor, reason="client contact linked")
+        link.save()
+    return link
+
+
+def client_contact_remove(*, actor, client, user_id: int) -> None:
+    """Unlink: the account no longer reads this company's money or people. Audited."""
+    with transaction.atomic():
+        link = ClientContact.objects.select_for_update().filter(client=client, user_id=user_id).first()
+        if link is None:
+            from django.http import Http404
+
+            raise Http404
+        stamp(link, actor=actor, reason="client contact unlinked")
+        link.delete()
 
 
 # ---------------------------------------------------------------------------------------------

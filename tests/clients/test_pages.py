@@ -266,6 +266,54 @@ def test_detail_shows_opening_sales_statements_and_insured_count(people, book):
     assert "housing_fund" not in visible(html) and "issued" not in visible(html)
 
 
+def test_the_office_links_a_client_contact_who_then_reads_that_company_too(people, book):
+    """客户联系人: HQ creates the account with the role; the branch office links it to a company on
+    the client page. Before, the contact sees none of that company's statements; after, it does —
+    audited; unlinking closes it again. A wrong account, a repeat or a closed client is refused
+    with its reason and nothing is written."""
+    from social_insurance.models import FeeStatement
+
+    b, c = book["b"], book["c"]  # the contact speaks for 甲 (the fixture); 丙 is open, 乙 closed
+    with in_branch("bj"):
+        st = FeeStatement.objects.create(period="2026-02", client=c, employee_count=1, employer_total=Decimal("100.00"),
+                                         employee_total=Decimal("50.00"), total=Decimal("150.00"))
+    contact, staff = web(people["contact"]), web(people["staff"])
+    assert contact.get(f"/b/bj/si/statements/{st.pk}/").status_code == 404
+
+    page = html_of(staff.get(f"{LIST}{c.pk}/"))
+    form = re.search(r'data-testid="client-contact-form">(.*?)</form>', page, re.S).group(1)
+    assert f'value="{people["contact"].pk}"' in form and f'value="{people["s1"].pk}"' not in form  # contacts only
+    for bad in ("", "abc", str(people["s1"].pk), str(people["sh_staff"].pk), "999999"):
+        r = html_of(staff.post(f"{LIST}{c.pk}/contacts/", {"contact": bad}, follow=True))
+        assert "请选择本分支机构的客户联系人账号" in r or "必填" in r or "整数" in r, (bad, visible(r)[:300])
+    with in_branch("bj"):
+        assert list(ClientContact.objects.values_list("client_id", flat=True)) == [book["a"].pk]
+
+    done = html_of(staff.post(f"{LIST}{c.pk}/contacts/", {"contact": people["contact"].pk}, follow=True))
+    assert "已关联联系人" in done and 'data-testid="client-contact"' in done
+    again = html_of(staff.post(f"{LIST}{c.pk}/contacts/", {"contact": people["contact"].pk}, follow=True))
+    assert "已是该客户的联系人" in again
+    with in_branch("bj"):
+        assert ClientContact.objects.filter(user=people["contact"], client=c).count() == 1
+        linked = ClientContact.history.get(client_id=c.pk)
+        assert linked.history_user == people["staff"] and linked.history_change_reason == "client contact linked"
+    assert contact.get(f"/b/bj/si/statements/{st.pk}/").status_code == 200
+    assert "丙咨询有限公司" in html_of(contact.get("/b/bj/"))
+
+    # a specialist reads the client page but links nobody; a client contact reaches none of it
+    assert web(people["s1"]).post(f"{LIST}{c.pk}/contacts/", {"contact": people["contact"].pk}).status_code == 403
+    assert contact.post(f"{LIST}{c.pk}/contacts/{people['contact'].pk}/remove/").status_code == 404
+
+    staff.post(f"{LIST}{c.pk}/contacts/{people['contact'].pk}/remove/")
+    assert contact.get(f"/b/bj/si/statements/{st.pk}/").status_code == 404
+    with in_branch("bj"):
+        assert ClientContact.history.filter(client_id=c.pk, history_type="-").count() == 1
+    closed = html_of(staff.post(f"{LIST}{b.pk}/contacts/", {"contact": people["contact"].pk}, follow=True))
+    assert "已终止服务" in closed
+    with in_branch("bj"):
+        assert list(ClientContact.objects.values_list("client_id", flat=True)) == [book["a"].pk]
+
+
 # ---------------------------------------------------------------------------------------------
 # Create, edit, close
 # ---------------------------------------------------------------------------------------------

@@ -253,6 +253,19 @@ def test_specialist_sees_only_own_statement(api, people):
         assert refused.status_code == 403 and "800.00" not in refused.content.decode(), path
 
 
+def test_only_people_who_earn_here_have_a_statement_even_of_zero(api, people):
+    """A manager reads every earner's statement, a month without lines included (a statement of
+    zero); staff, a client contact or a username that earns nothing has none: 404, as a missing one."""
+    open_client(api, people["bj_staff"], opened_by="bj_s1")
+    drain("bj")
+    manager = api(people["bj_manager"])
+    zero = manager.get("/b/bj/api/v1/statements/bj_s2/2026-03/")
+    assert zero.status_code == 200 and zero.json()["total"] == "0.00" and zero.json()["lines"] == []
+    for username in ("bj_staff", "bj_contact", "nobody"):
+        for _ in range(2):  # the prepared (cached) read answers the same
+            assert manager.get(f"/b/bj/api/v1/statements/{username}/2026-03/").status_code == 404, username
+
+
 def test_other_branch_gets_404(api, people):
     open_client(api, people["bj_staff"], opened_by="bj_s1")
     drain("bj")
