@@ -98,7 +98,7 @@ def parse_percent(value, field: str, errors: dict) -> Decimal | None:
     if abs(d) > MAX_ADJUSTMENT_PERCENT:
         errors.setdefault(field, []).append(_("浮动比例不能超过 ±20%。"))
         return None
-    return d.quantize(Decimal("0.01"))
+    return d.quantize(Decimal("0.01")) + 0  # "-0" is 0.00, not a "-0.00" on a page
 
 
 def parse_text(value, field: str, errors: dict, *, max_length: int = 300, required: bool = True) -> str:

@@ -463,3 +463,8 @@ def _concurrent_approvals(branch):
         statuses = sorted(Adjustment.objects.values_list("status", flat=True))
         registered = RegisteredAdjustment.objects.filter(branch=branch).count()
     return sorted(results.values()), statuses, registered
+
+
+def test_a_negative_zero_percent_is_stored_and_shown_as_zero(api, people):
+    r = propose(api, people["bj_staff"], percent="-0")
+    assert r.status_code == 201 and r.json()["percent"] == "0.00", r.json()

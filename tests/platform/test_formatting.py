@@ -152,3 +152,16 @@ def test_swagger_ui_runs_under_the_policy(client, branches):
     assert off_site_assets(html) == [] and "/static/drf_spectacular_sidecar/swagger-ui-dist/" in html
     script = client.get("/api/v1/docs/?script=")
     assert script.status_code == 200 and "SwaggerUIBundle" in script.content.decode()
+
+
+def test_a_policy_years_label_reads_in_the_readers_language():
+    from django.utils import translation
+
+    from hrsaas.core.templatetags.hr import policy_year
+
+    with translation.override("en"):
+        assert policy_year("2026年度") == "2026 policy year" and policy_year("2026 年度") == "2026 policy year"
+        assert policy_year("2026年度(试行)") == "2026年度(试行)"  # a name of HQ's own is data: as written
+    with translation.override("zh-hans"):
+        assert policy_year("2026年度") == "2026年度"
+    assert policy_year(None) == ""

@@ -97,7 +97,7 @@ def test_failed_checks_are_kept_as_rejected_claims_with_their_reason(api, people
     # … nor on the claimant's pages (list and detail)
     for page in ("/b/bj/me/claims/", f"/b/bj/me/claims/{other['id']}/"):
         html = web(s1).get(page).content.decode()
-        assert "同事的客户" not in html and f"#{theirs}" in html, page
+        assert "同事的客户" not in html and f"#{theirs}" not in html and "不是由您开户的客户" in html, page
     assert (tier["status"], tier["reason"]) == (
         "rejected", "申领档位「≥101人 1,800.00元」与客户人数 60 人对应的档位「51–100人 1,200.00元」不符。")
     assert first["status"] == "approved"
@@ -234,6 +234,7 @@ def test_the_review_result_follows_the_readers_language(api, people, web):
     reason = page[page.index('data-testid="claim-reason">'):].split("</dd>")[0]
     assert "Approved automatically" in reason and "March 2026" in reason and "1,200.00" in reason
     assert "自动审核" not in reason and "2026-03" not in reason
+    assert "60 employees, opened March 10, 2026" in page and "人" not in page.split('data-testid="claim-reason"')[0][-400:]
 
 
 def test_a_managers_override_is_in_each_readers_language_not_the_managers(api, people, web):

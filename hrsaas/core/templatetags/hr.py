@@ -2,6 +2,8 @@
 periods and labels, all from hrsaas.core.formatting / hrsaas.core.labels."""
 from __future__ import annotations
 
+import re
+
 from django import template
 
 from hrsaas.core import formatting, labels
@@ -39,6 +41,19 @@ def local_datetime(value) -> str:
 @register.filter
 def period_label(value) -> str:
     return formatting.format_period(value)
+
+
+@register.filter
+def policy_year(value) -> str:
+    """A policy version's year as people say it: "2026年度" stays so in Chinese and reads "2026
+    policy year" in English; a label of another form (HQ may name a version freely) as it is."""
+    from django.utils.translation import get_language, gettext
+
+    text = str(value or "")
+    match = re.fullmatch(r"(\d{4})\s*年度", text)
+    if match and (get_language() or "").startswith("en"):
+        return gettext("%(y)s 年度") % {"y": match.group(1)}
+    return text
 
 
 @register.filter
