@@ -271,3 +271,19 @@ class OutsiderFenceMiddleware:
                 if is_outsider(roles_in_branch(user, tenant)):
                     raise Http404
         return self.get_response(request)
+
+
+class RefusalHeadersMiddleware:
+    """DRF names a view's methods in `Allow` on every answer. On a refusal that must read the same
+    for a real branch and an unknown code (401, 403, 404), that header would tell them apart (the
+    stand-in for unknown codes has every method): it is dropped there. A 405 keeps it, as HTTP
+    asks — and a 405 is only given to a caller who may see the branch (DeclaredRoles)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if response.status_code in (401, 403, 404) and response.has_header("Allow"):
+            del response["Allow"]
+        return response

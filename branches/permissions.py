@@ -55,22 +55,30 @@ class DeclaredRoles(BasePermission):
     message = _("您的角色无权执行此操作。")
 
     def has_permission(self, request, view) -> bool:
-        if no_such_operation(request, view):
-            raise MethodNotAllowed(request.method)  # nothing would run: no refusal by role
+        # A method the view lacks is 405 — but only after the caller is known and, in a branch,
+        # belongs to it: an anonymous caller or an outsider gets the 401/404 an unknown branch
+        # code gets (the stand-in view has every method), or the 405 would tell real codes apart.
+        missing = no_such_operation(request, view)
         roles = declared_roles(view, request.method)
-        if roles is None or not roles:
+        if not missing and (roles is None or not roles):
             raise PermissionDenied(UNDECLARED)
         if isinstance(roles, _Public):
+            if missing:
+                raise MethodNotAllowed(request.method)
             return True
         user = request.user
         if not user or not user.is_authenticated:
             raise NotAuthenticated()
         branch = request_branch(request)
         if branch is None:
+            if missing:
+                raise MethodNotAllowed(request.method)
             return is_hq_admin(user) or bool(all_roles_of(user) & roles)
         if branch.pk is None or not (is_hq_admin(user) or can_enter_branch(user, branch)):
             # pk None: an unknown branch code, answered exactly as a branch that is not yours.
             raise NotFound()
+        if missing:
+            raise MethodNotAllowed(request.method)
         if request.method not in SAFE_METHODS and not branch.active:
             raise PermissionDenied(_("该分支机构已停用,数据只读。"))
         return bool(roles_in_branch(user, branch) & (roles | {Role.HQ_ADMIN}))
@@ -154,8 +162,8 @@ class IsHQAdmin(DeclaredRoles):
     declared = HQ_ADMIN_ONLY
 
     def has_permission(self, request, view) -> bool:
-        if no_such_operation(request, view):
-            raise MethodNotAllowed(request.method)
+        if no_such_operation(request, view) and request.user and request.user.is_authenticated:
+            raise MethodNotAllowed(request.method)  # HQ routes: signed in, the answer hides nothing
         return super().has_permission(request, _Declared(HQ_ADMIN_ONLY))
 
 

@@ -64,6 +64,32 @@ def is_branch_manager(user, branch) -> bool:
     return any(m.branch_id == branch.pk and m.role == Role.BRANCH_MANAGER for m in _memberships(user))
 
 
+def branch_managers(branch) -> set[int]:
+    """The ids of `branch`'s managers by membership (active accounts)."""
+    from .models import BranchMembership
+
+    return set(BranchMembership.objects.filter(branch=branch, role=Role.BRANCH_MANAGER, user__is_active=True)
+               .values_list("user_id", flat=True))
+
+
+def may_decide_adjustment(user, branch, proposed_by_id) -> bool:
+    """Who approves or rejects a branch's float: its manager. HQ admin steps in only where the
+    branch has no other manager to be the second pair of eyes — the proposal is a manager's own
+    (four eyes: never the proposer) or the branch has no manager at all."""
+    if is_branch_manager(user, branch):
+        return True
+    if not is_hq_admin(user):
+        return False
+    managers = branch_managers(branch)
+    return not managers or proposed_by_id in managers
+
+
+def may_close_month(user, branch) -> bool:
+    """Closing a branch's month is its manager's; HQ admin closes it only for a branch without one
+    (a new branch, or one whose manager left), so that its people can still be paid."""
+    return is_branch_manager(user, branch) or (is_hq_admin(user) and not branch_managers(branch))
+
+
 def has_branch_role(user, branch, *roles: str) -> bool:
     return bool(roles_in_branch(user, branch) & set(roles))
 

@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from .models import Branch
-from .roles import Role
+from .roles import Role, branch_managers, is_branch_manager
 
 
 @dataclass(frozen=True)
@@ -67,7 +67,15 @@ def branch_workbench(user, branch: Branch, roles, today: dt.date | None = None) 
     wb = Workbench(period=period)
 
     if manager:
-        n = Adjustment.objects.filter(status=Adjustment.Status.PROPOSED).exclude(proposed_by_id=user.pk).count()
+        # What this person may decide (roles.may_decide_adjustment, counted without a query each): a manager, every proposal but
+        # their own; HQ admin, only those the branch has no other manager for.
+        pending = list(Adjustment.objects.filter(status=Adjustment.Status.PROPOSED).exclude(proposed_by_id=user.pk)
+                       .values_list("proposed_by_id", flat=True))
+        if is_branch_manager(user, branch):
+            n = len(pending)
+        else:
+            managers = branch_managers(branch)
+            n = sum(1 for proposer in pending if not managers or proposer in managers)
         wb.todos.append(Todo("adjustments", _("浮动调整待审批"), n, f"{b}/commissions/adjustments/"))
         inq = Inquiry.objects.exclude(status=Inquiry.Status.RESOLVED).aggregate(
             open=Count("id"), late=Count("id", filter=Q(answered_at__isnull=True, due_at__lt=now)))

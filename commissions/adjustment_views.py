@@ -19,7 +19,7 @@ from django.views.decorators.http import require_POST
 from branches import roles as R
 from branches.pages import page_roles
 from branches.models import User
-from branches.roles import is_branch_manager
+from branches.roles import is_branch_manager, may_decide_adjustment
 from branches.roles import Role, roles_in_branch
 
 from . import adjustments
@@ -60,7 +60,8 @@ def adjustment_list(request):
         "pending": [r for r in rows if r["status"] == Adjustment.Status.PROPOSED],
         "decided": [r for r in rows if r["status"] != Adjustment.Status.PROPOSED],
         "form": form if may_propose else None, "titles": COMPONENT_TITLES,
-        "statuses": dict(Adjustment.Status.choices), "is_manager": Role.BRANCH_MANAGER in roles,
+        "statuses": dict(Adjustment.Status.choices),
+        "is_manager": is_branch_manager(request.user, request.tenant),
     })
 
 
@@ -105,10 +106,12 @@ def adjustment_detail(request, adjustment_id: int, *, decision_form=None):
         "title": COMPONENT_TITLES.get(adj.component, adj.component),
         "statuses": dict(Adjustment.Status.choices),
         "preview": _preview(adj) if pending and is_manager else None,
-        # The decision is the branch's own manager's (API: "branch manager only"); HQ admin sees
-        # the preview and revokes in the register.
-        "decision_form": ((decision_form or DecisionForm()) if pending and is_branch_manager(request.user, request.tenant)
-                          else None),
+        # The decision is the branch's manager's (API: "branch manager only"; HQ admin only where
+        # the branch has no other manager, roles.may_decide_adjustment); a proposer may withdraw.
+        "decision_form": ((decision_form or DecisionForm()) if pending and (
+            may_decide_adjustment(request.user, request.tenant, adj.proposed_by_id)
+            or adj.proposed_by_id == request.user.pk) else None),
+        "may_decide": may_decide_adjustment(request.user, request.tenant, adj.proposed_by_id),
         "own_proposal": adj.proposed_by_id == request.user.pk,  # four eyes: may withdraw, not approve
     })
 
@@ -118,12 +121,14 @@ def adjustment_detail(request, adjustment_id: int, *, decision_form=None):
 def adjustment_decide(request, adjustment_id: int):
     roles = _roles(request)
     adj = adjustments.access_adjustment(adjustment_id)
-    if Role.BRANCH_MANAGER not in roles or not is_branch_manager(request.user, request.tenant):
-        raise PermissionDenied(_("只有本分支机构的经理可以审批浮动调整;总部可在备案登记中撤销已批准的调整。"))
     form = DecisionForm(request.POST)
     action = request.POST.get("action")
     if action not in ("approve", "reject"):
         raise Http404
+    withdrawal = action == "reject" and adj.proposed_by_id == request.user.pk
+    if Role.BRANCH_MANAGER not in roles or not (withdrawal or may_decide_adjustment(request.user, request.tenant,
+                                                                                   adj.proposed_by_id)):
+        raise PermissionDenied(_("只有本分支机构的经理可以审批浮动调整;总部可在备案登记中撤销已批准的调整。"))
     if form.is_valid():
         service = adjustments.adjustment_approve if action == "approve" else adjustments.adjustment_reject
         try:

@@ -30,7 +30,7 @@ from hrsaas.core.formatting import format_date, format_period
 from hrsaas.core.branch import require_branch
 from hrsaas.core.period import PeriodError, parse_day
 from branches.models import Branch, User
-from branches.roles import is_branch_manager
+from branches.roles import may_decide_adjustment
 
 from .hq.models import RegisteredAdjustment
 from .hq.rules import COMPONENTS, MAX_ADJUSTMENT_PERCENT
@@ -301,7 +301,7 @@ def adjustment_approve(*, actor: User, adjustment_id: int, note: str = "") -> Ad
         raise ValidationError(errors)
     branch = current_branch()
     proposal = access_adjustment(adjustment_id)
-    if not is_branch_manager(actor, branch):
+    if not may_decide_adjustment(actor, branch, proposal.proposed_by_id):
         raise PermissionDenied(_("只有本分支机构的经理可以审批浮动调整;总部可在备案登记中撤销已批准的调整。"))
     if proposal.proposed_by_id == actor.pk:
         # Outside the approval's transaction: the refusal's audit row must survive the error.
@@ -334,7 +334,7 @@ def adjustment_reject(*, actor: User, adjustment_id: int, note: str) -> Adjustme
     with transaction.atomic():
         adj = _locked_proposal(adjustment_id)
         withdrawn = adj.proposed_by_id == actor.pk
-        if not withdrawn and not is_branch_manager(actor, current_branch()):
+        if not withdrawn and not may_decide_adjustment(actor, current_branch(), adj.proposed_by_id):
             raise PermissionDenied(_("只有本分支机构的经理可以驳回浮动调整(提议人可撤回自己的提议)。"))
         adj.status, adj.decided_by, adj.decided_at, adj.decision_note = (
             Adjustment.Status.REJECTED, actor, timezone.now(), note)

@@ -40,7 +40,11 @@ def service_code(value):
     if not isinstance(value, str):
         return value
     text = value.strip()
-    return SERVICE_NAMES.get(text, text)
+    if text in SERVICE_NAMES:
+        return SERVICE_NAMES[text]
+    # The name in the reader's language too: the list a refusal offers must be accepted as written.
+    by_label = {str(label).casefold(): code for code, label in Service.choices}
+    return by_label.get(text.casefold(), text)
 
 
 def parse_service(data: dict, field: str, errors: Errors) -> str | None:

@@ -21,7 +21,7 @@ from django_tenants.utils import schema_context
 
 from branches.audit import stamp
 from branches.models import Branch, User
-from branches.roles import Role, hq_roles_of, is_branch_manager
+from branches.roles import Role, hq_roles_of, may_close_month
 from hrsaas.core.branch import require_branch
 from hrsaas.core.formatting import format_date
 from hrsaas.core.money import quantize_money
@@ -764,7 +764,7 @@ def period_close(*, actor, period: str) -> BranchPeriod:
     """Close a period: a last recompute, then the statements are locked (the database refuses any
     later change of its lines)."""
     branch = current_branch()
-    if not is_branch_manager(actor, branch):
+    if not may_close_month(actor, branch):
         raise PermissionDenied(_("只有本分支机构的经理可以关账。"))
     this_month = timezone.localdate().strftime("%Y-%m")
     if period > this_month:

@@ -26,7 +26,7 @@ from hrsaas.core.formatting import format_date, format_period
 from hrsaas.core.period import valid_period
 
 from branches.models import BranchMembership, User
-from branches.roles import BRANCH_READ_ALL, EARNER_ROLES, HQ_ROLES, Role, is_branch_manager, roles_in_branch
+from branches.roles import BRANCH_READ_ALL, EARNER_ROLES, HQ_ROLES, Role, may_close_month, roles_in_branch
 from hrsaas.core.branch import request_branch
 from hrsaas.core.labels import label
 from clients import services as client_services
@@ -109,7 +109,7 @@ def sum_money(values) -> Decimal:
 def _nav(request, roles, active: str) -> dict:
     # Closing the month is the branch's own manager's (HQ admin reads the branch, does not close it).
     return {"nav_active": active, "may_write": bool(roles & WRITE_ROLES),
-            "may_close": is_branch_manager(request.user, request_branch(request)),
+            "may_close": may_close_month(request.user, request_branch(request)),
             "reads_all": bool(roles & (BRANCH_READ_ALL | HQ_ROLES)), "sees_pay": bool(roles & PAY_ROLES)}
 
 
@@ -144,7 +144,7 @@ def period_close(request, period: str):
     roles = _require(request, CLOSE_ROLES)
     period = _period(period)
     branch = request.tenant
-    if not is_branch_manager(request.user, branch):
+    if not may_close_month(request.user, branch):
         raise PermissionDenied(_("只有本分支机构的经理可以关账。"))
     form = CloseForm(_posted(request))
     if request.method == "POST" and form.is_valid():

@@ -86,6 +86,7 @@ MIDDLEWARE = [
     "hrsaas.health.HealthCheckMiddleware",
     "hrsaas.core.middleware.RejectNulMiddleware",  # NUL in path/query/form → 400 before anything reads it
     "branches.middleware.BranchSubfolderMiddleware",  # django-tenants' /b/<code>/ routing
+    "branches.middleware.RefusalHeadersMiddleware",  # no `Allow` on a refusal: real and unknown codes alike
     "django.middleware.security.SecurityMiddleware",
     "hrsaas.core.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",

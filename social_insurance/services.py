@@ -12,7 +12,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -742,7 +742,18 @@ def client_contacts(client) -> list:
     from branches.models import User
 
     ids = ClientContact.objects.filter(client=client).values_list("user_id", flat=True)
-    return list(User.objects.filter(pk__in=list(ids)).order_by("display_name", "username"))
+    return _namesakes_marked(list(User.objects.filter(pk__in=list(ids)).order_by("display_name", "username")))
+
+
+def _namesakes_marked(users: list) -> list:
+    """Each user with `show_login` set where a name alone would not tell them apart (another of the
+    list has the same name, or there is none): only then is the sign-in name shown beside it."""
+    from collections import Counter
+
+    names = Counter(u.display_name for u in users)
+    for u in users:
+        u.show_login = not u.display_name or names[u.display_name] > 1
+    return users
 
 
 def contact_accounts(branch, *, excluding_client=None) -> list:
@@ -756,7 +767,16 @@ def contact_accounts(branch, *, excluding_client=None) -> list:
     if excluding_client is not None:
         users = users.exclude(pk__in=list(ClientContact.objects.filter(client=excluding_client)
                                          .values_list("user_id", flat=True)))
-    return list(users.order_by("display_name", "username"))
+    users = list(users.order_by("display_name", "username"))
+    # Each account with the companies it already speaks for, so that a pick is never a guess
+    # between two accounts of the same name (a wrong link opens one company's data to another's).
+    speaks_for: dict[int, list[str]] = {}
+    for user_id, name in (ClientContact.objects.filter(user_id__in=[u.pk for u in users])
+                          .order_by("client__name").values_list("user_id", "client__name")):
+        speaks_for.setdefault(user_id, []).append(name)
+    for u in users:
+        u.speaks_for = speaks_for.get(u.pk, [])
+    return _namesakes_marked(users)
 
 
 def client_contact_add(*, actor, branch, client, user_id) -> ClientContact:
@@ -775,12 +795,16 @@ def client_contact_add(*, actor, branch, client, user_id) -> ClientContact:
         _errors({"contact": _("请选择本分支机构的客户联系人账号(由总部在“人员与角色”中创建)。")})
     if client.closed_on is not None:
         _errors({"contact": _("该客户已终止服务,不能再关联联系人。")})
-    with transaction.atomic():
-        if ClientContact.objects.filter(user=user, client=client).exists():
-            _errors({"contact": _("%(name)s 已是该客户的联系人。") % {"name": user.display_name or user.username}})
-        link = ClientContact(user=user, client=client)
-        stamp(link, actor=actor, reason="client contact linked")
-        link.save()
+    already = {"contact": _("%(name)s 已是该客户的联系人。") % {"name": user.display_name or user.username}}
+    if ClientContact.objects.filter(user=user, client=client).exists():
+        _errors(already)
+    try:
+        with transaction.atomic():  # two clicks at once: the second meets the unique link
+            link = ClientContact(user=user, client=client)
+            stamp(link, actor=actor, reason="client contact linked")
+            link.save()
+    except IntegrityError:
+        _errors(already)
     return link
 
 

@@ -213,7 +213,8 @@ def _statement_xlsx(statement, lines) -> HttpResponse:
     from .selectors import statement_money
 
     money = statement_money(statement)
-    sheet.append([_("总计"), "", "", "", "", "", "", "", statement.total, ""])
+    # (not "总计": the charges below are billed on top of it)
+    sheet.append([_("社保公积金合计(单位+个人)"), "", "", "", "", "", "", "", statement.total, ""])
     for charge in statement.charges.order_by("kind", "service"):
         sheet.append([charge.get_kind_display(), charge.explanation_text, "", "", "", "", "", "", charge.amount, ""])
     for words, amount in ((_("应付合计(元)"), money.due), (_("已收(元)"), money.paid), (_("未付(元)"), money.outstanding)):

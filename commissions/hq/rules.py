@@ -115,7 +115,7 @@ def version_in_force(versions: list[RuleVersionData], component: str, on: dt.dat
 # ---------------------------------------------------------------------------------------------
 def _decimal(value: Any, path: str, errors: dict, *, places: int = 2, low: Decimal | None = Decimal(0),
              high: Decimal | None = None) -> Decimal:
-    if isinstance(value, float) or isinstance(value, bool) or value is None:
+    if isinstance(value, (float, bool, list, dict)) or value is None:  # a list or object: no Python spelling quoted
         errors.setdefault(path, []).append(_("请填写以字符串表示的数值,例如 \"800.00\"。"))
         return Decimal(0)
     try:

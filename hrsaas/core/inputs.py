@@ -52,7 +52,7 @@ def wrong_value(value, *, what: str, form: str) -> str:
 
 def unknown_choice(value, *, what: str, choices) -> str:
     """The message for a value outside a list of choices (a service, a commission item)."""
-    listed = "、".join(str(c) for c in choices)
+    listed = _("、").join(str(c) for c in choices)  # the list separator of the reader's language
     if blank(value):
         return _("必填:请填写%(what)s(可选:%(all)s)。") % {"what": what, "all": listed}
     shown = quoted(value, 40)

@@ -279,10 +279,22 @@ def test_the_office_links_a_client_contact_who_then_reads_that_company_too(peopl
                                          employee_total=Decimal("50.00"), total=Decimal("150.00"))
     contact, staff = web(people["contact"]), web(people["staff"])
     assert contact.get(f"/b/bj/si/statements/{st.pk}/").status_code == 404
+    people["contact"].display_name = "甲公司联系人"
+    people["contact"].save()
 
     page = html_of(staff.get(f"{LIST}{c.pk}/"))
     form = re.search(r'data-testid="client-contact-form">(.*?)</form>', page, re.S).group(1)
     assert f'value="{people["contact"].pk}"' in form and f'value="{people["s1"].pk}"' not in form  # contacts only
+    # each choice says whom it already speaks for, and its sign-in name where another has the same name
+    assert "甲公司联系人" in form and "已关联" in form and "甲科技有限公司" in form
+    assert people["contact"].username not in form
+    namesake = make_user("bj_contact_b", ("bj", "client_contact"), home="bj")
+    namesake.display_name = people["contact"].display_name = "同名联系人"
+    namesake.save()
+    people["contact"].save()
+    form = re.search(r'data-testid="client-contact-form">(.*?)</form>',
+                     html_of(staff.get(f"{LIST}{c.pk}/")), re.S).group(1)
+    assert "bj_contact_b" in form and people["contact"].username in form
     for bad in ("", "abc", str(people["s1"].pk), str(people["sh_staff"].pk), "999999"):
         r = html_of(staff.post(f"{LIST}{c.pk}/contacts/", {"contact": bad}, follow=True))
         assert "请选择本分支机构的客户联系人账号" in r or "必填" in r or "整数" in r, (bad, visible(r)[:300])

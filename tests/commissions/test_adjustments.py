@@ -304,6 +304,24 @@ def test_only_the_branchs_own_manager_decides_hq_admin_is_refused_and_nothing_ch
     assert decide(api, people["bj_manager"], adj_id).status_code == 200
 
 
+def test_hq_admin_is_the_second_pair_of_eyes_only_where_the_branch_has_no_other_manager(api, people, hq_admin):
+    """A manager's own proposal needs someone else: with one manager, HQ admin decides it; a
+    branch without a manager has its month closed by HQ admin, so its people can be paid."""
+    from branches.models import BranchMembership
+
+    own = propose(api, people["bj_manager"]).json()["id"]
+    assert decide(api, people["bj_manager"], own).status_code == 400  # four eyes
+    assert decide(api, hq_admin, own).status_code == 200  # the branch has no other manager
+    with in_branch("bj"):
+        assert Adjustment.objects.get(pk=own).decided_by_id == hq_admin.pk
+
+    assert api(hq_admin).post("/b/bj/api/v1/periods/2026-01/close/", {}, format="json").status_code == 403
+    BranchMembership.objects.filter(branch__code="bj", role="branch_manager").delete()
+    staff_proposal = propose(api, people["bj_staff"], percent="5.00", component="sales_commission").json()["id"]
+    assert decide(api, hq_admin, staff_proposal).status_code == 200  # no manager left: HQ decides
+    assert api(hq_admin).post("/b/bj/api/v1/periods/2026-01/close/", {}, format="json").status_code == 200
+
+
 def test_only_the_branchs_own_manager_closes_its_month(api, people, hq_admin):
     r = api(hq_admin).post("/b/bj/api/v1/periods/2026-01/close/", {}, format="json")
     assert r.status_code == 403 and "经理" in r.json()["detail"], r.content

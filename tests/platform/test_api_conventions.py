@@ -89,3 +89,32 @@ def test_a_missing_or_mistyped_value_is_named_in_words_not_in_pythons_spelling(a
         assert not any(p in text for p in PYTHON_SPELLINGS), (field, text)
     if body == {} or ("component" in body and body["component"] is None):  # nothing given: says it is required
         assert "必填" in " ".join(errors["component" if "component" in fields else "service"]), errors
+
+
+def test_a_method_a_branch_endpoint_lacks_tells_outsiders_nothing(api, branches):
+    """405 is for a caller who may see the branch: anonymous callers and outsiders get what an
+    unknown branch code gets (401 / 404), without an `Allow` header that would tell them apart."""
+    outsider = make_user("conv.sh", ("sh", "branch_manager"))
+    for method in ("put", "delete"):
+        for caller, status in ((api(), 401), (api(outsider), 404)):
+            real = getattr(caller, method)("/b/bj/api/v1/statements/", {}, format="json")
+            unknown = getattr(caller, method)("/b/zz-none/api/v1/statements/", {}, format="json")
+            assert (real.status_code, real.json()) == (unknown.status_code, unknown.json()), method
+            assert real.status_code == status and not real.has_header("Allow") and not unknown.has_header("Allow")
+    insider = api(make_user("conv.bjm", ("bj", "branch_manager")))
+    assert insider.put("/b/bj/api/v1/statements/", {}, format="json").status_code == 405
+
+
+def test_a_service_is_accepted_by_the_name_a_refusal_lists_in_english_too(api, branches):
+    from tests.commissions.conftest import open_client
+
+    staff = make_user("conv.staff2", ("bj", "branch_staff"))
+    make_user("conv.s1", ("bj", "specialist"))
+    client = api(staff)
+    client.cookies["django_language"] = "en"
+    refused = client.post("/b/bj/api/v1/sales/", {"service": "tv"}, format="json").json()["service"][0]
+    assert refused.startswith("Unknown service: tv (one of: Social insurance filing, Housing fund filing, ")
+    cid = open_client(api, staff, opened_by="conv.s1")
+    r = client.post("/b/bj/api/v1/sales/", {"client": cid, "service": "Social insurance filing", "period": "2026-03",
+                                            "amount": "1000.00", "seller": "conv.s1"}, format="json")
+    assert r.status_code == 201, r.json()

@@ -126,14 +126,14 @@ def test_statement_page_xlsx_and_contact_confirmation(setup):
     labels = [r[0] for r in rows]
     assert labels.index("合计") == 2 + 10 and str(rows[12][8]) == str(st.employer_total)
     # after the lines: 总计, no charge yet, then what is due, paid and owed — the page's figures
-    assert labels[13:] == ["总计", "应付合计(元)", "已收(元)", "未付(元)"], labels[13:]
+    assert labels[13:] == ["社保公积金合计(单位+个人)", "应付合计(元)", "已收(元)", "未付(元)"], labels[13:]
     assert [Decimal(str(r[8])) for r in rows[13:]] == [st.total, st.total, 0, st.total]
     with in_branch("bj"):
         FeeStatementCharge.objects.create(statement=st, kind="service_fee", service="social_insurance",
                                           amount=Decimal("90.00"), args={}, explanation="服务费 3 人 × 30.00 元/人·月")
     charged = list(load_workbook(io.BytesIO(web(staff).get(f"/b/bj/si/statements/{st.pk}/?format=xlsx").content))
                    .active.iter_rows(values_only=True))
-    assert [r[0] for r in charged[13:]] == ["总计", "服务费", "应付合计(元)", "已收(元)", "未付(元)"]
+    assert [r[0] for r in charged[13:]] == ["社保公积金合计(单位+个人)", "服务费", "应付合计(元)", "已收(元)", "未付(元)"]
     assert Decimal(str(charged[14][8])) == 90 and Decimal(str(charged[15][8])) == st.total + 90
     with in_branch("bj"):
         FeeStatementCharge.objects.filter(statement=st).delete()
@@ -147,7 +147,7 @@ def test_statement_page_xlsx_and_contact_confirmation(setup):
     english_file = english.get(f"/b/bj/si/statements/{st.pk}/?format=xlsx")
     english_rows = list(load_workbook(io.BytesIO(english_file.content)).active.iter_rows(values_only=True))
     assert english_rows[1][0] == "Name" and english_rows[12][0] == "Total" and "费用明细表" not in english_rows[0][0]
-    assert [r[0] for r in english_rows[13:]] == ["Grand total", "Total due (CNY)", "Received (CNY)", "Outstanding (CNY)"]
+    assert [r[0] for r in english_rows[13:]] == ["Contributions (employer + employee)", "Total due (CNY)", "Received (CNY)", "Outstanding (CNY)"]
 
     web(contact).post(f"/b/bj/si/statements/{st.pk}/", {"decision": "dispute", "note": ""})
     with in_branch("bj"):
