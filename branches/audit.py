@@ -25,7 +25,13 @@ def history_rows(model, *, limit: int = 200) -> list[dict]:
     for record in records:
         prev = record.prev_record
         changes = []
-        if prev is not None:
+        if record.history_type == "+" or (record.history_type == "-" and prev is None):
+            # A row made (or removed with no earlier record): what it held, field by field — a
+            # link's account and client, say, and not an empty list.
+            changes = [{"field": name, "before": None, "after": _plain(value)} for name, value in _fields_of(record)]
+        elif record.history_type == "-":
+            changes = [{"field": name, "before": _plain(value), "after": None} for name, value in _fields_of(record)]
+        elif prev is not None:
             delta = record.diff_against(prev)
             changes = [
                 {"field": c.field, "before": _plain(c.old), "after": _plain(c.new)}
@@ -43,6 +49,14 @@ def history_rows(model, *, limit: int = 200) -> list[dict]:
             }
         )
     return rows
+
+
+def _fields_of(record):
+    """(name, value) of a historical record's own fields (not its bookkeeping nor its id)."""
+    for field in record._meta.concrete_fields:
+        if field.name.startswith("history_") or field.name == "id":
+            continue
+        yield field.name, getattr(record, field.attname)
 
 
 def _plain(value):

@@ -174,8 +174,9 @@ def client_contact_add(request, pk: int):
 def client_contact_remove(request, pk: int, user_id: int):
     _require(request, "write")
     client = selectors.access_client(request.user, request.tenant, pk)
-    si_services.client_contact_remove(actor=request.user, client=client, user_id=user_id)
-    messages.success(request, _("已取消关联:该账号不再能查看%(client)s的费用与人员。") % {"client": client.name})
+    user = si_services.client_contact_remove(actor=request.user, client=client, user_id=user_id)
+    messages.success(request, _("已取消 %(name)s 的关联:其不再能查看%(client)s的费用与人员。")
+                     % {"name": user.display_name or user.username, "client": client.name})
     return redirect(f"{_base(request)}{client.pk}/#contacts")
 
 

@@ -808,8 +808,9 @@ def client_contact_add(*, actor, branch, client, user_id) -> ClientContact:
     return link
 
 
-def client_contact_remove(*, actor, client, user_id: int) -> None:
-    """Unlink: the account no longer reads this company's money or people. Audited."""
+def client_contact_remove(*, actor, client, user_id: int):
+    """Unlink: the account no longer reads this company's money or people. Audited. Returns the
+    account."""
     with transaction.atomic():
         link = ClientContact.objects.select_for_update().filter(client=client, user_id=user_id).first()
         if link is None:
@@ -817,7 +818,9 @@ def client_contact_remove(*, actor, client, user_id: int) -> None:
 
             raise Http404
         stamp(link, actor=actor, reason="client contact unlinked")
+        user = link.user
         link.delete()
+    return user
 
 
 # ---------------------------------------------------------------------------------------------

@@ -309,6 +309,14 @@ def test_the_office_links_a_client_contact_who_then_reads_that_company_too(peopl
         assert ClientContact.objects.filter(user=people["contact"], client=c).count() == 1
         linked = ClientContact.history.get(client_id=c.pk)
         assert linked.history_user == people["staff"] and linked.history_change_reason == "client contact linked"
+    # HQ's audit trail says which account was linked to which client, by whom
+    from branches.audit import history_rows
+
+    with in_branch("bj"):
+        made = next(r for r in history_rows(ClientContact) if r["action"] == "created" and
+                    {"field": "client", "before": None, "after": c.pk} in r["changes"])
+    assert made["user_id"] == people["staff"].pk
+    assert {"field": "user", "before": None, "after": people["contact"].pk} in made["changes"]
     assert contact.get(f"/b/bj/si/statements/{st.pk}/").status_code == 200
     assert "丙咨询有限公司" in html_of(contact.get("/b/bj/"))
 
@@ -316,10 +324,13 @@ def test_the_office_links_a_client_contact_who_then_reads_that_company_too(peopl
     assert web(people["s1"]).post(f"{LIST}{c.pk}/contacts/", {"contact": people["contact"].pk}).status_code == 403
     assert contact.post(f"{LIST}{c.pk}/contacts/{people['contact'].pk}/remove/").status_code == 404
 
-    staff.post(f"{LIST}{c.pk}/contacts/{people['contact'].pk}/remove/")
+    gone = html_of(staff.post(f"{LIST}{c.pk}/contacts/{people['contact'].pk}/remove/", follow=True))
+    assert f"已取消 {people['contact'].display_name} 的关联" in gone
     assert contact.get(f"/b/bj/si/statements/{st.pk}/").status_code == 404
     with in_branch("bj"):
         assert ClientContact.history.filter(client_id=c.pk, history_type="-").count() == 1
+        removed = next(r for r in history_rows(ClientContact) if r["action"] == "deleted")
+    assert {"field": "client", "before": c.pk, "after": None} in removed["changes"]
     closed = html_of(staff.post(f"{LIST}{b.pk}/contacts/", {"contact": people["contact"].pk}, follow=True))
     assert "已终止服务" in closed
     with in_branch("bj"):
