@@ -101,18 +101,19 @@ def adjustment_detail(request, adjustment_id: int, *, decision_form=None):
     adj = adjustments.access_adjustment(adjustment_id)
     is_manager = Role.BRANCH_MANAGER in roles
     pending = adj.status == Adjustment.Status.PROPOSED
+    own = adj.proposed_by_id == request.user.pk
+    # The decision is the branch's manager's (API: "branch manager only"; HQ admin only where the
+    # branch has no other manager, roles.may_decide_adjustment); a manager or HQ admin who
+    # proposed it may withdraw it (adjustment_decide allows exactly these).
+    decides = pending and is_manager and (own or may_decide_adjustment(request.user, request.tenant,
+                                                                         adj.proposed_by_id))
     return render(request, "commissions/adjustments_detail.html", {
         "adj": adjustments.adjustments_for_people(adjustments.adjustments_out([adj]))[0],
         "title": COMPONENT_TITLES.get(adj.component, adj.component),
         "statuses": dict(Adjustment.Status.choices),
         "preview": _preview(adj) if pending and is_manager else None,
-        # The decision is the branch's manager's (API: "branch manager only"; HQ admin only where
-        # the branch has no other manager, roles.may_decide_adjustment); a proposer may withdraw.
-        "decision_form": ((decision_form or DecisionForm()) if pending and (
-            may_decide_adjustment(request.user, request.tenant, adj.proposed_by_id)
-            or adj.proposed_by_id == request.user.pk) else None),
-        "may_decide": may_decide_adjustment(request.user, request.tenant, adj.proposed_by_id),
-        "own_proposal": adj.proposed_by_id == request.user.pk,  # four eyes: may withdraw, not approve
+        "decision_form": (decision_form or DecisionForm()) if decides else None,
+        "own_proposal": own,  # four eyes: may withdraw, not approve
     })
 
 

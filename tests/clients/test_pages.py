@@ -323,6 +323,13 @@ def test_the_office_links_a_client_contact_who_then_reads_that_company_too(peopl
     # a specialist reads the client page but links nobody; a client contact reaches none of it
     assert web(people["s1"]).post(f"{LIST}{c.pk}/contacts/", {"contact": people["contact"].pk}).status_code == 403
     assert contact.post(f"{LIST}{c.pk}/contacts/{people['contact'].pk}/remove/").status_code == 404
+    # another branch's office reaches neither action; unlinking someone not linked is 404, nothing changes
+    sh = web(people["sh_staff"])
+    assert sh.post(f"{LIST}{c.pk}/contacts/", {"contact": people["contact"].pk}).status_code == 404
+    assert sh.post(f"{LIST}{c.pk}/contacts/{people['contact'].pk}/remove/").status_code == 404
+    assert staff.post(f"{LIST}{c.pk}/contacts/{people['s1'].pk}/remove/").status_code == 404
+    with in_branch("bj"):
+        assert ClientContact.objects.filter(client=c, user=people["contact"]).exists()
 
     gone = html_of(staff.post(f"{LIST}{c.pk}/contacts/{people['contact'].pk}/remove/", follow=True))
     assert f"已取消 {people['contact'].display_name} 的关联" in gone

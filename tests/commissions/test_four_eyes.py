@@ -69,3 +69,37 @@ def test_proposer_may_withdraw_own_proposal(api, people):
     with in_branch("bj"):
         assert Adjustment.objects.get(pk=adj_id).history.first().history_change_reason == "撤回(提议人本人):提错了"
     assert not SecurityEvent.objects.exists()
+
+
+def test_pages_offer_each_person_only_the_decisions_they_may_take(client, api, people, hq_admin):
+    """The adjustment page and the workbench follow roles.may_decide_adjustment: HQ admin is
+    offered the manager's own proposal (nobody else can decide it) but not a staff proposal, which
+    is the manager's; a staff proposer is offered nothing (withdrawing is a manager's page action)."""
+    staff_adj = propose(api, people["bj_staff"]).json()["id"]
+    own_adj = propose(api, people["bj_manager"], percent="3.00", component="sales_commission").json()["id"]
+    client.force_login(hq_admin)
+    staff_page = client.get(f"/b/bj/commissions/adjustments/{staff_adj}/").content.decode()
+    own_page = client.get(f"/b/bj/commissions/adjustments/{own_adj}/").content.decode()
+    assert 'value="approve"' not in staff_page and 'value="reject"' not in staff_page
+    assert 'value="approve"' in own_page
+    r = client.post(f"/b/bj/commissions/adjustments/{staff_adj}/decide/", {"action": "approve", "note": "代批"})
+    assert r.status_code == 403 and _state(staff_adj) == ("proposed", None, 1, 0)
+    home = client.get("/b/bj/").content.decode()
+    assert '/commissions/adjustments/' in home
+    client.force_login(people["bj_staff"])
+    assert 'value="reject"' not in client.get(f"/b/bj/commissions/adjustments/{staff_adj}/").content.decode()
+
+
+def test_hq_admins_workbench_counts_only_the_proposals_it_may_decide(people, api, hq_admin):
+    from branches.models import Branch
+    from branches.workbench import branch_workbench
+
+    propose(api, people["bj_staff"])
+    propose(api, people["bj_manager"], percent="3.00", component="sales_commission")
+    bj = Branch.objects.get(code="bj")
+    with in_branch("bj"):
+        admin_todo = next(t for t in branch_workbench(hq_admin, bj, {"hq_admin", "branch_manager"}).todos
+                          if t.key == "adjustments")
+        manager_todo = next(t for t in branch_workbench(people["bj_manager"], bj, {"branch_manager"}).todos
+                            if t.key == "adjustments")
+    assert (admin_todo.count, manager_todo.count) == (1, 1)  # HQ: the manager's own; the manager: staff's
