@@ -439,6 +439,34 @@ def months_between(first: str, last: str) -> int:
     return (b.year - a.year) * 12 + b.month - a.month
 
 
+def first_open_after(period: str, filed) -> str:
+    """The first month after `period` that is not filed: where a correction of `period` is posted."""
+    target = add_months(period, 1)
+    while target in filed:
+        target = add_months(target, 1)
+    return target
+
+
+def filed_in_span(first: str, last: str | None, filed) -> list[str]:
+    """The filed months inside an insured span [first, last] (last None: still insured), oldest
+    first. A person entered after such a month was filed is missing from it: the next open month
+    carries their 增员 and back-pays (补缴) those months."""
+    return sorted(p for p in filed if p >= first and (last is None or p <= last))
+
+
+def earliest_back_pay_month(first: str, last: str | None, filed, limit: int) -> str | None:
+    """None when a person insured over [first, last] may be entered now; else the first month
+    their insurance may start. Entered late, they are back-paid in the first open month after
+    the filed months of their span, for at most the city's `limit` months (补缴最多月数)."""
+    missing = filed_in_span(first, last, filed)
+    if not missing:
+        return None
+    target = first_open_after(missing[-1], filed)
+    if months_between(missing[0], target) <= limit:
+        return None
+    return add_months(target, -limit)
+
+
 # ---------------------------------------------------------------------------------------------
 # Client money: when a fee statement is due, how overdue it is (欠费账龄), and the late fee (滞纳金)
 #

@@ -161,7 +161,8 @@ class ContributionLine(models.Model):
     """One item of one person's month. Business key: (period, employee, kind, source, for_period).
 
     `for_period` is the month the money is for: the line's own month for regular lines, the
-    disputed month for 补缴/退费 lines (which live in a later, open month)."""
+    disputed month for 补缴/退费 lines, the month filed without the person for the 补缴 of a
+    增员 entered late (all of which live in a later, open month)."""
 
     period = models.CharField(max_length=7)
     for_period = models.CharField(max_length=7)
@@ -198,8 +199,11 @@ class ContributionLine(models.Model):
                 condition=~Q(source="regular") | (Q(for_period=F("period")) & Q(corrects__isnull=True)),
                 name="si_line_regular_is_own_month",
             ),
+            # A correction points at the line it corrects; a 补缴 of a month filed without the
+            # person (entered late) has no line to point at.
             models.CheckConstraint(
-                condition=Q(source="regular") | (Q(corrects__isnull=False) & Q(for_period__lt=F("period"))),
+                condition=Q(source="regular") | (Q(for_period__lt=F("period"))
+                                                 & (Q(corrects__isnull=False) | Q(source="back_pay"))),
                 name="si_line_correction_points_back",
             ),
         ]

@@ -13,7 +13,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Q
+from django.db.models import Max, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -22,13 +22,14 @@ from clients.models import Client
 from hrsaas import uploads
 from hrsaas.core.branch import require_branch
 from hrsaas.core.inputs import Errors, parse_date
-from social_insurance.policies.models import CityPolicy
+from social_insurance.policies.models import CityPolicy, CitySetting
 from social_insurance.policies.selectors import city_settings, policy_rule, policy_rules
 
 from . import commission_events, engine, sql
 from .crypto import encrypt_identity, identity_hash, identity_hashes
 from .models import (
     BaseDispute,
+    ChangeKind,
     ClientContact,
     ContributionLine,
     CycleStatus,
@@ -40,6 +41,7 @@ from .models import (
     LineSource,
     MonthCycle,
     PaymentException,
+    StaffChange,
     StatementStatus,
 )
 
@@ -130,8 +132,41 @@ def _date(value, name, errs):
 START_DAYS_AHEAD = 366
 
 
-def employee_clean(data: EmployeeInput, *, rules=None, clients=None) -> CleanEmployee:
-    """Validate one employee (no writes). Raises ValidationError {field: [msg]}."""
+def filed_periods() -> set[str]:
+    """The branch's filed months."""
+    return set(MonthCycle.objects.filter(status=CycleStatus.FILED).values_list("period", flat=True))
+
+
+def _month_text(period: str) -> str:
+    day = engine.month_start(period)
+    return f"{day.year}年{day.month}月"
+
+
+def _late_start_error(start: dt.date, end: dt.date | None, city: str, city_name: str, filed: set[str],
+                      settings_of) -> str | None:
+    """Why a start date reaching back into filed months cannot be entered (more months than the
+    city back-pays), or None. A start inside the limit is accepted: the next compute back-pays."""
+    rules = settings_of(city)
+    first = engine.first_insured_month(start, rules.add_cutoff_day)
+    last = engine.last_insured_month(end, rules.remove_covers_leaving_month) if end else None
+    if last is not None and last < first:
+        return None  # never insured: nothing to back-pay
+    earliest = engine.earliest_back_pay_month(first, last, filed, rules.back_payment_months_limit)
+    if earliest is None:
+        return None
+    filed_month = engine.filed_in_span(first, last, filed)[0]
+    limit = rules.back_payment_months_limit
+    allowed = (f"{city_name}最多补缴 {limit} 个月" if limit else f"{city_name}不办理补缴")
+    return (f"{_month_text(filed_month)}已申报,{allowed}:参保开始日期最早为 "
+            f"{_day_text(engine.month_start(earliest))}。")
+
+
+def employee_clean(data: EmployeeInput, *, rules=None, clients=None, filed: set[str] | None = None,
+                   settings_of=None) -> CleanEmployee:
+    """Validate one employee (no writes). Raises ValidationError {field: [msg]}.
+
+    `filed` (the branch's filed months) and `settings_of` (city → its settings) are read here
+    when not given; an import passes them once for every row."""
     errs: dict[str, str] = {}
     out: dict = {}
     rules = rules if rules is not None else policy_rules()
@@ -198,6 +233,11 @@ def employee_clean(data: EmployeeInput, *, rules=None, clients=None) -> CleanEmp
     end = _date(data.end_date, "end_date", errs)
     if start and end and end < start:
         errs["end_date"] = "参保结束日期不能早于开始日期。"
+    if start is not None and not errs.keys() & {"start_date", "end_date", "insured_city"}:
+        late = _late_start_error(start, end, insured, {r.city: r.name for r in rules}.get(insured, insured),
+                                 filed if filed is not None else filed_periods(), settings_of or city_settings)
+        if late:
+            errs["start_date"] = late
     hf = inj = None
     for key, raw in (("housing_fund_percent", data.housing_fund_percent), ("injury_rate", data.injury_rate)):
         if raw in (None, ""):
@@ -364,11 +404,20 @@ def employees_import(*, actor, filename: str, content) -> ImportReport:
         raise ValidationError({"file": ["文件中没有数据行。"]})
     rules = policy_rules()
     clients = {c.pk: c for c in Client.objects.all()}
+    filed = filed_periods()
+    city_rules: dict = {}
+
+    def settings_of(city):
+        if city not in city_rules:
+            city_rules[city] = city_settings(city)
+        return city_rules[city]
+
     cleaned: list[tuple[int, CleanEmployee]] = []
     seen: dict[str, int] = {}
     for index, row in rows:  # row numbers as a spreadsheet shows them (1 is the header)
         try:
-            clean = employee_clean(EmployeeInput(**{k: row.get(k) for k in IMPORT_COLUMNS}), rules=rules, clients=clients)
+            clean = employee_clean(EmployeeInput(**{k: row.get(k) for k in IMPORT_COLUMNS}), rules=rules, clients=clients,
+                                   filed=filed, settings_of=settings_of)
         except ValidationError as exc:
             for fname, msgs in exc.message_dict.items():
                 report.errors.append({"row": index, "field": fname, "message": msgs[0]})
@@ -537,6 +586,8 @@ def month_compute(*, actor, period: str, register: bool = True) -> MonthCycle:
                 cur.execute(sql.DIFF_LINES_SQL, params)
             else:
                 sql.load_new_month(cur, params)
+            _post_late_additions(cur, params)
+            _list_late_removals(cur, params)
             cur.execute(sql.MONTH_SUMS_SQL, params)
             cur.execute(sql.STATEMENTS_FROM_SUMS_SQL, params)
             count, er, ee = cur.fetchone()
@@ -549,6 +600,82 @@ def month_compute(*, actor, period: str, register: bool = True) -> MonthCycle:
         stamp(cycle, actor=actor, reason="month computed")
         cycle.save()
     return cycle
+
+
+_LATE_LINE_FIELDS = ("client_id", "policy_id", "wage", "base", "employer_percent", "employee_percent",
+                     "employer_precise", "employee_precise", "employer_amount", "employee_amount")
+
+
+def _post_late_additions(cur, params: dict) -> None:
+    """补缴 and 增员 of people missing from filed months of their span (sql.LATE_ADDS_SQL): for
+    each such month, every item the version in force for it has, from the person's wage and
+    chosen rates as the regular compute takes them, as 补缴 lines of the month computed (written
+    as differences from what an earlier compute of this month left); the person's 增员 listed in
+    this month when their first insured month is one of them. The filed months stay untouched."""
+    period = params["period"]
+    longest = CitySetting.objects.aggregate(n=Max("back_payment_months_limit"))["n"]
+    cur.execute(sql.LATE_ADDS_SQL, {**params, "since_period": engine.add_months(period, -((longest or 3) + 1))})
+    rows = cur.fetchall()
+    mine = ContributionLine.objects.filter(period=period, source=LineSource.BACK_PAY, dispute__isnull=True,
+                                           corrects__isnull=True)
+    existing = {(l.employee_id, l.kind, l.for_period): l for l in mine}
+    versions: dict[tuple[str, str], tuple[int, engine.PolicyRule] | None] = {}
+    wanted: dict[tuple[int, str, str], dict] = {}
+    additions = []
+    for employee_id, client_id, city, wage, hf, injury, start, first, for_period in rows:
+        if (city, for_period) not in versions:
+            month = engine.month_start(for_period)
+            version = (CityPolicy.objects.filter(city=city, effective_from__lte=month)
+                       .filter(Q(effective_to__isnull=True) | Q(effective_to__gte=month))
+                       .prefetch_related("items").first())
+            versions[city, for_period] = (version.pk, policy_rule(version)) if version else None
+        if versions[city, for_period] is None:
+            continue  # no version for the month: nothing to charge (the month's checks name the city)
+        policy_id, rule = versions[city, for_period]
+        for item in rule.items:
+            chosen = hf if item.rate_range is not None else injury if item.employer_range is not None else None
+            amount = engine.item_amount(item, wage, *engine.kept_rates(item, chosen))
+            wanted[employee_id, item.kind, for_period] = dict(
+                client_id=client_id, policy_id=policy_id, wage=wage, base=amount.base,
+                employer_percent=amount.employer_percent, employee_percent=amount.employee_percent,
+                employer_precise=amount.employer_precise, employee_precise=amount.employee_precise,
+                employer_amount=amount.employer, employee_amount=amount.employee)
+        if first == for_period:
+            additions.append(StaffChange(period=period, employee_id=employee_id, kind=ChangeKind.ADD,
+                                         effective_date=start))
+    new, changed = [], []
+    for key, values in wanted.items():
+        line = existing.pop(key, None)
+        if line is None:
+            new.append(ContributionLine(period=period, for_period=key[2], employee_id=key[0], kind=key[1],
+                                        source=LineSource.BACK_PAY, **values))
+        elif any(getattr(line, f) != v for f, v in values.items()):
+            for f, v in values.items():
+                setattr(line, f, v)
+            line.computed_at = timezone.now()
+            changed.append(line)
+    if existing:  # a person no longer missing (their record ended before the month, say)
+        mine.filter(pk__in=[line.pk for line in existing.values()]).delete()
+    if changed:
+        mine.bulk_update(changed, list(_LATE_LINE_FIELDS) + ["computed_at"])
+    if new:
+        sql.ensure_corrections_partition(cur, period)
+        ContributionLine.objects.bulk_create(new)
+    StaffChange.objects.bulk_create(additions)
+
+
+# How far back a leaving recorded late is still listed as 减员 (no money moves with it).
+LATE_REMOVAL_MONTHS = 13
+
+
+def _list_late_removals(cur, params: dict) -> None:
+    """减员 recorded after the month that should have listed it was filed (sql.LATE_REMOVALS_SQL):
+    listed in the month computed, dated as it happened. The filed months keep the person's
+    lines (the agency does not refund a filed month); from this month on they have none."""
+    period = params["period"]
+    cur.execute(sql.LATE_REMOVALS_SQL, {**params, "removal_since": engine.add_months(period, -LATE_REMOVAL_MONTHS)})
+    StaffChange.objects.bulk_create([StaffChange(period=period, employee_id=employee_id, kind=ChangeKind.REMOVE,
+                                                 effective_date=end) for employee_id, end in cur.fetchall()])
 
 
 def _register_identities(periods: list[str], *, branch_id: int) -> None:

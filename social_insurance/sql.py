@@ -307,6 +307,64 @@ SELECT %(period)s, %(period)s, employee_id, client_id, kind, 'regular', policy_i
 FROM si_line_diff WHERE line_id IS NULL;
 """
 
+# People missing from filed months of their insured span — entered after the month was filed (a
+# 增员 entered late, or between a month's compute and its filing): one row per person and filed
+# month, for the month computed to back-pay (补缴) and list as 增员. Only people entered after the
+# filed month's compute can be missing from it (the hour covers a record saved before the
+# compute read the roster but committed after), and only filed months within the cities'
+# longest back-payment window (%(since_period)s) are looked at, so the few candidates are
+# probed by key. A month back-paid by an earlier month's lines is not back-paid again; this
+# month's own are re-derived by every compute.
+LATE_ADDS_SQL = """
+WITH filed AS MATERIALIZED (
+    SELECT period, to_date(period, 'YYYY-MM') AS month, computed_at - interval '1 hour' AS since
+      FROM social_insurance_monthcycle
+     WHERE status = 'filed' AND period < %(period)s AND period >= %(since_period)s),
+-- The candidates first, by one pass over the roster (a plan starting from the months would
+-- pair each with every insured person).
+entered AS MATERIALIZED (
+    SELECT id, created_at FROM social_insurance_insuredemployee WHERE created_at > (SELECT min(since) FROM filed)),
+fresh AS MATERIALIZED (
+    SELECT n.id, f.period, f.month FROM entered n JOIN filed f ON n.created_at > f.since)
+SELECT e.id, e.client_id, e.insured_city, e.wage, e.housing_fund_percent, e.injury_rate, e.start_date,
+       to_char(e.first_month, 'YYYY-MM'), f.period
+  FROM fresh f
+  JOIN si_insured e ON e.id = f.id AND f.month BETWEEN e.first_month AND e.last_month
+  -- Probed per candidate (LATERAL … LIMIT 1): as NOT EXISTS the planner may merge the
+  -- candidates with every month's lines, a read of all of them.
+  LEFT JOIN LATERAL (SELECT 1 AS found FROM social_insurance_contributionline l
+                      WHERE l.period = f.period AND l.source = 'regular' AND l.employee_id = e.id LIMIT 1) r ON true
+  LEFT JOIN LATERAL (SELECT 1 AS found FROM social_insurance_contributionline l
+                      WHERE l.period > f.period AND l.period <> %(period)s AND l.for_period = f.period
+                        AND l.employee_id = e.id AND l.source = 'back_pay' AND l.dispute_id IS NULL
+                        AND l.corrects_id IS NULL LIMIT 1) b ON true
+ WHERE r.found IS NULL AND b.found IS NULL
+ ORDER BY e.id, f.period;
+"""
+
+# People whose leaving was recorded after the month that should have listed their 减员 was filed
+# with them still insured: that filed month (their removal month, the one after their last
+# insured month) has their regular lines. The agency keeps a filed month as filed — no refund —
+# so the 减员 goes on the list of the month computed, dated as it happened. Only records changed
+# after the filed month's compute (their history says when) are looked at, within
+# %(removal_since)s; one already listed in another month is not listed again.
+LATE_REMOVALS_SQL = """
+WITH filed AS MATERIALIZED (
+    SELECT period, (to_date(period, 'YYYY-MM') - interval '1 month')::date AS last_insured,
+           computed_at - interval '1 hour' AS since
+      FROM social_insurance_monthcycle
+     WHERE status = 'filed' AND period < %(period)s AND period >= %(removal_since)s)
+SELECT DISTINCT e.id, e.end_date
+  FROM filed f
+  JOIN social_insurance_historicalinsuredemployee h ON h.history_date > f.since
+  JOIN si_insured e ON e.id = h.id AND e.end_date IS NOT NULL AND e.last_month = f.last_insured
+  JOIN LATERAL (SELECT 1 FROM social_insurance_contributionline l  -- probed per candidate, as above
+                WHERE l.period = f.period AND l.source = 'regular' AND l.employee_id = e.id LIMIT 1) r ON true
+ WHERE NOT EXISTS (SELECT 1 FROM social_insurance_staffchange s
+                    WHERE s.employee_id = e.id AND s.kind = 'remove' AND s.period <> %(period)s)
+ ORDER BY e.id;
+"""
+
 # A statement whose totals change goes back to "awaiting confirmation"; one of a client left
 # without lines is zeroed. `{sums}` yields (client_id, n, er, ee) per client with lines;
 # `{has_lines}` finds statement s's client among them.

@@ -22,12 +22,12 @@ from hrsaas.core.formatting import format_period
 from hrsaas.core.labels import label
 
 from . import employee_selectors, exceptions, selectors, services
-from .engine import ITEM_LABELS, PolicyError, add_months, month_start, period_of
+from .engine import ITEM_LABELS, PolicyError, add_months, month_start, period_of, removal_month
 from .forms import CitySettingForm
 from .models import CheckFinding, InsuredEmployee, PayrollEntry, StaffChange, StatementStatus
 from .policies import settings_api
 from .policies.models import Confidence
-from .policies.selectors import city_table
+from .policies.selectors import city_settings, city_table
 
 
 def _period(request) -> str:
@@ -44,6 +44,25 @@ def _require_staff(request):
         raise Http404
 
 
+def _late_marked(changes, period: str) -> list:
+    """增减员 rows, those recorded after the month that should have listed them was filed marked:
+    an 增员 with the month it is back-paid from, a 减员 as reported late."""
+    start = month_start(period)
+    rows = list(changes)
+    rules: dict = {}
+    for change in rows:
+        change.back_paid_from, change.reported_late = None, False
+        if change.kind == "add" and change.effective_date < start:
+            change.back_paid_from = period_of(change.effective_date)
+        elif change.kind == "remove":
+            city = change.employee.insured_city
+            if city not in rules:
+                rules[city] = city_settings(city)
+            change.reported_late = removal_month(change.effective_date,
+                                                 rules[city].remove_covers_leaving_month) < period
+    return rows
+
+
 @page_roles(R.OFFICE | {R.Role.SPECIALIST})
 def cycle_board(request):
     """月度流程看板: 增减员, 计算, 核对, 申报, checks, statements, exceptions."""
@@ -57,8 +76,8 @@ def cycle_board(request):
     ctx = {
         "branch": request.tenant, "period": period, "board": board, "office": office,
         "prev": add_months(period, -1), "next": add_months(period, 1),
-        "changes": StaffChange.objects.filter(period=period).select_related("employee", "employee__client")
-                   if office else [],
+        "changes": _late_marked(StaffChange.objects.filter(period=period).select_related("employee", "employee__client"),
+                                period) if office else [],
         "findings": CheckFinding.objects.filter(period=period).select_related("employee", "payroll_entry")
                     if office else [],
         "clients": Client.objects.filter(closed_on__isnull=True).order_by("name") if office else [],

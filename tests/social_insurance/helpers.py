@@ -37,3 +37,10 @@ def open_month_partitions(period: str) -> None:
     with connection.cursor() as cur:
         sql.ensure_corrections_partition(cur, period)
         cur.execute(f'CREATE TABLE IF NOT EXISTS "{regular}" PARTITION OF "{month}" FOR VALUES IN (\'regular\')')
+
+
+def file_month(staff, period: str) -> None:
+    """A month computed, its 增减员 reconciled and filed, as the office does it."""
+    services.month_compute(actor=staff, period=period)
+    services.month_reconcile(actor=staff, period=period)
+    services.month_file(actor=staff, period=period, receipt_no=f"BJ-{period}")

@@ -1,0 +1,200 @@
+"""增员 entered late: a person whose insurance starts in a month already filed is back-paid (补缴)
+in the next open month, within the city's back-payment limit, and listed in that month's 增减员;
+a start further back is refused in words that give the earliest date allowed."""
+from __future__ import annotations
+
+import io
+from decimal import Decimal
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.test import Client as WebClient
+
+from social_insurance import engine, services
+from social_insurance.models import ContributionLine, FeeStatement, InsuredEmployee, StaffChange
+from social_insurance.policies.models import CityPolicy, CitySetting
+from social_insurance.policies.selectors import policy_rules
+from tests.conftest import in_branch
+
+from .helpers import add_employee, file_month, idn, make_client
+
+pytestmark = pytest.mark.django_db
+D = Decimal
+
+
+@pytest.fixture
+def firm(staff):
+    """A client with one person insured since June; June, July and August filed."""
+    with in_branch("bj"):
+        client = make_client("北京甲公司", staff)
+        add_employee(client, 1, "20000", "2025-06-01", actor=staff)
+        for period in ("2025-06", "2025-07", "2025-08"):
+            file_month(staff, period)
+        return client
+
+
+def _lines(emp, period):
+    return {(l.for_period, l.kind): l for l in ContributionLine.objects.filter(employee=emp, period=period)}
+
+
+def test_engine_earliest_back_pay_month():
+    filed = {"2025-06", "2025-07", "2025-08"}
+    assert engine.filed_in_span("2025-07", None, filed) == ["2025-07", "2025-08"]
+    assert engine.filed_in_span("2025-07", "2025-07", filed) == ["2025-07"]
+    assert engine.first_open_after("2025-06", filed) == "2025-09"
+    # Not in a filed month, or within three months: accepted.
+    assert engine.earliest_back_pay_month("2025-09", None, filed, 3) is None
+    assert engine.earliest_back_pay_month("2025-06", None, filed, 3) is None
+    # Four months back with a limit of three: the earliest start allowed is June.
+    assert engine.earliest_back_pay_month("2025-05", None, {"2025-05", *filed}, 3) == "2025-06"
+    assert engine.earliest_back_pay_month("2025-08", None, filed, 0) == "2025-09"
+    # A span that ended before the filed months has nothing to back-pay.
+    assert engine.earliest_back_pay_month("2025-01", "2025-05", filed, 0) is None
+
+
+def test_a_late_addition_is_back_paid_and_listed_in_the_next_open_month(staff, firm):
+    with in_branch("bj"):
+        late = add_employee(firm, 2, "12000.50", "2025-07-15", actor=staff, housing_fund_percent="12")
+        august = dict(_lines(late, "2025-08"))
+        assert august == {}  # the filed month is never rewritten
+        cycle = services.month_compute(actor=staff, period="2025-09")
+
+        lines = _lines(late, "2025-09")
+        rules = policy_rules()
+        expected = {}
+        for month in ("2025-07", "2025-08", "2025-09"):
+            contribution = engine.contribution_for(engine.policy_for_month(rules, "beijing", month), D("12000.50"),
+                                                   housing_fund_percent=D("12"))
+            for a in contribution.items:
+                expected[month, a.kind] = (a.base, a.employer, a.employee, a.employer_precise, a.employee_precise)
+        got = {key: (l.base, l.employer_amount, l.employee_amount, l.employer_precise, l.employee_precise)
+               for key, l in lines.items()}
+        assert got == expected
+        assert {l.source for (month, _), l in lines.items() if month != "2025-09"} == {"back_pay"}
+        assert all(l.corrects_id is None and l.dispute_id is None for l in lines.values())
+        policy = CityPolicy.objects.get(city="beijing", effective_from__lte="2025-07-01", effective_to__gte="2025-07-01")
+        assert {l.policy_id for (month, _), l in lines.items() if month == "2025-07"} == {policy.pk}
+        # Housing fund at 12%, pension 16% / 8% of 12000.50: the arithmetic the engine gives.
+        assert (lines["2025-07", "pension"].employer_amount, lines["2025-07", "pension"].employee_amount) == (
+            D("1920.08"), D("960.04"))
+
+        changes = list(StaffChange.objects.filter(period="2025-09").values_list("employee_id", "kind", "effective_date"))
+        assert [(c[0], c[1], str(c[2])) for c in changes] == [(late.pk, "add", "2025-07-15")]
+    # The month's 增减员 says where the 增员 is back-paid from.
+    page = WebClient(HTTP_HOST="localhost")
+    page.force_login(staff)
+    assert "补缴自2025年7月" in page.get("/b/bj/si/?period=2025-09").content.decode()
+    with in_branch("bj"):
+        statement = FeeStatement.objects.get(period="2025-09", client=firm)
+        sep = ContributionLine.objects.filter(period="2025-09", client=firm)
+        assert statement.employer_total == sum(l.employer_amount for l in sep)
+        assert statement.employee_count == 2
+        assert cycle.employer_total == sum(l.employer_amount for l in sep)
+
+        # A recompute changes nothing; filing September and computing October back-pays nothing more.
+        before = sorted(ContributionLine.objects.filter(period="2025-09").values_list("id", "computed_at"))
+        services.month_compute(actor=staff, period="2025-09")
+        assert sorted(ContributionLine.objects.filter(period="2025-09").values_list("id", "computed_at")) == before
+        assert StaffChange.objects.filter(period="2025-09", kind="add").count() == 1
+        services.month_reconcile(actor=staff, period="2025-09")
+        services.month_file(actor=staff, period="2025-09", receipt_no="BJ-2025-09")
+        services.month_compute(actor=staff, period="2025-10")
+        assert set(ContributionLine.objects.filter(period="2025-10", employee=late).values_list(
+            "source", "for_period")) == {("regular", "2025-10")}
+        assert not StaffChange.objects.filter(period="2025-10").exists()
+
+
+def test_someone_entered_between_a_months_compute_and_its_filing_is_back_paid_next_month(staff):
+    with in_branch("bj"):
+        client = make_client("北京乙公司", staff)
+        add_employee(client, 1, "9000", "2025-06-01", actor=staff)
+        services.month_compute(actor=staff, period="2025-08")
+        services.month_reconcile(actor=staff, period="2025-08")
+        missed = add_employee(client, 2, "9000", "2025-08-03", actor=staff)  # accepted: August is open
+        services.month_file(actor=staff, period="2025-08", receipt_no="BJ-2025-08")
+        assert not ContributionLine.objects.filter(period="2025-08", employee=missed).exists()
+
+        services.month_compute(actor=staff, period="2025-09")
+        back = ContributionLine.objects.filter(period="2025-09", employee=missed, source="back_pay")
+        assert set(back.values_list("for_period", flat=True)) == {"2025-08"} and back.count() == 5
+        assert StaffChange.objects.filter(period="2025-09", employee=missed, kind="add").exists()
+
+
+def test_a_start_beyond_the_citys_back_payment_limit_is_refused_in_words(api, staff, firm):
+    with in_branch("bj"):
+        before = InsuredEmployee.objects.count()
+    body = {"client": firm.pk, "name": "李四", "id_number": idn(7), "insured_city": "beijing", "wage": "9000",
+            "start_date": "2025-05-20"}
+    # May is not filed: only June to August are back-paid (3 months, Beijing's default) — accepted.
+    resp = api(staff).post("/b/bj/api/v1/si/employees/", body, format="json")
+    assert resp.status_code == 201, resp.content
+
+    with in_branch("bj"):
+        CitySetting.objects.create(city="beijing", back_payment_months_limit=2)
+    resp = api(staff).post("/b/bj/api/v1/si/employees/", {**body, "id_number": idn(8), "start_date": "2025-06-30"},
+                           format="json")
+    assert resp.status_code == 400
+    assert resp.json()["start_date"] == ["2025年6月已申报,北京最多补缴 2 个月:参保开始日期最早为 2025年7月1日。"]
+    resp = api(staff).post("/b/bj/api/v1/si/employees/", {**body, "id_number": idn(8), "start_date": "2025-07-01"},
+                           format="json")
+    assert resp.status_code == 201, resp.content
+
+    with in_branch("bj"):
+        CitySetting.objects.filter(city="beijing").update(back_payment_months_limit=0)
+        with pytest.raises(ValidationError) as exc:
+            add_employee(firm, 9, "9000", "2025-08-31", actor=staff)
+        assert exc.value.message_dict["start_date"] == [
+            "2025年8月已申报,北京不办理补缴:参保开始日期最早为 2025年9月1日。"]
+        # A stint that ended before the filed months has nothing to back-pay.
+        add_employee(firm, 10, "9000", "2025-01-01", "2025-05-20", actor=staff)
+        assert InsuredEmployee.objects.count() == before + 3
+
+
+def test_an_import_reports_the_row_that_starts_too_far_back_and_writes_nothing(api, staff, firm):
+    with in_branch("bj"):
+        CitySetting.objects.create(city="beijing", back_payment_months_limit=1)
+        before = InsuredEmployee.objects.count()
+    head = "客户编号,姓名,身份证号,参保地,工资,参保开始\n"
+    rows = [f"{firm.pk},李四,{idn(11)},北京,9000,2025-08-01", f"{firm.pk},王五,{idn(12)},北京,9000,2025-07-31"]
+    upload = io.BytesIO((head + "\n".join(rows) + "\n").encode("utf-8-sig"))
+    upload.name = "staff.csv"
+    resp = api(staff).post("/b/bj/api/v1/si/employees/import/", {"file": upload}, format="multipart")
+
+    assert resp.status_code == 400
+    assert resp.json()["errors"] == [{"row": 3, "field": "start_date",
+                                      "message": "2025年7月已申报,北京最多补缴 1 个月:参保开始日期最早为 2025年8月1日。"}]
+    with in_branch("bj"):
+        assert InsuredEmployee.objects.count() == before
+
+
+def test_a_leaving_recorded_after_its_month_was_filed_is_listed_next_month_without_refund(staff, firm):
+    with in_branch("bj"):
+        stayer = InsuredEmployee.objects.get(client=firm)
+        leaver = add_employee(firm, 3, "9000", "2025-08-01", actor=staff)
+        services.month_compute(actor=staff, period="2025-09")  # August back-paid, 增员 listed
+        services.month_reconcile(actor=staff, period="2025-09")
+        services.month_file(actor=staff, period="2025-09", receipt_no="BJ-2025-09")
+        filed = sorted(ContributionLine.objects.filter(employee=stayer).values_list("period", "kind", "employer_amount"))
+        # In October HR learns that the first person left on 10 July (Beijing: insured up to
+        # June, so July's 增减员 should have listed it) and the second on 5 September.
+        services.employee_end(actor=staff, employee_id=stayer.pk, end_date="2025-07-10")
+        services.employee_end(actor=staff, employee_id=leaver.pk, end_date="2025-09-05")
+        services.month_compute(actor=staff, period="2025-10")
+
+        removals = sorted(StaffChange.objects.filter(period="2025-10").values_list("employee_id", "kind", "effective_date"))
+        assert [(e, k, str(d)) for e, k, d in removals] == [(stayer.pk, "remove", "2025-07-10"),
+                                                            (leaver.pk, "remove", "2025-09-05")]
+        assert not ContributionLine.objects.filter(period="2025-10").exists()
+        # No refund: the filed months keep what was charged.
+        assert sorted(ContributionLine.objects.filter(employee=stayer).values_list(
+            "period", "kind", "employer_amount")) == filed
+        services.month_compute(actor=staff, period="2025-10")
+        assert StaffChange.objects.filter(period="2025-10").count() == 2
+        services.month_reconcile(actor=staff, period="2025-10")
+        services.month_file(actor=staff, period="2025-10", receipt_no="BJ-2025-10")
+        services.month_compute(actor=staff, period="2025-11")
+        assert not StaffChange.objects.filter(period="2025-11").exists()
+    page = WebClient(HTTP_HOST="localhost")
+    page.force_login(staff)
+    html = page.get("/b/bj/si/?period=2025-10").content.decode()
+    assert html.count("补报,已申报月份不退费") == 2
