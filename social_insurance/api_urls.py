@@ -6,6 +6,7 @@ branch_urlpatterns = [
     path("si/contributions/preview/", apis.ContributionPreviewApi.as_view(), name="api-si-preview"),
     path("si/employees/", apis.EmployeeListApi.as_view(), name="api-si-employees"),
     path("si/employees/import/", apis.EmployeeImportApi.as_view(), name="api-si-employees-import"),
+    path("si/employees/<int:pk>/base/", apis.EmployeeBaseApi.as_view(), name="api-si-employee-base"),
     path("si/payroll/import/", payroll_apis.PayrollImportApi.as_view(), name="api-si-payroll-import"),
     path("si/payroll/<str:period>/findings/", payroll_apis.PayrollFindingsApi.as_view(), name="api-si-payroll-findings"),
     path("si/months/<str:period>/", apis.MonthApi.as_view(), name="api-si-month"),

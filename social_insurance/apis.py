@@ -104,6 +104,26 @@ class EmployeeListApi(APIView):
         return Response(employee_json(employee), status=status.HTTP_201_CREATED)
 
 
+class EmployeeBaseApi(APIView):
+    """调基: `{wage, housing_fund_percent?}` → the employee. Counts from the first month not yet
+    filed; `housing_fund_percent` left out keeps the rate, null or "" sets the city's floor."""
+    roles = R.OFFICE
+
+    @extend_schema(request=dict, responses={200: dict, 400: dict, 404: dict})
+    def post(self, request, pk: int):
+        data = _body(request)
+        from .employee_selectors import employees_for_pages
+
+        if not employees_for_pages(request.user, request_branch(request)).filter(pk=pk).exists():
+            from django.http import Http404
+
+            raise Http404
+        employee = services.employee_base_change(
+            actor=request.user, employee_id=pk, wage=data.get("wage"),
+            housing_fund_percent=data["housing_fund_percent"] if "housing_fund_percent" in data else services.KEEP)
+        return Response(employee_json(employee))
+
+
 class EmployeeImportApi(APIView):
     """CSV/XLSX upload (field `file`): all rows or none, with a report of every bad row."""
     roles = R.OFFICE

@@ -39,6 +39,13 @@ class EmployeeRemoveForm(ServiceForm):
     end_date = _text(_("离职(参保结束)日期"), type="date")
 
 
+class EmployeeBaseForm(ServiceForm):
+    """调基: the new declared wage and housing-fund rate (services.employee_base_change)."""
+
+    wage = _text(_("新申报工资(元)"), inputmode="decimal", placeholder="8000.00")
+    housing_fund_percent = _text(_("公积金比例%"), required=False, inputmode="decimal", help_text=_("留空按城市下限"))
+
+
 class EmployeeImportForm(forms.Form):
     file = forms.FileField(label=_("文件(CSV 或 XLSX)"), widget=forms.ClearableFileInput(attrs={"accept": ".csv,.xlsx"}))
 

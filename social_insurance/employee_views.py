@@ -30,7 +30,7 @@ from commissions.templatetags.commission_format import period_label
 from . import employee_selectors as sel
 from . import services
 from .crypto import identity_hash
-from .employee_forms import EmployeeAddForm, EmployeeImportForm, EmployeeRemoveForm
+from .employee_forms import EmployeeAddForm, EmployeeBaseForm, EmployeeImportForm, EmployeeRemoveForm
 from .engine import ITEM_LABELS
 
 STAFF = frozenset({Role.BRANCH_MANAGER, Role.BRANCH_STAFF, Role.HQ_ADMIN})
@@ -294,6 +294,35 @@ def employee_remove(request, pk: int):
     return render(request, "social_insurance/employee_form.html", {
         "branch": request.tenant, "form": form, "title": _("减员"), "employee": employee, "landing": landing,
         "kind": "remove", "deadline_text": _month_day(current.reconcile_due), "deadline": current,
+    }, status=400 if form.errors else 200)
+
+
+@page_roles(PAGE_ROLES["write"])
+def employee_base(request, pk: int):
+    """调基 (staff): a new declared wage and housing-fund rate, counted from the first month not
+    yet filed; the page names that month and sends corrections of filed months to a dispute."""
+    _require(request, "write")
+    employee = sel.access_employee(request.user, request.tenant, pk)
+    if employee.end_date is not None:
+        raise Http404
+    initial = {"wage": f"{employee.wage:.2f}",
+               "housing_fund_percent": f"{employee.housing_fund_percent:.2f}" if employee.housing_fund_percent is not None else ""}
+    form = EmployeeBaseForm(request.POST if request.method == "POST" else None, initial=initial)
+    month = services.first_open_month()
+    if request.method == "POST":
+        form.is_valid()
+        data = form.service_data()
+        try:
+            services.employee_base_change(actor=request.user, employee_id=employee.pk, wage=data["wage"],
+                                          housing_fund_percent=data["housing_fund_percent"])
+        except ValidationError as exc:
+            form.add_service_errors(exc.message_dict)
+        else:
+            messages.success(request, _("已调基:%(name)s 的申报工资自 %(month)s 起按新数计算。") % {
+                "name": employee.name, "month": period_label(month)})
+            return redirect(f"{_base(request)}{employee.pk}/")
+    return render(request, "social_insurance/employee_base.html", {
+        "branch": request.tenant, "form": form, "employee": employee, "month": month,
     }, status=400 if form.errors else 200)
 
 

@@ -298,6 +298,16 @@ def _day_text(day: dt.date) -> str:
     return f"{day.year}年{day.month}月{day.day}日"
 
 
+def _locked_employee(employee_id: int) -> InsuredEmployee:
+    """The record locked for a change; a number that is not one is a 404."""
+    employee = InsuredEmployee.objects.select_for_update().filter(pk=employee_id).first()
+    if employee is None:
+        from django.http import Http404
+
+        raise Http404
+    return employee
+
+
 def employee_end(*, actor, employee_id: int, end_date) -> InsuredEmployee:
     """减员: the day the person leaves. Which month's 增减员 list carries it follows from the
     insured city's settings (engine.removal_month); an end already recorded is not overwritten
@@ -308,11 +318,7 @@ def employee_end(*, actor, employee_id: int, end_date) -> InsuredEmployee:
         errs["end_date"] = "请填写离职(参保结束)日期。"
     _errors(errs)
     with transaction.atomic():
-        employee = InsuredEmployee.objects.select_for_update().filter(pk=employee_id).first()
-        if employee is None:
-            from django.http import Http404
-
-            raise Http404
+        employee = _locked_employee(employee_id)
         if employee.end_date is not None:
             _errors({"end_date": f"该员工已于 {_day_text(employee.end_date)} 减员。"})
         if end < employee.start_date:
@@ -320,6 +326,60 @@ def employee_end(*, actor, employee_id: int, end_date) -> InsuredEmployee:
         employee.end_date = end
         stamp(employee, actor=actor, reason="减员")
         employee.save(update_fields=["end_date"])
+    return employee
+
+
+def first_open_month(filed: set[str] | None = None) -> str:
+    """The month a change to a person's record first counts in: the first month after the
+    branch's latest filed one, or the current month when none is filed yet."""
+    filed = filed_periods() if filed is None else filed
+    return engine.first_open_after(max(filed), filed) if filed else engine.period_of(timezone.localdate())
+
+
+KEEP = object()  # employee_base_change: the housing-fund rate left as it is
+
+
+def employee_base_change(*, actor, employee_id: int, wage, housing_fund_percent=KEEP) -> InsuredEmployee:
+    """调基: a new declared wage (and, when given, housing-fund rate; blank = the city's floor)
+    for every month not yet filed — the next compute of an open month uses it. A filed month is
+    never changed: its base is corrected by a dispute (补缴/退费). Audited with before and after."""
+    errs: dict[str, str] = {}
+    try:
+        new_wage = engine.parse_wage(engine.halfwidth(wage) if isinstance(wage, str) else wage, "wage")
+    except engine.PolicyError as exc:
+        errs[exc.field] = exc.message
+    new_hf = KEEP
+    if housing_fund_percent is not KEEP:
+        raw = engine.halfwidth(housing_fund_percent) if isinstance(housing_fund_percent, str) else housing_fund_percent
+        if raw in (None, "") or (isinstance(raw, str) and not raw.strip()):
+            new_hf = None
+        else:
+            try:
+                new_hf = engine.parse_percent(raw, "housing_fund_percent")
+            except engine.PolicyError as exc:
+                errs[exc.field] = exc.message
+    _errors(errs)
+    with transaction.atomic():
+        employee = _locked_employee(employee_id)
+        if employee.end_date is not None:
+            _errors({"wage": f"该员工已于 {_day_text(employee.end_date)} 减员,不能调基。"})
+        hf = employee.housing_fund_percent if new_hf is KEEP else new_hf
+        if new_wage == employee.wage and hf == employee.housing_fund_percent:
+            _errors({"wage": "申报工资和公积金比例都没有变化。"})
+        month = first_open_month()
+        try:
+            policy = engine.policy_for_month(policy_rules(employee.insured_city), employee.insured_city, month)
+        except engine.PolicyError:
+            policy = None  # no version for the month yet: the month's checks will say so
+        if policy is not None:
+            try:
+                engine.contribution_for(policy, new_wage, housing_fund_percent=hf, injury=employee.injury_rate)
+            except engine.PolicyError as exc:
+                if exc.field == "housing_fund_percent":
+                    _errors({exc.field: exc.message})
+        employee.wage, employee.housing_fund_percent = new_wage, hf
+        stamp(employee, actor=actor, reason="调基")
+        employee.save(update_fields=["wage", "housing_fund_percent"])
     return employee
 
 

@@ -29,6 +29,7 @@ branch_urlpatterns += [
     path("si/employees/import/template/", employee_views.import_template, name="si-employee-import-template"),
     path("si/employees/<int:pk>/", employee_views.employee_detail, name="si-employee"),
     path("si/employees/<int:pk>/remove/", employee_views.employee_remove, name="si-employee-remove"),
+    path("si/employees/<int:pk>/base/", employee_views.employee_base, name="si-employee-base"),
 ]
 
 # Client money (回款, 欠费) and the client's own pages: social_insurance/money_views.py.
