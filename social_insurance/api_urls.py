@@ -16,6 +16,7 @@ branch_urlpatterns = [
     path("si/statements/", apis.StatementListApi.as_view(), name="api-si-statements"),
     path("si/statements/<int:pk>/confirm/", apis.StatementRespondApi.as_view(decision="confirm")),
     path("si/statements/<int:pk>/dispute/", apis.StatementRespondApi.as_view(decision="dispute")),
+    path("si/statements/<int:pk>/reply/", apis.StatementReplyApi.as_view(), name="api-si-statement-reply"),
     path("si/disputes/", apis.DisputeListApi.as_view(), name="api-si-disputes"),
     path("si/disputes/<int:pk>/resolve/", apis.DisputeResolveApi.as_view()),
     path("si/exceptions/", apis.ExceptionListApi.as_view(), name="api-si-exceptions"),

@@ -222,7 +222,7 @@ def statement_json(s) -> dict:
     return {"id": s.id, "period": s.period, "client": s.client_id, "client_name": s.client.name,
             "employee_count": s.employee_count, "employer_total": money(s.employer_total),
             "employee_total": money(s.employee_total), "total": money(s.total), "status": s.status,
-            "response_note": s.response_note}
+            "response_note": s.response_note, "reply_note": s.reply_note}
 
 
 class StatementListApi(APIView):
@@ -245,6 +245,18 @@ class StatementRespondApi(APIView):
     def post(self, request, pk: int):
         statement = services.statement_respond(actor=request.user, statement_id=pk, decision=self.decision,
                                                note=inputs.text(_body(request), "note", max_length=2000))
+        return Response(statement_json(statement))
+
+
+class StatementReplyApi(APIView):
+    """The office answers a client's dispute: `{note}` → the statement, back to 待客户确认."""
+    roles = R.OFFICE
+
+    @extend_schema(request=dict, responses={200: dict, 400: dict, 404: dict})
+    def post(self, request, pk: int):
+        statement = selectors.access_statement(request.user, request_branch(request), pk)
+        statement = services.statement_reply(actor=request.user, statement_id=statement.pk,
+                                             note=inputs.text(_body(request), "note", max_length=2000))
         return Response(statement_json(statement))
 
 

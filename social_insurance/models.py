@@ -229,6 +229,10 @@ class FeeStatement(models.Model):
     responded_at = models.DateTimeField(null=True, blank=True)
     responded_by = _user_fk(_("确认人"), null=True, blank=True)
     response_note = models.TextField(blank=True)
+    # The office's answer to a dispute, sent with the statement back for confirmation.
+    reply_note = models.TextField(_("答复"), blank=True, db_default="")  # the SQL compute inserts statements
+    replied_at = models.DateTimeField(null=True, blank=True)
+    replied_by = _user_fk(_("答复人"), null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     history = HistoricalRecords(user_db_constraint=False)

@@ -821,6 +821,41 @@ def statement_respond(*, actor, statement_id: int, decision: str, note: str = ""
     return statement
 
 
+def statement_reply(*, actor, statement_id: int, note: str) -> FeeStatement:
+    """The office answers a client's dispute of a fee statement (what was checked, what changed)
+    and sends it back for confirmation; the client's contacts are told. A dispute the figures
+    prove right is settled by correcting them (recompute, 补缴/退费), which sends the statement back
+    by itself; this is the answer for the rest, and for saying what was corrected."""
+    from django.http import Http404
+
+    from notifications.services import notification_create
+    from notifications.words import period as period_word
+    from notifications.words import w
+
+    note = (note or "").strip()
+    if not note:
+        _errors({"note": "请填写答复内容。"})
+    if len(note) > 2000:
+        _errors({"note": "答复不能超过 2000 字。"})
+    with transaction.atomic():
+        statement = FeeStatement.objects.select_for_update().select_related("client").filter(pk=statement_id).first()
+        if statement is None:
+            raise Http404
+        if statement.status != StatementStatus.DISPUTED:
+            _errors({"status": "只有客户提出异议的费用明细表需要答复。"})
+        statement.status = StatementStatus.ISSUED
+        statement.reply_note, statement.replied_at, statement.replied_by = note, timezone.now(), actor
+        stamp(statement, actor=actor, reason="statement dispute answered")
+        statement.save()
+        commission_events.statements_changed([statement.pk])
+        link = f"/b/{_branch().code}/si/statements/{statement.pk}/"
+        for user_id in ClientContact.objects.filter(client_id=statement.client_id).values_list("user_id", flat=True):
+            notification_create(
+                recipient_id=user_id, kind="si_statement_reply", link=link, body=note,
+                words={"title": w("%(period)s费用明细表已答复,请再次确认", period=period_word(statement.period))})
+    return statement
+
+
 # ---------------------------------------------------------------------------------------------
 # Client money: payments received against a fee statement (回款)
 # ---------------------------------------------------------------------------------------------

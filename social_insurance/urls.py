@@ -6,6 +6,7 @@ branch_urlpatterns = [
     path("si/", views.cycle_board, name="si-board"),
     path("si/actions/<str:action>/", views.cycle_action, name="si-action"),
     path("si/statements/<int:pk>/", views.statement_detail, name="si-statement"),
+    path("si/statements/<int:pk>/reply/", views.statement_reply, name="si-statement-reply"),
     path("si/exceptions/", views.exception_create, name="si-exception-create"),
     path("si/payroll/", views.payroll_upload, name="si-payroll-upload"),
     path("si/exceptions/<int:pk>/<str:action>/", views.exception_action, name="si-exception-action"),

@@ -1,0 +1,102 @@
+"""A client disputes a fee statement; the office answers and sends it back for confirmation; the
+client's contacts are told; bad input and the wrong people change nothing."""
+from __future__ import annotations
+
+import pytest
+from django.test import Client as WebClient
+
+from notifications.models import Notification
+from social_insurance import services
+from social_insurance.models import ClientContact, FeeStatement
+from tests.conftest import in_branch
+from tests.factories import make_user
+
+from .helpers import add_employee, make_client
+
+pytestmark = pytest.mark.django_db
+M = "2025-08"
+
+
+@pytest.fixture
+def disputed(api, staff):
+    """北京甲公司's August statement, disputed by its contact."""
+    contact = make_user("jia_contact", ("bj", "client_contact"), home="bj")
+    with in_branch("bj"):
+        client = make_client("北京甲公司", staff)
+        ClientContact.objects.create(user=contact, client=client)
+        add_employee(client, 1, "12000", "2025-06-01", actor=staff)
+        services.month_compute(actor=staff, period=M)
+        statement = FeeStatement.objects.get(period=M, client=client)
+    resp = api(contact).post(f"/b/bj/api/v1/si/statements/{statement.pk}/dispute/", {"note": "张三7月已离职"},
+                             format="json")
+    assert resp.status_code == 200 and resp.json()["status"] == "disputed"
+    return statement, contact
+
+
+def test_the_office_answers_and_the_client_confirms_again(api, staff, disputed):
+    statement, contact = disputed
+    resp = api(staff).post(f"/b/bj/api/v1/si/statements/{statement.pk}/reply/",
+                           {"note": "经核实张三8月仍在职,社保照常缴纳。"}, format="json")
+
+    assert resp.status_code == 200, resp.content
+    body = resp.json()
+    assert (body["status"], body["reply_note"], body["response_note"]) == (
+        "issued", "经核实张三8月仍在职,社保照常缴纳。", "张三7月已离职")
+    with in_branch("bj"):
+        told = Notification.objects.get(recipient=contact, kind="si_statement_reply")
+        assert told.title == "2025年8月费用明细表已答复,请再次确认"
+        assert told.body == "经核实张三8月仍在职,社保照常缴纳。"
+        assert told.link == f"/b/bj/si/statements/{statement.pk}/"
+        record = FeeStatement.history.filter(id=statement.pk).order_by("-history_date", "-history_id").first()
+        assert record.history_user_id == staff.pk and record.history_change_reason == "statement dispute answered"
+    page = WebClient()
+    page.force_login(contact)
+    html = page.get(f"/b/bj/si/statements/{statement.pk}/").content.decode()
+    assert "经核实张三8月仍在职" in html and "确认无误" in html and 'data-testid="reply-form"' not in html
+    resp = api(contact).post(f"/b/bj/api/v1/si/statements/{statement.pk}/confirm/", {}, format="json")
+    assert resp.status_code == 200 and resp.json()["status"] == "confirmed"
+    # Nothing left to answer.
+    resp = api(staff).post(f"/b/bj/api/v1/si/statements/{statement.pk}/reply/", {"note": "再答复"}, format="json")
+    assert resp.status_code == 400 and resp.json()["status"] == ["只有客户提出异议的费用明细表需要答复。"]
+
+
+@pytest.mark.parametrize("body, field", [({}, "note"), ({"note": "   "}, "note"), ({"note": ["x"]}, "note"),
+                                         ({"note": "长" * 2001}, "note")])
+def test_an_empty_or_malformed_answer_is_refused_and_changes_nothing(api, staff, disputed, body, field):
+    statement, contact = disputed
+    resp = api(staff).post(f"/b/bj/api/v1/si/statements/{statement.pk}/reply/", body, format="json")
+    assert resp.status_code == 400 and resp.json()[field][0]
+    with in_branch("bj"):
+        assert FeeStatement.objects.get(pk=statement.pk).status == "disputed"
+        assert not Notification.objects.filter(recipient=contact).exists()
+
+
+def test_only_the_office_answers(api, staff, disputed):
+    statement, contact = disputed
+    specialist = make_user("bj_spec", ("bj", "specialist"), home="bj")
+    outsider = make_user("sh_staff", ("sh", "branch_staff"), home="sh")
+    url = f"/b/bj/api/v1/si/statements/{statement.pk}/reply/"
+    for user, code in ((contact, 403), (specialist, 403), (outsider, 404)):
+        assert api(user).post(url, {"note": "x"}, format="json").status_code == code
+    assert api(staff).post("/b/bj/api/v1/si/statements/999999/reply/", {"note": "x"}, format="json").status_code == 404
+    for user in (contact, specialist):
+        page = WebClient()
+        page.force_login(user)
+        assert page.post(f"/b/bj/si/statements/{statement.pk}/reply/", {"note": "x"}).status_code in (403, 404)
+    with in_branch("bj"):
+        assert FeeStatement.objects.get(pk=statement.pk).status == "disputed"
+
+
+def test_the_office_answers_on_the_statement_page(staff, disputed):
+    statement, contact = disputed
+    page = WebClient()
+    page.force_login(staff)
+    html = page.get(f"/b/bj/si/statements/{statement.pk}/").content.decode()
+    assert "客户意见: 张三7月已离职" in html and 'data-testid="reply-form"' in html
+
+    resp = page.post(f"/b/bj/si/statements/{statement.pk}/reply/", {"note": ""}, follow=True)
+    assert "请填写答复内容。" in resp.content.decode()
+    resp = page.post(f"/b/bj/si/statements/{statement.pk}/reply/", {"note": "已核实,无误。"}, follow=True)
+    html = resp.content.decode()
+    assert "已答复2025年8月费用明细表,已请客户再次确认。" in html and "已核实,无误。" in html
+    assert 'data-testid="reply-form"' not in html
