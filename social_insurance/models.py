@@ -200,10 +200,10 @@ class ContributionLine(models.Model):
                 name="si_line_regular_is_own_month",
             ),
             # A correction points at the line it corrects; a 补缴 of a month filed without the
-            # person (entered late) has no line to point at.
+            # person (entered late) has no line to point at, and no dispute.
             models.CheckConstraint(
-                condition=Q(source="regular") | (Q(for_period__lt=F("period"))
-                                                 & (Q(corrects__isnull=False) | Q(source="back_pay"))),
+                condition=Q(source="regular") | (Q(for_period__lt=F("period")) & (
+                    Q(corrects__isnull=False) | (Q(source="back_pay") & Q(dispute__isnull=True)))),
                 name="si_line_correction_points_back",
             ),
         ]

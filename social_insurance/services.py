@@ -157,6 +157,8 @@ def _late_start_error(start: dt.date, end: dt.date | None, city: str, city_name:
     filed_month = engine.filed_in_span(first, last, filed)[0]
     limit = rules.back_payment_months_limit
     allowed = (f"{city_name}最多补缴 {limit} 个月" if limit else f"{city_name}不办理补缴")
+    if end is not None and engine.month_start(earliest) > end:
+        return f"{_month_text(filed_month)}已申报,{allowed}:这段参保已超过补缴期限,无法补缴。"
     return (f"{_month_text(filed_month)}已申报,{allowed}:参保开始日期最早为 "
             f"{_day_text(engine.month_start(earliest))}。")
 
@@ -662,6 +664,27 @@ def month_compute(*, actor, period: str, register: bool = True) -> MonthCycle:
     return cycle
 
 
+# How far back a compute looks for filed months someone is missing from: a year, or the longest
+# back-payment limit a city has if that is longer (a person accepted under a limit since
+# lowered, or a month computed before they were entered and filed without a recompute, is
+# still back-paid).
+LATE_WINDOW_MONTHS = 13
+
+
+def late_window_months() -> int:
+    longest = CitySetting.objects.aggregate(n=Max("back_payment_months_limit"))["n"] or 0
+    return max(LATE_WINDOW_MONTHS, longest + 2)
+
+
+def charges_month(line: ContributionLine, filed: set[str]) -> bool:
+    """Whether `line` is what its month charged the person: the month's regular line, or the
+    补缴 of a person entered after the month was filed, once the month carrying it is filed too
+    (until then the carrying month's compute still rewrites it)."""
+    return line.source == LineSource.REGULAR or (
+        line.source == LineSource.BACK_PAY and line.corrects_id is None and line.dispute_id is None
+        and line.period in filed)
+
+
 _LATE_LINE_FIELDS = ("client_id", "policy_id", "wage", "base", "employer_percent", "employee_percent",
                      "employer_precise", "employee_precise", "employer_amount", "employee_amount")
 
@@ -673,8 +696,10 @@ def _post_late_additions(cur, params: dict) -> None:
     as differences from what an earlier compute of this month left); the person's 增员 listed in
     this month when their first insured month is one of them. The filed months stay untouched."""
     period = params["period"]
-    longest = CitySetting.objects.aggregate(n=Max("back_payment_months_limit"))["n"]
-    cur.execute(sql.LATE_ADDS_SQL, {**params, "since_period": engine.add_months(period, -((longest or 3) + 1))})
+    # One branch's open months one at a time here: two computed at once would each back-pay the
+    # same filed months (neither sees the other's lines before it commits).
+    cur.execute("SELECT pg_advisory_xact_lock(hashtext(current_schema() || ':si-late'))")
+    cur.execute(sql.LATE_ADDS_SQL, {**params, "since_period": engine.add_months(period, -late_window_months())})
     rows = cur.fetchall()
     mine = ContributionLine.objects.filter(period=period, source=LineSource.BACK_PAY, dispute__isnull=True,
                                            corrects__isnull=True)
@@ -689,8 +714,11 @@ def _post_late_additions(cur, params: dict) -> None:
                        .filter(Q(effective_to__isnull=True) | Q(effective_to__gte=month))
                        .prefetch_related("items").first())
             versions[city, for_period] = (version.pk, policy_rule(version)) if version else None
+        if first == for_period:
+            additions.append(StaffChange(period=period, employee_id=employee_id, kind=ChangeKind.ADD,
+                                         effective_date=start))
         if versions[city, for_period] is None:
-            continue  # no version for the month: nothing to charge (the month's checks name the city)
+            continue  # no version for the month: nothing to charge
         policy_id, rule = versions[city, for_period]
         for item in rule.items:
             chosen = hf if item.rate_range is not None else injury if item.employer_range is not None else None
@@ -700,9 +728,6 @@ def _post_late_additions(cur, params: dict) -> None:
                 employer_percent=amount.employer_percent, employee_percent=amount.employee_percent,
                 employer_precise=amount.employer_precise, employee_precise=amount.employee_precise,
                 employer_amount=amount.employer, employee_amount=amount.employee)
-        if first == for_period:
-            additions.append(StaffChange(period=period, employee_id=employee_id, kind=ChangeKind.ADD,
-                                         effective_date=start))
     new, changed = [], []
     for key, values in wanted.items():
         line = existing.pop(key, None)
@@ -724,16 +749,12 @@ def _post_late_additions(cur, params: dict) -> None:
     StaffChange.objects.bulk_create(additions)
 
 
-# How far back a leaving recorded late is still listed as 减员 (no money moves with it).
-LATE_REMOVAL_MONTHS = 13
-
-
 def _list_late_removals(cur, params: dict) -> None:
     """减员 recorded after the month that should have listed it was filed (sql.LATE_REMOVALS_SQL):
     listed in the month computed, dated as it happened. The filed months keep the person's
     lines (the agency does not refund a filed month); from this month on they have none."""
     period = params["period"]
-    cur.execute(sql.LATE_REMOVALS_SQL, {**params, "removal_since": engine.add_months(period, -LATE_REMOVAL_MONTHS)})
+    cur.execute(sql.LATE_REMOVALS_SQL, {**params, "removal_since": engine.add_months(period, -late_window_months())})
     StaffChange.objects.bulk_create([StaffChange(period=period, employee_id=employee_id, kind=ChangeKind.REMOVE,
                                                  effective_date=end) for employee_id, end in cur.fetchall()])
 
@@ -785,6 +806,10 @@ def month_file(*, actor, period: str, receipt_no: str, receipt_note: str = "") -
             _errors({"period": f"{period} 已申报。"})
         if cycle.status != CycleStatus.RECONCILED:
             _errors({"period": "请先核对增减员,再申报。"})
+        if InsuredEmployee.history.filter(history_date__gt=cycle.computed_at).exists():
+            # Filed as computed, the month would miss the change (a person entered, left or
+            # rebased since): it would come back as 补缴 next month instead of being right now.
+            _errors({"period": "本月计算后员工档案有变动(增员、减员或调基),请重新计算并核对后再申报。"})
         policy_ids = set(ContributionLine.objects.filter(period=period).values_list("policy_id", flat=True))
         CityPolicy.objects.filter(pk__in=policy_ids, locked_at__isnull=True).update(locked_at=timezone.now())
         cycle.status = CycleStatus.FILED
@@ -1067,7 +1092,15 @@ def dispute_raise(*, actor, employee_id: int, period: str, claimed_wage, reason:
     _errors(errs)
     if not MonthCycle.objects.filter(period=period, status=CycleStatus.FILED).exists():
         _errors({"period": "只有已申报月份的基数可以提出争议;未申报月份请修改工资后重算。"})
-    if not ContributionLine.objects.filter(period=period, employee=employee, source=LineSource.REGULAR).exists():
+    filed = filed_periods()
+    lines = list(ContributionLine.objects.filter(for_period=period, employee=employee,
+                                                 source__in=(LineSource.REGULAR, LineSource.BACK_PAY)))
+    if not any(charges_month(line, filed) for line in lines):
+        carrying = next((line.period for line in lines if line.source == LineSource.BACK_PAY
+                         and line.corrects_id is None and line.dispute_id is None), None)
+        if carrying is not None:
+            words = {"p": _month_text(period), "c": _month_text(carrying)}
+            _errors({"period": "该员工{p}的费用在{c}补缴,{c}尚未申报:请调基后重新计算{c}。".format(**words)})
         _errors({"period": "该员工本月没有缴费记录。"})
     dispute = BaseDispute(employee=employee, period=period, claimed_base=wage, reason=reason.strip(), raised_by=actor)
     stamp(dispute, actor=actor, reason="base disputed")
@@ -1152,15 +1185,16 @@ def _dispute_lines(dispute: BaseDispute, wage: Decimal, target: str) -> list[Con
     correction of the same item and sign still waiting in the target month is folded into
     (updated, pointing at this dispute) rather than duplicated."""
     lines = list(ContributionLine.objects.filter(for_period=dispute.period, employee=dispute.employee))
-    regular = {l.kind: l for l in lines if l.source == LineSource.REGULAR}
+    filed = filed_periods()
+    regular = {l.kind: l for l in lines if charges_month(l, filed)}
     month = engine.month_start(dispute.period)
     version = (CityPolicy.objects.filter(city=dispute.employee.insured_city, effective_from__lte=month)
                .filter(Q(effective_to__isnull=True) | Q(effective_to__gte=month)).prefetch_related("items").first())
     if version is None:
         _errors({"period": f"{dispute.period} 没有适用的社保政策,无法计算更正。"})
     rule = policy_rule(version)
-    waiting = {(l.kind, l.source): l for l in lines if l.period == target and l.source in (LineSource.BACK_PAY,
-                                                                                          LineSource.REFUND)}
+    waiting = {(l.kind, l.source): l for l in lines if l.period == target and l.corrects_id is not None
+               and l.source in (LineSource.BACK_PAY, LineSource.REFUND)}
     new_lines = []
     for kind, filed, diff in _month_differences(rule, regular, _charged_so_far(lines), wage):
         amount = diff.amount
@@ -1247,6 +1281,7 @@ def _post_true_up(rule: engine.PolicyRule, policy: CityPolicy, months: list[str]
                   result: TrueUpResult) -> None:
     city_policies = list(CityPolicy.objects.filter(city=policy.city).values_list("pk", flat=True))
     lines = ContributionLine.objects.filter(for_period__in=months, policy_id__in=city_policies)
+    filed = filed_periods()
     # One pass in person order (a server-side cursor: its snapshot does not see the lines the
     # batches write, and a batch only writes lines of people already read).
     batch: list[ContributionLine] = []
@@ -1254,17 +1289,17 @@ def _post_true_up(rule: engine.PolicyRule, policy: CityPolicy, months: list[str]
     for line in lines.order_by("employee_id", "pk").iterator(chunk_size=10_000):
         if line.employee_id != last:
             if people == TRUE_UP_BATCH:
-                _post_true_up_batch(rule, policy, months, target, result, batch)
+                _post_true_up_batch(rule, policy, months, target, result, batch, filed)
                 batch, people = [], 0
             people, last = people + 1, line.employee_id
         batch.append(line)
     if batch:
-        _post_true_up_batch(rule, policy, months, target, result, batch)
+        _post_true_up_batch(rule, policy, months, target, result, batch, filed)
 
 
 def _post_true_up_batch(rule: engine.PolicyRule, policy: CityPolicy, months: list[str], target: str,
-                        result: TrueUpResult, lines: list[ContributionLine]) -> None:
-    # Per person and month: the filed regular lines, what was charged per item, and an earlier
+                        result: TrueUpResult, lines: list[ContributionLine], filed: set[str]) -> None:
+    # Per person and month: the filed month's charge (charges_month), what was charged per item, and an earlier
     # 补差 of this target month (updated in place rather than stacked). The wage is the filed one
     # unless a dispute corrected it (the latest resolved dispute wins).
     people: dict[tuple[int, str], dict[str, ContributionLine]] = {}
@@ -1274,7 +1309,7 @@ def _post_true_up_batch(rule: engine.PolicyRule, policy: CityPolicy, months: lis
         if line.source == LineSource.TRUE_UP and line.period == target:
             existing[(line.employee_id, line.for_period, line.kind)] = line
             continue
-        if line.source == LineSource.REGULAR:
+        if charges_month(line, filed):
             people.setdefault((line.employee_id, line.for_period), {})[line.kind] = line
         month_lines.setdefault((line.employee_id, line.for_period), []).append(line)
     corrected = {(d.employee_id, d.period): d.corrected_wage for d in BaseDispute.objects.filter(

@@ -342,12 +342,13 @@ SELECT e.id, e.client_id, e.insured_city, e.wage, e.housing_fund_percent, e.inju
  ORDER BY e.id, f.period;
 """
 
-# People whose leaving was recorded after the month that should have listed their 减员 was filed
-# with them still insured: that filed month (their removal month, the one after their last
-# insured month) has their regular lines. The agency keeps a filed month as filed — no refund —
-# so the 减员 goes on the list of the month computed, dated as it happened. Only records changed
-# after the filed month's compute (their history says when) are looked at, within
-# %(removal_since)s; one already listed in another month is not listed again.
+# People whose 减员 belongs to a filed month (their removal month, the one after their last
+# insured month) that did not list it: their leaving was recorded after that month was computed,
+# or they were entered late themselves. They were registered with the agency — a month up to the
+# removal month charged them (its regular line, or a 补缴, this month's included) — and no month
+# has listed their 减员. The agency keeps a filed month as filed (no refund), so the 减员 goes on
+# the list of the month computed, dated as it happened. Only records changed after the removal
+# month's compute (their history says when) are looked at, within %(removal_since)s.
 LATE_REMOVALS_SQL = """
 WITH filed AS MATERIALIZED (
     SELECT period, (to_date(period, 'YYYY-MM') - interval '1 month')::date AS last_insured,
@@ -359,7 +360,9 @@ SELECT DISTINCT e.id, e.end_date
   JOIN social_insurance_historicalinsuredemployee h ON h.history_date > f.since
   JOIN si_insured e ON e.id = h.id AND e.end_date IS NOT NULL AND e.last_month = f.last_insured
   JOIN LATERAL (SELECT 1 FROM social_insurance_contributionline l  -- probed per candidate, as above
-                WHERE l.period = f.period AND l.source = 'regular' AND l.employee_id = e.id LIMIT 1) r ON true
+                WHERE l.employee_id = e.id AND l.for_period <= f.period
+                  AND (l.source = 'regular' OR (l.source = 'back_pay' AND l.corrects_id IS NULL))
+                LIMIT 1) r ON true
  WHERE NOT EXISTS (SELECT 1 FROM social_insurance_staffchange s
                     WHERE s.employee_id = e.id AND s.kind = 'remove' AND s.period <> %(period)s)
  ORDER BY e.id;

@@ -22,7 +22,7 @@ from hrsaas.core.formatting import format_period
 from hrsaas.core.labels import label
 
 from . import employee_selectors, exceptions, selectors, services
-from .engine import ITEM_LABELS, PolicyError, add_months, month_start, period_of, removal_month
+from .engine import ITEM_LABELS, PolicyError, add_months, first_insured_month, month_start, period_of, removal_month
 from .forms import CitySettingForm
 from .models import CheckFinding, InsuredEmployee, PayrollEntry, StaffChange, StatementStatus
 from .policies import settings_api
@@ -47,17 +47,17 @@ def _require_staff(request):
 def _late_marked(changes, period: str) -> list:
     """增减员 rows, those recorded after the month that should have listed them was filed marked:
     an 增员 with the month it is back-paid from, a 减员 as reported late."""
-    start = month_start(period)
     rows = list(changes)
     rules: dict = {}
     for change in rows:
         change.back_paid_from, change.reported_late = None, False
-        if change.kind == "add" and change.effective_date < start:
-            change.back_paid_from = period_of(change.effective_date)
-        elif change.kind == "remove":
-            city = change.employee.insured_city
-            if city not in rules:
-                rules[city] = city_settings(city)
+        city = change.employee.insured_city
+        if city not in rules:
+            rules[city] = city_settings(city)
+        if change.kind == "add":
+            first = first_insured_month(change.effective_date, rules[city].add_cutoff_day)
+            change.back_paid_from = first if first < period else None
+        else:
             change.reported_late = removal_month(change.effective_date,
                                                  rules[city].remove_covers_leaving_month) < period
     return rows

@@ -33,6 +33,11 @@ def firm(staff):
         return client
 
 
+def _back_paid(emp, period):
+    return sorted(set(ContributionLine.objects.filter(employee=emp, period=period, source="back_pay")
+                      .values_list("for_period", flat=True)))
+
+
 def _lines(emp, period):
     return {(l.for_period, l.kind): l for l in ContributionLine.objects.filter(employee=emp, period=period)}
 
@@ -104,20 +109,82 @@ def test_a_late_addition_is_back_paid_and_listed_in_the_next_open_month(staff, f
         assert not StaffChange.objects.filter(period="2025-10").exists()
 
 
-def test_someone_entered_between_a_months_compute_and_its_filing_is_back_paid_next_month(staff):
+def test_a_month_is_not_filed_as_computed_before_a_change_to_the_roster(staff):
+    """Someone entered after the month's compute: filing is refused until it is computed again,
+    so the person is in the month itself rather than back-paid next month."""
     with in_branch("bj"):
         client = make_client("北京乙公司", staff)
         add_employee(client, 1, "9000", "2025-06-01", actor=staff)
         services.month_compute(actor=staff, period="2025-08")
         services.month_reconcile(actor=staff, period="2025-08")
         missed = add_employee(client, 2, "9000", "2025-08-03", actor=staff)  # accepted: August is open
+        with pytest.raises(ValidationError) as exc:
+            services.month_file(actor=staff, period="2025-08", receipt_no="BJ-2025-08")
+        assert exc.value.message_dict["period"] == ["本月计算后员工档案有变动(增员、减员或调基),请重新计算并核对后再申报。"]
+        services.month_compute(actor=staff, period="2025-08")
         services.month_file(actor=staff, period="2025-08", receipt_no="BJ-2025-08")
-        assert not ContributionLine.objects.filter(period="2025-08", employee=missed).exists()
+        assert ContributionLine.objects.filter(period="2025-08", employee=missed, source="regular").count() == 5
+        assert StaffChange.objects.filter(period="2025-08", employee=missed, kind="add").exists()
 
+
+def test_the_back_payment_window_is_not_narrowed_by_another_citys_limit(staff, firm):
+    with in_branch("bj"):
+        CitySetting.objects.create(city="shanghai", back_payment_months_limit=1)
+        late = add_employee(firm, 2, "12000", "2025-06-01", actor=staff)  # Beijing: 3 months (default)
         services.month_compute(actor=staff, period="2025-09")
-        back = ContributionLine.objects.filter(period="2025-09", employee=missed, source="back_pay")
-        assert set(back.values_list("for_period", flat=True)) == {"2025-08"} and back.count() == 5
-        assert StaffChange.objects.filter(period="2025-09", employee=missed, kind="add").exists()
+        assert _back_paid(late, "2025-09") == ["2025-06", "2025-07", "2025-08"]
+        assert StaffChange.objects.filter(period="2025-09", employee=late, kind="add").exists()
+
+
+def test_an_addition_whose_first_month_has_no_policy_is_still_listed(staff, firm):
+    with in_branch("bj"):
+        late = add_employee(firm, 2, "12000", "2025-06-01", city="guangzhou", actor=staff)  # policy from July
+        services.month_compute(actor=staff, period="2025-09")
+        assert _back_paid(late, "2025-09") == ["2025-07", "2025-08"]
+        assert StaffChange.objects.filter(period="2025-09", employee=late, kind="add").exists()
+
+
+def test_a_stint_inside_filed_months_is_added_and_removed_in_the_next_month(staff, firm):
+    with in_branch("bj"):
+        late = add_employee(firm, 2, "12000", "2025-06-01", "2025-08-20", actor=staff)  # insured June, July
+        services.month_compute(actor=staff, period="2025-09")
+        assert _back_paid(late, "2025-09") == ["2025-06", "2025-07"]
+        assert sorted(StaffChange.objects.filter(employee=late).values_list("period", "kind")) == [
+            ("2025-09", "add"), ("2025-09", "remove")]
+        file_month(staff, "2025-09")
+        services.month_compute(actor=staff, period="2025-10")
+        assert StaffChange.objects.filter(employee=late).count() == 2
+
+
+def test_someone_entered_late_who_then_left_is_removed(staff, firm):
+    with in_branch("bj"):
+        late = add_employee(firm, 2, "12000", "2025-07-01", actor=staff)
+        file_month(staff, "2025-09")  # July and August back-paid, September regular
+        services.employee_end(actor=staff, employee_id=late.pk, end_date="2025-08-10")  # 减员 belongs to August
+        services.month_compute(actor=staff, period="2025-10")
+        assert sorted(StaffChange.objects.filter(employee=late).values_list("period", "kind")) == [
+            ("2025-09", "add"), ("2025-10", "remove")]
+
+
+def test_a_back_paid_month_is_disputed_once_the_month_carrying_it_is_filed(staff, firm):
+    with in_branch("bj"):
+        late = add_employee(firm, 2, "12000", "2025-07-01", actor=staff)
+        services.month_compute(actor=staff, period="2025-09")
+        with pytest.raises(ValidationError) as exc:
+            services.dispute_raise(actor=staff, employee_id=late.pk, period="2025-07", claimed_wage="15000",
+                                   reason="漏报")
+        assert exc.value.message_dict["period"] == [
+            "该员工2025年7月的费用在2025年9月补缴,2025年9月尚未申报:请调基后重新计算2025年9月。"]
+        services.month_reconcile(actor=staff, period="2025-09")
+        services.month_file(actor=staff, period="2025-09", receipt_no="BJ-2025-09")
+        d = services.dispute_raise(actor=staff, employee_id=late.pk, period="2025-07", claimed_wage="15000",
+                                   reason="漏报")
+        services.dispute_resolve(actor=staff, dispute_id=d.pk, corrected_wage="15000")
+        fixes = {l.kind: l for l in ContributionLine.objects.filter(period="2025-10", employee=late)}
+        charged = {l.kind: l for l in ContributionLine.objects.filter(period="2025-09", for_period="2025-07",
+                                                                     employee=late)}
+        assert fixes["pension"].corrects_id == charged["pension"].pk
+        assert fixes["pension"].employer_amount == D("480.00")  # 16% of the 3,000.00 more
 
 
 def test_a_start_beyond_the_citys_back_payment_limit_is_refused_in_words(api, staff, firm):
@@ -198,3 +265,55 @@ def test_a_leaving_recorded_after_its_month_was_filed_is_listed_next_month_witho
     page.force_login(staff)
     html = page.get("/b/bj/si/?period=2025-10").content.decode()
     assert html.count("补报,已申报月份不退费") == 2
+
+
+def test_the_board_marks_the_month_back_paid_from_by_the_citys_cut_off(staff, firm):
+    with in_branch("bj"):
+        CitySetting.objects.create(city="beijing", add_cutoff_day=15)
+        late = add_employee(firm, 2, "12000", "2025-07-20", actor=staff)  # after the 15th: insured from August
+        on_time = add_employee(firm, 3, "12000", "2025-09-20", actor=staff)  # insured from October
+        services.month_compute(actor=staff, period="2025-09")
+        assert _back_paid(late, "2025-09") == ["2025-08"]
+        file_month(staff, "2025-09")
+        services.month_compute(actor=staff, period="2025-10")
+        assert StaffChange.objects.filter(period="2025-10", employee=on_time, kind="add").exists()
+    page = WebClient(HTTP_HOST="localhost")
+    page.force_login(staff)
+    assert "补缴自2025年8月" in page.get("/b/bj/si/?period=2025-09").content.decode()
+    assert "补缴自" not in page.get("/b/bj/si/?period=2025-10").content.decode()
+
+
+def test_a_past_stint_beyond_the_limit_is_refused_without_an_impossible_date(staff, firm):
+    with in_branch("bj"):
+        CitySetting.objects.create(city="beijing", back_payment_months_limit=1)
+        with pytest.raises(ValidationError) as exc:
+            add_employee(firm, 5, "9000", "2025-06-01", "2025-07-20", actor=staff)
+        assert exc.value.message_dict["start_date"] == [
+            "2025年6月已申报,北京最多补缴 1 个月:这段参保已超过补缴期限,无法补缴。"]
+
+
+def test_a_new_policy_year_trues_up_back_paid_months_as_it_does_regular_ones(staff, hq_admin):
+    from social_insurance.policies import services as policy_services
+
+    from .test_policy_publish import publish
+
+    v2026 = CityPolicy.objects.get(city="beijing", year_label="2026年度")
+    policy_services.policy_extend(actor=hq_admin, policy_id=v2026.pk, effective_to=None)
+    with in_branch("bj"):
+        client = make_client("北京甲公司", staff)
+        on_time = add_employee(client, 1, "50000", "2027-01-01", actor=staff)
+        for period in ("2027-07", "2027-08"):
+            file_month(staff, period)
+        late = add_employee(client, 2, "50000", "2027-07-01", actor=staff)
+        file_month(staff, "2027-09")  # July and August back-paid under 2026年度
+    new = publish(hq_admin)
+    with in_branch("bj"):
+        services.policy_true_up(actor=hq_admin, policy_id=new.pk)
+
+        def true_ups(emp):
+            return {(l.for_period, l.kind): (l.employer_amount, l.employee_amount)
+                    for l in ContributionLine.objects.filter(employee=emp, source="true_up")}
+
+        assert set(true_ups(late)) == set(true_ups(on_time)) and {m for m, _ in true_ups(late)} == {
+            "2027-07", "2027-08", "2027-09"}
+        assert true_ups(late) == true_ups(on_time)  # same wage, same months: the same differences
