@@ -143,6 +143,30 @@ def _day(value: dt.date) -> str:
     return format_date(value)
 
 
+def _policy_todos(today: dt.date) -> list[Todo]:
+    """Cities with no social-insurance version in force this month (their month computes to
+    nothing: urgent) or from next month (a version ending with none after it), named."""
+    from hrsaas.core.labels import label
+    from social_insurance.policies.selectors import cities_without_policy, known_cities
+
+    this_month = today.replace(day=1)
+    next_month = (this_month + dt.timedelta(days=32)).replace(day=1)
+    now, soon = cities_without_policy(this_month), cities_without_policy(next_month)
+    soon = [c for c in soon if c not in now]
+    if not (now or soon):
+        return []
+    published = dict(known_cities())  # a city HQ added has its name only there
+    names = lambda codes: _("、").join(str(label("city", c)) or published.get(c, c) for c in codes)  # noqa: E731
+    todos = []
+    if now:
+        todos.append(Todo("si-policy-missing", _("%(cities)s没有本月适用的社保政策,本月社保计算为零:请发布新年度或沿用")
+                          % {"cities": names(now)}, len(now), "/si/policies/", urgent=True))
+    if soon:
+        todos.append(Todo("si-policy-ending", _("%(cities)s下月起没有适用的社保政策:请发布新年度或沿用")
+                          % {"cities": names(soon)}, len(soon), "/si/policies/"))
+    return todos
+
+
 def hq_workbench(user, hq_roles, today: dt.date | None = None) -> tuple[Workbench, list[dict]]:
     """HQ's workbench: closed periods to pay, the month's figures per branch (one grouped query
     over the public rollup) and the company's totals."""
@@ -159,6 +183,7 @@ def hq_workbench(user, hq_roles, today: dt.date | None = None) -> tuple[Workbenc
         registered = RegisteredAdjustment.objects.filter(
             status=RegisteredAdjustment.Status.REGISTERED, registered_at__date__gte=since).count()
         wb.todos.append(Todo("register", _("近30天备案的浮动调整"), registered, "/commissions/adjustments/"))
+        wb.todos += _policy_todos(today)
     branches = list(Branch.objects.exclude(schema_name="public").order_by("code").values("id", "code", "name", "active"))
     per_branch = {r["branch_id"]: r for r in EarnerMonthRollup.objects.filter(period=period).values("branch_id").annotate(
         openings=Sum("openings"), sales=Sum("sales_amount"), commission=Sum("commission"))}

@@ -249,15 +249,21 @@ def _statement_xlsx(statement, lines) -> HttpResponse:
     from .selectors import statement_money
 
     money = statement_money(statement)
-    # (not "总计": the charges below are billed on top of it)
-    sheet.append([_("社保公积金合计(单位+个人)"), "", "", "", "", "", "", "", statement.total, ""])
+    lines_end = sheet.ws.max_row
+    # The summary in a block of its own (label, amount, explanation) after a blank row: in the
+    # amount columns it would be summed with the lines. (Not "总计": charges are billed on top.)
+    sheet.append([])
+    sheet.append([_("费用汇总"), _("金额(元)"), _("说明")])
+    sheet.append([_("社保公积金合计(单位+个人)"), statement.total])
     for charge in statement.charges.order_by("kind", "service"):
-        sheet.append([charge.get_kind_display(), charge.explanation_text, "", "", "", "", "", "", charge.amount, ""])
+        sheet.append([charge.get_kind_display(), charge.amount, charge.explanation_text])
     for words, amount in ((_("应付合计(元)"), money.due), (_("已收(元)"), money.paid), (_("未付(元)"), money.outstanding)):
-        sheet.append([words, "", "", "", "", "", "", "", amount, ""])
-    for row in sheet.ws.iter_rows(min_row=3, min_col=6, max_col=10):
+        sheet.append([words, amount])
+    for row in sheet.ws.iter_rows(min_row=3, max_row=lines_end, min_col=6, max_col=10):
         for cell in row:  # money with separators; the rates as percents with two decimals
             cell.number_format = "0.00" if cell.column in (7, 8) else "#,##0.00"
+    for (cell,) in sheet.ws.iter_rows(min_row=lines_end + 3, min_col=2, max_col=2):
+        cell.number_format = "#,##0.00"
     resp = HttpResponse(sheet.bytes(), content_type=exports.XLSX_CONTENT_TYPE)
     # Named by client and month (the ASCII name for every browser, the readable one for the rest).
     name = f"{title}-{statement.client.name}-{statement.period}.xlsx"

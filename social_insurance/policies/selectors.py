@@ -50,6 +50,17 @@ def policy_table():
     return CityPolicy.objects.prefetch_related("items").order_by("city", "effective_from")
 
 
+def cities_without_policy(day) -> list[str]:
+    """The cities with versions of which none is in force on `day` (a date): their months from
+    then on compute to nothing until HQ publishes or extends (沿用) one."""
+    from django.db.models import Q
+
+    cities = set(CityPolicy.objects.values_list("city", flat=True))
+    covered = set(CityPolicy.objects.filter(effective_from__lte=day).filter(
+        Q(effective_to__isnull=True) | Q(effective_to__gte=day)).values_list("city", flat=True))
+    return sorted(cities - covered)
+
+
 def known_cities() -> list[tuple[str, str]]:
     return list(CityPolicy.objects.order_by("city").values_list("city", "name").distinct())
 

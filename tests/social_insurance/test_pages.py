@@ -125,16 +125,22 @@ def test_statement_page_xlsx_and_contact_confirmation(setup):
     rows = list(sheet.iter_rows(values_only=True))
     labels = [r[0] for r in rows]
     assert labels.index("合计") == 2 + 10 and str(rows[12][8]) == str(st.employer_total)
-    # after the lines: 总计, no charge yet, then what is due, paid and owed — the page's figures
-    assert labels[13:] == ["社保公积金合计(单位+个人)", "应付合计(元)", "已收(元)", "未付(元)"], labels[13:]
-    assert [Decimal(str(r[8])) for r in rows[13:]] == [st.total, st.total, 0, st.total]
+    # after the lines and a blank row, a summary block of its own: contributions, no charge yet,
+    # then what is due, paid and owed — the page's figures; the amount columns hold only lines
+    assert rows[13] == (None,) * len(rows[13]) and labels[14] == "费用汇总"
+    assert labels[15:] == ["社保公积金合计(单位+个人)", "应付合计(元)", "已收(元)", "未付(元)"], labels[15:]
+    assert [Decimal(str(r[1])) for r in rows[15:]] == [st.total, st.total, 0, st.total]
+    assert all(r[8] is None and r[9] is None for r in rows[13:])
+    assert sum(Decimal(str(r[8])) for r in rows[2:12]) == st.employer_total
+    assert sheet["B16"].number_format == "#,##0.00"
     with in_branch("bj"):
         FeeStatementCharge.objects.create(statement=st, kind="service_fee", service="social_insurance",
                                           amount=Decimal("90.00"), args={}, explanation="服务费 3 人 × 30.00 元/人·月")
     charged = list(load_workbook(io.BytesIO(web(staff).get(f"/b/bj/si/statements/{st.pk}/?format=xlsx").content))
                    .active.iter_rows(values_only=True))
-    assert [r[0] for r in charged[13:]] == ["社保公积金合计(单位+个人)", "服务费", "应付合计(元)", "已收(元)", "未付(元)"]
-    assert Decimal(str(charged[14][8])) == 90 and Decimal(str(charged[15][8])) == st.total + 90
+    assert [r[0] for r in charged[15:]] == ["社保公积金合计(单位+个人)", "服务费", "应付合计(元)", "已收(元)", "未付(元)"]
+    assert Decimal(str(charged[16][1])) == 90 and Decimal(str(charged[17][1])) == st.total + 90
+    assert charged[16][2] == "服务费 3 人 × 30.00 元/人·月"
     with in_branch("bj"):
         FeeStatementCharge.objects.filter(statement=st).delete()
     # money reads with separators, the month as people say it, columns wide enough for both, and
@@ -147,7 +153,8 @@ def test_statement_page_xlsx_and_contact_confirmation(setup):
     english_file = english.get(f"/b/bj/si/statements/{st.pk}/?format=xlsx")
     english_rows = list(load_workbook(io.BytesIO(english_file.content)).active.iter_rows(values_only=True))
     assert english_rows[1][0] == "Name" and english_rows[12][0] == "Total" and "费用明细表" not in english_rows[0][0]
-    assert [r[0] for r in english_rows[13:]] == ["Contributions (employer + employee)", "Total due (CNY)", "Received (CNY)", "Outstanding (CNY)"]
+    assert english_rows[14][:3] == ("Summary", "Amount (CNY)", "Notes")
+    assert [r[0] for r in english_rows[15:]] == ["Contributions (employer + employee)", "Total due (CNY)", "Received (CNY)", "Outstanding (CNY)"]
 
     web(contact).post(f"/b/bj/si/statements/{st.pk}/", {"decision": "dispute", "note": ""})
     with in_branch("bj"):
