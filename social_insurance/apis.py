@@ -255,8 +255,9 @@ class StatementReplyApi(APIView):
     @extend_schema(request=dict, responses={200: dict, 400: dict, 404: dict})
     def post(self, request, pk: int):
         statement = selectors.access_statement(request.user, request_branch(request), pk)
+        # The service counts the length (a text box's line break as one character).
         statement = services.statement_reply(actor=request.user, statement_id=statement.pk,
-                                             note=inputs.text(_body(request), "note", max_length=2000))
+                                             note=inputs.text(_body(request), "note", max_length=4000))
         return Response(statement_json(statement))
 
 

@@ -308,7 +308,7 @@ def employee_base(request, pk: int):
     initial = {"wage": f"{employee.wage:.2f}",
                "housing_fund_percent": f"{employee.housing_fund_percent:.2f}" if employee.housing_fund_percent is not None else ""}
     form = EmployeeBaseForm(request.POST if request.method == "POST" else None, initial=initial)
-    month = services.first_open_month()
+    month = services.first_open_month(employee)
     if request.method == "POST":
         form.is_valid()
         data = form.service_data()

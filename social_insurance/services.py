@@ -16,12 +16,15 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import Max, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from branches.audit import stamp
 from clients.models import Client
 from hrsaas import uploads
 from hrsaas.core.branch import require_branch
+from hrsaas.core.formatting import format_date, format_period
 from hrsaas.core.inputs import Errors, parse_date
+from hrsaas.core.labels import label
 from social_insurance.policies.models import CityPolicy, CitySetting
 from social_insurance.policies.selectors import city_settings, policy_rule, policy_rules
 
@@ -137,11 +140,6 @@ def filed_periods() -> set[str]:
     return set(MonthCycle.objects.filter(status=CycleStatus.FILED).values_list("period", flat=True))
 
 
-def _month_text(period: str) -> str:
-    day = engine.month_start(period)
-    return f"{day.year}年{day.month}月"
-
-
 def _late_start_error(start: dt.date, end: dt.date | None, city: str, city_name: str, filed: set[str],
                       settings_of) -> str | None:
     """Why a start date reaching back into filed months cannot be entered (more months than the
@@ -156,11 +154,15 @@ def _late_start_error(start: dt.date, end: dt.date | None, city: str, city_name:
         return None
     filed_month = engine.filed_in_span(first, last, filed)[0]
     limit = rules.back_payment_months_limit
-    allowed = (f"{city_name}最多补缴 {limit} 个月" if limit else f"{city_name}不办理补缴")
+    city_name = label("city", city) or city_name
+    allowed = (ngettext("%(city)s最多补缴 %(n)s 个月", "%(city)s最多补缴 %(n)s 个月", limit) % {"city": city_name, "n": limit}
+               if limit
+               else _("%(city)s不办理补缴") % {"city": city_name})
+    words = {"month": format_period(filed_month), "allowed": allowed,
+             "day": format_date(engine.month_start(earliest))}
     if end is not None and engine.month_start(earliest) > end:
-        return f"{_month_text(filed_month)}已申报,{allowed}:这段参保已超过补缴期限,无法补缴。"
-    return (f"{_month_text(filed_month)}已申报,{allowed}:参保开始日期最早为 "
-            f"{_day_text(engine.month_start(earliest))}。")
+        return _("%(month)s已申报,%(allowed)s:这段参保已超过补缴期限,无法补缴。") % words
+    return _("%(month)s已申报,%(allowed)s:参保开始日期最早为 %(day)s。") % words
 
 
 def employee_clean(data: EmployeeInput, *, rules=None, clients=None, filed: set[str] | None = None,
@@ -331,11 +333,21 @@ def employee_end(*, actor, employee_id: int, end_date) -> InsuredEmployee:
     return employee
 
 
-def first_open_month(filed: set[str] | None = None) -> str:
-    """The month a change to a person's record first counts in: the first month after the
-    branch's latest filed one, or the current month when none is filed yet."""
+def first_open_month(employee: InsuredEmployee, filed: set[str] | None = None) -> str:
+    """The first month a change to `employee`'s record counts in: the earliest month of their
+    insurance not yet filed — from the branch's first filed month on, or, with none filed, the
+    earliest month already computed (else the current month): every such month is computed
+    with the record as it is."""
     filed = filed_periods() if filed is None else filed
-    return engine.first_open_after(max(filed), filed) if filed else engine.period_of(timezone.localdate())
+    month = engine.first_insured_month(employee.start_date, city_settings(employee.insured_city).add_cutoff_day)
+    if filed:
+        month = max(month, min(filed))
+        while month in filed:
+            month = engine.add_months(month, 1)
+        return month
+    computed = (MonthCycle.objects.filter(computed_at__isnull=False, period__gte=month)
+                .order_by("period").values_list("period", flat=True).first())
+    return computed or max(month, engine.period_of(timezone.localdate()))
 
 
 KEEP = object()  # employee_base_change: the housing-fund rate left as it is
@@ -364,11 +376,11 @@ def employee_base_change(*, actor, employee_id: int, wage, housing_fund_percent=
     with transaction.atomic():
         employee = _locked_employee(employee_id)
         if employee.end_date is not None:
-            _errors({"wage": f"该员工已于 {_day_text(employee.end_date)} 减员,不能调基。"})
+            _errors({"wage": _("该员工已于 %(day)s 减员,不能调基。") % {"day": format_date(employee.end_date)}})
         hf = employee.housing_fund_percent if new_hf is KEEP else new_hf
         if new_wage == employee.wage and hf == employee.housing_fund_percent:
-            _errors({"wage": "申报工资和公积金比例都没有变化。"})
-        month = first_open_month()
+            _errors({"wage": _("申报工资和公积金比例都没有变化。")})
+        month = first_open_month(employee)
         try:
             policy = engine.policy_for_month(policy_rules(employee.insured_city), employee.insured_city, month)
         except engine.PolicyError:
@@ -704,6 +716,9 @@ def _post_late_additions(cur, params: dict) -> None:
     mine = ContributionLine.objects.filter(period=period, source=LineSource.BACK_PAY, dispute__isnull=True,
                                            corrects__isnull=True)
     existing = {(l.employee_id, l.kind, l.for_period): l for l in mine}
+    # A month back-paid keeps the wage it was first priced at: a 调基 counts from the first open
+    # month on, not back into the months before it (a wrong back-paid base is a dispute once filed).
+    priced = {(l.employee_id, l.for_period): l.wage for l in existing.values()}
     versions: dict[tuple[str, str], tuple[int, engine.PolicyRule] | None] = {}
     wanted: dict[tuple[int, str, str], dict] = {}
     additions = []
@@ -720,6 +735,7 @@ def _post_late_additions(cur, params: dict) -> None:
         if versions[city, for_period] is None:
             continue  # no version for the month: nothing to charge
         policy_id, rule = versions[city, for_period]
+        wage = priced.get((employee_id, for_period), wage)
         for item in rule.items:
             chosen = hf if item.rate_range is not None else injury if item.employer_range is not None else None
             amount = engine.item_amount(item, wage, *engine.kept_rates(item, chosen))
@@ -806,10 +822,13 @@ def month_file(*, actor, period: str, receipt_no: str, receipt_note: str = "") -
             _errors({"period": f"{period} 已申报。"})
         if cycle.status != CycleStatus.RECONCILED:
             _errors({"period": "请先核对增减员,再申报。"})
-        if InsuredEmployee.history.filter(history_date__gt=cycle.computed_at).exists():
+        month_end = engine.add_months(period, 1)
+        if InsuredEmployee.history.filter(history_date__gt=cycle.computed_at,
+                                          start_date__lt=engine.month_start(month_end)).exists():
             # Filed as computed, the month would miss the change (a person entered, left or
-            # rebased since): it would come back as 补缴 next month instead of being right now.
-            _errors({"period": "本月计算后员工档案有变动(增员、减员或调基),请重新计算并核对后再申报。"})
+            # rebased since, insured from this month or before): it would come back as 补缴
+            # next month instead of being right now.
+            _errors({"period": _("本月计算后员工档案有变动(增员、减员或调基),请重新计算并核对后再申报。")})
         policy_ids = set(ContributionLine.objects.filter(period=period).values_list("policy_id", flat=True))
         CityPolicy.objects.filter(pk__in=policy_ids, locked_at__isnull=True).update(locked_at=timezone.now())
         cycle.status = CycleStatus.FILED
@@ -840,10 +859,15 @@ def statement_respond(*, actor, statement_id: int, decision: str, note: str = ""
             _errors({"status": "该费用明细表已答复。"})
         statement.status = StatementStatus.CONFIRMED if decision == "confirm" else StatementStatus.DISPUTED
         statement.responded_at, statement.responded_by, statement.response_note = timezone.now(), actor, note[:2000]
+        if decision == "dispute":  # a new round: the office's earlier answer was to the earlier note
+            statement.reply_note, statement.replied_at, statement.replied_by = "", None, None
         stamp(statement, actor=actor, reason=f"statement {decision}")
         statement.save()
         commission_events.statements_changed([statement.pk])
     return statement
+
+
+_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff"))
 
 
 def statement_reply(*, actor, statement_id: int, note: str) -> FeeStatement:
@@ -857,17 +881,19 @@ def statement_reply(*, actor, statement_id: int, note: str) -> FeeStatement:
     from notifications.words import period as period_word
     from notifications.words import w
 
-    note = (note or "").strip()
-    if not note:
-        _errors({"note": "请填写答复内容。"})
+    # As typed in a text box: a line break counts once (browsers send it as two characters), and
+    # invisible characters alone are no answer.
+    note = (note or "").replace("\r\n", "\n").strip()
+    if not note.translate(_INVISIBLE).strip():
+        _errors({"note": _("请填写答复内容。")})
     if len(note) > 2000:
-        _errors({"note": "答复不能超过 2000 字。"})
+        _errors({"note": _("答复不能超过 2000 字。")})
     with transaction.atomic():
         statement = FeeStatement.objects.select_for_update().select_related("client").filter(pk=statement_id).first()
         if statement is None:
             raise Http404
         if statement.status != StatementStatus.DISPUTED:
-            _errors({"status": "只有客户提出异议的费用明细表需要答复。"})
+            _errors({"status": _("只有客户提出异议的费用明细表需要答复。")})
         statement.status = StatementStatus.ISSUED
         statement.reply_note, statement.replied_at, statement.replied_by = note, timezone.now(), actor
         stamp(statement, actor=actor, reason="statement dispute answered")
@@ -1099,8 +1125,8 @@ def dispute_raise(*, actor, employee_id: int, period: str, claimed_wage, reason:
         carrying = next((line.period for line in lines if line.source == LineSource.BACK_PAY
                          and line.corrects_id is None and line.dispute_id is None), None)
         if carrying is not None:
-            words = {"p": _month_text(period), "c": _month_text(carrying)}
-            _errors({"period": "该员工{p}的费用在{c}补缴,{c}尚未申报:请调基后重新计算{c}。".format(**words)})
+            _errors({"period": _("该员工%(p)s的费用在%(c)s补缴,%(c)s申报后可对该月提出基数争议。") % {
+                "p": format_period(period), "c": format_period(carrying)}})
         _errors({"period": "该员工本月没有缴费记录。"})
     dispute = BaseDispute(employee=employee, period=period, claimed_base=wage, reason=reason.strip(), raised_by=actor)
     stamp(dispute, actor=actor, reason="base disputed")

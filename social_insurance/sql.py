@@ -379,7 +379,8 @@ FROM ({sums}) c
 ON CONFLICT (period, client_id) DO UPDATE SET
     employee_count = EXCLUDED.employee_count, employer_total = EXCLUDED.employer_total,
     employee_total = EXCLUDED.employee_total, total = EXCLUDED.total, updated_at = now(),
-    status = 'issued', responded_at = NULL, responded_by_id = NULL
+    status = 'issued', responded_at = NULL, responded_by_id = NULL,
+    reply_note = '', replied_at = NULL, replied_by_id = NULL  -- an answer to the figures replaced
 WHERE (social_insurance_feestatement.employer_total, social_insurance_feestatement.employee_total,
        social_insurance_feestatement.employee_count)
       IS DISTINCT FROM (EXCLUDED.employer_total, EXCLUDED.employee_total, EXCLUDED.employee_count);

@@ -202,16 +202,20 @@ def statement_detail(request, pk: int):
         return redirect(request.path)
     if request.GET.get("format") == "xlsx":
         return _statement_xlsx(statement, lines)
+    return _statement_page(request, statement, lines)
+
+
+def _statement_page(request, statement, lines, *, reply_text: str = "", status: int = 200):
+    from .money_views import statement_money_context
+
     roles = roles_in_branch(request.user, request.tenant)
     can_respond = Role.CLIENT_CONTACT in roles and statement.status == "issued"
     can_reply = bool(roles & R.OFFICE) and statement.status == StatementStatus.DISPUTED
-    from .money_views import statement_money_context
-
     return render(request, "social_insurance/statement.html", {
         "statement": statement, "lines": lines, "labels": ITEM_LABELS, "can_respond": can_respond,
-        "can_reply": can_reply,
+        "can_reply": can_reply, "reply_text": reply_text,
         "branch": request.tenant, **statement_money_context(request, statement),
-    })
+    }, status=status)
 
 
 @require_POST
@@ -219,12 +223,15 @@ def statement_detail(request, pk: int):
 def statement_reply(request, pk: int):
     """The office answers a client's dispute and sends the statement back for confirmation."""
     statement = selectors.access_statement(request.user, request.tenant, pk)
+    note = request.POST.get("note", "")
     try:
-        services.statement_reply(actor=request.user, statement_id=statement.pk, note=request.POST.get("note", ""))
+        services.statement_reply(actor=request.user, statement_id=statement.pk, note=note)
     except ValidationError as exc:
+        # The page again with what was typed, and why it was not sent.
         _messages_from(request, exc)
-    else:
-        messages.success(request, _("已答复%(p)s费用明细表,已请客户再次确认。") % {"p": format_period(statement.period)})
+        return _statement_page(request, statement, list(selectors.statement_lines(statement)), reply_text=note,
+                               status=400)
+    messages.success(request, _("已答复%(p)s费用明细表,已请客户再次确认。") % {"p": format_period(statement.period)})
     return redirect(f"/b/{request.tenant.code}/si/statements/{pk}/")
 
 

@@ -174,7 +174,7 @@ def test_a_back_paid_month_is_disputed_once_the_month_carrying_it_is_filed(staff
             services.dispute_raise(actor=staff, employee_id=late.pk, period="2025-07", claimed_wage="15000",
                                    reason="漏报")
         assert exc.value.message_dict["period"] == [
-            "该员工2025年7月的费用在2025年9月补缴,2025年9月尚未申报:请调基后重新计算2025年9月。"]
+            "该员工2025年7月的费用在2025年9月补缴,2025年9月申报后可对该月提出基数争议。"]
         services.month_reconcile(actor=staff, period="2025-09")
         services.month_file(actor=staff, period="2025-09", receipt_no="BJ-2025-09")
         d = services.dispute_raise(actor=staff, employee_id=late.pk, period="2025-07", claimed_wage="15000",
@@ -317,3 +317,42 @@ def test_a_new_policy_year_trues_up_back_paid_months_as_it_does_regular_ones(sta
         assert set(true_ups(late)) == set(true_ups(on_time)) and {m for m, _ in true_ups(late)} == {
             "2027-07", "2027-08", "2027-09"}
         assert true_ups(late) == true_ups(on_time)  # same wage, same months: the same differences
+
+
+def test_a_base_change_counts_from_the_open_month_not_back_into_back_paid_ones(api, staff, firm):
+    with in_branch("bj"):
+        late = add_employee(firm, 2, "12000", "2025-07-15", actor=staff)
+        services.month_compute(actor=staff, period="2025-09")
+        back_paid = {(l.for_period, l.kind): l.employer_amount for l in ContributionLine.objects.filter(
+            period="2025-09", employee=late, source="back_pay")}
+    resp = api(staff).post(f"/b/bj/api/v1/si/employees/{late.pk}/base/", {"wage": "15000"}, format="json")
+    assert resp.status_code == 200
+    with in_branch("bj"):
+        services.month_compute(actor=staff, period="2025-09")
+        assert {(l.for_period, l.kind): l.employer_amount for l in ContributionLine.objects.filter(
+            period="2025-09", employee=late, source="back_pay")} == back_paid
+        sep = ContributionLine.objects.get(period="2025-09", employee=late, kind="pension", source="regular")
+        assert sep.wage == D("15000.00") and sep.employer_amount == D("2400.00")
+
+
+def test_a_change_to_someone_insured_only_later_does_not_hold_up_filing(staff):
+    with in_branch("bj"):
+        client = make_client("北京丙公司", staff)
+        add_employee(client, 1, "9000", "2025-06-01", actor=staff)
+        services.month_compute(actor=staff, period="2025-08")
+        services.month_reconcile(actor=staff, period="2025-08")
+        add_employee(client, 2, "9000", "2025-09-01", actor=staff)  # insured from September
+        services.month_file(actor=staff, period="2025-08", receipt_no="BJ-2025-08")
+
+
+def test_refusals_are_in_the_readers_language(api, staff, firm):
+    with in_branch("bj"):
+        CitySetting.objects.create(city="beijing", back_payment_months_limit=1)
+    english = api(staff)
+    english.cookies["django_language"] = "en"
+    body = {"client": firm.pk, "name": "李四", "id_number": idn(21), "insured_city": "beijing", "wage": "9000",
+            "start_date": "2025-07-01"}
+    resp = english.post("/b/bj/api/v1/si/employees/", body, format="json", HTTP_ACCEPT_LANGUAGE="en")
+    assert resp.status_code == 400
+    assert resp.json()["start_date"] == [
+        "July 2025 is filed and Beijing back-pays at most 1 month: the insurance can start on Aug. 1, 2025 at the earliest."]

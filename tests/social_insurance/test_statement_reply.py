@@ -7,7 +7,7 @@ from django.test import Client as WebClient
 
 from notifications.models import Notification
 from social_insurance import services
-from social_insurance.models import ClientContact, FeeStatement
+from social_insurance.models import ClientContact, FeeStatement, InsuredEmployee
 from tests.conftest import in_branch
 from tests.factories import make_user
 
@@ -100,3 +100,42 @@ def test_the_office_answers_on_the_statement_page(staff, disputed):
     html = resp.content.decode()
     assert "已答复2025年8月费用明细表,已请客户再次确认。" in html and "已核实,无误。" in html
     assert 'data-testid="reply-form"' not in html
+
+
+def test_an_answer_belongs_to_its_round(api, staff, disputed):
+    statement, contact = disputed
+    url = f"/b/bj/api/v1/si/statements/{statement.pk}/"
+    assert api(staff).post(url + "reply/", {"note": "已核实"}, format="json").status_code == 200
+    # The client disputes again: the earlier answer is not shown beside the new note.
+    resp = api(contact).post(url + "dispute/", {"note": "仍有疑问"}, format="json")
+    assert resp.status_code == 200 and (resp.json()["reply_note"], resp.json()["response_note"]) == ("", "仍有疑问")
+    assert api(staff).post(url + "reply/", {"note": "第二次答复"}, format="json").status_code == 200
+    # New figures replace an answer given about the old ones.
+    with in_branch("bj"):
+        emp = InsuredEmployee.objects.get(client_id=statement.client_id)
+    assert api(staff).post(f"/b/bj/api/v1/si/employees/{emp.pk}/base/", {"wage": "13000"}, format="json").status_code == 200
+    with in_branch("bj"):
+        services.month_compute(actor=staff, period=M)
+        again = FeeStatement.objects.get(pk=statement.pk)
+        assert (again.status, again.reply_note, again.replied_at) == ("issued", "", None)
+        assert FeeStatement.history.filter(id=statement.pk, reply_note="第二次答复").exists()  # kept in the trail
+
+
+def test_an_answer_as_typed_in_a_text_box(api, staff, disputed):
+    statement, _ = disputed
+    url = f"/b/bj/api/v1/si/statements/{statement.pk}/reply/"
+    assert api(staff).post(url, {"note": "\u200b \u200b"}, format="json").status_code == 400  # invisible only
+    resp = api(staff).post(url, {"note": "行\r\n" * 999 + "止"}, format="json")  # 1,999 typed, 2,998 sent
+    assert resp.status_code == 200 and resp.json()["reply_note"].count("\n") == 999
+
+
+def test_a_refused_answer_keeps_what_was_typed_in_the_readers_language(staff, disputed):
+    statement, _ = disputed
+    page = WebClient()
+    page.force_login(staff)
+    page.cookies["django_language"] = "en"
+    typed = "x" * 2001
+    resp = page.post(f"/b/bj/si/statements/{statement.pk}/reply/", {"note": typed})
+    html = resp.content.decode()
+    assert resp.status_code == 400 and typed in html
+    assert "The answer cannot be longer than 2,000 characters." in html and "答复不能" not in html
