@@ -183,9 +183,13 @@ def client_account(user, branch, today: dt.date | None = None, limit: int = 36) 
     payments = list(FeePayment.objects.filter(statement_id__in=visible).select_related("statement", "reverses")
                     .order_by("-paid_on", "-id")[:50])
     owed = arrears(user, branch, today)
-    # The companies the page is about, named once at its top; a contact of one company (the usual
-    # case) then needs no column naming it on every row.
-    companies = sorted({st.client.name for st in statements})
+    # The companies the page is about — every one the contact speaks for, with statements yet or
+    # not — named once at its top; a contact of one company (the usual case) then needs no column
+    # naming it on every row.
+    from .models import ClientContact
+
+    companies = sorted(set(ClientContact.objects.filter(user=user).values_list("client__name", flat=True))
+                       | {st.client.name for st in statements})
     return {"statements": statements, "payments": payments, "arrears": owed, "dates": dates,
             "companies": companies, "many_clients": len(companies) > 1}
 

@@ -344,6 +344,16 @@ def test_the_client_portal_shows_their_money_and_people_and_nothing_else(setup):
         assert web(setup[who]).get("/b/bj/si/account/people/").status_code == 404, who
 
 
+def test_the_client_home_names_every_company_the_contact_speaks_for(setup):
+    """A company linked before its first statement is named too (with a column per row then)."""
+    with in_branch("bj"):
+        newer = make_client("北京丙公司", setup["staff"])
+        ClientContact.objects.create(user=setup["contact"], client=newer)
+    html = web(setup["contact"]).get("/b/bj/").content.decode()
+    names = html.split('data-testid="client-companies"')[1].split("</p>")[0]
+    assert "北京甲公司" in names and "北京丙公司" in names and "北京乙公司" not in html
+
+
 def test_workbench_arrears_figures_follow_the_due_day(setup):
     import datetime as dt
 
