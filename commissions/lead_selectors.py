@@ -129,6 +129,18 @@ def marketing_figures(marketer_id: int, period: str) -> dict:
     return figures
 
 
+def sales_figures(seller_id: int, period: str) -> dict:
+    """A seller's month: the leads they signed in it (count and amount) and the unsigned leads
+    they follow up (跟进), i.e. their own work before anyone's board."""
+    from django.db.models import Sum
+
+    end = period_end(period)
+    signed = Lead.objects.filter(seller_id=seller_id, signed_on__gte=end.replace(day=1), signed_on__lte=end)
+    return {"period": period, "signed": signed.count(),
+            "signed_amount": signed.aggregate(t=Sum("amount"))["t"] or Decimal("0.00"),
+            "following": Lead.objects.filter(owner_id=seller_id, signed_on__isnull=True).count()}
+
+
 def this_period() -> str:
     from django.utils import timezone
 

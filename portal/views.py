@@ -13,7 +13,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from branches import roles as R
 from branches.pages import page_roles
-from branches.roles import may_read_commission_amounts
+from branches.roles import may_read_commission_amounts, roles_in_branch
 from branches.uploads import serve_branch_file
 from commissions.engine import BranchRef, period_of
 from commissions.services import rulebook_load
@@ -58,13 +58,26 @@ def _live_context(request) -> dict:
 # ---------------------------------------------------------------------------------------------
 # Home, live figures, statement
 # ---------------------------------------------------------------------------------------------
+def _my_leads(request, period: str) -> dict | None:
+    """Marketing and sales lead with their own leads (a marketer's month as the points scheme sees
+    it; a seller's signings and the leads they follow up), before the boards."""
+    from commissions import lead_selectors
+
+    roles = roles_in_branch(request.user, request.tenant)
+    if R.Role.MARKETING in roles:
+        return {"kind": "marketing", **lead_selectors.marketing_figures(request.user.pk, period)}
+    if R.Role.SALES in roles:
+        return {"kind": "sales", **lead_selectors.sales_figures(request.user.pk, period)}
+    return None
+
+
 @require_GET
 @page_roles(R.INSIDERS)
 def home(request):
     today = timezone.localdate()
     context = _live_context(request)
     trend = selectors.my_trend(request.user, request.tenant, today)
-    context.update(trend=trend, period=period_of(today),
+    context.update(trend=trend, period=period_of(today), leads=_my_leads(request, period_of(today)),
                    is_reviewer=selectors.is_reviewer(request.user, request.tenant),
                    # the months on the chart's axis as the table beside it says them (2026年7月)
                    chart_labels={"commission": _("提成(元)"), "openings": _("开户(户)"),

@@ -63,6 +63,14 @@ def test_a_lead_from_the_marketers_form_to_the_sellers_signing(api, people):
     with in_branch("bj"):
         lead = Lead.objects.get(pk=lead_id)
         assert (lead.stage, lead.seller_id, str(lead.amount)) == ("archived", people["bj_sales"].pk, "50000.00")
+    # Each one's home leads with their own leads, before any board.
+    home = mkt.get("/b/bj/me/").content.decode()
+    assert home.index('data-testid="my-leads"') < home.index('data-testid="live"')
+    assert re.search(r'data-testid="leads-count">1<', home) and re.search(r'data-testid="leads-converted">1<', home)
+    home = sales.get("/b/bj/me/").content.decode()
+    assert re.search(r'data-testid="leads-signed">1<', home)
+    assert 'data-testid="leads-signed-amount">50,000.00<' in home
+    assert 'data-testid="my-leads"' not in _login(people["bj_s1"]).get("/b/bj/me/").content.decode()
     drain("bj")
     period = timezone.localdate().strftime("%Y-%m")
     assert [(ln["component"], ln["amount"]) for ln in statement(api, people["bj_mkt"], "bj", "bj_mkt", period)["lines"]] \
