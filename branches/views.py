@@ -17,6 +17,9 @@ from .models import Branch
 from .roles import hq_roles_of, is_hq_admin, roles_in_branch
 
 
+PEOPLE_SHOWN = 500  # the people page's list; beyond it the page says how many there are
+
+
 def _require_hq(request):
     if not hq_roles_of(request.user):
         raise Http404
@@ -134,8 +137,10 @@ def people(request):
     qs = User.objects.select_related("home_branch").prefetch_related("memberships__branch").order_by("username")
     if selected:
         qs = qs.filter(memberships__branch__code=selected).distinct()
+    people = list(qs[:PEOPLE_SHOWN])
     return render(request, "branches/people.html",
-                  {"people": qs[:500], "form": form, "branches": branches, "selected": selected})
+                  {"people": people, "form": form, "branches": branches, "selected": selected,
+                   "shown": len(people), "total": qs.count() if len(people) == PEOPLE_SHOWN else len(people)})
 
 
 @login_required

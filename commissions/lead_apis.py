@@ -11,6 +11,7 @@ from branches.permissions import request_branch
 from branches.roles import Role, roles_in_branch
 
 from hrsaas.core import inputs as core_inputs
+from hrsaas.core.listing import LIST_WINDOW, window
 
 from . import inputs, lead_selectors, lead_services
 from . import serializers as doc
@@ -49,13 +50,14 @@ class LeadListCreateApi(APIView):
     roles = LEAD_WORKERS
 
     @extend_schema(operation_id="leads_list", responses=LeadRowOut(many=True),
-                   parameters=[OpenApiParameter("stage", str, required=False)])
+                   parameters=[OpenApiParameter("stage", str, required=False), *LIST_WINDOW])
     def get(self, request):
         qs = lead_selectors.leads_visible_to(request.user, _roles(request)).order_by("-created_on", "-id")
         stage = request.query_params.get("stage")
         if stage:
             qs = qs.filter(stage=stage)
-        return Response([lead_selectors.public(r) for r in lead_selectors.lead_rows(qs[:500])])
+        rows, headers = window(request, qs, most=500)
+        return Response([lead_selectors.public(r) for r in lead_selectors.lead_rows(rows)], headers=headers)
 
     @extend_schema(operation_id="leads_create", request=doc.LeadIn, responses={201: doc.LeadOut})
     def post(self, request):

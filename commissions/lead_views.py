@@ -100,11 +100,15 @@ def _sellers(request) -> list[tuple[str, str]]:
     return [(u, d or u) for u, d in rows]
 
 
+LEADS_SHOWN = 200  # the most recently moved leads; beyond them the page says how many there are
+
+
 @page_roles(LEAD_PAGES, forbidden_to=R.EVERY_BRANCH_ROLE)
 def my_leads(request):
     roles = _roles(request)
     qs = lead_selectors.leads_visible_to(request.user, roles).order_by("-stage_since", "-id")
-    rows = lead_selectors.lead_rows(qs[:200])
+    rows = lead_selectors.lead_rows(qs[:LEADS_SHOWN])
+    total = qs.count() if len(rows) == LEADS_SHOWN else len(rows)
     limit, now = lead_selectors.stage_limit_days(), timezone.now()
     for row in rows:
         row["stuck_days"] = lead_selectors.stuck_since(row["_obj"], limit_days=limit, now=now)
@@ -112,6 +116,7 @@ def my_leads(request):
                if Role.MARKETING in roles else None)
     return render(request, "commissions/leads_mine.html", {
         "rows": rows, "figures": figures, "limit": limit, "office": lead_services.is_office(roles),
+        "shown": len(rows), "total": total,
         "title": _("线索") if lead_services.is_office(roles) else _("我的线索")})
 
 

@@ -16,6 +16,7 @@ from branches.roles import Role
 from branches.throttles import JobTriggerThrottleMixin
 
 from hrsaas.core import inputs
+from hrsaas.core.listing import LIST_WINDOW, window
 
 from . import exceptions, selectors, services
 from .engine import PolicyError, month_start
@@ -91,10 +92,11 @@ def employee_json(e) -> dict:
 class EmployeeListApi(APIView):
     roles = {"GET": R.EVERY_BRANCH_ROLE, "POST": R.OFFICE}
 
-    @extend_schema(responses={200: list[dict]})
+    @extend_schema(responses={200: list[dict]}, parameters=LIST_WINDOW)
     def get(self, request):
         qs = selectors.employees_visible_to(request.user, request_branch(request))
-        return Response([employee_json(e) for e in qs[:2000]])
+        rows, headers = window(request, qs, most=2000)
+        return Response([employee_json(e) for e in rows], headers=headers)
 
     @extend_schema(request=dict, responses={201: dict})
     def post(self, request):
@@ -308,12 +310,12 @@ def exception_json(e, now) -> dict:
 
 
 class ExceptionListApi(APIView):
-    """`GET ?status=open|responded|resolved|unresolved&period=YYYY-MM` (newest first, at most 500);
+    """`GET ?status=open|responded|resolved|unresolved&period=YYYY-MM&offset=&limit=` (newest first, 500 at a time, the whole count in `X-Total-Count`);
     `POST {period, description, employee?, kind?}` → 201. Branch staff, managers, specialists."""
     roles = R.OFFICE | {Role.SPECIALIST}
 
 
-    @extend_schema(responses={200: list[dict]})
+    @extend_schema(responses={200: list[dict]}, parameters=LIST_WINDOW)
     def get(self, request):
         status_filter = request.query_params.get("status") or None
         if status_filter is not None and status_filter not in selectors.EXCEPTION_FILTERS:
@@ -324,7 +326,8 @@ class ExceptionListApi(APIView):
             _period(period)
         qs = selectors.exceptions_visible_to(request.user, request_branch(request), status=status_filter, period=period)
         now = timezone.now()
-        return Response([exception_json(e, now) for e in qs[:500]])
+        rows, headers = window(request, qs, most=500)
+        return Response([exception_json(e, now) for e in rows], headers=headers)
 
     @extend_schema(request=dict, responses={201: dict})
     def post(self, request):

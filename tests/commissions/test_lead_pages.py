@@ -121,3 +121,26 @@ def test_a_dispute_raised_and_decided_on_the_lead_page(people):
         assert LeadDispute.objects.get(pk=dispute_id).status == "rejected"
         assert Lead.objects.get(pk=lead_id).marketer_id == people["bj_mkt"].pk
     assert "维持原归属" in manager.get(f"/b/bj/leads/{lead_id}/").content.decode()
+
+
+def test_the_lead_list_api_comes_in_windows_with_the_whole_count(api, people):
+    mkt = _login(people["bj_mkt"])
+    for name in ("甲", "乙", "丙"):
+        assert mkt.post("/b/bj/leads/new/", {"name": name, "owner": "bj_sales"}).status_code == 302
+    whole = api(people["bj_mkt"]).get("/b/bj/api/v1/leads/")
+    part = api(people["bj_mkt"]).get("/b/bj/api/v1/leads/?offset=1&limit=1")
+    assert whole["X-Total-Count"] == part["X-Total-Count"] == "3" and len(whole.json()) == 3
+    assert [r["id"] for r in part.json()] == [whole.json()[1]["id"]]
+    assert api(people["bj_mkt"]).get("/b/bj/api/v1/leads/?limit=501").status_code == 400
+
+
+def test_the_lead_page_says_when_it_shows_only_the_latest(people, monkeypatch):
+    from commissions import lead_views
+
+    mkt = _login(people["bj_mkt"])
+    for name in ("甲", "乙", "丙"):
+        mkt.post("/b/bj/leads/new/", {"name": name, "owner": "bj_sales"})
+    assert 'data-testid="list-cut"' not in mkt.get("/b/bj/leads/").content.decode()
+    monkeypatch.setattr(lead_views, "LEADS_SHOWN", 2)
+    page = mkt.get("/b/bj/leads/").content.decode()
+    assert "显示前 2 条,共 3 条。" in page and page.count('class="lead-item') == 2

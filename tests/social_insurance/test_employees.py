@@ -177,3 +177,20 @@ def test_helper_add_employee(staff, client_co):
     with in_branch("bj"):
         e = add_employee(client_co, 9, "10000", "2025-07-01", actor=staff)
         assert e.id_number_masked.endswith(idn(9)[-4:])
+
+
+def test_the_list_comes_in_windows_with_the_whole_count(api, staff, client_co):
+    with in_branch("bj"):
+        for n in range(1, 6):
+            add_employee(client_co, n, "9000", "2025-07-01", actor=staff)
+    resp = api(staff).get(URL)
+    assert resp.status_code == 200 and len(resp.json()) == 5
+    assert (resp["X-Total-Count"], resp["X-Offset"], resp["X-Limit"]) == ("5", "0", "2000")
+    first = api(staff).get(URL + "?limit=2")
+    rest = api(staff).get(URL + "?offset=2&limit=2000")
+    assert len(first.json()) == 2 and len(rest.json()) == 3 and first["X-Total-Count"] == "5"
+    assert {r["id"] for r in first.json()} | {r["id"] for r in rest.json()} == {
+        r["id"] for r in resp.json()}
+    for query, field in (("limit=0", "limit"), ("limit=2001", "limit"), ("offset=-1", "offset"), ("limit=abc", "limit")):
+        bad = api(staff).get(f"{URL}?{query}")
+        assert bad.status_code == 400 and bad.json()[field][0], query
