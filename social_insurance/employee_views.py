@@ -162,8 +162,10 @@ def landing_text(landing: sel.Landing) -> dict:
         text = _("缴费至 %(paid)s,计入 %(month)s 减员名单") % {"paid": period_label(landing.paid_month), "month": month}
     deadline = _("%(month)s 增减员截止:%(day)s") % {"month": month, "day": _month_day(landing.deadline.reconcile_due)}
     warning = ""
-    if landing.deadline.status == "filed":
-        warning = _("%(month)s 已申报,这次变动不会改动已申报的缴费;如需补缴或退费,请在月度流程中处理。") % {"month": month}
+    if landing.deadline.status == "filed" and landing.kind == "add":
+        warning = _("%(month)s 已申报:增员列入下一个未申报月份,已申报的月份在本市补缴期限内补缴。") % {"month": month}
+    elif landing.deadline.status == "filed":
+        warning = _("%(month)s 已申报:减员列入下一个未申报月份,已申报的月份照常缴费,不退费。") % {"month": month}
     elif landing.deadline.status == "reconciled":
         warning = _("%(month)s 的增减员已核对,请重新计算并核对。") % {"month": month}
     elif landing.deadline.overdue:
@@ -235,8 +237,9 @@ def employee_add(request):
             said = landing_text(sel.add_landing(employee.insured_city, employee.start_date, request.tenant))
             messages.success(request, _("已增员:%(name)s,%(text)s(%(deadline)s)。") % {
                 "name": employee.name, "text": said["text"], "deadline": said["deadline"]})
-            if said["warning"]:
-                messages.warning(request, said["warning"])
+            late = services.late_start_notice(employee)  # which filed months are back-paid, which not
+            if late or said["warning"]:
+                messages.warning(request, late or said["warning"])
             return redirect(f"{_base(request)}{employee.pk}/")
     today = timezone.localdate()
     current = sel.deadline_of(sel.engine.period_of(today), request.tenant, today=today)
@@ -282,8 +285,9 @@ def employee_remove(request, pk: int):
             said = landing_text(sel.remove_landing(employee.insured_city, employee.end_date, request.tenant))
             messages.success(request, _("已减员:%(name)s,%(text)s(%(deadline)s)。") % {
                 "name": employee.name, "text": said["text"], "deadline": said["deadline"]})
-            if said["warning"]:
-                messages.warning(request, said["warning"])
+            late = services.late_start_notice(employee)  # which filed months are back-paid, which not
+            if late or said["warning"]:
+                messages.warning(request, late or said["warning"])
             return redirect(f"{_base(request)}{employee.pk}/")
     today = timezone.localdate()
     current = sel.deadline_of(sel.engine.period_of(today), request.tenant, today=today)

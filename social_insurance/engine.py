@@ -454,17 +454,12 @@ def filed_in_span(first: str, last: str | None, filed) -> list[str]:
     return sorted(p for p in filed if p >= first and (last is None or p <= last))
 
 
-def earliest_back_pay_month(first: str, last: str | None, filed, limit: int) -> str | None:
-    """None when a person insured over [first, last] may be entered now; else the first month
-    their insurance may start. Entered late, they are back-paid in the first open month after
-    the filed months of their span, for at most the city's `limit` months (补缴最多月数)."""
-    missing = filed_in_span(first, last, filed)
-    if not missing:
-        return None
-    target = first_open_after(missing[-1], filed)
-    if months_between(missing[0], target) <= limit:
-        return None
-    return add_months(target, -limit)
+def back_paid_months(missing: list[str], carrying: str, limit: int) -> tuple[list[str], list[str]]:
+    """(months back-paid in `carrying`, months past the city's back-payment limit) of the filed
+    months a person entered late is missing from: the agency takes 补缴 for at most `limit`
+    months before the month that carries it; earlier ones are not insured."""
+    paid = [p for p in missing if months_between(p, carrying) <= limit]
+    return paid, [p for p in missing if p not in paid]
 
 
 # ---------------------------------------------------------------------------------------------

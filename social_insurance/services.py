@@ -22,7 +22,7 @@ from branches.audit import stamp
 from clients.models import Client
 from hrsaas import uploads
 from hrsaas.core.branch import require_branch
-from hrsaas.core.formatting import format_date, format_period
+from hrsaas.core.formatting import format_date, format_period, is_english
 from hrsaas.core.inputs import Errors, parse_date
 from hrsaas.core.labels import label
 from social_insurance.policies.models import CityPolicy, CitySetting
@@ -140,37 +140,41 @@ def filed_periods() -> set[str]:
     return set(MonthCycle.objects.filter(status=CycleStatus.FILED).values_list("period", flat=True))
 
 
-def _late_start_error(start: dt.date, end: dt.date | None, city: str, city_name: str, filed: set[str],
-                      settings_of) -> str | None:
-    """Why a start date reaching back into filed months cannot be entered (more months than the
-    city back-pays), or None. A start inside the limit is accepted: the next compute back-pays."""
-    rules = settings_of(city)
-    first = engine.first_insured_month(start, rules.add_cutoff_day)
-    last = engine.last_insured_month(end, rules.remove_covers_leaving_month) if end else None
+def late_start_notice(employee: InsuredEmployee, filed: set[str] | None = None) -> str | None:
+    """What happens to a person entered after months of their insurance were filed: which of
+    those months the next open month back-pays (补缴, within the city's limit) and which are past
+    the limit and not insured. None when no month of theirs is filed."""
+    filed = filed_periods() if filed is None else filed
+    rules = city_settings(employee.insured_city)
+    first = engine.first_insured_month(employee.start_date, rules.add_cutoff_day)
+    last = (engine.last_insured_month(employee.end_date, rules.remove_covers_leaving_month)
+            if employee.end_date else None)
     if last is not None and last < first:
-        return None  # never insured: nothing to back-pay
-    earliest = engine.earliest_back_pay_month(first, last, filed, rules.back_payment_months_limit)
-    if earliest is None:
+        return None  # never insured
+    missing = engine.filed_in_span(first, last, filed)
+    if not missing:
         return None
-    filed_month = engine.filed_in_span(first, last, filed)[0]
-    limit = rules.back_payment_months_limit
-    city_name = label("city", city) or city_name
-    allowed = (ngettext("%(city)s最多补缴 %(n)s 个月", "%(city)s最多补缴 %(n)s 个月", limit) % {"city": city_name, "n": limit}
-               if limit
-               else _("%(city)s不办理补缴") % {"city": city_name})
-    words = {"month": format_period(filed_month), "allowed": allowed,
-             "day": format_date(engine.month_start(earliest))}
-    if end is not None and engine.month_start(earliest) > end:
-        return _("%(month)s已申报,%(allowed)s:这段参保已超过补缴期限,无法补缴。") % words
-    return _("%(month)s已申报,%(allowed)s:参保开始日期最早为 %(day)s。") % words
+    carrying = engine.first_open_after(missing[-1], filed)
+    paid, lost = engine.back_paid_months(missing, carrying, rules.back_payment_months_limit)
+    span = lambda months: (format_period(months[0]) if len(months) == 1  # noqa: E731
+                           else _("%(a)s至%(b)s") % {"a": format_period(months[0]), "b": format_period(months[-1])})
+    parts = []
+    if paid:
+        parts.append(_("%(months)s已申报,将在%(carrying)s补缴。") % {"months": span(paid),
+                                                                 "carrying": format_period(carrying)})
+    if lost:
+        city = label("city", employee.insured_city) or employee.insured_city
+        parts.append(ngettext("%(months)s已申报且超出%(city)s的补缴期限(%(n)s 个月),不补缴。",
+                              "%(months)s已申报且超出%(city)s的补缴期限(%(n)s 个月),不补缴。",
+                              rules.back_payment_months_limit)
+                     % {"months": span(lost), "city": city, "n": rules.back_payment_months_limit})
+    return (" " if is_english() else "").join(parts)  # sentences: Chinese runs them on
 
 
-def employee_clean(data: EmployeeInput, *, rules=None, clients=None, filed: set[str] | None = None,
-                   settings_of=None) -> CleanEmployee:
-    """Validate one employee (no writes). Raises ValidationError {field: [msg]}.
-
-    `filed` (the branch's filed months) and `settings_of` (city → its settings) are read here
-    when not given; an import passes them once for every row."""
+def employee_clean(data: EmployeeInput, *, rules=None, clients=None) -> CleanEmployee:
+    """Validate one employee (no writes). Raises ValidationError {field: [msg]}. A start in a
+    month already filed is accepted: the next compute back-pays what the city allows
+    (late_start_notice says what)."""
     errs: dict[str, str] = {}
     out: dict = {}
     rules = rules if rules is not None else policy_rules()
@@ -237,11 +241,6 @@ def employee_clean(data: EmployeeInput, *, rules=None, clients=None, filed: set[
     end = _date(data.end_date, "end_date", errs)
     if start and end and end < start:
         errs["end_date"] = "参保结束日期不能早于开始日期。"
-    if start is not None and not errs.keys() & {"start_date", "end_date", "insured_city"}:
-        late = _late_start_error(start, end, insured, {r.city: r.name for r in rules}.get(insured, insured),
-                                 filed if filed is not None else filed_periods(), settings_of or city_settings)
-        if late:
-            errs["start_date"] = late
     hf = inj = None
     for key, raw in (("housing_fund_percent", data.housing_fund_percent), ("injury_rate", data.injury_rate)):
         if raw in (None, ""):
@@ -478,20 +477,11 @@ def employees_import(*, actor, filename: str, content) -> ImportReport:
         raise ValidationError({"file": ["文件中没有数据行。"]})
     rules = policy_rules()
     clients = {c.pk: c for c in Client.objects.all()}
-    filed = filed_periods()
-    city_rules: dict = {}
-
-    def settings_of(city):
-        if city not in city_rules:
-            city_rules[city] = city_settings(city)
-        return city_rules[city]
-
     cleaned: list[tuple[int, CleanEmployee]] = []
     seen: dict[str, int] = {}
     for index, row in rows:  # row numbers as a spreadsheet shows them (1 is the header)
         try:
-            clean = employee_clean(EmployeeInput(**{k: row.get(k) for k in IMPORT_COLUMNS}), rules=rules, clients=clients,
-                                   filed=filed, settings_of=settings_of)
+            clean = employee_clean(EmployeeInput(**{k: row.get(k) for k in IMPORT_COLUMNS}), rules=rules, clients=clients)
         except ValidationError as exc:
             for fname, msgs in exc.message_dict.items():
                 report.errors.append({"row": index, "field": fname, "message": msgs[0]})
@@ -703,47 +693,63 @@ _LATE_LINE_FIELDS = ("client_id", "policy_id", "wage", "base", "employer_percent
 
 def _post_late_additions(cur, params: dict) -> None:
     """补缴 and 增员 of people missing from filed months of their span (sql.LATE_ADDS_SQL): for
-    each such month, every item the version in force for it has, from the person's wage and
-    chosen rates as the regular compute takes them, as 补缴 lines of the month computed (written
-    as differences from what an earlier compute of this month left); the person's 增员 listed in
-    this month when their first insured month is one of them. The filed months stay untouched."""
+    each such month the city still back-pays from this one (engine.back_paid_months), every item
+    of the version in force for it, from the person's wage and chosen rates as the regular
+    compute takes them, as 补缴 lines of the month computed (written as differences from what an
+    earlier compute of this month left); months past the limit are not insured. The person's
+    增员 is listed in this month once — when no month has listed it and they are back-paid or
+    insured now. The filed months stay untouched."""
     period = params["period"]
     # One branch's open months one at a time here: two computed at once would each back-pay the
     # same filed months (neither sees the other's lines before it commits).
     cur.execute("SELECT pg_advisory_xact_lock(hashtext(current_schema() || ':si-late'))")
     cur.execute(sql.LATE_ADDS_SQL, {**params, "since_period": engine.add_months(period, -late_window_months())})
-    rows = cur.fetchall()
+    people: dict[int, dict] = {}
+    for employee_id, client_id, city, wage, hf, injury, start, first, last, for_period in cur.fetchall():
+        person = people.setdefault(employee_id, dict(client_id=client_id, city=city, wage=wage, hf=hf, injury=injury,
+                                                     start=start, first=first, last=last, missing=[]))
+        person["missing"].append(for_period)
     mine = ContributionLine.objects.filter(period=period, source=LineSource.BACK_PAY, dispute__isnull=True,
                                            corrects__isnull=True)
     existing = {(l.employee_id, l.kind, l.for_period): l for l in mine}
     # A month back-paid keeps the wage it was first priced at: a 调基 counts from the first open
     # month on, not back into the months before it (a wrong back-paid base is a dispute once filed).
     priced = {(l.employee_id, l.for_period): l.wage for l in existing.values()}
+    listed = set(StaffChange.objects.filter(kind=ChangeKind.ADD, employee_id__in=list(people))
+                 .exclude(period=period).values_list("employee_id", flat=True))
+    limits: dict[str, int] = {}
     versions: dict[tuple[str, str], tuple[int, engine.PolicyRule] | None] = {}
     wanted: dict[tuple[int, str, str], dict] = {}
     additions = []
-    for employee_id, client_id, city, wage, hf, injury, start, first, for_period in rows:
-        if (city, for_period) not in versions:
-            month = engine.month_start(for_period)
-            version = (CityPolicy.objects.filter(city=city, effective_from__lte=month)
-                       .filter(Q(effective_to__isnull=True) | Q(effective_to__gte=month))
-                       .prefetch_related("items").first())
-            versions[city, for_period] = (version.pk, policy_rule(version)) if version else None
-        if first == for_period:
+    for employee_id, person in people.items():
+        city = person["city"]
+        if city not in limits:
+            limits[city] = city_settings(city).back_payment_months_limit
+        paid, _lost = engine.back_paid_months(sorted(person["missing"]), period, limits[city])
+        insured_now = person["first"] <= period and (person["last"] is None or person["last"] >= period)
+        if employee_id not in listed and person["first"] <= min(person["missing"]) and (paid or insured_now):
             additions.append(StaffChange(period=period, employee_id=employee_id, kind=ChangeKind.ADD,
-                                         effective_date=start))
-        if versions[city, for_period] is None:
-            continue  # no version for the month: nothing to charge
-        policy_id, rule = versions[city, for_period]
-        wage = priced.get((employee_id, for_period), wage)
-        for item in rule.items:
-            chosen = hf if item.rate_range is not None else injury if item.employer_range is not None else None
-            amount = engine.item_amount(item, wage, *engine.kept_rates(item, chosen))
-            wanted[employee_id, item.kind, for_period] = dict(
-                client_id=client_id, policy_id=policy_id, wage=wage, base=amount.base,
-                employer_percent=amount.employer_percent, employee_percent=amount.employee_percent,
-                employer_precise=amount.employer_precise, employee_precise=amount.employee_precise,
-                employer_amount=amount.employer, employee_amount=amount.employee)
+                                         effective_date=person["start"]))
+        for for_period in paid:
+            if (city, for_period) not in versions:
+                month = engine.month_start(for_period)
+                version = (CityPolicy.objects.filter(city=city, effective_from__lte=month)
+                           .filter(Q(effective_to__isnull=True) | Q(effective_to__gte=month))
+                           .prefetch_related("items").first())
+                versions[city, for_period] = (version.pk, policy_rule(version)) if version else None
+            if versions[city, for_period] is None:
+                continue  # no version for the month: nothing to charge
+            policy_id, rule = versions[city, for_period]
+            wage = priced.get((employee_id, for_period), person["wage"])
+            for item in rule.items:
+                chosen = (person["hf"] if item.rate_range is not None
+                          else person["injury"] if item.employer_range is not None else None)
+                amount = engine.item_amount(item, wage, *engine.kept_rates(item, chosen))
+                wanted[employee_id, item.kind, for_period] = dict(
+                    client_id=person["client_id"], policy_id=policy_id, wage=wage, base=amount.base,
+                    employer_percent=amount.employer_percent, employee_percent=amount.employee_percent,
+                    employer_precise=amount.employer_precise, employee_precise=amount.employee_precise,
+                    employer_amount=amount.employer, employee_amount=amount.employee)
     new, changed = [], []
     for key, values in wanted.items():
         line = existing.pop(key, None)
@@ -810,6 +816,42 @@ def month_reconcile(*, actor, period: str) -> MonthCycle:
     return cycle
 
 
+# Past this many records changed since a compute, filing asks for a recompute without looking
+# at each (one look is two small queries).
+CHANGED_RECORDS_LOOKED_AT = 200
+
+
+def _month_changed_since(period: str, computed_at) -> bool:
+    """Whether a record changed after the month's compute in a way the month shows: a person
+    insured in it now and not then (or the reverse), or with another client, city, wage or
+    chosen rate. A change that leaves the month as it was (a start next month, a leaving
+    recorded after this month's end) does not hold up its filing."""
+    changed = set(InsuredEmployee.history.filter(history_date__gt=computed_at).values_list("id", flat=True))
+    if len(changed) > CHANGED_RECORDS_LOOKED_AT:
+        return True
+    settings_of: dict = {}
+
+    def shown(record):  # what the month takes from a record; None if it is not insured in the month
+        if record is None:
+            return None
+        rules = settings_of.setdefault(record.insured_city, city_settings(record.insured_city))
+        first = engine.first_insured_month(record.start_date, rules.add_cutoff_day)
+        last = (engine.last_insured_month(record.end_date, rules.remove_covers_leaving_month)
+                if record.end_date else None)
+        if first > period or (last is not None and last < period):
+            return None
+        return (record.client_id, record.insured_city, record.wage, record.housing_fund_percent, record.injury_rate)
+
+    for employee_id in changed:
+        then = (InsuredEmployee.history.filter(id=employee_id, history_date__lte=computed_at)
+                .order_by("-history_date", "-history_id").first())
+        if then is not None and then.history_type == "-":
+            then = None
+        if shown(then) != shown(InsuredEmployee.objects.filter(pk=employee_id).first()):
+            return True
+    return False
+
+
 def month_file(*, actor, period: str, receipt_no: str, receipt_note: str = "") -> MonthCycle:
     """申报 recorded with its receipt; the month and the policy versions it used freeze."""
     _check_period(period)
@@ -822,12 +864,9 @@ def month_file(*, actor, period: str, receipt_no: str, receipt_note: str = "") -
             _errors({"period": f"{period} 已申报。"})
         if cycle.status != CycleStatus.RECONCILED:
             _errors({"period": "请先核对增减员,再申报。"})
-        month_end = engine.add_months(period, 1)
-        if InsuredEmployee.history.filter(history_date__gt=cycle.computed_at,
-                                          start_date__lt=engine.month_start(month_end)).exists():
+        if _month_changed_since(period, cycle.computed_at):
             # Filed as computed, the month would miss the change (a person entered, left or
-            # rebased since, insured from this month or before): it would come back as 补缴
-            # next month instead of being right now.
+            # rebased since): it would come back as 补缴 next month instead of being right now.
             _errors({"period": _("本月计算后员工档案有变动(增员、减员或调基),请重新计算并核对后再申报。")})
         policy_ids = set(ContributionLine.objects.filter(period=period).values_list("policy_id", flat=True))
         CityPolicy.objects.filter(pk__in=policy_ids, locked_at__isnull=True).update(locked_at=timezone.now())

@@ -327,7 +327,8 @@ entered AS MATERIALIZED (
 fresh AS MATERIALIZED (
     SELECT n.id, f.period, f.month FROM entered n JOIN filed f ON n.created_at > f.since)
 SELECT e.id, e.client_id, e.insured_city, e.wage, e.housing_fund_percent, e.injury_rate, e.start_date,
-       to_char(e.first_month, 'YYYY-MM'), f.period
+       to_char(e.first_month, 'YYYY-MM'),
+       CASE WHEN e.last_month = 'infinity' THEN NULL ELSE to_char(e.last_month, 'YYYY-MM') END, f.period
   FROM fresh f
   JOIN si_insured e ON e.id = f.id AND f.month BETWEEN e.first_month AND e.last_month
   -- Probed per candidate (LATERAL … LIMIT 1): as NOT EXISTS the planner may merge the

@@ -310,7 +310,7 @@ def test_a_change_into_a_filed_month_is_flagged(people, roster):
         MonthCycle.objects.create(period="2025-10", status="filed", reconcile_due=dt.date(2025, 10, 5),
                                   file_due=dt.date(2025, 10, 10), filed_at=timezone.now(), receipt_no="R-1")
     html = html_of(web(people["staff"]).get(f"{LIST}lands-in/?insured_city=beijing&start_date=2025-10-08"))
-    assert "2025年10月 已申报,这次变动不会改动已申报的缴费" in html
+    assert "2025年10月 已申报:增员列入下一个未申报月份,已申报的月份在本市补缴期限内补缴。" in html
 
 
 # ---------------------------------------------------------------------------------------------

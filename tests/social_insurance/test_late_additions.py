@@ -42,19 +42,15 @@ def _lines(emp, period):
     return {(l.for_period, l.kind): l for l in ContributionLine.objects.filter(employee=emp, period=period)}
 
 
-def test_engine_earliest_back_pay_month():
+def test_engine_back_paid_months():
     filed = {"2025-06", "2025-07", "2025-08"}
     assert engine.filed_in_span("2025-07", None, filed) == ["2025-07", "2025-08"]
     assert engine.filed_in_span("2025-07", "2025-07", filed) == ["2025-07"]
     assert engine.first_open_after("2025-06", filed) == "2025-09"
-    # Not in a filed month, or within three months: accepted.
-    assert engine.earliest_back_pay_month("2025-09", None, filed, 3) is None
-    assert engine.earliest_back_pay_month("2025-06", None, filed, 3) is None
-    # Four months back with a limit of three: the earliest start allowed is June.
-    assert engine.earliest_back_pay_month("2025-05", None, {"2025-05", *filed}, 3) == "2025-06"
-    assert engine.earliest_back_pay_month("2025-08", None, filed, 0) == "2025-09"
-    # A span that ended before the filed months has nothing to back-pay.
-    assert engine.earliest_back_pay_month("2025-01", "2025-05", filed, 0) is None
+    # Three months before September at most: June to August; May is past the limit.
+    assert engine.back_paid_months(["2025-05", "2025-06", "2025-07", "2025-08"], "2025-09", 3) == (
+        ["2025-06", "2025-07", "2025-08"], ["2025-05"])
+    assert engine.back_paid_months(["2025-08"], "2025-09", 0) == ([], ["2025-08"])
 
 
 def test_a_late_addition_is_back_paid_and_listed_in_the_next_open_month(staff, firm):
@@ -187,51 +183,59 @@ def test_a_back_paid_month_is_disputed_once_the_month_carrying_it_is_filed(staff
         assert fixes["pension"].employer_amount == D("480.00")  # 16% of the 3,000.00 more
 
 
-def test_a_start_beyond_the_citys_back_payment_limit_is_refused_in_words(api, staff, firm):
-    with in_branch("bj"):
-        before = InsuredEmployee.objects.count()
-    body = {"client": firm.pk, "name": "李四", "id_number": idn(7), "insured_city": "beijing", "wage": "9000",
-            "start_date": "2025-05-20"}
-    # May is not filed: only June to August are back-paid (3 months, Beijing's default) — accepted.
-    resp = api(staff).post("/b/bj/api/v1/si/employees/", body, format="json")
-    assert resp.status_code == 201, resp.content
+def test_months_past_the_citys_back_payment_limit_are_not_back_paid_and_the_entry_says_so(api, staff, firm):
+    from django.utils import translation
 
     with in_branch("bj"):
         CitySetting.objects.create(city="beijing", back_payment_months_limit=2)
-    resp = api(staff).post("/b/bj/api/v1/si/employees/", {**body, "id_number": idn(8), "start_date": "2025-06-30"},
-                           format="json")
-    assert resp.status_code == 400
-    assert resp.json()["start_date"] == ["2025年6月已申报,北京最多补缴 2 个月:参保开始日期最早为 2025年7月1日。"]
-    resp = api(staff).post("/b/bj/api/v1/si/employees/", {**body, "id_number": idn(8), "start_date": "2025-07-01"},
-                           format="json")
-    assert resp.status_code == 201, resp.content
-
+    body = {"client": firm.pk, "name": "李四", "id_number": idn(7), "insured_city": "beijing", "wage": "9000",
+            "start_date": "2025-05-20"}
+    resp = api(staff).post("/b/bj/api/v1/si/employees/", body, format="json")
+    assert resp.status_code == 201, resp.content  # the record is kept as it is: the start as it was
     with in_branch("bj"):
+        late = InsuredEmployee.objects.get(pk=resp.json()["id"])
+        assert services.late_start_notice(late) == (
+            "2025年7月至2025年8月已申报,将在2025年9月补缴。2025年6月已申报且超出北京的补缴期限(2 个月),不补缴。")
+        with translation.override("en"):
+            assert services.late_start_notice(late) == (
+                "July 2025 to August 2025 filed already: back-paid in September 2025. June 2025 filed already and "
+                "past Beijing's back-payment limit (2 months): not back-paid.")
+        services.month_compute(actor=staff, period="2025-09")
+        assert _back_paid(late, "2025-09") == ["2025-07", "2025-08"]
+        assert StaffChange.objects.filter(period="2025-09", employee=late, kind="add").count() == 1
+        file_month(staff, "2025-09")
+        services.month_compute(actor=staff, period="2025-10")  # June is never back-paid, the 增员 not listed again
+        assert _back_paid(late, "2025-10") == [] and not StaffChange.objects.filter(period="2025-10").exists()
+
         CitySetting.objects.filter(city="beijing").update(back_payment_months_limit=0)
-        with pytest.raises(ValidationError) as exc:
-            add_employee(firm, 9, "9000", "2025-08-31", actor=staff)
-        assert exc.value.message_dict["start_date"] == [
-            "2025年8月已申报,北京不办理补缴:参保开始日期最早为 2025年9月1日。"]
-        # A stint that ended before the filed months has nothing to back-pay.
-        add_employee(firm, 10, "9000", "2025-01-01", "2025-05-20", actor=staff)
-        assert InsuredEmployee.objects.count() == before + 3
+        none = add_employee(firm, 9, "9000", "2025-10-20", actor=staff)  # October: open, nothing to back-pay
+        assert services.late_start_notice(none) is None
 
 
-def test_an_import_reports_the_row_that_starts_too_far_back_and_writes_nothing(api, staff, firm):
+def test_a_start_in_a_filed_month_is_explained_on_the_page(staff, firm):
+    page = WebClient()
+    page.force_login(staff)
+    resp = page.post("/b/bj/si/employees/new/", {
+        "client": str(firm.pk), "name": "王五", "id_number": idn(31), "insured_city": "beijing", "wage": "9000",
+        "start_date": "2025-08-01"}, follow=True)
+    assert "2025年8月已申报,将在2025年9月补缴。" in resp.content.decode()
+
+
+def test_an_import_of_people_who_started_in_filed_months_is_back_paid_within_the_limit(api, staff, firm):
     with in_branch("bj"):
         CitySetting.objects.create(city="beijing", back_payment_months_limit=1)
-        before = InsuredEmployee.objects.count()
     head = "客户编号,姓名,身份证号,参保地,工资,参保开始\n"
     rows = [f"{firm.pk},李四,{idn(11)},北京,9000,2025-08-01", f"{firm.pk},王五,{idn(12)},北京,9000,2025-07-31"]
     upload = io.BytesIO((head + "\n".join(rows) + "\n").encode("utf-8-sig"))
     upload.name = "staff.csv"
     resp = api(staff).post("/b/bj/api/v1/si/employees/import/", {"file": upload}, format="multipart")
-
-    assert resp.status_code == 400
-    assert resp.json()["errors"] == [{"row": 3, "field": "start_date",
-                                      "message": "2025年7月已申报,北京最多补缴 1 个月:参保开始日期最早为 2025年8月1日。"}]
+    assert resp.status_code == 201, resp.content
     with in_branch("bj"):
-        assert InsuredEmployee.objects.count() == before
+        services.month_compute(actor=staff, period="2025-09")
+        for n in (11, 12):
+            person = InsuredEmployee.objects.get(name="李四" if n == 11 else "王五")
+            assert _back_paid(person, "2025-09") == ["2025-08"]  # July is past the one month allowed
+            assert StaffChange.objects.filter(period="2025-09", employee=person, kind="add").exists()
 
 
 def test_a_leaving_recorded_after_its_month_was_filed_is_listed_next_month_without_refund(staff, firm):
@@ -283,13 +287,14 @@ def test_the_board_marks_the_month_back_paid_from_by_the_citys_cut_off(staff, fi
     assert "补缴自" not in page.get("/b/bj/si/?period=2025-10").content.decode()
 
 
-def test_a_past_stint_beyond_the_limit_is_refused_without_an_impossible_date(staff, firm):
+def test_a_past_stint_beyond_the_limit_is_neither_back_paid_nor_listed(staff, firm):
     with in_branch("bj"):
         CitySetting.objects.create(city="beijing", back_payment_months_limit=1)
-        with pytest.raises(ValidationError) as exc:
-            add_employee(firm, 5, "9000", "2025-06-01", "2025-07-20", actor=staff)
-        assert exc.value.message_dict["start_date"] == [
-            "2025年6月已申报,北京最多补缴 1 个月:这段参保已超过补缴期限,无法补缴。"]
+        gone = add_employee(firm, 5, "9000", "2025-06-01", "2025-07-20", actor=staff)  # insured June only
+        assert services.late_start_notice(gone) == "2025年6月已申报且超出北京的补缴期限(1 个月),不补缴。"
+        services.month_compute(actor=staff, period="2025-09")
+        assert not ContributionLine.objects.filter(employee=gone).exists()
+        assert not StaffChange.objects.filter(employee=gone).exists()
 
 
 def test_a_new_policy_year_trues_up_back_paid_months_as_it_does_regular_ones(staff, hq_admin):
@@ -345,14 +350,29 @@ def test_a_change_to_someone_insured_only_later_does_not_hold_up_filing(staff):
         services.month_file(actor=staff, period="2025-08", receipt_no="BJ-2025-08")
 
 
-def test_refusals_are_in_the_readers_language(api, staff, firm):
+def test_a_start_long_before_the_filed_months_is_listed_once_and_back_paid_within_the_limit(staff, firm):
     with in_branch("bj"):
-        CitySetting.objects.create(city="beijing", back_payment_months_limit=1)
-    english = api(staff)
-    english.cookies["django_language"] = "en"
-    body = {"client": firm.pk, "name": "李四", "id_number": idn(21), "insured_city": "beijing", "wage": "9000",
-            "start_date": "2025-07-01"}
-    resp = english.post("/b/bj/api/v1/si/employees/", body, format="json", HTTP_ACCEPT_LANGUAGE="en")
-    assert resp.status_code == 400
-    assert resp.json()["start_date"] == [
-        "July 2025 is filed and Beijing back-pays at most 1 month: the insurance can start on Aug. 1, 2025 at the earliest."]
+        old = add_employee(firm, 21, "9000", "2024-01-01", actor=staff)  # before the window and the limit
+        services.month_compute(actor=staff, period="2025-09")
+        assert _back_paid(old, "2025-09") == ["2025-06", "2025-07", "2025-08"]
+        assert StaffChange.objects.filter(employee=old).count() == 1
+
+def test_only_a_change_the_month_shows_holds_up_its_filing(api, staff):
+    with in_branch("bj"):
+        client = make_client("北京丁公司", staff)
+        stays = add_employee(client, 1, "9000", "2025-06-01", actor=staff)
+        services.month_compute(actor=staff, period="2025-08")
+        services.month_reconcile(actor=staff, period="2025-08")
+        # Leaving on 10 September (Beijing: insured to August): August shows no change.
+        services.employee_end(actor=staff, employee_id=stays.pk, end_date="2025-09-10")
+        services.month_file(actor=staff, period="2025-08", receipt_no="BJ-2025-08")
+
+        other = make_client("北京戊公司", staff)
+        rebased = add_employee(other, 2, "9000", "2025-06-01", actor=staff)
+        services.month_compute(actor=staff, period="2025-09")
+        services.month_reconcile(actor=staff, period="2025-09")
+    assert api(staff).post(f"/b/bj/api/v1/si/employees/{rebased.pk}/base/", {"wage": "9500"},
+                           format="json").status_code == 200
+    with in_branch("bj"):
+        with pytest.raises(ValidationError):  # September shows the wage
+            services.month_file(actor=staff, period="2025-09", receipt_no="BJ-2025-09")
