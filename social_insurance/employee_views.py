@@ -285,9 +285,8 @@ def employee_remove(request, pk: int):
             said = landing_text(sel.remove_landing(employee.insured_city, employee.end_date, request.tenant))
             messages.success(request, _("已减员:%(name)s,%(text)s(%(deadline)s)。") % {
                 "name": employee.name, "text": said["text"], "deadline": said["deadline"]})
-            late = services.late_start_notice(employee)  # which filed months are back-paid, which not
-            if late or said["warning"]:
-                messages.warning(request, late or said["warning"])
+            if said["warning"]:
+                messages.warning(request, said["warning"])
             return redirect(f"{_base(request)}{employee.pk}/")
     today = timezone.localdate()
     current = sel.deadline_of(sel.engine.period_of(today), request.tenant, today=today)

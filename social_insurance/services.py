@@ -151,7 +151,9 @@ def late_start_notice(employee: InsuredEmployee, filed: set[str] | None = None) 
             if employee.end_date else None)
     if last is not None and last < first:
         return None  # never insured
-    missing = engine.filed_in_span(first, last, filed)
+    charged = set(ContributionLine.objects.filter(employee=employee, source__in=(LineSource.REGULAR, LineSource.BACK_PAY))
+                  .values_list("for_period", flat=True))
+    missing = [p for p in engine.filed_in_span(first, last, filed) if p not in charged]
     if not missing:
         return None
     carrying = engine.first_open_after(missing[-1], filed)
@@ -717,6 +719,7 @@ def _post_late_additions(cur, params: dict) -> None:
     priced = {(l.employee_id, l.for_period): l.wage for l in existing.values()}
     listed = set(StaffChange.objects.filter(kind=ChangeKind.ADD, employee_id__in=list(people))
                  .exclude(period=period).values_list("employee_id", flat=True))
+    filed = filed_periods()
     limits: dict[str, int] = {}
     versions: dict[tuple[str, str], tuple[int, engine.PolicyRule] | None] = {}
     wanted: dict[tuple[int, str, str], dict] = {}
@@ -725,11 +728,17 @@ def _post_late_additions(cur, params: dict) -> None:
         city = person["city"]
         if city not in limits:
             limits[city] = city_settings(city).back_payment_months_limit
-        paid, _lost = engine.back_paid_months(sorted(person["missing"]), period, limits[city])
+        missing = sorted(person["missing"])
+        if engine.first_open_after(missing[-1], filed) != period:
+            continue  # an earlier open month carries them: its compute posts this (whichever runs first)
+        paid, lost = engine.back_paid_months(missing, period, limits[city])
         insured_now = person["first"] <= period and (person["last"] is None or person["last"] >= period)
-        if employee_id not in listed and person["first"] <= min(person["missing"]) and (paid or insured_now):
+        if employee_id not in listed and person["first"] <= missing[0] and (paid or insured_now):
+            # Insured from their start, or, when the first months are past the limit, from the
+            # first month back-paid (or this one).
+            since = person["start"] if not lost else engine.month_start(paid[0] if paid else period)
             additions.append(StaffChange(period=period, employee_id=employee_id, kind=ChangeKind.ADD,
-                                         effective_date=person["start"]))
+                                         effective_date=since))
         for for_period in paid:
             if (city, for_period) not in versions:
                 month = engine.month_start(for_period)
@@ -824,23 +833,33 @@ CHANGED_RECORDS_LOOKED_AT = 200
 def _month_changed_since(period: str, computed_at) -> bool:
     """Whether a record changed after the month's compute in a way the month shows: a person
     insured in it now and not then (or the reverse), or with another client, city, wage or
-    chosen rate. A change that leaves the month as it was (a start next month, a leaving
+    chosen rate, or with other filed months in their span (entered or ended late: back-paid or
+    listed here). A change that leaves the month as it was (a start next month, a leaving
     recorded after this month's end) does not hold up its filing."""
     changed = set(InsuredEmployee.history.filter(history_date__gt=computed_at).values_list("id", flat=True))
     if len(changed) > CHANGED_RECORDS_LOOKED_AT:
         return True
     settings_of: dict = {}
 
-    def shown(record):  # what the month takes from a record; None if it is not insured in the month
+    filed = filed_periods()
+
+    def shown(record):
+        """What the month takes from a record: its lines' values while insured in the month, and
+        the filed months of the span before it (a person entered or ended late is back-paid or
+        listed in the month carrying them); None for neither."""
         if record is None:
             return None
         rules = settings_of.setdefault(record.insured_city, city_settings(record.insured_city))
         first = engine.first_insured_month(record.start_date, rules.add_cutoff_day)
         last = (engine.last_insured_month(record.end_date, rules.remove_covers_leaving_month)
                 if record.end_date else None)
-        if first > period or (last is not None and last < period):
+        insured = first <= period and (last is None or last >= period)
+        earlier = tuple(p for p in engine.filed_in_span(first, last, filed) if p < period)
+        if not insured and not earlier:
             return None
-        return (record.client_id, record.insured_city, record.wage, record.housing_fund_percent, record.injury_rate)
+        values = (record.client_id, record.insured_city, record.wage, record.housing_fund_percent,
+                  record.injury_rate) if insured else None
+        return values, earlier
 
     for employee_id in changed:
         then = (InsuredEmployee.history.filter(id=employee_id, history_date__lte=computed_at)

@@ -376,3 +376,43 @@ def test_only_a_change_the_month_shows_holds_up_its_filing(api, staff):
     with in_branch("bj"):
         with pytest.raises(ValidationError):  # September shows the wage
             services.month_file(actor=staff, period="2025-09", receipt_no="BJ-2025-09")
+
+
+def test_the_earliest_open_month_carries_a_late_addition_whichever_is_computed_first(staff, firm):
+    with in_branch("bj"):
+        late = add_employee(firm, 40, "12000", "2025-07-01", actor=staff)
+        services.month_compute(actor=staff, period="2025-10")  # October first: September carries them
+        assert _back_paid(late, "2025-10") == [] and not StaffChange.objects.filter(employee=late).exists()
+        services.month_compute(actor=staff, period="2025-09")
+        assert _back_paid(late, "2025-09") == ["2025-07", "2025-08"]
+        assert list(StaffChange.objects.filter(employee=late).values_list("period", "kind")) == [("2025-09", "add")]
+        services.month_compute(actor=staff, period="2025-10")
+        assert _back_paid(late, "2025-10") == [] and StaffChange.objects.filter(employee=late).count() == 1
+
+
+def test_filing_waits_for_a_recompute_that_would_back_pay_someone_entered_since(staff, firm):
+    with in_branch("bj"):
+        services.month_compute(actor=staff, period="2025-09")
+        services.month_reconcile(actor=staff, period="2025-09")
+        add_employee(firm, 41, "9000", "2025-07-01", "2025-08-10", actor=staff)  # insured July only
+        with pytest.raises(ValidationError):
+            services.month_file(actor=staff, period="2025-09", receipt_no="BJ-2025-09")
+
+
+def test_an_addition_past_the_limit_is_dated_from_the_first_month_back_paid(staff, firm):
+    with in_branch("bj"):
+        CitySetting.objects.create(city="beijing", back_payment_months_limit=1)
+        late = add_employee(firm, 42, "9000", "2025-06-15", actor=staff)
+        services.month_compute(actor=staff, period="2025-09")
+        assert _back_paid(late, "2025-09") == ["2025-08"]
+        assert str(StaffChange.objects.get(employee=late).effective_date) == "2025-08-01"
+
+
+def test_leaving_someone_charged_as_usual_says_nothing_of_back_pay(staff, firm):
+    page = WebClient()
+    page.force_login(staff)
+    with in_branch("bj"):
+        person = InsuredEmployee.objects.get(client=firm)
+        assert services.late_start_notice(person) is None  # June to August charged as filed
+    html = page.post(f"/b/bj/si/employees/{person.pk}/remove/", {"end_date": "2025-08-10"}, follow=True).content.decode()
+    assert "补缴" not in html and "减员列入下一个未申报月份" in html
