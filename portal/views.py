@@ -58,17 +58,19 @@ def _live_context(request) -> dict:
 # ---------------------------------------------------------------------------------------------
 # Home, live figures, statement
 # ---------------------------------------------------------------------------------------------
-def _my_leads(request, period: str) -> dict | None:
+def _my_leads(request, period: str) -> list[dict]:
     """Marketing and sales lead with their own leads (a marketer's month as the points scheme sees
-    it; a seller's signings and the leads they follow up), before the boards."""
+    it; a seller's signings and the leads they follow up), before the boards; someone doing both
+    sees both."""
     from commissions import lead_selectors
 
     roles = roles_in_branch(request.user, request.tenant)
+    cards = []
     if R.Role.MARKETING in roles:
-        return {"kind": "marketing", **lead_selectors.marketing_figures(request.user.pk, period)}
+        cards.append({"kind": "marketing", **lead_selectors.marketing_figures(request.user.pk, period)})
     if R.Role.SALES in roles:
-        return {"kind": "sales", **lead_selectors.sales_figures(request.user.pk, period)}
-    return None
+        cards.append({"kind": "sales", **lead_selectors.sales_figures(request.user.pk, period)})
+    return cards
 
 
 @require_GET
@@ -77,7 +79,7 @@ def home(request):
     today = timezone.localdate()
     context = _live_context(request)
     trend = selectors.my_trend(request.user, request.tenant, today)
-    context.update(trend=trend, period=period_of(today), leads=_my_leads(request, period_of(today)),
+    context.update(trend=trend, period=period_of(today), lead_cards=_my_leads(request, period_of(today)),
                    is_reviewer=selectors.is_reviewer(request.user, request.tenant),
                    # the months on the chart's axis as the table beside it says them (2026年7月)
                    chart_labels={"commission": _("提成(元)"), "openings": _("开户(户)"),

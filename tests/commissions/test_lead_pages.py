@@ -144,3 +144,12 @@ def test_the_lead_page_says_when_it_shows_only_the_latest(people, monkeypatch):
     monkeypatch.setattr(lead_views, "LEADS_SHOWN", 2)
     page = mkt.get("/b/bj/leads/").content.decode()
     assert "显示前 2 条,共 3 条。" in page and page.count('class="lead-item') == 2
+
+
+def test_someone_in_marketing_and_sales_sees_both_on_their_home(people):
+    from branches.models import Branch, BranchMembership
+
+    BranchMembership.objects.create(user=people["bj_mkt"], branch=Branch.objects.get(code="bj"), role="sales")
+    home = _login(people["bj_mkt"]).get("/b/bj/me/").content.decode()
+    assert home.count('data-testid="my-leads"') == 2 and 'data-testid="leads-count"' in home
+    assert 'data-testid="leads-signed"' in home
