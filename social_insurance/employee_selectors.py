@@ -88,6 +88,16 @@ def whole_identity_number(q: str) -> str | None:
     return number if engine.identity_number_valid(number) else None
 
 
+def by_identity_number(user, branch, number: str):
+    """The person with this whole identity number among those `user` may see (their latest
+    stint), or None — also for a number that is not a valid one."""
+    number = engine.normalize_identity(number)
+    if not engine.identity_number_valid(number):
+        return None
+    return (employees_for_pages(user, branch).filter(id_number_hash__in=identity_hashes(number))
+            .order_by("-start_date", "-id").first())
+
+
 def search(qs, q: str):
     """By name, by part of the masked number (its last four, say), or — a whole valid identity
     number typed — by its keyed hash."""

@@ -63,6 +63,11 @@ def _late_marked(changes, period: str) -> list:
     return rows
 
 
+# Up to this many insured people the exception form offers them in a list; a bigger branch
+# names the person by their identity number instead (a list would leave the rest out).
+EXCEPTION_CHOICES = 1000
+
+
 @page_roles(R.OFFICE | {R.Role.SPECIALIST})
 def cycle_board(request):
     """月度流程看板: 增减员, 计算, 核对, 申报, checks, statements, exceptions."""
@@ -90,7 +95,8 @@ def cycle_board(request):
         # The form's choice of employee (name, masked ID, client): only the people this user may
         # see (none for a specialist).
         "exception_employees": employee_selectors.employees_for_pages(request.user, request.tenant)
-                               .order_by("name", "id")[:1000],
+                               .order_by("name", "id")[:EXCEPTION_CHOICES],
+        "exception_choices": EXCEPTION_CHOICES,
         "employee_count": InsuredEmployee.objects.count(),
     }
     return render(request, "social_insurance/board.html", ctx)
@@ -154,10 +160,17 @@ def exception_create(request):
     """登记异常 from the board: errors come back as messages, nothing is saved."""
     _require_staff(request)
     period = _posted_board_period(request)
+    employee = request.POST.get("employee") or None
+    number = (request.POST.get("employee_id_number") or "").strip()
     try:
+        if employee is None and number:
+            found = employee_selectors.by_identity_number(request.user, request.tenant, number)
+            if found is None:
+                raise ValidationError({"employee": [_("未找到该身份证号的参保员工。")]})
+            employee = found.pk
         exc = exceptions.exception_log(
             actor=request.user, period=request.POST.get("period", ""), description=request.POST.get("description", ""),
-            employee=request.POST.get("employee") or None, kind=request.POST.get("kind") or None)
+            employee=employee, kind=request.POST.get("kind") or None)
     except ValidationError as err:
         _messages_from(request, err)
         return redirect(_board_url(request, period, "#exceptions"))

@@ -418,3 +418,23 @@ def test_board_forms_are_closed_to_client_contacts_and_other_branches(staff):
         assert page.post(f"/b/bj/si/exceptions/{exc.pk}/respond/", {}).status_code == 404
         assert page.post(f"/b/bj/si/exceptions/{exc.pk}/resolve/", {"note": "x"}).status_code == 404
     assert _state() == before
+
+
+def test_a_big_branch_names_the_person_by_identity_number(staff, employee, monkeypatch):
+    from social_insurance import views
+
+    from .helpers import idn
+
+    monkeypatch.setattr(views, "EXCEPTION_CHOICES", 0)  # as if the branch had more people than a list shows
+    page = web(staff)
+    html = page.get(f"/b/bj/si/?period={M}").content.decode()
+    assert 'name="employee_id_number"' in html and '<select id="exc-employee"' not in html
+    refused = page.post("/b/bj/si/exceptions/", {"board_period": M, "period": M, "description": "扣款失败",
+                                                 "employee_id_number": idn(99)}, follow=True)
+    assert "未找到该身份证号的参保员工。" in refused.content.decode()
+    with in_branch("bj"):
+        assert not PaymentException.objects.exists()
+    page.post("/b/bj/si/exceptions/", {"board_period": M, "period": M, "description": "扣款失败",
+                                       "employee_id_number": f" {idn(1).lower()} "})
+    with in_branch("bj"):
+        assert PaymentException.objects.get().employee_id == employee.pk
