@@ -643,7 +643,11 @@ def month_compute(*, actor, period: str, register: bool = True) -> MonthCycle:
             _errors({"period": f"{period} 已申报,不能重算;更正请走补缴/退费。"})
         params = {"period": period, "m": engine.month_start(period), "branch_id": branch.pk}
         with connection.cursor() as cur:
-            cur.execute("SELECT set_config('work_mem', %s, true)", [settings.SI_COMPUTE_WORK_MEM])
+            cur.execute("SELECT set_config('work_mem', %s, true), clock_timestamp()", [settings.SI_COMPUTE_WORK_MEM])
+            # The time just before the roster is read (not the compute's end): a record changed
+            # after it may be missing from this compute, so filing asks for another
+            # (_month_changed_since).
+            started = cur.fetchone()[1]
             cur.execute(sql.INSURED_SQL, params)
             cur.execute(sql.CHANGES_SQL, params)
             # First compute of the month: its lines loaded into the month's new regular partition;
@@ -662,7 +666,7 @@ def month_compute(*, actor, period: str, register: bool = True) -> MonthCycle:
         if register:
             _register_identities([period], branch_id=branch.pk)
         cycle.employee_count, cycle.employer_total, cycle.employee_total = count, er, ee
-        cycle.computed_at = timezone.now()
+        cycle.computed_at = started
         stamp(cycle, actor=actor, reason="month computed")
         cycle.save()
     return cycle
