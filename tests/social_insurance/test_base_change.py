@@ -95,10 +95,11 @@ def test_only_the_office_changes_a_base(api, staff, person):
                            format="json").status_code == 404
     with in_branch("bj"):
         assert InsuredEmployee.objects.get(pk=person.pk).wage == D("12000.00")
-    for user in (specialist, contact):
+    for user in (specialist, contact, outsider):
         page = WebClient()
         page.force_login(user)
         assert page.get(f"/b/bj/si/employees/{person.pk}/base/").status_code in (403, 404)
+        assert page.post(f"/b/bj/si/employees/{person.pk}/base/", {"wage": "15000"}).status_code in (403, 404)
 
 
 def test_the_page_names_the_month_it_counts_from(staff, person):

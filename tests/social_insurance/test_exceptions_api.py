@@ -438,3 +438,27 @@ def test_a_big_branch_names_the_person_by_identity_number(staff, employee, monke
                                        "employee_id_number": f" {idn(1).lower()} "})
     with in_branch("bj"):
         assert PaymentException.objects.get().employee_id == employee.pk
+
+
+def test_the_exception_list_comes_in_windows_and_refuses_a_bad_window(api, staff):
+    for n in range(3):
+        assert api(staff).post(URL, {"period": M, "description": f"扣款失败 {n}"}, format="json").status_code == 201
+    part = api(staff).get(URL + "?limit=2")
+    assert len(part.json()) == 2 and part["X-Total-Count"] == "3"
+    for query in ("limit=0", "limit=501", "offset=-1", "limit=abc"):
+        resp = api(staff).get(f"{URL}?{query}")
+        assert resp.status_code == 400 and resp.json()[query.split("=")[0]][0], query
+
+
+def test_a_specialist_cannot_find_a_person_by_identity_number(staff, employee, monkeypatch):
+    from social_insurance import views
+
+    from .helpers import idn
+
+    monkeypatch.setattr(views, "EXCEPTION_CHOICES", 0)
+    specialist = make_user("bj_s9", ("bj", "specialist"), home="bj")
+    resp = web(specialist).post("/b/bj/si/exceptions/", {"board_period": M, "period": M, "description": "扣款失败",
+                                                         "employee_id_number": idn(1)}, follow=True)
+    assert "未找到该身份证号的参保员工。" in resp.content.decode()  # the same answer as for a stranger
+    with in_branch("bj"):
+        assert not PaymentException.objects.exists()

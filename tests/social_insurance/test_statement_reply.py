@@ -79,7 +79,7 @@ def test_only_the_office_answers(api, staff, disputed):
     for user, code in ((contact, 403), (specialist, 403), (outsider, 404)):
         assert api(user).post(url, {"note": "x"}, format="json").status_code == code
     assert api(staff).post("/b/bj/api/v1/si/statements/999999/reply/", {"note": "x"}, format="json").status_code == 404
-    for user in (contact, specialist):
+    for user in (contact, specialist, outsider):
         page = WebClient()
         page.force_login(user)
         assert page.post(f"/b/bj/si/statements/{statement.pk}/reply/", {"note": "x"}).status_code in (403, 404)
