@@ -1,5 +1,6 @@
 """Login page, throttled by the same per-username and per-address counters as the API token
-endpoint (`branches/login_guard.py`)."""
+endpoint (`branches/login_guard.py`); a browser that signed in to an account before is counted
+on its own (the device cookie), so a stranger's failures do not lock its owner out."""
 from __future__ import annotations
 
 from django.contrib.auth import views as auth_views
@@ -28,5 +29,8 @@ class ThrottledLoginView(auth_views.LoginView):
         return super().form_invalid(form)
 
     def form_valid(self, form):
-        login_guard.record_success(self.request, self.request.POST.get("username", ""))
-        return super().form_valid(form)
+        username = self.request.POST.get("username", "")
+        login_guard.record_success(self.request, username)
+        response = super().form_valid(form)
+        login_guard.remember_device(self.request, response, username)
+        return response

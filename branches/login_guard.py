@@ -10,6 +10,14 @@ The client address is REMOTE_ADDR. `X-Forwarded-For` is believed only when the c
 from one of `settings.TRUSTED_PROXIES`: then the address is the right-most one in that header
 that is not itself a trusted proxy (everything left of it the client may have written). Nothing
 in the request — a header, a token, a session — turns the throttle off.
+
+A per-username lock can be set off by anyone who knows the name. So that a stranger's failures
+do not lock a person out of the browser they use, the login page leaves a signed device cookie
+after a successful sign-in (OWASP's "device cookies"): an attempt on that account carrying it is
+counted against that device alone (the same limit), not against the account. Everyone else —
+another browser, the API token endpoint, a stolen or forged cookie for another name — is counted
+per username as before. The cookie proves nothing about the password; it only says which counter
+an attempt draws on, and the per-address counter applies to it too.
 """
 from __future__ import annotations
 
@@ -20,7 +28,9 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from django.conf import settings
+from django.core import signing
 from django.core.cache import cache
+from django.utils.crypto import get_random_string
 from django.utils.translation import gettext as _
 
 
@@ -66,6 +76,43 @@ def _address_key(address: str) -> str:
     return f"login-failures:addr:{address}"
 
 
+DEVICE_COOKIE = "hrsaas_device"
+_DEVICE_SALT = "hrsaas.login-device"
+_DEVICE_AGE = 365 * 24 * 3600
+_DEVICE_NAMES = 5  # accounts one browser remembers (a shared office PC): the oldest is forgotten
+
+
+def _devices(request) -> dict[str, str]:
+    """{normalised username: device nonce} from the request's cookie; {} when absent or forged."""
+    raw = request.COOKIES.get(DEVICE_COOKIE)
+    if not raw:
+        return {}
+    try:
+        value = signing.loads(raw, salt=_DEVICE_SALT, max_age=_DEVICE_AGE)
+    except signing.BadSignature:
+        return {}
+    if not isinstance(value, dict):
+        return {}
+    return {str(k): str(v) for k, v in value.items()}
+
+
+def _device_key(request, username) -> str | None:
+    nonce = _devices(request).get(_username(username))
+    return f"login-failures:device:{nonce}" if nonce else None
+
+
+def remember_device(request, response, username) -> None:
+    """After a successful sign-in on the login page: this browser's later attempts on the account
+    are counted apart from a stranger's."""
+    devices = _devices(request)
+    name = _username(username)
+    devices.pop(name, None)
+    devices[name] = get_random_string(24)
+    devices = dict(list(devices.items())[-_DEVICE_NAMES:])
+    response.set_cookie(DEVICE_COOKIE, signing.dumps(devices, salt=_DEVICE_SALT), max_age=_DEVICE_AGE,
+                        secure=settings.SESSION_COOKIE_SECURE, httponly=True, samesite="Lax")
+
+
 @dataclass(frozen=True)
 class Refusal:
     message: str
@@ -78,8 +125,9 @@ def _window() -> int:
 
 def check(request, username) -> Refusal | None:
     """None when this attempt may go ahead; else why not and for how long."""
-    counts = cache.get_many([_user_key(username), _address_key(client_address(request))])
-    over_user = (counts.get(_user_key(username)) or 0) >= settings.LOGIN_MAX_FAILURES
+    own = _device_key(request, username) or _user_key(username)
+    counts = cache.get_many([own, _address_key(client_address(request))])
+    over_user = (counts.get(own) or 0) >= settings.LOGIN_MAX_FAILURES
     over_address = (counts.get(_address_key(client_address(request))) or 0) >= settings.LOGIN_MAX_FAILURES_PER_ADDRESS
     if not (over_user or over_address):
         return None
@@ -96,11 +144,13 @@ def _bump(key: str) -> None:
 
 
 def record_failure(request, username) -> None:
-    _bump(_user_key(username))
+    _bump(_device_key(request, username) or _user_key(username))
     _bump(_address_key(client_address(request)))
 
 
 def record_success(request, username) -> None:
     # The address counter stays: a success on one's own account must not reset what the same
     # address did against others.
-    cache.delete(_user_key(username))
+    # From a remembered device only that device's counter: a stranger's failures on the account
+    # stay counted against everyone else.
+    cache.delete(_device_key(request, username) or _user_key(username))

@@ -238,3 +238,53 @@ def test_revoke_endpoint_ends_own_token_and_hq_admin_ends_anyones(branches, hq_a
     assert len(by_admin) == 1
     assert {"field": "revoke_reason", "before": "", "after": "revoked by HQ admin"} in by_admin[0]["changes"]
     assert User.objects.filter(username="holder").exists()
+
+
+# ---------------------------------------------------------------------------------------------
+# A stranger's failures do not lock a person out of their own browser (device cookie)
+# ---------------------------------------------------------------------------------------------
+@pytest.mark.django_db
+def test_a_strangers_failures_do_not_lock_the_owner_out_of_a_browser_they_signed_in_on(branches, settings):
+    from django.test import Client
+
+    make_user("bj.s5", ("bj", "specialist"))
+    own = Client(REMOTE_ADDR="198.51.100.20")
+    assert own.post("/login/", {"username": "bj.s5", "password": TEST_PASSWORD}).status_code == 302
+    assert login_guard.DEVICE_COOKIE in own.cookies
+    own.post("/logout/")
+
+    for i in range(settings.LOGIN_MAX_FAILURES + 3):
+        Client(REMOTE_ADDR=f"203.0.113.{i + 1}").post("/login/", {"username": "bj.s5", "password": "wrong"})
+
+    # Anyone else, the API included, is held back by the account's count ...
+    assert Client(REMOTE_ADDR="198.51.100.21").post(
+        "/login/", {"username": "bj.s5", "password": TEST_PASSWORD}).status_code == 429
+    assert APIClient(REMOTE_ADDR="198.51.100.20").post(
+        TOKEN_URL, {"username": "bj.s5", "password": TEST_PASSWORD}, format="json").status_code == 429
+    # ... the owner's own browser signs in.
+    back = own.post("/login/", {"username": "bj.s5", "password": TEST_PASSWORD})
+    assert back.status_code == 302 and "_auth_user_id" in own.session
+
+
+@pytest.mark.django_db
+def test_a_remembered_browser_is_itself_limited_and_a_forged_or_foreign_cookie_counts_for_nothing(branches, settings):
+    from django.test import Client
+
+    make_user("bj.s4", ("bj", "specialist"))
+    make_user("bj.s3", ("bj", "specialist"))
+    own = Client(REMOTE_ADDR="198.51.100.30")
+    assert own.post("/login/", {"username": "bj.s4", "password": TEST_PASSWORD}).status_code == 302
+    own.post("/logout/")
+    # Guessing from the remembered browser: the same five, then refused even with the password.
+    for _ in range(settings.LOGIN_MAX_FAILURES):
+        assert own.post("/login/", {"username": "bj.s4", "password": "wrong"}).status_code == 200
+    assert own.post("/login/", {"username": "bj.s4", "password": TEST_PASSWORD}).status_code == 429
+
+    # bj.s4's cookie says nothing about bj.s3: a locked bj.s3 stays locked in that browser.
+    for i in range(settings.LOGIN_MAX_FAILURES):
+        Client(REMOTE_ADDR=f"203.0.113.{i + 1}").post("/login/", {"username": "bj.s3", "password": "wrong"})
+    assert own.post("/login/", {"username": "bj.s3", "password": TEST_PASSWORD}).status_code == 429
+    # A cookie not signed by us is ignored.
+    forged = Client(REMOTE_ADDR="198.51.100.31")
+    forged.cookies[login_guard.DEVICE_COOKIE] = '{"bj.s3": "x"}'
+    assert forged.post("/login/", {"username": "bj.s3", "password": TEST_PASSWORD}).status_code == 429
