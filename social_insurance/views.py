@@ -360,9 +360,10 @@ def _policy_city_page(request, city: str, *, form: dict | None, errors: dict):
     item_errors = errors.get("items", [])
     form = {**form, "item_rows": [{**row, "errors": [e for e in item_errors if e.startswith((row["label"] + ":", row["label"] + ": "))]}
                                   for row in form["item_rows"]]}
-    rows = [{"policy": p, "items": item_views(p),
+    rows = [{"policy": p, "items": items, "has_item_notes": any(i.note for i in items),
              "rounding_social": rounding_words(p.rounding_social),
-             "rounding_housing_fund": rounding_words(p.rounding_housing_fund)} for p in versions]
+             "rounding_housing_fund": rounding_words(p.rounding_housing_fund)}
+            for p, items in ((p, item_views(p)) for p in versions)]
     return render(request, "social_insurance/hq_policy_city.html", {
         "city": city, "name": latest.name, "rows": rows, "latest": latest, "low": Confidence.LOW,
         "can_edit": can_edit, "form": form, "errors": errors, "confidences": Confidence.choices,

@@ -227,6 +227,25 @@ def test_hq_policy_page_filters_by_city_and_year(hq_admin, branches):
     assert web(staff).get("/si/policies/beijing/").status_code == 404
 
 
+def test_every_note_the_policy_data_ships_reads_in_chinese_with_its_original_beside_it(hq_admin, branches):
+    from social_insurance.policies import loader
+    from social_insurance.policies.note_words import NOTES_ZH
+
+    shipped = loader.read_data()
+    notes = {p["notes"] for p in shipped["policies"] if p.get("notes")}
+    notes |= {p["rounding"]["note"] for p in shipped["policies"] if p.get("rounding", {}).get("note")}
+    notes |= {i["note"] for p in shipped["policies"] for i in p["items"].values() if i.get("note")}
+    assert len(notes) >= 20 and notes <= set(NOTES_ZH), notes - set(NOTES_ZH)
+
+    page = web(hq_admin)
+    text = visible_text(page.get("/si/policies/beijing/").content.decode())
+    assert "医疗保险:生育保险已并入;个人缴 2% + 每月 3 元(大额医疗互助)" in text
+    assert "原文:maternity merged; employee pays 2% + 3 yuan/month" in text
+    page.cookies["django_language"] = "en"
+    english = visible_text(page.get("/si/policies/beijing/").content.decode())
+    assert "maternity merged; employee pays 2% + 3 yuan/month" in english and "生育保险已并入" not in english
+
+
 def test_board_and_duplicates_titles_name_the_month_in_the_locales_words(hq_admin, setup):
     staff = setup[0]
 

@@ -57,6 +57,14 @@ def policy_year(value) -> str:
 
 
 @register.filter
+def policy_note(value) -> str:
+    """A policy data note in the reader's language (the shipped data's notes are English)."""
+    from social_insurance.policies.note_words import note_words
+
+    return note_words(str(value or ""))
+
+
+@register.filter
 def label(value, kind: str) -> str:
     """{{ m.role|label:"role" }} → 分支机构经理."""
     return labels.label(kind, value)
