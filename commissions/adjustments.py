@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Iterable
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -37,6 +37,7 @@ from .hq.rules import COMPONENTS, MAX_ADJUSTMENT_PERCENT
 from .hq.selectors import frozen_periods_overlapping
 from .models import Adjustment
 from hrsaas.core.inputs import quoted, unknown_choice, wrong_value
+from hrsaas.core.money import decimal_from_text
 
 COMPONENT_LABELS = {
     "opening_reward": "开户奖励", "retention_bonus": "留存奖励",
@@ -85,11 +86,8 @@ def parse_percent(value, field: str, errors: dict) -> Decimal | None:
     if isinstance(value, float):
         errors.setdefault(field, []).append(_("请填写以字符串表示的数值,例如 \"10.00\"。"))
         return None
-    try:
-        d = Decimal(str(value).strip())
-    except (InvalidOperation, ValueError):
-        d = None
-    if d is None or not d.is_finite():
+    d = decimal_from_text(value)
+    if d is None:
         errors.setdefault(field, []).append(_("不是有效的数值:%(v)s") % {"v": str(value)[:20]})
         return None
     if -d.as_tuple().exponent > 2:

@@ -23,7 +23,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
-from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
+from hrsaas.core.money import decimal_from_text
 
 HUNDRED = Decimal(100)
 ZERO = Decimal(0)
@@ -83,14 +84,9 @@ class ScoreResult:
 
 
 def _dec(value, name: str, errors: list[str]) -> Decimal | None:
-    try:
-        d = Decimal(str(value))
-    except (InvalidOperation, ValueError, TypeError):
-        errors.append(f"{name} 不是数字: {value!r}")
-        return None
-    if not d.is_finite():
-        errors.append(f"{name} 不是有限数字")
-        return None
+    d = decimal_from_text(value)
+    if d is None:
+        errors.append(f"{name} 不是数字: {str(value)[:30]}")
     return d
 
 

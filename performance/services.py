@@ -9,7 +9,7 @@ import io
 import re
 from dataclasses import dataclass
 from datetime import date
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 
 from branches.audit import stamp
 
-from hrsaas.core.money import MoneyError, parse_money
+from hrsaas.core.money import MoneyError, decimal_from_text, parse_money
 from hrsaas.core.period import PERIOD_RE, Period, PeriodError
 
 from . import display, engine, lock_objects, metrics
@@ -51,13 +51,8 @@ QUARTER_RE = re.compile(r"^(\d{4})-Q([1-4])$")
 
 def to_decimal(value, field: str, *, places: int = 2) -> Decimal:
     """A Decimal from user input; over-precise or non-numeric input is refused, not rounded."""
-    if isinstance(value, float):
-        value = repr(value)
-    try:
-        d = Decimal(str(value).strip())
-    except (InvalidOperation, ValueError, TypeError):
-        raise ValidationError({field: [_("须为数字。")]})
-    if not d.is_finite():
+    d = decimal_from_text(value)
+    if d is None:
         raise ValidationError({field: [_("须为数字。")]})
     if d.as_tuple().exponent < -places:
         raise ValidationError({field: [_("最多%(n)s位小数。") % {"n": places}]})

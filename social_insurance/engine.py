@@ -23,11 +23,11 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass
-from decimal import ROUND_DOWN, ROUND_HALF_UP, ROUND_UP, Decimal, InvalidOperation
+from decimal import ROUND_DOWN, ROUND_HALF_UP, ROUND_UP, Decimal
 
 from django.utils.translation import gettext, gettext_noop
 
-from hrsaas.core.money import MoneyError, parse_money, quantize_money
+from hrsaas.core.money import MoneyError, decimal_from_text, parse_money, quantize_money
 from hrsaas.core.period import PERIOD_RE, Period, PeriodError
 
 HUNDRED = Decimal(100)
@@ -219,12 +219,9 @@ def parse_percent(value, field: str) -> Decimal:
     """A percent given as a decimal string (or integer): at most 2 places, not negative."""
     if isinstance(value, bool) or not isinstance(value, (str, int, Decimal)):
         raise PolicyError(field, "比例须为数字字符串,例如 \"12\" 或 \"0.20\"。")
-    try:
-        pct = Decimal(str(value).strip())
-    except InvalidOperation:
-        raise PolicyError(field, "比例须为数字,例如 \"12\" 或 \"0.20\"。") from None
-    if not pct.is_finite():
-        raise PolicyError(field, "比例须为有限数字。")
+    pct = decimal_from_text(value)
+    if pct is None:
+        raise PolicyError(field, "比例须为数字,例如 \"12\" 或 \"0.20\"。")
     if pct < 0:
         raise PolicyError(field, "比例不能为负数。")
     if pct.as_tuple().exponent < -2:

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any, Union
 
 from django.utils.translation import gettext as _, pgettext
 from hrsaas.core.inputs import unknown_choice
+from hrsaas.core.money import decimal_from_text
 
 COMPONENTS = ("opening_reward", "retention_bonus", "sales_commission", "lead_attribution")
 SERVICES = ("social_insurance", "housing_fund", "payroll_outsourcing")
@@ -118,13 +119,9 @@ def _decimal(value: Any, path: str, errors: dict, *, places: int = 2, low: Decim
     if isinstance(value, (float, bool, list, dict)) or value is None:  # a list or object: no Python spelling quoted
         errors.setdefault(path, []).append(_("请填写以字符串表示的数值,例如 \"800.00\"。"))
         return Decimal(0)
-    try:
-        d = Decimal(str(value))
-    except (InvalidOperation, ValueError):
-        errors.setdefault(path, []).append(_("不是有效的数值:%(v)s") % {"v": value})
-        return Decimal(0)
-    if not d.is_finite():
-        errors.setdefault(path, []).append(_("不是有效的数值:%(v)s") % {"v": value})
+    d = decimal_from_text(value)
+    if d is None:
+        errors.setdefault(path, []).append(_("不是有效的数值:%(v)s") % {"v": str(value)[:30]})
         return Decimal(0)
     if -d.as_tuple().exponent > places:
         errors.setdefault(path, []).append(_("最多保留 %(n)d 位小数。") % {"n": places})

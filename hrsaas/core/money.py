@@ -55,6 +55,26 @@ def normalise_amount_text(value) -> str:
     return unicodedata.normalize("NFKC", str(value)).strip()
 
 
+def decimal_from_text(value) -> Decimal | None:
+    """The number in `value` when it is spelled as an amount is (the forms above: digits, sign,
+    thousands separators, a decimal part, full-width characters), else None — so a percent, a
+    rate or a score accepts exactly what an amount accepts and refuses "1e1", "NaN", "Infinity"
+    and ".5" the same way. An int or a finite Decimal is taken as it is; a float by its shortest
+    text. No bounds and no places: the caller words those."""
+    if value is None or isinstance(value, bool):
+        return None
+    if isinstance(value, Decimal):
+        return value if value.is_finite() else None
+    if isinstance(value, int):
+        return Decimal(value)
+    if isinstance(value, float):
+        value = repr(value)
+    if not isinstance(value, str):
+        return None
+    text = normalise_amount_text(value)
+    return Decimal(text.replace(",", "")) if _AMOUNT_RE.fullmatch(text) else None
+
+
 def parse_money(value, *, places: int = 2, minimum: Decimal | None = None, maximum: Decimal | None = MAX_AMOUNT,
                 allow_negative: bool = False, allow_zero: bool = True) -> Decimal:
     """The amount in `value` as an exact Decimal (not rounded: over-precise input is refused).

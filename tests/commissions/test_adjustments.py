@@ -71,6 +71,7 @@ def test_beyond_20_percent_is_refused_and_nothing_saved(api, people, percent):
     ({"percent": "10.001"}, "percent"),
     ({"percent": 10.5}, "percent"),
     ({"percent": "abc"}, "percent"),
+    ({"percent": "1e1"}, "percent"),  # was 201 with 10.00: an exponent is not how people write a percent
     ({"component": "bonus"}, "component"),
     ({"effective_from": "2026-02-30"}, "effective_from"),
     ({"effective_to": "2025-12-31"}, "effective_to"),

@@ -120,3 +120,45 @@ def test_each_lock_has_its_own_namespace_and_a_place_in_the_order():
     assert len({int(lock) for lock in Lock}) == len(Lock)
     assert set(ORDER) == set(Lock) and len(ORDER) == len(Lock)
     assert Lock.PERFORMANCE_BONUS_RULE != Lock.SI_IDENTITY_REGISTRY
+
+
+# Every number a person or integrator types — percents, rates, scores, a payout total — is spelled
+# as an amount is: a percent of "1e1" was stored as 10.00 (the review of 2026-12-05).
+_NUMBER_PARSERS = {
+    "adjustment percent": lambda v: __import__("commissions.adjustments", fromlist=["x"]).parse_percent(v, "percent", {}),
+    "rule amount": lambda v: (lambda errors: (__import__("commissions.hq.rules", fromlist=["x"])._decimal(v, "a", errors),
+                                              None if errors else True)[1])({}),
+    "appraisal value": lambda v: __import__("performance.services", fromlist=["x"]).to_decimal(v, "value"),
+    "appraisal parameter": lambda v: __import__("performance.engine", fromlist=["x"])._dec(v, "cap", []),
+    "SI rate": lambda v: __import__("social_insurance.engine", fromlist=["x"]).parse_percent(v, "rate"),
+    "payout total": lambda v: __import__("commissions.hq.payouts.paying", fromlist=["x"]).parse_total(v),
+}
+
+
+def _accepted(parse, value) -> bool:
+    from django.core.exceptions import ValidationError
+
+    from social_insurance.engine import PolicyError
+    try:
+        return parse(value) is not None
+    except (ValidationError, PolicyError):
+        return False
+
+
+@pytest.mark.parametrize("name", sorted(_NUMBER_PARSERS))
+def test_every_number_input_refuses_what_an_amount_refuses(name):
+    parse = _NUMBER_PARSERS[name]
+    assert _accepted(parse, "10") and _accepted(parse, "１０") and _accepted(parse, "10.5")
+    for spelling in ("1e1", "1E1", "NaN", "Infinity", ".5", "0x10", "1_0"):
+        assert not _accepted(parse, spelling), (name, spelling)
+
+
+def test_decimal_from_text_is_the_amount_grammar_without_bounds():
+    from hrsaas.core.money import decimal_from_text
+
+    assert decimal_from_text("-1,200.50") == Decimal("-1200.50")
+    assert decimal_from_text("１，２００．５") == Decimal("1200.5")
+    assert decimal_from_text(7) == Decimal(7) and decimal_from_text(Decimal("2.50")) == Decimal("2.50")
+    assert decimal_from_text(0.5) == Decimal("0.5")
+    for bad in ("1e1", "NaN", Decimal("Infinity"), None, True, [1], "", "1,2"):
+        assert decimal_from_text(bad) is None, bad

@@ -12,7 +12,7 @@ been downloaded (after that the file may already be at the bank).
 Every step is a history row of PayoutBatch (who, when, why) in the same transaction."""
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
@@ -27,17 +27,14 @@ from ... import lock_objects
 from ..models import BranchPeriod, PayoutBatch
 from . import files
 from .selectors import bank_file_downloaded, may_edit_payments
+from hrsaas.core.money import decimal_from_text
 
 
 def parse_total(raw) -> Decimal:
     """A total typed by a person: "1,200.00" or "1200" → Decimal; refused when not a number,
     negative, or with more than two decimals (never rounded silently)."""
-    text = str(raw if raw is not None else "").replace(",", "").replace("，", "").strip()
-    try:
-        value = Decimal(text)
-    except InvalidOperation:
-        raise ValidationError({"total": [_("请输入金额数字,例如 3,800.00。")]}) from None
-    if not value.is_finite():
+    value = decimal_from_text(raw if raw is not None else "")
+    if value is None:
         raise ValidationError({"total": [_("请输入金额数字,例如 3,800.00。")]})
     if value < 0:
         raise ValidationError({"total": [_("金额不能为负数。")]})
