@@ -6,7 +6,7 @@ import logging
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -18,13 +18,21 @@ from .models import ChannelConfig, Delivery, Notification
 log = logging.getLogger(__name__)
 
 
-def _queue_delivery(notification_id: int) -> None:
+def _queue_delivery(notification_id: int, schema: str) -> None:
     """Queue delivery; with the broker down the message is left to the beat sweep
-    (`notifications_dispatch_pending`), so the request that created it still succeeds."""
+    (`notifications_dispatch_pending`), so the request that created it still succeeds.
+
+    The task carries the schema the message was written in. A branch's message is often written
+    from HQ (a payout, a registered adjustment) inside `schema_context`, and the commit hook runs
+    after that context has ended: sent from there, the task looked for the inbox in the public
+    schema and failed."""
+    from django_tenants.utils import schema_context
+
     from .tasks import deliver as deliver_task
 
     try:
-        deliver_task.delay(notification_id)
+        with schema_context(schema):
+            deliver_task.delay(notification_id)
     except Exception as exc:  # noqa: BLE001 - any broker failure: the sweep delivers it later
         log.warning("delivery of notification %s not queued (%s); the sweep will deliver it", notification_id, exc)
 
@@ -51,7 +59,8 @@ def notification_create(*, recipient_id: int, title: str = "", body: str = "", k
     else:
         obj, created = Notification.objects.create(recipient_id=recipient_id, **fields), True
     if created and deliver:
-        transaction.on_commit(lambda: _queue_delivery(obj.pk))
+        schema = connection.schema_name
+        transaction.on_commit(lambda: _queue_delivery(obj.pk, schema))
     return obj
 
 

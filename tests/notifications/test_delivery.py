@@ -80,6 +80,32 @@ def test_paid_notice_reaches_the_webhook_through_the_worker_with_retries(committ
     assert hook.bodies == [{"msgtype": "text", "text": {"content": "您的开户奖励1200元已到账"}}] * 2
 
 
+@pytest.mark.worker
+def test_a_message_written_from_hq_is_delivered_from_its_branch(committed_branch, celery_worker_process, hook_factory):
+    """HQ marks a month paid in one transaction that writes each branch's inbox inside
+    `schema_context`; the commit hook ran after that context ended and sent the delivery task from
+    the public schema, where the worker found no inbox (relation "notifications_notification" does
+    not exist) and nothing went out."""
+    from django.db import transaction
+
+    hook = hook_factory(200)
+    user = make_user(None, (committed_branch.code, "specialist"))
+    with schema_context(committed_branch.schema_name):
+        config = ChannelConfig.current()
+        config.webhook_url, config.email_enabled = hook.url, False
+        config.save()
+    with transaction.atomic():  # HQ's own transaction, in the public schema
+        with schema_context(committed_branch.schema_name):
+            note = services.notification_create(recipient_id=user.pk, title="您的2026年10月提成1,200.00元已到账")
+
+    def sent():
+        with schema_context(committed_branch.schema_name):
+            return Delivery.objects.filter(notification_id=note.pk, channel="webhook", status="sent").first()
+
+    assert wait_for(sent, timeout=60) is not None
+    assert hook.bodies == [{"msgtype": "text", "text": {"content": "您的2026年10月提成1,200.00元已到账"}}]
+
+
 @pytest.mark.django_db
 def test_a_refused_webhook_is_not_retried_and_is_recorded(branches, hook_factory):
     hook = hook_factory(400)
