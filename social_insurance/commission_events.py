@@ -7,10 +7,12 @@
   same client, service and month is the same sale: the cycle's amount replaces it, its seller
   stays. It is earned once the statement is confirmed, or paid in full (回款), as the sales rule
   version in force says (`earn_on`); until then the specialist's statement shows it as 待确认 / 待回款.
-- 开户: filing a month opens every client with insured people in it that had no earlier filed
-  month with insured people: the month is its opening, the insured count its headcount (tier),
-  its opener the specialist who brought it. A client opened by hand before is the same client —
-  one opening, its facts replaced by the cycle's.
+- 开户: filing a month opens every client registered to await it (待首个申报月) with insured
+  people in it and no earlier filed month with insured people: the month is its opening, the
+  insured count its headcount (tier), its opener the specialist who brought it. A client whose
+  opening was recorded by hand (手工录入) keeps it — its date, headcount and tier as the office
+  entered them, one opening: filing never opens it again. (It once did, and so re-opened
+  clients served for years the first time their month was filed here, with a new reward.)
 - 留存 and 扣回 follow in the commission rules (commissions/engine.py) from the clients' insured
   months and closing dates.
 
@@ -114,7 +116,7 @@ FIRST_FILED_SQL = """
 SELECT s.client_id, s.id, s.employee_count
   FROM social_insurance_feestatement s
   JOIN clients_client c ON c.id = s.client_id
- WHERE s.period = %(period)s AND s.employee_count > 0 AND c.opening_source <> 'cycle'
+ WHERE s.period = %(period)s AND s.employee_count > 0 AND c.opening_source = 'awaiting'
    AND (c.closed_on IS NULL OR c.closed_on >= %(m)s::date)
    AND NOT EXISTS (SELECT 1 FROM social_insurance_feestatement p
                      JOIN social_insurance_monthcycle mc ON mc.period = p.period AND mc.status = 'filed'
@@ -176,9 +178,9 @@ def statements_changed(statement_ids) -> None:
 
 
 def openings_on_filing(*, actor, period: str, month_start) -> int:
-    """Filing `period`: each client whose first filed month with insured people it is gets its
-    opening from it (audited on the client); the opener's commission months marked. Returns how
-    many clients were opened."""
+    """Filing `period`: each client awaiting its first filed month with insured people gets its
+    opening from this one (audited on the client); the opener's commission months marked. Returns
+    how many clients were opened."""
     from branches.audit import stamp
     from clients.models import Client, OpeningSource
     from commissions.engine import period_of

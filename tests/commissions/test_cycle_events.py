@@ -158,9 +158,9 @@ def test_first_filed_month_is_the_opening_with_its_insured_count_as_tier(people)
         manual.refresh_from_db()
         assert (awaiting.opening_source, awaiting.opening_period, awaiting.headcount, awaiting.opened_on) == (
             "cycle", M, 60, dt.date(2025, 8, 1))
-        assert (manual.opening_source, manual.headcount, manual.opened_on) == ("cycle", 55, dt.date(2025, 8, 5))
-        # One opening each (the manual one matched, not paid twice), both at the 51–100 tier.
-        assert lines(s1, M) == [("opening_reward", D("1200.00")), ("opening_reward", D("1200.00"))]
+        # A hand-recorded opening stands as entered (its date, headcount 20 and tier), paid once.
+        assert (manual.opening_source, manual.headcount, manual.opened_on) == ("manual", 20, dt.date(2025, 8, 5))
+        assert lines(s1, M) == [("opening_reward", D("800.00")), ("opening_reward", D("1200.00"))]
         from commissions import selectors
 
         from branches.models import Branch
@@ -171,6 +171,23 @@ def test_first_filed_month_is_the_opening_with_its_insured_count_as_tier(people)
         compute_and_file(staff, "2025-09")
         awaiting.refresh_from_db()
         assert awaiting.opening_period == M and awaiting.headcount == 60
+
+
+def test_a_client_served_for_years_is_not_opened_again_by_its_first_month_filed_here(people):
+    """Going live: a client opened by hand in 2024 has its first month filed in this system; its
+    record stays as entered and its opener earns no second opening reward (the review of
+    2026-12-05 saw three such clients re-opened and paid 920.00 each)."""
+    staff, s1 = people["bj_staff"], people["bj_s1"]
+    with in_branch("bj"):
+        old = si_client(people, name="老客户公司", opening_source="manual", fee="0", headcount=10,
+                        opened_on=dt.date(2024, 3, 1))
+        insure(old, 9, actor=staff)
+        compute_and_file(staff)
+        drain("bj")
+        old.refresh_from_db()
+        assert (old.opening_source, old.headcount, old.opened_on) == ("manual", 10, dt.date(2024, 3, 1))
+        assert lines(s1, M) == []
+        assert not [h for h in old.history.all() if h.history_change_reason and "首个申报月" in h.history_change_reason]
 
 
 def test_clawback_in_the_month_it_leaves_and_balance_carried_at_close(people):
