@@ -875,6 +875,15 @@ def _month_changed_since(period: str, computed_at) -> bool:
     return False
 
 
+def _earlier_unfiled_month(period: str) -> str | None:
+    """The earliest month before `period` that was computed with people in it and not filed."""
+    for earlier in (MonthCycle.objects.filter(period__lt=period).exclude(status=CycleStatus.FILED)
+                    .order_by("period").values_list("period", flat=True)):
+        if ContributionLine.objects.filter(period=earlier).exists():
+            return earlier
+    return None
+
+
 def month_file(*, actor, period: str, receipt_no: str, receipt_note: str = "") -> MonthCycle:
     """申报 recorded with its receipt; the month and the policy versions it used freeze."""
     _check_period(period)
@@ -887,6 +896,11 @@ def month_file(*, actor, period: str, receipt_no: str, receipt_note: str = "") -
             _errors({"period": f"{period} 已申报。"})
         if cycle.status != CycleStatus.RECONCILED:
             _errors({"period": "请先核对增减员,再申报。"})
+        earlier = _earlier_unfiled_month(period)
+        if earlier:
+            # The agencies take months in order; filed out of order, the earlier month's 增减员
+            # and late lines would land behind a month already filed.
+            _errors({"period": _("%(m)s 尚未申报:请按月份顺序申报,先申报 %(m)s。") % {"m": format_period(earlier)}})
         if _month_changed_since(period, cycle.computed_at):
             # Filed as computed, the month would miss the change (a person entered, left or
             # rebased since): it would come back as 补缴 next month instead of being right now.

@@ -416,3 +416,21 @@ def test_leaving_someone_charged_as_usual_says_nothing_of_back_pay(staff, firm):
         assert services.late_start_notice(person) is None  # June to August charged as filed
     html = page.post(f"/b/bj/si/employees/{person.pk}/remove/", {"end_date": "2025-08-10"}, follow=True).content.decode()
     assert "补缴" not in html and "减员列入下一个未申报月份" in html
+
+
+def test_months_are_filed_in_order(staff):
+    """December was filed while November, computed with people in it, still waited (the review of
+    2026-12-05): its 增减员 and lines would have landed behind a month already filed."""
+    with in_branch("bj"):
+        client = make_client("北京丁公司", staff)
+        add_employee(client, 1, "9000", "2025-06-01", actor=staff)
+        services.month_compute(actor=staff, period="2025-08")  # computed, never filed
+        services.month_compute(actor=staff, period="2025-09")
+        services.month_reconcile(actor=staff, period="2025-09")
+        with pytest.raises(ValidationError) as exc:
+            services.month_file(actor=staff, period="2025-09", receipt_no="BJ-2025-09")
+        assert exc.value.message_dict["period"] == ["2025年8月 尚未申报:请按月份顺序申报,先申报 2025年8月。"]
+        assert services.MonthCycle.objects.get(period="2025-09").status == "reconciled"
+        services.month_reconcile(actor=staff, period="2025-08")
+        services.month_file(actor=staff, period="2025-08", receipt_no="BJ-2025-08")
+        assert services.month_file(actor=staff, period="2025-09", receipt_no="BJ-2025-09").status == "filed"

@@ -563,7 +563,7 @@ def test_the_whole_percent_rule_is_a_tick_of_its_own_on_the_publish_form(hq_admi
     assert re.search(r'name="housing_fund__whole_percent" value="1"(?![^>]* checked)[^>]*>', form)
     start = html.index(f'data-testid="policy-version-{new.pk}"')
     card = html[start:html.index("</section>", start)]
-    assert "公积金" in visible_text(card) and "整数百分比" not in visible_text(card)
+    assert "公积金" in visible_text(card) and 'data-testid="whole-percent-rule"' not in card
 
 
 def test_the_policy_pages_rounding_and_whole_percent_lines_read_as_sentences_in_english(hq_admin, branches):
