@@ -193,17 +193,33 @@ class Landing:
     paid_month: str
     deadline: Deadline
     add_cutoff_day: int | None
+    # The month the change belonged to when that month is already filed: the change is then
+    # listed in `period`, the first open month after it.
+    filed_month: str | None = None
+
+
+def _filed_after(period: str) -> tuple[str | None, str]:
+    """(period, the first open month after it) when `period` is filed, else (None, period)."""
+    from .services import filed_periods
+
+    filed = filed_periods()
+    return (period, engine.first_open_after(period, filed)) if period in filed else (None, period)
 
 
 def add_landing(city: str, start: dt.date, branch) -> Landing:
     rules = city_settings(city)
     period = engine.first_insured_month(start, rules.add_cutoff_day)
-    return Landing("add", period, period, deadline_of(period, branch), rules.add_cutoff_day)
+    filed, listed = _filed_after(period)
+    return Landing("add", listed, period, deadline_of(listed, branch), rules.add_cutoff_day, filed)
 
 
 def remove_landing(city: str, end: dt.date, branch) -> Landing:
+    """A 减员 in a filed month is listed in the first open month after it; the filed months up to
+    then were charged and stay so (no refund), so the person is paid to the month before it."""
     rules = city_settings(city)
     period = engine.removal_month(end, rules.remove_covers_leaving_month)
-    return Landing("remove", period, engine.last_insured_month(end, rules.remove_covers_leaving_month),
-                   deadline_of(period, branch), rules.add_cutoff_day)
+    filed, listed = _filed_after(period)
+    paid = (engine.add_months(listed, -1) if filed
+            else engine.last_insured_month(end, rules.remove_covers_leaving_month))
+    return Landing("remove", listed, paid, deadline_of(listed, branch), rules.add_cutoff_day, filed)
 

@@ -162,10 +162,11 @@ def landing_text(landing: sel.Landing) -> dict:
         text = _("缴费至 %(paid)s,计入 %(month)s 减员名单") % {"paid": period_label(landing.paid_month), "month": month}
     deadline = _("%(month)s 增减员截止:%(day)s") % {"month": month, "day": _month_day(landing.deadline.reconcile_due)}
     warning = ""
-    if landing.deadline.status == "filed" and landing.kind == "add":
-        warning = _("%(month)s 已申报:增员列入下一个未申报月份,已申报的月份在本市补缴期限内补缴。") % {"month": month}
-    elif landing.deadline.status == "filed":
-        warning = _("%(month)s 已申报:减员列入下一个未申报月份,已申报的月份照常缴费,不退费。") % {"month": month}
+    filed = period_label(landing.filed_month) if landing.filed_month else ""
+    if filed and landing.kind == "add":
+        warning = _("%(month)s 已申报:增员列入下一个未申报月份,已申报的月份在本市补缴期限内补缴。") % {"month": filed}
+    elif filed:
+        warning = _("%(month)s 已申报:减员列入下一个未申报月份,已申报的月份照常缴费,不退费。") % {"month": filed}
     elif landing.deadline.status == "reconciled":
         warning = _("%(month)s 的增减员已核对,请重新计算并核对。") % {"month": month}
     elif landing.deadline.overdue:

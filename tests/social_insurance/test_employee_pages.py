@@ -311,6 +311,12 @@ def test_a_change_into_a_filed_month_is_flagged(people, roster):
                                   file_due=dt.date(2025, 10, 10), filed_at=timezone.now(), receipt_no="R-1")
     html = html_of(web(people["staff"]).get(f"{LIST}lands-in/?insured_city=beijing&start_date=2025-10-08"))
     assert "2025年10月 已申报:增员列入下一个未申报月份,已申报的月份在本市补缴期限内补缴。" in html
+    assert "从 2025年10月 起缴费,计入 2025年11月 增员名单" in html
+    # A leaving in the filed month: October stays charged, so it is paid to October and listed in
+    # November (the form said "缴费至 2025年9月,计入 2025年10月" — the review of 2026-12-05).
+    leave = html_of(web(people["staff"]).get(f"{LIST}lands-in/?employee={roster['e1'].pk}&end_date=2025-10-20"))
+    assert "缴费至 2025年10月,计入 2025年11月 减员名单" in leave
+    assert "2025年10月 已申报:减员列入下一个未申报月份,已申报的月份照常缴费,不退费。" in leave
 
 
 # ---------------------------------------------------------------------------------------------
