@@ -127,9 +127,14 @@ def branch_workbench(user, branch: Branch, roles, today: dt.date | None = None) 
         wb.figures.append(Figure("commission", _("本月提成合计(元)"), format_money(month["commission"] or Decimal(0)),
                                  f"{b}/commissions/"))
     if office:
-        insured = InsuredEmployee.objects.filter(start_date__lte=today).filter(
-            Q(end_date__isnull=True) | Q(end_date__gte=today.replace(day=1))).count()
-        wb.figures.append(Figure("insured", _("本月在保人数"), str(insured), f"{b}/si/employees/"))
+        # The month's insured count is the compute's (each city's cut-off days decide who is in a
+        # month), as the SI board shows it; before the compute, the people on the roster today.
+        if cycle is not None:
+            wb.figures.append(Figure("insured", _("本月参保人数"), str(cycle.employee_count), f"{b}/si/?period={period}"))
+        else:
+            insured = InsuredEmployee.objects.filter(start_date__lte=today).filter(
+                Q(end_date__isnull=True) | Q(end_date__gte=today)).count()
+            wb.figures.append(Figure("insured", _("在册参保人员(本月未计算)"), str(insured), f"{b}/si/employees/"))
         fees = FeeStatement.objects.filter(period=period).aggregate(total=Sum("total"))
         wb.figures.append(Figure("fees", _("本月社保公积金费用(元)"), format_money(fees["total"] or Decimal(0)),
                                  f"{b}/si/"))

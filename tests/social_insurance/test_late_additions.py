@@ -434,3 +434,27 @@ def test_months_are_filed_in_order(staff):
         services.month_reconcile(actor=staff, period="2025-08")
         services.month_file(actor=staff, period="2025-08", receipt_no="BJ-2025-08")
         assert services.month_file(actor=staff, period="2025-09", receipt_no="BJ-2025-09").status == "filed"
+
+
+def test_the_workbench_counts_the_months_insured_people_as_the_board_does(staff):
+    """Someone who started and left on 1 August is not insured in August in Beijing (a 减员 in
+    the month ends the month before); the workbench counted 29 where the board said 28."""
+    import datetime as dt
+
+    from branches.models import Branch
+    from branches.workbench import branch_workbench
+
+    with in_branch("bj"):
+        client = make_client("北京戊公司", staff)
+        add_employee(client, 1, "9000", "2025-06-01", actor=staff)
+        add_employee(client, 2, "9000", "2025-08-01", end="2025-08-01", actor=staff)
+        branch = Branch.objects.get(code="bj")
+        today = dt.date(2025, 8, 15)
+
+        def figure():
+            wb = branch_workbench(staff, branch, {"branch_staff"}, today=today)
+            return next((f.label, f.value) for f in wb.figures if f.key == "insured")
+
+        assert figure() == ("在册参保人员(本月未计算)", "1")
+        services.month_compute(actor=staff, period="2025-08")
+        assert figure() == ("本月参保人数", "1") and services.MonthCycle.objects.get(period="2025-08").employee_count == 1
