@@ -152,6 +152,7 @@ def client_detail(client: Client, *, today: dt.date | None = None) -> ClientDeta
     statements (24 months each), and how many people are insured through the client."""
     from commissions.models import Sale
     from social_insurance.models import FeeStatement, InsuredEmployee
+    from social_insurance.money_selectors import with_money
 
     today = today or timezone.localdate()
     sales = list(Sale.objects.filter(client=client).order_by("-period", "service")[:48])
@@ -164,6 +165,6 @@ def client_detail(client: Client, *, today: dt.date | None = None) -> ClientDeta
     insured = employees.filter(start_date__lte=today).filter(Q(end_date__isnull=True) | Q(end_date__gte=today)).count()
     return ClientDetail(
         client=client, opener=labels.get(client.opened_by_id, ""), headcount_history=headcount_history(client),
-        sales=sales, statements=list(FeeStatement.objects.filter(client=client).order_by("-period")[:24]),
+        sales=sales, statements=list(with_money(FeeStatement.objects.filter(client=client)).order_by("-period")[:24]),
         insured_count=insured, employees_total=employees.count(),
     )

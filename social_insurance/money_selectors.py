@@ -33,10 +33,12 @@ def _sum_of(model, amount: str = "amount"):
 
 
 def with_money(statements):
-    """Statements annotated with `charges_sum`, `paid_sum` and `outstanding_sum` (due − paid;
+    """Statements annotated with `charges_sum`, `paid_sum`, `due_sum` (contributions + charges:
+    what the client is billed) and `outstanding_sum` (due − paid;
     the same arithmetic as selectors.statement_money, for many statements in one query)."""
     return (statements.annotate(charges_sum=_sum_of(FeeStatementCharge), paid_sum=_sum_of(FeePayment))
-            .annotate(outstanding_sum=F("total") + F("charges_sum") - F("paid_sum")))
+            .annotate(due_sum=F("total") + F("charges_sum"),
+                      outstanding_sum=F("total") + F("charges_sum") - F("paid_sum")))
 
 
 @dataclass(frozen=True)

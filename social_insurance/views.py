@@ -24,6 +24,7 @@ from hrsaas.core.labels import label
 from . import employee_selectors, exceptions, selectors, services
 from .engine import ITEM_LABELS, PolicyError, add_months, first_insured_month, month_start, period_of, removal_month
 from .forms import CitySettingForm
+from .money_selectors import with_money
 from .models import CheckFinding, InsuredEmployee, PayrollEntry, StaffChange, StatementStatus
 from .policies import settings_api
 from .policies.models import Confidence
@@ -88,7 +89,9 @@ def cycle_board(request):
         "clients": Client.objects.filter(closed_on__isnull=True).order_by("name") if office else [],
         "payroll_counts": PayrollEntry.objects.filter(period=period).values("client__name").annotate(n=Count("id"))
                           .order_by("client__name") if office else [],
-        "statements": selectors.statements_visible_to(request.user, request.tenant, period),
+        # Billed = contributions + charges (service fee, late fee), as the statement and the
+        # client's page say it: the board once showed the contributions alone as 合计.
+        "statements": with_money(selectors.statements_visible_to(request.user, request.tenant, period)),
         "exceptions": [(e, selectors.exception_overdue(e, now)) for e in selectors.exceptions_visible_to(
             request.user, request.tenant, status="unresolved")[:50]],
         "exception_kinds": exceptions.EXCEPTION_KINDS,

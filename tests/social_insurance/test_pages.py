@@ -579,3 +579,24 @@ def test_the_policy_pages_rounding_and_whole_percent_lines_read_as_sentences_in_
         text = visible_text(page.get(path).content.decode())
         assert "Rounding: social insurance — Round half up to the fen; housing fund — " in text, (path, text[:3000])
         assert "Housing fund: the rate is chosen in whole percents." in text
+
+
+def test_the_board_and_the_client_page_show_what_the_statement_bills(setup):
+    """The board's 合计 was the contributions alone while the statement billed them plus the
+    service fee: the same statement read 5,643.00 on one page and 5,723.00 on the other."""
+    staff, contact, c1 = setup
+    with in_branch("bj"):
+        c1.fee_social_insurance = Decimal("80.00")
+        c1.save()
+        services.month_compute(actor=staff, period=M)
+        st = FeeStatement.objects.get(client=c1, period=M)
+        charges = sum(FeeStatementCharge.objects.filter(statement=st).values_list("amount", flat=True))
+    assert charges == Decimal("80.00") * st.employee_count and charges > 0
+    due = format_money(st.total + charges)
+    board = web(staff).get(f"/b/bj/si/?period={M}").content.decode()
+    row = board[board.index(f'/si/statements/{st.pk}/'):]
+    row = visible_text(row[:row.index("</tr>")])
+    assert format_money(st.total) in row and format_money(charges) in row and due in row
+    statement = visible_text(web(staff).get(f"/b/bj/si/statements/{st.pk}/").content.decode())
+    client_page = visible_text(web(staff).get(f"/b/bj/clients/{c1.pk}/").content.decode())
+    assert due in statement and due in client_page
