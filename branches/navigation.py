@@ -70,7 +70,7 @@ def branch_menu(code: str, roles) -> list[Entry]:
             menu.append(Entry("leads", _("线索"), f"{b}/leads/"))
             menu.append(Entry("employees", _("参保员工"), f"{b}/si/employees/"))
             menu.append(Entry("si", _("社保月度"), f"{b}/si/"))
-            menu.append(Entry("arrears", _("欠费"), f"{b}/si/arrears/"))
+            menu.append(Entry("arrears", _("应收账龄"), f"{b}/si/arrears/"))
         if _is(roles, COMMISSION_READERS):
             menu.append(Entry("commissions", _("提成"), f"{b}/commissions/"))
         if _is(roles, MANAGER):

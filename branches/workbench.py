@@ -138,7 +138,10 @@ def branch_workbench(user, branch: Branch, roles, today: dt.date | None = None) 
         fees = FeeStatement.objects.filter(period=period).aggregate(total=Sum("total"))
         wb.figures.append(Figure("fees", _("本月社保公积金费用(元)"), format_money(fees["total"] or Decimal(0)),
                                  f"{b}/si/"))
-        wb.figures.append(Figure("arrears", _("客户欠费(元)"), format_money(owed["total"]), f"{b}/si/arrears/"))
+        # Not yet due is not arrears (欠费): the total billed and unpaid, and of it what is overdue.
+        wb.figures.append(Figure("arrears", _("客户未付(元)"), format_money(owed["total"]), f"{b}/si/arrears/"))
+        wb.figures.append(Figure("arrears-overdue", _("其中逾期未付(元)"), format_money(owed["overdue"]),
+                                 f"{b}/si/arrears/"))
     return wb
 
 

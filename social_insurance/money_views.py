@@ -125,7 +125,7 @@ def _arrears_export(owed, fmt: str, labels: dict):
     rows = [[c.client_name, format_period(s.statement.period), s.due_on, s.due, s.paid, s.outstanding, s.days_overdue,
              labels[s.bucket]] for c in owed.clients for s in c.statements]
     rows.append([_("合计"), "", "", None, None, owed.total, None, ""])
-    return table_response(fmt=fmt, filename=f"arrears-{owed.today.isoformat()}", title=_("欠费账龄"),
+    return table_response(fmt=fmt, filename=f"arrears-{owed.today.isoformat()}", title=_("应收账龄"),
                           headers=headers, rows=rows)
 
 

@@ -309,6 +309,8 @@ def test_the_arrears_page_lists_buckets_states_the_rule_and_exports(setup):
 def test_the_workbench_shows_arrears(setup):
     html = web(setup["staff"]).get("/b/bj/").content.decode()
     assert 'data-testid="kpi-arrears"' in html and 'data-testid="todo-arrears"' in html
+    # Unpaid is not arrears until it is overdue: the total unpaid, and the overdue part of it.
+    assert "客户未付(元)" in html and "其中逾期未付(元)" in html and "客户欠费" not in html
 
 
 def test_the_client_portal_shows_their_money_and_people_and_nothing_else(setup):
@@ -320,6 +322,7 @@ def test_the_client_portal_shows_their_money_and_people_and_nothing_else(setup):
     html = page.get("/b/bj/").content.decode()
     assert "北京甲公司" in html and "北京乙公司" not in html
     assert "500.00" in html and "B-7" in html and "已逾期" in html and "90 天以上" in html
+    assert "未付合计(元)" in html and "欠费" not in html  # a statement not yet due is not 欠费
     assert "参保人员" in html and "/si/account/people/" in html  # in the menu
 
     people = page.get(f"/b/bj/si/account/people/?period={AUG}").content.decode()
