@@ -9,12 +9,13 @@ from rest_framework.views import APIView
 
 from branches.permissions import request_branch
 from branches.roles import Role, roles_in_branch
-
+from clients.models import Service
 from hrsaas.core import inputs as core_inputs
 from hrsaas.core.listing import LIST_WINDOW, window
 
 from . import inputs, lead_selectors, lead_services
 from . import serializers as doc
+from .models import Lead
 
 # Deny by default: the roles that work leads (HQ admins pass as managers).
 # Declared roles (deny by default): who works leads, and who decides over them.
@@ -41,6 +42,41 @@ class LeadRowOut(doc.LeadOut):
     stage_since = serializers.DateTimeField()
     next_stage = serializers.CharField(allow_null=True)
     turn_of = serializers.CharField(allow_null=True, help_text="whose turn the next step is")
+    contact = serializers.CharField(allow_blank=True, help_text="联系人")
+    phone = serializers.CharField(allow_blank=True, help_text="联系电话")
+    channel = serializers.ChoiceField(choices=list(Lead.Channel.values), allow_null=True, help_text="渠道")
+    channel_label = serializers.CharField(allow_null=True)
+    services = serializers.ListField(child=serializers.ChoiceField(choices=list(Service.values)),
+                                     help_text="意向服务")
+    service_labels = serializers.ListField(child=serializers.CharField())
+    notes = serializers.CharField(allow_blank=True, help_text="备注")
+
+
+class LeadDetailsIn(serializers.Serializer):
+    """The optional contact details of a lead (on creation and in an edit)."""
+
+    contact = serializers.CharField(required=False, allow_blank=True, max_length=50, help_text="联系人")
+    phone = serializers.CharField(required=False, allow_blank=True, max_length=30,
+                                  help_text="联系电话: a Chinese mobile or landline (digits, +, -, spaces)")
+    channel = serializers.ChoiceField(choices=list(Lead.Channel.values), required=False, allow_blank=True,
+                                      help_text="渠道 (its key, or its name)")
+    services = serializers.ListField(child=serializers.ChoiceField(choices=list(Service.values)), required=False,
+                                     help_text="意向服务")
+    notes = serializers.CharField(required=False, allow_blank=True, max_length=500, help_text="备注")
+
+
+class LeadCreateIn(doc.LeadIn, LeadDetailsIn):
+    owner = serializers.CharField(required=False, help_text="username of a seller of this branch (跟进销售)")
+
+
+class LeadEditIn(LeadDetailsIn):
+    """Only the fields sent change. The amount, signing date, seller, source, marketer, lead date
+    and stage are not edited here (400 when sent with another value)."""
+
+    name = serializers.CharField(required=False)
+    qualified = serializers.BooleanField(required=False)
+    owner = serializers.CharField(required=False, help_text="username of a seller of this branch (跟进销售), as "
+                                                            "the assign endpoint allows")
 
 
 class LeadListCreateApi(APIView):
@@ -59,21 +95,27 @@ class LeadListCreateApi(APIView):
         rows, headers = window(request, qs, most=500)
         return Response([lead_selectors.public(r) for r in lead_selectors.lead_rows(rows)], headers=headers)
 
-    @extend_schema(operation_id="leads_create", request=doc.LeadIn, responses={201: doc.LeadOut})
+    @extend_schema(operation_id="leads_create", request=LeadCreateIn, responses={201: doc.LeadOut})
     def post(self, request):
-        from . import services
-
-        data = lead_services.parse_own_lead(_data(request), actor=request.user, roles=_roles(request))
-        lead = services.lead_create(actor=request.user, data=data)
+        data, details = lead_services.parse_new_lead(_data(request), actor=request.user, roles=_roles(request))
+        lead = lead_services.lead_record(actor=request.user, data=data, details=details)
         return Response(_one(request, lead.pk), status=status.HTTP_201_CREATED)
 
 
 class LeadDetailApi(APIView):
+    """`GET leads/{id}/`: one lead; `PATCH leads/{id}/`: edit it (those who work it)."""
+
     roles = LEAD_WORKERS
 
     @extend_schema(operation_id="leads_retrieve", responses=LeadRowOut)
     def get(self, request, lead_id: int):
         return Response(_one(request, lead_id))
+
+    @extend_schema(operation_id="leads_update", request=LeadEditIn, responses={200: LeadRowOut})
+    def patch(self, request, lead_id: int):
+        lead = lead_services.lead_update(actor=request.user, roles=_roles(request), lead_id=lead_id,
+                                         data=_data(request))
+        return Response(_one(request, lead.pk))
 
 
 class LeadSignApi(APIView):

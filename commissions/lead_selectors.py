@@ -11,6 +11,7 @@ from django.http import Http404
 
 from branches.models import User
 from branches.roles import Role
+from clients.models import Service
 
 from .engine import HUNDRED, lead_conversion_reaches, period_end, period_of
 from .hq.rules import version_in_force
@@ -51,6 +52,7 @@ def lead_rows(leads) -> list[dict]:
     ids = {x for ld in leads for x in (ld.marketer_id, ld.seller_id, ld.owner_id)}
     names = _names(ids)
     usernames = dict(User.objects.filter(pk__in={i for i in ids if i}).values_list("pk", "username"))
+    service_names = dict(Service.choices)
     rows = []
     for ld in leads:
         after = next_stage(ld.stage)
@@ -66,6 +68,10 @@ def lead_rows(leads) -> list[dict]:
             "stage": ld.stage, "stage_label": ld.get_stage_display(), "stage_since": ld.stage_since.isoformat(),
             "next_stage": after, "next_stage_label": Lead.Stage(after).label if after else None,
             "turn_of": responsible_label(ld) if after else None,
+            "contact": ld.contact, "phone": ld.phone,
+            "channel": ld.channel or None, "channel_label": ld.get_channel_display() if ld.channel else None,
+            "services": list(ld.services), "service_labels": [str(service_names.get(s, s)) for s in ld.services],
+            "notes": ld.notes,
             "_obj": ld,
         })
     return rows

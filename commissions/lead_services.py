@@ -7,22 +7,26 @@ Who may do what is decided here once, from the caller's roles in the branch:
 - marketing records its own leads (source 市场线索, marketer = themselves) and may hand one to a
   seller of the branch; it moves its own leads from 录入 to 到访;
 - sales records self-sourced leads (销售自拓, 跟进销售 = themselves), works and signs the leads
-  it follows up (owner = themselves), in its own name.
+  it follows up (owner = themselves), in its own name;
+- whoever works a lead edits it after it is saved (name, contact details, 有效线索; 跟进销售 as
+  the assignment allows), never its money or its attribution (`lead_update`).
 A lead outside a person's reach is missing (404), whether or not it exists."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import Http404
-from django.utils import timezone
-from django.utils.translation import gettext as _
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _, pgettext
 
 from branches.audit import stamp
 from branches.models import BranchMembership, User
 from branches.roles import Role
+from hrsaas.core.inputs import blank
 from notifications import words
 
 from . import inputs, services
@@ -145,6 +149,16 @@ def lead_stage_move(*, actor, roles, lead_id: int, to: str, note: str = "") -> L
     return lead
 
 
+def assign_refusal(lead: Lead, *, actor, roles) -> str | None:
+    """Why the caller may not hand `lead` to a seller (None: they may). The office may, and the
+    lead's marketer before anyone follows it up; never once it is signed."""
+    if not is_office(roles) and not (lead.marketer_id == actor.pk and lead.owner_id is None):
+        return _("只有经理或人事/运营可以改派跟进销售。")
+    if lead.signed_on is not None:
+        return _("线索已签约,不能改派。")
+    return None
+
+
 def lead_assign(*, actor, roles, lead_id: int, data: dict) -> Lead:
     """The office (or the lead's marketer, before anyone follows it up) hands a lead to a seller."""
     from . import lead_selectors
@@ -154,13 +168,198 @@ def lead_assign(*, actor, roles, lead_id: int, data: dict) -> Lead:
     errors.raise_if_any()
     with transaction.atomic():
         lead = lead_selectors.access_lead(actor, roles, lead_id, for_update=True)
-        if not is_office(roles) and not (lead.marketer_id == actor.pk and lead.owner_id is None):
-            raise ValidationError({"owner": [_("只有经理或人事/运营可以改派跟进销售。")]})
-        if lead.signed_on is not None:
-            raise ValidationError({"owner": [_("线索已签约,不能改派。")]})
+        refusal = assign_refusal(lead, actor=actor, roles=roles)
+        if refusal:
+            raise ValidationError({"owner": [refusal]})
         lead.owner = owner
         stamp(lead, actor=actor, reason="指派跟进销售")
         lead.save()
+    return lead
+
+
+# ---------------------------------------------------------------------------------------------
+# Contact details (联系人, 联系电话, 渠道, 意向服务, 备注) and editing a lead after it is saved
+# ---------------------------------------------------------------------------------------------
+PHONE_CHARS = re.compile(r"\+?\d[\d \-]*")
+MOBILE = re.compile(r"1[3-9]\d{9}")                    # 138 1234 5678
+LANDLINE = re.compile(r"(?:0[1-9]\d{1,2})?[2-9]\d{6,7}")  # 010-12345678, 0755 1234567, or local 8765432
+HOTLINE = re.compile(r"[48]00\d{7}")                   # 400-123-4567
+COUNTRY_CODE = re.compile(r"^(?:\+86|0086)")
+
+
+def plausible_phone(text: str) -> bool:
+    """A Chinese mobile or landline as people write it: digits with spaces or hyphens, an optional
+    +86 (or 0086), a landline's area code and an extension after a last hyphen (010-12345678-801)."""
+    if not PHONE_CHARS.fullmatch(text):
+        return False
+
+    def number(part: str, *, landline_only: bool = False) -> bool:
+        digits = re.sub(r"[\s-]", "", part)
+        abroad = COUNTRY_CODE.match(digits)
+        if abroad:
+            digits = digits[abroad.end():]
+        elif digits.startswith("+"):
+            return False  # another country's number
+        if not landline_only and (MOBILE.fullmatch(digits) or HOTLINE.fullmatch(digits)):
+            return True
+        if abroad and not digits.startswith("0"):
+            digits = "0" + digits  # +86 10 1234 5678: the area code without its 0
+        return bool(LANDLINE.fullmatch(digits))
+
+    if number(text):
+        return True
+    head, _sep, extension = text.rpartition("-")
+    return bool(head) and bool(re.fullmatch(r"\d{1,6}", extension.strip())) and number(head, landline_only=True)
+
+
+def parse_phone(data: dict, field: str, errors: inputs.Errors) -> str:
+    value = inputs.parse_text(data, field, errors, max_length=30, required=False)
+    if not value or field in errors.errors:
+        return value
+    value = re.sub(r"\s+", " ", value)
+    if not plausible_phone(value):
+        errors.add(field, _("请填写手机号或固定电话(数字、+、-、空格),如 138 1234 5678 或 010-12345678:%(v)s")
+                   % {"v": value})
+        return ""
+    return value
+
+
+def channel_code(value):
+    """A channel's key from its key or its name (Chinese, or the reader's language); the value
+    itself when unknown."""
+    if not isinstance(value, str):
+        return value
+    text = value.strip()
+    names = {str(label).casefold(): code for code, label in Lead.Channel.choices}
+    with translation.override("zh-hans"):
+        names.update({str(label): code for code, label in Lead.Channel.choices})
+    return names.get(text.casefold(), text)
+
+
+def parse_channel(data: dict, field: str, errors: inputs.Errors) -> str:
+    value = channel_code(data.get(field))
+    if blank(value):
+        return ""
+    if value not in Lead.Channel.values:
+        errors.add(field, inputs.unknown_choice(value, what=pgettext("in a sentence", "渠道"),
+                                                choices=Lead.Channel.labels))
+        return ""
+    return value
+
+
+def parse_lead_details(data: dict, errors: inputs.Errors) -> dict:
+    """The contact details present in `data`, parsed (each optional; a missing key is left out, so
+    an edit changes only what it names)."""
+    out = {}
+    if "contact" in data:
+        out["contact"] = inputs.parse_text(data, "contact", errors, max_length=50, required=False)
+    if "phone" in data:
+        out["phone"] = parse_phone(data, "phone", errors)
+    if "channel" in data:
+        out["channel"] = parse_channel(data, "channel", errors)
+    if "services" in data:
+        out["services"] = inputs.parse_services(data, "services", errors)
+    if "notes" in data:
+        out["notes"] = inputs.parse_text(data, "notes", errors, max_length=500, required=False)
+    return out
+
+
+def parse_new_lead(data: dict, *, actor, roles) -> tuple[services.LeadInput, dict]:
+    """A new lead as its caller enters it (`parse_own_lead`) and its contact details: every
+    problem of both at once."""
+    errors = inputs.Errors()
+    details = parse_lead_details(data, errors)
+    lead = None
+    try:
+        lead = parse_own_lead(data, actor=actor, roles=roles)
+    except ValidationError as exc:
+        for field, messages in exc.message_dict.items():
+            for message in messages:
+                errors.add(field, message)
+    errors.raise_if_any()
+    return lead, details
+
+
+def lead_record(*, actor, data: services.LeadInput, details: dict) -> Lead:
+    """线索录入 with its contact details: one row, one audit entry (线索录入)."""
+    return services.lead_create(actor=actor, data=data, details=details)
+
+
+def may_mark_qualified(lead: Lead, *, actor, roles) -> bool:
+    """有效线索 counts in the marketer's points: the lead's marketer says it, or the office."""
+    return is_office(roles) or (lead.marketer_id is not None and lead.marketer_id == actor.pk)
+
+
+def may_edit(lead: Lead, *, actor, roles) -> bool:
+    """Who edits a lead: those who work it — the office, its marketer, its seller (跟进 or 成交)."""
+    if is_office(roles):
+        return True
+    if Role.MARKETING in roles and lead.marketer_id == actor.pk:
+        return True
+    return Role.SALES in roles and actor.pk in (lead.owner_id, lead.seller_id)
+
+
+def _fixed_fields(lead: Lead) -> dict[str, str]:
+    """What an edit does not change, and where it is changed instead."""
+    money = (_("线索已签约,签约金额、签约日期和成交销售不能修改。") if lead.signed_on is not None
+             else _("签约金额、签约日期和成交销售在签约时填写。"))
+    attribution = _("线索归属不在这里修改:如有异议,请提出归属争议。")
+    return {"amount": money, "signed_on": money, "seller": money, "source": attribution,
+            "marketer": attribution, "created_on": _("线索日期录入后不能修改。"),
+            "stage": _("阶段逐步记录,不在这里修改。")}
+
+
+def lead_update(*, actor, roles, lead_id: int, data: dict) -> Lead:
+    """Edit a lead after it was saved: its name, contact details, 有效线索 and 跟进销售 — only the
+    fields `data` names (PATCH). By those who work it (`may_edit`; anyone else: 404, whatever the
+    input); the seller changes as `lead_assign` allows. The money and attribution fields are
+    refused (when they differ from the lead's), and so is the whole edit if anything is wrong:
+    nothing is written. An edit that changes something is audited (history: 线索修改); a changed
+    有效线索 recomputes the marketer's month (积分方案 counts qualified leads)."""
+    from . import lead_selectors
+
+    errors = inputs.Errors()
+    changes = parse_lead_details(data, errors)
+    if "name" in data:
+        changes["name"] = inputs.parse_text(data, "name", errors)
+    if "qualified" in data:
+        if blank(data["qualified"]):
+            errors.add("qualified", _("须为 true 或 false。"))
+        else:
+            changes["qualified"] = inputs.parse_bool(data, "qualified", errors, default=True)
+    owner = services.parse_seller_here(data, "owner", errors, required=False) if "owner" in data else None
+    with transaction.atomic():
+        lead = lead_selectors.access_lead(actor, roles, lead_id, for_update=True)  # 404 before any word
+        if not may_edit(lead, actor=actor, roles=roles):
+            raise Http404
+        shown = lead_selectors.public(lead_selectors.lead_rows([lead])[0])
+        for field, why in _fixed_fields(lead).items():
+            if field in data and data[field] != shown.get(field):
+                errors.add(field, why)
+        if "owner" in data and "owner" not in errors.errors and (owner.pk if owner else None) != lead.owner_id:
+            refusal = assign_refusal(lead, actor=actor, roles=roles)
+            if owner is None:
+                errors.add("owner", _("跟进销售不能清空;可改派给本分支机构的其他销售。"))
+            elif refusal:
+                errors.add("owner", refusal)
+            else:
+                changes["owner"] = owner
+        if ("qualified" in changes and changes["qualified"] != lead.qualified
+                and not may_mark_qualified(lead, actor=actor, roles=roles)):
+            errors.add("qualified", _("只有录入该线索的市场人员或经理、人事/运营可以修改是否有效线索。"))
+        errors.raise_if_any()
+        changed = {k: v for k, v in changes.items()
+                   if (v.pk != lead.owner_id if k == "owner" else v != getattr(lead, k))}
+        if not changed:
+            return lead
+        for field, value in changed.items():
+            setattr(lead, field, value)
+        stamp(lead, actor=actor, reason="线索修改")
+        lead.save()
+        if "qualified" in changed and lead.marketer_id:
+            services.recompute_mark(event_branch=services.current_branch(),
+                                    periods={services.period_of(lead.created_on)},
+                                    earners=[User.objects.filter(pk=lead.marketer_id).first()])
     return lead
 
 

@@ -1,7 +1,8 @@
 """Lead pages for the people who work them (phone first): 我的线索 at /b/<code>/leads/, a new
-lead, a lead with its stages (buttons for the next step), the signing form, and a dispute over
-who sourced it (decided by the manager). They call the same services and selectors as the API
-(`lead_services`, `lead_selectors`); who may do what is decided there.
+lead with its contact details, a lead with its stages (buttons for the next step) and its edit
+form, the signing form, and a dispute over who sourced it (decided by the manager). They call
+the same services and selectors as the API (`lead_services`, `lead_selectors`); who may do what
+is decided there.
 
 Access: marketing, sales, branch staff and managers (HQ admins as managers); other branch
 roles get 403; someone without a role here 404 (BranchAccessMiddleware)."""
@@ -19,8 +20,9 @@ from django.utils.translation import gettext_lazy
 from branches import roles as R
 from branches.pages import page_roles
 from branches.roles import Role, roles_in_branch
+from clients.models import Service
 
-from . import lead_selectors, lead_services, services
+from . import lead_selectors, lead_services
 from .forms import EARNERS, ServiceForm, _text
 from .models import Lead, LeadDispute
 
@@ -42,7 +44,29 @@ def _errors(form, exc: ValidationError) -> None:
     form.add_service_errors(exc.message_dict if hasattr(exc, "error_dict") else {"__all__": exc.messages})
 
 
-class OwnLeadForm(ServiceForm):
+class LeadDetailsForm(ServiceForm):
+    """联系人, 联系电话, 渠道, 意向服务, 备注: what a new lead and an edit share (all optional)."""
+
+    contact = _text(gettext_lazy("联系人"), required=False, maxlength=50, autocomplete="name")
+    phone = _text(gettext_lazy("联系电话"), required=False, maxlength=30, type="tel", inputmode="tel",
+                  autocomplete="tel", help_text=gettext_lazy("手机或固定电话,如 138 1234 5678、010-12345678"))
+    channel = forms.ChoiceField(label=gettext_lazy("渠道"), required=False, choices=[("", "—"), *Lead.Channel.choices])
+    services = forms.MultipleChoiceField(label=gettext_lazy("意向服务"), required=False, choices=Service.choices,
+                                         widget=forms.CheckboxSelectMultiple)
+    notes = forms.CharField(label=gettext_lazy("备注"), required=False, max_length=500,
+                            widget=forms.Textarea(attrs={"rows": 3}))
+    field_order = ["name", "source", "marketer", "created_on", "contact", "phone", "channel", "services",
+                   "qualified", "owner", "notes"]
+
+    def service_data(self) -> dict:
+        data = super().service_data()
+        data["services"] = self.data.getlist(self.add_prefix("services")) if hasattr(self.data, "getlist") else []
+        if "qualified" in self.fields:  # an unticked box is not sent at all
+            data["qualified"] = self.data.get(self.add_prefix("qualified")) in ("on", "true", "1", "True")
+        return data
+
+
+class OwnLeadForm(LeadDetailsForm):
     name = _text(gettext_lazy("客户/线索名称"), autocomplete="organization")
     created_on = _text(gettext_lazy("线索日期"), required=False, help_text=gettext_lazy("留空为今天"), **DATE)
     qualified = forms.BooleanField(label=gettext_lazy("有效线索"), required=False, initial=True)
@@ -58,11 +82,35 @@ class OwnLeadForm(ServiceForm):
                                             help_text=gettext_lazy("市场线索必填;销售自拓线索留空"), **EARNERS)
         elif Role.MARKETING not in roles:
             del self.fields["owner"]  # a seller's own lead is followed up by themselves
+        self.order_fields(self.field_order)
 
-    def service_data(self) -> dict:
-        data = super().service_data()
-        data["qualified"] = self.data.get(self.add_prefix("qualified")) in ("on", "true", "1", "True")
-        return data
+
+class LeadEditForm(LeadDetailsForm):
+    """A saved lead's name, contact details, 有效线索 and — for whom `lead_services.assign_refusal`
+    allows it — its 跟进销售, shown with the lead's values."""
+
+    name = _text(gettext_lazy("客户/线索名称"), autocomplete="organization")
+    qualified = forms.BooleanField(label=gettext_lazy("有效线索"), required=False)
+    owner = forms.ChoiceField(label=gettext_lazy("跟进销售"), required=False)
+
+    def __init__(self, *args, lead: Lead, may_assign: bool, may_qualify: bool = True, sellers=(), **kwargs):
+        from branches.models import User
+
+        owner = User.objects.filter(pk=lead.owner_id).values_list("username", "display_name").first()
+        kwargs["initial"] = {"name": lead.name, "contact": lead.contact, "phone": lead.phone, "channel": lead.channel,
+                             "services": list(lead.services), "notes": lead.notes, "qualified": lead.qualified,
+                             "owner": owner[0] if owner else ""}
+        super().__init__(*args, **kwargs)
+        if not may_qualify:
+            del self.fields["qualified"]
+        if may_assign:
+            choices = list(sellers)
+            if owner and owner[0] not in dict(choices):
+                choices.insert(0, (owner[0], owner[1] or owner[0]))  # e.g. a seller who left: shown, not lost
+            # Unassigned: it may stay so; assigned: it is handed to another seller, never emptied.
+            self.fields["owner"].choices = ([] if owner else [("", "—")]) + choices
+        else:
+            del self.fields["owner"]
 
 
 class SignForm(ServiceForm):
@@ -127,8 +175,8 @@ def lead_new(request):
     if request.method == "POST":
         form.is_valid()
         try:
-            data = lead_services.parse_own_lead(form.service_data(), actor=request.user, roles=roles)
-            lead = services.lead_create(actor=request.user, data=data)
+            data, details = lead_services.parse_new_lead(form.service_data(), actor=request.user, roles=roles)
+            lead = lead_services.lead_record(actor=request.user, data=data, details=details)
         except ValidationError as exc:
             _errors(form, exc)
         else:
@@ -140,13 +188,37 @@ def lead_new(request):
                                                           "earners": earners, "testid": "lead-new"})
 
 
+def _edit_form(request, lead: Lead, roles, data=None) -> LeadEditForm | None:
+    if not lead_services.may_edit(lead, actor=request.user, roles=roles):
+        return None
+    may_assign = lead_services.assign_refusal(lead, actor=request.user, roles=roles) is None
+    return LeadEditForm(data, lead=lead, may_assign=may_assign,
+                        may_qualify=lead_services.may_mark_qualified(lead, actor=request.user, roles=roles),
+                        sellers=_sellers(request) if may_assign else ())
+
+
 @page_roles(LEAD_PAGES, forbidden_to=R.EVERY_BRANCH_ROLE)
 def lead_detail(request, lead_id: int):
     roles = _roles(request)
     lead = lead_selectors.access_lead(request.user, roles, lead_id)
     dispute_form = DisputeForm(None)
     decide_form = None
-    if request.method == "POST":
+    edit_form = None
+    if request.method == "POST" and request.POST.get("action") == "edit":
+        # Edited in place: a refusal shows each message by its field, what was typed kept.
+        edit_form = _edit_form(request, lead, roles, data=request.POST)
+        if edit_form is None:
+            raise Http404
+        edit_form.is_valid()
+        try:
+            lead = lead_services.lead_update(actor=request.user, roles=roles, lead_id=lead.pk,
+                                             data=edit_form.service_data())
+        except ValidationError as exc:
+            _errors(edit_form, exc)
+        else:
+            messages.success(request, _("已保存线索:%(n)s。") % {"n": lead.name})
+            return redirect("lead-detail", lead_id=lead.pk)
+    elif request.method == "POST":
         action = request.POST.get("action")
         try:
             if action == "stage":
@@ -182,12 +254,15 @@ def lead_detail(request, lead_id: int):
     open_disputes = [d for d in row["disputes"] if d["status"] == LeadDispute.Status.OPEN]
     if open_disputes and roles & {Role.BRANCH_MANAGER, Role.HQ_ADMIN}:
         decide_form = DecideForm(initial={"dispute": open_disputes[0]["id"]})
+    refused = edit_form is not None and bool(edit_form.errors)
+    edit_form = edit_form or _edit_form(request, lead, roles)
     return render(request, "commissions/lead_detail.html", {
+        "edit_form": edit_form, "edit_open": refused or "edit" in request.GET,
         "lead": lead, "row": row, "can_move": can_move, "can_sign": can_sign, "roles": roles,
         "may_dispute": bool(roles & {Role.MARKETING, Role.SALES}) and lead_services.sourced_by(lead) != request.user.pk,
         "dispute_form": dispute_form, "decide_form": decide_form, "open_dispute": open_disputes[0] if open_disputes else None,
         "stuck_days": lead_selectors.stuck_since(lead, limit_days=lead_selectors.stage_limit_days(), now=timezone.now()),
-    })
+    }, status=400 if refused else 200)
 
 
 @page_roles(LEAD_PAGES, forbidden_to=R.EVERY_BRANCH_ROLE)

@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from clients.models import Service
 from hrsaas.core.period import PERIOD_PATTERN
 
 from .hq.models import COMPONENT_CHOICES
@@ -91,6 +92,17 @@ class Sale(models.Model):
         indexes = [models.Index(fields=["period"]), models.Index(fields=["statement_id"], name="sale_statement")]
 
 
+class LeadChannel(models.TextChoices):
+    """Where a lead came from (渠道), the way marketing reports it. (Outside `Lead` so that its
+    Meta can name the values in a constraint.)"""
+    EXHIBITION = "exhibition", _("展会")
+    ONLINE = "online", _("线上推广")
+    REFERRAL = "referral", _("转介绍")
+    TELEMARKETING = "telemarketing", _("电话营销")
+    EXISTING_CLIENT = "existing_client", _("老客户")
+    OTHER = "other", _("其他")
+
+
 class Lead(models.Model):
     """A sales lead (线索): marketing-sourced or self-sourced by sales; signing it earns a share."""
 
@@ -106,6 +118,8 @@ class Lead(models.Model):
         INTENT = "intent", _("签约意向")
         ARCHIVED = "archived", _("合同归档")
         SETTLED = "settled", _("业绩结算")
+
+    Channel = LeadChannel
 
     name = models.CharField(_("线索名称"), max_length=200)
     source = models.CharField(max_length=10, choices=Source.choices)
@@ -128,6 +142,14 @@ class Lead(models.Model):
     stage = models.CharField(_("阶段"), max_length=10, choices=Stage.choices, default=Stage.ENTERED,
                              db_default=Stage.ENTERED)
     stage_since = models.DateTimeField(_("进入本阶段时间"), default=timezone.now, db_default=Now())
+    # Who to call and what they want (all optional; db_default for the bulk SQL loaders too).
+    contact = models.CharField(_("联系人"), max_length=50, blank=True, default="", db_default="")
+    phone = models.CharField(_("联系电话"), max_length=30, blank=True, default="", db_default="")
+    channel = models.CharField(_("渠道"), max_length=20, choices=Channel.choices, blank=True, default="",
+                               db_default="")
+    services = ArrayField(models.CharField(max_length=30, choices=Service.choices), verbose_name=_("意向服务"),
+                          blank=True, default=list, db_default=[])
+    notes = models.CharField(_("备注"), max_length=500, blank=True, default="", db_default="")
 
     history = HistoricalRecords(user_db_constraint=False)
 
@@ -140,6 +162,8 @@ class Lead(models.Model):
                 | models.Q(signed_on__isnull=False, amount__gt=0, seller__isnull=False),
                 name="lead_signed_fields_together",
             ),
+            models.CheckConstraint(condition=models.Q(channel__in=["", *LeadChannel.values]),
+                                   name="lead_channel_known"),
         ]
         indexes = [models.Index(fields=["signed_on"]), models.Index(fields=["created_on"]),
                    models.Index(fields=["stage", "stage_since"]), models.Index(fields=["marketer"]),

@@ -291,13 +291,15 @@ def parse_seller_here(data: dict, field: str, errors: inputs.Errors, *, required
     return user
 
 
-def lead_create(*, actor, data: LeadInput) -> Lead:
+def lead_create(*, actor, data: LeadInput, details: dict | None = None) -> Lead:
+    """线索录入; `details` are its contact details (lead_services.parse_lead_details), written in
+    the same row and the same audit entry."""
     from .models import LeadStageChange
 
     with transaction.atomic():
         lead = Lead(name=data.name, source=data.source, marketer=data.marketer, created_on=data.created_on,
                     qualified=data.qualified, owner=data.owner,
-                    recorded_by=actor if getattr(actor, "pk", None) else None)
+                    recorded_by=actor if getattr(actor, "pk", None) else None, **(details or {}))
         stamp(lead, actor=actor, reason="线索录入")
         lead.save()
         LeadStageChange.objects.create(lead=lead, stage=Lead.Stage.ENTERED, at=lead.stage_since, by=actor)
