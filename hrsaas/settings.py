@@ -261,6 +261,8 @@ TRUSTED_PROXIES = env_list("TRUSTED_PROXIES")
 LOGIN_FAILURE_WINDOW = int(os.environ.get("LOGIN_FAILURE_WINDOW", str(15 * 60)))  # seconds
 LOGIN_MAX_FAILURES = int(os.environ.get("LOGIN_MAX_FAILURES", "5"))  # per username, any address
 LOGIN_MAX_FAILURES_PER_ADDRESS = int(os.environ.get("LOGIN_MAX_FAILURES_PER_ADDRESS", "20"))  # any username
+# Photos and attachments one person may store in a branch per 24 hours (portal.services).
+UPLOAD_QUOTA_BYTES_PER_DAY = int(os.environ.get("UPLOAD_QUOTA_BYTES_PER_DAY", str(100 * 1024 * 1024)))
 
 # API tokens end after API_TOKEN_IDLE_TIMEOUT seconds without use (12 h) and at the latest
 # API_TOKEN_MAX_AGE seconds after they were issued (7 days), and at once on logout, password
@@ -279,6 +281,8 @@ SPECTACULAR_SETTINGS = {
     # The schema maps every endpoint: signed-in people only (branch schemas: its members).
     "SERVE_PERMISSIONS": ["branches.permissions.SchemaReader"],
     "SERVE_AUTHENTICATION": None,
+    # One name for the services a client contracts (clients', sales' and leads' fields alike).
+    "ENUM_NAME_OVERRIDES": {"ServiceEnum": "clients.models.Service.values"},
     # Enum names first (the default), then the contract's error answers on every operation.
     "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "hrsaas.openapi.document_errors"],
 }

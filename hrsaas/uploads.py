@@ -32,6 +32,13 @@ MAX_COLUMNS = 50
 # Expanded size of all parts of an XLSX together. 20,000 rows × 50 columns of real data stay
 # well under it; a zip bomb does not.
 MAX_XLSX_EXPANDED_BYTES = 80 * 1024 * 1024
+# openpyxl reads a workbook's parts other than its sheets whole, even in read-only mode (styles
+# become one object per format): a 230 KB upload whose styles part expanded to 77 MB of formats
+# held a web worker 20 s and 1 GB. Each such part is capped on its own. Real ones are small —
+# Excel allows 64,000 formats, ≈ 5 MB at most; the shared strings of 20,000 × 50 cells are the
+# data itself and get the room they need.
+MAX_XLSX_PART_BYTES = 6 * 1024 * 1024
+MAX_XLSX_SHARED_STRINGS_BYTES = 40 * 1024 * 1024
 # Blank rows between or after the data (formatted but empty rows that Excel leaves behind);
 # they cost a little each, so their number is capped too.
 BLANK_ROW_ALLOWANCE = 5_000
@@ -125,16 +132,30 @@ def _bounded(rows, *, max_rows: int, max_columns: int) -> Table:
     return Table(header=header, rows=data)
 
 
+def _part_cap(name: str) -> float:
+    """The expanded size a workbook part may have: sheets are streamed (the row caps bound them),
+    pictures and other binaries are not read; the XML parts openpyxl reads whole are capped."""
+    lowered = name.lower()
+    if lowered.startswith("xl/worksheets/") or not lowered.endswith((".xml", ".rels")):
+        return float("inf")
+    if lowered == "xl/sharedstrings.xml":
+        return MAX_XLSX_SHARED_STRINGS_BYTES
+    return MAX_XLSX_PART_BYTES
+
+
 def _xlsx_rows(stream, max_columns: int, max_rows: int, data_only: bool):
     from openpyxl import load_workbook
 
     try:
         with zipfile.ZipFile(stream) as archive:
-            expanded = sum(info.file_size for info in archive.infolist())
+            members = archive.infolist()
     except (zipfile.BadZipFile, OSError, ValueError):
         _refuse("无法读取 XLSX 文件。")
-    if expanded > MAX_XLSX_EXPANDED_BYTES:
+    if sum(info.file_size for info in members) > MAX_XLSX_EXPANDED_BYTES:
         _refuse("XLSX 文件解压后过大,请删除多余的工作表、格式或空行后再导入。")
+    for info in members:
+        if info.file_size > _part_cap(info.filename):
+            _refuse(_("XLSX 文件中的格式或附加内容过多,请将数据复制到新工作簿(只粘贴数值)或另存为 CSV 后再导入。"))
     stream.seek(0)
     try:
         workbook = load_workbook(stream, read_only=True, data_only=data_only)

@@ -123,6 +123,7 @@ class InquiryEvent(models.Model):
     attachment = models.FileField(max_length=300, blank=True)
     attachment_name = models.CharField(max_length=200, blank=True)
     attachment_type = models.CharField(max_length=30, blank=True)
+    attachment_size = models.PositiveIntegerField(default=0, db_default=0)  # bytes (the upload quota)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

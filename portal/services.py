@@ -146,6 +146,28 @@ def _statement_facts(branch: Branch, client: Client | None, claimant) -> tuple:
     return line, period, period_status(home, period) == "open"
 
 
+def check_upload_quota(actor, adding: int, *, field: str) -> None:
+    """Photos and attachments one person stores in a branch in 24 hours are capped
+    (`settings.UPLOAD_QUOTA_BYTES_PER_DAY`): each upload is checked (8 MB, its real type), but
+    without a cap one account could fill the disk — 48 MB a claim, kept even when the claim is
+    rejected at once (the review of 2026-12-05). Checked inside the writing transaction, after
+    the person's own rows were locked by the caller's select_for_update where it has one."""
+    from django.conf import settings
+    from django.db.models import Sum
+
+    if adding <= 0:
+        return
+    since = timezone.now() - dt.timedelta(hours=24)
+    used = (ClaimPhoto.objects.filter(claim__claimant_id=actor.pk, created_at__gte=since)
+            .aggregate(n=Sum("size"))["n"] or 0)
+    used += (InquiryEvent.objects.filter(author_id=actor.pk, created_at__gte=since)
+             .aggregate(n=Sum("attachment_size"))["n"] or 0)
+    cap = settings.UPLOAD_QUOTA_BYTES_PER_DAY
+    if used + adding > cap:
+        raise ValidationError({field: [_("24 小时内上传的照片和附件已达 %(mb)d MB 上限,请明天再上传;如确有需要,请联系分支机构经理。")
+                                       % {"mb": cap // (1024 * 1024)}]})
+
+
 def claim_submit(*, actor, branch: Branch, data: ClaimInput) -> RewardClaim:
     """Store the claim with its photos and review it at once: approved the same day, or rejected
     with the first failing check as the reason. The client row is locked so that two claims of
@@ -172,6 +194,7 @@ def claim_submit(*, actor, branch: Branch, data: ClaimInput) -> RewardClaim:
             reason_code=review.code, reason=review.reason[:300], review_args=review.args, decided_at=timezone.now(),
             statement_line_id=line.line_id if (review.approved and line) else None,
             statement_period=period if review.approved else "")
+        check_upload_quota(actor, sum(upload.size or 0 for upload, _type in data.photos), field="photos")
         stamp(claim, actor=actor, reason="开户奖励申领:自动审核")
         claim.save()
         for upload, content_type in data.photos:
@@ -254,8 +277,10 @@ def _event(inquiry, *, author, kind, body="", attachment=None) -> InquiryEvent:
     event = InquiryEvent(inquiry=inquiry, author=author, kind=kind, body=body)
     if attachment is not None:
         content_type, original, upload = attachment
+        check_upload_quota(author, upload.size or 0, field="attachment")
         event.attachment = uploads.store(upload, folder=f"inquiries/{inquiry.pk}", content_type=content_type)
         event.attachment_name, event.attachment_type = original, content_type
+        event.attachment_size = upload.size or 0
     event.save()
     return event
 

@@ -335,3 +335,21 @@ def test_a_manager_override_says_what_it_changes_on_the_statement(api, people):
     assert r.status_code == 200, r.json()
     assert r.json()["reason"] == ("改判通过:2024年3月结算单目前没有该客户的开户奖励行,改判不会增加金额;"
                                   "如需发放,请通过申诉调整入账。")
+
+
+def test_one_person_cannot_fill_the_disk_with_claim_photos_or_attachments(api, people, settings):
+    """Six 8 MB photos a claim, kept even when the claim is rejected at once: 145 MB in three
+    requests (the review of 2026-12-05). A day's uploads per person are capped."""
+    settings.UPLOAD_QUOTA_BYTES_PER_DAY = 2 * 1024 * 1024
+    cid = open_client(api, people["bj_staff"], opened_by="bj_s1", headcount=60, opened_on="2026-03-10")
+    big = JPEG + b"\x00" * (900 * 1024)  # ≈ 0.9 MB each
+    first = _claim(api, people["bj_s1"], cid, 1, photo("a.jpg", big), photo("b.jpg", big))
+    assert first.status_code == 201
+    before = _counts()
+    again = _claim(api, people["bj_s1"], cid, 1, photo("c.jpg", big))
+    assert again.status_code == 400
+    assert again.json() == {"photos": ["24 小时内上传的照片和附件已达 2 MB 上限,请明天再上传;如确有需要,请联系分支机构经理。"]}
+    assert _counts() == before
+    # Someone else's uploads are theirs: another specialist still claims.
+    other = open_client(api, people["bj_staff"], opened_by="bj_s2", headcount=20, opened_on="2026-03-11", name="乙公司")
+    assert _claim(api, people["bj_s2"], other, 0, photo("d.jpg", big)).status_code == 201

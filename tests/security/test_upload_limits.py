@@ -192,6 +192,40 @@ def test_a_zip_bomb_is_refused_without_inflating_it():
     assert err.value.message_dict == {"file": ["XLSX 文件解压后过大,请删除多余的工作表、格式或空行后再导入。"]}
 
 
+def _styles_bomb() -> bytes:
+    """A real one-row workbook whose styles part holds 1,250,000 formats: ≈ 230 KB zipped, 77 MB
+    expanded (under the 80 MB of all parts together), and openpyxl reads styles whole."""
+    wb = Workbook()
+    wb.active.append(["客户名称", "员工人数"])
+    wb.active.append(["北京甲公司", 10])
+    plain = io.BytesIO()
+    wb.save(plain)
+    out = io.BytesIO()
+    xf = b'<xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>'
+    with zipfile.ZipFile(io.BytesIO(plain.getvalue())) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            data = src.read(info.filename)
+            if info.filename == "xl/styles.xml":
+                head, _sep, tail = data.partition(b"</cellXfs>")
+                data = head + xf * 1_250_000 + b"</cellXfs>" + tail
+            dst.writestr(info.filename, data)
+    return out.getvalue()
+
+
+def test_a_workbook_whose_styles_expand_to_77_mb_is_refused_before_openpyxl_reads_it(api, staff, client_co):
+    """It passed every cap and took a web worker 20 s and 1 GB; three at once took the site down
+    (the review of 2026-12-05)."""
+    content = _styles_bomb()
+    assert len(content) < 1024 * 1024
+    before = _written()
+    for name, url, fields, _header, _row in _imports(client_co):
+        resp, elapsed, peak = _post_measured(api, staff, url, fields, "styles.xlsx", content)
+        assert resp.status_code == 400, (name, resp.content)
+        assert resp.json()["file"] == ["XLSX 文件中的格式或附加内容过多,请将数据复制到新工作簿(只粘贴数值)或另存为 CSV 后再导入。"]
+        assert elapsed < 2 and peak < 20 * 1024 * 1024, (name, elapsed, peak)
+    assert _written() == before
+
+
 def test_columns_past_the_cap_are_refused():
     header = ",".join(f"c{i}" for i in range(uploads.MAX_COLUMNS + 1))
     with pytest.raises(ValidationError) as err:
