@@ -259,6 +259,9 @@ def cycle_finalise(request, cycle_id: int):
     if not selectors.may_finalise(request.user):
         raise Http404
     selectors.access_cycle(cycle_id)
+    if request.POST.get("confirm") != "1":  # scores freeze: asked once, in words
+        messages.error(request, _("请勾选确认:定稿后分数不能再调整。"))
+        return redirect("perf-cycle", cycle_id=cycle_id)
     try:
         services.cycle_finalise(actor=request.user, cycle_id=cycle_id)
     except ValidationError as exc:

@@ -237,6 +237,16 @@ class FeeStatement(models.Model):
 
     history = HistoricalRecords(user_db_constraint=False)
 
+    @property
+    def awaits_answer(self) -> bool:
+        """The client said something the office has not answered: a dispute, or their note on
+        figures a recompute has since replaced (the statement went back to 待确认 by itself and the
+        note still stands)."""
+        if self.status == StatementStatus.DISPUTED:
+            return True
+        return (self.status == StatementStatus.ISSUED and bool(self.response_note) and not self.reply_note
+                and self.responded_at is None)
+
     class Meta:
         ordering = ["period", "client"]
         constraints = [

@@ -916,6 +916,29 @@ def month_file(*, actor, period: str, receipt_no: str, receipt_note: str = "") -
     return cycle
 
 
+def month_receipt_correct(*, actor, period: str, receipt_no: str, reason: str) -> MonthCycle:
+    """A filed month's receipt number mistyped: corrected, with a reason, in the audit trail.
+    Nothing else of a filed month changes."""
+    _check_period(period)
+    receipt_no, reason = (receipt_no or "").strip(), (reason or "").strip()
+    errs = {}
+    if not receipt_no or len(receipt_no) > 80:
+        errs["receipt_no"] = _("请填写申报回执号(不超过 80 字)。")
+    if not reason or len(reason) > 200:
+        errs["reason"] = _("请说明更正原因(不超过 200 字)。")
+    _errors(errs)
+    with transaction.atomic():
+        cycle = _cycle_for(period, lock=True)
+        if cycle.status != CycleStatus.FILED:
+            _errors({"period": _("%(p)s 尚未申报,申报时填写回执号即可。") % {"p": format_period(period)}})
+        if cycle.receipt_no == receipt_no:
+            _errors({"receipt_no": _("回执号没有变化。")})
+        cycle.receipt_no = receipt_no
+        stamp(cycle, actor=actor, reason=f"更正申报回执号:{reason}")
+        cycle.save(update_fields=["receipt_no"])
+    return cycle
+
+
 # ---------------------------------------------------------------------------------------------
 # Fee statements (费用明细表): the client's contact confirms or disputes
 # ---------------------------------------------------------------------------------------------
@@ -968,9 +991,9 @@ def statement_reply(*, actor, statement_id: int, note: str) -> FeeStatement:
         statement = FeeStatement.objects.select_for_update().select_related("client").filter(pk=statement_id).first()
         if statement is None:
             raise Http404
-        if statement.status != StatementStatus.DISPUTED:
+        if not statement.awaits_answer:
             _errors({"status": _("只有客户提出异议的费用明细表需要答复。")})
-        statement.status = StatementStatus.ISSUED
+        statement.status = StatementStatus.ISSUED  # (already so when a recompute sent it back)
         statement.reply_note, statement.replied_at, statement.replied_by = note, timezone.now(), actor
         stamp(statement, actor=actor, reason="statement dispute answered")
         statement.save()

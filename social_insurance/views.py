@@ -127,9 +127,19 @@ def cycle_action(request, action: str):
         elif action == "file":
             if not (roles_in_branch(request.user, request.tenant) & {Role.BRANCH_MANAGER, Role.BRANCH_STAFF, Role.HQ_ADMIN}):
                 raise Http404
+            if request.POST.get("confirm") != "1":
+                # Filing freezes the month: asked once, in words, before it is done.
+                raise ValidationError({"confirm": [_("请勾选确认:申报后本月的人员和金额不能再修改。")]})
             services.month_file(actor=request.user, period=period, receipt_no=request.POST.get("receipt_no", ""),
                                 receipt_note=request.POST.get("receipt_note", ""))
             messages.success(request, _("已记录申报回执。"))
+        elif action == "receipt":
+            if not (roles_in_branch(request.user, request.tenant) & {Role.BRANCH_MANAGER, Role.BRANCH_STAFF, Role.HQ_ADMIN}):
+                raise Http404
+            services.month_receipt_correct(actor=request.user, period=period,
+                                           receipt_no=request.POST.get("receipt_no", ""),
+                                           reason=request.POST.get("reason", ""))
+            messages.success(request, _("已更正申报回执号。"))
         else:
             raise Http404
     except ValidationError as exc:
@@ -226,7 +236,7 @@ def _statement_page(request, statement, lines, *, reply_text: str = "", status: 
 
     roles = roles_in_branch(request.user, request.tenant)
     can_respond = Role.CLIENT_CONTACT in roles and statement.status == "issued"
-    can_reply = bool(roles & R.OFFICE) and statement.status == StatementStatus.DISPUTED
+    can_reply = bool(roles & R.OFFICE) and statement.awaits_answer
     return render(request, "social_insurance/statement.html", {
         "statement": statement, "lines": lines, "labels": ITEM_LABELS, "can_respond": can_respond,
         "can_reply": can_reply, "reply_text": reply_text,

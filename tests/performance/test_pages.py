@@ -72,7 +72,12 @@ def test_manager_reviews_adjusts_and_boss_finalises_on_pages(org, computed):
     assert resp.status_code == 302
     with in_branch("bj"):
         assert Score.objects.get(pk=target).total == Decimal("70.00")
-    resp = browser(org.boss).post(f"/b/bj/performance/cycles/{cycle_id}/finalise/")
+    boss = browser(org.boss)
+    unticked = boss.post(f"/b/bj/performance/cycles/{cycle_id}/finalise/", follow=True).content.decode()
+    assert "请勾选确认:定稿后分数不能再调整。" in unticked
+    with in_branch("bj"):
+        assert AppraisalCycle.objects.get(pk=cycle_id).status == "computed"
+    resp = boss.post(f"/b/bj/performance/cycles/{cycle_id}/finalise/", {"confirm": "1"})
     assert resp.status_code == 302
     with in_branch("bj"):
         assert AppraisalCycle.objects.get(pk=cycle_id).status == "finalised"

@@ -49,10 +49,27 @@ def test_board_computes_reconciles_and_files_through_the_page(setup):
     assert "北京甲公司" in html and "参保地、合同地、发薪地不一致" in html and "110***********" in html
     assert "si-reconcile-overdue" in html  # 2025-08-05 has passed
     page.post("/b/bj/si/actions/reconcile/", {"period": M})
-    page.post("/b/bj/si/actions/file/", {"period": M, "receipt_no": "R-1"})
+    # Filing freezes the month: not without the box ticked.
+    refused = page.post("/b/bj/si/actions/file/", {"period": M, "receipt_no": "R-1"}, follow=True).content.decode()
+    assert "请勾选确认:申报后本月的人员和金额不能再修改。" in refused and 'data-testid="si-file-confirm"' in refused
+    with in_branch("bj"):
+        assert MonthCycle.objects.get(period=M).status == "reconciled"
+    page.post("/b/bj/si/actions/file/", {"period": M, "receipt_no": "R-1", "confirm": "1"})
     with in_branch("bj"):
         assert MonthCycle.objects.get(period=M).status == "filed"
     assert web(contact).get(f"/b/bj/si/?period={M}").status_code == 404
+
+    # A mistyped receipt number is corrected with a reason, in the audit trail; nothing else moves.
+    html = page.get(f"/b/bj/si/?period={M}").content.decode()
+    assert 'data-testid="si-receipt-correct"' in html
+    no_reason = page.post("/b/bj/si/actions/receipt/", {"period": M, "receipt_no": "R-2"}, follow=True)
+    assert "请说明更正原因" in no_reason.content.decode()
+    page.post("/b/bj/si/actions/receipt/", {"period": M, "receipt_no": "R-2", "reason": "回执号录错一位"})
+    with in_branch("bj"):
+        cycle = MonthCycle.objects.get(period=M)
+        assert (cycle.status, cycle.receipt_no) == ("filed", "R-2")
+        assert cycle.history.latest().history_change_reason == "更正申报回执号:回执号录错一位"
+    assert web(contact).post("/b/bj/si/actions/receipt/", {"period": M, "receipt_no": "X", "reason": "x"}).status_code == 404
 
 
 def test_the_checks_details_are_in_the_readers_words_and_language(setup, api):

@@ -139,3 +139,27 @@ def test_a_refused_answer_keeps_what_was_typed_in_the_readers_language(staff, di
     html = resp.content.decode()
     assert resp.status_code == 400 and typed in html
     assert "The answer cannot be longer than 2,000 characters." in html and "答复不能" not in html
+
+
+def test_a_dispute_the_recompute_sent_back_can_still_be_answered(api, staff, disputed):
+    """The office corrected the figures (调基 and a recompute): the statement went back to 待确认 by
+    itself, the client's note still stood, and the answer box had gone — the office could not say
+    what it corrected (the review of 2026-12-05)."""
+    statement, contact = disputed
+    with in_branch("bj"):
+        emp = InsuredEmployee.objects.get(client_id=statement.client_id)
+    assert api(staff).post(f"/b/bj/api/v1/si/employees/{emp.pk}/base/", {"wage": "13000"}, format="json").status_code == 200
+    with in_branch("bj"):
+        services.month_compute(actor=staff, period=M)
+        assert FeeStatement.objects.get(pk=statement.pk).status == "issued"
+    page = WebClient()
+    page.force_login(staff)
+    assert 'data-testid="reply-form"' in page.get(f"/b/bj/si/statements/{statement.pk}/").content.decode()
+    resp = api(staff).post(f"/b/bj/api/v1/si/statements/{statement.pk}/reply/",
+                           {"note": "已按 13,000.00 元调基并重新计算,请再次确认。"}, format="json")
+    assert resp.status_code == 200 and (resp.json()["status"], resp.json()["response_note"]) == ("issued", "张三7月已离职")
+    with in_branch("bj"):
+        assert Notification.objects.filter(recipient=contact, kind="si_statement_reply").count() == 1
+    # Answered: nothing more to answer until the client speaks again.
+    resp = api(staff).post(f"/b/bj/api/v1/si/statements/{statement.pk}/reply/", {"note": "再答复"}, format="json")
+    assert resp.status_code == 400
