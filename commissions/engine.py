@@ -492,7 +492,7 @@ class LineContext:
     client: str = ""
     service: str = ""  # already in words (社保代缴)
     client_type: str = ""  # 新客户 / 老客户
-    tier: str = ""  # ≤50人 800.00元 / 首个申报月 2025-08 参保 60 人 → 51–100 人档
+    tier: str = ""  # ≤50人 800.00元 / 首个申报月 2025年8月 参保 60 人 → 51–100 人档
     clawback_months: int = 0  # the opening rule's 扣回 window (for a clawback line's reason)
     rule: str = ""  # 开户奖励方案 2026年1月1日起
     branch: str = ""  # the source branch's name

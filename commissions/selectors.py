@@ -170,7 +170,7 @@ def line_contexts(rows, branch: Branch, *, langs: tuple[str, ...] = ("zh",),
 
 def _tier_words(rule, headcount: int, format_money, *, first_filed: str = "") -> str:
     """The opening-reward tier a client's headcount falls in: "员工60人,51–100人档", or for an
-    opening taken from the cycle the rule itself: "首个申报月 2025-08 参保 60 人 → 51–100人档"."""
+    opening taken from the cycle the rule itself: "首个申报月 2025年8月 参保 60 人 → 51–100人档"."""
     from django.utils.translation import gettext
 
     low = 1
@@ -183,8 +183,10 @@ def _tier_words(rule, headcount: int, format_money, *, first_filed: str = "") ->
             else:
                 span = gettext("%(low)d–%(high)d人") % {"low": low, "high": tier.max_headcount}
             if first_filed:
+                from hrsaas.core.formatting import format_period
+
                 return gettext("首个申报月 %(p)s 参保 %(n)d 人 → %(span)s档") % {
-                    "p": first_filed, "n": headcount, "span": span}
+                    "p": format_period(first_filed), "n": headcount, "span": span}
             return gettext("员工%(n)d人,%(span)s档") % {"n": headcount, "span": span}
         low = tier.max_headcount + 1
     return ""

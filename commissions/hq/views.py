@@ -307,7 +307,11 @@ def finance_mark_paid(request, code: str, period: str):
     batch = payout_selectors.current_batch(branch, period)
     with schema_context(branch.schema_name):
         summary = payout_summary(period)
+    from .payouts.views import TYPED_TOTAL
+
+    typed = request.session.pop(TYPED_TOTAL, None)
     return render(request, "commissions/payouts/review.html" if batch else "commissions/hq_finance_confirm.html", {
+        "typed_total": typed[1] if batch is not None and typed and typed[0] == batch.pk else "",
         "branch": branch, "period": period, "summary": summary, "back": back, "bp": bp, "batch": batch,
         "own_batch": batch is not None and batch.prepared_by_id == request.user.pk,
         "bank_downloaded": batch is not None and payout_selectors.bank_file_downloaded(branch, period),

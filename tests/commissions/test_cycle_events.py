@@ -166,7 +166,7 @@ def test_first_filed_month_is_the_opening_with_its_insured_count_as_tier(people)
         from branches.models import Branch
         stmt = selectors.access_statement(s1, Branch.objects.get(code="bj"), s1.username, M)
         texts = [ln["explanation"] for ln in stmt["lines"]]
-        assert any("首个申报月 2025-08 参保 60 人 → 51–100人档" in t for t in texts), texts
+        assert any("首个申报月 2025年8月 参保 60 人 → 51–100人档" in t for t in texts), texts
         # A later filed month does not open them again.
         compute_and_file(staff, "2025-09")
         awaiting.refresh_from_db()

@@ -101,7 +101,7 @@ def test_commission_follows_from_the_social_insurance_cycle(committed_branch, ce
     assert wait_for(lambda: _components(_lines(api, manager, code, s1.username, "2025-08"))
                     == [("opening_reward", "1200.00")], timeout=60)
     opening = _lines(api, manager, code, s1.username, "2025-08")[0]
-    assert "首个申报月 2025-08 参保 60 人 → 51–100人档" in opening["explanation"]
+    assert "首个申报月 2025年8月 参保 60 人 → 51–100人档" in opening["explanation"]
 
     # The client confirms its statement: 60 × 30.00 service fee → 2% sales commission (confirmed rule).
     aug = _statement_id(api, staff, code, "2025-08", client_id)

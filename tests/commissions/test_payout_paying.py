@@ -83,8 +83,11 @@ def test_the_preparer_confirms_only_by_re_entering_the_exact_total(client, finan
                            ("3,800.001", "最多两位小数"), ("三千八", "请输入金额数字")]:
         r = client.post(f"/commissions/finance/batches/{batch.pk}/confirm/", {"total": typed}, follow=True)
         assert message in r.content.decode(), typed
+        # What was typed stays in the box, to be corrected rather than typed again (once).
+        assert f'data-testid="review-total-input" value="{typed}"' in r.content.decode(), typed
         batch.refresh_from_db()
         assert (batch.status, _status(), _paid_notes()) == ("prepared", "closed", [])
+    assert 'data-testid="review-total-input" value=""' in client.get(PAID).content.decode()
     r = client.post(f"/commissions/finance/batches/{batch.pk}/confirm/", {"total": "3,800.00"})
     batch.refresh_from_db()
     assert (batch.status, batch.decided_by_id, _status()) == ("confirmed", finance.pk, "paid")

@@ -114,6 +114,10 @@ def payout_file(request, period: str, kind: str, fmt: str, code: str | None = No
     return response
 
 
+# The session key under which a refused re-typed total waits for the review page (PRG loses it).
+TYPED_TOTAL = "payout-typed-total"
+
+
 def _batch_step(request, batch_id: int, step) -> HttpResponse:
     from django.urls import reverse
 
@@ -130,6 +134,8 @@ def _batch_step(request, batch_id: int, step) -> HttpResponse:
         for errs in exc.message_dict.values():
             for err in errs:
                 messages.error(request, err)
+        if "total" in exc.message_dict:  # the review page shows the total as typed, once
+            request.session[TYPED_TOTAL] = [batch.pk, str(request.POST.get("total", ""))[:40]]
         return redirect(here)
     messages.success(request, done)
     return redirect(reverse("hq-finance") + "?branch=" + batch.branch.code)
