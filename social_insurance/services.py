@@ -642,6 +642,8 @@ def month_compute(*, actor, period: str, register: bool = True) -> MonthCycle:
         if cycle.status == CycleStatus.FILED:
             _errors({"period": f"{period} 已申报,不能重算;更正请走补缴/退费。"})
         params = {"period": period, "m": engine.month_start(period), "branch_id": branch.pk}
+        answered = list(FeeStatement.objects.filter(period=period).exclude(status=StatementStatus.ISSUED)
+                        .values_list("pk", flat=True))
         with connection.cursor() as cur:
             cur.execute("SELECT set_config('work_mem', %s, true), clock_timestamp()", [settings.SI_COMPUTE_WORK_MEM])
             # The time just before the roster is read (not the compute's end): a record changed
@@ -665,11 +667,35 @@ def month_compute(*, actor, period: str, register: bool = True) -> MonthCycle:
             commission_events.derive_after_compute(cur, params)
         if register:
             _register_identities([period], branch_id=branch.pk)
+        if answered:
+            _tell_reissued(answered, period)
         cycle.employee_count, cycle.employer_total, cycle.employee_total = count, er, ee
         cycle.computed_at = started
         stamp(cycle, actor=actor, reason="month computed")
         cycle.save()
     return cycle
+
+
+def _tell_reissued(statement_ids: list[int], period: str) -> None:
+    """Statements the client had confirmed or disputed that the compute sent back for
+    confirmation (their figures changed): the client's contacts are told, once per new figures."""
+    from notifications.services import notification_create
+    from notifications.words import period as period_word
+    from notifications.words import w
+
+    code = _branch().code
+    reissued = list(FeeStatement.objects.filter(pk__in=statement_ids, status=StatementStatus.ISSUED)
+                    .values_list("pk", "client_id", "updated_at"))
+    contacts: dict[int, list[int]] = {}
+    for client_id, user_id in ClientContact.objects.filter(
+            client_id__in={r[1] for r in reissued}).values_list("client_id", "user_id"):
+        contacts.setdefault(client_id, []).append(user_id)
+    for pk, client_id, updated_at in reissued:
+        for user_id in contacts.get(client_id, ()):
+            notification_create(
+                recipient_id=user_id, kind="si_statement_reissued", link=f"/b/{code}/si/statements/{pk}/",
+                dedupe_key=f"si-statement-reissued:{pk}:{updated_at.timestamp():.6f}",
+                words={"title": w("%(period)s费用明细表已更新,请再次确认", period=period_word(period))})
 
 
 # How far back a compute looks for filed months someone is missing from: a year, or the longest

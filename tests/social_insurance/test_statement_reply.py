@@ -163,3 +163,18 @@ def test_a_dispute_the_recompute_sent_back_can_still_be_answered(api, staff, dis
     # Answered: nothing more to answer until the client speaks again.
     resp = api(staff).post(f"/b/bj/api/v1/si/statements/{statement.pk}/reply/", {"note": "再答复"}, format="json")
     assert resp.status_code == 400
+
+
+def test_the_client_is_told_when_new_figures_replace_a_statement_they_answered(api, staff, disputed):
+    statement, contact = disputed
+    with in_branch("bj"):
+        services.month_compute(actor=staff, period=M)  # nothing changed: nothing to tell
+        assert not Notification.objects.filter(recipient=contact, kind="si_statement_reissued").exists()
+        emp = InsuredEmployee.objects.get(client_id=statement.client_id)
+    assert api(staff).post(f"/b/bj/api/v1/si/employees/{emp.pk}/base/", {"wage": "13000"}, format="json").status_code == 200
+    with in_branch("bj"):
+        services.month_compute(actor=staff, period=M)
+        services.month_compute(actor=staff, period=M)  # again: told once
+        told = Notification.objects.get(recipient=contact, kind="si_statement_reissued")
+        assert told.title == "2025年8月费用明细表已更新,请再次确认"
+        assert told.link == f"/b/bj/si/statements/{statement.pk}/"
