@@ -12,7 +12,7 @@ class ThrottledLoginView(auth_views.LoginView):
     template_name = "registration/login.html"
 
     def post(self, request, *args, **kwargs):
-        refusal = login_guard.check(request, request.POST.get("username", ""))
+        refusal = login_guard.check(request, request.POST.get("username", ""), device=True)
         if refusal is not None:
             # Bound without the password: a refused attempt never reaches the password check.
             form = self.get_form_class()(request, data={"username": request.POST.get("username", "")[:150]})
@@ -25,12 +25,12 @@ class ThrottledLoginView(auth_views.LoginView):
         return super().post(request, *args, **kwargs)
 
     def form_invalid(self, form):
-        login_guard.record_failure(self.request, self.request.POST.get("username", ""))
+        login_guard.record_failure(self.request, self.request.POST.get("username", ""), device=True)
         return super().form_invalid(form)
 
     def form_valid(self, form):
         username = self.request.POST.get("username", "")
-        login_guard.record_success(self.request, username)
+        login_guard.record_success(self.request, username, device=True)
         response = super().form_valid(form)
         login_guard.remember_device(self.request, response, username)
         return response

@@ -80,6 +80,7 @@ DEVICE_COOKIE = "hrsaas_device"
 _DEVICE_SALT = "hrsaas.login-device"
 _DEVICE_AGE = 365 * 24 * 3600
 _DEVICE_NAMES = 5  # accounts one browser remembers (a shared office PC): the oldest is forgotten
+_DEVICES_PER_ACCOUNT = 5  # browsers one account remembers: the oldest is forgotten
 
 
 def _devices(request) -> dict[str, str]:
@@ -96,21 +97,41 @@ def _devices(request) -> dict[str, str]:
     return {str(k): str(v) for k, v in value.items()}
 
 
+def _live_key(username) -> str:
+    return f"login-devices:{_username(username)}"
+
+
 def _device_key(request, username) -> str | None:
+    """The counter of this browser for this account: only for a nonce the account still
+    remembers (a browser it signed in on lately, not since forgotten — by a password change, or
+    because five newer browsers came after it)."""
     nonce = _devices(request).get(_username(username))
-    return f"login-failures:device:{nonce}" if nonce else None
+    if not nonce or nonce not in (cache.get(_live_key(username)) or []):
+        return None
+    return f"login-failures:device:{nonce}"
 
 
 def remember_device(request, response, username) -> None:
     """After a successful sign-in on the login page: this browser's later attempts on the account
-    are counted apart from a stranger's."""
+    are counted apart from a stranger's. A browser keeps its nonce; an account remembers its
+    last five browsers."""
     devices = _devices(request)
     name = _username(username)
-    devices.pop(name, None)
-    devices[name] = get_random_string(24)
+    live = list(cache.get(_live_key(name)) or [])
+    nonce = devices.pop(name, None)
+    if nonce not in live:
+        nonce = get_random_string(24)
+    live = ([n for n in live if n != nonce] + [nonce])[-_DEVICES_PER_ACCOUNT:]
+    cache.set(_live_key(name), live, _DEVICE_AGE)
+    devices[name] = nonce
     devices = dict(list(devices.items())[-_DEVICE_NAMES:])
     response.set_cookie(DEVICE_COOKIE, signing.dumps(devices, salt=_DEVICE_SALT), max_age=_DEVICE_AGE,
                         secure=settings.SESSION_COOKIE_SECURE, httponly=True, samesite="Lax")
+
+
+def forget_devices(username) -> None:
+    """A new password: no browser is trusted on the account's word any more."""
+    cache.delete(_live_key(username))
 
 
 @dataclass(frozen=True)
@@ -123,9 +144,10 @@ def _window() -> int:
     return settings.LOGIN_FAILURE_WINDOW
 
 
-def check(request, username) -> Refusal | None:
-    """None when this attempt may go ahead; else why not and for how long."""
-    own = _device_key(request, username) or _user_key(username)
+def check(request, username, *, device: bool = False) -> Refusal | None:
+    """None when this attempt may go ahead; else why not and for how long. `device`: the login
+    page, where a remembered browser is counted on its own (the token endpoint never is)."""
+    own = (device and _device_key(request, username)) or _user_key(username)
     counts = cache.get_many([own, _address_key(client_address(request))])
     over_user = (counts.get(own) or 0) >= settings.LOGIN_MAX_FAILURES
     over_address = (counts.get(_address_key(client_address(request))) or 0) >= settings.LOGIN_MAX_FAILURES_PER_ADDRESS
@@ -143,14 +165,14 @@ def _bump(key: str) -> None:
             cache.set(key, 1, _window())
 
 
-def record_failure(request, username) -> None:
-    _bump(_device_key(request, username) or _user_key(username))
+def record_failure(request, username, *, device: bool = False) -> None:
+    _bump((device and _device_key(request, username)) or _user_key(username))
     _bump(_address_key(client_address(request)))
 
 
-def record_success(request, username) -> None:
+def record_success(request, username, *, device: bool = False) -> None:
     # The address counter stays: a success on one's own account must not reset what the same
     # address did against others.
     # From a remembered device only that device's counter: a stranger's failures on the account
     # stay counted against everyone else.
-    cache.delete(_device_key(request, username) or _user_key(username))
+    cache.delete((device and _device_key(request, username)) or _user_key(username))

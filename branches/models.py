@@ -104,6 +104,10 @@ class User(AbstractUser):
         # of the person: a token must not outlive the reason it was trusted.
         password_changed = self._password is not None
         super().save(*args, **kwargs)
+        if password_changed:
+            from .login_guard import forget_devices
+
+            forget_devices(self.username)
         if password_changed or not self.is_active:
             from .tokens import tokens_revoke
 

@@ -17,6 +17,7 @@ from branches.models import User
 from branches.roles import Role, roles_in_branch
 
 from .models import Client, Grade, Service
+from hrsaas.core.inputs import record_id
 
 READ_ALL_ROLES = frozenset({Role.BRANCH_MANAGER, Role.BRANCH_STAFF, Role.HQ_ADMIN})
 READ_OWN_ROLES = frozenset({Role.SPECIALIST})
@@ -78,7 +79,7 @@ class ClientFilters:
             status=status if status in STATUSES else "",
             grade=grade if grade in Grade.values else "",
             service=service if service in Service.values else "",
-            opener=int(opener) if opener.isdigit() and len(opener) < 19 else None,
+            opener=record_id(opener),
             sort=sort if sort in SORTS else "name",
         )
 

@@ -92,7 +92,7 @@ def _errors_of(number: int, exc: ValidationError) -> list[dict]:
 
 def _client_id(value: str) -> str:
     """A client by id, or by its exact name when the cell is not a number."""
-    if value.isdigit():
+    if value.isascii() and value.isdigit() and len(value) <= 18:
         return value
     ids = list(Client.objects.filter(name=value).values_list("pk", flat=True)[:2])
     if len(ids) != 1:

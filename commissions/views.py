@@ -43,6 +43,7 @@ from .forms import (
 )
 from .hq.models import BranchPeriod, EarnerMonthRollup
 from .models import Adjustment, Lead, RecomputeMarker
+from hrsaas.core.inputs import record_id
 
 # The workspace: the office (manager and staff record the events), earners and HQ.
 READ_ROLES = frozenset({Role.BRANCH_MANAGER, Role.BRANCH_STAFF}) | EARNER_ROLES | HQ_ROLES
@@ -270,7 +271,7 @@ def record_sale(request):
     def parse(data: dict):
         """A client by id or by its unique name (as in imports); every field's problem at once."""
         client_errors = {}
-        if data.get("client") and not data["client"].isdigit():
+        if data.get("client") and record_id(data["client"]) is None:
             try:
                 data = dict(data, client=imports._client_id(data["client"]))
             except ValidationError as exc:

@@ -12,6 +12,7 @@ from clients.models import Client
 
 from .engine import KnownClient
 from .models import HistoryImport, ParallelSignOff
+from hrsaas.core.inputs import record_id
 
 
 def imports_list(*, kind: str | None = None):
@@ -23,7 +24,7 @@ def access_import(import_id, *, with_rows: bool = True) -> HistoryImport:
     """One import of this branch (its schema), or 404; `with_rows=False` leaves the uploaded
     rows unread (a report page does not need 10,000 rows)."""
     qs = HistoryImport.objects.all() if with_rows else HistoryImport.objects.defer("rows")
-    found = qs.filter(pk=import_id).first() if str(import_id).isdigit() else None
+    found = qs.filter(pk=record_id(import_id)).first() if record_id(import_id) is not None else None
     if found is None:
         raise Http404
     return found

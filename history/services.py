@@ -79,7 +79,7 @@ def parse_mapping(imp: HistoryImport, data) -> dict[str, int | None]:
             continue
         if value is None or value == "":
             mapping[fld] = None
-        elif isinstance(value, int) and not isinstance(value, bool) or (isinstance(value, str) and value.isdigit()):
+        elif isinstance(value, int) and not isinstance(value, bool) or (isinstance(value, str) and value.isascii() and value.isdigit()):
             mapping[fld] = int(value)
         elif isinstance(value, str) and value.strip() in imp.header:
             mapping[fld] = imp.header.index(value.strip())
@@ -110,7 +110,7 @@ def parse_rules(data) -> dict:
             continue
         if component not in RULE_COMPONENTS:
             errors.add("rules", _("未知方案:%(c)s") % {"c": str(component)[:30]})
-        elif not str(vid).isdigit() or not RuleVersion.objects.filter(pk=int(vid), component=component).exists():
+        elif inputs.record_id(vid) is None or not RuleVersion.objects.filter(pk=inputs.record_id(vid), component=component).exists():
             errors.add("rules", _("%(c)s没有这个已发布版本。") % {"c": COMPONENT_WORDS.get(component, component)})
         else:
             out["versions"][component] = int(vid)

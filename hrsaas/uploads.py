@@ -20,6 +20,7 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import re
 import zipfile
 from dataclasses import dataclass, field
 
@@ -32,13 +33,21 @@ MAX_COLUMNS = 50
 # Expanded size of all parts of an XLSX together. 20,000 rows × 50 columns of real data stay
 # well under it; a zip bomb does not.
 MAX_XLSX_EXPANDED_BYTES = 80 * 1024 * 1024
-# openpyxl reads a workbook's parts other than its sheets whole, even in read-only mode (styles
-# become one object per format): a 230 KB upload whose styles part expanded to 77 MB of formats
-# held a web worker 20 s and 1 GB. Each such part is capped on its own. Real ones are small —
-# Excel allows 64,000 formats, ≈ 5 MB at most; the shared strings of 20,000 × 50 cells are the
-# data itself and get the room they need.
+# openpyxl reads a workbook's parts other than the sheet it streams whole, even in read-only mode
+# (styles become one object per format; shared strings one Python string each; a chartsheet is
+# parsed at once). A 230 KB upload whose styles expanded to 77 MB held a web worker 20 s and 1 GB,
+# and a chartsheet or a shared-strings part under another name did the same past a cap by file
+# name. So every part is capped by the role openpyxl gives it (read from the workbook itself):
+# the data sheet is streamed and bounded by the row caps; the shared strings get room for the
+# data (and a count); everything else is small in a real workbook (Excel's 64,000 formats are
+# ≈ 5 MB of styles at most).
 MAX_XLSX_PART_BYTES = 6 * 1024 * 1024
-MAX_XLSX_SHARED_STRINGS_BYTES = 40 * 1024 * 1024
+MAX_XLSX_OTHER_PARTS_BYTES = 12 * 1024 * 1024  # all parts but the data sheet and the strings
+MAX_XLSX_SHARED_STRINGS_BYTES = 8 * 1024 * 1024
+# openpyxl makes an object of each shared string (≈ 40 µs each here): 100,000 different texts —
+# 20,000 rows × 5 text columns, each cell different — read in ≈ 4 s. A bigger file is asked for
+# as CSV, which is streamed.
+MAX_XLSX_SHARED_STRINGS = 100_000
 # Blank rows between or after the data (formatted but empty rows that Excel leaves behind);
 # they cost a little each, so their number is capped too.
 BLANK_ROW_ALLOWANCE = 5_000
@@ -132,15 +141,73 @@ def _bounded(rows, *, max_rows: int, max_columns: int) -> Table:
     return Table(header=header, rows=data)
 
 
-def _part_cap(name: str) -> float:
-    """The expanded size a workbook part may have: sheets are streamed (the row caps bound them),
-    pictures and other binaries are not read; the XML parts openpyxl reads whole are capped."""
-    lowered = name.lower()
-    if lowered.startswith("xl/worksheets/") or not lowered.endswith((".xml", ".rels")):
-        return float("inf")
-    if lowered == "xl/sharedstrings.xml":
-        return MAX_XLSX_SHARED_STRINGS_BYTES
-    return MAX_XLSX_PART_BYTES
+def _refuse_parts():
+    _refuse(_("XLSX 文件中的格式或附加内容过多,请将数据复制到新工作簿(只粘贴数值)或另存为 CSV 后再导入。"))
+
+
+def _check_parts(archive: zipfile.ZipFile) -> None:
+    """Each part of the workbook within the cap of the role openpyxl will give it (see the caps
+    above), before openpyxl opens it. The parts that say which is which are read first, each
+    only once it is known to be small."""
+    from openpyxl.packaging.manifest import Manifest
+    from openpyxl.reader.excel import SHARED_STRINGS, _find_workbook_part
+    from openpyxl.reader.workbook import WorkbookParser
+    from openpyxl.xml.functions import fromstring
+
+    sizes = {info.filename: info.file_size for info in archive.infolist()}
+    if sum(sizes.values()) > MAX_XLSX_EXPANDED_BYTES:
+        _refuse("XLSX 文件解压后过大,请删除多余的工作表、格式或空行后再导入。")
+
+    def small(name: str) -> str:
+        if sizes.get(name, 0) > MAX_XLSX_PART_BYTES:
+            _refuse_parts()
+        return name
+
+    try:
+        manifest = Manifest.from_tree(fromstring(archive.read(small("[Content_Types].xml"))))
+        workbook_part = small(_find_workbook_part(manifest).PartName[1:])
+        folder, _slash, leaf = workbook_part.rpartition("/")
+        small(f"{folder}/_rels/{leaf}.rels" if folder else f"_rels/{leaf}.rels")
+        parser = WorkbookParser(archive, workbook_part, keep_links=False)
+        parser.parse()
+        sheets = [rel for _sheet, rel in parser.find_sheets() if rel.target in sizes]  # as openpyxl lists them
+        active = sheets[parser.wb._active_sheet_index]
+    except (IndexError, KeyError, TypeError, ValueError, OSError, SyntaxError):
+        _refuse("无法读取 XLSX 文件。")
+    if not active.Type.endswith("/worksheet"):
+        _refuse(_("XLSX 文件的当前工作表不是数据表(例如图表),请把数据放在当前工作表后再导入。"))
+    strings = {part.PartName[1:] for part in manifest.Override if part.ContentType == SHARED_STRINGS}
+    others = 0
+    for name, size in sizes.items():
+        if name == active.target:
+            continue  # streamed, bounded by the row caps
+        if name in strings:
+            if size > MAX_XLSX_SHARED_STRINGS_BYTES or _count_strings(archive, name) > MAX_XLSX_SHARED_STRINGS:
+                _refuse(_("XLSX 文件中的文字内容过多,请分成几个文件,或另存为 CSV 后再导入。"))
+            continue
+        small(name)
+        others += size
+    if others > MAX_XLSX_OTHER_PARTS_BYTES:
+        _refuse_parts()
+
+
+_STRING_ITEM = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?si[\s/>]")
+
+
+def _count_strings(archive: zipfile.ZipFile, name: str) -> int:
+    """How many shared strings a part holds, read as a stream (nothing kept but a small overlap
+    between chunks, so an item split across two chunks is counted once)."""
+    count, tail = 0, b""
+    with archive.open(name) as part:
+        while chunk := part.read(_CHUNK):
+            data = tail + chunk
+            matches = list(_STRING_ITEM.finditer(data))
+            keep_from = max(len(data) - 32, 0)
+            count += sum(1 for m in matches if m.start() < keep_from)
+            tail = data[keep_from:]
+            if count > MAX_XLSX_SHARED_STRINGS:
+                break
+    return count + len(_STRING_ITEM.findall(tail))
 
 
 def _xlsx_rows(stream, max_columns: int, max_rows: int, data_only: bool):
@@ -148,17 +215,12 @@ def _xlsx_rows(stream, max_columns: int, max_rows: int, data_only: bool):
 
     try:
         with zipfile.ZipFile(stream) as archive:
-            members = archive.infolist()
-    except (zipfile.BadZipFile, OSError, ValueError):
+            _check_parts(archive)
+    except (zipfile.BadZipFile, OSError, ValueError, KeyError):
         _refuse("无法读取 XLSX 文件。")
-    if sum(info.file_size for info in members) > MAX_XLSX_EXPANDED_BYTES:
-        _refuse("XLSX 文件解压后过大,请删除多余的工作表、格式或空行后再导入。")
-    for info in members:
-        if info.file_size > _part_cap(info.filename):
-            _refuse(_("XLSX 文件中的格式或附加内容过多,请将数据复制到新工作簿(只粘贴数值)或另存为 CSV 后再导入。"))
     stream.seek(0)
     try:
-        workbook = load_workbook(stream, read_only=True, data_only=data_only)
+        workbook = load_workbook(stream, read_only=True, data_only=data_only, keep_links=False)
         sheet = workbook.active
     except Exception:  # noqa: BLE001 — any unreadable workbook is the same user error
         _refuse("无法读取 XLSX 文件。")

@@ -58,7 +58,7 @@ class ClaimInput:
 
 def _int(value, field: str, errors: dict, *, low: int, high: int) -> int | None:
     text = "" if value is None else str(value).strip()
-    if not text.isdigit():
+    if not (text.isascii() and text.isdigit()) or len(text) > 18:
         errors.setdefault(field, []).append(_("须为整数。"))
         return None
     number = int(text)
@@ -151,12 +151,17 @@ def check_upload_quota(actor, adding: int, *, field: str) -> None:
     (`settings.UPLOAD_QUOTA_BYTES_PER_DAY`): each upload is checked (8 MB, its real type), but
     without a cap one account could fill the disk — 48 MB a claim, kept even when the claim is
     rejected at once (the review of 2026-12-05). Checked inside the writing transaction, after
-    the person's own rows were locked by the caller's select_for_update where it has one."""
+    taking the person's upload lock (held to the commit)."""
     from django.conf import settings
     from django.db.models import Sum
 
+    from hrsaas.core import locks
+
     if adding <= 0:
         return
+    # Two uploads of one person at once would each see the other's bytes missing: they take
+    # turns from here to their commit.
+    locks.take((locks.Lock.PORTAL_UPLOADS, f"{connection.schema_name}:{actor.pk}"))
     since = timezone.now() - dt.timedelta(hours=24)
     used = (ClaimPhoto.objects.filter(claim__claimant_id=actor.pk, created_at__gte=since)
             .aggregate(n=Sum("size"))["n"] or 0)

@@ -199,11 +199,14 @@ class Landing:
 
 
 def _filed_after(period: str) -> tuple[str | None, str]:
-    """(period, the first open month after it) when `period` is filed, else (None, period)."""
+    """(the latest filed month from `period` on, the first open month after it) when `period`
+    or a later month is filed — months are filed in order, so a month before a filed one takes no
+    more changes — else (None, period)."""
     from .services import filed_periods
 
     filed = filed_periods()
-    return (period, engine.first_open_after(period, filed)) if period in filed else (None, period)
+    later = max((p for p in filed if p >= period), default=None)
+    return (later, engine.first_open_after(later, filed)) if later else (None, period)
 
 
 def add_landing(city: str, start: dt.date, branch) -> Landing:

@@ -239,13 +239,17 @@ class FeeStatement(models.Model):
 
     @property
     def awaits_answer(self) -> bool:
-        """The client said something the office has not answered: a dispute, or their note on
-        figures a recompute has since replaced (the statement went back to 待确认 by itself and the
-        note still stands)."""
+        """The client disputed it and the office has not answered: still disputed, or a dispute
+        whose figures a recompute has since replaced (the statement went back to 待确认 by itself,
+        the note still stands). A note that came with a confirmation waits for nothing."""
         if self.status == StatementStatus.DISPUTED:
             return True
-        return (self.status == StatementStatus.ISSUED and bool(self.response_note) and not self.reply_note
-                and self.responded_at is None)
+        if not (self.status == StatementStatus.ISSUED and self.response_note and not self.reply_note
+                and self.responded_at is None):
+            return False
+        last = (self.history.filter(responded_at__isnull=False).order_by("-history_date", "-history_id")
+                .values_list("status", flat=True).first())
+        return last == StatementStatus.DISPUTED
 
     class Meta:
         ordering = ["period", "client"]

@@ -23,7 +23,7 @@ from clients.models import Client
 from hrsaas import uploads
 from hrsaas.core.branch import require_branch
 from hrsaas.core.formatting import format_date, format_period, is_english
-from hrsaas.core.inputs import Errors, parse_date
+from hrsaas.core.inputs import Errors, parse_date, record_id
 from hrsaas.core.labels import label
 from social_insurance.policies.models import CityPolicy, CitySetting
 from social_insurance.policies.selectors import city_settings, policy_rule, policy_rules
@@ -549,7 +549,7 @@ def payroll_import(*, actor, period: str, client_id, filename: str, content: byt
     from .models import PayrollEntry
 
     _check_period(period)
-    client = Client.objects.filter(pk=client_id).first() if str(client_id or "").isdigit() else None
+    client = Client.objects.filter(pk=record_id(client_id)).first() if record_id(client_id) else None
     if client is None:
         _errors({"client": "客户不存在。"})
     rows = _payroll_rows(filename, content)
@@ -588,6 +588,7 @@ def payroll_import(*, actor, period: str, client_id, filename: str, content: byt
         cycle = _cycle_for(period, lock=True)
         if cycle.status == CycleStatus.FILED:
             _errors({"period": f"{period} 已申报,工资表不能再更换。"})
+        _refuse_behind_filed(period)
         PayrollEntry.objects.filter(period=period, client=client).delete()
         PayrollEntry.objects.bulk_create(entries)
         report.created = len(entries)
@@ -641,6 +642,7 @@ def month_compute(*, actor, period: str, register: bool = True) -> MonthCycle:
         cycle = _cycle_for(period, lock=True)
         if cycle.status == CycleStatus.FILED:
             _errors({"period": f"{period} 已申报,不能重算;更正请走补缴/退费。"})
+        _refuse_behind_filed(period)
         params = {"period": period, "m": engine.month_start(period), "branch_id": branch.pk}
         answered = list(FeeStatement.objects.filter(period=period).exclude(status=StatementStatus.ISSUED)
                         .values_list("pk", flat=True))
@@ -901,10 +903,28 @@ def _month_changed_since(period: str, computed_at) -> bool:
     return False
 
 
+def _latest_filed_after(period: str) -> str | None:
+    """The latest filed month after `period`, if any: months are filed in order, so `period` can
+    no longer be computed or filed (its changes are 补报 in the next open month)."""
+    return (MonthCycle.objects.filter(status=CycleStatus.FILED, period__gt=period).order_by("-period")
+            .values_list("period", flat=True).first())
+
+
+def _refuse_behind_filed(period: str) -> None:
+    later = _latest_filed_after(period)
+    if later:
+        _errors({"period": _("%(p)s 早于已申报的 %(f)s:不能再计算或申报;人员变动请在下一个未申报月份补报。")
+                 % {"p": format_period(period), "f": format_period(later)}})
+
+
 def _earlier_unfiled_month(period: str) -> str | None:
-    """The earliest month before `period` that was computed with people in it and not filed."""
-    for earlier in (MonthCycle.objects.filter(period__lt=period).exclude(status=CycleStatus.FILED)
-                    .order_by("period").values_list("period", flat=True)):
+    """The earliest month before `period`, after the last filed one, that was computed with
+    people in it and not filed (a month before a filed one can no longer be filed: it does not
+    hold later ones up)."""
+    last_filed = (MonthCycle.objects.filter(status=CycleStatus.FILED, period__lt=period).order_by("-period")
+                  .values_list("period", flat=True).first()) or ""
+    for earlier in (MonthCycle.objects.filter(period__lt=period, period__gt=last_filed)
+                    .exclude(status=CycleStatus.FILED).order_by("period").values_list("period", flat=True)):
         if ContributionLine.objects.filter(period=earlier).exists():
             return earlier
     return None
@@ -922,6 +942,7 @@ def month_file(*, actor, period: str, receipt_no: str, receipt_note: str = "") -
             _errors({"period": f"{period} 已申报。"})
         if cycle.status != CycleStatus.RECONCILED:
             _errors({"period": "请先核对增减员,再申报。"})
+        _refuse_behind_filed(period)
         earlier = _earlier_unfiled_month(period)
         if earlier:
             # The agencies take months in order; filed out of order, the earlier month's 增减员
@@ -1412,8 +1433,10 @@ def policy_true_up(*, actor, policy_id: int) -> TrueUpResult:
             cycle.save()
         open_computed = MonthCycle.objects.exclude(status=CycleStatus.FILED).filter(
             computed_at__isnull=False, period__gte=first).order_by("period").values_list("period", flat=True)
+        latest_filed = max(filed_all, default="")
         for period in open_computed:
-            if last is None or period <= last:
+            # A month behind a filed one is no longer computed (months are filed in order).
+            if (last is None or period <= last) and period > latest_filed:
                 month_compute(actor=actor, period=period, register=False)
                 result.recomputed.append(period)
         if result.recomputed:

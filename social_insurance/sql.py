@@ -359,10 +359,13 @@ WITH filed AS MATERIALIZED (
 SELECT DISTINCT e.id, e.end_date
   FROM filed f
   JOIN social_insurance_historicalinsuredemployee h ON h.history_date > f.since
-  JOIN si_insured e ON e.id = h.id AND e.end_date IS NOT NULL AND e.last_month = f.last_insured
+  JOIN si_insured e ON e.id = h.id AND e.end_date IS NOT NULL AND e.last_month <= f.last_insured
   JOIN LATERAL (SELECT 1 FROM social_insurance_contributionline l  -- probed per candidate, as above
                 WHERE l.employee_id = e.id AND l.for_period <= f.period
                   AND (l.source = 'regular' OR (l.source = 'back_pay' AND l.corrects_id IS NULL))
+                  -- its removal month is this filed one, or (a removal month never filed: before
+                  -- the branch's first filed month) it was charged in this filed month after leaving
+                  AND (e.last_month = f.last_insured OR l.for_period > to_char(e.last_month, 'YYYY-MM'))
                 LIMIT 1) r ON true
  WHERE NOT EXISTS (SELECT 1 FROM social_insurance_staffchange s
                     WHERE s.employee_id = e.id AND s.kind = 'remove' AND s.period <> %(period)s)

@@ -52,8 +52,8 @@ def daily_cycle() -> str:
     for policy_id in CityPolicy.objects.filter(pk__in=list(published)).values_list("pk", flat=True):
         services.policy_true_up(actor=None, policy_id=policy_id)
     period = period_of(timezone.localdate())
-    if MonthCycle.objects.filter(period=period, status=CycleStatus.FILED).exists():
-        return "filed"
+    if MonthCycle.objects.filter(period__gte=period, status=CycleStatus.FILED).exists():
+        return "filed"  # this month, or a later one (then this month is no longer computed)
     services.month_compute(actor=None, period=period)
     return "computed"
 

@@ -29,6 +29,7 @@ from .models import CheckFinding, InsuredEmployee, PayrollEntry, StaffChange, St
 from .policies import settings_api
 from .policies.models import Confidence
 from .policies.selectors import city_settings, city_table
+from hrsaas.core.inputs import record_id
 
 
 def _period(request) -> str:
@@ -109,6 +110,11 @@ def cycle_board(request):
 @page_roles(R.OFFICE)
 def cycle_action(request, action: str):
     _require_staff(request)
+    if not request.POST.get("period"):
+        # The board's forms always name their month: a post without one must not act on this
+        # month by default (a receipt correction landed on the current month).
+        messages.error(request, _("请从社保月度页面选择月份后再操作。"))
+        return redirect(f"/b/{request.tenant.code}/si/")
     period = _period(request)
     try:
         if action == "compute":
@@ -313,7 +319,7 @@ def _require_hq(request) -> None:
 def _policy_year(request) -> int:
     """The policy year asked for (`?year=2026`), else the current year in Asia/Shanghai."""
     raw = (request.GET.get("year") or "").strip()
-    if raw.isdigit() and 2000 <= int(raw) <= 2100:
+    if raw.isascii() and raw.isdigit() and 2000 <= int(raw) <= 2100:
         return int(raw)
     return timezone.localdate().year
 
@@ -399,7 +405,7 @@ def _policy_post(request, city: str | None):
             "confidence": request.POST.get("confidence", "medium"), "sources": request.POST.get("sources", ""),
             "items": request.POST.get("items", "")}
     if request.POST.get("action") == "extend":
-        policy = CityPolicy.objects.filter(pk=int(request.POST.get("policy") or 0) if (request.POST.get("policy") or "").isdigit() else 0,
+        policy = CityPolicy.objects.filter(pk=record_id(request.POST.get("policy")) or 0,
                                            **({"city": city} if city else {})).first()
         if policy is None:
             raise Http404

@@ -135,7 +135,7 @@ def _decimal(value: Any, path: str, errors: dict, *, places: int = 2, low: Decim
 def _int(value: Any, path: str, errors: dict, *, low: int = 1, high: int = 120) -> int:
     if isinstance(value, bool) or not isinstance(value, int):
         try:
-            if isinstance(value, str) and value.strip().isdigit():
+            if isinstance(value, str) and value.strip().isascii() and value.strip().isdigit():
                 value = int(value)
             else:
                 raise ValueError

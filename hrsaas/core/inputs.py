@@ -34,6 +34,15 @@ def quoted(value, limit: int = 20) -> str | None:
     return None
 
 
+def record_id(value) -> int | None:
+    """A record's id as typed in a form field or path (ASCII digits, within bigint), else None.
+    `str.isdigit()` is not the test: "²" is a digit to it and int("²") raises (a 500)."""
+    text = str(value if value is not None else "").strip()
+    if not (text.isascii() and text.isdigit()) or len(text) > 18:
+        return None
+    return int(text)
+
+
 def blank(value) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
 

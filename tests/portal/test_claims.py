@@ -353,3 +353,4 @@ def test_one_person_cannot_fill_the_disk_with_claim_photos_or_attachments(api, p
     # Someone else's uploads are theirs: another specialist still claims.
     other = open_client(api, people["bj_staff"], opened_by="bj_s2", headcount=20, opened_on="2026-03-11", name="乙公司")
     assert _claim(api, people["bj_s2"], other, 0, photo("d.jpg", big)).status_code == 201
+

@@ -288,3 +288,29 @@ def test_a_remembered_browser_is_itself_limited_and_a_forged_or_foreign_cookie_c
     forged = Client(REMOTE_ADDR="198.51.100.31")
     forged.cookies[login_guard.DEVICE_COOKIE] = '{"bj.s3": "x"}'
     assert forged.post("/login/", {"username": "bj.s3", "password": TEST_PASSWORD}).status_code == 429
+
+
+@pytest.mark.django_db
+def test_the_token_endpoint_and_a_new_password_give_a_device_cookie_nothing(branches, settings):
+    """The token endpoint honoured the login page's device cookie, and a cookie outlived a
+    password change; signing in again from one browser handed it a new cookie each time, each
+    worth five more guesses (the review of 2026-12-05)."""
+    from django.test import Client
+
+    owner = make_user("bj.s2", ("bj", "specialist"))
+    own = Client(REMOTE_ADDR="198.51.100.40")
+    for _ in range(3):  # one browser, one remembered nonce however often it signs in
+        assert own.post("/login/", {"username": "bj.s2", "password": TEST_PASSWORD}).status_code == 302
+        own.post("/logout/")
+    assert len(cache.get("login-devices:bj.s2")) == 1
+    for i in range(settings.LOGIN_MAX_FAILURES):
+        Client(REMOTE_ADDR=f"203.0.113.{i + 1}").post("/login/", {"username": "bj.s2", "password": "wrong"})
+
+    api = APIClient(REMOTE_ADDR="198.51.100.40")
+    api.cookies[login_guard.DEVICE_COOKIE] = own.cookies[login_guard.DEVICE_COOKIE].value
+    assert api.post(TOKEN_URL, {"username": "bj.s2", "password": TEST_PASSWORD}, format="json").status_code == 429
+
+    owner.set_password("Another-Pass-2026!")
+    owner.save()
+    assert cache.get("login-devices:bj.s2") is None
+    assert own.post("/login/", {"username": "bj.s2", "password": "Another-Pass-2026!"}).status_code == 429

@@ -226,6 +226,74 @@ def test_a_workbook_whose_styles_expand_to_77_mb_is_refused_before_openpyxl_read
     assert _written() == before
 
 
+def _with_part(extra_types: bytes = b"", sheets: bytes = b"", rels: bytes = b"", parts=(), active: int = 0) -> bytes:
+    """A real one-row workbook with parts added: content-type overrides, <sheet> entries with
+    their relationships, and the parts themselves ((name, bytes) pairs)."""
+    wb = Workbook()
+    wb.active.append(["客户名称"])
+    plain = io.BytesIO()
+    wb.save(plain)
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(plain.getvalue())) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            data = src.read(info.filename)
+            if info.filename == "[Content_Types].xml":
+                data = data.replace(b"</Types>", extra_types + b"</Types>")
+            elif info.filename == "xl/workbook.xml":
+                data = data.replace(b"</sheets>", sheets + b"</sheets>")
+                if active:
+                    data = re.sub(rb'activeTab="\d+"', b"", data).replace(
+                        b"<workbookView ", b'<workbookView activeTab="%d" ' % active)
+            elif info.filename == "xl/_rels/workbook.xml.rels":
+                data = data.replace(b"</Relationships>", rels + b"</Relationships>")
+            dst.writestr(info.filename, data)
+        for name, data in parts:
+            dst.writestr(name, data)
+    return out.getvalue()
+
+
+_CHARTSHEET = dict(
+    extra_types=b'<Override PartName="/xl/worksheets/cs1.xml" '
+                b'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.chartsheet+xml"/>',
+    sheets=b'<sheet xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships" name="Chart1" '
+           b'sheetId="9" r:id="rId99"/>',
+    rels=b'<Relationship Id="rId99" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/'
+         b'chartsheet" Target="worksheets/cs1.xml"/>')
+
+
+@pytest.mark.parametrize("content, message", [
+    # A chartsheet (read whole by openpyxl) filed under xl/worksheets/, 20 MB of elements.
+    (lambda: _with_part(**_CHARTSHEET, parts=[("xl/worksheets/cs1.xml", b"<chartsheet>" + b"<a/>" * 5_000_000
+                                                + b"</chartsheet>")]),
+     "XLSX 文件中的格式或附加内容过多,请将数据复制到新工作簿(只粘贴数值)或另存为 CSV 后再导入。"),
+    # The same chartsheet, small, as the sheet the file opens on.
+    (lambda: _with_part(**_CHARTSHEET, parts=[("xl/worksheets/cs1.xml", b"<chartsheet/>")], active=1),
+     "XLSX 文件的当前工作表不是数据表(例如图表),请把数据放在当前工作表后再导入。"),
+    # Shared strings under a name of their own: 400,000 of them.
+    (lambda: _with_part(extra_types=b'<Override PartName="/xl/strings.bin" ContentType="application/'
+                                    b'vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/>',
+                        parts=[("xl/strings.bin", b'<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/'
+                                b'2006/main">' + b"<si><t>a</t></si>" * 400_000 + b"</sst>")]),
+     "XLSX 文件中的文字内容过多,请分成几个文件,或另存为 CSV 后再导入。"),
+])
+def test_a_part_openpyxl_reads_whole_is_capped_by_what_it_is_not_by_its_name(content, message):
+    """Past a cap by file name, a chartsheet under xl/worksheets/ held a worker 26 s and 1.9 GB
+    and shared strings named xl/strings.bin 30 s (the review of 2026-12-05)."""
+    data = content()
+    assert len(data) < 1024 * 1024
+    tracemalloc.start()
+    started = time.perf_counter()
+    try:
+        with pytest.raises(ValidationError) as err:
+            uploads.read_table(data, filename="parts.xlsx")
+        elapsed = time.perf_counter() - started
+        _current, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert err.value.message_dict == {"file": [message]}
+    assert elapsed < 2 and peak < 40 * 1024 * 1024, (elapsed, peak)
+
+
 def test_columns_past_the_cap_are_refused():
     header = ",".join(f"c{i}" for i in range(uploads.MAX_COLUMNS + 1))
     with pytest.raises(ValidationError) as err:

@@ -458,3 +458,30 @@ def test_the_workbench_counts_the_months_insured_people_as_the_board_does(staff)
         assert figure() == ("在册参保人员(本月未计算)", "1")
         services.month_compute(actor=staff, period="2025-08")
         assert figure() == ("本月参保人数", "1") and services.MonthCycle.objects.get(period="2025-08").employee_count == 1
+
+
+def test_a_leaving_dated_before_the_first_filed_month_is_listed_and_said_so(staff):
+    """Going live with October: someone who left in September (never filed here) was charged in
+    October and November; the 减员 recorded in December was listed in no month, and the form said
+    "计入 2025年9月" (the review of 2026-12-05)."""
+    with in_branch("bj"):
+        client = make_client("北京己公司", staff)
+        stayer = add_employee(client, 1, "9000", "2025-06-01", actor=staff)
+        leaver = add_employee(client, 2, "9000", "2025-06-01", actor=staff)
+        for period in ("2025-10", "2025-11"):
+            file_month(staff, period)
+        services.employee_end(actor=staff, employee_id=leaver.pk, end_date="2025-09-20")
+        services.month_compute(actor=staff, period="2025-12")
+        assert list(StaffChange.objects.filter(period="2025-12", kind="remove").values_list("employee_id", flat=True)) == [
+            leaver.pk]
+        assert not ContributionLine.objects.filter(period="2025-12", employee=leaver).exists()
+        assert ContributionLine.objects.filter(period="2025-12", employee=stayer).exists()
+        # A month before a filed one is not computed again.
+        with pytest.raises(ValidationError) as exc:
+            services.month_compute(actor=staff, period="2025-09")
+        assert exc.value.message_dict["period"] == [
+            "2025年9月 早于已申报的 2025年11月:不能再计算或申报;人员变动请在下一个未申报月份补报。"]
+    page = WebClient(HTTP_HOST="localhost")
+    page.force_login(staff)
+    said = page.get(f"/b/bj/si/employees/lands-in/?employee={stayer.pk}&end_date=2025-09-20").content.decode()
+    assert "缴费至 2025年11月,计入 2025年12月 减员名单" in said and "2025年11月 已申报" in said

@@ -178,3 +178,24 @@ def test_the_client_is_told_when_new_figures_replace_a_statement_they_answered(a
         told = Notification.objects.get(recipient=contact, kind="si_statement_reissued")
         assert told.title == "2025年8月费用明细表已更新,请再次确认"
         assert told.link == f"/b/bj/si/statements/{statement.pk}/"
+
+
+def test_a_note_that_came_with_a_confirmation_is_no_dispute_to_answer(api, staff):
+    contact = make_user("yi_contact", ("bj", "client_contact"), home="bj")
+    with in_branch("bj"):
+        client = make_client("北京乙公司", staff)
+        ClientContact.objects.create(user=contact, client=client)
+        emp = add_employee(client, 1, "12000", "2025-06-01", actor=staff)
+        services.month_compute(actor=staff, period=M)
+        statement = FeeStatement.objects.get(period=M, client=client)
+    assert api(contact).post(f"/b/bj/api/v1/si/statements/{statement.pk}/confirm/", {"note": "已核对,没问题"},
+                             format="json").status_code == 200
+    assert api(staff).post(f"/b/bj/api/v1/si/employees/{emp.pk}/base/", {"wage": "13000"}, format="json").status_code == 200
+    with in_branch("bj"):
+        services.month_compute(actor=staff, period=M)
+        assert FeeStatement.objects.get(pk=statement.pk).status == "issued"
+    page = WebClient()
+    page.force_login(staff)
+    assert 'data-testid="reply-form"' not in page.get(f"/b/bj/si/statements/{statement.pk}/").content.decode()
+    resp = api(staff).post(f"/b/bj/api/v1/si/statements/{statement.pk}/reply/", {"note": "答复"}, format="json")
+    assert resp.status_code == 400 and resp.json()["status"] == ["只有客户提出异议的费用明细表需要答复。"]
