@@ -199,7 +199,8 @@ class BranchAccessMiddleware:
             if not (is_hq_admin(user) or can_enter_branch(user, tenant)):
                 raise Http404
             if request.method not in SAFE_METHODS and not tenant.active:
-                return HttpResponseForbidden(_("该分支机构已停用,数据只读。"))
+                # The app's own refusal page (with its menus), not a bare line of text.
+                raise PermissionDenied(_("该分支机构已停用,数据只读。"))
         return self.get_response(request)
 
     def process_view(self, request, view_func, view_args, view_kwargs):

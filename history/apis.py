@@ -52,6 +52,8 @@ class HistoryCheckIn(serializers.Serializer):
 
 class ParallelSignOffIn(serializers.Serializer):
     note = serializers.CharField(required=False, allow_blank=True)
+    accept_differences = serializers.BooleanField(required=False, default=False,
+                                                  help_text="true (with a note): end the run while differences remain")
 
 
 class ImportListApi(APIView):
@@ -139,5 +141,8 @@ class ParallelSignOffApi(APIView):
 
     @extend_schema(operation_id="history_parallel_sign_off", request=ParallelSignOffIn, responses={201: dict})
     def post(self, request):
-        services.parallel_sign_off(actor=request.user, note=str(_data(request).get("note") or ""))
+        data = _data(request)
+        services.parallel_sign_off(actor=request.user, note=str(data.get("note") or ""),
+                                   accept_differences=data.get("accept_differences") is True
+                                   or str(data.get("accept_differences")).lower() in ("true", "1", "on"))
         return Response(parallel_out(selectors.parallel_summary()), status=status.HTTP_201_CREATED)

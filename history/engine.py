@@ -251,7 +251,7 @@ def format_check(rows: Iterable[tuple[int, list[str]]], mapping: Mapping[str, in
         if not person:
             errors.add("person", _("必填。"))
         elif person not in people:
-            errors.add("person", _("未知人员:%(p)s(请填写系统中的账号或姓名)") % {"p": person[:30]})
+            errors.add("person", _("不是本分支机构的提成人员:%(p)s(请填写专员、市场或销售人员的账号或姓名)") % {"p": person[:30]})
         elif people[person] is None:
             errors.add("person", _("姓名“%(p)s”对应多个人员,请改填账号。") % {"p": person[:30]})
         else:

@@ -13,3 +13,4 @@ class UploadForm(forms.Form):
 
 class SignOffForm(forms.Form):
     note = forms.CharField(label=_("意见"), required=False, max_length=300)
+    accept_differences = forms.BooleanField(label=_("接受现有差异(已核实,仍结束并行期)"), required=False)

@@ -68,11 +68,13 @@ def statement_totals(period: str) -> dict[int, Decimal]:
 
 
 def names_of_earners() -> dict[int, str]:
-    """User id → username of everyone with a statement line in this branch."""
+    """User id → the name people know (display name, else the account) of everyone with a
+    statement line in this branch: what the comparison shows for a person the sheet left out."""
     from commissions.models import StatementLine
 
     ids = StatementLine.objects.values_list("earner_id", flat=True).distinct()
-    return dict(User.objects.filter(pk__in=ids).values_list("id", "username"))
+    return {pk: display or username
+            for pk, display, username in User.objects.filter(pk__in=ids).values_list("id", "display_name", "username")}
 
 
 def parallel_months() -> list[HistoryImport]:
@@ -94,6 +96,9 @@ def parallel_summary() -> dict:
     return {
         "months": months, "rows": rows, "lines_compared": compared, "differences": differences,
         "rows_with_issues": with_issues,
+        # people whose system statement differs from the sheet's total (the last comparison of each month)
+        "people_differing": sum(len((m.report or {}).get("statements") or []) for m in
+                                HistoryImport.objects.filter(pk__in=[m.pk for m in months]).only("report")),
         "error_rate": (Decimal(with_issues) * 100 / rows).quantize(Decimal("0.01")) if rows else Decimal("0.00"),
         "difference_rate": (Decimal(differences) * 100 / compared).quantize(Decimal("0.01")) if compared
         else Decimal("0.00"),

@@ -169,6 +169,8 @@ def import_check(*, actor, import_id: int, mapping=None, rules=None) -> HistoryI
     if imp.kind == HistoryImport.Kind.PARALLEL:
         data["statements"] = statements_compare(report.lines, period=imp.period, names=selectors.names_of_earners(),
                                                 system=selectors.statement_totals(imp.period))
+        # Lines of other months say the wrong sheet (or month) was chosen: counted and shown.
+        data["outside_period"] = sum(1 for ln in report.lines if ln.period != imp.period)
     with transaction.atomic():
         imp = HistoryImport.objects.select_for_update().get(pk=imp.pk)
         imp.mapping, imp.rules, imp.rules_text, imp.report = chosen_mapping, choice, words[:300], data
@@ -230,8 +232,11 @@ def import_accept(*, actor, import_id: int) -> HistoryImport:
     return imp
 
 
-def parallel_sign_off(*, actor, note: str = "") -> ParallelSignOff:
-    """HQ ends the branch's parallel run: who, when, the months compared and the error rate found."""
+def parallel_sign_off(*, actor, note: str = "", accept_differences: bool = False) -> ParallelSignOff:
+    """HQ ends the branch's parallel run: who, when, the months compared and the error rate found.
+    While the comparison still shows differences (lines, rows with problems, or people whose
+    statement differs from the sheet), only with `accept_differences` and a note saying why:
+    one click once ended a run whose sheet held none of the month's rows."""
     errors = inputs.Errors()
     note = inputs.parse_text({"note": note}, "note", errors, max_length=300, required=False)
     errors.raise_if_any()
@@ -241,6 +246,11 @@ def parallel_sign_off(*, actor, note: str = "") -> ParallelSignOff:
         summary = selectors.parallel_summary()
         if not summary["months"]:
             raise ValidationError({"detail": [_("还没有任何并行期月份的比对,不能签字结束。")]})
+        open_items = summary["differences"] + summary["rows_with_issues"] + summary["people_differing"]
+        if open_items and not (accept_differences and note):
+            raise ValidationError({"accept_differences": [
+                _("比对仍有 %(n)d 处不一致(差错率 %(rate)s%%):请先核实;如确认结束并行期,请勾选“接受现有差异”并填写意见。")
+                % {"n": open_items, "rate": summary["error_rate"]}]})
         sign_off = ParallelSignOff(signed_by=actor, note=note, months=[m.period for m in summary["months"]],
                                    lines_compared=summary["lines_compared"], differences=summary["differences"],
                                    error_rate=summary["error_rate"])

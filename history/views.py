@@ -150,7 +150,8 @@ def parallel(request):
     form = SignOffForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            services.parallel_sign_off(actor=request.user, note=form.cleaned_data["note"])
+            services.parallel_sign_off(actor=request.user, note=form.cleaned_data["note"],
+                                       accept_differences=form.cleaned_data["accept_differences"])
         except ValidationError as exc:
             errors_to_form(form, exc)
         else:

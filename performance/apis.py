@@ -539,7 +539,8 @@ class BonusBaseApi(APIView):
 
 
 class BonusLinesApi(APIView):
-    """GET: the cycle's bonus lines; POST: (re)compute them from the rules in force."""
+    """GET: the cycle's bonus lines; POST: (re)compute them from the rules in force. Department
+    bonus pools, HR's to run (a person's score and pay are not in them)."""
     roles = R.OFFICE
 
 

@@ -1,6 +1,8 @@
 """Scoped reads. The schema is the branch; inside it:
-- HR (branch manager, branch staff, HQ admin) see every department;
-- a department manager sees their own department's people (and nothing of other departments);
+- HR (branch manager, branch staff, HQ admin) run the appraisal: templates and cycles;
+- scores are for managers and HQ (SPEC: appraisal scores are for managers and HQ): the branch
+  manager and HQ admin see every department's, a department manager their own department's
+  people, branch staff none but their own;
 - everyone sees their own scores.
 Anything out of reach is the same 404 as anything missing.
 """
@@ -28,6 +30,13 @@ def is_hr(user) -> bool:
     return bool(roles_in_branch(user, _branch()) & HR_ROLES)
 
 
+SCORE_READERS = frozenset({Role.BRANCH_MANAGER, Role.HQ_ADMIN})
+
+
+def reads_all_scores(user) -> bool:
+    return bool(roles_in_branch(user, _branch()) & SCORE_READERS)
+
+
 def may_finalise(user) -> bool:
     return bool(roles_in_branch(user, _branch()) & {Role.BRANCH_MANAGER, Role.HQ_ADMIN})
 
@@ -41,7 +50,7 @@ def scores_visible_to(user, cycle: AppraisalCycle | None = None):
     qs = Score.objects.all()
     if cycle is not None:
         qs = qs.filter(cycle=cycle)
-    if is_hr(user):
+    if reads_all_scores(user):
         return qs
     return qs.filter(Q(user_id=user.pk) | Q(department_id__in=managed_department_ids(user)))
 
@@ -55,14 +64,15 @@ def access_score(user, score_id: int) -> Score:
 
 
 def may_adjust(user, score: Score) -> bool:
-    """HR, or the manager of the score's department — never one's own score, and a branch
+    """The branch manager or HQ admin, or the manager of the score's department — never one's
+    own score, and a branch
     manager's score only HQ admin (the branch's staff and department heads report to them)."""
     if score.user_id == user.pk:
         return False
     branch = _branch()
     if Role.BRANCH_MANAGER in roles_in_branch(score.user, branch):
         return Role.HQ_ADMIN in roles_in_branch(user, branch)
-    return is_hr(user) or score.department_id in managed_department_ids(user)
+    return reads_all_scores(user) or score.department_id in managed_department_ids(user)
 
 
 # Metrics whose values are someone's pay (薪酬保密): only the person, managers and HQ read them.
@@ -103,7 +113,7 @@ def access_cycle(cycle_id: int) -> AppraisalCycle:
 
 def risk_flags_visible_to(user, cycle: AppraisalCycle):
     qs = RiskFlag.objects.filter(cycle=cycle).order_by("-level", "user_id")
-    if is_hr(user):
+    if reads_all_scores(user):
         return qs
     return qs.filter(department_id__in=managed_department_ids(user))
 

@@ -16,6 +16,7 @@ from django_tenants.utils import schema_context
 
 from branches.models import Branch, User
 from hrsaas import exports
+from hrsaas.core.formatting import format_period
 from hrsaas.money import ZERO, quantize_money
 
 from .models import BranchPeriod
@@ -30,6 +31,7 @@ class PayrollRow:
     amount: Decimal
     period: str
     branch_name: str = ""  # what the file says: people read 北京分公司, not a code
+    employee_number: str = ""  # 工号 from the payment data (a file for people names no accounts)
 
 
 def locked_branches(*, period: str, branch: Branch | None = None) -> list[Branch]:
@@ -54,8 +56,11 @@ def payroll_rows(*, period: str, branch: Branch | None = None) -> list[PayrollRo
             sums = list(StatementLine.objects.filter(period=period).values("earner_id")
                         .annotate(total=Sum("amount")).values_list("earner_id", "total"))
         per_branch.append((b, sums))
+    from .models import PaymentProfile
+
     ids = {earner for _b, sums in per_branch for earner, _t in sums}
     users = {u.pk: u for u in User.objects.filter(pk__in=ids)}
+    numbers = dict(PaymentProfile.objects.filter(user_id__in=ids).values_list("user_id", "employee_number"))
     rows = []
     for b, sums in per_branch:
         for earner_id, total in sums:
@@ -63,12 +68,16 @@ def payroll_rows(*, period: str, branch: Branch | None = None) -> list[PayrollRo
                 continue
             u = users.get(earner_id)
             rows.append(PayrollRow(b.code, u.username if u else str(earner_id), u.label if u else "",
-                                   quantize_money(total), period, b.name))
+                                   quantize_money(total), period, b.name, numbers.get(earner_id, "")))
     return sorted(rows, key=lambda r: (r.branch, r.username))
 
 
 def headers() -> list[str]:
-    return [_("分支机构"), _("用户名"), _("姓名"), _("金额"), _("期间")]
+    return [_("分支机构"), _("工号"), _("姓名"), _("金额(元)"), _("期间")]
+
+
+def _total_row(rows: list[PayrollRow], period: str, amount) -> list:
+    return [_("合计(%(n)d 人)") % {"n": len(rows)}, "", "", amount, format_period(period)]
 
 
 def total_of(rows: list[PayrollRow]) -> Decimal:
@@ -76,11 +85,11 @@ def total_of(rows: list[PayrollRow]) -> Decimal:
 
 
 def payroll_csv(rows: list[PayrollRow], period: str) -> bytes:
-    """CSV in UTF-8 with BOM; names and usernames escaped by the one export writer."""
+    """CSV in UTF-8 with BOM; names escaped by the one export writer."""
     return exports.csv_bytes(
         [headers()]
-        + [[r.branch_name, r.username, r.display_name, f"{r.amount:.2f}", r.period] for r in rows]
-        + [[_("合计"), "", _("%(n)d 人") % {"n": len(rows)}, f"{total_of(rows):.2f}", period]])
+        + [[r.branch_name, r.employee_number, r.display_name, f"{r.amount:.2f}", format_period(r.period)] for r in rows]
+        + [_total_row(rows, period, f"{total_of(rows):.2f}")])
 
 
 def payroll_xlsx(rows: list[PayrollRow], period: str) -> bytes:
@@ -92,8 +101,8 @@ def payroll_xlsx(rows: list[PayrollRow], period: str) -> bytes:
     for cell in ws[1]:
         cell.font = Font(bold=True)
     for r in rows:
-        sheet.append([r.branch_name, r.username, r.display_name, r.amount, r.period])
-    sheet.append([_("合计"), "", _("%(n)d 人") % {"n": len(rows)}, total_of(rows), period])
+        sheet.append([r.branch_name, r.employee_number, r.display_name, r.amount, format_period(r.period)])
+    sheet.append(_total_row(rows, period, total_of(rows)))
     for cell in ws[ws.max_row]:
         cell.font = Font(bold=True)
     for (cell,) in ws.iter_rows(min_row=2, min_col=4, max_col=4):

@@ -122,6 +122,9 @@ def registered_adjustment_revoke(*, actor: User, registered_id: int, data: dict)
             raise ValidationError({"effective_from": [
                 _("%(b)s 的 %(p)s 期间%(s)s,撤销不能追溯到已关账或已发放的期间。") % {
                     "b": branch.name, "p": format_period(p.period), "s": p.get_status_display()}]})
+        # A day before the adjustment began revokes all of it: recorded as its first day, so the
+        # register does not say "from 15 October" of an adjustment that began on 1 November.
+        revoked_from = changed_from
         row.status, row.revoked_from, row.revoke_reason = RegisteredAdjustment.Status.REVOKED, revoked_from, reason
         stamp(row, actor=actor, reason=f"撤销:{reason}")
         row.save()

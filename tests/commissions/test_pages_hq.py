@@ -245,20 +245,22 @@ def test_payroll_csv_and_xlsx_have_exact_amounts_and_a_totals_row(client, financ
     assert r["Content-Disposition"] == 'attachment; filename="payroll-bj-2026-03.csv"'
     assert r.content.startswith("\ufeff".encode())
     rows = list(csv.reader(io.StringIO(r.content.decode("utf-8-sig"))))
+    # People's words: no account names, the count in the totals row's own cell, the month as read
+    # (工号 comes from the payment data, blank where there is none yet).
     assert rows == [
-        ["分支机构", "用户名", "姓名", "金额", "期间"],
-        ["北京分公司", "bj_s1", "bj_s1", "2600.00", "2026-03"],
-        ["北京分公司", "bj_s2", "bj_s2", "1200.00", "2026-03"],
-        ["合计", "", "2 人", "3800.00", "2026-03"],
+        ["分支机构", "工号", "姓名", "金额(元)", "期间"],
+        ["北京分公司", "", "bj_s1", "2600.00", "2026年3月"],
+        ["北京分公司", "", "bj_s2", "1200.00", "2026年3月"],
+        ["合计(2 人)", "", "", "3800.00", "2026年3月"],
     ]
     sheet = load_workbook(io.BytesIO(x.content)).active
     cells = [list(row) for row in sheet.iter_rows(values_only=True)]
     assert [c[:3] + [Decimal(str(c[3])).quantize(Decimal("0.01"))] + c[4:] for c in cells[1:]] == [
-        ["北京分公司", "bj_s1", "bj_s1", Decimal("2600.00"), "2026-03"],
-        ["北京分公司", "bj_s2", "bj_s2", Decimal("1200.00"), "2026-03"],
-        ["合计", None, "2 人", Decimal("3800.00"), "2026-03"],
+        ["北京分公司", None, "bj_s1", Decimal("2600.00"), "2026年3月"],
+        ["北京分公司", None, "bj_s2", Decimal("1200.00"), "2026年3月"],
+        ["合计(2 人)", None, None, Decimal("3800.00"), "2026年3月"],
     ]
-    assert cells[0] == ["分支机构", "用户名", "姓名", "金额", "期间"]
+    assert cells[0] == ["分支机构", "工号", "姓名", "金额(元)", "期间"]
     assert sheet["D2"].number_format == "#,##0.00"
 
 
@@ -284,7 +286,7 @@ def test_company_payroll_has_only_branches_that_locked_the_period(client, financ
 
     rows = list(csv.reader(io.StringIO(client.get("/commissions/payroll/2026-03/csv/").content.decode("utf-8-sig"))))
 
-    assert [r[:2] for r in rows[1:-1]] == [["北京分公司", "bj_s1"], ["北京分公司", "bj_s2"]]
+    assert [[r[0], r[2]] for r in rows[1:-1]] == [["北京分公司", "bj_s1"], ["北京分公司", "bj_s2"]]
     assert rows[-1][3] == "3800.00"
     assert "1 / 3" in _html(client.get("/commissions/finance/"))
 

@@ -13,6 +13,7 @@ from django_tenants.utils import schema_context
 from rest_framework.test import APIClient
 
 from tests.factories import make_user
+from hrsaas.core.formatting import format_period
 
 PERIOD = "2025-07"
 
@@ -468,7 +469,7 @@ def test_a_full_recompute_refreshes_the_people_its_consumed_markers_name(committ
     served = me.get(url)
     with transaction.atomic():  # the database's answer (the prepared store is bypassed)
         fresh = me.get(url)
-    assert f"首个申报月 {PERIOD}" in served.json()["lines"][0]["explanation"]
+    assert f"首个申报月 {format_period(PERIOD)}" in served.json()["lines"][0]["explanation"]
     assert served.content == fresh.content
 
 

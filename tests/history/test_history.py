@@ -157,7 +157,13 @@ def test_parallel_run_month_error_rate_and_hq_sign_off(api, team):
 
     assert api(team["manager"]).post(f"{BASE}/parallel/sign-off/", {"note": "ok"}).status_code == 403
     assert api(team["finance"]).post(f"{BASE}/parallel/sign-off/", {"note": "ok"}).status_code == 403
+    # Differences remain (3 lines, 11 people against the system): not ended with one click.
     r = api(team["admin"]).post(f"{BASE}/parallel/sign-off/", {"note": "三个月无系统性差异"}, format="json")
+    assert r.status_code == 400 and "请勾选“接受现有差异”" in r.json()["accept_differences"][0]
+    r = api(team["admin"]).post(f"{BASE}/parallel/sign-off/", {"accept_differences": True}, format="json")
+    assert r.status_code == 400  # and not without a note saying why
+    r = api(team["admin"]).post(f"{BASE}/parallel/sign-off/", {"note": "三个月无系统性差异", "accept_differences": True},
+                                format="json")
     assert r.status_code == 201, r.json()
     signed = r.json()["signed_off"]
     assert signed["by"] == "h_admin" and signed["months"] == ["2026-03"] and signed["error_rate"] == "3.33"
@@ -298,7 +304,7 @@ def test_a_line_paid_twice_and_a_person_who_earns_nothing_here(api, team):
     report = api(team["manager"]).post(f"{BASE}/imports/{imp['id']}/check/", {}, format="json").json()["report"]
     assert _found(report) == {("logic", 4, "duplicate_line"), ("format", 5, "person")}
     assert report["logic"]["issues"][0]["message"] == "与第 3 行重复:同一客户、服务和月份只能计一次。"
-    assert report["format"]["issues"][0]["message"] == "未知人员:h_contact(请填写系统中的账号或姓名)"
+    assert report["format"]["issues"][0]["message"] == "不是本分支机构的提成人员:h_contact(请填写专员、市场或销售人员的账号或姓名)"
 
 
 def test_the_parallel_run_page_signs_off_for_hq_admins_only(api, team):
@@ -314,6 +320,7 @@ def test_the_parallel_run_page_signs_off_for_hq_admins_only(api, team):
     assert manager.post("/b/bj/history/parallel/", {"note": "x"}).status_code == 404
     page = admin.get("/b/bj/history/parallel/").content.decode()
     assert 'data-testid="sign-off"' in page and "2026年3月" in page
+    assert "接受现有差异" in page  # offered; needed only while differences remain (the API test)
     assert admin.post("/b/bj/history/parallel/", {"note": "可以上线"}).status_code == 302
     page = manager.get("/b/bj/history/parallel/").content.decode()
     assert 'data-testid="signed-off"' in page and "可以上线" in page

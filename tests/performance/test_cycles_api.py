@@ -405,7 +405,9 @@ def test_a_kpi_on_commission_shows_the_amount_only_to_the_person_managers_and_hq
         assert body.status_code == 200, (user.username, body.content)
         return body.json()["lines"][0]
 
-    for reader in (org.hr, org.managers["claims"]):
+    # HR staff run the appraisal but read no one's score (scores are for managers and HQ).
+    assert api(org.hr).get(BJ + f"scores/{score_id}/").status_code == 404
+    for reader in (org.managers["claims"],):
         hidden = line(reader)
         assert (hidden["actual"], hidden["target"], hidden["raw_score"], hidden["weighted"]) == (None,) * 4
         assert "876.54" not in str(hidden) and "87.65" not in str(hidden) and "薪酬保密" in hidden["explanation"]
@@ -429,11 +431,16 @@ def test_a_branch_managers_score_is_adjusted_by_hq_not_by_those_who_report_to_th
         colleague = Score.objects.get(cycle_id=claims_cycle, user=org.members["claims"][1]).pk
         before = Score.objects.get(pk=boss_score).total
 
-    for reporter in (org.hr, org.managers["claims"]):
-        refused = api(reporter).post(BJ + f"scores/{boss_score}/adjust/", {"total": "0", "note": "x"}, format="json")
-        assert refused.status_code == 403, reporter.username
-    assert api(org.hr).post(BJ + f"scores/{colleague}/adjust/", {"total": "90", "note": "复核"},
-                            format="json").status_code == 200  # HR still adjusts everyone else's
+    refused = api(org.managers["claims"]).post(BJ + f"scores/{boss_score}/adjust/", {"total": "0", "note": "x"},
+                                               format="json")
+    assert refused.status_code == 403
+    # HR staff neither read nor adjust anyone's score (the review of 2026-12-05 saw a staff
+    # adjustment shown to the person as "经理调整").
+    for score in (boss_score, colleague):
+        assert api(org.hr).post(BJ + f"scores/{score}/adjust/", {"total": "0", "note": "x"},
+                                format="json").status_code == 404
+    assert api(org.managers["claims"]).post(BJ + f"scores/{colleague}/adjust/", {"total": "90", "note": "复核"},
+                                            format="json").status_code == 200  # the department head adjusts theirs
     with in_branch("bj"):
         assert Score.objects.get(pk=boss_score).total == before
     admin = make_user("p_hq_admin", (None, "hq_admin"))

@@ -92,6 +92,15 @@ def test_deactivated_branch_keeps_data_read_only(api, hq_admin, branches):
     assert resp.status_code == 403
     assert "只读" in resp.json()["detail"]
     assert schema_exists("br_bj")
+    # The pages say so before anything is typed, and a refused form is the app's own page.
+    from django.test import Client
+
+    page = Client()
+    page.force_login(manager)
+    assert 'data-testid="branch-read-only"' in page.get("/b/bj/clients/").content.decode()
+    refused = page.post("/b/bj/clients/new/", {"name": "新客户"})
+    assert refused.status_code == 403 and "该分支机构已停用,数据只读。" in refused.content.decode()
+    assert "返回首页" in refused.content.decode()  # the app's page, a way back, not a bare line
 
     assert api(hq_admin).post("/api/v1/branches/bj/activate/").json()["active"] is True
 

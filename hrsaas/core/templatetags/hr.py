@@ -49,10 +49,12 @@ def policy_year(value) -> str:
     policy year" in English; a label of another form (HQ may name a version freely) as it is."""
     from django.utils.translation import get_language, gettext
 
-    text = str(value or "")
+    text = str(value or "").strip()
     match = re.fullmatch(r"(\d{4})\s*年度", text)
     if match and (get_language() or "").startswith("en"):
         return gettext("%(y)s 年度") % {"y": match.group(1)}
+    if re.fullmatch(r"\d{4}", text):  # a calendar-year version ("2025" in the data): 2025年
+        return gettext("%(y)s年") % {"y": text}
     return text
 
 
