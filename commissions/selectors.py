@@ -237,7 +237,8 @@ def statement_of(user, branch: Branch, period: str, rows: list, *, lang: str = "
             "rule_version": row.rule_version_id, "event_date": row.event_date.isoformat(),
             "corrects": row.corrects,
             # For pages: what the line is about and its rule in words (not part of the API).
-            "subject": getattr(contexts.get(row.source), "client", ""),
+            "subject": " · ".join(x for x in (getattr(contexts.get(row.source), "client", ""),
+                                              getattr(contexts.get(row.source), "service", "")) if x),
             "rule_words": getattr(contexts.get(row.source), "rule", ""),
         })
     total = sum((r.amount for r in rows), Decimal(0))

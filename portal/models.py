@@ -90,6 +90,8 @@ class Inquiry(models.Model):
     line_corrects = models.CharField(max_length=45, blank=True)
     line_amount = models.DecimalField(max_digits=14, decimal_places=2)  # as it was when raised
     line_explanation = models.CharField(max_length=500, blank=True)
+    # The same explanation in English, kept when the question is raised (the line may change later).
+    line_explanation_en = models.CharField(max_length=500, blank=True, default="", db_default="")
     comment = models.TextField(_("问题描述"), max_length=2000)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
     due_at = models.DateTimeField()  # SLA: first answer by the branch manager

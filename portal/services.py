@@ -304,6 +304,7 @@ def inquiry_raise(*, actor, branch: Branch, period: str, key: str, comment, atta
         inquiry = Inquiry(raised_by=actor, period=period, line_source=line["source"],
                           line_component=line["component"], line_corrects=line.get("corrects") or "",
                           line_amount=Decimal(line["amount"]), line_explanation=line["explanation"][:500],
+                          line_explanation_en=(line.get("explanation_en") or "")[:500],
                           comment=comment,
                           due_at=engine.add_working_days(timezone.localtime(now), selectors.sla_working_days()))
         stamp(inquiry, actor=actor, reason="提出申诉")

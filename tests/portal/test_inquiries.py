@@ -42,7 +42,12 @@ def test_raise_answer_and_resolve_with_an_adjustment(web, people, line):
             f"bj:client:{line['cid']}", "opening_reward", Decimal("1200.00"), "open")
         assert Notification.objects.filter(recipient_id=people["bj_manager"].pk, kind="inquiry").count() == 1
     page = web(people["bj_s1"]).get(r["Location"]).content.decode()
-    assert "答复时限 2 个工作日" in page and "contract.pdf" in page
+    assert "答复时限 2 个工作日" in page and "contract.pdf" in page and "开户奖励 1,200.00" in page
+    # In English the line reads in English (it stayed Chinese: the review of 2026-12-05).
+    english = web(people["bj_s1"])
+    english.cookies["django_language"] = "en"
+    page = english.get(r["Location"]).content.decode()
+    assert "opening reward" in page.lower() and "开户奖励 1,200.00" not in page
 
     detail = f"/b/bj/review/inquiries/{inquiry.pk}/"
     assert web(people["bj_manager"]).post(detail, {"reply-body": "已核对合同,稍后处理"}).status_code == 302
