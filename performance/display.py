@@ -193,3 +193,49 @@ def score_history(records, names: dict[int, str]) -> list[dict]:
         })
     return rows
 
+
+
+def _band_range(low, high) -> str:
+    """A band of the department's own measure: ≤ 1, 1–2, > 2."""
+    if low is None:
+        return _("≤ %(max)s") % {"max": number(high)}
+    if high is None:
+        return _("> %(min)s") % {"min": number(low)}
+    return _("%(min)s–%(max)s") % {"min": number(low), "max": number(high)}
+
+
+def bonus_rule_terms(rule) -> list[str]:
+    """A bonus rule version's terms in words, from its params (the API's shape), for HR to read:
+    whose result it follows, the target, the bands, the penalty, the tied share — no codes."""
+    p = rule.params or {}
+    dept, linked = rule.department.name, rule.linked_department.name
+    if rule.kind == "linked_factor":
+        linked_metric, own_metric = str(p.get("linked_metric", "")), str(p.get("own_metric", ""))
+        terms = [_("%(dept)s奖金随%(linked)s的结果:%(linked)s%(metric)s目标 ≤ %(target)s") % {
+            "dept": dept, "linked": linked, "metric": metric_label(linked_metric),
+            "target": metric_value(linked_metric, p.get("linked_target"))}]
+        low = None
+        for band in p.get("bands") or []:
+            high = band.get("max")
+            terms.append(_("%(linked)s达标时,%(dept)s%(metric)s %(range)s:奖金 %(percent)s") % {
+                "linked": linked, "dept": dept, "metric": metric_label(own_metric), "range": _band_range(low, high),
+                "percent": formatting.format_percent(band.get("percent"))})
+            low = high
+        terms.append(_("%(linked)s未达标:%(dept)s奖金在上述比例上扣减 %(points)s 个百分点(−%(percent)s)") % {
+            "linked": linked, "dept": dept, "points": number(p.get("miss_penalty_points", 0)),
+            "percent": formatting.format_percent(p.get("miss_penalty_points", 0))})
+        return terms
+    gate_metric, rate_metric = str(p.get("gate_metric", "")), str(p.get("rate_metric", ""))
+    return [
+        _("%(dept)s奖金的 %(share)s 挂钩%(linked)s的结果,其余照发") % {
+            "dept": dept, "share": formatting.format_percent(p.get("share_percent")), "linked": linked},
+        _("%(metric)s达到 %(target)s:得 %(points)s 分") % {
+            "metric": metric_label(gate_metric), "target": metric_value(gate_metric, p.get("gate_target")),
+            "points": number(p.get("gate_points"))},
+        _("%(metric)s高于 %(target)s:每高1个百分点加 %(points)s 分") % {
+            "metric": metric_label(rate_metric), "target": metric_value(rate_metric, p.get("rate_target")),
+            "points": number(p.get("points_per_percent"))},
+        _("得 %(full)s 分时挂钩部分发放 %(hundred)s,最高 %(cap)s") % {
+            "full": number(p.get("full_points")), "hundred": formatting.format_percent(100),
+            "cap": formatting.format_percent(p.get("cap_percent"))},
+    ]

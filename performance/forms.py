@@ -4,6 +4,7 @@ from decimal import Decimal, InvalidOperation
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop
 
 from .models import Direction
 
@@ -221,3 +222,207 @@ class VersionHeadForm(forms.Form):
         if d.get("season") == "all" and d.get("months"):
             self.add_error("months", _("全年版本不选月份。"))
         return d
+
+
+# ---------------------------------------------------------------------------------------------
+# Surveys (满意度调查) and multi-rater reviews (多维评价): the answers the services take
+# ---------------------------------------------------------------------------------------------
+DEFAULT_ANSWERS = (gettext_noop("满意"), gettext_noop("一般"), gettext_noop("不满意"))  # engine.DEFAULT_SURVEY_SCALE
+
+
+class SurveyAnswerForm(forms.Form):
+    """One survey's answer as radio buttons: the survey's own scale (满意 / 一般 / 不满意)."""
+
+    answer = forms.ChoiceField(label=_("您的评价"), widget=forms.RadioSelect(attrs={"class": "choices"}))
+
+    def __init__(self, *args, scale: dict, **kwargs):
+        super().__init__(*args, **kwargs)
+        # The default scale's answers read in the reader's language; the stored answer stays the key.
+        # Best answer first (满意, 一般, 不满意), whatever order the stored scale comes back in.
+        ordered = sorted(scale, key=lambda k: -Decimal(str(scale[k])))
+        self.fields["answer"].choices = [(k, _(k) if k in DEFAULT_ANSWERS else k) for k in ordered]
+        self.fields["answer"].error_messages["required"] = _("请选择一项评价。")
+        # A value outside the scale is the service's to refuse (its message names the choices).
+        self.fields["answer"].valid_value = lambda value: True
+
+
+class SurveyCreateForm(forms.Form):
+    department = forms.ChoiceField(label=_("被评价部门"))
+    title = forms.CharField(label=_("调查标题"), max_length=200,
+                            widget=forms.TextInput(attrs={"placeholder": _("如 理赔服务满意度")}))
+
+    def __init__(self, *args, departments=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["department"].choices = [(d.code, d.name) for d in departments]
+
+
+class ReviewForm(forms.Form):
+    """A review of a colleague of another department, 0–10. Every department member is a valid
+    value (the service says why a colleague of one's own department, or a second review, is
+    refused); the list offers only the people one may still review."""
+
+    subject = forms.TypedChoiceField(label=_("被评价人"), coerce=int)
+    points = forms.CharField(label=_("评分(0–10)"), max_length=10,
+                             widget=forms.TextInput(attrs={"inputmode": "decimal"}))
+    comment = forms.CharField(label=_("评语"), max_length=500, required=False,
+                              widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args, people=(), offered=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["subject"].choices = [("", _("— 选择同事 —"))] + [(pk, label) for pk, label in people]
+        self.fields["subject"].error_messages["required"] = _("请选择被评价人。")
+        self.fields["subject"].widget.choices = [("", _("— 选择同事 —"))] + [(pk, label) for pk, label in offered]
+        self.fields["points"].error_messages["required"] = _("请填写评分。")
+
+    def clean_points(self):
+        return _plain_number(self.cleaned_data.get("points") or "")
+
+
+# ---------------------------------------------------------------------------------------------
+# Linked-bonus rules (挂钩奖金规则): a new version in people's words → the API's params
+# ---------------------------------------------------------------------------------------------
+def _number(value) -> str:
+    return format(Decimal(value).normalize(), "f") if value is not None else ""
+
+
+def _decimal_field(label, **kw):
+    return forms.DecimalField(label=label, max_digits=8, decimal_places=2, **kw)
+
+
+class BonusRuleHeadForm(forms.Form):
+    """Whose bonus, linked to which department, from when."""
+
+    department = forms.ChoiceField(label=_("奖金部门"))
+    linked_department = forms.ChoiceField(label=_("挂钩部门"), help_text=_("奖金随其结果变化的部门"))
+    effective_from = forms.DateField(label=_("生效日期"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+
+    def __init__(self, *args, departments=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        choices = [(d.code, d.name) for d in departments]
+        self.fields["department"].choices = choices
+        self.fields["linked_department"].choices = choices
+
+    def _metric_choices(self, *names):
+        """The department measures, plus whatever the version this one starts from reads (a rule
+        made through the API may read another measure; a new version keeps it choosable)."""
+        from .metrics import REGISTRY
+
+        for name in names:
+            choices = department_metric_choices()
+            kept = self.initial.get(name)
+            if kept and kept in REGISTRY and kept not in dict(choices):
+                choices.append((kept, dict(metric_choices())[kept]))
+            self.fields[name].choices = choices
+
+
+def _metric_field(label, help_text=""):
+    return forms.ChoiceField(label=label, help_text=help_text)
+
+
+def department_metric_choices():
+    """The measures a bonus rule can read: values entered per department for the period (what
+    services.bonuses_compute looks up), never someone's pay."""
+    from .metrics import REGISTRY
+    from .selectors import PAY_METRICS
+
+    usable = {code for code, m in REGISTRY.items() if m.enterable and code not in PAY_METRICS}
+    return [(code, label) for code, label in metric_choices() if code == "" or code in usable]
+
+
+class LinkedFactorForm(BonusRuleHeadForm):
+    """联动系数: the band of the department's own measure gives its bonus percent; a miss of the
+    linked department's target takes points off (e.g. 理赔 ≤ 2 天 → 财务 120/100/80%, 未达标 −10%)."""
+
+    linked_metric = _metric_field(_("挂钩部门的指标"))
+    linked_target = _decimal_field(_("挂钩部门目标(不超过)"))
+    own_metric = _metric_field(_("本部门的指标"))
+    bands = forms.CharField(label=_("档位(不超过:奖金比例%)"), max_length=200,
+                            widget=forms.TextInput(attrs={"placeholder": _("如 1:120, 2:100")}),
+                            help_text=_("本部门指标不超过该值时按对应比例发放"))
+    over_percent = _decimal_field(_("超过最后一档时的比例%"))
+    miss_penalty_points = _decimal_field(_("挂钩部门未达标时扣减(百分点)"), min_value=0, max_value=100)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._metric_choices("linked_metric", "own_metric")
+
+    def clean(self):
+        d = super().clean()
+        if d.get("department") and d.get("department") == d.get("linked_department"):
+            self.add_error("linked_department", _("挂钩部门须为另一个部门。"))
+        try:
+            steps = parse_steps(d.get("bands") or "")
+        except ValueError:
+            self.add_error("bands", _("档位须写成“不超过的值:比例”,多个用逗号分隔,如 1:120, 2:100。"))
+            return d
+        last = None
+        for step in steps:
+            if last is not None and Decimal(step["at"]) <= last:
+                self.add_error("bands", _("档位的值须从小到大排列。"))
+                break
+            last = Decimal(step["at"])
+        if any(not (0 <= Decimal(s["score"]) <= 300) for s in steps) or not (
+                0 <= (d.get("over_percent") if d.get("over_percent") is not None else 0) <= 300):
+            self.add_error("bands", _("奖金比例须在0%到300%之间。"))
+        d["steps"] = steps
+        return d
+
+    def params(self) -> dict:
+        d = self.cleaned_data
+        bands = [{"max": s["at"], "percent": s["score"]} for s in d["steps"]]
+        return {"linked_metric": d["linked_metric"], "own_metric": d["own_metric"],
+                "linked_target": _number(d["linked_target"]),
+                "bands": bands + [{"max": None, "percent": _number(d["over_percent"])}],
+                "miss_penalty_points": _number(d["miss_penalty_points"])}
+
+    @staticmethod
+    def initial_from(rule) -> dict:
+        p = rule.params or {}
+        bands = p.get("bands") or []
+        return {"linked_metric": p.get("linked_metric"), "own_metric": p.get("own_metric"),
+                "linked_target": p.get("linked_target"),
+                "bands": ", ".join(f"{b['max']}:{b['percent']}" for b in bands if b.get("max") is not None),
+                "over_percent": next((b["percent"] for b in bands if b.get("max") is None), None),
+                "miss_penalty_points": p.get("miss_penalty_points", 0)}
+
+
+class TiedShareForm(BonusRuleHeadForm):
+    """奖金挂钩比例: a share of the bonus paid by points on the linked department's result
+    (e.g. 人事部 30% 挂钩新员工到岗率与3个月业绩达标率)."""
+
+    share_percent = _decimal_field(_("挂钩比例%"), min_value=Decimal("0.01"), max_value=100)
+    gate_metric = _metric_field(_("达标指标"))
+    gate_target = _decimal_field(_("达标目标(不低于)"))
+    gate_points = _decimal_field(_("达标得分"), min_value=0)
+    rate_metric = _metric_field(_("加分指标"))
+    rate_target = _decimal_field(_("加分起点(高于该值)"))
+    points_per_percent = _decimal_field(_("每高1个百分点加分"), min_value=0)
+    full_points = _decimal_field(_("满额分(得此分数发放100%)"), min_value=Decimal("0.01"))
+    cap_percent = _decimal_field(_("挂钩部分最高发放比例%"), min_value=0)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._metric_choices("gate_metric", "rate_metric")
+
+    def clean(self):
+        d = super().clean()
+        if d.get("department") and d.get("department") == d.get("linked_department"):
+            self.add_error("linked_department", _("挂钩部门须为另一个部门。"))
+        return d
+
+    KEYS = ("share_percent", "gate_target", "gate_points", "rate_target", "points_per_percent", "full_points",
+            "cap_percent")
+
+    def params(self) -> dict:
+        d = self.cleaned_data
+        return {"gate_metric": d["gate_metric"], "rate_metric": d["rate_metric"],
+                **{k: _number(d[k]) for k in self.KEYS}}
+
+    @staticmethod
+    def initial_from(rule) -> dict:
+        p = rule.params or {}
+        return {"gate_metric": p.get("gate_metric"), "rate_metric": p.get("rate_metric"),
+                **{k: p.get(k) for k in TiedShareForm.KEYS}}
+
+
+BONUS_RULE_FORMS = {"linked_factor": LinkedFactorForm, "tied_share": TiedShareForm}

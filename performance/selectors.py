@@ -120,3 +120,21 @@ def risk_flags_visible_to(user, cycle: AppraisalCycle):
 
 def my_scores(user):
     return Score.objects.filter(user_id=user.pk).select_related("cycle", "department").order_by("-cycle__starts_on")
+
+
+def membership(user) -> DepartmentMember | None:
+    """The department `user` belongs to in this branch (one at most), or None."""
+    return DepartmentMember.objects.select_related("department").filter(user_id=user.pk).first()
+
+
+def surveys_asking(user):
+    """The surveys `user` is asked to answer (answered ones included), as `services.survey_answer`
+    accepts them: a department member, about another department, in a cycle not yet final."""
+    from .models import CycleStatus, Survey
+
+    member = membership(user)
+    if member is None:
+        return Survey.objects.none()
+    return (Survey.objects.exclude(cycle__status=CycleStatus.FINALISED)
+            .exclude(target_department_id=member.department_id).select_related("cycle", "target_department"))
+

@@ -12,6 +12,13 @@ branch_urlpatterns = [
     path("performance/cycles/<int:cycle_id>/", views.cycle_detail, name="perf-cycle"),
     path("performance/cycles/<int:cycle_id>/compute/", views.cycle_compute, name="perf-cycle-compute"),
     path("performance/cycles/<int:cycle_id>/finalise/", views.cycle_finalise, name="perf-cycle-finalise"),
+    path("performance/cycles/<int:cycle_id>/surveys/", views.cycle_surveys, name="perf-cycle-surveys"),
+    path("performance/cycles/<int:cycle_id>/reviews/new/", views.review_new, name="perf-review-new"),
+    path("performance/surveys/<int:survey_id>/", views.survey_answer, name="perf-survey-answer"),
+    path("performance/bonus-rules/", views.bonus_rules, name="perf-bonus-rules"),
+    path("performance/bonus-rules/new/<slug:kind>/", views.bonus_rule_new, name="perf-bonus-rule-new"),
+    path("performance/bonus-rules/<int:rule_id>/versions/new/", views.bonus_rule_version_new,
+         name="perf-bonus-rule-version-new"),
     path("performance/scores/<int:score_id>/", views.score_detail, name="perf-score"),
     path("performance/mine/", views.my_scores, name="perf-mine"),
 ]

@@ -7,6 +7,7 @@ from datetime import timedelta
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import Count
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -19,9 +20,10 @@ from branches.models import User
 from hrsaas.core.inputs import errors_to_form
 
 from . import display, engine, metrics, selectors, services
-from .forms import (NEW_SEASON, AdjustForm, CycleForm, IndicatorFormSet, TemplateHeadForm, VersionHeadForm,
-                    indicator_initial)
-from .models import AppraisalCycle, BonusLine, Department, KpiTemplate, KpiTemplateVersion
+from .forms import (BONUS_RULE_FORMS, NEW_SEASON, AdjustForm, CycleForm, IndicatorFormSet, ReviewForm,
+                    SurveyAnswerForm, SurveyCreateForm, TemplateHeadForm, VersionHeadForm, indicator_initial)
+from .models import (AppraisalCycle, BonusLine, BonusRule, CycleStatus, Department, DepartmentMember, KpiTemplate,
+                     KpiTemplateVersion, Review, RuleKind, SurveyAnswer)
 
 
 def _require_hr(request):
@@ -38,9 +40,14 @@ def _names(user_ids) -> dict[int, str]:
 def home(request):
     # BranchAccessMiddleware has checked login and branch membership.
     cycles = AppraisalCycle.objects.all()[:24]
+    member = selectors.membership(request.user)
     return render(request, "performance/home.html", {
         "cycles": cycles, "is_hr": selectors.is_hr(request.user),
         "managed": selectors.managed_department_ids(request.user),
+        "member": member,
+        "surveys_to_answer": list(selectors.surveys_asking(request.user).exclude(answers__respondent_id=request.user.pk)
+                                  .order_by("-cycle__starts_on", "target_department__code")),
+        "review_cycles": list(AppraisalCycle.objects.exclude(status=CycleStatus.FINALISED)) if member else [],
     })
 
 
@@ -285,6 +292,7 @@ def cycle_detail(request, cycle_id: int):
         "cycle": cycle, "scores": [(s, names.get(s.user_id)) for s in scores],
         "flags": [(f, names.get(f.user_id)) for f in flags], "is_hr": is_hr,
         "may_finalise": selectors.may_finalise(request.user),
+        "may_review": cycle.status != CycleStatus.FINALISED and selectors.membership(request.user) is not None,
         "bonus_lines": BonusLine.objects.filter(cycle=cycle).select_related("department", "rule") if is_hr else [],
         "awards": [(a, display.award_note(a, names.get(a.user_id, ""))) for a in awards],
     })
@@ -325,3 +333,170 @@ def my_scores(request):
     return render(request, "performance/mine.html", {
         "scores": [(s, selectors.score_lines(s, request.user)) for s in scores],
     })
+
+
+# ---------------------------------------------------------------------------------------------
+# Surveys (满意度调查): who is asked is who services.survey_answer accepts — a member of a
+# department other than the one the survey is about, in a cycle not finalised, once.
+# ---------------------------------------------------------------------------------------------
+def _posted(request):
+    """The submitted data, or None on GET (an empty submission is still a submission)."""
+    return request.POST if request.method == "POST" else None
+
+
+def _error_status(request, form) -> int:
+    return 400 if request.method == "POST" and form.errors else 200
+
+
+@page_roles(R.INSIDERS)
+def survey_answer(request, survey_id: int):
+    """One survey answered with 满意 / 一般 / 不满意; someone not asked gets the same 404 as a
+    survey that does not exist. A second answer is refused by the service."""
+    survey = selectors.surveys_asking(request.user).filter(pk=survey_id).first()
+    if survey is None:
+        raise Http404
+    mine = SurveyAnswer.objects.filter(survey=survey, respondent_id=request.user.pk).first()
+    form = SurveyAnswerForm(_posted(request), scale=survey.scale)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.survey_answer(actor=request.user, survey=survey, answer=form.cleaned_data["answer"])
+        except ValidationError as exc:
+            errors_to_form(form, exc)
+        else:
+            messages.success(request, _("感谢您的评价。"))
+            return redirect("perf-home")
+    return render(request, "performance/survey_answer.html", {"survey": survey, "form": form, "mine": mine},
+                  status=_error_status(request, form))
+
+
+@page_roles(R.OFFICE)
+def cycle_surveys(request, cycle_id: int):
+    """HR: the cycle's surveys with how many of those asked have answered (never who answered
+    what), and a new survey about a department."""
+    _require_hr(request)
+    cycle = selectors.access_cycle(cycle_id)
+    departments = Department.objects.all()
+    form = SurveyCreateForm(_posted(request), departments=departments)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.survey_create(actor=request.user, cycle=cycle, title=form.cleaned_data["title"],
+                                   target_department=departments.get(code=form.cleaned_data["department"]))
+        except ValidationError as exc:
+            errors_to_form(form, exc)
+        else:
+            messages.success(request, _("满意度调查已发布。"))
+            return redirect("perf-cycle-surveys", cycle_id=cycle.pk)
+    members_by_dept = dict(DepartmentMember.objects.values_list("department_id").annotate(n=Count("id")))
+    everyone = sum(members_by_dept.values())
+    surveys = cycle.surveys.select_related("target_department").annotate(answered=Count("answers")).order_by(
+        "target_department__code")
+    return render(request, "performance/cycle_surveys.html", {
+        "cycle": cycle, "form": form,
+        "rows": [(s, s.answered, everyone - members_by_dept.get(s.target_department_id, 0)) for s in surveys],
+    }, status=_error_status(request, form))
+
+
+# ---------------------------------------------------------------------------------------------
+# Multi-rater reviews (多维评价): services.review_create decides (another department, once)
+# ---------------------------------------------------------------------------------------------
+@page_roles(R.INSIDERS)
+def review_new(request, cycle_id: int):
+    cycle = selectors.access_cycle(cycle_id)
+    member = selectors.membership(request.user)
+    members = list(DepartmentMember.objects.select_related("department").exclude(user_id=request.user.pk)
+                   .order_by("department__code", "user_id"))
+    names = _names(m.user_id for m in members)
+    reviewed = dict(Review.objects.filter(cycle=cycle, reviewer_id=request.user.pk).values_list("subject_id", "points"))
+    label = lambda m: _("%(name)s(%(dept)s)") % {"name": names.get(m.user_id, ""), "dept": m.department.name}  # noqa: E731
+    offered = [(m.user_id, label(m)) for m in members
+               if member is not None and m.department_id != member.department_id and m.user_id not in reviewed]
+    form = ReviewForm(_posted(request), people=[(m.user_id, label(m)) for m in members], offered=offered)
+    if request.method == "POST" and form.is_valid():
+        subject = User.objects.filter(pk=form.cleaned_data["subject"]).first()
+        try:
+            if subject is None:
+                raise ValidationError({"subject": [_("请选择被评价人。")]})
+            services.review_create(actor=request.user, cycle=cycle, subject=subject,
+                                   points=form.cleaned_data["points"], comment=form.cleaned_data["comment"])
+        except ValidationError as exc:
+            errors_to_form(form, exc)
+        else:
+            messages.success(request, _("评价已提交。"))
+            return redirect("perf-review-new", cycle_id=cycle.pk)
+    return render(request, "performance/review_new.html", {
+        "cycle": cycle, "form": form, "member": member, "open": cycle.status != CycleStatus.FINALISED,
+        "reviewed": [(label(m), reviewed[m.user_id]) for m in members if m.user_id in reviewed],
+    }, status=_error_status(request, form))
+
+
+# ---------------------------------------------------------------------------------------------
+# Linked-bonus rules (挂钩奖金规则): versions, never edited; a change is a new version
+# ---------------------------------------------------------------------------------------------
+@page_roles(R.OFFICE)  # the roles of the bonus-rules API (BonusRuleListApi)
+def bonus_rules(request):
+    _require_hr(request)
+    today = timezone.localdate()
+    in_force = services.rules_in_force(today)
+    in_force_ids = {r.pk for r in in_force}
+    everything = list(BonusRule.objects.select_related("department", "linked_department"))
+    return render(request, "performance/bonus_rules.html", {
+        "rules": [(r, display.bonus_rule_terms(r)) for r in sorted(in_force, key=lambda r: r.department.code)],
+        "others": [r for r in everything if r.pk not in in_force_ids],
+        "kinds": [(k.replace("_", "-"), label) for k, label in RuleKind.choices],
+    })
+
+
+def _new_rule_code() -> str:
+    """Rules are named by what they do; the code (used by the API) is generated, never typed."""
+    n = BonusRule.objects.values("code").distinct().count() + 1
+    while BonusRule.objects.filter(code=f"bonus-{n}").exists():
+        n += 1
+    return f"bonus-{n}"
+
+
+def _bonus_rule_form(request, *, kind: str, base: BonusRule | None):
+    form_class = BONUS_RULE_FORMS[kind]
+    departments = Department.objects.all()
+    initial = {"effective_from": _first_of_next_month()}
+    if base is not None:
+        initial |= {"department": base.department.code, "linked_department": base.linked_department.code,
+                    **form_class.initial_from(base)}
+    form = form_class(_posted(request), departments=departments, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        try:
+            rule = services.bonus_rule_create(
+                actor=request.user, code=base.code if base else _new_rule_code(), kind=kind,
+                department=departments.get(code=d["department"]),
+                linked_department=departments.get(code=d["linked_department"]),
+                effective_from=d["effective_from"], params=form.params())
+        except ValidationError as exc:
+            errors_to_form(form, exc)
+        else:
+            messages.success(request, _("已新增%(rule)s。") % {"rule": display.bonus_rule_name(rule)})
+            return redirect("perf-bonus-rules")
+    return render(request, "performance/bonus_rule_form.html", {
+        "form": form, "base": base, "kind_label": RuleKind(kind).label,
+    }, status=_error_status(request, form))
+
+
+@page_roles(R.OFFICE)
+def bonus_rule_new(request, kind: str):
+    _require_hr(request)
+    kind = kind.replace("-", "_")  # the URL spells the kind with a hyphen (linked-factor)
+    if kind not in BONUS_RULE_FORMS:
+        raise Http404
+    return _bonus_rule_form(request, kind=kind, base=None)
+
+
+@page_roles(R.OFFICE)
+def bonus_rule_version_new(request, rule_id: int):
+    """A changed rule: a new version prefilled from the rule's newest one; earlier versions stay.
+    (The URL names a version by id, so that no rule code reaches the page.)"""
+    _require_hr(request)
+    code = BonusRule.objects.filter(pk=rule_id).values_list("code", flat=True).first()
+    base = BonusRule.objects.select_related("department", "linked_department").filter(code=code).order_by(
+        "-version").first()
+    if base is None:
+        raise Http404
+    return _bonus_rule_form(request, kind=base.kind, base=base)
