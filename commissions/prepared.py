@@ -118,7 +118,7 @@ def hq_board_json(period: str, metric: str, *, request=None) -> bytes:
 _STATEMENT_PATH = re.compile(r"^/b/[^/]+/api/v1/statements/(?P<username>[^/]+)/(?P<period>[0-9]{4}-[0-9]{2})/$")
 _BOARD_PATH = re.compile(r"^/b/[^/]+/api/v1/leaderboards/$")
 _HQ_BOARD_PATH = "/api/v1/leaderboards/"
-_MONTH = re.compile(r"^[0-9]{4}-[0-9]{2}$")
+_MONTH = re.compile(r"^[0-9]{4}-[0-9]{2}\Z")
 
 
 def likely_bodies(request, schema: str) -> list:

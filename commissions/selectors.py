@@ -32,7 +32,7 @@ from .hq.rules import COMPONENTS, MAX_ADJUSTMENT_PERCENT
 from .models import StatementLine
 from .sql import LINE_COLUMNS, SourceBranch, earner_homes, lines_select, sources_for
 
-WEEK_RE = re.compile(r"^([0-9]{4})-W([0-9]{2})$")
+WEEK_RE = re.compile(r"^([0-9]{4})-W([0-9]{2})\Z")
 METRICS = ("openings", "sales", "commission")
 
 

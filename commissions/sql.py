@@ -32,8 +32,8 @@ from .engine import (
 )
 from .hq.rules import SERVICES, RuleVersionData
 
-_SCHEMA_RE = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
-_CODE_RE = re.compile(r"^[a-z][a-z0-9-]{1,30}$")
+_SCHEMA_RE = re.compile(r"^[a-z_][a-z0-9_]{0,62}\Z")
+_CODE_RE = re.compile(r"^[a-z][a-z0-9-]{1,30}\Z")
 from hrsaas.core.period import PERIOD_RE as _PERIOD_RE  # noqa: E402  (format check before SQL text)
 
 LINE_COLUMNS = ("period", "earner_id", "source", "component", "corrects", "corrects_period", "source_branch_id",

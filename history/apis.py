@@ -141,8 +141,11 @@ class ParallelSignOffApi(APIView):
 
     @extend_schema(operation_id="history_parallel_sign_off", request=ParallelSignOffIn, responses={201: dict})
     def post(self, request):
+        from hrsaas.core.inputs import text
+
         data = _data(request)
-        services.parallel_sign_off(actor=request.user, note=str(data.get("note") or ""),
+        # A list or an object is refused as such (str() once made [""] a note of its own).
+        services.parallel_sign_off(actor=request.user, note=text(data, "note", max_length=300),
                                    accept_differences=data.get("accept_differences") is True
                                    or str(data.get("accept_differences")).lower() in ("true", "1", "on"))
         return Response(parallel_out(selectors.parallel_summary()), status=status.HTTP_201_CREATED)

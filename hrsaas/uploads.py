@@ -48,6 +48,9 @@ MAX_XLSX_SHARED_STRINGS_BYTES = 8 * 1024 * 1024
 # 20,000 rows × 5 text columns, each cell different — read in ≈ 4 s. A bigger file is asked for
 # as CSV, which is streamed.
 MAX_XLSX_SHARED_STRINGS = 100_000
+# openpyxl makes a sheet of every <sheet> entry and reads each sheet's part once on loading (to
+# its size): 2,000 entries naming one part read it 2,000 times. Entries are few and distinct.
+MAX_XLSX_SHEETS = 50
 # Blank rows between or after the data (formatted but empty rows that Excel leaves behind);
 # they cost a little each, so their number is capped too.
 BLANK_ROW_ALLOWANCE = 5_000
@@ -152,6 +155,7 @@ def _check_parts(archive: zipfile.ZipFile) -> None:
     from openpyxl.packaging.manifest import Manifest
     from openpyxl.reader.excel import SHARED_STRINGS, _find_workbook_part
     from openpyxl.reader.workbook import WorkbookParser
+    from openpyxl.xml import constants
     from openpyxl.xml.functions import fromstring
 
     sizes = {info.filename: info.file_size for info in archive.infolist()}
@@ -170,13 +174,22 @@ def _check_parts(archive: zipfile.ZipFile) -> None:
         small(f"{folder}/_rels/{leaf}.rels" if folder else f"_rels/{leaf}.rels")
         parser = WorkbookParser(archive, workbook_part, keep_links=False)
         parser.parse()
-        sheets = [rel for _sheet, rel in parser.find_sheets() if rel.target in sizes]  # as openpyxl lists them
+        declared = [rel for _sheet, rel in parser.find_sheets()]
+        sheets = [rel for rel in declared if rel.target in sizes]  # as openpyxl lists them
+        if len(declared) > MAX_XLSX_SHEETS or len({rel.target for rel in declared}) != len(declared):
+            _refuse(_("XLSX 文件的工作表过多或重复,请只保留要导入的工作表后再导入。"))
         active = sheets[parser.wb._active_sheet_index]
     except (IndexError, KeyError, TypeError, ValueError, OSError, SyntaxError):
         _refuse("无法读取 XLSX 文件。")
-    if not active.Type.endswith("/worksheet"):
+    types = {part.PartName[1:]: part.ContentType for part in manifest.Override}
+    strings = {name for name, kind in types.items() if kind == SHARED_STRINGS}
+    # The one part left uncapped must be a worksheet and nothing openpyxl reads whole besides:
+    # pointed at the styles or the shared strings, the sheet lifted their caps.
+    read_whole = {constants.ARC_STYLE, constants.ARC_THEME, constants.ARC_CORE, constants.ARC_APP,
+                  constants.ARC_CUSTOM, constants.ARC_CONTENT_TYPES, workbook_part} | strings
+    if (not active.Type.endswith("/worksheet") or types.get(active.target) != constants.WORKSHEET_TYPE
+            or active.target in read_whole or active.target.endswith(".rels")):
         _refuse(_("XLSX 文件的当前工作表不是数据表(例如图表),请把数据放在当前工作表后再导入。"))
-    strings = {part.PartName[1:] for part in manifest.Override if part.ContentType == SHARED_STRINGS}
     others = 0
     for name, size in sizes.items():
         if name == active.target:

@@ -46,7 +46,7 @@ from .models import (
     SurveyAnswer,
 )
 
-QUARTER_RE = re.compile(r"^(\d{4})-Q([1-4])$")
+QUARTER_RE = re.compile(r"^(\d{4})-Q([1-4])\Z")
 
 
 def to_decimal(value, field: str, *, places: int = 2) -> Decimal:

@@ -62,7 +62,7 @@ ITEM_LABELS = _Labels({
 
 _UNITS = {"fen": Decimal("0.01"), "jiao": Decimal("0.1"), "yuan": Decimal("1")}
 _RULES = {"half_up": ROUND_HALF_UP, "up": ROUND_UP, "down": ROUND_DOWN}
-ROUNDING_MODE_RE = re.compile(r"^(fen|jiao|yuan)_(half_up|up|down)(_per_side)?$")
+ROUNDING_MODE_RE = re.compile(r"^(fen|jiao|yuan)_(half_up|up|down)(_per_side)?\Z")
 # Business names of the common modes, for the policy table.
 ROUNDING_LABELS = {
     "fen_half_up": "到分,四舍五入",

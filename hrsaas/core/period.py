@@ -21,7 +21,9 @@ MAX_YEAR = 2099
 # The one period regex (format only; the range is checked by `Period.parse`). Also used in
 # database CHECK constraints, hence plain text without named groups.
 PERIOD_PATTERN = r"^[0-9]{4}-(0[1-9]|1[0-2])$"
-PERIOD_RE = re.compile(PERIOD_PATTERN)
+# In Python `$` also matches before a final newline: "2026-10\n" passed the check and reached a
+# varchar(7) column (a 500). The compiled check ends at the end of the text only.
+PERIOD_RE = re.compile(PERIOD_PATTERN[:-1] + r"\Z")
 _ISO_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 

@@ -160,8 +160,10 @@ def test_parallel_run_month_error_rate_and_hq_sign_off(api, team):
     # Differences remain (3 lines, 11 people against the system): not ended with one click.
     r = api(team["admin"]).post(f"{BASE}/parallel/sign-off/", {"note": "三个月无系统性差异"}, format="json")
     assert r.status_code == 400 and "请勾选“接受现有差异”" in r.json()["accept_differences"][0]
-    r = api(team["admin"]).post(f"{BASE}/parallel/sign-off/", {"accept_differences": True}, format="json")
-    assert r.status_code == 400  # and not without a note saying why
+    for note in (None, "  ", [""], {"x": 1}):  # and not without a note saying why
+        body = {"accept_differences": True, **({} if note is None else {"note": note})}
+        r = api(team["admin"]).post(f"{BASE}/parallel/sign-off/", body, format="json")
+        assert r.status_code == 400, note
     r = api(team["admin"]).post(f"{BASE}/parallel/sign-off/", {"note": "三个月无系统性差异", "accept_differences": True},
                                 format="json")
     assert r.status_code == 201, r.json()

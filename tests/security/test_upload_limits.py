@@ -226,7 +226,8 @@ def test_a_workbook_whose_styles_expand_to_77_mb_is_refused_before_openpyxl_read
     assert _written() == before
 
 
-def _with_part(extra_types: bytes = b"", sheets: bytes = b"", rels: bytes = b"", parts=(), active: int = 0) -> bytes:
+def _with_part(extra_types: bytes = b"", sheets: bytes = b"", rels: bytes = b"", parts=(), active: int = 0,
+               retarget: bytes = b"") -> bytes:
     """A real one-row workbook with parts added: content-type overrides, <sheet> entries with
     their relationships, and the parts themselves ((name, bytes) pairs)."""
     wb = Workbook()
@@ -246,6 +247,8 @@ def _with_part(extra_types: bytes = b"", sheets: bytes = b"", rels: bytes = b"",
                         b"<workbookView ", b'<workbookView activeTab="%d" ' % active)
             elif info.filename == "xl/_rels/workbook.xml.rels":
                 data = data.replace(b"</Relationships>", rels + b"</Relationships>")
+                if retarget:  # the first sheet's relationship pointed at another part
+                    data = data.replace(b"worksheets/sheet1.xml", retarget)
             dst.writestr(info.filename, data)
         for name, data in parts:
             dst.writestr(name, data)
@@ -268,6 +271,20 @@ _CHARTSHEET = dict(
      "XLSX 文件中的格式或附加内容过多,请将数据复制到新工作簿(只粘贴数值)或另存为 CSV 后再导入。"),
     # The same chartsheet, small, as the sheet the file opens on.
     (lambda: _with_part(**_CHARTSHEET, parts=[("xl/worksheets/cs1.xml", b"<chartsheet/>")], active=1),
+     "XLSX 文件的当前工作表不是数据表(例如图表),请把数据放在当前工作表后再导入。"),
+    # 2,000 sheet entries naming one sheet: openpyxl reads the part once per entry.
+    (lambda: _with_part(sheets=b"".join(
+        b'<sheet xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships" name="S%d" '
+        b'sheetId="%d" r:id="rId1"/>' % (i, i + 10) for i in range(2000))),
+     "XLSX 文件的工作表过多或重复,请只保留要导入的工作表后再导入。"),
+    # The sheet pointed at the styles part (1,250,000 formats), or at the shared strings.
+    (lambda: _with_part(retarget=b"styles.xml", parts=[]),
+     "XLSX 文件的当前工作表不是数据表(例如图表),请把数据放在当前工作表后再导入。"),
+    (lambda: _with_part(retarget=b"sharedStrings.xml",
+                        extra_types=b'<Override PartName="/xl/sharedStrings.xml" ContentType="application/'
+                                    b'vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/>',
+                        parts=[("xl/sharedStrings.xml", b'<sst xmlns="http://schemas.openxmlformats.org/'
+                                b'spreadsheetml/2006/main">' + b"<si><t>xy</t></si>" * 400_000 + b"</sst>")]),
      "XLSX 文件的当前工作表不是数据表(例如图表),请把数据放在当前工作表后再导入。"),
     # Shared strings under a name of their own: 400,000 of them.
     (lambda: _with_part(extra_types=b'<Override PartName="/xl/strings.bin" ContentType="application/'
