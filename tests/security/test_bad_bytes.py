@@ -14,7 +14,8 @@ from tests.commissions.conftest import people  # noqa: F401  (fixture)
 pytestmark = pytest.mark.django_db
 
 YEAR_ZERO = {"period": "0000-01", "int": "1", "str": "0000-01", "path": "0000-01", "code": "bj", "fmt": "csv",
-             "username": "bj_s1", "action": "compute", "key": "x", "component": "opening_reward", "city": "beijing"}
+             "username": "bj_s1", "action": "compute", "key": "x", "component": "opening_reward", "city": "beijing",
+             "slug": "x"}
 YEAR_ZERO_QUERY = "?period=0000-01&month=0000-01&on=0001-01-15&start=0001-01-01&metric=commission"
 
 
