@@ -74,6 +74,9 @@ def branch_toggle(request, code: str):
     branch = Branch.objects.exclude(schema_name="public").filter(code=code).first()
     if branch is None:
         raise Http404
+    if branch.active and request.POST.get("confirm") != "1":  # a branch turns read-only: asked once, in words
+        messages.error(request, _("请勾选确认后再停用 %(name)s。") % {"name": branch.name})
+        return redirect("hq-branches")
     services.branch_set_active(
         actor=request.user, branch=branch, active=not branch.active,
         reason=request.POST.get("reason", ""),

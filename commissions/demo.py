@@ -82,12 +82,12 @@ def seed(org) -> None:
                         amount=Decimal(rnd.randrange(50_000, 300_000)), signed_on=month.replace(day=10)
                         if month < months[-1] or today.day >= 10 else today, seller=seller))
             _demo_leads_in_progress(marketer=marketer, seller=seller)
-            if code == "beijing":  # a float proposed and waiting for the manager (the what-if preview)
+            if code == "beijing":  # a float proposed this month, waiting for the manager (the what-if preview)
                 from . import adjustments
 
                 adjustments.adjustment_propose(actor=staff, data=adjustments.parse_adjustment({
                     "component": "opening_reward", "percent": "10.00",
-                    "effective_from": add_months(today.replace(day=1), 1).isoformat(),
+                    "effective_from": today.replace(day=1).isoformat(),
                     "reason": "北京市场竞争加剧,开户奖励上浮 10%"}))
             if code == "beijing" and "shanghai" in org.people:  # a Shanghai specialist helps Beijing
                 client_services.client_create(actor=staff, data=client_services.ClientInput(

@@ -444,8 +444,12 @@ class RiskInputs:
     total: Decimal | None
     previous_total: Decimal | None
     own_survey_average: Decimal | None
+    own_survey_count: int = 3  # how many answers the average is of
 
 
+# A survey signal needs at least this many of the person's answers: the surveys tell no one who
+# answered what, and a flag from one answer would (it named the average: "本人满意度调查平均0分").
+RISK_MIN_SURVEY_ANSWERS = 3
 RISK_DEFAULTS = {"anomalies": Decimal(3), "score_drop": Decimal(10), "survey_max": Decimal(5)}
 
 
@@ -453,7 +457,8 @@ def attrition_reasons(inputs: RiskInputs, limits: dict | None = None) -> list[di
     """Why a person may be about to leave (离职风险): each reason with code, zh, en and inputs.
     - attendance: ≥ 3 attendance anomalies (迟到/缺勤 entered as `attendance_anomalies`);
     - falling score: total fell by ≥ 10 points from the previous cycle of the same kind;
-    - survey: the person's own survey answers average ≤ 5 (一般 or worse)."""
+    - survey: the person's own survey answers average ≤ 5 (一般 or worse), over at least three
+      answers, and without the figure (the surveys are anonymous to the managers reading flags)."""
     lim = {**RISK_DEFAULTS, **(limits or {})}
     reasons = []
     if inputs.attendance_anomalies is not None and inputs.attendance_anomalies >= lim["anomalies"]:
@@ -466,10 +471,10 @@ def attrition_reasons(inputs: RiskInputs, limits: dict | None = None) -> list[di
             reasons.append({"code": "falling_score",
                             "zh": f"绩效得分由{fmt(inputs.previous_total)}降至{fmt(inputs.total)},下降{fmt(drop)}分",
                             "en": f"score fell from {fmt(inputs.previous_total)} to {fmt(inputs.total)} (−{fmt(drop)})"})
-    if inputs.own_survey_average is not None and inputs.own_survey_average <= lim["survey_max"]:
-        a = fmt(inputs.own_survey_average)
-        reasons.append({"code": "survey", "zh": f"本人满意度调查平均{a}分(≤{fmt(lim['survey_max'])})",
-                        "en": f"own survey answers average {a} (≤ {fmt(lim['survey_max'])})"})
+    if (inputs.own_survey_average is not None and inputs.own_survey_average <= lim["survey_max"]
+            and inputs.own_survey_count >= RISK_MIN_SURVEY_ANSWERS):
+        reasons.append({"code": "survey", "zh": f"本人近期满意度调查作答多为一般或不满意(至少{RISK_MIN_SURVEY_ANSWERS}份)",
+                        "en": f"own recent survey answers mostly neutral or dissatisfied (at least {RISK_MIN_SURVEY_ANSWERS})"})
     return reasons
 
 

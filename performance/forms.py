@@ -6,6 +6,8 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import gettext_noop
 
+from hrsaas.core.money import decimal_from_text
+
 from .models import Direction
 
 
@@ -113,10 +115,8 @@ def parse_steps(text: str) -> list[dict]:
             continue
         at, sep, score = part.replace("\uff1a", ":").partition(":")
         at, score = _plain_number(at), _plain_number(score)
-        try:
-            Decimal(at), Decimal(score)
-        except InvalidOperation:
-            raise ValueError(_("阶梯须写成“达到值:得分”,多个用逗号分隔,如 2:100, 3:80。")) from None
+        if decimal_from_text(at) is None or decimal_from_text(score) is None:
+            raise ValueError(_("阶梯须写成“达到值:得分”,多个用逗号分隔,如 2:100, 3:80。"))
         if not sep:
             raise ValueError(_("阶梯须写成“达到值:得分”,多个用逗号分隔,如 2:100, 3:80。"))
         steps.append({"at": at, "score": score})
@@ -285,8 +285,21 @@ def _number(value) -> str:
     return format(Decimal(value).normalize(), "f") if value is not None else ""
 
 
+class _NumberField(forms.DecimalField):
+    """A number as people type it, read by the one grammar (hrsaas.core.money): "1e1", "NaN" or
+    ".5" are refused here as everywhere else (Django's own field took "1e1" as 10)."""
+
+    def to_python(self, value):
+        if value in self.empty_values:
+            return None
+        number = decimal_from_text(value)
+        if number is None:
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
+        return number
+
+
 def _decimal_field(label, **kw):
-    return forms.DecimalField(label=label, max_digits=8, decimal_places=2, **kw)
+    return _NumberField(label=label, max_digits=8, decimal_places=2, **kw)
 
 
 class BonusRuleHeadForm(forms.Form):

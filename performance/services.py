@@ -417,6 +417,7 @@ def _risk_flags_write(cycle: AppraisalCycle, ctx: metrics.MetricContext, totals:
         reasons = engine.attrition_reasons(engine.RiskInputs(
             attendance_anomalies=anomalies.get(user_id), total=totals.get(user_id),
             previous_total=prev_totals.get(user_id), own_survey_average=engine.survey_average(own_answers.get(user_id, [])),
+            own_survey_count=len(own_answers.get(user_id, [])),
         ))
         level = engine.risk_level(reasons)
         if level:

@@ -40,15 +40,22 @@ def _names(user_ids) -> dict[int, str]:
 def home(request):
     # BranchAccessMiddleware has checked login and branch membership.
     cycles = AppraisalCycle.objects.all()[:24]
-    member = selectors.membership(request.user)
     return render(request, "performance/home.html", {
         "cycles": cycles, "is_hr": selectors.is_hr(request.user),
-        "managed": selectors.managed_department_ids(request.user),
+        "managed": selectors.managed_department_ids(request.user), **_to_do(request.user),
+    })
+
+
+def _to_do(user) -> dict:
+    """What a department member is asked to do (both 绩效 pages show it): surveys to answer and
+    cycles in which to rate a colleague of another department."""
+    member = selectors.membership(user)
+    return {
         "member": member,
-        "surveys_to_answer": list(selectors.surveys_asking(request.user).exclude(answers__respondent_id=request.user.pk)
+        "surveys_to_answer": list(selectors.surveys_asking(user).exclude(answers__respondent_id=user.pk)
                                   .order_by("-cycle__starts_on", "target_department__code")),
         "review_cycles": list(AppraisalCycle.objects.exclude(status=CycleStatus.FINALISED)) if member else [],
-    })
+    }
 
 
 @page_roles(R.OFFICE)
@@ -331,7 +338,7 @@ def _history(score) -> list[dict]:
 def my_scores(request):
     scores = list(selectors.my_scores(request.user))
     return render(request, "performance/mine.html", {
-        "scores": [(s, selectors.score_lines(s, request.user)) for s in scores],
+        "scores": [(s, selectors.score_lines(s, request.user)) for s in scores], **_to_do(request.user),
     })
 
 

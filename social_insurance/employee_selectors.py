@@ -21,7 +21,7 @@ from social_insurance.policies.selectors import city_settings, known_cities
 
 from . import engine
 from .crypto import identity_hashes
-from .models import ContributionLine, CycleStatus, InsuredEmployee, MonthCycle
+from .models import ChangeKind, ContributionLine, CycleStatus, InsuredEmployee, MonthCycle, StaffChange
 from .selectors import client_ids_of_contact
 
 READ_ALL_ROLES = frozenset({Role.BRANCH_MANAGER, Role.BRANCH_STAFF, Role.HQ_ADMIN})
@@ -209,18 +209,39 @@ def _filed_after(period: str) -> tuple[str | None, str]:
     return (later, engine.first_open_after(later, filed)) if later else (None, period)
 
 
-def add_landing(city: str, start: dt.date, branch) -> Landing:
+def _listed(employee_id: int | None, kind: str) -> str | None:
+    """The month whose 增减员 list already carries this person's change, if one does."""
+    if employee_id is None:
+        return None
+    return (StaffChange.objects.filter(employee_id=employee_id, kind=kind).order_by("-period")
+            .values_list("period", flat=True).first())
+
+
+def add_landing(city: str, start: dt.date, branch, *, employee_id: int | None = None) -> Landing:
+    """Where a 增员 lands. For a person on record (`employee_id`): the month that listed it, or —
+    someone charged before any 增减员 list was kept here (going live) — their first insured month;
+    only a change not yet listed is placed after the filed months."""
     rules = city_settings(city)
     period = engine.first_insured_month(start, rules.add_cutoff_day)
+    listed_at = _listed(employee_id, ChangeKind.ADD)
+    if listed_at or (employee_id is not None and ContributionLine.objects.filter(employee_id=employee_id).exists()):
+        listed_at = listed_at or period
+        return Landing("add", listed_at, period, deadline_of(listed_at, branch), rules.add_cutoff_day)
     filed, listed = _filed_after(period)
     return Landing("add", listed, period, deadline_of(listed, branch), rules.add_cutoff_day, filed)
 
 
-def remove_landing(city: str, end: dt.date, branch) -> Landing:
+def remove_landing(city: str, end: dt.date, branch, *, employee_id: int | None = None) -> Landing:
     """A 减员 in a filed month is listed in the first open month after it; the filed months up to
-    then were charged and stay so (no refund), so the person is paid to the month before it."""
+    then were charged and stay so (no refund), so the person is paid to the month before it. For a
+    person whose 减员 a list already carries, that month."""
     rules = city_settings(city)
     period = engine.removal_month(end, rules.remove_covers_leaving_month)
+    listed_at = _listed(employee_id, ChangeKind.REMOVE)
+    if listed_at:
+        paid = (engine.last_insured_month(end, rules.remove_covers_leaving_month) if listed_at == period
+                else engine.add_months(listed_at, -1))
+        return Landing("remove", listed_at, paid, deadline_of(listed_at, branch), rules.add_cutoff_day)
     filed, listed = _filed_after(period)
     paid = (engine.add_months(listed, -1) if filed
             else engine.last_insured_month(end, rules.remove_covers_leaving_month))

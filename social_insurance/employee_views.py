@@ -144,9 +144,9 @@ def employee_detail(request, pk: int):
         "insured_city": cities.get(employee.insured_city, employee.insured_city),
         "contract_city": cities.get(employee.contract_city, employee.contract_city),
         "payroll_city": cities.get(employee.payroll_city, employee.payroll_city),
-        "landing": sel.add_landing(employee.insured_city, employee.start_date, request.tenant),
-        "removal": (sel.remove_landing(employee.insured_city, employee.end_date, request.tenant)
-                    if employee.end_date else None),
+        "landing": sel.add_landing(employee.insured_city, employee.start_date, request.tenant, employee_id=employee.pk),
+        "removal": (sel.remove_landing(employee.insured_city, employee.end_date, request.tenant,
+                                       employee_id=employee.pk) if employee.end_date else None),
     })
 
 

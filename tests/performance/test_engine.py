@@ -136,3 +136,13 @@ def test_attrition_reasons_explain_each_signal():
     assert reasons[1]["zh"] == "绩效得分由85降至70,下降15分"
     assert engine.risk_level(reasons) == "high"
     assert engine.attrition_reasons(engine.RiskInputs(D(2), D(80), D(85), D(10))) == []
+
+
+def test_a_survey_signal_needs_three_answers_and_never_names_the_average():
+    """One answer of 不满意 flagged its author with "本人满意度调查平均0分" on the manager's page,
+    beside a survey page promising no one sees who answered what (the review of 2026-12-05)."""
+    one = engine.attrition_reasons(engine.RiskInputs(None, None, None, D(0), own_survey_count=1))
+    assert one == []
+    three = engine.attrition_reasons(engine.RiskInputs(None, None, None, D("3.33"), own_survey_count=3))
+    assert [r["code"] for r in three] == ["survey"]
+    assert "3.33" not in three[0]["zh"] and "3.33" not in three[0]["en"] and "至少3份" in three[0]["zh"]

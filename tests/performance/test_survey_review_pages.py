@@ -288,6 +288,25 @@ def test_a_new_tied_share_rule_through_the_form(org):
     assert rule.params == HR_RULE["params"]
 
 
+def test_a_rule_form_reads_numbers_as_every_input_does(org):
+    """挂钩比例% "1e1" was saved as 10 (the review of 2026-12-05)."""
+    resp = browser(org.boss).post("/b/bj/performance/bonus-rules/new/tied-share/", {
+        "department": "hr", "linked_department": "si", "effective_from": "2026-01-01",
+        "share_percent": "1e1", "gate_metric": "new_hire_arrival_rate", "gate_target": "95", "gate_points": "20",
+        "rate_metric": "new_hire_achievement_rate", "rate_target": "80", "points_per_percent": "1",
+        "full_points": "20", "cap_percent": "150"})
+    assert resp.status_code == 400 and 'value="1e1"' in resp.content.decode()
+    with in_branch("bj"):
+        assert not BonusRule.objects.exists()
+
+
+def test_my_scores_page_lists_what_a_member_is_asked_to_do(org, survey):
+    """The specialist's menu leads to 我的绩效 (/performance/mine/): the survey and the colleague
+    review were only on another page nothing linked to."""
+    page = browser(org.members["finance"][0]).get("/b/bj/performance/mine/").content.decode()
+    assert f'href="/b/bj/performance/surveys/{survey}/"' in page and 'data-testid="reviews-to-give"' in page
+
+
 # ---------------------------------------------------------------------------------------------
 # Who may open what
 # ---------------------------------------------------------------------------------------------

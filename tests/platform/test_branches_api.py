@@ -187,3 +187,19 @@ def test_audit_trail_is_queryable_by_hq_only(api, hq_admin, branches):
     manager = make_user("mgr-audit", ("bj", "branch_manager"))
     assert api(manager).get("/api/v1/audit/").status_code == 403
     assert api(hq_admin).get("/api/v1/audit/?model=nope.Nope").status_code == 400
+
+
+def test_deactivating_on_the_page_asks_for_a_confirmation(hq_admin, branches):
+    from django.test import Client
+
+    from branches.models import Branch
+
+    page = Client()
+    page.force_login(hq_admin)
+    assert 'data-testid="deactivate-bj"' in page.get("/branches/").content.decode()
+    refused = page.post("/branches/bj/toggle/", {"reason": "合并"}, follow=True).content.decode()
+    assert "请勾选确认后再停用" in refused and Branch.objects.get(code="bj").active
+    page.post("/branches/bj/toggle/", {"reason": "合并", "confirm": "1"})
+    assert not Branch.objects.get(code="bj").active
+    page.post("/branches/bj/toggle/")  # re-activating needs no box
+    assert Branch.objects.get(code="bj").active

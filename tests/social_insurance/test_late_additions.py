@@ -485,3 +485,14 @@ def test_a_leaving_dated_before_the_first_filed_month_is_listed_and_said_so(staf
     page.force_login(staff)
     said = page.get(f"/b/bj/si/employees/lands-in/?employee={stayer.pk}&end_date=2025-09-20").content.decode()
     assert "缴费至 2025年11月,计入 2025年12月 减员名单" in said and "2025年11月 已申报" in said
+
+
+def test_a_persons_page_keeps_the_month_that_listed_their_change_once_later_months_are_filed(staff, firm):
+    """After filing, everyone's 增员月份 read as the next open month (2024 starters shown as
+    2026年12月): the month a list already carries a change in is that month."""
+    with in_branch("bj"):
+        stayer = InsuredEmployee.objects.get(client=firm)
+    page = WebClient(HTTP_HOST="localhost")
+    page.force_login(staff)
+    html = page.get(f"/b/bj/si/employees/{stayer.pk}/").content.decode()
+    assert 'data-testid="add-month">2025年6月</dd>' in html
