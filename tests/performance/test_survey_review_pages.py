@@ -355,7 +355,7 @@ def test_pages_read_in_english(org, survey, cycle, rules):
     page = english(browser(org.boss)).get("/b/bj/performance/bonus-rules/").content.decode()
     assert "Linked-bonus rules" in page
     assert "payment handling days ≤ 1: bonus 120%" in page and "target ≤ 2" in page
-    assert "cut by 10 percentage points (−10%)" in page
+    assert "is lowered by 10 points (−10%)" in page
     assert "of its bonus tied to" in page
     for chinese in ("达标时", "扣减", "挂钩比例", "起生效", "新增版本"):
         assert chinese not in page, chinese
