@@ -327,6 +327,13 @@ def test_who_may_open_each_page(org, survey, cycle, rules):
     for url in (f"/b/bj/performance/surveys/{survey}/", f"/b/bj/performance/cycles/{cycle}/reviews/new/", HOME):
         assert browser(contact).get(url).status_code == 404, url
     assert browser(org.boss).get("/b/bj/performance/bonus-rules/new/no-such-kind/").status_code == 404
+    # another branch's manager and staff reach none of them, nor post to them
+    for role in ("branch_manager", "branch_staff"):
+        outsider = make_user(f"p_sh_{role}", ("sh", role), home="sh")
+        for url in hr_only + [f"/b/bj/performance/surveys/{survey}/", f"/b/bj/performance/cycles/{cycle}/reviews/new/"]:
+            assert browser(outsider).get(url).status_code == 404, (url, role)
+        assert browser(outsider).post(f"/b/bj/performance/surveys/{survey}/", {"answer": "满意"}).status_code == 404
+    assert answers() == []
     # nothing of the rules reaches a specialist's pages
     assert "/b/bj/performance/bonus-rules/" not in browser(org.members["finance"][0]).get(HOME).content.decode()
 

@@ -70,6 +70,13 @@ def test_board_computes_reconciles_and_files_through_the_page(setup):
         assert (cycle.status, cycle.receipt_no) == ("filed", "R-2")
         assert cycle.history.latest().history_change_reason == "更正申报回执号:回执号录错一位"
     assert web(contact).post("/b/bj/si/actions/receipt/", {"period": M, "receipt_no": "X", "reason": "x"}).status_code == 404
+    # another branch's staff cannot reach it either; a bad number changes nothing
+    outsider = make_user("sh_staff_r", ("sh", "branch_staff"), home="sh")
+    assert web(outsider).post("/b/bj/si/actions/receipt/", {"period": M, "receipt_no": "X", "reason": "x"}).status_code == 404
+    too_long = page.post("/b/bj/si/actions/receipt/", {"period": M, "receipt_no": "R" * 81, "reason": "x"}, follow=True)
+    assert "请填写申报回执号(不超过 80 字)。" in too_long.content.decode()
+    with in_branch("bj"):
+        assert MonthCycle.objects.get(period=M).receipt_no == "R-2"
 
 
 def test_the_checks_details_are_in_the_readers_words_and_language(setup, api):
