@@ -1,6 +1,6 @@
 """Check findings and fee-statement charges in the reader's words (Chinese; English when switched).
 
-The checks (sql.FINDINGS_SQL, sql.DUPLICATE_ACROSS_SQL) store what they found — the cities, the
+The checks (sql.FINDINGS_SQL, sql.DUPLICATES_SQL) store what they found — the cities, the
 wage and the floor, the rates, a count — and a charge stores its arithmetic (people × fee; a late
 fee's payments, days and amounts); the sentence is made here when a page or the API shows it:
 cities by name, money with separators, dates and months in the locale's format, in the active

@@ -634,7 +634,7 @@ def month_compute(*, actor, period: str, register: bool = True) -> MonthCycle:
     differs, so running it twice (a retried task, two users) gives the same rows and the second
     run writes no line. A filed month is refused.
 
-    `register=False` leaves out the HQ registry and the cross-branch check, for a caller that
+    `register=False` leaves out the HQ registry and the duplicate checks, for a caller that
     recomputes several months in one transaction and then calls `_register_identities` once."""
     _check_period(period)
     branch = _branch()
@@ -823,8 +823,9 @@ def _list_late_removals(cur, params: dict) -> None:
 
 
 def _register_identities(periods: list[str], *, branch_id: int) -> None:
-    """The branch's changes to the HQ identity registry, then the cross-branch check of each of
-    `periods`, from the insured set the last compute left in the session (it spans all months).
+    """The branch's changes to the HQ identity registry, then the duplicate checks (in this
+    branch and across branches) of each of `periods`, from the insured set the last compute left
+    in the session (it spans all months).
 
     Always the transaction's last lock: a transaction that took a month's lock after the
     registry's could deadlock with that month's compute, which waits for the registry while
@@ -832,7 +833,7 @@ def _register_identities(periods: list[str], *, branch_id: int) -> None:
     with connection.cursor() as cur:
         cur.execute(sql.IDENTITY_SYNC_SQL, {"branch_id": branch_id})
         for period in periods:
-            cur.execute(sql.DUPLICATE_ACROSS_SQL,
+            cur.execute(sql.DUPLICATES_SQL,
                         {"period": period, "m": engine.month_start(period), "branch_id": branch_id})
 
 

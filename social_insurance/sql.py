@@ -495,14 +495,7 @@ SELECT %(period)s, 'rate_adjusted', e.id,
    AND (e.housing_fund_percent IS NOT NULL OR e.injury_rate IS NOT NULL)
    AND ((i.kind = 'housing_fund' AND (e.housing_fund_percent NOT BETWEEN i.rate_min AND i.rate_max
                                       OR (i.whole_percent AND e.housing_fund_percent <> trunc(e.housing_fund_percent))))
-     OR (i.kind = 'work_injury' AND e.injury_rate NOT BETWEEN i.employer_rate_min AND i.employer_rate_max))
-UNION ALL
-SELECT %(period)s, 'duplicate_in_branch', e.id, jsonb_build_object('n', d.n), '', now()
-  FROM si_insured e
-  JOIN (SELECT id_number_hash, count(*) AS n FROM si_insured
-         WHERE first_month <= %(m)s::date AND last_month >= %(m)s::date
-         GROUP BY id_number_hash HAVING count(*) > 1) d ON d.id_number_hash = e.id_number_hash
- WHERE e.first_month <= %(m)s::date AND e.last_month >= %(m)s::date;
+     OR (i.kind = 'work_injury' AND e.injury_rate NOT BETWEEN i.employer_rate_min AND i.employer_rate_max));
 -- Against the clients' payroll lists (工资表) of the month, for clients that sent one.
 INSERT INTO social_insurance_checkfinding (period, kind, payroll_entry_id, args, detail, created_at)
 SELECT %(period)s, 'uninsured_payroll', pe.id, '{}', '', now()
@@ -560,16 +553,27 @@ DELETE FROM public.si_policies_repeatedidentity p
                                WHERE s.id_hash = p.id_hash LIMIT 2) two) < 2;
 """
 
-# This branch's people insured in the month whose hash another branch also insures in it
-# (without saying which branch): only repeated hashes are looked at, so the check costs the
-# size of that short list, not one probe per insured person.
-DUPLICATE_ACROSS_SQL = """
+# The duplicate checks, run after the branch's registry changes (IDENTITY_SYNC_SQL): people
+# insured in the month whose ID number another of this branch's people insured in the month
+# also has (with how many records), and those whose hash another branch also insures in it
+# (without saying which branch). The registry lists every hash registered more than once, and
+# after the sync every person insured in the month is registered, so only the people whose hash
+# is on that short list are looked at: one pass over the insured set joined with the list,
+# instead of grouping every person by hash.
+DUPLICATES_SQL = """
+WITH candidate AS MATERIALIZED (
+    SELECT e.id, e.id_number_hash, count(*) OVER (PARTITION BY e.id_number_hash) AS n
+      FROM si_insured e
+      JOIN public.si_policies_repeatedidentity p ON p.id_hash = e.id_number_hash
+     WHERE e.first_month <= %(m)s::date AND e.last_month >= %(m)s::date
+)
 INSERT INTO social_insurance_checkfinding (period, kind, employee_id, args, detail, created_at)
-SELECT %(period)s, 'duplicate_across', e.id, '{}', '', now()
-  FROM si_insured e
-  JOIN public.si_policies_repeatedidentity p ON p.id_hash = e.id_number_hash
- WHERE e.first_month <= %(m)s::date AND e.last_month >= %(m)s::date
-   AND EXISTS (SELECT 1 FROM public.si_policies_insuredidentityspan s
-                WHERE s.id_hash = e.id_number_hash AND s.branch_id <> %(branch_id)s
+SELECT %(period)s, 'duplicate_in_branch', c.id, jsonb_build_object('n', c.n), '', now()
+  FROM candidate c WHERE c.n > 1
+UNION ALL
+SELECT %(period)s, 'duplicate_across', c.id, '{}', '', now()
+  FROM candidate c
+ WHERE EXISTS (SELECT 1 FROM public.si_policies_insuredidentityspan s
+                WHERE s.id_hash = c.id_number_hash AND s.branch_id <> %(branch_id)s
                   AND s.first_month <= %(m)s::date AND (s.last_month IS NULL OR s.last_month >= %(m)s::date));
 """

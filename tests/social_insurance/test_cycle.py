@@ -9,6 +9,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, InternalError, connection, transaction
 
+from branches.models import Branch
 from social_insurance import engine, selectors, services
 from social_insurance.models import (
     CheckFinding, ClientContact, ContributionLine, FeeStatement, InsuredEmployee, MonthCycle, StaffChange,
@@ -246,6 +247,23 @@ def test_duplicate_within_the_branch_is_flagged(staff, people):
         services.month_compute(actor=staff, period=M)
         assert set(CheckFinding.objects.filter(period=M, kind="duplicate_in_branch").values_list("employee_id", flat=True)) == {
             people["A"].pk, twin.pk}
+
+
+def test_duplicate_within_the_branch_is_flagged_when_the_registry_is_written_after_several_months(staff, people):
+    # A true-up recomputes several months and writes the HQ registry once at the end: the
+    # duplicate checks run then, for each month, and a twin entered this month is still found
+    # although its hash was not on the registry's repeated list before.
+    with in_branch("bj"):
+        twin = InsuredEmployee.objects.get(pk=people["A"].pk)
+        twin.pk, twin.client = None, people["c2"]
+        twin.save()
+        with transaction.atomic():
+            services.month_compute(actor=staff, period=M, register=False)
+            services._register_identities([M], branch_id=Branch.objects.get(code="bj").pk)
+        found = CheckFinding.objects.filter(period=M, kind="duplicate_in_branch")
+        assert {(f.employee_id, f.args["n"]) for f in found} == {(people["A"].pk, 2), (twin.pk, 2)}
+        # people with one record each are not flagged, though every hash is registered
+        assert found.count() == 2
 
 
 def test_overdue_flags_and_exception_clocks(staff, people):

@@ -10,7 +10,7 @@ from django.utils import translation
 from social_insurance.display import finding_detail
 from social_insurance.models import FindingKind
 
-# What each check stores (sql.FINDINGS_SQL / DUPLICATE_ACROSS_SQL), as PostgreSQL writes the values.
+# What each check stores (sql.FINDINGS_SQL / DUPLICATES_SQL), as PostgreSQL writes the values.
 STORED = {
     "location_mismatch": {"insured": "beijing", "contract": "shenzhen", "payroll": "shanghai"},
     "base_below_floor": {"wage": "3000.00", "floor": "6821.00"},

@@ -189,3 +189,17 @@ def test_the_months_totals_count_people_who_have_only_corrections_in_it(staff, s
         people = set(lines.values_list("employee_id", flat=True))
         statement = FeeStatement.objects.get(period="2025-09", client=staffed["client"])
     assert len(people) == 3 and cycle.employee_count == statement.employee_count == 3
+
+
+def test_line_ids_come_from_a_cached_sequence_in_every_branch():
+    # Migration 0017: a month's first compute takes one id per line; cached, `nextval` does not
+    # write the sequence's page for each of them. Branch schemas are created from the migrated
+    # template, so every branch has it.
+    with connection.cursor() as cur:
+        cur.execute("SELECT t.table_schema, s.cache_size FROM information_schema.tables t "
+                    "JOIN pg_sequences s ON format('%I.%I', s.schemaname, s.sequencename) = pg_get_serial_sequence("
+                    "format('%I.%I', t.table_schema, t.table_name), 'id') "
+                    "WHERE t.table_name = 'social_insurance_contributionline' ORDER BY 1")
+        caches = dict(cur.fetchall())
+    assert {"br_bj", "br_sh"} <= set(caches), caches
+    assert set(caches.values()) == {1000}
