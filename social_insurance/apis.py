@@ -19,6 +19,7 @@ from hrsaas.core import inputs
 from hrsaas.core.listing import LIST_WINDOW, window
 
 from . import exceptions, selectors, services
+from .money_selectors import with_money
 from .engine import PolicyError, month_start
 
 
@@ -221,10 +222,19 @@ class MonthFileApi(APIView):
 
 
 def statement_json(s) -> dict:
+    """A fee statement: `total` is its contributions (employer + employee); what the client is
+    billed adds the statement's charges (服务费, 滞纳金 …): `charges_total`, `due` (应付合计), then
+    `paid` and `outstanding` — the same figures as the statement's page and its payments."""
+    if hasattr(s, "due_sum"):  # annotated by money_selectors.with_money (a list)
+        charges, due, paid = s.charges_sum, s.due_sum, s.paid_sum
+    else:
+        m = selectors.statement_money(s)
+        charges, due, paid = m.charges, m.due, m.paid
     return {"id": s.id, "period": s.period, "client": s.client_id, "client_name": s.client.name,
             "employee_count": s.employee_count, "employer_total": money(s.employer_total),
-            "employee_total": money(s.employee_total), "total": money(s.total), "status": s.status,
-            "response_note": s.response_note, "reply_note": s.reply_note}
+            "employee_total": money(s.employee_total), "total": money(s.total),
+            "charges_total": money(charges), "due": money(due), "paid": money(paid), "outstanding": money(due - paid),
+            "status": s.status, "response_note": s.response_note, "reply_note": s.reply_note}
 
 
 class StatementListApi(APIView):
@@ -235,7 +245,7 @@ class StatementListApi(APIView):
         period = request.query_params.get("period") or None
         if period:
             _period(period)
-        qs = selectors.statements_visible_to(request.user, request_branch(request), period)
+        qs = with_money(selectors.statements_visible_to(request.user, request_branch(request), period))
         return Response([statement_json(s) for s in qs])
 
 

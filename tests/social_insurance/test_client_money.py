@@ -97,6 +97,32 @@ def test_record_list_and_reverse_payments_through_the_api_and_a_late_payment_get
     assert r.status_code == 400 and "已冲销" in str(r.json())
 
 
+def test_the_statement_list_gives_what_the_client_is_billed_as_its_page_does(setup, api):
+    # `total` is the contributions; the client is billed those plus the statement's charges
+    # (a late fee here), as the statement's page and its payments say.
+    aug, sep = setup["st"][(setup["mine"], AUG)], setup["st"][(setup["mine"], SEP)]
+    r = api(setup["staff"]).post(f"/b/bj/api/v1/si/statements/{aug.pk}/payments/",
+                                 {"amount": f"{aug.total:.2f}", "paid_on": "2025-09-06"}, format="json")
+    assert r.status_code == 201
+    fee = (aug.total * D("0.0005") * 12).quantize(D("0.01"))  # 12 days late, as above
+    for who in ("staff", "contact"):
+        rows = {s["period"]: s for s in api(setup[who]).get("/b/bj/api/v1/si/statements/").json()
+                if s["client"] == setup["mine"].pk}
+        assert (rows[SEP]["total"], rows[SEP]["charges_total"], rows[SEP]["due"], rows[SEP]["paid"],
+                rows[SEP]["outstanding"]) == (f"{sep.total:.2f}", f"{fee:.2f}", f"{sep.total + fee:.2f}", "0.00",
+                                              f"{sep.total + fee:.2f}")
+        assert (rows[AUG]["due"], rows[AUG]["paid"], rows[AUG]["outstanding"]) == (f"{aug.total:.2f}",) * 2 + ("0.00",)
+        money = api(setup[who]).get(f"/b/bj/api/v1/si/statements/{sep.pk}/payments/").json()
+        assert (money["due"], money["outstanding"]) == (rows[SEP]["due"], rows[SEP]["outstanding"])
+    # a client contact's list holds their own company's statements only
+    assert {s["client"] for s in api(setup["contact"]).get("/b/bj/api/v1/si/statements/").json()} == {setup["mine"].pk}
+    # answering a statement returns the same figures
+    r = api(setup["contact"]).post(f"/b/bj/api/v1/si/statements/{sep.pk}/confirm/", {}, format="json")
+    assert r.status_code == 200 and r.json()["due"] == f"{sep.total + fee:.2f}", r.content
+    with in_branch("bj"):
+        assert FeeStatement.objects.get(pk=sep.pk).total == sep.total
+
+
 def test_charges_are_explained_in_the_readers_language(setup, api):
     """A service fee and a late fee, read by the client contact in Chinese and with the language
     switch on English: the same arithmetic, in words, dates and months in the locale's format."""
