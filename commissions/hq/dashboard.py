@@ -12,13 +12,14 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db.models import Count, Q, Sum
+from django.utils import timezone
 
 from branches.models import Branch, User
 from hrsaas.money import ZERO
 
 from ..engine import add_months, period_start
 from .models import BranchPeriod, EarnerMonthRollup
-from .selectors import FROZEN
+from .selectors import FROZEN, month_of
 
 TREND_MONTHS = 6
 LEADERBOARD_SIZE = 20
@@ -131,12 +132,23 @@ def finance_periods(*, status: str | None = None, branch_code: str | None = None
     return out
 
 
-def company_periods(rows: list[dict], branch_count: int) -> list[dict]:
-    """Finance rows grouped by period: how many branches are locked, and their total."""
+def company_periods(rows: list[dict], all_branches: list[Branch]) -> list[dict]:
+    """Finance rows grouped by period: how many branches are locked, out of the branches that
+    existed that month (created on or before its last day, Shanghai time: a branch opened later
+    had no such month to close), and their total. A branch that locked the period counts in both
+    figures whatever its creation day, so the first never exceeds the second."""
+    created = {b.pk: month_of(timezone.localdate(b.created_at)) for b in all_branches}
     by_period: dict[str, dict] = {}
+    locked: dict[str, set[int]] = {}
     for r in rows:
         p = by_period.setdefault(r["period"], {"period": r["period"], "locked": 0, "total": ZERO, "people": 0})
         p["locked"] += 1
         p["total"] += r["total"]
         p["people"] += r["people"]
-    return [dict(p, branches=branch_count) for p in sorted(by_period.values(), key=lambda p: p["period"], reverse=True)]
+        locked.setdefault(r["period"], set()).add(r["branch"].pk)
+
+    def existing(period: str) -> int:
+        return sum(1 for pk, month in created.items() if month <= period or pk in locked[period])
+
+    return [dict(p, branches=existing(p["period"]))
+            for p in sorted(by_period.values(), key=lambda p: p["period"], reverse=True)]

@@ -233,7 +233,7 @@ def finance(request):
         r["batch"] = pending.get((r["branch"].pk, r["period"]))
         r["receipts"] = rates.get((r["branch"].pk, r["period"]))
     return render(request, "commissions/hq_finance.html", {
-        "rows": rows, "company": console.company_periods(rows, len(all_branches)) if not branch else [],
+        "rows": rows, "company": console.company_periods(rows, all_branches) if not branch else [],
         "branches": all_branches, "selected": {"status": status, "branch": branch},
         "statuses": [(s, l) for s, l in BranchPeriod.Status.choices if s in selectors.FROZEN],
         "may_pay": may_mark_paid(request.user),

@@ -5,6 +5,7 @@ login page. Each page costs a fixed number of queries however many rows it shows
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import json
 import re
@@ -18,6 +19,7 @@ from openpyxl import load_workbook
 
 from branches.models import Branch
 from commissions.hq.models import BranchPeriod, EarnerMonthRollup
+from hrsaas.core.formatting import format_period as period_label
 from tests.conftest import in_branch, off_site_assets
 from tests.factories import make_user
 
@@ -279,7 +281,15 @@ def test_payroll_cells_never_run_as_formulas(client, finance, api, people):
     assert sheet["C2"].value == "'=HYPERLINK(\"http://x\")" and sheet["C2"].data_type == "s"
 
 
+def _created_on(code: str, when: str) -> None:
+    """The branch as if HQ had opened it at `when` (an aware ISO time): the session's test
+    branches are made the day the suite runs, after the months the tests close."""
+    Branch.objects.filter(code=code).update(created_at=dt.datetime.fromisoformat(when))
+
+
 def test_company_payroll_has_only_branches_that_locked_the_period(client, finance, api, people, closed_march):
+    for code in ("bj", "sh", "gz"):
+        _created_on(code, "2026-01-05T10:00:00+08:00")
     open_client(api, people["sh_staff"], "sh", opened_by="sh_s1", headcount=60, name="沪公司")  # sh 2026-03 stays open
     drain("sh")
     client.force_login(finance)
@@ -289,6 +299,42 @@ def test_company_payroll_has_only_branches_that_locked_the_period(client, financ
     assert [[r[0], r[2]] for r in rows[1:-1]] == [["北京分公司", "bj_s1"], ["北京分公司", "bj_s2"]]
     assert rows[-1][3] == "3800.00"
     assert "1 / 3" in _html(client.get("/commissions/finance/"))
+
+
+def _company_row(html: str, period: str) -> str:
+    table = html.split('data-testid="company-periods"', 1)[1].split("</table>", 1)[0]
+    return next(row for row in table.split("<tr>") if period_label(period) in row)
+
+
+def test_closed_count_is_out_of_the_branches_that_existed_that_month(client, finance, people, closed_march):
+    # given bj (closed March) and sh opened in January; gz opened on April 1st, 00:10 in Shanghai
+    # (still March 31st in UTC)
+    _created_on("bj", "2026-01-05T10:00:00+08:00")
+    _created_on("sh", "2026-03-31T23:50:00+08:00")
+    _created_on("gz", "2026-04-01T00:10:00+08:00")
+    _close("gz", "2026-04", people["bj_manager"])
+    client.force_login(finance)
+
+    # when finance reads the company's periods
+    html = _html(client.get("/commissions/finance/"))
+
+    # then March counts bj and sh, not gz; April counts all three
+    march = re.sub(r"<[^>]+>", " ", _company_row(html, "2026-03"))
+    april = re.sub(r"<[^>]+>", " ", _company_row(html, "2026-04"))
+    assert re.search(r"\b1 / 2\b", march), march
+    assert re.search(r"\b1 / 3\b", april), april
+
+
+def test_a_branch_that_closed_a_month_before_its_creation_is_counted_in_both_figures(
+        client, finance, people, closed_march):
+    _created_on("bj", "2026-06-01T09:00:00+08:00")
+    for code in ("sh", "gz"):
+        _created_on(code, "2026-01-05T10:00:00+08:00")
+    client.force_login(finance)
+
+    march = re.sub(r"<[^>]+>", " ", _company_row(_html(client.get("/commissions/finance/")), "2026-03"))
+
+    assert re.search(r"\b1 / 3\b", march), march
 
 
 def test_an_open_period_is_not_exported(client, finance, hq_admin, api, people):
