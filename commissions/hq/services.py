@@ -64,6 +64,21 @@ def _lock_rules(component: str) -> None:
     locks.take((locks.Lock.RULES_COMPONENT, f"rules:{component}"))
 
 
+def refuse_frozen_days(component: str, effective_from: dt.date) -> None:
+    """Refuse (a ValidationError on `effective_from`) a version of `component` from that day when
+    the days it would govern — until the component's next version — include a month closed or
+    paid in any branch: closed statements are never rewritten. Both a version and a draft of one
+    (方案草案, saved and published) are checked here, so they are refused in the same words."""
+    following = next_version_after(component, effective_from)
+    end = following.effective_from - dt.timedelta(days=1) if following else None
+    frozen = frozen_periods_overlapping(start=effective_from, end=end)
+    if frozen:
+        p = frozen[0]
+        raise ValidationError({"effective_from": [
+            _("%(b)s 的 %(p)s 期间%(s)s,新版本不能在已关账或已发放的期间生效。") % {
+                "b": p.branch.name, "p": format_period(p.period), "s": p.get_status_display()}]})
+
+
 def rule_version_create(*, actor: User, data: RuleVersionInput) -> RuleVersion:
     """Add a version of a rule component, in force from `effective_from` until the next
     version. Refused (nothing saved) when that component already has a version that day, or
@@ -73,14 +88,7 @@ def rule_version_create(*, actor: User, data: RuleVersionInput) -> RuleVersion:
         if RuleVersion.objects.filter(component=data.component, effective_from=data.effective_from).exists():
             raise ValidationError({"effective_from": [
                 _("%(d)s 已有该组件的版本;版本不可修改,请选择其他生效日期。") % {"d": format_date(data.effective_from)}]})
-        following = next_version_after(data.component, data.effective_from)
-        end = following.effective_from - dt.timedelta(days=1) if following else None
-        frozen = frozen_periods_overlapping(start=data.effective_from, end=end)
-        if frozen:
-            p = frozen[0]
-            raise ValidationError({"effective_from": [
-                _("%(b)s 的 %(p)s 期间%(s)s,新版本不能在已关账或已发放的期间生效。") % {
-                    "b": p.branch.name, "p": format_period(p.period), "s": p.get_status_display()}]})
+        refuse_frozen_days(data.component, data.effective_from)
         version = RuleVersion(component=data.component, effective_from=data.effective_from,
                               params=rule_to_params(data.rule), note=data.note, created_by=actor)
         stamp(version, actor=actor, reason=data.note or _("新增规则版本"))

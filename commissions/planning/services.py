@@ -1,7 +1,8 @@
 """Writes of planning: rule drafts (方案草案) and suggestions turned into drafts. Every write is
 audited (`stamp`); a draft changes no statement until it goes through the normal step — a rule
 draft is published by an HQ admin through `rule_version_create` (which refuses a day inside a
-closed or paid month), a draft adjustment is a proposal the branch manager approves (four eyes)."""
+closed or paid month, as saving the draft already did), a draft adjustment is a proposal the
+branch manager approves (four eyes)."""
 from __future__ import annotations
 
 import datetime as dt
@@ -20,7 +21,7 @@ from .. import adjustments
 from ..engine import add_months
 from ..hq.models import RuleDraft
 from ..hq.rules import OpeningRewardRule, parse_rule, rule_to_params
-from ..hq.services import RuleVersionInput, rule_version_create
+from ..hq.services import RuleVersionInput, refuse_frozen_days, rule_version_create
 from ..services import rulebook_load
 from ..hq.rules import version_in_force
 from . import engine as E
@@ -28,7 +29,11 @@ from . import selectors
 
 
 def rule_draft_create(*, actor: User, data: RuleVersionInput) -> RuleDraft:
+    """Save a rule draft. Refused (nothing saved) when its day reaches into a month closed or
+    paid in any branch, in the words its publishing would use: such a draft could never be
+    published. (A month closed after the draft was saved is still refused when publishing.)"""
     with schema_context("public"), transaction.atomic():
+        refuse_frozen_days(data.component, data.effective_from)
         draft = RuleDraft(component=data.component, effective_from=data.effective_from,
                           params=rule_to_params(data.rule), note=data.note, created_by=actor)
         stamp(draft, actor=actor, reason=_("新建方案草案"))

@@ -8,7 +8,7 @@ from decimal import Decimal
 
 import pytest
 
-from commissions.hq.models import RuleDraft, RuleVersion
+from commissions.hq.models import BranchPeriod, RuleDraft, RuleVersion
 from commissions.models import Adjustment
 from tests.conftest import in_branch
 from tests.factories import make_user
@@ -61,6 +61,66 @@ def test_bad_draft_is_refused_and_nothing_saved(api, hq_admin):
     bad = dict(OPENING, tiers=[{"max_headcount": 50, "amount": "800.001"}])
     r = api(hq_admin).post("/api/v1/planning/rule-drafts/", bad, format="json")
     assert r.status_code == 400 and "tiers[0].amount" in r.json()
+    assert RuleDraft.objects.count() == 0
+
+
+CLOSED_FEBRUARY = "北京分公司 的 2026年2月 期间已关账,新版本不能在已关账或已发放的期间生效。"
+RULE_PAGE_DRAFT = {"effective_from": "2026-01-01", "note": "", "as_draft": "1",
+                   **{f"tier{i}_max": v for i, v in enumerate(["50", "100", ""])},
+                   **{f"tier{i}_amount": v for i, v in enumerate(["1000.00", "1200.00", "1800.00"])}}
+
+
+def _close_february(branches):
+    return BranchPeriod.objects.create(branch=branches["bj"], period="2026-02", status=BranchPeriod.Status.CLOSED)
+
+
+def test_a_draft_dated_into_a_closed_month_is_refused_by_the_api_as_publishing_would(api, hq_admin, branches):
+    # given a draft saved while February was open, then February closed in Beijing
+    saved = api(hq_admin).post("/api/v1/planning/rule-drafts/", OPENING, format="json")
+    assert saved.status_code == 201, saved.content
+    _close_february(branches)
+    refused_publish = api(hq_admin).post(f"/api/v1/planning/rule-drafts/{saved.json()['id']}/publish/")
+    drafts, audit = RuleDraft.objects.count(), RuleDraft.history.count()
+
+    # when the same draft (effective 2026-01-01, reaching February) is saved again
+    r = api(hq_admin).post("/api/v1/planning/rule-drafts/", OPENING, format="json")
+
+    # then it is refused in the publishing's words, and nothing is written
+    assert refused_publish.status_code == 400 and refused_publish.json()["effective_from"] == [CLOSED_FEBRUARY]
+    assert r.status_code == 400 and r.json() == {"effective_from": [CLOSED_FEBRUARY]}
+    assert RuleDraft.objects.count() == drafts and RuleDraft.history.count() == audit
+    assert RuleVersion.objects.filter(effective_from="2026-01-01").count() == 0
+    # a draft from the first open month is saved
+    r = api(hq_admin).post("/api/v1/planning/rule-drafts/", dict(OPENING, effective_from="2026-03-01"), format="json")
+    assert r.status_code == 201, r.content
+
+
+def test_a_draft_dated_into_a_closed_month_is_refused_on_the_rules_page(client, hq_admin, branches):
+    _close_february(branches)
+    client.force_login(hq_admin)
+
+    r = client.post("/commissions/rules/opening_reward/", RULE_PAGE_DRAFT)
+
+    page = r.content.decode()
+    assert r.status_code == 200
+    assert f'<p class="field-error" data-field="effective_from">{CLOSED_FEBRUARY}</p>' in page
+    assert 'value="2026-01-01"' in page and 'value="1200.00"' in page  # what was typed is kept
+    assert RuleDraft.objects.count() == 0 and RuleDraft.history.count() == 0
+
+
+def test_a_draft_refused_for_a_closed_month_reads_in_english(hq_admin, branches):
+    from django.conf import settings
+    from django.utils import translation
+
+    from tests.platform.test_english import english
+
+    _close_february(branches)
+    try:
+        page = english(hq_admin).post("/commissions/rules/opening_reward/", RULE_PAGE_DRAFT).content.decode()
+    finally:  # the locale middleware leaves English active in this thread; later tests expect Chinese
+        translation.activate(settings.LANGUAGE_CODE)
+
+    assert "北京分公司, period February 2026 (Closed): a new version cannot take effect in a closed or paid period." in page
     assert RuleDraft.objects.count() == 0
 
 

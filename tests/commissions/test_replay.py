@@ -134,11 +134,11 @@ def test_publishing_never_reaches_a_closed_period(people, branches, hq_admin):
     for p in PERIODS:
         with in_branch("bj"):
             services.recompute_period(period=p)
-    BranchPeriod.objects.create(branch=bj, period="2026-02", status=BranchPeriod.Status.CLOSED)
-    before, versions = lines_digest("bj"), RuleVersion.objects.count()
     draft = planning.rule_draft_create(actor=hq_admin, data=RuleVersionInput(
         component="opening_reward", effective_from=dt.date(2026, 1, 1), rule=parse_rule("opening_reward", NEW_OPENING),
         note=""))
+    BranchPeriod.objects.create(branch=bj, period="2026-02", status=BranchPeriod.Status.CLOSED)  # after the draft
+    before, versions = lines_digest("bj"), RuleVersion.objects.count()
     rows = selectors.replay_rows(draft=planning.rule_draft_as_data(draft), periods=PERIODS, branches=[bj])
     assert any(r.period == "2026-02" and r.difference for r in rows)  # a closed month may be replayed …
     with pytest.raises(ValidationError) as exc:
