@@ -26,12 +26,17 @@ class _Unread:
 
 def navigation(request) -> dict:
     """What the base layout needs: the current branch, the user's branches and roles, and the
-    shell's menu (branches/navigation.py decides which entries a role gets)."""
+    shell's menu (branches/navigation.py decides which entries a role gets).
+
+    `branch_read_only`: the branch of the page is deactivated, so BranchAccessMiddleware refuses
+    every write to it. Pages then offer no form, button or link whose only use is a write (the
+    form partial shows why instead) and no to-do: the one switch every template reads."""
     user = getattr(request, "user", None)
     tenant = getattr(request, "tenant", None) or getattr(connection, "tenant", None)
     branch = tenant if tenant is not None and getattr(tenant, "schema_name", "public") != "public" else None
+    read_only = branch is not None and not branch.active
     if user is None or not user.is_authenticated:
-        return {"current_branch": branch}
+        return {"current_branch": branch, "branch_read_only": read_only}
     from .selectors import branches_for
 
     roles = sorted(roles_in_branch(user, branch)) if branch else []
@@ -51,6 +56,7 @@ def navigation(request) -> dict:
         {"url": f"/b/{b.code}/", "name": b.name, "current": branch is not None and b.pk == branch.pk} for b in branches]
     return {
         "current_branch": branch,
+        "branch_read_only": read_only,
         "my_branches": branches,
         "shell_places": places,
         "is_hq_admin": is_hq_admin(user),

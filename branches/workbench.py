@@ -4,7 +4,8 @@ stays far under 150 ms on the demo whatever the branch's size.
 
 Which to-dos a role gets follows the role matrix: a manager approves adjustments, answers
 inquiries and claims, finalises appraisal cycles; staff run the SI month and chase the clients'
-fee statements; HQ finance pays closed periods; HQ admin watches the 备案 register."""
+fee statements; HQ finance pays closed periods; HQ admin watches the 备案 register. A deactivated
+branch has no to-dos (it is read-only: none could be done), only its figures."""
 from __future__ import annotations
 
 import datetime as dt
@@ -66,7 +67,8 @@ def branch_workbench(user, branch: Branch, roles, today: dt.date | None = None) 
     office = manager or Role.BRANCH_STAFF in roles
     wb = Workbench(period=period)
 
-    if manager:
+    # A deactivated branch is read-only (every write is refused): nothing there is to do.
+    if manager and branch.active:
         # What this person may decide (roles.may_decide_adjustment, counted without a query each): a manager, every proposal but
         # their own; HQ admin, only those the branch has no other manager for.
         pending = list(Adjustment.objects.filter(status=Adjustment.Status.PROPOSED).exclude(proposed_by_id=user.pk)
@@ -85,7 +87,12 @@ def branch_workbench(user, branch: Branch, roles, today: dt.date | None = None) 
         cycles = AppraisalCycle.objects.filter(status=CycleStatus.COMPUTED).count()
         wb.todos.append(Todo("appraisals", _("考核周期待定稿"), cycles, f"{b}/performance/cycles/"))
     if office:
+        from social_insurance.money_selectors import arrears_figures
+
+        # Both also feed the figures below, which a deactivated branch keeps showing.
         cycle = MonthCycle.objects.filter(period=period).first()
+        owed = arrears_figures(today)
+    if office and branch.active:
         status = cycle.status if cycle else SiCycleStatus.OPEN
         if cycle is None:
             wb.todos.append(Todo("si-compute", _("本月社保尚未计算"), 1, f"{b}/si/"))
@@ -108,9 +115,6 @@ def branch_workbench(user, branch: Branch, roles, today: dt.date | None = None) 
         wb.todos.append(Todo("statements", _("费用明细表待客户确认"), waiting, f"{b}/si/"))
         disputed = FeeStatement.objects.filter(status=StatementStatus.DISPUTED).count()
         wb.todos.append(Todo("disputed", _("客户对费用明细表有异议"), disputed, f"{b}/si/", urgent=bool(disputed)))
-        from social_insurance.money_selectors import arrears_figures
-
-        owed = arrears_figures(today)
         wb.todos.append(Todo("arrears", _("费用明细表已过付款到期日未付清"), owed["overdue_count"], f"{b}/si/arrears/",
                              urgent=bool(owed["overdue_count"])))
         if not manager:
