@@ -116,6 +116,32 @@ def cycle_board(period: str, today: dt.date | None = None, now=None) -> CycleBoa
     )
 
 
+@dataclass(frozen=True)
+class ReceiptCorrection:
+    at: dt.datetime
+    by: object  # the user who corrected it (None if unknown)
+    before: str
+    after: str
+    reason: str
+
+
+def receipt_corrections(cycle: MonthCycle | None) -> list[ReceiptCorrection]:
+    """A filed month's receipt-number corrections, oldest first, from its history: when, who,
+    the number before and after, and the reason given (services.month_receipt_correct)."""
+    from .services import RECEIPT_CORRECTED
+
+    if cycle is None or cycle.status != CycleStatus.FILED:
+        return []
+    records = list(cycle.history.select_related("history_user").order_by("history_date", "history_id"))
+    out = []
+    for prev, record in zip(records, records[1:]):
+        reason = record.history_change_reason or ""
+        if reason.startswith(RECEIPT_CORRECTED) and record.receipt_no != prev.receipt_no:
+            out.append(ReceiptCorrection(at=record.history_date, by=record.history_user, before=prev.receipt_no or "",
+                                         after=record.receipt_no or "", reason=reason[len(RECEIPT_CORRECTED):]))
+    return out
+
+
 def exception_overdue(exc: PaymentException, now) -> dict:
     """Which clocks are blown: response (1 h) and/or resolution (24 h)."""
     late = {}

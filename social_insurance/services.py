@@ -964,6 +964,13 @@ def month_file(*, actor, period: str, receipt_no: str, receipt_note: str = "") -
     return cycle
 
 
+# A receipt number's correction is kept in the month's history: its change reason is this
+# prefix and the reason given (the history keeps 100 characters, so the reason fits whole), and
+# the board lists it (selectors.receipt_corrections).
+RECEIPT_CORRECTED = "更正申报回执号:"
+RECEIPT_REASON_MAX = 90
+
+
 def month_receipt_correct(*, actor, period: str, receipt_no: str, reason: str) -> MonthCycle:
     """A filed month's receipt number mistyped: corrected, with a reason, in the audit trail.
     Nothing else of a filed month changes."""
@@ -972,8 +979,8 @@ def month_receipt_correct(*, actor, period: str, receipt_no: str, reason: str) -
     errs = {}
     if not receipt_no or len(receipt_no) > 80:
         errs["receipt_no"] = _("请填写申报回执号(不超过 80 字)。")
-    if not reason or len(reason) > 200:
-        errs["reason"] = _("请说明更正原因(不超过 200 字)。")
+    if not reason or len(reason) > RECEIPT_REASON_MAX:
+        errs["reason"] = _("请说明更正原因(不超过 %(n)s 字)。") % {"n": RECEIPT_REASON_MAX}
     _errors(errs)
     with transaction.atomic():
         cycle = _cycle_for(period, lock=True)
@@ -982,7 +989,7 @@ def month_receipt_correct(*, actor, period: str, receipt_no: str, reason: str) -
         if cycle.receipt_no == receipt_no:
             _errors({"receipt_no": _("回执号没有变化。")})
         cycle.receipt_no = receipt_no
-        stamp(cycle, actor=actor, reason=f"更正申报回执号:{reason}")
+        stamp(cycle, actor=actor, reason=RECEIPT_CORRECTED + reason)
         cycle.save(update_fields=["receipt_no"])
     return cycle
 

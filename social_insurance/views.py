@@ -102,6 +102,7 @@ def cycle_board(request):
                                .order_by("name", "id")[:EXCEPTION_CHOICES],
         "exception_choices": EXCEPTION_CHOICES,
         "employee_count": InsuredEmployee.objects.count(),
+        "receipt_corrections": selectors.receipt_corrections(board.cycle) if office else [],
     }
     return render(request, "social_insurance/board.html", ctx)
 

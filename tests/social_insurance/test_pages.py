@@ -75,8 +75,24 @@ def test_board_computes_reconciles_and_files_through_the_page(setup):
     assert web(outsider).post("/b/bj/si/actions/receipt/", {"period": M, "receipt_no": "X", "reason": "x"}).status_code == 404
     too_long = page.post("/b/bj/si/actions/receipt/", {"period": M, "receipt_no": "R" * 81, "reason": "x"}, follow=True)
     assert "请填写申报回执号(不超过 80 字)。" in too_long.content.decode()
+    long_reason = page.post("/b/bj/si/actions/receipt/", {"period": M, "receipt_no": "R-3", "reason": "因" * 91},
+                            follow=True)
+    assert "请说明更正原因(不超过 90 字)。" in long_reason.content.decode()
     with in_branch("bj"):
         assert MonthCycle.objects.get(period=M).receipt_no == "R-2"
+
+    # The board keeps the correction: when, who, the number before and after, and the reason —
+    # whole, at its longest — in the reader's language.
+    page.post("/b/bj/si/actions/receipt/", {"period": M, "receipt_no": "R-3", "reason": "因" * 90})
+    html = page.get(f"/b/bj/si/?period={M}").content.decode()
+    box = html.split('data-testid="si-receipt-corrections"')[1].split("</div>")[0]
+    assert "回执号更正记录" in box and "R-1 → R-2(原因:回执号录错一位)" in box
+    assert f"R-2 → R-3(原因:{'因' * 90})" in box and box.index("R-1 → R-2") < box.index("R-2 → R-3")
+    assert staff.display_name in box and staff.username not in box.replace(staff.display_name, "")
+    english = web(staff)
+    english.cookies["django_language"] = "en"
+    box = english.get(f"/b/bj/si/?period={M}").content.decode().split('data-testid="si-receipt-corrections"')[1]
+    assert "Receipt number corrections" in box and "R-1 → R-2 (reason: 回执号录错一位)" in box
 
 
 def test_the_checks_details_are_in_the_readers_words_and_language(setup, api):
