@@ -3,13 +3,14 @@ from __future__ import annotations
 
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from branches import roles as R
 from commissions import imports
 from commissions import serializers as doc
+from hrsaas.core.api_json import JSONParser
 
 from . import services
 from .models import FEE_FIELDS

@@ -40,6 +40,7 @@ class ClientInput:
 def parse_service_fees(data: dict, errors: inputs.Errors) -> dict[str, Decimal]:
     """`fee_social_insurance`, `fee_housing_fund`, `fee_payroll_outsourcing`: optional amounts in
     yuan per insured person per month (blank = no fee), 0 to 100,000.00, two decimals at most."""
+    from hrsaas.core.inputs import number_as_text
     from hrsaas.core.money import MoneyError, normalise_amount_text, parse_money
 
     fees = {}
@@ -51,8 +52,11 @@ def parse_service_fees(data: dict, errors: inputs.Errors) -> dict[str, Decimal]:
         try:
             fees[service] = parse_money(value, minimum=Decimal(0), maximum=MAX_FEE)
         except MoneyError as exc:
-            errors.add(name, _("服务费须为 0 至 100,000.00 元/人·月的金额,最多两位小数。") if exc.code != "places"
-                       else _("金额最多保留 2 位小数。"))
+            if exc.code == "number":
+                errors.add(name, number_as_text())
+            else:
+                errors.add(name, _("服务费须为 0 至 100,000.00 元/人·月的金额,最多两位小数。") if exc.code != "places"
+                           else _("金额最多保留 2 位小数。"))
     return fees
 
 

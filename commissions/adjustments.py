@@ -36,7 +36,8 @@ from .hq.models import RegisteredAdjustment
 from .hq.rules import COMPONENTS, MAX_ADJUSTMENT_PERCENT
 from .hq.selectors import frozen_periods_overlapping
 from .models import Adjustment
-from hrsaas.core.inputs import quoted, unknown_choice, wrong_value
+from hrsaas.core.inputs import number_as_text, quoted, unknown_choice, wrong_value
+from hrsaas.core.json_numbers import is_json_number
 from hrsaas.core.money import decimal_from_text
 
 COMPONENT_LABELS = {
@@ -80,11 +81,11 @@ def parse_percent(value, field: str, errors: dict) -> Decimal | None:
     if value is None or value == "":
         errors.setdefault(field, []).append(_("必填,例如 \"10.00\"。"))
         return None
-    if isinstance(value, (bool, list, dict)):
-        errors.setdefault(field, []).append(_("须为百分比数值,例如 \"10.00\"。"))
+    if is_json_number(value) or isinstance(value, float):  # 10, 10.5, 1e1 or true in a JSON body
+        errors.setdefault(field, []).append(number_as_text("10.00"))
         return None
-    if isinstance(value, float):
-        errors.setdefault(field, []).append(_("请填写以字符串表示的数值,例如 \"10.00\"。"))
+    if isinstance(value, (list, dict)):
+        errors.setdefault(field, []).append(_("须为百分比数值,例如 \"10.00\"。"))
         return None
     d = decimal_from_text(value)
     if d is None:

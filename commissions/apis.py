@@ -6,7 +6,7 @@ from django.utils.translation import get_language
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
 from rest_framework.exceptions import PermissionDenied, ValidationError
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -15,6 +15,7 @@ from branches.permissions import COMMISSION_BOARD_DENIED, request_branch
 from branches.prepared_api import PreparedGet
 from branches.throttles import JobTriggerThrottleMixin
 
+from hrsaas.core.api_json import JSONParser
 from hrsaas.core.period import parse_period
 from hrsaas.core.prepared import json_response
 

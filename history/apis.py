@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from branches.throttles import JobTriggerThrottleMixin
+from hrsaas.core.api_json import JSONParser
 
 from . import selectors, services
 from .engine import FIELD_LABELS, FIELDS, REQUIRED_FIELDS

@@ -13,6 +13,7 @@ from branches import roles as R
 from branches.models import User
 from branches.roles import can_enter_branch
 from branches.throttles import JobTriggerThrottleMixin
+from hrsaas.core.api_json import DecimalStringField
 
 from . import metrics, selectors, services
 from .models import (
@@ -228,7 +229,7 @@ def rule_data(r: BonusRule) -> dict:
 
 class BonusBaseInput(serializers.Serializer):
     department = serializers.CharField()
-    amount = serializers.DecimalField(max_digits=14, decimal_places=2)
+    amount = DecimalStringField(max_digits=14, decimal_places=2, help_text="money, e.g. \"10000.00\"")
 
 
 class BonusLineSerializer(serializers.Serializer):

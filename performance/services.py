@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 
 from branches.audit import stamp
 
+from hrsaas.core.inputs import refuse_json_number
 from hrsaas.core.money import MoneyError, decimal_from_text, parse_money
 from hrsaas.core.period import PERIOD_RE, Period, PeriodError
 
@@ -137,6 +138,9 @@ def parse_indicators(rows) -> tuple[engine.IndicatorSpec, ...]:
         params = row.get("params") or {}
         if not isinstance(params, dict):
             raise ValidationError({"formula": [_("第%(n)s个指标的 params 须为对象。") % {"n": n}]})
+        refusal = refuse_json_number(row["weight"], example="40.00")  # a percent: a decimal string
+        if refusal:
+            raise ValidationError({"weights": [refusal]})
         specs.append(engine.IndicatorSpec(
             code=str(row["code"])[:40], name=str(row["name"])[:100], metric=str(row["metric"]),
             weight=to_decimal(row["weight"], "weights"), target=to_decimal(row["target"], "target"),

@@ -6,7 +6,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.exceptions import ValidationError
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -14,6 +14,7 @@ from branches import roles as R
 from branches.models import User
 from branches.permissions import request_branch
 from branches.uploads import serve_branch_file
+from hrsaas.core.api_json import JSONParser
 
 from . import selectors, services
 from . import serializers as doc

@@ -27,6 +27,7 @@ from decimal import ROUND_DOWN, ROUND_HALF_UP, ROUND_UP, Decimal
 
 from django.utils.translation import gettext, gettext_noop
 
+from hrsaas.core.inputs import refuse_json_number
 from hrsaas.core.money import MoneyError, decimal_from_text, parse_money, quantize_money
 from hrsaas.core.period import PERIOD_RE, Period, PeriodError
 
@@ -216,8 +217,12 @@ def contribution_base(wage: Decimal, item: ItemRule) -> Decimal:
 
 
 def parse_percent(value, field: str) -> Decimal:
-    """A percent given as a decimal string (or integer): at most 2 places, not negative."""
-    if isinstance(value, bool) or not isinstance(value, (str, int, Decimal)):
+    """A percent given as a decimal string (or integer, from a spreadsheet; never a JSON number):
+    at most 2 places, not negative."""
+    refusal = refuse_json_number(value, example="12.00")
+    if refusal:
+        raise PolicyError(field, refusal)
+    if not isinstance(value, (str, int, Decimal)):
         raise PolicyError(field, "比例须为数字字符串,例如 \"12\" 或 \"0.20\"。")
     pct = decimal_from_text(value)
     if pct is None:
@@ -234,8 +239,12 @@ _WAGE_MESSAGES = {"negative": "工资不能为负数。", "places": "工资最�
 
 
 def parse_wage(value, field: str = "wage") -> Decimal:
-    """A wage as a decimal string (or integer): a number, not negative, at most 2 places."""
-    if isinstance(value, bool) or not isinstance(value, (str, int, Decimal)):
+    """A wage as a decimal string (or integer, from a spreadsheet; never a JSON number): a
+    number, not negative, at most 2 places."""
+    refusal = refuse_json_number(value, example="12000.00")
+    if refusal:
+        raise PolicyError(field, refusal)
+    if not isinstance(value, (str, int, Decimal)):
         raise PolicyError(field, "工资须为金额字符串,例如 \"12000.00\"。")
     try:  # THE money parser (hrsaas.core.money): the accepted forms are the same everywhere
         return parse_money(value, maximum=WAGE_LIMIT)

@@ -12,7 +12,8 @@ from decimal import Decimal
 from typing import Any, Union
 
 from django.utils.translation import gettext as _, pgettext
-from hrsaas.core.inputs import unknown_choice
+from hrsaas.core.inputs import PERCENT_EXAMPLE, number_as_text, unknown_choice
+from hrsaas.core.json_numbers import is_json_number
 from hrsaas.core.money import decimal_from_text
 
 COMPONENTS = ("opening_reward", "retention_bonus", "sales_commission", "lead_attribution")
@@ -115,8 +116,11 @@ def version_in_force(versions: list[RuleVersionData], component: str, on: dt.dat
 # Parsing and validation
 # ---------------------------------------------------------------------------------------------
 def _decimal(value: Any, path: str, errors: dict, *, places: int = 2, low: Decimal | None = Decimal(0),
-             high: Decimal | None = None) -> Decimal:
-    if isinstance(value, (float, bool, list, dict)) or value is None:  # a list or object: no Python spelling quoted
+             high: Decimal | None = None, example: str = "800.00") -> Decimal:
+    if is_json_number(value) or isinstance(value, float):  # 800, 20.5, 1e3 or true in a JSON body
+        errors.setdefault(path, []).append(number_as_text(example))
+        return Decimal(0)
+    if isinstance(value, (list, dict)) or value is None:  # a list or object: no Python spelling quoted
         errors.setdefault(path, []).append(_("请填写以字符串表示的数值,例如 \"800.00\"。"))
         return Decimal(0)
     d = decimal_from_text(value)
@@ -130,6 +134,11 @@ def _decimal(value: Any, path: str, errors: dict, *, places: int = 2, low: Decim
     if high is not None and d > high:
         errors.setdefault(path, []).append(_("不能大于 %(v)s。") % {"v": high})
     return d
+
+
+def _percent(value: Any, path: str, errors: dict) -> Decimal:
+    """A percentage of a rule: 0–100, a decimal string such as "20.00"."""
+    return _decimal(value, path, errors, high=Decimal(100), example=PERCENT_EXAMPLE)
 
 
 def _int(value: Any, path: str, errors: dict, *, low: int = 1, high: int = 120) -> int:
@@ -179,7 +188,7 @@ def _parse_opening(p: dict, errors: dict) -> OpeningRewardRule:
 def _parse_retention(p: dict, errors: dict) -> RetentionBonusRule:
     return RetentionBonusRule(
         months=_int(p.get("months"), "months", errors, low=1, high=120),
-        percent=_decimal(p.get("percent"), "percent", errors, high=Decimal(100)),
+        percent=_percent(p.get("percent"), "percent", errors),
     )
 
 
@@ -204,8 +213,8 @@ def _parse_sales(p: dict, errors: dict) -> SalesCommissionRule:
             seen.add(service)
             rates.append(ServiceRate(
                 service=str(service),
-                new=_decimal(r.get("new"), f"rates[{i}].new", errors, high=Decimal(100)),
-                existing=_decimal(r.get("existing"), f"rates[{i}].existing", errors, high=Decimal(100)),
+                new=_percent(r.get("new"), f"rates[{i}].new", errors),
+                existing=_percent(r.get("existing"), f"rates[{i}].existing", errors),
             ))
     earn_on = p.get("earn_on") or "confirmed"
     if not isinstance(earn_on, str) or earn_on not in EARN_ON:
@@ -223,14 +232,14 @@ def _parse_leads(p: dict, errors: dict) -> LeadAttributionRule:
         else:
             points = LeadPoints(
                 points_per_qualified_lead=_decimal(q.get("points_per_qualified_lead"), "points.points_per_qualified_lead", errors, high=Decimal(10000)),
-                conversion_bonus_percent=_decimal(q.get("conversion_bonus_percent"), "points.conversion_bonus_percent", errors, high=Decimal(100)),
-                min_conversion_percent=_decimal(q.get("min_conversion_percent"), "points.min_conversion_percent", errors, high=Decimal(100)),
+                conversion_bonus_percent=_percent(q.get("conversion_bonus_percent"), "points.conversion_bonus_percent", errors),
+                min_conversion_percent=_percent(q.get("min_conversion_percent"), "points.min_conversion_percent", errors),
                 yuan_per_point=_decimal(q.get("yuan_per_point"), "points.yuan_per_point", errors, high=Decimal(10000)),
             )
     return LeadAttributionRule(
-        marketing_percent=_decimal(p.get("marketing_percent"), "marketing_percent", errors, high=Decimal(100)),
-        sales_on_marketing_lead_percent=_decimal(p.get("sales_on_marketing_lead_percent"), "sales_on_marketing_lead_percent", errors, high=Decimal(100)),
-        sales_self_sourced_percent=_decimal(p.get("sales_self_sourced_percent"), "sales_self_sourced_percent", errors, high=Decimal(100)),
+        marketing_percent=_percent(p.get("marketing_percent"), "marketing_percent", errors),
+        sales_on_marketing_lead_percent=_percent(p.get("sales_on_marketing_lead_percent"), "sales_on_marketing_lead_percent", errors),
+        sales_self_sourced_percent=_percent(p.get("sales_self_sourced_percent"), "sales_self_sourced_percent", errors),
         points=points,
     )
 

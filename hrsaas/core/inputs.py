@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _, pgettext
 
 from .formatting import format_date
+from .json_numbers import is_json_number
 from .money import MoneyError, normalise_amount_text
 from .money import parse_money as _parse_amount
 from .period import MAX_YEAR, MIN_YEAR, PeriodError, parse_day
@@ -32,6 +33,23 @@ def quoted(value, limit: int = 20) -> str | None:
     if isinstance(value, (int, Decimal)) and not isinstance(value, bool):
         return str(value)[:limit]
     return None
+
+
+# The contract's own examples of a decimal string (API.md): money, and a percentage (20%).
+MONEY_EXAMPLE, PERCENT_EXAMPLE = "1200.00", "20.00"
+
+
+def number_as_text(example: str = MONEY_EXAMPLE) -> str:
+    """The refusal of a JSON number or true/false where the API wants a decimal string (money, a
+    percent), in the reader's language; `example` shows the form the field expects."""
+    return _("请填写以字符串表示的数值,例如 \"%(example)s\"(不接受 JSON 数字或 true/false)。") % {"example": example}
+
+
+def refuse_json_number(value, *, example: str = MONEY_EXAMPLE) -> str | None:
+    """`number_as_text` when `value` was sent as a JSON number or true/false
+    (hrsaas.core.json_numbers), else None: every money and percent input of the API asks this
+    before reading the value, so a JSON number is refused on every endpoint in the same words."""
+    return number_as_text(example) if is_json_number(value) else None
 
 
 def record_id(value) -> int | None:
@@ -145,7 +163,9 @@ def parse_money(data: dict, field: str, errors: Errors) -> Decimal | None:
     try:
         amount = _parse_amount(data.get(field), allow_negative=True)
     except MoneyError as exc:
-        if exc.code == "places":
+        if exc.code == "number":
+            errors.add(field, number_as_text())
+        elif exc.code == "places":
             errors.add(field, _("金额最多保留 2 位小数。"))
         elif exc.code == "required":
             errors.add(field, _("必填,须为金额,例如 \"1000.00\"。"))

@@ -11,13 +11,17 @@ insurance:
     surrounding blanks (also the full-width blank) are ignored;
   - int and Decimal values as they are; a float (a spreadsheet cell) by its shortest exact text.
 Refused with a message for people: empty, "1e5", "NaN", "Infinity", ".5", "1.", currency signs,
-more decimal places than allowed (never rounded), out of the caller's bounds.
+more decimal places than allowed (never rounded), out of the caller's bounds — and a JSON number
+or true/false in an API body (code "number"): the contract writes money as a decimal string
+(hrsaas.core.json_numbers says why and how it is told from a spreadsheet's number).
 """
 from __future__ import annotations
 
 import re
 import unicodedata
 from decimal import ROUND_HALF_UP, Decimal
+
+from .json_numbers import is_json_number
 
 MONEY_PLACES = Decimal("0.01")
 MONEY_ROUNDING = ROUND_HALF_UP
@@ -42,7 +46,7 @@ def percent_of(amount: Decimal, percent: Decimal) -> Decimal:
 
 class MoneyError(ValueError):
     """Input that is not an acceptable amount. `code` says why (for callers that word it their
-    own way): required, invalid, places, negative, zero, too_small, too_large."""
+    own way): number, required, invalid, places, negative, zero, too_small, too_large."""
 
     def __init__(self, code: str, message: str):
         super().__init__(message)
@@ -80,7 +84,9 @@ def parse_money(value, *, places: int = 2, minimum: Decimal | None = None, maxim
     """The amount in `value` as an exact Decimal (not rounded: over-precise input is refused).
 
     Raises MoneyError; see the module docstring for the accepted forms."""
-    if value is None or isinstance(value, bool) or (isinstance(value, str) and not normalise_amount_text(value)):
+    if is_json_number(value):
+        raise MoneyError("number", "金额须为字符串,例如 \"1200.00\"(不接受 JSON 数字或 true/false)。")
+    if value is None or (isinstance(value, str) and not normalise_amount_text(value)):
         raise MoneyError("required", "必填,须为金额,例如 \"1000.00\"。")
     if isinstance(value, float):
         if value != value or value in (float("inf"), float("-inf")):

@@ -16,6 +16,8 @@ from django.utils.translation import gettext as _, gettext_noop
 from branches.audit import stamp
 from social_insurance.engine import ITEM_KINDS, ITEM_LABELS, ROUNDING_MODE_RE
 from hrsaas.core.formatting import format_date
+from hrsaas.core.inputs import MONEY_EXAMPLE, PERCENT_EXAMPLE
+from hrsaas.core.json_numbers import is_json_number
 from hrsaas.core.money import MoneyError, parse_money
 
 from .loader import item_fields
@@ -77,8 +79,12 @@ def policy_metadata_update(*, actor, policy_id: int, sources=None, confidence=No
 # ---------------------------------------------------------------------------------------------
 def _number(value, *, percent: bool) -> Decimal:
     """A figure of an item by THE parser's forms (hrsaas.core.money: thousands separators,
-    full-width digits); ValueError says what is wrong, to follow the figure's name."""
-    if isinstance(value, bool) or not isinstance(value, (str, int, Decimal)):
+    full-width digits); ValueError says what is wrong, to follow the figure's name. A JSON
+    number is not how the API sends a figure (hrsaas.core.json_numbers)."""
+    if is_json_number(value):
+        raise ValueError(_("须为字符串,例如 \"%(example)s\"(不接受 JSON 数字或 true/false)")
+                         % {"example": PERCENT_EXAMPLE if percent else MONEY_EXAMPLE})
+    if not isinstance(value, (str, int, Decimal)):
         raise ValueError(_("须为数字"))
     if isinstance(value, str) and not value.strip():
         raise ValueError(_("未填写"))

@@ -7,11 +7,13 @@ import threading
 from decimal import Decimal
 
 import pytest
+from django.conf import settings
 from django.db import IntegrityError, transaction
 
 from commissions.hq.models import BranchPeriod, RegisteredAdjustment
 from commissions.models import Adjustment
 from tests.conftest import in_branch
+from tests.json_numbers import NUMBERS, N, post_json, refusal, refusal_en
 
 # Every test but the concurrent one gets the database through the `people` fixture (rolled back).
 D = Decimal
@@ -84,6 +86,23 @@ def test_bad_input_is_refused_field_by_field(api, people, body, field):
     assert r.status_code == 400
     assert list(r.json()) == [field]
     assert counts() == (0, 0)
+
+
+@pytest.mark.parametrize("literal", [*NUMBERS, "10"])
+def test_a_percent_sent_as_a_json_number_is_refused_and_nothing_saved(api, people, literal):
+    body = {"component": "opening_reward", "percent": N, "effective_from": "2026-01-01", "reason": "r"}
+
+    r = post_json(api(people["bj_staff"]), URL.format(code="bj"), body, literal)
+
+    assert r.status_code == 400
+    assert r.json() == {"percent": [refusal("10.00")]}
+    assert counts() == (0, 0)
+    english = api(people["bj_staff"])
+    english.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    assert post_json(english, URL.format(code="bj"), body, literal).json() == {"percent": [refusal_en("10.00")]}
+    assert counts() == (0, 0)
+    r = post_json(api(people["bj_staff"]), URL.format(code="bj"), body, '"10.00"')
+    assert r.status_code == 201 and r.json()["percent"] == "10.00"
 
 
 def test_database_refuses_a_percent_beyond_the_cap(people):

@@ -4,6 +4,7 @@ from __future__ import annotations
 import pytest
 
 from tests.conftest import in_branch
+from tests.json_numbers import NUMBERS, N, post_json, refusal
 
 from .conftest import open_client
 
@@ -162,3 +163,62 @@ def test_lead_validation_and_double_signing(api, people):
     assert staff.post(f"/b/bj/api/v1/leads/{lead}/sign/", sign, format="json").status_code == 200
     assert staff.post(f"/b/bj/api/v1/leads/{lead}/sign/", sign, format="json").status_code == 400
     assert staff.post("/b/bj/api/v1/leads/99999/sign/", sign, format="json").status_code == 404
+
+
+# Money sent as a JSON number (API.md: money is a decimal string): refused in words, nothing saved.
+@pytest.mark.parametrize("literal", NUMBERS)
+def test_a_sale_amount_sent_as_a_json_number_is_refused_and_nothing_saved(api, people, literal):
+    cid = open_client(api, people["bj_staff"], opened_by="bj_s1")
+    before = _counts()
+    body = {"client": cid, "service": "social_insurance", "period": "2026-03", "amount": N, "seller": "bj_s1"}
+
+    r = post_json(api(people["bj_staff"]), "/b/bj/api/v1/sales/", body, literal)
+
+    assert r.status_code == 400
+    assert r.json() == {"amount": [refusal()]}
+    assert _counts() == before
+    r = post_json(api(people["bj_staff"]), "/b/bj/api/v1/sales/", body, '"1234.50"')
+    assert r.status_code == 201 and r.json()["amount"] == "1234.50"
+
+
+@pytest.mark.parametrize("literal", NUMBERS)
+def test_a_signing_amount_sent_as_a_json_number_is_refused_and_the_lead_stays_open(api, people, literal):
+    from commissions.models import Lead
+
+    staff = api(people["bj_staff"])
+    lead = staff.post("/b/bj/api/v1/leads/", {"name": "x", "source": "marketing", "marketer": "bj_mkt"},
+                      format="json").json()["id"]
+    before = _counts()
+    body = {"amount": N, "signed_on": "2026-03-02", "seller": "bj_sales"}
+
+    r = post_json(staff, f"/b/bj/api/v1/leads/{lead}/sign/", body, literal)
+
+    assert r.status_code == 400
+    assert r.json() == {"amount": [refusal()]}
+    assert _counts() == before
+    with in_branch("bj"):
+        assert Lead.objects.filter(pk=lead, amount=None, signed_on=None, seller=None).exists()
+    r = post_json(staff, f"/b/bj/api/v1/leads/{lead}/sign/", body, '"5000.00"')
+    assert r.status_code == 200 and r.json()["amount"] == "5000.00"
+
+
+@pytest.mark.parametrize("literal", ["30", "12.5", "1e2", "true"])
+def test_a_service_fee_sent_as_a_json_number_is_refused_and_nothing_saved(api, people, literal):
+    from clients.models import Client
+
+    staff = api(people["bj_staff"])
+    before = _counts()
+    # headcount stays a JSON number (API.md), the fee is a decimal string
+    r = post_json(staff, "/b/bj/api/v1/clients/", dict(GOOD_CLIENT, fee_social_insurance=N), literal)
+    assert r.status_code == 400
+    assert r.json() == {"fee_social_insurance": [refusal()]}
+    assert _counts() == before
+
+    cid = open_client(api, people["bj_staff"], opened_by="bj_s1")
+    r = post_json(staff, f"/b/bj/api/v1/clients/{cid}/service-fees/", {"fee_social_insurance": N}, literal)
+    assert r.status_code == 400
+    assert r.json() == {"fee_social_insurance": [refusal()]}
+    with in_branch("bj"):
+        assert Client.objects.get(pk=cid).fee_social_insurance == 0
+    r = post_json(staff, f"/b/bj/api/v1/clients/{cid}/service-fees/", {"fee_social_insurance": N}, '"30.00"')
+    assert r.status_code == 200 and r.json()["fee_social_insurance"] == "30.00"

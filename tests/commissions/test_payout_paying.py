@@ -15,6 +15,7 @@ from commissions.hq.payouts import paying
 from notifications.models import Notification
 from tests.conftest import in_branch
 from tests.factories import make_user
+from tests.json_numbers import N, post_json, refusal
 
 from .test_payment_profiles import card, good, identity
 from .test_payout_files import closed_march  # noqa: F401  (fixture)
@@ -167,3 +168,20 @@ def test_two_step_pay_through_the_api(api, finance, finance2, hq_admin, ready):
     assert _status() == "paid" and len(_paid_notes()) == 2
     r = api(finance).post(f"/api/v1/payouts/batches/{batch_id}/withdraw/", format="json")
     assert r.status_code == 400 and "不能撤回" in str(r.json())
+
+
+@pytest.mark.parametrize("literal", ["3800", "3800.0", "3.8e3", "true"])
+def test_a_total_sent_as_a_json_number_is_refused_and_nothing_changes(api, finance, ready, literal):
+    url = "/api/v1/payouts/bj/2026-03/prepare/"
+    r = post_json(api(finance), url, {"statements": 2, "total": N}, literal)  # the count stays a JSON number
+    assert r.status_code == 400 and r.json() == {"total": [refusal()]}
+    assert not PayoutBatch.objects.exists() and _status() == "closed"
+
+    r = post_json(api(finance), url, {"statements": 2, "total": N}, '"3800.00"')
+    assert r.status_code == 201
+    batch_id = r.json()["id"]
+    r = post_json(api(finance), f"/api/v1/payouts/batches/{batch_id}/confirm/", {"total": N}, literal)
+    assert r.status_code == 400 and r.json() == {"total": [refusal()]}
+    assert (PayoutBatch.objects.get().status, _status(), _paid_notes()) == ("prepared", "closed", [])
+    r = post_json(api(finance), f"/api/v1/payouts/batches/{batch_id}/confirm/", {"total": N}, '"3800.00"')
+    assert r.status_code == 200 and r.json()["status"] == "confirmed"

@@ -12,6 +12,7 @@ from commissions.hq.models import BranchPeriod, RuleDraft, RuleVersion
 from commissions.models import Adjustment
 from tests.conftest import in_branch
 from tests.factories import make_user
+from tests.json_numbers import N, post_json, refusal
 
 from .test_suggestions import PERIODS, build
 
@@ -122,6 +123,23 @@ def test_a_draft_refused_for_a_closed_month_reads_in_english(hq_admin, branches)
 
     assert "北京分公司, period February 2026 (Closed): a new version cannot take effect in a closed or paid period." in page
     assert RuleDraft.objects.count() == 0
+
+
+@pytest.mark.parametrize("literal", ["1000", "1e3"])
+def test_money_and_percents_sent_as_json_numbers_are_refused_and_nothing_saved(api, people, hq_admin, literal):
+    draft = dict(OPENING, tiers=[{"max_headcount": 50, "amount": N}, {"max_headcount": None, "amount": "1800.00"}])
+    r = post_json(api(hq_admin), "/api/v1/planning/rule-drafts/", draft, literal)
+    assert r.status_code == 400 and r.json() == {"tiers[0].amount": [refusal("800.00")]}
+    assert RuleDraft.objects.count() == 0
+    assert post_json(api(hq_admin), "/api/v1/planning/rule-drafts/", draft, '"1000.00"').status_code == 201
+
+    typed = {"component": "opening_reward", "percent": N, "months": 4, "until": "2026-04"}
+    r = post_json(api(people["bj_manager"]), "/b/bj/api/v1/planning/adjustments/replay/", typed, literal)
+    assert r.status_code == 400 and r.json() == {"percent": [refusal("10.00")]}
+    with in_branch("bj"):
+        assert Adjustment.objects.count() == 0
+    r = post_json(api(people["bj_manager"]), "/b/bj/api/v1/planning/adjustments/replay/", typed, '"10.00"')
+    assert r.status_code == 200, r.content
 
 
 def test_branch_replay_and_suggestions_by_role(api, people, branches):

@@ -9,6 +9,7 @@ from django.db import DatabaseError, transaction
 
 from commissions.hq.models import BranchPeriod, RuleVersion
 from tests.factories import make_user
+from tests.json_numbers import NUMBERS, N, post_json, refusal
 
 pytestmark = pytest.mark.django_db
 
@@ -84,7 +85,7 @@ TIERS_NOT_COVERING = [{"max_headcount": 50, "amount": "800.00"}, {"max_headcount
     (with_(OPENING, tiers=[]), {"tiers": ["至少需要一个档位。"]}),
     (with_(OPENING, tiers=[{"max_headcount": None, "amount": "800.001"}]), {"tiers[0].amount": ["最多保留 2 位小数。"]}),
     (with_(RETENTION, percent="20.005"), {"percent": ["最多保留 2 位小数。"]}),
-    (with_(RETENTION, percent=20.5), {"percent": ["请填写以字符串表示的数值,例如 \"800.00\"。"]}),
+    (with_(RETENTION, percent=20.5), {"percent": [refusal("20.00")]}),
     (with_(RETENTION, months=0), {"months": ["须在 1 到 120 之间。"]}),
     (with_(SALES, rates=[{"service": "cleaning", "new": "1.00", "existing": "1.00"}]),
      {"rates[0].service": ["未知服务:cleaning"]}),
@@ -107,6 +108,26 @@ def test_invalid_versions_are_refused_and_nothing_saved(api, hq_admin, body, err
     assert r.status_code == 400
     assert r.json() == errors
     assert RuleVersion.objects.count() == before
+
+
+@pytest.mark.parametrize("literal", NUMBERS)
+@pytest.mark.parametrize("body, field, example", [
+    (with_(OPENING, tiers=[{"max_headcount": None, "amount": N}]), "tiers[0].amount", "800.00"),
+    (with_(RETENTION, percent=N), "percent", "20.00"),
+    (with_(SALES, rates=[{"service": "social_insurance", "new": N, "existing": "1.00"}]), "rates[0].new", "20.00"),
+    (with_(LEADS, marketing_percent=N), "marketing_percent", "20.00"),
+], ids=["tier-amount", "retention-percent", "sales-rate", "lead-percent"])
+def test_money_and_percents_sent_as_json_numbers_are_refused_and_nothing_saved(api, hq_admin, body, field,
+                                                                              example, literal):
+    before = RuleVersion.objects.count()
+
+    r = post_json(api(hq_admin), "/api/v1/rules/", body, literal)
+
+    assert r.status_code == 400
+    assert r.json() == {field: [refusal(example)]}
+    assert RuleVersion.objects.count() == before
+    # The same value as a decimal string is created (months and max_headcount stay JSON numbers).
+    assert post_json(api(hq_admin), "/api/v1/rules/", body, f'"{example}"').status_code == 201
 
 
 def test_a_version_may_not_govern_a_closed_or_paid_month_of_any_branch(api, hq_admin, branches):

@@ -5,6 +5,7 @@ import pytest
 
 from performance.models import BonusLine, BonusRule
 from tests.conftest import in_branch
+from tests.json_numbers import N, post_json, refusal
 from tests.performance.conftest import BJ
 
 pytestmark = pytest.mark.django_db
@@ -143,3 +144,17 @@ def test_bonuses_are_for_hr_only(api, org, cycle):
     assert api(org.managers["finance"]).get(BJ + f"cycles/{cycle}/bonuses/").status_code == 403
     with in_branch("bj"):
         assert BonusRule.objects.count() == 0
+
+
+@pytest.mark.parametrize("literal", ["10000", "10000.5", "1e4", "true"])
+def test_a_bonus_base_sent_as_a_json_number_is_refused_and_nothing_is_written(api, org, cycle, literal):
+    from performance.models import BonusBase
+
+    hr = api(org.hr)
+    r = post_json(hr, BJ + f"cycles/{cycle}/bonus-bases/", {"department": "finance", "amount": N}, literal)
+
+    assert r.status_code == 400 and r.json() == {"amount": [refusal()]}
+    with in_branch("bj"):
+        assert not BonusBase.objects.exists()
+    r = post_json(hr, BJ + f"cycles/{cycle}/bonus-bases/", {"department": "finance", "amount": N}, '"10000.00"')
+    assert r.status_code == 200 and r.json()["amount"] == "10000.00"

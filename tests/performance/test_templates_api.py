@@ -11,6 +11,7 @@ from performance import services
 from performance.engine import IndicatorSpec
 from performance.models import KpiIndicator, KpiTemplate, KpiTemplateVersion
 from tests.conftest import in_branch
+from tests.json_numbers import N, post_json, refusal
 from tests.performance.conftest import BJ, indicator
 
 pytestmark = pytest.mark.django_db
@@ -74,6 +75,18 @@ def test_bad_templates_are_refused_with_400_and_nothing_is_written(api, org, ind
     assert resp.status_code == 400, resp.content
     assert text in " ".join(resp.json()[field])
     assert counts() == before
+
+
+@pytest.mark.parametrize("literal", ["100", "100.0", "1e2", "true"])
+def test_a_weight_sent_as_a_json_number_is_refused_and_nothing_is_written(api, org, literal):
+    body = template_body(indicators=[dict(indicator("survey", "survey_score", 0, 10), weight=N)])
+    before = counts()
+
+    resp = post_json(api(org.hr), BJ + "templates/", body, literal)
+
+    assert resp.status_code == 400 and resp.json() == {"weights": [refusal("40.00")]}
+    assert counts() == before
+    assert post_json(api(org.hr), BJ + "templates/", body, '"100.00"').status_code == 201
 
 
 def test_a_bad_new_version_changes_nothing(api, org):

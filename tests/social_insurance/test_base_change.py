@@ -11,6 +11,7 @@ from social_insurance import services
 from social_insurance.models import ContributionLine, InsuredEmployee
 from tests.conftest import in_branch
 from tests.factories import make_user
+from tests.json_numbers import N, post_json, refusal
 
 from .helpers import add_employee, file_month, make_client
 
@@ -73,6 +74,24 @@ def test_bad_input_is_refused_in_words_and_changes_nothing(api, staff, person, b
         emp = InsuredEmployee.objects.get(pk=person.pk)
         assert (emp.wage, emp.housing_fund_percent) == (D("12000.00"), D("7.00"))
         assert emp.history.count() == 1
+
+
+@pytest.mark.parametrize("literal", ["15000", "15000.5", "1.5e4", "true"])
+@pytest.mark.parametrize("body, field, example", [
+    ({"wage": N}, "wage", "12000.00"),
+    ({"wage": "15000.00", "housing_fund_percent": N}, "housing_fund_percent", "12.00"),
+], ids=["wage", "housing-fund-percent"])
+def test_a_wage_or_percent_sent_as_a_json_number_is_refused_and_changes_nothing(api, staff, person, body, field,
+                                                                               example, literal):
+    resp = post_json(api(staff), url(person), body, literal)
+
+    assert resp.status_code == 400
+    assert resp.json() == {field: [refusal(example)]}
+    with in_branch("bj"):
+        emp = InsuredEmployee.objects.get(pk=person.pk)
+        assert (emp.wage, emp.housing_fund_percent, emp.history.count()) == (D("12000.00"), D("7.00"), 1)
+    resp = post_json(api(staff), url(person), body, '"15000.00"' if field == "wage" else '"8"')
+    assert resp.status_code == 200, resp.content
 
 
 def test_a_person_who_left_is_not_rebased(api, staff, person):

@@ -14,6 +14,7 @@ from social_insurance import services
 from social_insurance.models import ClientContact, ClientMoneyPolicy, FeePayment, FeeStatement, FeeStatementCharge
 from tests.conftest import in_branch
 from tests.factories import make_user
+from tests.json_numbers import NUMBERS, N, post_json, refusal
 
 from .helpers import add_employee, make_client
 
@@ -61,6 +62,20 @@ def _counts():
 
 
 # --- API ------------------------------------------------------------------------------------
+@pytest.mark.parametrize("literal", NUMBERS)
+def test_a_payment_sent_as_a_json_number_is_refused_and_nothing_recorded(setup, api, literal):
+    aug = setup["st"][(setup["mine"], AUG)]
+    url = f"/b/bj/api/v1/si/statements/{aug.pk}/payments/"
+    before = _counts()
+
+    r = post_json(api(setup["staff"]), url, {"amount": N, "paid_on": "2025-08-20"}, literal)
+
+    assert r.status_code == 400 and r.json() == {"amount": [refusal()]}
+    assert _counts() == before
+    r = post_json(api(setup["staff"]), url, {"amount": N, "paid_on": "2025-08-20"}, '"1000.00"')
+    assert r.status_code == 201 and r.json()["amount"] == "1000.00"
+
+
 def test_record_list_and_reverse_payments_through_the_api_and_a_late_payment_gets_its_late_fee(setup, api):
     aug = setup["st"][(setup["mine"], AUG)]
     url = f"/b/bj/api/v1/si/statements/{aug.pk}/payments/"

@@ -18,6 +18,7 @@ from social_insurance.policies.models import CityPolicy, PolicyItem
 from social_insurance.policies.selectors import policy_rules
 from tests.conftest import in_branch
 from tests.factories import make_user
+from tests.json_numbers import N, post_json, refusal
 
 from .helpers import add_employee, idn, make_client
 
@@ -179,6 +180,30 @@ def test_base_dispute_creates_back_pay_lines_next_month_pointing_at_the_original
         assert ContributionLine.objects.filter(period="2025-09", employee=people["B"], source="back_pay").count() == 5
         st = FeeStatement.objects.get(period="2025-09", client=people["c1"])
         assert st.employer_total == sum(l.employer_amount for l in ContributionLine.objects.filter(period="2025-09", client=people["c1"]))
+
+
+@pytest.mark.parametrize("literal", ["15000", "15000.5", "1.5e4", "true"])
+def test_a_wage_sent_as_a_json_number_raises_and_resolves_no_dispute(api, staff, people, literal):
+    from social_insurance.models import BaseDispute
+
+    with in_branch("bj"):
+        _file(staff)
+        original = lines_of(people["B"])
+    raise_it = {"employee": people["B"].pk, "period": M, "claimed_wage": N, "reason": "工资申报有误"}
+    resp = post_json(api(staff), "/b/bj/api/v1/si/disputes/", raise_it, literal)
+    assert resp.status_code == 400 and resp.json() == {"claimed_wage": [refusal("12000.00")]}
+    with in_branch("bj"):
+        assert not BaseDispute.objects.exists()
+
+    resp = post_json(api(staff), "/b/bj/api/v1/si/disputes/", raise_it, '"15000"')
+    assert resp.status_code == 201, resp.content
+    resolve = f"/b/bj/api/v1/si/disputes/{resp.json()['id']}/resolve/"
+    resp = post_json(api(staff), resolve, {"corrected_wage": N}, literal)
+    assert resp.status_code == 400 and resp.json() == {"corrected_wage": [refusal("12000.00")]}
+    with in_branch("bj"):
+        assert BaseDispute.objects.get().status == "open"
+        assert not ContributionLine.objects.filter(period="2025-09").exists() and lines_of(people["B"]) == original
+    assert post_json(api(staff), resolve, {"corrected_wage": N}, '"15000.50"').status_code == 200
 
 
 def test_first_compute_of_a_month_counts_the_corrections_already_posted_in_it(staff, people):

@@ -11,6 +11,7 @@ from social_insurance.crypto import decrypt_identity, identity_hash
 from social_insurance.models import InsuredEmployee
 from tests.conftest import in_branch
 from tests.factories import make_user
+from tests.json_numbers import N, post_json, refusal
 
 from .helpers import add_employee, idn, make_client
 
@@ -52,6 +53,24 @@ def test_staff_creates_an_employee_stored_encrypted_and_listed_masked(api, staff
     listed = api(staff).get(URL).json()
     assert [row["id_number"] for row in listed] == [body["id_number"]]
     assert number not in str(listed)
+
+
+@pytest.mark.parametrize("literal", ["12000", "12000.5", "1.2e4", "true"])
+@pytest.mark.parametrize("field, example", [("wage", "12000.00"), ("housing_fund_percent", "12.00"),
+                                            ("injury_rate", "12.00")])
+def test_a_wage_or_percent_sent_as_a_json_number_is_refused_and_nothing_written(api, staff, client_co, field,
+                                                                               example, literal):
+    body = payload(client_co, **{"housing_fund_percent": "7", "injury_rate": "0.40", field: N})
+
+    resp = post_json(api(staff), URL, body, literal)
+
+    assert resp.status_code == 400
+    assert resp.json() == {field: [refusal(example)]}
+    with in_branch("bj"):
+        assert InsuredEmployee.objects.count() == 0
+    resp = post_json(api(staff), URL, body, {"wage": '"12000.00"', "housing_fund_percent": '"7"',
+                                             "injury_rate": '"0.40"'}[field])
+    assert resp.status_code == 201, resp.content
 
 
 @pytest.mark.parametrize("over, field", [

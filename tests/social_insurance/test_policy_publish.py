@@ -16,6 +16,7 @@ from social_insurance.policies.models import CityPolicy
 from social_insurance.policies.selectors import policy_rule
 from tests.conftest import in_branch
 from tests.factories import make_user
+from tests.json_numbers import N, post_json
 
 from .helpers import add_employee, make_client
 
@@ -379,3 +380,22 @@ def test_a_figure_or_range_given_as_null_is_not_given(hq_admin, branches):
     assert (pension.rate_min, pension.employer_rate_min, pension.employee_fixed, pension.whole_percent) == (
         None, None, D("0"), False)
     assert (pension.employer_percent, pension.employee_percent) == (D("15.00"), D("8.00"))
+
+
+@pytest.mark.parametrize("literal", ["16", "16.5", "1e1", "true"])
+@pytest.mark.parametrize("pension, words", [
+    ({"base": ["7500", "37500"], "employer": N, "employee": "8.00"}, '养老保险:单位比例须为字符串,例如 "20.00"'),
+    ({"base": [N, "37500"], "employer": "16.00", "employee": "8.00"}, '养老保险:基数下限须为字符串,例如 "1200.00"'),
+], ids=["rate", "base"])
+def test_a_figure_sent_as_a_json_number_is_refused_and_changes_nothing(api, hq_admin, branches, pension, words,
+                                                                        literal):
+    body = {"city": "beijing", "year": "2027年度", "effective_from": "2027-07-01",
+            "items": {**ITEMS_2027, "pension": pension}, "sources": ["测试文号"], "confidence": "medium"}
+    before = list(CityPolicy.objects.order_by("pk").values_list("pk", "effective_to"))
+
+    resp = post_json(api(hq_admin), "/api/v1/si/policies/publish/", body, literal)
+
+    assert resp.status_code == 400
+    assert resp.json() == {"items": [f"{words}(不接受 JSON 数字或 true/false)。"]}
+    assert list(CityPolicy.objects.order_by("pk").values_list("pk", "effective_to")) == before
+    assert post_json(api(hq_admin), "/api/v1/si/policies/publish/", body, '"16.00"').status_code == 201

@@ -5,6 +5,7 @@ import pytest
 
 from social_insurance.policies.models import CityPolicy, PolicyItem
 from tests.factories import make_user
+from tests.json_numbers import N, post_json, refusal
 
 pytestmark = pytest.mark.django_db
 URL = "/b/bj/api/v1/si/contributions/preview/"
@@ -98,3 +99,18 @@ def test_the_migration_loaded_every_policy_with_sources_and_confidence(db):
     hf = PolicyItem.objects.get(policy__city="shanghai", policy__year_label="2025年度", kind="housing_fund")
     assert (str(hf.rate_min), str(hf.rate_max), hf.whole_percent, str(hf.supplementary_max)) == ("5.00", "7.00", True, "5.00")
     assert hf.rounding == "yuan_half_up_per_side"
+
+
+@pytest.mark.parametrize("literal", ["10000", "10000.5", "1e4", "true"])
+@pytest.mark.parametrize("field, example", [("wage", "12000.00"), ("housing_fund_percent", "12.00"),
+                                            ("injury_rate", "12.00")])
+def test_a_wage_or_percent_sent_as_a_json_number_is_a_specific_400(api, member, field, example, literal):
+    body = {"city": "beijing", "month": "2025-08", "wage": "10000", "housing_fund_percent": "12",
+            "injury_rate": "0.40", field: N}
+
+    resp = post_json(api(member), URL, body, literal)
+
+    assert resp.status_code == 400
+    assert resp.json() == {field: [refusal(example)]}
+    assert post_json(api(member), URL, body, {"wage": '"10000.00"', "housing_fund_percent": '"10"',
+                                              "injury_rate": '"0.50"'}[field]).status_code == 200

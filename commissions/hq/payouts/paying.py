@@ -27,12 +27,17 @@ from ... import lock_objects
 from ..models import BranchPeriod, PayoutBatch
 from . import files
 from .selectors import bank_file_downloaded, may_edit_payments
+from hrsaas.core.inputs import refuse_json_number
 from hrsaas.core.money import decimal_from_text
 
 
 def parse_total(raw) -> Decimal:
     """A total typed by a person: "1,200.00" or "1200" → Decimal; refused when not a number,
-    negative, or with more than two decimals (never rounded silently)."""
+    negative, or with more than two decimals (never rounded silently); a JSON number is not
+    how the API sends money (hrsaas.core.json_numbers)."""
+    refusal = refuse_json_number(raw)
+    if refusal:
+        raise ValidationError({"total": [refusal]})
     value = decimal_from_text(raw if raw is not None else "")
     if value is None:
         raise ValidationError({"total": [_("请输入金额数字,例如 3,800.00。")]})
