@@ -153,3 +153,25 @@ def test_someone_in_marketing_and_sales_sees_both_on_their_home(people):
     home = _login(people["bj_mkt"]).get("/b/bj/me/").content.decode()
     assert home.count('data-testid="my-leads"') == 2 and 'data-testid="leads-count"' in home
     assert 'data-testid="leads-signed"' in home
+
+
+def test_the_marketers_conversion_rate_reads_the_same_on_the_home_and_leads_pages(api, people, hq_admin):
+    points = {"points_per_qualified_lead": "10.00", "conversion_bonus_percent": "1.00",
+              "min_conversion_percent": "60.00", "yuan_per_point": "5.00"}
+    assert api(hq_admin).post("/api/v1/rules/", {
+        "component": "lead_attribution", "effective_from": "2026-01-01", "marketing_percent": "4.00",
+        "sales_on_marketing_lead_percent": "2.00", "sales_self_sourced_percent": "5.00", "points": points},
+        format="json").status_code == 201
+    ids = [api(people["bj_mkt"]).post("/b/bj/api/v1/leads/", {"name": name, "source": "marketing"},
+                                      format="json").json()["id"] for name in ("甲", "乙")]
+    r = api(people["bj_staff"]).post(f"/b/bj/api/v1/leads/{ids[0]}/sign/", {
+        "amount": "5000.00", "signed_on": timezone.localdate().isoformat(), "seller": "bj_sales"}, format="json")
+    assert r.status_code == 200, r.content
+
+    mkt = _login(people["bj_mkt"])
+    home, leads = mkt.get("/b/bj/me/").content.decode(), mkt.get("/b/bj/leads/").content.decode()
+
+    # one of two qualified leads signed: 50%, by THE percent formatter on both pages
+    assert re.search(r'data-testid="leads-conversion">([^<]*)<', home).group(1) == "50%"
+    assert re.search(r'data-testid="conversion">([^<]*)<', leads).group(1) == "50%"
+    assert "转化率达到 60% 后发放积分奖励。" in home and 'data-testid="threshold">60%<' in leads
