@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from django.db import connection
 from django.http import Http404
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.exceptions import PermissionDenied, ValidationError
@@ -517,11 +518,17 @@ class BonusRuleListApi(APIView):
         ser = BonusRuleIO(data=request.data)
         ser.is_valid(raise_exception=True)
         d = ser.validated_data
-        rule = services.bonus_rule_create(
-            actor=request.user, code=d["code"], kind=d["kind"], department=department_by_code(d["department"]),
-            linked_department=department_by_code(d["linked_department"], "linked_department"),
-            effective_from=d["effective_from"], params=d["params"],
-        )
+        try:
+            rule = services.bonus_rule_create(
+                actor=request.user, code=d["code"], kind=d["kind"], department=department_by_code(d["department"]),
+                linked_department=department_by_code(d["linked_department"], "linked_department"),
+                effective_from=d["effective_from"], params=d["params"],
+            )
+        except services.BonusRuleScopeTaken as exc:
+            # The API names rules by code: say which code takes the change as its new version.
+            raise ValidationError({**exc.message_dict, "code": [
+                _("%(dept)s的奖金规则编码为“%(code)s”:以该编码提交即为它的新版本。") % {
+                    "dept": exc.rule.department.name, "code": exc.rule.code}]}) from None
         return Response(rule_data(rule), status=status.HTTP_201_CREATED)
 
 

@@ -112,14 +112,25 @@ def indicator_note(line) -> str:
 # ---------------------------------------------------------------------------------------------
 # Linked bonuses (联动奖金)
 # ---------------------------------------------------------------------------------------------
-def bonus_rule_name(rule) -> str:
-    """A bonus rule by what it does and its version: 财务部随理赔部联动奖金(第1版) — never its code."""
+def _bonus_rule_words(rule) -> str:
     if rule.kind == "linked_factor":
-        text = _("%(dept)s随%(linked)s联动奖金") % {"dept": rule.department.name, "linked": rule.linked_department.name}
-    else:
-        text = _("%(dept)s奖金挂钩%(linked)s结果") % {"dept": rule.department.name,
-                                                 "linked": rule.linked_department.name}
-    return _("%(name)s(%(version)s)") % {"name": text, "version": version_words(rule.version)}
+        return _("%(dept)s随%(linked)s联动奖金") % {"dept": rule.department.name, "linked": rule.linked_department.name}
+    return _("%(dept)s奖金挂钩%(linked)s结果") % {"dept": rule.department.name, "linked": rule.linked_department.name}
+
+
+def bonus_rule_name(rule) -> str:
+    """A bonus rule version by what it does, its version and the day it takes effect — what tells
+    two versions (or two rules of the same departments) apart:
+    财务部随理赔部联动奖金(第1版,2026年1月1日起) — never its code."""
+    return _("%(name)s(%(version)s,%(day)s起)") % {
+        "name": _bonus_rule_words(rule), "version": version_words(rule.version),
+        "day": formatting.format_date(rule.effective_from)}
+
+
+def bonus_rule_title(rule) -> str:
+    """The shorter name the stored explanations of bonus lines begin with (the API's
+    explanation_zh/en keep their wording): 财务部随理赔部联动奖金(第1版)."""
+    return _("%(name)s(%(version)s)") % {"name": _bonus_rule_words(rule), "version": version_words(rule.version)}
 
 
 def _dec(inputs: dict, key: str) -> Decimal:

@@ -354,15 +354,28 @@ def tied_share_bonus(*, base: Decimal, params: dict, gate_actual: Decimal, rate_
     return BonusResult(factor, amount, inputs, zh, en)
 
 
+# Bounds of a bonus rule's percentages: a band pays 0–300% of the base bonus (SPEC §7 gives
+# 120/100/80), a missed target takes 0–100 points off, the tied share's cap is 0–300%.
+MAX_BONUS_PERCENT = Decimal(300)
+
+
 def validate_rule_params(kind: str, params: dict) -> list[str]:
+    """Every reason the rule's terms cannot be used (empty = valid). Targets, band thresholds,
+    points and percentages are never negative: a target of −5 days can never be met, a band
+    "≤ −1 day" never reached."""
     errors: list[str] = []
     if not isinstance(params, dict):
         return ["参数须为对象。"]
+
+    def not_negative(key: str, value: Decimal | None, what: str) -> None:
+        if value is not None and value < 0:
+            errors.append(f"{what}({key})不能为负数:{fmt(value)}。")
+
     if kind == "linked_factor":
         if "linked_target" not in params:
             errors.append("缺少 linked_target。")
         else:
-            _dec(params["linked_target"], "linked_target", errors)
+            not_negative("linked_target", _dec(params["linked_target"], "linked_target", errors), "挂钩部门目标")
         bands = params.get("bands")
         if not isinstance(bands, list) or not bands:
             errors.append("缺少档位 bands。")
@@ -373,10 +386,11 @@ def validate_rule_params(kind: str, params: dict) -> list[str]:
                     errors.append("每个档位须有 max 和 percent。")
                     continue
                 pct = _dec(b["percent"], "percent", errors)
-                if pct is not None and not (ZERO <= pct <= Decimal(300)):
+                if pct is not None and not (ZERO <= pct <= MAX_BONUS_PERCENT):
                     errors.append("档位比例须在0到300之间。")
                 if b["max"] is not None:
                     mx = _dec(b["max"], "max", errors)
+                    not_negative("max", mx, "档位上限")
                     if mx is not None and last is not None and mx <= last:
                         errors.append("档位 max 须递增。")
                     last = mx
@@ -400,12 +414,72 @@ def validate_rule_params(kind: str, params: dict) -> list[str]:
                 errors.append("share_percent 须在0到100之间。")
             if Decimal(str(params["full_points"])) <= 0:
                 errors.append("full_points 须大于0。")
+            for key, what in (("gate_target", "达标目标"), ("gate_points", "达标得分"), ("rate_target", "加分起点"),
+                              ("points_per_percent", "每高1个百分点加分")):
+                not_negative(key, Decimal(str(params[key])), what)
+            if not (ZERO <= Decimal(str(params["cap_percent"])) <= MAX_BONUS_PERCENT):
+                errors.append("挂钩部分最高发放比例(cap_percent)须在0到300之间。")
         for key in ("gate_metric", "rate_metric"):
             if not params.get(key):
                 errors.append(f"缺少 {key}。")
     else:
         errors.append(f"未知规则类型“{kind}”。")
     return errors
+
+
+# ---------------------------------------------------------------------------------------------
+# Which bonus rules are in force: one per department
+# ---------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class RuleRef:
+    """A bonus rule version as far as "which one is in force" goes. `id` orders creation."""
+
+    id: int
+    code: str
+    version: int
+    department_id: int
+    effective_from: date
+
+
+def _newest_per_code(rules, on: date) -> list[RuleRef]:
+    newest: dict[str, RuleRef] = {}
+    for r in rules:
+        if r.effective_from <= on and (r.code not in newest or r.version > newest[r.code].version):
+            newest[r.code] = r
+    return list(newest.values())
+
+
+def rules_in_force(rules, on: date) -> list[RuleRef]:
+    """The bonus rules in force on `on`, at most one per department.
+
+    1. Per rule (code), its newest version effective by `on` (a change is a new version).
+    2. Per department, one rule: every rule pays the department's whole base bonus, so two rules
+       would pay it twice (three identical 财务部 rules paid 36,000 from a base of 10,000). The
+       service refuses a second rule for a department; should two be there all the same (rules
+       stored before that check), the one that took effect last wins — as a new version would —
+       and, taking effect the same day, the one created last.
+    Ordered by department, then code."""
+    best: dict[int, RuleRef] = {}
+    for r in _newest_per_code(rules, on):
+        held = best.get(r.department_id)
+        if held is None or (r.effective_from, r.id) > (held.effective_from, held.id):
+            best[r.department_id] = r
+    return sorted(best.values(), key=lambda r: (r.department_id, r.code))
+
+
+def department_rule_conflict(rules, candidate: RuleRef) -> RuleRef | None:
+    """Another rule (another code) that would pay the candidate's department on some day from the
+    candidate's effective date on, or None. The candidate is its code's newest version, so from
+    its effective date on it is that code's version in force; the other codes' versions in force
+    change only on their own effective dates, so those days (and the candidate's) are all to check."""
+    others = [r for r in rules if r.code != candidate.code]
+    days = sorted({candidate.effective_from} | {r.effective_from for r in others
+                                                 if r.effective_from > candidate.effective_from})
+    for day in days:
+        for r in sorted(_newest_per_code(others, day), key=lambda r: r.id):
+            if r.department_id == candidate.department_id:
+                return r
+    return None
 
 
 # ---------------------------------------------------------------------------------------------

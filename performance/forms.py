@@ -6,6 +6,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import gettext_noop
 
+from hrsaas.core.formatting import is_english
 from hrsaas.core.money import decimal_from_text
 
 from .models import Direction
@@ -302,6 +303,30 @@ def _decimal_field(label, **kw):
     return _NumberField(label=label, max_digits=8, decimal_places=2, **kw)
 
 
+def _not_negative_field(label, **kw):
+    """A target, threshold or number of points: 0 or more (a target of −5 days is never met)."""
+    return _decimal_field(label, min_value=0, error_messages={"min_value": _("不能为负数。")}, **kw)
+
+
+def _percent_field(label, **kw):
+    """A percentage of the bonus: 0–300% (SPEC §7's 120/100/80%, room for more, nothing absurd)."""
+    return _decimal_field(label, min_value=0, max_value=300, error_messages={
+        "min_value": _("比例须在0%%到300%%之间。"), "max_value": _("比例须在0%%到300%%之间。")}, **kw)
+
+
+def _check_metric_range(form, field: str, metric_field: str, value=None) -> None:
+    """The target (or threshold) within the range of the measure it is compared with: a rate in %
+    is at most 100."""
+    from .metrics import REGISTRY
+
+    d = form.cleaned_data
+    metric = REGISTRY.get(d.get(metric_field) or "")
+    value = d.get(field) if value is None else value
+    if metric is not None and value is not None and metric.maximum is not None and value > metric.maximum:
+        form.add_error(field, _("%(m)s最高为%(max)s,该值不能超过%(max)s。") % {
+            "m": metric.label_en if is_english() else metric.label_zh, "max": format(metric.maximum.normalize(), "f")})
+
+
 class BonusRuleHeadForm(forms.Form):
     """Whose bonus, linked to which department, from when."""
 
@@ -347,13 +372,14 @@ class LinkedFactorForm(BonusRuleHeadForm):
     linked department's target takes points off (e.g. 理赔 ≤ 2 天 → 财务 120/100/80%, 未达标 −10%)."""
 
     linked_metric = _metric_field(_("挂钩部门的指标"))
-    linked_target = _decimal_field(_("挂钩部门目标(不超过)"))
+    linked_target = _not_negative_field(_("挂钩部门目标(不超过)"))
     own_metric = _metric_field(_("本部门的指标"))
     bands = forms.CharField(label=_("档位(不超过:奖金比例%)"), max_length=200,
                             widget=forms.TextInput(attrs={"placeholder": _("如 1:120, 2:100")}),
                             help_text=_("本部门指标不超过该值时按对应比例发放"))
-    over_percent = _decimal_field(_("超过最后一档时的比例%"))
-    miss_penalty_points = _decimal_field(_("挂钩部门未达标时扣减(百分点)"), min_value=0, max_value=100)
+    over_percent = _percent_field(_("超过最后一档时的比例%"))
+    miss_penalty_points = _decimal_field(_("挂钩部门未达标时扣减(百分点)"), min_value=0, max_value=100, error_messages={
+        "min_value": _("扣减须在0到100个百分点之间。"), "max_value": _("扣减须在0到100个百分点之间。")})
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -374,9 +400,13 @@ class LinkedFactorForm(BonusRuleHeadForm):
                 self.add_error("bands", _("档位的值须从小到大排列。"))
                 break
             last = Decimal(step["at"])
-        if any(not (0 <= Decimal(s["score"]) <= 300) for s in steps) or not (
-                0 <= (d.get("over_percent") if d.get("over_percent") is not None else 0) <= 300):
+        if any(Decimal(s["at"]) < 0 for s in steps):
+            self.add_error("bands", _("档位的值不能为负数。"))
+        elif steps:
+            _check_metric_range(self, "bands", "own_metric", value=max(Decimal(s["at"]) for s in steps))
+        if any(not (0 <= Decimal(s["score"]) <= 300) for s in steps):
             self.add_error("bands", _("奖金比例须在0%到300%之间。"))
+        _check_metric_range(self, "linked_target", "linked_metric")
         d["steps"] = steps
         return d
 
@@ -405,13 +435,13 @@ class TiedShareForm(BonusRuleHeadForm):
 
     share_percent = _decimal_field(_("挂钩比例%"), min_value=Decimal("0.01"), max_value=100)
     gate_metric = _metric_field(_("达标指标"))
-    gate_target = _decimal_field(_("达标目标(不低于)"))
-    gate_points = _decimal_field(_("达标得分"), min_value=0)
+    gate_target = _not_negative_field(_("达标目标(不低于)"))
+    gate_points = _not_negative_field(_("达标得分"))
     rate_metric = _metric_field(_("加分指标"))
-    rate_target = _decimal_field(_("加分起点(高于该值)"))
-    points_per_percent = _decimal_field(_("每高1个百分点加分"), min_value=0)
+    rate_target = _not_negative_field(_("加分起点(高于该值)"))
+    points_per_percent = _not_negative_field(_("每高1个百分点加分"))
     full_points = _decimal_field(_("满额分(得此分数发放100%)"), min_value=Decimal("0.01"))
-    cap_percent = _decimal_field(_("挂钩部分最高发放比例%"), min_value=0)
+    cap_percent = _percent_field(_("挂钩部分最高发放比例%"))
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -421,6 +451,8 @@ class TiedShareForm(BonusRuleHeadForm):
         d = super().clean()
         if d.get("department") and d.get("department") == d.get("linked_department"):
             self.add_error("linked_department", _("挂钩部门须为另一个部门。"))
+        _check_metric_range(self, "gate_target", "gate_metric")
+        _check_metric_range(self, "rate_target", "rate_metric")
         return d
 
     KEYS = ("share_percent", "gate_target", "gate_points", "rate_target", "points_per_percent", "full_points",

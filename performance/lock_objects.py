@@ -1,6 +1,7 @@
 """Row and advisory locks of the performance app, in one place.
 
-Order when several are taken: cycle → score; template and bonus-rule-code locks are taken alone.
+Order when several are taken: cycle → score; bonus rules → cycles (ascending id); the template
+lock is taken alone.
 """
 from __future__ import annotations
 
@@ -32,6 +33,14 @@ def template(template_id: int) -> None:
     KpiTemplate.objects.select_for_update().filter(pk=template_id).first()
 
 
-def bonus_rule_code(code: str) -> None:
-    """Transaction-scoped advisory lock per rule code (the code may not have a row yet)."""
-    locks.take((locks.Lock.PERFORMANCE_BONUS_RULE, f"{connection.schema_name}:perf-rule:{code}"))
+def bonus_rules() -> None:
+    """Transaction-scoped advisory lock on the branch's bonus rules: a new version's number and
+    the one-rule-per-department check read the other rules (of any code, some without a row yet),
+    so two new rules of a branch are written one after the other."""
+    locks.take((locks.Lock.PERFORMANCE_BONUS_RULE, f"{connection.schema_name}:perf-rules"))
+
+
+def cycles_ending_on_or_after(day) -> list[AppraisalCycle]:
+    """The cycles a rule effective from `day` would apply to, locked (ascending id): a bonus
+    compute of one of them (which holds its row) finishes first, so a new rule sees its lines."""
+    return list(AppraisalCycle.objects.select_for_update().filter(ends_on__gte=day).order_by("pk"))

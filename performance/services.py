@@ -8,7 +8,7 @@ from __future__ import annotations
 import io
 import re
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -21,7 +21,8 @@ from branches.audit import stamp
 
 from hrsaas.core.inputs import refuse_json_number
 from hrsaas.core.money import MoneyError, decimal_from_text, parse_money
-from hrsaas.core.period import PERIOD_RE, Period, PeriodError
+from hrsaas.core import formatting
+from hrsaas.core.period import MAX_YEAR, MIN_YEAR, PERIOD_RE, Period, PeriodError
 
 from . import display, engine, lock_objects, metrics
 from .models import (
@@ -545,26 +546,105 @@ def review_create(*, actor, cycle: AppraisalCycle, subject, points, comment: str
 # ---------------------------------------------------------------------------------------------
 # Linked bonuses
 # ---------------------------------------------------------------------------------------------
+class BonusRuleScopeTaken(ValidationError):
+    """A new bonus rule for a department that already has one: `rule` is the version of that
+    department's rule in the way, to whose rule the page links for a new version."""
+
+    def __init__(self, message, *, rule: BonusRule):
+        super().__init__(message)
+        self.rule = rule
+
+
+def _check_rule_targets(params: dict) -> None:
+    """Targets and band thresholds within the range of the measure they are compared with
+    (a rate in % is 0–100; days, hours and counts are at least 0)."""
+    checks = [(key, params.get(key), params.get(metric)) for key, metric in (
+        ("linked_target", "linked_metric"), ("gate_target", "gate_metric"), ("rate_target", "rate_metric"))
+        if key in params]
+    checks += [("bands.max", b["max"], params.get("own_metric")) for b in params.get("bands") or []
+               if isinstance(b, dict) and b.get("max") is not None]
+    for key, raw, metric_code in checks:
+        value = decimal_from_text(raw)
+        metric = metrics.REGISTRY.get(str(metric_code))
+        if value is None or metric is None:
+            continue
+        if value < metric.minimum or (metric.maximum is not None and value > metric.maximum):
+            upper = "∞" if metric.maximum is None else engine.fmt(metric.maximum)
+            raise ValidationError({"params": [_("%(key)s 须在%(lo)s到%(hi)s之间(%(metric)s的取值范围):%(value)s。") % {
+                "key": key, "lo": engine.fmt(metric.minimum), "hi": upper, "value": engine.fmt(value),
+                "metric": display.metric_label(metric.code)}]})
+
+
+def _rule_refs(rules) -> list[engine.RuleRef]:
+    return [engine.RuleRef(r.pk, r.code, r.version, r.department_id, r.effective_from) for r in rules]
+
+
+def _check_rule_scope_and_date(*, code: str, department: Department, effective_from: date, version: int) -> None:
+    """Under the branch's bonus-rule lock: the department has no other rule in force on or after
+    `effective_from`, and no cycle the rule would apply to has its bonuses computed or is
+    finalised (a computed cycle is never re-priced by a later rule; a closed one never rewritten)."""
+    errors: dict[str, list] = {}
+    rules = list(BonusRule.objects.select_related("department", "linked_department"))
+    taken = engine.department_rule_conflict(_rule_refs(rules), engine.RuleRef(
+        0, code, version, department.pk, effective_from))
+    taken_rule = None
+    if taken is not None:
+        taken_rule = next(r for r in rules if r.pk == taken.id)
+        errors["department"] = [_("%(dept)s已有奖金规则“%(rule)s”:同一部门同时只能有一条奖金规则(每条规则都按部门的"
+                                  "全部奖金基数计发,两条会重复发放)。如需改变,请为该规则新增版本。") % {
+            "dept": department.name, "rule": display.bonus_rule_name(taken_rule)}]
+    cycles = lock_objects.cycles_ending_on_or_after(effective_from)
+    with_lines = set(BonusLine.objects.filter(cycle__in=cycles).values_list("cycle_id", flat=True))
+    blocking = [c for c in cycles if c.status == CycleStatus.FINALISED or c.pk in with_lines]
+    if blocking:
+        last = max(blocking, key=lambda c: (c.ends_on, c.pk))
+        values = {"period": formatting.format_period(last.period),
+                  "day": formatting.format_date(last.ends_on + timedelta(days=1))}
+        if last.status == CycleStatus.FINALISED:
+            msg = _("%(period)s考核周期已定稿,不能改写:生效日期须在%(day)s或以后。") % values
+        else:
+            msg = _("%(period)s考核周期的奖金已经计算,新的规则或版本不能追溯到该周期:生效日期须在%(day)s或以后。") % values
+        errors["effective_from"] = [msg]
+    if taken_rule is not None:
+        raise BonusRuleScopeTaken(errors, rule=taken_rule)
+    if errors:
+        raise ValidationError(errors)
+
+
 @transaction.atomic
 def bonus_rule_create(*, actor, code: str, kind: str, department: Department, linked_department: Department,
                       effective_from: date, params: dict) -> BonusRule:
-    """A new version of a bonus rule (the first one creates the code)."""
+    """A new version of a bonus rule (the first one creates the code).
+
+    A department has one bonus rule at a time: every rule pays the department's whole base
+    bonus, so a second rule for it is refused (a change is a new version of its rule, which stays
+    the same department's). A rule never reaches back into a cycle whose bonuses are computed or
+    which is finalised, and takes effect within the product's years."""
     if not re.match(r"^[a-z][a-z0-9-]{1,39}$", code or ""):
         raise ValidationError({"code": [_("编码须为小写字母开头的字母、数字或连字符。")]})
+    if not (MIN_YEAR <= effective_from.year <= MAX_YEAR):
+        raise ValidationError({"effective_from": [_("生效日期须在%(min)s年到%(max)s年之间:%(day)s。") % {
+            "min": MIN_YEAR, "max": MAX_YEAR, "day": effective_from.isoformat()}]})
     errors = engine.validate_rule_params(kind, params)
     if errors:
         raise ValidationError({"params": errors})
     for key in ("linked_metric", "own_metric", "gate_metric", "rate_metric"):
         if key in params and params[key] not in metrics.known_metrics():
             raise ValidationError({"params": [_("%(key)s 引用了未知指标数据源“%(m)s”。") % {"key": key, "m": params[key]}]})
+    _check_rule_targets(params)
     if department.pk == linked_department.pk:
         raise ValidationError({"linked_department": [_("关联部门须为另一个部门。")]})
-    lock_objects.bonus_rule_code(code)
-    last = BonusRule.objects.filter(code=code).aggregate(m=Max("version"))["m"] or 0
-    rule = BonusRule(code=code, version=last + 1, kind=kind, department=department,
+    lock_objects.bonus_rules()
+    newest = BonusRule.objects.filter(code=code).select_related("department").order_by("-version").first()
+    if newest is not None and newest.department_id != department.pk:
+        raise ValidationError({"department": [_("新版本须仍是%(dept)s的奖金规则;其他部门的奖金请新增规则。") % {
+            "dept": newest.department.name}]})
+    version = (newest.version if newest else 0) + 1
+    _check_rule_scope_and_date(code=code, department=department, effective_from=effective_from, version=version)
+    rule = BonusRule(code=code, version=version, kind=kind, department=department,
                      linked_department=linked_department, effective_from=effective_from, params=params,
                      created_by_id=getattr(actor, "pk", None))
-    stamp(rule, actor=actor, reason=f"bonus rule {code} v{last + 1}")
+    stamp(rule, actor=actor, reason=f"bonus rule {code} v{version}")
     rule.save()
     return rule
 
@@ -585,10 +665,9 @@ def bonus_base_set(*, actor, cycle: AppraisalCycle, department: Department, amou
 
 
 def rules_in_force(on: date) -> list[BonusRule]:
-    newest: dict[str, BonusRule] = {}
-    for rule in BonusRule.objects.filter(effective_from__lte=on).order_by("code", "version"):
-        newest[rule.code] = rule
-    return list(newest.values())
+    """The bonus rules in force on `on`, one per department (engine.rules_in_force)."""
+    rules = {r.pk: r for r in BonusRule.objects.select_related("department", "linked_department")}
+    return [rules[ref.id] for ref in engine.rules_in_force(_rule_refs(rules.values()), on)]
 
 
 def _dept_value(period: str, metric: str, department_id: int) -> Decimal | None:
@@ -598,8 +677,9 @@ def _dept_value(period: str, metric: str, department_id: int) -> Decimal | None:
 
 @transaction.atomic
 def bonuses_compute(*, actor, cycle_id: int) -> list[BonusLine]:
-    """Apply every bonus rule in force at the cycle's end to the department's base bonus;
-    idempotent (one line per cycle, rule and department). Missing inputs are refused."""
+    """Apply the bonus rules in force at the cycle's end — one per department — to each
+    department's base bonus; idempotent (one line per cycle and department, never two for a
+    department). Missing inputs are refused."""
     cycle = lock_objects.cycle(cycle_id)
     _cycle_open_for_input(cycle)
     rules = rules_in_force(cycle.ends_on)
@@ -610,6 +690,7 @@ def bonuses_compute(*, actor, cycle_id: int) -> list[BonusLine]:
     errors: list[str] = []
     for rule in rules:
         label = display.bonus_rule_name(rule)  # words, never the rule's code
+        title = display.bonus_rule_title(rule)  # the stored explanation's wording (the API's)
         base = bases.get(rule.department_id)
         if base is None:
             errors.append(f"{label}: {rule.department.name}缺少奖金基数。")
@@ -623,7 +704,7 @@ def bonuses_compute(*, actor, cycle_id: int) -> list[BonusLine]:
                               f"{display.metric_label(p['own_metric'])}({rule.department.name})的本期数值。")
                 continue
             result = engine.linked_factor_bonus(base=base, params=p, linked_actual=linked, own_actual=own,
-                                                rule_label=label)
+                                                rule_label=title)
         else:
             gate = _dept_value(cycle.period, p["gate_metric"], rule.linked_department_id)
             rate = _dept_value(cycle.period, p["rate_metric"], rule.linked_department_id)
@@ -632,10 +713,15 @@ def bonuses_compute(*, actor, cycle_id: int) -> list[BonusLine]:
                               f"{display.metric_label(p['rate_metric'])}({rule.linked_department.name})的本期数值。")
                 continue
             result = engine.tied_share_bonus(base=base, params=p, gate_actual=gate, rate_actual=rate,
-                                             rule_label=label)
+                                             rule_label=title)
         computed.append((rule, base, result))
     if errors:
         raise ValidationError({"inputs": errors})
+    # Defence in depth: rules_in_force gives one rule per department; a department paid twice
+    # would be its whole base bonus paid twice (the database refuses it too: migration 0003).
+    paid = [rule.department_id for rule, _base, _r in computed]
+    if len(paid) != len(set(paid)):
+        raise ValidationError({"rules": [_("同一部门在本周期有多条生效的奖金规则,不能重复计发。")]})
     BonusLine.objects.filter(cycle=cycle).delete()
     return BonusLine.objects.bulk_create([
         BonusLine(cycle=cycle, rule=rule, department_id=rule.department_id, base_amount=base,

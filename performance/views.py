@@ -469,6 +469,9 @@ def _bonus_rule_form(request, *, kind: str, base: BonusRule | None):
         initial |= {"department": base.department.code, "linked_department": base.linked_department.code,
                     **form_class.initial_from(base)}
     form = form_class(_posted(request), departments=departments, initial=initial)
+    if base is not None:  # a new version stays the same department's rule (the service says so too)
+        form.fields["department"].disabled = True
+    taken = None  # the department's rule, when this would be a second one: its new version is the way
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
         try:
@@ -477,13 +480,16 @@ def _bonus_rule_form(request, *, kind: str, base: BonusRule | None):
                 department=departments.get(code=d["department"]),
                 linked_department=departments.get(code=d["linked_department"]),
                 effective_from=d["effective_from"], params=form.params())
+        except services.BonusRuleScopeTaken as exc:
+            errors_to_form(form, exc)
+            taken = exc.rule
         except ValidationError as exc:
             errors_to_form(form, exc)
         else:
             messages.success(request, _("已新增%(rule)s。") % {"rule": display.bonus_rule_name(rule)})
             return redirect("perf-bonus-rules")
     return render(request, "performance/bonus_rule_form.html", {
-        "form": form, "base": base, "kind_label": RuleKind(kind).label,
+        "form": form, "base": base, "kind_label": RuleKind(kind).label, "taken": taken,
     }, status=_error_status(request, form))
 
 

@@ -23,7 +23,7 @@ class Lock(enum.IntEnum):
     RULES_COMPONENT = 7203         # HQ rule versions of one component (public)
     ADJUSTMENTS_COMPONENT = 7202   # one branch's float adjustments of one component
     COMMISSION_PERIOD = 7201       # one branch-period: recompute / close / correction
-    PERFORMANCE_BONUS_RULE = 7401  # one bonus-rule code of a branch (the code may have no row yet)
+    PERFORMANCE_BONUS_RULE = 7401  # the bonus rules of a branch (new rules and versions)
     SI_CLIENT_MONEY = 7302         # one client's fee-statement money in a branch: late fees (滞纳金) posted
     SI_IDENTITY_REGISTRY = 7301    # the company-wide identity registry (taken in social_insurance/sql.py)
     PORTAL_UPLOADS = 7501          # one person's stored photos and attachments in a branch (the day's quota)

@@ -134,7 +134,7 @@ def test_missing_inputs_are_refused_clearly(api, org, cycle):
     resp = hr.post(BJ + f"cycles/{cycle}/bonuses/")
     assert resp.status_code == 400
     # the rule and the figures by name, never by code (finance-claims v1, claim_days)
-    assert resp.json()["inputs"][0] == "财务部随理赔部联动奖金(第1版): 缺少 理赔处理天数(理赔部)或 付款处理天数(财务部)的本期数值。"
+    assert resp.json()["inputs"][0] == "财务部随理赔部联动奖金(第1版,2026年1月1日起): 缺少 理赔处理天数(理赔部)或 付款处理天数(财务部)的本期数值。"
     with in_branch("bj"):
         assert BonusLine.objects.count() == 0
 

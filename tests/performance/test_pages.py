@@ -132,7 +132,7 @@ def bonuses(api, org, computed):
 def test_linked_bonuses_name_the_rule_and_format_the_amounts(org, bonuses):
     page = browser(org.boss).get(f"/b/bj/performance/cycles/{bonuses}/").content.decode()
     assert "2026年3月 考核结果" in page and "2026-03" not in page
-    assert "财务部随理赔部联动奖金(第1版)" in page and "人事部奖金挂钩社保部结果(第1版)" in page
+    assert "财务部随理赔部联动奖金(第1版,2026年1月1日起)" in page and "人事部奖金挂钩社保部结果(第1版,2026年1月1日起)" in page
     assert "finance-claims" not in page and "hr-new-hires" not in page and " v1" not in page
     assert ("理赔部理赔处理天数 1.8 ≤ 目标 2(达标);财务部付款处理天数 0.9,对应 120%;"
             "奖金 10,000.00 × 120% = 12,000.00") in page
@@ -140,7 +140,7 @@ def test_linked_bonuses_name_the_rule_and_format_the_amounts(org, bonuses):
     assert "奖金 5,600.00 + 2,400.00 × 125% = 8,600.00" in page
 
     page = english(browser(org.boss)).get(f"/b/bj/performance/cycles/{bonuses}/").content.decode()
-    assert "March 2026" in page and "(version 1)" in page
+    assert "March 2026" in page and "(version 1, from Jan. 1, 2026)" in page
     assert "bonus 10,000.00 × 120% = 12,000.00" in page and "奖金" not in page
 
 

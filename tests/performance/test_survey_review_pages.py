@@ -223,12 +223,12 @@ def test_hr_reads_the_rules_in_force_in_words(org, rules, cycle):
     for hr in (org.hr, org.boss):
         page = browser(hr).get("/b/bj/performance/bonus-rules/").content.decode()
         # SPEC §7: claims ≤ 2 days → finance 120% if payment ≤ 1 day, 100% 1–2 days, 80% over 2; miss → −10%
-        for words in ("财务部随理赔部联动奖金(第1版)", "财务部奖金随理赔部的结果:理赔部理赔处理天数目标 ≤ 2",
+        for words in ("财务部随理赔部联动奖金(第1版,2026年1月1日起)", "财务部奖金随理赔部的结果:理赔部理赔处理天数目标 ≤ 2",
                       "理赔部达标时,财务部付款处理天数 ≤ 1:奖金 120%", "理赔部达标时,财务部付款处理天数 1–2:奖金 100%",
                       "理赔部达标时,财务部付款处理天数 &gt; 2:奖金 80%",
                       "理赔部未达标:财务部奖金在上述比例上扣减 10 个百分点(−10%)",
                       # HR 30% tied to the new hires' results
-                      "人事部奖金挂钩社保部结果(第1版)", "人事部奖金的 30% 挂钩社保部的结果,其余照发",
+                      "人事部奖金挂钩社保部结果(第1版,2026年1月1日起)", "人事部奖金的 30% 挂钩社保部的结果,其余照发",
                       "新员工到岗率(%)达到 95:得 20 分", "新员工3个月业绩达标率(%)高于 80:每高1个百分点加 1 分",
                       "得 20 分时挂钩部分发放 100%,最高 150%", "2026年1月1日 起生效"):
             assert words in page, words
@@ -257,7 +257,7 @@ def test_the_manager_adds_a_new_version_through_the_form(org, rules):
                          "bands": [{"max": "1", "percent": "130"}, {"max": "2", "percent": "100"},
                                    {"max": None, "percent": "70"}], "miss_penalty_points": "15"}
     page = boss.get("/b/bj/performance/bonus-rules/").content.decode()
-    assert "财务部随理赔部联动奖金(第2版)" in page and "≤ 1:奖金 130%" in page
+    assert "财务部随理赔部联动奖金(第2版,2026年2月1日起)" in page and "≤ 1:奖金 130%" in page
 
 
 def test_bad_rule_input_keeps_what_was_typed(org, rules):
@@ -275,12 +275,16 @@ def test_bad_rule_input_keeps_what_was_typed(org, rules):
         assert BonusRule.objects.count() == 2
 
 
+# HR's 30% tied to the new hires' results, as the tied-share form takes it
+TIED_SHARE_FORM = {
+    "department": "hr", "linked_department": "si", "effective_from": "2026-01-01",
+    "share_percent": "30", "gate_metric": "new_hire_arrival_rate", "gate_target": "95", "gate_points": "20",
+    "rate_metric": "new_hire_achievement_rate", "rate_target": "80", "points_per_percent": "1",
+    "full_points": "20", "cap_percent": "150"}
+
+
 def test_a_new_tied_share_rule_through_the_form(org):
-    resp = browser(org.boss).post("/b/bj/performance/bonus-rules/new/tied-share/", {
-        "department": "hr", "linked_department": "si", "effective_from": "2026-01-01",
-        "share_percent": "30", "gate_metric": "new_hire_arrival_rate", "gate_target": "95", "gate_points": "20",
-        "rate_metric": "new_hire_achievement_rate", "rate_target": "80", "points_per_percent": "1",
-        "full_points": "20", "cap_percent": "150"})
+    resp = browser(org.boss).post("/b/bj/performance/bonus-rules/new/tied-share/", TIED_SHARE_FORM)
     assert resp.status_code == 302
     with in_branch("bj"):
         rule = BonusRule.objects.get()
@@ -290,11 +294,8 @@ def test_a_new_tied_share_rule_through_the_form(org):
 
 def test_a_rule_form_reads_numbers_as_every_input_does(org):
     """挂钩比例% "1e1" was saved as 10 (the review of 2026-12-05)."""
-    resp = browser(org.boss).post("/b/bj/performance/bonus-rules/new/tied-share/", {
-        "department": "hr", "linked_department": "si", "effective_from": "2026-01-01",
-        "share_percent": "1e1", "gate_metric": "new_hire_arrival_rate", "gate_target": "95", "gate_points": "20",
-        "rate_metric": "new_hire_achievement_rate", "rate_target": "80", "points_per_percent": "1",
-        "full_points": "20", "cap_percent": "150"})
+    resp = browser(org.boss).post("/b/bj/performance/bonus-rules/new/tied-share/",
+                                  {**TIED_SHARE_FORM, "share_percent": "1e1"})
     assert resp.status_code == 400 and 'value="1e1"' in resp.content.decode()
     with in_branch("bj"):
         assert not BonusRule.objects.exists()
