@@ -303,7 +303,9 @@ def test_a_part_openpyxl_reads_whole_is_capped_by_what_it_is_not_by_its_name(con
     finally:
         tracemalloc.stop()
     assert err.value.message_dict == {"file": [message]}
-    assert elapsed < 2 and peak < 40 * 1024 * 1024, (elapsed, peak)
+    # quiet, well under a second; 5 s leaves room for a busy machine and still tells the 26–30 s
+    # that the part held before its cap
+    assert elapsed < 5 and peak < 40 * 1024 * 1024, (elapsed, peak)
 
 
 def test_columns_past_the_cap_are_refused():
