@@ -10,7 +10,7 @@ from rest_framework.views import APIView
 from branches import roles as R
 from commissions import imports
 from commissions import serializers as doc
-from hrsaas.core.api_json import JSONParser
+from hrsaas.core.parsers import JSONObjectParser
 
 from . import services
 from .models import FEE_FIELDS
@@ -52,7 +52,7 @@ class ClientCloseApi(APIView):
 
 class ClientImportApi(APIView):
     roles = R.OFFICE
-    parser_classes = [MultiPartParser, FormParser, JSONParser]
+    parser_classes = [MultiPartParser, FormParser, JSONObjectParser]
 
     @extend_schema(operation_id="clients_import", request={"multipart/form-data": doc.ImportIn}, responses={201: doc.ImportOut, 400: dict})
     def post(self, request):

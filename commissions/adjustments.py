@@ -36,6 +36,7 @@ from .hq.models import RegisteredAdjustment
 from .hq.rules import COMPONENTS, MAX_ADJUSTMENT_PERCENT
 from .hq.selectors import frozen_periods_overlapping
 from .models import Adjustment
+from hrsaas.core import inputs
 from hrsaas.core.inputs import number_as_text, quoted, unknown_choice, wrong_value
 from hrsaas.core.json_numbers import is_json_number
 from hrsaas.core.money import decimal_from_text
@@ -101,17 +102,12 @@ def parse_percent(value, field: str, errors: dict) -> Decimal | None:
 
 
 def parse_text(value, field: str, errors: dict, *, max_length: int = 300, required: bool = True) -> str:
-    if isinstance(value, (bool, list, tuple, dict, set)):  # never stored as its Python spelling
-        errors.setdefault(field, []).append(_("须为文本。"))
-        return ""
-    text = "" if value is None else str(value).strip()
-    if "\x00" in text:
-        errors.setdefault(field, []).append(_("含有不允许的控制字符。"))
-        return ""
-    if required and not text:
-        errors.setdefault(field, []).append(_("必填。"))
-    elif len(text) > max_length:
-        errors.setdefault(field, []).append(_("最多 %(n)d 个字符。") % {"n": max_length})
+    """`value` read by the core's text parser (text only, no control or invisible characters),
+    its messages added to `errors`."""
+    found = inputs.Errors()
+    text = inputs.parse_text({field: value}, field, found, max_length=max_length, required=required)
+    for name, messages in found.errors.items():
+        errors.setdefault(name, []).extend(messages)
     return text
 
 

@@ -15,7 +15,7 @@ from branches.permissions import COMMISSION_BOARD_DENIED, request_branch
 from branches.prepared_api import PreparedGet
 from branches.throttles import JobTriggerThrottleMixin
 
-from hrsaas.core.api_json import JSONParser
+from hrsaas.core.parsers import JSONObjectParser
 from hrsaas.core.period import parse_period
 from hrsaas.core.prepared import json_response
 
@@ -125,7 +125,7 @@ class LeaderboardApi(PreparedGet, APIView):
 
 class SalesImportApi(APIView):
     roles = R.OFFICE
-    parser_classes = [MultiPartParser, FormParser, JSONParser]
+    parser_classes = [MultiPartParser, FormParser, JSONObjectParser]
 
     @extend_schema(operation_id="sales_import", request={"multipart/form-data": doc.ImportIn}, responses={201: doc.ImportOut, 400: dict})
     def post(self, request):

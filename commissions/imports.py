@@ -15,6 +15,7 @@ from django.db.models import Sum
 from clients.models import Client
 from hrsaas import uploads
 
+from . import inputs
 from .models import Sale
 
 MAX_ROWS = 20_000
@@ -67,6 +68,8 @@ def _records(kind: str, table: uploads.Table) -> tuple[list[tuple[int, dict]], l
         for col, value in record.items():
             if _is_formula(value):
                 formulas.append({"row": number, "column": col, "message": f"单元格含公式({value[:30]}),请粘贴为数值后再导入。"})
+        if "services" in record:
+            record["services"] = inputs.services_from_text(record["services"])
         records.append((number, record))
     return records, formulas
 

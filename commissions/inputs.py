@@ -58,12 +58,17 @@ def parse_service(data: dict, field: str, errors: Errors) -> str | None:
     return value
 
 
+def services_from_text(text: str) -> list[str]:
+    """A spreadsheet cell's services ("社保、公积金", "social_insurance,housing_fund") as a list."""
+    return [s.strip() for s in re.split(r"[,;,;、|\s]+", text) if s.strip()]
+
+
 def parse_services(data: dict, field: str, errors: Errors) -> list[str]:
+    """A list of services (by code or name). Text is refused, not split: an API body sends a JSON
+    list, a form its ticked boxes; an import splits its cell first (`services_from_text`)."""
     value = data.get(field, [])
     if value is None:
         return []
-    if isinstance(value, str):
-        value = [s.strip() for s in re.split(r"[,;,;、|\s]+", value) if s.strip()]
     if not isinstance(value, list):
         errors.add(field, _("须为服务列表。"))
         return []

@@ -9,7 +9,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from branches.throttles import JobTriggerThrottleMixin
-from hrsaas.core.api_json import JSONParser
+from hrsaas.core.parsers import JSONObjectParser
 
 from . import selectors, services
 from .engine import FIELD_LABELS, FIELDS, REQUIRED_FIELDS
@@ -61,7 +61,7 @@ class ImportListApi(APIView):
     """GET: this branch's history and parallel-run imports; POST: upload a sheet (multipart)."""
 
     roles = {"GET": READERS, "POST": WRITERS}
-    parser_classes = [MultiPartParser, FormParser, JSONParser]
+    parser_classes = [MultiPartParser, FormParser, JSONObjectParser]
 
     @extend_schema(operation_id="history_imports_list", responses={200: list[dict]})
     def get(self, request):

@@ -244,15 +244,16 @@ REST_FRAMEWORK = {
     ],
     # Deny by default: every view declares `roles` (branches/permissions.py, docs/security.md).
     "DEFAULT_PERMISSION_CLASSES": ["branches.permissions.DeclaredRoles"],
+    # A JSON body is an object without lone surrogates, for every endpoint, and its numbers are
+    # read as such, so that money and percents sent as numbers are refused (API.md: decimal
+    # strings): hrsaas/core/parsers.py, hrsaas/core/json_numbers.py.
+    "DEFAULT_PARSER_CLASSES": ["hrsaas.core.parsers.JSONObjectParser", "rest_framework.parsers.FormParser",
+                               "rest_framework.parsers.MultiPartParser"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_THROTTLE_CLASSES": [],
     # Triggers of whole-branch jobs (commission recompute, SI month compute), per person and branch.
     "DEFAULT_THROTTLE_RATES": {"job-trigger": os.environ.get("JOB_TRIGGER_THROTTLE", "10/min")},
     "COERCE_DECIMAL_TO_STRING": True,
-    # JSON numbers are read as such, so that money and percents sent as numbers are refused
-    # (API.md: decimal strings; hrsaas/core/json_numbers.py).
-    "DEFAULT_PARSER_CLASSES": ["hrsaas.core.api_json.JSONParser", "rest_framework.parsers.FormParser",
-                               "rest_framework.parsers.MultiPartParser"],
     "EXCEPTION_HANDLER": "branches.apis.exception_handler",
 }
 # ---------------------------------------------------------------------------------------------

@@ -14,7 +14,7 @@ from branches import roles as R
 from branches.models import User
 from branches.permissions import request_branch
 from branches.uploads import serve_branch_file
-from hrsaas.core.api_json import JSONParser
+from hrsaas.core.parsers import JSONObjectParser
 
 from . import selectors, services
 from . import serializers as doc
@@ -41,7 +41,7 @@ def claim_out(claim, branch) -> dict:
 
 class ClaimListApi(APIView):
     roles = {"GET": R.INSIDERS, "POST": R.EARNER_ROLES}
-    parser_classes = [MultiPartParser, FormParser, JSONParser]
+    parser_classes = [MultiPartParser, FormParser, JSONObjectParser]
 
     @extend_schema(operation_id="claims_list", responses=doc.ClaimOut(many=True))
     def get(self, request):

@@ -263,12 +263,7 @@ def claim_override(*, actor, branch: Branch, claim_id: int, approve: bool, note:
 # Inquiries (申诉)
 # ---------------------------------------------------------------------------------------------
 def _text(value, field: str, *, required: bool = True, max_length: int = 2000) -> str:
-    text = str(value or "").strip()
-    if required and not text:
-        raise ValidationError({field: [_("必填。")]})
-    if len(text) > max_length:
-        raise ValidationError({field: [_("最多 %(n)d 个字符。") % {"n": max_length}]})
-    return text
+    return inputs.text({field: value}, field, required=required, max_length=max_length)
 
 
 def _attachment(upload) -> tuple[str, str, str] | None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import unicodedata
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
@@ -100,17 +101,46 @@ class Errors:
             raise ValidationError(self.errors)
 
 
+ZERO_WIDTH_JOINER = "\u200d"
+EMOJI_SIDES = frozenset({"So", "Sk", "Mn"})  # an emoji, a skin tone, the emoji variation selector
+
+
+def refused_character(text: str) -> str | None:
+    """Why `text` may not be stored, or None. Refused: control characters but tab and line breaks
+    (NUL among them: PostgreSQL cannot store it), a lone UTF-16 surrogate (nor that), and the
+    invisible format characters (Unicode category Cf) — the bidi embeddings, overrides and
+    isolates U+202A–U+202E and U+2066–U+2069 that make a page show a name reversed ("Trojan
+    Source" spoofing), zero-width spaces, word joiners, soft hyphens, tags — which make two
+    names look the same. A zero-width joiner between emoji (👩‍💻) is text."""
+    if text.replace("\n", "").replace("\r", "").replace("\t", "").isprintable():
+        return None  # the common case, at C speed: every character above is non-printable
+    for i, ch in enumerate(text):
+        kind = unicodedata.category(ch)
+        if kind == "Cc" and ch not in "\t\n\r":
+            return _("含有不允许的控制字符。")
+        if kind == "Cs":
+            return _("含有不允许的字符:孤立的 UTF-16 代理项(U+%(code)04X)。") % {"code": ord(ch)}
+        if kind == "Cf" and not (ch == ZERO_WIDTH_JOINER and 0 < i < len(text) - 1
+                                 and unicodedata.category(text[i - 1]) in EMOJI_SIDES
+                                 and unicodedata.category(text[i + 1]) == "So"):
+            return _("含有不允许的不可见字符 U+%(code)04X(文字方向控制符、零宽字符等),请删除后再提交。") % {
+                "code": ord(ch)}
+    return None
+
+
 def parse_text(data: dict, field: str, errors: Errors, *, max_length: int = 200, required: bool = True) -> str:
     value = data.get(field)
-    if isinstance(value, (bool, list, tuple, dict, set)):
-        # A JSON list, object or true/false where text is wanted: refused, never stored as its
-        # Python spelling ("['x']"). Numbers are text as typed (a spreadsheet cell may hold one).
+    if value is not None and not isinstance(value, str):
+        # A JSON number, list, object or true/false where text is wanted: refused, never stored as
+        # its Python spelling ("['x']", "1e+308"). Imports hand their cells over as text
+        # (commissions.imports.cell_text), forms send text.
         errors.add(field, _("须为文本。"))
         return ""
-    value = "" if value is None else str(value).strip()
-    if "\x00" in value:
-        errors.add(field, _("含有不允许的控制字符。"))
+    refusal = refused_character(value or "")  # before strip(), which would drop \x1c–\x1f unseen
+    if refusal:
+        errors.add(field, refusal)
         return ""
+    value = (value or "").strip()
     if required and not value:
         errors.add(field, _("必填。"))
     elif len(value) > max_length:
@@ -120,7 +150,7 @@ def parse_text(data: dict, field: str, errors: Errors, *, max_length: int = 200,
 
 def text(data: dict, field: str, *, max_length: int = 200, required: bool = False) -> str:
     """One text field of an API body, or ValidationError {field: [message]} (see parse_text: a
-    list, an object or true/false is refused, never stored as its Python spelling)."""
+    number, a list, an object or true/false is refused, never stored as its Python spelling)."""
     errors = Errors()
     value = parse_text(data, field, errors, max_length=max_length, required=required)
     errors.raise_if_any()

@@ -107,7 +107,7 @@ def test_the_api_records_a_lead_with_its_details_and_returns_them(api, people):
     assert {k: body[k] for k in (*DETAILS, "channel_label", "service_labels")} == {
         **DETAILS, "channel_label": "展会", "service_labels": ["社保代缴", "薪酬外包"]}
     # a channel and services by their names too, as people write them
-    body = _create(api, people["bj_mkt"], name="恒泰制造", channel="转介绍", services="社保、公积金")
+    body = _create(api, people["bj_mkt"], name="恒泰制造", channel="转介绍", services=["社保", "公积金"])
     assert (body["channel"], body["services"]) == ("referral", ["social_insurance", "housing_fund"])
     # all optional: a lead without them reads as empty, never as a key
     body = _create(api, people["bj_mkt"], name="远航物流")
