@@ -9,6 +9,8 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from hrsaas.core.inputs import record_id
+
 from . import roles as R
 from .pages import SIGNED_IN, page_roles
 from . import selectors, services
@@ -169,7 +171,8 @@ def person(request, user_id: int):
                 messages.success(request, _("已授予角色。"))
                 return redirect("hq-person", user_id=target.pk)
             if action == "revoke":
-                membership = BranchMembership.objects.filter(pk=request.POST.get("membership"), user=target).first()
+                membership = BranchMembership.objects.filter(pk=record_id(request.POST.get("membership")) or 0,
+                                                             user=target).first()
                 if membership is None:
                     raise Http404
                 services.membership_revoke(actor=request.user, membership=membership)

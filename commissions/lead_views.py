@@ -21,6 +21,7 @@ from branches import roles as R
 from branches.pages import page_roles
 from branches.roles import Role, roles_in_branch
 from clients.models import Service
+from hrsaas.core.inputs import record_id
 
 from . import lead_selectors, lead_services
 from .forms import EARNERS, ServiceForm, _text
@@ -232,7 +233,10 @@ def lead_detail(request, lead_id: int):
                 messages.success(request, _("争议已提交,等待经理裁决。"))
             elif action == "decide" and roles & {Role.BRANCH_MANAGER, Role.HQ_ADMIN}:
                 decide_form = DecideForm(request.POST)
-                lead_services.lead_dispute_decide(actor=request.user, dispute_id=int(request.POST.get("dispute") or 0),
+                dispute_id = record_id(request.POST.get("dispute"))
+                if dispute_id is None:  # a hidden field: only a hand-made form sends anything else
+                    raise ValidationError({"dispute": [_("请选择要裁决的争议。")]})
+                lead_services.lead_dispute_decide(actor=request.user, dispute_id=dispute_id,
                                                   data={"upheld": request.POST.get("upheld"),
                                                         "note": request.POST.get("note", "")})
                 messages.success(request, _("已裁决。"))

@@ -26,6 +26,7 @@ from branches.roles import Role, roles_in_branch
 from clients.exports import FORMATS, table_response
 from clients.models import Client
 from commissions.templatetags.commission_format import period_label
+from hrsaas.core.inputs import record_id
 
 from . import employee_selectors as sel
 from . import services
@@ -189,10 +190,10 @@ def lands_in(request):
     _require(request, "write")
     landing = None
     if "employee" in request.GET:
-        employee_id = request.GET["employee"]
-        if not (employee_id.isascii() and employee_id.isdigit() and len(employee_id) < 19):
+        employee_id = record_id(request.GET["employee"])
+        if employee_id is None:
             raise Http404
-        employee = sel.access_employee(request.user, request.tenant, int(employee_id))
+        employee = sel.access_employee(request.user, request.tenant, employee_id)
         day = _parse_day(request.GET.get("end_date"))
         if day is not None:
             landing = sel.remove_landing(employee.insured_city, day, request.tenant)

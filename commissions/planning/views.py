@@ -17,6 +17,7 @@ from django.views.decorators.http import require_POST
 from branches import roles as R
 from branches.models import Branch
 from branches.pages import page_roles
+from hrsaas.core.inputs import record_id
 
 from .. import adjustments
 from ..hq.forms import COMPONENT_TITLES
@@ -162,9 +163,8 @@ def _branch_draft(request):
     """What the page replays: a proposal (`adjustment=<id>`) or an adjustment typed in the form
     (`component`, `percent`); None when nothing was asked. Errors are the form's."""
     if request.GET.get("adjustment"):
-        try:
-            adj_id = int(request.GET["adjustment"])
-        except ValueError:
+        adj_id = record_id(request.GET["adjustment"])
+        if adj_id is None:
             raise Http404
         adj = adjustments.access_adjustment(adj_id)
         return E.AdjustmentDraftData(request.tenant.id, adj.component, adj.percent), adj, {}
