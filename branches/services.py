@@ -11,6 +11,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_tenants.utils import schema_exists
 
+from hrsaas.core.unique import taken_is_refused
+
 from .audit import stamp
 from .models import BRANCH_CODE_RE, Branch, BranchMembership, Domain, User
 from .roles import HQ_ROLES, Role
@@ -181,11 +183,13 @@ def membership_grant(*, actor, user: User, branch: Branch | None, role: str) -> 
         raise ValidationError({"role": [_("未知角色“%(r)s”。") % {"r": role}]})
     if (branch is None) != (role in HQ_ROLES):
         raise ValidationError({"role": [_("总部角色不指定分支机构,分支机构角色须指定分支机构。")]})
+    taken = {"role": [_("该人员已有此角色。")]}
     if BranchMembership.objects.filter(user=user, branch=branch, role=role).exists():
-        raise ValidationError({"role": [_("该人员已有此角色。")]})
+        raise ValidationError(taken)
     membership = BranchMembership(user=user, branch=branch, role=role)
     stamp(membership, actor=actor, reason="role granted")
-    membership.save()
+    with taken_is_refused(taken):
+        membership.save()
     return membership
 
 

@@ -26,6 +26,7 @@ from hrsaas import uploads
 from hrsaas.core import inputs
 from hrsaas.core.formatting import format_date
 from hrsaas.core.labels import COMPONENTS as COMPONENT_WORDS
+from hrsaas.core.unique import taken_is_refused
 
 from . import selectors
 from .engine import FIELD_LABELS, FIELDS, guess_mapping, mapping_problems, run_checks, statements_compare
@@ -241,8 +242,9 @@ def parallel_sign_off(*, actor, note: str = "", accept_differences: bool = False
     note = inputs.parse_text({"note": note}, "note", errors, max_length=300, required=False)
     errors.raise_if_any()
     with transaction.atomic():
+        signed_off = {"detail": [_("并行期已签字结束。")]}
         if ParallelSignOff.objects.select_for_update().exists():
-            raise ValidationError({"detail": [_("并行期已签字结束。")]})
+            raise ValidationError(signed_off)
         summary = selectors.parallel_summary()
         if not summary["months"]:
             raise ValidationError({"detail": [_("还没有任何并行期月份的比对,不能签字结束。")]})
@@ -255,5 +257,6 @@ def parallel_sign_off(*, actor, note: str = "", accept_differences: bool = False
                                    lines_compared=summary["lines_compared"], differences=summary["differences"],
                                    error_rate=summary["error_rate"])
         stamp(sign_off, actor=actor, reason="总部签字结束并行期")
-        sign_off.save()
+        with taken_is_refused(signed_off, constraint="parallel_signed_off_once"):  # two at once: the table was empty
+            sign_off.save()
     return sign_off

@@ -23,6 +23,7 @@ from hrsaas.core.inputs import refuse_json_number
 from hrsaas.core.money import MoneyError, decimal_from_text, parse_money
 from hrsaas.core import formatting
 from hrsaas.core.period import MAX_YEAR, MIN_YEAR, PERIOD_RE, Period, PeriodError
+from hrsaas.core.unique import taken_is_refused
 
 from . import display, engine, lock_objects, metrics
 from .models import (
@@ -89,11 +90,13 @@ def department_create(*, actor, code: str, name: str, star_title: str = "") -> D
         raise ValidationError({"code": [_("编码须为小写字母开头的字母、数字或连字符(2–40位)。")]})
     if not (name or "").strip():
         raise ValidationError({"name": [_("请填写部门名称。")]})
+    taken = {"code": [_("该编码已被使用。")]}
     if Department.objects.filter(code=code).exists():
-        raise ValidationError({"code": [_("该编码已被使用。")]})
+        raise ValidationError(taken)
     dept = Department(code=code, name=name.strip(), star_title=star_title.strip())
     stamp(dept, actor=actor, reason="department created")
-    dept.save()
+    with taken_is_refused(taken):
+        dept.save()
     return dept
 
 
@@ -191,11 +194,15 @@ def template_create(*, actor, code: str, name: str, department: Department, posi
         raise ValidationError({"name": [_("请填写模板名称。")]})
     _validate_version(first)
     _check_pay_metrics(actor, first)
+    code_taken = {"code": [_("该编码已被使用。")]}
+    position_taken = {"department": [_("该部门(岗位)已有模板,请新增版本。")]}
     if KpiTemplate.objects.filter(code=code).exists():
-        raise ValidationError({"code": [_("该编码已被使用。")]})
+        raise ValidationError(code_taken)
     if KpiTemplate.objects.filter(department=department, position=position or "").exists():
-        raise ValidationError({"department": [_("该部门(岗位)已有模板,请新增版本。")]})
-    template = KpiTemplate.objects.create(code=code, name=name.strip(), department=department, position=position or "")
+        raise ValidationError(position_taken)
+    with taken_is_refused(code_taken), taken_is_refused(position_taken, constraint="perf_template_per_dept_position"):
+        template = KpiTemplate.objects.create(code=code, name=name.strip(), department=department,
+                                              position=position or "")
     _write_version(actor=actor, template=template, data=first)
     return template
 
@@ -279,11 +286,13 @@ def values_enter(*, actor, period: str, rows: list[ValueInput]) -> int:
 @transaction.atomic
 def cycle_create(*, actor, period: str) -> AppraisalCycle:
     kind, starts_on, ends_on = period_bounds(period)
+    taken = {"period": [_("该期间的考核周期已存在。")]}
     if AppraisalCycle.objects.filter(period=period).exists():
-        raise ValidationError({"period": [_("该期间的考核周期已存在。")]})
+        raise ValidationError(taken)
     cycle = AppraisalCycle(kind=kind, period=period, starts_on=starts_on, ends_on=ends_on)
     stamp(cycle, actor=actor, reason="cycle created")
-    cycle.save()
+    with taken_is_refused(taken):
+        cycle.save()
     return cycle
 
 
@@ -501,10 +510,12 @@ def survey_create(*, actor, cycle: AppraisalCycle, target_department: Department
     parsed = parse_scale(scale)
     if not (title or "").strip():
         raise ValidationError({"title": [_("请填写标题。")]})
+    taken = {"target_department": [_("本周期已有该部门的调查。")]}
     if Survey.objects.filter(cycle=cycle, target_department=target_department).exists():
-        raise ValidationError({"target_department": [_("本周期已有该部门的调查。")]})
-    return Survey.objects.create(cycle=cycle, target_department=target_department, title=title.strip(),
-                                 scale={k: str(v) for k, v in parsed.items()})
+        raise ValidationError(taken)
+    with taken_is_refused(taken, constraint="perf_survey_per_cycle_dept"):
+        return Survey.objects.create(cycle=cycle, target_department=target_department, title=title.strip(),
+                                     scale={k: str(v) for k, v in parsed.items()})
 
 
 @transaction.atomic
@@ -518,10 +529,13 @@ def survey_answer(*, actor, survey: Survey, answer: str) -> SurveyAnswer:
         raise ValidationError({"answer": [_("只有本分支机构各部门的成员可以作答。")]})
     if member.department_id == survey.target_department_id:
         raise ValidationError({"answer": [_("不能评价本部门。")]})
+    taken = {"answer": [_("您已回答过该调查。")]}
     if SurveyAnswer.objects.filter(survey=survey, respondent_id=actor.pk).exists():
-        raise ValidationError({"answer": [_("您已回答过该调查。")]})
-    return SurveyAnswer.objects.create(survey=survey, respondent_id=actor.pk, answer=answer,
-                                       points=Decimal(survey.scale[answer]))
+        raise ValidationError(taken)
+    # The same person's answers sent at once all pass the check above: the database keeps one.
+    with taken_is_refused(taken, constraint="perf_answer_once"):
+        return SurveyAnswer.objects.create(survey=survey, respondent_id=actor.pk, answer=answer,
+                                           points=Decimal(survey.scale[answer]))
 
 
 @transaction.atomic
@@ -537,10 +551,12 @@ def review_create(*, actor, cycle: AppraisalCycle, subject, points, comment: str
         raise ValidationError({"subject": [_("评价双方都须是本分支机构部门成员。")]})
     if reviewer.department_id == target.department_id:
         raise ValidationError({"subject": [_("多维评价须由其他部门的人员作出。")]})
+    taken = {"subject": [_("您已评价过此人。")]}
     if Review.objects.filter(cycle=cycle, subject_id=subject.pk, reviewer_id=actor.pk).exists():
-        raise ValidationError({"subject": [_("您已评价过此人。")]})
-    return Review.objects.create(cycle=cycle, subject_id=subject.pk, reviewer_id=actor.pk, points=value,
-                                 comment=(comment or "")[:500])
+        raise ValidationError(taken)
+    with taken_is_refused(taken, constraint="perf_review_once"):
+        return Review.objects.create(cycle=cycle, subject_id=subject.pk, reviewer_id=actor.pk, points=value,
+                                     comment=(comment or "")[:500])
 
 
 # ---------------------------------------------------------------------------------------------
