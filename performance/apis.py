@@ -36,14 +36,14 @@ from .models import (
 def department_by_code(code, field="department") -> Department:
     dept = Department.objects.filter(code=str(code or "")).first()
     if dept is None:
-        raise ValidationError({field: [f"未知部门“{code}”。"]})
+        raise ValidationError({field: [_("未知部门“%(code)s”。") % {"code": code}]})
     return dept
 
 
 def branch_user(username, field="username") -> User:
     user = User.objects.filter(username=str(username or "")).first()
     if user is None or not can_enter_branch(user, connection.tenant):
-        raise ValidationError({field: [f"本分支机构没有用户“{username}”。"]})
+        raise ValidationError({field: [_("本分支机构没有用户“%(username)s”。") % {"username": username}]})
     return user
 
 
@@ -112,7 +112,8 @@ def version_data(v: KpiTemplateVersion) -> dict:
         "id": v.pk, "season": v.season, "season_label": v.season_label, "months": v.months, "version": v.version,
         "effective_from": v.effective_from.isoformat(), "note": v.note,
         "indicators": [
-            {"code": i.code, "name": i.name, "metric": i.metric, "weight": str(i.weight), "target": str(i.target),
+            {"code": i.code, "name": i.name, "name_en": i.name_en, "metric": i.metric, "weight": str(i.weight),
+             "target": str(i.target),
              "direction": i.direction, "formula": i.formula, "params": i.params}
             for i in v.indicators.all()
         ],
@@ -154,6 +155,7 @@ class CycleSerializer(serializers.Serializer):
 class LineSerializer(serializers.Serializer):
     indicator = serializers.CharField(source="indicator.code")
     name = serializers.CharField(source="indicator.name")
+    name_en = serializers.CharField(source="indicator.name_en", help_text="the English name; empty when none was given")
     metric = serializers.CharField()
     actual = serializers.DecimalField(max_digits=14, decimal_places=2, allow_null=True)
     target = serializers.DecimalField(max_digits=14, decimal_places=2, allow_null=True,
@@ -444,7 +446,7 @@ class ScoreAdjustApi(APIView):
             score = services.score_adjust(actor=request.user, score_id=score_id, may_adjust=selectors.may_adjust,
                                           **ser.validated_data)
         except services.PermissionDenied:
-            raise PermissionDenied("您无权调整该得分。")
+            raise PermissionDenied(_("您无权调整该得分。"))
         return Response(ScoreSerializer(score).data)
 
 

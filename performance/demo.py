@@ -32,19 +32,21 @@ def _spec(code, name, metric, weight, target, **kw):
     return IndicatorSpec(code, name, metric, Decimal(weight), Decimal(target), **kw)
 
 
+# Indicator names are HR's words (Chinese); each has the English name English pages show.
+SERVICE_QUALITY = "Service quality"
 TEMPLATES = {
-    "si": [_spec("open", "开户数", "openings", 60, 3, formula="capped", params={"cap": 120}),
-           _spec("quality", "服务质量", "quality", 40, 95)],
-    "claims": [_spec("days", "理赔时效(天)", "claim_days", 60, 2, direction="lower"),
-               _spec("survey", "满意度", "survey_score", 40, 10)],
-    "finance": [_spec("pay", "付款时效(天)", "payment_days", 70, 1, direction="lower"),
-                _spec("quality", "差错控制", "quality", 30, 95)],
+    "si": [_spec("open", "开户数", "openings", 60, 3, formula="capped", params={"cap": 120}, name_en="Accounts opened"),
+           _spec("quality", "服务质量", "quality", 40, 95, name_en=SERVICE_QUALITY)],
+    "claims": [_spec("days", "理赔时效(天)", "claim_days", 60, 2, direction="lower", name_en="Claim turnaround (days)"),
+               _spec("survey", "满意度", "survey_score", 40, 10, name_en="Satisfaction")],
+    "finance": [_spec("pay", "付款时效(天)", "payment_days", 70, 1, direction="lower", name_en="Payment turnaround (days)"),
+                _spec("quality", "差错控制", "quality", 30, 95, name_en="Error control")],
     "hr": [_spec("recruit", "新员工业绩达标", "new_hire_achievement_rate", 50, 80, formula="points",
                  params={"gate_metric": "new_hire_arrival_rate", "gate_target": 95, "gate_points": 20,
-                         "points_per_percent": 1, "max": 100}),
-           _spec("quality", "服务质量", "quality", 50, 95)],
-    "cs": [_spec("exc", "异常响应(小时)", "exception_hours", 50, 1, direction="lower"),
-           _spec("quality", "服务质量", "quality", 50, 95)],
+                         "points_per_percent": 1, "max": 100}, name_en="New hires meeting targets"),
+           _spec("quality", "服务质量", "quality", 50, 95, name_en=SERVICE_QUALITY)],
+    "cs": [_spec("exc", "异常响应(小时)", "exception_hours", 50, 1, direction="lower", name_en="Exception response (hours)"),
+           _spec("quality", "服务质量", "quality", 50, 95, name_en=SERVICE_QUALITY)],
 }
 RULES = [
     ("finance-claims", "linked_factor", "finance", "claims",

@@ -70,7 +70,7 @@ def indicator_note(line) -> str:
     if getattr(line, "pay_hidden", False):  # selectors.score_lines: someone's pay, not the reader's to see
         return line.explanation
     ind = line.indicator
-    name, actual, target, raw = ind.name, line.actual, line.target, line.raw_score
+    name, actual, target, raw = ind.display_name, line.actual, line.target, line.raw_score
     shown = lambda v: metric_value(line.metric, v)  # noqa: E731
     if actual is None:
         return _("%(name)s: 本期无数据,得0分") % {"name": name}

@@ -59,6 +59,7 @@ class IndicatorSpec:
     formula: str = "linear"
     params: dict = field(default_factory=dict, hash=False, compare=False)
     id: int | None = None
+    name_en: str = ""  # shown on English pages when given (KpiIndicator.name_en)
 
     def metrics_used(self) -> list[str]:
         used = [self.metric]

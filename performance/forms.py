@@ -4,7 +4,7 @@ from decimal import Decimal, InvalidOperation
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import gettext_noop
+from django.utils.translation import gettext, gettext_noop
 
 from hrsaas.core.formatting import is_english
 from hrsaas.core.money import decimal_from_text
@@ -50,6 +50,8 @@ class IndicatorRowForm(forms.Form):
     metric = forms.ChoiceField(label=_("指标"), required=False)
     name = forms.CharField(label=_("名称"), max_length=100, required=False,
                            widget=forms.TextInput(attrs={"placeholder": _("默认同指标")}))
+    name_en = forms.CharField(label=_("英文名称"), max_length=100, required=False,
+                              help_text=_("英文页面显示;留空显示名称"))
     weight = forms.CharField(label=_("权重%"), max_length=8, required=False,
                              widget=forms.TextInput(attrs={"inputmode": "decimal", "class": "kpi-weight"}))
     target = forms.CharField(label=_("目标值"), max_length=16, required=False,
@@ -149,6 +151,7 @@ class BaseIndicatorFormSet(forms.BaseFormSet):
             elif d["formula"] == "points":
                 params = json.loads(d.get("carried") or "{}")
             out.append({"code": code, "name": (d.get("name") or "").strip() or str(metric.label_zh),
+                        "name_en": (d.get("name_en") or "").strip(),
                         "metric": metric.code, "weight": d["weight"], "target": d["target"] or "0",
                         "direction": d["direction"], "formula": d["formula"], "params": params})
         return out
@@ -164,7 +167,7 @@ def indicator_initial(indicators) -> list[dict]:
     for i in indicators:
         params = i.params or {}
         rows.append({
-            "metric": i.metric, "name": i.name, "weight": format(i.weight.normalize(), "f"),
+            "metric": i.metric, "name": i.name, "name_en": i.name_en, "weight": format(i.weight.normalize(), "f"),
             "target": format(i.target.normalize(), "f"), "direction": i.direction, "formula": i.formula,
             "cap": str(params.get("cap", "")),
             "steps": ", ".join(f"{s.get('at')}:{s.get('score')}" for s in params.get("steps", []) if isinstance(s, dict)),
@@ -231,6 +234,12 @@ class VersionHeadForm(forms.Form):
 DEFAULT_ANSWERS = (gettext_noop("满意"), gettext_noop("一般"), gettext_noop("不满意"))  # engine.DEFAULT_SURVEY_SCALE
 
 
+def answer_label(answer: str) -> str:
+    """A stored answer as its reader says it: the default scale's answers in the reader's
+    language (满意 → Satisfied); an answer of a survey's own scale as HR wrote it."""
+    return gettext(answer) if answer in DEFAULT_ANSWERS else answer
+
+
 class SurveyAnswerForm(forms.Form):
     """One survey's answer as radio buttons: the survey's own scale (满意 / 一般 / 不满意)."""
 
@@ -241,7 +250,7 @@ class SurveyAnswerForm(forms.Form):
         # The default scale's answers read in the reader's language; the stored answer stays the key.
         # Best answer first (满意, 一般, 不满意), whatever order the stored scale comes back in.
         ordered = sorted(scale, key=lambda k: -Decimal(str(scale[k])))
-        self.fields["answer"].choices = [(k, _(k) if k in DEFAULT_ANSWERS else k) for k in ordered]
+        self.fields["answer"].choices = [(k, answer_label(k)) for k in ordered]
         self.fields["answer"].error_messages["required"] = _("请选择一项评价。")
         # A value outside the scale is the service's to refuse (its message names the choices).
         self.fields["answer"].valid_value = lambda value: True

@@ -108,6 +108,8 @@ class KpiIndicator(models.Model):
     version = models.ForeignKey(KpiTemplateVersion, on_delete=models.PROTECT, related_name="indicators")
     code = models.SlugField(max_length=40)
     name = models.CharField(max_length=100)
+    # The name English pages show (optional): an indicator's name is HR's words, in Chinese.
+    name_en = models.CharField(_("英文名称"), max_length=100, blank=True, default="")
     metric = models.CharField(max_length=40)
     weight = models.DecimalField(max_digits=5, decimal_places=2)
     target = models.DecimalField(max_digits=14, decimal_places=2)
@@ -122,6 +124,14 @@ class KpiIndicator(models.Model):
             models.UniqueConstraint(fields=["version", "code"], name="perf_indicator_code_unique"),
             models.CheckConstraint(condition=models.Q(weight__gt=0, weight__lte=100), name="perf_indicator_weight_range"),
         ]
+
+    @property
+    def display_name(self) -> str:
+        """The name in the reader's language: the English name on English pages when HR gave
+        one, else the (Chinese) name."""
+        from hrsaas.core.formatting import is_english
+
+        return self.name_en if self.name_en and is_english() else self.name
 
 
 class EnteredValue(models.Model):

@@ -99,7 +99,8 @@ def score_lines(score: Score, reader) -> list[ScoreLine]:
             gate = (line.indicator.params or {}).get("gate_metric") if line.indicator.formula == "points" else None
             if line.metric in PAY_METRICS or gate in PAY_METRICS:  # as its metric or its gate
                 line.actual = line.target = line.raw_score = line.weighted = None
-                line.explanation = _("%(name)s:提成额属薪酬保密,仅本人、经理和总部可见。") % {"name": line.indicator.name}
+                line.explanation = _("%(name)s:提成额属薪酬保密,仅本人、经理和总部可见。") % {
+                    "name": line.indicator.display_name}
                 line.pay_hidden = True
     return lines
 

@@ -145,8 +145,12 @@ def parse_indicators(rows) -> tuple[engine.IndicatorSpec, ...]:
         refusal = refuse_json_number(row["weight"], example="40.00")  # a percent: a decimal string
         if refusal:
             raise ValidationError({"weights": [refusal]})
+        name_en = row.get("name_en") or ""
+        if not isinstance(name_en, str) or len(name_en.strip()) > 100:
+            raise ValidationError({"indicators": [_("第%(n)s个指标的英文名称须为不超过 100 字的文字。") % {"n": n}]})
         specs.append(engine.IndicatorSpec(
-            code=str(row["code"])[:40], name=str(row["name"])[:100], metric=str(row["metric"]),
+            code=str(row["code"])[:40], name=str(row["name"])[:100], name_en=name_en.strip(),
+            metric=str(row["metric"]),
             weight=to_decimal(row["weight"], "weights"), target=to_decimal(row["target"], "target"),
             direction=str(row.get("direction", "higher")), formula=str(row.get("formula", "linear")), params=params,
         ))
@@ -156,13 +160,13 @@ def parse_indicators(rows) -> tuple[engine.IndicatorSpec, ...]:
 def _validate_version(data: VersionInput) -> None:
     errors = engine.validate_indicators(list(data.indicators), metrics.known_metrics())
     if not re.match(r"^[a-z][a-z0-9-]{1,19}$", data.season or ""):
-        errors.setdefault("season", []).append("季节编码须为小写字母开头(如 all、peak、off)。")
+        errors.setdefault("season", []).append(_("季节编码须为小写字母开头(如 all、peak、off)。"))
     if any(not (1 <= m <= 12) for m in data.months) or len(set(data.months)) != len(data.months):
-        errors.setdefault("months", []).append("月份须为1–12且不重复。")
+        errors.setdefault("months", []).append(_("月份须为1–12且不重复。"))
     if data.season == "all" and data.months:
-        errors.setdefault("months", []).append("全年版本(all)不能指定月份。")
+        errors.setdefault("months", []).append(_("全年版本(all)不能指定月份。"))
     if data.season != "all" and not data.months:
-        errors.setdefault("months", []).append("季节版本须指定适用月份。")
+        errors.setdefault("months", []).append(_("季节版本须指定适用月份。"))
     if errors:
         raise ValidationError(errors)
 
@@ -178,8 +182,8 @@ def _write_version(*, actor, template: KpiTemplate, data: VersionInput) -> KpiTe
     stamp(version, actor=actor, reason=f"template {template.code} {data.season} v{last + 1}")
     version.save()
     KpiIndicator.objects.bulk_create([
-        KpiIndicator(version=version, code=s.code, name=s.name, metric=s.metric, weight=s.weight, target=s.target,
-                     direction=s.direction, formula=s.formula, params=s.params, position=n)
+        KpiIndicator(version=version, code=s.code, name=s.name, name_en=s.name_en, metric=s.metric, weight=s.weight,
+                     target=s.target, direction=s.direction, formula=s.formula, params=s.params, position=n)
         for n, s in enumerate(data.indicators)
     ])
     return version
@@ -264,7 +268,7 @@ def values_enter(*, actor, period: str, rows: list[ValueInput]) -> int:
         except ValidationError as exc:
             errors[f"row {n}"] = [m for msgs in exc.message_dict.values() for m in msgs]
         if (row.user_id is None) == (row.department_id is None):
-            errors.setdefault(f"row {n}", []).append("须指定人员或部门之一。")
+            errors.setdefault(f"row {n}", []).append(_("须指定人员或部门之一。"))
     if errors:
         raise ValidationError(errors)
     for row in rows:
@@ -336,7 +340,7 @@ def _load_templates(on: date) -> dict[tuple[int, str], tuple[int, list[engine.In
     for i in KpiIndicator.objects.filter(version_id__in=version_ids).order_by("position", "id"):
         indicators.setdefault(i.version_id, []).append(engine.IndicatorSpec(
             code=i.code, name=i.name, metric=i.metric, weight=i.weight, target=i.target, direction=i.direction,
-            formula=i.formula, params=i.params, id=i.pk))
+            formula=i.formula, params=i.params, id=i.pk, name_en=i.name_en))
     return {template_key[tid]: (c.id, indicators.get(c.id, [])) for tid, c in chosen.items() if c is not None}
 
 

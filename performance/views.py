@@ -21,7 +21,8 @@ from hrsaas.core.inputs import errors_to_form
 
 from . import display, engine, metrics, selectors, services
 from .forms import (BONUS_RULE_FORMS, NEW_SEASON, AdjustForm, CycleForm, IndicatorFormSet, ReviewForm,
-                    SurveyAnswerForm, SurveyCreateForm, TemplateHeadForm, VersionHeadForm, indicator_initial)
+                    SurveyAnswerForm, SurveyCreateForm, TemplateHeadForm, VersionHeadForm, answer_label,
+                    indicator_initial)
 from .models import (AppraisalCycle, BonusLine, BonusRule, CycleStatus, Department, DepartmentMember, KpiTemplate,
                      KpiTemplateVersion, Review, RuleKind, SurveyAnswer)
 
@@ -134,7 +135,7 @@ def _weight_total(formset) -> str:
 def _builder_context(**kw) -> dict:
     from .engine import DEFAULT_SURVEY_SCALE
 
-    return {"weight_total": _weight_total(kw["formset"]),"survey_scale": [(k, format(v.normalize(), "f")) for k, v in DEFAULT_SURVEY_SCALE.items()],
+    return {"weight_total": _weight_total(kw["formset"]),"survey_scale": [(answer_label(k), format(v.normalize(), "f")) for k, v in DEFAULT_SURVEY_SCALE.items()],
             "survey_metric": "survey_score", **kw}
 
 
@@ -372,8 +373,9 @@ def survey_answer(request, survey_id: int):
         else:
             messages.success(request, _("感谢您的评价。"))
             return redirect("perf-home")
-    return render(request, "performance/survey_answer.html", {"survey": survey, "form": form, "mine": mine},
-                  status=_error_status(request, form))
+    return render(request, "performance/survey_answer.html", {
+        "survey": survey, "form": form, "mine": mine, "mine_label": answer_label(mine.answer) if mine else ""},
+        status=_error_status(request, form))
 
 
 @page_roles(R.OFFICE)

@@ -176,6 +176,49 @@ def test_a_count_reads_as_a_whole_number_and_notes_follow_the_language(api, org)
     assert "开户数: actual 0, target ≥ 3, scored 0 (max 120)" in page and "实际" not in page
 
 
+def test_an_indicator_reads_by_its_english_name_on_english_pages(api, org):
+    """An indicator's name is HR's words in Chinese; with an English name given (optional, in the
+    API and the builder) English pages show it, and Chinese pages the Chinese one."""
+    from tests.performance.conftest import indicator as ind
+
+    body = {"code": "si-kpi", "name": "社保部", "department": "si", "effective_from": "2026-01-01",
+            "indicators": [ind("open", "openings", 60, 3, name="开户数", name_en="Accounts opened", formula="capped",
+                               params={"cap": 120}),
+                           ind("quality", "quality", 40, 95, name="服务质量")]}
+    created = api(org.hr).post(BJ + "templates/", body, format="json")
+    assert created.status_code == 201, created.content
+    assert [(i["name"], i["name_en"]) for i in created.json()["versions"][0]["indicators"]] == [
+        ("开户数", "Accounts opened"), ("服务质量", "")]
+    cycle_id = api(org.hr).post(BJ + "cycles/", {"period": "2026-03"}, format="json").json()["id"]
+    with in_branch("bj"):
+        services.cycle_compute(cycle_id=cycle_id)
+    person = org.members["si"][0]
+    page = browser(person).get("/b/bj/performance/mine/").content.decode()
+    assert "<td>开户数</td>" in page and "开户数: 实际0,目标≥3,得0分(上限120)" in page
+    page = english(browser(person)).get("/b/bj/performance/mine/").content.decode()
+    assert "<td>Accounts opened</td>" in page and "Accounts opened: actual 0, target ≥ 3, scored 0 (max 120)" in page
+    assert "开户数" not in page and "<td>服务质量</td>" in page  # no English name given: the name
+    templates = english(browser(org.hr)).get("/b/bj/performance/templates/").content.decode()
+    assert "<td>Accounts opened</td>" in templates and "开户数" not in templates
+    with in_branch("bj"):
+        score_id = Score.objects.get(cycle_id=cycle_id, user_id=person.pk).pk
+    lines = api(person).get(BJ + f"scores/{score_id}/").json()["lines"]
+    assert [(ln["name"], ln["name_en"]) for ln in lines] == [("开户数", "Accounts opened"), ("服务质量", "")]
+
+
+@pytest.mark.parametrize("name_en", [["Accounts"], "A" * 101])
+def test_a_bad_english_name_is_refused_and_nothing_is_written(api, org, name_en):
+    from performance.models import KpiTemplate
+    from tests.performance.conftest import indicator as ind
+
+    body = {"code": "si-kpi", "name": "社保部", "department": "si", "effective_from": "2026-01-01",
+            "indicators": [ind("open", "openings", 100, 3, name="开户数", name_en=name_en)]}
+    r = api(org.hr).post(BJ + "templates/", body, format="json")
+    assert r.status_code == 400 and r.json() == {"indicators": ["第1个指标的英文名称须为不超过 100 字的文字。"]}
+    with in_branch("bj"):
+        assert not KpiTemplate.objects.exists()
+
+
 def test_risk_reasons_follow_the_language(org, computed):
     from performance.models import RiskFlag
 

@@ -83,6 +83,16 @@ def test_a_second_answer_is_refused_and_nothing_changes(org, survey):
     assert [a[1:] for a in answers()] == [("满意", Decimal("10.00"))]
 
 
+def test_the_answer_given_reads_in_the_readers_language(org, survey):
+    """The stored answer is the default scale's key (满意); an English reader is told what they
+    answered in English ("You answered: 满意." before)."""
+    c = browser(org.members["finance"][0])
+    assert c.post(f"/b/bj/performance/surveys/{survey}/", {"answer": "满意"}).status_code == 302
+    page = english(c).get(f"/b/bj/performance/surveys/{survey}/").content.decode()
+    assert '<p data-testid="answered">You answered: Satisfied.</p>' in page
+    assert [a[1] for a in answers()] == ["满意"]  # the key is stored as it was
+
+
 def test_no_choice_is_refused_in_words(org, survey):
     resp = browser(org.members["finance"][0]).post(f"/b/bj/performance/surveys/{survey}/", {})
     assert resp.status_code == 400 and "请选择一项评价。" in resp.content.decode()

@@ -69,6 +69,21 @@ def test_builder_saves_a_valid_template_with_a_survey_indicator(org):
                    ("异常处理小时数", "exception_hours", Decimal("60.00"), Decimal("2.00"), "capped", {"cap": "120"})]
 
 
+def test_builder_takes_an_optional_english_name_and_the_next_version_starts_from_it(org):
+    data = {"name": "客服部考核", "department": "cs", "position": "", "effective_from": "2026-01-01",
+            **rows(("survey_score", "40", "8"), ("exception_hours", "60", "2"))}
+    data.update({"ind-1-name": "异常响应(小时)", "ind-1-name_en": " Exception response (hours) "})
+    html = browser(org.hr).get(PAGE + "new/").content.decode()
+    assert "英文名称" in html
+    assert browser(org.hr).post(PAGE + "new/", data).status_code == 302
+    with in_branch("bj"):
+        t = KpiTemplate.objects.get(name="客服部考核")
+        got = [(i.name, i.name_en) for i in t.versions.get().indicators.all()]
+    assert got == [("满意度得分", ""), ("异常响应(小时)", "Exception response (hours)")]
+    page = browser(org.hr).get(PAGE + f"{t.code}/versions/new/").content.decode()
+    assert 'value="Exception response (hours)"' in page
+
+
 def test_builder_refuses_weights_that_do_not_add_up_to_100_and_writes_nothing(org):
     before = counts()
     data = {"name": "客服部考核", "department": "cs", "effective_from": "2026-01-01",
