@@ -6,8 +6,8 @@ the 18th is a check character over the first 17 (weights 3^i mod 31, check = 31 
 
 The normalised name only removes what a typist varies without meaning another company: outer
 and repeated spaces, full-width letters, digits and brackets (NFKC: （）→ (), ＡＢＣ → ABC), and
-case. "有限公司" is kept: "北京华信科技" and "北京华信科技有限公司" may be two companies (the demo has
-both), and a person deciding that is better than a rule guessing it."""
+case. "有限公司" is kept: "北京华信科技" and "北京华信科技有限公司" may be two companies, and a person
+deciding that is better than a rule guessing it."""
 from __future__ import annotations
 
 import re

@@ -78,9 +78,10 @@ def seed(org) -> None:
                     lead = services.lead_create(actor=staff, data=services.LeadInput(
                         name=f"{LEAD_SOURCE_WORDS[source]}线索{i + 1}", source=source, marketer=marketer if source == "marketing" else None,
                         created_on=month, qualified=True))
-                    services.lead_sign(actor=staff, lead_id=lead.pk, data=services.LeadSignInput(
+                    signed = services.lead_sign(actor=staff, lead_id=lead.pk, data=services.LeadSignInput(
                         amount=Decimal(rnd.randrange(50_000, 300_000)), signed_on=month.replace(day=10)
                         if month < months[-1] or today.day >= 10 else today, seller=seller))
+                    _as_it_happened(signed)
             _demo_leads_in_progress(marketer=marketer, seller=seller)
             if code == "beijing":  # a float proposed this month, waiting for the manager (the what-if preview)
                 from . import adjustments
@@ -99,6 +100,27 @@ def seed(org) -> None:
     connection.set_schema_to_public()
 
 
+def _on(day, hour: int, minute: int = 0):
+    """That day at that (Asia/Shanghai) time, never later than now: a demo lead of today."""
+    import datetime as dt
+
+    return min(timezone.make_aware(dt.datetime.combine(day, dt.time(hour, minute))), timezone.now())
+
+
+def _as_it_happened(lead) -> None:
+    """A demo lead's stage history on the days its dates say, not at the moment the demo was
+    loaded: 录入 on the lead's date, 合同归档 on the signing day. The services stamp a step
+    with the time it is recorded, which for a demo lead dated months back put 录入 after
+    steps entered for earlier days (and the history's order by time showed 录入 last)."""
+    from .models import Lead, LeadStageChange
+
+    LeadStageChange.objects.filter(lead=lead, stage=Lead.Stage.ENTERED).update(at=_on(lead.created_on, 9, 30))
+    if lead.signed_on is not None:
+        signed_at = _on(lead.signed_on, 16)
+        LeadStageChange.objects.filter(lead=lead, stage=Lead.Stage.ARCHIVED).update(at=signed_at)
+        Lead.objects.filter(pk=lead.pk, stage=Lead.Stage.ARCHIVED).update(stage_since=signed_at)
+
+
 def _demo_leads_in_progress(*, marketer, seller) -> None:
     """Leads still being worked, entered by marketing and sales themselves: one the marketer
     brought in that has waited 9 days for the seller's 接待 (the stuck-lead alert names the
@@ -114,6 +136,7 @@ def _demo_leads_in_progress(*, marketer, seller) -> None:
     waiting = services.lead_create(actor=marketer, data=services.LeadInput(
         name="华信科技有限公司(展会线索)", source="marketing", marketer=marketer, created_on=today - dt.timedelta(days=12),
         qualified=True, owner=seller))
+    _as_it_happened(waiting)  # 录入 12 days ago, then 到访 9 days ago
     lead_services.lead_stage_move(actor=marketer, roles={Role.MARKETING}, lead_id=waiting.pk, to=Lead.Stage.VISITED)
     long_ago = timezone.now() - dt.timedelta(days=9)
     Lead.objects.filter(pk=waiting.pk).update(stage_since=long_ago)

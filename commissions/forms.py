@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from clients.models import Service
 
@@ -76,7 +77,7 @@ class SaleForm(ServiceForm):
 
 class LeadForm(ServiceForm):
     name = _text(_("线索名称"))
-    source = forms.ChoiceField(label=_("来源"), choices=[("", "—")] + list(Lead.Source.choices))
+    source = forms.ChoiceField(label=pgettext_lazy("lead", "来源"), choices=[("", "—")] + list(Lead.Source.choices))
     marketer = _text(_("市场人员(用户名)"), required=False, help_text=_("市场线索必填;销售自拓线索留空"), **EARNERS)
     created_on = _text(_("线索日期"), required=False, help_text=_("留空为今天"), **DATE)
     qualified = forms.BooleanField(label=_("有效线索"), required=False, initial=True)

@@ -80,7 +80,7 @@ def lead_rows(leads) -> list[dict]:
 def lead_detail(actor, roles, lead_id: int) -> dict:
     lead = access_lead(actor, roles, lead_id)
     row = lead_rows([lead])[0]
-    changes = list(LeadStageChange.objects.filter(lead=lead))
+    changes = list(LeadStageChange.objects.filter(lead=lead).order_by("at", "id"))  # the history reads in time order
     names = _names(c.by_id for c in changes)
     row["stages"] = [{"stage": c.stage, "stage_label": c.get_stage_display(), "at": c.at.isoformat(),
                       "by": names.get(c.by_id, ""), "note": c.note, "when": c.at} for c in changes]

@@ -15,7 +15,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from branches import roles as R
 from branches.pages import page_roles
@@ -78,7 +78,7 @@ class OwnLeadForm(LeadDetailsForm):
         self.office = lead_services.is_office(roles)
         self.fields["owner"].choices = [("", "—")] + list(sellers)  # names shown, usernames sent
         if self.office:
-            self.fields["source"] = forms.ChoiceField(label=gettext_lazy("来源"), choices=[("", "—")] + list(Lead.Source.choices))
+            self.fields["source"] = forms.ChoiceField(label=pgettext_lazy("lead", "来源"), choices=[("", "—")] + list(Lead.Source.choices))
             self.fields["marketer"] = _text(gettext_lazy("市场人员(用户名)"), required=False,
                                             help_text=gettext_lazy("市场线索必填;销售自拓线索留空"), **EARNERS)
         elif Role.MARKETING not in roles:

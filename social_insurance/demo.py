@@ -12,7 +12,9 @@ from . import engine, services
 from .crypto import identity_hashes
 
 REGIONS = {"beijing": "110105", "shanghai": "310104", "guangzhou": "440106"}
-CLIENTS = ["{city}华信科技有限公司", "{city}远航物流有限公司", "{city}明德教育咨询有限公司"]
+# Companies of their own: none is a near-namesake of the commission demo's clients (commissions.demo
+# COMPANIES, "北京华信科技" …), which would sit side by side in every client picker.
+CLIENTS = ["{city}瑞丰电子有限公司", "{city}安和物业管理有限公司", "{city}明德教育咨询有限公司"]
 CITY_NAMES = {"beijing": "北京", "shanghai": "上海", "guangzhou": "广州"}
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗"
 GIVEN = ["伟", "芳", "娜", "敏", "静", "磊", "洋", "艳", "勇", "军", "杰", "娟", "涛", "明", "超"]

@@ -6,6 +6,7 @@ read. Amounts are rounded half-up like everywhere else (hrsaas.money), never thr
 from __future__ import annotations
 
 import datetime as dt
+import re
 from decimal import Decimal, InvalidOperation
 
 from django import template
@@ -64,3 +65,20 @@ def period_status(status) -> str:
         return BranchPeriod.Status(status).label
     except ValueError:
         return str(status or "")
+
+
+_SETTLED_NOTE = re.compile(r"(\d{4}-\d{2}) 关账")
+
+
+@register.filter
+def stage_note(step: dict) -> str:
+    """A lead's stage note as its reader reads it: the one the close writes on 业绩结算
+    ("2026-10 关账", the month's key) in words (2026年10月关账 / Closed for Oct 2026); any other
+    note is someone's own text, shown as written."""
+    from django.utils.translation import gettext
+
+    note = str(step.get("note") or "")
+    match = _SETTLED_NOTE.fullmatch(note.strip())
+    if step.get("stage") == "settled" and match:
+        return gettext("%(p)s关账") % {"p": formatting.format_period(match.group(1))}
+    return note

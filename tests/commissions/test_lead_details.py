@@ -350,6 +350,12 @@ def test_channel_and_details_read_in_english(api, people):
     page = c.get(f"/b/bj/leads/{lead}/").content.decode()
 
     assert "Trade show" in page and "Channel" in page and "Services of interest" in page
+    # one source, with ASCII punctuation (it read "Sources" over "Marketing lead(Marketing …)")
+    source = re.search(r'<dt class="muted">([^<]*)</dt><dd data-testid="lead-source">([^<]*)</dd>', page)
+    assert source.groups() == ("Source", f"Marketing lead (marketer: {people['bj_mkt'].label})")
+    chinese = _login(people["bj_mkt"]).get(f"/b/bj/leads/{lead}/").content.decode()
+    source = re.search(r'<dt class="muted">([^<]*)</dt><dd data-testid="lead-source">([^<]*)</dd>', chinese)
+    assert source.groups() == ("来源", f"市场线索(市场 {people['bj_mkt'].label})")
     assert "Edit lead" in page and "Save changes" in page
     assert CJK.findall(main_text(page)) == []  # every label of the page and its edit form translated
     assert "展会" not in page

@@ -351,3 +351,17 @@ def test_closing_the_month_settles_its_signed_leads_which_wait_for_it_without_al
         last = LeadStageChange.objects.filter(lead_id=lead).last()
         assert (last.stage, last.by_id, last.note) == ("settled", people["bj_manager"].pk, f"{period} 关账")
         assert got.history.latest().history_change_reason == f"业绩结算:{period} 关账"
+    # The page says the month as people write it, in the reader's language, never its key.
+    from django.conf import settings
+    from django.test import Client
+
+    from hrsaas.core.formatting import format_period
+
+    page = Client()
+    page.force_login(people["bj_manager"])
+    steps = page.get(f"/b/bj/leads/{lead}/").content.decode().split('data-testid="stage-history"')[1]
+    assert f"{format_period(period)}关账" in steps and period not in steps
+    page.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    steps = page.get(f"/b/bj/leads/{lead}/").content.decode().split('data-testid="stage-history"')[1]
+    year, month = int(period[:4]), int(period[5:])
+    assert f"Closed for {dt.date(year, month, 1):%B %Y}" in steps and "关账" not in steps
