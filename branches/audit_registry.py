@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.apps import apps
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
 from django_tenants.utils import schema_context
 
 from .audit import history_rows
@@ -25,7 +26,7 @@ def audit_rows(*, model_label: str | None = None, branch_code: str | None = None
     shared, tenant = _audited_models()
     labels = {m._meta.label for m in shared + tenant}
     if model_label and model_label not in labels:
-        raise ValidationError({"model": [f"未知或未审计的模型:{model_label}"]})
+        raise ValidationError({"model": [_("未知或未审计的模型:%(model)s") % {"model": model_label}]})
     rows: list[dict] = []
     if branch_code is None:
         for model in shared:
@@ -35,7 +36,7 @@ def audit_rows(*, model_label: str | None = None, branch_code: str | None = None
     if branch_code is not None:
         branches = branches.filter(code=branch_code)
         if not branches.exists():
-            raise ValidationError({"branch": [f"分支机构不存在:{branch_code}"]})
+            raise ValidationError({"branch": [_("分支机构不存在:%(code)s") % {"code": branch_code}]})
     for branch in branches:
         with schema_context(branch.schema_name):
             for model in tenant:

@@ -65,7 +65,7 @@ class AdjustmentListApi(APIView):
         st = request.query_params.get("status") or None
         component = request.query_params.get("component") or None
         if st is not None and st not in Adjustment.Status.values:
-            raise ValidationError({"status": [f"未知状态:{st}"]})
+            raise ValidationError({"status": [_("未知状态:%(value)s") % {"value": st}]})
         if component is not None and component not in COMPONENTS:
             raise ValidationError({"component": [unknown_choice(component, what=pgettext("in a sentence", "提成项目"), choices=COMPONENTS)]})
         return Response(adjustments.adjustments_out(adjustments.adjustments_list(status=st, component=component)))

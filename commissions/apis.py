@@ -3,6 +3,7 @@ serialize. Nothing else lives here."""
 from __future__ import annotations
 
 from django.utils.translation import get_language
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
 from rest_framework.exceptions import PermissionDenied, ValidationError
@@ -112,11 +113,11 @@ class LeaderboardApi(PreparedGet, APIView):
         try:
             kind = selectors.parse_board_period(period)[0]
         except ValueError:
-            raise ValidationError({"period": ["期间格式须为 YYYY-MM 或 YYYY-Www。"]})
+            raise ValidationError({"period": [_("期间格式须为 YYYY-MM 或 YYYY-Www。")]})
         if kind == "month":
             period = parse_period(period)  # " 2025-07" is 2025-07: its rows, its prepared body
         if metric not in selectors.METRICS:
-            raise ValidationError({"metric": ["指标须为 openings、sales 或 commission。"]})
+            raise ValidationError({"metric": [_("指标须为 openings、sales 或 commission。")]})
         if metric == "commission" and not R.may_read_commission_amounts(request.user, request_branch(request)):
             raise PermissionDenied(COMMISSION_BOARD_DENIED)
         return prepared.board_json(request_branch(request), period, metric, kind, request.user.username,

@@ -11,6 +11,7 @@ from decimal import Decimal
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Sum
+from django.utils.translation import gettext as _
 
 from clients.models import Client
 from hrsaas import uploads
@@ -31,6 +32,9 @@ HEADERS = {
 }
 REQUIRED = {"clients": ("name", "headcount", "opened_on", "opened_by"),
             "sales": ("client", "service", "period", "amount", "seller")}
+# A missing column named as the import template heads it (the headers are Chinese in every language).
+TEMPLATE_HEADERS = {"clients": {"name": "客户名称", "headcount": "员工人数", "opened_on": "开户日期", "opened_by": "开户人"},
+                    "sales": {"client": "客户", "service": "服务", "period": "期间", "amount": "金额", "seller": "销售人员"}}
 
 
 def read_rows(name: str, upload) -> uploads.Table:
@@ -59,7 +63,8 @@ def _records(kind: str, table: uploads.Table) -> tuple[list[tuple[int, dict]], l
     header = [HEADERS[kind].get(cell_text(h).lower() if cell_text(h).isascii() else cell_text(h)) for h in table.header]
     missing = [c for c in REQUIRED[kind] if c not in header]
     if missing:
-        raise ValidationError({"file": [f"缺少列:{', '.join(missing)}"]})
+        raise ValidationError({"file": [_("缺少列:%(columns)s。") % {
+            "columns": _("、").join(TEMPLATE_HEADERS[kind][c] for c in missing)}]})
     records, formulas = [], []
     for number, row in table.rows:  # row numbers as a spreadsheet shows them
         if all(cell_text(v) == "" for v in row):
@@ -67,7 +72,8 @@ def _records(kind: str, table: uploads.Table) -> tuple[list[tuple[int, dict]], l
         record = {col: cell_text(v) for col, v in zip(header, row) if col}
         for col, value in record.items():
             if _is_formula(value):
-                formulas.append({"row": number, "column": col, "message": f"单元格含公式({value[:30]}),请粘贴为数值后再导入。"})
+                formulas.append({"row": number, "column": col,
+                                 "message": _("单元格含公式(%(formula)s),请粘贴为数值后再导入。") % {"formula": value[:30]}})
         if "services" in record:
             record["services"] = inputs.services_from_text(record["services"])
         records.append((number, record))
@@ -99,7 +105,8 @@ def _client_id(value: str) -> str:
         return value
     ids = list(Client.objects.filter(name=value).values_list("pk", flat=True)[:2])
     if len(ids) != 1:
-        raise ValidationError({"client": [f"客户名称不唯一或不存在:{value}" if ids else f"未知客户:{value}"]})
+        raise ValidationError({"client": [(_("客户名称不唯一:%(name)s。") if ids else _("未知客户:%(name)s。"))
+                                          % {"name": value}]})
     return str(ids[0])
 
 
@@ -109,7 +116,7 @@ def import_file(*, actor, kind: str, upload) -> dict:
     from . import services
 
     if upload is None:
-        raise ValidationError({"file": ["请上传 CSV 或 XLSX 文件(字段名 file)。"]})
+        raise ValidationError({"file": [_("请上传 CSV 或 XLSX 文件(字段名 file)。")]})
     records, errors = _records(kind, read_rows(upload.name or "", upload))
     formula_cells = {(e["row"], e["column"]) for e in errors}
     parsed = []
@@ -155,6 +162,6 @@ def import_file(*, actor, kind: str, upload) -> dict:
         if actual != expected:
             transaction.set_rollback(True)
             return {"ok": False, "kind": kind, "imported": 0, "expected": expected, "actual": actual,
-                    "errors": [{"row": 0, "column": "", "message": "导入后合计与文件不符,已全部撤销。"}]}
+                    "errors": [{"row": 0, "column": "", "message": _("导入后合计与文件不符,已全部撤销。")}]}
     return {"ok": True, "kind": kind, "imported": len(created), "errors": [], "expected": expected,
             "actual": actual, "totals_match": True}

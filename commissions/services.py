@@ -23,7 +23,7 @@ from branches.audit import stamp
 from branches.models import Branch, User
 from branches.roles import Role, hq_roles_of, may_close_month
 from hrsaas.core.branch import require_branch
-from hrsaas.core.formatting import format_date
+from hrsaas.core.formatting import format_date, format_period
 from hrsaas.core.money import quantize_money
 from hrsaas.core.period import valid_period
 from clients.models import Client
@@ -228,7 +228,7 @@ def sale_create(*, actor, data: SaleInput) -> Sale:
             % {"name": client.name, "service": _service_labels([data.service]), "have": _service_labels(client.services)}]})
     with transaction.atomic():
         if Sale.objects.select_for_update().filter(client=client, service=data.service, period=data.period).exists():
-            raise ValidationError({"period": [_("该客户该服务 %(p)s 的销售已录入。") % {"p": data.period}]})
+            raise ValidationError({"period": [_("该客户该服务 %(p)s 的销售已录入。") % {"p": format_period(data.period)}]})
         if data.service not in client.services:  # add_service: the client's contract grows, audited
             client = Client.objects.select_for_update().get(pk=client.pk)
             if data.service not in client.services:
@@ -242,7 +242,7 @@ def sale_create(*, actor, data: SaleInput) -> Sale:
             with transaction.atomic():
                 sale.save()
         except IntegrityError:  # the same sale recorded concurrently
-            raise ValidationError({"period": [_("该客户该服务 %(p)s 的销售已录入。") % {"p": data.period}]})
+            raise ValidationError({"period": [_("该客户该服务 %(p)s 的销售已录入。") % {"p": format_period(data.period)}]})
         recompute_mark(event_branch=current_branch(), earners=[data.seller], periods={data.period})
     return sale
 
@@ -458,7 +458,7 @@ def manual_line_post(*, actor, earner_id: int, period: str, amount: Decimal, ref
     with transaction.atomic():
         lock_objects.branch_period(branch.schema_name, period)
         if period_status(branch, period) != BranchPeriod.Status.OPEN:
-            raise ValidationError({"period": [_("期间 %(p)s 已关账,不能再计入。") % {"p": period}]})
+            raise ValidationError({"period": [_("期间 %(p)s 已关账,不能再计入。") % {"p": format_period(period)}]})
         line = StatementLine.objects.create(
             period=period, earner_id=earner_id, source=f"{branch.code}:{reference}"[:60], component=MANUAL,
             corrects=reference, corrects_period=None, source_branch_id=branch.id, event_date=event_date,
@@ -773,11 +773,11 @@ def period_close(*, actor, period: str) -> BranchPeriod:
         # A month not begun has nothing to lock, and a closed period freezes the rules in force in
         # it for every branch (rule versions and adjustments may not start in a closed period).
         raise ValidationError({"period": [_("期间 %(p)s 尚未开始(本月为 %(m)s),不能关账。")
-                                          % {"p": period, "m": this_month}]})
+                                          % {"p": format_period(period), "m": format_period(this_month)}]})
     with transaction.atomic():
         lock_objects.branch_period(branch.schema_name, period)
         if period_status(branch, period) != BranchPeriod.Status.OPEN:
-            raise ValidationError({"period": [_("期间 %(p)s 已关账。") % {"p": period}]})
+            raise ValidationError({"period": [_("期间 %(p)s 已关账。") % {"p": format_period(period)}]})
         recompute_period(period=period)
         carry_negative_balances(branch=branch, period=period)
         from .lead_services import leads_settle_for_period
@@ -819,7 +819,7 @@ def period_mark_paid(*, actor, branch: Branch, period: str, confirmed=None) -> B
         lock_objects.branch_period(branch.schema_name, period)
         obj = BranchPeriod.objects.filter(branch=branch, period=period).first()
         if obj is None or obj.status == BranchPeriod.Status.OPEN:
-            raise ValidationError({"period": [_("期间 %(p)s 尚未关账,不能发放。") % {"p": period}]})
+            raise ValidationError({"period": [_("期间 %(p)s 尚未关账,不能发放。") % {"p": format_period(period)}]})
         if obj.status == BranchPeriod.Status.PAID:
             return obj
         if confirmed is not None:

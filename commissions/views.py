@@ -287,7 +287,7 @@ def record_sale(request):
     return _record(
         request, roles=roles, form=SaleForm(_posted(request), initial={"period": _this_month()}),
         parse=parse, create=lambda data: services.sale_create(actor=request.user, data=data),
-        success=lambda s: _("已录入销售:客户编号 %(c)d,%(p)s,%(a)s 元。") % {"c": s.client_id, "p": s.period,
+        success=lambda s: _("已录入销售:客户编号 %(c)d,%(p)s,%(a)s 元。") % {"c": s.client_id, "p": format_period(s.period),
                                                                    "a": f"{s.amount:,.2f}"},
         template_context={"title": _("录入销售"), "intro": _("客户某项服务某月的计费金额;同一客户、服务和月份只能录入一次。"),
                           "testid": "record-sale", "clients": _recent_clients()})

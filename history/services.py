@@ -124,7 +124,8 @@ def parse_rules(data) -> dict:
         except RuleError as exc:
             for path, messages in exc.errors.items():
                 for message in messages:
-                    errors.add("rules", f"{COMPONENT_WORDS.get(component, component)}草案 {path}:{message}")
+                    errors.add("rules", _("%(component)s草案 %(path)s:%(message)s") % {
+                        "component": COMPONENT_WORDS.get(component, component), "path": path, "message": message})
             continue
         out["draft"][component] = params
     errors.raise_if_any()

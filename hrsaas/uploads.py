@@ -160,7 +160,7 @@ def _check_parts(archive: zipfile.ZipFile) -> None:
 
     sizes = {info.filename: info.file_size for info in archive.infolist()}
     if sum(sizes.values()) > MAX_XLSX_EXPANDED_BYTES:
-        _refuse("XLSX 文件解压后过大,请删除多余的工作表、格式或空行后再导入。")
+        _refuse(_("XLSX 文件解压后过大,请删除多余的工作表、格式或空行后再导入。"))
 
     def small(name: str) -> str:
         if sizes.get(name, 0) > MAX_XLSX_PART_BYTES:
@@ -180,7 +180,7 @@ def _check_parts(archive: zipfile.ZipFile) -> None:
             _refuse(_("XLSX 文件的工作表过多或重复,请只保留要导入的工作表后再导入。"))
         active = sheets[parser.wb._active_sheet_index]
     except (IndexError, KeyError, TypeError, ValueError, OSError, SyntaxError):
-        _refuse("无法读取 XLSX 文件。")
+        _refuse(_("无法读取 XLSX 文件。"))
     types = {part.PartName[1:]: part.ContentType for part in manifest.Override}
     strings = {name for name, kind in types.items() if kind == SHARED_STRINGS}
     # The one part left uncapped must be a worksheet and nothing openpyxl reads whole besides:
@@ -230,13 +230,13 @@ def _xlsx_rows(stream, max_columns: int, max_rows: int, data_only: bool):
         with zipfile.ZipFile(stream) as archive:
             _check_parts(archive)
     except (zipfile.BadZipFile, OSError, ValueError, KeyError):
-        _refuse("无法读取 XLSX 文件。")
+        _refuse(_("无法读取 XLSX 文件。"))
     stream.seek(0)
     try:
         workbook = load_workbook(stream, read_only=True, data_only=data_only, keep_links=False)
         sheet = workbook.active
     except Exception:  # noqa: BLE001 — any unreadable workbook is the same user error
-        _refuse("无法读取 XLSX 文件。")
+        _refuse(_("无法读取 XLSX 文件。"))
     # Explicit bounds: openpyxl would otherwise pad every row to the declared width and fill
     # missing rows up to the declared height. One column and one row past the caps are read so
     # that a file over a cap is refused rather than cut.
@@ -246,7 +246,7 @@ def _xlsx_rows(stream, max_columns: int, max_rows: int, data_only: bool):
     except ValidationError:
         raise
     except Exception:  # noqa: BLE001 — a malformed sheet part
-        _refuse("无法读取 XLSX 文件。")
+        _refuse(_("无法读取 XLSX 文件。"))
     finally:
         workbook.close()
 
@@ -264,7 +264,7 @@ def _encoding_of(stream) -> str:
         except UnicodeDecodeError:
             continue
         return encoding
-    _refuse("无法识别文件编码,请保存为 UTF-8 或 GBK 的 CSV。")
+    _refuse(_("无法识别文件编码,请保存为 UTF-8 或 GBK 的 CSV。"))
 
 
 def _csv_rows(stream, max_columns: int, max_rows: int):
@@ -276,12 +276,12 @@ def _csv_rows(stream, max_columns: int, max_rows: int):
     try:
         for count, row in enumerate(csv.reader(text), start=1):
             if any("\x00" in value for value in row):  # a binary file that happened to decode
-                _refuse("无法读取 CSV 文件,请上传 CSV 或 XLSX。")
+                _refuse(_("无法读取 CSV 文件,请上传 CSV 或 XLSX。"))
             yield row
             if count >= limit:
                 return
     except csv.Error:  # e.g. a field over csv's 131,072 characters, or a NUL byte
-        _refuse("无法读取 CSV 文件,请上传 CSV 或 XLSX。")
+        _refuse(_("无法读取 CSV 文件,请上传 CSV 或 XLSX。"))
     finally:
         if not stream.closed:
             text.detach()  # the upload stays open for its owner

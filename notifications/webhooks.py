@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from django.conf import settings
+from django.utils.translation import gettext as _
 
 WECOM_HOST = "qyapi.weixin.qq.com"
 _NAT64 = ipaddress.ip_network("64:ff9b::/96")
@@ -84,17 +85,17 @@ def parse(url: str) -> Target:
         parts = urlsplit((url or "").strip())
         port = parts.port
     except ValueError:
-        raise UnsafeWebhook("Webhook 地址格式不正确。") from None
+        raise UnsafeWebhook(_("Webhook 地址格式不正确。")) from None
     scheme = parts.scheme.lower()
     host = (parts.hostname or "").rstrip(".").lower()
     if scheme not in ("https", "http") or not host:
-        raise UnsafeWebhook("Webhook 地址须以 https:// 开头。")
+        raise UnsafeWebhook(_("Webhook 地址须以 https:// 开头。"))
     try:  # a Chinese domain name travels as its IDNA (xn--) form in DNS, SNI and Host
         host = host.encode("idna").decode("ascii") if not host.isascii() else host
     except UnicodeError:
-        raise UnsafeWebhook("Webhook 地址格式不正确。") from None
+        raise UnsafeWebhook(_("Webhook 地址格式不正确。")) from None
     if parts.username is not None or parts.password is not None:
-        raise UnsafeWebhook("Webhook 地址中不能包含用户名或密码。")
+        raise UnsafeWebhook(_("Webhook 地址中不能包含用户名或密码。"))
     path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
     return Target(scheme=scheme, host=host, port=port or (443 if scheme == "https" else 80), path=path)
 
@@ -111,15 +112,15 @@ def _check_address(target: Target, address: str) -> None:
     if any(ip in net for net in _allowed_networks()):
         return  # an operator's internal relay: any scheme and port
     if not is_public(ip):
-        raise UnsafeWebhook("Webhook 只能指向企业微信或公网地址,不能指向内网、本机或保留地址。")
+        raise UnsafeWebhook(_("Webhook 只能指向企业微信或公网地址,不能指向内网、本机或保留地址。"))
     _check_https(target)
 
 
 def _check_https(target: Target) -> None:
     if target.scheme != "https":
-        raise UnsafeWebhook("Webhook 地址须以 https:// 开头。")
+        raise UnsafeWebhook(_("Webhook 地址须以 https:// 开头。"))
     if target.port != 443:
-        raise UnsafeWebhook("Webhook 只能使用 https 的默认端口(443)。")
+        raise UnsafeWebhook(_("Webhook 只能使用 https 的默认端口(443)。"))
 
 
 def _addresses(target: Target) -> list[str]:
@@ -129,9 +130,9 @@ def _addresses(target: Target) -> list[str]:
     try:
         addresses = resolve_host(target.host, target.port)
     except (socket.gaierror, UnicodeError, OSError):
-        raise UnsafeWebhook("无法解析 Webhook 地址中的域名。") from None
+        raise UnsafeWebhook(_("无法解析 Webhook 地址中的域名。")) from None
     if not addresses:
-        raise UnsafeWebhook("无法解析 Webhook 地址中的域名。")
+        raise UnsafeWebhook(_("无法解析 Webhook 地址中的域名。"))
     return addresses
 
 

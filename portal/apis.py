@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from django.http import Http404
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status
@@ -78,7 +79,7 @@ class ClaimOverrideApi(APIView):
         data = request.data if hasattr(request.data, "get") else {}
         decision = data.get("decision")
         if decision not in ("approve", "reject"):
-            raise ValidationError({"decision": ["须为 approve 或 reject。"]})
+            raise ValidationError({"decision": [_("须为 approve 或 reject。")]})
         claim = services.claim_override(actor=request.user, branch=branch, claim_id=claim_id,
                                         approve=decision == "approve", note=data.get("note", ""))
         return Response(claim_out(claim, branch))

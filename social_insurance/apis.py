@@ -137,7 +137,7 @@ class EmployeeImportApi(APIView):
     def post(self, request):
         upload = request.FILES.get("file")
         if upload is None:
-            return Response({"file": ["请上传文件。"]}, status=400)
+            return Response({"file": [_("请上传文件。")]}, status=400)
         report = services.employees_import(actor=request.user, filename=upload.name, content=upload)
         body = {"rows": report.rows, "created": report.created, "wage_total": money(report.wage_total),
                 "errors": report.errors}

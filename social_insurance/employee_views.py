@@ -41,6 +41,7 @@ EXPORT_MAX = 50_000
 # The import template: the service's Chinese headers (services.HEADER_ALIASES) and one example.
 IMPORT_TEMPLATE_HEADERS = ["客户名称", "姓名", "身份证号", "参保城市", "合同签订地", "工资发放地", "申报工资",
                            "公积金比例%", "工伤费率%", "参保开始日期", "参保结束日期"]
+IMPORT_EXAMPLE_CLIENT = "示例客户有限公司"
 
 
 def _require(request, action: str) -> frozenset[str]:
@@ -368,10 +369,11 @@ def import_template(request):
     fmt = request.GET.get("format", "xlsx")
     if fmt not in FORMATS:
         raise Http404
-    example = Client.objects.filter(closed_on__isnull=True).order_by("name").values_list("name", flat=True).first()
     city = sel.city_names().get(request.tenant.city or "", "北京")
     first17 = "11010519900101001"  # an example number that passes the check digit
-    rows = [[example or "示例客户有限公司", "张三", first17 + sel.engine.identity_check_char(first17), city, city, city,
+    # An example to overwrite, never one of the branch's clients: a real name in the template
+    # would sit in the file as if it were data (and beside its near-namesakes in the pickers).
+    rows = [[IMPORT_EXAMPLE_CLIENT, "张三", first17 + sel.engine.identity_check_char(first17), city, city, city,
              "8000.00", "", "", timezone.localdate(), ""]]
     return table_response(fmt=fmt, filename="insured-employees-template", title=_("参保员工导入模板"),
                           headers=IMPORT_TEMPLATE_HEADERS, rows=rows)

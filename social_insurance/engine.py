@@ -27,6 +27,7 @@ from decimal import ROUND_DOWN, ROUND_HALF_UP, ROUND_UP, Decimal
 
 from django.utils.translation import gettext, gettext_noop
 
+from hrsaas.core.formatting import format_period
 from hrsaas.core.inputs import refuse_json_number
 from hrsaas.core.money import MoneyError, decimal_from_text, parse_money, quantize_money
 from hrsaas.core.period import PERIOD_RE, Period, PeriodError
@@ -179,7 +180,7 @@ class Contribution:
 def month_start(period: str) -> dt.date:
     """First day of a `YYYY-MM` period; raises PolicyError('month') for anything else."""
     if not isinstance(period, str) or not PERIOD_RE.match(period):
-        raise PolicyError("month", "月份格式应为 YYYY-MM,例如 2025-03。")
+        raise PolicyError("month", gettext("月份格式应为 YYYY-MM,例如 2025-03。"))
     try:
         return Period.parse(period).first_day
     except PeriodError as exc:
@@ -201,11 +202,12 @@ def policy_for_month(policies, city: str, period: str) -> PolicyRule:
     day = month_start(period)
     of_city = [p for p in policies if p.city == city]
     if not of_city:
-        raise PolicyError("city", f"未知的参保城市:{city}。")
+        raise PolicyError("city", gettext("未知的参保城市:%(city)s。") % {"city": city})
     for policy in of_city:
         if policy.effective_from <= day and (policy.effective_to is None or day <= policy.effective_to):
             return policy
-    raise PolicyError("month", f"{city} 在 {period} 没有适用的社保政策。")
+    raise PolicyError("month", gettext("%(city)s在%(month)s没有适用的社保政策。") % {
+        "city": of_city[0].name or city, "month": format_period(period)})
 
 
 def contribution_base(wage: Decimal, item: ItemRule) -> Decimal:
@@ -223,19 +225,22 @@ def parse_percent(value, field: str) -> Decimal:
     if refusal:
         raise PolicyError(field, refusal)
     if not isinstance(value, (str, int, Decimal)):
-        raise PolicyError(field, "比例须为数字字符串,例如 \"12\" 或 \"0.20\"。")
+        raise PolicyError(field, gettext("比例须为数字,例如 12 或 0.20。"))
     pct = decimal_from_text(value)
     if pct is None:
-        raise PolicyError(field, "比例须为数字,例如 \"12\" 或 \"0.20\"。")
+        raise PolicyError(field, gettext("比例须为数字,例如 12 或 0.20。"))
     if pct < 0:
-        raise PolicyError(field, "比例不能为负数。")
+        raise PolicyError(field, gettext("比例不能为负数。"))
     if pct.as_tuple().exponent < -2:
-        raise PolicyError(field, "比例最多保留两位小数。")
+        raise PolicyError(field, gettext("比例最多保留两位小数。"))
     return pct
 
 
 WAGE_LIMIT = Decimal("99999999.99")
-_WAGE_MESSAGES = {"negative": "工资不能为负数。", "places": "工资最多保留两位小数(到分)。", "too_large": "工资金额过大。"}
+_WAGE_MESSAGES = {"negative": gettext_noop("工资不能为负数。"), "places": gettext_noop("工资最多保留两位小数(到分)。"),
+                  "too_large": gettext_noop("工资金额过大。")}
+# Said to people (an import file, a form): an amount as they type it, not a "string".
+WAGE_FORM_MESSAGE = gettext_noop("工资须为金额,例如 12000.00。")
 
 
 def parse_wage(value, field: str = "wage") -> Decimal:
@@ -245,11 +250,11 @@ def parse_wage(value, field: str = "wage") -> Decimal:
     if refusal:
         raise PolicyError(field, refusal)
     if not isinstance(value, (str, int, Decimal)):
-        raise PolicyError(field, "工资须为金额字符串,例如 \"12000.00\"。")
+        raise PolicyError(field, gettext(WAGE_FORM_MESSAGE))
     try:  # THE money parser (hrsaas.core.money): the accepted forms are the same everywhere
         return parse_money(value, maximum=WAGE_LIMIT)
     except MoneyError as exc:
-        raise PolicyError(field, _WAGE_MESSAGES.get(exc.code, "工资须为数字金额,例如 \"12000.00\"。")) from None
+        raise PolicyError(field, gettext(_WAGE_MESSAGES.get(exc.code, WAGE_FORM_MESSAGE))) from None
 
 
 def fmt_percent(value: Decimal) -> str:
@@ -264,9 +269,11 @@ def housing_fund_rate(item: ItemRule, percent: Decimal | None) -> Decimal:
     if percent is None:
         return low
     if item.whole_percent and percent != percent.to_integral_value():
-        raise PolicyError("housing_fund_percent", f"公积金缴存比例须为整数百分比({lo_s}–{hi_s})。")
+        raise PolicyError("housing_fund_percent", gettext("公积金缴存比例须为整数百分比(%(low)s–%(high)s)。")
+                          % {"low": lo_s, "high": hi_s})
     if not low <= percent <= high:
-        raise PolicyError("housing_fund_percent", f"公积金缴存比例须在 {lo_s}% 至 {hi_s}% 之间。")
+        raise PolicyError("housing_fund_percent", gettext("公积金缴存比例须在 %(low)s%% 至 %(high)s%% 之间。")
+                          % {"low": lo_s, "high": hi_s})
     return percent
 
 
@@ -276,7 +283,8 @@ def injury_rate(item: ItemRule, rate: Decimal | None) -> Decimal:
     if rate is None:
         return low
     if not low <= rate <= high:
-        raise PolicyError("injury_rate", f"工伤保险费率须在 {fmt_percent(low)}% 至 {fmt_percent(high)}% 之间。")
+        raise PolicyError("injury_rate", gettext("工伤保险费率须在 %(low)s%% 至 %(high)s%% 之间。") % {
+            "low": fmt_percent(low), "high": fmt_percent(high)})
     return rate
 
 

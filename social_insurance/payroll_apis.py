@@ -1,6 +1,7 @@
 """Branch API for clients' payroll lists (`/b/<code>/api/v1/si/payroll/…`)."""
 from __future__ import annotations
 
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
@@ -25,7 +26,7 @@ class PayrollImportApi(APIView):
         period = _period(str(request.data.get("period") or ""))
         upload = request.FILES.get("file")
         if upload is None:
-            return Response({"file": ["请上传文件。"]}, status=400)
+            return Response({"file": [_("请上传文件。")]}, status=400)
         # Size, rows and columns are capped by the one upload reader (hrsaas/uploads.py).
         report = services.payroll_import(actor=request.user, period=period, client_id=request.data.get("client"),
                                          filename=upload.name, content=upload)

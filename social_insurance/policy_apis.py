@@ -2,6 +2,7 @@
 (a new year, possibly applying back to months already filed) and keep a version in force."""
 from __future__ import annotations
 
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.response import Response
@@ -70,6 +71,6 @@ class PolicyExtendApi(APIView):
     def post(self, request, pk: int):
         data = request.data if isinstance(request.data, dict) else {}
         if "effective_to" not in data:
-            raise serializers.ValidationError({"effective_to": ["请填写新的失效日期,或 null 表示沿用至新版本发布。"]})
+            raise serializers.ValidationError({"effective_to": [_("请填写新的失效日期,或 null 表示沿用至新版本发布。")]})
         policy = policy_services.policy_extend(actor=request.user, policy_id=pk, effective_to=data["effective_to"])
         return Response(policy_json(policy))

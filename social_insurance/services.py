@@ -16,6 +16,7 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import Max, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.utils.translation import ngettext
 
 from branches.audit import stamp
@@ -66,9 +67,9 @@ def contribution_preview(*, city, month, wage, housing_fund_percent=None, injury
     errs: dict[str, str] = {}
     policy = wage_d = hf = inj = None
     if not isinstance(city, str) or not city:
-        errs["city"] = "请填写参保城市代码,例如 beijing。"
+        errs["city"] = _("请填写参保城市代码,例如 beijing。")
     if not isinstance(month, str):
-        errs["month"] = "月份格式应为 YYYY-MM,例如 2025-03。"
+        errs["month"] = _("月份格式应为 YYYY-MM,例如 2025-03。")
     if not errs:
         try:
             policy = engine.policy_for_month(policy_rules(city), city, month)
@@ -205,31 +206,36 @@ def employee_clean(data: EmployeeInput, *, rules=None, clients=None) -> CleanEmp
         if len(named) == 1:
             client_ref, is_number = str(named[0].pk), True
         else:
-            errs["client"] = f"客户名称不唯一:{client_ref}。" if named else f"未知客户:{client_ref}。"
+            errs["client"] = (_("客户名称不唯一:%(name)s。") if named else _("未知客户:%(name)s。")) % {"name": client_ref}
     if "client" in errs:
         pass  # an unknown or ambiguous name, said above
     elif not is_number:
-        errs["client"] = "请填写客户编号或客户名称。"
+        errs["client"] = _("请填写客户编号或客户名称。")
     else:
         client = clients.get(int(client_ref)) if clients is not None else Client.objects.filter(pk=int(client_ref)).first()
         if client is None:
-            errs["client"] = "客户不存在。"
+            errs["client"] = _("客户不存在。")
         elif client.closed_on is not None:
-            errs["client"] = "该客户已终止服务。"
+            errs["client"] = _("该客户已终止服务。")
     name = str(data.name or "").strip()
     if not name or len(name) > 100:
-        errs["name"] = "请填写姓名(不超过 100 字)。"
+        errs["name"] = _("请填写姓名(不超过 100 字)。")
     number = engine.normalize_identity(str(data.id_number or ""))
     if not engine.identity_number_valid(number):
-        errs["id_number"] = "身份证号无效(须为 18 位且校验位正确)。"
+        errs["id_number"] = _("身份证号无效(须为 18 位且校验位正确)。")
+    # What a person may write for a city: its name as the policy data has it (北京, 上海 …).
+    accepted = _("、").join(dict.fromkeys(r.name for r in rules))
     insured = str(data.insured_city or "").strip()
-    if insured not in cities:
-        errs["insured_city"] = f"未知的参保城市:{insured or '(空)'}。"
-    contract = str(data.contract_city or insured).strip()
-    payroll = str(data.payroll_city or insured).strip()
+    if not insured:
+        errs["insured_city"] = _("请填写参保城市,如 %(cities)s。") % {"cities": accepted}
+    elif insured not in cities:
+        errs["insured_city"] = _("未知的参保城市:%(city)s。请填写城市名称,如 %(cities)s。") % {
+            "city": insured[:30], "cities": accepted}
+    contract = str(data.contract_city or "").strip() or insured
+    payroll = str(data.payroll_city or "").strip() or insured
     for key, value in (("contract_city", contract), ("payroll_city", payroll)):
-        if not value or len(value) > 30:
-            errs[key] = "请填写城市代码。"
+        if value != insured and value not in cities:  # left blank: the insured city (checked above)
+            errs[key] = _("未知的城市:%(city)s。请填写城市名称,如 %(cities)s。") % {"city": value[:30], "cities": accepted}
     try:
         wage = engine.parse_wage(data.wage, "wage")
     except engine.PolicyError as exc:
@@ -237,12 +243,12 @@ def employee_clean(data: EmployeeInput, *, rules=None, clients=None) -> CleanEmp
         wage = None
     start = _date(data.start_date, "start_date", errs)
     if start is None and "start_date" not in errs:
-        errs["start_date"] = "请填写参保开始日期。"
+        errs["start_date"] = _("请填写参保开始日期。")
     elif start is not None and start > timezone.localdate() + dt.timedelta(days=START_DAYS_AHEAD):
-        errs["start_date"] = f"参保开始日期 {_day_text(start)} 在一年以后,请核对日期。"
+        errs["start_date"] = _("参保开始日期 %(day)s 在一年以后,请核对日期。") % {"day": format_date(start)}
     end = _date(data.end_date, "end_date", errs)
     if start and end and end < start:
-        errs["end_date"] = "参保结束日期不能早于开始日期。"
+        errs["end_date"] = _("参保结束日期不能早于开始日期。")
     hf = inj = None
     for key, raw in (("housing_fund_percent", data.housing_fund_percent), ("injury_rate", data.injury_rate)):
         if raw in (None, ""):
@@ -291,16 +297,12 @@ def employee_create(*, actor, data: EmployeeInput) -> InsuredEmployee:
         if _overlapping(clean).exists():
             # The refusal is the one bit a caller learns; it names no other record (see
             # employees_import for why an import answers for the whole file).
-            _errors({"id_number": "该身份证号在本分支机构已有重叠的参保记录。"})
+            _errors({"id_number": _("该身份证号在本分支机构已有重叠的参保记录。")})
         employee = InsuredEmployee(**clean.fields, id_number_encrypted=encrypt_identity(clean.id_number),
                                    created_by=actor if getattr(actor, "pk", None) else None)
         stamp(employee, actor=actor, reason="employee created")
         employee.save()
     return employee
-
-
-def _day_text(day: dt.date) -> str:
-    return f"{day.year}年{day.month}月{day.day}日"
 
 
 def _locked_employee(employee_id: int) -> InsuredEmployee:
@@ -320,14 +322,14 @@ def employee_end(*, actor, employee_id: int, end_date) -> InsuredEmployee:
     errs: dict[str, str] = {}
     end = _date(engine.halfwidth(end_date) if isinstance(end_date, str) else end_date, "end_date", errs)
     if end is None and "end_date" not in errs:
-        errs["end_date"] = "请填写离职(参保结束)日期。"
+        errs["end_date"] = _("请填写离职(参保结束)日期。")
     _errors(errs)
     with transaction.atomic():
         employee = _locked_employee(employee_id)
         if employee.end_date is not None:
-            _errors({"end_date": f"该员工已于 {_day_text(employee.end_date)} 减员。"})
+            _errors({"end_date": _("该员工已于 %(day)s 减员。") % {"day": format_date(employee.end_date)}})
         if end < employee.start_date:
-            _errors({"end_date": f"离职日期不能早于参保开始日期 {_day_text(employee.start_date)}。"})
+            _errors({"end_date": _("离职日期不能早于参保开始日期 %(day)s。") % {"day": format_date(employee.start_date)}})
         employee.end_date = end
         stamp(employee, actor=actor, reason="减员")
         employee.save(update_fields=["end_date"])
@@ -416,6 +418,13 @@ HEADER_ALIASES = {
     "申报工资": "wage", "公积金比例%": "housing_fund_percent", "工伤费率%": "injury_rate",
     "参保开始日期": "start_date", "参保结束日期": "end_date",
 }
+# A missing column named as the template heads it (the file's headers are Chinese in every language).
+COLUMN_HEADERS = {"client": "客户名称", "name": "姓名", "id_number": "身份证号", "insured_city": "参保城市",
+                  "wage": "申报工资", "start_date": "参保开始日期"}
+
+
+def _missing_columns(missing: list[str]) -> str:
+    return _("缺少列:%(columns)s。") % {"columns": _("、").join(COLUMN_HEADERS[c] for c in missing)}
 
 
 @dataclass
@@ -437,7 +446,7 @@ def _read_rows(filename: str, content) -> list[tuple[int, dict]]:
     header = [HEADER_ALIASES.get(h, h) for h in table.header]
     missing = [c for c in ("client", "name", "id_number", "insured_city", "wage", "start_date") if c not in header]
     if missing:
-        raise ValidationError({"file": [f"缺少列:{', '.join(missing)}"]})
+        raise ValidationError({"file": [_missing_columns(missing)]})
     out = []
     for number, row in table.rows:
         values = {h: (v if not isinstance(v, str) else v.strip()) for h, v in zip(header, row) if h in IMPORT_COLUMNS}
@@ -450,8 +459,8 @@ def _read_rows(filename: str, content) -> list[tuple[int, dict]]:
 
 
 # One message for the whole file, naming no row and no number (see employees_import).
-OVERLAP_MESSAGE = ("文件中有人员与本分支机构已有的参保记录期间重叠。为保护身份证号,不指明是哪一行;"
-                   "请按姓名在参保员工列表中核对后再导入。本次未导入任何行。")
+OVERLAP_MESSAGE = gettext_lazy("文件中有人员与本分支机构已有的参保记录期间重叠。为保护身份证号,不指明是哪一行;"
+                               "请按姓名在参保员工列表中核对后再导入。本次未导入任何行。")
 
 
 def employees_import(*, actor, filename: str, content) -> ImportReport:
@@ -476,7 +485,7 @@ def employees_import(*, actor, filename: str, content) -> ImportReport:
     rows = _read_rows(filename, content)
     report = ImportReport(rows=len(rows))
     if not rows:
-        raise ValidationError({"file": ["文件中没有数据行。"]})
+        raise ValidationError({"file": [_("文件中没有数据行。")]})
     rules = policy_rules()
     clients = {c.pk: c for c in Client.objects.all()}
     cleaned: list[tuple[int, CleanEmployee]] = []
@@ -490,7 +499,8 @@ def employees_import(*, actor, filename: str, content) -> ImportReport:
             continue
         key = clean.fields["id_number_hash"]
         if key in seen:
-            report.errors.append({"row": index, "field": "id_number", "message": f"与第 {seen[key]} 行身份证号重复。"})
+            report.errors.append({"row": index, "field": "id_number",
+                                  "message": _("与第 %(row)s 行身份证号重复。") % {"row": seen[key]}})
             continue
         seen[key] = index
         cleaned.append((index, clean))
@@ -503,7 +513,7 @@ def employees_import(*, actor, filename: str, content) -> ImportReport:
             _lock_identity(clean.fields["id_number_hash"])
             overlaps = overlaps or _overlapping(clean).exists()
         if overlaps:
-            report.errors = [{"row": 0, "field": "id_number", "message": OVERLAP_MESSAGE}]
+            report.errors = [{"row": 0, "field": "id_number", "message": str(OVERLAP_MESSAGE)}]
             return report
         objs = []
         for _index, clean in cleaned:
@@ -534,11 +544,12 @@ def _payroll_rows(filename: str, content) -> list[tuple[int, dict]]:
     header = [PAYROLL_ALIASES.get(h, h) for h in table.header]
     missing = [c for c in ("name", "id_number") if c not in header]
     if missing:
-        raise ValidationError({"file": [f"缺少列:{', '.join(missing)}(姓名、身份证号为必填列)"]})
+        raise ValidationError({"file": [_("缺少列:%(columns)s(姓名、身份证号为必填列)。") % {
+            "columns": _("、").join(COLUMN_HEADERS[c] for c in missing)}]})
     out = [(number, {h: (v.strip() if isinstance(v, str) else v) for h, v in zip(header, row)})
            for number, row in table.rows]
     if not out:
-        raise ValidationError({"file": ["文件中没有数据行。"]})
+        raise ValidationError({"file": [_("文件中没有数据行。")]})
     return out
 
 
@@ -551,7 +562,7 @@ def payroll_import(*, actor, period: str, client_id, filename: str, content: byt
     _check_period(period)
     client = Client.objects.filter(pk=record_id(client_id)).first() if record_id(client_id) else None
     if client is None:
-        _errors({"client": "客户不存在。"})
+        _errors({"client": _("客户不存在。")})
     rows = _payroll_rows(filename, content)
     report = ImportReport(rows=len(rows))
     entries, seen = [], {}
@@ -559,10 +570,10 @@ def payroll_import(*, actor, period: str, client_id, filename: str, content: byt
         errs: dict[str, str] = {}
         person = str(row.get("name") or "").strip()
         if not person or len(person) > 100:
-            errs["name"] = "请填写姓名(不超过 100 字)。"
+            errs["name"] = _("请填写姓名(不超过 100 字)。")
         number = engine.normalize_identity(str(row.get("id_number") or ""))
         if not engine.identity_number_valid(number):
-            errs["id_number"] = "身份证号无效(须为 18 位且校验位正确)。"
+            errs["id_number"] = _("身份证号无效(须为 18 位且校验位正确)。")
         wage = None
         raw_wage = row.get("gross_wage")
         if raw_wage not in (None, ""):
@@ -573,7 +584,7 @@ def payroll_import(*, actor, period: str, client_id, filename: str, content: byt
         if not errs:
             key = identity_hash(number)
             if key in seen:
-                errs["id_number"] = f"与第 {seen[key]} 行身份证号重复。"
+                errs["id_number"] = _("与第 %(row)s 行身份证号重复。") % {"row": seen[key]}
             else:
                 seen[key] = index
                 entries.append(PayrollEntry(period=period, client=client, name=person, id_number_hash=key,
@@ -587,7 +598,7 @@ def payroll_import(*, actor, period: str, client_id, filename: str, content: byt
     with transaction.atomic():
         cycle = _cycle_for(period, lock=True)
         if cycle.status == CycleStatus.FILED:
-            _errors({"period": f"{period} 已申报,工资表不能再更换。"})
+            _errors({"period": _("%(p)s已申报,工资表不能再更换。") % {"p": format_period(period)}})
         _refuse_behind_filed(period)
         PayrollEntry.objects.filter(period=period, client=client).delete()
         PayrollEntry.objects.bulk_create(entries)
@@ -641,7 +652,7 @@ def month_compute(*, actor, period: str, register: bool = True) -> MonthCycle:
     with transaction.atomic():
         cycle = _cycle_for(period, lock=True)
         if cycle.status == CycleStatus.FILED:
-            _errors({"period": f"{period} 已申报,不能重算;更正请走补缴/退费。"})
+            _errors({"period": _("%(p)s已申报,不能重算;更正请走补缴/退费。") % {"p": format_period(period)}})
         _refuse_behind_filed(period)
         params = {"period": period, "m": engine.month_start(period), "branch_id": branch.pk}
         answered = list(FeeStatement.objects.filter(period=period).exclude(status=StatementStatus.ISSUED)
@@ -848,9 +859,9 @@ def month_reconcile(*, actor, period: str) -> MonthCycle:
     with transaction.atomic():
         cycle = _cycle_for(period, lock=True)
         if cycle.computed_at is None:
-            _errors({"period": "请先计算本月数据。"})
+            _errors({"period": _("请先计算本月数据。")})
         if cycle.status != CycleStatus.OPEN:
-            _errors({"period": "本月增减员已核对。"})
+            _errors({"period": _("本月增减员已核对。")})
         cycle.status = CycleStatus.RECONCILED
         cycle.reconciled_at, cycle.reconciled_by = timezone.now(), actor
         stamp(cycle, actor=actor, reason="add/remove reconciled")
@@ -936,13 +947,13 @@ def month_file(*, actor, period: str, receipt_no: str, receipt_note: str = "") -
     _check_period(period)
     receipt_no = (receipt_no or "").strip()
     if not receipt_no or len(receipt_no) > 80:
-        _errors({"receipt_no": "请填写申报回执号(不超过 80 字)。"})
+        _errors({"receipt_no": _("请填写申报回执号(不超过 80 字)。")})
     with transaction.atomic():
         cycle = _cycle_for(period, lock=True)
         if cycle.status == CycleStatus.FILED:
-            _errors({"period": f"{period} 已申报。"})
+            _errors({"period": _("%(p)s已申报。") % {"p": format_period(period)}})
         if cycle.status != CycleStatus.RECONCILED:
-            _errors({"period": "请先核对增减员,再申报。"})
+            _errors({"period": _("请先核对增减员,再申报。")})
         _refuse_behind_filed(period)
         earlier = _earlier_unfiled_month(period)
         if earlier:
@@ -1001,16 +1012,16 @@ def statement_respond(*, actor, statement_id: int, decision: str, note: str = ""
     from django.http import Http404
 
     if decision not in ("confirm", "dispute"):
-        _errors({"decision": "只能确认或提出异议。"})
+        _errors({"decision": _("只能确认或提出异议。")})
     note = (note or "").strip()
     if decision == "dispute" and not note:
-        _errors({"note": "提出异议时请说明原因。"})
+        _errors({"note": _("提出异议时请说明原因。")})
     with transaction.atomic():
         statement = FeeStatement.objects.select_for_update().filter(pk=statement_id).first()
         if statement is None or not ClientContact.objects.filter(user=actor, client_id=statement.client_id).exists():
             raise Http404
         if statement.status != StatementStatus.ISSUED:
-            _errors({"status": "该费用明细表已答复。"})
+            _errors({"status": _("该费用明细表已答复。")})
         statement.status = StatementStatus.CONFIRMED if decision == "confirm" else StatementStatus.DISPUTED
         statement.responded_at, statement.responded_by, statement.response_note = timezone.now(), actor, note[:2000]
         if decision == "dispute":  # a new round: the office's earlier answer was to the earlier note
@@ -1088,7 +1099,7 @@ def fee_payment_record(*, actor, statement_id: int, data: dict) -> FeePayment:
         if amount > outstanding:
             from hrsaas.core.formatting import format_money
 
-            _errors({"amount": f"超过该费用明细表未付余额 {format_money(outstanding)} 元。"})
+            _errors({"amount": _("超过该费用明细表未付余额 %(amount)s 元。") % {"amount": format_money(outstanding)}})
         payment = FeePayment(statement=statement, amount=amount, paid_on=paid_on, reference=reference,
                              note=note, recorded_by=actor)
         stamp(payment, actor=actor, reason="payment recorded")
@@ -1104,13 +1115,13 @@ def fee_payment_reverse(*, actor, payment_id: int, reason: str) -> FeePayment:
 
     reason = (reason or "").strip()
     if not reason:
-        _errors({"reason": "冲销收款时请说明原因。"})
+        _errors({"reason": _("冲销收款时请说明原因。")})
     with transaction.atomic():
         original = FeePayment.objects.select_for_update().filter(pk=payment_id, amount__gt=0).first()
         if original is None:
             raise Http404
         if FeePayment.objects.filter(reverses=original).exists():
-            _errors({"payment": "该笔收款已冲销。"})
+            _errors({"payment": _("该笔收款已冲销。")})
         reversal = FeePayment(statement_id=original.statement_id, amount=-original.amount,
                               paid_on=timezone.localdate(), note=reason[:300], reverses=original,
                               recorded_by=actor)
@@ -1145,12 +1156,12 @@ def money_policy_update(*, actor, data: dict):
             values[name] = inputs.parse_int(data, name, errors, low=1, high=28)
     errors.raise_if_any()
     if not values:
-        _errors({"payment_due_day": "请填写客户付款到期日或法定缴费截止日(每月 1–28 日)。"})
+        _errors({"payment_due_day": _("请填写客户付款到期日或法定缴费截止日(每月 1–28 日)。")})
     payment_day = values.get("payment_due_day", policy.payment_due_day)
     agency_day = values.get("contribution_due_day", policy.contribution_due_day)
     if payment_day > agency_day:
-        _errors({"payment_due_day": f"客户付款到期日({payment_day} 日)不能晚于法定缴费截止日({agency_day} 日):"
-                                    "按时付款的客户不应产生滞纳金。"})
+        _errors({"payment_due_day": _("客户付款到期日(%(payment)s 日)不能晚于法定缴费截止日(%(agency)s 日):"
+                                      "按时付款的客户不应产生滞纳金。") % {"payment": payment_day, "agency": agency_day}})
     with transaction.atomic():
         policy = ClientMoneyPolicy.objects.select_for_update().filter(pk=1).first() or ClientMoneyPolicy(pk=1)
         policy.payment_due_day, policy.contribution_due_day = payment_day, agency_day
@@ -1262,16 +1273,16 @@ def dispute_raise(*, actor, employee_id: int, period: str, claimed_wage, reason:
     # number reads as one that does not exist.
     employee = employees_for_pages(actor, _branch()).filter(pk=employee_id).first()
     if employee is None:
-        errs["employee"] = "员工不存在。"
+        errs["employee"] = _("员工不存在。")
     try:
         wage = engine.parse_wage(claimed_wage, "claimed_wage")
     except engine.PolicyError as exc:
         errs[exc.field] = exc.message
     if not (reason or "").strip():
-        errs["reason"] = "请说明争议原因。"
+        errs["reason"] = _("请说明争议原因。")
     _errors(errs)
     if not MonthCycle.objects.filter(period=period, status=CycleStatus.FILED).exists():
-        _errors({"period": "只有已申报月份的基数可以提出争议;未申报月份请修改工资后重算。"})
+        _errors({"period": _("只有已申报月份的基数可以提出争议;未申报月份请修改工资后重算。")})
     filed = filed_periods()
     lines = list(ContributionLine.objects.filter(for_period=period, employee=employee,
                                                  source__in=(LineSource.REGULAR, LineSource.BACK_PAY)))
@@ -1281,7 +1292,7 @@ def dispute_raise(*, actor, employee_id: int, period: str, claimed_wage, reason:
         if carrying is not None:
             _errors({"period": _("该员工%(p)s的费用在%(c)s补缴,%(c)s申报后可对该月提出基数争议。") % {
                 "p": format_period(period), "c": format_period(carrying)}})
-        _errors({"period": "该员工本月没有缴费记录。"})
+        _errors({"period": _("该员工本月没有缴费记录。")})
     dispute = BaseDispute(employee=employee, period=period, claimed_base=wage, reason=reason.strip(), raised_by=actor)
     stamp(dispute, actor=actor, reason="base disputed")
     dispute.save()
@@ -1303,14 +1314,14 @@ def dispute_resolve(*, actor, dispute_id: int, corrected_wage) -> BaseDispute:
 
             raise Http404
         if dispute.status != DisputeStatus.OPEN:
-            _errors({"status": "该争议已处理。"})
+            _errors({"status": _("该争议已处理。")})
         target = engine.add_months(dispute.period, 1)
         filed = set(MonthCycle.objects.filter(status=CycleStatus.FILED).values_list("period", flat=True))
         while target in filed:
             target = engine.add_months(target, 1)
         limit = city_settings(dispute.employee.insured_city).back_payment_months_limit
         if engine.months_between(dispute.period, target) > max(limit, 1):
-            _errors({"period": f"超过补缴期限({limit} 个月)。"})
+            _errors({"period": ngettext("超过补缴期限(%(n)s 个月)。", "超过补缴期限(%(n)s 个月)。", limit) % {"n": limit}})
         cycle = _cycle_for(target, lock=True)
         new_lines = _dispute_lines(dispute, wage, target)
         if new_lines:
@@ -1371,7 +1382,7 @@ def _dispute_lines(dispute: BaseDispute, wage: Decimal, target: str) -> list[Con
     version = (CityPolicy.objects.filter(city=dispute.employee.insured_city, effective_from__lte=month)
                .filter(Q(effective_to__isnull=True) | Q(effective_to__gte=month)).prefetch_related("items").first())
     if version is None:
-        _errors({"period": f"{dispute.period} 没有适用的社保政策,无法计算更正。"})
+        _errors({"period": _("%(p)s没有适用的社保政策,无法计算更正。") % {"p": format_period(dispute.period)}})
     rule = policy_rule(version)
     waiting = {(l.kind, l.source): l for l in lines if l.period == target and l.corrects_id is not None
                and l.source in (LineSource.BACK_PAY, LineSource.REFUND)}
@@ -1422,7 +1433,7 @@ def policy_true_up(*, actor, policy_id: int) -> TrueUpResult:
     a second run finds nothing to change. The filed months are never touched."""
     policy = CityPolicy.objects.prefetch_related("items").filter(pk=policy_id).first()
     if policy is None:
-        _errors({"policy": "政策版本不存在。"})
+        _errors({"policy": _("政策版本不存在。")})
     rule = policy_rule(policy)
     first = engine.period_of(policy.effective_from)
     last = engine.period_of(policy.effective_to) if policy.effective_to else None
@@ -1544,12 +1555,12 @@ def exception_open(*, actor, period: str, description: str, employee_id=None, ki
                    now=None) -> PaymentException:
     _check_period(period)
     if not (description or "").strip():
-        _errors({"description": "请描述异常情况。"})
+        _errors({"description": _("请描述异常情况。")})
     employee = None
     if employee_id is not None:
         employee = InsuredEmployee.objects.filter(pk=employee_id).first()
         if employee is None:
-            _errors({"employee": "员工不存在。"})
+            _errors({"employee": _("员工不存在。")})
     now = now or timezone.now()
     exc = PaymentException(
         period=period, employee=employee, client_id=employee.client_id if employee else None, kind=kind[:30],
@@ -1573,11 +1584,11 @@ def exception_advance(*, actor, exception_id: int, to: str, note: str = "", now=
             exc.status, exc.responded_at = to, now
         elif to == ExceptionStatus.RESOLVED and exc.status != ExceptionStatus.RESOLVED:
             if not (note or "").strip():
-                _errors({"resolution": "请填写处理结果。"})
+                _errors({"resolution": _("请填写处理结果。")})
             exc.status, exc.resolved_at, exc.resolution = to, now, note.strip()
             exc.responded_at = exc.responded_at or now
         else:
-            _errors({"status": "当前状态不能执行该操作。"})
+            _errors({"status": _("当前状态不能执行该操作。")})
         exc.handled_by = actor
         stamp(exc, actor=actor, reason=f"exception {to}")
         exc.save()

@@ -2,6 +2,7 @@
 Thin: parse input, call one service or selector, serialize."""
 from __future__ import annotations
 
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
 from rest_framework.exceptions import ValidationError
@@ -64,7 +65,8 @@ def _data(request) -> dict:
 def _choice(request, name: str, choices) -> str | None:
     value = request.query_params.get(name) or None
     if value is not None and value not in choices:
-        raise ValidationError({name: [f"未知取值:{value}(可选:{', '.join(choices)})"]})
+        raise ValidationError({name: [_("未知取值:%(value)s(可选:%(choices)s)")
+                                      % {"value": value, "choices": ", ".join(choices)}]})
     return value
 
 

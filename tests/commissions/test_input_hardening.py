@@ -120,8 +120,9 @@ def test_a_month_not_begun_cannot_be_closed_nor_a_client_closed_in_the_future(ap
     this_month = timezone.localdate().strftime("%Y-%m")
     future = f"{int(this_month[:4]) + 1}-01"
     r = api(people["bj_manager"]).post(f"/b/bj/api/v1/periods/{future}/close/")
+    today = timezone.localdate()
     assert r.status_code == 400 and r.json() == {
-        "period": [f"期间 {future} 尚未开始(本月为 {this_month}),不能关账。"]}
+        "period": [f"期间 {int(future[:4])}年1月 尚未开始(本月为 {today.year}年{today.month}月),不能关账。"]}
     client_id = api(people["bj_staff"]).post("/b/bj/api/v1/clients/", {
         "name": "甲", "headcount": 30, "opened_on": "2026-03-02", "opened_by": "bj_s1"}, format="json").json()["id"]
     r = api(people["bj_staff"]).post(f"/b/bj/api/v1/clients/{client_id}/close/", {"closed_on": "2096-12-01"},

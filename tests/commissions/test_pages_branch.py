@@ -246,7 +246,7 @@ def test_close_page_shows_what_will_be_locked_then_closes_once(client, people, m
     again = client.get(CLOSE)
     assert 'data-testid="already-closed"' in _html(again) and 'name="confirm"' not in _html(again)
     refused = client.post(CLOSE, {"confirm": "on"})
-    assert "2026-03 已关账" in _html(refused)
+    assert "期间 2026年3月 已关账。" in _html(refused) and "2026-03 已关账" not in _html(refused)
     assert BranchPeriod.objects.get(pk=bp.pk).closed_at == bp.closed_at
 
 
@@ -320,7 +320,7 @@ def test_staff_records_a_sale_by_client_name_and_bad_input_is_refused(client, ap
     bad = client.post("/b/bj/commissions/record/sale/", {"client": "无此公司", "service": "social_insurance",
                                                          "period": "2026-13", "amount": "100.001", "seller": "bj_s1"})
     html = _html(bad)
-    assert field_error(html, "client") == ["未知客户:无此公司"]
+    assert field_error(html, "client") == ["未知客户:无此公司。"]
     assert field_error(html, "period") == ["期间格式须为 YYYY-MM:2026-13"]
     assert field_error(html, "amount") == ["金额最多保留 2 位小数。"]
     assert 'value="100.001"' in html and 'value="无此公司"' in html
@@ -336,7 +336,7 @@ def test_staff_records_a_sale_by_client_name_and_bad_input_is_refused(client, ap
 
     twice = client.post("/b/bj/commissions/record/sale/", {"client": str(cid), "service": "social_insurance",
                                                            "period": "2026-03", "amount": "5.00", "seller": "bj_s1"})
-    assert field_error(_html(twice), "period") == ["该客户该服务 2026-03 的销售已录入。"]
+    assert field_error(_html(twice), "period") == ["该客户该服务 2026年3月 的销售已录入。"]
     with in_branch("bj"):
         assert Sale.objects.count() == 1
 
@@ -431,7 +431,7 @@ def test_import_form_errors_next_to_the_field(client, people):
     no_columns = _html(client.post("/b/bj/commissions/import/", {"kind": "clients", "file": _csv("名称\n甲\n")}))
     assert field_error(missing, "file") == ["该字段是必填项。"]
     assert field_error(wrong_type, "file") == ["请上传 .csv 或 .xlsx 文件。"]
-    assert field_error(no_columns, "file") == ["缺少列:name, headcount, opened_on, opened_by"]
+    assert field_error(no_columns, "file") == ["缺少列:客户名称、员工人数、开户日期、开户人。"]
     assert _clients() == 0
     client.force_login(people["bj_s1"])
     assert client.post("/b/bj/commissions/import/", {"kind": "clients", "file": _csv("x")}).status_code == 403

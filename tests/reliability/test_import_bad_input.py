@@ -68,9 +68,9 @@ def _xlsx(rows) -> bytes:
 @pytest.mark.parametrize("encoding", ["utf-8", "gbk"])
 def test_wrong_columns(api, staff, encoding):
     body = _post(api, staff, CLIENTS, "c.csv", "客户,人数,日期\n甲公司,30,2026-03-01\n".encode(encoding))
-    assert body == {"file": ["缺少列:name, headcount, opened_on, opened_by"]}
+    assert body == {"file": ["缺少列:客户名称、员工人数、开户日期、开户人。"]}
     body = _post(api, staff, SALES, "s.csv", "client,service,amount\n1,social_insurance,10\n".encode(encoding))
-    assert body == {"file": ["缺少列:period, seller"]}
+    assert body == {"file": ["缺少列:期间、销售人员。"]}
 
 
 @pytest.mark.parametrize("content", [

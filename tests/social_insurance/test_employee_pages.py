@@ -327,7 +327,13 @@ def test_template_has_chinese_headers_and_a_valid_example(people, roster):
     rows = list(load_workbook(io.BytesIO(response.content)).active.iter_rows(values_only=True))
     assert rows[0] == ("客户名称", "姓名", "身份证号", "参保城市", "合同签订地", "工资发放地", "申报工资", "公积金比例%",
                        "工伤费率%", "参保开始日期", "参保结束日期")
-    assert rows[1][0] == "北京乙公司" and rows[1][3] == "北京"
+    # The example row names an obviously illustrative client, never one of the branch's (the file
+    # would carry a real client as if it were data, beside its near-namesakes in the pickers).
+    assert rows[1][0] == "示例客户有限公司" and rows[1][3] == "北京"
+    with in_branch("bj"):
+        from clients.models import Client
+
+        assert not Client.objects.filter(name__contains="示例").exists()
     from social_insurance import engine
 
     assert engine.identity_number_valid(rows[1][2])
@@ -356,6 +362,35 @@ def test_import_with_a_bad_row_lists_it_and_writes_nothing(people, roster):
     errors = re.search(r'data-testid="import-errors">(.*?)</section>', html, re.S).group(1)
     assert "未知客户:不存在的公司。" in errors and "未知的参保城市:火星。" in errors and "申报工资" in errors
     assert "客户名称" in errors and "wage" not in visible(errors)
+    with in_branch("bj"):
+        assert InsuredEmployee.objects.count() == 3
+
+
+def test_import_says_which_city_names_and_what_wage_it_accepts(people, roster):
+    """A city is written by its name (the page says so): a city the policy data does not know is
+    refused with the names it does know, not "请填写城市代码"; a missing wage asks for an amount
+    as people type it, not a developer's "金额字符串" in quotes; missing columns are named by
+    the template's headers, not the importer's keys."""
+    from django.conf import settings
+
+    body = ("客户名称,姓名,身份证号,参保城市,合同签订地,工资发放地,申报工资,参保开始日期\n"
+            f"北京甲公司,城市写错,{idn(72)},北京,北京市朝阳区,北京,,2026-01-01\n").encode()
+    html = html_of(web(people["staff"]).post(f"{LIST}import/", {"file": SimpleUploadedFile("e.csv", body)}))
+    errors = visible(re.search(r'data-testid="import-errors">(.*?)</section>', html, re.S).group(1))
+    assert "未知的城市:北京市朝阳区。请填写城市名称,如 北京、广州、杭州、上海、深圳。" in errors
+    assert "工资须为金额,例如 12000.00。" in errors
+    assert "城市代码" not in errors and "字符串" not in errors and '"12000.00"' not in errors
+
+    no_columns = "姓名,身份证号\n张三,110105199001010011\n".encode()
+    html = html_of(web(people["staff"]).post(f"{LIST}import/", {"file": SimpleUploadedFile("e.csv", no_columns)}))
+    assert "缺少列:客户名称、参保城市、申报工资、参保开始日期。" in html and "insured_city" not in visible(html)
+
+    english = web(people["staff"])
+    english.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    html = html_of(english.post(f"{LIST}import/", {"file": SimpleUploadedFile("e.csv", body)}))
+    errors = visible(re.search(r'data-testid="import-errors">(.*?)</section>', html, re.S).group(1))
+    assert "Unknown city: 北京市朝阳区. Enter a city name, such as 北京, 广州, 杭州, 上海, 深圳." in errors
+    assert "The wage must be an amount, e.g. 12000.00." in errors
     with in_branch("bj"):
         assert InsuredEmployee.objects.count() == 3
 

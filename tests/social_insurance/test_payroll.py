@@ -68,7 +68,7 @@ def test_paid_but_not_insured_and_insured_but_not_paid_are_flagged(api, staff, s
     (csv_file([f"员工1,110105199001010011,9000"]), "p.csv", "id_number", "校验位"),
     (csv_file([f"员工1,{idn(1)},-5"]), "p.csv", "gross_wage", "负数"),
     (csv_file([f"员工1,{idn(1)},12.345"]), "p.csv", "gross_wage", "两位小数"),
-    (csv_file([f"员工1,{idn(1)},=1+1"]), "p.csv", "gross_wage", "数字"),
+    (csv_file([f"员工1,{idn(1)},=1+1"]), "p.csv", "gross_wage", "工资须为金额,例如 12000.00。"),
     (csv_file([f",{idn(1)},9000"]), "p.csv", "name", "姓名"),
 ])
 def test_a_bad_row_imports_nothing_and_keeps_the_previous_list(api, staff, setup, content, name, field, text):

@@ -60,7 +60,7 @@ def test_injury_rate_and_maternity_where_the_city_has_it(api, member):
     ({"city": "beijing", "month": "2024-06", "wage": "10000"}, "month", "没有适用"),
     ({"city": "beijing", "month": "2025/08", "wage": "10000"}, "month", "YYYY-MM"),
     ({"city": "beijing", "month": "2025-13", "wage": "10000"}, "month", "YYYY-MM"),
-    ({"city": "beijing", "month": "2025-08", "wage": "一万"}, "wage", "数字"),
+    ({"city": "beijing", "month": "2025-08", "wage": "一万"}, "wage", "工资须为金额,例如 12000.00。"),
     ({"city": "beijing", "month": "2025-08", "wage": "-1"}, "wage", "负数"),
     ({"city": "beijing", "month": "2025-08", "wage": "10000.001"}, "wage", "两位小数"),
     ({"city": "beijing", "month": "2025-08"}, "wage", "金额"),

@@ -27,6 +27,7 @@ from ... import lock_objects
 from ..models import BranchPeriod, PayoutBatch
 from . import files
 from .selectors import bank_file_downloaded, may_edit_payments
+from hrsaas.core.formatting import format_period
 from hrsaas.core.inputs import refuse_json_number
 from hrsaas.core.money import decimal_from_text
 
@@ -79,7 +80,7 @@ def payout_prepare(*, actor: User, branch: Branch, period: str, confirmed: tuple
             lock_objects.branch_period(branch.schema_name, period)
         bp = BranchPeriod.objects.filter(branch=branch, period=period).first()
         if bp is None or bp.status == BranchPeriod.Status.OPEN:
-            raise ValidationError({"period": [_("期间 %(p)s 尚未关账,不能发放。") % {"p": period}]})
+            raise ValidationError({"period": [_("期间 %(p)s 尚未关账,不能发放。") % {"p": format_period(period)}]})
         if bp.status == BranchPeriod.Status.PAID:
             raise ValidationError({"period": [_("该期间已发放。")]})
         if PayoutBatch.objects.filter(branch=branch, period=period, status=PayoutBatch.Status.PREPARED).exists():
