@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('performance', '0002_history_is_never_edited'),
+        ('performance', '0003_bonus_line_once_per_department'),
     ]
 
     operations = [
