@@ -76,6 +76,8 @@ INSTALLED_APPS = SHARED_APPS + [app for app in TENANT_APPS if app not in SHARED_
 TENANT_MODEL = "branches.Branch"
 TENANT_DOMAIN_MODEL = "branches.Domain"
 TENANT_SUBFOLDER_PREFIX = "b"
+# Each schema's migrate skips working out the models of apps the schema does not hold.
+TENANT_BASE_MIGRATE_COMMAND = "branches.migrate_command.Command"
 PUBLIC_SCHEMA_NAME = "public"
 ROOT_URLCONF = "hrsaas.urls_branch"
 PUBLIC_SCHEMA_URLCONF = "hrsaas.urls_hq"
@@ -89,7 +91,7 @@ MIDDLEWARE = [
     "branches.middleware.RefusalHeadersMiddleware",  # no `Allow` on a refusal: real and unknown codes alike
     "django.middleware.security.SecurityMiddleware",
     "hrsaas.core.csp.ContentSecurityPolicyMiddleware",
-    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "hrsaas.core.static.WhiteNoiseMiddleware",  # WhiteNoise, its index built once per process
     "django.contrib.sessions.middleware.SessionMiddleware",
     "hrsaas.views.ChineseFirstMiddleware",
     "django.middleware.locale.LocaleMiddleware",
