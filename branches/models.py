@@ -43,8 +43,8 @@ class Branch(TenantMixin):
         return f"{self.name} ({self.code})"
 
     def create_schema(self, check_if_exists=False, sync_schema=True, verbosity=1):
-        """The branch's schema, copied from the migrated template (about a second, against
-        15–25 s of running every migration; branches/schemas.py, ADR 0010). The copy runs in the
+        """The branch's schema, copied from the migrated template (about a second, against ≈ 10 s
+        of running every migration; branches/schemas.py, ADR 0010). The copy runs in the
         caller's transaction; `save` drops what was made if it fails, as with migrating."""
         from django.db import connection
         from django_tenants.postgresql_backend.base import _check_schema_name

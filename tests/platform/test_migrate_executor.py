@@ -59,3 +59,28 @@ def test_a_migration_of_an_app_the_schema_does_not_hold_is_recorded_and_creates_
         cur.execute("SELECT count(*) FROM pg_tables WHERE schemaname = 'public' AND tablename LIKE 'social_insurance%%'")
         assert cur.fetchone()[0] == 0
     assert schemas.template_is_current()
+
+
+
+def test_a_faked_migrate_leaves_the_model_state_where_django_leaves_it():
+    # `--fake` records without moving Django's model state; skipping would move it (a later
+    # migration's state could then name a model the faked ones never added): Django's path.
+    from branches.migrate_command import SchemaMigrationExecutor
+
+    leaf = _leaf("performance")
+    with connection.cursor() as cur:
+        cur.execute("DELETE FROM public.django_migrations WHERE app = 'performance' AND name = %s", [leaf])
+    executor = SchemaMigrationExecutor(connection)
+    plan = executor.migration_plan([("performance", leaf)])
+    assert [(m.app_label, m.name) for m, _ in plan] == [("performance", leaf)]
+    # The migration adds a field (what a skipped migration would put in the state).
+    assert any(op.__class__.__name__ == "AddField" for op in plan[0][0].operations)
+    added = {op.name for op in plan[0][0].operations if op.__class__.__name__ == "AddField"}
+
+    state = executor.migrate([("performance", leaf)], plan=plan, fake=True)
+
+    fields = set(state.models[("performance", "kpiindicator")].fields)
+    assert fields and not added & fields
+    with connection.cursor() as cur:
+        cur.execute("SELECT count(*) FROM public.django_migrations WHERE app = 'performance' AND name = %s", [leaf])
+        assert cur.fetchone()[0] == 1
