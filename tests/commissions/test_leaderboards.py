@@ -56,3 +56,31 @@ def test_leaderboard_bad_input_and_other_branch(api, people):
     assert api(people["bj_s1"]).get("/b/bj/api/v1/leaderboards/?period=2026-W10%0A&metric=openings").status_code == 400
     assert api(people["bj_s1"]).get("/b/bj/api/v1/leaderboards/?period=2026-03&metric=fun").status_code == 400
     assert api(people["sh_s1"]).get("/b/bj/api/v1/leaderboards/?period=2026-03&metric=openings").status_code == 404
+
+
+def test_the_three_month_boards_from_one_pass_are_the_three_boards(api, people):
+    from commissions import selectors
+    from commissions.models import StatementLine
+    from tests.conftest import in_branch
+
+    staff = people["bj_staff"]
+    clients = [open_client(api, staff, opened_by=who, opened_on=f"2026-03-{day}", name=f"c{i}")
+               for i, (who, day) in enumerate([("bj_s1", "02"), ("bj_s1", "03"), ("bj_s2", "02"), ("bj_mkt", "04")])]
+    for client, (seller, amount) in zip(clients, [("bj_s1", "12000.00"), ("bj_s2", "30000.00"), ("bj_s2", "5000.00")]):
+        r = api(staff).post("/b/bj/api/v1/sales/", {"client": client, "service": "social_insurance", "period": "2026-03",
+                                                    "amount": amount, "seller": seller}, format="json")
+        assert r.status_code == 201, r.json()
+    drain("bj")
+    with in_branch("bj"):
+        # Correction lines: the commission board counts them, the openings and sales boards do not.
+        for component in ("opening_reward", "sales_commission"):
+            line = StatementLine.objects.filter(period="2026-03", component=component, earner__username="bj_s2").first()
+            line.pk, line.corrects, line.amount, line.base = None, "manual:7", -line.amount * 3, -line.base * 3
+            line.save()
+        boards = selectors.month_leaderboards(period="2026-03")
+        for metric in selectors.METRICS:
+            assert boards[metric] == selectors.leaderboard(period="2026-03", metric=metric), metric
+    assert [len(boards[m]) for m in selectors.METRICS] == [3, 2, 3]
+    # The corrections moved bj_s2 on the commission board only.
+    assert boards["commission"][-1]["username"] == "bj_s2"
+    assert boards["sales"][0]["username"] == "bj_s2"
