@@ -355,6 +355,24 @@ def _fmt(metric: str, value):
     return int(value) if metric == "openings" else _money(value)
 
 
+def _board_value(metric: str):
+    """What a branch board counts per person (corrections count toward the commission only)."""
+    return {"openings": Count("id", filter=Q(component="opening_reward", corrects__isnull=True)),
+            "sales": Sum("base", filter=Q(component="sales_commission", corrects__isnull=True)),
+            "commission": Sum("amount")}[metric]
+
+
+def _board_rows(metric: str, rows: list[dict], users: dict[int, str]) -> list[dict]:
+    values = {users.get(r["earner_id"], str(r["earner_id"])): (r[metric] or 0) for r in rows}
+    values = {k: v for k, v in values.items() if v}
+    return [dict(r, value=_fmt(metric, r["value"]), gap_to_previous=_fmt(metric, r["gap_to_previous"]))
+            for r in rank_rows(values)]
+
+
+def _usernames(rows: list[dict]) -> dict[int, str]:
+    return dict(User.objects.filter(pk__in=[r["earner_id"] for r in rows]).values_list("pk", "username"))
+
+
 def leaderboard(*, period: str, metric: str) -> list[dict]:
     """This branch's ranking (people on its statements) for a month or an ISO week."""
     if metric not in METRICS:
@@ -365,15 +383,8 @@ def leaderboard(*, period: str, metric: str) -> list[dict]:
         qs = qs.filter(period=period)
     else:
         qs = qs.filter(event_date__range=(start, end), corrects__isnull=True)
-    agg = {"openings": Count("id", filter=Q(component="opening_reward", corrects__isnull=True)),
-           "sales": Sum("base", filter=Q(component="sales_commission", corrects__isnull=True)),
-           "commission": Sum("amount")}[metric]
-    rows = qs.values("earner_id").annotate(v=agg)
-    users = dict(User.objects.filter(pk__in=[r["earner_id"] for r in rows]).values_list("pk", "username"))
-    values = {users.get(r["earner_id"], str(r["earner_id"])): (r["v"] or 0) for r in rows}
-    values = {k: v for k, v in values.items() if v}
-    return [dict(r, value=_fmt(metric, r["value"]), gap_to_previous=_fmt(metric, r["gap_to_previous"]))
-            for r in rank_rows(values)]
+    rows = list(qs.values("earner_id").annotate(**{metric: _board_value(metric)}))
+    return _board_rows(metric, rows, _usernames(rows))
 
 
 def month_leaderboards(*, period: str) -> dict[str, list[dict]]:
@@ -381,18 +392,10 @@ def month_leaderboards(*, period: str) -> dict[str, list[dict]]:
     pass over the month's lines: preparing them after every event in a month of a million lines
     took three passes (0.34 s each)."""
     Period.parse(period)
-    rows = list(StatementLine.objects.filter(period=period).values("earner_id").annotate(
-        openings=Count("id", filter=Q(component="opening_reward", corrects__isnull=True)),
-        sales=Sum("base", filter=Q(component="sales_commission", corrects__isnull=True)),
-        commission=Sum("amount")))
-    users = dict(User.objects.filter(pk__in=[r["earner_id"] for r in rows]).values_list("pk", "username"))
-    boards = {}
-    for metric in METRICS:
-        values = {users.get(r["earner_id"], str(r["earner_id"])): (r[metric] or 0) for r in rows}
-        values = {k: v for k, v in values.items() if v}
-        boards[metric] = [dict(r, value=_fmt(metric, r["value"]), gap_to_previous=_fmt(metric, r["gap_to_previous"]))
-                          for r in rank_rows(values)]
-    return boards
+    rows = list(StatementLine.objects.filter(period=period).values("earner_id")
+                .annotate(**{metric: _board_value(metric) for metric in METRICS}))
+    users = _usernames(rows)
+    return {metric: _board_rows(metric, rows, users) for metric in METRICS}
 
 
 def hq_leaderboard(*, period: str, metric: str) -> list[dict]:

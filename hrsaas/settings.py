@@ -91,7 +91,7 @@ MIDDLEWARE = [
     "branches.middleware.RefusalHeadersMiddleware",  # no `Allow` on a refusal: real and unknown codes alike
     "django.middleware.security.SecurityMiddleware",
     "hrsaas.core.csp.ContentSecurityPolicyMiddleware",
-    "hrsaas.core.static.WhiteNoiseMiddleware",  # WhiteNoise, its index built once per process
+    "hrsaas.core.static.WhiteNoiseMiddleware",  # WhiteNoise, its index kept per process
     "django.contrib.sessions.middleware.SessionMiddleware",
     "hrsaas.views.ChineseFirstMiddleware",
     "django.middleware.locale.LocaleMiddleware",
