@@ -248,8 +248,7 @@ def parse_period(data: dict, field: str, errors: Errors, *, not_after_this_month
         else:
             errors.add(field, wrong_value(value, what=pgettext("in a sentence", "期间"), form="YYYY-MM"))
         return None
-    this_month = timezone.localdate().strftime("%Y-%m")
-    if not_after_this_month and str(period) > this_month:
+    if not_after_this_month and str(period) > (this_month := timezone.localdate().strftime("%Y-%m")):
         errors.add(field, _("期间 %(p)s 晚于本月(%(m)s):只能录入已经发生的销售。") % {"p": period, "m": this_month})
         return None
     return period

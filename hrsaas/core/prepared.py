@@ -164,8 +164,8 @@ def epoch() -> str:
     return _epoch[alias]
 
 
-def _gen_key(scope: str) -> str:
-    return f"prep:{epoch()}:g:{scope}"
+def _gen_key(scope: str, ep: str = "") -> str:
+    return f"prep:{ep or epoch()}:g:{scope}"
 
 
 def body_key(*parts) -> str:
@@ -203,9 +203,9 @@ def read_many(groups, *, uid_scope: str = ""):
     key may hold `{uid}`, the person kept under `uid_key(uid_scope)`. Answers a list of
     (body, ticket) as `read` does (ticket None: Redis away, or `{uid}` not known), plus the uid
     (None when not known)."""
-    args = []
+    args, ep = [], epoch()  # (epoch once: it is read through the connection's proxy)
     for scopes, key, known_tag in groups:
-        args += [len(scopes), known_tag, *(_gen_key(s) for s in scopes), key]
+        args += [len(scopes), known_tag, *(_gen_key(s, ep) for s in scopes), key]
     try:
         answers = _script("many")(keys=[], args=[time.time(), uid_key(uid_scope) if uid_scope else "",
                                                  len(groups), *args], client=_redis())
