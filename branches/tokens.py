@@ -120,6 +120,33 @@ def _token_scopes(digest: str) -> list[str]:
     return [f"tk:{digest}"]
 
 
+# The person of each token this process has read (a token's person never changes): a request
+# can then name the copy this process holds of its person's prepared body before its token is
+# read (commissions/prepared.py `likely_bodies`).
+_PERSON_OF: dict[str, int] = {}
+
+
+def _request_digest(request) -> str | None:
+    """The digest of the request's `Authorization: Token …` key (None: no token), worked out once."""
+    request = getattr(request, "_request", request)
+    if not hasattr(request, "_token_digest"):
+        parts = request.META.get("HTTP_AUTHORIZATION", "").split()
+        request._token_digest = digest_of(parts[1]) if len(parts) == 2 and parts[0].lower() == "token" else None
+    return request._token_digest
+
+
+def person_of_token(request) -> int | None:
+    """The person of the request's token, if this process has read that token before."""
+    digest = _request_digest(request)
+    return _PERSON_OF.get(digest) if digest is not None else None
+
+
+def _remember_person(token) -> None:
+    if len(_PERSON_OF) > 100_000:
+        _PERSON_OF.clear()
+    _PERSON_OF[token.digest] = token.user_id
+
+
 def prefetch(request, also: list[str], bodies=()) -> list[str] | None:
     """For a request carrying `Authorization: Token …`: read its prepared token entry together
     with the generations of `also` and the prepared `bodies` the request is likely to ask for
@@ -128,11 +155,9 @@ def prefetch(request, also: list[str], bodies=()) -> list[str] | None:
     ticket)) on the request and returns the generations (None: no token, or Redis away)."""
     from hrsaas.core import prepared
 
-    header = request.META.get("HTTP_AUTHORIZATION", "")
-    parts = header.split()
-    if len(parts) != 2 or parts[0].lower() != "token" or not prepared.usable():
+    digest = _request_digest(request)
+    if digest is None or not prepared.usable():
         return None
-    digest = digest_of(parts[1])
     scope = _token_scopes(digest)[0]
     groups = [(_token_scopes(digest), prepared.body_key("token", digest), ""), (list(also), "", ""), *bodies]
     answers, _uid = prepared.read_many(groups, uid_scope=scope if bodies else "")
@@ -157,8 +182,12 @@ def _token_lookup(digest: str, prefetched=None):
         else:
             body, ticket = prepared.read(_token_scopes(digest), prepared.body_key("token", digest))
         if body is not None:
-            return pickle.loads(body), ticket
+            token = pickle.loads(body)
+            _remember_person(token)
+            return token, ticket
     token = ApiToken.objects.select_related("user").filter(digest=digest).first()
+    if token is not None:
+        _remember_person(token)
     if token is not None and ticket is not None:
         token.user._membership_cache = list(token.user.memberships.all())
         _token_store(token, ticket)

@@ -22,11 +22,13 @@ import re
 from django.conf import settings
 from django.http import Http404
 
+from branches.tokens import person_of_token
 from hrsaas.core import prepared as store
 
 from . import selectors
 
-BOARD_LOCAL: dict[str, tuple[str, object]] = {}  # process memory: key → (tag, payload), boards only
+BOARD_LOCAL: dict[str, tuple[str, object]] = {}  # process memory: key → (tag, payload), boards
+STATEMENTS = store.Held(settings.PREPARED_LOCAL_BYTES)  # process memory: statement bodies
 
 
 def statement_scopes(schema: str, period: str, earner_id: int) -> list[str]:
@@ -45,12 +47,13 @@ def statement_json(actor, branch, username: str, period: str, *, lang: str = "zh
     user = selectors.statement_subject(actor, branch, username)
     scopes = statement_scopes(branch.schema_name, period, user.pk)
     key = _statement_key(branch.schema_name, period, user.pk, lang)
-    body, ticket = store.prefetched(request, key) or store.read(scopes, key)
+    body, ticket = store.read_held(STATEMENTS, scopes, key, request)
     if body is None:
         body = store.render_json(selectors.access_statement(actor, branch, username, period, lang=lang))
         store.fill(ticket, body)
     elif user.pk != actor.pk and body.endswith(b'"lines":[]}') and not selectors.belongs_to(user, branch):
         raise Http404  # as access_statement: nobody's statement here
+    STATEMENTS.keep(key, ticket, body)
     return body
 
 
@@ -132,7 +135,10 @@ def likely_bodies(request, schema: str) -> list:
     if schema != "public" and (match := _STATEMENT_PATH.match(path)):
         lang = "en" if request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME, "").startswith("en") else "zh"
         period = match["period"]
-        return [(statement_scopes(schema, period, "{uid}"), _statement_key(schema, period, "{uid}", lang), "")]
+        # The tag of this process' copy of the token's person's statement, when it knows the person.
+        uid = person_of_token(request)
+        known = STATEMENTS.tag(_statement_key(schema, period, uid, lang)) if uid is not None else ""
+        return [(statement_scopes(schema, period, "{uid}"), _statement_key(schema, period, "{uid}", lang), known)]
     period, metric = request.GET.get("period", ""), request.GET.get("metric", "openings")
     if not _MONTH.match(period) or metric not in selectors.METRICS:
         return []

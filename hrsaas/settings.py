@@ -198,6 +198,10 @@ CACHES = {
 # Statements and boards prepared after a recompute (hrsaas/core/prepared.py): how long a body
 # is kept at most (it is replaced or invalidated as soon as what it shows changes).
 PREPARED_READS_TTL = int(os.environ.get("PREPARED_READS_TTL", str(6 * 3600)))
+# Statements each web process also keeps in memory (least recently read dropped first), so that
+# Redis answers "unchanged" instead of sending a body again: 64 MB holds ≈ 7,000 statements of
+# 6–11 kB.
+PREPARED_LOCAL_BYTES = int(os.environ.get("PREPARED_LOCAL_BYTES", str(64 * 1024 * 1024)))
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", REDIS_URL)
 CELERY_RESULT_BACKEND = os.environ.get("CELERY_RESULT_BACKEND", REDIS_URL)
 CELERY_TASK_ACKS_LATE = True

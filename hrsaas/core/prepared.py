@@ -28,6 +28,7 @@ from __future__ import annotations
 import logging
 import time
 import uuid
+from collections import OrderedDict
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -90,16 +91,29 @@ for g = 1, groups do
   if unknown then
     out[g] = {false, 0, false, false}
   else
-    local gens, busy = {}, 0
-    for j = 1, n do
-      gens[j] = gen(names[j])
-      busy = busy + redis.call('ZCOUNT', 'w|' .. names[j], now, '+inf')
+    local gens, busy, marks = {}, 0, {}
+    if n > 0 then
+      gens = redis.call('MGET', unpack(names, 1, n))
+      for j = 1, n do
+        if not gens[j] then gens[j] = gen(names[j]) end
+        marks[j] = 'w|' .. names[j]
+      end
+      -- A scope's mark exists only while a writer of it is in flight (or until a rolled-back
+      -- one's expires): counted only then.
+      if redis.call('EXISTS', unpack(marks)) > 0 then
+        for j = 1, n do busy = busy + redis.call('ZCOUNT', marks[j], now, '+inf') end
+      end
     end
     local tag = table.concat(gens, ',')
     local body = false
-    if names[n + 1] ~= '' then body = redis.call('GET', names[n + 1]) or false end
-    if body and known ~= '' and known == tag and string.sub(body, 1, #tag + 1) == tag .. '\\n' then
-      body = '='
+    if names[n + 1] ~= '' then
+      -- The caller holds the body of this tag: only the stored body's tag is read to compare
+      -- (GET would copy the whole body into the script, 150 kB for a company board).
+      if known ~= '' and known == tag and redis.call('GETRANGE', names[n + 1], 0, #tag) == tag .. '\\n' then
+        body = '='
+      else
+        body = redis.call('GET', names[n + 1]) or false
+      end
     end
     out[g] = {tag, busy, body, uid or false}
   end
@@ -249,6 +263,58 @@ def fill(ticket: Ticket | None, payload: bytes, *, seconds: int | None = None) -
                                           seconds or BODY_SECONDS], client=_redis()))
     except _errors():
         return False
+
+
+class Held:
+    """Bodies this process keeps in memory, by key, with the tag they were read under. A read
+    names the tag it holds, and Redis answers "=" while that tag is current and its stored body
+    is of the same tag (`_READ_MANY`), so the body is neither copied nor sent again; any change
+    of its scopes changes the tag and the body is read anew. Least recently used bodies are
+    dropped past `limit` bytes."""
+
+    def __init__(self, limit: int):
+        self.limit = limit
+        self._items: OrderedDict[str, tuple[str, bytes]] = OrderedDict()
+        self._size = 0
+
+    def tag(self, key: str) -> str:
+        held = self._items.get(key)
+        return held[0] if held is not None else ""
+
+    def body(self, key: str, tag: str) -> bytes | None:
+        held = self._items.get(key)
+        if held is None or held[0] != tag:
+            return None
+        self._items.move_to_end(key)
+        return held[1]
+
+    def keep(self, key: str, ticket: Ticket | None, body: bytes) -> None:
+        """Keep `body`, read or computed under `ticket` (nothing while a writer was in flight)."""
+        old = self._items.pop(key, None)
+        if old is not None:
+            self._size -= len(old[1])
+        if ticket is None or ticket.busy or len(body) > self.limit // 16:
+            return
+        self._items[key] = (ticket.tag, body)
+        self._size += len(body)
+        while self._size > self.limit:
+            _key, (_tag, dropped) = self._items.popitem(last=False)
+            self._size -= len(dropped)
+
+
+def read_held(held: Held, scopes: list[str], key: str, request=None):
+    """(body, ticket) as `read`, the body taken from `held` when Redis answers that this
+    process' copy is current; with `request`, its prefetched read (`prefetched`) when it is one."""
+    known = held.tag(key)
+    found = prefetched(request, key)
+    if found is None or (found[0] == b"=" and found[1].tag != known):
+        found = read(scopes, key, known_tag=known)
+    body, ticket = found
+    if body == b"=":
+        body = held.body(key, ticket.tag)
+        if body is None:  # not expected (one request at a time per process): read it whole
+            body, ticket = read(scopes, key)
+    return body, ticket
 
 
 # Who can tell, from a request alone, which prepared body it will ask for: callables

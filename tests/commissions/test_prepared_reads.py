@@ -212,6 +212,64 @@ def test_generations_never_repeat_after_redis_is_emptied(django_db_setup, django
     assert after[0] == after[1] and after[2] != after[1]
 
 
+def test_a_held_copy_is_answered_unchanged_only_while_it_is_current(django_db_setup, django_db_blocker):
+    """A process that holds a body names its tag; Redis answers "=" (the body neither copied
+    nor sent) only while that tag is current, no writer is in flight and the stored body is of
+    that tag. Every other case answers as a read without a copy would."""
+    import time
+    import uuid
+
+    from hrsaas.core import prepared
+
+    with django_db_blocker.unblock():
+        name = f"test-{uuid.uuid4().hex}"
+        scopes, key = [f"e:{name}:{PERIOD}:1", f"p:{name}:{PERIOD}"], prepared.body_key("test", name)
+        held = prepared.Held(10_000)
+        assert prepared.read_held(held, scopes, key)[0] is None  # nothing stored, nothing held
+        _body, ticket = prepared.read(scopes, key)
+        assert prepared.fill(ticket, b"v1")
+        body, ticket = prepared.read_held(held, scopes, key)
+        assert body == b"v1"
+        held.keep(key, ticket, body)
+        assert prepared.read(scopes, key, known_tag=ticket.tag)[0] == b"="  # the copy is current
+        assert prepared.read_held(held, scopes, key)[0] == b"v1"
+
+        with transaction.atomic():  # a writer in flight: no "=", no body
+            prepared.changing(scopes[1:])
+            during = prepared.read(scopes, key, known_tag=ticket.tag)
+            assert during[0] is None and during[1].busy
+        # committed: the copy's tag is old, so the stored body (none of the new tag) is not served
+        assert prepared.read_held(held, scopes, key)[0] is None
+        _body, fresh = prepared.read(scopes, key)
+        assert prepared.fill(fresh, b"v2")
+        assert prepared.read(scopes, key, known_tag=ticket.tag)[0] == b"v2"  # sent whole
+        assert prepared.read_held(held, scopes, key)[0] == b"v2"
+
+        # A writer's mark past its time (a rolled-back transaction's) no longer makes reads busy,
+        # while one still in its time does.
+        mark = "w|" + prepared._gen_key(scopes[0])
+        prepared._redis().zadd(mark, {"rolled-back": time.time() - 1})
+        assert not prepared.read(scopes, key)[1].busy
+        prepared._redis().zadd(mark, {"in-flight": time.time() + 60})
+        assert prepared.read(scopes, key)[1].busy
+        prepared._redis().delete(mark)
+
+
+def test_held_bodies_stay_within_their_bytes():
+    from hrsaas.core import prepared
+
+    ticket = prepared.Ticket(["s"], "k", "1", False)
+    held = prepared.Held(1_600)
+    for i in range(30):
+        held.keep(f"k{i}", ticket, bytes(90))
+    assert held._size <= 1_600 and held.body("k29", "1") == bytes(90) and held.body("k0", "1") is None
+    held.keep("big", ticket, bytes(200))  # over a sixteenth of the limit: not kept
+    assert held.tag("big") == ""
+    held.keep("busy", prepared.Ticket(["s"], "busy", "1", True), b"x")  # read while a writer was in flight
+    assert held.tag("busy") == ""
+    assert held.body("k29", "2") is None  # another tag: not this copy
+
+
 def _race(prepared, name: str):
     scopes, key = [f"e:{name}:{PERIOD}:1"], prepared.body_key("test", name)
     _body, slow = prepared.read(scopes, key)  # a reader starts: generations read, then the database…
