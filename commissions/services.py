@@ -551,8 +551,10 @@ def rollup_refresh(*, branch: Branch, period: str, earners: list[int] | None = N
             INSERT INTO public.commissions_hq_earnermonthrollup
                 (branch_id, period, user_id, openings, sales_amount, commission, updated_at)
             SELECT %s, %s, l.earner_id,
-                   count(*) FILTER (WHERE l.component = 'opening_reward'),
-                   coalesce(sum(l.base) FILTER (WHERE l.component = 'sales_commission'), 0),
+                   -- as the branch board counts (selectors._board_value): corrections move the
+                   -- commission only, never the month's openings or sales
+                   count(*) FILTER (WHERE l.component = 'opening_reward' AND l.corrects IS NULL),
+                   coalesce(sum(l.base) FILTER (WHERE l.component = 'sales_commission' AND l.corrects IS NULL), 0),
                    sum(l.amount), now()
             FROM {LINES_TABLE} l WHERE l.period = %s{only.format(col="l.earner_id")}
               AND EXISTS (SELECT 1 FROM public.branches_user u WHERE u.id = l.earner_id)

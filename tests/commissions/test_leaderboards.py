@@ -80,6 +80,14 @@ def test_the_three_month_boards_from_one_pass_are_the_three_boards(api, people):
         boards = selectors.month_leaderboards(period="2026-03")
         for metric in selectors.METRICS:
             assert boards[metric] == selectors.leaderboard(period="2026-03", metric=metric), metric
+        # HQ's rollup counts as the branch board does: the company board of a month with
+        # corrections (one branch here) is the branch's board.
+        from branches.models import Branch
+        from commissions.services import rollup_refresh
+
+        rollup_refresh(branch=Branch.objects.get(code="bj"), period="2026-03")
+        for metric in selectors.METRICS:
+            assert selectors.hq_leaderboard(period="2026-03", metric=metric) == boards[metric], metric
     assert [len(boards[m]) for m in selectors.METRICS] == [3, 2, 3]
     # The corrections moved bj_s2 on the commission board only.
     assert boards["commission"][-1]["username"] == "bj_s2"

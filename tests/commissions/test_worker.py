@@ -45,7 +45,11 @@ def _rollup_rows_held(branch):
 
     def waiting():
         with watcher.cursor() as cur:
+            # This test database's sessions only: another run's (another xdist worker's) recompute
+            # waiting on its own rollup rows is not this one's, and counting it let the holder take
+            # the branch-period lock before this recompute had it (no deadlock, a flaky test).
             cur.execute("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
+                        "AND datname = current_database() "
                         "AND query LIKE 'DELETE FROM public.commissions_hq_earnermonthrollup%%'")
             return cur.fetchone()[0] == 1
     try:
