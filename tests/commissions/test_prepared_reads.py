@@ -256,18 +256,74 @@ def test_a_held_copy_is_answered_unchanged_only_while_it_is_current(django_db_se
 
 
 def test_held_bodies_stay_within_their_bytes():
+    """A process's copies stay within `limit` bytes of memory, counted with their keys, tags and
+    the cost of holding them (a month with no lines is a 120-byte statement; counting bodies
+    alone held five times the limit), least recently read dropped first."""
+    import tracemalloc
+
     from hrsaas.core import prepared
 
+    limit = 2_000_000
+    tag = ",".join(str(1_765_000_000_000_000 + i) for i in range(5))
+    tracemalloc.start()
+    try:
+        held = prepared.Held(limit)
+        for i in range(40_000):
+            key = f"prep:test_hrsaas.16384:b:stmt:br_beijing:{2000 + i % 100}-{i % 12 + 1:02d}:{i}:zh"
+            body = (b'{"username":"bj_s%d","display_name":"bj_s","period":"2025-07","status":"open",'
+                    b'"total":"0.00","lines":[]}' % i)
+            held.keep(key, prepared.Ticket([], key, tag[:-1] + str(i % 10), False), body)
+        used = tracemalloc.get_traced_memory()[0]
+    finally:
+        tracemalloc.stop()
+    assert held._size <= limit and used <= 1.5 * limit, (held._size, used, len(held._items))
+    last = f"prep:test_hrsaas.16384:b:stmt:br_beijing:{2000 + 39_999 % 100}-{39_999 % 12 + 1:02d}:39999:zh"
+    assert held.body(last, tag[:-1] + "9") is not None  # the latest kept, the earliest dropped
+    assert not held.tag("prep:test_hrsaas.16384:b:stmt:br_beijing:2000-01:0:zh")
+
     ticket = prepared.Ticket(["s"], "k", "1", False)
-    held = prepared.Held(1_600)
-    for i in range(30):
-        held.keep(f"k{i}", ticket, bytes(90))
-    assert held._size <= 1_600 and held.body("k29", "1") == bytes(90) and held.body("k0", "1") is None
-    held.keep("big", ticket, bytes(200))  # over a sixteenth of the limit: not kept
-    assert held.tag("big") == ""
-    held.keep("busy", prepared.Ticket(["s"], "busy", "1", True), b"x")  # read while a writer was in flight
-    assert held.tag("busy") == ""
-    assert held.body("k29", "2") is None  # another tag: not this copy
+    small = prepared.Held(16_000)
+    small.keep("big", ticket, bytes(1_000))  # over a sixteenth of the limit: not kept
+    assert small.tag("big") == ""
+    small.keep("busy", prepared.Ticket(["s"], "busy", "1", True), b"x")  # read while a writer was in flight
+    assert small.tag("busy") == ""
+    small.keep("k", ticket, b"x")
+    assert small.body("k", "2") is None and small.body("k", "1") == b"x"  # another tag: not this copy
+    small.keep("k", ticket, b"yy")  # kept again: counted once
+    assert small._size == len(b"yy") + len("k") + len("1") + prepared.Held.ENTRY_BYTES
+
+
+def test_a_held_copy_is_not_served_after_redis_came_back_from_an_older_snapshot(django_db_setup, django_db_blocker):
+    """Redis restarted from an older snapshot has its generations gone back: bumps go on from
+    Redis' clock, so a tag a process holds a copy for is never handed out again for another body."""
+    import uuid
+
+    from hrsaas.core import prepared
+
+    with django_db_blocker.unblock():
+        name = f"test-{uuid.uuid4().hex}"
+        scopes, key = [f"e:{name}:{PERIOD}:1", f"p:{name}:{PERIOD}"], prepared.body_key("test", name)
+        r = prepared._redis()
+        held = prepared.Held(10_000)
+        _body, ticket = prepared.read(scopes, key)
+        assert prepared.fill(ticket, b"v1")
+        keys = [prepared._gen_key(s) for s in scopes] + [key]
+        snapshot = {k: r.dump(k) for k in keys}  # Redis' last snapshot
+        with transaction.atomic():
+            prepared.changing(scopes[1:])
+        body, ticket = prepared.read_held(held, scopes, key)
+        assert body is None
+        assert prepared.fill(ticket, b"v2")
+        body, ticket = prepared.read_held(held, scopes, key)
+        assert body == b"v2"
+        held.keep(key, ticket, body)
+        for k, v in snapshot.items():  # a crash, and a restart from the snapshot
+            r.restore(k, 0, v, replace=True)
+        with transaction.atomic():
+            prepared.changing(scopes[1:])
+        _body, other = prepared.read(scopes, key)  # another process prepares the new body
+        assert prepared.fill(other, b"v3")
+        assert prepared.read_held(held, scopes, key)[0] == b"v3"
 
 
 def _race(prepared, name: str):
