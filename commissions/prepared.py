@@ -24,6 +24,7 @@ from django.http import Http404
 
 from branches.tokens import person_of_token
 from hrsaas.core import prepared as store
+from hrsaas.core.period import valid_period
 
 from . import selectors
 
@@ -132,7 +133,9 @@ def likely_bodies(request, schema: str) -> list:
     paths), for the token's round trip (hrsaas/core/prepared.py `read_many`). Only a guess: the
     view uses it when its own key is the same, and reads as usual otherwise."""
     path = request.path
-    if schema != "public" and (match := _STATEMENT_PATH.match(path)):
+    # Only periods the views accept: a guess names generation keys, which the read script
+    # creates, and `2026-99` or `9999-01` would each leave one in Redis for nothing.
+    if schema != "public" and (match := _STATEMENT_PATH.match(path)) and valid_period(match["period"]):
         lang = "en" if request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME, "").startswith("en") else "zh"
         period = match["period"]
         # The tag of this process' copy of the token's person's statement, when it knows the person.
@@ -140,7 +143,7 @@ def likely_bodies(request, schema: str) -> list:
         known = STATEMENTS.tag(_statement_key(schema, period, uid, lang)) if uid is not None else ""
         return [(statement_scopes(schema, period, "{uid}"), _statement_key(schema, period, "{uid}", lang), known)]
     period, metric = request.GET.get("period", ""), request.GET.get("metric", "openings")
-    if not _MONTH.match(period) or metric not in selectors.METRICS:
+    if not _MONTH.match(period) or not valid_period(period) or metric not in selectors.METRICS:
         return []
     if schema != "public" and _BOARD_PATH.match(path):
         scopes, key = _board_read(schema, period, metric)

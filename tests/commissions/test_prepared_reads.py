@@ -326,6 +326,23 @@ def test_a_held_copy_is_not_served_after_redis_came_back_from_an_older_snapshot(
         assert prepared.read_held(held, scopes, key)[0] == b"v3"
 
 
+def test_a_period_the_views_refuse_leaves_nothing_in_redis(committed_branch):
+    """The round trip's guess of the body a request asks for names generation keys, which the
+    read script creates: a refused period (13th month, year out of range) must create none."""
+    from hrsaas.core import prepared
+
+    code = committed_branch.code
+    specialist = make_user(f"{code}_s1", (code, "specialist"), home=code)
+    me = _client_for(specialist)
+    assert me.get(f"/b/{code}/api/v1/statements/{specialist.username}/{PERIOD}/").status_code == 200
+    for period in ("2026-13", "9999-01", "2026-00"):
+        assert me.get(f"/b/{code}/api/v1/statements/{specialist.username}/{period}/").status_code == 400
+        assert me.get(f"/b/{code}/api/v1/leaderboards/?period={period}&metric=sales").status_code == 400
+        assert me.get(f"/api/v1/leaderboards/?period={period}&metric=sales").status_code == 400
+        assert not list(prepared._redis().scan_iter(f"prep:{prepared.epoch()}:*{period}*")), period
+    assert list(prepared._redis().scan_iter(f"prep:{prepared.epoch()}:*{PERIOD}*"))  # (the pattern finds keys)
+
+
 def _race(prepared, name: str):
     scopes, key = [f"e:{name}:{PERIOD}:1"], prepared.body_key("test", name)
     _body, slow = prepared.read(scopes, key)  # a reader starts: generations read, then the database…
