@@ -8,7 +8,9 @@ served by the same gunicorn in the same run.
 gunicorn (production settings, DEBUG off, plain HTTP on loopback; bench/load_settings.py adds
 only `/bench/trivial/`) serves the scaled demo. For each scenario wrk runs `--duration` seconds
 at `--connections` connections (after a short warm-up) with a Lua script that rotates over every
-specialist of every branch (each with their own API token) and every period:
+specialist of every branch (each with their own API token, issued by the run as if signed in at
+different moments of the last minute, so that their once-a-minute last-use writes are spread as
+people's are) and every period:
 
 - trivial:        GET /bench/trivial/ (no database, no template: the server's ceiling)
 - statement:      GET /b/<code>/api/v1/statements/<own username>/<period>/ (the specialist's own)
@@ -75,9 +77,23 @@ def targets() -> dict[str, list[tuple[str, str]]]:
                     "AND m.branch_id = b.id AND m.role = 'specialist' WHERE b.code LIKE 'l%%' ORDER BY b.code, u.username")
         found = cur.fetchall()
     # Only digests of API tokens are stored: each run issues its own (they expire by themselves).
+    # As if signed in at different moments of the last minute: a token's last use is written at
+    # most once a minute (branches/tokens.py), and 2,000 tokens issued in the same second would
+    # all be written in the same second a minute later — inside whichever scenario runs then —
+    # where people signing in at different times are written evenly (2,000 a minute either way).
+    import datetime as dt
+    import random
+
+    from django.utils import timezone
+
     from branches.models import ApiToken
 
-    people = [(username, code, ApiToken.objects.create(user_id=uid).key) for username, code, uid in found]
+    now, rnd = timezone.now(), random.Random(25)
+    people = []
+    for username, code, uid in found:
+        signed_in = now - dt.timedelta(seconds=rnd.uniform(0, 60))
+        people.append((username, code, ApiToken.objects.create(user_id=uid, created_at=signed_in,
+                                                               last_used_at=signed_in).key))
     with connection.cursor() as cur:
         cur.execute("SELECT DISTINCT period FROM commissions_hq_earnermonthrollup ORDER BY period")
         periods = [r[0] for r in cur.fetchall()]
