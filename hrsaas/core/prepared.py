@@ -306,6 +306,9 @@ class Held:
 
     def keep(self, key: str, ticket: Ticket | None, body: bytes) -> None:
         """Keep `body`, read or computed under `ticket` (nothing while a writer was in flight)."""
+        held = self._items.get(key)
+        if held is not None and ticket is not None and not ticket.busy and held == (ticket.tag, body):
+            return  # the copy just served (`body` already marked it recently used)
         old = self._items.pop(key, None)
         if old is not None:
             self._size -= self._cost(key, *old)
