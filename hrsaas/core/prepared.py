@@ -362,6 +362,17 @@ def keep_uid(scope: str, uid: int, seconds: int) -> None:
         pass
 
 
+def claim(name: str, seconds: int) -> bool:
+    """True for the first process to ask for `name` within `seconds` (one Redis `SET NX`), so
+    that work several processes would each find due at the same moment (a person's phone asks
+    for several pages at once, each served by another process) is done by one of them. True
+    when Redis is away: the caller then does the work as it would without the claim."""
+    try:
+        return bool(_redis().set(f"prep:{epoch()}:claim:{name}", "1", nx=True, ex=max(1, seconds)))
+    except _errors():
+        return True
+
+
 def generation(scope: str) -> str | None:
     """A scope's current generation (None: Redis could not be asked)."""
     try:

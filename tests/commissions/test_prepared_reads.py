@@ -343,6 +343,97 @@ def test_a_period_the_views_refuse_leaves_nothing_in_redis(committed_branch):
     assert list(prepared._redis().scan_iter(f"prep:{prepared.epoch()}:*{PERIOD}*"))  # (the pattern finds keys)
 
 
+def test_requests_that_find_a_tokens_last_use_due_together_write_it_once(committed_branch):
+    """A phone opening a page asks for several things at once; different processes serve them
+    and each finds the token's last use more than a minute old. One of them writes it: the one
+    that claims the write in Redis first (before, each of them wrote, one UPDATE and its commit
+    per process)."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from branches import tokens
+    from branches.models import ApiToken
+    from hrsaas.core import prepared
+
+    code = committed_branch.code
+    specialist = make_user(f"{code}_s1", (code, "specialist"), home=code)
+    me = _client_for(specialist)
+    url = f"/b/{code}/api/v1/statements/{specialist.username}/{PERIOD}/"
+    token = ApiToken.objects.get(user=specialist)
+    old = timezone.now() - dt.timedelta(minutes=5)
+    token.last_used_at = old
+    token.save(update_fields=["last_used_at"])  # its prepared entry now says five minutes ago too
+
+    def writes() -> int:
+        with CaptureQueriesContext(connection) as queries:
+            assert me.get(url).status_code == 200
+        found = [q["sql"] for q in queries.captured_queries if 'UPDATE "branches_apitoken"' in q["sql"]]
+        # on its own, in autocommit: its commit does not wait for the disk
+        assert all(sql.startswith("SET LOCAL synchronous_commit = off; UPDATE") for sql in found), found
+        return len(found)
+
+    # Another process found it due a moment ago and is writing it: this one leaves it, and does
+    # not ask again within the minute (until the writer's entry reaches it, its requests keep
+    # finding the last use due).
+    claim = f"prep:{prepared.epoch()}:claim:touch:{token.digest}"
+    assert prepared.claim(f"touch:{token.digest}", 59)
+    assert writes() == 0
+    prepared._redis().delete(claim)
+    assert writes() == 0
+    token.refresh_from_db()
+    assert token.last_used_at == old
+    # A minute later (the claim gone): the next request writes it, once.
+    tokens._TOUCHED[token.digest] -= dt.timedelta(seconds=61)
+    with connection.cursor() as cur:
+        cur.execute("SET synchronous_commit = on")  # (the test database's default is off)
+    before = timezone.now()
+    assert writes() == 1
+    token.refresh_from_db()
+    assert before <= token.last_used_at <= timezone.now()
+    assert prepared._redis().exists(claim)
+    with connection.cursor() as cur:  # its commit did not wait for the disk; nothing after it skips that
+        cur.execute("SHOW synchronous_commit")
+        assert cur.fetchone()[0] == "on"
+    assert writes() == 0
+
+
+def test_a_last_use_written_inside_a_transaction_keeps_that_transactions_settings(committed_branch):
+    """Inside a caller's transaction (an atomic block, or autocommit turned off) the last use is
+    written with it, and the transaction's other writes still wait for the disk."""
+    from django.utils import timezone
+
+    from branches import tokens
+    from branches.models import ApiToken
+
+    code = committed_branch.code
+    specialist = make_user(f"{code}_s1", (code, "specialist"), home=code)
+    ApiToken.objects.create(user=specialist)
+    token = ApiToken.objects.select_related("user").get(user=specialist)
+    with connection.cursor() as cur:
+        cur.execute("SET synchronous_commit = on")  # (the test database's default is off)
+
+    def written_within(enter, leave) -> list[str]:
+        enter()
+        try:
+            with CaptureQueriesContext(connection) as queries:
+                at = timezone.now()
+                tokens._write_last_use(token, at)
+            with connection.cursor() as cur:
+                cur.execute("SHOW synchronous_commit")
+                assert cur.fetchone()[0] == "on"
+        finally:
+            leave()
+        assert ApiToken.objects.get(pk=token.pk).last_used_at == at
+        return [q["sql"] for q in queries.captured_queries]
+
+    atomic = transaction.atomic()
+    for sql in (written_within(atomic.__enter__, lambda: atomic.__exit__(None, None, None)),
+                written_within(lambda: transaction.set_autocommit(False),
+                               lambda: (transaction.commit(), transaction.set_autocommit(True)))):
+        assert len(sql) == 1 and sql[0].startswith('UPDATE "branches_apitoken"'), sql
+
+
 def _race(prepared, name: str):
     scopes, key = [f"e:{name}:{PERIOD}:1"], prepared.body_key("test", name)
     _body, slow = prepared.read(scopes, key)  # a reader starts: generations read, then the database…
