@@ -134,6 +134,8 @@ def _touch_claimed(token, now: dt.datetime) -> bool:
         for digest, at in list(_TOUCHED.items()):
             if now - at >= _TOUCH_EVERY:
                 del _TOUCHED[digest]
+        if len(_TOUCHED) >= 10_000:  # more tokens in a minute than that: forget them all (one more
+            _TOUCHED.clear()         # Redis ask each) rather than go over them on every request
     _TOUCHED[token.digest] = now
     return prepared.claim(f"touch:{token.digest}", int(_TOUCH_EVERY.total_seconds()) - 1)
 

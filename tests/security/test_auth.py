@@ -314,3 +314,29 @@ def test_the_token_endpoint_and_a_new_password_give_a_device_cookie_nothing(bran
     owner.save()
     assert cache.get("login-devices:bj.s2") is None
     assert own.post("/login/", {"username": "bj.s2", "password": "Another-Pass-2026!"}).status_code == 429
+
+
+@pytest.mark.django_db
+def test_the_processs_memory_of_claimed_last_uses_keeps_only_the_last_minute(branches):
+    """A process remembers for a minute which tokens' last use it asked Redis for; it never holds
+    more than 10,000 of them, keeping the last minute's when it can."""
+    from types import SimpleNamespace
+
+    from branches import tokens
+
+    now = timezone.now()
+    tokens._TOUCHED.clear()
+    try:
+        tokens._TOUCHED.update({f"old{i}": now - dt.timedelta(seconds=61) for i in range(9_000)})
+        tokens._TOUCHED.update({f"new{i}": now - dt.timedelta(seconds=5) for i in range(1_000)})
+        tokens._touch_claimed(SimpleNamespace(digest="a" * 64), now)
+        assert len(tokens._TOUCHED) == 1_001 and "new0" in tokens._TOUCHED and "old0" not in tokens._TOUCHED
+        # asked within the minute: not asked again
+        assert tokens._touch_claimed(SimpleNamespace(digest="new0"), now) is False
+
+        tokens._TOUCHED.clear()
+        tokens._TOUCHED.update({f"new{i}": now - dt.timedelta(seconds=5) for i in range(10_000)})
+        tokens._touch_claimed(SimpleNamespace(digest="b" * 64), now)
+        assert list(tokens._TOUCHED) == ["b" * 64]
+    finally:
+        tokens._TOUCHED.clear()
