@@ -80,8 +80,11 @@ def _status_label(client, today) -> str:
 
 
 def _service_labels(codes) -> str:
+    """The services in the product's one order (社保代缴、公积金代缴、薪酬外包), whatever order they
+    were ticked in, so every client's list reads the same way."""
     labels = dict(Service.choices)
-    return "、".join(str(labels.get(c, c)) for c in codes)
+    order = {code: i for i, code in enumerate(Service.values)}
+    return _("、").join(str(labels.get(c, c)) for c in sorted(codes, key=lambda c: order.get(c, len(order))))
 
 
 # ---------------------------------------------------------------------------------------------

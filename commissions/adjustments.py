@@ -208,6 +208,13 @@ def _stacking_breach_for(*, component: str, span: Span, exclude_id: int | None =
     return stacking_breach(existing, span)
 
 
+def stacking_breach_without(*, component: str, adjustment_id: int, span: Span) -> tuple[dt.date, Decimal] | None:
+    """The first day of `span` on which the adjustments in force other than `adjustment_id` add
+    up past ±20% (with `span`'s own percent, 0 when the question is what a revocation leaves),
+    with that total; None when they stay within the cap."""
+    return _stacking_breach_for(component=component, span=span, exclude_id=adjustment_id)
+
+
 def cap_breach_if_approved(adj: Adjustment) -> tuple[dt.date, Decimal] | None:
     """For the manager's review: the first day on which approving `adj` now would take the
     component past ±20% together with the approved (or partly revoked) adjustments in force,

@@ -80,27 +80,47 @@ def _line_from_row(row: StatementLine) -> Line:
 
 
 def line_context_rows(rows, branch: Branch) -> dict:
-    """The clients, sales, leads, rule versions and branch names that lines refer to."""
+    """The clients, sales, leads, rule versions and branch names that lines refer to, by (branch
+    code, id): a line of cross-branch support (跨区域支援) names its client as a home-branch line
+    does, read in the branch the account belongs to (a few queries per such branch)."""
+    from django_tenants.utils import schema_context
+
     from clients.models import Client
 
     from .hq.models import RuleVersion
     from .models import Lead, Sale
 
-    ids: dict[str, set[int]] = {"client": set(), "sale": set(), "lead": set()}
+    ids: dict[str, dict[str, set[int]]] = {}
     codes: set[str] = set()
     for row in rows:
         code, _sep, rest = row.source.partition(":")
         kind, _sep, ident = rest.partition(":")
         codes.add(code)
-        if code == branch.code and kind in ids and ident.isdigit():
-            ids[kind].add(int(ident))
+        if kind in ("client", "sale", "lead") and ident.isdigit():
+            ids.setdefault(code, {"client": set(), "sale": set(), "lead": set()})[kind].add(int(ident))
+    branches = {code: (name, schema) for code, name, schema
+                in Branch.objects.filter(code__in=codes).values_list("code", "name", "schema_name")}
+    found: dict[str, dict[tuple[str, int], object]] = {"client": {}, "sale": {}, "lead": {}}
+
+    def read(code: str, wanted: dict[str, set[int]]) -> None:
+        if wanted["client"]:
+            found["client"].update(((code, c.pk), c) for c in Client.objects.filter(pk__in=wanted["client"]))
+        if wanted["sale"]:
+            found["sale"].update(((code, s.pk), s) for s in
+                                 Sale.objects.select_related("client").filter(pk__in=wanted["sale"]))
+        if wanted["lead"]:
+            found["lead"].update(((code, x.pk), x) for x in Lead.objects.filter(pk__in=wanted["lead"]))
+
+    for code, wanted in ids.items():
+        if code == branch.code:
+            read(code, wanted)
+        elif code in branches:
+            with schema_context(branches[code][1]):
+                read(code, wanted)
     return {
-        "client": {c.pk: c for c in Client.objects.filter(pk__in=ids["client"])} if ids["client"] else {},
-        "sale": ({s.pk: s for s in Sale.objects.select_related("client").filter(pk__in=ids["sale"])}
-                 if ids["sale"] else {}),
-        "lead": {l.pk: l for l in Lead.objects.filter(pk__in=ids["lead"])} if ids["lead"] else {},
+        **found,
         "versions": {v.pk: v for v in RuleVersion.objects.filter(pk__in={r.rule_version_id for r in rows} - {None})},
-        "branch_names": dict(Branch.objects.filter(code__in=codes).values_list("code", "name")),
+        "branch_names": {code: name for code, (name, _schema) in branches.items()},
     }
 
 
@@ -143,8 +163,9 @@ def line_contexts(rows, branch: Branch, *, langs: tuple[str, ...] = ("zh",),
                 rule = rules.get(row.rule_version_id) if version is not None else None
                 client = service = client_type = tier = ""
                 clawback_months = 0
-                if kind == "client" and ident.isdigit() and int(ident) in clients and code == branch.code:
-                    c = clients[int(ident)]
+                key = (code, int(ident)) if ident.isdigit() else None
+                if kind == "client" and key in clients:
+                    c = clients[key]
                     client = c.name
                     if isinstance(rule, OpeningRewardRule):
                         first_filed = c.opening_period if c.opening_source == "cycle" else ""
@@ -153,14 +174,14 @@ def line_contexts(rows, branch: Branch, *, langs: tuple[str, ...] = ("zh",),
                             tiers[tier_key] = _tier_words(rule, c.headcount, format_money, first_filed=first_filed)
                         tier = tiers[tier_key]
                         clawback_months = rule.clawback_months
-                elif kind == "sale" and ident.isdigit() and int(ident) in sales and code == branch.code:
-                    sale = sales[int(ident)]
+                elif kind == "sale" and key in sales:
+                    sale = sales[key]
                     client, service = sale.client.name, str(SERVICES.get(sale.service, ""))
                     if isinstance(rule, SalesCommissionRule):
                         new = is_new_client(sale.client_opened_on, row.period, rule)
                         client_type = str(translation.gettext("新客户") if new else translation.gettext("老客户"))
-                elif kind == "lead" and ident.isdigit() and int(ident) in leads and code == branch.code:
-                    client = leads[int(ident)].name
+                elif kind == "lead" and key in leads:
+                    client = leads[key].name
                 rule_words = words[row.rule_version_id] if version is not None else ""
                 out[row.source] = LineContext(client=client, service=service, client_type=client_type, tier=tier,
                                               rule=rule_words, branch=branch_names.get(code, ""),

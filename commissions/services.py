@@ -23,10 +23,10 @@ from branches.audit import stamp
 from branches.models import Branch, User
 from branches.roles import Role, hq_roles_of, may_close_month
 from hrsaas.core.branch import require_branch
-from hrsaas.core.formatting import format_date, format_period
+from hrsaas.core.formatting import format_date, format_money, format_period
 from hrsaas.core.money import quantize_money
 from hrsaas.core.period import valid_period
-from clients.models import Client
+from clients.models import FEE_FIELDS, Client
 
 from . import inputs, lock_objects
 from .engine import (
@@ -222,6 +222,15 @@ def sale_create(*, actor, data: SaleInput) -> Sale:
         raise ValidationError({"period": [_("销售期间早于客户开户月份 %(p)s。") % {"p": period_of(client.opened_on)}]})
     if client.closed_on is not None and client.closed_on < start:
         raise ValidationError({"period": [_("客户已于 %(d)s 终止,不能录入之后的销售。") % {"d": client.closed_on}]})
+    fee = getattr(client, FEE_FIELDS.get(data.service, ""), None)
+    if fee:
+        # The month compute bills this fee per insured person and that charge is the client's sale
+        # of the service (social_insurance/commission_events.py): a sale keyed here as well would be
+        # the same sale twice, and the compute's would replace it.
+        raise ValidationError({"service": [
+            _("客户 %(name)s 的%(service)s按 %(fee)s 元/人·月收取服务费,每月销售由社保月度计算按费用明细表自动生成,"
+              "无需手工录入。") % {"name": client.name, "service": _service_labels([data.service]),
+                                  "fee": format_money(fee)}]})
     if data.service not in client.services and not data.add_service:
         raise ValidationError({"service": [
             _("客户 %(name)s 未签约%(service)s(已签约:%(have)s)。如客户新增了此服务,请选择“同时为客户新增此服务”。")
@@ -280,13 +289,19 @@ def parse_lead(data: dict) -> LeadInput:
 
 
 def parse_seller_here(data: dict, field: str, errors: inputs.Errors, *, required: bool) -> User | None:
-    """A username of a seller (销售) of this branch: the person a lead is handed to."""
+    """A username of a seller (销售) of this branch: the person a lead is handed to (they work it
+    here). An unknown name, someone who is no seller and another branch's seller get the same
+    words, so the field never tells whether an account exists or where it works."""
     from branches.models import BranchMembership
 
-    user = inputs.parse_earner(data, field, errors, required=required, roles=inputs.SELLERS)
-    if user is not None and not BranchMembership.objects.filter(user=user, branch=current_branch(),
-                                                                role=Role.SALES).exists():
-        errors.add(field, _("%(u)s 不是本分支机构的销售人员。") % {"u": user.username})
+    value = data.get(field)
+    if value is None or isinstance(value, (bool, list, tuple, dict, set)) or not str(value).strip():
+        return inputs.parse_earner(data, field, errors, required=required, roles=inputs.SELLERS)  # its words
+    username = str(value).strip()
+    user = User.objects.filter(username=username, is_active=True).first()
+    if user is None or not BranchMembership.objects.filter(user=user, branch=current_branch(),
+                                                           role=Role.SALES).exists():
+        errors.add(field, _("%(u)s 不是本分支机构的销售人员。") % {"u": username[:150]})
         return None
     return user
 
@@ -776,6 +791,10 @@ def period_close(*, actor, period: str) -> BranchPeriod:
         # it for every branch (rule versions and adjustments may not start in a closed period).
         raise ValidationError({"period": [_("期间 %(p)s 尚未开始(本月为 %(m)s),不能关账。")
                                           % {"p": format_period(period), "m": format_period(this_month)}]})
+    if period == this_month:
+        # The month's work is still being recorded (a sale on its last day belongs to it), and
+        # closing it would freeze HQ's rules and every branch's adjustments for the rest of it.
+        raise ValidationError({"period": [_("期间 %(p)s 尚未结束,月末之后才能关账。") % {"p": format_period(period)}]})
     with transaction.atomic():
         lock_objects.branch_period(branch.schema_name, period)
         if period_status(branch, period) != BranchPeriod.Status.OPEN:

@@ -111,7 +111,8 @@ def _nav(request, roles, active: str) -> dict:
     # Closing the month is the branch's own manager's (HQ admin reads the branch, does not close it).
     return {"nav_active": active, "may_write": bool(roles & WRITE_ROLES),
             "may_close": may_close_month(request.user, request_branch(request)),
-            "reads_all": bool(roles & (BRANCH_READ_ALL | HQ_ROLES)), "sees_pay": bool(roles & PAY_ROLES)}
+            "reads_all": bool(roles & (BRANCH_READ_ALL | HQ_ROLES)), "sees_pay": bool(roles & PAY_ROLES),
+            "this_month": _this_month()}  # a month is closed once it has ended (services.period_close)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -165,7 +166,7 @@ def period_close(request, period: str):
         "line_count": sum(s["line_count"] for s in statements),
         "total": sum_money(s["total"] for s in statements),
         "pending_recompute": RecomputeMarker.objects.filter(period=period).exists(), "form": form,
-        "is_open": status == BranchPeriod.Status.OPEN,
+        "is_open": status == BranchPeriod.Status.OPEN, "ended": period < _this_month(),
     })
 
 
@@ -287,8 +288,8 @@ def record_sale(request):
     return _record(
         request, roles=roles, form=SaleForm(_posted(request), initial={"period": _this_month()}),
         parse=parse, create=lambda data: services.sale_create(actor=request.user, data=data),
-        success=lambda s: _("已录入销售:客户编号 %(c)d,%(p)s,%(a)s 元。") % {"c": s.client_id, "p": format_period(s.period),
-                                                                   "a": f"{s.amount:,.2f}"},
+        success=lambda s: _("已录入销售:%(c)s,%(p)s,%(a)s 元。") % {"c": s.client.name, "p": format_period(s.period),
+                                                             "a": f"{s.amount:,.2f}"},
         template_context={"title": _("录入销售"), "intro": _("客户某项服务某月的计费金额;同一客户、服务和月份只能录入一次。"),
                           "testid": "record-sale", "clients": _recent_clients()})
 

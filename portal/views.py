@@ -101,8 +101,13 @@ def statement(request, period: str):
     stmt = selectors.my_statement(request.user, request.tenant, period)
     from commissions.selectors import sales_awaiting
 
+    from commissions.hq.models import StatementReceipt
+
     awaiting = sales_awaiting(request.user.username, request.tenant, period)
-    return render(request, "portal/statement.html", {"stmt": stmt, "period": period, "awaiting": awaiting})
+    # A closed statement is the person's 电子工资条: confirmed here, in one tap on its own page.
+    receipt = StatementReceipt.objects.filter(branch=request.tenant, period=period, earner=request.user).first()
+    return render(request, "portal/statement.html", {"stmt": stmt, "period": period, "awaiting": awaiting,
+                                                     "receipt": receipt})
 
 
 @require_GET

@@ -35,6 +35,7 @@ def seed(org) -> None:
 
     today = timezone.localdate()
     this_month = engine.period_of(today)
+    _carry_forward(org, engine.month_start(engine.add_months(this_month, -1)))
     for code, branch in org.branches.items():
         city = branch.city if branch.city in REGIONS else "beijing"
         people = org.people.get(code, {})
@@ -74,6 +75,20 @@ def seed(org) -> None:
                 except Exception:  # a filed month (seed run again after filing) stays as filed
                     pass
             _demo_payment(staff, clients[0], engine.add_months(this_month, -1), today)
+
+
+def _carry_forward(org, since: dt.date) -> None:
+    """The demo's cities whose shipped data ends before `since` (last month) — the new policy
+    year not yet in it — have their latest version kept in force until further notice, as HQ
+    does until the new base is announced (沿用上年度基数; publishing it later posts the 补差).
+    Audited as HQ's admin's step; cities with a version in force are left as shipped."""
+    from social_insurance.policies.models import CityPolicy
+    from social_insurance.policies.services import policy_extend
+
+    for city in {branch.city if branch.city in REGIONS else "beijing" for branch in org.branches.values()}:
+        latest = CityPolicy.objects.filter(city=city).order_by("-effective_from").first()
+        if latest is not None and latest.effective_to is not None and latest.effective_to < since:
+            policy_extend(actor=getattr(org, "admin", None), policy_id=latest.pk, effective_to=None)
 
 
 def _demo_payment(staff, client, period: str, today) -> None:

@@ -94,7 +94,7 @@ def _late_fee_words(args: dict, max_length: int | None) -> str:
 
     deadline = dt.date.fromisoformat(args["deadline"])
     money = formatting.format_money
-    head = gettext("%(month)s社保公积金逾期缴纳(法定截止 %(deadline)s):") % {
+    head = gettext("%(month)s社保费逾期缴纳(住房公积金不计;法定截止 %(deadline)s):") % {
         "month": formatting.format_period(args["period"]), "deadline": formatting.format_date(deadline)}
     first_late_day = formatting.format_date(deadline + dt.timedelta(days=1))
     parts = [ngettext("单位及个人缴费 %(amount)s 元 × 0.05%% × %(days)s 天(%(start)s至%(end)s)= %(fee)s 元",

@@ -483,8 +483,9 @@ def back_paid_months(missing: list[str], carrying: str, limit: int) -> tuple[lis
 # 到期日, default the 15th); its contributions are due to the social-insurance agency on the
 # branch's contribution-due day of M (法定缴费截止日, default the 25th; never before the client's
 # day). When the client's money arrives after the agency's day, we pay the agency late and the
-# agency charges 滞纳金: 0.05% (万分之五) of the late contributions per day, from the day after
-# the deadline to the day paid (社会保险法 第八十六条). That fee is passed on to the client.
+# agency charges 滞纳金: 0.05% (万分之五) of the late social-insurance contributions per day, from
+# the day after the deadline to the day paid (社会保险法 第八十六条; the housing fund carries no
+# such fee). That fee is passed on to the client.
 # ---------------------------------------------------------------------------------------------
 LATE_FEE_DAILY_RATE = Decimal("0.0005")  # 万分之五 per day
 AGING_BUCKETS = (
@@ -545,7 +546,7 @@ class LateFee:
 
     @property
     def explanation(self) -> str:
-        """"2025年8月社保公积金逾期缴纳(法定截止 2025年8月25日):单位及个人缴费 12,345.67 元 × 0.05% ×
+        """"2025年8月社保费逾期缴纳(住房公积金不计;法定截止 2025年8月25日):单位及个人缴费 12,345.67 元 × 0.05% ×
         12 天(2025年8月26日至2025年9月6日)= 74.07 元"; with several late payments, one part each.
         The form stored with the charge (at most 300 characters)."""
         from .display import stored_words
@@ -555,10 +556,12 @@ class LateFee:
 
 def late_fee_for(*, period: str, contributions: Decimal, deadline: dt.date,
                  payments: list[tuple[dt.date, Decimal]]) -> LateFee:
-    """The late fee on one statement's contributions (单位 + 个人, `contributions`) given the
-    payments that stand (reversed ones left out), as (day received, amount).
+    """The late fee on one statement's social-insurance contributions (单位 + 个人, housing fund
+    left out: `contributions`) given the payments that stand (reversed ones left out), as (day
+    received, amount).
 
-    Payments cover the contributions first (in the order received; service fees after), so a
+    Payments cover those contributions first (in the order received; the housing fund and
+    service fees after), so a
     client who pays part on time owes the fee only on the rest. Each payment after `deadline`
     adds its covered contributions × 0.05% × (paid_on − deadline) days, rounded half-up to the
     fen per payment (the explanation adds up). Pure: the same inputs give the same fee."""

@@ -4,7 +4,10 @@ The rule (engine.late_fee_for): the contributions of a fee statement of month M 
 social-insurance agency on the branch's contribution-due day of M (ClientMoneyPolicy, default
 the 25th). We pay the agency with the client's money, so when the client's payment arrives after
 that day the agency's 0.05% per day (社会保险法 第八十六条) runs from the day after the deadline
-to the day the money arrived, on the contributions that payment covered. Only the client's
+to the day the money arrived, on the social-insurance contributions that payment covered. The
+housing fund is not social insurance: its late payment carries no such daily fee (住房公积金管理条例
+第三十八条 orders payment within a time limit), so its lines are left out of the fee's base and a
+payment covers the social-insurance contributions first. Only the client's
 lateness counts: the client's own due day (default the 15th) is never after the agency's, and
 a payment that arrived in time adds nothing, whatever we did with it.
 
@@ -27,13 +30,16 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db import connection, transaction
+from django.db.models import F, Sum
 
 from branches.audit import stamp
 from hrsaas.core import locks
 
 from . import engine
 from .display import earlier_stored_words, stored_words
-from .models import ChargeKind, ClientMoneyPolicy, CycleStatus, FeePayment, FeeStatement, FeeStatementCharge, MonthCycle
+from .models import (ChargeKind, ClientMoneyPolicy, ContributionLine, CycleStatus, FeePayment, FeeStatement,
+                     FeeStatementCharge, MonthCycle)
+from .policies.models import ItemKind
 
 ZERO = Decimal("0.00")
 
@@ -50,11 +56,20 @@ def contribution_deadline(period: str, policy: ClientMoneyPolicy | None = None):
     return engine.day_of_month(period, policy.contribution_due_day)
 
 
+def _housing_fund(client_id: int) -> dict[str, Decimal]:
+    """The housing-fund contributions (单位 + 个人) of each of a client's months: in its statements'
+    totals, not in the late fee's base."""
+    rows = (ContributionLine.objects.filter(client_id=client_id, kind=ItemKind.HOUSING_FUND)
+            .values("period").annotate(total=Sum(F("employer_amount") + F("employee_amount"))))
+    return {r["period"]: r["total"] for r in rows}
+
+
 def late_fee_of(statement: FeeStatement, policy: ClientMoneyPolicy | None = None) -> engine.LateFee:
     """The late fee one statement's payments have caused so far (read-only)."""
     payments = list(FeePayment.objects.filter(statement=statement, amount__gt=0, reversed_by__isnull=True)
                     .values_list("paid_on", "amount"))
-    return engine.late_fee_for(period=statement.period, contributions=statement.total,
+    housing_fund = _housing_fund(statement.client_id).get(statement.period, ZERO)
+    return engine.late_fee_for(period=statement.period, contributions=statement.total - housing_fund,
                                deadline=contribution_deadline(statement.period, policy), payments=payments)
 
 
@@ -73,13 +88,15 @@ def late_fees_post(*, actor, client_id: int) -> LateFeeRun:
                                                                reversed_by__isnull=True)
                                      .values_list("statement_id", "paid_on", "amount")):
             standing.setdefault(sid, []).append((paid_on, amount))
+        housing_fund = _housing_fund(client_id)
         charges: dict[str, list[FeeStatementCharge]] = {}
         for charge in (FeeStatementCharge.objects.filter(kind=ChargeKind.LATE_FEE, statement__client_id=client_id)
                        .select_related("statement")):
             charges.setdefault(charge.service, []).append(charge)
 
         for statement in statements:
-            fee = engine.late_fee_for(period=statement.period, contributions=statement.total,
+            fee = engine.late_fee_for(period=statement.period,
+                                      contributions=statement.total - housing_fund.get(statement.period, ZERO),
                                       deadline=engine.day_of_month(statement.period, policy.contribution_due_day),
                                       payments=standing.get(statement.pk, []))
             mine = charges.get(statement.period, [])

@@ -267,3 +267,18 @@ def statements_settled_on(statement_ids) -> dict[int, dt.date]:
         if money.settled_on is not None:
             out[statement.pk] = money.settled_on
     return out
+
+
+def cities_missing_policy(period: str) -> list[str]:
+    """The insured cities of the branch's people insured in `period` that have no policy version
+    in force in it (cities HQ has not published the year of, nor carried last year's forward):
+    their people's month computes to nothing, one 无适用政策 check each. For the board's alert."""
+    from social_insurance.policies.models import CityPolicy
+
+    month = engine.month_start(period)
+    next_month = engine.month_start(engine.add_months(period, 1))
+    covered = (CityPolicy.objects.filter(effective_from__lte=month)
+               .filter(Q(effective_to__isnull=True) | Q(effective_to__gte=month)).values("city"))
+    return sorted(set(InsuredEmployee.objects.filter(start_date__lt=next_month)
+                      .filter(Q(end_date__isnull=True) | Q(end_date__gte=month))
+                      .exclude(insured_city__in=covered).values_list("insured_city", flat=True)))

@@ -103,6 +103,7 @@ def cycle_board(request):
         "exception_choices": EXCEPTION_CHOICES,
         "employee_count": InsuredEmployee.objects.count(),
         "receipt_corrections": selectors.receipt_corrections(board.cycle) if office else [],
+        "cities_missing_policy": [label("city", c) or c for c in selectors.cities_missing_policy(period)],
     }
     return render(request, "social_insurance/board.html", ctx)
 

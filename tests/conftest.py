@@ -425,6 +425,33 @@ def _delete_public_rows(branches, before_users: set[int]) -> None:
         Branch.objects.filter(pk=branch.pk)._raw_delete("default")
 
 
+def city_policies_now():
+    """What `city_policies_put_back` restores: the policy versions as they are (see there)."""
+    from django.utils import timezone
+
+    from social_insurance.policies.models import CityPolicy
+
+    return timezone.now(), {pk: (end, locked) for pk, end, locked
+                            in CityPolicy.objects.values_list("pk", "effective_to", "locked_at")}
+
+
+def city_policies_put_back(saved) -> None:
+    """The demo carries a city's last policy year forward (沿用上年度, social_insurance.demo) in
+    the public schema, which removing the demo's branches does not undo: the versions are put back
+    as they were before it (end dates, filing locks, their history), for the tests that follow."""
+    from social_insurance.policies.models import CityPolicy
+
+    started, before = saved
+    with transaction.atomic(), connection.cursor() as cur:
+        # The freezing triggers refuse shortening a version a filed month used: this is test data
+        # put back, not a change of policy.
+        cur.execute("SET LOCAL session_replication_role = replica")
+        for pk, end, locked in CityPolicy.objects.values_list("pk", "effective_to", "locked_at"):
+            if pk in before and before[pk] != (end, locked):
+                CityPolicy.objects.filter(pk=pk).update(effective_to=before[pk][0], locked_at=before[pk][1])
+        CityPolicy.history.filter(history_date__gte=started).delete()
+
+
 SPARE_SCHEMA_PREFIX = "spare_branch_"
 
 

@@ -136,7 +136,11 @@ def company_periods(rows: list[dict], all_branches: list[Branch]) -> list[dict]:
     """Finance rows grouped by period: how many branches are locked, out of the branches that
     existed that month (created on or before its last day, Shanghai time: a branch opened later
     had no such month to close), and their total. A branch that locked the period counts in both
-    figures whatever its creation day, so the first never exceeds the second."""
+    figures whatever its creation day, so the first never exceeds the second; so does a branch with
+    statements in the period (its history imported at going live, or a demo's), which has that
+    month to close whenever its row was created."""
+    from .models import EarnerMonthRollup
+
     created = {b.pk: month_of(timezone.localdate(b.created_at)) for b in all_branches}
     by_period: dict[str, dict] = {}
     locked: dict[str, set[int]] = {}
@@ -146,9 +150,14 @@ def company_periods(rows: list[dict], all_branches: list[Branch]) -> list[dict]:
         p["total"] += r["total"]
         p["people"] += r["people"]
         locked.setdefault(r["period"], set()).add(r["branch"].pk)
+    earned: dict[str, set[int]] = {}
+    for branch_id, period in (EarnerMonthRollup.objects.filter(period__in=list(by_period), branch_id__in=list(created))
+                              .values_list("branch_id", "period").distinct()):
+        earned.setdefault(period, set()).add(branch_id)
 
     def existing(period: str) -> int:
-        return sum(1 for pk, month in created.items() if month <= period or pk in locked[period])
+        return sum(1 for pk, month in created.items()
+                   if month <= period or pk in locked[period] or pk in earned.get(period, ()))
 
     return [dict(p, branches=existing(p["period"]))
             for p in sorted(by_period.values(), key=lambda p: p["period"], reverse=True)]

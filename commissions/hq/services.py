@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -19,10 +20,12 @@ from branches.audit import stamp
 from hrsaas.core import locks
 from hrsaas.core.formatting import format_date, format_period
 from branches.models import User
+from clients.models import Service
 
-from ..adjustments import send_recompute, lock_adjustments, parse_date, parse_text
+from ..adjustments import (COMPONENT_LABELS, Span, lock_adjustments, parse_date, parse_text, send_recompute,
+                           stacking_breach_without)
 from .models import RegisteredAdjustment, RuleVersion
-from .rules import COMPONENTS, Rule, RuleError, parse_rule, rule_to_params
+from .rules import COMPONENTS, SERVICES, Rule, RuleError, parse_rule, rule_to_params
 from .selectors import access_registered, frozen_periods_overlapping, next_version_after
 from hrsaas.core.inputs import unknown_choice
 
@@ -55,6 +58,15 @@ def parse_rule_version(data: dict) -> RuleVersionInput:
         except RuleError as exc:
             for field, messages in exc.errors.items():
                 errors.setdefault(field, []).extend(messages)
+    if rule is not None and component == "sales_commission":
+        # A service left out would earn nothing from this version on, with no line to say so:
+        # every service is given its rates (0.00 where HQ pays none).
+        listed = {r.service for r in rule.rates}
+        missing = [Service(s).label for s in SERVICES if s not in listed]
+        if missing:
+            errors.setdefault("rates", []).append(
+                _("缺少这些服务的费率:%(s)s。每项服务都须填写新客户和老客户费率,不计提成的请填 0.00。")
+                % {"s": _("、").join(str(m) for m in missing)})
     if errors:
         raise ValidationError(errors)
     return RuleVersionInput(component=component, effective_from=start, rule=rule, note=note)
@@ -130,6 +142,17 @@ def registered_adjustment_revoke(*, actor: User, registered_id: int, data: dict)
             raise ValidationError({"effective_from": [
                 _("%(b)s 的 %(p)s 期间%(s)s,撤销不能追溯到已关账或已发放的期间。") % {
                     "b": branch.name, "p": format_period(p.period), "s": p.get_status_display()}]})
+        with schema_context(branch.schema_name):
+            # What stays in force must keep within ±20% on every day the revocation changes: taking
+            # away a −20% that offset a +20% would leave the +20% stacked on the others.
+            breach = stacking_breach_without(component=row.component, adjustment_id=row.adjustment_id,
+                                             span=Span(changed_from, row.effective_to, Decimal(0)))
+        if breach:
+            day, total = breach
+            raise ValidationError({"effective_from": [
+                _("撤销后,%(b)s 的其他%(c)s浮动调整自 %(d)s 起合计 %(t)s%%,超过 ±20%%;请先撤销与之抵消的调整。") % {
+                    "b": branch.name, "c": COMPONENT_LABELS.get(row.component, row.component),
+                    "d": format_date(day), "t": f"{total:+.2f}"}]})
         # A day before the adjustment began revokes all of it: recorded as its first day, so the
         # register does not say "from 15 October" of an adjustment that began on 1 November.
         revoked_from = changed_from

@@ -42,3 +42,38 @@ def note_words(text: str) -> str:
     if (get_language() or "zh-hans").startswith("zh"):
         return NOTES_ZH.get(text, text)
     return text
+
+
+# The shipped versions' sources (`sources`), as HQ reads them in Chinese: which notice, and how it
+# reached the data (quoted by others, not read at the source), dates as dates are written. The
+# original stays in the data and is what English readers see.
+SOURCES_ZH: dict[str, str] = {
+    "Forvis Mazars Dec 2024 and Aug 2024 newsletters": "富睿玛泽(Forvis Mazars)2024年12月及8月通讯",
+    "Link Compliance SH/BJ notice (effective 2024-07-01)": "Link Compliance 沪/京通知(2024年7月1日起执行)",
+    "Beijing HF committee notice 2024-07-31 (verbatim copy)": "北京住房公积金管理委员会2024年7月31日通知(原文转载)",
+    "京人社发〔2025〕11号 (as quoted by public calculator repos)": "京人社发〔2025〕11号(据公开社保计算器项目转引)",
+    "京人社发〔2026〕7号; 京房公积金管委会办〔2026〕6号 (as quoted by four public calculator repos)":
+        "京人社发〔2026〕7号;京房公积金管委会办〔2026〕6号(据四个公开社保计算器项目转引)",
+    "Forvis Mazars Dec/Aug 2024": "富睿玛泽(Forvis Mazars)2024年12月/8月通讯",
+    "Link Compliance (cap example)": "Link Compliance(上限示例)",
+    "Shanghai government English portal 2024-08-30 (rates)": "上海市政府英文门户2024年8月30日(费率)",
+    "Shanghai HRSS notice 2025-09-18 (as quoted)": "上海市人社局2025年9月18日通知(据转引)",
+    "AAStocks 2025-09-19 (HF limits 5222/376)": "阿思达克财经2025年9月19日(公积金上下限 5222/376)",
+    "a-zlf newsletter 2025-10-13": "a-zlf 通讯2025年10月13日",
+    "Shanghai HRSS 公示 2026-08-18 (as quoted by public calculator repos)":
+        "上海市人社局2026年8月18日公示(据公开社保计算器项目转引)",
+    "Forvis Mazars Dec 2024 (2024 figures)": "富睿玛泽(Forvis Mazars)2024年12月通讯(2024年数据)",
+    "public calculator repos citing Guangdong notices (2025)": "公开社保计算器项目引用的广东省通知(2025年)",
+    "Forvis Mazars Dec 2024": "富睿玛泽(Forvis Mazars)2024年12月通讯",
+    "public calculator repos (2025)": "公开社保计算器项目(2025年)",
+    "浙人社发〔2025〕52号 (as quoted by public repos)": "浙人社发〔2025〕52号(据公开项目转引)",
+}
+
+
+def source_words(text: str) -> str:
+    """A version's source in the reader's language where the shipped data's source is known, else
+    as typed (a source HQ enters is shown as entered)."""
+    text = (text or "").strip()
+    if (get_language() or "zh-hans").startswith("zh"):
+        return SOURCES_ZH.get(text, text)
+    return text

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from tests import conftest as root
-from tests.conftest import ROOT, _test_database_url, drop_committed, worker_file
+from tests.conftest import ROOT, _test_database_url, city_policies_now, city_policies_put_back, drop_committed, worker_file
 
 # Playwright's sync API runs an event loop in this thread; the ORM calls the tests make
 # between page actions are still plain synchronous calls.
@@ -66,13 +66,14 @@ def demo(django_db_setup, django_db_blocker):
     from branches.models import User
 
     with django_db_blocker.unblock():
-        before = set(User.objects.values_list("pk", flat=True))
+        before, policies = set(User.objects.values_list("pk", flat=True)), city_policies_now()
         org = seed_all()
     try:
         yield org
     finally:
         with django_db_blocker.unblock():
             drop_committed(list(org.branches.values()), before)
+            city_policies_put_back(policies)
 
 
 # What each demo role's sweep costs, in pages swept (test_shell.py: its navigation and the detail

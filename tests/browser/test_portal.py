@@ -6,7 +6,9 @@ line can be questioned; HQ finance marking the period paid lands in the inbox. S
 every portal page at phone and desktop width."""
 from __future__ import annotations
 
+import datetime as dt
 import re
+from unittest import mock
 
 import pytest
 from django.utils import timezone
@@ -113,8 +115,12 @@ def test_specialist_portal_on_a_phone(committed_branch, page_factory, api):
     _fits_phone(page)
     shot(page, "portal-estimate-phone")
 
-    # HQ finance pays the closed period: the specialist's inbox says so
-    with schema_context(committed_branch.schema_name):
+    # The month ends and its manager closes it (a month closes once it has ended: the clock of
+    # this process is moved to the next month's first day for the close); HQ finance pays the
+    # closed period: the specialist's inbox says so
+    first_of_next = (timezone.localdate().replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+    with schema_context(committed_branch.schema_name), \
+            mock.patch("django.utils.timezone.localdate", return_value=first_of_next):
         commission_services.period_close(actor=manager, period=period)
     commission_services.period_mark_paid(actor=finance, branch=committed_branch, period=period)
     page.goto(f"/b/{code}/inbox/")

@@ -154,6 +154,14 @@ def test_list_shows_labels_names_and_local_dates(people, book):
     assert "共 3 家客户" in html
 
 
+def test_services_read_in_one_order_whatever_order_they_were_ticked_in(people, book):
+    with in_branch("bj"):
+        _client("丁物流有限公司", people["s1"], services=("payroll_outsourcing", "housing_fund", "social_insurance"))
+    html = html_of(web(people["staff"]).get(LIST))
+    row = re.search(r'<tr data-testid="client-row">(?:(?!</tr>).)*丁物流(?:(?!</tr>).)*</tr>', html, re.S).group(0)
+    assert "社保代缴、公积金代缴、薪酬外包" in row
+
+
 @pytest.mark.parametrize("query, expected", [
     ("q=甲科技", ["甲科技有限公司"]),
     ("q=HT-2026", ["甲科技有限公司"]),

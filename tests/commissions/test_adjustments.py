@@ -422,6 +422,29 @@ def test_revoke_never_reaches_into_a_closed_or_paid_period(api, people, hq_admin
     assert revoke(api, hq_admin, reg_id, effective_from="2026-05-01").status_code == 200
 
 
+def test_a_revocation_that_would_leave_the_others_past_the_cap_is_refused(api, people, hq_admin):
+    """SPEC §3: adjustments for the same component and dates do not stack past ±20%. A −20% that
+    offsets +20% (and two +10%) cannot be revoked while they stand: the register and the
+    statements would both hold +40%. Once the offset +20% is revoked first, it can."""
+    plus = [approved(api, people, percent="10.00", effective_from="2027-01-01"),
+            approved(api, people, percent="10.00", effective_from="2027-01-01")]
+    minus = approved(api, people, percent="-20.00", effective_from="2027-06-01")
+    offset = approved(api, people, percent="20.00", effective_from="2027-06-01")
+    before = counts()
+
+    r = revoke(api, hq_admin, _registered_id(minus), effective_from="2026-10-01")
+
+    assert r.status_code == 400 and r.json() == {"effective_from": [
+        "撤销后,北京分公司 的其他开户奖励浮动调整自 2027年6月1日 起合计 +40.00%,超过 ±20%;请先撤销与之抵消的调整。"]}
+    assert counts() == before
+    with in_branch("bj"):
+        assert RegisteredAdjustment.objects.get(adjustment_id=minus).status == "registered"
+        assert set(Adjustment.objects.filter(pk__in=[*plus, minus, offset]).values_list("status", flat=True)) == {
+            "approved"}
+    assert revoke(api, hq_admin, _registered_id(offset), effective_from="2027-06-01").status_code == 200
+    assert revoke(api, hq_admin, _registered_id(minus), effective_from="2027-06-01").status_code == 200
+
+
 def test_revoke_input_and_permissions(api, people, hq_admin):
     from tests.factories import make_user
 

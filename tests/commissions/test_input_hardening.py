@@ -2,6 +2,7 @@
 (`{field: [msg]}` or `{"detail": "message"}`), in words, and nothing is written."""
 from __future__ import annotations
 
+import datetime as dt
 import json
 
 import pytest
@@ -113,6 +114,35 @@ def test_who_earns_what_a_lead_pays_is_checked_and_no_field_tells_whether_an_acc
     for name in ("nobody", "bj_s1", "sh_s1"):
         assert staff.get(f"/b/bj/api/v1/leads/summary/?marketer={name}").status_code == 404, name
     assert staff.get("/b/bj/api/v1/leads/summary/?marketer=bj_mkt").status_code == 200
+
+
+def test_the_month_under_way_cannot_be_closed_and_no_page_offers_it(api, people, client):
+    """Closing the month in progress would lock statements still being earned and freeze HQ's rules
+    and every branch's adjustments for the rest of it: refused until the month has ended."""
+    from commissions.hq.models import BranchPeriod
+
+    today = timezone.localdate()
+    this_month = today.strftime("%Y-%m")
+    last_month = (today.replace(day=1) - dt.timedelta(days=1)).strftime("%Y-%m")
+    before = _counts()
+    r = api(people["bj_manager"]).post(f"/b/bj/api/v1/periods/{this_month}/close/")
+    assert r.status_code == 400 and r.json() == {
+        "period": [f"期间 {today.year}年{today.month}月 尚未结束,月末之后才能关账。"]}
+    assert _counts() == before
+    assert not BranchPeriod.objects.filter(period=this_month).exists()
+    # The pages: 关账 is offered for last month, not for this one; this month's close
+    # page says why and has no form, and a form posted anyway changes nothing.
+    client.force_login(people["bj_manager"])
+    home = client.get("/b/bj/commissions/").content.decode()
+    assert f"/statements/{this_month}/" in home and f'data-testid="close-{this_month}"' not in home
+    statements = client.get(f"/b/bj/commissions/statements/{this_month}/").content.decode()
+    assert f"periods/{this_month}/close/" not in statements
+    assert f"periods/{last_month}/close/" in client.get(f"/b/bj/commissions/statements/{last_month}/").content.decode()
+    page = client.get(f"/b/bj/commissions/periods/{this_month}/close/").content.decode()
+    assert f"{today.year}年{today.month}月尚未结束,月末之后才能关账。" in page and 'name="confirm"' not in page
+    client.post(f"/b/bj/commissions/periods/{this_month}/close/", {"confirm": "on"})
+    assert _counts() == before and not BranchPeriod.objects.filter(period=this_month).exists()
+    assert 'name="confirm"' in client.get(f"/b/bj/commissions/periods/{last_month}/close/").content.decode()
 
 
 def test_a_month_not_begun_cannot_be_closed_nor_a_client_closed_in_the_future(api, people):

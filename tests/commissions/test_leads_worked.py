@@ -82,6 +82,18 @@ def test_own_entry_refusals_change_nothing(api, people, more, who, body, field):
     assert _state() == before
 
 
+def test_handing_a_lead_to_anyone_but_this_branchs_seller_says_the_same_whoever_it_is(api, people):
+    """No account, a specialist, another branch's seller: the same words, so the field tells a
+    branch user neither that an account exists nor where it works."""
+    make_user("sh_sales", ("sh", "sales"), home="sh")
+    before = _state()
+    for name in ("nosuch", "bj_s1", "sh_sales"):
+        r = api(people["bj_staff"]).post("/b/bj/api/v1/leads/", {"name": "x", "source": "sales", "owner": name},
+                                         format="json")
+        assert r.status_code == 400 and r.json() == {"owner": [f"{name} 不是本分支机构的销售人员。"]}, name
+    assert _state() == before
+
+
 @pytest.mark.parametrize("who", ["bj_s1", "bj_contact"])
 def test_specialists_and_client_contacts_do_not_work_leads(api, people, who):
     before = _state()

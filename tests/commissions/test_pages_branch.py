@@ -330,6 +330,7 @@ def test_staff_records_a_sale_by_client_name_and_bad_input_is_refused(client, ap
     ok = client.post("/b/bj/commissions/record/sale/", {"client": "甲公司", "service": "social_insurance",
                                                         "period": "2026-03", "amount": "1,000,000.00", "seller": "bj_s1"})
     assert ok.status_code == 302
+    assert "已录入销售:甲公司,2026年3月,1,000,000.00 元。" in _html(client.get(ok["Location"]))  # its name, not its id
     with in_branch("bj"):
         sale = Sale.objects.get()
         assert (sale.client_id, sale.amount, sale.seller_id) == (cid, Decimal("1000000.00"), people["bj_s1"].pk)

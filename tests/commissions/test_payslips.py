@@ -41,8 +41,10 @@ def test_close_sends_statements_one_confirmed_one_questioned_one_reminded(client
         body = Notification.objects.get(kind="statement_ready", recipient=s1).body
     assert "合计 2,600.00 元" in body
 
-    # bj_s1 opens and confirms with one tap
+    # bj_s1 opens and confirms with one tap, reached from their own 结算单
     client.force_login(s1)
+    own = client.get("/b/bj/me/statement/2026-03/").content.decode()
+    assert 'href="/b/bj/commissions/payslip/2026-03/"' in own.split('data-testid="payslip-receipt"')[1][:200]
     page = client.get("/b/bj/commissions/payslip/2026-03/", HTTP_USER_AGENT="Mozilla/5.0 (iPhone)")
     assert page.status_code == 200 and "2,600.00" in page.content.decode()
     assert _receipt(s1).opened_at is not None and _receipt(s1).confirmed_at is None
@@ -55,6 +57,9 @@ def test_close_sends_statements_one_confirmed_one_questioned_one_reminded(client
         (people["bj_manager"].pk, "关账后发送工资条"), (s1.pk, "查看工资条"), (s1.pk, "一键确认工资条")]
     again = client.post("/b/bj/commissions/payslip/2026-03/", {"action": "confirm"}, follow=True)
     assert "已于" in again.content.decode() and rec.history.count() == 3
+    assert 'href="/b/bj/me/statement/2026-03/"' in again.content.decode()  # back to the 结算单
+    own = client.get("/b/bj/me/statement/2026-03/").content.decode()
+    assert "工资条已于" in own and "确认" in own and "/commissions/payslip/2026-03/" not in own
 
     # bj_s2 questions a line: the portal's inquiry, on that line
     stmt = api(s2).get("/b/bj/api/v1/statements/bj_s2/2026-03/").json()

@@ -50,6 +50,15 @@ def test_each_component_of_the_contract_is_created(api, hq_admin, body):
     assert (record.history_user_id, record.history_change_reason) == (hq_admin.pk, "2026 年方案")
 
 
+def test_a_service_hq_pays_nothing_for_is_listed_at_0_00(api, hq_admin):
+    rates = [{"service": "social_insurance", "new": "2.00", "existing": "1.00"},
+             {"service": "housing_fund", "new": "0.00", "existing": "0.00"},
+             {"service": "payroll_outsourcing", "new": "5.00", "existing": "4.00"}]
+    r = post(api, hq_admin, with_(SALES, effective_from="2027-03-01", rates=rates))
+    assert r.status_code == 201, r.json()
+    assert r.json()["rates"] == rates
+
+
 def test_amounts_are_stored_as_two_place_strings(api, hq_admin):
     r = post(api, hq_admin, with_(RETENTION, months="6", percent="15"))
 
@@ -89,6 +98,8 @@ TIERS_NOT_COVERING = [{"max_headcount": 50, "amount": "800.00"}, {"max_headcount
     (with_(RETENTION, months=0), {"months": ["须在 1 到 120 之间。"]}),
     (with_(SALES, rates=[{"service": "cleaning", "new": "1.00", "existing": "1.00"}]),
      {"rates[0].service": ["未知服务:cleaning"]}),
+    (with_(SALES, rates=[{"service": "social_insurance", "new": "2.00", "existing": "1.00"}]),
+     {"rates": ["缺少这些服务的费率:公积金代缴、薪酬外包。每项服务都须填写新客户和老客户费率,不计提成的请填 0.00。"]}),
     (with_(OPENING, effective_from="2026-02-30"), {"effective_from": ["日历上没有这一天:2026-02-30"]}),
     (with_(OPENING, effective_from="2026/01/01"), {"effective_from": ["日期无效:2026/01/01(格式 YYYY-MM-DD)。"]}),
     ({k: v for k, v in OPENING.items() if k != "effective_from"}, {"effective_from": ["必填,格式 YYYY-MM-DD。"]}),
@@ -98,7 +109,7 @@ TIERS_NOT_COVERING = [{"max_headcount": 50, "amount": "800.00"}, {"max_headcount
      {"effective_from": ["日期无效:bad(格式 YYYY-MM-DD)。"], "percent": ["不能大于 100。"]}),
 ], ids=["unknown-component", "negative-amount", "percent-over-100", "rate-over-100", "negative-percent",
         "tiers-unordered", "tiers-not-covering", "no-tiers", "over-precise-amount", "over-precise-percent",
-        "float", "months-zero", "unknown-service", "impossible-date", "date-format", "missing-date",
+        "float", "months-zero", "unknown-service", "services-missing", "impossible-date", "date-format", "missing-date",
         "duplicate-date", "several-fields"])
 def test_invalid_versions_are_refused_and_nothing_saved(api, hq_admin, body, errors):
     before = RuleVersion.objects.count()
@@ -114,7 +125,8 @@ def test_invalid_versions_are_refused_and_nothing_saved(api, hq_admin, body, err
 @pytest.mark.parametrize("body, field, example", [
     (with_(OPENING, tiers=[{"max_headcount": None, "amount": N}]), "tiers[0].amount", "800.00"),
     (with_(RETENTION, percent=N), "percent", "20.00"),
-    (with_(SALES, rates=[{"service": "social_insurance", "new": N, "existing": "1.00"}]), "rates[0].new", "20.00"),
+    (with_(SALES, rates=[{"service": "social_insurance", "new": N, "existing": "1.00"}, *SALES["rates"][1:]]),
+     "rates[0].new", "20.00"),
     (with_(LEADS, marketing_percent=N), "marketing_percent", "20.00"),
 ], ids=["tier-amount", "retention-percent", "sales-rate", "lead-percent"])
 def test_money_and_percents_sent_as_json_numbers_are_refused_and_nothing_saved(api, hq_admin, body, field,

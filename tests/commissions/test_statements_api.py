@@ -158,6 +158,9 @@ def test_cross_branch_paid_at_account_branch_rules_on_home_statement(api, people
     assert (line["source"], line["base"], line["adjustment_percent"], line["amount"]) == (
         f"sh:client:{cid}", "1200.00", "20.00", "1440.00")
     assert "跨区域支援" in line["explanation"]
+    # Traceable to its source as a home-branch line is: the account's name and its tier, read in
+    # the branch the account belongs to.
+    assert "甲公司 · 员工60人" in line["explanation"] and "51–100人档" in line["explanation"], line["explanation"]
     with in_branch("sh"):
         from commissions.models import StatementLine
 

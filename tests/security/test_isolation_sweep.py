@@ -14,7 +14,7 @@ import pytest
 from django.urls import URLPattern, URLResolver
 from rest_framework.test import APIClient
 
-from tests.conftest import drop_committed
+from tests.conftest import city_policies_now, city_policies_put_back, drop_committed
 
 DENIED = {401, 403, 404, 405}
 # Floors for the loops below: the routes and exports only ever grow, so a loop that checked fewer
@@ -62,7 +62,7 @@ def demo(django_db_setup, django_db_blocker):
     from branches.models import User
 
     with django_db_blocker.unblock():
-        before = set(User.objects.values_list("pk", flat=True))
+        before, policies = set(User.objects.values_list("pk", flat=True)), city_policies_now()
         org = seed_all()
     try:
         with django_db_blocker.unblock():
@@ -70,6 +70,7 @@ def demo(django_db_setup, django_db_blocker):
     finally:
         with django_db_blocker.unblock():
             drop_committed(list(org.branches.values()), before)
+            city_policies_put_back(policies)
 
 
 def _client(user=None) -> APIClient:

@@ -11,7 +11,8 @@ from django.test import Client as WebClient
 from openpyxl import load_workbook
 
 from social_insurance import services
-from social_insurance.models import ClientContact, ClientMoneyPolicy, FeePayment, FeeStatement, FeeStatementCharge
+from social_insurance.models import (ClientContact, ClientMoneyPolicy, ContributionLine, FeePayment, FeeStatement,
+                                     FeeStatementCharge)
 from tests.conftest import in_branch
 from tests.factories import make_user
 from tests.json_numbers import NUMBERS, N, post_json, refusal
@@ -55,6 +56,16 @@ def setup(branches):
     return p
 
 
+def _social_insurance(statement) -> D:
+    """The statement's contributions without its housing fund (the person pays some): the late
+    fee's base. The housing fund carries no statutory late fee."""
+    with in_branch("bj"):
+        housing_fund = sum((line.employer_amount + line.employee_amount for line in ContributionLine.objects.filter(
+            client_id=statement.client_id, period=statement.period, kind="housing_fund")), D("0.00"))
+    assert housing_fund > 0
+    return statement.total - housing_fund
+
+
 def _counts():
     with in_branch("bj"):
         return (FeePayment.objects.count(), FeePayment.history.count(), FeeStatementCharge.objects.count(),
@@ -93,10 +104,12 @@ def test_record_list_and_reverse_payments_through_the_api_and_a_late_payment_get
 
     # 12 days late on what arrived on 6 September: the line is on September's statement.
     sep = setup["st"][(setup["mine"], SEP)]
-    fee = (rest * D("0.0005") * 12).quantize(D("0.01"))
+    # The 1,000.00 on time covered social-insurance contributions first; the rest of them was late.
+    late = _social_insurance(aug) - D("1000.00")
+    fee = (late * D("0.0005") * 12).quantize(D("0.01"))
     charges = api(setup["staff"]).get(f"/b/bj/api/v1/si/statements/{sep.pk}/payments/").json()["charges"]
     assert [(c["kind"], c["service"], c["amount"]) for c in charges] == [("late_fee", AUG, f"{fee:.2f}")]
-    assert f"{rest:,.2f} 元 × 0.05% × 12 天" in charges[0]["explanation"]
+    assert f"{late:,.2f} 元 × 0.05% × 12 天" in charges[0]["explanation"]
 
     # The reversal names the payment; the late fee goes with it. A reason that is not text (a
     # list was stored as "[1, 2]" and reversed the payment) or too long (was cut) changes nothing.
@@ -119,7 +132,7 @@ def test_the_statement_list_gives_what_the_client_is_billed_as_its_page_does(set
     r = api(setup["staff"]).post(f"/b/bj/api/v1/si/statements/{aug.pk}/payments/",
                                  {"amount": f"{aug.total:.2f}", "paid_on": "2025-09-06"}, format="json")
     assert r.status_code == 201
-    fee = (aug.total * D("0.0005") * 12).quantize(D("0.01"))  # 12 days late, as above
+    fee = (_social_insurance(aug) * D("0.0005") * 12).quantize(D("0.01"))  # 12 days late, as above
     for who in ("staff", "contact"):
         rows = {s["period"]: s for s in api(setup[who]).get("/b/bj/api/v1/si/statements/").json()
                 if s["client"] == setup["mine"].pk}
@@ -151,26 +164,27 @@ def test_charges_are_explained_in_the_readers_language(setup, api):
     url = f"/b/bj/api/v1/si/statements/{aug.pk}/payments/"
     assert api(setup["staff"]).post(url, {"amount": f"{aug.total:.2f}", "paid_on": "2025-08-26"},
                                     format="json").status_code == 201
-    fee = (aug.total * D("0.0005")).quantize(D("0.01"))
+    base = _social_insurance(aug)
+    fee = (base * D("0.0005")).quantize(D("0.01"))
     contact = api(setup["contact"])
     words = {c["kind"]: c["explanation"] for c in contact.get(f"/b/bj/api/v1/si/statements/{sep.pk}/payments/")
              .json()["charges"]}
     assert words == {
         "service_fee": "1 人 × 1,250.00 元/人·月",
-        "late_fee": f"2025年8月社保公积金逾期缴纳(法定截止 2025年8月25日):单位及个人缴费 {aug.total:,.2f} 元 × 0.05% × 1 天"
+        "late_fee": f"2025年8月社保费逾期缴纳(住房公积金不计;法定截止 2025年8月25日):单位及个人缴费 {base:,.2f} 元 × 0.05% × 1 天"
                     f"(2025年8月26日至2025年8月26日)= {fee:,.2f} 元"}
     contact.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
     words = {c["kind"]: c["explanation"] for c in contact.get(f"/b/bj/api/v1/si/statements/{sep.pk}/payments/")
              .json()["charges"]}
     assert words == {
         "service_fee": "1 person × 1,250.00 yuan per person per month",
-        "late_fee": f"Social insurance and housing fund for August 2025 paid late (statutory deadline Aug. 25, 2025): "
-                    f"contributions {aug.total:,.2f} yuan × 0.05% × 1 day (Aug. 26, 2025 to Aug. 26, 2025) = "
+        "late_fee": f"Social insurance for August 2025 paid late (housing fund excluded; statutory deadline Aug. 25, 2025): "
+                    f"contributions {base:,.2f} yuan × 0.05% × 1 day (Aug. 26, 2025 to Aug. 26, 2025) = "
                     f"{fee:,.2f} yuan"}
     page = web(setup["contact"])
     page.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
     html = page.get(f"/b/bj/si/statements/{sep.pk}/").content.decode()
-    assert "1 person × 1,250.00 yuan per person per month" in html and "paid late (statutory deadline" in html
+    assert "1 person × 1,250.00 yuan per person per month" in html and "paid late (housing fund excluded; statutory deadline" in html
     assert "元/人·月" not in html and "逾期缴纳" not in html
     with in_branch("bj"):  # and as billed, in Chinese, with the charge
         assert FeeStatementCharge.objects.get(statement=sep, kind="service_fee").explanation == "1 人 × 1250.00 元/人·月"

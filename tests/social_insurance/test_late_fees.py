@@ -45,7 +45,7 @@ def test_late_fee_for_is_point_zero_five_percent_a_day_of_what_arrived_late(cont
 def test_late_fee_explanation_states_the_arithmetic():
     fee = engine.late_fee_for(period=AUG, contributions=D("12345.67"), deadline=dt.date(2025, 8, 25),
                               payments=[(dt.date(2025, 9, 6), D("12345.67"))])
-    assert fee.explanation == ("2025年8月社保公积金逾期缴纳(法定截止 2025年8月25日):"
+    assert fee.explanation == ("2025年8月社保费逾期缴纳(住房公积金不计;法定截止 2025年8月25日):"
                                "单位及个人缴费 12,345.67 元 × 0.05% × 12 天(2025年8月26日至2025年9月6日)= 74.07 元")
     many = engine.late_fee_for(period=AUG, contributions=D("100000.00"), deadline=dt.date(2025, 8, 25),
                                payments=[(dt.date(2025, 9, 1) + dt.timedelta(days=i), D("1000.00")) for i in range(20)])
@@ -62,7 +62,7 @@ def test_late_fee_words_in_english_with_several_payments_and_a_part_billed_befor
     args = {**two.args, "billed": "0.50", "wanted": f"{two.total - D('0.50'):.2f}"}
     with translation.override("en"):
         assert charge_words("late_fee", args) == (
-            "Social insurance and housing fund for August 2025 paid late (statutory deadline Aug. 25, 2025): "
+            "Social insurance for August 2025 paid late (housing fund excluded; statutory deadline Aug. 25, 2025): "
             "contributions 1,000.00 yuan × 0.05% × 1 day (Aug. 26, 2025 to Aug. 26, 2025) = 0.50 yuan; "
             "contributions 2,000.00 yuan × 0.05% × 10 days (Aug. 26, 2025 to Sept. 4, 2025) = 10.00 yuan; "
             "total 10.50 yuan; 0.50 yuan billed before, 10.00 yuan billed now")
@@ -114,6 +114,17 @@ def client_months(staff):
         return client, st
 
 
+def _social_insurance(statement) -> D:
+    """The statement's contributions without its housing fund (the person pays some): the late
+    fee's base. The housing fund carries no statutory late fee."""
+    from social_insurance.models import ContributionLine
+
+    housing_fund = sum((line.employer_amount + line.employee_amount for line in ContributionLine.objects.filter(
+        client_id=statement.client_id, period=statement.period, kind="housing_fund")), D("0.00"))
+    assert housing_fund > 0
+    return statement.total - housing_fund
+
+
 def _late_lines(client):
     return sorted((c.statement.period, c.service, c.amount, c.explanation)
                   for c in FeeStatementCharge.objects.filter(kind="late_fee", statement__client=client)
@@ -127,9 +138,11 @@ def test_a_client_paying_late_gets_the_late_fee_line_and_recompute_twice_gives_t
         total = st[AUG].total
         services.fee_payment_record(actor=staff, statement_id=st[AUG].pk,
                                     data={"amount": str(total), "paid_on": "2025-09-06"})
-        expected = engine.late_fee_for(period=AUG, contributions=total, deadline=dt.date(2025, 8, 25),
+        base = _social_insurance(st[AUG])
+        expected = engine.late_fee_for(period=AUG, contributions=base, deadline=dt.date(2025, 8, 25),
                                        payments=[(dt.date(2025, 9, 6), total)])
-        assert expected.total == (total * D("0.0005") * 12).quantize(D("0.01"))
+        assert expected.total == (base * D("0.0005") * 12).quantize(D("0.01"))
+        assert f"单位及个人缴费 {base:,.2f} 元" in expected.explanation
         lines = _late_lines(client)
         # On September's open statement, never on August's own (filed, and now settled).
         assert lines == [(SEP, AUG, expected.total, expected.explanation)]
@@ -166,7 +179,11 @@ def test_a_reversed_late_payment_takes_its_late_fee_off_the_open_statement(staff
         late = services.fee_payment_record(actor=staff, statement_id=st[AUG].pk,
                                            data={"amount": str(st[AUG].total - half), "paid_on": "2025-09-04"})
         [(_, _, amount, _)] = _late_lines(client)
-        assert amount == ((st[AUG].total - half) * D("0.0005") * 10).quantize(D("0.01"))  # only the late half
+        # The half on time covered the social-insurance contributions first: only the rest of
+        # them was late (the housing fund, paid late too, carries no fee).
+        base = _social_insurance(st[AUG])
+        assert base > half
+        assert amount == ((base - half) * D("0.0005") * 10).quantize(D("0.01"))
         services.fee_payment_reverse(actor=staff, payment_id=late.pk, reason="银行退票")
         assert _late_lines(client) == []
         deleted = FeeStatementCharge.history.filter(history_type="-").get()

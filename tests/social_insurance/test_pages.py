@@ -286,6 +286,22 @@ def test_every_note_the_policy_data_ships_reads_in_chinese_with_its_original_bes
     assert "maternity merged; employee pays 2% + 3 yuan/month" in english and "生育保险已并入" not in english
 
 
+def test_every_source_the_policy_data_ships_reads_in_chinese_and_as_shipped_in_english(hq_admin, branches):
+    from social_insurance.policies import loader
+    from social_insurance.policies.note_words import SOURCES_ZH
+
+    # Every source with Latin words in it (one, "沪公积金管委会〔2024〕5号", is Chinese as shipped).
+    sources = {s for p in loader.read_data()["policies"] for s in p.get("sources", []) if any(c.isascii() and c.isalpha() for c in s)}
+    assert len(sources) >= 15 and sources <= set(SOURCES_ZH), sources - set(SOURCES_ZH)
+    page = web(hq_admin)
+    text = visible_text(page.get("/si/policies/shanghai/").content.decode())
+    assert "上海市人社局2026年8月18日公示(据公开社保计算器项目转引)" in text
+    assert "Shanghai HRSS 公示 2026-08-18 (as quoted by public calculator repos)" not in text
+    page.cookies["django_language"] = "en"
+    english = visible_text(page.get("/si/policies/shanghai/").content.decode())
+    assert "Shanghai HRSS 公示 2026-08-18 (as quoted by public calculator repos)" in english
+
+
 def test_board_and_duplicates_titles_name_the_month_in_the_locales_words(hq_admin, setup):
     staff = setup[0]
 
@@ -640,3 +656,23 @@ def test_the_board_and_the_client_page_show_what_the_statement_bills(setup):
     statement = visible_text(web(staff).get(f"/b/bj/si/statements/{st.pk}/").content.decode())
     client_page = visible_text(web(staff).get(f"/b/bj/clients/{c1.pk}/").content.decode())
     assert due in statement and due in client_page
+
+
+def test_the_board_says_when_a_city_of_its_people_has_no_policy_this_month(branches):
+    """A Guangzhou person in August 2026, when Guangzhou's shipped 2025年度 has ended (June 2026)
+    and nothing carries it forward: the board names the city and what to do; once HQ carries last
+    year's forward (沿用), the alert is gone."""
+    from social_insurance.policies import services as policy_services
+    from social_insurance.policies.models import CityPolicy
+
+    staff = make_user("gz_staff", ("gz", "branch_staff"), home="gz")
+    with in_branch("gz"):
+        add_employee(make_client("广州甲公司", staff), 1, "9000", "2025-01-06", city="guangzhou", actor=staff)
+    html = web(staff).get("/b/gz/si/?period=2026-08").content.decode()
+    alert = html.split('data-testid="si-policy-missing">')[1].split("</p>")[0]
+    assert alert == ("广州没有2026年8月适用的社保政策:这些城市参保人员的本月社保计算为零。"
+                     "请总部发布新年度政策,或在新基数公布前沿用上年度政策。")
+    assert 'data-testid="si-policy-missing"' not in web(staff).get("/b/gz/si/?period=2026-05").content.decode()
+    latest = CityPolicy.objects.filter(city="guangzhou").order_by("-effective_from").first()
+    policy_services.policy_extend(actor=None, policy_id=latest.pk, effective_to=None)
+    assert 'data-testid="si-policy-missing"' not in web(staff).get("/b/gz/si/?period=2026-08").content.decode()

@@ -67,6 +67,14 @@ def policy_note(value) -> str:
 
 
 @register.filter
+def policy_source(value) -> str:
+    """A policy version's source in the reader's language (the shipped data's sources are English)."""
+    from social_insurance.policies.note_words import source_words
+
+    return source_words(str(value or ""))
+
+
+@register.filter
 def label(value, kind: str) -> str:
     """{{ m.role|label:"role" }} → 分支机构经理."""
     return labels.label(kind, value)
