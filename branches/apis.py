@@ -13,6 +13,7 @@ from rest_framework.exceptions import NotFound, ParseError, PermissionDenied, Va
 from rest_framework.response import Response
 from rest_framework.views import APIView
 from rest_framework.views import exception_handler as drf_exception_handler
+from hrsaas.core.inputs import refused_character
 
 from . import login_guard, services, tokens
 from . import roles as R
@@ -169,6 +170,9 @@ def _text(data: dict, field: str) -> str:
         return ""
     if not isinstance(value, str):
         raise ValidationError({field: [_("须为文本。")]})
+    refusal = refused_character(value)
+    if refusal:  # NUL and the like: named on the field, not by the database driver
+        raise ValidationError({field: [refusal]})
     return value
 
 

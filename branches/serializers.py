@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from .models import Branch, User
@@ -14,17 +15,27 @@ class BranchSerializer(serializers.ModelSerializer):
         extra_kwargs = {"code": {"validators": []}}  # uniqueness is the service's (one message)
 
 
+class TextField(serializers.CharField):
+    """Text, and only text: a JSON number, list or true/false is refused in words (DRF's CharField
+    would store 123 as "123"), as every hand-parsed field does (hrsaas.core.inputs.parse_text)."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            raise serializers.ValidationError(_("须为文本。"))
+        return super().to_internal_value(data)
+
+
 class RoleSerializer(serializers.Serializer):
-    branch = serializers.CharField(allow_null=True, required=False, default=None)
+    branch = TextField(allow_null=True, required=False, default=None)
     role = serializers.ChoiceField(choices=Role.choices)
 
 
 class UserCreateSerializer(serializers.Serializer):
-    username = serializers.CharField(max_length=150)
-    password = serializers.CharField(write_only=True, style={"input_type": "password"})
-    display_name = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
+    username = TextField(max_length=150)
+    password = TextField(write_only=True, style={"input_type": "password"})
+    display_name = TextField(max_length=100, required=False, allow_blank=True, default="")
     email = serializers.EmailField(required=False, allow_blank=True, default="")
-    home_branch = serializers.CharField(required=False, allow_null=True, default=None)
+    home_branch = TextField(required=False, allow_null=True, default=None)
     roles = RoleSerializer(many=True, required=False, default=list)
 
 

@@ -12,7 +12,8 @@ from branches.models import BranchMembership, User
 from branches.roles import EARNER_ROLES, Role
 from clients.models import Service
 from hrsaas.core.inputs import (  # noqa: F401  (the shared field parsers, re-exported)
-    Errors, parse_bool, parse_date, parse_int, parse_money, parse_period, parse_text, unknown_choice,
+    Errors, parse_bool, parse_date, parse_int, parse_money, parse_period, parse_text, refused_character,
+    unknown_choice,
 )
 from hrsaas.core.money import MAX_AMOUNT  # noqa: F401
 from hrsaas.core.period import PERIOD_RE  # noqa: F401
@@ -95,6 +96,10 @@ def parse_earner(data: dict, field: str, errors: Errors, *, required: bool = Tru
     if not username:
         if required:
             errors.add(field, _("必填,须为用户名。"))
+        return None
+    refusal = refused_character(username)
+    if refusal:  # NUL and the like: refused by the field, not by the database driver
+        errors.add(field, refusal)
         return None
     user = User.objects.filter(username=username, is_active=True).first()
     if user is None or not BranchMembership.objects.filter(user=user, branch__isnull=False,

@@ -162,7 +162,7 @@ def test_a_month_not_begun_cannot_be_closed_nor_a_client_closed_in_the_future(ap
     assert (after["periods"], after["closed"]) == (before["periods"], before["closed"])
 
 
-def test_nested_errors_come_flat_and_in_chinese(api, hq_admin):
+def test_nested_errors_come_flat_and_in_chinese(api, hq_admin, people):
     admin = api(hq_admin)
     before = _counts()
     r = admin.post("/api/v1/users/", {"username": "u1", "password": "long-enough-9!", "roles": "specialist"},
@@ -176,4 +176,14 @@ def test_nested_errors_come_flat_and_in_chinese(api, hq_admin):
     assert r.status_code == 400 and "密码太短,至少需要 8 个字符。" in r.json()["password"], r.json()
     r = admin.post("/api/v1/users/", {"username": "u\x001", "password": "long-enough-9!"}, format="json")
     assert r.status_code == 400 and r.json()["username"] == ["含有不允许的空字符(NUL)。"]
+    # NUL in a person's or a branch's field is refused on that field, not as the request's.
+    r = api(people["bj_staff"]).post("/b/bj/api/v1/clients/", {"name": "甲", "headcount": 30, "opened_on": "2026-03-02",
+                                                               "opened_by": "bj_s1\u0000"}, format="json")
+    assert r.status_code == 400 and list(r.json()) == ["opened_by"], r.json()
+    r = admin.post("/api/v1/branches/", {"code": "zz", "name": "a\u0000b", "city": "beijing"}, format="json")
+    assert r.status_code == 400 and list(r.json()) == ["name"], r.json()
+    # A number where text is wanted is refused, not stored as "123" (nor true as "True").
+    r = admin.post("/api/v1/users/", {"username": "u1", "password": "long-enough-9!", "display_name": 123,
+                                      "home_branch": True}, format="json")
+    assert r.status_code == 400 and r.json() == {"display_name": ["须为文本。"], "home_branch": ["须为文本。"]}, r.json()
     assert _counts() == before
