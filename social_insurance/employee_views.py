@@ -162,7 +162,7 @@ def landing_text(landing: sel.Landing) -> dict:
         text = _("从 %(paid)s 起缴费,计入 %(month)s 增员名单") % {"paid": period_label(landing.paid_month), "month": month}
     else:
         text = _("缴费至 %(paid)s,计入 %(month)s 减员名单") % {"paid": period_label(landing.paid_month), "month": month}
-    deadline = _("%(month)s 增减员截止:%(day)s") % {"month": month, "day": _month_day(landing.deadline.reconcile_due)}
+    deadline = _("%(month)s 增减员核对截止:%(day)s") % {"month": month, "day": _month_day(landing.deadline.reconcile_due)}
     warning = ""
     filed = period_label(landing.filed_month) if landing.filed_month else ""
     if filed and landing.kind == "add":
@@ -172,7 +172,7 @@ def landing_text(landing: sel.Landing) -> dict:
     elif landing.deadline.status == "reconciled":
         warning = _("%(month)s 的增减员已核对,请重新计算并核对。") % {"month": month}
     elif landing.deadline.overdue:
-        warning = _("已过 %(month)s 的增减员截止日,请尽快核对。") % {"month": month}
+        warning = _("已过 %(month)s 的增减员核对截止日,请尽快核对。") % {"month": month}
     return {"text": text, "deadline": deadline, "warning": warning}
 
 

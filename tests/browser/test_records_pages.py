@@ -62,7 +62,7 @@ def test_staff_open_a_client_and_add_an_employee_on_a_phone(committed_branch, pa
 
     # 增员 through the form: the month it lands in appears as the date is chosen
     page.goto(f"/b/{code}/si/employees/new/?client={client.pk}")
-    assert "本月增减员截止" in page.locator("[data-testid=cutoff]").inner_text()
+    assert "本月增减员核对截止" in page.locator("[data-testid=cutoff]").inner_text()
     page.fill("input[name=name]", "赵六")
     page.fill("input[name=id_number]", id_number)
     page.fill("input[name=wage]", "12000")

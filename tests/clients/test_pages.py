@@ -453,4 +453,4 @@ def test_pages_speak_english_when_switched(people, book):
     html = html_of(page.get(f"{LIST}?q=nothing-like-this"))
     assert 'data-testid="clients-title">Clients<' in html and "No client matches." in html and "0 clients" in html
     employees = html_of(page.get("/b/bj/si/employees/"))
-    assert "This month's joiners and leavers are due by" in employees
+    assert "This month's joiners and leavers list is reconciled by" in employees

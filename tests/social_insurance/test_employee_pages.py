@@ -140,7 +140,7 @@ def test_list_shows_masked_numbers_city_names_money_and_local_dates(people, rost
     assert idn(1) not in html and "beijing" not in text and "shanghai" not in text and "None" not in text
     today = timezone.localdate()
     due = today.replace(day=city_settings("beijing").reconcile_day)
-    assert f"本月增减员截止:{due.month}月{due.day}日" in html
+    assert f"本月增减员核对截止:{due.month}月{due.day}日" in html
 
 
 @pytest.mark.parametrize("query, expected", [
@@ -247,7 +247,7 @@ def test_add_through_the_form_says_the_month_it_lands_in(people, roster):
             roster["a"].pk, Decimal("8000.50"), dt.date(2026, 1, 20), "beijing")
         assert e.history.first().history_user_id == people["staff"].pk
     # The 20th is after Beijing's cut-off (15th): insured from February.
-    assert "已增员:新员工,从 2026年2月 起缴费,计入 2026年2月 增员名单(2026年2月 增减员截止:2月5日)" in html
+    assert "已增员:新员工,从 2026年2月 起缴费,计入 2026年2月 增员名单(2026年2月 增减员核对截止:2月5日)" in html
 
 
 def test_add_with_bad_input_says_what_is_wrong_and_writes_nothing(people, roster):
