@@ -177,6 +177,28 @@ def test_manager_commission_key_figures_on_screen(demo, page_factory, viewport):
     names_whole(page, ".portal-nav a", "我的申诉", "审核")
 
 
+@pytest.mark.parametrize("viewport", [PHONE, DESKTOP], ids=["phone", "desktop"])
+def test_finance_and_the_si_board_keep_their_money_on_screen(demo, page_factory, viewport):
+    """HQ finance's branch-periods (amount, status, 发放) and the SI board's fee statements (应付合计,
+    客户确认): a card per row on a phone, every figure on screen without scrolling a table."""
+    from branches.demo import DEMO_PASSWORD
+
+    page = page_factory(viewport)
+    login(page, "finance", DEMO_PASSWORD)
+    assert page.goto("/commissions/finance/").status == 200
+    key_figures_on_screen(page, "[data-testid=company-periods] tbody td", at_least=5)
+    key_figures_on_screen(page, "[data-testid=finance-periods] tbody td", at_least=3 * 8)
+    key_figures_on_screen(page, "[data-testid^=pay-]", at_least=1)
+    readable_at(page, viewport, "finance-periods-figures")
+
+    page = page_factory(viewport)
+    login(page, "bj.manager", DEMO_PASSWORD)
+    assert page.goto("/b/beijing/si/").status == 200
+    key_figures_on_screen(page, "[data-testid=si-statements] tbody td", at_least=3 * 8)
+    key_figures_on_screen(page, "[data-testid=board-due]", at_least=3)
+    readable_at(page, viewport, "si-board-statements-figures")
+
+
 # The median brightness (0–255) of each column of pixels of a PNG, read back in the browser.
 COLUMN_BRIGHTNESS = r"""async (src) => {
   const img = new Image(); img.src = src; await img.decode();

@@ -189,7 +189,7 @@ def test_finance_lists_closed_periods_and_marks_one_paid(client, api, finance, h
 
     page = _html(client.get("/commissions/finance/"))
     row = re.search(r'data-testid="fp-bj-2026-03">(.*?)</tr>', page, re.S).group(1)
-    assert "已关账" in row and '<td class="num">2</td><td class="num">3,800.00</td>' in row
+    assert "已关账" in row and '<td class="num" data-label="人数">2</td><td class="num" data-label="金额(元)">3,800.00</td>' in row
     assert 'data-testid="pay-bj-2026-03"' in row
     assert 'href="/commissions/payroll/2026-03/bj/xlsx/"' in row
 
@@ -388,7 +388,7 @@ def test_finance_page_queries_do_not_grow_with_rows(client, finance):
         r = client.get("/commissions/finance/")
     html = _html(r)
     assert html.count('data-testid="fp-') == 24 and html.count('data-testid="pay-') == 12
-    assert '<td class="num">30</td><td class="num">300.00</td>' in html
+    assert '<td class="num" data-label="人数">30</td><td class="num" data-label="金额(元)">300.00</td>' in html
 
 
 # ---------------------------------------------------------------------------------------------
