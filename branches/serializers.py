@@ -3,6 +3,8 @@ from __future__ import annotations
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
+from hrsaas.core.inputs import refused_character
+
 from .models import Branch, User
 from .roles import Role
 
@@ -17,11 +19,17 @@ class BranchSerializer(serializers.ModelSerializer):
 
 class TextField(serializers.CharField):
     """Text, and only text: a JSON number, list or true/false is refused in words (DRF's CharField
-    would store 123 as "123"), as every hand-parsed field does (hrsaas.core.inputs.parse_text)."""
+    would store 123 as "123"), as every hand-parsed field does (hrsaas.core.inputs.parse_text),
+    and so are the characters it refuses."""
 
     def to_internal_value(self, data):
         if not isinstance(data, str):
             raise serializers.ValidationError(_("须为文本。"))
+        # Control and invisible characters (a direction override shows a name reversed) are
+        # refused as parse_text refuses them; NUL is left to DRF's own check and its words.
+        refusal = refused_character(data) if "\x00" not in data else None
+        if refusal:
+            raise serializers.ValidationError(refusal)
         return super().to_internal_value(data)
 
 

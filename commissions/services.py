@@ -222,11 +222,15 @@ def sale_create(*, actor, data: SaleInput) -> Sale:
         raise ValidationError({"period": [_("销售期间早于客户开户月份 %(p)s。") % {"p": period_of(client.opened_on)}]})
     if client.closed_on is not None and client.closed_on < start:
         raise ValidationError({"period": [_("客户已于 %(d)s 终止,不能录入之后的销售。") % {"d": client.closed_on}]})
-    fee = getattr(client, FEE_FIELDS.get(data.service, ""), None)
-    if fee:
+    from social_insurance.commission_events import cycle_bills_sale
+
+    if cycle_bills_sale(client, data.service, data.period, adding_service=data.add_service):
         # The month compute bills this fee per insured person and that charge is the client's sale
         # of the service (social_insurance/commission_events.py): a sale keyed here as well would be
-        # the same sale twice, and the compute's would replace it.
+        # the same sale twice, and the compute's would replace it. Where the compute makes none
+        # (nobody insured through the client that month, a month filed before the fee, a service
+        # not contracted), the sale is keyed by hand as before.
+        fee = getattr(client, FEE_FIELDS[data.service])
         raise ValidationError({"service": [
             _("客户 %(name)s 的%(service)s按 %(fee)s 元/人·月收取服务费,每月销售由社保月度计算按费用明细表自动生成,"
               "无需手工录入。") % {"name": client.name, "service": _service_labels([data.service]),
@@ -298,6 +302,10 @@ def parse_seller_here(data: dict, field: str, errors: inputs.Errors, *, required
     if value is None or isinstance(value, (bool, list, tuple, dict, set)) or not str(value).strip():
         return inputs.parse_earner(data, field, errors, required=required, roles=inputs.SELLERS)  # its words
     username = str(value).strip()
+    refusal = inputs.refused_character(username)
+    if refusal:  # NUL and the like: on the field, not from the database driver
+        errors.add(field, refusal)
+        return None
     user = User.objects.filter(username=username, is_active=True).first()
     if user is None or not BranchMembership.objects.filter(user=user, branch=current_branch(),
                                                            role=Role.SALES).exists():

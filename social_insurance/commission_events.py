@@ -22,6 +22,7 @@ Each step writes only what changed and marks the commission periods it touches f
 from __future__ import annotations
 
 from django.db import connection
+from django.db.models import Q
 
 from clients.models import FEE_FIELDS
 
@@ -138,6 +139,26 @@ def _mark(seller_ids, periods: set[str]) -> None:
     users = list(User.objects.filter(pk__in=set(seller_ids)))
     if users and periods:
         recompute_mark(event_branch=current_branch(), earners=users, periods=periods)
+
+
+def cycle_bills_sale(client, service: str, period: str, *, adding_service: bool = False) -> bool:
+    """Whether the month compute makes `client`'s sale of `service` in `period` itself (so a sale
+    keyed by hand would be the same sale twice): the client pays a fee per person for the service
+    and contracts it (or is being given it), someone is insured through it in the month, and the
+    month is not filed (a filed month keeps what it billed). Read in the client's branch."""
+    from .engine import add_months, month_start
+    from .models import CycleStatus, InsuredEmployee, MonthCycle
+
+    fee = getattr(client, FEE_FIELDS.get(service, ""), None)
+    if not fee or not (service in client.services or adding_service):
+        return False
+    if MonthCycle.objects.filter(period=period, status=CycleStatus.FILED).exists():
+        return False
+    # Insured in the month, as the compute's default spans say: started before its end, and not
+    # left before it (a leaver is insured up to the month before the one they leave in).
+    following = month_start(add_months(period, 1))
+    return (InsuredEmployee.objects.filter(client=client, start_date__lt=following)
+            .filter(Q(end_date__isnull=True) | Q(end_date__gte=following)).exists())
 
 
 def derive_after_compute(cur, params: dict) -> None:

@@ -35,7 +35,7 @@ def seed(org) -> None:
 
     today = timezone.localdate()
     this_month = engine.period_of(today)
-    _carry_forward(org, engine.month_start(engine.add_months(this_month, -1)))
+    _carry_forward(org, engine.month_start(this_month))
     for code, branch in org.branches.items():
         city = branch.city if branch.city in REGIONS else "beijing"
         people = org.people.get(code, {})
@@ -78,7 +78,7 @@ def seed(org) -> None:
 
 
 def _carry_forward(org, since: dt.date) -> None:
-    """The demo's cities whose shipped data ends before `since` (last month) — the new policy
+    """The demo's cities whose shipped data ends before `since` (this month) — the new policy
     year not yet in it — have their latest version kept in force until further notice, as HQ
     does until the new base is announced (沿用上年度基数; publishing it later posts the 补差).
     Audited as HQ's admin's step; cities with a version in force are left as shipped."""

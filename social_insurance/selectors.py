@@ -279,6 +279,8 @@ def cities_missing_policy(period: str) -> list[str]:
     next_month = engine.month_start(engine.add_months(period, 1))
     covered = (CityPolicy.objects.filter(effective_from__lte=month)
                .filter(Q(effective_to__isnull=True) | Q(effective_to__gte=month)).values("city"))
+    # Insured in the month as the compute's default spans say: a leaver up to the month before
+    # the one they leave in.
     return sorted(set(InsuredEmployee.objects.filter(start_date__lt=next_month)
-                      .filter(Q(end_date__isnull=True) | Q(end_date__gte=month))
+                      .filter(Q(end_date__isnull=True) | Q(end_date__gte=next_month))
                       .exclude(insured_city__in=covered).values_list("insured_city", flat=True)))

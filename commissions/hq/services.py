@@ -40,6 +40,20 @@ class RuleVersionInput:
     note: str
 
 
+def services_missing(component: str, rule: Rule | None) -> str | None:
+    """What a sales-commission version lacks, in words, or None: a service left out would earn
+    nothing from it on, with no line to say so, so every service is given its rates (0.00 where
+    HQ pays none). Checked for a version typed or sent, and for a draft when it is published."""
+    if rule is None or component != "sales_commission":
+        return None
+    listed = {r.service for r in rule.rates}
+    missing = [Service(s).label for s in SERVICES if s not in listed]
+    if not missing:
+        return None
+    return (_("缺少这些服务的费率:%(s)s。每项服务都须填写新客户和老客户费率,不计提成的请填 0.00。")
+            % {"s": _("、").join(str(m) for m in missing)})
+
+
 def parse_rule_version(data: dict) -> RuleVersionInput:
     """The contract's JSON of a rule version → typed input, or one ValidationError with a
     message per field (`tiers[1].amount`, `effective_from` …)."""
@@ -58,15 +72,9 @@ def parse_rule_version(data: dict) -> RuleVersionInput:
         except RuleError as exc:
             for field, messages in exc.errors.items():
                 errors.setdefault(field, []).extend(messages)
-    if rule is not None and component == "sales_commission":
-        # A service left out would earn nothing from this version on, with no line to say so:
-        # every service is given its rates (0.00 where HQ pays none).
-        listed = {r.service for r in rule.rates}
-        missing = [Service(s).label for s in SERVICES if s not in listed]
-        if missing:
-            errors.setdefault("rates", []).append(
-                _("缺少这些服务的费率:%(s)s。每项服务都须填写新客户和老客户费率,不计提成的请填 0.00。")
-                % {"s": _("、").join(str(m) for m in missing)})
+    missing = services_missing(component, rule)
+    if missing:
+        errors.setdefault("rates", []).append(missing)
     if errors:
         raise ValidationError(errors)
     return RuleVersionInput(component=component, effective_from=start, rule=rule, note=note)

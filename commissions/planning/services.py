@@ -21,7 +21,7 @@ from .. import adjustments
 from ..engine import add_months
 from ..hq.models import RuleDraft
 from ..hq.rules import OpeningRewardRule, parse_rule, rule_to_params
-from ..hq.services import RuleVersionInput, refuse_frozen_days, rule_version_create
+from ..hq.services import RuleVersionInput, refuse_frozen_days, rule_version_create, services_missing
 from ..services import rulebook_load
 from ..hq.rules import version_in_force
 from . import engine as E
@@ -69,9 +69,13 @@ def rule_draft_publish(*, actor: User, draft_id: int) -> RuleDraft:
     are therefore never rewritten; open ones are recomputed by the usual fan-out."""
     with schema_context("public"), transaction.atomic():
         draft = _locked_draft(draft_id)
+        rule = parse_rule(draft.component, draft.params)
+        missing = services_missing(draft.component, rule)  # a draft saved before every service was required
+        if missing:
+            raise ValidationError({"rates": [missing]})
         version = rule_version_create(actor=actor, data=RuleVersionInput(
             component=draft.component, effective_from=draft.effective_from,
-            rule=parse_rule(draft.component, draft.params), note=draft.note or _("由方案草案发布")))
+            rule=rule, note=draft.note or _("由方案草案发布")))
         draft.status, draft.published_version = RuleDraft.Status.PUBLISHED, version
         draft.decided_by, draft.decided_at = actor, timezone.now()
         stamp(draft, actor=actor, reason=_("发布方案草案"))

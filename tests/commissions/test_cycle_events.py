@@ -89,22 +89,29 @@ def test_compute_bills_the_service_fee_per_insured_person_idempotently(people):
 
 
 def test_a_sale_the_cycle_bills_is_not_keyed_by_hand_too(api, people):
-    """A client with a service fee per person has that service's monthly sale from its fee
-    statement; a hand-keyed one is refused (the compute would replace it), in words, and nothing
-    is saved. A service without a fee is still keyed by hand."""
+    """A client with a service fee per person and someone insured through it in the month has that
+    month's sale from its fee statement; a hand-keyed one is refused (the compute would replace
+    it), in words, and nothing is saved. Where the compute makes no sale — nobody insured through
+    the client (a 薪酬外包 client with a fee) — the sale is keyed by hand."""
     with in_branch("bj"):
         c = si_client(people, fee="80.00", services=("social_insurance", "payroll_outsourcing"))
+        insure(c, 1)
+        payroll_only = si_client(people, name="乙公司", fee="0", services=("payroll_outsourcing",))
+        payroll_only.fee_payroll_outsourcing = D("50.00")
+        payroll_only.save()
     staff = api(people["bj_staff"])
     r = staff.post("/b/bj/api/v1/sales/", {"client": c.pk, "service": "social_insurance", "period": M,
                                            "amount": "12000.00", "seller": "bj_s1"}, format="json")
     assert r.status_code == 400 and r.json() == {"service": [
         "客户 甲公司 的社保代缴按 80.00 元/人·月收取服务费,每月销售由社保月度计算按费用明细表自动生成,无需手工录入。"]}
-    r = staff.post("/b/bj/api/v1/sales/", {"client": c.pk, "service": "payroll_outsourcing", "period": M,
+    r = staff.post("/b/bj/api/v1/sales/", {"client": payroll_only.pk, "service": "payroll_outsourcing", "period": M,
                                            "amount": "5000.00", "seller": "bj_s1"}, format="json")
     assert r.status_code == 201, r.json()
     with in_branch("bj"):
-        assert list(Sale.objects.filter(client=c).values_list("service", "amount")) == [
-            ("payroll_outsourcing", D("5000.00"))]
+        assert list(Sale.objects.values_list("client_id", "service", "amount")) == [
+            (payroll_only.pk, "payroll_outsourcing", D("5000.00"))]
+        si.month_compute(actor=people["bj_staff"], period=M)  # bills nothing for 乙: the keyed sale stands
+        assert Sale.objects.get(client=payroll_only).amount == D("5000.00")
 
 
 def test_service_fee_is_the_sale_earned_once_the_statement_is_confirmed(people):

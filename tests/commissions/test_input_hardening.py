@@ -182,6 +182,10 @@ def test_nested_errors_come_flat_and_in_chinese(api, hq_admin, people):
     assert r.status_code == 400 and list(r.json()) == ["opened_by"], r.json()
     r = admin.post("/api/v1/branches/", {"code": "zz", "name": "a\u0000b", "city": "beijing"}, format="json")
     assert r.status_code == 400 and list(r.json()) == ["name"], r.json()
+    # A direction override (a name shown reversed) or a bell is refused, as everywhere else.
+    r = admin.post("/api/v1/users/", {"username": "u1", "password": "long-enough-9!",
+                                      "display_name": "\u202e张三\u0007"}, format="json")
+    assert r.status_code == 400 and list(r.json()) == ["display_name"], r.json()
     # A number where text is wanted is refused, not stored as "123" (nor true as "True").
     r = admin.post("/api/v1/users/", {"username": "u1", "password": "long-enough-9!", "display_name": 123,
                                       "home_branch": True}, format="json")

@@ -65,6 +65,18 @@ def test_bad_draft_is_refused_and_nothing_saved(api, hq_admin):
     assert RuleDraft.objects.count() == 0
 
 
+def test_a_draft_saved_with_a_service_left_out_is_not_published(api, hq_admin):
+    """A sales-commission draft saved before every service was required (stored as it was) is
+    refused when published, in the words a version typed today gets; nothing is published."""
+    draft = RuleDraft.objects.create(component="sales_commission", effective_from="2027-03-01", params={
+        "new_client_months": 12, "rates": [{"service": "social_insurance", "new": "2.00", "existing": "1.00"}]})
+    r = api(hq_admin).post(f"/api/v1/planning/rule-drafts/{draft.pk}/publish/")
+    assert r.status_code == 400 and r.json() == {"rates": [
+        "缺少这些服务的费率:公积金代缴、薪酬外包。每项服务都须填写新客户和老客户费率,不计提成的请填 0.00。"]}, r.content
+    draft.refresh_from_db()
+    assert draft.status == "draft" and not RuleVersion.objects.filter(effective_from="2027-03-01").exists()
+
+
 CLOSED_FEBRUARY = "北京分公司 的 2026年2月 期间已关账,新版本不能在已关账或已发放的期间生效。"
 RULE_PAGE_DRAFT = {"effective_from": "2026-01-01", "note": "", "as_draft": "1",
                    **{f"tier{i}_max": v for i, v in enumerate(["50", "100", ""])},
