@@ -22,7 +22,6 @@ Each step writes only what changed and marks the commission periods it touches f
 from __future__ import annotations
 
 from django.db import connection
-from django.db.models import Q
 
 from clients.models import FEE_FIELDS
 
@@ -146,19 +145,15 @@ def cycle_bills_sale(client, service: str, period: str, *, adding_service: bool 
     keyed by hand would be the same sale twice): the client pays a fee per person for the service
     and contracts it (or is being given it), someone is insured through it in the month, and the
     month is not filed (a filed month keeps what it billed). Read in the client's branch."""
-    from .engine import add_months, month_start
     from .models import CycleStatus, InsuredEmployee, MonthCycle
+    from .selectors import insured_in
 
     fee = getattr(client, FEE_FIELDS.get(service, ""), None)
     if not fee or not (service in client.services or adding_service):
         return False
     if MonthCycle.objects.filter(period=period, status=CycleStatus.FILED).exists():
         return False
-    # Insured in the month, as the compute's default spans say: started before its end, and not
-    # left before it (a leaver is insured up to the month before the one they leave in).
-    following = month_start(add_months(period, 1))
-    return (InsuredEmployee.objects.filter(client=client, start_date__lt=following)
-            .filter(Q(end_date__isnull=True) | Q(end_date__gte=following)).exists())
+    return InsuredEmployee.objects.filter(insured_in(period), client=client).exists()
 
 
 def derive_after_compute(cur, params: dict) -> None:

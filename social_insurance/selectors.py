@@ -269,6 +269,14 @@ def statements_settled_on(statement_ids) -> dict[int, dt.date]:
     return out
 
 
+def insured_in(period: str) -> Q:
+    """People insured in `period` by the compute's default spans (no add cut-off; a leaver insured
+    up to the month before the one they leave in): for a quick "is anyone insured" answer, not
+    the compute's own span, which also reads each city's cut-off settings."""
+    following = engine.month_start(engine.add_months(period, 1))
+    return Q(start_date__lt=following) & (Q(end_date__isnull=True) | Q(end_date__gte=following))
+
+
 def cities_missing_policy(period: str) -> list[str]:
     """The insured cities of the branch's people insured in `period` that have no policy version
     in force in it (cities HQ has not published the year of, nor carried last year's forward):
@@ -276,11 +284,7 @@ def cities_missing_policy(period: str) -> list[str]:
     from social_insurance.policies.models import CityPolicy
 
     month = engine.month_start(period)
-    next_month = engine.month_start(engine.add_months(period, 1))
     covered = (CityPolicy.objects.filter(effective_from__lte=month)
                .filter(Q(effective_to__isnull=True) | Q(effective_to__gte=month)).values("city"))
-    # Insured in the month as the compute's default spans say: a leaver up to the month before
-    # the one they leave in.
-    return sorted(set(InsuredEmployee.objects.filter(start_date__lt=next_month)
-                      .filter(Q(end_date__isnull=True) | Q(end_date__gte=next_month))
+    return sorted(set(InsuredEmployee.objects.filter(insured_in(period))
                       .exclude(insured_city__in=covered).values_list("insured_city", flat=True)))
