@@ -18,6 +18,7 @@ from branches.roles import Role, roles_in_branch
 
 from .models import Client, Grade, Service
 from hrsaas.core.inputs import record_id
+from hrsaas.core.collation import by_pinyin
 
 READ_ALL_ROLES = frozenset({Role.BRANCH_MANAGER, Role.BRANCH_STAFF, Role.HQ_ADMIN})
 READ_OWN_ROLES = frozenset({Role.SPECIALIST})
@@ -100,7 +101,7 @@ def client_list(user, branch, filters: ClientFilters, *, today: dt.date | None =
         qs = qs.filter(services__contains=[filters.service])
     if filters.opener is not None:
         qs = qs.filter(opened_by_id=filters.opener)
-    return qs.order_by(*SORTS[filters.sort])
+    return qs.order_by(*by_pinyin(*SORTS[filters.sort]))
 
 
 def user_labels(ids) -> dict[int, str]:

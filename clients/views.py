@@ -30,6 +30,7 @@ from . import selectors, services
 from .exports import FORMATS, table_response
 from .forms import ClientCloseForm, ClientCreateForm, ClientEditForm
 from .models import FEE_FIELDS, Grade, Service
+from hrsaas.core.collation import by_pinyin
 
 READ = selectors.READ_ALL_ROLES | selectors.READ_OWN_ROLES
 WRITE = frozenset({Role.BRANCH_MANAGER, Role.BRANCH_STAFF, Role.HQ_ADMIN})
@@ -61,7 +62,7 @@ def _cities() -> list[tuple[str, str]]:
 def _earners(branch) -> list[tuple[str, str]]:
     """(username, "display name · role") of the branch's earners, for the opener choice."""
     rows = (BranchMembership.objects.filter(branch=branch, role__in=list(EARNER_ROLES), user__is_active=True)
-            .values_list("user__username", "user__display_name", "role").order_by("user__display_name", "user__username"))
+            .values_list("user__username", "user__display_name", "role").order_by(*by_pinyin("user__display_name", "user__username")))
     seen: dict[str, str] = {}
     for username, name, role in rows:
         seen.setdefault(username, f"{name or username} · {Role(role).label}")

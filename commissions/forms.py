@@ -45,7 +45,7 @@ class ClientForm(ServiceForm):
     name = _text(_("客户名称"))
     headcount = _text(_("员工人数"), inputmode="numeric")
     opened_on = _text(_("开户日期"), **DATE)
-    opened_by = _text(_("开户人(用户名)"), help_text=_("本分支机构或其他分支机构(跨区域支援)的专员、市场或销售人员"),
+    opened_by = _text(_("开户人(姓名或用户名)"), help_text=_("本分支机构或其他分支机构(跨区域支援)的专员、市场或销售人员"),
                       **EARNERS)
     services = forms.MultipleChoiceField(label=_("服务"), required=False, choices=Service.choices,
                                          widget=forms.CheckboxSelectMultiple)
@@ -65,7 +65,7 @@ class SaleForm(ServiceForm):
     service = forms.ChoiceField(label=_("服务"), choices=[("", "—")] + list(Service.choices))
     period = _text(_("期间"), type="month", placeholder="YYYY-MM")
     amount = _text(_("金额(元)"), inputmode="decimal", placeholder="100000.00")
-    seller = _text(_("销售人员(用户名)"), **EARNERS)
+    seller = _text(_("销售人员(姓名或用户名)"), **EARNERS)
     add_service = forms.BooleanField(label=_("同时为客户新增此服务"), required=False,
                                      help_text=_("客户未签约该服务时勾选:服务将加入客户的签约服务"))
 
@@ -78,7 +78,7 @@ class SaleForm(ServiceForm):
 class LeadForm(ServiceForm):
     name = _text(_("线索名称"))
     source = forms.ChoiceField(label=pgettext_lazy("lead", "来源"), choices=[("", "—")] + list(Lead.Source.choices))
-    marketer = _text(_("市场人员(用户名)"), required=False, help_text=_("市场线索必填;销售自拓线索留空"), **EARNERS)
+    marketer = _text(_("市场人员(姓名或用户名)"), required=False, help_text=_("市场线索必填;销售自拓线索留空"), **EARNERS)
     created_on = _text(_("线索日期"), required=False, help_text=_("留空为今天"), **DATE)
     qualified = forms.BooleanField(label=_("有效线索"), required=False, initial=True)
 
@@ -91,7 +91,7 @@ class LeadForm(ServiceForm):
 class LeadSignForm(ServiceForm):
     amount = _text(_("签约金额(元)"), inputmode="decimal")
     signed_on = _text(_("签约日期"), **DATE)
-    seller = _text(_("成交销售(用户名)"), **EARNERS)
+    seller = _text(_("成交销售(姓名或用户名)"), **EARNERS)
 
 
 class ImportForm(forms.Form):

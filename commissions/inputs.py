@@ -104,7 +104,29 @@ def parse_earner(data: dict, field: str, errors: Errors, *, required: bool = Tru
     user = User.objects.filter(username=username, is_active=True).first()
     if user is None or not BranchMembership.objects.filter(user=user, branch__isnull=False,
                                                            role__in=list(roles)).exists():
+        by_name = earner_by_name(username, roles, errors, field)
+        if by_name is not None or field in errors.errors:
+            return by_name
         errors.add(field, _EARNER_MESSAGES.get(roles, _EARNER_MESSAGES[EARNER_ROLES])() % {"u": username[:150]})
         return None
     return user
+
+
+def earner_by_name(name: str, roles: frozenset[str], errors: Errors, field: str) -> User | None:
+    """Someone of this branch with one of `roles` by the name people know them by (张三, as on
+    the office's own spreadsheets), when the text is no such person's username. Only this
+    branch's people, whom its pages list anyway: a name never finds another branch's account.
+    Two such people of one name: the field asks for the username, naming neither."""
+    from hrsaas.core.branch import current_branch
+
+    branch = current_branch()
+    if branch is None or not name:
+        return None
+    found = list(User.objects.filter(
+        display_name=name, is_active=True,
+        pk__in=BranchMembership.objects.filter(branch=branch, role__in=list(roles)).values("user_id"))[:2])
+    if len(found) > 1:
+        errors.add(field, _("本分支机构有不止一位名为 %(u)s 的人员,请填写用户名。") % {"u": name[:150]})
+        return None
+    return found[0] if found else None
 

@@ -16,6 +16,7 @@ from branches.models import Branch, BranchMembership, User
 from branches.roles import BRANCH_READ_ALL, EARNER_ROLES, HQ_ROLES, roles_in_branch
 from hrsaas.core.period import MAX_YEAR, MIN_YEAR, Period
 from hrsaas.core.snapshot import one_snapshot
+from hrsaas.core.collation import by_pinyin
 
 from .engine import (
     AdjustmentData,
@@ -554,7 +555,7 @@ def sales_awaiting(username: str, branch: Branch, period: str) -> list[dict]:
     # Earned under either rule once the statement is both confirmed and paid: only the others.
     waiting = list(SaleRow.objects.filter(period=period, seller__username=username, source="cycle")
                    .exclude(statement_confirmed=True, statement_paid=True)
-                   .select_related("client").order_by("client__name", "service"))
+                   .select_related("client").order_by(*by_pinyin("client__name", "service")))
     if not waiting:
         return []
     rules = rulebook_load()

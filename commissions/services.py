@@ -95,6 +95,29 @@ def frozen_periods(branch: Branch) -> set[str]:
                .values_list("period", flat=True))
 
 
+def earliest_open_period(branch: Branch, *, before: str | None = None) -> str | None:
+    """The earliest month with statement lines that is still open (before `before` when given):
+    months are closed in order, so that HQ never pays a later month while an earlier one may
+    still change. Read in the branch's schema (its lines) and the public one (the statuses)."""
+    from .models import StatementLine
+
+    # The months that have lines, by a skip scan of the business key's index (it leads with the
+    # period): one index probe per month, not a pass over a branch's millions of lines.
+    table = connection.ops.quote_name(StatementLine._meta.db_table)
+    limit = before or "9999-12"
+    with connection.cursor() as cursor:
+        cursor.execute(f"""
+            WITH RECURSIVE m(period) AS (
+                SELECT min(period) FROM {table}
+                UNION ALL
+                SELECT (SELECT min(l.period) FROM {table} l WHERE l.period > m.period)
+                FROM m WHERE m.period < %s)
+            SELECT period FROM m WHERE period < %s ORDER BY period""", [limit, limit])
+        months = [row[0] for row in cursor.fetchall()]
+    frozen = frozen_periods(branch)
+    return next((p for p in months if p not in frozen), None)
+
+
 def next_open_period(branch: Branch, after: str) -> str:
     frozen = frozen_periods(branch)
     period = next_period(after)
@@ -309,6 +332,9 @@ def parse_seller_here(data: dict, field: str, errors: inputs.Errors, *, required
     user = User.objects.filter(username=username, is_active=True).first()
     if user is None or not BranchMembership.objects.filter(user=user, branch=current_branch(),
                                                            role=Role.SALES).exists():
+        by_name = inputs.earner_by_name(username, inputs.SELLERS, errors, field)
+        if by_name is not None or field in errors.errors:
+            return by_name
         errors.add(field, _("%(u)s 不是本分支机构的销售人员。") % {"u": username[:150]})
         return None
     return user
@@ -807,6 +833,10 @@ def period_close(*, actor, period: str) -> BranchPeriod:
         lock_objects.branch_period(branch.schema_name, period)
         if period_status(branch, period) != BranchPeriod.Status.OPEN:
             raise ValidationError({"period": [_("期间 %(p)s 已关账。") % {"p": format_period(period)}]})
+        earlier = earliest_open_period(branch, before=period)
+        if earlier is not None:
+            raise ValidationError({"period": [_("%(e)s 尚未关账,请先关账 %(e)s,再关账 %(p)s。") % {
+                "e": format_period(earlier), "p": format_period(period)}]})
         recompute_period(period=period)
         carry_negative_balances(branch=branch, period=period)
         from .lead_services import leads_settle_for_period

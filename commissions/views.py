@@ -132,10 +132,13 @@ def home(request):
     periods = sorted(set(figures) | {_this_month()}, reverse=True)[:OVERVIEW_MONTHS]
     statuses = dict(BranchPeriod.objects.filter(branch=branch, period__in=periods).values_list("period", "status"))
     rows = [{"period": p, "status": statuses.get(p, BranchPeriod.Status.OPEN), **figures.get(p, {})} for p in periods]
+    # 关账 is offered for the earliest month still open only: months close in order.
+    closable = services.earliest_open_period(branch) if nav["may_close"] else None
     pending = (Adjustment.objects.filter(status=Adjustment.Status.PROPOSED).count()
                if roles & {Role.BRANCH_MANAGER, Role.BRANCH_STAFF, Role.HQ_ADMIN, Role.HQ_FINANCE} else None)
     return render(request, "commissions/workspace.html", {
-        **nav, "branch": branch, "rows": rows, "pending": pending, "this_month": _this_month()})
+        **nav, "branch": branch, "rows": rows, "pending": pending, "this_month": _this_month(),
+        "closable": closable})
 
 
 # ---------------------------------------------------------------------------------------------
@@ -167,6 +170,8 @@ def period_close(request, period: str):
         "total": sum_money(s["total"] for s in statements),
         "pending_recompute": RecomputeMarker.objects.filter(period=period).exists(), "form": form,
         "is_open": status == BranchPeriod.Status.OPEN, "ended": period < _this_month(),
+        "earlier_open": (services.earliest_open_period(branch, before=period)
+                         if status == BranchPeriod.Status.OPEN else None),
     })
 
 

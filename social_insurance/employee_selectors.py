@@ -23,6 +23,7 @@ from . import engine
 from .crypto import identity_hashes
 from .models import ChangeKind, ContributionLine, CycleStatus, InsuredEmployee, MonthCycle, StaffChange
 from .selectors import client_ids_of_contact
+from hrsaas.core.collation import by_pinyin
 
 READ_ALL_ROLES = frozenset({Role.BRANCH_MANAGER, Role.BRANCH_STAFF, Role.HQ_ADMIN})
 CONTACT_ROLES = frozenset({Role.CLIENT_CONTACT})
@@ -121,7 +122,7 @@ def employee_list(user, branch, filters: EmployeeFilters, *, today: dt.date | No
         qs = qs.filter(end_date__lt=today)
     elif filters.status == "upcoming":
         qs = qs.filter(start_date__gt=today)
-    return qs.order_by(*SORTS[filters.sort])
+    return qs.order_by(*by_pinyin(*SORTS[filters.sort]))
 
 
 def status_of(employee: InsuredEmployee, today: dt.date) -> str:

@@ -27,6 +27,7 @@ from clients.exports import FORMATS, table_response
 from clients.models import Client
 from commissions.templatetags.commission_format import period_label
 from hrsaas.core.inputs import record_id
+from hrsaas.core.collation import by_pinyin
 
 from . import employee_selectors as sel
 from . import services
@@ -108,7 +109,7 @@ def employee_list(request):
     deadline = sel.deadline_of(sel.engine.period_of(today), request.tenant, today=today)
     return render(request, "social_insurance/employees.html", {
         "branch": request.tenant, "page": page, "people": people, "filters": filters, "query": query.urlencode(),
-        "staff": staff, "clients": visible_clients.order_by("name").values_list("pk", "name"),
+        "staff": staff, "clients": visible_clients.order_by(*by_pinyin("name")).values_list("pk", "name"),
         "statuses": list(labels.items()), "deadline": deadline,
         "sorts": [("client", _("按客户")), ("name", _("按姓名")), ("-start", _("参保日期(新→旧)")),
                   ("start", _("参保日期(旧→新)")), ("-wage", _("申报工资(高→低)")), ("wage", _("申报工资(低→高)"))],
@@ -207,7 +208,7 @@ def lands_in(request):
 
 
 def _clients_to_add():
-    return list(Client.objects.filter(closed_on__isnull=True).order_by("name").values_list("pk", "name"))
+    return list(Client.objects.filter(closed_on__isnull=True).order_by(*by_pinyin("name")).values_list("pk", "name"))
 
 
 def _with_landing_attrs(form, url: str, include: str) -> None:

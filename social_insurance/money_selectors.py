@@ -20,6 +20,7 @@ from django.utils import timezone
 from . import engine
 from .models import ClientMoneyPolicy, ContributionLine, FeePayment, FeeStatementCharge
 from .selectors import access_statement, client_ids_of_contact, statements_visible_to
+from hrsaas.core.collation import by_pinyin
 
 ZERO = Decimal("0.00")
 BUCKETS = tuple(key for key, _ in engine.AGING_BUCKETS)
@@ -133,7 +134,7 @@ def arrears(user, branch, today: dt.date | None = None, *, client_id: int | None
         qs = qs.filter(client_id=client_id)
     clients: dict[int, ClientArrears] = {}
     totals = {b: ZERO for b in BUCKETS}
-    for st in qs.order_by("client__name", "client_id", "period"):
+    for st in qs.order_by(*by_pinyin("client__name", "client_id", "period")):
         due_on = dates.due_on(st.period)
         owed = OwedStatement(statement=st, due_on=due_on, due=st.total + st.charges_sum, paid=st.paid_sum,
                              outstanding=st.outstanding_sum, days_overdue=max((today - due_on).days, 0),

@@ -27,6 +27,7 @@ from .models import (
     PaymentException,
     StaffChange,
 )
+from hrsaas.core.collation import by_pinyin
 
 STAFF_ROLES = frozenset({Role.BRANCH_MANAGER, Role.BRANCH_STAFF, Role.SPECIALIST, Role.HQ_ADMIN})
 
@@ -52,7 +53,7 @@ def client_ids_of_contact(user) -> list[int]:
 def employees_visible_to(user, branch):
     """The office sees the branch's employees; a client contact only their company's; others
     (specialists included) none."""
-    qs = InsuredEmployee.objects.select_related("client").order_by("client__name", "name", "id")
+    qs = InsuredEmployee.objects.select_related("client").order_by(*by_pinyin("client__name", "name", "id"))
     if reads_insured_people(user, branch):
         return qs
     if Role.CLIENT_CONTACT in roles_in_branch(user, branch):

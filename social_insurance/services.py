@@ -26,6 +26,7 @@ from hrsaas.core.branch import require_branch
 from hrsaas.core.formatting import format_date, format_period, is_english
 from hrsaas.core.inputs import Errors, parse_date, record_id
 from hrsaas.core.labels import label
+from hrsaas.core.collation import by_pinyin
 from social_insurance.policies.models import CityPolicy, CitySetting
 from social_insurance.policies.selectors import city_settings, policy_rule, policy_rules
 
@@ -1180,7 +1181,7 @@ def client_contacts(client) -> list:
     from branches.models import User
 
     ids = ClientContact.objects.filter(client=client).values_list("user_id", flat=True)
-    return _namesakes_marked(list(User.objects.filter(pk__in=list(ids)).order_by("display_name", "username")))
+    return _namesakes_marked(list(User.objects.filter(pk__in=list(ids)).order_by(*by_pinyin("display_name", "username"))))
 
 
 def _namesakes_marked(users: list) -> list:
@@ -1205,12 +1206,12 @@ def contact_accounts(branch, *, excluding_client=None) -> list:
     if excluding_client is not None:
         users = users.exclude(pk__in=list(ClientContact.objects.filter(client=excluding_client)
                                          .values_list("user_id", flat=True)))
-    users = list(users.order_by("display_name", "username"))
+    users = list(users.order_by(*by_pinyin("display_name", "username")))
     # Each account with the companies it already speaks for, so that a pick is never a guess
     # between two accounts of the same name (a wrong link opens one company's data to another's).
     speaks_for: dict[int, list[str]] = {}
     for user_id, name in (ClientContact.objects.filter(user_id__in=[u.pk for u in users])
-                          .order_by("client__name").values_list("user_id", "client__name")):
+                          .order_by(*by_pinyin("client__name")).values_list("user_id", "client__name")):
         speaks_for.setdefault(user_id, []).append(name)
     for u in users:
         u.speaks_for = speaks_for.get(u.pk, [])

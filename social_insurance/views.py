@@ -30,6 +30,7 @@ from .policies import settings_api
 from .policies.models import Confidence
 from .policies.selectors import city_settings, city_table
 from hrsaas.core.inputs import record_id
+from hrsaas.core.collation import by_pinyin
 
 
 def _period(request) -> str:
@@ -87,9 +88,9 @@ def cycle_board(request):
                                 period) if office else [],
         "findings": CheckFinding.objects.filter(period=period).select_related("employee", "payroll_entry")
                     if office else [],
-        "clients": Client.objects.filter(closed_on__isnull=True).order_by("name") if office else [],
+        "clients": Client.objects.filter(closed_on__isnull=True).order_by(*by_pinyin("name")) if office else [],
         "payroll_counts": PayrollEntry.objects.filter(period=period).values("client__name").annotate(n=Count("id"))
-                          .order_by("client__name") if office else [],
+                          .order_by(*by_pinyin("client__name")) if office else [],
         # Billed = contributions + charges (service fee, late fee), as the statement and the
         # client's page say it: the board once showed the contributions alone as 合计.
         "statements": with_money(selectors.statements_visible_to(request.user, request.tenant, period)),
@@ -99,7 +100,7 @@ def cycle_board(request):
         # The form's choice of employee (name, masked ID, client): only the people this user may
         # see (none for a specialist).
         "exception_employees": employee_selectors.employees_for_pages(request.user, request.tenant)
-                               .order_by("name", "id")[:EXCEPTION_CHOICES],
+                               .order_by(*by_pinyin("name", "id"))[:EXCEPTION_CHOICES],
         "exception_choices": EXCEPTION_CHOICES,
         "employee_count": InsuredEmployee.objects.count(),
         "receipt_corrections": selectors.receipt_corrections(board.cycle) if office else [],

@@ -144,7 +144,7 @@ def test_a_client_contact_cannot_close_or_edit(people, book):
 def test_list_shows_labels_names_and_local_dates(people, book):
     html = html_of(web(people["staff"]).get(LIST))
 
-    assert rows_of(html) == ["丙咨询有限公司", "乙贸易有限公司", "甲科技有限公司"]  # by name
+    assert rows_of(html) == ["丙咨询有限公司", "甲科技有限公司", "乙贸易有限公司"]  # by name (pinyin)
     row = re.search(r'<tr data-testid="client-row">(?:(?!</tr>).)*甲科技(?:(?!</tr>).)*</tr>', html, re.S).group(0)
     assert "社保代缴、公积金代缴" in row and "VIP" in row and "王小明" in row and "2026年1月10日" in row
     assert "在服" in row and "HT-2026-001" in row
@@ -173,7 +173,11 @@ def test_services_read_in_one_order_whatever_order_they_were_ticked_in(people, b
     ("service=housing_fund&status=active", ["甲科技有限公司"]),
     ("sort=-headcount", ["甲科技有限公司", "丙咨询有限公司", "乙贸易有限公司"]),
     ("sort=opened_on", ["乙贸易有限公司", "甲科技有限公司", "丙咨询有限公司"]),
-    ("status=nonsense&grade=gold", ["丙咨询有限公司", "乙贸易有限公司", "甲科技有限公司"]),
+    # by name in pinyin order (bing, jia, yi), as a Chinese spreadsheet sorts: not by code point
+    # (丙 U+4E19, 乙 U+4E59, 甲 U+7532)
+    ("sort=name", ["丙咨询有限公司", "甲科技有限公司", "乙贸易有限公司"]),
+    ("sort=-name", ["乙贸易有限公司", "甲科技有限公司", "丙咨询有限公司"]),
+    ("status=nonsense&grade=gold", ["丙咨询有限公司", "甲科技有限公司", "乙贸易有限公司"]),
     ("q=没有这家", []),
 ])
 def test_list_search_filters_and_sort(people, book, query, expected):

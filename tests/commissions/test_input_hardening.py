@@ -191,3 +191,40 @@ def test_nested_errors_come_flat_and_in_chinese(api, hq_admin, people):
                                       "home_branch": True}, format="json")
     assert r.status_code == 400 and r.json() == {"display_name": ["须为文本。"], "home_branch": ["须为文本。"]}, r.json()
     assert _counts() == before
+
+
+def test_earner_fields_take_the_name_people_know_within_this_branch_only(api, people):
+    """An office's spreadsheets name people (王小明), not accounts: an earner field takes a name of
+    this branch's earner with the role; two of one name ask for the username (naming neither);
+    another branch's person is not found by name (only by username, for 跨区域支援)."""
+    from branches.models import User
+
+    User.objects.filter(pk=people["bj_s1"].pk).update(display_name="王小明")
+    User.objects.filter(pk=people["bj_sales"].pk).update(display_name="李销售")
+    User.objects.filter(pk=people["sh_s1"].pk).update(display_name="赵上海")
+    staff = api(people["bj_staff"])
+
+    ok = staff.post("/b/bj/api/v1/clients/", {"name": "甲", "headcount": 30, "opened_on": "2026-03-02",
+                                               "opened_by": " 王小明 "}, format="json")
+    assert ok.status_code == 201 and ok.json()["opened_by"] == "bj_s1"
+    lead = staff.post("/b/bj/api/v1/leads/", {"name": "x", "source": "sales", "owner": "李销售"}, format="json")
+    assert lead.status_code == 201, lead.json()
+    signed = staff.post(f"/b/bj/api/v1/leads/{lead.json()['id']}/sign/",
+                        {"amount": "100.00", "signed_on": "2026-03-02", "seller": "李销售"}, format="json")
+    assert signed.status_code == 200, signed.json()
+
+    before = _counts()
+    other_branch = staff.post("/b/bj/api/v1/clients/", {"name": "乙", "headcount": 30, "opened_on": "2026-03-02",
+                                                         "opened_by": "赵上海"}, format="json")
+    assert other_branch.json() == {"opened_by": ["赵上海 不是专员、市场或销售人员,不能计提成。"]}
+    wrong_role = staff.post("/b/bj/api/v1/leads/", {"name": "x", "source": "marketing", "marketer": "王小明"},
+                            format="json")
+    assert wrong_role.json() == {"marketer": ["王小明 不是市场人员:市场线索须记在市场人员名下。"]}
+    User.objects.filter(pk=people["bj_s2"].pk).update(display_name="王小明")
+    twice = staff.post("/b/bj/api/v1/clients/", {"name": "丙", "headcount": 30, "opened_on": "2026-03-02",
+                                                  "opened_by": "王小明"}, format="json")
+    assert twice.json() == {"opened_by": ["本分支机构有不止一位名为 王小明 的人员,请填写用户名。"]}
+    by_username = staff.post("/b/bj/api/v1/clients/", {"name": "丁", "headcount": 30, "opened_on": "2026-03-02",
+                                                        "opened_by": "sh_s1"}, format="json")
+    assert by_username.status_code == 201  # another branch's specialist by username: 跨区域支援
+    assert _counts()["clients"] == before["clients"] + 1

@@ -515,3 +515,35 @@ def test_pages_follow_the_chosen_language(client, people, march):
 
     assert "March 2026" in html and "March 10, 2026" in html and "2,600.00" in html
     assert "opening reward 1,800.00 = 1,800.00" in html  # the engine's English explanation
+
+
+def test_months_close_in_order_the_later_one_is_refused_and_changes_nothing(client, api, people, march):
+    """HQ must never pay a later month while an earlier one may still change: with February's
+    statements still open, March cannot be closed (page, form and API), and 关账 is offered for
+    February only; once February is closed, March closes."""
+    open_client(api, people["bj_staff"], opened_by="bj_s2", headcount=10, opened_on="2026-02-16", name="丁公司")
+    drain("bj")
+    client.force_login(people["bj_manager"])
+
+    home = _html(client.get("/b/bj/commissions/"))
+    assert 'href="/b/bj/commissions/periods/2026-02/close/"' in home
+    assert 'href="/b/bj/commissions/periods/2026-03/close/"' not in home
+
+    page = _html(client.get(CLOSE))
+    earlier = re.search(r'data-testid="earlier-open">(.*?)</p>', page, re.S).group(1)
+    assert "2026年2月尚未关账" in earlier and 'href="/b/bj/commissions/periods/2026-02/close/"' in earlier
+    assert 'name="confirm"' not in page
+
+    refused = _html(client.post(CLOSE, {"confirm": "on"}))
+    assert "2026年2月 尚未关账,请先关账 2026年2月,再关账 2026年3月。" in refused
+    by_api = api(people["bj_manager"]).post("/b/bj/api/v1/periods/2026-03/close/")
+    assert by_api.status_code == 400
+    assert by_api.json() == {"period": ["2026年2月 尚未关账,请先关账 2026年2月,再关账 2026年3月。"]}
+    assert not BranchPeriod.objects.exists()
+
+    assert api(people["bj_manager"]).post("/b/bj/api/v1/periods/2026-02/close/").status_code == 200
+    home = _html(client.get("/b/bj/commissions/"))
+    assert 'href="/b/bj/commissions/periods/2026-03/close/"' in home
+    assert client.post(CLOSE, {"confirm": "on"}).status_code == 302
+    assert sorted(BranchPeriod.objects.values_list("period", "status")) == [
+        ("2026-02", "closed"), ("2026-03", "closed")]

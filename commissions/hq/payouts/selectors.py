@@ -8,6 +8,7 @@ from branches.models import BranchMembership, User
 from branches.roles import EARNER_ROLES, Role, hq_roles_of
 
 from ..models import PaymentProfile, PayoutBatch, PayoutFileDownload
+from hrsaas.core.collation import by_pinyin
 
 
 def may_read_payments(user) -> bool:
@@ -27,7 +28,7 @@ def earners(*, branch_code: str | None = None):
     if branch_code:
         memberships = memberships.filter(branch__code=branch_code)
     return (User.objects.filter(is_active=True, pk__in=memberships.values("user_id"))
-            .select_related("payment_profile", "home_branch").order_by("display_name", "username"))
+            .select_related("payment_profile", "home_branch").order_by(*by_pinyin("display_name", "username")))
 
 
 def access_earner(user_id) -> User:
