@@ -35,6 +35,7 @@ parameters; property tests hold it equal to this module line by line.
 """
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 from dataclasses import dataclass, replace
 from decimal import Decimal
@@ -479,6 +480,14 @@ def _m(d: Decimal) -> str:
     return f"{d:,.2f}"
 
 
+def _month(period: str, zh: bool) -> str:
+    """"2026-01" as a reader writes it: 2026年1月 / January 2026 (an odd value as it is)."""
+    year, _sep, month = (period or "").partition("-")
+    if not (year.isdigit() and month.isdigit() and 1 <= int(month) <= 12):
+        return period
+    return f"{int(year)}年{int(month)}月" if zh else f"{calendar.month_name[int(month)]} {int(year)}"
+
+
 def _p(d: Decimal) -> str:
     return f"{d.normalize():f}" if d == d.to_integral() else f"{d:.2f}".rstrip("0")
 
@@ -507,6 +516,7 @@ def explain(line: Line, *, home_branch_id: int, lang: str = "zh", context: LineC
     ctx = context or LineContext()
     if line.component == CORRECTION:
         comp, closed = (line.corrects or "@").split("@")
+        closed = _month(closed, zh)
         name = _NAMES.get(comp, ("提成", "commission"))[0 if zh else 1]
         what = f"({ctx.client})" if ctx.client else ""
         if zh:
@@ -516,6 +526,7 @@ def explain(line: Line, *, home_branch_id: int, lang: str = "zh", context: LineC
         return _explain_clawback(line, ctx, zh)
     if line.component == "balance_carried":
         kind, _sep, other = (line.corrects or ":").partition(":")
+        other = _month(other, zh)
         if kind == "carry_out":
             return (f"本期合计为负 {_m(-line.amount)} 元,本期不发放,余额结转至 {other} 扣减。" if zh else
                     f"This month adds up to {_m(-line.amount)}: nothing is paid and the balance is carried to {other}.")
@@ -557,7 +568,7 @@ def explain(line: Line, *, home_branch_id: int, lang: str = "zh", context: LineC
 
 def _explain_clawback(line: Line, ctx: LineContext, zh: bool) -> str:
     """The reason in words: 客户 X 于 2025-11 终止,开户未满 6 个月,扣回开户奖励 1,200.00 = -1,200.00。"""
-    month = period_of(line.event_date)
+    month = _month(period_of(line.event_date), zh)
     adj = ""
     if line.adjustment_percent:
         sign = "+" if line.adjustment_percent > 0 else ""

@@ -28,7 +28,7 @@ from .engine import (
     Sale,
     explain,
 )
-from .hq.models import BranchPeriod, EarnerMonthRollup
+from .hq.models import EarnerMonthRollup
 from .hq.rules import COMPONENTS, MAX_ADJUSTMENT_PERCENT
 from .models import StatementLine
 from .sql import LINE_COLUMNS, SourceBranch, earner_homes, lines_select, sources_for
@@ -49,8 +49,9 @@ def reads_all(actor, branch: Branch) -> bool:
 # Statements
 # ---------------------------------------------------------------------------------------------
 def _status(branch: Branch, period: str) -> str:
-    return (BranchPeriod.objects.filter(branch=branch, period=period).values_list("status", flat=True).first()
-            or BranchPeriod.Status.OPEN)
+    from .hq.selectors import branch_period_status
+
+    return branch_period_status(branch, period)
 
 
 def statements_visible_to(actor, branch: Branch, period: str) -> list[dict]:

@@ -42,6 +42,7 @@ from .engine import (
 )
 from .hq.models import BranchPeriod, HQSetting, RegisteredAdjustment, RuleVersion
 from .hq.rules import RuleVersionData, parse_rule, version_in_force
+from .hq.selectors import branch_period_status
 from .models import Lead, RecomputeMarker, Sale, StatementLine
 from .prepared import period_status_changing
 from .sql import DIFF_EARNERS_SQL, LINE_COLUMNS, SourceBranch, lines_diff_sql, lines_select
@@ -86,8 +87,15 @@ def source_branches() -> list[SourceBranch]:
 
 
 def period_status(branch: Branch, period: str) -> str:
-    row = BranchPeriod.objects.filter(branch=branch, period=period).values_list("status", flat=True).first()
-    return row or BranchPeriod.Status.OPEN
+    """Open, closed or paid; a month behind the branch's last closed one is closed
+    (`hq.selectors.branch_period_status`)."""
+    return branch_period_status(branch, period)
+
+
+def is_frozen(period: str, frozen: set[str], through: str | None) -> bool:
+    """Given `frozen_periods` and the last of them: the month is closed, paid or behind them
+    (months close in order: `hq.selectors.branch_period_status`)."""
+    return period in frozen or (through is not None and period < through)
 
 
 def frozen_periods(branch: Branch) -> set[str]:
@@ -115,15 +123,14 @@ def earliest_open_period(branch: Branch, *, before: str | None = None) -> str | 
             SELECT period FROM m WHERE period < %s ORDER BY period""", [limit, limit])
         months = [row[0] for row in cursor.fetchall()]
     frozen = frozen_periods(branch)
-    return next((p for p in months if p not in frozen), None)
+    return next((p for p in months if not is_frozen(p, frozen, max(frozen, default=None))), None)
 
 
 def next_open_period(branch: Branch, after: str) -> str:
     frozen = frozen_periods(branch)
+    through = max(frozen, default=None)  # months behind the last closed one count as closed
     period = next_period(after)
-    while period in frozen:
-        period = next_period(period)
-    return period
+    return next_period(through) if through is not None and period <= through else period
 
 
 # ---------------------------------------------------------------------------------------------
@@ -753,7 +760,7 @@ def open_periods_to_recompute(*, today: dt.date | None = None) -> list[str]:
     candidates |= set(StatementLine.objects.values_list("period", flat=True).distinct())
     candidates |= set(RecomputeMarker.objects.values_list("period", flat=True))
     frozen = frozen_periods(branch)
-    return sorted(p for p in candidates if p not in frozen and valid_period(p))
+    return sorted(p for p in candidates if valid_period(p) and not is_frozen(p, frozen, max(frozen, default=None)))
 
 
 def recompute_open_periods() -> list[RecomputeResult]:

@@ -131,7 +131,10 @@ def home(request):
         .order_by("-period")[:OVERVIEW_MONTHS]}
     periods = sorted(set(figures) | {_this_month()}, reverse=True)[:OVERVIEW_MONTHS]
     statuses = dict(BranchPeriod.objects.filter(branch=branch, period__in=periods).values_list("period", "status"))
-    rows = [{"period": p, "status": statuses.get(p, BranchPeriod.Status.OPEN), **figures.get(p, {})} for p in periods]
+    through = max((p for p, s in statuses.items() if s != BranchPeriod.Status.OPEN), default=None)
+    rows = [{"period": p, "status": statuses.get(p, BranchPeriod.Status.CLOSED if through and p < through
+                                                     else BranchPeriod.Status.OPEN), **figures.get(p, {})}
+            for p in periods]
     # 关账 is offered for the earliest month still open only: months close in order.
     closable = services.earliest_open_period(branch) if nav["may_close"] else None
     pending = (Adjustment.objects.filter(status=Adjustment.Status.PROPOSED).count()

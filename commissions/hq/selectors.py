@@ -41,15 +41,37 @@ def month_of(day: dt.date) -> str:
 # ---------------------------------------------------------------------------------------------
 # Locked periods
 # ---------------------------------------------------------------------------------------------
+# Months close in order (commissions.services.period_close), so a branch's months up to the last
+# one it closed are all behind it: a month before it without a row of its own (no statements
+# when the later one closed) counts as closed too. Otherwise an event dated back there — a
+# client opened last year, a float from a past month — would earn in a month nobody will ever
+# close or pay; as closed, it is posted as a correction in the next open month (SPEC §4).
+def branch_period_status(branch: Branch, period: str) -> str:
+    """A branch-month's status: its own row's, closed when a later month is closed, else open."""
+    row = (BranchPeriod.objects.filter(branch=branch, period__gte=period, status__in=FROZEN).order_by("period")
+           .values_list("period", "status").first())
+    if row is None:
+        return BranchPeriod.Status.OPEN
+    return row[1] if row[0] == period else BranchPeriod.Status.CLOSED
+
+
 def frozen_periods_overlapping(*, start: dt.date, end: dt.date | None, branch: Branch | None = None) -> list[BranchPeriod]:
     """Closed or paid branch-months (of `branch`, or of any branch) that share a day with
-    [start, end] (end None = open-ended), oldest first."""
-    qs = BranchPeriod.objects.filter(status__in=FROZEN, period__gte=month_of(start))
-    if end is not None:
-        qs = qs.filter(period__lte=month_of(end))
+    [start, end] (end None = open-ended), oldest first; and, for a branch with none of them but
+    a month closed after `start`, that month: the days are behind it, so they count as closed
+    (`branch_period_status`), and its row says which month the branch closed."""
+    first = month_of(start)
+    qs = BranchPeriod.objects.filter(status__in=FROZEN, period__gte=first)
     if branch is not None:
         qs = qs.filter(branch=branch)
-    return list(qs.select_related("branch").order_by("period", "branch__code"))
+    found, named = [], set()
+    for row in qs.select_related("branch").order_by("period", "branch__code"):
+        if end is None or row.period <= month_of(end):
+            found.append(row)
+        elif row.branch_id not in named:
+            found.append(row)  # the branch's first closed month after the days asked for
+        named.add(row.branch_id)
+    return found
 
 
 # ---------------------------------------------------------------------------------------------

@@ -236,7 +236,7 @@ def test_clawback_in_the_month_it_leaves_and_balance_carried_at_close(people):
         assert lines(s1, "2025-11") == [("opening_clawback", D("-1200.00"))]
         branch = Branch.objects.get(code="bj")
         stmt = selectors.access_statement(s1, branch, s1.username, "2025-11")
-        assert stmt["lines"][0]["explanation"].startswith("客户短期公司于 2025-11 终止,开户未满 6 个月,扣回开户奖励")
+        assert stmt["lines"][0]["explanation"].startswith("客户短期公司于 2025年11月 终止,开户未满 6 个月,扣回开户奖励")
         drain("bj")
         assert lines(s1, "2025-11") == [("opening_clawback", D("-1200.00"))]  # recompute twice: same
         # Closing the negative month pays nothing and carries the balance to the next one.
@@ -247,7 +247,7 @@ def test_clawback_in_the_month_it_leaves_and_balance_carried_at_close(people):
         services.recompute_period(period="2025-12")
         assert lines(s1, "2025-12") == [("balance_carried", D("-1200.00"))]  # kept by recomputes
         stmt = selectors.access_statement(s1, branch, s1.username, "2025-12")
-        assert stmt["lines"][0]["explanation"] == "2025-11 合计为负,结转余额 -1,200.00 元在本期扣减。"
+        assert stmt["lines"][0]["explanation"] == "2025年11月 合计为负,结转余额 -1,200.00 元在本期扣减。"
         assert BranchPeriod.objects.get(branch=branch, period="2025-11").status == "closed"
 
 

@@ -147,7 +147,7 @@ def test_commission_follows_from_the_social_insurance_cycle(committed_branch, ce
     assert wait_for(lambda: _components(_lines(api, manager, code, s1.username, "2025-11"))
                     == [("opening_clawback", "-1200.00")], timeout=60)
     clawback = _lines(api, manager, code, s1.username, "2025-11")[0]
-    assert clawback["explanation"].startswith("客户六十人公司于 2025-11 终止,开户未满 6 个月,扣回开户奖励")
+    assert clawback["explanation"].startswith("客户六十人公司于 2025年11月 终止,开户未满 6 个月,扣回开户奖励")
     assert _components(_lines(api, manager, code, s1.username, "2025-08")) == [
         ("opening_reward", "1200.00"), ("sales_commission", "36.00")]  # the closed month untouched
 

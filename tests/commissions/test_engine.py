@@ -222,3 +222,16 @@ def test_adjustment_is_capped_and_matches_breakpoints(adjustments, day):
 def test_add_months_clamps_like_postgres(day, months):
     result = engine.add_months(day, months)
     assert result.day <= day.day and (result.year * 12 + result.month) - (day.year * 12 + day.month) == months
+
+
+def test_explanations_name_months_as_readers_write_them_in_either_language():
+    line = engine.Line(
+        period="2026-04", earner_id=7, source="bj:client:3", component=engine.CORRECTION, source_branch_id=1,
+        event_date=dt.date(2026, 1, 20), rule_version_id=None, base=Decimal("1200.00"), rate=Decimal("100"),
+        adjustment_percent=Decimal("0"), amount=Decimal("1200.00"), corrects="opening_reward@2026-01",
+        corrects_period="2026-01")
+    ctx = engine.LineContext(client="甲公司")
+    assert engine.explain(line, home_branch_id=1, context=ctx) == (
+        "更正:已关账期间 2026年1月 的开户奖励(甲公司)差额 1,200.00 元,计入本期。")
+    assert engine.explain(line, home_branch_id=1, context=ctx, lang="en") == (
+        "Correction of the closed period January 2026, opening reward (甲公司): difference 1,200.00 posted here.")

@@ -154,8 +154,11 @@ def test_a_version_may_not_govern_a_closed_or_paid_month_of_any_branch(api, hq_a
     assert inside.json() == {"effective_from": ["上海分公司 的 2026年3月 期间已关账,新版本不能在已关账或已发放的期间生效。"]}
     assert reaching_back.status_code == 400  # it would govern March (sh closed) and April (bj paid)
     assert RuleVersion.objects.count() == before
-    # January is governed by the new version only until the February one: no locked month.
-    assert post(api, hq_admin, with_(OPENING, effective_from="2026-01-01")).status_code == 201
+    # January is governed by the new version only until the February one, yet it is behind the
+    # months the branches closed (months close in order): refused, naming the month closed after it.
+    january = post(api, hq_admin, with_(OPENING, effective_from="2026-01-01"))
+    assert january.json() == {"effective_from": ["上海分公司 的 2026年3月 期间已关账,新版本不能在已关账或已发放的期间生效。"]}
+    assert RuleVersion.objects.count() == before
     assert post(api, hq_admin, with_(OPENING, effective_from="2026-05-01")).status_code == 201
     # Another component's versions are independent of opening_reward's.
     assert post(api, hq_admin, with_(RETENTION, effective_from="2026-04-30")).status_code == 400

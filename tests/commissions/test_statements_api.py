@@ -220,7 +220,7 @@ def test_closed_period_unchanged_late_event_corrected_in_next_open_period(api, p
     assert sorted((ln["component"], ln["source"], ln["amount"]) for ln in april["lines"]) == sorted([
         ("correction", f"bj:client:{late}", "1200.00"), ("correction", f"bj:sale:{_sale_id(cid)}", "200.00")])
     assert april["total"] == "1400.00"
-    assert all("2026-03" in ln["explanation"] for ln in april["lines"])
+    assert all("已关账期间 2026年3月 的" in ln["explanation"] for ln in april["lines"])
 
     # and the database itself refuses to touch the closed lines
     from django.db import IntegrityError, InternalError, transaction
@@ -229,6 +229,40 @@ def test_closed_period_unchanged_late_event_corrected_in_next_open_period(api, p
         from commissions.models import StatementLine
 
         StatementLine.objects.filter(period="2026-03").update(amount=0)
+
+
+def test_an_event_dated_behind_the_last_closed_month_is_paid_as_a_correction_in_the_next_open_one(api, people):
+    """Months close in order, so a month before the last closed one counts as closed even without
+    statements of its own: a client opened back then earns in the next open month (SPEC §4), not
+    in a month nobody will ever close or pay; a float reaching back there is refused."""
+    open_client(api, people["bj_staff"], opened_by="bj_s1", headcount=30)
+    drain("bj")
+    assert api(people["bj_manager"]).post("/b/bj/api/v1/periods/2026-03/close/").status_code == 200
+
+    back = open_client(api, people["bj_staff"], opened_by="bj_s2", headcount=80, opened_on="2026-01-20",
+                       name="去年客户")
+    drain("bj")
+
+    january = statement(api, people["bj_manager"], "bj", "bj_s2", "2026-01")
+    assert (january["status"], january["total"], january["lines"]) == ("closed", "0.00", [])
+    april = statement(api, people["bj_manager"], "bj", "bj_s2", "2026-04")
+    assert [(ln["component"], ln["source"], ln["amount"]) for ln in april["lines"]] == [
+        ("correction", f"bj:client:{back}", "1200.00")]
+    assert "2026年1月" in april["lines"][0]["explanation"]
+    with in_branch("bj"):
+        from commissions.models import StatementLine
+
+        assert not StatementLine.objects.filter(period="2026-01").exists()
+
+    float_back = api(people["bj_staff"]).post("/b/bj/api/v1/adjustments/", {
+        "component": "opening_reward", "percent": "5.00", "effective_from": "2026-02-01",
+        "effective_to": "2026-02-28", "reason": "补"}, format="json")
+    assert float_back.status_code == 400
+    assert float_back.json() == {"effective_from": ["期间 2026年3月 已关账,浮动调整不能追溯到已关账或已发放的期间。"]}
+    from commissions.models import Adjustment
+
+    with in_branch("bj"):
+        assert not Adjustment.objects.exists()
 
 
 def _sale_id(client_id):
