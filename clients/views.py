@@ -198,9 +198,13 @@ def client_create(request):
             _service_errors(form, exc)
         else:
             if not form.errors:
-                client = services.client_create(actor=request.user, data=data)
-                messages.success(request, _("已开户:%(name)s。开户人的提成将在几秒内更新。") % {"name": client.name})
-                return redirect(f"{_base(request)}{client.pk}/")
+                try:  # refusals found under the keys' lock (the same company twice) are the form's too
+                    client = services.client_create(actor=request.user, data=data)
+                except ValidationError as exc:
+                    _service_errors(form, exc)
+                else:
+                    messages.success(request, _("已开户:%(name)s。开户人的提成将在几秒内更新。") % {"name": client.name})
+                    return redirect(f"{_base(request)}{client.pk}/")
     return render(request, "clients/form.html", {"branch": request.tenant, "form": form, "title": _("新增客户(开户)")},
                   status=400 if form.errors else 200)
 

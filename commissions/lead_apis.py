@@ -8,7 +8,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from branches.permissions import request_branch
-from branches.roles import Role, roles_in_branch
+from branches.roles import BRANCH_READ_ALL, Role, roles_in_branch
 from clients.models import Service
 from hrsaas.core import inputs as core_inputs
 from hrsaas.core.listing import LIST_WINDOW, window
@@ -209,7 +209,8 @@ class LeadSummaryOut(serializers.Serializer):
     threshold_percent = serializers.CharField(allow_null=True)
     reaches_threshold = serializers.BooleanField(allow_null=True)
     points = serializers.CharField()
-    points_yuan = serializers.CharField()
+    points_yuan = serializers.CharField(allow_null=True, help_text=(
+        "The points' pay in yuan: the marketer's own and the manager's; null for branch staff (薪酬保密)."))
 
 
 class LeadSummaryApi(APIView):
@@ -239,7 +240,12 @@ class LeadSummaryApi(APIView):
                 memberships__role=Role.MARKETING).first()
             if marketer is None:
                 raise Http404
-        return Response(lead_selectors.marketing_figures(marketer.pk, period))
+        figures = lead_selectors.marketing_figures(marketer.pk, period)
+        if marketer.pk != request.user.pk and not roles & BRANCH_READ_ALL:
+            # Staff follow the leads' work, not what it pays: pay is for the earner, managers and
+            # HQ (薪酬保密), as the statements are.
+            figures["points_yuan"] = None
+        return Response(figures)
 
 
 class LeadPolicyIn(serializers.Serializer):

@@ -396,6 +396,11 @@ def lead_sign(*, actor, lead_id: int, data: LeadSignInput, only_owned_by: User |
             # signed once: the mistyped date could never be put right.
             raise ValidationError({"signed_on": [_("签约日期 %(s)s 早于最早的市场/销售分成规则版本,请核对日期。")
                                                  % {"s": format_date(data.signed_on)}]})
+        if lead.created_on and data.signed_on < lead.created_on:
+            # A contract signed before its lead existed is a mistyped date, and it would pay the
+            # lead's shares in an earlier month (one perhaps about to be closed).
+            raise ValidationError({"signed_on": [_("签约日期 %(s)s 早于线索日期 %(c)s,请核对日期。") % {
+                "s": format_date(data.signed_on), "c": format_date(lead.created_on)}]})
         lead.amount, lead.signed_on, lead.seller = data.amount, data.signed_on, data.seller
         lead.owner_id = lead.owner_id or data.seller.pk
         lead.stage, lead.stage_since = Lead.Stage.ARCHIVED, timezone.now()

@@ -392,6 +392,22 @@ def test_create_form_refuses_bad_input_with_messages_and_writes_nothing(people):
         assert not RecomputeMarker.objects.exists()
 
 
+def test_create_form_refuses_a_company_the_branch_already_has_on_its_name_field(people, book):
+    """The same company twice would pay two opening rewards: refused on the form (it was a 500)."""
+    with in_branch("bj"):
+        before = Client.objects.count()
+    response = web(people["staff"]).post(f"{LIST}new/", {
+        "name": " 甲科技有限公司 ", "headcount": "60", "opened_on": "2026-03-10", "opened_by": "bj_s1",
+        "services": ["social_insurance"], "grade": "normal"})
+
+    assert response.status_code == 400
+    assert field_error(html_of(response), "name") == [
+        f"本分支机构已有同一客户(名称相同):甲科技有限公司(客户编号 {book['a'].pk}),不能重复录入。"]
+    with in_branch("bj"):
+        assert Client.objects.count() == before
+        assert not RecomputeMarker.objects.exists()
+
+
 def test_edit_changes_details_and_records_the_headcount_history(people, book):
     a = book["a"]
     page = web(people["staff"])

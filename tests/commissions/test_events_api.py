@@ -155,8 +155,8 @@ def test_lead_validation_and_double_signing(api, people):
     assert list(staff.post("/b/bj/api/v1/leads/", {"name": "x", "source": "marketing"}, format="json").json()) == ["marketer"]
     assert list(staff.post("/b/bj/api/v1/leads/", {"name": "x", "source": "tv"}, format="json").json()) == ["source"]
     assert _counts() == before
-    lead = staff.post("/b/bj/api/v1/leads/", {"name": "x", "source": "marketing", "marketer": "bj_mkt"},
-                      format="json").json()["id"]
+    lead = staff.post("/b/bj/api/v1/leads/", {"name": "x", "source": "marketing", "marketer": "bj_mkt",
+                                              "created_on": "2026-03-01"}, format="json").json()["id"]
     sign = {"amount": "5000.00", "signed_on": "2026-03-02", "seller": "bj_sales"}
     r = staff.post(f"/b/bj/api/v1/leads/{lead}/sign/", dict(sign, amount="1.234"), format="json")
     assert r.status_code == 400 and list(r.json()) == ["amount"]
@@ -186,8 +186,8 @@ def test_a_signing_amount_sent_as_a_json_number_is_refused_and_the_lead_stays_op
     from commissions.models import Lead
 
     staff = api(people["bj_staff"])
-    lead = staff.post("/b/bj/api/v1/leads/", {"name": "x", "source": "marketing", "marketer": "bj_mkt"},
-                      format="json").json()["id"]
+    lead = staff.post("/b/bj/api/v1/leads/", {"name": "x", "source": "marketing", "marketer": "bj_mkt",
+                                              "created_on": "2026-03-01"}, format="json").json()["id"]
     before = _counts()
     body = {"amount": N, "signed_on": "2026-03-02", "seller": "bj_sales"}
 

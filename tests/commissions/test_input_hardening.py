@@ -94,7 +94,8 @@ def test_who_earns_what_a_lead_pays_is_checked_and_no_field_tells_whether_an_acc
                                                    "opened_by": "nobody"}, format="json").json()
     assert opened["opened_by"] == ["nobody 不是专员、市场或销售人员,不能计提成。"]
     assert _counts() == before
-    lead = staff.post("/b/bj/api/v1/leads/", {"name": "x", "source": "marketing", "marketer": "bj_mkt"},
+    lead = staff.post("/b/bj/api/v1/leads/", {"name": "x", "source": "marketing", "marketer": "bj_mkt",
+                                              "created_on": "2026-03-01"},
                       format="json").json()["id"]
     r = staff.post(f"/b/bj/api/v1/leads/{lead}/sign/", {"amount": "100.00", "signed_on": "2026-03-02",
                                                          "seller": "bj_s1"}, format="json")
@@ -207,7 +208,8 @@ def test_earner_fields_take_the_name_people_know_within_this_branch_only(api, pe
     ok = staff.post("/b/bj/api/v1/clients/", {"name": "甲", "headcount": 30, "opened_on": "2026-03-02",
                                                "opened_by": " 王小明 "}, format="json")
     assert ok.status_code == 201 and ok.json()["opened_by"] == "bj_s1"
-    lead = staff.post("/b/bj/api/v1/leads/", {"name": "x", "source": "sales", "owner": "李销售"}, format="json")
+    lead = staff.post("/b/bj/api/v1/leads/", {"name": "x", "source": "sales", "owner": "李销售", "created_on": "2026-03-01"},
+                      format="json")
     assert lead.status_code == 201, lead.json()
     signed = staff.post(f"/b/bj/api/v1/leads/{lead.json()['id']}/sign/",
                         {"amount": "100.00", "signed_on": "2026-03-02", "seller": "李销售"}, format="json")
@@ -228,3 +230,20 @@ def test_earner_fields_take_the_name_people_know_within_this_branch_only(api, pe
                                                         "opened_by": "sh_s1"}, format="json")
     assert by_username.status_code == 201  # another branch's specialist by username: 跨区域支援
     assert _counts()["clients"] == before["clients"] + 1
+
+
+def test_a_lead_cannot_be_signed_before_it_existed(api, people):
+    staff = api(people["bj_staff"])
+    lead = staff.post("/b/bj/api/v1/leads/", {"name": "远航物流", "source": "marketing", "marketer": "bj_mkt",
+                                              "created_on": "2026-03-10"}, format="json").json()["id"]
+    before = _counts()
+
+    r = staff.post(f"/b/bj/api/v1/leads/{lead}/sign/", {"amount": "120000.00", "signed_on": "2026-02-20",
+                                                         "seller": "bj_sales"}, format="json")
+
+    assert r.status_code == 400
+    assert r.json() == {"signed_on": ["签约日期 2026年2月20日 早于线索日期 2026年3月10日,请核对日期。"]}
+    assert _counts() == before
+    ok = staff.post(f"/b/bj/api/v1/leads/{lead}/sign/", {"amount": "120000.00", "signed_on": "2026-03-10",
+                                                          "seller": "bj_sales"}, format="json")
+    assert ok.status_code == 200

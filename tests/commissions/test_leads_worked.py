@@ -191,6 +191,11 @@ def test_a_marketer_sees_conversion_points_and_threshold(api, people):
     f = api(people["bj_mkt"]).get("/b/bj/api/v1/leads/summary/").json()
     assert (f["converted"], f["conversion_percent"], f["reaches_threshold"], f["points"], f["points_yuan"]) == (
         2, "66.67", True, "30", "60.00")
+    # the office follows the work; what it pays is the marketer's and the manager's (薪酬保密)
+    by_staff = api(people["bj_staff"]).get("/b/bj/api/v1/leads/summary/?marketer=bj_mkt").json()
+    assert (by_staff["points"], by_staff["points_yuan"]) == ("30", None)
+    by_manager = api(people["bj_manager"]).get("/b/bj/api/v1/leads/summary/?marketer=bj_mkt").json()
+    assert by_manager["points_yuan"] == "60.00"
     # a seller has no marketing summary
     assert api(people["bj_sales"]).get("/b/bj/api/v1/leads/summary/").status_code == 403
 

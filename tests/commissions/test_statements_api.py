@@ -133,8 +133,10 @@ def test_client_is_new_for_exactly_12_months(api, people):
 
 def test_lead_attribution_4_2_and_5_percent(api, people):
     staff = api(people["bj_staff"])
-    mkt = staff.post("/b/bj/api/v1/leads/", {"name": "线索A", "source": "marketing", "marketer": "bj_mkt"}, format="json")
-    own = staff.post("/b/bj/api/v1/leads/", {"name": "线索B", "source": "sales"}, format="json")
+    mkt = staff.post("/b/bj/api/v1/leads/", {"name": "线索A", "source": "marketing", "marketer": "bj_mkt",
+                                             "created_on": "2026-03-02"}, format="json")
+    own = staff.post("/b/bj/api/v1/leads/", {"name": "线索B", "source": "sales", "created_on": "2026-03-02"},
+                     format="json")
     assert mkt.status_code == own.status_code == 201
     for lead in (mkt.json()["id"], own.json()["id"]):
         r = staff.post(f"/b/bj/api/v1/leads/{lead}/sign/", {"amount": "100000.00", "signed_on": "2026-03-20",
