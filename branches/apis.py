@@ -119,8 +119,7 @@ class TokenApi(ObtainAuthToken):
         if refusal is not None:
             raise too_many(refusal.message, refusal.retry_after)
         serializer = self.get_serializer(data=request.data)
-        if not serializer.is_valid():
-            login_guard.record_failure(request, username)
+        if not serializer.is_valid():  # a failure: `check` has counted it already
             raise ValidationError(serializer.errors)
         user = serializer.validated_data["user"]
         login_guard.record_success(request, username)

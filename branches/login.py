@@ -24,10 +24,6 @@ class ThrottledLoginView(auth_views.LoginView):
             return response
         return super().post(request, *args, **kwargs)
 
-    def form_invalid(self, form):
-        login_guard.record_failure(self.request, self.request.POST.get("username", ""), device=True)
-        return super().form_invalid(form)
-
     def form_valid(self, form):
         username = self.request.POST.get("username", "")
         login_guard.record_success(self.request, username, device=True)

@@ -146,28 +146,30 @@ def _window() -> int:
 
 def check(request, username, *, device: bool = False) -> Refusal | None:
     """None when this attempt may go ahead; else why not and for how long. `device`: the login
-    page, where a remembered browser is counted on its own (the token endpoint never is)."""
+    page, where a remembered browser is counted on its own (the token endpoint never is).
+
+    The attempt is counted here, before its password is tried, by one atomic increment of each
+    counter: counting only after a failure let attempts sent at the same moment all pass the
+    check before any was counted (30 at once gave 7 password checks against a limit of 5).
+    A success takes its count back (`record_success`)."""
     own = (device and _device_key(request, username)) or _user_key(username)
-    counts = cache.get_many([own, _address_key(client_address(request))])
-    over_user = (counts.get(own) or 0) >= settings.LOGIN_MAX_FAILURES
-    over_address = (counts.get(_address_key(client_address(request))) or 0) >= settings.LOGIN_MAX_FAILURES_PER_ADDRESS
+    over_user = _bump(own) > settings.LOGIN_MAX_FAILURES
+    over_address = _bump(_address_key(client_address(request))) > settings.LOGIN_MAX_FAILURES_PER_ADDRESS
     if not (over_user or over_address):
         return None
     minutes = max(1, math.ceil(_window() / 60))
     return Refusal(_("登录失败次数过多,请 %(m)d 分钟后再试。") % {"m": minutes}, _window())
 
 
-def _bump(key: str) -> None:
-    if not cache.add(key, 1, _window()):
-        try:
-            cache.incr(key)
-        except ValueError:  # expired between add and incr
-            cache.set(key, 1, _window())
-
-
-def record_failure(request, username, *, device: bool = False) -> None:
-    _bump((device and _device_key(request, username)) or _user_key(username))
-    _bump(_address_key(client_address(request)))
+def _bump(key: str) -> int:
+    """The counter after this attempt (created for the window on the first)."""
+    if cache.add(key, 1, _window()):
+        return 1
+    try:
+        return cache.incr(key)
+    except ValueError:  # expired between add and incr
+        cache.set(key, 1, _window())
+        return 1
 
 
 def record_success(request, username, *, device: bool = False) -> None:
@@ -176,3 +178,7 @@ def record_success(request, username, *, device: bool = False) -> None:
     # From a remembered device only that device's counter: a stranger's failures on the account
     # stay counted against everyone else.
     cache.delete((device and _device_key(request, username)) or _user_key(username))
+    try:  # the attempt counted by `check` was no failure of this address
+        cache.decr(_address_key(client_address(request)))
+    except ValueError:  # the window ended meanwhile
+        pass

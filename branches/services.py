@@ -123,6 +123,10 @@ def user_create(
     roles: list[RoleInput] = (),
 ) -> User:
     errors: dict[str, list[str]] = {}
+    # One spelling per name: full-width "ａdmin" is "admin" (NFKC, as Django's own forms and the
+    # sign-in page normalise it). Stored as typed it would be a look-alike account beside the
+    # real one, that the sign-in page can never reach and whose failures count against the other.
+    username = User.normalize_username(username or "")
     if not username or not re.fullmatch(r"[\w.@+-]{1,150}", username):
         errors["username"] = [_("用户名只能包含字母、数字和 @/./+/-/_,最长 150。")]
     elif User.objects.filter(username__iexact=username).exists():

@@ -26,6 +26,7 @@ from branches.models import Branch
 from branches.roles import Role, hq_roles_of
 
 from .. import services as commission_services
+from ..adjustments import parse_date
 from ..selectors import METRICS
 from ..templatetags.commission_format import period_label
 from . import dashboard as console
@@ -182,11 +183,18 @@ def register_revoke(request, registered_id: int):
     form = RevokeForm(request.POST)
     if form.is_valid():
         try:
-            services.registered_adjustment_revoke(actor=request.user, registered_id=row.pk, data=form.cleaned_data)
+            done = services.registered_adjustment_revoke(actor=request.user, registered_id=row.pk,
+                                                         data=form.cleaned_data)
         except ValidationError as exc:
             form.add_service_errors(exc.message_dict)
         else:
-            messages.success(request, _("已撤销 %(b)s 的浮动调整 #%(id)d。") % {"b": row.branch.name, "id": row.pk})
+            # The number the branch knows it by, and the day the revocation took effect: a day
+            # before the adjustment began revokes all of it, from its first day (said, not silent).
+            words = {"b": row.branch.name, "id": row.adjustment_id, "d": format_date(done.revoked_from)}
+            if done.revoked_from != parse_date(form.cleaned_data["effective_from"], "effective_from", {}):
+                messages.success(request, _("已撤销 %(b)s 的浮动调整 #%(id)d:该调整自 %(d)s 起生效,已全部撤销。") % words)
+            else:
+                messages.success(request, _("已撤销 %(b)s 的浮动调整 #%(id)d,自 %(d)s 起不再适用。") % words)
             return redirect(reverse("hq-register") + (f"?{query}" if query else ""))
     return render(request, "commissions/adjustments_register.html",
                   _register_context(request, kept, revoke_form=form, revoke_target=row.pk))

@@ -403,3 +403,26 @@ def test_preview_shows_only_changed_months_and_people_and_warns_when_the_cap_wou
     with in_branch("bj"):
         assert Adjustment.objects.get(pk=second).status == "proposed"
         assert RegisteredAdjustment.objects.filter(adjustment_id=second).count() == 0
+
+
+def test_the_register_names_the_branch_number_and_a_revocation_says_the_day_it_took_effect(client, api, people,
+                                                                                         hq_admin):
+    """HQ and the branch talk about one number (the branch's), and a revocation dated before the
+    adjustment began says it revoked all of it from its first day instead of changing the date
+    without a word."""
+    bj = _registered(api, people, "bj")
+    sh = _registered(api, people, "sh", component="sales_commission")
+    number = {pk: RegisteredAdjustment.objects.get(pk=pk).adjustment_id for pk in (bj, sh)}
+    client.force_login(hq_admin)
+
+    page = _html(client.get("/commissions/adjustments/"))
+    assert f"北京分公司 浮动调整 #{number[bj]}" in page
+
+    early = client.post(f"/commissions/adjustments/{bj}/revoke/", {"effective_from": "2025-10-15", "reason": "作废"},
+                        follow=True)
+    assert (f"已撤销 北京分公司 的浮动调整 #{number[bj]}:该调整自 2026年1月1日 起生效,已全部撤销。"
+            in _html(early))
+    assert RegisteredAdjustment.objects.get(pk=bj).revoked_from == dt.date(2026, 1, 1)
+    later = client.post(f"/commissions/adjustments/{sh}/revoke/", {"effective_from": "2026-06-01", "reason": "到期"},
+                        follow=True)
+    assert f"已撤销 上海分公司 的浮动调整 #{number[sh]},自 2026年6月1日 起不再适用。" in _html(later)

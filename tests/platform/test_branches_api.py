@@ -142,6 +142,8 @@ def test_hq_admin_creates_a_user_with_roles_in_several_branches(api, hq_admin, b
         ({"password": "123"}, "password"),
         ({"username": "has space"}, "username"),
         ({"username": "hqadmin"}, "username"),
+        ({"username": "ｈｑadmin"}, "username"),  # full-width: the same name (NFKC), a look-alike
+        ({"username": "HQadmin"}, "username"),
     ],
 )
 def test_bad_user_input_is_refused_and_nothing_is_saved(api, hq_admin, branches, change, field):

@@ -128,6 +128,29 @@ def _request(remote: str, forwarded: str | None = None):
     return RequestFactory().get("/", **extra)
 
 
+def test_attempts_sent_at_the_same_moment_get_no_more_password_checks_than_the_limit(settings):
+    """Thirty attempts that all reach the check before any password is tried (sent at once, one
+    per web worker): five go ahead, the rest are refused. It counted after each failure, so all
+    thirty passed the check while the first passwords were being tried."""
+    settings.LOGIN_MAX_FAILURES, settings.LOGIN_MAX_FAILURES_PER_ADDRESS = 5, 1000
+
+    allowed = [login_guard.check(_request("203.0.113.5"), "victim") is None for _ in range(30)]
+
+    assert allowed == [True] * 5 + [False] * 25
+
+
+@pytest.mark.django_db
+def test_sign_ins_that_succeed_do_not_use_up_an_offices_address(branches, settings):
+    """Everyone of an office signs in from one address: successes are not counted against it."""
+    settings.LOGIN_MAX_FAILURES_PER_ADDRESS = 3
+    for i in range(6):
+        make_user(f"office{i}", ("bj", "specialist"))
+
+    tokens = [_token(f"office{i}") for i in range(6)]
+
+    assert len(set(tokens)) == 6
+
+
 def test_forwarded_for_is_believed_only_from_a_trusted_proxy(settings):
     settings.TRUSTED_PROXIES = []
     assert login_guard.client_address(_request("198.51.100.1", "1.2.3.4")) == "198.51.100.1"
