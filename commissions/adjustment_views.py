@@ -80,13 +80,21 @@ def _cap_warning(adj: Adjustment) -> str:
 
 
 def _preview(adj: Adjustment) -> dict:
-    """The what-if preview; the approval page still works if it cannot be computed."""
+    """The what-if preview; the approval page still works if it cannot be computed.
+
+    An adjustment that would take the stack past ±20% gets no 调整后 figures: the system will not
+    approve it, so nobody will ever be paid what a preview would show — neither the capped effect
+    (the engine caps a stack at ±20%, which is not what was asked for) nor the requested percent
+    (which the rules forbid). Figures next to "系统不会批准" were read as what approving would pay."""
+    cap_warning = _cap_warning(adj)
+    if cap_warning:
+        return {"available": True, "periods": [], "cap_warning": cap_warning, "not_approvable": True}
     try:
         preview = adjustments.what_if_preview(adj)
     except Exception:  # noqa: BLE001 — a preview failure must not block the decision
         log.exception("what-if preview failed for adjustment %s", adj.pk)
-        return {"available": False, "periods": [], "cap_warning": _cap_warning(adj)}
-    preview["cap_warning"] = _cap_warning(adj)
+        return {"available": False, "periods": [], "cap_warning": ""}
+    preview["cap_warning"] = ""
     ids = {r["earner_id"] for p in preview["periods"] for r in p["people"]}
     labels = {u.pk: u.label for u in User.objects.filter(pk__in=ids)}
     for p in preview["periods"]:

@@ -263,6 +263,7 @@ def statement_of(user, branch: Branch, period: str, rows: list, *, lang: str = "
             "subject": " · ".join(x for x in (getattr(contexts.get(row.source), "client", ""),
                                               getattr(contexts.get(row.source), "service", "")) if x),
             "rule_words": getattr(contexts.get(row.source), "rule", ""),
+            "client": getattr(contexts.get(row.source), "client", ""),  # the statement's file has a 客户 column
         })
     total = sum((r.amount for r in rows), Decimal(0))
     return {"username": user.username, "display_name": user.label, "period": period,
@@ -308,9 +309,16 @@ def line_sources(branches: list[Branch]) -> dict[int, list[SourceBranch]]:
 @one_snapshot
 def what_if_adjustment(*, component: str, percent: Decimal, effective_from: dt.date,
                        effective_to: dt.date | None, periods: list[str]) -> list[dict]:
-    """Per period and per earner of the current branch: the total under the registered
-    adjustments, the total if this adjustment were added too (capped at ±20% like any stack),
-    and the difference. Computed by the same SQL as the recompute; nothing is written.
+    """Per period and per earner of the current branch: the statement's total now, the total if
+    this adjustment were added too (capped at ±20% like any stack), and the difference. Nothing
+    is written.
+
+    `current_total` is the statement as the statements page shows it — every stored line,
+    提成更正 (correction), 申诉调整 (manual) and 负数结转 lines included — so the manager compares
+    the same figure. The difference is the regular lines' change only, computed by the
+    recompute's SQL under both rulebooks: a float changes no other line (manual and carried
+    lines are kept as written, and a correction settles a closed month, which no float may
+    reach).
 
     Returns [{period, username, earner_id, current_total, what_if_total, difference}] with
     Decimal amounts, sorted by period then username."""
@@ -327,6 +335,7 @@ def what_if_adjustment(*, component: str, percent: Decimal, effective_from: dt.d
         effective_to=effective_to),))
     home, sources = BranchRef(branch.id, branch.code), line_sources([branch])[branch.id]
     out = []
+    zero = Decimal("0.00")
     with connection.cursor() as cur:
         for period in sorted(set(periods)):
             totals = {}
@@ -334,11 +343,17 @@ def what_if_adjustment(*, component: str, percent: Decimal, effective_from: dt.d
                 cur.execute(f"SELECT earner_id, sum(amount) FROM ({lines_select(period=period, home=home, sources=sources, rules=book)}) x GROUP BY earner_id")
                 for earner_id, amount in cur.fetchall():
                     totals.setdefault(earner_id, {})[key] = amount
+            stored = dict(StatementLine.objects.filter(period=period).values("earner_id")
+                          .annotate(total=Sum("amount")).values_list("earner_id", "total"))
+            for earner_id in stored:
+                totals.setdefault(earner_id, {})
             users = {u.pk: u.username for u in User.objects.filter(pk__in=list(totals))}
             for earner_id, t in totals.items():
-                current, what_if = t.get("current", Decimal("0.00")), t.get("what_if", Decimal("0.00"))
+                difference = t.get("what_if", zero) - t.get("current", zero)
+                current = stored.get(earner_id, zero)
                 out.append({"period": period, "username": users.get(earner_id, str(earner_id)), "earner_id": earner_id,
-                            "current_total": current, "what_if_total": what_if, "difference": what_if - current})
+                            "current_total": current, "what_if_total": current + difference,
+                            "difference": difference})
     return sorted(out, key=lambda r: (r["period"], r["username"]))
 
 

@@ -32,7 +32,7 @@ from hrsaas.core.labels import label
 from clients import services as client_services
 from clients.models import Client, Service
 
-from . import imports, inputs, prepared, selectors, services
+from . import imports, inputs, prepared, selectors, services, statement_exports
 from .forms import (
     ClientForm,
     CloseForm,
@@ -196,6 +196,9 @@ def statements(request, period: str):
     period = _period(period)
     branch = request.tenant
     rows = selectors.statements_visible_to(request.user, branch, period)
+    fmt = request.GET.get("format")
+    if fmt in statement_exports.FORMATS:  # the same rows as the page: a specialist's own only
+        return statement_exports.statements_response(rows, fmt=fmt, branch=branch, period=period)
     status = rows[0]["status"] if rows else services.period_status(branch, period)
     return render(request, "commissions/statements.html", {
         **_nav(request, roles, "statements"), "period": period, "rows": rows, "status": status,
@@ -221,6 +224,12 @@ def statement(request, period: str, username: str):
     roles = _require(request, PAY_ROLES)
     period = _period(period)
     lang = "en" if (get_language() or "").startswith("en") else "zh"
+    fmt = request.GET.get("format")
+    if fmt in statement_exports.FORMATS:
+        # Read afresh rather than from the prepared body: a file is downloaded rarely, and the
+        # lines' client names (its 客户 column) are not in bodies prepared before they were added.
+        data = selectors.access_statement(request.user, request.tenant, username, period, lang=lang)
+        return statement_exports.statement_response(data, fmt=fmt, branch=request.tenant)
     data = json.loads(prepared.statement_json(request.user, request.tenant, username, period, lang=lang))
     for line in data["lines"]:
         line["title"] = label("component", line["component"])  # every line's kind, 申诉调整 included

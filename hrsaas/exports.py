@@ -31,6 +31,7 @@ _PLAIN_NUMBER = re.compile(r"[+-]?\d+(?:,\d{3})*(?:\.\d+)?")
 # export listing it fail. They carry nothing readable: dropped from every cell, before the
 # formula check (so "\x01=HYPERLINK(…)" is escaped like "=HYPERLINK(…)").
 _UNWRITABLE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+_SHEET_NAME_FORBIDDEN = re.compile(r"[\\/*?:\[\]\x00-\x1f]")
 
 
 def safe_cell(value):
@@ -67,7 +68,9 @@ class Sheet:
 
         self._workbook = Workbook()
         self.ws = self._workbook.active
-        self.ws.title = title[:31]  # Excel's limit on a sheet name
+        # Excel's limit on a sheet name, without the characters a sheet name cannot hold (openpyxl
+        # refuses them): a title made of a person's name must not stop their file.
+        self.ws.title = _SHEET_NAME_FORBIDDEN.sub("_", title)[:31] or "Sheet"
 
     def append(self, values: Iterable) -> None:
         self.ws.append(safe_row(values))
@@ -89,6 +92,10 @@ class Sheet:
                     text = f"{cell.value:,.2f}"
                 elif isinstance(cell.value, (dt.date, dt.datetime)):
                     text = "2026-12-31 23:59" if isinstance(cell.value, dt.datetime) else "2026-12-31"
+                    if "年" in (cell.number_format or ""):  # dates as people read them: wider than ISO
+                        text = "2026年12月31日"
+                    elif "mmmm" in (cell.number_format or ""):
+                        text = "September 30, 2026"
                 else:
                     text = str(cell.value)
                 width = sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text) + 2
