@@ -16,7 +16,7 @@ from branches.roles import can_enter_branch
 from branches.throttles import JobTriggerThrottleMixin
 from hrsaas.core.api_json import DecimalStringField
 
-from . import metrics, selectors, services
+from . import display, metrics, selectors, services
 from .models import (
     Award,
     BonusLine,
@@ -235,30 +235,74 @@ class BonusBaseInput(serializers.Serializer):
     amount = DecimalStringField(max_digits=14, decimal_places=2, help_text="money, e.g. \"10000.00\"")
 
 
+# What a bonus line says to a reader who may not read department pay (selectors.reads_bonus_amounts);
+# each explanation field keeps its language.
+BONUS_PAY_HIDDEN_ZH = "联动奖金金额属薪酬保密,仅经理和总部可见。"
+BONUS_PAY_HIDDEN_EN = "Linked bonus amounts are confidential pay: only managers and HQ can see them."
+
+
 class BonusLineSerializer(serializers.Serializer):
+    """Needs `reader` in its context: base, inputs, factor, amount and the explanations are
+    withheld (null, {}, the note above; `pay_hidden` true) from those who may not read them."""
     department = serializers.CharField(source="department.code")
+    department_name = serializers.CharField(source="department.name")
     rule = serializers.CharField(source="rule.code")
     rule_version = serializers.IntegerField(source="rule.version")
-    base_amount = serializers.DecimalField(max_digits=14, decimal_places=2)
+    base_amount = serializers.DecimalField(max_digits=14, decimal_places=2, allow_null=True)
     inputs = serializers.DictField()
-    factor = serializers.DecimalField(max_digits=7, decimal_places=2)
-    amount = serializers.DecimalField(max_digits=14, decimal_places=2)
+    factor = serializers.DecimalField(max_digits=7, decimal_places=2, allow_null=True)
+    amount = serializers.DecimalField(max_digits=14, decimal_places=2, allow_null=True,
+                                      help_text="null for a caller who may not read department pay (pay_hidden)")
     explanation_zh = serializers.CharField()
     explanation_en = serializers.CharField()
+    pay_hidden = serializers.SerializerMethodField()
+
+    def _hidden(self) -> bool:
+        return not selectors.reads_bonus_amounts(self.context["reader"])
+
+    def get_pay_hidden(self, obj) -> bool:
+        return self._hidden()
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        if self._hidden():
+            data.update(base_amount=None, inputs={}, factor=None, amount=None,
+                        explanation_zh=BONUS_PAY_HIDDEN_ZH, explanation_en=BONUS_PAY_HIDDEN_EN)
+        return data
 
 
 class AwardSerializer(serializers.Serializer):
+    """Needs `reader` in its context: the score, and the explanation that names it, only for those
+    who read the scores it is made of (selectors.award_figures_visible); others read the award
+    (title, winner, department) and an explanation without figures."""
     kind = serializers.CharField()
     title = serializers.CharField()
     department = serializers.CharField(source="department.code")
+    department_name = serializers.CharField(source="department.name")
     username = serializers.SerializerMethodField()
-    score = serializers.DecimalField(max_digits=7, decimal_places=2)
+    display_name = serializers.SerializerMethodField()
+    score = serializers.DecimalField(max_digits=7, decimal_places=2, allow_null=True,
+                                     help_text="null for a caller who may not read the scores it is made of")
     explanation = serializers.CharField()
 
-    def get_username(self, obj) -> str | None:
+    def _winner(self, obj):
         if obj.user_id is None:
             return None
-        return User.objects.filter(pk=obj.user_id).values_list("username", flat=True).first()
+        return User.objects.filter(pk=obj.user_id).only("username", "display_name").first()
+
+    def get_username(self, obj) -> str | None:
+        winner = self._winner(obj)
+        return winner.username if winner else None
+
+    def get_display_name(self, obj) -> str | None:
+        winner = self._winner(obj)
+        return (winner.display_name or winner.username) if winner else None
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        if not selectors.award_figures_visible(self.context["reader"], instance):
+            data.update(score=None, explanation=display.award_note(instance, figures=False))
+        return data
 
 
 class RiskFlagSerializer(serializers.Serializer):
@@ -549,23 +593,24 @@ class BonusBaseApi(APIView):
 
 
 class BonusLinesApi(APIView):
-    """GET: the cycle's bonus lines; POST: (re)compute them from the rules in force. Department
-    bonus pools, HR's to run (a person's score and pay are not in them)."""
-    roles = R.OFFICE
+    """GET: the cycle's bonus lines; POST: (re)compute them from the rules in force. HR staff run
+    them (bases, compute); what they come to is department pay (薪酬保密), which only managers and
+    HQ read: the amounts are withheld from everyone else (BonusLineSerializer). HQ finance reads."""
+    roles = {"GET": R.OFFICE_AND_FINANCE, "POST": R.OFFICE}
 
 
     @extend_schema(responses=BonusLineSerializer(many=True))
     def get(self, request, cycle_id: int):
         cycle = cycle_or_404(cycle_id)
         lines = BonusLine.objects.filter(cycle=cycle).select_related("department", "rule")
-        return Response(BonusLineSerializer(lines, many=True).data)
+        return Response(BonusLineSerializer(lines, many=True, context={"reader": request.user}).data)
 
     @extend_schema(request=None, responses=BonusLineSerializer(many=True))
     def post(self, request, cycle_id: int):
         cycle_or_404(cycle_id)
         services.bonuses_compute(actor=request.user, cycle_id=cycle_id)
         lines = BonusLine.objects.filter(cycle_id=cycle_id).select_related("department", "rule")
-        return Response(BonusLineSerializer(lines, many=True).data)
+        return Response(BonusLineSerializer(lines, many=True, context={"reader": request.user}).data)
 
 
 class AwardsApi(APIView):
@@ -574,13 +619,14 @@ class AwardsApi(APIView):
     @extend_schema(responses=AwardSerializer(many=True))
     def get(self, request, cycle_id: int):
         cycle = cycle_or_404(cycle_id)
-        return Response(AwardSerializer(Award.objects.filter(cycle=cycle).select_related("department"), many=True).data)
+        awards = Award.objects.filter(cycle=cycle).select_related("department")
+        return Response(AwardSerializer(awards, many=True, context={"reader": request.user}).data)
 
     @extend_schema(request=None, responses=AwardSerializer(many=True))
     def post(self, request, cycle_id: int):
         cycle_or_404(cycle_id)
         awards = services.awards_choose(actor=request.user, cycle_id=cycle_id)
-        return Response(AwardSerializer(awards, many=True).data)
+        return Response(AwardSerializer(awards, many=True, context={"reader": request.user}).data)
 
 
 class RiskFlagsApi(APIView):

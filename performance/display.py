@@ -181,10 +181,19 @@ def risk_reason(reason: dict) -> str:
     return str(reason.get("en") if formatting.is_english() else reason.get("zh") or "")
 
 
-def award_note(award, person: str = "") -> str:
+def award_note(award, person: str = "", *, figures: bool = True) -> str:
+    """An award in words. Without `figures` (a reader who may not read the score it is made of:
+    selectors.award_figures_visible) it names who and which department, never the score or the
+    department's average."""
     if award.kind == "star":
+        if not figures and not person:
+            return _("%(dept)s本季度得分最高") % {"dept": award.department.name}
+        if not figures:
+            return _("%(person)s,%(dept)s本季度得分最高") % {"person": person, "dept": award.department.name}
         return _("%(person)s,%(dept)s本季度最高得分 %(score)s") % {
             "person": person, "dept": award.department.name, "score": number(award.score)}
+    if not figures:
+        return _("%(dept)s本季度平均得分为各部门最高") % {"dept": award.department.name}
     return _("%(dept)s本季度平均得分 %(score)s,为各部门最高") % {
         "dept": award.department.name, "score": number(award.score)}
 

@@ -288,6 +288,26 @@ class ReviewForm(forms.Form):
         return _plain_number(self.cleaned_data.get("points") or "")
 
 
+class MemberAddForm(forms.Form):
+    """Put a person in the department, chosen by name among the branch's appraised people (one
+    already in another department moves: a person belongs to one department)."""
+
+    person = forms.TypedChoiceField(label=_("人员"), coerce=int)
+    role = forms.ChoiceField(label=_("部门角色"))
+    position = forms.CharField(label=_("岗位"), max_length=40, required=False,
+                               help_text=_("选填;有该岗位专用考核模板时按岗位考核"))
+
+    def __init__(self, *args, people=(), **kwargs):
+        from .models import MemberRole
+
+        super().__init__(*args, **kwargs)
+        self.fields["person"].choices = [("", _("— 选择人员 —"))] + list(people)
+        self.fields["person"].error_messages.update(required=_("请选择人员。"),
+                                                    invalid_choice=_("请选择本分支机构的人员。"))
+        self.fields["role"].choices = MemberRole.choices
+        self.fields["role"].initial = MemberRole.MEMBER
+
+
 # ---------------------------------------------------------------------------------------------
 # Linked-bonus rules (挂钩奖金规则): a new version in people's words → the API's params
 # ---------------------------------------------------------------------------------------------

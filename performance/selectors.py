@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from branches.roles import Role, roles_in_branch
 
 from hrsaas.core.branch import current_branch
+from hrsaas.core.collation import by_pinyin
 
 from .models import AppraisalCycle, DepartmentMember, MemberRole, RiskFlag, Score, ScoreLine
 
@@ -41,6 +42,13 @@ def may_finalise(user) -> bool:
     return bool(roles_in_branch(user, _branch()) & {Role.BRANCH_MANAGER, Role.HQ_ADMIN})
 
 
+def may_manage_members(user) -> bool:
+    """Who places people in departments on the pages: the branch manager and HQ admin. Where a
+    person sits decides whose scores a department head reads and adjusts, so it is the branch
+    manager's call, not HR staff's or a department head's."""
+    return bool(roles_in_branch(user, _branch()) & {Role.BRANCH_MANAGER, Role.HQ_ADMIN})
+
+
 def managed_department_ids(user) -> list[int]:
     return list(DepartmentMember.objects.filter(user_id=user.pk, role=MemberRole.MANAGER)
                 .values_list("department_id", flat=True))
@@ -53,6 +61,22 @@ def scores_visible_to(user, cycle: AppraisalCycle | None = None):
     if reads_all_scores(user):
         return qs
     return qs.filter(Q(user_id=user.pk) | Q(department_id__in=managed_department_ids(user)))
+
+
+def reads_department_scores(user, department_id: int | None) -> bool:
+    """Whether `user` reads every score of a department (what its average is made of)."""
+    return reads_all_scores(user) or (department_id is not None and department_id in managed_department_ids(user))
+
+
+def award_figures_visible(user, award) -> bool:
+    """Whether `user` may read an award's score and the explanation that names it, by the same
+    scope as `scores_visible_to`: a star's score is the winner's score (the branch manager, HQ
+    admin, the head of the winner's department, the winner); the best team's is its department's
+    average (those who read all that department's scores). The award itself — title, winner,
+    department — is recognition, for every insider."""
+    if award.kind == "star" and award.user_id == user.pk:
+        return True
+    return reads_department_scores(user, award.department_id)
 
 
 def access_score(user, score_id: int) -> Score:
@@ -82,6 +106,13 @@ PAY_READERS = frozenset({Role.BRANCH_MANAGER, Role.HQ_ADMIN, Role.HQ_FINANCE})
 
 def reads_all_pay(user) -> bool:
     return bool(roles_in_branch(user, _branch()) & PAY_READERS)
+
+
+def reads_bonus_amounts(user) -> bool:
+    """Linked bonuses (联动奖金) are department pay: their base, factor, amount and the sentence
+    that works them out are for managers and HQ (薪酬保密), not for HR staff who run the appraisal
+    nor for anyone else."""
+    return reads_all_pay(user)
 
 
 def reads_pay_of(reader, score: Score) -> bool:
@@ -121,6 +152,27 @@ def risk_flags_visible_to(user, cycle: AppraisalCycle):
 
 def my_scores(user):
     return Score.objects.filter(user_id=user.pk).select_related("cycle", "department").order_by("-cycle__starts_on")
+
+
+# Branch roles whose holders are appraised: a person with one of these and no department gets no
+# score in a cycle (services.cycle_compute scores department members only).
+APPRAISED_ROLES = frozenset({Role.BRANCH_MANAGER, Role.BRANCH_STAFF, Role.SPECIALIST, Role.MARKETING, Role.SALES})
+
+
+def appraised_people():
+    """Active people holding an appraised role in this branch (by membership, not HQ's implicit
+    roles), by name: the people a department may hold."""
+    from branches.models import BranchMembership, User
+
+    ids = set(BranchMembership.objects.filter(branch=_branch(), role__in=APPRAISED_ROLES, user__is_active=True)
+              .values_list("user_id", flat=True))
+    return User.objects.filter(pk__in=ids).order_by(*by_pinyin("display_name", "username"), "pk")
+
+
+def people_without_department() -> list:
+    """The appraised people whom no department holds: a cycle gives them no score."""
+    placed = set(DepartmentMember.objects.values_list("user_id", flat=True))
+    return [u for u in appraised_people() if u.pk not in placed]
 
 
 def membership(user) -> DepartmentMember | None:

@@ -116,6 +116,17 @@ def member_set(*, actor, department: Department, user, role: str = MemberRole.ME
     return member
 
 
+@transaction.atomic
+def member_remove(*, actor, department: Department, user) -> None:
+    """Take a person out of a department (audited: the history keeps who removed whom, and when).
+    They get no score in a cycle computed from then on until a department holds them again."""
+    member = DepartmentMember.objects.select_for_update().filter(user_id=user.pk, department=department).first()
+    if member is None:
+        raise ValidationError({"user": [_("此人不在%(dept)s。") % {"dept": department.name}]})
+    stamp(member, actor=actor, reason="membership removed")
+    member.delete()
+
+
 # ---------------------------------------------------------------------------------------------
 # KPI templates (versions are immutable: a change is a new version)
 # ---------------------------------------------------------------------------------------------

@@ -15,6 +15,12 @@ def compute_cycle(self, cycle_id: int) -> dict:
         raise ValueError(f"cycle_id must be a positive integer, got {cycle_id!r}")
     # Before reading anything: a request from now on must queue a new compute, not join this one.
     job_started(kind=services.CYCLE_COMPUTE_JOB, period=services.cycle_job_key(cycle_id), task_id=self.request.id)
+    from .models import AppraisalCycle, CycleStatus
+
+    if AppraisalCycle.objects.filter(pk=cycle_id, status=CycleStatus.FINALISED).exists():
+        # The request was refused for a finalised cycle; this one was accepted and the cycle
+        # finalised before it started: there is nothing left to compute, which is not a failure.
+        return {"cycle_id": cycle_id, "skipped": "finalised"}
     return services.cycle_compute(cycle_id=cycle_id)
 
 

@@ -21,4 +21,6 @@ branch_urlpatterns = [
          name="perf-bonus-rule-version-new"),
     path("performance/scores/<int:score_id>/", views.score_detail, name="perf-score"),
     path("performance/mine/", views.my_scores, name="perf-mine"),
+    path("performance/departments/", views.department_list, name="perf-departments"),
+    path("performance/departments/<int:dept_id>/", views.department_members, name="perf-department"),
 ]

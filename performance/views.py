@@ -20,11 +20,11 @@ from branches.models import User
 from hrsaas.core.inputs import errors_to_form
 
 from . import display, engine, metrics, selectors, services
-from .forms import (BONUS_RULE_FORMS, NEW_SEASON, AdjustForm, CycleForm, IndicatorFormSet, ReviewForm,
+from .forms import (BONUS_RULE_FORMS, NEW_SEASON, AdjustForm, CycleForm, IndicatorFormSet, MemberAddForm, ReviewForm,
                     SurveyAnswerForm, SurveyCreateForm, TemplateHeadForm, VersionHeadForm, answer_label,
                     indicator_initial)
 from .models import (AppraisalCycle, BonusLine, BonusRule, CycleStatus, Department, DepartmentMember, KpiTemplate,
-                     KpiTemplateVersion, Review, RuleKind, SurveyAnswer)
+                     KpiTemplateVersion, MemberRole, Review, RuleKind, SurveyAnswer)
 
 
 def _require_hr(request):
@@ -43,6 +43,7 @@ def home(request):
     cycles = AppraisalCycle.objects.all()[:24]
     return render(request, "performance/home.html", {
         "cycles": cycles, "is_hr": selectors.is_hr(request.user),
+        "may_manage_members": selectors.may_manage_members(request.user),
         "managed": selectors.managed_department_ids(request.user), **_to_do(request.user),
     })
 
@@ -296,13 +297,20 @@ def cycle_detail(request, cycle_id: int):
     is_hr = selectors.is_hr(request.user)
     awards = list(cycle.awards.select_related("department"))
     names.update(_names(a.user_id for a in awards if a.user_id))
+    manages = selectors.may_manage_members(request.user)
     return render(request, "performance/cycle.html", {
         "cycle": cycle, "scores": [(s, names.get(s.user_id)) for s in scores],
         "flags": [(f, names.get(f.user_id)) for f in flags], "is_hr": is_hr,
         "may_finalise": selectors.may_finalise(request.user),
         "may_review": cycle.status != CycleStatus.FINALISED and selectors.membership(request.user) is not None,
-        "bonus_lines": BonusLine.objects.filter(cycle=cycle).select_related("department", "rule") if is_hr else [],
-        "awards": [(a, display.award_note(a, names.get(a.user_id, ""))) for a in awards],
+        # 联动奖金 are department pay: managers and HQ only, not HR staff (薪酬保密)
+        "bonus_lines": (BonusLine.objects.filter(cycle=cycle).select_related("department", "rule")
+                        if selectors.reads_bonus_amounts(request.user) else []),
+        # the award for every insider; its score or average only for whoever reads those scores
+        "awards": [(a, display.award_note(a, names.get(a.user_id, ""),
+                                          figures=selectors.award_figures_visible(request.user, a))) for a in awards],
+        "may_manage_members": manages,
+        "unplaced": selectors.people_without_department() if manages else [],
     })
 
 
@@ -515,3 +523,87 @@ def bonus_rule_version_new(request, rule_id: int):
     if base is None:
         raise Http404
     return _bonus_rule_form(request, kind=base.kind, base=base)
+
+
+# ---------------------------------------------------------------------------------------------
+# Departments and their members (部门成员): only department members are appraised, and a
+# department's head reads its members' scores — so placing people is the branch manager's
+# (and HQ admin's), by name, through the same service as the API's departments/<code>/members/
+# ---------------------------------------------------------------------------------------------
+def _require_member_manager(request):
+    if not selectors.may_manage_members(request.user):
+        raise Http404
+
+
+@page_roles(R.MANAGER)
+def department_list(request):
+    """部门成员: each department with its head(s) and size, and who belongs to none (no score)."""
+    _require_member_manager(request)
+    members = list(DepartmentMember.objects.values_list("department_id", "user_id", "role"))
+    names = _names(u for _d, u, _r in members)
+    rows = []
+    for dept in Department.objects.all():
+        mine = [(u, r) for d, u, r in members if d == dept.pk]
+        heads = "、".join(sorted(names.get(u, "") for u, r in mine if r == MemberRole.MANAGER))
+        rows.append((dept, len(mine), heads))
+    return render(request, "performance/departments.html", {
+        "rows": rows, "unplaced": selectors.people_without_department()})
+
+
+def _person_id(raw) -> int | None:
+    try:
+        return int(str(raw or "").strip())
+    except ValueError:
+        return None
+
+
+@page_roles(R.MANAGER)
+def department_members(request, dept_id: int):
+    """One department's members: add a person (by name; one in another department moves here),
+    or take one out. The URL names the department by id, so that no code reaches the page."""
+    _require_member_manager(request)
+    dept = Department.objects.filter(pk=dept_id).first()
+    if dept is None:
+        raise Http404
+    placed = {m.user_id: m for m in DepartmentMember.objects.select_related("department")}
+    people = list(selectors.appraised_people())
+    options = []
+    for u in people:
+        where = placed.get(u.pk)
+        if where is not None and where.department_id == dept.pk:
+            continue
+        label = u.display_name or u.username
+        options.append((u.pk, label if where is None else _("%(name)s(现属%(dept)s)") % {
+            "name": label, "dept": where.department.name}))
+    adding = request.method == "POST" and request.POST.get("action") != "remove"
+    form = MemberAddForm(request.POST if adding else None, people=options)
+    if request.method == "POST" and not adding:
+        person = User.objects.filter(pk=_person_id(request.POST.get("person"))).first()
+        try:
+            if person is None:  # the same words as someone not in the department: nothing to tell
+                raise ValidationError({"user": [_("此人不在%(dept)s。") % {"dept": dept.name}]})
+            services.member_remove(actor=request.user, department=dept, user=person)
+        except ValidationError as exc:
+            messages.error(request, " ".join(m for ms in exc.message_dict.values() for m in ms))
+        else:
+            messages.success(request, _("已将%(name)s移出%(dept)s。") % {
+                "name": person.display_name or person.username, "dept": dept.name})
+        return redirect("perf-department", dept_id=dept.pk)
+    if adding and form.is_valid():
+        person = User.objects.get(pk=form.cleaned_data["person"])
+        try:
+            services.member_set(actor=request.user, department=dept, user=person, role=form.cleaned_data["role"],
+                                position=form.cleaned_data["position"])
+        except ValidationError as exc:
+            errors_to_form(form, exc)
+        else:
+            messages.success(request, _("已将%(name)s加入%(dept)s。") % {
+                "name": person.display_name or person.username, "dept": dept.name})
+            return redirect("perf-department", dept_id=dept.pk)
+    here = [m for m in placed.values() if m.department_id == dept.pk]
+    names = _names(m.user_id for m in here)
+    order = {u.pk: n for n, u in enumerate(people)}  # by pinyin (appraised_people); anyone else last
+    here.sort(key=lambda m: (m.role != MemberRole.MANAGER, order.get(m.user_id, len(order)), names.get(m.user_id, "")))
+    return render(request, "performance/department.html", {
+        "dept": dept, "form": form, "members": [(m, names.get(m.user_id, "")) for m in here],
+    }, status=_error_status(request, form) if adding else 200)

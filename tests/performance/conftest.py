@@ -47,3 +47,22 @@ def indicator(code, metric, weight, target, **kw):
 
 
 BJ = "/b/bj/api/v1/performance/"
+
+
+@pytest.fixture
+def quarter(api, org):
+    """A 2026-Q1 cycle, 客服部 and 理赔部 templates (quality 60%, peer review 40%) and quality values."""
+    hr = api(org.hr)
+    for dept in ("cs", "claims"):
+        r = hr.post(BJ + "templates/", {"code": f"{dept}-kpi", "name": dept, "department": dept,
+                                        "effective_from": "2026-01-01",
+                                        "indicators": [indicator("q", "quality", 60, 100),
+                                                       indicator("r", "peer_review", 40, 10)]}, format="json")
+        assert r.status_code == 201, r.content
+    rows = [{"metric": "quality", "username": u.username, "value": v} for u, v in [
+        (org.members["cs"][0], "90"), (org.members["cs"][1], "95"), (org.managers["cs"], "80"),
+        (org.members["claims"][0], "100"), (org.members["claims"][1], "100"), (org.managers["claims"], "100")]]
+    assert hr.post(BJ + "values/", {"period": "2026-Q1", "rows": rows}, format="json").status_code == 200
+    resp = hr.post(BJ + "cycles/", {"period": "2026-Q1"}, format="json")
+    assert resp.json()["kind"] == "quarterly" and resp.json()["ends_on"] == "2026-03-31"
+    return resp.json()["id"]

@@ -40,7 +40,7 @@ def run_finance(api, org, cycle, claim_days, payment_days):
         {"metric": "claim_days", "department": "claims", "value": claim_days},
         {"metric": "payment_days", "department": "finance", "value": payment_days}]}, format="json")
     assert resp.status_code == 200, resp.content
-    resp = hr.post(BJ + f"cycles/{cycle}/bonuses/")
+    resp = api(org.boss).post(BJ + f"cycles/{cycle}/bonuses/")
     assert resp.status_code == 200, resp.content
     [line] = resp.json()
     return line
@@ -78,7 +78,7 @@ def test_hr_thirty_percent_tied_to_new_hire_results(api, org, cycle):
     hr.post(BJ + "values/", {"period": "2026-03", "rows": [
         {"metric": "new_hire_arrival_rate", "department": "si", "value": "96"},
         {"metric": "new_hire_achievement_rate", "department": "si", "value": "85.5"}]}, format="json")
-    [line] = hr.post(BJ + f"cycles/{cycle}/bonuses/").json()
+    [line] = api(org.boss).post(BJ + f"cycles/{cycle}/bonuses/").json()
     # 70% untied = 7000; tied 30% = 3000 at (20 + 5) / 20 = 125% = 3750
     assert (line["factor"], line["amount"]) == ("107.50", "10750.00")
     assert line["inputs"]["points"] == "25"
@@ -103,7 +103,7 @@ def run_finance_again(api, org, cycle):
     hr.post(BJ + "values/", {"period": "2026-03", "rows": [
         {"metric": "claim_days", "department": "claims", "value": "2.5"},
         {"metric": "payment_days", "department": "finance", "value": "0.8"}]}, format="json")
-    return hr.post(BJ + f"cycles/{cycle}/bonuses/").json()[0]
+    return api(org.boss).post(BJ + f"cycles/{cycle}/bonuses/").json()[0]
 
 
 def test_recomputing_bonuses_does_not_duplicate_lines(api, org, cycle):
@@ -131,7 +131,7 @@ def test_missing_inputs_are_refused_clearly(api, org, cycle):
     hr = api(org.hr)
     hr.post(BJ + "bonus-rules/", FINANCE_RULE, format="json")
     hr.post(BJ + f"cycles/{cycle}/bonus-bases/", {"department": "finance", "amount": "10000.00"}, format="json")
-    resp = hr.post(BJ + f"cycles/{cycle}/bonuses/")
+    resp = api(org.boss).post(BJ + f"cycles/{cycle}/bonuses/")
     assert resp.status_code == 400
     # the rule and the figures by name, never by code (finance-claims v1, claim_days)
     assert resp.json()["inputs"][0] == "财务部随理赔部联动奖金(第1版,2026年1月1日起): 缺少 理赔处理天数(理赔部)或 付款处理天数(财务部)的本期数值。"
