@@ -11,7 +11,11 @@ class BranchForm(forms.Form):
         help_text=_("例如 bj-chaoyang、sh-pudong"),
     )
     name = forms.CharField(label=_("名称"), max_length=100)
-    city = forms.CharField(label=_("城市"), max_length=50, required=False)
+    city = forms.ChoiceField(label=_("城市"), required=False, help_text=_("参保人员的默认参保城市;可选有社保政策的城市"))
+
+    def __init__(self, *args, cities=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["city"].choices = [("", "—")] + list(cities)
 
 
 class PersonForm(forms.Form):

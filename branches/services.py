@@ -64,8 +64,29 @@ def validate_branch_input(data: BranchInput) -> None:
         errors["name"] = [_("名称不能超过 100 个字符。")]
     if len(data.city or "") > 50:
         errors["city"] = [_("城市不能超过 50 个字符。")]
+    elif (data.city or "").strip() and _city_code(data.city) is None:
+        # A branch's city is where its people are insured by default: one without a policy
+        # (a typo, "atlantis") would compute every month to nothing without a word.
+        from hrsaas.core.inputs import unknown_choice
+        from hrsaas.core.labels import label
+        from social_insurance.policies.selectors import known_cities
+
+        errors["city"] = [unknown_choice(data.city.strip(), what=_("城市"),
+                                         choices=list(dict.fromkeys(label("city", c) or n for c, n in known_cities())))]
     if errors:
         raise ValidationError(errors)
+
+
+def _city_code(text: str) -> str | None:
+    """A city with a social-insurance policy, by its code or its name (北京), or None."""
+    from hrsaas.core.labels import label
+    from social_insurance.policies.selectors import known_cities
+
+    text = (text or "").strip()
+    for code, name in known_cities():
+        if text in (code, name, label("city", code)):
+            return code
+    return None
 
 
 def branch_create(*, actor, data: BranchInput) -> Branch:
@@ -79,7 +100,7 @@ def branch_create(*, actor, data: BranchInput) -> Branch:
         schema_name=Branch.schema_for_code(data.code),
         code=data.code,
         name=data.name.strip(),
-        city=(data.city or "").strip(),
+        city=_city_code(data.city) or "" if (data.city or "").strip() else "",
     )
     stamp(branch, actor=actor, reason="branch created")
     try:
