@@ -104,7 +104,11 @@ class EmployeeListApi(APIView):
         data = _body(request)
         fields = {k: data.get(k) for k in services.IMPORT_COLUMNS}
         employee = services.employee_create(actor=request.user, data=services.EmployeeInput(**fields))
-        return Response(employee_json(employee), status=status.HTTP_201_CREATED)
+        body = employee_json(employee)
+        # Saved, with what to check: the identity number insured in another branch in the same months.
+        body["warnings"] = ({"id_number": [str(services.INSURED_ELSEWHERE_MESSAGE)]}
+                            if getattr(employee, "insured_elsewhere", False) else {})
+        return Response(body, status=status.HTTP_201_CREATED)
 
 
 class EmployeeBaseApi(APIView):
@@ -140,7 +144,7 @@ class EmployeeImportApi(APIView):
             return Response({"file": [_("请上传文件。")]}, status=400)
         report = services.employees_import(actor=request.user, filename=upload.name, content=upload)
         body = {"rows": report.rows, "created": report.created, "wage_total": money(report.wage_total),
-                "errors": report.errors}
+                "errors": report.errors, "warnings": report.warnings}
         return Response(body, status=201 if report.ok else 400)
 
 
@@ -167,6 +171,9 @@ def board_json(board) -> dict:
         "statements": board.statements, "reconcile_overdue": board.reconcile_overdue,
         "file_overdue": board.file_overdue, "open_exceptions": board.open_exceptions,
         "overdue_exceptions": board.overdue_exceptions,
+        # Before filing: what is still unanswered (warnings, filing is not refused for them).
+        "filing_cautions": [{"kind": c.key, "message": c.label, "count": c.count}
+                            for c in selectors.filing_cautions(board.period)] if c and c.status == "reconciled" else [],
     }
 
 
@@ -185,13 +192,15 @@ class MonthComputeApi(JobTriggerThrottleMixin, APIView):
 
     roles = R.OFFICE
 
-    @extend_schema(request=None, responses={202: dict})
+    @extend_schema(request=None, responses={202: dict, 400: dict})
     def post(self, request, period: str):
         from branches.jobs import request_job
 
         from .tasks import COMPUTE_JOB, compute_month
 
-        _period(period)
+        # A filed month (or one behind a filed month) is refused here, 400 with its reason and
+        # nothing queued, rather than accepted and failed by the worker.
+        services.month_compute_check(period=_period(period))
 
         def send(task_id: str) -> None:
             transaction.on_commit(lambda: compute_month.apply_async(args=[period, request.user.pk], task_id=task_id))

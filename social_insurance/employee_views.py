@@ -40,8 +40,7 @@ PAGE_ROLES = {"list": STAFF | {Role.CLIENT_CONTACT}, "record": STAFF, "write": S
 PER_PAGE = 20
 EXPORT_MAX = 50_000
 # The import template: the service's Chinese headers (services.HEADER_ALIASES) and one example.
-IMPORT_TEMPLATE_HEADERS = ["客户名称", "姓名", "身份证号", "参保城市", "合同签订地", "工资发放地", "申报工资",
-                           "公积金比例%", "工伤费率%", "参保开始日期", "参保结束日期"]
+IMPORT_TEMPLATE_HEADERS = services.TEMPLATE_HEADERS
 IMPORT_EXAMPLE_CLIENT = "示例客户有限公司"
 
 
@@ -118,12 +117,15 @@ def employee_list(request):
 
 
 def _export(qs, fmt, today, cities, labels):
+    """The list as a file that goes back into the import: the template's columns, in its order
+    and under its headers (in the reader's language; the import reads them in either), then the
+    status. The identity number stays masked: to re-import, it is typed in whole again."""
     people = list(qs[:EXPORT_MAX])
-    headers = [_("客户"), _("姓名"), _("身份证号"), _("参保地"), _("合同签订地"), _("工资发放地"), _("申报工资"),
-               _("参保开始"), _("参保结束"), _("状态")]
+    headers = [_(h) for h in IMPORT_TEMPLATE_HEADERS] + [_("状态")]
     rows = [[e.client.name, e.name, e.id_number_masked, cities.get(e.insured_city, e.insured_city),
              cities.get(e.contract_city, e.contract_city), cities.get(e.payroll_city, e.payroll_city), e.wage,
-             e.start_date, e.end_date, labels[sel.status_of(e, today)]] for e in people]
+             e.housing_fund_percent, e.injury_rate, e.start_date, e.end_date, labels[sel.status_of(e, today)]]
+            for e in people]
     return table_response(fmt=fmt, filename=f"insured-employees-{today:%Y%m%d}", title=_("参保员工"),
                           headers=headers, rows=rows)
 
@@ -244,6 +246,8 @@ def employee_add(request):
             late = services.late_start_notice(employee)  # which filed months are back-paid, which not
             if late or said["warning"]:
                 messages.warning(request, late or said["warning"])
+            if getattr(employee, "insured_elsewhere", False):
+                messages.warning(request, services.INSURED_ELSEWHERE_MESSAGE)
             return redirect(f"{_base(request)}{employee.pk}/")
     today = timezone.localdate()
     current = sel.deadline_of(sel.engine.period_of(today), request.tenant, today=today)
@@ -354,6 +358,10 @@ def employee_import(request):
             if report.ok:
                 messages.success(request, _("已导入 %(n)s 名参保员工(申报工资合计 %(total)s 元)。") % {
                     "n": report.created, "total": f"{report.wage_total:,.2f}"})
+                for warning in report.warnings[:20]:
+                    messages.warning(request, _("第 %(row)s 行:%(message)s") % warning)
+                if len(report.warnings) > 20:
+                    messages.warning(request, _("另有 %(n)s 行同样需要核实。") % {"n": len(report.warnings) - 20})
                 return redirect(_base(request))
     columns = {services.HEADER_ALIASES[h]: h for h in IMPORT_TEMPLATE_HEADERS} | {"file": _("文件")}
     errors = [dict(e, column=columns.get(e["field"], e["field"])) for e in (report.errors if report else [])]

@@ -27,6 +27,7 @@ from .models import (
     PaymentException,
     StaffChange,
 )
+from hrsaas.core.branch import require_branch
 from hrsaas.core.collation import by_pinyin
 
 STAFF_ROLES = frozenset({Role.BRANCH_MANAGER, Role.BRANCH_STAFF, Role.SPECIALIST, Role.HQ_ADMIN})
@@ -104,6 +105,11 @@ def cycle_board(period: str, today: dt.date | None = None, now=None) -> CycleBoa
     cycle = MonthCycle.objects.filter(period=period).first()
     changes = dict(StaffChange.objects.filter(period=period).values_list("kind").annotate(n=Count("id")))
     findings = dict(CheckFinding.objects.filter(period=period).values_list("kind").annotate(n=Count("id")))
+    # The cross-branch duplicate as it is now, whichever branch computed last.
+    findings.pop("duplicate_across", None)
+    across = len(insured_elsewhere(period, require_branch("the SI board").pk))
+    if across:
+        findings["duplicate_across"] = across
     statements = dict(FeeStatement.objects.filter(period=period).values_list("status").annotate(n=Count("id")))
     status = cycle.status if cycle else CycleStatus.OPEN
     open_exc = PaymentException.objects.exclude(status=ExceptionStatus.RESOLVED)
@@ -115,6 +121,32 @@ def cycle_board(period: str, today: dt.date | None = None, now=None) -> CycleBoa
         open_exceptions=open_exc.count(),
         overdue_exceptions=sum(1 for e in open_exc if exception_overdue(e, now)),
     )
+
+
+@dataclass(frozen=True)
+class FilingCaution:
+    key: str      # for scripts (the API)
+    label: str    # for people
+    count: int
+
+
+def filing_cautions(period: str) -> list[FilingCaution]:
+    """What staff should know before filing the month (申报), not a reason to refuse it: fee
+    statements the client has not confirmed or has disputed, and the month's exceptions not
+    resolved. The agency's deadline does not wait for clients, so these warn, and the office files
+    knowingly. Only the kinds that have any, in this order."""
+    from django.utils.translation import gettext as _
+
+    from .models import StatementStatus
+
+    statements = dict(FeeStatement.objects.filter(period=period).values_list("status").annotate(n=Count("id")))
+    exceptions = PaymentException.objects.filter(period=period).exclude(status=ExceptionStatus.RESOLVED).count()
+    found = [
+        FilingCaution("statements_unconfirmed", _("费用明细表客户尚未确认"), statements.get(StatementStatus.ISSUED, 0)),
+        FilingCaution("statements_disputed", _("费用明细表客户有异议"), statements.get(StatementStatus.DISPUTED, 0)),
+        FilingCaution("exceptions_open", _("本月异常尚未解决"), exceptions),
+    ]
+    return [c for c in found if c.count]
 
 
 @dataclass(frozen=True)
@@ -208,22 +240,61 @@ def month_totals(period: str) -> dict:
     return {"employer": agg["er"] or 0, "employee": agg["ee"] or 0}
 
 
+def _spans_in(month: dt.date) -> Q:
+    return Q(first_month__lte=month) & (Q(last_month__isnull=True) | Q(last_month__gte=month))
+
+
+def insured_elsewhere(period: str, branch_id: int) -> list[int]:
+    """This branch's employee ids insured in `period` whose identity number another branch also
+    insures in it (SPEC §6: never twice in a month, across all branches), read from the HQ
+    registry as it is now rather than from the month's stored finding. The stored finding is
+    only as fresh as this branch's last compute, so it depended on which branch computed last;
+    the registry is written by every branch's compute and by each 增员 and 减员 when it is
+    recorded (services._register_records)."""
+    from social_insurance.policies.models import InsuredIdentitySpan, RepeatedIdentity
+
+    month = engine.month_start(period)
+    others = (InsuredIdentitySpan.objects.filter(_spans_in(month), id_hash=OuterRef("id_hash"))
+              .exclude(branch_id=branch_id))
+    return list(InsuredIdentitySpan.objects
+                .filter(_spans_in(month), branch_id=branch_id,
+                        id_hash__in=RepeatedIdentity.objects.values("id_hash"))
+                .filter(Exists(others)).order_by("employee_id").values_list("employee_id", flat=True))
+
+
+def month_findings(period: str, branch_id: int) -> list[CheckFinding]:
+    """The month's check results as the board shows them: the stored ones, with the cross-branch
+    duplicate replaced by its current state (`insured_elsewhere`; unsaved findings)."""
+    from .models import FindingKind
+
+    stored = [f for f in CheckFinding.objects.filter(period=period).select_related("employee", "payroll_entry")
+              if f.kind != FindingKind.DUPLICATE_ACROSS_BRANCHES]
+    ids = insured_elsewhere(period, branch_id)
+    people = InsuredEmployee.objects.filter(pk__in=ids).order_by(*by_pinyin("name", "id"))
+    live = [CheckFinding(period=period, kind=FindingKind.DUPLICATE_ACROSS_BRANCHES, employee=e, args={})
+            for e in people]
+    order = {kind: i for i, kind in enumerate(sorted({f.kind for f in stored} | {f.kind for f in live}))}
+    return sorted(stored + live, key=lambda f: order[f.kind])
+
+
 def duplicate_report(period: str) -> list[dict]:
     """HQ: identity numbers insured more than once in a month across all branches (masked ids,
-    branch codes and counts only; read from the public registry, no branch schema visited)."""
+    branches and counts only; read from the public registry, no branch schema visited)."""
     from social_insurance.policies.models import InsuredIdentitySpan, RepeatedIdentity
 
     month = engine.month_start(period)
     spans = (InsuredIdentitySpan.objects
              .filter(id_hash__in=RepeatedIdentity.objects.values("id_hash"), first_month__lte=month)
              .filter(Q(last_month__isnull=True) | Q(last_month__gte=month))
-             .values("id_hash", "branch__code").annotate(n=Count("id"), masked=Min("id_masked"))
+             .values("id_hash", "branch__code", "branch__name").annotate(n=Count("id"), masked=Min("id_masked"))
              .order_by("id_hash", "branch__code"))
     found: dict[str, dict] = {}
     for row in spans:
         entry = found.setdefault(row["id_hash"], {"id_masked": row["masked"], "total": 0, "branches": []})
         entry["total"] += row["n"]
-        entry["branches"].append({"branch": row["branch__code"], "count": row["n"]})
+        # The code for scripts, the name (北京分公司) for people.
+        entry["branches"].append({"branch": row["branch__code"], "branch_name": row["branch__name"],
+                                  "count": row["n"]})
     rows = [(h, e) for h, e in found.items() if e["total"] > 1]
     return [e for _, e in sorted(rows, key=lambda r: (-r[1]["total"], r[0]))]
 

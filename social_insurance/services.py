@@ -13,10 +13,10 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Max, Q
+from django.db.models import Count, Max, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, gettext_noop
 from django.utils.translation import ngettext
 
 from branches.audit import stamp
@@ -26,6 +26,7 @@ from hrsaas.core.branch import require_branch
 from hrsaas.core.formatting import format_date, format_period, is_english
 from hrsaas.core.inputs import Errors, parse_date, record_id
 from hrsaas.core.labels import label
+from hrsaas.core.locks import Lock
 from hrsaas.core.collation import by_pinyin
 from social_insurance.policies.models import CityPolicy, CitySetting
 from social_insurance.policies.selectors import city_settings, policy_rule, policy_rules
@@ -303,7 +304,102 @@ def employee_create(*, actor, data: EmployeeInput) -> InsuredEmployee:
                                    created_by=actor if getattr(actor, "pk", None) else None)
         stamp(employee, actor=actor, reason="employee created")
         employee.save()
+        _register_records([employee])
+        employee.insured_elsewhere = bool(_insured_elsewhere([(employee, clean.id_number)]))
     return employee
+
+
+# Said when a 增员 is saved while another branch insures the same identity number in one of its
+# months: no more than the month's check says (no branch, client or person of the other side).
+INSURED_ELSEWHERE_MESSAGE = gettext_lazy(
+    "同一身份证号在其他分支机构也参保(参保月份重叠)。已保存;请与本人和客户核实,由不再为其参保的一方减员。"
+    "重复未解决前,重叠的月份不能申报。")
+
+
+def _insured_elsewhere(records: list[tuple[InsuredEmployee, str]]) -> set[int]:
+    """The ids of `records` (employee, identity number) whose identity number another branch
+    insures in one of the employee's insured months, per the HQ registry.
+
+    A warning, not a refusal (unlike an overlap inside the branch, which the office can see and
+    fix itself): a person moving from a client of one branch to a client of another is entered
+    by the new branch before the old one has recorded the 减员, and the old branch's record is
+    not the new branch's to correct. Months are compared, not days (SPEC §6: not insured twice in
+    one month): a move mid-month with the leaving month not covered overlaps nowhere. Filing an
+    overlapping month is refused until one side ends its record (month_file)."""
+    from social_insurance.policies.models import InsuredIdentitySpan
+
+    if not records:
+        return set()
+    branch_id = _branch().pk
+    hashes = {h: e.pk for e, number in records for h in identity_hashes(number)}
+    spans: dict[int, list[tuple]] = {}
+    for id_hash, first, last in (InsuredIdentitySpan.objects.filter(id_hash__in=list(hashes))
+                                 .exclude(branch_id=branch_id).values_list("id_hash", "first_month", "last_month")):
+        spans.setdefault(hashes[id_hash], []).append((first, last))
+    found = set()
+    for employee, _number in records:
+        span = _insured_span(employee)
+        if span is None:
+            continue
+        first, last = span
+        if any((last is None or o_first <= last) and (o_last is None or o_last >= first)
+               for o_first, o_last in spans.get(employee.pk, ())):
+            found.add(employee.pk)
+    return found
+
+
+def _insured_span(employee: InsuredEmployee) -> tuple[dt.date, dt.date | None] | None:
+    """(first, last) insured month of a record as the compute derives it (sql.INSURED_SQL; last
+    None: until further notice), None when it is insured in no month."""
+    rules = city_settings(employee.insured_city)
+    first = engine.month_start(engine.first_insured_month(employee.start_date, rules.add_cutoff_day))
+    last = (engine.month_start(engine.last_insured_month(employee.end_date, rules.remove_covers_leaving_month))
+            if employee.end_date else None)
+    if last is not None and last < first:
+        return None
+    return first, last
+
+
+def _register_records(employees: list[InsuredEmployee]) -> None:
+    """Write `employees`' insured months into the HQ identity registry now, as the compute's sync
+    (sql.IDENTITY_SYNC_SQL) would: another branch's entry warning, its filing check and its board
+    then see a 增员 or 减员 the moment it is recorded, not after this branch's next compute.
+    Takes the registry lock, so it must be the caller's last lock (see _register_identities)."""
+    from social_insurance.policies.models import InsuredIdentitySpan, RepeatedIdentity
+
+    if not employees:
+        return
+    branch_id = _branch().pk
+    with connection.cursor() as cur:
+        cur.execute("SELECT pg_advisory_xact_lock(%s, 1)", [int(Lock.SI_IDENTITY_REGISTRY)])
+    existing = {s.employee_id: s for s in InsuredIdentitySpan.objects.filter(
+        branch_id=branch_id, employee_id__in=[e.pk for e in employees])}
+    new, changed, gone, hashes = [], [], [], set()
+    for employee in employees:
+        span, row = _insured_span(employee), existing.get(employee.pk)
+        hashes.add(employee.id_number_hash)
+        if row is not None:
+            hashes.add(row.id_hash)
+        if span is None:
+            if row is not None:
+                gone.append(row.pk)
+            continue
+        values = dict(id_hash=employee.id_number_hash, id_masked=employee.id_number_masked,
+                      first_month=span[0], last_month=span[1])
+        if row is None:
+            new.append(InsuredIdentitySpan(branch_id=branch_id, employee_id=employee.pk, **values))
+        elif any(getattr(row, f) != v for f, v in values.items()):
+            for f, v in values.items():
+                setattr(row, f, v)
+            changed.append(row)
+    InsuredIdentitySpan.objects.filter(pk__in=gone).delete()
+    InsuredIdentitySpan.objects.bulk_update(changed, ["id_hash", "id_masked", "first_month", "last_month"])
+    InsuredIdentitySpan.objects.bulk_create(new, batch_size=2000)
+    repeated = {h for h, n in InsuredIdentitySpan.objects.filter(id_hash__in=hashes).values_list("id_hash")
+                .annotate(n=Count("id")) if n > 1}
+    RepeatedIdentity.objects.bulk_create([RepeatedIdentity(id_hash=h) for h in sorted(repeated)],
+                                         ignore_conflicts=True)
+    RepeatedIdentity.objects.filter(id_hash__in=hashes - repeated).delete()
 
 
 def _locked_employee(employee_id: int) -> InsuredEmployee:
@@ -334,6 +430,9 @@ def employee_end(*, actor, employee_id: int, end_date) -> InsuredEmployee:
         employee.end_date = end
         stamp(employee, actor=actor, reason="减员")
         employee.save(update_fields=["end_date"])
+        # At once in the registry: the 减员 that settles a cross-branch duplicate frees the other
+        # branch's filing now, not after this branch's next compute.
+        _register_records([employee])
     return employee
 
 
@@ -434,25 +533,50 @@ class ImportReport:
     created: int = 0
     wage_total: Decimal = Decimal("0.00")
     errors: list[dict] = field(default_factory=list)
+    # Rows written with something to check (an identity number another branch insures in the
+    # same months): {row, field, message}, the file's own rows.
+    warnings: list[dict] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
         return not self.errors
 
 
+def _header_aliases() -> dict[str, str]:
+    """HEADER_ALIASES plus the template's headers in every language of the site: the employee
+    list's export heads its columns in the reader's language, and goes back into the import."""
+    from django.utils import translation
+
+    aliases = dict(HEADER_ALIASES)
+    for code, _name in settings.LANGUAGES:
+        with translation.override(code):
+            for header in TEMPLATE_HEADERS:
+                aliases.setdefault(str(_(header)), HEADER_ALIASES[header])
+    return aliases
+
+
+# The downloadable template's headers, in its column order (employee_views.IMPORT_TEMPLATE_HEADERS).
+TEMPLATE_HEADERS = [
+    gettext_noop("客户名称"), gettext_noop("姓名"), gettext_noop("身份证号"), gettext_noop("参保城市"),
+    gettext_noop("合同签订地"), gettext_noop("工资发放地"), gettext_noop("申报工资"), gettext_noop("公积金比例%"),
+    gettext_noop("工伤费率%"), gettext_noop("参保开始日期"), gettext_noop("参保结束日期")]
+
+
 def _read_rows(filename: str, content) -> list[tuple[int, dict]]:
     """(row number, values) of an employee file, read by the one bounded reader (size, row and
     column caps while streaming; hrsaas/uploads.py). `content` is bytes or an uploaded file."""
     table = uploads.read_table(content, filename=filename, max_rows=MAX_IMPORT_ROWS)
-    header = [HEADER_ALIASES.get(h, h) for h in table.header]
+    aliases = _header_aliases()
+    header = [aliases.get(h, h) for h in table.header]
     missing = [c for c in ("client", "name", "id_number", "insured_city", "wage", "start_date") if c not in header]
     if missing:
         raise ValidationError({"file": [_missing_columns(missing)]})
     out = []
     for number, row in table.rows:
         values = {h: (v if not isinstance(v, str) else v.strip()) for h, v in zip(header, row) if h in IMPORT_COLUMNS}
-        if isinstance(values.get("wage"), float):
-            values["wage"] = repr(values["wage"])  # Excel numbers: shortest exact text
+        for name in ("wage", "housing_fund_percent", "injury_rate"):
+            if isinstance(values.get(name), float):
+                values[name] = repr(values[name])  # Excel numbers: shortest exact text
         if isinstance(values.get("client"), float):
             values["client"] = int(values["client"])
         out.append((number, values))
@@ -524,6 +648,11 @@ def employees_import(*, actor, filename: str, content) -> ImportReport:
             obj.save()
             objs.append(obj)
         report.created = len(objs)
+        _register_records(objs)
+        # Rows are written whatever the answer, so naming them probes nothing for free (see above).
+        elsewhere = _insured_elsewhere([(obj, clean.id_number) for obj, (_index, clean) in zip(objs, cleaned)])
+        report.warnings = [{"row": index, "field": "id_number", "message": str(INSURED_ELSEWHERE_MESSAGE)}
+                           for obj, (index, _clean) in zip(objs, cleaned) if obj.pk in elsewhere]
         # Totals compared after import (SPEC §8).
         from django.db.models import Sum
 
@@ -652,9 +781,7 @@ def month_compute(*, actor, period: str, register: bool = True) -> MonthCycle:
     branch = _branch()
     with transaction.atomic():
         cycle = _cycle_for(period, lock=True)
-        if cycle.status == CycleStatus.FILED:
-            _errors({"period": _("%(p)s已申报,不能重算;更正请走补缴/退费。") % {"p": format_period(period)}})
-        _refuse_behind_filed(period)
+        _refuse_compute(cycle)
         params = {"period": period, "m": engine.month_start(period), "branch_id": branch.pk}
         answered = list(FeeStatement.objects.filter(period=period).exclude(status=StatementStatus.ISSUED)
                         .values_list("pk", flat=True))
@@ -688,6 +815,21 @@ def month_compute(*, actor, period: str, register: bool = True) -> MonthCycle:
         stamp(cycle, actor=actor, reason="month computed")
         cycle.save()
     return cycle
+
+
+def _refuse_compute(cycle: MonthCycle) -> None:
+    if cycle.status == CycleStatus.FILED:
+        _errors({"period": _("%(p)s已申报,不能重算;更正请走补缴/退费。") % {"p": format_period(cycle.period)}})
+    _refuse_behind_filed(cycle.period)
+
+
+def month_compute_check(*, period: str) -> None:
+    """What `month_compute` would refuse, said before a compute is queued: the caller answers at
+    once instead of a worker failing later. Reads only (no month row is created); the worker's
+    compute checks again under the month's lock."""
+    _check_period(period)
+    cycle = MonthCycle.objects.filter(period=period).first() or MonthCycle(period=period)
+    _refuse_compute(cycle)
 
 
 def _tell_reissued(statement_ids: list[int], period: str) -> None:
@@ -973,7 +1115,35 @@ def month_file(*, actor, period: str, receipt_no: str, receipt_note: str = "") -
         stamp(cycle, actor=actor, reason="month filed")
         cycle.save()
         commission_events.openings_on_filing(actor=actor, period=period, month_start=engine.month_start(period))
+        # Last, as the registry's lock must be: a refusal here rolls all of the above back.
+        _refuse_insured_elsewhere(period)
     return cycle
+
+
+def _refuse_insured_elsewhere(period: str) -> None:
+    """SPEC §6: the same identity number is not insured twice in one month, across branches. The
+    registry is read as it is now (every branch's computes, 增员 and 减员), under its lock (shared:
+    a branch registering a person waits for this filing, and this filing for it), not from this
+    branch's finding, which is as old as its last compute."""
+    from .selectors import insured_elsewhere
+
+    with connection.cursor() as cur:
+        cur.execute("SELECT pg_advisory_xact_lock_shared(%s, 1)", [int(Lock.SI_IDENTITY_REGISTRY)])
+    ids = insured_elsewhere(period, _branch().pk)
+    people = list(InsuredEmployee.objects.filter(pk__in=ids).order_by(*by_pinyin("name", "id")))
+    if not people:
+        return
+    shown = people[:FILING_NAMES_SHOWN]
+    names = _("、").join(f"{e.name}({e.id_number_masked})" for e in shown)
+    if len(people) > len(shown):
+        names = ngettext("%(names)s等 %(n)s 人", "%(names)s等 %(n)s 人", len(people)) % {"names": names, "n": len(people)}
+    _errors({"period": _("%(p)s不能申报:%(names)s的身份证号本月在其他分支机构也参保。请与本人和客户核实,由不再为其参保的"
+                         "一方减员或更正参保日期(本分支机构改后请重新计算并核对),再申报。")
+             % {"p": format_period(period), "names": names}})
+
+
+# People named in a refused filing's message; the board's checks list them all.
+FILING_NAMES_SHOWN = 10
 
 
 # A receipt number's correction is kept in the month's history: its change reason is this
@@ -1078,8 +1248,9 @@ def statement_reply(*, actor, statement_id: int, note: str) -> FeeStatement:
 # ---------------------------------------------------------------------------------------------
 def fee_payment_record(*, actor, statement_id: int, data: dict) -> FeePayment:
     """Record money received for one fee statement. Refused (nothing written) when the amount is
-    not a positive amount, the day is in the future or before 2000, or it exceeds what is still
-    outstanding on the statement."""
+    not a positive amount, the day is in the future or before the statement's month could have
+    issued it (earliest_payment_day), the bank reference (流水号) is already recorded in the
+    branch, or the amount exceeds what is still outstanding on the statement."""
     from django.http import Http404
 
     from hrsaas.core import inputs
@@ -1093,9 +1264,20 @@ def fee_payment_record(*, actor, statement_id: int, data: dict) -> FeePayment:
     note = inputs.parse_text(data, "note", errors, max_length=300, required=False)
     errors.raise_if_any()
     with transaction.atomic():
+        if reference:
+            # Two clerks keying the same bank line at once: the second waits, then sees the first.
+            with connection.cursor() as cur:
+                cur.execute("SELECT pg_advisory_xact_lock(hashtext(current_schema() || ':si-payment-ref:' || %s))",
+                            [reference.upper()])
         statement = FeeStatement.objects.select_for_update().filter(pk=statement_id).first()
         if statement is None:
             raise Http404
+        earliest = earliest_payment_day(statement)
+        if paid_on < earliest:
+            _errors({"paid_on": _("到账日期不能早于 %(day)s:%(p)s的费用明细表在此之前尚未开出。欠费账龄和滞纳金按到账日期计算,"
+                                  "请按银行流水核对日期。") % {"day": format_date(earliest), "p": format_period(statement.period)}})
+        if reference:
+            _refuse_recorded_reference(reference)
         outstanding = statement_money(statement).outstanding
         if amount > outstanding:
             from hrsaas.core.formatting import format_money
@@ -1108,6 +1290,38 @@ def fee_payment_record(*, actor, statement_id: int, data: dict) -> FeePayment:
         _post_late_fees(actor, statement.client_id)
         commission_events.statements_changed([statement.pk])
     return payment
+
+
+def earliest_payment_day(statement: FeeStatement) -> dt.date:
+    """The first day a payment against `statement` may be dated: the first day of its month, or
+    the day its month was first computed if that came earlier (a month computed ahead issues its
+    statements early, and a client may pay them at once). Not the statement's own issue day: the
+    compute inserts statements set-based, so no record of when each one appeared is kept; the
+    month's first compute is the earliest any of its statements can have been issued. A date
+    before it is a typo (arrears and late fees are aged from it), never a real payment."""
+    first_computed = (MonthCycle.history.filter(period=statement.period, computed_at__isnull=False)
+                      .order_by("computed_at").values_list("computed_at", flat=True).first())
+    earliest = engine.month_start(statement.period)
+    if first_computed is not None:
+        earliest = min(earliest, timezone.localtime(first_computed).date())
+    return earliest
+
+
+def _refuse_recorded_reference(reference: str) -> None:
+    """One bank line (流水号) pays once in the branch: a reference already recorded on a payment
+    not reversed is refused, naming the statement it is on (the branch's own data). Compared
+    without regard to case, as banks print them either way. A reversed payment's reference may
+    be recorded again (the usual fix of a payment booked on the wrong statement)."""
+    earlier = (FeePayment.objects.filter(reference__iexact=reference, amount__gt=0, reversed_by__isnull=True)
+               .select_related("statement__client").order_by("id").first())
+    if earlier is not None:
+        from hrsaas.core.formatting import format_money
+
+        _errors({"reference": _("流水号 %(ref)s 已登记过:%(client)s %(p)s费用明细表,%(day)s 到账 %(amount)s 元。"
+                                "同一笔银行流水不能登记两次;如果那笔登记错了,请先在该费用明细表上冲销。") % {
+            "ref": earlier.reference, "client": earlier.statement.client.name,
+            "p": format_period(earlier.statement.period), "day": format_date(earlier.paid_on),
+            "amount": format_money(earlier.amount)}})
 
 
 def fee_payment_reverse(*, actor, payment_id: int, reason: str) -> FeePayment:

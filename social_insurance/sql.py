@@ -518,7 +518,8 @@ SELECT %(period)s, 'not_on_payroll', e.id, '{}', '', now()
 # nothing. The hashes now registered more than once are added to the repeated list, those no
 # longer repeated are dropped from it. One registry writer at a time (transaction-scoped lock,
 # taken as the compute's last step): two branches registering the same new hash at once would
-# otherwise each miss the other's uncommitted row and neither would list it as repeated.
+# otherwise each miss the other's uncommitted row and neither would list it as repeated. A 增员 or
+# 减员 also writes its record's row when it is recorded (services._register_records).
 IDENTITY_SYNC_SQL = """
 SELECT pg_advisory_xact_lock(7301, 1);  -- hrsaas.core.locks.Lock.SI_IDENTITY_REGISTRY
 DROP TABLE IF EXISTS pg_temp.si_identity_diff;
@@ -529,9 +530,13 @@ FROM (SELECT id, id_number_hash AS id_hash, id_number_masked AS id_masked, first
         FROM si_insured WHERE last_month >= first_month) w
 FULL JOIN (SELECT id, employee_id, id_hash, id_masked, first_month, last_month
              FROM public.si_policies_insuredidentityspan WHERE branch_id = %(branch_id)s) r ON r.employee_id = w.id
-WHERE r.id IS NULL OR w.id IS NULL
-   OR (r.id_hash, r.id_masked, r.first_month, r.last_month)
-      IS DISTINCT FROM (w.id_hash, w.id_masked, w.first_month, w.last_month);
+WHERE (r.id IS NULL OR w.id IS NULL
+       OR (r.id_hash, r.id_masked, r.first_month, r.last_month)
+          IS DISTINCT FROM (w.id_hash, w.id_masked, w.first_month, w.last_month))
+  -- A record entered after the roster was read (its 增员 registered it, services._register_records)
+  -- is not this compute's to drop: it is absent from the insured set, yet it exists.
+  AND NOT (w.id IS NULL AND NOT EXISTS (SELECT 1 FROM si_insured i WHERE i.id = r.employee_id)
+           AND EXISTS (SELECT 1 FROM social_insurance_insuredemployee e WHERE e.id = r.employee_id));
 DELETE FROM public.si_policies_insuredidentityspan r
  USING si_identity_diff d WHERE d.employee_id IS NULL AND r.id = d.row_id;
 UPDATE public.si_policies_insuredidentityspan r

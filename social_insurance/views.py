@@ -25,7 +25,7 @@ from . import employee_selectors, exceptions, selectors, services
 from .engine import ITEM_LABELS, PolicyError, add_months, first_insured_month, month_start, period_of, removal_month
 from .forms import CitySettingForm
 from .money_selectors import with_money
-from .models import CheckFinding, InsuredEmployee, PayrollEntry, StaffChange, StatementStatus
+from .models import InsuredEmployee, PayrollEntry, StaffChange, StatementStatus
 from .policies import settings_api
 from .policies.models import Confidence
 from .policies.selectors import city_settings, city_table
@@ -86,8 +86,8 @@ def cycle_board(request):
         "prev": add_months(period, -1), "next": add_months(period, 1),
         "changes": _late_marked(StaffChange.objects.filter(period=period).select_related("employee", "employee__client"),
                                 period) if office else [],
-        "findings": CheckFinding.objects.filter(period=period).select_related("employee", "payroll_entry")
-                    if office else [],
+        # The cross-branch duplicate as it stands now, not as this branch's last compute saw it.
+        "findings": selectors.month_findings(period, request.tenant.pk) if office else [],
         "clients": Client.objects.filter(closed_on__isnull=True).order_by(*by_pinyin("name")) if office else [],
         "payroll_counts": PayrollEntry.objects.filter(period=period).values("client__name").annotate(n=Count("id"))
                           .order_by(*by_pinyin("client__name")) if office else [],
@@ -104,6 +104,8 @@ def cycle_board(request):
         "exception_choices": EXCEPTION_CHOICES,
         "employee_count": InsuredEmployee.objects.count(),
         "receipt_corrections": selectors.receipt_corrections(board.cycle) if office else [],
+        "filing_cautions": (selectors.filing_cautions(period)
+                            if office and board.cycle and board.cycle.status == "reconciled" else []),
         "cities_missing_policy": [label("city", c) or c for c in selectors.cities_missing_policy(period)],
     }
     return render(request, "social_insurance/board.html", ctx)

@@ -259,7 +259,8 @@ def test_same_identity_in_two_branches_is_reported_to_hq_masked(api, staff, peop
     resp = api(hq_admin).get(f"/api/v1/si/duplicates/?period={M}")
     assert resp.status_code == 200
     assert resp.json()["duplicates"] == [{"id_masked": twin.id_number_masked, "total": 2,
-                                          "branches": [{"branch": "bj", "count": 1}, {"branch": "sh", "count": 1}]}]
+                                          "branches": [{"branch": "bj", "branch_name": "北京分公司", "count": 1},
+                                                       {"branch": "sh", "branch_name": "上海分公司", "count": 1}]}]
     assert idn(1) not in resp.content.decode() and "员工1" not in resp.content.decode()
     assert api(staff).get(f"/api/v1/si/duplicates/?period={M}").status_code == 403
 

@@ -194,16 +194,67 @@ def test_export_csv_and_xlsx(people, roster):
     page = web(people["staff"])
     text = page.get(f"{LIST}?client={roster['a'].pk}&format=csv").content.decode("utf-8-sig")
     rows = list(csv.reader(io.StringIO(text)))
-    assert rows[0] == ["客户", "姓名", "身份证号", "参保地", "合同签订地", "工资发放地", "申报工资", "参保开始", "参保结束", "状态"]
+    # The import template's columns, in its order, then the status.
+    assert rows[0] == ["客户名称", "姓名", "身份证号", "参保城市", "合同签订地", "工资发放地", "申报工资", "公积金比例%",
+                       "工伤费率%", "参保开始日期", "参保结束日期", "状态"]
     assert len(rows) == 3
     e1 = next(r for r in rows if r[1] == "员工1")
-    assert e1 == ["北京甲公司", "员工1", f"110***********{idn(1)[-4:]}", "北京", "北京", "北京", "12,345.60",
+    assert e1 == ["北京甲公司", "员工1", f"110***********{idn(1)[-4:]}", "北京", "北京", "北京", "12,345.60", "", "",
                   "2025-06-10", "", "在保"]
     assert idn(1) not in text
 
     xlsx = page.get(f"{LIST}?status=ended&format=xlsx")
     sheet = list(load_workbook(io.BytesIO(xlsx.content)).active.iter_rows(values_only=True))
-    assert len(sheet) == 2 and sheet[1][1] == "员工2" and sheet[1][6] == 9000 and sheet[1][9] == "已减员"
+    assert len(sheet) == 2 and sheet[1][1] == "员工2" and sheet[1][6] == 9000 and sheet[1][11] == "已减员"
+
+
+@pytest.mark.parametrize("fmt, language", [("xlsx", "zh-hans"), ("csv", "zh-hans"), ("xlsx", "en")])
+def test_an_exported_list_imports_back_once_the_identity_numbers_are_typed_in(people, roster, api, fmt, language):
+    """The export has the import template's columns (公积金比例%, 工伤费率% included) under its
+    headers, in the reader's language; with each masked number replaced by a whole one, the file
+    imports as it is and gives the same records."""
+    staff = people["staff"]
+    with in_branch("bj"):
+        source = add_employee(roster["a"], 20, "15000.50", "2025-03-05", end="2025-11-20", actor=staff,
+                              contract_city="shanghai", housing_fund_percent="8", injury_rate="1.00")
+    page = web(staff)
+    page.cookies["django_language"] = language
+    exported = page.get(f"{LIST}?q=员工20&format={fmt}").content
+    template = page.get(f"{LIST}import/template/?format={fmt}").content
+    if fmt == "xlsx":
+        rows = [list(r) for r in load_workbook(io.BytesIO(exported)).active.iter_rows(values_only=True)]
+        template_header = list(next(load_workbook(io.BytesIO(template)).active.iter_rows(values_only=True)))
+    else:
+        rows = list(csv.reader(io.StringIO(exported.decode("utf-8-sig"))))
+        template_header = next(csv.reader(io.StringIO(template.decode("utf-8-sig"))))
+    if language == "zh-hans":
+        assert rows[0][:11] == template_header
+    else:
+        assert rows[0][7:9] == ["Housing fund rate %", "Work-injury rate %"]
+    assert len(rows) == 2 and rows[1][2] == source.id_number_masked
+    rows[1][1], rows[1][2] = "员工21", idn(21)  # the whole number typed in (another person here)
+    if fmt == "xlsx":
+        from openpyxl import Workbook
+
+        wb = Workbook()
+        for row in rows:
+            wb.active.append(row)
+        buf = io.BytesIO()
+        wb.save(buf)
+        body = buf.getvalue()
+    else:
+        buf = io.StringIO()
+        csv.writer(buf).writerows(rows)
+        body = buf.getvalue().encode("utf-8-sig")
+    r = api(staff).post("/b/bj/api/v1/si/employees/import/",
+                        {"file": SimpleUploadedFile(f"back.{fmt}", body)}, format="multipart")
+    assert r.status_code == 201, r.content
+    with in_branch("bj"):
+        back = InsuredEmployee.objects.get(name="员工21")
+    fields = ("client_id", "insured_city", "contract_city", "payroll_city", "wage", "housing_fund_percent",
+              "injury_rate", "start_date", "end_date")
+    assert [getattr(back, f) for f in fields] == [getattr(source, f) for f in fields]
+    assert (back.housing_fund_percent, back.injury_rate) == (Decimal("8.00"), Decimal("1.00"))
 
 
 # ---------------------------------------------------------------------------------------------

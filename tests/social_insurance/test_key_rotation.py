@@ -144,7 +144,8 @@ def test_rotating_from_a_to_b_keeps_every_identity_and_the_duplicate_check(insur
             assert set(CheckFinding.objects.filter(kind="duplicate_across").values_list("employee_id", flat=True)) \
                 == {person.pk}
         assert selectors.duplicate_report(JULY) == [{"id_masked": twin.id_number_masked, "total": 2, "branches": [
-            {"branch": "bj", "count": 1}, {"branch": "sh", "count": 1}]}]
+            {"branch": "bj", "branch_name": "北京分公司", "count": 1},
+        {"branch": "sh", "branch_name": "上海分公司", "count": 1}]}]
 
 
 @pytest.mark.django_db
