@@ -212,7 +212,8 @@ def claim_detail(request, claim_id: int):
                 return redirect("portal-claim", claim_id=claim.pk)
     names = selectors.names_of({claim.claimant_id, claim.overridden_by_id} - {None})
     return render(request, "portal/claim_detail.html", {
-        "claim": claim, "form": form, "names": names, "tiers": _tiers(),
+        # The reviewer reads which client was claimed; the claimant not a colleague's client.
+        "claim": claim, "form": form, "names": names, "tiers": _tiers(), "reviewer": reviewer,
         "history": claim.history.order_by("history_date", "history_id")},
         status=400 if form is not None and form.errors else 200)
 

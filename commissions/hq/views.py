@@ -338,7 +338,7 @@ def payroll_export(request, period: str, fmt: str, code: str | None = None):
     period = _period_arg(period)
     branch = _locked_branch(code) if code else None
     rows = payroll.payroll_rows(period=period, branch=branch)
-    name = f"payroll-{code or 'all'}-{period}"
+    name = f"commission-summary-{code or 'all'}-{period}"  # not the payout payroll file's name
     if fmt == "xlsx":
         response = HttpResponse(payroll.payroll_xlsx(rows, period),
                                 content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")

@@ -89,7 +89,7 @@ def test_console_end_to_end(made, page_factory):
     admin.goto("/branches/")
     admin.fill("input[name=code]", code)
     admin.fill("input[name=name]", "测试分公司")
-    admin.fill("input[name=city]", "hangzhou")
+    admin.select_option("select[name=city]", "hangzhou")  # a city with a policy
     with admin.expect_navigation(timeout=90_000):
         # The click itself waits for the navigation it starts: give it the same allowance.
         admin.click("form.form button[type=submit]", timeout=90_000)
@@ -235,5 +235,5 @@ def test_console_end_to_end(made, page_factory):
     assert BranchPeriod.objects.get(branch=branch, period=last).status == "paid"
     with finance.expect_download() as download:
         finance.click(f"a[href='/commissions/payroll/{last}/{code}/csv/']")
-    assert download.value.suggested_filename == f"payroll-{code}-{last}.csv"
+    assert download.value.suggested_filename == f"commission-summary-{code}-{last}.csv"
     both_sizes(finance, "hq-finance")

@@ -244,7 +244,7 @@ def test_payroll_csv_and_xlsx_have_exact_amounts_and_a_totals_row(client, financ
     x = client.get("/commissions/payroll/2026-03/bj/xlsx/")
 
     assert r.status_code == 200 and r["Content-Type"].startswith("text/csv")
-    assert r["Content-Disposition"] == 'attachment; filename="payroll-bj-2026-03.csv"'
+    assert r["Content-Disposition"] == 'attachment; filename="commission-summary-bj-2026-03.csv"'
     assert r.content.startswith("\ufeff".encode())
     rows = list(csv.reader(io.StringIO(r.content.decode("utf-8-sig"))))
     # People's words: no account names, the count in the totals row's own cell, the month as read

@@ -97,7 +97,11 @@ def test_failed_checks_are_kept_as_rejected_claims_with_their_reason(api, people
     # … nor on the claimant's pages (list and detail)
     for page in ("/b/bj/me/claims/", f"/b/bj/me/claims/{other['id']}/"):
         html = web(s1).get(page).content.decode()
-        assert "同事的客户" not in html and f"#{theirs}" not in html and "不是由您开户的客户" in html, page
+        # (the client's number as the pages write it; a claim's own "#n" may be the same number)
+        assert "同事的客户" not in html and f"客户编号 {theirs}" not in html and "不是由您开户的客户" in html, page
+    # the manager reviewing it reads which client was claimed
+    html = web(people["bj_manager"]).get(f"/b/bj/review/claims/{other['id']}/").content.decode()
+    assert "<dd>同事的客户(60 人," in html
     assert (tier["status"], tier["reason"]) == (
         "rejected", "申领档位「≥101人 1,800.00元」与客户人数 60 人对应的档位「51–100人 1,200.00元」不符。")
     assert first["status"] == "approved"
