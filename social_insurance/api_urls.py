@@ -19,6 +19,7 @@ branch_urlpatterns = [
     path("si/statements/<int:pk>/reply/", apis.StatementReplyApi.as_view(), name="api-si-statement-reply"),
     path("si/disputes/", apis.DisputeListApi.as_view(), name="api-si-disputes"),
     path("si/disputes/<int:pk>/resolve/", apis.DisputeResolveApi.as_view()),
+    path("si/disputes/<int:pk>/reject/", apis.DisputeRejectApi.as_view(), name="api-si-dispute-reject"),
     path("si/exceptions/", apis.ExceptionListApi.as_view(), name="api-si-exceptions"),
     path("si/exceptions/<int:pk>/respond/", apis.ExceptionRespondApi.as_view(), name="api-si-exception-respond"),
     path("si/exceptions/<int:pk>/resolve/", apis.ExceptionResolveApi.as_view(), name="api-si-exception-resolve"),

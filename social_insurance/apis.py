@@ -300,13 +300,32 @@ class DisputeListApi(APIView):
 
 
 class DisputeResolveApi(APIView):
+    """`{corrected_wage, note?}` → the 补缴/退费 lines posted in the first month not filed."""
     roles = R.OFFICE
 
     @extend_schema(request=dict, responses={200: dict, 201: dict})
     def post(self, request, pk: int):
-        dispute = services.dispute_resolve(actor=request.user, dispute_id=pk,
-                                           corrected_wage=_body(request).get("corrected_wage"))
+        d = _body(request)
+        errors = inputs.Errors()
+        note = inputs.parse_text(d, "note", errors, max_length=services.DISPUTE_NOTE_MAX, required=False)
+        errors.raise_if_any()
+        dispute = services.dispute_resolve(actor=request.user, dispute_id=pk, corrected_wage=d.get("corrected_wage"),
+                                           note=note)
         return Response({"id": dispute.id, "status": dispute.status, "settled_in_period": dispute.settled_in_period})
+
+
+class DisputeRejectApi(APIView):
+    """`{note}` → 200 {id, status: "rejected"}: the filed base stands, nothing is posted."""
+    roles = R.OFFICE
+
+    @extend_schema(request=dict, responses={200: dict, 400: dict, 404: dict})
+    def post(self, request, pk: int):
+        d = _body(request)
+        errors = inputs.Errors()
+        note = inputs.parse_text(d, "note", errors, max_length=services.DISPUTE_NOTE_MAX, required=False)
+        errors.raise_if_any()
+        dispute = services.dispute_reject(actor=request.user, dispute_id=pk, note=note)
+        return Response({"id": dispute.id, "status": dispute.status})
 
 
 # ---------------------------------------------------------------------------------------------

@@ -143,8 +143,12 @@ def employee_detail(request, pk: int):
     for m in months:
         for line in m.lines:
             line.kind_label = ITEM_LABELS.get(line.kind, line.get_kind_display())
+    from . import dispute_selectors
+
     return render(request, "social_insurance/employee_detail.html", {
         "branch": request.tenant, "e": employee, "months": months,
+        "disputable": bool(dispute_selectors.disputable_months(employee)),
+        "disputes": list(employee.disputes.order_by("-raised_at", "-id")[:20]),
         "status_label": _status_labels()[sel.status_of(employee, today)],
         "insured_city": cities.get(employee.insured_city, employee.insured_city),
         "contract_city": cities.get(employee.contract_city, employee.contract_city),

@@ -31,3 +31,35 @@ class CitySettingForm(forms.Form):
     back_payment_months_limit = _day_field("back_payment_months_limit", help_text=_("0–60 个月。"))
     reconcile_day = _day_field("reconcile_day", help_text=_("每月 1–28 日。"))
     file_day = _day_field("file_day", help_text=_("每月 1–28 日,不早于增减员核对截止日。"))
+
+
+# ---------------------------------------------------------------------------------------------
+# Base disputes (基数争议): plain text in, checked by services.dispute_raise / dispute_resolve /
+# dispute_reject so the page and the API say the same things. The month is a text field shown
+# as a list of the person's filed months, so a month posted from elsewhere gets the service's
+# words ("只有已申报月份…") rather than a generic "not a valid choice"; nothing is required by
+# the form itself, so an empty field gets the service's specific message ("请说明争议原因。").
+# ---------------------------------------------------------------------------------------------
+from commissions.forms import ServiceForm  # noqa: E402
+
+
+class DisputeRaiseForm(ServiceForm):
+    period = forms.CharField(label=_("争议月份(已申报)"), required=False, widget=forms.Select())
+    claimed_wage = forms.CharField(label=_("主张的申报工资(元)"), required=False, widget=forms.TextInput(
+        attrs={"inputmode": "decimal", "placeholder": "12000.00", "autocomplete": "off"}))
+    reason = forms.CharField(label=_("争议原因"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 3}))
+
+    def __init__(self, *args, months=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["period"].widget.choices = list(months)
+
+
+class DisputeResolveForm(ServiceForm):
+    corrected_wage = forms.CharField(label=_("更正后的申报工资(元)"), required=False, widget=forms.TextInput(
+        attrs={"inputmode": "decimal", "autocomplete": "off"}))
+    note = forms.CharField(label=_("处理说明"), required=False, max_length=2000,
+                           widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class DisputeRejectForm(ServiceForm):
+    note = forms.CharField(label=_("驳回原因"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))

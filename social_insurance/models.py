@@ -438,7 +438,7 @@ class DisputeStatus(models.TextChoices):
 
 
 class BaseDispute(models.Model):
-    """A dispute about a person's base for a computed month; resolved by 补缴/退费 lines."""
+    """A dispute about a person's base for a filed month; resolved by 补缴/退费 lines, or rejected."""
 
     employee = models.ForeignKey(InsuredEmployee, on_delete=models.PROTECT, related_name="disputes")
     period = models.CharField(_("争议月份"), max_length=7)
@@ -451,6 +451,8 @@ class BaseDispute(models.Model):
     settled_in_period = models.CharField(_("补退月份"), max_length=7, blank=True)
     resolved_by = _user_fk(_("处理人"), null=True, blank=True)
     resolved_at = models.DateTimeField(null=True, blank=True)
+    # What the office wrote when it corrected or rejected the claim (required for a rejection).
+    note = models.TextField(_("处理说明"), blank=True, default="")
 
     history = HistoricalRecords(user_db_constraint=False)
 

@@ -235,6 +235,16 @@ def branch_manager_ids(branch) -> list[int]:
                       .values_list("user_id", flat=True)))
 
 
+def office_ids(branch) -> list[int]:
+    """Active users holding the branch's office roles (manager, 人事/运营): who answers a client's
+    dispute of a fee statement."""
+    from branches.models import BranchMembership
+
+    return sorted(set(BranchMembership.objects.filter(
+        branch=branch, role__in=[Role.BRANCH_MANAGER, Role.BRANCH_STAFF], user__is_active=True)
+        .values_list("user_id", flat=True)))
+
+
 def month_totals(period: str) -> dict:
     agg = ContributionLine.objects.filter(period=period).aggregate(er=Sum("employer_amount"), ee=Sum("employee_amount"))
     return {"employer": agg["er"] or 0, "employee": agg["ee"] or 0}

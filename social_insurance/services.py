@@ -1200,7 +1200,29 @@ def statement_respond(*, actor, statement_id: int, decision: str, note: str = ""
         stamp(statement, actor=actor, reason=f"statement {decision}")
         statement.save()
         commission_events.statements_changed([statement.pk])
+        if decision == "dispute":
+            _tell_office_disputed(statement)
     return statement
+
+
+def _tell_office_disputed(statement: FeeStatement) -> None:
+    """The branch's office (managers and 人事/运营) is told a client disputed a statement: which
+    client, which month, the client's note, a link to answer it. Once per dispute: the key is the
+    statement and the moment of this dispute (a later round, after the office's answer, is new)."""
+    from notifications.services import notification_create
+    from notifications.words import period as period_word
+    from notifications.words import w
+
+    from .selectors import office_ids
+
+    branch = _branch()
+    key = f"si-statement-disputed:{statement.pk}:{statement.responded_at.timestamp():.6f}"
+    for user_id in office_ids(branch):
+        notification_create(
+            recipient_id=user_id, kind="si_statement_disputed", link=f"/b/{branch.code}/si/statements/{statement.pk}/",
+            body=statement.response_note, dedupe_key=key,
+            words={"title": w("%(client)s对%(period)s费用明细表提出异议,请核实并答复",
+                              client=statement.client.name[:80], period=period_word(statement.period))})
 
 
 _INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff"))
@@ -1514,7 +1536,41 @@ def dispute_raise(*, actor, employee_id: int, period: str, claimed_wage, reason:
     return dispute
 
 
-def dispute_resolve(*, actor, dispute_id: int, corrected_wage) -> BaseDispute:
+def dispute_settling_month(dispute: BaseDispute) -> str:
+    """The month a correction of `dispute` lands in: the first month after the disputed one that
+    is not filed. Refused (ValidationError) past the city's back-payment limit."""
+    filed = set(MonthCycle.objects.filter(status=CycleStatus.FILED).values_list("period", flat=True))
+    target = engine.first_open_after(dispute.period, filed)
+    limit = city_settings(dispute.employee.insured_city).back_payment_months_limit
+    if engine.months_between(dispute.period, target) > max(limit, 1):
+        _errors({"period": ngettext("超过补缴期限(%(n)s 个月)。", "超过补缴期限(%(n)s 个月)。", limit) % {"n": limit}})
+    return target
+
+
+DISPUTE_NOTE_MAX = 2000
+
+
+def _dispute_note(note, *, required: bool) -> str:
+    note = (note if isinstance(note, str) else "").replace("\r\n", "\n").strip()
+    if required and not note.translate(_INVISIBLE).strip():
+        _errors({"note": _("驳回时请说明原因。")})
+    if len(note) > DISPUTE_NOTE_MAX:
+        _errors({"note": _("处理说明不能超过 2000 字。")})
+    return note
+
+
+def _open_dispute_for_update(dispute_id: int) -> BaseDispute:
+    dispute = BaseDispute.objects.select_for_update().select_related("employee").filter(pk=dispute_id).first()
+    if dispute is None:
+        from django.http import Http404
+
+        raise Http404
+    if dispute.status != DisputeStatus.OPEN:
+        _errors({"status": _("该争议已处理。")})
+    return dispute
+
+
+def dispute_resolve(*, actor, dispute_id: int, corrected_wage, note: str = "") -> BaseDispute:
     """Correct the base of a filed month: the difference per item and side is charged (补缴) or
     refunded (退费) in the first month after it that is not filed, each line pointing at the
     line it corrects. The filed month is never touched."""
@@ -1522,21 +1578,10 @@ def dispute_resolve(*, actor, dispute_id: int, corrected_wage) -> BaseDispute:
         wage = engine.parse_wage(corrected_wage, "corrected_wage")
     except engine.PolicyError as exc:
         _errors({exc.field: exc.message})
+    note = _dispute_note(note, required=False)
     with transaction.atomic():
-        dispute = BaseDispute.objects.select_for_update().filter(pk=dispute_id).first()
-        if dispute is None:
-            from django.http import Http404
-
-            raise Http404
-        if dispute.status != DisputeStatus.OPEN:
-            _errors({"status": _("该争议已处理。")})
-        target = engine.add_months(dispute.period, 1)
-        filed = set(MonthCycle.objects.filter(status=CycleStatus.FILED).values_list("period", flat=True))
-        while target in filed:
-            target = engine.add_months(target, 1)
-        limit = city_settings(dispute.employee.insured_city).back_payment_months_limit
-        if engine.months_between(dispute.period, target) > max(limit, 1):
-            _errors({"period": ngettext("超过补缴期限(%(n)s 个月)。", "超过补缴期限(%(n)s 个月)。", limit) % {"n": limit}})
+        dispute = _open_dispute_for_update(dispute_id)
+        target = dispute_settling_month(dispute)
         cycle = _cycle_for(target, lock=True)
         new_lines = _dispute_lines(dispute, wage, target)
         if new_lines:
@@ -1544,12 +1589,67 @@ def dispute_resolve(*, actor, dispute_id: int, corrected_wage) -> BaseDispute:
                 sql.ensure_corrections_partition(cur, target)
             ContributionLine.objects.bulk_create(new_lines)
         dispute.status, dispute.corrected_wage, dispute.settled_in_period = DisputeStatus.RESOLVED, wage, target
-        dispute.resolved_by, dispute.resolved_at = actor, timezone.now()
+        dispute.resolved_by, dispute.resolved_at, dispute.note = actor, timezone.now(), note
         stamp(dispute, actor=actor, reason="dispute resolved")
         dispute.save()
         if cycle.computed_at is not None:
             _refresh_statements(target)
     return dispute
+
+
+def dispute_reject(*, actor, dispute_id: int, note: str) -> BaseDispute:
+    """The filed base stands: the dispute is closed with the office's reason; nothing is posted."""
+    note = _dispute_note(note, required=True)
+    with transaction.atomic():
+        dispute = _open_dispute_for_update(dispute_id)
+        dispute.status, dispute.note = DisputeStatus.REJECTED, note
+        dispute.resolved_by, dispute.resolved_at = actor, timezone.now()
+        stamp(dispute, actor=actor, reason="dispute rejected")
+        dispute.save()
+    return dispute
+
+
+@dataclass(frozen=True)
+class DisputeLinePreview:
+    kind: str
+    source: str  # LineSource.BACK_PAY or LineSource.REFUND
+    base: Decimal
+    employer: Decimal
+    employee: Decimal
+
+
+@dataclass(frozen=True)
+class DisputePreview:
+    """What resolving a dispute at `wage` would post in `target`: this dispute's own difference
+    per item (an earlier correction still waiting in that month is added to, not shown here)."""
+    wage: Decimal
+    target: str
+    lines: list[DisputeLinePreview]
+
+    @property
+    def employer_total(self) -> Decimal:
+        return sum((l.employer for l in self.lines), ZERO_MONEY)
+
+    @property
+    def employee_total(self) -> Decimal:
+        return sum((l.employee for l in self.lines), ZERO_MONEY)
+
+
+def dispute_preview(*, dispute: BaseDispute, corrected_wage) -> DisputePreview:
+    """The 补缴/退费 lines `dispute_resolve` would post for `corrected_wage`, computed the same way
+    (the same differences), writing nothing. Refused like the resolution (wage, limit, policy)."""
+    try:
+        wage = engine.parse_wage(corrected_wage, "corrected_wage")
+    except engine.PolicyError as exc:
+        _errors({exc.field: exc.message})
+    target = dispute_settling_month(dispute)
+    _lines, _version, differences = _dispute_differences(dispute, wage)
+    out = []
+    for kind, _filed, diff in differences:
+        source = LineSource.BACK_PAY if diff.employer + diff.employee > 0 else LineSource.REFUND
+        out.append(DisputeLinePreview(kind, source, diff.amount.base if diff.amount else ZERO_MONEY,
+                                      diff.employer, diff.employee))
+    return DisputePreview(wage, target, out)
 
 
 def _charged_so_far(lines) -> dict[str, list[Decimal]]:
@@ -1584,12 +1684,9 @@ def _month_differences(rule: engine.PolicyRule, regular: dict[str, ContributionL
             yield kind, filed or anchor, diff
 
 
-def _dispute_lines(dispute: BaseDispute, wage: Decimal, target: str) -> list[ContributionLine]:
-    """The disputed month recomputed from the corrected wage under the city's version now in force
-    for it (a version published later replaces the filed one, as its 补差 does), minus everything
-    charged for each item so far (the filed line and every earlier correction). An earlier
-    correction of the same item and sign still waiting in the target month is folded into
-    (updated, pointing at this dispute) rather than duplicated."""
+def _dispute_differences(dispute: BaseDispute, wage: Decimal):
+    """(the lines for the disputed month, the policy version in force for it, [(kind, line to
+    point at, engine.TrueUp)]): the month recomputed at `wage` minus what was charged so far."""
     lines = list(ContributionLine.objects.filter(for_period=dispute.period, employee=dispute.employee))
     filed = filed_periods()
     regular = {l.kind: l for l in lines if charges_month(l, filed)}
@@ -1599,10 +1696,20 @@ def _dispute_lines(dispute: BaseDispute, wage: Decimal, target: str) -> list[Con
     if version is None:
         _errors({"period": _("%(p)s没有适用的社保政策,无法计算更正。") % {"p": format_period(dispute.period)}})
     rule = policy_rule(version)
+    return lines, version, list(_month_differences(rule, regular, _charged_so_far(lines), wage))
+
+
+def _dispute_lines(dispute: BaseDispute, wage: Decimal, target: str) -> list[ContributionLine]:
+    """The disputed month recomputed from the corrected wage under the city's version now in force
+    for it (a version published later replaces the filed one, as its 补差 does), minus everything
+    charged for each item so far (the filed line and every earlier correction). An earlier
+    correction of the same item and sign still waiting in the target month is folded into
+    (updated, pointing at this dispute) rather than duplicated."""
+    lines, version, differences = _dispute_differences(dispute, wage)
     waiting = {(l.kind, l.source): l for l in lines if l.period == target and l.corrects_id is not None
                and l.source in (LineSource.BACK_PAY, LineSource.REFUND)}
     new_lines = []
-    for kind, filed, diff in _month_differences(rule, regular, _charged_so_far(lines), wage):
+    for kind, filed, diff in differences:
         amount = diff.amount
         source = LineSource.BACK_PAY if diff.employer + diff.employee > 0 else LineSource.REFUND
         earlier = waiting.get((kind, source))

@@ -43,3 +43,15 @@ branch_urlpatterns += [
     path("si/arrears/", money_views.arrears_page, name="si-arrears"),
     path("si/account/people/", money_views.client_people, name="si-client-people"),
 ]
+
+# 基数争议 (补缴/退费) pages: social_insurance/dispute_views.py.
+from . import dispute_views  # noqa: E402
+
+branch_urlpatterns += [
+    path("si/changes/", views.changes_export, name="si-changes-export"),
+    path("si/employees/<int:pk>/disputes/new/", dispute_views.dispute_new, name="si-dispute-new"),
+    path("si/disputes/", dispute_views.dispute_list, name="si-disputes"),
+    path("si/disputes/<int:pk>/", dispute_views.dispute_detail, name="si-dispute"),
+    path("si/disputes/<int:pk>/resolve/", dispute_views.dispute_resolve, name="si-dispute-resolve"),
+    path("si/disputes/<int:pk>/reject/", dispute_views.dispute_reject, name="si-dispute-reject"),
+]

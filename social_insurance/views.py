@@ -21,7 +21,7 @@ from hrsaas import exports
 from hrsaas.core.formatting import format_period
 from hrsaas.core.labels import label
 
-from . import employee_selectors, exceptions, selectors, services
+from . import dispute_selectors, employee_selectors, exceptions, selectors, services
 from .engine import ITEM_LABELS, PolicyError, add_months, first_insured_month, month_start, period_of, removal_month
 from .forms import CitySettingForm
 from .money_selectors import with_money
@@ -107,6 +107,7 @@ def cycle_board(request):
         "filing_cautions": (selectors.filing_cautions(period)
                             if office and board.cycle and board.cycle.status == "reconciled" else []),
         "cities_missing_policy": [label("city", c) or c for c in selectors.cities_missing_policy(period)],
+        "open_disputes": dispute_selectors.open_count(request.user, request.tenant) if office else 0,
     }
     return render(request, "social_insurance/board.html", ctx)
 
@@ -525,3 +526,59 @@ def payroll_upload(request):
             for err in report.errors[:20]:
                 messages.error(request, _("第 %(row)s 行 %(field)s:%(message)s") % err)
     return redirect(f"/b/{request.tenant.code}/si/?period={period}")
+
+
+# ---------------------------------------------------------------------------------------------
+# The month's 增减员 list as a file (CSV/XLSX), to key into the social-security bureau's system
+# ---------------------------------------------------------------------------------------------
+@page_roles(R.OFFICE)
+def changes_export(request):
+    """`?period=YYYY-MM&format=csv|xlsx`: the board's 增减员 rows, one per change, in the readers'
+    words. The identity number is masked, as in the 参保员工 export (the whole number is never
+    written to a file); 缴费基数 is the person's pension base in the month (for a 减员 not charged
+    that month, the base of their last month charged)."""
+    from clients.exports import FORMATS, table_response
+
+    _require_staff(request)
+    if not selectors.reads_insured_people(request.user, request.tenant):
+        raise Http404
+    fmt = request.GET.get("format") or "xlsx"
+    if fmt not in FORMATS:
+        raise Http404
+    period = _period(request)
+    rows = _late_marked(StaffChange.objects.filter(period=period).select_related("employee", "employee__client")
+                        .order_by("kind", *by_pinyin("employee__client__name", "employee__name", "employee_id")),
+                        period)
+    bases = _pension_bases([ch.employee_id for ch in rows], period)
+    cities = employee_selectors.city_names()
+    headers = [_("类型"), _("姓名"), _("身份证号"), _("客户"), _("参保城市"), _("缴费基数"), _("生效月份"),
+               _("参保开始日期"), _("离职日期"), _("备注")]
+    out = []
+    for ch in rows:
+        e = ch.employee
+        rules = city_settings(e.insured_city)
+        if ch.kind == "add":
+            effective = first_insured_month(ch.effective_date, rules.add_cutoff_day)
+            note = (_("补缴自%(month)s") % {"month": format_period(ch.back_paid_from)}) if ch.back_paid_from else ""
+        else:
+            effective = removal_month(ch.effective_date, rules.remove_covers_leaving_month)
+            note = _("补报,已申报月份不退费") if ch.reported_late else ""
+        out.append([ch.get_kind_display(), e.name, e.id_number_masked, e.client.name,
+                    cities.get(e.insured_city, e.insured_city), bases.get(e.pk), format_period(effective),
+                    ch.effective_date if ch.kind == "add" else None, ch.effective_date if ch.kind != "add" else None,
+                    note])
+    title = _("增减员名单%(month)s") % {"month": format_period(period)}
+    return table_response(fmt=fmt, filename=f"si-changes-{period}", title=title, headers=headers, rows=out,
+                          local_dates=True)
+
+
+def _pension_bases(employee_ids: list[int], period: str) -> dict:
+    """Each person's pension base of `period`, else of their latest month charged before it."""
+    from .models import ContributionLine, LineSource
+
+    bases: dict = {}
+    for employee_id, base in (ContributionLine.objects.filter(
+            employee_id__in=employee_ids, kind="pension", source=LineSource.REGULAR, period__lte=period)
+            .order_by("period").values_list("employee_id", "base")):
+        bases[employee_id] = base  # ordered by month: the latest wins
+    return bases

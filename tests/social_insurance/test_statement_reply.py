@@ -199,3 +199,54 @@ def test_a_note_that_came_with_a_confirmation_is_no_dispute_to_answer(api, staff
     assert 'data-testid="reply-form"' not in page.get(f"/b/bj/si/statements/{statement.pk}/").content.decode()
     resp = api(staff).post(f"/b/bj/api/v1/si/statements/{statement.pk}/reply/", {"note": "答复"}, format="json")
     assert resp.status_code == 400 and resp.json()["status"] == ["只有客户提出异议的费用明细表需要答复。"]
+
+
+def test_the_office_is_told_once_per_dispute_naming_the_client_and_month(api, staff):
+    """A client's 提出异议 reaches the branch's managers and 人事/运营 (not specialists, not the
+    client, not another branch), once per dispute; a new dispute after the answer is told again."""
+    manager = make_user("bj_mgr", ("bj", "branch_manager"), home="bj")
+    specialist = make_user("bj_si", ("bj", "specialist"), home="bj")
+    make_user("sh_staff", ("sh", "branch_staff"), home="sh")
+    contact = make_user("jia_contact", ("bj", "client_contact"), home="bj")
+    with in_branch("bj"):
+        client = make_client("北京甲公司", staff)
+        ClientContact.objects.create(user=contact, client=client)
+        add_employee(client, 1, "12000", "2025-06-01", actor=staff)
+        services.month_compute(actor=staff, period=M)
+        statement = FeeStatement.objects.get(period=M, client=client)
+    page = WebClient()
+    page.force_login(contact)
+    page.post(f"/b/bj/si/statements/{statement.pk}/", {"decision": "dispute", "note": "张三7月已离职"})
+    # Disputed again before an answer: refused, and nobody is told twice.
+    again = api(contact).post(f"/b/bj/api/v1/si/statements/{statement.pk}/dispute/", {"note": "再次"}, format="json")
+    assert again.status_code == 400
+    with in_branch("bj"):
+        told = Notification.objects.filter(kind="si_statement_disputed").order_by("recipient_id")
+        assert [n.recipient_id for n in told] == sorted([staff.pk, manager.pk])
+        for n in told:
+            assert (n.title, n.body, n.link) == ("北京甲公司对2025年8月费用明细表提出异议,请核实并答复", "张三7月已离职",
+                                                 f"/b/bj/si/statements/{statement.pk}/")
+        assert not Notification.objects.filter(recipient__in=[specialist, contact], kind="si_statement_disputed").exists()
+    inbox = WebClient()
+    inbox.force_login(manager)
+    assert "北京甲公司对2025年8月费用明细表提出异议,请核实并答复" in inbox.get("/b/bj/inbox/").content.decode()
+    english = WebClient()
+    english.force_login(staff)
+    english.cookies["django_language"] = "en"
+    assert "北京甲公司 disputed the August 2025 fee statement: please check and reply" in english.get(
+        "/b/bj/inbox/").content.decode()
+
+    assert api(staff).post(f"/b/bj/api/v1/si/statements/{statement.pk}/reply/", {"note": "经核实张三8月仍在职"},
+                           format="json").status_code == 200
+    assert api(contact).post(f"/b/bj/api/v1/si/statements/{statement.pk}/dispute/", {"note": "仍有疑问"},
+                             format="json").status_code == 200
+    with in_branch("bj"):
+        assert Notification.objects.filter(recipient=staff, kind="si_statement_disputed").count() == 2
+        assert Notification.objects.filter(recipient=manager, kind="si_statement_disputed").order_by("-id").first().body == "仍有疑问"
+    # A confirmation tells nobody.
+    with in_branch("bj"):
+        before = Notification.objects.filter(kind="si_statement_disputed").count()
+    api(staff).post(f"/b/bj/api/v1/si/statements/{statement.pk}/reply/", {"note": "已更正"}, format="json")
+    assert api(contact).post(f"/b/bj/api/v1/si/statements/{statement.pk}/confirm/", {}, format="json").status_code == 200
+    with in_branch("bj"):
+        assert Notification.objects.filter(kind="si_statement_disputed").count() == before
