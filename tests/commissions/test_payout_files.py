@@ -68,8 +68,16 @@ def test_a_person_without_payment_data_blocks_the_bank_file_by_name(client, api,
 def test_bank_file_total_equals_the_statements_total_to_the_fen(client, api, finance, people, closed_march):
     fill(api, finance, people["bj_s1"], account_name="张三", employee_number="BJ-0001")
     s2_card = card("622848001234567")
-    fill(api, finance, people["bj_s2"], account_name="=李四", employee_number="BJ-0002", bank_name="中国农业银行",
+    refused = api(finance).put(f"/api/v1/payment-profiles/{people['bj_s2'].pk}/", good(account_name="=李四"),
+                               format="json")
+    assert refused.status_code == 400 and refused.json() == {
+        "account_name": ["户名须为收款人的姓名:汉字或字母,可含空格和间隔号“·”。"]}
+    fill(api, finance, people["bj_s2"], account_name="李四", employee_number="BJ-0002", bank_name="中国农业银行",
          bank_branch="北京西城支行", id_number=identity("11010519880512002"), account_number=s2_card)
+    # A name stored before names were checked still leaves the file as text, never as a formula.
+    from commissions.hq.models import PaymentProfile
+
+    PaymentProfile.objects.filter(user=people["bj_s2"]).update(account_name="=李四")
     client.force_login(finance)
     # a link on another site does not download (and so record) the file with finance's session
     for site in ("cross-site", "CROSS-SITE", "same-site"):  # another site, a sibling subdomain included

@@ -82,6 +82,11 @@ def mask_account(digits: str) -> str:
     return digits[:4] + "*" * (len(digits) - 8) + digits[-4:]
 
 
+# A person's name as banks hold it: letters of any script (张伟, Li Wei), parts joined by a space,
+# the middle dot of transcribed names (阿卜杜拉·艾买提), a hyphen or an apostrophe.
+_PERSON_NAME = re.compile(r"[^\W\d_]+(?:(?: |·|•|-|')[^\W\d_]+)*")
+
+
 def _text(data: dict, name: str, label: str, max_length: int, errors: dict) -> str:
     value = data.get(name)
     value = value.strip() if isinstance(value, str) else ""
@@ -104,6 +109,10 @@ def parse_payment_details(data, *, existing: bool) -> PaymentDetails:
     if employee_number and "employee_number" not in errors and not _EMPLOYEE_NUMBER.fullmatch(employee_number):
         errors["employee_number"] = [_("工号只能包含字母、数字、“-”和“_”。")]
     account_name = _text(data, "account_name", _("户名"), 50, errors)
+    if account_name and "account_name" not in errors and not _PERSON_NAME.fullmatch(account_name):
+        # The bank matches the name letter for letter: anything but a person's name (a formula,
+        # digits, brackets) would only fail the transfer, or run in a spreadsheet on the way.
+        errors["account_name"] = [_("户名须为收款人的姓名:汉字或字母,可含空格和间隔号“·”。")]
     bank_name = _text(data, "bank_name", _("开户行"), 60, errors)
     bank_branch = _text(data, "bank_branch", _("开户支行"), 100, errors)
 
