@@ -104,6 +104,7 @@ MIDDLEWARE = [
     "simple_history.middleware.HistoryRequestMiddleware",
     "branches.middleware.BranchAccessMiddleware",
     "branches.middleware.OutsiderFenceMiddleware",
+    "hrsaas.core.middleware.PrivateResponsesMiddleware",  # no-store for signed-in responses; JSON ≤ 1 MB
 ]
 
 TEMPLATES = [

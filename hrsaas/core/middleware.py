@@ -59,3 +59,30 @@ class RejectNulMiddleware:
                 if "\x00" in key or any("\x00" in v for v in values):
                     return True
         return False
+
+
+# A JSON body larger than this is refused before anything reads it. DRF parses the request's
+# stream itself, so Django's DATA_UPLOAD_MAX_MEMORY_SIZE never applied: a 12 MB body was read
+# and parsed before a field said it was too long. No endpoint takes more than a few kilobytes
+# of JSON; files go up as multipart, bounded by the upload readers.
+MAX_JSON_BODY = 1024 * 1024
+JSON_TOO_LARGE = "请求体过大(JSON 最多 1 MB)。"
+
+
+class PrivateResponsesMiddleware:
+    """What a signed-in person is shown is theirs: no browser or proxy keeps a copy of it (a
+    statement, a pay file, a client's list), unless the view said otherwise; and an oversized
+    JSON body is refused before it is read."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.content_type == "application/json" and _length(request) > MAX_JSON_BODY:
+            return JsonResponse({"detail": JSON_TOO_LARGE}, status=413, json_dumps_params={"ensure_ascii": False})
+        response = self.get_response(request)
+        signed_in = getattr(getattr(request, "user", None), "is_authenticated", False) or \
+            request.META.get("HTTP_AUTHORIZATION", "").startswith("Token ")
+        if signed_in and not response.has_header("Cache-Control"):
+            response["Cache-Control"] = "private, no-store"
+        return response

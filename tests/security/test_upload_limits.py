@@ -333,3 +333,27 @@ def test_si_employee_import_accepts_a_gbk_csv(api, staff, client_co):
         from social_insurance.models import InsuredEmployee
 
         assert list(InsuredEmployee.objects.values_list("name", flat=True)) == ["张三"]
+
+
+def test_a_json_body_over_a_megabyte_is_refused_before_it_is_read_and_writes_nothing(staff):
+    from rest_framework.test import APIClient
+
+    client = APIClient()
+    client.force_authenticate(staff)
+    before = _written()
+    body = '{"name": "' + "甲" * 700_000 + '", "headcount": 30, "opened_on": "2026-03-01", "opened_by": "up_s1"}'
+
+    r = client.generic("POST", "/b/bj/api/v1/clients/", body.encode(), content_type="application/json")
+
+    assert r.status_code == 413 and r.json() == {"detail": "请求体过大(JSON 最多 1 MB)。"}
+    assert _written() == before
+
+
+def test_what_a_signed_in_person_reads_is_never_kept_by_a_browser_or_proxy(staff, client_co):
+    from rest_framework.test import APIClient
+
+    api = APIClient()
+    api.force_authenticate(staff)
+    for url in ("/b/bj/api/v1/notifications/", "/b/bj/api/v1/leads/"):
+        r = api.get(url)
+        assert r.status_code == 200 and r["Cache-Control"] == "private, no-store", url
