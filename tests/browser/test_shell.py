@@ -35,6 +35,8 @@ DETAILS = [re.compile(p) for p in (
     r"^/b/[^/]+/review/inquiries/\d+/$", r"^/b/[^/]+/performance/cycles/\d+/$",
     r"^/si/policies/[a-z]+/$", r"^/commissions/rules/[a-z_]+/$", r"^/people/\d+/$",
 )]
+# Roles none of whose pages has a table scrolling sideways on a phone.
+PHONE_WITHOUT_SCROLLING = {"bj.manager", "bj.staff", "bj.s1", "bj.client"}
 # Pages whose every visit is checked for English (entirely English when switched).
 ENGLISH = {
     "bj.s1": ["/b/beijing/me/", "/b/beijing/me/statement/", "/b/beijing/me/claims/"],
@@ -165,9 +167,11 @@ def test_every_page_of_a_roles_navigation_reads_right_at_both_sizes(sessions, us
                             pages.append(href)
     sessions.reach[username] = pages
     assert checked == 2 * len(pages) and len(pages) >= 2, f"{username}: only {checked} pages checked"
-    # Each role meets a table wider than a phone (so the shadow check above checked something)
-    # and none on a desktop.
-    assert scrolling["phone"] >= 1 and scrolling["desktop"] == 0, scrolling
+    # No table is wider than a desktop; on a phone, these roles' tables are all cards or fit
+    # (test_phone_cards.py), and any other role's wider table shows that it scrolls (checked above).
+    assert scrolling["desktop"] == 0, scrolling
+    if username in PHONE_WITHOUT_SCROLLING:
+        assert scrolling["phone"] == 0, scrolling
     assert not problems, "\n".join(problems)
 
 
