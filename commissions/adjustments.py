@@ -262,7 +262,27 @@ def adjustment_propose(*, actor: User, data: AdjustmentInput) -> Adjustment:
                          effective_to=data.effective_to, reason=data.reason, proposed_by=actor)
         stamp(adj, actor=actor, reason=f"提议:{data.reason}")
         adj.save()
+        _tell_approvers(branch, adj, actor)
     return adj
+
+
+def _tell_approvers(branch: Branch, adj: Adjustment, proposer: User) -> None:
+    """The branch's managers, the proposer excepted (four eyes), hear of a proposal waiting for
+    them, with a link to its what-if preview: it used to wait unseen until someone opened the
+    workbench. (Where the proposer is the only manager, HQ admin decides: the page says so.)"""
+    from branches.roles import branch_managers
+    from notifications.services import notification_create
+    from notifications.words import day, w
+    from notifications.words import label as word_label
+
+    for manager_id in sorted(branch_managers(branch) - {proposer.pk}):
+        notification_create(
+            recipient_id=manager_id, kind="adjustment_proposed", body=adj.reason,
+            link=f"/b/{branch.code}/commissions/adjustments/{adj.pk}/", dedupe_key=f"adjustment-proposed:{adj.pk}",
+            words={"title": w("%(who)s提议%(component)s浮动 %(percent)s%%(%(from)s起),请审批",
+                              who=proposer.display_name or proposer.username,
+                              component=word_label("component", adj.component), percent=f"{adj.percent:+.2f}",
+                              **{"from": day(adj.effective_from)})})
 
 
 def _locked_proposal(adjustment_id) -> Adjustment:

@@ -554,6 +554,7 @@ def explain(line: Line, *, home_branch_id: int, lang: str = "zh", context: LineC
             if line.home_rules_applied:
                 text += ",按不低于本分支机构标准补足"
         return text + "。"
+    text = text[:1].upper() + text[1:]  # an English sentence begins with a capital
     facts = [f for f in (ctx.client, ctx.service, ctx.client_type, ctx.tier) if f]
     if facts:
         text += "; " + " · ".join(facts)

@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from django_tenants.utils import schema_context
 
 from branches.audit import stamp
-from branches.models import Branch, User
+from branches.models import Branch, BranchMembership, User
 from branches.roles import Role, hq_roles_of, may_close_month
 from hrsaas.core.branch import require_branch
 from hrsaas.core.formatting import format_date, format_money, format_period
@@ -326,7 +326,6 @@ def parse_seller_here(data: dict, field: str, errors: inputs.Errors, *, required
     """A username of a seller (销售) of this branch: the person a lead is handed to (they work it
     here). An unknown name, someone who is no seller and another branch's seller get the same
     words, so the field never tells whether an account exists or where it works."""
-    from branches.models import BranchMembership
 
     value = data.get(field)
     if value is None or isinstance(value, (bool, list, tuple, dict, set)) or not str(value).strip():
@@ -361,7 +360,37 @@ def lead_create(*, actor, data: LeadInput, details: dict | None = None) -> Lead:
         LeadStageChange.objects.create(lead=lead, stage=Lead.Stage.ENTERED, at=lead.stage_since, by=actor)
         if data.marketer is not None:  # the points scheme counts qualified leads of the month
             recompute_mark(event_branch=current_branch(), earners=[data.marketer], periods={period_of(data.created_on)})
+        _flag_possible_duplicate(lead)
     return lead
+
+
+def _flag_possible_duplicate(lead) -> None:
+    """撞单: a lead with the name or the telephone number of one already recorded in the branch is
+    kept (two people may well have met the same company) and the office — who read every lead
+    and settle whose it is (归属) — is told which two to look at. The person recording it is
+    not told of the other: a marketer sees their own leads only."""
+    from django.db.models import Q
+
+    from notifications.services import notification_create
+    from notifications.words import w
+
+    from .models import Lead
+
+    same = Q(name__iexact=lead.name.strip())
+    if lead.phone.strip():
+        same |= Q(phone=lead.phone.strip())
+    first = Lead.objects.exclude(pk=lead.pk).filter(same).order_by("created_on", "pk").first()
+    if first is None:
+        return
+    branch = current_branch()
+    office = BranchMembership.objects.filter(branch=branch, role__in=[Role.BRANCH_MANAGER, Role.BRANCH_STAFF],
+                                             user__is_active=True).values_list("user_id", flat=True)
+    for user_id in sorted(set(office)):
+        notification_create(
+            recipient_id=user_id, kind="lead_possible_duplicate", link=f"/b/{branch.code}/leads/{lead.pk}/",
+            dedupe_key=f"lead-possible-duplicate:{lead.pk}",
+            words={"title": w("线索可能重复(撞单):#%(new)s %(name)s 与 #%(old)s 同名或同电话,请核实归属",
+                              new=lead.pk, name=lead.name, old=first.pk)})
 
 
 @dataclass(frozen=True)

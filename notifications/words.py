@@ -46,6 +46,10 @@ def moment(value: dt.datetime) -> dict:
     return {"when": value.isoformat()}
 
 
+def day(value: dt.date) -> dict:
+    return {"day": value.isoformat()}
+
+
 def label(kind: str, code) -> dict:
     """A code of one of hrsaas.core.labels' tables (component, role, service …)."""
     return {"label": [kind, code]}
@@ -82,6 +86,8 @@ def _value(value):
         return formatting.format_period(value["period"])
     if "when" in value:
         return formatting.format_datetime(dt.datetime.fromisoformat(value["when"]))
+    if "day" in value:
+        return formatting.format_date(dt.date.fromisoformat(value["day"]))
     if "label" in value:
         return labels.label(*value["label"])
     if "choice" in value:

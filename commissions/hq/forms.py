@@ -191,7 +191,7 @@ assert set(RULE_FORMS) == set(COMPONENTS)
 # Branch float adjustments
 # ---------------------------------------------------------------------------------------------
 class AdjustmentForm(forms.Form):
-    component = forms.ChoiceField(label=_("调整的组件"), choices=[(c, COMPONENT_TITLES[c]) for c in COMPONENTS])
+    component = forms.ChoiceField(label=_("调整项目"), choices=[(c, COMPONENT_TITLES[c]) for c in COMPONENTS])
     percent = _text(_("浮动比例(%,-20.00 至 20.00)"))
     effective_from = forms.CharField(label=_("生效日期"), widget=DATE)
     effective_to = forms.CharField(label=_("截止日期(可选)"), required=False, widget=DATE)

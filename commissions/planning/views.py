@@ -223,5 +223,5 @@ def branch_suggestion_draft(request):
     except ValidationError as exc:
         _say(request, exc)
         return redirect("cm-planning")
-    messages.success(request, _("已生成浮动调整草案 #%(id)d,须由另一位分公司经理审批后生效。") % {"id": adj.pk})
+    messages.success(request, _("已生成浮动调整草案 #%(id)d,须由另一位分公司经理(没有其他经理时由总部管理员)审批后生效。") % {"id": adj.pk})
     return redirect("adj-detail", adjustment_id=adj.pk)

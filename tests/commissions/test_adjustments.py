@@ -529,3 +529,23 @@ def _concurrent_approvals(branch):
 def test_a_negative_zero_percent_is_stored_and_shown_as_zero(api, people):
     r = propose(api, people["bj_staff"], percent="-0")
     assert r.status_code == 201 and r.json()["percent"] == "0.00", r.json()
+
+
+def test_a_proposal_tells_the_branchs_other_managers_once_and_never_the_proposer(api, people):
+    from notifications.models import Notification
+    from notifications.words import shown
+    from django.utils import translation
+
+    r = propose(api, people["bj_staff"], percent="5.00", effective_from="2026-02-01", reason="旺季")
+    assert r.status_code == 201
+    own = propose(api, people["bj_manager"], percent="-3.00", effective_from="2026-02-01")
+    assert own.status_code == 201
+
+    with in_branch("bj"):
+        inbox = list(Notification.objects.filter(kind="adjustment_proposed"))
+        assert [(n.recipient_id, n.title, n.body, n.link) for n in inbox] == [
+            (people["bj_manager"].pk, "bj_staff提议开户奖励浮动 +5.00%(2026年2月1日起),请审批", "旺季",
+             f"/b/bj/commissions/adjustments/{r.json()['id']}/")]
+        with translation.override("en"):
+            assert shown(inbox[0].words["title"], inbox[0].title) == (
+                "bj_staff proposes a +5.00% float on Opening reward from Feb. 1, 2026: please decide")

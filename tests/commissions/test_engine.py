@@ -150,7 +150,7 @@ def test_explanations_name_base_rate_adjustment_and_source():
     # Without the looked-up context no internal key appears either (no sh:sale:5, no #3).
     bare = engine.explain(line, home_branch_id=1)
     assert "sh:sale" not in bare and "#" not in bare and "None" not in bare
-    assert engine.explain(line, home_branch_id=1, lang="en").startswith("sales commission: 1,000,000.00 × 1%")
+    assert engine.explain(line, home_branch_id=1, lang="en").startswith("Sales commission: 1,000,000.00 × 1%")
 
 
 # ---------------------------------------------------------------------------------------------

@@ -382,3 +382,17 @@ def test_closing_the_month_settles_its_signed_leads_which_wait_for_it_without_al
     steps = page.get(f"/b/bj/leads/{lead}/").content.decode().split('data-testid="stage-history"')[1]
     year, month = int(period[:4]), int(period[5:])
     assert f"Closed for {dt.date(year, month, 1):%B %Y}" in steps and "关账" not in steps
+
+
+def test_a_lead_with_the_name_or_phone_of_another_is_kept_and_the_office_told_not_the_marketer(api, people):
+    """撞单: the office settles whose lead it is; the marketer never learns of the other's lead."""
+    from notifications.models import Notification
+
+    first = _lead(api, people["bj_mkt"], name="星海物流", phone="13812345678")
+    other = _lead(api, people["bj_sales"], name="星海物流有限公司", phone="13812345678")
+    _lead(api, people["bj_mkt"], name="远航物流", phone="13900000000")  # nothing in common
+
+    with in_branch("bj"):
+        told = sorted(Notification.objects.filter(kind="lead_possible_duplicate").values_list("recipient_id", "title"))
+    title = f"线索可能重复(撞单):#{other['id']} 星海物流有限公司 与 #{first['id']} 同名或同电话,请核实归属"
+    assert told == sorted([(people["bj_manager"].pk, title), (people["bj_staff"].pk, title)])

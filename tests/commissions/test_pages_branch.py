@@ -514,7 +514,7 @@ def test_pages_follow_the_chosen_language(client, people, march):
     html = _html(client.get("/b/bj/commissions/statements/2026-03/bj_s1/"))
 
     assert "March 2026" in html and "March 10, 2026" in html and "2,600.00" in html
-    assert "opening reward 1,800.00 = 1,800.00" in html  # the engine's English explanation
+    assert "Opening reward 1,800.00 = 1,800.00" in html  # the engine's English explanation
 
 
 def test_months_close_in_order_the_later_one_is_refused_and_changes_nothing(client, api, people, march):
