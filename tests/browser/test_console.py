@@ -211,7 +211,7 @@ def test_console_end_to_end(made, page_factory):
     assert "已确认" in phone.inner_text(".messages")
     # A bank file needs the specialist's payment data: finance fills it in on the page.
     finance.goto(f"/commissions/finance/people/{specialist.pk}/payment/")
-    for name, value in (("employee_number", "HZ-001"), ("id_number", "110105199003071239"),
+    for name, value in (("employee_number", "HZ-001"), ("account_name", "王小明"), ("id_number", "110105199003071239"),
                         ("bank_name", "中国工商银行"), ("bank_branch", "杭州西湖支行"),
                         ("account_number", "6222 0202 0011 2230")):
         finance.fill(f"input[name={name}]", value)
