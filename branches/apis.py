@@ -118,7 +118,12 @@ class TokenApi(ObtainAuthToken):
         refusal = login_guard.check(request, username)
         if refusal is not None:
             raise too_many(refusal.message, refusal.retry_after)
-        serializer = self.get_serializer(data=request.data)
+        data = request.data
+        if username and hasattr(data, "copy"):
+            # As the sign-in page reads it (NFKC): "ｂｊ.ｓ9" is bj.s9 here too.
+            data = data.copy()
+            data["username"] = User.normalize_username(username)
+        serializer = self.get_serializer(data=data)
         if not serializer.is_valid():  # a failure: `check` has counted it already
             raise ValidationError(serializer.errors)
         user = serializer.validated_data["user"]

@@ -148,8 +148,10 @@ def user_create(
     # sign-in page normalise it). Stored as typed it would be a look-alike account beside the
     # real one, that the sign-in page can never reach and whose failures count against the other.
     username = User.normalize_username(username or "")
-    if not username or not re.fullmatch(r"[\w.@+-]{1,150}", username):
-        errors["username"] = [_("用户名只能包含字母、数字和 @/./+/-/_,最长 150。")]
+    # Latin letters and digits only: a Cyrillic "ѕ" or Greek "ο" makes "bj.ѕ1" look exactly like
+    # bj.s1 in every list and earner field (a look-alike account credited with another's work).
+    if not username or not re.fullmatch(r"[A-Za-z0-9.@+_-]{1,150}", username):
+        errors["username"] = [_("用户名只能包含英文字母、数字和 @/./+/-/_,最长 150;姓名请填在显示名称中。")]
     elif User.objects.filter(username__iexact=username).exists():
         errors["username"] = [_("用户名“%(u)s”已存在。") % {"u": username}]
     branches_by_code = {b.code: b for b in Branch.objects.exclude(schema_name="public")}

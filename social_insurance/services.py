@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import unicodedata
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -1283,6 +1284,8 @@ def fee_payment_record(*, actor, statement_id: int, data: dict) -> FeePayment:
     amount = inputs.parse_money(data, "amount", errors)
     paid_on = inputs.parse_date(data, "paid_on", errors, not_after_today=True)
     reference = inputs.parse_text(data, "reference", errors, max_length=60, required=False)
+    if reference:  # as the bank prints it: "ＢＡＮＫ－００１" typed on a Chinese keyboard is BANK-001
+        reference = unicodedata.normalize("NFKC", reference).strip()
     note = inputs.parse_text(data, "note", errors, max_length=300, required=False)
     errors.raise_if_any()
     with transaction.atomic():
@@ -1530,6 +1533,14 @@ def dispute_raise(*, actor, employee_id: int, period: str, claimed_wage, reason:
             _errors({"period": _("该员工%(p)s的费用在%(c)s补缴,%(c)s申报后可对该月提出基数争议。") % {
                 "p": format_period(period), "c": format_period(carrying)}})
         _errors({"period": _("该员工本月没有缴费记录。")})
+    if BaseDispute.objects.filter(employee=employee, period=period, status=DisputeStatus.OPEN).exists():
+        # One open question per person and month: two open ones would each post the whole
+        # difference when resolved.
+        _errors({"period": _("该员工%(p)s已有待处理的基数争议,请先处理该争议。") % {"p": format_period(period)}})
+    charged = {line.wage for line in lines if line.wage is not None and charges_month(line, filed)}
+    if charged == {wage}:
+        _errors({"claimed_wage": _("主张的工资与%(p)s已申报的工资 %(w)s 相同,无需更正。") % {
+            "p": format_period(period), "w": f"{wage:,.2f}"}})
     dispute = BaseDispute(employee=employee, period=period, claimed_base=wage, reason=reason.strip(), raised_by=actor)
     stamp(dispute, actor=actor, reason="base disputed")
     dispute.save()

@@ -144,6 +144,8 @@ def test_hq_admin_creates_a_user_with_roles_in_several_branches(api, hq_admin, b
         ({"username": "hqadmin"}, "username"),
         ({"username": "ｈｑadmin"}, "username"),  # full-width: the same name (NFKC), a look-alike
         ({"username": "HQadmin"}, "username"),
+        ({"username": "bj.\u0455\u0031"}, "username"),  # Cyrillic "ѕ": looks exactly like bj.s1
+        ({"username": "张伟"}, "username"),  # a name belongs in display_name
     ],
 )
 def test_bad_user_input_is_refused_and_nothing_is_saved(api, hq_admin, branches, change, field):

@@ -363,3 +363,12 @@ def test_the_processs_memory_of_claimed_last_uses_keeps_only_the_last_minute(bra
         assert list(tokens._TOUCHED) == ["b" * 64]
     finally:
         tokens._TOUCHED.clear()
+
+
+@pytest.mark.django_db
+def test_the_token_endpoint_reads_a_full_width_username_as_the_sign_in_page_does(branches):
+    make_user("bj.s9", ("bj", "specialist"))
+
+    r = APIClient().post(TOKEN_URL, {"username": "ｂｊ.ｓ9", "password": TEST_PASSWORD}, format="json")
+
+    assert r.status_code == 200 and r.json()["token"]

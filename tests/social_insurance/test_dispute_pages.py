@@ -183,6 +183,7 @@ def test_other_roles_get_nothing_and_write_nothing(staff, case):
     ({"claimed_wage": "-15000"}, "claimed_wage", "工资不能为负数。"),
     ({"claimed_wage": "一万五"}, "claimed_wage", "工资须为金额,例如 12000.00。"),
     ({"reason": "   "}, "reason", "请说明争议原因。"),
+    ({"claimed_wage": "12000.50"}, "claimed_wage", "主张的工资与2025年8月已申报的工资 12,000.50 相同,无需更正。"),
 ])
 def test_a_bad_dispute_is_refused_with_a_clear_message_and_nothing_saved(staff, case, body, field, message):
     b = case["B"]
@@ -223,3 +224,18 @@ def test_the_api_rejects_with_a_note_and_resolves_with_one(api, staff, case):
     with in_branch("bj"):
         assert BaseDispute.objects.get(pk=second).note == "已核实"
         assert not ContributionLine.objects.filter(dispute_id=first).exists()
+
+
+def test_a_second_open_dispute_of_the_same_month_is_refused(staff, case):
+    """Two open disputes of one person and month would each post the whole difference."""
+    b = case["B"]
+    data = {"period": M, "claimed_wage": "15000", "reason": "工资申报有误"}
+    assert web(staff).post(f"/b/bj/si/employees/{b.pk}/disputes/new/", data).status_code == 302
+    before = _state()
+
+    again = web(staff).post(f"/b/bj/si/employees/{b.pk}/disputes/new/", dict(data, claimed_wage="16000"))
+
+    assert again.status_code == 400
+    assert ('<p class="field-error" data-field="period">该员工2025年8月已有待处理的基数争议,请先处理该争议。</p>'
+            in again.content.decode())
+    assert _state() == before

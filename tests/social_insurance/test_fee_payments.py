@@ -73,7 +73,7 @@ def test_a_bank_reference_pays_once_in_the_branch(staff, statement):
                                             employee_total=D("0.00"), total=D("100.00"))
         first = services.fee_payment_record(actor=staff, statement_id=statement.pk,
                                             data={"amount": "100.00", "paid_on": "2025-09-05", "reference": "CMB-0001"})
-        for target, ref in ((other.pk, "CMB-0001"), (statement.pk, " cmb-0001 ")):
+        for target, ref in ((other.pk, "CMB-0001"), (statement.pk, " cmb-0001 "), (other.pk, "ＣＭＢ－０００１")):
             with pytest.raises(ValidationError) as exc:
                 services.fee_payment_record(actor=staff, statement_id=target,
                                             data={"amount": "10.00", "paid_on": "2025-09-06", "reference": ref})
