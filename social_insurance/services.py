@@ -1605,6 +1605,14 @@ def dispute_resolve(*, actor, dispute_id: int, corrected_wage, note: str = "") -
         dispute.save()
         if cycle.computed_at is not None:
             _refresh_statements(target)
+            # The month's totals follow its statements at once (the board and the month's API
+            # showed the amounts before the 补缴 until the next compute).
+            from django.db.models import Sum
+
+            sums = FeeStatement.objects.filter(period=target).aggregate(er=Sum("employer_total"), ee=Sum("employee_total"))
+            cycle.employer_total, cycle.employee_total = sums["er"] or Decimal("0.00"), sums["ee"] or Decimal("0.00")
+            stamp(cycle, actor=actor, reason="dispute resolved")
+            cycle.save()
     return dispute
 
 

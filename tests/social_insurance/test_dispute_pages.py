@@ -239,3 +239,17 @@ def test_a_second_open_dispute_of_the_same_month_is_refused(staff, case):
     assert ('<p class="field-error" data-field="period">该员工2025年8月已有待处理的基数争议,请先处理该争议。</p>'
             in again.content.decode())
     assert _state() == before
+
+
+def test_the_months_totals_follow_a_resolved_dispute_at_once(staff, case):
+    """The 补缴 lands in September's statements and September's totals without a recompute."""
+    from social_insurance.models import MonthCycle
+
+    with in_branch("bj"):
+        before = MonthCycle.objects.values_list("employer_total", "employee_total").get(period="2025-09")
+        dispute = services.dispute_raise(actor=staff, employee_id=case["B"].pk, period=M, claimed_wage="15000.50",
+                                         reason="工资申报有误")
+        services.dispute_resolve(actor=staff, dispute_id=dispute.pk, corrected_wage="15000.50")
+        after = MonthCycle.objects.values_list("employer_total", "employee_total").get(period="2025-09")
+
+    assert (after[0] - before[0], after[1] - before[1]) == (D("945.00"), D("465.00"))
