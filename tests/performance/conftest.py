@@ -4,6 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import pytest
+from django.test import Client
 
 from tests.conftest import in_branch
 from tests.factories import make_user
@@ -66,3 +67,10 @@ def quarter(api, org):
     resp = hr.post(BJ + "cycles/", {"period": "2026-Q1"}, format="json")
     assert resp.json()["kind"] == "quarterly" and resp.json()["ends_on"] == "2026-03-31"
     return resp.json()["id"]
+
+
+def browser(user) -> Client:
+    """A web client signed in as `user` (the pages, as a browser sees them)."""
+    c = Client()
+    c.force_login(user)
+    return c

@@ -4,20 +4,13 @@ of (as `…/scores/`); linked-bonus amounts are department pay, for managers and
 from __future__ import annotations
 
 import pytest
-from django.test import Client
 
 from performance.models import AppraisalCycle, Award, BonusLine
 from tests.conftest import in_branch
 from tests.factories import make_user
-from tests.performance.conftest import BJ
+from tests.performance.conftest import BJ, browser
 
 pytestmark = pytest.mark.django_db
-
-
-def browser(user) -> Client:
-    c = Client()
-    c.force_login(user)
-    return c
 
 
 @pytest.fixture

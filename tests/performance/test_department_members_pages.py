@@ -4,20 +4,13 @@ same service as the API's departments/<code>/members/, audited the same way."""
 from __future__ import annotations
 
 import pytest
-from django.test import Client
 
 from performance.models import DepartmentMember
 from tests.conftest import in_branch
 from tests.factories import make_user
-from tests.performance.conftest import BJ
+from tests.performance.conftest import BJ, browser
 
 pytestmark = pytest.mark.django_db
-
-
-def browser(user) -> Client:
-    c = Client()
-    c.force_login(user)
-    return c
 
 
 @pytest.fixture

@@ -10,15 +10,9 @@ from django.test import Client
 from performance import services
 from performance.models import AppraisalCycle, Score
 from tests.conftest import in_branch
-from tests.performance.conftest import BJ, indicator
+from tests.performance.conftest import BJ, browser, indicator
 
 pytestmark = pytest.mark.django_db
-
-
-def browser(user) -> Client:
-    c = Client()
-    c.force_login(user)
-    return c
 
 
 @pytest.fixture

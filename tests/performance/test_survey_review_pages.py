@@ -11,18 +11,12 @@ from performance import services
 from performance.models import BonusRule, Review, Score, SurveyAnswer
 from tests.conftest import in_branch
 from tests.factories import make_user
-from tests.performance.conftest import BJ, indicator
+from tests.performance.conftest import BJ, browser, indicator
 from tests.performance.test_bonuses_api import FINANCE_RULE, HR_RULE
 
 pytestmark = pytest.mark.django_db
 
 HOME = "/b/bj/performance/"
-
-
-def browser(user) -> Client:
-    c = Client()
-    c.force_login(user)
-    return c
 
 
 def english(client: Client) -> Client:

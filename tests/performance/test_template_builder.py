@@ -7,20 +7,13 @@ import re
 from decimal import Decimal
 
 import pytest
-from django.test import Client
 
 from performance.models import KpiIndicator, KpiTemplate, KpiTemplateVersion
 from tests.conftest import in_branch
-from tests.performance.conftest import BJ, indicator
+from tests.performance.conftest import BJ, browser, indicator
 
 pytestmark = pytest.mark.django_db
 PAGE = "/b/bj/performance/templates/"
-
-
-def browser(user) -> Client:
-    c = Client()
-    c.force_login(user)
-    return c
 
 
 def rows(*indicators, extra_blank=0) -> dict:
