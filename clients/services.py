@@ -96,7 +96,7 @@ def _parse_grade(data: dict, errors: inputs.Errors) -> str:
 
 def parse_client(data: dict) -> ClientInput:
     errors = inputs.Errors()
-    name = inputs.parse_text(data, "name", errors)
+    name = inputs.parse_text(data, "name", errors, single_line=True)
     headcount = inputs.parse_int(data, "headcount", errors, low=1)
     opened_on = inputs.parse_date(data, "opened_on", errors, not_after_today=True)
     opened_by = inputs.parse_earner(data, "opened_by", errors)
@@ -186,7 +186,7 @@ class ClientChanges:
 
 def parse_client_changes(data: dict) -> ClientChanges:
     errors = inputs.Errors()
-    name = inputs.parse_text(data, "name", errors)
+    name = inputs.parse_text(data, "name", errors, single_line=True)
     headcount = inputs.parse_int(data, "headcount", errors, low=1)
     services = inputs.parse_services(data, "services", errors)
     grade = _parse_grade(data, errors)

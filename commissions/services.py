@@ -304,7 +304,7 @@ def parse_lead(data: dict) -> LeadInput:
     """The office's entry (manager, staff): any source, any marketer. Marketing and sales enter
     their own through `lead_services.parse_own_lead`, which fills in themselves."""
     errors = inputs.Errors()
-    name = inputs.parse_text(data, "name", errors)
+    name = inputs.parse_text(data, "name", errors, single_line=True)
     source = data.get("source")
     if source not in (Lead.Source.MARKETING, Lead.Source.SALES):
         errors.add("source", _("来源须为 marketing 或 sales。"))

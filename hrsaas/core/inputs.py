@@ -128,7 +128,8 @@ def refused_character(text: str) -> str | None:
     return None
 
 
-def parse_text(data: dict, field: str, errors: Errors, *, max_length: int = 200, required: bool = True) -> str:
+def parse_text(data: dict, field: str, errors: Errors, *, max_length: int = 200, required: bool = True,
+               single_line: bool = False) -> str:
     value = data.get(field)
     if value is not None and not isinstance(value, str):
         # A JSON number, list, object or true/false where text is wanted: refused, never stored as
@@ -143,6 +144,9 @@ def parse_text(data: dict, field: str, errors: Errors, *, max_length: int = 200,
     value = (value or "").strip()
     if required and not value:
         errors.add(field, _("必填。"))
+    elif single_line and any(ch in value for ch in "\r\n\t"):
+        # A name shown in lists, choices and file cells: a line break there splits it in two.
+        errors.add(field, _("须为一行文字,不能含换行或制表符。"))
     elif len(value) > max_length:
         errors.add(field, _("最多 %(n)d 个字符。") % {"n": max_length})
     return value

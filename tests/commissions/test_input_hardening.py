@@ -247,3 +247,17 @@ def test_a_lead_cannot_be_signed_before_it_existed(api, people):
     ok = staff.post(f"/b/bj/api/v1/leads/{lead}/sign/", {"amount": "120000.00", "signed_on": "2026-03-10",
                                                           "seller": "bj_sales"}, format="json")
     assert ok.status_code == 200
+
+
+@pytest.mark.parametrize("name", ["甲公司\n乙公司", "甲\t公司", "甲\r公司"])
+def test_a_client_or_lead_name_is_one_line(api, people, name):
+    """A name shows in lists, choices and file cells: a line break splits it there."""
+    staff, before = api(people["bj_staff"]), _counts()
+
+    client = staff.post("/b/bj/api/v1/clients/", {"name": name, "headcount": 30, "opened_on": "2026-03-02",
+                                                   "opened_by": "bj_s1"}, format="json")
+    lead = staff.post("/b/bj/api/v1/leads/", {"name": name, "source": "sales"}, format="json")
+
+    assert client.status_code == lead.status_code == 400
+    assert client.json()["name"] == lead.json()["name"] == ["须为一行文字,不能含换行或制表符。"]
+    assert _counts() == before
