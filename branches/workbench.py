@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from .models import Branch
-from .roles import Role, branch_managers, is_branch_manager
+from .roles import Role, branch_managers, is_branch_manager, may_close_month
 
 
 @dataclass(frozen=True)
@@ -86,6 +86,16 @@ def branch_workbench(user, branch: Branch, roles, today: dt.date | None = None) 
         wb.todos.append(Todo("claims", _("被驳回的开户奖励申领待复核"), claims, f"{b}/review/"))
         cycles = AppraisalCycle.objects.filter(status=CycleStatus.COMPUTED).count()
         wb.todos.append(Todo("appraisals", _("考核周期待定稿"), cycles, f"{b}/performance/cycles/"))
+        if may_close_month(user, branch):
+            # The earliest month with statements still open, once it has ended (months close in
+            # order): HQ pays a month only after the branch has closed it.
+            from commissions.services import earliest_open_period
+            from hrsaas.core.formatting import format_period
+
+            closable = earliest_open_period(branch, before=period)
+            if closable is not None:
+                wb.todos.append(Todo("close", _("%(p)s 待关账") % {"p": format_period(closable)}, 1,
+                                     f"{b}/commissions/periods/{closable}/close/"))
     if office:
         from social_insurance.money_selectors import arrears_figures
 

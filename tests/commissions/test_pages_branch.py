@@ -527,6 +527,7 @@ def test_months_close_in_order_the_later_one_is_refused_and_changes_nothing(clie
 
     home = _html(client.get("/b/bj/commissions/"))
     assert 'href="/b/bj/commissions/periods/2026-02/close/"' in home
+    assert ">2026年2月 待关账<" in _html(client.get("/b/bj/"))  # the workbench's to-do, the earliest month
     assert 'href="/b/bj/commissions/periods/2026-03/close/"' not in home
 
     page = _html(client.get(CLOSE))
@@ -544,6 +545,8 @@ def test_months_close_in_order_the_later_one_is_refused_and_changes_nothing(clie
     assert api(people["bj_manager"]).post("/b/bj/api/v1/periods/2026-02/close/").status_code == 200
     home = _html(client.get("/b/bj/commissions/"))
     assert 'href="/b/bj/commissions/periods/2026-03/close/"' in home
+    todo = re.search(r'data-testid="todo-close">(.*?)</li>', _html(client.get("/b/bj/")), re.S).group(1)
+    assert 'href="/b/bj/commissions/periods/2026-03/close/">2026年3月 待关账<' in todo
     assert client.post(CLOSE, {"confirm": "on"}).status_code == 302
     assert sorted(BranchPeriod.objects.values_list("period", "status")) == [
         ("2026-02", "closed"), ("2026-03", "closed")]
