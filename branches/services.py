@@ -68,11 +68,10 @@ def validate_branch_input(data: BranchInput) -> None:
         # A branch's city is where its people are insured by default: one without a policy
         # (a typo, "atlantis") would compute every month to nothing without a word.
         from hrsaas.core.inputs import unknown_choice
-        from hrsaas.core.labels import label
         from social_insurance.policies.selectors import known_cities
 
         errors["city"] = [unknown_choice(data.city.strip(), what=_("城市"),
-                                         choices=list(dict.fromkeys(label("city", c) or n for c, n in known_cities())))]
+                                         choices=[name for _code, name in known_cities()])]
     if errors:
         raise ValidationError(errors)
 
@@ -80,10 +79,10 @@ def validate_branch_input(data: BranchInput) -> None:
 def _city_code(text: str) -> str | None:
     """A city with a social-insurance policy, by its code or its name (北京), or None."""
     from hrsaas.core.labels import label
-    from social_insurance.policies.selectors import known_cities
+    from social_insurance.policies.models import CityPolicy
 
     text = (text or "").strip()
-    for code, name in known_cities():
+    for code, name in CityPolicy.objects.values_list("city", "name").distinct():
         if text in (code, name, label("city", code)):
             return code
     return None

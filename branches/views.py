@@ -47,11 +47,9 @@ def hq_home(request):
 @page_roles({"GET": R.HQ_ANY, "POST": R.HQ_ADMIN_ONLY})
 def branch_list(request):
     _require_hq(request)
-    from hrsaas.core.labels import label
     from social_insurance.policies.selectors import known_cities
 
-    cities = {code: label("city", code) or name for code, name in known_cities()}
-    form = BranchForm(request.POST or None, cities=sorted(cities.items()))
+    form = BranchForm(request.POST or None, cities=known_cities())
     if request.method == "POST":
         if not is_hq_admin(request.user):
             raise Http404

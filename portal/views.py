@@ -18,7 +18,7 @@ from branches.uploads import serve_branch_file
 from commissions.engine import BranchRef, period_of
 from commissions.services import rulebook_load
 from hrsaas.core.formatting import format_period
-from hrsaas.core.period import valid_period
+from hrsaas.core.period import Period, valid_period
 
 from . import engine, forms, selectors, services
 from .models import InquiryEvent, RewardClaim
@@ -106,8 +106,12 @@ def statement(request, period: str):
     awaiting = sales_awaiting(request.user.username, request.tenant, period)
     # A closed statement is the person's 电子工资条: confirmed here, in one tap on its own page.
     receipt = StatementReceipt.objects.filter(branch=request.tenant, period=period, earner=request.user).first()
-    return render(request, "portal/statement.html", {"stmt": stmt, "period": period, "awaiting": awaiting,
-                                                     "receipt": receipt})
+    # Earlier months one tap away (a person checks last month's pay); none after the current one.
+    this_month = period_of(timezone.localdate())
+    return render(request, "portal/statement.html", {
+        "stmt": stmt, "period": period, "awaiting": awaiting, "receipt": receipt,
+        "previous": str(Period.parse(period).previous()),
+        "next": str(Period.parse(period).next()) if period < this_month else None})
 
 
 @require_GET

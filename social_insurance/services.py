@@ -15,7 +15,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Count, Max, Q
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, gettext_noop
 from django.utils.translation import ngettext
@@ -186,7 +186,13 @@ def employee_clean(data: EmployeeInput, *, rules=None, clients=None) -> CleanEmp
     rules = rules if rules is not None else policy_rules()
     cities = {r.city for r in rules}
     # 参保地 as staff write it (北京) or as its code (beijing).
+    # A city by its name as the policy data has it (北京) or as an English page shows it (Beijing).
+    from hrsaas.core.labels import label
+
     city_codes = {r.name: r.city for r in rules}
+    for r in rules:
+        with translation.override("en"):
+            city_codes.setdefault(label("city", r.city), r.city)
     # Numbers typed with a Chinese input method (５１, ２０２６－０１－０１) read as what they are.
     changes = {}
     for name in ("client", "wage", "housing_fund_percent", "injury_rate", "start_date", "end_date"):

@@ -62,7 +62,12 @@ def cities_without_policy(day) -> list[str]:
 
 
 def known_cities() -> list[tuple[str, str]]:
-    return list(CityPolicy.objects.order_by("city").values_list("city", "name").distinct())
+    """(code, name) of the cities with a policy, the name in the reader's language where the
+    labels know the city (Beijing on an English page), else as HQ published it."""
+    from hrsaas.core.labels import label
+
+    pairs = CityPolicy.objects.order_by("city").values_list("city", "name").distinct()
+    return list({code: label("city", code) or name for code, name in pairs}.items())
 
 
 @dataclass(frozen=True)

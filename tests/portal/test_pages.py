@@ -115,6 +115,18 @@ def test_statement_lines_are_explained(web, api, people):
     assert "1,320.00" not in other
 
 
+def test_the_statement_goes_to_the_month_before_and_after_but_not_past_this_month(web, people):
+    from django.utils import timezone
+
+    page = web(people["bj_s1"])
+    march = page.get("/b/bj/me/statement/2026-03/").content.decode()
+    assert 'href="/b/bj/me/statement/2026-02/" data-testid="previous-month">← 2026年2月<' in march
+    assert 'href="/b/bj/me/statement/2026-04/" data-testid="next-month">2026年4月 →<' in march
+    today = timezone.localdate()
+    now = page.get(f"/b/bj/me/statement/{today:%Y-%m}/").content.decode()
+    assert 'data-testid="previous-month"' in now and 'data-testid="next-month"' not in now
+
+
 def test_english_switch(web, people):
     client = web(people["bj_s1"])
     client.post("/i18n/setlang/", {"language": "en", "next": "/b/bj/me/"})
