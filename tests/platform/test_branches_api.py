@@ -39,6 +39,7 @@ def test_hq_admin_creates_a_branch_with_a_migrated_schema(api, hq_admin):
         ({"code": "hq", "name": "x"}, "code"),
         ({"code": "ok-code", "name": ""}, "name"),
         ({"name": "no code"}, "code"),
+        ({"code": "ok-code", "name": "x", "city": "atlantis"}, "city"),  # no policy: months of nothing
     ],
 )
 def test_bad_branch_input_is_refused_and_nothing_is_made(api, hq_admin, payload, field):
@@ -207,3 +208,14 @@ def test_deactivating_on_the_page_asks_for_a_confirmation(hq_admin, branches):
     assert not Branch.objects.get(code="bj").active
     page.post("/branches/bj/toggle/")  # re-activating needs no box
     assert Branch.objects.get(code="bj").active
+
+
+def test_a_branchs_city_is_one_with_a_policy_named_in_the_readers_words(api, hq_admin):
+    refused = api(hq_admin).post("/api/v1/branches/", {"code": "hz-x", "name": "杭州二", "city": "atlantis"},
+                                 format="json")
+    assert refused.status_code == 400
+    message = refused.json()["city"][0]
+    assert message.startswith("未知城市:atlantis(可选:") and "北京" in message and "beijing" not in message
+
+    by_name = api(hq_admin).post("/api/v1/branches/", {"code": "hz-y", "name": "杭州三", "city": "杭州"}, format="json")
+    assert by_name.status_code == 201 and by_name.json()["city"] == "hangzhou"

@@ -44,3 +44,12 @@ def file_month(staff, period: str) -> None:
     services.month_compute(actor=staff, period=period)
     services.month_reconcile(actor=staff, period=period)
     services.month_file(actor=staff, period=period, receipt_no=f"BJ-{period}")
+
+
+def web(user):
+    """A web client signed in as `user` (the pages, as a browser sees them)."""
+    from django.test import Client as WebClient
+
+    c = WebClient()
+    c.force_login(user)
+    return c

@@ -8,7 +8,6 @@ import io
 from decimal import Decimal
 
 import pytest
-from django.test import Client as WebClient
 from openpyxl import load_workbook
 
 from social_insurance import services
@@ -16,16 +15,11 @@ from social_insurance.models import ClientContact
 from tests.conftest import in_branch
 from tests.factories import make_user
 
-from .helpers import add_employee, make_client
+from .helpers import add_employee, make_client, web
 
 pytestmark = pytest.mark.django_db
 M = "2025-08"
 
-
-def web(user):
-    c = WebClient()
-    c.force_login(user)
-    return c
 
 
 @pytest.fixture

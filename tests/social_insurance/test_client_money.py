@@ -7,7 +7,6 @@ import io
 from decimal import Decimal
 
 import pytest
-from django.test import Client as WebClient
 from openpyxl import load_workbook
 
 from social_insurance import services
@@ -17,17 +16,12 @@ from tests.conftest import in_branch
 from tests.factories import make_user
 from tests.json_numbers import NUMBERS, N, post_json, refusal
 
-from .helpers import add_employee, make_client
+from .helpers import add_employee, make_client, web
 
 pytestmark = pytest.mark.django_db
 D = Decimal
 AUG, SEP = "2025-08", "2025-09"
 
-
-def web(user):
-    c = WebClient()
-    c.force_login(user)
-    return c
 
 
 @pytest.fixture

@@ -7,24 +7,18 @@ import re
 from decimal import Decimal
 
 import pytest
-from django.test import Client as WebClient
 
 from social_insurance import services
 from social_insurance.models import BaseDispute, ClientContact, ContributionLine
 from tests.conftest import in_branch
 from tests.factories import make_user
 
-from .helpers import add_employee, file_month, make_client
+from .helpers import add_employee, file_month, make_client, web
 
 pytestmark = pytest.mark.django_db
 M = "2025-08"
 D = Decimal
 
-
-def web(user):
-    c = WebClient()
-    c.force_login(user)
-    return c
 
 
 @pytest.fixture

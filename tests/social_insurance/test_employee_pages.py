@@ -14,7 +14,6 @@ from decimal import Decimal
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.test import Client as WebClient
 from django.utils import timezone
 from openpyxl import load_workbook
 
@@ -25,16 +24,11 @@ from social_insurance.policies.selectors import city_settings
 from tests.conftest import in_branch
 from tests.factories import make_user
 
-from .helpers import add_employee, idn, make_client
+from .helpers import add_employee, idn, make_client, web
 
 pytestmark = pytest.mark.django_db
 LIST = "/b/bj/si/employees/"
 
-
-def web(user) -> WebClient:
-    c = WebClient()
-    c.force_login(user)
-    return c
 
 
 def html_of(response) -> str:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from django.test import Client as WebClient
 
 from hrsaas.schedule import beat_schedule
 from notifications.models import Notification
@@ -14,7 +13,7 @@ from social_insurance.models import PaymentException
 from tests.conftest import in_branch
 from tests.factories import make_user
 
-from .helpers import add_employee, make_client
+from .helpers import add_employee, make_client, web
 
 pytestmark = pytest.mark.django_db
 URL = "/b/bj/api/v1/si/exceptions/"
@@ -351,11 +350,6 @@ def test_escalation_selector_skips_stages_already_escalated(staff):
 # ---------------------------------------------------------------------------------------------
 # The cycle board's forms
 # ---------------------------------------------------------------------------------------------
-def web(user):
-    c = WebClient()
-    c.force_login(user)
-    return c
-
 
 def test_board_logs_responds_and_resolves_through_its_forms(staff, employee):
     page = web(staff)

@@ -9,7 +9,6 @@ import re
 import pytest
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.test import Client as WebClient
 from openpyxl import Workbook
 
 from branches import jobs
@@ -19,17 +18,12 @@ from social_insurance.policies.models import InsuredIdentitySpan, RepeatedIdenti
 from tests.conftest import in_branch
 from tests.factories import make_user
 
-from .helpers import add_employee, file_month, idn, make_client
+from .helpers import add_employee, file_month, idn, make_client, web
 
 pytestmark = pytest.mark.django_db
 M = "2025-08"
 WARNING = str(services.INSURED_ELSEWHERE_MESSAGE)
 
-
-def web(user):
-    c = WebClient()
-    c.force_login(user)
-    return c
 
 
 @pytest.fixture

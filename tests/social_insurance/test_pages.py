@@ -5,7 +5,6 @@ import io
 from decimal import Decimal
 
 import pytest
-from django.test import Client as WebClient
 from openpyxl import load_workbook
 
 from hrsaas.core.formatting import format_money, format_period
@@ -14,16 +13,11 @@ from social_insurance.models import ClientContact, FeeStatement, FeeStatementCha
 from tests.conftest import in_branch
 from tests.factories import make_user
 
-from .helpers import add_employee, make_client
+from .helpers import add_employee, make_client, web
 
 pytestmark = pytest.mark.django_db
 M = "2025-08"
 
-
-def web(user):
-    c = WebClient()
-    c.force_login(user)
-    return c
 
 
 @pytest.fixture
