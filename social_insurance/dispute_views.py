@@ -95,6 +95,9 @@ def dispute_list(request):
     })
 
 
+_ITEM_ORDER = {kind: i for i, kind in enumerate(ITEM_LABELS)}
+
+
 def _detail(request, dispute, *, resolve_form=None, reject_form=None, status: int = 200):
     is_open = dispute.status == DisputeStatus.OPEN
     preview, preview_error = None, ""
@@ -116,7 +119,9 @@ def _detail(request, dispute, *, resolve_form=None, reject_form=None, status: in
         "branch": request.tenant, "d": dispute, "is_open": is_open, "current": current,
         "current_items": [dict(dataclasses.asdict(i), label=ITEM_LABELS.get(i.kind, i.kind)) for i in current.items],
         "preview": preview, "preview_error": preview_error, "posted": posted,
-        "preview_lines": [dict(dataclasses.asdict(l), label=ITEM_LABELS.get(l.kind, l.kind)) for l in preview.lines]
+        # In the items' own order (养老, 医疗 …), as the month's table above them reads.
+        "preview_lines": [dict(dataclasses.asdict(l), label=ITEM_LABELS.get(l.kind, l.kind))
+                          for l in sorted(preview.lines, key=lambda l: _ITEM_ORDER.get(l.kind, len(_ITEM_ORDER)))]
         if preview else [],
         "posted_employer": sum(l.employer_amount for l in posted), "posted_employee": sum(l.employee_amount for l in posted),
         "resolve_form": resolve_form, "reject_form": reject_form,

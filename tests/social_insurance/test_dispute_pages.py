@@ -74,12 +74,12 @@ def test_the_office_raises_previews_and_resolves_a_dispute_through_the_pages(sta
     assert _rows(html, "current-base")[0] == ["养老保险", "12,000.50", "1,920.08", "960.04"]
     assert "按申报工资 15,000.50 元更正:计入 2025年9月" in html
     preview = _rows(html, "preview-lines")
-    assert preview == [
-        ["住房公积金", "补缴", "15,000.50", "150.00", "150.00"],
-        ["医疗保险", "补缴", "15,000.50", "294.00", "60.00"],
+    assert preview == [  # in the items' own order, as the month's table above reads
         ["养老保险", "补缴", "15,000.50", "480.00", "240.00"],
+        ["医疗保险", "补缴", "15,000.50", "294.00", "60.00"],
         ["失业保险", "补缴", "15,000.50", "15.00", "15.00"],
         ["工伤保险", "补缴", "15,000.50", "6.00", "0.00"],
+        ["住房公积金", "补缴", "15,000.50", "150.00", "150.00"],
     ]
     assert 'data-testid="preview-employer">945.00<' in html and 'data-testid="preview-employee">465.00<' in html
     assert _state()[1] == case["lines"]  # a preview writes nothing
