@@ -17,16 +17,21 @@ pytestmark = pytest.mark.django_db
 M = "2025-08"
 
 
-@pytest.fixture
-def disputed(api, staff):
-    """北京甲公司's August statement, disputed by its contact."""
-    contact = make_user("jia_contact", ("bj", "client_contact"), home="bj")
+def _august_statement(staff, contact):
+    """北京甲公司 (one person on 12,000.00), `contact` speaking for it: its August statement."""
     with in_branch("bj"):
         client = make_client("北京甲公司", staff)
         ClientContact.objects.create(user=contact, client=client)
         add_employee(client, 1, "12000", "2025-06-01", actor=staff)
         services.month_compute(actor=staff, period=M)
-        statement = FeeStatement.objects.get(period=M, client=client)
+        return FeeStatement.objects.get(period=M, client=client)
+
+
+@pytest.fixture
+def disputed(api, staff):
+    """北京甲公司's August statement, disputed by its contact."""
+    contact = make_user("jia_contact", ("bj", "client_contact"), home="bj")
+    statement = _august_statement(staff, contact)
     resp = api(contact).post(f"/b/bj/api/v1/si/statements/{statement.pk}/dispute/", {"note": "张三7月已离职"},
                              format="json")
     assert resp.status_code == 200 and resp.json()["status"] == "disputed"
@@ -208,12 +213,7 @@ def test_the_office_is_told_once_per_dispute_naming_the_client_and_month(api, st
     specialist = make_user("bj_si", ("bj", "specialist"), home="bj")
     make_user("sh_staff", ("sh", "branch_staff"), home="sh")
     contact = make_user("jia_contact", ("bj", "client_contact"), home="bj")
-    with in_branch("bj"):
-        client = make_client("北京甲公司", staff)
-        ClientContact.objects.create(user=contact, client=client)
-        add_employee(client, 1, "12000", "2025-06-01", actor=staff)
-        services.month_compute(actor=staff, period=M)
-        statement = FeeStatement.objects.get(period=M, client=client)
+    statement = _august_statement(staff, contact)
     page = WebClient()
     page.force_login(contact)
     page.post(f"/b/bj/si/statements/{statement.pk}/", {"decision": "dispute", "note": "张三7月已离职"})
