@@ -26,6 +26,7 @@ test run, a restore) never meets bodies of another one.
 from __future__ import annotations
 
 import logging
+import threading
 import time
 import uuid
 from collections import OrderedDict
@@ -278,23 +279,28 @@ class Held:
     names the tag it holds, and Redis answers "=" while that tag is current and its stored body
     is of the same tag (`_READ_MANY`), so the body is neither copied nor sent again; any change
     of its scopes changes the tag and the body is read anew. Least recently used bodies are
-    dropped past `limit` bytes (bodies, keys, tags and what holding them costs)."""
+    dropped past `limit` bytes (bodies, keys, tags and what holding them costs). Safe to share
+    between a process' threads (a threaded web server): each step runs under one lock, because
+    the ordered dict and the byte count change together and a reader's move-to-end races a
+    writer's eviction (measured: KeyError and a count drifting from what is held)."""
 
     def __init__(self, limit: int):
         self.limit = limit
         self._items: OrderedDict[str, tuple[str, bytes]] = OrderedDict()
         self._size = 0
+        self._lock = threading.Lock()
 
     def tag(self, key: str) -> str:
         held = self._items.get(key)
         return held[0] if held is not None else ""
 
     def body(self, key: str, tag: str) -> bytes | None:
-        held = self._items.get(key)
-        if held is None or held[0] != tag:
-            return None
-        self._items.move_to_end(key)
-        return held[1]
+        with self._lock:
+            held = self._items.get(key)
+            if held is None or held[0] != tag:
+                return None
+            self._items.move_to_end(key)
+            return held[1]
 
     # What an entry costs beyond its body, key and tag: the key's and tag's string headers, the
     # tuple and the ordered dict's slot (measured ≈ 250 bytes; an empty month's statement is a
@@ -306,6 +312,10 @@ class Held:
 
     def keep(self, key: str, ticket: Ticket | None, body: bytes) -> None:
         """Keep `body`, read or computed under `ticket` (nothing while a writer was in flight)."""
+        with self._lock:
+            self._keep(key, ticket, body)
+
+    def _keep(self, key: str, ticket: Ticket | None, body: bytes) -> None:
         held = self._items.get(key)
         if held is not None and ticket is not None and not ticket.busy and held == (ticket.tag, body):
             return  # the copy just served (`body` already marked it recently used)

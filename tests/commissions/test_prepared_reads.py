@@ -293,6 +293,44 @@ def test_held_bodies_stay_within_their_bytes():
     assert small._size == len(b"yy") + len("k") + len("1") + prepared.Held.ENTRY_BYTES
 
 
+def test_held_copies_are_safe_between_threads():
+    """A threaded web server shares one process' held copies: eight threads keeping and reading
+    the same keys, switched as often as the interpreter allows, raise nothing and leave the
+    byte count equal to what is held and within the limit (unlocked, both went wrong)."""
+    import random
+    import sys
+    import threading
+
+    from hrsaas.core import prepared
+
+    held, errors = prepared.Held(20_000), []
+
+    def work(seed):
+        rnd = random.Random(seed)
+        try:
+            for _ in range(5_000):
+                key = f"k{rnd.randrange(200)}"
+                ticket = prepared.Ticket([], key, f"t{rnd.randrange(3)}", False)
+                held.keep(key, ticket, b"x" * rnd.randrange(10, 600))
+                held.body(key, ticket.tag)
+        except Exception as exc:  # noqa: BLE001 - any failure in a thread is the finding
+            errors.append(repr(exc))
+
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)
+    try:
+        threads = [threading.Thread(target=work, args=(seed,)) for seed in range(8)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    finally:
+        sys.setswitchinterval(interval)
+    assert errors == []
+    assert held._items, "nothing was held: the test exercised nothing"
+    assert held._size == sum(held._cost(key, *item) for key, item in held._items.items()) <= held.limit
+
+
 def test_a_held_copy_is_not_served_after_redis_came_back_from_an_older_snapshot(django_db_setup, django_db_blocker):
     """Redis restarted from an older snapshot has its generations gone back: bumps go on from
     Redis' clock, so a tag a process holds a copy for is never handed out again for another body."""
