@@ -85,7 +85,9 @@ def _board_payload(period: str, metric: str, kind: str) -> tuple[bytes, dict]:
 
 
 def _board_body(rows: list[dict], metric: str, kind: str) -> tuple[bytes, dict]:
-    me = {r["username"]: selectors.gap_text(rank=r["rank"], gap=r["gap_to_previous"], metric=metric, kind=kind)
+    ahead = selectors.next_ranks(rows)
+    me = {r["username"]: selectors.gap_text(rank=r["rank"], next_rank=ahead[r["username"]],
+                                            gap=r["gap_to_previous"], metric=metric, kind=kind)
           for r in rows}
     return store.render_json(rows), me
 

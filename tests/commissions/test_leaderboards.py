@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from commissions.selectors import gap_text, rank_rows
+from commissions.selectors import gap_text, next_ranks, rank_rows
 
 from .conftest import drain, open_client
 
@@ -18,9 +18,34 @@ def test_competition_ranking_and_gaps():
 
 
 def test_gap_text():
-    assert gap_text(rank=3, gap=2, metric="openings") == "您当前月排名第3位,距离第2位还差2户"
-    assert gap_text(rank=1, gap=None, metric="openings") == "您当前月排名第1位"
-    assert gap_text(rank=2, gap="300.00", metric="commission", kind="week") == "您本周排名第2位,距离第1位还差300.00元"
+    assert gap_text(rank=3, next_rank=2, gap=2, metric="openings") == "您当前月排名第3位,距离第2位还差2户"
+    assert gap_text(rank=1, next_rank=None, gap=None, metric="openings") == "您当前月排名第1位"
+    assert gap_text(rank=2, next_rank=1, gap="300.00", metric="commission",
+                    kind="week") == "您本周排名第2位,距离第1位还差300.00元"
+    # money as the phone page writes it
+    assert gap_text(rank=2, next_rank=1, gap="100000.00", metric="sales") == "您当前月排名第2位,距离第1位还差100,000.00元"
+
+
+def test_the_next_rank_after_a_tie_is_the_tied_rank():
+    """Ranks 1, 1, 3: the third is behind 第1位 (nobody is 第2位), as the phone page says it."""
+    rows = rank_rows({"a": 5, "b": 3, "c": 3, "d": 1, "e": 5})
+    assert next_ranks(rows) == {"a": None, "e": None, "b": 1, "c": 1, "d": 3}
+    d = next(r for r in rows if r["username"] == "d")
+    assert gap_text(rank=d["rank"], next_rank=3, gap=d["gap_to_previous"], metric="openings") == \
+        "您当前月排名第5位,距离第3位还差2户"
+
+
+def test_the_callers_sentence_after_a_tie_names_the_rank_ahead(api, people):
+    staff = people["bj_staff"]
+    for i, (who, day) in enumerate([("bj_s1", "02"), ("bj_s1", "03"), ("bj_mkt", "04"), ("bj_mkt", "05"),
+                                    ("bj_s2", "06")]):
+        open_client(api, staff, opened_by=who, opened_on=f"2026-03-{day}", name=f"t{i}")
+    drain("bj")
+
+    for period, when in (("2026-03", "当前月"), ("2026-W10", "本周")):
+        body = api(people["bj_s2"]).get(f"/b/bj/api/v1/leaderboards/?period={period}&metric=openings").json()
+        assert [(r["username"], r["rank"]) for r in body["rows"]] == [("bj_mkt", 1), ("bj_s1", 1), ("bj_s2", 3)]
+        assert body["me"] == f"您{when}排名第3位,距离第1位还差1户", period
 
 
 def test_branch_leaderboard_openings_month_and_week(api, people):
@@ -92,3 +117,4 @@ def test_the_three_month_boards_from_one_pass_are_the_three_boards(api, people):
     # The corrections moved bj_s2 on the commission board only.
     assert boards["commission"][-1]["username"] == "bj_s2"
     assert boards["sales"][0]["username"] == "bj_s2"
+
