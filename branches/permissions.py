@@ -28,6 +28,9 @@ PUBLIC = _Public({"*"})
 
 UNDECLARED = _("此接口未声明可访问的角色,默认拒绝。")
 COMMISSION_BOARD_DENIED = _("提成金额排行仅限分支机构经理、总部管理员和总部财务查看。")
+# The company-wide board ranks every branch's earners by pay: HQ's alone (a manager reads their own
+# branch's board).
+COMPANY_COMMISSION_BOARD_DENIED = _("全公司提成金额排行仅限总部管理员和总部财务查看。")
 
 
 def declared_roles(view, method: str):

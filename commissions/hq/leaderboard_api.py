@@ -9,7 +9,7 @@ from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.views import APIView
 
 from branches import roles as R
-from branches.permissions import COMMISSION_BOARD_DENIED
+from branches.permissions import COMPANY_COMMISSION_BOARD_DENIED
 from branches.prepared_api import PreparedGet
 from commissions import prepared, selectors
 from commissions import serializers as doc
@@ -42,7 +42,7 @@ class HQLeaderboardApi(PreparedGet, APIView):
         if metric not in selectors.METRICS:
             raise ValidationError({"metric": [_("指标须为 openings、sales 或 commission。")]})
         if metric == "commission" and not R.may_read_commission_amounts(request.user):
-            raise PermissionDenied(COMMISSION_BOARD_DENIED)
+            raise PermissionDenied(COMPANY_COMMISSION_BOARD_DENIED)
         if kind == "week":  # read from every branch's lines of the week (not prepared)
             return prepared.hq_board_body(period.strip(), metric)
         period = str(Period.parse(period))  # " 2025-07" is 2025-07: its rows, its prepared body

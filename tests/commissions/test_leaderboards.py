@@ -118,3 +118,12 @@ def test_the_three_month_boards_from_one_pass_are_the_three_boards(api, people):
     assert boards["commission"][-1]["username"] == "bj_s2"
     assert boards["sales"][0]["username"] == "bj_s2"
 
+
+def test_the_company_commission_board_refuses_a_branch_manager_in_words_that_fit(api, people):
+    """The company board by commission is HQ's alone: the refusal does not tell a branch manager
+    that branch managers may read it (the branch board's words did)."""
+    r = api(people["bj_manager"]).get("/api/v1/leaderboards/?period=2026-03&metric=commission")
+    assert r.status_code == 403
+    assert r.json() == {"detail": "全公司提成金额排行仅限总部管理员和总部财务查看。"}
+    own = api(people["bj_s1"]).get("/b/bj/api/v1/leaderboards/?period=2026-03&metric=commission")
+    assert own.status_code == 403 and own.json()["detail"] == "提成金额排行仅限分支机构经理、总部管理员和总部财务查看。"
