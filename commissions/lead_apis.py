@@ -20,6 +20,10 @@ from .models import Lead
 # Deny by default: the roles that work leads (HQ admins pass as managers).
 # Declared roles (deny by default): who works leads, and who decides over them.
 LEAD_WORKERS = frozenset({Role.BRANCH_MANAGER, Role.BRANCH_STAFF, Role.MARKETING, Role.SALES})
+# Signing is the seller's (or the office's) act, never the marketer's: a marketer is refused for
+# the role (403, whatever the lead), as the contract's "403 for permission" says; a seller's
+# reach is their own leads (anyone else's, like a missing one, is 404).
+LEAD_SIGNERS = frozenset({Role.BRANCH_MANAGER, Role.BRANCH_STAFF, Role.SALES})
 MANAGERS = frozenset({Role.BRANCH_MANAGER})
 
 
@@ -119,7 +123,7 @@ class LeadDetailApi(APIView):
 
 
 class LeadSignApi(APIView):
-    roles = LEAD_WORKERS
+    roles = LEAD_SIGNERS
 
     @extend_schema(operation_id="leads_sign", request=doc.LeadSignIn, responses={200: doc.LeadOut})
     def post(self, request, lead_id: int):
