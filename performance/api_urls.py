@@ -7,6 +7,8 @@ branch_urlpatterns = [
     path(P + "metrics/", apis.MetricListApi.as_view(), name="api-perf-metrics"),
     path(P + "departments/", apis.DepartmentListApi.as_view(), name="api-perf-departments"),
     path(P + "departments/<str:code>/members/", apis.DepartmentMemberApi.as_view(), name="api-perf-members"),
+    path(P + "departments/<str:code>/members/<str:username>/", apis.DepartmentMemberRemoveApi.as_view(),
+         name="api-perf-member"),
     path(P + "templates/", apis.TemplateListApi.as_view(), name="api-perf-templates"),
     path(P + "templates/<str:code>/versions/", apis.TemplateVersionApi.as_view(), name="api-perf-template-versions"),
     path(P + "values/", apis.ValuesApi.as_view(), name="api-perf-values"),

@@ -361,6 +361,24 @@ class DepartmentMemberApi(APIView):
                          "position": member.position})
 
 
+class DepartmentMemberRemoveApi(APIView):
+    """`DELETE departments/{code}/members/{username}/` → 204: the person is taken out of the
+    department, as on the department's page (services.member_remove, audited the same way). The
+    page's roles: the branch manager and HQ admin (`selectors.may_manage_members`) — where a person
+    sits decides whose scores a department head reads. A department, a person or a membership
+    out of reach is the same 404 as one that does not exist."""
+    roles = R.MANAGER
+
+    @extend_schema(operation_id="performance_department_member_remove", request=None,
+                   responses={204: None, 403: dict, 404: dict})
+    def delete(self, request, code: str, username: str):
+        if not selectors.may_manage_members(request.user):
+            raise PermissionDenied()
+        member = selectors.access_department_member(code, username)
+        services.member_remove(actor=request.user, department=member.department, user=member.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
 class TemplateListApi(APIView):
     roles = {"GET": R.INSIDERS, "POST": R.OFFICE}
 

@@ -175,6 +175,17 @@ def people_without_department() -> list:
     return [u for u in appraised_people() if u.pk not in placed]
 
 
+def access_department_member(code: str, username: str) -> DepartmentMember:
+    """The membership of the person `username` in the department `code` (with both loaded), or
+    404: a department that does not exist, a person who does not, one of another branch or of
+    another department all read alike, so the answer tells nothing of who exists where."""
+    member = (DepartmentMember.objects.select_related("department", "user")
+              .filter(department__code=str(code or ""), user__username=str(username or "")).first())
+    if member is None:
+        raise Http404
+    return member
+
+
 def membership(user) -> DepartmentMember | None:
     """The department `user` belongs to in this branch (one at most), or None."""
     return DepartmentMember.objects.select_related("department").filter(user_id=user.pk).first()
