@@ -91,8 +91,10 @@ def channel_config_update(*, actor, email_enabled: bool, webhook_url: str) -> Ch
 # Notifications that carry one person's pay or their own case: a branch's webhook is a group
 # chat (a WeCom group robot) that every colleague reads, so it only learns that the person has
 # something to read — never the amount, the client or the answer (薪酬保密; the role matrix:
-# no colleague's commission amount).
-PERSONAL_KINDS = frozenset({"commission_paid", "reward_claim", "inquiry"})
+# no colleague's commission amount). A base dispute (基数争议) names an insured person and their
+# wage, which only the office and the person's own company read.
+PERSONAL_KINDS = frozenset({"commission_paid", "reward_claim", "inquiry",
+                            "si_base_disputed", "si_base_dispute_resolved", "si_base_dispute_rejected"})
 
 
 def webhook_text(notification, user) -> tuple[str, str]:

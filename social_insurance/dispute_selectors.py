@@ -44,6 +44,51 @@ def open_count(user, branch) -> int:
     return disputes_visible_to(user, branch, status=DisputeStatus.OPEN).count()
 
 
+def raise_audience(branch, dispute: BaseDispute) -> list[int]:
+    """Who is told a dispute was raised: the branch's office (manager, 人事/运营), the people who
+    answer a client's dispute of a fee statement too (`selectors.office_ids`) — all but the one who
+    raised it, who knows."""
+    from .selectors import office_ids
+
+    return [user_id for user_id in office_ids(branch) if user_id != dispute.raised_by_id]
+
+
+@dataclass(frozen=True)
+class Told:
+    user_id: int
+    link: str  # a page the person may open
+
+
+def outcome_audience(branch, dispute: BaseDispute, *, actor) -> list[Told]:
+    """Who is told a dispute was resolved or rejected, each with a page they may open: whoever
+    raised it (unless they decided it themselves) while they still read disputes here, and the
+    client contacts who see the disputed person — their own company's people only, so a contact
+    of another company is never told (a contact who raised it counts as one of them). Nobody
+    inactive, nobody who lost their role."""
+    from branches.models import User
+    from branches.roles import Role
+
+    from .employee_selectors import employees_for_pages
+    from .models import ClientContact, FeeStatement
+
+    told: dict[int, str] = {}
+    raiser = User.objects.filter(pk=dispute.raised_by_id, is_active=True).first() if dispute.raised_by_id else None
+    if raiser is not None and raiser.pk != actor.pk and reads_disputes(raiser, branch):
+        told[raiser.pk] = f"/b/{branch.code}/si/disputes/{dispute.pk}/"
+    statement = (FeeStatement.objects.filter(client_id=dispute.employee.client_id, period=dispute.settled_in_period)
+                 .values_list("pk", flat=True).first() if dispute.settled_in_period else None)
+    contact_link = (f"/b/{branch.code}/si/statements/{statement}/" if statement is not None
+                    else f"/b/{branch.code}/si/account/people/")
+    contacts = User.objects.filter(
+        is_active=True, pk__in=ClientContact.objects.filter(client_id=dispute.employee.client_id).values("user_id"))
+    for user in contacts.order_by("pk"):
+        if user.pk in told or user.pk == actor.pk or not (roles_in_branch(user, branch) & {Role.CLIENT_CONTACT}):
+            continue
+        if employees_for_pages(user, branch).filter(pk=dispute.employee_id).exists():
+            told[user.pk] = contact_link
+    return [Told(user_id, link) for user_id, link in told.items()]
+
+
 def disputable_months(employee: InsuredEmployee) -> list[str]:
     """The filed months the person was charged for (a 补缴 of a late 增员 counts once the month
     carrying it is filed too), newest first: the months whose base may be disputed."""

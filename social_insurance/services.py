@@ -1547,10 +1547,57 @@ def dispute_raise(*, actor, employee_id: int, period: str, claimed_wage, reason:
     if charged == {wage}:
         _errors({"claimed_wage": _("主张的工资与%(p)s已申报的工资 %(w)s 相同,无需更正。") % {
             "p": format_period(period), "w": f"{wage:,.2f}"}})
-    dispute = BaseDispute(employee=employee, period=period, claimed_base=wage, reason=reason.strip(), raised_by=actor)
-    stamp(dispute, actor=actor, reason="base disputed")
-    dispute.save()
+    with transaction.atomic():
+        dispute = BaseDispute(employee=employee, period=period, claimed_base=wage, reason=reason.strip(),
+                              raised_by=actor)
+        stamp(dispute, actor=actor, reason="base disputed")
+        dispute.save()
+        _tell_dispute_raised(dispute)
     return dispute
+
+
+def _tell_dispute_raised(dispute: BaseDispute) -> None:
+    """The branch's office is told a base was disputed: whose, which month, the wage claimed, the
+    reason as written, a link to the dispute. Once per dispute."""
+    from notifications.services import notification_create
+    from notifications.words import money, period as period_word, w
+
+    from .dispute_selectors import raise_audience
+
+    branch = _branch()
+    employee = dispute.employee
+    for user_id in raise_audience(branch, dispute):
+        notification_create(
+            recipient_id=user_id, kind="si_base_disputed", link=f"/b/{branch.code}/si/disputes/{dispute.pk}/",
+            body=dispute.reason, dedupe_key=f"si-base-disputed:{dispute.pk}",
+            words={"title": w("%(client)s %(name)s %(period)s的社保基数有争议:主张申报工资 %(wage)s 元,请核实处理",
+                              client=employee.client.name[:60], name=employee.name[:40],
+                              period=period_word(dispute.period), wage=money(dispute.claimed_base))})
+
+
+def _tell_dispute_decided(dispute: BaseDispute, *, actor) -> None:
+    """Whoever raised the dispute, and the client contacts who see the person (their own company's
+    only), are told it was corrected (the wage it now counts on, the month the 补缴/退费 lands in)
+    or rejected (the filed base stands); the office's note as written. Once per dispute."""
+    from notifications.services import notification_create
+    from notifications.words import money, period as period_word, w
+
+    from .dispute_selectors import outcome_audience
+
+    branch = _branch()
+    employee = dispute.employee
+    if dispute.status == DisputeStatus.RESOLVED:
+        kind = "si_base_dispute_resolved"
+        title = w("%(name)s %(period)s的基数争议已更正:按申报工资 %(wage)s 元,补缴/退费计入%(target)s",
+                  name=employee.name[:40], period=period_word(dispute.period), wage=money(dispute.corrected_wage),
+                  target=period_word(dispute.settled_in_period))
+    else:
+        kind = "si_base_dispute_rejected"
+        title = w("%(name)s %(period)s的基数争议已驳回,已申报的基数不变", name=employee.name[:40],
+                  period=period_word(dispute.period))
+    for told in outcome_audience(branch, dispute, actor=actor):
+        notification_create(recipient_id=told.user_id, kind=kind, link=told.link, body=dispute.note,
+                            dedupe_key=f"si-base-dispute-decided:{dispute.pk}", words={"title": title})
 
 
 def dispute_settling_month(dispute: BaseDispute) -> str:
@@ -1619,6 +1666,7 @@ def dispute_resolve(*, actor, dispute_id: int, corrected_wage, note: str = "") -
             cycle.employer_total, cycle.employee_total = sums["er"] or Decimal("0.00"), sums["ee"] or Decimal("0.00")
             stamp(cycle, actor=actor, reason="dispute resolved")
             cycle.save()
+        _tell_dispute_decided(dispute, actor=actor)  # after the refresh: a client's link is its statement
     return dispute
 
 
@@ -1631,6 +1679,7 @@ def dispute_reject(*, actor, dispute_id: int, note: str) -> BaseDispute:
         dispute.resolved_by, dispute.resolved_at = actor, timezone.now()
         stamp(dispute, actor=actor, reason="dispute rejected")
         dispute.save()
+        _tell_dispute_decided(dispute, actor=actor)
     return dispute
 
 
