@@ -22,6 +22,7 @@ from branches.pages import page_roles
 from branches.roles import Role, roles_in_branch
 from clients.models import Service
 from hrsaas.core.inputs import record_id
+from hrsaas.core.people import names_told_apart
 
 from . import lead_selectors, lead_services
 from .forms import EARNERS, ServiceForm, _text
@@ -144,9 +145,10 @@ def _earners(request):
 def _sellers(request) -> list[tuple[str, str]]:
     from branches.models import BranchMembership
 
-    rows = (BranchMembership.objects.filter(branch=request.tenant, role=Role.SALES, user__is_active=True)
-            .values_list("user__username", "user__display_name").distinct().order_by("user__display_name"))
-    return [(u, d or u) for u, d in rows]
+    rows = list(BranchMembership.objects.filter(branch=request.tenant, role=Role.SALES, user__is_active=True)
+                .values_list("user__username", "user__display_name").distinct().order_by("user__display_name"))
+    # Names shown, usernames sent: two sellers of one name are told apart by their sign-in name.
+    return list(zip((u for u, _d in rows), names_told_apart([(d or u, (u,)) for u, d in rows])))
 
 
 LEADS_SHOWN = 200  # the most recently moved leads; beyond them the page says how many there are

@@ -29,6 +29,7 @@ from branches.models import BranchMembership, User
 from branches.roles import BRANCH_READ_ALL, EARNER_ROLES, HQ_ROLES, Role, may_close_month, roles_in_branch
 from hrsaas.core.branch import request_branch
 from hrsaas.core.labels import label
+from hrsaas.core.people import names_told_apart
 from clients import services as client_services
 from clients.models import Client, Service
 
@@ -92,10 +93,12 @@ def _this_month() -> str:
 
 
 def _earner_choices(branch) -> list[tuple[str, str]]:
-    """(username, label) of the branch's earners, for the entry forms' suggestions."""
-    rows = (BranchMembership.objects.filter(branch=branch, role__in=list(EARNER_ROLES), user__is_active=True)
-            .values_list("user__username", "user__display_name").distinct().order_by("user__username"))
-    return [(u, d or u) for u, d in rows]
+    """(username, label) of the branch's earners, for the entry forms' suggestions: the name people
+    know them by, which the fields accept (`inputs.earner_by_name`) — with the sign-in name beside
+    it where two share one, since the field then asks for the sign-in name."""
+    rows = list(BranchMembership.objects.filter(branch=branch, role__in=list(EARNER_ROLES), user__is_active=True)
+                .values_list("user__username", "user__display_name").distinct().order_by("user__username"))
+    return list(zip((u for u, _d in rows), names_told_apart([(d or u, (u,)) for u, d in rows])))
 
 
 def _service_errors(form, exc: ValidationError) -> None:

@@ -169,6 +169,18 @@ def appraised_people():
     return User.objects.filter(pk__in=ids).order_by(*by_pinyin("display_name", "username"), "pk")
 
 
+def names_told_apart(user_ids) -> dict[int, str]:
+    """Each person's name as one list (a page) shows them: the display name, and the sign-in name
+    beside it only where another person of the list has the same name (the page is the branch
+    manager's and HQ admin's, who see everyone's sign-in name on the people pages anyway)."""
+    from branches.models import User
+    from hrsaas.core.people import names_told_apart as told_apart
+
+    rows = list(User.objects.filter(pk__in=set(user_ids)).order_by("pk").values_list("pk", "username", "display_name"))
+    labels = told_apart([(name or username, (username,)) for _pk, username, name in rows])
+    return {pk: label for (pk, _username, _name), label in zip(rows, labels)}
+
+
 def people_without_department() -> list:
     """The appraised people whom no department holds: a cycle gives them no score."""
     placed = set(DepartmentMember.objects.values_list("user_id", flat=True))

@@ -567,12 +567,14 @@ def department_members(request, dept_id: int):
         raise Http404
     placed = {m.user_id: m for m in DepartmentMember.objects.select_related("department")}
     people = list(selectors.appraised_people())
+    here = [m for m in placed.values() if m.department_id == dept.pk]
+    others = [u for u in people if u.pk not in {m.user_id for m in here}]
+    # One page, one list of people: namesakes among its members and candidates are told apart.
+    names = selectors.names_told_apart([m.user_id for m in here] + [u.pk for u in others])
     options = []
-    for u in people:
+    for u in others:
         where = placed.get(u.pk)
-        if where is not None and where.department_id == dept.pk:
-            continue
-        label = u.display_name or u.username
+        label = names.get(u.pk) or u.display_name or u.username
         options.append((u.pk, label if where is None else _("%(name)s(现属%(dept)s)") % {
             "name": label, "dept": where.department.name}))
     adding = request.method == "POST" and request.POST.get("action") != "remove"
@@ -600,8 +602,6 @@ def department_members(request, dept_id: int):
             messages.success(request, _("已将%(name)s加入%(dept)s。") % {
                 "name": person.display_name or person.username, "dept": dept.name})
             return redirect("perf-department", dept_id=dept.pk)
-    here = [m for m in placed.values() if m.department_id == dept.pk]
-    names = _names(m.user_id for m in here)
     order = {u.pk: n for n, u in enumerate(people)}  # by pinyin (appraised_people); anyone else last
     here.sort(key=lambda m: (m.role != MemberRole.MANAGER, order.get(m.user_id, len(order)), names.get(m.user_id, "")))
     return render(request, "performance/department.html", {

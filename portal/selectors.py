@@ -24,6 +24,7 @@ from commissions import selectors as commission_selectors
 from commissions.engine import add_months, period_of
 from commissions.hq.models import EarnerMonthRollup
 from commissions.hq.rules import version_in_force
+from hrsaas.core.people import names_told_apart
 
 from . import engine
 from .models import Inquiry, RewardClaim
@@ -126,10 +127,15 @@ def boards(user, branch: Branch, today: dt.date, metric: str) -> list[Board]:
         for kind, period in (("month", month), ("week", week)):
             by_username[("company", kind)] = _values_from_rows(
                 commission_selectors.hq_leaderboard(period=period, metric=metric), metric)
-    names = {}
+    names, company_details = {}, {}
     wanted_names = set().union(*[set(v) for v in by_username.values()])
-    for username, display in User.objects.filter(username__in=wanted_names).values_list("username", "display_name"):
+    for username, display, home, home_id in (User.objects.filter(username__in=wanted_names)
+                                             .values_list("username", "display_name", "home_branch__name",
+                                                          "home_branch_id")):
         names[username] = display or username
+        # On the company board a namesake is told apart by their branch; the sign-in name only of
+        # this branch's people (whom its own board lists by it), never another branch's.
+        company_details[username] = (home or "", username if home_id == branch.pk else "")
     out = []
     for (scope, kind), values in by_username.items():
         standing = engine.standing_of(values, user.username)
@@ -138,6 +144,12 @@ def boards(user, branch: Branch, today: dt.date, metric: str) -> list[Board]:
             if len(rows) < BOARD_SIZE or username == user.username:
                 rows.append({"rank": rank, "username": username, "name": names.get(username, username),
                              "value": value, "is_me": username == user.username})
+        # Two people of one name on a board are told apart: on the branch's by their sign-in name,
+        # on the company's by their branch (and, two of this branch, their sign-in name).
+        for row, label in zip(rows, names_told_apart([
+                (row["name"], company_details.get(row["username"], ("", "")) if scope == "company"
+                 else (row["username"],)) for row in rows])):
+            row["name"] = label
         out.append(Board(key=f"{scope}-{kind}", scope=scope, kind=kind, period=month if kind == "month" else week,
                          rows=rows, standing=standing,
                          text=engine.gap_text(standing, metric=metric, kind=kind) if standing else None))

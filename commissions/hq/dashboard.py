@@ -15,6 +15,7 @@ from django.db.models import Count, Q, Sum
 from django.utils import timezone
 
 from branches.models import Branch, User
+from hrsaas.core.people import names_told_apart
 from hrsaas.money import ZERO
 
 from ..engine import add_months, period_start
@@ -99,6 +100,11 @@ def overview(*, month: str, metric: str) -> dict:
         u = people.get(r["username"])
         r["label"] = u.label if u else r["username"]
         r["branch"] = u.home_branch.name if u and u.home_branch else ""
+    # The branch column tells most namesakes apart; two of one name in one branch get their
+    # sign-in name as well.
+    labels = names_told_apart([(r["label"], (r["username"],)) for r in board], beside=[r["branch"] for r in board])
+    for r, label in zip(board, labels):
+        r["label"] = label
 
     return {
         "periods": periods, "payouts": payouts, "column_totals": column_totals,

@@ -152,6 +152,24 @@ def test_dashboard_leaderboard_by_openings(client, finance, people):
     assert re.findall(r'<td class="num">([^<]*)</td>', board) == ["3", "—", "1", "2"]
 
 
+def test_dashboard_leaderboard_tells_namesakes_of_one_branch_apart_by_sign_in_name(client, finance, people):
+    """The board's branch column tells 张伟 of 北京 from 张伟 of 上海; two of one branch get their
+    sign-in names as well; a name no one else has stays alone."""
+    for key, name in (("bj_s1", "张伟"), ("bj_s2", "张伟"), ("sh_s1", "张伟"), ("bj_mkt", "李娜")):
+        people[key].display_name = name
+        people[key].save(update_fields=["display_name"])
+    for key, openings in (("bj_s1", 4), ("sh_s1", 3), ("bj_s2", 2), ("bj_mkt", 1)):
+        _rollup(key[:2], "2026-03", people[key], openings=openings)
+    client.force_login(finance)
+    html = _html(client.get("/commissions/dashboard/?month=2026-03&metric=openings"))
+    board = re.search(r'data-testid="leaderboard">(.*?)</table>', html, re.S).group(1)
+    assert re.findall(r"<tr><td>\d+</td><td>([^<]*)</td><td>([^<]*)</td>", board) == [
+        ("张伟(bj_s1)", "北京分公司"), ("张伟", "上海分公司"), ("张伟(bj_s2)", "北京分公司"), ("李娜", "北京分公司")]
+    client.cookies["django_language"] = "en"
+    english = _html(client.get("/commissions/dashboard/?month=2026-03&metric=openings"))
+    assert "张伟 (bj_s1)" in english and "张伟 (bj_s2)" in english
+
+
 def test_dashboard_queries_do_not_grow_with_rows(client, hq_admin):
     users = [make_user(f"dash{i}", ("bj", "specialist"), home="bj") for i in range(40)]
     rows = []

@@ -188,3 +188,35 @@ def test_hq_admin_manages_members_and_the_home_page_links_it(org, unplaced):
     assert resp.status_code == 302
     with in_branch("bj"):
         assert DepartmentMember.objects.get(user_id=unplaced["seller"].pk).department_id == org.depts["cs"].pk
+
+
+def test_namesakes_on_the_members_page_are_told_apart_by_their_sign_in_name(org, unplaced):
+    """Two people of one name on the page (a member and a candidate, or two candidates) carry
+    their sign-in name; everyone else is a name alone — in the members table and in the choice."""
+    s7 = unplaced["s7"]  # 赵七, in no department
+    twin = make_user("p_s8", ("bj", "specialist"))
+    twin.display_name = "赵七"
+    twin.save(update_fields=["display_name"])
+    member = org.members["si"][0]
+    member.display_name = "孙九"
+    member.save(update_fields=["display_name"])
+    other = org.members["cs"][0]  # 孙九 too, in 客服部: a candidate that would move here
+    other.display_name = "孙九"
+    other.save(update_fields=["display_name"])
+    page = browser(org.boss).get(f"/b/bj/performance/departments/{org.depts['si'].pk}/").content.decode()
+    table = page.split('data-testid="members"', 1)[1].split("</table>", 1)[0]
+    assert ">孙九(p_si_1)<" in table and ">p_si_2<" in table and ">p_si_mgr<" in table
+    assert f'<option value="{s7.pk}">赵七(p_s7)</option>' in page
+    assert f'<option value="{twin.pk}">赵七(p_s8)</option>' in page
+    assert f'<option value="{other.pk}">孙九(p_cs_1)(现属客服部)</option>' in page
+    assert f'<option value="{unplaced["seller"].pk}">钱八</option>' in page  # no namesake: a name alone
+    english = browser(org.boss)
+    english.post("/i18n/setlang/", {"language": "en", "next": "/b/bj/"})
+    en = english.get(f"/b/bj/performance/departments/{org.depts['si'].pk}/").content.decode()
+    assert f'<option value="{s7.pk}">赵七 (p_s7)</option>' in en and ">孙九 (p_si_1)<" in en
+    # one 孙九 left on the page (the other renamed): a name alone again
+    other.display_name = "周十"
+    other.save(update_fields=["display_name"])
+    page = browser(org.boss).get(f"/b/bj/performance/departments/{org.depts['si'].pk}/").content.decode()
+    assert ">孙九<" in page and "p_si_1" not in page.split('data-testid="members"', 1)[1].split("</table>", 1)[0]
+    assert f'<option value="{other.pk}">周十(现属客服部)</option>' in page

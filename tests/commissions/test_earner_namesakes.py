@@ -1,0 +1,65 @@
+"""The earner fields (开户人, 销售人员, 市场人员) take a person's name; where two of the branch's
+earners share one, the suggestions show each with their sign-in name — the field then asks for it
+(inputs.earner_by_name) — and only them: the others are a name alone. The sellers a marketer
+hands a lead to likewise. In both languages."""
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.test import Client
+
+from tests.factories import make_user
+
+pytestmark = pytest.mark.django_db
+
+
+def _named(user, name):
+    user.display_name = name
+    user.save(update_fields=["display_name"])
+    return user
+
+
+def _login(user, language=None) -> Client:
+    c = Client()
+    c.force_login(user)
+    if language:
+        c.cookies["django_language"] = language
+    return c
+
+
+def _datalist(html: str) -> dict[str, str]:
+    body = html.split('<datalist id="earner-list">', 1)[1].split("</datalist>", 1)[0]
+    return dict(re.findall(r'<option value="([^"]*)">([^<]*)</option>', body))
+
+
+def _select(html: str, name: str) -> dict[str, str]:
+    body = html.split(f'name="{name}"', 1)[1].split("</select>", 1)[0]
+    return dict(re.findall(r'<option value="([^"]*)"[^>]*>([^<]*)</option>', body))
+
+
+def test_the_entry_forms_suggest_namesakes_with_their_sign_in_names(people):
+    _named(people["bj_s1"], "张伟")
+    _named(people["bj_s2"], "张伟")
+    _named(people["bj_mkt"], "李娜")
+    _named(people["bj_sales"], "王芳")
+    for url in ("/b/bj/commissions/record/client/", "/b/bj/commissions/record/sale/", "/b/bj/leads/new/"):
+        suggested = _datalist(_login(people["bj_staff"]).get(url).content.decode())
+        assert suggested["bj_s1"] == "张伟(bj_s1)" and suggested["bj_s2"] == "张伟(bj_s2)", url
+        assert suggested["bj_mkt"] == "李娜" and suggested["bj_sales"] == "王芳", url
+    english = _datalist(_login(people["bj_staff"], "en").get("/b/bj/commissions/record/client/").content.decode())
+    assert english["bj_s1"] == "张伟 (bj_s1)" and english["bj_mkt"] == "李娜"
+    # another branch's namesake is not of this list: no sign-in name for a name alone here
+    _named(people["bj_s2"], "赵六")
+    _named(people["sh_s1"], "张伟")
+    suggested = _datalist(_login(people["bj_staff"]).get("/b/bj/commissions/record/client/").content.decode())
+    assert suggested["bj_s1"] == "张伟" and "sh_s1" not in suggested
+
+
+def test_a_marketer_picks_between_sellers_of_one_name_by_their_sign_in_names(people):
+    _named(people["bj_sales"], "王芳")
+    twin = _named(make_user("bj_sales2", ("bj", "sales"), home="bj"), "王芳")
+    _named(make_user("bj_sales3", ("bj", "sales"), home="bj"), "陈静")
+    owners = _select(_login(people["bj_mkt"]).get("/b/bj/leads/new/").content.decode(), "owner")
+    assert owners["bj_sales"] == "王芳(bj_sales)" and owners[twin.username] == "王芳(bj_sales2)"
+    assert owners["bj_sales3"] == "陈静"
