@@ -30,6 +30,14 @@ def access_import(import_id, *, with_rows: bool = True) -> HistoryImport:
     return found
 
 
+def preview_rows(imp: HistoryImport, count: int = 5) -> list[tuple[int, list[tuple[str, str]]]]:
+    """The sheet's first `count` rows as uploaded: (row number, [(the column's header, the cell's
+    text), …]), so each cell can be named by its column where the rows are read as cards."""
+    header = list(imp.header or [])
+    return [(number, [(header[i] if i < len(header) else "", cell) for i, cell in enumerate(cells)])
+            for number, cells in (imp.rows or [])[:count]]
+
+
 def people_of_branch(branch: Branch) -> dict[str, int | None]:
     """账号 and 姓名 → user id for everyone who earns in this branch: members with an earner role,
     and people of this home branch without any role any more (last year's staff). A 姓名 two

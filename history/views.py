@@ -73,7 +73,7 @@ def mapping(request, import_id: int):
                "column": imp.mapping.get(f), "errors": errors.get(f, [])} for f in FIELDS]
     chosen_versions = (imp.rules or {}).get("versions", {})
     return render(request, "history/mapping.html", {
-        "imp": imp, "fields": fields, "columns": list(enumerate(imp.header)), "preview": imp.rows[:5],
+        "imp": imp, "fields": fields, "columns": list(enumerate(imp.header)), "preview": selectors.preview_rows(imp),
         "rules": [dict(r, chosen=chosen_versions.get(r["component"])) for r in _rule_choices()],
         "other_errors": [m for k, ms in errors.items() if k not in FIELDS for m in ms],
         "may_write": _may(request, WRITERS) and imp.status != HistoryImport.Status.ACCEPTED})

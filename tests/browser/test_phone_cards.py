@@ -4,7 +4,9 @@
 phone (`table.cards`: a card per row, each cell named by its column's translated head) and keep
 their table layout on a desktop. On the demo data, per role: at 375 px the document does not
 scroll sideways, no table is wider than its box and every cell of a card table is on screen with
-its column's name; at 1280 px each of those tables is a table with its head showing. Screenshots
+its column's name; at 1280 px each of those tables is a table with its head showing. In English,
+where the longer words made them wider than a phone, the manager's 各月提成, a fee statement's
+明细 and 回款 (staff and the client) and a specialist's 近6个月趋势 are cards too. Screenshots
 in test-artifacts/screenshots/."""
 from __future__ import annotations
 
@@ -43,12 +45,14 @@ TOO_WIDE = r"""() => {
   return wide;
 }"""
 # Every body cell of a card table that is not a whole-row note (colspan) nor a total's name: the
-# name it shows (its ::before) and its column's head.
+# name it shows (its ::before) and its column's head (counted in columns: a total row's name may
+# span two, its figures then stand under their own heads).
 CARD_LABELS = r"""() => [...document.querySelectorAll("main table.cards")].filter(t => t.getClientRects().length)
   .flatMap(t => { const heads = [...t.querySelectorAll("thead th")].map(th => th.innerText.trim());
-    return [...t.querySelectorAll("tbody tr, tfoot tr")].flatMap(tr => [...tr.children].map((c, i) => ({
-      shown: getComputedStyle(c, "::before").content.replace(/^"|"$/g, ""), head: heads[i] ?? "",
-      skip: c.hasAttribute("colspan") || !c.hasAttribute("data-label") || !heads[i]}))); })"""
+    return [...t.querySelectorAll("tbody tr, tfoot tr")].flatMap(tr => { let column = 0;
+      return [...tr.children].map(c => { const i = column; column += c.colSpan || 1; return {
+        shown: getComputedStyle(c, "::before").content.replace(/^"|"$/g, ""), head: heads[i] ?? "",
+        skip: c.hasAttribute("colspan") || !c.hasAttribute("data-label") || !heads[i]}; }); }); })"""
 TABLE_LAYOUT = r"""() => [...document.querySelectorAll("main table.cards")].filter(t => t.getClientRects().length)
   .map(t => ({table: getComputedStyle(t).display, head: getComputedStyle(t.querySelector("thead")).display,
               headHeight: t.querySelector("thead").getBoundingClientRect().height}))"""
@@ -132,3 +136,70 @@ def test_linked_bonus_and_scores_fit_a_phone_in_english(demo, page_factory):
         shot(page, "cards-bj.manager-cycle-english-phone")
     finally:
         switch_language(page, "zh-hans")
+
+
+# In English, tables whose words made them wider than a phone (the manager's 各月提成, a fee
+# statement's 明细 and 回款, a specialist's 近6个月趋势): each role's page and the tables on it.
+PAID_STATEMENT = "the client's fee statement with a payment"
+ENGLISH_PAGES = {
+    "bj.manager": [(f"{B}/commissions/", ["periods"])],
+    "bj.staff": [(PAID_STATEMENT, ["si-lines", "si-payments"])],
+    "bj.client": [(PAID_STATEMENT, ["si-lines", "si-payments"])],
+    "bj.s1": [(f"{B}/me/", ["trend-table"])],
+}
+CHINESE_LABELS = r"""(selector) => [...document.querySelectorAll(selector)].map(td =>
+  getComputedStyle(td, "::before").content).filter(label => /[\u4e00-\u9fff]/.test(label))"""
+DESKTOP_TABLE = r"""(selector) => { const t = document.querySelector(selector);
+  return {table: getComputedStyle(t).display, head: getComputedStyle(t.querySelector("thead")).display,
+          headHeight: t.querySelector("thead").getBoundingClientRect().height}; }"""
+
+
+def _paid_statement(demo) -> str:
+    """The demo's fee statement of bj.client's company that has a payment (回款) on it."""
+    from django_tenants.utils import schema_context
+
+    from branches.models import User
+    from social_insurance.models import ClientContact, FeeStatement
+
+    contact = User.objects.get(username="bj.client")
+    with schema_context(demo.branches["beijing"].schema_name):
+        companies = ClientContact.objects.filter(user_id=contact.pk).values("client_id")
+        pk = (FeeStatement.objects.filter(client_id__in=companies, payments__isnull=False)
+              .order_by("period").values_list("pk", flat=True).first())
+    assert pk  # the demo's client has paid a statement
+    return f"{B}/si/statements/{pk}/"
+
+
+@pytest.mark.parametrize("username", sorted(ENGLISH_PAGES))
+def test_tables_wider_than_a_phone_in_english_are_cards_there_and_tables_on_a_desktop(demo, page_factory, username):
+    from branches.demo import DEMO_PASSWORD
+
+    phone, desk = page_factory(PHONE), page_factory(DESKTOP)
+    for page in (phone, desk):
+        login(page, username, DEMO_PASSWORD)
+        switch_language(page, "en")
+    for url, tables in ENGLISH_PAGES[username]:
+        url = _paid_statement(demo) if url == PAID_STATEMENT else url
+        name = "cards-en-" + re.sub(r"[^\w]+", "-", f"{username}-{url.removeprefix(B)}").strip("-")
+        assert phone.goto(url).status == 200, url
+        settled(phone)
+        assert phone.evaluate("document.documentElement.scrollWidth <= window.innerWidth"), url
+        assert _fits_the_phone(phone, f"en {url}") >= 3 * len(tables), url
+        for testid in tables:
+            selector = f"main table.cards[data-testid={testid}]"
+            assert phone.locator(selector).count() == 1, (url, testid)
+            assert phone.locator(f"{selector} tbody tr").count() >= 1, (url, testid)  # the demo fills it
+            # every cell is named, in English (no column's name left in Chinese)
+            assert phone.evaluate(CHINESE_LABELS, f"{selector} td[data-label]") == [], (url, testid)
+        shot(phone, f"{name}-phone")
+
+        assert desk.goto(url).status == 200, url
+        settled(desk)
+        for testid in tables:
+            layout = desk.evaluate(DESKTOP_TABLE, f"main table[data-testid={testid}]")
+            assert layout["table"] == "table" and layout["head"] == "table-header-group" and layout["headHeight"] > 10, (
+                url, testid, layout)
+        assert desk.evaluate("document.documentElement.scrollWidth <= window.innerWidth"), url
+        assert desk.evaluate(TOO_WIDE) == [], url
+        shot(desk, f"{name}-desktop")
+

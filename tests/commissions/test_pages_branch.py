@@ -145,7 +145,7 @@ def test_manager_workspace_shows_periods_close_links_and_pending_adjustments(cli
 
     row = re.search(r'data-testid="period-2026-03">(.*?)</tr>', html, re.S).group(1)
     assert "2026年3月" in row and "未结算" in row
-    assert re.findall(r'<td class="num[^"]*">([^<]*)</td>', row) == ["2", "3", "0.00", "3,800.00"]
+    assert re.findall(r'<td class="num[^"]*"[^>]*>([^<]*)</td>', row) == ["2", "3", "0.00", "3,800.00"]
     assert 'href="/b/bj/commissions/periods/2026-03/close/"' in row
     assert "1 项浮动调整待审批" in html and 'href="/b/bj/commissions/adjustments/"' in html
 
@@ -161,7 +161,7 @@ def test_specialist_workspace_and_list_show_only_their_own(client, people, march
     listing = _html(client.get("/b/bj/commissions/statements/2026-03/"))
 
     row = re.search(r'data-testid="period-2026-03">(.*?)</tr>', home, re.S).group(1)
-    assert re.findall(r'<td class="num[^"]*">([^<]*)</td>', row) == ["1", "0.00", "1,200.00"]
+    assert re.findall(r'<td class="num[^"]*"[^>]*>([^<]*)</td>', row) == ["1", "0.00", "1,200.00"]
     assert "pending-adjustments" not in home and "/close/" not in home
     assert 'data-testid="row-bj_s2"' in listing and "bj_s1" not in listing
 
