@@ -230,3 +230,35 @@ def test_risk_reasons_follow_the_language(org, computed):
                                      "en": "own survey answers average 5 (≤ 5)"}])
     page = english(browser(org.boss)).get(f"/b/bj/performance/cycles/{cycle_id}/").content.decode()
     assert "own survey answers average 5 (≤ 5)" in page and "本人满意度" not in page
+
+
+def test_a_score_says_what_it_is_out_of_in_both_languages(api, org):
+    """An appraisal's score is read against its 满分: the weighted maximum of the template (a
+    capped indicator may score up to its cap: 60% × 120 + 40% × 100 = 112), never a bare "/ 112.00"."""
+    from tests.performance.conftest import indicator as ind
+
+    api(org.hr).post(BJ + "templates/", {"code": "si-kpi", "name": "社保部", "department": "si",
+                                         "effective_from": "2026-01-01",
+                                         "indicators": [ind("open", "openings", 60, 3, name="开户数", formula="capped",
+                                                            params={"cap": 120}),
+                                                        ind("quality", "quality", 40, 95, name="服务质量")]},
+                     format="json")
+    person = org.members["si"][0]
+    api(org.hr).post(BJ + "values/", {"period": "2026-03", "rows": [
+        {"metric": "quality", "username": person.username, "value": "95"}]}, format="json")
+    cycle_id = api(org.hr).post(BJ + "cycles/", {"period": "2026-03"}, format="json").json()["id"]
+    with in_branch("bj"):
+        services.cycle_compute(cycle_id=cycle_id)
+        score = Score.objects.get(cycle_id=cycle_id, user=person)
+    assert (score.total, score.max_total) == (Decimal("40.00"), Decimal("112.00"))
+
+    url = f"/b/bj/performance/scores/{score.pk}/"
+    page = browser(org.managers["si"]).get(url).content.decode()
+    assert "计算得分 40.00(满分 112.00)" in page and "/ 112.00" not in page
+    mine = browser(person).get("/b/bj/performance/mine/").content.decode()
+    assert re.search(r'data-testid="score-total">40\.00</span>\s*<small[^>]*>满分 112\.00</small>', mine), mine
+
+    page = english(browser(org.managers["si"])).get(url).content.decode()
+    assert "Computed score 40.00 out of 112.00" in page and "/ 112.00" not in page and "满分" not in page
+    mine = english(browser(person)).get("/b/bj/performance/mine/").content.decode()
+    assert re.search(r'data-testid="score-total">40\.00</span>\s*<small[^>]*>out of 112\.00</small>', mine), mine
