@@ -287,29 +287,29 @@ def review_text(code: str, args: dict) -> str:
         return (_("申领档位「%(claimed)s」与客户人数 %(n)d 人对应的档位「%(right)s」不符。")
                 % {"claimed": claimed, "n": int(a.get("headcount") or 0), "right": tier})
     if code == "line_differs":
-        return (_("%(p)s结算单中该客户的开户奖励按 %(base)s 元档位计算,与申领档位「%(claimed)s」不符。")
+        return (_("%(p)s提成单中该客户的开户奖励按 %(base)s 元档位计算,与申领档位「%(claimed)s」不符。")
                 % {"p": period, "base": money(Decimal(str(a.get("base") or 0))), "claimed": tier})
     if code == "ok":
-        return (_("自动审核通过:已核对%(p)s结算单中「%(line)s」一行,开户奖励 %(amount)s 元(档位「%(tier)s」)。")
+        return (_("自动审核通过:已核对%(p)s提成单中「%(line)s」一行,开户奖励 %(amount)s 元(档位「%(tier)s」)。")
                 % {"p": period, "line": _line_words(a.get("client", "")), "amount": amount, "tier": tier})
     if code == "pending_line":
-        return (_("自动审核通过:客户于%(p)s开户,该月尚未关账,开户奖励(档位「%(tier)s」)将在重算后计入%(p)s结算单。")
+        return (_("自动审核通过:客户于%(p)s开户,该月尚未关账,开户奖励(档位「%(tier)s」)将在重算后计入%(p)s提成单。")
                 % {"p": period, "tier": tier})
     if code == "no_line":
-        return (_("%(p)s已关账,结算单中没有该客户的开户奖励(也没有更正行),本申领不能确认。"
-                  "若客户刚刚录入,请待重算完成后再申领;否则请对结算单提出申诉。") % {"p": period})
+        return (_("%(p)s已关账,提成单中没有该客户的开户奖励(也没有更正行),本申领不能确认。"
+                  "若客户刚刚录入,请待重算完成后再申领;否则请对提成单提出申诉。") % {"p": period})
     if code == "override":
         line = _line_words(a.get("client", ""))
         if a.get("approve") and amount:
-            return (_("改判通过:确认%(p)s结算单中「%(line)s」一行开户奖励 %(amount)s 元;结算单金额不变。")
+            return (_("改判通过:确认%(p)s提成单中「%(line)s」一行开户奖励 %(amount)s 元;提成单金额不变。")
                     % {"p": period, "line": line, "amount": amount})
         if a.get("approve"):
-            return (_("改判通过:%(p)s结算单目前没有该客户的开户奖励行,改判不会增加金额;如需发放,请通过申诉调整入账。")
+            return (_("改判通过:%(p)s提成单目前没有该客户的开户奖励行,改判不会增加金额;如需发放,请通过申诉调整入账。")
                     % {"p": period})
         if amount:
-            return (_("改判驳回:%(p)s结算单中「%(line)s」一行开户奖励 %(amount)s 元仍按开户记录计算,不因驳回扣减;"
+            return (_("改判驳回:%(p)s提成单中「%(line)s」一行开户奖励 %(amount)s 元仍按开户记录计算,不因驳回扣减;"
                       "如需扣回,请通过申诉调整。") % {"p": period, "line": line, "amount": amount})
-        return _("改判驳回:结算单不变(该客户没有开户奖励行)。")
+        return _("改判驳回:提成单不变(该客户没有开户奖励行)。")
     return ""
 
 

@@ -219,7 +219,7 @@ def test_console_end_to_end(made, page_factory):
     assert "已保存" in finance.inner_text(".messages")
     both_sizes(finance, "hq-payment-people")
     finance.goto(f"/commissions/finance/?branch={code}")
-    assert "工资条已确认 1/1" in finance.inner_text(f"[data-testid=fp-{code}-{last}]")
+    assert "提成单已确认 1/1" in finance.inner_text(f"[data-testid=fp-{code}-{last}]")
     submit(finance, f"[data-testid=pay-{code}-{last}]")  # a confirmation first: count and total
     assert finance.inner_text("[data-testid=confirm-count]") == "1 份"
     assert finance.inner_text("[data-testid=confirm-total]") == "800.00 元"

@@ -41,7 +41,7 @@ def test_close_sends_statements_one_confirmed_one_questioned_one_reminded(client
         body = Notification.objects.get(kind="statement_ready", recipient=s1).body
     assert "合计 2,600.00 元" in body
 
-    # bj_s1 opens and confirms with one tap, reached from their own 结算单
+    # bj_s1 opens and confirms with one tap, reached from their own 提成单
     client.force_login(s1)
     own = client.get("/b/bj/me/statement/2026-03/").content.decode()
     assert 'href="/b/bj/commissions/payslip/2026-03/"' in own.split('data-testid="payslip-receipt"')[1][:200]
@@ -57,9 +57,9 @@ def test_close_sends_statements_one_confirmed_one_questioned_one_reminded(client
         (people["bj_manager"].pk, "关账后发送工资条"), (s1.pk, "查看工资条"), (s1.pk, "一键确认工资条")]
     again = client.post("/b/bj/commissions/payslip/2026-03/", {"action": "confirm"}, follow=True)
     assert "已于" in again.content.decode() and rec.history.count() == 3
-    assert 'href="/b/bj/me/statement/2026-03/"' in again.content.decode()  # back to the 结算单
+    assert 'href="/b/bj/me/statement/2026-03/"' in again.content.decode()  # back to the 提成单's lines
     own = client.get("/b/bj/me/statement/2026-03/").content.decode()
-    assert "工资条已于" in own and "确认" in own and "/commissions/payslip/2026-03/" not in own
+    assert "提成单已于" in own and "确认" in own and "/commissions/payslip/2026-03/" not in own
 
     # bj_s2 questions a line: the portal's inquiry, on that line
     stmt = api(s2).get("/b/bj/api/v1/statements/bj_s2/2026-03/").json()
@@ -97,9 +97,9 @@ def test_close_sends_statements_one_confirmed_one_questioned_one_reminded(client
     assert "已确认 1/3 人 · 申诉 1 人" in client.get("/b/bj/commissions/statements/2026-03/").content.decode()
     finance = make_user("hq_fin", (None, "hq_finance"))
     client.force_login(finance)
-    assert "工资条已确认 1/3 · 申诉 1" in client.get("/commissions/finance/").content.decode()
+    assert "提成单已确认 1/3 · 申诉 1" in client.get("/commissions/finance/").content.decode()
     confirm = client.get("/commissions/finance/bj/2026-03/paid/").content.decode()
-    assert "2 人尚未确认工资条" in confirm and "bj_s2" in confirm and "已申诉" in confirm and "bj_s3" in confirm
+    assert "2 人尚未确认提成单" in confirm and "bj_s2" in confirm and "已申诉" in confirm and "bj_s3" in confirm
 
 
 def test_the_payslip_and_its_message_read_in_the_readers_language(client, api, people, closed_march):  # noqa: F811
@@ -137,3 +137,40 @@ def test_the_reminder_task_runs_in_the_branch_it_was_sent_to(people, closed_marc
         assert remind_unconfirmed_statements() == 0
     assert _notes("statement_reminder") == [("bj_s1", "请确认您的2026年3月提成单"), ("bj_s2", "请确认您的2026年3月提成单")]
     assert sorted(StatementReceipt.objects.values_list("reminders", flat=True)) == [1, 1]
+
+
+def test_a_specialists_commission_statement_has_one_name_on_every_page(client, people, closed_march):  # noqa: F811
+    """The month's commission statement is 提成单 wherever it is shown: the portal's tab and page, the
+    page that confirms it (SPEC's 电子工资条), the earner's and the manager's workspace, HQ
+    finance's pages and a claim's pages — never 结算单 nor 工资条 (the product has no payroll
+    slip; a client's fee statement is 费用明细表). In English it is a statement, never a pay slip."""
+    from django.conf import settings
+
+    s1 = people["bj_s1"]
+    finance = make_user("hq_fin", (None, "hq_finance"))
+    mine = ["/b/bj/me/", "/b/bj/me/statement/2026-03/", "/b/bj/commissions/payslip/2026-03/", "/b/bj/me/estimate/",
+            "/b/bj/me/claims/", "/b/bj/me/inquiries/", "/b/bj/commissions/", "/b/bj/commissions/statements/2026-03/"]
+    pages = [(s1, url) for url in mine] + [
+        (people["bj_manager"], "/b/bj/commissions/"), (people["bj_manager"], "/b/bj/commissions/statements/2026-03/"),
+        (finance, "/commissions/finance/"), (finance, "/commissions/finance/bj/2026-03/paid/")]
+    for language in ("zh-hans", "en"):
+        client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
+        for user, url in pages:
+            client.force_login(user)
+            page = client.get(url)
+            assert page.status_code == 200, url
+            html = page.content.decode()
+            assert "结算单" not in html and "工资条" not in html, (language, url)
+            assert "pay slip" not in html.lower() and "pay statement" not in html.lower(), (language, url)
+        client.force_login(s1)
+        own = client.get("/b/bj/me/statement/2026-03/").content.decode()
+        slip = client.get("/b/bj/commissions/payslip/2026-03/").content.decode()
+        if language == "zh-hans":
+            assert "<title>2026年3月提成单" in own and '<h1 data-testid="payslip">2026年3月提成单</h1>' in slip
+            assert ">确认提成单 →</a>" in own and "<title>确认2026年3月提成单" in slip
+        else:
+            assert "<title>Statement for March 2026" in own and '<h1 data-testid="payslip">Statement for March 2026</h1>' in slip
+            assert ">Confirm statement →</a>" in own and "<title>Confirm the statement for March 2026" in slip
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "zh-hans"
+    assert client.post("/b/bj/commissions/payslip/2026-03/", {"action": "confirm"}).status_code == 302
+    assert "提成单已于" in client.get("/b/bj/me/statement/2026-03/").content.decode()

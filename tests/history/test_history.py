@@ -151,6 +151,12 @@ def test_parallel_run_month_error_rate_and_hq_sign_off(api, team):
     assert set(statements) == in_march and len(in_march) == 12  # nobody else has a March statement
     assert statements["hs00"]["system"] == "800.00"
     assert all(s["system"] == "0.00" for p, s in statements.items() if p != "hs00")
+    from django.test import Client
+
+    reader = Client()
+    reader.force_login(team["manager"])
+    report = reader.get(f"/b/bj/history/{r.json()['id']}/").content.decode()  # the commission statement by its name
+    assert "与系统提成单核对" in report and 'data-label="系统提成单"' in report and "结算单" not in report
     summary = api(team["finance"]).get(f"{BASE}/parallel/").json()
     assert [m["period"] for m in summary["months"]] == ["2026-03"]
     assert summary["error_rate"] == "3.33" and summary["differences"] == 3 and summary["signed_off"] is None

@@ -219,7 +219,7 @@ def test_an_approval_names_the_statement_line_it_confirms(api, people):
     assert body["statement_line"] == {"id": line_id, "period": "2026-03"}
     # the line as it reads on the statement (item · client) and the month in words — not its
     # row id ("第 39 行": the statement has a handful of lines) nor the raw "2026-03"
-    assert body["reason"] == ("自动审核通过:已核对2026年3月结算单中「开户奖励 · 甲公司」一行,开户奖励 1,200.00 元"
+    assert body["reason"] == ("自动审核通过:已核对2026年3月提成单中「开户奖励 · 甲公司」一行,开户奖励 1,200.00 元"
                               "(档位「51–100人 1,200.00元」)。")
     assert f"第 {line_id} 行" not in body["reason"]
     from notifications.models import Notification
@@ -286,7 +286,7 @@ def test_a_claim_reviewed_before_the_review_data_was_kept_reads_without_the_line
             "自动审核通过:已核对结算单 2026-03 第 39 行,开户奖励 1,200.00 元(档位「51–100人 1,200.00元」)。"))
     page = web(people["bj_s1"]).get(f"/b/bj/me/claims/{claim['id']}/").content.decode()
     reason = page[page.index('data-testid="claim-reason">'):].split("</dd>")[0]
-    assert reason.endswith("自动审核通过:已核对2026年3月结算单中「开户奖励 · 甲公司」一行,开户奖励 1,200.00 元"
+    assert reason.endswith("自动审核通过:已核对2026年3月提成单中「开户奖励 · 甲公司」一行,开户奖励 1,200.00 元"
                            "(档位「51–100人 1,200.00元」)。")
 
 
@@ -307,7 +307,7 @@ def test_a_claim_for_a_reward_no_statement_holds_is_refused_and_confirms_nothing
     assert r.status_code == 201
     body = r.json()
     assert (body["status"], body["reason_code"], body["statement_line"]) == ("rejected", "no_line", None)
-    assert "2024年3月已关账,结算单中没有该客户的开户奖励" in body["reason"]
+    assert "2024年3月已关账,提成单中没有该客户的开户奖励" in body["reason"]
     with in_branch("bj"):
         assert not RewardClaim.objects.filter(status="approved").exists()
         assert not Notification.objects.filter(body__contains="已确认").exists()
@@ -321,7 +321,7 @@ def test_a_claim_before_the_recompute_of_an_open_month_is_approved_as_still_to_c
 
     assert (body["status"], body["reason_code"]) == ("approved", "pending_line")
     assert body["statement_line"] == {"id": None, "period": "2026-03"}
-    assert "将在重算后计入2026年3月结算单" in body["reason"]
+    assert "将在重算后计入2026年3月提成单" in body["reason"]
 
 
 def test_a_manager_override_says_what_it_changes_on_the_statement(api, people):
@@ -337,7 +337,7 @@ def test_a_manager_override_says_what_it_changes_on_the_statement(api, people):
                                        format="json")
 
     assert r.status_code == 200, r.json()
-    assert r.json()["reason"] == ("改判通过:2024年3月结算单目前没有该客户的开户奖励行,改判不会增加金额;"
+    assert r.json()["reason"] == ("改判通过:2024年3月提成单目前没有该客户的开户奖励行,改判不会增加金额;"
                                   "如需发放,请通过申诉调整入账。")
 
 

@@ -1,7 +1,11 @@
 """The earner's 电子工资条 in the branch (`/b/<code>/commissions/payslip/<period>/`): their own
 closed statement, opened (recorded), confirmed with one tap (一键确认) or questioned on one line
 (the portal's inquiry). Only the earner themself: anyone else gets the same 404 as a missing
-statement. Also the JSON equivalents under the branch API."""
+statement. Also the JSON equivalents under the branch API.
+
+On the pages the document is 提成单 (Statement), as on every page that shows it: SPEC's
+电子工资条 is the act of sending it to be confirmed, not another document (the product has no
+payroll slip; a client's fee statement is 费用明细表)."""
 from __future__ import annotations
 
 from django.contrib import messages
