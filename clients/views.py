@@ -27,7 +27,7 @@ from branches.roles import EARNER_ROLES, Role, roles_in_branch
 from social_insurance import services as si_services
 
 from . import selectors, services
-from .exports import FORMATS, table_response
+from hrsaas.exports import FORMATS, table_response
 from .forms import ClientCloseForm, ClientCreateForm, ClientEditForm
 from .models import FEE_FIELDS, Grade, Service
 from hrsaas.core.collation import by_pinyin

@@ -1,9 +1,11 @@
-"""Statements as files (CSV or XLSX) through the shared table download (`clients.exports`, which
+"""Statements as files (CSV or XLSX) through the shared table download (`hrsaas.exports`, which
 writes every cell through THE export writer): a month's list of statements with its total, and
 one person's statement with every line and the explanation the page shows.
 
 The views pass what their pages show, already scoped (`selectors.statements_visible_to`,
-`selectors.access_statement`): a file never holds more than the page it is downloaded from."""
+`selectors.access_statement`): a file never holds more than the page it is downloaded from. A
+statement's explanations are worded under `formatting.file_forms()` by the view, so the dates in
+them read like the 日期 column (2026-03-05)."""
 from __future__ import annotations
 
 import datetime as dt
@@ -13,7 +15,7 @@ from decimal import Decimal
 from django.http import HttpResponse
 from django.utils.translation import gettext as _
 
-from clients.exports import FORMATS, table_response
+from hrsaas.exports import FORMATS, table_response
 from hrsaas.core.formatting import format_period
 from hrsaas.core.labels import label
 
@@ -43,7 +45,7 @@ def statements_rows(rows: list[dict]) -> list[list]:
 def statements_response(rows: list[dict], *, fmt: str, branch, period: str) -> HttpResponse:
     return table_response(
         fmt=fmt, filename=f"statements-{branch.code}-{period}", title=_title(_("提成单"), branch.name, format_period(period)),
-        headers=[_("姓名"), _("笔数"), _("金额(元)"), _("状态")], rows=statements_rows(rows), local_dates=True)
+        headers=[_("姓名"), _("笔数"), _("金额(元)"), _("状态")], rows=statements_rows(rows))
 
 
 def statement_rows(statement: dict) -> list[list]:
@@ -68,4 +70,4 @@ def statement_response(statement: dict, *, fmt: str, branch) -> HttpResponse:
         fmt=fmt, filename=f"statement-{branch.code}-{period}-{who}",
         title=_title(_("提成单"), statement["display_name"] or statement["username"], format_period(period)),
         headers=[_("日期"), _("项目"), _("客户"), _("基数"), _("比例(%)"), _("分支浮动(%)"), _("金额(元)"), _("说明")],
-        rows=statement_rows(statement), local_dates=True)
+        rows=statement_rows(statement))

@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 
 from branches import roles as R
 from branches.pages import page_roles
-from hrsaas.core.formatting import format_date, format_period
+from hrsaas.core.formatting import file_forms, format_date, format_period
 from hrsaas.core.period import valid_period
 
 from branches.models import BranchMembership, User
@@ -231,7 +231,8 @@ def statement(request, period: str, username: str):
     if fmt in statement_exports.FORMATS:
         # Read afresh rather than from the prepared body: a file is downloaded rarely, and the
         # lines' client names (its 客户 column) are not in bodies prepared before they were added.
-        data = selectors.access_statement(request.user, request.tenant, username, period, lang=lang)
+        with file_forms():  # the explanations' dates as the file writes dates
+            data = selectors.access_statement(request.user, request.tenant, username, period, lang=lang)
         return statement_exports.statement_response(data, fmt=fmt, branch=request.tenant)
     data = json.loads(prepared.statement_json(request.user, request.tenant, username, period, lang=lang))
     for line in data["lines"]:

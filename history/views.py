@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -16,6 +16,8 @@ from commissions.hq.models import RuleVersion
 from hrsaas import exports
 from hrsaas.core.formatting import format_date
 from hrsaas.core.inputs import errors_to_form
+from hrsaas.core.money import decimal_from_text
+from hrsaas.core.period import Period
 from hrsaas.core.labels import COMPONENTS as COMPONENT_WORDS
 
 from . import selectors, services
@@ -106,24 +108,25 @@ REPORT_HEADER = [gettext_lazy("校验"), gettext_lazy("行"), gettext_lazy("月�
 
 @page_roles(READERS)
 def report_download(request, import_id: int, fmt: str):
-    """Every issue of the three checks, as CSV or XLSX (the one export writer)."""
+    """Every issue of the three checks, as CSV or XLSX (the one export writer): the month and the
+    two figures typed, so they read as in every file for people (2026年3月, 1,200.00); a month the
+    sheet wrote wrongly ("2026-13") is shown as written — that is the issue."""
     imp = selectors.access_import(import_id, with_rows=False)
-    if fmt not in ("csv", "xlsx") or not imp.report:
+    if fmt not in exports.FORMATS or not imp.report:
         raise Http404
-    rows = [[str(CHECK_LABELS[c]), i["row"] or "", i["period"], i["person"], i["column"], i["sheet"], i["engine"],
-             i["message"]] for c, i in _all_issues(imp)]
-    header = [str(h) for h in REPORT_HEADER]
-    if fmt == "csv":
-        body, content_type = exports.csv_bytes([header, *rows]), exports.CSV_CONTENT_TYPE
-    else:
-        sheet = exports.Sheet(_("三重校验"))
-        sheet.append(header)
-        for row in rows:
-            sheet.append(row)
-        body, content_type = sheet.bytes(), exports.XLSX_CONTENT_TYPE
-    response = HttpResponse(body, content_type=content_type)
-    response["Content-Disposition"] = f'attachment; filename="history-check-{imp.id}.{fmt}"'
-    return response
+    rows = [[str(CHECK_LABELS[c]), i["row"] or None, _month_of(i["period"]), i["person"], i["column"],
+             _figure_of(i["sheet"]), _figure_of(i["engine"]), i["message"]] for c, i in _all_issues(imp)]
+    return exports.table_response(fmt=fmt, filename=f"history-check-{imp.id}", title=_("三重校验"),
+                                  headers=[str(h) for h in REPORT_HEADER], rows=rows)
+
+
+def _month_of(text):
+    return Period.parse(text) if Period.is_valid(text) else (text or None)
+
+
+def _figure_of(text):
+    amount = decimal_from_text(text) if text not in (None, "") else None
+    return amount if amount is not None else (text or None)
 
 
 def _all_issues(imp) -> list[tuple[str, dict]]:

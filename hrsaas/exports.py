@@ -8,9 +8,17 @@ an export gets a leading apostrophe when it starts with one of those characters.
 dates and Decimals stay typed values (sums still work), and a text that is a plain number
 ("-5.00") stays as it is.
 
-Every export builds its file here: `csv_bytes(rows)` and `Sheet`. A test keeps
-`openpyxl.Workbook(` and `csv.writer(` out of every other module
-(tests/security/test_export_escaping.py).
+Every export builds its file here: `csv_bytes(rows)`, `Sheet` and, for a table with a header
+row, `table_response`. A test keeps `openpyxl.Workbook(` and `csv.writer(` out of every other
+module (tests/security/test_export_escaping.py).
+
+Typed values are written by the one rule for files meant for people (hrsaas/core/formatting.py
+states it): pass a Decimal for money, a date for a day, a `Period` for a month and None for
+nothing, and every file reads alike — in a CSV 1,200.00, 2026-11-15 and 2026年11月 / November
+2026; in an XLSX a number (#,##0.00), a date cell (yyyy-mm-dd) and a month cell. A file read by
+another system (bank batch, payroll import, import templates) passes its machine columns as the
+text that system needs, which is written as it is. tests/platform/test_people_files.py walks
+every file for people and holds them to the rule.
 """
 from __future__ import annotations
 
@@ -21,6 +29,9 @@ import re
 import unicodedata
 from collections.abc import Iterable, Sequence
 from decimal import Decimal
+
+from hrsaas.core import formatting
+from hrsaas.core.period import Period
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n", "＝", "＋", "－", "＠")
 _PLAIN_NUMBER = re.compile(r"[+-]?\d+(?:,\d{3})*(?:\.\d+)?")
@@ -51,11 +62,12 @@ def safe_row(values: Iterable) -> list:
 
 
 def csv_bytes(rows: Iterable[Sequence]) -> bytes:
-    """A CSV in UTF-8 with BOM (what Excel in China opens without garbling), every cell escaped."""
+    """A CSV in UTF-8 with BOM (what Excel in China opens without garbling), every cell escaped,
+    typed values in the files' forms (`formatting.file_text`)."""
     out = io.StringIO()
     writer = csv.writer(out)
     for row in rows:
-        writer.writerow(safe_row(row))
+        writer.writerow(safe_row(formatting.file_text(v) for v in row))
     return ("\ufeff" + out.getvalue()).encode("utf-8")
 
 
@@ -73,7 +85,17 @@ class Sheet:
         self.ws.title = _SHEET_NAME_FORBIDDEN.sub("_", title)[:31] or "Sheet"
 
     def append(self, values: Iterable) -> None:
-        self.ws.append(safe_row(values))
+        """A row; money, dates, times and months become typed cells in the files' formats
+        (a writer may set another format on a cell afterwards, e.g. a rate's 0.00)."""
+        cells, formats = [], {}
+        for i, value in enumerate(values, start=1):
+            value, formats[i] = _typed(value)
+            cells.append(value)
+        self.ws.append(safe_row(cells))
+        row = self.ws.max_row
+        for column, number_format in formats.items():
+            if number_format:
+                self.ws.cell(row=row, column=column).number_format = number_format
 
     def fit_columns(self, *, low: int = 8, high: int = 48) -> None:
         """Each column as wide as its longest value (a CJK character counts two), unless the
@@ -91,11 +113,11 @@ class Sheet:
                 if isinstance(cell.value, (Decimal, float, int)) and not isinstance(cell.value, bool):
                     text = f"{cell.value:,.2f}"
                 elif isinstance(cell.value, (dt.date, dt.datetime)):
-                    text = "2026-12-31 23:59" if isinstance(cell.value, dt.datetime) else "2026-12-31"
-                    if "年" in (cell.number_format or ""):  # dates as people read them: wider than ISO
-                        text = "2026年12月31日"
+                    text = "2026-12-31 23:59" if "h" in (cell.number_format or "") else "2026-12-31"
+                    if "年" in (cell.number_format or ""):  # a month as people read it
+                        text = "2026年12月"
                     elif "mmmm" in (cell.number_format or ""):
-                        text = "September 30, 2026"
+                        text = "September 2026"
                 else:
                     text = str(cell.value)
                 width = sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text) + 2
@@ -112,5 +134,50 @@ class Sheet:
         return buf.getvalue()
 
 
+def _typed(value) -> tuple[object, str | None]:
+    """A value as an XLSX cell holds it, and the cell's number format (the files' rule)."""
+    if isinstance(value, Period):
+        return dt.datetime(value.year, value.month, 1), formatting.xlsx_month_format()
+    if isinstance(value, Decimal):
+        return value, formatting.XLSX_MONEY
+    if isinstance(value, dt.datetime):
+        # Asia/Shanghai wall time (openpyxl refuses an aware datetime; a file has no time zone).
+        from django.utils import timezone
+
+        local = timezone.localtime(value) if timezone.is_aware(value) else value
+        return local.replace(tzinfo=None), formatting.XLSX_DATETIME
+    if isinstance(value, dt.date):
+        return value, formatting.XLSX_DATE
+    return value, None
+
+
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CSV_CONTENT_TYPE = "text/csv; charset=utf-8"
+FORMATS = ("csv", "xlsx")
+
+
+def table_response(*, fmt: str, filename: str, title: str, headers: list[str], rows):
+    """A table for people — `headers` in the reader's words, then `rows` of text, int, Decimal
+    (money), date, `Period` (month) or None — as a CSV (UTF-8 with BOM, which Excel in China opens
+    correctly) or XLSX download, in the files' forms (see the module docstring). Named
+    `filename`.csv|xlsx for every browser and `title` for those that read RFC 5987."""
+    from urllib.parse import quote
+
+    from django.http import HttpResponse
+
+    if fmt == "xlsx":
+        from openpyxl.styles import Font
+
+        sheet = Sheet(title)
+        sheet.append(headers)
+        for cell in sheet.ws[1]:
+            cell.font = Font(bold=True)
+        for row in rows:
+            sheet.append(row)
+        body, content_type = sheet.bytes(), XLSX_CONTENT_TYPE
+    else:
+        body, content_type = csv_bytes([headers, *rows]), CSV_CONTENT_TYPE
+    response = HttpResponse(body, content_type=content_type)
+    response["Content-Disposition"] = (f'attachment; filename="{filename}.{fmt}"; '
+                                       f"filename*=UTF-8''{quote(title)}.{fmt}")
+    return response

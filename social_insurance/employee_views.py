@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 
 from branches.pages import page_roles
 from branches.roles import Role, roles_in_branch
-from clients.exports import FORMATS, table_response
+from hrsaas.exports import FORMATS, table_response
 from clients.models import Client
 from commissions.templatetags.commission_format import period_label
 from hrsaas.core.inputs import record_id

@@ -22,8 +22,8 @@ from django.views.decorators.http import require_POST
 from branches import roles as R
 from branches.pages import page_roles
 from branches.roles import Role, roles_in_branch
-from clients.exports import FORMATS, table_response
-from hrsaas.core.formatting import format_period
+from hrsaas.exports import FORMATS, table_response
+from hrsaas.core.period import Period
 
 from . import engine, money_selectors as sel, services
 from .selectors import access_statement, reads_insured_people, statement_money
@@ -122,7 +122,7 @@ def arrears_page(request):
 
 def _arrears_export(owed, fmt: str, labels: dict):
     headers = [_("客户"), _("月份"), _("付款到期日"), _("应付"), _("已付"), _("未付"), _("逾期天数"), _("账龄")]
-    rows = [[c.client_name, format_period(s.statement.period), s.due_on, s.due, s.paid, s.outstanding, s.days_overdue,
+    rows = [[c.client_name, Period.parse(s.statement.period), s.due_on, s.due, s.paid, s.outstanding, s.days_overdue,
              labels[s.bucket]] for c in owed.clients for s in c.statements]
     rows.append([_("合计"), "", "", None, None, owed.total, None, ""])
     return table_response(fmt=fmt, filename=f"arrears-{owed.today.isoformat()}", title=_("应收账龄"),

@@ -18,7 +18,8 @@ from branches.pages import page_roles
 from branches.roles import Role, hq_roles_of, is_hq_admin, roles_in_branch
 from clients.models import Client
 from hrsaas import exports
-from hrsaas.core.formatting import format_period
+from hrsaas.core.formatting import file_forms, format_period
+from hrsaas.core.period import Period
 from hrsaas.core.labels import label
 
 from . import dispute_selectors, employee_selectors, exceptions, selectors, services
@@ -286,7 +287,7 @@ def _statement_xlsx(statement, lines) -> HttpResponse:
                   _("个人比例%"), _("单位金额"), _("个人金额")])
     for l in lines:
         sheet.append([l.employee.name, l.employee.id_number_masked, str(ITEM_LABELS[l.kind]), l.get_source_display(),
-                      format_period(l.for_period), l.base, l.employer_percent, l.employee_percent, l.employer_amount,
+                      Period.parse(l.for_period), l.base, l.employer_percent, l.employee_percent, l.employer_amount,
                       l.employee_amount])
     sheet.append([_("合计"), "", "", "", "", "", "", "", statement.employer_total, statement.employee_total])
     # What the client pays besides the contributions (服务费, 滞纳金), then what is due, paid and
@@ -301,7 +302,9 @@ def _statement_xlsx(statement, lines) -> HttpResponse:
     sheet.append([_("费用汇总"), _("金额(元)"), _("说明")])
     sheet.append([_("社保公积金合计(单位+个人)"), statement.total])
     for charge in statement.charges.order_by("kind", "service"):
-        sheet.append([charge.get_kind_display(), charge.amount, charge.explanation_text])
+        with file_forms():  # a late fee's deadline and days as the file writes dates
+            words = charge.explanation_text
+        sheet.append([charge.get_kind_display(), charge.amount, words])
     for words, amount in ((_("应付合计(元)"), money.due), (_("已收(元)"), money.paid), (_("未付(元)"), money.outstanding)):
         sheet.append([words, amount])
     for row in sheet.ws.iter_rows(min_row=3, max_row=lines_end, min_col=6, max_col=10):
@@ -537,7 +540,7 @@ def changes_export(request):
     words. The identity number is masked, as in the 参保员工 export (the whole number is never
     written to a file); 缴费基数 is the person's pension base in the month (for a 减员 not charged
     that month, the base of their last month charged)."""
-    from clients.exports import FORMATS, table_response
+    from hrsaas.exports import FORMATS, table_response
 
     _require_staff(request)
     if not selectors.reads_insured_people(request.user, request.tenant):
@@ -564,12 +567,11 @@ def changes_export(request):
             effective = removal_month(ch.effective_date, rules.remove_covers_leaving_month)
             note = _("补报,已申报月份不退费") if ch.reported_late else ""
         out.append([ch.get_kind_display(), e.name, e.id_number_masked, e.client.name,
-                    cities.get(e.insured_city, e.insured_city), bases.get(e.pk), format_period(effective),
+                    cities.get(e.insured_city, e.insured_city), bases.get(e.pk), Period.parse(effective),
                     ch.effective_date if ch.kind == "add" else None, ch.effective_date if ch.kind != "add" else None,
                     note])
     title = _("增减员名单%(month)s") % {"month": format_period(period)}
-    return table_response(fmt=fmt, filename=f"si-changes-{period}", title=title, headers=headers, rows=out,
-                          local_dates=True)
+    return table_response(fmt=fmt, filename=f"si-changes-{period}", title=title, headers=headers, rows=out)
 
 
 def _pension_bases(employee_ids: list[int], period: str) -> dict:

@@ -1,5 +1,6 @@
-"""The payroll / bank file of a locked period (HQ finance): one row per person with a payout,
-then a totals row; CSV (UTF-8 with BOM, what Excel in China opens) or XLSX.
+"""The commission summary of a locked period (HQ finance): one row per person with a payout,
+then a totals row; CSV (UTF-8 with BOM, what Excel in China opens) or XLSX. A file for people,
+in the files' forms (hrsaas/exports.py); the bank and payroll import files are `payouts.files`.
 
 Amounts are read from the frozen statement lines of each branch (the rollup is a derived copy;
 a file that money moves on is built from the source). Only closed or paid branch-periods are
@@ -16,7 +17,7 @@ from django_tenants.utils import schema_context
 
 from branches.models import Branch, User
 from hrsaas import exports
-from hrsaas.core.formatting import format_period
+from hrsaas.core.period import Period
 from hrsaas.money import ZERO, quantize_money
 
 from .models import BranchPeriod
@@ -76,8 +77,12 @@ def headers() -> list[str]:
     return [_("分支机构"), _("工号"), _("姓名"), _("金额(元)"), _("期间")]
 
 
-def _total_row(rows: list[PayrollRow], period: str, amount) -> list:
-    return [_("合计(%(n)d 人)") % {"n": len(rows)}, "", "", amount, format_period(period)]
+def _total_row(rows: list[PayrollRow], period: str) -> list:
+    return [_("合计(%(n)d 人)") % {"n": len(rows)}, "", "", total_of(rows), Period.parse(period)]
+
+
+def _cells(r: PayrollRow) -> list:
+    return [r.branch_name, r.employee_number, r.display_name, r.amount, Period.parse(r.period)]
 
 
 def total_of(rows: list[PayrollRow]) -> Decimal:
@@ -85,11 +90,10 @@ def total_of(rows: list[PayrollRow]) -> Decimal:
 
 
 def payroll_csv(rows: list[PayrollRow], period: str) -> bytes:
-    """CSV in UTF-8 with BOM; names escaped by the one export writer."""
-    return exports.csv_bytes(
-        [headers()]
-        + [[r.branch_name, r.employee_number, r.display_name, f"{r.amount:.2f}", format_period(r.period)] for r in rows]
-        + [_total_row(rows, period, f"{total_of(rows):.2f}")])
+    """CSV in UTF-8 with BOM, read by people (the payroll import file is
+    `payouts.files`): amounts and the month in the files' forms (3,800.00, 2026年3月), names
+    escaped by the one export writer."""
+    return exports.csv_bytes([headers()] + [_cells(r) for r in rows] + [_total_row(rows, period)])
 
 
 def payroll_xlsx(rows: list[PayrollRow], period: str) -> bytes:
@@ -101,12 +105,10 @@ def payroll_xlsx(rows: list[PayrollRow], period: str) -> bytes:
     for cell in ws[1]:
         cell.font = Font(bold=True)
     for r in rows:
-        sheet.append([r.branch_name, r.employee_number, r.display_name, r.amount, format_period(r.period)])
-    sheet.append(_total_row(rows, period, total_of(rows)))
+        sheet.append(_cells(r))
+    sheet.append(_total_row(rows, period))
     for cell in ws[ws.max_row]:
         cell.font = Font(bold=True)
-    for (cell,) in ws.iter_rows(min_row=2, min_col=4, max_col=4):
-        cell.number_format = "#,##0.00"
-    for col, width in zip("ABCDE", (16, 18, 16, 16, 10)):
+    for col, width in zip("ABCDE", (16, 18, 16, 16, 16)):
         ws.column_dimensions[col].width = width
     return sheet.bytes()

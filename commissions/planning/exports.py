@@ -1,4 +1,4 @@
-"""A replay as a file (CSV or XLSX) through the shared table download (`clients.exports`, which
+"""A replay as a file (CSV or XLSX) through the shared table download (`hrsaas.exports`, which
 writes every cell through THE export writer): one row per person and component over the
 replayed months, then the totals per component, per branch and overall."""
 from __future__ import annotations
@@ -6,7 +6,7 @@ from __future__ import annotations
 from django.http import HttpResponse
 from django.utils.translation import gettext as _
 
-from clients.exports import FORMATS, table_response
+from hrsaas.exports import FORMATS, table_response
 
 __all__ = ["FORMATS", "replay_response", "replay_rows_for_people"]
 from hrsaas.core.labels import label

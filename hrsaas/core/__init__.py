@@ -9,5 +9,6 @@
 - `json_numbers`, `api_json` — the API's JSON numbers, recognisable as such (the parser every API
               view uses), so that money and percents sent as numbers are refused (ADR 0011)
 
-Display formatting (money and dates for people) lives in `formatting.py` (owned by the page shell).
+Display formatting (money and dates for people) lives in `formatting.py` (owned by the page shell),
+with the one rule for files people download (applied by `hrsaas/exports.py`).
 """

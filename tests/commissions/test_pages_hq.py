@@ -265,23 +265,25 @@ def test_payroll_csv_and_xlsx_have_exact_amounts_and_a_totals_row(client, financ
     assert r["Content-Disposition"] == 'attachment; filename="commission-summary-bj-2026-03.csv"'
     assert r.content.startswith("\ufeff".encode())
     rows = list(csv.reader(io.StringIO(r.content.decode("utf-8-sig"))))
-    # People's words: no account names, the count in the totals row's own cell, the month as read
-    # (工号 comes from the payment data, blank where there is none yet).
+    # People's words: no account names, the count in the totals row's own cell, money and the
+    # month as every file for people writes them (工号 comes from the payment data, blank where
+    # there is none yet).
     assert rows == [
         ["分支机构", "工号", "姓名", "金额(元)", "期间"],
-        ["北京分公司", "", "bj_s1", "2600.00", "2026年3月"],
-        ["北京分公司", "", "bj_s2", "1200.00", "2026年3月"],
-        ["合计(2 人)", "", "", "3800.00", "2026年3月"],
+        ["北京分公司", "", "bj_s1", "2,600.00", "2026年3月"],
+        ["北京分公司", "", "bj_s2", "1,200.00", "2026年3月"],
+        ["合计(2 人)", "", "", "3,800.00", "2026年3月"],
     ]
     sheet = load_workbook(io.BytesIO(x.content)).active
     cells = [list(row) for row in sheet.iter_rows(values_only=True)]
     assert [c[:3] + [Decimal(str(c[3])).quantize(Decimal("0.01"))] + c[4:] for c in cells[1:]] == [
-        ["北京分公司", None, "bj_s1", Decimal("2600.00"), "2026年3月"],
-        ["北京分公司", None, "bj_s2", Decimal("1200.00"), "2026年3月"],
-        ["合计(2 人)", None, None, Decimal("3800.00"), "2026年3月"],
+        ["北京分公司", None, "bj_s1", Decimal("2600.00"), dt.datetime(2026, 3, 1)],
+        ["北京分公司", None, "bj_s2", Decimal("1200.00"), dt.datetime(2026, 3, 1)],
+        ["合计(2 人)", None, None, Decimal("3800.00"), dt.datetime(2026, 3, 1)],
     ]
     assert cells[0] == ["分支机构", "工号", "姓名", "金额(元)", "期间"]
-    assert sheet["D2"].number_format == "#,##0.00"
+    assert sheet["D2"].number_format == sheet["D4"].number_format == "#,##0.00"
+    assert sheet["E2"].number_format == 'yyyy"年"m"月"'  # a month cell that reads 2026年3月
 
 
 def test_payroll_cells_never_run_as_formulas(client, finance, api, people):
@@ -315,7 +317,7 @@ def test_company_payroll_has_only_branches_that_locked_the_period(client, financ
     rows = list(csv.reader(io.StringIO(client.get("/commissions/payroll/2026-03/csv/").content.decode("utf-8-sig"))))
 
     assert [[r[0], r[2]] for r in rows[1:-1]] == [["北京分公司", "bj_s1"], ["北京分公司", "bj_s2"]]
-    assert rows[-1][3] == "3800.00"
+    assert rows[-1][3] == "3,800.00"
     assert "1 / 3" in _html(client.get("/commissions/finance/"))
 
 
@@ -386,7 +388,7 @@ def test_hq_admin_may_export_a_paid_period(client, hq_admin, finance, people, cl
     services.period_mark_paid(actor=finance, branch=Branch.objects.get(code="bj"), period="2026-03")
     client.force_login(hq_admin)
     r = client.get("/commissions/payroll/2026-03/bj/csv/")
-    assert r.status_code == 200 and "3800.00" in r.content.decode("utf-8-sig")
+    assert r.status_code == 200 and "3,800.00" in r.content.decode("utf-8-sig")
 
 
 def test_finance_page_queries_do_not_grow_with_rows(client, finance):

@@ -110,11 +110,12 @@ def test_one_persons_statement_with_every_line_and_the_pages_explanations(client
         (dt.datetime(2026, 3, 10), "开户奖励", "'" + HOSTILE, 1800, 100, None, 1800),
         (None, "合计", None, None, None, None, 3080),
     ]
-    assert [r[7] for r in rows[1:4]] == [html_lib.unescape(e) for e in explanations]  # what the page says
+    # what the page says, a date in it written as the file writes dates (as the 日期 column)
+    assert [r[7] for r in rows[1:4]] == [html_lib.unescape(e).replace("2020年1月1日", "2020-01-01") for e in explanations]
     assert rows[1][7] == "申诉调整:480.00 元,计入本期,原结算行不变。"
-    assert rows[2][7] == "开户奖励 800.00 = 800.00;甲公司 · 员工30人,≤50人档;规则:开户奖励方案,2020年1月1日起。"
+    assert rows[2][7] == "开户奖励 800.00 = 800.00;甲公司 · 员工30人,≤50人档;规则:开户奖励方案,2020-01-01起。"
     sheet = _sheet(xlsx)
-    assert sheet["A2"].number_format == 'yyyy"年"m"月"d"日"' and sheet["G5"].number_format == "#,##0.00"
+    assert sheet["A2"].number_format == "yyyy-mm-dd" and sheet["G5"].number_format == "#,##0.00"
     assert xlsx["Content-Disposition"] == (
         'attachment; filename="statement-bj-2026-03-bj_s1.xlsx"; '
         f"filename*=UTF-8''{quote('提成单-张伟-2026年3月')}.xlsx")
@@ -122,9 +123,9 @@ def test_one_persons_statement_with_every_line_and_the_pages_explanations(client
     lines = _csv(client.get(MINE + "?format=csv"))
     assert [r[:7] for r in lines] == [
         ["日期", "项目", "客户", "基数", "比例(%)", "分支浮动(%)", "金额(元)"],
-        ["2026年3月20日", "申诉调整", "", "480.00", "100.00", "", "480.00"],
-        ["2026年3月5日", "开户奖励", "甲公司", "800.00", "100.00", "", "800.00"],
-        ["2026年3月10日", "开户奖励", "'" + HOSTILE, "1,800.00", "100.00", "", "1,800.00"],
+        ["2026-03-20", "申诉调整", "", "480.00", "100.00", "", "480.00"],
+        ["2026-03-05", "开户奖励", "甲公司", "800.00", "100.00", "", "800.00"],
+        ["2026-03-10", "开户奖励", "'" + HOSTILE, "1,800.00", "100.00", "", "1,800.00"],
         ["", "合计", "", "", "", "", "3,080.00"],
     ]
     assert [r[7] for r in lines[1:4]] == [r[7] for r in rows[1:4]]
@@ -142,10 +143,11 @@ def test_files_follow_the_chosen_language(client, people, march):
     assert listing[0] == ("Name", "Lines", "Amount (CNY)", "Status") and listing[-1][0] == "Total"
     assert listing[1] == ("张伟", 3, 3080, "Open")
     statement_file = _sheet(client.get(MINE + "?format=xlsx"))
-    assert statement_file["A2"].number_format == "mmmm d, yyyy"  # March 20, 2026
+    assert statement_file["A2"].number_format == "yyyy-mm-dd"  # 2026-03-20 in every language
     lines = _csv(mine)
     assert lines[0] == ["Date", "Item", "Client", "Base", "Rate (%)", "Branch adjustment (%)", "Amount (CNY)", "Notes"]
-    assert lines[2][:2] == ["March 5, 2026", "Opening reward"]
+    assert lines[2][:2] == ["2026-03-05", "Opening reward"]
+    assert "rules from 2020-01-01" in lines[2][7] and "Jan. 1, 2020" not in lines[2][7]
     assert lines[1][7] == "Adjustment after an inquiry: 480.00 posted here; the original line is unchanged."
     assert mine["Content-Disposition"].endswith(f"filename*=UTF-8''{quote('Statements-张伟-March 2026')}.csv")
 

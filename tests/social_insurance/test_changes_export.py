@@ -51,26 +51,28 @@ def test_the_office_downloads_the_months_changes_as_xlsx(staff, month):
     rows = [[c.value for c in row] for row in ws.iter_rows()]
     assert rows == [
         HEADERS,
-        ["增员", "员工2", "110***********0029", "北京甲公司", "北京", Decimal("12000.50"), "2025年8月",
+        ["增员", "员工2", "110***********0029", "北京甲公司", "北京", Decimal("12000.50"), dt.datetime(2025, 8, 1),
          dt.datetime(2025, 8, 20), None, None],
-        ["增员", "员工5", "110***********0053", "北京乙公司", "北京", Decimal("35811.00"), "2025年7月",
+        ["增员", "员工5", "110***********0053", "北京乙公司", "北京", Decimal("35811.00"), dt.datetime(2025, 7, 1),
          dt.datetime(2025, 7, 1), None, "补缴自2025年7月"],
-        ["减员", "员工3", "110***********0037", "北京甲公司", "北京", Decimal("9000.00"), "2025年8月",
+        ["减员", "员工3", "110***********0037", "北京甲公司", "北京", Decimal("9000.00"), dt.datetime(2025, 8, 1),
          None, dt.datetime(2025, 8, 15), None],
     ]
-    assert ws["F2"].number_format == "#,##0.00" and ws["H2"].number_format == 'yyyy"年"m"月"d"日"'
+    # money, a month and a day as every file for people writes them (a month cell reads 2025年8月)
+    assert ws["F2"].number_format == "#,##0.00" and ws["G2"].number_format == 'yyyy"年"m"月"'
+    assert ws["H2"].number_format == "yyyy-mm-dd"
 
 
-def test_the_csv_reads_as_the_pages_do(staff, month):
+def test_the_csv_reads_as_every_file_for_people(staff, month):
     resp = web(staff).get(f"/b/bj/si/changes/?period={M}&format=csv")
     assert resp.status_code == 200
     rows = list(csv.reader(io.StringIO(resp.content.decode("utf-8-sig"))))
     assert rows == [
         HEADERS,
-        ["增员", "员工2", "110***********0029", "北京甲公司", "北京", "12,000.50", "2025年8月", "2025年8月20日", "", ""],
-        ["增员", "员工5", "110***********0053", "北京乙公司", "北京", "35,811.00", "2025年7月", "2025年7月1日", "",
+        ["增员", "员工2", "110***********0029", "北京甲公司", "北京", "12,000.50", "2025年8月", "2025-08-20", "", ""],
+        ["增员", "员工5", "110***********0053", "北京乙公司", "北京", "35,811.00", "2025年7月", "2025-07-01", "",
          "补缴自2025年7月"],
-        ["减员", "员工3", "110***********0037", "北京甲公司", "北京", "9,000.00", "2025年8月", "", "2025年8月15日", ""],
+        ["减员", "员工3", "110***********0037", "北京甲公司", "北京", "9,000.00", "2025年8月", "", "2025-08-15", ""],
     ]
     board = web(staff).get(f"/b/bj/si/?period={M}").content.decode()
     assert f'href="/b/bj/si/changes/?period={M}&amp;format=xlsx"' in board

@@ -1,6 +1,7 @@
 """Server-rendered pages: board, statement (print + XLSX), HQ policy table, duplicates report."""
 from __future__ import annotations
 
+import datetime as dt
 import io
 from decimal import Decimal
 
@@ -180,9 +181,10 @@ def test_statement_page_xlsx_and_contact_confirmation(setup):
     # money reads with separators, the month as people say it, columns wide enough for both, and
     # the file is named by client and month (not the client's record number)
     assert sheet["I3"].number_format == sheet["F3"].number_format == "#,##0.00" and sheet["G3"].number_format == "0.00"
-    assert rows[2][4] == format_period(st.period) and format_period(st.period) in rows[0][0]
+    assert rows[2][4] == dt.datetime(int(st.period[:4]), int(st.period[5:]), 1) and format_period(st.period) in rows[0][0]
+    assert sheet["E3"].number_format == 'yyyy"年"m"月"'  # the month cell reads as the page: 2025年8月
     assert sheet.column_dimensions["B"].width >= 18 and sheet.column_dimensions["I"].width >= 10
-    assert f"filename*=UTF-8''%E8%B4%B9%E7%94%A8%E6%98%8E%E7%BB%86%E8%A1%A8-" in xlsx["Content-Disposition"]
+    assert "filename*=UTF-8''%E8%B4%B9%E7%94%A8%E6%98%8E%E7%BB%86%E8%A1%A8-" in xlsx["Content-Disposition"]
     assert f"-{st.client_id}.xlsx" not in xlsx["Content-Disposition"]
     english_file = english.get(f"/b/bj/si/statements/{st.pk}/?format=xlsx")
     english_rows = list(load_workbook(io.BytesIO(english_file.content)).active.iter_rows(values_only=True))
