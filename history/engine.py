@@ -39,7 +39,7 @@ from commissions import engine as ce
 from commissions.hq.rules import OpeningRewardRule, version_in_force
 from commissions.inputs import parse_service
 from hrsaas.core import inputs
-from hrsaas.core.formatting import format_date, format_money, format_percent, format_period
+from hrsaas.core.formatting import format_money, format_percent, format_period
 from hrsaas.core.labels import SERVICES
 from hrsaas.core.money import ZERO
 from hrsaas.core.period import Period
@@ -365,8 +365,10 @@ def logic_check(report: Report, *, known_clients: Mapping[str, KnownClient],
         if day is None:
             add(line, "no_opening", "client", _("客户“%(c)s”在表中和系统中都没有开户记录。") % {"c": line.client})
         elif line.period < ce.period_of(day):
+            # The day as the sheet writes it (and as the system_mismatch message does): the message
+            # is stored with the report and also written into its download, where days are 2026-03-05.
             add(line, "sale_before_opening", "period", _("%(item)s记在 %(p)s,早于客户“%(c)s”的开户日期 %(d)s。")
-                % {"item": ITEMS[line.item], "p": format_period(line.period), "c": line.client, "d": format_date(day)})
+                % {"item": ITEMS[line.item], "p": format_period(line.period), "c": line.client, "d": day.isoformat()})
 
     groups: dict[tuple[str, str], list[SheetLine]] = defaultdict(list)
     for line in report.lines:
