@@ -32,6 +32,7 @@ from decimal import Decimal, InvalidOperation
 from django.utils import formats, timezone
 from django.utils.translation import get_language
 
+from hrsaas.core.period import Period
 from hrsaas.money import quantize_money
 
 __all__ = ["format_money", "format_signed_money", "format_percent", "format_date", "format_datetime", "format_period",
@@ -182,8 +183,6 @@ def file_text(value):
     """A typed value as the text a CSV for people holds (the rule above): Decimal → 1,200.00,
     date → 2026-11-15, datetime → 2026-11-15 09:38, Period → 2026年11月 / November 2026,
     None → "". Text and whole numbers are returned as they are."""
-    from .period import Period
-
     if value is None:
         return ""
     if isinstance(value, Period):
