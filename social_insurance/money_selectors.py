@@ -212,21 +212,51 @@ class InsuredPerson:
         return self.employer + self.employee
 
 
-def client_people(user, branch, period: str, today: dt.date | None = None) -> list[InsuredPerson]:
-    """The people insured through the contact's own company (names, masked identity numbers,
-    status, declared wage, the month's base and contributions). Empty for anyone else."""
-    from . import employee_selectors
+def _status_in(employee, period: str, settings_of: dict) -> str | None:
+    """The person's status in month `period` as the compute derives it (sql.INSURED_SQL): 在保
+    from the first to the last insured month, 待参保 before, 已减员 after; None when the record
+    is insured in no month at all (started and left before a first insured month)."""
+    from social_insurance.policies.selectors import city_settings
 
-    today = today or timezone.localdate()
+    rules = settings_of.get(employee.insured_city)
+    if rules is None:
+        rules = settings_of[employee.insured_city] = city_settings(employee.insured_city)
+    first = engine.first_insured_month(employee.start_date, rules.add_cutoff_day)
+    last = (engine.last_insured_month(employee.end_date, rules.remove_covers_leaving_month)
+            if employee.end_date else None)
+    if last is not None and last < first:
+        return None
+    if period < first:
+        return "upcoming"
+    if last is not None and period > last:
+        return "ended"
+    return "active"
+
+
+def client_people(user, branch, period: str, today: dt.date | None = None) -> list[InsuredPerson]:
+    """The people of the contact's own company in month `period` (names, masked identity numbers,
+    the month's status, declared wage, the month's base and contributions): the people its fee
+    statement counts — once the month is computed, everyone with a line of the month under the
+    company (insured in it, or back-paid in it); before that, the people the roster insures in
+    the month. Someone who starts later or left earlier is not in the month's list. Empty for
+    anyone else."""
+    from . import employee_selectors
+    from .models import MonthCycle
+
     client_ids = client_ids_of_contact(user)
     people = list(employee_selectors.employee_list(user, branch, employee_selectors.EmployeeFilters())
                   .filter(client_id__in=client_ids))
     sums = {r["employee_id"]: r for r in ContributionLine.objects.filter(period=period, client_id__in=client_ids)
             .values("employee_id").annotate(er=Sum("employer_amount"), ee=Sum("employee_amount"),
                                             base=Sum("base", filter=Q(kind="pension", source="regular")))}
+    computed = MonthCycle.objects.filter(period=period, computed_at__isnull=False).exists()
+    settings_of: dict = {}
     out = []
     for e in people:
+        status = _status_in(e, period, settings_of)
+        if (e.pk not in sums) if computed else status != "active":
+            continue
         row = sums.get(e.pk, {})
-        out.append(InsuredPerson(e.name, e.id_number_masked, employee_selectors.status_of(e, today), e.wage,
+        out.append(InsuredPerson(e.name, e.id_number_masked, status or "ended", e.wage,
                                  row.get("base"), row.get("er") or ZERO, row.get("ee") or ZERO))
     return out

@@ -420,3 +420,33 @@ def test_workbench_arrears_figures_follow_the_due_day(setup):
         assert arrears_figures(dt.date(2025, 9, 16))["overdue_count"] == 4
         services.money_policy_update(actor=setup["manager"], data={"payment_due_day": "20"})
         assert arrears_figures(dt.date(2025, 9, 16))["overdue_count"] == 2
+
+
+def test_a_months_people_are_those_its_statement_counts(setup):
+    """Someone who starts in September is not in August's list, however today reads their record;
+    someone back-paid in September for August only is in September's, as the statement counts
+    them; the count is the statement's."""
+    with in_branch("bj"):
+        mine = setup["mine"]
+        later = add_employee(mine, 3, "9000", "2025-09-01", actor=setup["staff"])  # insured from September
+        gone = add_employee(mine, 4, "9000", "2025-08-01", actor=setup["staff"])  # August was filed without them
+        services.employee_end(actor=setup["staff"], employee_id=gone.pk, end_date="2025-09-05")  # insured August only
+        services.month_compute(actor=setup["staff"], period=SEP)
+        aug, sep = (FeeStatement.objects.get(client=mine, period=m) for m in (AUG, SEP))
+        assert (aug.employee_count, sep.employee_count) == (1, 3)
+    page = web(setup["contact"])
+
+    def listed(period):
+        html = page.get(f"/b/bj/si/account/people/?period={period}").content.decode()
+        names = {n for n in ("员工1", later.name, gone.name) if f">{n}<" in html}
+        return names, html
+
+    names, html = listed(AUG)
+    assert names == {"员工1"} and 'data-testid="client-people-count">共 1 人' in html
+    names, html = listed(SEP)
+    assert names == {"员工1", later.name, gone.name} and 'data-testid="client-people-count">共 3 人' in html
+    row = html[html.index(f">{gone.name}<"):]
+    assert row.index("已减员") < row.index("</tr>")  # back-paid for August, no longer insured in September
+    # A month not computed: the people the roster insures in it.
+    assert listed("2025-07")[0] == {"员工1"}
+    assert listed("2025-05")[0] == set()
