@@ -162,8 +162,11 @@ def employee_detail(request, pk: int):
 # ---------------------------------------------------------------------------------------------
 # 增员 / 减员, and where a change lands
 # ---------------------------------------------------------------------------------------------
-def landing_text(landing: sel.Landing) -> dict:
-    """The sentences the forms and messages show about a change's month and deadline."""
+def landing_text(landing: sel.Landing, refusal: str | None = None) -> dict:
+    """The sentences the forms and messages show about a change's month and deadline; `refusal`:
+    why a 增员 with this start would be refused (services.start_refusal), said instead of the month."""
+    if refusal:
+        return {"text": "", "deadline": "", "warning": refusal}
     month = period_label(landing.period)
     if landing.kind == "add":
         text = _("从 %(paid)s 起缴费,计入 %(month)s 增员名单") % {"paid": period_label(landing.paid_month), "month": month}
@@ -209,7 +212,8 @@ def lands_in(request):
         city = request.GET.get("insured_city") or ""
         day = _parse_day(request.GET.get("start_date"))
         if day is not None and city in sel.city_names():
-            landing = sel.add_landing(city, day, request.tenant)
+            said = landing_text(sel.add_landing(city, day, request.tenant), services.start_refusal(city, day))
+            return render(request, "social_insurance/_lands_in.html", {"landing": said})
     return render(request, "social_insurance/_lands_in.html", {"landing": landing_text(landing) if landing else None})
 
 
@@ -258,7 +262,7 @@ def employee_add(request):
     landing = None
     start, city = _parse_day(form["start_date"].value()), form["insured_city"].value()
     if start is not None and city in dict(cities):
-        landing = landing_text(sel.add_landing(city, start, request.tenant))
+        landing = landing_text(sel.add_landing(city, start, request.tenant), services.start_refusal(city, start))
     return render(request, "social_insurance/employee_form.html", {
         "branch": request.tenant, "form": form, "title": _("增员"), "landing": landing, "kind": "add",
         "deadline_text": _month_day(current.reconcile_due), "deadline": current,

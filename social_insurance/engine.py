@@ -257,6 +257,20 @@ def parse_wage(value, field: str = "wage") -> Decimal:
         raise PolicyError(field, gettext(_WAGE_MESSAGES.get(exc.code, WAGE_FORM_MESSAGE))) from None
 
 
+# An 增员's declared wage (申报工资) is what the person earns: 0 or less is a typo, not a wage. A
+# wage above 0 but below the city's floor stays allowed (the base is clamped to the floor and the
+# month's checks flag it).
+DECLARED_WAGE_MESSAGE = gettext_noop("申报工资须大于 0(低于缴费基数下限的,按下限缴费)。")
+
+
+def parse_declared_wage(value, field: str = "wage") -> Decimal:
+    """A person's declared wage: a wage (parse_wage) above 0."""
+    wage = parse_wage(value, field)
+    if wage <= 0:
+        raise PolicyError(field, gettext(DECLARED_WAGE_MESSAGE))
+    return wage
+
+
 def fmt_percent(value: Decimal) -> str:
     """5.00 → "5", 0.20 → "0.20" (for messages)."""
     return str(value.to_integral_value()) if value == value.to_integral_value() else f"{value:.2f}"
@@ -466,6 +480,18 @@ def filed_in_span(first: str, last: str | None, filed) -> list[str]:
     first. A person entered after such a month was filed is missing from it: the next open month
     carries their 增员 and back-pays (补缴) those months."""
     return sorted(p for p in filed if p >= first and (last is None or p <= last))
+
+
+def earliest_back_paid_month(open_month: str, filed, limit: int) -> str:
+    """The earliest first insured month an 增员 entered now may have: the filed months right
+    before the branch's earliest open month `open_month` (which carries the 增员 and their 补缴),
+    at most `limit` of them (the city's 补缴最多月数). A month before them cannot be back-paid: it
+    is past the city's limit, before the branch's first month in the system, or a month the
+    system never filed (those are neither computed nor back-paid any more)."""
+    earliest = open_month
+    while months_between(add_months(earliest, -1), open_month) <= limit and add_months(earliest, -1) in filed:
+        earliest = add_months(earliest, -1)
+    return earliest
 
 
 def back_paid_months(missing: list[str], carrying: str, limit: int) -> tuple[list[str], list[str]]:

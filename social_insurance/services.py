@@ -177,10 +177,59 @@ def late_start_notice(employee: InsuredEmployee, filed: set[str] | None = None) 
     return (" " if is_english() else "").join(parts)  # sentences: Chinese runs them on
 
 
-def employee_clean(data: EmployeeInput, *, rules=None, clients=None) -> CleanEmployee:
+@dataclass(frozen=True)
+class BranchMonths:
+    """The branch's months an 增员's start is checked against: the filed ones, and the earliest
+    open month, which lists the 增员 and back-pays (补缴) the filed months before it. None: no
+    month computed yet — the people entered before the branch's first month (going live) are its
+    opening roster, insured before the system and not 增员."""
+
+    filed: frozenset
+    open_month: str | None
+
+
+def branch_months() -> BranchMonths:
+    filed = filed_periods()
+    if filed:  # months are filed in order: every month after the latest filed one is open
+        return BranchMonths(frozenset(filed), engine.add_months(max(filed), 1))
+    first = (MonthCycle.objects.filter(computed_at__isnull=False).order_by("period")
+             .values_list("period", flat=True).first())
+    return BranchMonths(frozenset(), first)
+
+
+def start_refusal(city: str, start: dt.date, months: BranchMonths | None = None) -> str | None:
+    """Why an 增员 starting on `start` in `city` cannot be taken, None when it can. A start before
+    the earliest open month is registered in that month with 补缴 of the filed months in between,
+    as far back as the city allows (补缴最多月数) and only over months the branch filed in the system
+    (engine.earliest_back_paid_month); a start further back would be billed for months nobody
+    registers or back-pays, so it is refused and the earliest start allowed is named."""
+    months = branch_months() if months is None else months
+    if months.open_month is None:
+        return None
+    rules = city_settings(city)
+    first = engine.first_insured_month(start, rules.add_cutoff_day)
+    if first >= months.open_month:
+        return None
+    limit = rules.back_payment_months_limit
+    earliest = engine.earliest_back_paid_month(months.open_month, months.filed, limit)
+    if first >= earliest:
+        return None
+    words = {"day": format_date(start), "open": format_period(months.open_month), "n": limit,
+             "earliest": format_period(earliest), "earliest_day": format_date(engine.month_start(earliest)),
+             "city": label("city", city) or city}
+    if engine.months_between(earliest, months.open_month) >= limit:
+        return ngettext("参保开始日期 %(day)s 过早:增员在%(open)s办理,%(city)s最多补缴 %(n)s 个月,"
+                        "最早从%(earliest)s起参保(开始日期不早于 %(earliest_day)s)。请核对日期。",
+                        "参保开始日期 %(day)s 过早:增员在%(open)s办理,%(city)s最多补缴 %(n)s 个月,"
+                        "最早从%(earliest)s起参保(开始日期不早于 %(earliest_day)s)。请核对日期。", limit) % words
+    return _("参保开始日期 %(day)s 过早:本分支机构%(earliest)s之前的月份未在系统中申报,无法补缴;"
+             "最早从%(earliest)s起参保(开始日期不早于 %(earliest_day)s)。请核对日期。") % words
+
+
+def employee_clean(data: EmployeeInput, *, rules=None, clients=None, months: BranchMonths | None = None) -> CleanEmployee:
     """Validate one employee (no writes). Raises ValidationError {field: [msg]}. A start in a
-    month already filed is accepted: the next compute back-pays what the city allows
-    (late_start_notice says what)."""
+    month already filed is accepted within what can be back-paid (start_refusal): the next
+    compute back-pays it (late_start_notice says what); a start further back is refused."""
     errs: dict[str, str] = {}
     out: dict = {}
     rules = rules if rules is not None else policy_rules()
@@ -246,7 +295,7 @@ def employee_clean(data: EmployeeInput, *, rules=None, clients=None) -> CleanEmp
         if value != insured and value not in cities:  # left blank: the insured city (checked above)
             errs[key] = _("未知的城市:%(city)s。请填写城市名称,如 %(cities)s。") % {"city": value[:30], "cities": accepted}
     try:
-        wage = engine.parse_wage(data.wage, "wage")
+        wage = engine.parse_declared_wage(data.wage, "wage")
     except engine.PolicyError as exc:
         errs[exc.field] = exc.message
         wage = None
@@ -255,6 +304,10 @@ def employee_clean(data: EmployeeInput, *, rules=None, clients=None) -> CleanEmp
         errs["start_date"] = _("请填写参保开始日期。")
     elif start is not None and start > timezone.localdate() + dt.timedelta(days=START_DAYS_AHEAD):
         errs["start_date"] = _("参保开始日期 %(day)s 在一年以后,请核对日期。") % {"day": format_date(start)}
+    elif start is not None and "insured_city" not in errs:
+        refusal = start_refusal(insured, start, months)
+        if refusal:
+            errs["start_date"] = refusal
     end = _date(data.end_date, "end_date", errs)
     if start and end and end < start:
         errs["end_date"] = _("参保结束日期不能早于开始日期。")
@@ -469,7 +522,7 @@ def employee_base_change(*, actor, employee_id: int, wage, housing_fund_percent=
     never changed: its base is corrected by a dispute (补缴/退费). Audited with before and after."""
     errs: dict[str, str] = {}
     try:
-        new_wage = engine.parse_wage(engine.halfwidth(wage) if isinstance(wage, str) else wage, "wage")
+        new_wage = engine.parse_declared_wage(engine.halfwidth(wage) if isinstance(wage, str) else wage, "wage")
     except engine.PolicyError as exc:
         errs[exc.field] = exc.message
     new_hf = KEEP
@@ -620,11 +673,13 @@ def employees_import(*, actor, filename: str, content) -> ImportReport:
         raise ValidationError({"file": [_("文件中没有数据行。")]})
     rules = policy_rules()
     clients = {c.pk: c for c in Client.objects.all()}
+    months = branch_months()
     cleaned: list[tuple[int, CleanEmployee]] = []
     seen: dict[str, int] = {}
     for index, row in rows:  # row numbers as a spreadsheet shows them (1 is the header)
         try:
-            clean = employee_clean(EmployeeInput(**{k: row.get(k) for k in IMPORT_COLUMNS}), rules=rules, clients=clients)
+            clean = employee_clean(EmployeeInput(**{k: row.get(k) for k in IMPORT_COLUMNS}), rules=rules, clients=clients,
+                                   months=months)
         except ValidationError as exc:
             for fname, msgs in exc.message_dict.items():
                 report.errors.append({"row": index, "field": fname, "message": msgs[0]})

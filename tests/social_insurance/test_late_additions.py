@@ -183,7 +183,7 @@ def test_a_back_paid_month_is_disputed_once_the_month_carrying_it_is_filed(staff
         assert fixes["pension"].employer_amount == D("480.00")  # 16% of the 3,000.00 more
 
 
-def test_months_past_the_citys_back_payment_limit_are_not_back_paid_and_the_entry_says_so(api, staff, firm):
+def test_a_start_past_the_citys_back_payment_limit_is_refused_and_one_within_it_is_back_paid(api, staff, firm):
     from django.utils import translation
 
     with in_branch("bj"):
@@ -191,20 +191,22 @@ def test_months_past_the_citys_back_payment_limit_are_not_back_paid_and_the_entr
     body = {"client": firm.pk, "name": "李四", "id_number": idn(7), "insured_city": "beijing", "wage": "9000",
             "start_date": "2025-05-20"}
     resp = api(staff).post("/b/bj/api/v1/si/employees/", body, format="json")
-    assert resp.status_code == 201, resp.content  # the record is kept as it is: the start as it was
+    assert resp.status_code == 400  # June would be billed with nobody to back-pay it: refused, nothing written
+    assert resp.json() == {"start_date": ["参保开始日期 2025年5月20日 过早:增员在2025年9月办理,北京最多补缴 2 个月,"
+                                          "最早从2025年7月起参保(开始日期不早于 2025年7月1日)。请核对日期。"]}
+    resp = api(staff).post("/b/bj/api/v1/si/employees/", {**body, "start_date": "2025-07-20"}, format="json")
+    assert resp.status_code == 201, resp.content
     with in_branch("bj"):
         late = InsuredEmployee.objects.get(pk=resp.json()["id"])
-        assert services.late_start_notice(late) == (
-            "2025年7月至2025年8月已申报,将在2025年9月补缴。2025年6月已申报且超出北京的补缴期限(2 个月),不补缴。")
+        assert services.late_start_notice(late) == "2025年7月至2025年8月已申报,将在2025年9月补缴。"
         with translation.override("en"):
             assert services.late_start_notice(late) == (
-                "July 2025 to August 2025 filed already: back-paid in September 2025. June 2025 filed already and "
-                "past Beijing's back-payment limit (2 months): not back-paid.")
+                "July 2025 to August 2025 filed already: back-paid in September 2025.")
         services.month_compute(actor=staff, period="2025-09")
         assert _back_paid(late, "2025-09") == ["2025-07", "2025-08"]
         assert StaffChange.objects.filter(period="2025-09", employee=late, kind="add").count() == 1
         file_month(staff, "2025-09")
-        services.month_compute(actor=staff, period="2025-10")  # June is never back-paid, the 增员 not listed again
+        services.month_compute(actor=staff, period="2025-10")  # back-paid once, the 增员 not listed again
         assert _back_paid(late, "2025-10") == [] and not StaffChange.objects.filter(period="2025-10").exists()
 
         CitySetting.objects.filter(city="beijing").update(back_payment_months_limit=0)
@@ -229,13 +231,18 @@ def test_an_import_of_people_who_started_in_filed_months_is_back_paid_within_the
     upload = io.BytesIO((head + "\n".join(rows) + "\n").encode("utf-8-sig"))
     upload.name = "staff.csv"
     resp = api(staff).post("/b/bj/api/v1/si/employees/import/", {"file": upload}, format="multipart")
-    assert resp.status_code == 201, resp.content
+    assert resp.status_code == 400  # July is past the one month allowed: the file is refused, nothing written
+    assert [(e["row"], e["field"]) for e in resp.json()["errors"]] == [(3, "start_date")], resp.content
+    with in_branch("bj"):
+        assert not InsuredEmployee.objects.filter(name__in=("李四", "王五")).exists()
+    upload = io.BytesIO((head + rows[0] + "\n").encode("utf-8-sig"))
+    upload.name = "staff.csv"
+    assert api(staff).post("/b/bj/api/v1/si/employees/import/", {"file": upload}, format="multipart").status_code == 201
     with in_branch("bj"):
         services.month_compute(actor=staff, period="2025-09")
-        for n in (11, 12):
-            person = InsuredEmployee.objects.get(name="李四" if n == 11 else "王五")
-            assert _back_paid(person, "2025-09") == ["2025-08"]  # July is past the one month allowed
-            assert StaffChange.objects.filter(period="2025-09", employee=person, kind="add").exists()
+        person = InsuredEmployee.objects.get(name="李四")
+        assert _back_paid(person, "2025-09") == ["2025-08"]
+        assert StaffChange.objects.filter(period="2025-09", employee=person, kind="add").exists()
 
 
 def test_a_leaving_recorded_after_its_month_was_filed_is_listed_next_month_without_refund(staff, firm):
@@ -287,14 +294,13 @@ def test_the_board_marks_the_month_back_paid_from_by_the_citys_cut_off(staff, fi
     assert "补缴自" not in page.get("/b/bj/si/?period=2025-10").content.decode()
 
 
-def test_a_past_stint_beyond_the_limit_is_neither_back_paid_nor_listed(staff, firm):
+def test_a_past_stint_beyond_the_limit_is_refused(staff, firm):
     with in_branch("bj"):
         CitySetting.objects.create(city="beijing", back_payment_months_limit=1)
-        gone = add_employee(firm, 5, "9000", "2025-06-01", "2025-07-20", actor=staff)  # insured June only
-        assert services.late_start_notice(gone) == "2025年6月已申报且超出北京的补缴期限(1 个月),不补缴。"
-        services.month_compute(actor=staff, period="2025-09")
-        assert not ContributionLine.objects.filter(employee=gone).exists()
-        assert not StaffChange.objects.filter(employee=gone).exists()
+        with pytest.raises(ValidationError) as exc:
+            add_employee(firm, 5, "9000", "2025-06-01", "2025-07-20", actor=staff)  # insured June only
+        assert list(exc.value.message_dict) == ["start_date"]
+        assert not InsuredEmployee.objects.filter(name="员工5").exists()
 
 
 def test_a_new_policy_year_trues_up_back_paid_months_as_it_does_regular_ones(staff, hq_admin):
@@ -350,9 +356,12 @@ def test_a_change_to_someone_insured_only_later_does_not_hold_up_filing(staff):
         services.month_file(actor=staff, period="2025-08", receipt_no="BJ-2025-08")
 
 
-def test_a_start_long_before_the_filed_months_is_listed_once_and_back_paid_within_the_limit(staff, firm):
+def test_a_start_long_before_the_filed_months_is_refused_and_the_earliest_allowed_is_listed_once(staff, firm):
     with in_branch("bj"):
-        old = add_employee(firm, 21, "9000", "2024-01-01", actor=staff)  # before the window and the limit
+        with pytest.raises(ValidationError) as exc:
+            add_employee(firm, 21, "9000", "2024-01-01", actor=staff)  # before the window and the limit
+        assert "最早从2025年6月起参保(开始日期不早于 2025年6月1日)" in exc.value.message_dict["start_date"][0]
+        old = add_employee(firm, 21, "9000", "2025-06-01", actor=staff)
         services.month_compute(actor=staff, period="2025-09")
         assert _back_paid(old, "2025-09") == ["2025-06", "2025-07", "2025-08"]
         assert StaffChange.objects.filter(employee=old).count() == 1
@@ -368,7 +377,7 @@ def test_only_a_change_the_month_shows_holds_up_its_filing(api, staff):
         services.month_file(actor=staff, period="2025-08", receipt_no="BJ-2025-08")
 
         other = make_client("北京戊公司", staff)
-        rebased = add_employee(other, 2, "9000", "2025-06-01", actor=staff)
+        rebased = add_employee(other, 2, "9000", "2025-08-01", actor=staff)
         services.month_compute(actor=staff, period="2025-09")
         services.month_reconcile(actor=staff, period="2025-09")
     assert api(staff).post(f"/b/bj/api/v1/si/employees/{rebased.pk}/base/", {"wage": "9500"},
@@ -399,10 +408,10 @@ def test_filing_waits_for_a_recompute_that_would_back_pay_someone_entered_since(
             services.month_file(actor=staff, period="2025-09", receipt_no="BJ-2025-09")
 
 
-def test_an_addition_past_the_limit_is_dated_from_the_first_month_back_paid(staff, firm):
+def test_an_addition_past_a_limit_lowered_since_its_entry_is_dated_from_the_first_month_back_paid(staff, firm):
     with in_branch("bj"):
+        late = add_employee(firm, 42, "9000", "2025-06-15", actor=staff)  # within the 3 months allowed then
         CitySetting.objects.create(city="beijing", back_payment_months_limit=1)
-        late = add_employee(firm, 42, "9000", "2025-06-15", actor=staff)
         services.month_compute(actor=staff, period="2025-09")
         assert _back_paid(late, "2025-09") == ["2025-08"]
         assert str(StaffChange.objects.get(employee=late).effective_date) == "2025-08-01"
