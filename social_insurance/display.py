@@ -147,3 +147,37 @@ def earlier_stored_words(kind: str, args: dict) -> str | None:
         return charge_words(kind, base, max_length=STORED_LENGTH)[:220] + gettext(
             ";已计收 %(billed)s 元,本次补收 %(wanted)s 元") % {
             "billed": formatting.format_money(args["billed"]), "wanted": formatting.format_money(args["wanted"])}
+
+
+def _percent_words(value) -> str:
+    return f"{value:.2f}%" if value is not None else ""
+
+
+def side_working(base, percent, fixed) -> str:
+    """How one side of a statement line is made, after its base: "× 2.00% + 固定 3.00" (fixed
+    amounts such as Beijing's 大额医疗 on the employee's medical), "× 16.00%" without one; "" for a
+    difference line (fixed None)."""
+    if fixed is None:
+        return ""
+    text = f"× {_percent_words(percent)}"
+    if fixed:
+        text += " + " + gettext("固定 %(amount)s") % {"amount": formatting.format_money(fixed)}
+    return text
+
+
+def line_explanation(line) -> str:
+    """A statement line's arithmetic in one sentence, each side's base × rate (rounded by the
+    city's rule) + fixed amount = amount, e.g. "单位:8,500.00 × 10.00% = 850.00;个人:8,500.00 ×
+    2.00% + 固定 3.00 = 173.00"; a difference line (a dispute's 补缴/退费, a 补差) says it is one.
+    `line` carries employer_fixed / employee_fixed (selectors.with_fixed_amounts)."""
+    if line.employer_fixed is None:
+        return gettext("差额:更正后应缴减去原已缴")
+    base = formatting.format_money(line.base)
+    sides = []
+    for words, percent, fixed, amount in (
+            (gettext("单位"), line.employer_percent, line.employer_fixed, line.employer_amount),
+            (gettext("个人"), line.employee_percent, line.employee_fixed, line.employee_amount)):
+        sides.append(gettext("%(side)s:%(base)s %(working)s = %(amount)s") % {
+            "side": words, "base": base, "working": side_working(line.base, percent, fixed),
+            "amount": formatting.format_money(amount)})
+    return gettext(";").join(sides)

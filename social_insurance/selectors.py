@@ -23,6 +23,7 @@ from .models import (
     FeeStatement,
     FeeStatementCharge,
     InsuredEmployee,
+    LineSource,
     MonthCycle,
     PaymentException,
     StaffChange,
@@ -83,6 +84,28 @@ def access_statement(user, branch, statement_id: int) -> FeeStatement:
 def statement_lines(statement: FeeStatement):
     return (ContributionLine.objects.filter(period=statement.period, client_id=statement.client_id)
             .select_related("employee").order_by("employee__name", "employee_id", "source", "kind"))
+
+
+def charges_whole_month(line: ContributionLine) -> bool:
+    """Whether `line` charges a whole month of an item (base × rate, rounded, + fixed amount): a
+    regular line, or the 补缴 of a month filed without the person (a late 增员). A dispute's
+    补缴/退费 and a 补差 are differences between two such charges."""
+    return line.source == LineSource.REGULAR or (
+        line.source == LineSource.BACK_PAY and line.corrects_id is None and line.dispute_id is None)
+
+
+def with_fixed_amounts(lines: list[ContributionLine]) -> list[ContributionLine]:
+    """`lines` with `employer_fixed` / `employee_fixed` set: the fixed amounts of their policy item
+    (Beijing's 3.00 大额医疗 on the employee's medical, …) that their amounts include, so base ×
+    rate + fixed = amount reads off a statement; None on a difference line (charges_whole_month)."""
+    from social_insurance.policies.models import PolicyItem
+
+    fixed = {(policy_id, kind): (er, ee) for policy_id, kind, er, ee in PolicyItem.objects.filter(
+        policy_id__in={l.policy_id for l in lines}).values_list("policy_id", "kind", "employer_fixed", "employee_fixed")}
+    for line in lines:
+        er, ee = fixed.get((line.policy_id, line.kind), (None, None)) if charges_whole_month(line) else (None, None)
+        line.employer_fixed, line.employee_fixed = er, ee
+    return lines
 
 
 @dataclass(frozen=True)

@@ -23,6 +23,7 @@ from hrsaas.core.period import Period
 from hrsaas.core.labels import label
 
 from . import dispute_selectors, employee_selectors, exceptions, selectors, services
+from .display import line_explanation, side_working
 from .engine import ITEM_LABELS, PolicyError, add_months, first_insured_month, month_start, period_of, removal_month
 from .forms import CitySettingForm
 from .money_selectors import with_money
@@ -228,7 +229,7 @@ def exception_action(request, pk: int, action: str):
 def statement_detail(request, pk: int):
     """费用明细表 (printable); `?format=xlsx` downloads it; the client's contact answers here."""
     statement = selectors.access_statement(request.user, request.tenant, pk)
-    lines = list(selectors.statement_lines(statement))
+    lines = selectors.with_fixed_amounts(list(selectors.statement_lines(statement)))
     if request.method == "POST":
         try:
             answered = services.statement_respond(actor=request.user, statement_id=pk,
@@ -247,6 +248,9 @@ def statement_detail(request, pk: int):
 def _statement_page(request, statement, lines, *, reply_text: str = "", status: int = 200):
     from .money_views import statement_money_context
 
+    for line in lines:  # base × rate + fixed = amount, under each amount
+        line.employer_working = side_working(line.base, line.employer_percent, line.employer_fixed)
+        line.employee_working = side_working(line.base, line.employee_percent, line.employee_fixed)
     roles = roles_in_branch(request.user, request.tenant)
     can_respond = Role.CLIENT_CONTACT in roles and statement.status == "issued"
     can_reply = bool(roles & R.OFFICE) and statement.awaits_answer
@@ -268,7 +272,8 @@ def statement_reply(request, pk: int):
     except ValidationError as exc:
         # The page again with what was typed, and why it was not sent.
         _messages_from(request, exc)
-        return _statement_page(request, statement, list(selectors.statement_lines(statement)), reply_text=note,
+        return _statement_page(request, statement, selectors.with_fixed_amounts(list(selectors.statement_lines(statement))),
+                               reply_text=note,
                                status=400)
     messages.success(request, _("已答复%(p)s费用明细表,已请客户再次确认。") % {"p": format_period(statement.period)})
     return redirect(f"/b/{request.tenant.code}/si/statements/{pk}/")
@@ -283,12 +288,14 @@ def _statement_xlsx(statement, lines) -> HttpResponse:
     title = _("费用明细表")
     sheet = exports.Sheet(statement.period)
     sheet.append([f"{title} {statement.client.name} {format_period(statement.period)}"])
+    # The fixed amounts (Beijing's 3.00 大额医疗 …) and each line's arithmetic after the columns
+    # integrators already read: base × rate + fixed = amount adds up on every line.
     sheet.append([_("姓名"), _("身份证号"), _("险种"), _("类型"), _("所属月份"), _("缴费基数"), _("单位比例%"),
-                  _("个人比例%"), _("单位金额"), _("个人金额")])
+                  _("个人比例%"), _("单位金额"), _("个人金额"), _("单位固定金额"), _("个人固定金额"), _("说明")])
     for l in lines:
         sheet.append([l.employee.name, l.employee.id_number_masked, str(ITEM_LABELS[l.kind]), l.get_source_display(),
                       Period.parse(l.for_period), l.base, l.employer_percent, l.employee_percent, l.employer_amount,
-                      l.employee_amount])
+                      l.employee_amount, l.employer_fixed, l.employee_fixed, line_explanation(l)])
     sheet.append([_("合计"), "", "", "", "", "", "", "", statement.employer_total, statement.employee_total])
     # What the client pays besides the contributions (服务费, 滞纳金), then what is due, paid and
     # owed: the file says what the page says, so the amount a client pays from it is the right one.
@@ -307,7 +314,7 @@ def _statement_xlsx(statement, lines) -> HttpResponse:
         sheet.append([charge.get_kind_display(), charge.amount, words])
     for words, amount in ((_("应付合计(元)"), money.due), (_("已收(元)"), money.paid), (_("未付(元)"), money.outstanding)):
         sheet.append([words, amount])
-    for row in sheet.ws.iter_rows(min_row=3, max_row=lines_end, min_col=6, max_col=10):
+    for row in sheet.ws.iter_rows(min_row=3, max_row=lines_end, min_col=6, max_col=12):
         for cell in row:  # money with separators; the rates as percents with two decimals
             cell.number_format = "0.00" if cell.column in (7, 8) else "#,##0.00"
     for (cell,) in sheet.ws.iter_rows(min_row=lines_end + 3, min_col=2, max_col=2):
