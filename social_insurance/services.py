@@ -14,7 +14,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Count, Max, Q
+from django.db.models import Count, Max, Min, Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, gettext_noop
@@ -862,6 +862,7 @@ def month_compute(*, actor, period: str, register: bool = True) -> MonthCycle:
             else:
                 sql.load_new_month(cur, params)
             _post_late_additions(cur, params)
+            _list_backdated_additions(cur, params)
             _list_late_removals(cur, params)
             cur.execute(sql.MONTH_SUMS_SQL, params)
             cur.execute(sql.STATEMENTS_FROM_SUMS_SQL, params)
@@ -1026,6 +1027,24 @@ def _post_late_additions(cur, params: dict) -> None:
         sql.ensure_corrections_partition(cur, period)
         ContributionLine.objects.bulk_create(new)
     StaffChange.objects.bulk_create(additions)
+
+
+def _list_backdated_additions(cur, params: dict) -> None:
+    """增员 of people entered after the branch went live with a start further back than could be
+    back-paid (accepted before start_refusal existed): billed from the earliest open month on,
+    with no month before it charged and no month listing them. The office registers them in
+    that month, so its list carries the 增员, dated from its first day (the months before are not
+    insured); only the earliest open month lists them, and only once. The people entered before
+    the branch's first compute are its opening roster, not 增员."""
+    period = params["period"]
+    months = branch_months()
+    open_month = months.open_month if months.filed else min(filter(None, (months.open_month, period)))
+    went_live = MonthCycle.history.filter(computed_at__isnull=False).aggregate(t=Min("computed_at"))["t"]
+    if period != open_month or went_live is None:
+        return
+    cur.execute(sql.BACKDATED_ADDS_SQL, {**params, "went_live": went_live})
+    StaffChange.objects.bulk_create([StaffChange(period=period, employee_id=employee_id, kind=ChangeKind.ADD,
+                                                 effective_date=params["m"]) for (employee_id,) in cur.fetchall()])
 
 
 def _list_late_removals(cur, params: dict) -> None:

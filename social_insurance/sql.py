@@ -343,6 +343,21 @@ SELECT e.id, e.client_id, e.insured_city, e.wage, e.housing_fund_percent, e.inju
  ORDER BY e.id, f.period;
 """
 
+# People insured in the month computed (the branch's earliest open month) whose first insured
+# month is before it, entered after the branch's first compute (%(went_live)s), charged for no
+# month before it and listed as 增员 nowhere: a start further back than could be back-paid,
+# entered before the entry refused one (services._list_backdated_additions lists them here).
+BACKDATED_ADDS_SQL = """
+SELECT e.id
+  FROM si_insured e
+  JOIN social_insurance_insuredemployee r ON r.id = e.id
+ WHERE e.first_month < %(m)s::date AND e.last_month >= %(m)s::date AND r.created_at > %(went_live)s
+   AND NOT EXISTS (SELECT 1 FROM social_insurance_staffchange s WHERE s.employee_id = e.id AND s.kind = 'add')
+   AND NOT EXISTS (SELECT 1 FROM social_insurance_contributionline l
+                    WHERE l.employee_id = e.id AND l.for_period < %(period)s AND l.source IN ('regular', 'back_pay'))
+ ORDER BY e.id;
+"""
+
 # People whose 减员 belongs to a filed month (their removal month, the one after their last
 # insured month) that did not list it: their leaving was recorded after that month was computed,
 # or they were entered late themselves. They were registered with the agency — a month up to the

@@ -170,3 +170,28 @@ def test_a_base_change_to_zero_is_refused(api, staff):
     assert resp.status_code == 400 and resp.json()["wage"] == ["申报工资须大于 0(低于缴费基数下限的,按下限缴费)。"]
     with in_branch("bj"):
         assert InsuredEmployee.objects.get(pk=person.pk).wage == D("9000.00")
+
+
+def test_a_backdated_record_entered_before_the_refusal_is_listed_once_in_the_earliest_open_month(staff, computed):
+    """Someone taken with a start long past before such a start was refused is billed from the
+    earliest open month on: that month's 增员 list carries them, dated from its first day (the
+    months before are not insured); the going-live roster is not 增员."""
+    import datetime as dt
+
+    with in_branch("bj"):
+        person = add_employee(computed, 9, "9000", "2026-11-01", actor=staff)
+        InsuredEmployee.objects.filter(pk=person.pk).update(start_date=dt.date(2020, 1, 1))  # as entered before
+        services.month_compute(actor=staff, period="2026-12")  # not the earliest open month: November lists them
+        assert not StaffChange.objects.filter(employee=person).exists()
+        for _ in range(2):
+            services.month_compute(actor=staff, period="2026-11")
+            assert list(StaffChange.objects.filter(employee=person).values_list("period", "kind", "effective_date")) == [
+                ("2026-11", "add", dt.date(2026, 11, 1))]
+        assert ContributionLine.objects.filter(employee=person, period="2026-11", source="regular").count() == 5
+        assert not ContributionLine.objects.filter(employee=person, source="back_pay").exists()
+        services.month_reconcile(actor=staff, period="2026-11")
+        services.month_file(actor=staff, period="2026-11", receipt_no="BJ-2026-11")
+        services.month_compute(actor=staff, period="2026-12")
+        assert StaffChange.objects.filter(employee=person).count() == 1
+        roster = InsuredEmployee.objects.get(name="员工1")
+        assert not StaffChange.objects.filter(employee=roster).exists()
