@@ -16,7 +16,7 @@ from clients.models import Service
 from .models import Lead
 
 DATE = {"type": "date"}
-EARNERS = {"list": "earner-list", "autocomplete": "off"}
+EARNERS = {"list": "earner-list", "autocomplete": "off", "maxlength": 150}
 
 
 
@@ -42,15 +42,15 @@ class ServiceForm(forms.Form):
 
 
 class ClientForm(ServiceForm):
-    name = _text(_("客户名称"))
+    name = _text(_("客户名称"), maxlength=200)
     headcount = _text(_("员工人数"), inputmode="numeric")
     opened_on = _text(_("开户日期"), **DATE)
     opened_by = _text(_("开户人(姓名或用户名)"), help_text=_("本分支机构或其他分支机构(跨区域支援)的专员、市场或销售人员"),
                       **EARNERS)
     services = forms.MultipleChoiceField(label=_("服务"), required=False, choices=Service.choices,
                                          widget=forms.CheckboxSelectMultiple)
-    contract_no = _text(_("合同编号"), required=False)
-    city = _text(_("参保城市"), required=False)
+    contract_no = _text(_("合同编号"), required=False, maxlength=60)
+    city = _text(_("参保城市"), required=False, maxlength=30)
     credit_code = _text(_("统一社会信用代码"), required=False, maxlength=18, autocapitalize="characters",
                         help_text=_("18 位;填写后按它查重,否则按客户名称查重"))
 
@@ -76,7 +76,7 @@ class SaleForm(ServiceForm):
 
 
 class LeadForm(ServiceForm):
-    name = _text(_("线索名称"))
+    name = _text(_("线索名称"), maxlength=200)
     source = forms.ChoiceField(label=pgettext_lazy("lead", "来源"), choices=[("", "—")] + list(Lead.Source.choices))
     marketer = _text(_("市场人员(姓名或用户名)"), required=False, help_text=_("市场线索必填;销售自拓线索留空"), **EARNERS)
     created_on = _text(_("线索日期"), required=False, help_text=_("留空为今天"), **DATE)

@@ -266,7 +266,9 @@ def format_check(rows: Iterable[tuple[int, list[str]]], mapping: Mapping[str, in
             if not raw.get(fld):
                 errors.add(fld, _("%(item)s行必填。") % {"item": ITEMS[item]})
         if item in ("opening_reward", "sales_commission", "retention_bonus"):
-            typed["client"] = raw["client"][:200]
+            typed["client"] = raw["client"]
+            if len(raw["client"]) > 200:  # a row's report says so; the name is never cut
+                errors.add("client", inputs.too_long(200, len(raw["client"])))
         if item == "opening_reward":
             if raw["headcount"]:
                 typed["headcount"] = inputs.parse_int(raw, "headcount", errors, low=1)

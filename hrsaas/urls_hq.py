@@ -24,3 +24,4 @@ urlpatterns = [
 handler500 = "hrsaas.views.server_error"
 handler404 = "hrsaas.views.not_found"
 handler403 = "hrsaas.views.forbidden"
+handler400 = "hrsaas.views.bad_request"

@@ -51,6 +51,30 @@ def server_error(request):
     return _json(message, 500) if _wants_json(request) else _page(500, message)
 
 
+BAD_REQUEST = "提交的内容过大或格式有误,未保存任何内容。"
+
+
+def bad_request(request, exception=None):
+    """A request Django refuses before any view reads it (a body over DATA_UPLOAD_MAX_MEMORY_SIZE,
+    too many fields, a malformed form): the product's own page, with its menu, saying that nothing
+    was saved and to go back — not Django's bare "Bad Request (400)". The API answers in JSON
+    (an oversized JSON body never gets here: PrivateResponsesMiddleware gives it a 413)."""
+    message = _(BAD_REQUEST)
+    if _wants_json(request):
+        return _json(message, 400)
+    from django.shortcuts import render
+    from django.utils.http import url_has_allowed_host_and_scheme
+
+    # Back to the form the person came from (this site's own pages only), else the home page.
+    back = request.META.get("HTTP_REFERER", "")
+    if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+        back = ""
+    try:
+        return render(request, "400.html", {"message": message, "back": back}, status=400)
+    except Exception:  # noqa: BLE001 - refused before the layout's context could be built
+        return _page(400, message)
+
+
 def forbidden(request, exception=None):
     # A refusal that says why (raised with a message of ours) says it; else the general words.
     said = exception.args[0] if exception is not None and exception.args else ""

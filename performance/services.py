@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 
 from branches.audit import stamp
 
-from hrsaas.core.inputs import refuse_json_number
+from hrsaas.core.inputs import refuse_json_number, refuse_too_long
 from hrsaas.core.money import MoneyError, decimal_from_text, parse_money
 from hrsaas.core import formatting
 from hrsaas.core.period import MAX_YEAR, MIN_YEAR, PERIOD_RE, Period, PeriodError
@@ -471,6 +471,7 @@ def score_adjust(*, actor, score_id: int, total, note: str, may_adjust) -> Score
         raise ValidationError({"total": [_("得分须在0到%(max)s之间。") % {"max": engine.fmt(score.max_total)}]})
     if not (note or "").strip():
         raise ValidationError({"note": [_("调整须填写说明。")]})
+    refuse_too_long("note", note.strip(), 500)  # refused, never cut
     if not Score.history.filter(id=score.pk).exists():
         # Scores are bulk-written by the compute (no history rows); record the computed state
         # first so that the audit trail shows before → after of this adjustment.
@@ -478,7 +479,7 @@ def score_adjust(*, actor, score_id: int, total, note: str, may_adjust) -> Score
         score.save()
     score.total = value
     score.adjusted = True
-    score.adjust_note = note.strip()[:500]
+    score.adjust_note = note.strip()
     score.adjusted_by_id = actor.pk
     stamp(score, actor=actor, reason=f"adjusted: {note.strip()}")
     score.save(update_fields=["total", "adjusted", "adjust_note", "adjusted_by"])
@@ -560,6 +561,7 @@ def review_create(*, actor, cycle: AppraisalCycle, subject, points, comment: str
     value = to_decimal(points, "points")
     if not (0 <= value <= 10):
         raise ValidationError({"points": [_("评分须在0到10之间。")]})
+    comment = refuse_too_long("comment", comment or "", 500)
     reviewer = DepartmentMember.objects.filter(user_id=actor.pk).first()
     target = DepartmentMember.objects.filter(user_id=subject.pk).first()
     if reviewer is None or target is None:
@@ -571,7 +573,7 @@ def review_create(*, actor, cycle: AppraisalCycle, subject, points, comment: str
         raise ValidationError(taken)
     with taken_is_refused(taken, constraint="perf_review_once"):
         return Review.objects.create(cycle=cycle, subject_id=subject.pk, reviewer_id=actor.pk, points=value,
-                                     comment=(comment or "")[:500])
+                                     comment=comment)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -88,17 +88,17 @@ class ClaimForm(forms.Form):
 
 
 class InquiryForm(forms.Form):
-    comment = forms.CharField(label=gettext_lazy("问题描述"), widget=forms.Textarea(attrs={"rows": 4}))
+    comment = forms.CharField(label=gettext_lazy("问题描述"), max_length=2000, widget=forms.Textarea(attrs={"rows": 4}))
     attachment = forms.FileField(label=gettext_lazy("附件(可选:JPEG/PNG/HEIC/PDF,不超过 8 MB)"), required=False)
 
 
 class ReplyForm(forms.Form):
-    body = forms.CharField(label=gettext_lazy("回复"), widget=forms.Textarea(attrs={"rows": 3}))
+    body = forms.CharField(label=gettext_lazy("回复"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3}))
     attachment = forms.FileField(label=gettext_lazy("附件(可选)"), required=False)
 
 
 class ResolveForm(forms.Form):
-    resolution = forms.CharField(label=gettext_lazy("处理结果"), widget=forms.Textarea(attrs={"rows": 3}))
+    resolution = forms.CharField(label=gettext_lazy("处理结果"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3}))
     amount = forms.CharField(label=gettext_lazy("调整金额(元,可为负;不调整请留空)"), required=False,
                              widget=forms.TextInput(attrs={"inputmode": "decimal"}))
 

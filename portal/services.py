@@ -227,8 +227,7 @@ def claim_override(*, actor, branch: Branch, claim_id: int, approve: bool, note:
     note = (note or "").strip()
     if not note:
         raise ValidationError({"note": [_("改判须填写说明。")]})
-    if len(note) > 300:
-        raise ValidationError({"note": [_("最多 300 个字符。")]})
+    inputs.refuse_too_long("note", note, 300)
     with transaction.atomic():
         claim = RewardClaim.objects.select_for_update().filter(pk=claim_id).first()
         if claim is None:

@@ -265,7 +265,7 @@ class StatementRespondApi(APIView):
     @extend_schema(request=dict, responses={200: dict, 201: dict})
     def post(self, request, pk: int):
         statement = services.statement_respond(actor=request.user, statement_id=pk, decision=self.decision,
-                                               note=inputs.text(_body(request), "note", max_length=2000))
+                                               note=inputs.text(_body(request), "note", max_length=None))  # the service counts
         return Response(statement_json(statement))
 
 
@@ -278,7 +278,7 @@ class StatementReplyApi(APIView):
         statement = selectors.access_statement(request.user, request_branch(request), pk)
         # The service counts the length (a text box's line break as one character).
         statement = services.statement_reply(actor=request.user, statement_id=statement.pk,
-                                             note=inputs.text(_body(request), "note", max_length=4000))
+                                             note=inputs.text(_body(request), "note", max_length=None))
         return Response(statement_json(statement))
 
 

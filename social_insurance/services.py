@@ -25,7 +25,7 @@ from clients.models import Client
 from hrsaas import uploads
 from hrsaas.core.branch import require_branch
 from hrsaas.core.formatting import format_date, format_period, is_english
-from hrsaas.core.inputs import Errors, parse_date, record_id
+from hrsaas.core.inputs import Errors, parse_date, record_id, too_long
 from hrsaas.core.labels import label
 from hrsaas.core.locks import Lock
 from hrsaas.core.collation import by_pinyin
@@ -1166,12 +1166,18 @@ def _earlier_unfiled_month(period: str) -> str | None:
     return None
 
 
+RECEIPT_NOTE_MAX = 2000
+
+
 def month_file(*, actor, period: str, receipt_no: str, receipt_note: str = "") -> MonthCycle:
     """申报 recorded with its receipt; the month and the policy versions it used freeze."""
     _check_period(period)
     receipt_no = (receipt_no or "").strip()
     if not receipt_no or len(receipt_no) > 80:
         _errors({"receipt_no": _("请填写申报回执号(不超过 80 字)。")})
+    receipt_note = (receipt_note or "").replace("\r\n", "\n").strip()
+    if len(receipt_note) > RECEIPT_NOTE_MAX:
+        _errors({"receipt_note": too_long(RECEIPT_NOTE_MAX, len(receipt_note), what=_("回执说明"))})
     with transaction.atomic():
         cycle = _cycle_for(period, lock=True)
         if cycle.status == CycleStatus.FILED:
@@ -1192,7 +1198,7 @@ def month_file(*, actor, period: str, receipt_no: str, receipt_note: str = "") -
         CityPolicy.objects.filter(pk__in=policy_ids, locked_at__isnull=True).update(locked_at=timezone.now())
         cycle.status = CycleStatus.FILED
         cycle.filed_at, cycle.filed_by = timezone.now(), actor
-        cycle.receipt_no, cycle.receipt_note = receipt_no, (receipt_note or "")[:2000]
+        cycle.receipt_no, cycle.receipt_note = receipt_no, receipt_note
         stamp(cycle, actor=actor, reason="month filed")
         cycle.save()
         commission_events.openings_on_filing(actor=actor, period=period, month_start=engine.month_start(period))
@@ -1260,14 +1266,20 @@ def month_receipt_correct(*, actor, period: str, receipt_no: str, reason: str) -
 # ---------------------------------------------------------------------------------------------
 # Fee statements (费用明细表): the client's contact confirms or disputes
 # ---------------------------------------------------------------------------------------------
+STATEMENT_NOTE_MAX = 2000  # the client's note and the office's answer alike
+
+
 def statement_respond(*, actor, statement_id: int, decision: str, note: str = "") -> FeeStatement:
     from django.http import Http404
 
     if decision not in ("confirm", "dispute"):
         _errors({"decision": _("只能确认或提出异议。")})
-    note = (note or "").strip()
+    # As typed in a text box: a line break counts once (browsers send it as two characters).
+    note = (note or "").replace("\r\n", "\n").strip()
     if decision == "dispute" and not note:
         _errors({"note": _("提出异议时请说明原因。")})
+    if len(note) > STATEMENT_NOTE_MAX:  # refused, never cut: the office must read all of it
+        _errors({"note": too_long(STATEMENT_NOTE_MAX, len(note), what=_("意见"))})
     with transaction.atomic():
         statement = FeeStatement.objects.select_for_update().filter(pk=statement_id).first()
         if statement is None or not ClientContact.objects.filter(user=actor, client_id=statement.client_id).exists():
@@ -1275,7 +1287,7 @@ def statement_respond(*, actor, statement_id: int, decision: str, note: str = ""
         if statement.status != StatementStatus.ISSUED:
             _errors({"status": _("该费用明细表已答复。")})
         statement.status = StatementStatus.CONFIRMED if decision == "confirm" else StatementStatus.DISPUTED
-        statement.responded_at, statement.responded_by, statement.response_note = timezone.now(), actor, note[:2000]
+        statement.responded_at, statement.responded_by, statement.response_note = timezone.now(), actor, note
         if decision == "dispute":  # a new round: the office's earlier answer was to the earlier note
             statement.reply_note, statement.replied_at, statement.replied_by = "", None, None
         stamp(statement, actor=actor, reason=f"statement {decision}")
@@ -1325,8 +1337,8 @@ def statement_reply(*, actor, statement_id: int, note: str) -> FeeStatement:
     note = (note or "").replace("\r\n", "\n").strip()
     if not note.translate(_INVISIBLE).strip():
         _errors({"note": _("请填写答复内容。")})
-    if len(note) > 2000:
-        _errors({"note": _("答复不能超过 2000 字。")})
+    if len(note) > STATEMENT_NOTE_MAX:
+        _errors({"note": too_long(STATEMENT_NOTE_MAX, len(note), what=_("答复"))})
     with transaction.atomic():
         statement = FeeStatement.objects.select_for_update().select_related("client").filter(pk=statement_id).first()
         if statement is None:
@@ -1436,6 +1448,8 @@ def fee_payment_reverse(*, actor, payment_id: int, reason: str) -> FeePayment:
     reason = (reason or "").strip()
     if not reason:
         _errors({"reason": _("冲销收款时请说明原因。")})
+    if len(reason) > 300:
+        _errors({"reason": too_long(300, len(reason), what=_("冲销原因"))})
     with transaction.atomic():
         original = FeePayment.objects.select_for_update().filter(pk=payment_id, amount__gt=0).first()
         if original is None:
@@ -1443,7 +1457,7 @@ def fee_payment_reverse(*, actor, payment_id: int, reason: str) -> FeePayment:
         if FeePayment.objects.filter(reverses=original).exists():
             _errors({"payment": _("该笔收款已冲销。")})
         reversal = FeePayment(statement_id=original.statement_id, amount=-original.amount,
-                              paid_on=timezone.localdate(), note=reason[:300], reverses=original,
+                              paid_on=timezone.localdate(), note=reason, reverses=original,
                               recorded_by=actor)
         stamp(reversal, actor=actor, reason="payment reversed")
         reversal.save()
@@ -1693,7 +1707,7 @@ def _dispute_note(note, *, required: bool) -> str:
     if required and not note.translate(_INVISIBLE).strip():
         _errors({"note": _("驳回时请说明原因。")})
     if len(note) > DISPUTE_NOTE_MAX:
-        _errors({"note": _("处理说明不能超过 2000 字。")})
+        _errors({"note": too_long(DISPUTE_NOTE_MAX, len(note), what=_("处理说明"))})
     return note
 
 

@@ -108,7 +108,7 @@ def test_record_list_and_reverse_payments_through_the_api_and_a_late_payment_get
     # The reversal names the payment; the late fee goes with it. A reason that is not text (a
     # list was stored as "[1, 2]" and reversed the payment) or too long (was cut) changes nothing.
     late_id = body["payments"][1]["id"]
-    for reason, words in (([1, 2], "须为文本"), ({"a": 1}, "须为文本"), ("退" * 301, "最多 300 个字符")):
+    for reason, words in (([1, 2], "须为文本"), ({"a": 1}, "须为文本"), ("退" * 301, "不能超过 300 个字符(现为 301 个)")):
         r = api(setup["staff"]).post(f"/b/bj/api/v1/si/payments/{late_id}/reverse/", {"reason": reason}, format="json")
         assert r.status_code == 400 and words in " ".join(r.json()["reason"]), r.content
     assert len(api(setup["staff"]).get(url).json()["payments"]) == 2

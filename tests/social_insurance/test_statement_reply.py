@@ -143,7 +143,7 @@ def test_a_refused_answer_keeps_what_was_typed_in_the_readers_language(staff, di
     resp = page.post(f"/b/bj/si/statements/{statement.pk}/reply/", {"note": typed})
     html = resp.content.decode()
     assert resp.status_code == 400 and typed in html
-    assert "The answer cannot be longer than 2,000 characters." in html and "答复不能" not in html
+    assert "Reply: at most 2,000 characters (this has 2,001)." in html and "答复不能" not in html
 
 
 def test_a_dispute_the_recompute_sent_back_can_still_be_answered(api, staff, disputed):

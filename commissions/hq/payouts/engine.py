@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from django.utils.translation import gettext as _
 
+from hrsaas.core.inputs import too_long
 from social_insurance.engine import identity_number_valid, mask_identity, normalize_identity
 
 __all__ = ["PaymentDetails", "PaymentDataError", "account_number_error", "clean_account_number", "luhn_valid",
@@ -93,7 +94,7 @@ def _text(data: dict, name: str, label: str, max_length: int, errors: dict) -> s
     if not value:
         errors.setdefault(name, []).append(_("请填写%(f)s。") % {"f": label})
     elif len(value) > max_length:
-        errors.setdefault(name, []).append(_("%(f)s最多 %(n)d 个字。") % {"f": label, "n": max_length})
+        errors.setdefault(name, []).append(too_long(max_length, len(value), what=label))
     elif "\x00" in value:
         errors.setdefault(name, []).append(_("%(f)s含有不可见字符。") % {"f": label})
     return value
