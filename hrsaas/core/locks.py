@@ -27,10 +27,11 @@ class Lock(enum.IntEnum):
     SI_CLIENT_MONEY = 7302         # one client's fee-statement money in a branch: late fees (滞纳金) posted
     SI_IDENTITY_REGISTRY = 7301    # the company-wide identity registry (taken in social_insurance/sql.py)
     PORTAL_UPLOADS = 7501          # one person's stored photos and attachments in a branch (the day's quota)
+    PAYMENT_IDENTITY = 7601        # one ID number among the payees' payment data (public: one payee per 身份证号)
 
 
 ORDER = (Lock.CLIENT_KEYS, Lock.RULES_COMPONENT, Lock.ADJUSTMENTS_COMPONENT, Lock.COMMISSION_PERIOD,
-         Lock.PERFORMANCE_BONUS_RULE, Lock.SI_CLIENT_MONEY, Lock.SI_IDENTITY_REGISTRY, Lock.PORTAL_UPLOADS)
+         Lock.PERFORMANCE_BONUS_RULE, Lock.SI_CLIENT_MONEY, Lock.SI_IDENTITY_REGISTRY, Lock.PORTAL_UPLOADS, Lock.PAYMENT_IDENTITY)
 assert len({int(n) for n in Lock}) == len(Lock), "one namespace per lock"
 
 

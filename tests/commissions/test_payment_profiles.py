@@ -194,3 +194,36 @@ def test_payment_pages_speak_english_when_switched(client, finance, s1):
     r = client.post(f"/commissions/finance/people/{s1.pk}/payment/", good(account_number="6222abc0200112233"))
     assert "The account number may contain digits only" in r.content.decode()
     assert not PaymentProfile.objects.exists()
+
+
+def test_an_id_number_belongs_to_one_payee_as_an_employee_number_does(api, client, finance, s1):
+    # Finance saved 北京分公司市场 with 王芳's 身份证号 ("已保存"): a bank batch would pay two
+    # people under one identity. Refused as a duplicate 工号 is, naming no one.
+    s2 = make_user("bj_m1", ("bj", "marketing"), home="bj")
+    assert api(finance).put(f"/api/v1/payment-profiles/{s1.pk}/", good(), format="json").status_code == 200
+    masked = PaymentProfile.objects.get(user=s1).id_number_masked
+    history_before = PaymentProfile.history.count()
+
+    r = api(finance).put(f"/api/v1/payment-profiles/{s2.pk}/", good(employee_number="BJ-0002"), format="json")
+    assert (r.status_code, r.json()) == (400, {"id_number": [f"身份证号 {masked} 已被其他人员使用。"]})
+
+    client.force_login(finance)
+    page = client.post(f"/commissions/finance/people/{s2.pk}/payment/", good(employee_number="BJ-0002"))
+    html = page.content.decode()
+    assert page.status_code == 200 and f"身份证号 {masked} 已被其他人员使用。" in html and "已保存" not in html
+    assert "bj_s1" not in html and s1.label not in html  # whose number it is stays unsaid
+    assert list(PaymentProfile.objects.values_list("user_id", flat=True)) == [s1.pk]
+    assert PaymentProfile.history.count() == history_before
+    # The holder keeps their own number on an edit.
+    assert api(finance).put(f"/api/v1/payment-profiles/{s1.pk}/", good(bank_branch="北京海淀支行"),
+                            format="json").status_code == 200
+
+
+def test_an_over_long_field_on_the_payment_form_says_so_in_our_words(client, finance, s1):
+    client.force_login(finance)
+    page = client.post(f"/commissions/finance/people/{s1.pk}/payment/", good(bank_branch="支" * 5000))
+    html = page.content.decode()
+    assert "不能超过 200 个字符(现为 5000 个)。" in html
+    assert "确保该变量" not in html and "Ensure this value" not in html
+    assert 'maxlength="200"' in html  # a paste is cut by the browser first
+    assert not PaymentProfile.objects.exists()

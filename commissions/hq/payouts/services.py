@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 
 from branches.audit import stamp
 from branches.models import User
+from hrsaas.core import locks
 from social_insurance.crypto import encrypt_identity, identity_hash
 
 from ..models import PaymentProfile
@@ -35,6 +36,16 @@ def payment_profile_save(*, actor: User, user_id: int, data: dict) -> PaymentPro
         taken = PaymentProfile.objects.filter(employee_number=details.employee_number).exclude(user=person)
         if taken.exists():
             raise ValidationError({"employee_number": [_("工号 %(n)s 已被其他人员使用。") % {"n": details.employee_number}]})
+        if details.id_number is not None:
+            # One payee per ID number (a bank batch and a payroll import key people by it). Refused
+            # as a 工号 is, naming no one: the number typed is all the message says back.
+            # Checked under a lock per number, so two saves of the same number cannot both pass;
+            # not a unique index, which existing duplicates would stop from being created.
+            hashed = identity_hash(details.id_number)
+            locks.take((locks.Lock.PAYMENT_IDENTITY, hashed))
+            if PaymentProfile.objects.filter(id_number_hash=hashed).exclude(user=person).exists():
+                raise ValidationError({"id_number": [_("身份证号 %(n)s 已被其他人员使用。") % {
+                    "n": mask_identity(details.id_number)}]})
         created = profile is None
         profile = profile or PaymentProfile(user=person)
         profile.employee_number = details.employee_number
