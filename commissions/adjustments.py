@@ -78,7 +78,7 @@ def parse_date(value, field: str, errors: dict, *, required: bool = True) -> dt.
 
 
 def parse_percent(value, field: str, errors: dict) -> Decimal | None:
-    """A percent as a decimal string ("12.50"): two places at most, within ±20.00."""
+    """A percent as a decimal string ("12.50"): two places at most, within ±20.00, not 0."""
     if value is None or value == "":
         errors.setdefault(field, []).append(_("必填,例如 \"10.00\"。"))
         return None
@@ -98,7 +98,10 @@ def parse_percent(value, field: str, errors: dict) -> Decimal | None:
     if abs(d) > MAX_ADJUSTMENT_PERCENT:
         errors.setdefault(field, []).append(_("浮动比例不能超过 ±20%。"))
         return None
-    return d.quantize(Decimal("0.01")) + 0  # "-0" is 0.00, not a "-0.00" on a page
+    if d == 0:  # 0.00, -0, 0.0 …: it would pay what HQ's base pays, yet wait for a manager's approval
+        errors.setdefault(field, []).append(_("浮动比例不能为 0%:请填写 -20.00 至 20.00 之间、不为 0 的比例。"))
+        return None
+    return d.quantize(Decimal("0.01"))
 
 
 def parse_text(value, field: str, errors: dict, *, max_length: int = 300, required: bool = True) -> str:

@@ -526,11 +526,6 @@ def _concurrent_approvals(branch):
     return sorted(results.values()), statuses, registered
 
 
-def test_a_negative_zero_percent_is_stored_and_shown_as_zero(api, people):
-    r = propose(api, people["bj_staff"], percent="-0")
-    assert r.status_code == 201 and r.json()["percent"] == "0.00", r.json()
-
-
 def test_a_proposal_tells_the_branchs_other_managers_once_and_never_the_proposer(api, people):
     from notifications.models import Notification
     from notifications.words import shown
@@ -549,3 +544,26 @@ def test_a_proposal_tells_the_branchs_other_managers_once_and_never_the_proposer
         with translation.override("en"):
             assert shown(inbox[0].words["title"], inbox[0].title) == (
                 "bj_staff proposes a +5.00% float on Opening reward from Feb. 1, 2026: please decide")
+
+
+ZERO = "浮动比例不能为 0%:请填写 -20.00 至 20.00 之间、不为 0 的比例。"
+
+
+@pytest.mark.parametrize("percent", ["0", "0.00", "-0", "-0.00", "+0.0", "０.００"])
+def test_a_zero_percent_adjustment_is_refused_and_nothing_saved(api, people, percent):
+    # It would pay exactly HQ's base, yet sit as a pending approval in the manager's to-do.
+    r = propose(api, people["bj_staff"], percent=percent)
+
+    assert (r.status_code, r.json()) == (400, {"percent": [ZERO]})
+    assert counts() == (0, 0)
+
+
+def test_a_zero_percent_adjustment_is_refused_on_the_page(people):
+    from django.test import Client as WebClient
+
+    page = WebClient()
+    page.force_login(people["bj_staff"])
+    r = page.post("/b/bj/commissions/adjustments/", {"component": "opening_reward", "percent": "0.00",
+                                                    "effective_from": "2026-01-01", "reason": "试一下"})
+    assert ZERO in r.content.decode()
+    assert counts() == (0, 0)
