@@ -51,7 +51,8 @@ def branch_menu(code: str, roles) -> list[Entry]:
     b = f"/b/{code}"
     roles = frozenset(roles)
     if is_outsider(roles):
-        return [Entry("home", _("费用与回款"), f"{b}/"), Entry("people", _("参保人员"), f"{b}/si/account/people/"),
+        # The client's words: they pay (付款); receiving it (回款, 已收) is the office's side.
+        return [Entry("home", _("费用与付款"), f"{b}/"), Entry("people", _("参保人员"), f"{b}/si/account/people/"),
                 Entry("inbox", _("消息"), f"{b}/inbox/")]
     menu: list[Entry] = []
     if is_earner_only(roles):

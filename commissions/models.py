@@ -26,7 +26,7 @@ class Adjustment(models.Model):
         REJECTED = "rejected", _("已驳回")
         REVOKED = "revoked", _("已撤销")
 
-    component = models.CharField(_("组件"), max_length=30, choices=COMPONENT_CHOICES)
+    component = models.CharField(_("调整项目"), max_length=30, choices=COMPONENT_CHOICES)
     percent = models.DecimalField(_("浮动比例(%)"), max_digits=5, decimal_places=2)
     effective_from = models.DateField(_("生效日期"))
     effective_to = models.DateField(_("截止日期"), null=True, blank=True)

@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from branches import roles as R
+from branches.navigation import is_outsider
 from branches.pages import page_roles
 from branches.roles import Role, roles_in_branch
 from hrsaas.exports import FORMATS, table_response
@@ -45,6 +46,7 @@ def statement_money_context(request, statement) -> dict:
         "payments": payments, "money_dates": dates, "due_on": dates.due_on(statement.period),
         "deadline": dates.deadline(statement.period),
         "can_record": reads_insured_people(request.user, request.tenant),
+        "for_client": is_outsider(roles_in_branch(request.user, request.tenant)),
         "today": timezone.localdate(),
     }
 

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from branches import roles as R
+from branches.navigation import is_outsider
 from branches.pages import page_roles
 from branches.roles import Role, hq_roles_of, is_hq_admin, roles_in_branch
 from clients.models import Client
@@ -241,7 +242,7 @@ def statement_detail(request, pk: int):
             _messages_from(request, exc)
         return redirect(request.path)
     if request.GET.get("format") == "xlsx":
-        return _statement_xlsx(statement, lines)
+        return _statement_xlsx(statement, lines, for_client=is_outsider(roles_in_branch(request.user, request.tenant)))
     return _statement_page(request, statement, lines)
 
 
@@ -279,7 +280,7 @@ def statement_reply(request, pk: int):
     return redirect(f"/b/{request.tenant.code}/si/statements/{pk}/")
 
 
-def _statement_xlsx(statement, lines) -> HttpResponse:
+def _statement_xlsx(statement, lines, *, for_client: bool = False) -> HttpResponse:
     # Employee and client names are typed by people we do not control: the one export writer
     # escapes them (hrsaas/exports.py), so "=HYPERLINK(…)" arrives as text.
     from urllib.parse import quote
@@ -312,7 +313,8 @@ def _statement_xlsx(statement, lines) -> HttpResponse:
         with file_forms():  # a late fee's deadline and days as the file writes dates
             words = charge.explanation_text
         sheet.append([charge.get_kind_display(), charge.amount, words])
-    for words, amount in ((_("应付合计(元)"), money.due), (_("已收(元)"), money.paid), (_("未付(元)"), money.outstanding)):
+    paid = _("已付(元)") if for_client else _("已收(元)")  # the client pays; the office receives
+    for words, amount in ((_("应付合计(元)"), money.due), (paid, money.paid), (_("未付(元)"), money.outstanding)):
         sheet.append([words, amount])
     for row in sheet.ws.iter_rows(min_row=3, max_row=lines_end, min_col=6, max_col=12):
         for cell in row:  # money with separators; the rates as percents with two decimals

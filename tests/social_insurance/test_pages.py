@@ -190,7 +190,8 @@ def test_statement_page_xlsx_and_contact_confirmation(setup):
     english_rows = list(load_workbook(io.BytesIO(english_file.content)).active.iter_rows(values_only=True))
     assert english_rows[1][0] == "Name" and english_rows[12][0] == "Total" and "费用明细表" not in english_rows[0][0]
     assert english_rows[14][:3] == ("Summary", "Amount (CNY)", "Notes")
-    assert [r[0] for r in english_rows[15:]] == ["Contributions (employer + employee)", "Total due (CNY)", "Received (CNY)", "Outstanding (CNY)"]
+    # the client contact's file: what they paid (the office's says received)
+    assert [r[0] for r in english_rows[15:]] == ["Contributions (employer + employee)", "Total due (CNY)", "Paid (CNY)", "Outstanding (CNY)"]
 
     web(contact).post(f"/b/bj/si/statements/{st.pk}/", {"decision": "dispute", "note": ""})
     with in_branch("bj"):
