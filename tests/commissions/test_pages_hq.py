@@ -108,11 +108,11 @@ def test_dashboard_payouts_comparison_trends_and_leaderboard(client, hq_admin, p
     assert 'data-testid="grand-total">1,240,367.60<' in html
     assert 'data-testid="month-total">1,238,367.60<' in html
     bj_row = re.search(r'data-testid="comparison-bj">(.*?)</tr>', html, re.S).group(1)
-    assert re.findall(r'<td class="num">([^<]*)</td>', bj_row) == [
+    assert re.findall(r'<td class="num"[^>]*>([^<]*)</td>', bj_row) == [
         "4", "1,200,000.00", "1,235,367.50", "2", "617,683.75", "99.76%"]
     assert "2026年3月" in html and "2026年2月" in html  # periods in the locale's format
     board = re.search(r'data-testid="leaderboard">(.*?)</table>', html, re.S).group(1)
-    assert [r[0] for r in re.findall(r"<tr><td>(\d+)</td><td>([^<]*)</td>", board)] == ["1", "2", "3"]
+    assert [r[0] for r in re.findall(r"<tr><td[^>]*>(\d+)</td><td[^>]*>([^<]*)</td>", board)] == ["1", "2", "3"]
     assert board.index("bj_s1") < board.index("sh_s1") < board.index("bj_s2")
     charts = json.loads(re.search(r'<script id="chart-data" type="application/json">(.*?)</script>', html, re.S).group(1))
     assert charts["periods"] == ["2025-10", "2025-11", "2025-12", "2026-01", "2026-02", "2026-03"]
@@ -149,7 +149,7 @@ def test_dashboard_leaderboard_by_openings(client, finance, people):
     html = _html(client.get("/commissions/dashboard/?month=2026-03&metric=openings"))
 
     board = re.search(r'data-testid="leaderboard">(.*?)</table>', html, re.S).group(1)
-    assert re.findall(r'<td class="num">([^<]*)</td>', board) == ["3", "—", "1", "2"]
+    assert re.findall(r'<td class="num"[^>]*>([^<]*)</td>', board) == ["3", "—", "1", "2"]
 
 
 def test_dashboard_leaderboard_tells_namesakes_of_one_branch_apart_by_sign_in_name(client, finance, people):
@@ -163,7 +163,7 @@ def test_dashboard_leaderboard_tells_namesakes_of_one_branch_apart_by_sign_in_na
     client.force_login(finance)
     html = _html(client.get("/commissions/dashboard/?month=2026-03&metric=openings"))
     board = re.search(r'data-testid="leaderboard">(.*?)</table>', html, re.S).group(1)
-    assert re.findall(r"<tr><td>\d+</td><td>([^<]*)</td><td>([^<]*)</td>", board) == [
+    assert re.findall(r"<tr><td[^>]*>\d+</td><td[^>]*>([^<]*)</td><td[^>]*>([^<]*)</td>", board) == [
         ("张伟(bj_s1)", "北京分公司"), ("张伟", "上海分公司"), ("张伟(bj_s2)", "北京分公司"), ("李娜", "北京分公司")]
     client.cookies["django_language"] = "en"
     english = _html(client.get("/commissions/dashboard/?month=2026-03&metric=openings"))
@@ -185,7 +185,7 @@ def test_dashboard_queries_do_not_grow_with_rows(client, hq_admin):
 
     with max_queries(12):  # 5 for the request (tenant, session, user, roles, branches) + 5 for the page
         r = client.get("/commissions/dashboard/?month=2026-06&metric=sales")
-    assert r.status_code == 200 and len(re.findall(r"<tr><td>\d+</td>", _html(r))) == 20  # leaderboard top 20
+    assert r.status_code == 200 and len(re.findall(r"<tr><td[^>]*>\d+</td>", _html(r))) == 20  # leaderboard top 20
 
 
 # ---------------------------------------------------------------------------------------------
