@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 
 from branches.audit import stamp
 
-from hrsaas.core.inputs import refuse_json_number, refuse_too_long
+from hrsaas.core.inputs import refuse_json_number, refuse_too_long, too_long
 from hrsaas.core.money import MoneyError, decimal_from_text, parse_money
 from hrsaas.core import formatting
 from hrsaas.core.period import MAX_YEAR, MIN_YEAR, PERIOD_RE, Period, PeriodError
@@ -156,11 +156,15 @@ def parse_indicators(rows) -> tuple[engine.IndicatorSpec, ...]:
         refusal = refuse_json_number(row["weight"], example="40.00")  # a percent: a decimal string
         if refusal:
             raise ValidationError({"weights": [refusal]})
+        for key, limit in (("code", 40), ("name", 100)):  # refused, never stored cut short
+            if len(str(row[key])) > limit:
+                raise ValidationError({"indicators": [_("第%(n)s个指标的%(what)s%(words)s") % {
+                    "n": n, "what": _("代码") if key == "code" else _("名称"), "words": too_long(limit, len(str(row[key])))}]})
         name_en = row.get("name_en") or ""
         if not isinstance(name_en, str) or len(name_en.strip()) > 100:
             raise ValidationError({"indicators": [_("第%(n)s个指标的英文名称须为不超过 100 字的文字。") % {"n": n}]})
         specs.append(engine.IndicatorSpec(
-            code=str(row["code"])[:40], name=str(row["name"])[:100], name_en=name_en.strip(),
+            code=str(row["code"]), name=str(row["name"]), name_en=name_en.strip(),
             metric=str(row["metric"]),
             weight=to_decimal(row["weight"], "weights"), target=to_decimal(row["target"], "target"),
             direction=str(row.get("direction", "higher")), formula=str(row.get("formula", "linear")), params=params,

@@ -68,6 +68,11 @@ def test_a_peak_season_variant_is_another_version_with_months(api, org):
                         "max": 100})], "formula", "未知指标数据源“nope”"),
     ([indicator("a", "survey_score", "100.001", 10)], "weights", "最多2位小数"),
     ([indicator("a", "survey_score", 100, 0)], "target", "目标值须大于0"),
+    # Stored cut to 100 characters before, without a word.
+    ([dict(indicator("a", "survey_score", 100, 10), name="满" * 101)], "indicators",
+     "第1个指标的名称不能超过 100 个字符(现为 101 个)。"),
+    ([dict(indicator("a", "survey_score", 100, 10), code="k" * 41)], "indicators",
+     "第1个指标的代码不能超过 40 个字符(现为 41 个)。"),
 ])
 def test_bad_templates_are_refused_with_400_and_nothing_is_written(api, org, indicators, field, text):
     before = counts()
