@@ -27,6 +27,7 @@ class Todo:
     count: int
     url: str
     urgent: bool = False
+    first_step: bool = False  # a branch's first day: a thing to set up, not a count of waiting items
 
 
 @dataclass(frozen=True)
@@ -103,9 +104,12 @@ def branch_workbench(user, branch: Branch, roles, today: dt.date | None = None) 
         cycle = MonthCycle.objects.filter(period=period).first()
         owed = arrears_figures(today)
     if office and branch.active:
+        wb.todos[:0] = _first_steps(b, manager=manager)  # first: nothing else can happen before them
         status = cycle.status if cycle else SiCycleStatus.OPEN
         if cycle is None:
-            wb.todos.append(Todo("si-compute", _("本月社保尚未计算"), 1, f"{b}/si/"))
+            # With nobody on the roster there is nothing to compute: the first steps say what to do.
+            if InsuredEmployee.objects.exists():
+                wb.todos.append(Todo("si-compute", _("本月社保尚未计算"), 1, f"{b}/si/"))
         else:
             if status == SiCycleStatus.OPEN:
                 late = today > cycle.reconcile_due
@@ -157,6 +161,25 @@ def branch_workbench(user, branch: Branch, roles, today: dt.date | None = None) 
         wb.figures.append(Figure("arrears-overdue", _("其中逾期未付(元)"), format_money(owed["overdue"]),
                                  f"{b}/si/arrears/"))
     return wb
+
+
+def _first_steps(b: str, *, manager: bool) -> list[Todo]:
+    """A new branch's first day (新分支机构): what to set up before anything else can happen,
+    each linked to its page — clients, the insured people, and (for whoever places people in
+    departments: the manager, HQ admin) the departments the appraisal needs. Each goes once done."""
+    from clients.models import Client
+    from performance.models import Department
+    from social_insurance.models import InsuredEmployee
+
+    steps = []
+    if not Client.objects.exists():
+        steps.append(Todo("first-client", _("添加第一个客户"), 0, f"{b}/clients/new/", first_step=True))
+    if not InsuredEmployee.objects.exists():
+        steps.append(Todo("first-employees", _("录入参保人员"), 0, f"{b}/si/employees/new/", first_step=True))
+    if manager and not Department.objects.exists():
+        steps.append(Todo("first-department", _("建立部门(绩效考核按部门进行)"), 0, f"{b}/performance/departments/",
+                          first_step=True))
+    return steps
 
 
 def _day(value: dt.date) -> str:

@@ -15,6 +15,7 @@ branch_urlpatterns = [
     path(P + "cycles/", apis.CycleListApi.as_view(), name="api-perf-cycles"),
     path(P + "cycles/<int:cycle_id>/compute/", apis.CycleComputeApi.as_view(), name="api-perf-compute"),
     path(P + "cycles/<int:cycle_id>/finalise/", apis.CycleFinaliseApi.as_view(), name="api-perf-finalise"),
+    path(P + "cycles/<int:cycle_id>/missing/", apis.CycleMissingApi.as_view(), name="api-perf-missing"),
     path(P + "cycles/<int:cycle_id>/scores/", apis.CycleScoresApi.as_view(), name="api-perf-scores"),
     path(P + "cycles/<int:cycle_id>/surveys/", apis.SurveyCreateApi.as_view(), name="api-perf-surveys"),
     path(P + "cycles/<int:cycle_id>/reviews/", apis.ReviewCreateApi.as_view(), name="api-perf-reviews"),

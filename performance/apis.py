@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from django.db import connection
 from django.http import Http404
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext as _, gettext_lazy as _lazy
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.exceptions import PermissionDenied, ValidationError
@@ -143,9 +143,13 @@ class ValuesInput(serializers.Serializer):
     rows = serializers.ListField(child=ValueRow(), allow_empty=False, max_length=MAX_VALUE_ROWS)
 
 
+CYCLE_PERIOD_MISSING = _lazy("请填写考核期间:月度如 2026-03,季度如 2026-Q1。")
+
+
 class CycleSerializer(serializers.Serializer):
     id = serializers.IntegerField(read_only=True)
-    period = serializers.CharField()
+    period = serializers.CharField(error_messages={"required": CYCLE_PERIOD_MISSING, "blank": CYCLE_PERIOD_MISSING,
+                                                   "null": CYCLE_PERIOD_MISSING})
     kind = serializers.CharField(read_only=True)
     starts_on = serializers.DateField(read_only=True)
     ends_on = serializers.DateField(read_only=True)
@@ -460,14 +464,45 @@ class CycleComputeApi(JobTriggerThrottleMixin, APIView):
         return Response({"task_id": task_id}, status=status.HTTP_202_ACCEPTED)
 
 
+class FinaliseInput(serializers.Serializer):
+    accept_missing = serializers.BooleanField(
+        required=False, default=False,
+        help_text="true: finalise although some scores lack values (those indicators score 0); without it such a "
+                  "cycle is refused (400 accept_missing)")
+
+
 class CycleFinaliseApi(APIView):
     roles = R.MANAGER
 
-    @extend_schema(request=None, responses=CycleSerializer)
+    @extend_schema(request=FinaliseInput, responses=CycleSerializer)
     def post(self, request, cycle_id: int):
         cycle_or_404(cycle_id)
-        cycle = services.cycle_finalise(actor=request.user, cycle_id=cycle_id)
+        ser = FinaliseInput(data=request.data)
+        ser.is_valid(raise_exception=True)
+        cycle = services.cycle_finalise(actor=request.user, cycle_id=cycle_id,
+                                        missing_accepted=ser.validated_data["accept_missing"])
         return Response(CycleSerializer(cycle).data)
+
+
+class CycleMissingApi(APIView):
+    """`GET cycles/{id}/missing/`: who lacks which values (those indicators score 0), as the cycle
+    page names them — before the compute from the data as it stands, once computed from the
+    scores (what finalising would freeze). For whoever runs or finalises the appraisal (HR)."""
+    roles = R.OFFICE
+
+    @extend_schema(responses={200: list[dict]})
+    def get(self, request, cycle_id: int):
+        cycle = cycle_or_404(cycle_id)
+        if not selectors.is_hr(request.user):
+            raise PermissionDenied()
+        missing = selectors.missing_inputs(cycle)
+        users = {u.pk: u for u in User.objects.filter(pk__in=[m.user_id for m in missing])}
+        departments = {d.pk: d for d in Department.objects.filter(pk__in={m.department_id for m in missing})}
+        return Response([{
+            "username": users[m.user_id].username, "display_name": users[m.user_id].display_name,
+            "department": departments[m.department_id].code,
+            "metrics": [{"code": code, "label": display.metric_label(code)} for code in m.metrics],
+        } for m in missing])
 
 
 class CycleScoresApi(APIView):

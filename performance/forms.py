@@ -13,7 +13,18 @@ from .models import Direction
 
 
 class CycleForm(forms.Form):
-    period = forms.CharField(label=_("期间"), max_length=7, help_text=_("月度 2026-03 或季度 2026-Q1"))
+    period = forms.CharField(label=_("期间"), max_length=7, help_text=_("月度 2026-03 或季度 2026-Q1"),
+                             error_messages={"required": _("请填写考核期间:月度如 2026-03,季度如 2026-Q1。")})
+
+
+class DepartmentCreateForm(forms.Form):
+    """A new department on the departments page (its code, used by the API, is generated)."""
+
+    name = forms.CharField(label=_("部门名称"), max_length=100,
+                           error_messages={"required": _("请填写部门名称。")},
+                           widget=forms.TextInput(attrs={"placeholder": _("如 客服部")}))
+    star_title = forms.CharField(label=_("季度之星称号"), max_length=40, required=False,
+                                 help_text=_("可选,如 客服之星:每季度评给本部门得分最高的人"))
 
 
 class AdjustForm(forms.Form):

@@ -354,6 +354,8 @@ class Award(models.Model):
     user = models.ForeignKey("branches.User", null=True, blank=True, **USER_FK)
     score = models.DecimalField(max_digits=7, decimal_places=2)
     explanation = models.CharField(max_length=300)
+    # Audited: who chose (or chose again) a quarter's awards, and what they replaced.
+    history = HistoricalRecords(user_db_constraint=False)
 
     class Meta:
         constraints = [

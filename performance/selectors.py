@@ -8,6 +8,7 @@ Anything out of reach is the same 404 as anything missing.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 
 from django.db.models import Q
 from django.http import Http404
@@ -214,3 +215,35 @@ def surveys_asking(user):
     return (Survey.objects.exclude(cycle__status=CycleStatus.FINALISED)
             .exclude(target_department_id=member.department_id).select_related("cycle", "target_department"))
 
+
+
+@dataclass(frozen=True)
+class MissingInput:
+    """A person whose score lacks (or would lack) values: those indicators score 0."""
+    user_id: int
+    department_id: int
+    metrics: tuple[str, ...]  # metric codes, in the template's order
+
+
+def missing_inputs(cycle: AppraisalCycle) -> list[MissingInput]:
+    """Who lacks which values in `cycle`. Before the compute, from the data as it stands (what a
+    compute now would find); once computed, from the scores themselves (what finalising would
+    freeze — a value entered since counts only after a new compute)."""
+    from .models import CycleStatus
+
+    found: dict[int, tuple[int, list[str]]] = {}
+    if cycle.status == CycleStatus.OPEN:
+        from . import metrics, services
+
+        plan, ctx, codes = services.cycle_plan(cycle)
+        values = metrics.values_for(ctx, codes)
+        for user_id, (dept_id, _version, specs) in plan.items():
+            lacking = [m for spec in specs for m in spec.metrics_used() if values[m].get(user_id) is None]
+            if lacking:
+                found[user_id] = (dept_id, lacking)
+    else:
+        rows = (ScoreLine.objects.filter(score__cycle=cycle, actual__isnull=True).order_by("score_id", "id")
+                .values_list("score__user_id", "score__department_id", "metric"))
+        for user_id, dept_id, metric in rows:
+            found.setdefault(user_id, (dept_id, []))[1].append(metric)
+    return [MissingInput(u, d, tuple(dict.fromkeys(ms))) for u, (d, ms) in found.items()]

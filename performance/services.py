@@ -65,6 +65,8 @@ def to_decimal(value, field: str, *, places: int = 2) -> Decimal:
 def period_bounds(period: str) -> tuple[str, date, date]:
     """('monthly'|'quarterly', first day, last day) of 'YYYY-MM' or 'YYYY-Qn', years in the
     product's range (hrsaas.core.period)."""
+    if not str(period or "").strip():
+        raise ValidationError({"period": [_("请填写考核期间:月度如 2026-03,季度如 2026-Q1。")]})
     if PERIOD_RE.match(period or ""):
         try:
             month = Period.parse(period)
@@ -93,6 +95,9 @@ def department_create(*, actor, code: str, name: str, star_title: str = "") -> D
     taken = {"code": [_("该编码已被使用。")]}
     if Department.objects.filter(code=code).exists():
         raise ValidationError(taken)
+    # Pages name departments by their names only: two of the same name could not be told apart.
+    if Department.objects.filter(name__iexact=name.strip()).exists():
+        raise ValidationError({"name": [_("已有名为“%(name)s”的部门。") % {"name": name.strip()}]})
     dept = Department(code=code, name=name.strip(), star_title=star_title.strip())
     stamp(dept, actor=actor, reason="department created")
     with taken_is_refused(taken):
@@ -304,7 +309,17 @@ def values_enter(*, actor, period: str, rows: list[ValueInput]) -> int:
 # ---------------------------------------------------------------------------------------------
 @transaction.atomic
 def cycle_create(*, actor, period: str) -> AppraisalCycle:
+    """A cycle for a month or quarter that has begun (the one under way included): a cycle for
+    a later one would compute before anything was recorded — everyone 0, and a drop in score
+    flagged as a risk for each of them."""
     kind, starts_on, ends_on = period_bounds(period)
+    today = timezone.localdate()
+    if starts_on > today:
+        quarterly = kind == CycleKind.QUARTERLY
+        now = f"{today.year:04d}-Q{(today.month - 1) // 3 + 1}" if quarterly else f"{today.year:04d}-{today.month:02d}"
+        raise ValidationError({"period": [
+            _("%(period)s尚未开始,不能建立考核周期:只能为已经开始的月份或季度建立(现在是%(now)s)。") % {
+                "period": formatting.format_period(period), "now": formatting.format_period(now)}]})
     taken = {"period": [_("该期间的考核周期已存在。")]}
     if AppraisalCycle.objects.filter(period=period).exists():
         raise ValidationError(taken)
@@ -329,6 +344,9 @@ def cycle_compute_request(*, actor, cycle: AppraisalCycle) -> str:
     yet), so repeated clicks or calls queue one job, not one each (`branches.jobs`)."""
     if cycle.status == CycleStatus.FINALISED:
         raise ValidationError({"status": [_("该考核周期已定稿,不能重新计算。")]})
+    if cycle.starts_on > timezone.localdate():  # made before such cycles were refused: nothing to compute yet
+        raise ValidationError({"period": [_("%(period)s尚未开始,还没有可计算的数据。") % {
+            "period": formatting.format_period(cycle.period)}]})
     from branches.jobs import request_job
 
     from .tasks import compute_cycle
@@ -369,14 +387,11 @@ def _copy(cursor, table: str, columns: list[str], rows) -> None:
     cursor.cursor.copy_expert(f"COPY {table} ({', '.join(columns)}) FROM STDIN", buf)
 
 
-@transaction.atomic
-def cycle_compute(*, cycle_id: int) -> dict:
-    """Compute every member's score from the data at the cycle's end. Set-based: one query per
-    metric, scores upserted by (cycle, user) — a manager's adjustment is kept — and lines
-    rewritten with COPY. Safe to run twice; refused once the cycle is finalised."""
-    cycle = lock_objects.cycle(cycle_id)
-    if cycle.status == CycleStatus.FINALISED:
-        raise ValidationError({"status": [_("该考核周期已定稿,不能重新计算。")]})
+def cycle_plan(cycle: AppraisalCycle) -> tuple[dict[int, tuple[int, int, list[engine.IndicatorSpec]]],
+                                                 metrics.MetricContext, set[str]]:
+    """Who a compute of `cycle` scores, by which indicators, from which metrics: (user id →
+    (department id, template version id, indicators), the metric context, the metric codes).
+    Read-only: the compute uses it, and so does the check for missing values before it."""
     templates = _load_templates(cycle.ends_on)
     members = list(DepartmentMember.objects.values_list("user_id", "department_id", "position"))
     plan: dict[int, tuple[int, int, list[engine.IndicatorSpec]]] = {}
@@ -387,6 +402,18 @@ def cycle_compute(*, cycle_id: int) -> dict:
     ctx = metrics.MetricContext(cycle.pk, cycle.period, cycle.starts_on, cycle.ends_on,
                                 {u: d for u, (d, _version, _specs) in plan.items()})
     codes = {m for (_dept, _version, specs) in plan.values() for s in specs for m in s.metrics_used()}
+    return plan, ctx, codes
+
+
+@transaction.atomic
+def cycle_compute(*, cycle_id: int) -> dict:
+    """Compute every member's score from the data at the cycle's end. Set-based: one query per
+    metric, scores upserted by (cycle, user) — a manager's adjustment is kept — and lines
+    rewritten with COPY. Safe to run twice; refused once the cycle is finalised."""
+    cycle = lock_objects.cycle(cycle_id)
+    if cycle.status == CycleStatus.FINALISED:
+        raise ValidationError({"status": [_("该考核周期已定稿,不能重新计算。")]})
+    plan, ctx, codes = cycle_plan(cycle)
     values = metrics.values_for(ctx, codes)
 
     results: dict[int, engine.ScoreResult] = {}
@@ -427,7 +454,10 @@ def cycle_compute(*, cycle_id: int) -> dict:
               ((score_ids[u], ln.indicator.id, ln.indicator.metric, ln.actual, ln.indicator.target, ln.raw_score,
                 ln.indicator.weight, ln.weighted, ln.explanation[:300])
                for u, r in results.items() for ln in r.lines))
-    flags = _risk_flags_write(cycle, ctx, {u: r.total for u, r in results.items()})
+    # A score with values missing is not a fall in performance: no "得分由100降至0" flag from it
+    # (the cycle page names what is missing instead).
+    flags = _risk_flags_write(cycle, ctx, {u: r.total for u, r in results.items()
+                                           if all(ln.actual is not None for ln in r.lines)})
     cycle.status = CycleStatus.COMPUTED
     cycle.computed_at = timezone.now()
     stamp(cycle, actor=None, reason="cycle computed")
@@ -491,16 +521,29 @@ def score_adjust(*, actor, score_id: int, total, note: str, may_adjust) -> Score
 
 
 @transaction.atomic
-def cycle_finalise(*, actor, cycle_id: int) -> AppraisalCycle:
+def cycle_finalise(*, actor, cycle_id: int, missing_accepted: bool = False) -> AppraisalCycle:
+    """Freeze the cycle's scores. Scores computed without some of their values (each such
+    indicator scored 0) are frozen only when the caller says so (`missing_accepted`: the page's
+    checkbox, the API's `accept_missing`): an HR manager finalising a month in which someone was
+    away decides that knowingly, and nobody finalises a quarter of zeros by a slip
+    (docs/adr/0013-missing-appraisal-values.md)."""
+    from .selectors import missing_inputs
+
     cycle = lock_objects.cycle(cycle_id)
     if cycle.status == CycleStatus.FINALISED:
         raise ValidationError({"status": [_("该考核周期已定稿,不能重复定稿。")]})
     if cycle.status != CycleStatus.COMPUTED:
         raise ValidationError({"status": [_("该考核周期尚未计算,不能定稿。")]})
+    missing = missing_inputs(cycle)
+    if missing and not missing_accepted:
+        raise ValidationError({"accept_missing": [_(
+            "%(n)s人的得分缺少数据(缺少的指标按0分计算):请补录后重新计算;如确要按现有数据定稿,请确认“缺少数据的指标按0分定稿”。")
+            % {"n": len(missing)}]})
     cycle.status = CycleStatus.FINALISED
     cycle.finalised_at = timezone.now()
     cycle.finalised_by_id = actor.pk
-    stamp(cycle, actor=actor, reason="cycle finalised")
+    stamp(cycle, actor=actor, reason=f"cycle finalised with values missing for {len(missing)}" if missing
+          else "cycle finalised")
     cycle.save(update_fields=["status", "finalised_at", "finalised_by"])
     return cycle
 
@@ -800,5 +843,12 @@ def awards_choose(*, actor, cycle_id: int) -> list[Award]:
         dept = departments[best[0]]
         awards.append(Award(cycle=cycle, kind=AwardKind.BEST_TEAM, title="最佳团队", department=dept,
                             score=best[1], explanation=f"{dept.name}本季度平均得分{engine.fmt(best[1])},为各部门最高"))
-    Award.objects.filter(cycle=cycle).delete()
-    return Award.objects.bulk_create(awards)
+    # One by one (a handful of rows), so that the audit trail keeps who replaced which award
+    # with which (bulk writes leave no history).
+    for old in Award.objects.filter(cycle=cycle):
+        stamp(old, actor=actor, reason="awards chosen again")
+        old.delete()
+    for award in awards:
+        stamp(award, actor=actor, reason="awards chosen")
+        award.save()
+    return awards

@@ -12,6 +12,7 @@ branch_urlpatterns = [
     path("performance/cycles/<int:cycle_id>/", views.cycle_detail, name="perf-cycle"),
     path("performance/cycles/<int:cycle_id>/compute/", views.cycle_compute, name="perf-cycle-compute"),
     path("performance/cycles/<int:cycle_id>/finalise/", views.cycle_finalise, name="perf-cycle-finalise"),
+    path("performance/cycles/<int:cycle_id>/awards/", views.cycle_awards, name="perf-cycle-awards"),
     path("performance/cycles/<int:cycle_id>/surveys/", views.cycle_surveys, name="perf-cycle-surveys"),
     path("performance/cycles/<int:cycle_id>/reviews/new/", views.review_new, name="perf-review-new"),
     path("performance/surveys/<int:survey_id>/", views.survey_answer, name="perf-survey-answer"),

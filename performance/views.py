@@ -20,11 +20,11 @@ from branches.models import User
 from hrsaas.core.inputs import errors_to_form
 
 from . import display, engine, metrics, selectors, services
-from .forms import (BONUS_RULE_FORMS, NEW_SEASON, AdjustForm, CycleForm, IndicatorFormSet, MemberAddForm, ReviewForm,
-                    SurveyAnswerForm, SurveyCreateForm, TemplateHeadForm, VersionHeadForm, answer_label,
-                    indicator_initial)
-from .models import (AppraisalCycle, BonusLine, BonusRule, CycleStatus, Department, DepartmentMember, KpiTemplate,
-                     KpiTemplateVersion, MemberRole, Review, RuleKind, SurveyAnswer)
+from .forms import (BONUS_RULE_FORMS, NEW_SEASON, AdjustForm, CycleForm, DepartmentCreateForm, IndicatorFormSet,
+                    MemberAddForm, ReviewForm, SurveyAnswerForm, SurveyCreateForm, TemplateHeadForm, VersionHeadForm,
+                    answer_label, indicator_initial)
+from .models import (AppraisalCycle, BonusLine, BonusRule, CycleKind, CycleStatus, Department, DepartmentMember,
+                     KpiTemplate, KpiTemplateVersion, MemberRole, Review, RuleKind, SurveyAnswer)
 
 
 def _require_hr(request):
@@ -161,7 +161,10 @@ def template_new(request):
             messages.success(request, _("模板已创建。"))
             return redirect("perf-templates")
     return render(request, "performance/template_builder.html", _builder_context(
-        head=head, formset=formset, errors=errors, template=None), status=400 if request.method == "POST" else 200)
+        head=head, formset=formset, errors=errors, template=None,
+        # A template is a department's: with none yet, the page says where to create one.
+        no_departments=not departments.exists(), may_manage_members=selectors.may_manage_members(request.user)),
+        status=400 if request.method == "POST" else 200)
 
 
 def _new_template_code() -> str:
@@ -242,7 +245,7 @@ def _new_season_code(template: KpiTemplate) -> str:
 @page_roles(R.OFFICE)
 def cycle_list(request):
     _require_hr(request)
-    form = CycleForm(request.POST or None)
+    form = CycleForm(request.POST if request.method == "POST" else None)  # a POST without fields is refused too
     if request.method == "POST" and form.is_valid():
         try:
             services.cycle_create(actor=request.user, period=form.cleaned_data["period"])
@@ -279,7 +282,8 @@ def cycle_finalise(request, cycle_id: int):
         messages.error(request, _("请勾选确认:定稿后分数不能再调整。"))
         return redirect("perf-cycle", cycle_id=cycle_id)
     try:
-        services.cycle_finalise(actor=request.user, cycle_id=cycle_id)
+        services.cycle_finalise(actor=request.user, cycle_id=cycle_id,
+                                missing_accepted=request.POST.get("accept_missing") == "1")
     except ValidationError as exc:
         messages.error(request, " ".join(m for ms in exc.message_dict.values() for m in ms))
     else:
@@ -298,10 +302,17 @@ def cycle_detail(request, cycle_id: int):
     awards = list(cycle.awards.select_related("department"))
     names.update(_names(a.user_id for a in awards if a.user_id))
     manages = selectors.may_manage_members(request.user)
+    may_finalise = selectors.may_finalise(request.user)
+    # Who lacks which values (those indicators score 0): for whoever computes or finalises.
+    missing = _missing_rows(cycle) if (is_hr or may_finalise) and cycle.status != CycleStatus.FINALISED else []
     return render(request, "performance/cycle.html", {
         "cycle": cycle, "scores": [(s, names.get(s.user_id)) for s in scores],
         "flags": [(f, names.get(f.user_id)) for f in flags], "is_hr": is_hr,
-        "may_finalise": selectors.may_finalise(request.user),
+        "may_finalise": may_finalise, "missing": missing,
+        "quarterly": cycle.kind == CycleKind.QUARTERLY,
+        # 季度奖项 are chosen by whoever may choose them through the API (AwardsApi POST: the office)
+        "may_choose_awards": (cycle.kind == CycleKind.QUARTERLY and cycle.status == CycleStatus.COMPUTED
+                              and is_hr),
         "may_review": cycle.status != CycleStatus.FINALISED and selectors.membership(request.user) is not None,
         # 联动奖金 are department pay: managers and HQ only, not HR staff (薪酬保密)
         "bonus_lines": (BonusLine.objects.filter(cycle=cycle).select_related("department", "rule")
@@ -312,6 +323,35 @@ def cycle_detail(request, cycle_id: int):
         "may_manage_members": manages,
         "unplaced": selectors.people_without_department() if manages else [],
     })
+
+
+def _missing_rows(cycle) -> list[tuple[str, str, str]]:
+    """(person, department, the metrics they lack in words) for the cycle page."""
+    missing = selectors.missing_inputs(cycle)
+    if not missing:
+        return []
+    names = selectors.names_told_apart(m.user_id for m in missing)
+    departments = dict(Department.objects.filter(pk__in={m.department_id for m in missing}).values_list("pk", "name"))
+    rows = [(names.get(m.user_id, ""), departments.get(m.department_id, ""),
+             _("、").join(display.metric_label(code) for code in m.metrics)) for m in missing]
+    return sorted(rows, key=lambda r: (r[1], r[0]))
+
+
+@require_POST
+@page_roles(R.OFFICE)  # the roles of the awards API's POST (AwardsApi)
+def cycle_awards(request, cycle_id: int):
+    """季度奖项: chosen (again) from the computed scores of a quarterly cycle, until it is
+    finalised — the same service as the API, which audits the choice."""
+    _require_hr(request)
+    cycle = selectors.access_cycle(cycle_id)
+    try:
+        awards = services.awards_choose(actor=request.user, cycle_id=cycle.pk)
+    except ValidationError as exc:
+        messages.error(request, " ".join(m for ms in exc.message_dict.values() for m in ms))
+    else:
+        messages.success(request, _("已评选季度奖项:%(n)s项。") % {"n": len(awards)} if awards else
+                         _("没有可评的季度奖项:各部门尚无得分,或未设季度之星称号。"))
+    return redirect("perf-cycle", cycle_id=cycle.pk)
 
 
 @page_roles(R.INSIDERS)
@@ -535,10 +575,30 @@ def _require_member_manager(request):
         raise Http404
 
 
+def _new_department_code() -> str:
+    """Departments are named by people; the code (used by the API) is generated, never typed."""
+    n = Department.objects.count() + 1
+    while Department.objects.filter(code=f"dept-{n}").exists():
+        n += 1
+    return f"dept-{n}"
+
+
 @page_roles(R.MANAGER)
 def department_list(request):
-    """部门成员: each department with its head(s) and size, and who belongs to none (no score)."""
+    """部门成员: each department with its head(s) and size, and who belongs to none (no score);
+    a new department is created here (the same service as the API's departments/)."""
     _require_member_manager(request)
+    form = DepartmentCreateForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            dept = services.department_create(actor=request.user, code=_new_department_code(),
+                                              name=form.cleaned_data["name"],
+                                              star_title=form.cleaned_data["star_title"])
+        except ValidationError as exc:
+            errors_to_form(form, exc)
+        else:
+            messages.success(request, _("已建立%(dept)s,请添加成员。") % {"dept": dept.name})
+            return redirect("perf-department", dept_id=dept.pk)
     members = list(DepartmentMember.objects.values_list("department_id", "user_id", "role"))
     names = _names(u for _d, u, _r in members)
     rows = []
@@ -547,7 +607,8 @@ def department_list(request):
         heads = "、".join(sorted(names.get(u, "") for u, r in mine if r == MemberRole.MANAGER))
         rows.append((dept, len(mine), heads))
     return render(request, "performance/departments.html", {
-        "rows": rows, "unplaced": selectors.people_without_department()})
+        "rows": rows, "unplaced": selectors.people_without_department(), "form": form},
+        status=_error_status(request, form))
 
 
 def _person_id(raw) -> int | None:

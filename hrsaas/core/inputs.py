@@ -16,7 +16,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext as _, pgettext
 
-from .formatting import format_date
+from .formatting import format_date, format_period
 from .json_numbers import is_json_number
 from .money import MoneyError, normalise_amount_text
 from .money import parse_money as _parse_amount
@@ -272,7 +272,9 @@ def parse_period(data: dict, field: str, errors: Errors, *, not_after_this_month
             errors.add(field, wrong_value(value, what=pgettext("in a sentence", "期间"), form="YYYY-MM"))
         return None
     if not_after_this_month and str(period) > (this_month := timezone.localdate().strftime("%Y-%m")):
-        errors.add(field, _("期间 %(p)s 晚于本月(%(m)s):只能录入已经发生的销售。") % {"p": period, "m": this_month})
+        # Months in the reader's words (2027年1月 / January 2027), never the key 2027-01.
+        errors.add(field, _("%(p)s晚于本月(%(m)s):只能录入已经发生的销售。") % {
+            "p": format_period(str(period)), "m": format_period(this_month)})
         return None
     return period
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import re
 
 import pytest
 from django.utils import timezone
@@ -230,3 +231,28 @@ def test_a_sales_import_adds_a_service_only_when_the_row_says_so(api, people):
     assert r.status_code == 201, r.json()
     with in_branch("bj"):
         assert Sale.objects.filter(client_id=cid).count() == 2
+
+
+def test_a_later_month_is_named_in_words_in_either_language(api, people):
+    """"2027年1月晚于本月(2026年12月)" / "January 2027 is after this month (December 2026)",
+    never the keys 2027-01 and 2026-12."""
+    from django.utils import translation
+
+    from hrsaas.core.formatting import format_period
+    from hrsaas.core.inputs import Errors, parse_period
+
+    cid = open_client(api, people["bj_staff"], opened_by="bj_s1")
+    later = _next_month()
+    r = api(people["bj_staff"]).post("/b/bj/api/v1/sales/", {"client": cid, "service": "social_insurance",
+                                                              "period": later, "amount": "1000.00",
+                                                              "seller": "bj_s1"}, format="json")
+    today = timezone.localdate()
+    words = f"{int(later[:4])}年{int(later[5:])}月晚于本月({today.year}年{today.month}月)"
+    assert r.status_code == 400 and r.json()["period"][0].startswith(words), r.json()
+    assert later not in r.json()["period"][0]
+    with translation.override("en"):
+        errors = Errors()
+        parse_period({"period": later}, "period", errors, not_after_this_month=True)
+        message = errors.errors["period"][0]
+        assert message.startswith(f"{format_period(later)} is after this month ({format_period(today.strftime('%Y-%m'))})")
+        assert re.match(r"[A-Z][a-z]+ \d{4} is after this month \([A-Z][a-z]+ \d{4}\)", message), message
