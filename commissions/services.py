@@ -249,9 +249,10 @@ def sale_create(*, actor, data: SaleInput) -> Sale:
         raise ValidationError({"client": [_("本分支机构没有此客户:%(id)s") % {"id": data.client_id}]})
     start = period_start(data.period)
     if data.period < period_of(client.opened_on):
-        raise ValidationError({"period": [_("销售期间早于客户开户月份 %(p)s。") % {"p": period_of(client.opened_on)}]})
+        raise ValidationError({"period": [_("销售期间早于客户开户月份 %(p)s。") % {
+            "p": format_period(period_of(client.opened_on))}]})
     if client.closed_on is not None and client.closed_on < start:
-        raise ValidationError({"period": [_("客户已于 %(d)s 终止,不能录入之后的销售。") % {"d": client.closed_on}]})
+        raise ValidationError({"period": [_("客户已于 %(d)s 终止,不能录入之后的销售。") % {"d": format_date(client.closed_on)}]})
     from social_insurance.commission_events import cycle_bills_sale
 
     if cycle_bills_sale(client, data.service, data.period, adding_service=data.add_service):

@@ -256,3 +256,16 @@ def test_a_later_month_is_named_in_words_in_either_language(api, people):
         message = errors.errors["period"][0]
         assert message.startswith(f"{format_period(later)} is after this month ({format_period(today.strftime('%Y-%m'))})")
         assert re.match(r"[A-Z][a-z]+ \d{4} is after this month \([A-Z][a-z]+ \d{4}\)", message), message
+
+
+def test_a_sale_before_the_opening_month_or_after_the_closing_names_them_in_words(api, people):
+    cid = open_client(api, people["bj_staff"], opened_by="bj_s1")  # opened 2026-03-10
+    staff = api(people["bj_staff"])
+    sale = {"client": cid, "service": "social_insurance", "amount": "1000.00", "seller": "bj_s1"}
+    r = staff.post("/b/bj/api/v1/sales/", {**sale, "period": "2026-02"}, format="json")
+    assert r.status_code == 400 and r.json() == {"period": ["销售期间早于客户开户月份 2026年3月。"]}
+    assert staff.post(f"/b/bj/api/v1/clients/{cid}/close/", {"closed_on": "2026-05-20"},
+                      format="json").status_code == 200
+    r = staff.post("/b/bj/api/v1/sales/", {**sale, "period": "2026-06"}, format="json")
+    assert r.status_code == 400 and "2026-05-20" not in r.json()["period"][0], r.json()
+    assert r.json()["period"][0].startswith("客户已于 2026年5月20日 终止")
