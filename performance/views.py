@@ -325,16 +325,17 @@ def cycle_detail(request, cycle_id: int):
     })
 
 
-def _missing_rows(cycle) -> list[tuple[str, str, str]]:
-    """(person, department, the metrics they lack in words) for the cycle page."""
+def _missing_rows(cycle) -> list[tuple[str, str]]:
+    """(person with their department, the metrics they lack in words) for the cycle page."""
     missing = selectors.missing_inputs(cycle)
     if not missing:
         return []
     names = selectors.names_told_apart(m.user_id for m in missing)
     departments = dict(Department.objects.filter(pk__in={m.department_id for m in missing}).values_list("pk", "name"))
-    rows = [(names.get(m.user_id, ""), departments.get(m.department_id, ""),
-             _("、").join(display.metric_label(code) for code in m.metrics)) for m in missing]
-    return sorted(rows, key=lambda r: (r[1], r[0]))
+    rows = sorted(((departments.get(m.department_id, ""), names.get(m.user_id, ""), m) for m in missing),
+                  key=lambda r: (r[0], r[1]))
+    return [(_("%(name)s(%(detail)s)") % {"name": name, "detail": dept},  # the words of hrsaas.core.people
+             _("、").join(display.metric_label(code) for code in m.metrics)) for dept, name, m in rows]
 
 
 @require_POST

@@ -9,7 +9,7 @@ from decimal import Decimal
 import pytest
 from django_tenants.utils import schema_context
 
-from tests.browser.conftest import DESKTOP, PHONE, login, shot, submit
+from tests.browser.conftest import DESKTOP, PHONE, login, shot, submit, switch_language
 from tests.browser.shell_checks import overflow
 from tests.factories import TEST_PASSWORD, make_user
 
@@ -73,3 +73,11 @@ def test_first_day_and_first_quarter_pages(committed_branch, page_factory, viewp
     shot(page, f"first-quarter-cycle-{size}")
     submit(page, "[data-testid=awards-form] button[type=submit]")
     assert "客服之星" in page.inner_text("main") and overflow(page) <= 0
+
+    switch_language(page, "en")  # longer words, same widths
+    main = page.inner_text("main")
+    assert "2 people's scores lack values" in main and "out of 100.00" in main and quarter not in main
+    assert overflow(page) <= 0
+    shot(page, f"first-quarter-cycle-en-{size}")
+    for url in (f"/b/{code}/", f"/b/{code}/performance/departments/"):
+        assert page.goto(url).status == 200 and overflow(page) <= 0, url

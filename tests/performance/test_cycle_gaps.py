@@ -132,6 +132,7 @@ def test_missing_values_are_named_before_the_compute_in_users_words(org, q4):
     assert "quality" not in block and "2026-Q4" not in block  # no internal keys
     en = _missing_block(english(browser(org.boss)).get(url).content.decode())
     assert "3 people lack values for this period" in en and "quality score" in en and "Q4 2026" in en
+    assert f"{org.managers['claims'].display_name or org.managers['claims'].username} (理赔部): quality score" in en
     # a department head (not HR, not the finaliser) does not get the list
     assert 'data-testid="missing-values"' not in browser(org.managers["claims"]).get(url).content.decode()
 
