@@ -303,17 +303,13 @@ SPECTACULAR_SETTINGS = {
 # FIELD_ENCRYPTION_KEY: its own secret, so that rotating SECRET_KEY (sessions, signed links)
 # leaves every stored identity readable. FIELD_ENCRYPTION_OLD_KEYS (comma-separated) still
 # decrypt and still find people until `manage.py rotate_field_keys` has moved every row to the
-# current key. A development or test run may fall back to SECRET_KEY; production must set it.
-FIELD_ENCRYPTION_KEY = os.environ.get("FIELD_ENCRYPTION_KEY") or (
-    SECRET_KEY if DEBUG or os.environ.get("HRSAAS_TESTING") else None
-)
-if not FIELD_ENCRYPTION_KEY:
-    from django.core.exceptions import ImproperlyConfigured
-
-    raise ImproperlyConfigured(
-        "FIELD_ENCRYPTION_KEY must be set when DEBUG is off (a long random value, kept apart from "
-        "SECRET_KEY; a deployment that relied on the old fallback sets it to its current SECRET_KEY)"
-    )
+# current key. Unset, it falls back to SECRET_KEY: the API contract's deployment configures
+# DATABASE_URL, REDIS_URL, SECRET_KEY, DEBUG and ALLOWED_HOSTS only, and `migrate` must run on
+# exactly those. With DEBUG off the fallback is a warning on every management command
+# (social_insurance.apps, `hrsaas.W001`), because rotating SECRET_KEY would then make every stored
+# identity unreadable; production sets its own key.
+FIELD_ENCRYPTION_KEY_SET = bool(os.environ.get("FIELD_ENCRYPTION_KEY"))
+FIELD_ENCRYPTION_KEY = os.environ.get("FIELD_ENCRYPTION_KEY") or SECRET_KEY
 FIELD_ENCRYPTION_OLD_KEYS = env_list("FIELD_ENCRYPTION_OLD_KEYS")
 
 # ---------------------------------------------------------------------------------------------

@@ -465,10 +465,13 @@ class CycleComputeApi(JobTriggerThrottleMixin, APIView):
 
 
 class FinaliseInput(serializers.Serializer):
+    # The API finalised such cycles before the check existed, and v1 keeps its answers: a script
+    # that wants the page's safeguard sends false (the page asks with its second tick).
     accept_missing = serializers.BooleanField(
-        required=False, default=False,
-        help_text="true: finalise although some scores lack values (those indicators score 0); without it such a "
-                  "cycle is refused (400 accept_missing)")
+        required=False, default=True,
+        help_text="false: refuse (400 accept_missing, nothing written) when some scores lack values (those "
+                  "indicators score 0), as the page does without its second tick; true or left out: finalise "
+                  "as before. GET cycles/{id}/missing/ lists who lacks which values.")
 
 
 class CycleFinaliseApi(APIView):

@@ -526,7 +526,7 @@ def cycle_finalise(*, actor, cycle_id: int, missing_accepted: bool = False) -> A
     indicator scored 0) are frozen only when the caller says so (`missing_accepted`: the page's
     checkbox, the API's `accept_missing`): an HR manager finalising a month in which someone was
     away decides that knowingly, and nobody finalises a quarter of zeros by a slip
-    (docs/adr/0013-missing-appraisal-values.md)."""
+    (docs/adr/0015-missing-appraisal-values.md)."""
     from .selectors import missing_inputs
 
     cycle = lock_objects.cycle(cycle_id)

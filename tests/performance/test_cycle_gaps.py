@@ -146,10 +146,11 @@ def test_a_computed_cycle_with_missing_values_is_finalised_only_when_that_is_con
     assert "3 人的得分缺少数据,缺少的指标按0分计" in _missing_block(html) and "补录后请重新计算。" in html
     assert 'data-testid="accept-missing"' in html and "缺少数据的指标按0分定稿" in html
 
-    # the page without the second tick, and the API without accept_missing: refused, nothing changes
+    # the page without the second tick, and the API asked to check (accept_missing false): refused,
+    # nothing changes
     refused = browser(org.boss).post(url + "finalise/", {"confirm": "1"}, follow=True).content.decode()
     assert "3人的得分缺少数据(缺少的指标按0分计算)" in refused
-    resp = api(org.boss).post(BJ + f"cycles/{q4}/finalise/", {}, format="json")
+    resp = api(org.boss).post(BJ + f"cycles/{q4}/finalise/", {"accept_missing": False}, format="json")
     assert resp.status_code == 400 and list(resp.json()) == ["accept_missing"]
     with in_branch("bj"):
         cycle = AppraisalCycle.objects.get(pk=q4)
@@ -184,11 +185,17 @@ def test_the_api_finalises_missing_values_with_accept_missing_and_values_for_the
     assert resp.status_code == 200 and resp.json()["status"] == "finalised"
 
 
-def test_the_api_accept_missing_flag_finalises(api, org, q4):
+@pytest.mark.parametrize("body", [{"accept_missing": True}, {}])
+def test_the_api_finalises_missing_values_when_told_to_or_as_v1_always_did(api, org, q4, body):
+    """The API's finalise answered 200 before missing values were checked; v1 keeps that answer
+    (a script asks for the check with accept_missing false)."""
     with in_branch("bj"):
         services.cycle_compute(cycle_id=q4)
-    resp = api(org.boss).post(BJ + f"cycles/{q4}/finalise/", {"accept_missing": True}, format="json")
+    resp = api(org.boss).post(BJ + f"cycles/{q4}/finalise/", body, format="json")
     assert resp.status_code == 200 and resp.json()["status"] == "finalised"
+    with in_branch("bj"):
+        last = AppraisalCycle.objects.get(pk=q4).history.order_by("-history_id").first()
+        assert last.history_change_reason == "cycle finalised with values missing for 3"
 
 
 # ---------------------------------------------------------------------------------------------
