@@ -59,6 +59,13 @@ def bad_request(request, exception=None):
     too many fields, a malformed form): the product's own page, with its menu, saying that nothing
     was saved and to go back — not Django's bare "Bad Request (400)". The API answers in JSON
     (an oversized JSON body never gets here: PrivateResponsesMiddleware gives it a 413)."""
+    from django.core.exceptions import DisallowedHost
+
+    if isinstance(exception, DisallowedHost):
+        # A host this deployment does not serve: no page of ours (its layout and the way back
+        # would read the host again), only the words.
+        message = _("请求无效。")
+        return _json(message, 400) if _wants_json(request) else _page(400, message)
     message = _(BAD_REQUEST)
     if _wants_json(request):
         return _json(message, 400)
