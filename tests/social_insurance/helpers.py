@@ -53,3 +53,19 @@ def web(user):
     c = WebClient()
     c.force_login(user)
     return c
+
+
+def contact_statement(staff, period: str, *, contact_username: str = "jia_contact"):
+    """北京甲公司 with a client contact and one insured person (12,000), the month computed:
+    (its fee statement, the contact). Call inside a test with the branch's tables (db)."""
+    from social_insurance.models import ClientContact, FeeStatement
+    from tests.conftest import in_branch
+    from tests.factories import make_user
+
+    contact = make_user(contact_username, ("bj", "client_contact"), home="bj")
+    with in_branch("bj"):
+        client = make_client("北京甲公司", staff)
+        ClientContact.objects.create(user=contact, client=client)
+        add_employee(client, 1, "12000", "2025-06-01", actor=staff)
+        services.month_compute(actor=staff, period=period)
+        return FeeStatement.objects.get(period=period, client=client), contact

@@ -9,11 +9,10 @@ import pytest
 from openpyxl import load_workbook
 
 from social_insurance import services
-from social_insurance.models import ClientContact, FeeStatement
 from tests.conftest import in_branch
 from tests.factories import make_user
 
-from .helpers import add_employee, make_client, web
+from .helpers import contact_statement, web
 
 pytestmark = pytest.mark.django_db
 M = "2025-08"
@@ -21,13 +20,8 @@ M = "2025-08"
 
 @pytest.fixture
 def paid_in_part(staff):
-    contact = make_user("jia_contact", ("bj", "client_contact"), home="bj")
+    statement, contact = contact_statement(staff, M)
     with in_branch("bj"):
-        client = make_client("北京甲公司", staff)
-        ClientContact.objects.create(user=contact, client=client)
-        add_employee(client, 1, "12000", "2025-06-01", actor=staff)
-        services.month_compute(actor=staff, period=M)
-        statement = FeeStatement.objects.get(period=M, client=client)
         services.fee_payment_record(actor=staff, statement_id=statement.pk,
                                     data={"amount": "1000.00", "paid_on": "2025-08-10", "reference": "B-1"})
     return statement, contact

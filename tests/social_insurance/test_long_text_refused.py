@@ -8,11 +8,10 @@ from __future__ import annotations
 import pytest
 
 from social_insurance import services
-from social_insurance.models import ClientContact, FeeStatement, MonthCycle
+from social_insurance.models import FeeStatement, MonthCycle
 from tests.conftest import in_branch
-from tests.factories import make_user
 
-from .helpers import add_employee, make_client, web
+from .helpers import contact_statement, web
 
 pytestmark = pytest.mark.django_db
 M = "2025-08"
@@ -21,13 +20,7 @@ TWELVE_THOUSAND = "对账有误," * 2400  # 12,000 characters
 
 @pytest.fixture
 def issued(staff):
-    contact = make_user("jia_contact", ("bj", "client_contact"), home="bj")
-    with in_branch("bj"):
-        client = make_client("北京甲公司", staff)
-        ClientContact.objects.create(user=contact, client=client)
-        add_employee(client, 1, "12000", "2025-06-01", actor=staff)
-        services.month_compute(actor=staff, period=M)
-        return FeeStatement.objects.get(period=M, client=client), contact
+    return contact_statement(staff, M)
 
 
 def _unanswered(statement_id: int) -> bool:
