@@ -105,6 +105,8 @@ def _seed_branch(actor, people, period: str) -> None:
         return
     dept_values = [("claim_days", "claims", "1.80"), ("payment_days", "finance", "0.90"),
                    ("new_hire_arrival_rate", "si", "96"), ("new_hire_achievement_rate", "si", "85"),
+                   # 人事部's own indicator reads its department's figure (the linked bonus reads 社保部's)
+                   ("new_hire_arrival_rate", "hr", "96"), ("new_hire_achievement_rate", "hr", "85"),
                    ("exception_hours", "cs", "0.8")]
     rows = [services.ValueInput(m, Decimal(v), department_id=depts[d].pk) for m, d, v in dept_values]
     rows += [services.ValueInput("quality", Decimal(90 + n % 8), user_id=user.pk)

@@ -34,6 +34,15 @@ def test_seed_twice_gives_the_same_data(branches):
         amounts = sorted(str(b.amount) for b in BonusLine.objects.all())
     # finance: claims 1.8 ≤ 2 and payment 0.9 ≤ 1 → 120% of 10,000; HR: 20 + 5 pts → 107.5% of 8,000
     assert amounts == ["12000.00", "8600.00"]
+    # the demo's cycle has every value its templates read: no one listed as lacking values
+    from performance.models import AppraisalCycle
+    from performance.selectors import missing_inputs
+
+    for code in ("bj", "sh"):
+        with in_branch(code):
+            cycle = AppraisalCycle.objects.get()
+            assert Score.objects.filter(cycle=cycle).count() == 10
+            assert missing_inputs(cycle) == []
 
 
 def test_the_phone_login_heads_nothing_and_a_head_sees_only_their_department(branches):
