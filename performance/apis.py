@@ -349,10 +349,15 @@ class DepartmentListApi(APIView):
 
 
 class DepartmentMemberApi(APIView):
-    roles = R.OFFICE
+    """Who sits where (and who heads a department, reading and adjusting its scores) is the
+    branch manager's or HQ admin's call, as on the page and for removal: HR staff once made
+    themselves head of 社保部 here and then read and zeroed the manager's score."""
+    roles = R.MANAGER
 
     @extend_schema(request=MemberInput, responses={200: dict})
     def post(self, request, code: str):
+        if not selectors.may_manage_members(request.user):
+            raise PermissionDenied()
         dept = Department.objects.filter(code=code).first()
         if dept is None:
             raise Http404

@@ -108,9 +108,17 @@ def department_create(*, actor, code: str, name: str, star_title: str = "") -> D
 @transaction.atomic
 def member_set(*, actor, department: Department, user, role: str = MemberRole.MEMBER, position: str = "",
                joined_on: date | None = None) -> DepartmentMember:
-    """Put a person in a department (moving them if they were in another one)."""
+    """Put a person in a department (moving them if they were in another one). Only the branch's
+    own people (its office and earners) sit in its departments: a client contact is an outsider,
+    and a department head reads and adjusts the department's scores."""
+    from branches.roles import EARNER_ROLES, OFFICE, roles_in_branch
+    from hrsaas.core.branch import current_branch
+
     if role not in MemberRole.values:
         raise ValidationError({"role": [_("角色须为 manager 或 member。")]})
+    if not roles_in_branch(user, current_branch()) & (OFFICE | EARNER_ROLES):
+        raise ValidationError({"username": [_("“%(name)s”不是本分支机构的员工,不能加入部门。")
+                                            % {"name": user.display_name or user.username}]})
     member = DepartmentMember.objects.select_for_update().filter(user_id=user.pk).first() or DepartmentMember(user_id=user.pk)
     member.department = department
     member.role = role

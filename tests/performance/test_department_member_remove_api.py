@@ -82,3 +82,31 @@ def test_the_removal_is_in_the_openapi_schema(api, org):
     op = paths[path]["delete"]
     assert op["operationId"] == "performance_department_member_remove"
     assert {"204", "404"} <= set(op["responses"])
+
+
+@pytest.mark.parametrize("reader, expected", [
+    ("hr", 403), ("specialist", 403), ("head", 403), ("contact", 403), ("hq_finance", 403), ("sh_manager", 404),
+])
+def test_placing_people_through_the_api_is_the_managers_call_too(api, org, reader, expected):
+    """POST departments/{code}/members/ had every office role: HR staff made themselves head of
+    社保部 and then read and adjusted the manager's score. Now the page's roles, as removal."""
+    user = {"hr": org.hr, "specialist": org.members["si"][0], "head": org.managers["si"],
+            "contact": make_user("p_c2", ("bj", "client_contact")),
+            "hq_finance": make_user("p_f2", (None, "hq_finance")),
+            "sh_manager": make_user("p_shm2", ("sh", "branch_manager"))}[reader]
+    before = _state()
+    resp = api(user).post(BJ + "departments/si/members/", {"username": user.username, "role": "manager"},
+                          format="json")
+    assert resp.status_code == expected, (reader, resp.status_code, resp.content)
+    assert _state() == before
+
+
+def test_a_client_contact_never_sits_in_a_department(api, org):
+    contact = make_user("p_c3", ("bj", "client_contact"))
+    before = _state()
+    resp = api(org.boss).post(BJ + "departments/si/members/", {"username": contact.username, "role": "manager"},
+                              format="json")
+    assert resp.status_code == 400 and "不是本分支机构的员工" in resp.json()["username"][0]
+    assert _state() == before
+    placed = api(org.boss).post(BJ + "departments/si/members/", {"username": org.hr.username}, format="json")
+    assert placed.status_code == 200 and placed.json()["role"] == "member"
