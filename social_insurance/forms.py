@@ -54,12 +54,18 @@ class DisputeRaiseForm(ServiceForm):
         self.fields["period"].widget.choices = list(months)
 
 
+DISPUTE_NOTE_READERS = "将随通知发给提出人和该员工所属客户的联系人,请勿填写内部备注。"
+
+
 class DisputeResolveForm(ServiceForm):
     corrected_wage = forms.CharField(label=_("更正后的申报工资(元)"), required=False, widget=forms.TextInput(
         attrs={"inputmode": "decimal", "autocomplete": "off"}))
-    note = forms.CharField(label=_("处理说明"), required=False, max_length=2000,
+    # The note is the settled dispute's message to the raiser and the person's company: said
+    # beside the box, so nothing meant for the office alone is typed into it.
+    note = forms.CharField(label=_("处理说明"), required=False, max_length=2000, help_text=_(DISPUTE_NOTE_READERS),
                            widget=forms.Textarea(attrs={"rows": 2}))
 
 
 class DisputeRejectForm(ServiceForm):
-    note = forms.CharField(label=_("驳回原因"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
+    note = forms.CharField(label=_("驳回原因"), required=False, max_length=2000, help_text=_(DISPUTE_NOTE_READERS),
+                           widget=forms.Textarea(attrs={"rows": 2}))

@@ -82,10 +82,13 @@ def test_the_office_raises_previews_and_resolves_a_dispute_through_the_pages(sta
         ["住房公积金", "补缴", "15,000.50", "150.00", "150.00"],
     ]
     assert 'data-testid="preview-employer">945.00<' in html and 'data-testid="preview-employee">465.00<' in html
+    # the note goes to the raiser and the person's company with the notice: said beside both boxes
+    assert html.count("将随通知发给提出人和该员工所属客户的联系人,请勿填写内部备注。") == 2
     assert _state()[1] == case["lines"]  # a preview writes nothing
     english = web(staff)
     english.cookies["django_language"] = "en"
     en = english.get(f"/b/bj/si/disputes/{dispute.pk}/?wage=15000.50").content.decode()
+    assert en.count("Sent with the notice to whoever raised the dispute") == en.count("no internal remarks.") == 2
     assert "Base dispute: 员工2, August 2025" in en and "Corrected to a declared wage of 15,000.50 yuan: posted in September 2025" in en
     assert not re.findall(r"[\u4e00-\u9fff]+", re.sub(r"员工2|北京甲公司|工资申报有误|简体中文", "", en.split("<main", 1)[-1]))
 
