@@ -1609,7 +1609,7 @@ def dispute_raise(*, actor, employee_id: int, period: str, claimed_wage, reason:
     if employee is None:
         errs["employee"] = _("员工不存在。")
     try:
-        wage = engine.parse_wage(claimed_wage, "claimed_wage")
+        wage = engine.parse_declared_wage(claimed_wage, "claimed_wage")
     except engine.PolicyError as exc:
         errs[exc.field] = exc.message
     if not (reason or "").strip():
@@ -1727,7 +1727,7 @@ def dispute_resolve(*, actor, dispute_id: int, corrected_wage, note: str = "") -
     refunded (退费) in the first month after it that is not filed, each line pointing at the
     line it corrects. The filed month is never touched."""
     try:
-        wage = engine.parse_wage(corrected_wage, "corrected_wage")
+        wage = engine.parse_declared_wage(corrected_wage, "corrected_wage")
     except engine.PolicyError as exc:
         _errors({exc.field: exc.message})
     note = _dispute_note(note, required=False)
@@ -1801,7 +1801,7 @@ def dispute_preview(*, dispute: BaseDispute, corrected_wage) -> DisputePreview:
     """The 补缴/退费 lines `dispute_resolve` would post for `corrected_wage`, computed the same way
     (the same differences), writing nothing. Refused like the resolution (wage, limit, policy)."""
     try:
-        wage = engine.parse_wage(corrected_wage, "corrected_wage")
+        wage = engine.parse_declared_wage(corrected_wage, "corrected_wage")
     except engine.PolicyError as exc:
         _errors({exc.field: exc.message})
     target = dispute_settling_month(dispute)

@@ -178,6 +178,8 @@ def test_other_roles_get_nothing_and_write_nothing(staff, case):
     ({"period": "2025-07"}, "period", "只有已申报月份的基数可以提出争议;未申报月份请修改工资后重算。"),
     ({"claimed_wage": "15000.123"}, "claimed_wage", "工资最多保留两位小数(到分)。"),
     ({"claimed_wage": "-15000"}, "claimed_wage", "工资不能为负数。"),
+    ({"claimed_wage": "0"}, "claimed_wage", "申报工资须大于 0(低于缴费基数下限的,按下限缴费)。"),
+    ({"claimed_wage": "０.００"}, "claimed_wage", "申报工资须大于 0(低于缴费基数下限的,按下限缴费)。"),
     ({"claimed_wage": "一万五"}, "claimed_wage", "工资须为金额,例如 12000.00。"),
     ({"reason": "   "}, "reason", "请说明争议原因。"),
     ({"claimed_wage": "12000.50"}, "claimed_wage", "主张的工资与2025年8月已申报的工资 12,000.50 相同,无需更正。"),
@@ -194,7 +196,9 @@ def test_a_bad_dispute_is_refused_with_a_clear_message_and_nothing_saved(staff, 
 
 
 @pytest.mark.parametrize("wage, message", [
-    ("15000.505", "工资最多保留两位小数(到分)。"), ("-1", "工资不能为负数。"), ("", "工资须为金额,例如 12000.00。")])
+    ("15000.505", "工资最多保留两位小数(到分)。"), ("-1", "工资不能为负数。"), ("", "工资须为金额,例如 12000.00。"),
+    # a wage of 0 is refused here as at 增员 and 调基: it posted refunds of every contribution
+    ("0", "申报工资须大于 0(低于缴费基数下限的,按下限缴费)。"), ("0.00", "申报工资须大于 0(低于缴费基数下限的,按下限缴费)。")])
 def test_a_bad_corrected_wage_is_refused_and_posts_nothing(staff, case, wage, message):
     with in_branch("bj"):
         d = services.dispute_raise(actor=staff, employee_id=case["B"].pk, period=M, claimed_wage="15000", reason="x")
