@@ -683,10 +683,13 @@ class AwardsApi(APIView):
         awards = Award.objects.filter(cycle=cycle).select_related("department")
         return Response(AwardSerializer(awards, many=True, context={"reader": request.user}).data)
 
-    @extend_schema(request=None, responses=AwardSerializer(many=True))
+    @extend_schema(request=FinaliseInput, responses=AwardSerializer(many=True))
     def post(self, request, cycle_id: int):
         cycle_or_404(cycle_id)
-        awards = services.awards_choose(actor=request.user, cycle_id=cycle_id)
+        ser = FinaliseInput(data=request.data)  # accept_missing, as for finalising
+        ser.is_valid(raise_exception=True)
+        awards = services.awards_choose(actor=request.user, cycle_id=cycle_id,
+                                        missing_accepted=ser.validated_data["accept_missing"])
         return Response(AwardSerializer(awards, many=True, context={"reader": request.user}).data)
 
 

@@ -823,7 +823,7 @@ def bonuses_compute(*, actor, cycle_id: int) -> list[BonusLine]:
 # Quarterly awards
 # ---------------------------------------------------------------------------------------------
 @transaction.atomic
-def awards_choose(*, actor, cycle_id: int) -> list[Award]:
+def awards_choose(*, actor, cycle_id: int, missing_accepted: bool = True) -> list[Award]:
     """客服之星 (each department's star title) and the best team, from a quarterly cycle's final
     totals. Re-choosing replaces the previous choice until the cycle is finalised."""
     cycle = lock_objects.cycle(cycle_id)
@@ -831,9 +831,21 @@ def awards_choose(*, actor, cycle_id: int) -> list[Award]:
         raise ValidationError({"cycle": [_("评奖只针对季度考核周期。")]})
     if cycle.status != CycleStatus.COMPUTED:
         raise ValidationError({"status": [_("考核周期须为已计算、未定稿状态。")]})
+    from .selectors import missing_inputs
+
+    # An award names the best of a department: with values missing it may crown whoever happened
+    # to have their figures entered (客服之星 went to a 0.00). The page asks for a second tick, as
+    # finalising does; the API chose awards before this check, and v1 keeps its answer unless
+    # the caller asks for the check (accept_missing false). A score of 0 is never a star.
+    missing = missing_inputs(cycle)
+    if missing and not missing_accepted:
+        raise ValidationError({"cycle": [_(
+            "%(n)s人的得分缺少数据(缺少的指标按0分计算),不能据此评奖:请补录后重新计算,再评选季度奖项。")
+            % {"n": len(missing)}]})
     from branches.models import User
 
-    scores = list(Score.objects.filter(cycle=cycle).values_list("user_id", "department_id", "total"))
+    scores = [s for s in Score.objects.filter(cycle=cycle).values_list("user_id", "department_id", "total")
+              if s[2] > 0]
     names = dict(User.objects.filter(pk__in=[s[0] for s in scores]).values_list("pk", "username"))
     results = [engine.PersonResult(u, names.get(u, str(u)), d, t) for u, d, t in scores]
     departments = {d.pk: d for d in Department.objects.all()}

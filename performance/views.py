@@ -346,7 +346,8 @@ def cycle_awards(request, cycle_id: int):
     _require_hr(request)
     cycle = selectors.access_cycle(cycle_id)
     try:
-        awards = services.awards_choose(actor=request.user, cycle_id=cycle.pk)
+        awards = services.awards_choose(actor=request.user, cycle_id=cycle.pk,
+                                        missing_accepted=request.POST.get("accept_missing") == "1")
     except ValidationError as exc:
         messages.error(request, " ".join(m for ms in exc.message_dict.values() for m in ms))
     else:

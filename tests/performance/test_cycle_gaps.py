@@ -217,7 +217,8 @@ def test_the_quarterly_awards_are_chosen_on_the_cycle_page_audited_and_scoped(or
     with in_branch("bj"):
         assert (Award.objects.count(), Award.history.count()) == (0, 0)
 
-    resp = browser(org.hr).post(url + "awards/", follow=True)
+    # the fixture has no peer reviews (scored 0): the choice is made knowingly, with the second tick
+    resp = browser(org.hr).post(url + "awards/", {"accept_missing": "1"}, follow=True)
     page = resp.content.decode()
     assert resp.status_code == 200 and "已评选季度奖项:2项。" in page
     assert "客服之星" in page and "最佳团队" in page and "重新评选季度奖项" in page
@@ -227,7 +228,7 @@ def test_the_quarterly_awards_are_chosen_on_the_cycle_page_audited_and_scoped(or
         created = list(Award.history.values_list("history_type", "history_user_id", "history_change_reason"))
         assert sorted(created) == [("+", org.hr.pk, "awards chosen")] * 2
 
-    browser(org.boss).post(url + "awards/")  # again: the earlier choice is replaced, and that is recorded
+    browser(org.boss).post(url + "awards/", {"accept_missing": "1"})  # again: the earlier choice is replaced, and recorded
     with in_branch("bj"):
         assert Award.objects.count() == 2
         assert Award.history.filter(history_type="-", history_user_id=org.boss.pk).count() == 2
@@ -344,3 +345,25 @@ def test_the_api_lists_the_missing_values_for_hr_only(api, org, q4):
     with in_branch("bj"):
         services.cycle_compute(cycle_id=q4)
     assert len(api(org.boss).get(BJ + f"cycles/{q4}/missing/").json()) == 3  # from the computed scores
+
+
+def test_awards_from_scores_with_missing_values_take_a_second_tick_and_a_zero_is_never_a_star(api, org, q4):
+    """客服之星 went to a 0.00 when the quarter's values were missing: the page asks, as finalising
+    does (the API as v1 answered, unless asked to check), and a score of 0 is never a star."""
+    with in_branch("bj"):
+        services.cycle_compute(cycle_id=q4)
+    url = f"/b/bj/performance/cycles/{q4}/"
+    assert 'data-testid="awards-accept-missing"' in browser(org.hr).get(url).content.decode()
+    refused = browser(org.hr).post(url + "awards/", follow=True).content.decode()
+    assert "3人的得分缺少数据(缺少的指标按0分计算),不能据此评奖" in refused
+    resp = api(org.hr).post(BJ + f"cycles/{q4}/awards/", {"accept_missing": False}, format="json")
+    assert resp.status_code == 400 and "不能据此评奖" in resp.json()["cycle"][0]
+    with in_branch("bj"):
+        assert (Award.objects.count(), Award.history.count()) == (0, 0)
+        assert set(Score.objects.filter(cycle_id=q4).values_list("total", flat=True)) == {Decimal("0.00")}
+
+    chosen = browser(org.hr).post(url + "awards/", {"accept_missing": "1"}, follow=True).content.decode()
+    assert "没有可评的季度奖项" in chosen  # every score is 0: nobody is crowned
+    assert api(org.hr).post(BJ + f"cycles/{q4}/awards/", format="json").json() == []
+    with in_branch("bj"):
+        assert Award.objects.count() == 0
