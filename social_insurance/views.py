@@ -548,7 +548,7 @@ def changes_export(request):
     """`?period=YYYY-MM&format=csv|xlsx`: the board's 增减员 rows, one per change, in the readers'
     words. The identity number is masked, as in the 参保员工 export (the whole number is never
     written to a file); 缴费基数 is the person's pension base in the month (for a 减员 not charged
-    that month, the base of their last month charged)."""
+    that month, the base of their last month charged, a month back-paid included)."""
     from hrsaas.exports import FORMATS, table_response
 
     _require_staff(request)
@@ -584,12 +584,20 @@ def changes_export(request):
 
 
 def _pension_bases(employee_ids: list[int], period: str) -> dict:
-    """Each person's pension base of `period`, else of their latest month charged before it."""
+    """Each person's pension base of `period`, else of their latest month charged before it. A
+    month is charged by its regular line or, for a person entered after it was filed (增员补缴),
+    by the 补缴 line of a later month that pays for it: someone who joined and left before any
+    month of theirs was charged regularly has no regular line at all, and their base is the one
+    they were back-paid on. (A dispute's 补缴/退费 corrects a line, and is not a month's base.)"""
+    from django.db.models import Q
+
     from .models import ContributionLine, LineSource
 
+    charged = Q(source=LineSource.REGULAR) | Q(source=LineSource.BACK_PAY, corrects__isnull=True,
+                                                 dispute__isnull=True)
     bases: dict = {}
     for employee_id, base in (ContributionLine.objects.filter(
-            employee_id__in=employee_ids, kind="pension", source=LineSource.REGULAR, period__lte=period)
-            .order_by("period").values_list("employee_id", "base")):
-        bases[employee_id] = base  # ordered by month: the latest wins
+            charged, employee_id__in=employee_ids, kind="pension", period__lte=period, for_period__lte=period)
+            .order_by("for_period", "period").values_list("employee_id", "base")):
+        bases[employee_id] = base  # ordered by the month paid for: the latest wins
     return bases

@@ -97,3 +97,23 @@ def test_only_the_office_of_this_branch_downloads_it(staff, month):
     body = web(sh).get(f"/b/sh/si/changes/?period={M}&format=csv").content.decode("utf-8-sig")
     assert list(csv.reader(io.StringIO(body))) == [HEADERS]
     assert web(staff).get(f"/b/bj/si/changes/?period={M}&format=pdf").status_code == 404
+
+
+def test_a_person_back_paid_and_gone_before_the_month_is_charged_shows_the_base_they_were_back_paid_on(staff):
+    """G starts on 20 July, is entered after July was filed and leaves on 3 August (Beijing does
+    not charge the leaving month): August charges them only the 补缴 of July, on 9,000.00 — the
+    base both their 增员 and their 减员 rows show, as another back-paid person's rows do."""
+    with in_branch("bj"):
+        c1 = make_client("北京甲公司", staff)
+        add_employee(c1, 6, "8000", "2025-03-01", actor=staff)
+        services.month_compute(actor=staff, period="2025-07")
+        services.month_reconcile(actor=staff, period="2025-07")
+        services.month_file(actor=staff, period="2025-07", receipt_no="BJ-2025-07")
+        add_employee(c1, 7, "9000", "2025-07-20", "2025-08-03", actor=staff)
+        services.month_compute(actor=staff, period=M)
+    rows = list(csv.reader(io.StringIO(
+        web(staff).get(f"/b/bj/si/changes/?period={M}&format=csv").content.decode("utf-8-sig"))))
+    assert [(r[0], r[1], r[5]) for r in rows[1:]] == [("增员", "员工7", "9,000.00"), ("减员", "员工7", "9,000.00")]
+    ws = load_workbook(io.BytesIO(web(staff).get(f"/b/bj/si/changes/?period={M}&format=xlsx").content)).active
+    assert [(r[0].value, r[5].value) for r in list(ws.iter_rows())[1:]] == [
+        ("增员", Decimal("9000.00")), ("减员", Decimal("9000.00"))]
