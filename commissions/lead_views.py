@@ -21,6 +21,7 @@ from branches import roles as R
 from branches.pages import page_roles
 from branches.roles import Role, roles_in_branch
 from clients.models import Service
+from hrsaas.core.forms import TextBoxField
 from hrsaas.core.inputs import record_id
 from hrsaas.core.people import names_told_apart
 
@@ -55,8 +56,8 @@ class LeadDetailsForm(ServiceForm):
     channel = forms.ChoiceField(label=gettext_lazy("渠道"), required=False, choices=[("", "—"), *Lead.Channel.choices])
     services = forms.MultipleChoiceField(label=gettext_lazy("意向服务"), required=False, choices=Service.choices,
                                          widget=forms.CheckboxSelectMultiple)
-    notes = forms.CharField(label=gettext_lazy("备注"), required=False, max_length=500,
-                            widget=forms.Textarea(attrs={"rows": 3}))
+    notes = TextBoxField(label=gettext_lazy("备注"), required=False, max_length=500,
+                         widget=forms.Textarea(attrs={"rows": 3}))
     field_order = ["name", "source", "marketer", "created_on", "contact", "phone", "channel", "services",
                    "qualified", "owner", "notes"]
 
@@ -126,7 +127,7 @@ class SignForm(ServiceForm):
 
 
 class DisputeForm(ServiceForm):
-    reason = forms.CharField(label=gettext_lazy("为什么这条线索应记在您名下"), max_length=500, widget=forms.Textarea(attrs={"rows": 3}))
+    reason = TextBoxField(label=gettext_lazy("为什么这条线索应记在您名下"), max_length=500, widget=forms.Textarea(attrs={"rows": 3}))
 
 
 class DecideForm(ServiceForm):

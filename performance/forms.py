@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import gettext, gettext_noop
 
 from hrsaas.core.formatting import is_english
+from hrsaas.core.forms import TextBoxField
 from hrsaas.core.money import decimal_from_text
 
 from .models import Direction
@@ -29,7 +30,7 @@ class DepartmentCreateForm(forms.Form):
 
 class AdjustForm(forms.Form):
     total = forms.CharField(label=_("调整后得分"), max_length=10)
-    note = forms.CharField(label=_("调整说明"), max_length=500, widget=forms.Textarea(attrs={"rows": 2}))
+    note = TextBoxField(label=_("调整说明"), max_length=500, widget=forms.Textarea(attrs={"rows": 2}))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -285,8 +286,8 @@ class ReviewForm(forms.Form):
     subject = forms.TypedChoiceField(label=_("被评价人"), coerce=int)
     points = forms.CharField(label=_("评分(0–10)"), max_length=10,
                              widget=forms.TextInput(attrs={"inputmode": "decimal"}))
-    comment = forms.CharField(label=_("评语"), max_length=500, required=False,
-                              widget=forms.Textarea(attrs={"rows": 2}))
+    comment = TextBoxField(label=_("评语"), max_length=500, required=False,
+                           widget=forms.Textarea(attrs={"rows": 2}))
 
     def __init__(self, *args, people=(), offered=(), **kwargs):
         super().__init__(*args, **kwargs)

@@ -1,7 +1,7 @@
 """Row and advisory locks of the performance app, in one place.
 
 Order when several are taken: cycle → score; bonus rules → cycles (ascending id); the template
-lock is taken alone.
+lock and the departments lock are taken alone.
 """
 from __future__ import annotations
 
@@ -38,6 +38,14 @@ def bonus_rules() -> None:
     the one-rule-per-department check read the other rules (of any code, some without a row yet),
     so two new rules of a branch are written one after the other."""
     locks.take((locks.Lock.PERFORMANCE_BONUS_RULE, f"{connection.schema_name}:perf-rules"))
+
+
+def departments() -> None:
+    """Transaction-scoped advisory lock on the branch's departments: a new department's name is
+    checked against the others (no unique constraint can compare names as people read them) and
+    its code generated from theirs, so two new departments of a branch are written one after the
+    other — two at once with different names both succeed, with the same name one is refused."""
+    locks.take((locks.Lock.PERFORMANCE_DEPARTMENTS, f"{connection.schema_name}:perf-departments"))
 
 
 def cycles_ending_on_or_after(day) -> list[AppraisalCycle]:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import io
 import re
+import unicodedata
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
@@ -19,7 +20,8 @@ from django.utils.translation import gettext as _
 
 from branches.audit import stamp
 
-from hrsaas.core.inputs import refuse_json_number, refuse_too_long, too_long
+from hrsaas.core import inputs
+from hrsaas.core.inputs import refuse_json_number, text_box, too_long
 from hrsaas.core.money import MoneyError, decimal_from_text, parse_money
 from hrsaas.core import formatting
 from hrsaas.core.period import MAX_YEAR, MIN_YEAR, PERIOD_RE, Period, PeriodError
@@ -86,19 +88,50 @@ def period_bounds(period: str) -> tuple[str, date, date]:
 # ---------------------------------------------------------------------------------------------
 # Departments
 # ---------------------------------------------------------------------------------------------
+def department_name_key(name: str) -> str:
+    """A department's name as people read it, for telling names apart: NFKC (全角“ＩＴ部” is IT部),
+    trimmed, without regard to case."""
+    return unicodedata.normalize("NFKC", name).strip().casefold()
+
+
+def _new_department_code() -> str:
+    """dept-N, the first N from the count of departments on that is free (under the departments
+    lock, so two new departments at once never get the same one)."""
+    n = Department.objects.count() + 1
+    while Department.objects.filter(code=f"dept-{n}").exists():
+        n += 1
+    return f"dept-{n}"
+
+
 @transaction.atomic
-def department_create(*, actor, code: str, name: str, star_title: str = "") -> Department:
-    if not re.match(r"^[a-z][a-z0-9-]{1,39}$", code or ""):
+def department_create(*, actor, name: str, code: str | None = None, star_title: str = "") -> Department:
+    """A new department. `code` (used by the API) as given, or generated when None (the page's:
+    departments are named by people, the code is never typed). The name is one line of visible
+    text — zero-width and other invisible characters are refused, as in every field — and
+    unlike every other department's once both are read as people read them (NFKC, trimmed,
+    any case): "客服部" and "客服部 " or "ＫＦ" and "kf" would show as one department twice."""
+    if code is not None and not re.match(r"^[a-z][a-z0-9-]{1,39}$", code):
         raise ValidationError({"code": [_("编码须为小写字母开头的字母、数字或连字符(2–40位)。")]})
-    if not (name or "").strip():
+    if inputs.blank(name):
         raise ValidationError({"name": [_("请填写部门名称。")]})
+    errors = inputs.Errors()
+    name = inputs.parse_text({"name": name}, "name", errors, max_length=100, single_line=True)
+    star_title = inputs.parse_text({"star_title": star_title}, "star_title", errors, max_length=40,
+                                   required=False, single_line=True)
+    errors.raise_if_any()
+    # Two new departments at once are written one after the other: the name check below and the
+    # generated code both read the others (the unique code constraint still backs the API's).
+    lock_objects.departments()
+    if code is None:
+        code = _new_department_code()
     taken = {"code": [_("该编码已被使用。")]}
     if Department.objects.filter(code=code).exists():
         raise ValidationError(taken)
     # Pages name departments by their names only: two of the same name could not be told apart.
-    if Department.objects.filter(name__iexact=name.strip()).exists():
-        raise ValidationError({"name": [_("已有名为“%(name)s”的部门。") % {"name": name.strip()}]})
-    dept = Department(code=code, name=name.strip(), star_title=star_title.strip())
+    key = department_name_key(name)
+    if any(department_name_key(other) == key for other in Department.objects.values_list("name", flat=True)):
+        raise ValidationError({"name": [_("已有名为“%(name)s”的部门。") % {"name": name}]})
+    dept = Department(code=code, name=name, star_title=star_title)
     stamp(dept, actor=actor, reason="department created")
     with taken_is_refused(taken):
         dept.save()
@@ -511,9 +544,8 @@ def score_adjust(*, actor, score_id: int, total, note: str, may_adjust) -> Score
     value = to_decimal(total, "total")
     if value < 0 or value > score.max_total:
         raise ValidationError({"total": [_("得分须在0到%(max)s之间。") % {"max": engine.fmt(score.max_total)}]})
-    if not (note or "").strip():
-        raise ValidationError({"note": [_("调整须填写说明。")]})
-    refuse_too_long("note", note.strip(), 500)  # refused, never cut
+    # Refused, never cut; a line break counts once; invisible characters are no note.
+    note = text_box(note, "note", limit=500, required=_("调整须填写说明。"))
     if not Score.history.filter(id=score.pk).exists():
         # Scores are bulk-written by the compute (no history rows); record the computed state
         # first so that the audit trail shows before → after of this adjustment.
@@ -521,9 +553,9 @@ def score_adjust(*, actor, score_id: int, total, note: str, may_adjust) -> Score
         score.save()
     score.total = value
     score.adjusted = True
-    score.adjust_note = note.strip()
+    score.adjust_note = note
     score.adjusted_by_id = actor.pk
-    stamp(score, actor=actor, reason=f"adjusted: {note.strip()}")
+    stamp(score, actor=actor, reason=f"adjusted: {note}")
     score.save(update_fields=["total", "adjusted", "adjust_note", "adjusted_by"])
     return score
 
@@ -616,7 +648,7 @@ def review_create(*, actor, cycle: AppraisalCycle, subject, points, comment: str
     value = to_decimal(points, "points")
     if not (0 <= value <= 10):
         raise ValidationError({"points": [_("评分须在0到10之间。")]})
-    comment = refuse_too_long("comment", comment or "", 500)
+    comment = text_box(comment, "comment", limit=500)  # a line break counts once; refused, never cut
     reviewer = DepartmentMember.objects.filter(user_id=actor.pk).first()
     target = DepartmentMember.objects.filter(user_id=subject.pk).first()
     if reviewer is None or target is None:

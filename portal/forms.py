@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from clients.models import Service
+from hrsaas.core.forms import TextBoxField
 from hrsaas.core.money import MoneyError, parse_money
 
 MAX_ESTIMATE_AMOUNT = Decimal("999999999.99")
@@ -88,17 +89,17 @@ class ClaimForm(forms.Form):
 
 
 class InquiryForm(forms.Form):
-    comment = forms.CharField(label=gettext_lazy("问题描述"), max_length=2000, widget=forms.Textarea(attrs={"rows": 4}))
+    comment = TextBoxField(label=gettext_lazy("问题描述"), max_length=2000, widget=forms.Textarea(attrs={"rows": 4}))
     attachment = forms.FileField(label=gettext_lazy("附件(可选:JPEG/PNG/HEIC/PDF,不超过 8 MB)"), required=False)
 
 
 class ReplyForm(forms.Form):
-    body = forms.CharField(label=gettext_lazy("回复"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3}))
+    body = TextBoxField(label=gettext_lazy("回复"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3}))
     attachment = forms.FileField(label=gettext_lazy("附件(可选)"), required=False)
 
 
 class ResolveForm(forms.Form):
-    resolution = forms.CharField(label=gettext_lazy("处理结果"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3}))
+    resolution = TextBoxField(label=gettext_lazy("处理结果"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3}))
     amount = forms.CharField(label=gettext_lazy("调整金额(元,可为负;不调整请留空)"), required=False,
                              widget=forms.TextInput(attrs={"inputmode": "decimal"}))
 

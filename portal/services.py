@@ -224,10 +224,8 @@ def claim_override(*, actor, branch: Branch, claim_id: int, approve: bool, note:
     """A branch manager's decision over the automatic one, with a note (audited)."""
     if not selectors.is_reviewer(actor, branch):
         raise PermissionDenied(_("仅分支机构经理可以改判。"))
-    note = (note or "").strip()
-    if not note:
-        raise ValidationError({"note": [_("改判须填写说明。")]})
-    inputs.refuse_too_long("note", note, 300)
+    # Invisible characters are no note; a line break counts once.
+    note = inputs.text_box(note, "note", limit=300, required=_("改判须填写说明。"))
     with transaction.atomic():
         claim = RewardClaim.objects.select_for_update().filter(pk=claim_id).first()
         if claim is None:

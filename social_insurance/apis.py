@@ -226,7 +226,8 @@ class MonthFileApi(APIView):
         data = _body(request)
         services.month_file(actor=request.user, period=_period(period),
                             receipt_no=inputs.text(data, "receipt_no", max_length=80),
-                            receipt_note=inputs.text(data, "receipt_note", max_length=2000))
+                            # The service counts the length (a line break once), as for the page.
+                            receipt_note=inputs.text(data, "receipt_note", max_length=None))
         return Response(board_json(selectors.cycle_board(period)))
 
 

@@ -41,13 +41,14 @@ class CitySettingForm(forms.Form):
 # the form itself, so an empty field gets the service's specific message ("请说明争议原因。").
 # ---------------------------------------------------------------------------------------------
 from commissions.forms import ServiceForm  # noqa: E402
+from hrsaas.core.forms import TextBoxField  # noqa: E402
 
 
 class DisputeRaiseForm(ServiceForm):
     period = forms.CharField(label=_("争议月份(已申报)"), required=False, widget=forms.Select())
     claimed_wage = forms.CharField(label=_("主张的申报工资(元)"), required=False, widget=forms.TextInput(
         attrs={"inputmode": "decimal", "placeholder": "12000.00", "autocomplete": "off"}))
-    reason = forms.CharField(label=_("争议原因"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 3}))
+    reason = TextBoxField(label=_("争议原因"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 3}))
 
     def __init__(self, *args, months=(), **kwargs):
         super().__init__(*args, **kwargs)
@@ -62,10 +63,10 @@ class DisputeResolveForm(ServiceForm):
         attrs={"inputmode": "decimal", "autocomplete": "off"}))
     # The note is the settled dispute's message to the raiser and the person's company: said
     # beside the box, so nothing meant for the office alone is typed into it.
-    note = forms.CharField(label=_("处理说明"), required=False, max_length=2000, help_text=_(DISPUTE_NOTE_READERS),
-                           widget=forms.Textarea(attrs={"rows": 2}))
+    note = TextBoxField(label=_("处理说明"), required=False, max_length=2000, help_text=_(DISPUTE_NOTE_READERS),
+                        widget=forms.Textarea(attrs={"rows": 2}))
 
 
 class DisputeRejectForm(ServiceForm):
-    note = forms.CharField(label=_("驳回原因"), required=False, max_length=2000, help_text=_(DISPUTE_NOTE_READERS),
-                           widget=forms.Textarea(attrs={"rows": 2}))
+    note = TextBoxField(label=_("驳回原因"), required=False, max_length=2000, help_text=_(DISPUTE_NOTE_READERS),
+                        widget=forms.Textarea(attrs={"rows": 2}))

@@ -25,7 +25,7 @@ from clients.models import Client
 from hrsaas import uploads
 from hrsaas.core.branch import require_branch
 from hrsaas.core.formatting import format_date, format_period, is_english
-from hrsaas.core.inputs import Errors, parse_date, record_id, too_long
+from hrsaas.core.inputs import Errors, parse_date, record_id, text_box
 from hrsaas.core.labels import label
 from hrsaas.core.locks import Lock
 from hrsaas.core.collation import by_pinyin
@@ -1175,9 +1175,7 @@ def month_file(*, actor, period: str, receipt_no: str, receipt_note: str = "") -
     receipt_no = (receipt_no or "").strip()
     if not receipt_no or len(receipt_no) > 80:
         _errors({"receipt_no": _("请填写申报回执号(不超过 80 字)。")})
-    receipt_note = (receipt_note or "").replace("\r\n", "\n").strip()
-    if len(receipt_note) > RECEIPT_NOTE_MAX:
-        _errors({"receipt_note": too_long(RECEIPT_NOTE_MAX, len(receipt_note), what=_("回执说明"))})
+    receipt_note = text_box(receipt_note, "receipt_note", limit=RECEIPT_NOTE_MAX, what=_("回执说明"))
     with transaction.atomic():
         cycle = _cycle_for(period, lock=True)
         if cycle.status == CycleStatus.FILED:
@@ -1274,12 +1272,10 @@ def statement_respond(*, actor, statement_id: int, decision: str, note: str = ""
 
     if decision not in ("confirm", "dispute"):
         _errors({"decision": _("只能确认或提出异议。")})
-    # As typed in a text box: a line break counts once (browsers send it as two characters).
-    note = (note or "").replace("\r\n", "\n").strip()
-    if decision == "dispute" and not note:
-        _errors({"note": _("提出异议时请说明原因。")})
-    if len(note) > STATEMENT_NOTE_MAX:  # refused, never cut: the office must read all of it
-        _errors({"note": too_long(STATEMENT_NOTE_MAX, len(note), what=_("意见"))})
+    # As typed in a text box (a line break counts once); refused, never cut: the office must
+    # read all of it, and a dispute must give a reason the office can see.
+    note = text_box(note, "note", limit=STATEMENT_NOTE_MAX, what=_("意见"),
+                    required=_("提出异议时请说明原因。") if decision == "dispute" else None)
     with transaction.atomic():
         statement = FeeStatement.objects.select_for_update().filter(pk=statement_id).first()
         if statement is None or not ClientContact.objects.filter(user=actor, client_id=statement.client_id).exists():
@@ -1318,9 +1314,6 @@ def _tell_office_disputed(statement: FeeStatement) -> None:
                               client=statement.client.name[:80], period=period_word(statement.period))})
 
 
-_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff"))
-
-
 def statement_reply(*, actor, statement_id: int, note: str) -> FeeStatement:
     """The office answers a client's dispute of a fee statement (what was checked, what changed)
     and sends it back for confirmation; the client's contacts are told. A dispute the figures
@@ -1332,13 +1325,8 @@ def statement_reply(*, actor, statement_id: int, note: str) -> FeeStatement:
     from notifications.words import period as period_word
     from notifications.words import w
 
-    # As typed in a text box: a line break counts once (browsers send it as two characters), and
-    # invisible characters alone are no answer.
-    note = (note or "").replace("\r\n", "\n").strip()
-    if not note.translate(_INVISIBLE).strip():
-        _errors({"note": _("请填写答复内容。")})
-    if len(note) > STATEMENT_NOTE_MAX:
-        _errors({"note": too_long(STATEMENT_NOTE_MAX, len(note), what=_("答复"))})
+    # As typed in a text box (a line break counts once); invisible characters are no answer.
+    note = text_box(note, "note", limit=STATEMENT_NOTE_MAX, what=_("答复"), required=_("请填写答复内容。"))
     with transaction.atomic():
         statement = FeeStatement.objects.select_for_update().select_related("client").filter(pk=statement_id).first()
         if statement is None:
@@ -1445,11 +1433,7 @@ def fee_payment_reverse(*, actor, payment_id: int, reason: str) -> FeePayment:
     """Undo a wrongly recorded payment with a negative one naming it (payments are never edited)."""
     from django.http import Http404
 
-    reason = (reason or "").strip()
-    if not reason:
-        _errors({"reason": _("冲销收款时请说明原因。")})
-    if len(reason) > 300:
-        _errors({"reason": too_long(300, len(reason), what=_("冲销原因"))})
+    reason = text_box(reason, "reason", limit=300, what=_("冲销原因"), required=_("冲销收款时请说明原因。"))
     with transaction.atomic():
         original = FeePayment.objects.select_for_update().filter(pk=payment_id, amount__gt=0).first()
         if original is None:
@@ -1703,12 +1687,8 @@ DISPUTE_NOTE_MAX = 2000
 
 
 def _dispute_note(note, *, required: bool) -> str:
-    note = (note if isinstance(note, str) else "").replace("\r\n", "\n").strip()
-    if required and not note.translate(_INVISIBLE).strip():
-        _errors({"note": _("驳回时请说明原因。")})
-    if len(note) > DISPUTE_NOTE_MAX:
-        _errors({"note": too_long(DISPUTE_NOTE_MAX, len(note), what=_("处理说明"))})
-    return note
+    return text_box(note if isinstance(note, str) else "", "note", limit=DISPUTE_NOTE_MAX, what=_("处理说明"),
+                    required=_("驳回时请说明原因。") if required else None)
 
 
 def _open_dispute_for_update(dispute_id: int) -> BaseDispute:

@@ -8,6 +8,8 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from hrsaas.core.forms import TextBoxField
+
 from .rules import COMPONENTS, SERVICES
 
 COMPONENT_TITLES = {
@@ -195,7 +197,7 @@ class AdjustmentForm(forms.Form):
     percent = _text(_("浮动比例(%,-20.00 至 20.00)"))
     effective_from = forms.CharField(label=_("生效日期"), widget=DATE)
     effective_to = forms.CharField(label=_("截止日期(可选)"), required=False, widget=DATE)
-    reason = forms.CharField(label=_("理由"), max_length=300, widget=forms.Textarea(attrs={"rows": 3}))
+    reason = TextBoxField(label=_("理由"), max_length=300, widget=forms.Textarea(attrs={"rows": 3}))
 
     def add_service_errors(self, errors: dict[str, list[str]]) -> None:
         for field, messages in errors.items():
@@ -204,8 +206,8 @@ class AdjustmentForm(forms.Form):
 
 
 class DecisionForm(forms.Form):
-    note = forms.CharField(label=_("审批意见(驳回时必填)"), required=False, max_length=300,
-                           widget=forms.Textarea(attrs={"rows": 2}))
+    note = TextBoxField(label=_("审批意见(驳回时必填)"), required=False, max_length=300,
+                        widget=forms.Textarea(attrs={"rows": 2}))
 
 
 class RevokeForm(forms.Form):

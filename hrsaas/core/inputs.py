@@ -121,6 +121,18 @@ class Errors:
 
 ZERO_WIDTH_JOINER = "\u200d"
 EMOJI_SIDES = frozenset({"So", "Sk", "Mn"})  # an emoji, a skin tone, the emoji variation selector
+# Characters that show nothing although Unicode counts them as letters or marks (not Cf), so
+# `isprintable()` passes them: the Hangul fillers (ㅤ U+3164 and its kin, which pad a name to look
+# like another: "客服部ㅤ" shows as 客服部), the blank Braille pattern, the combining grapheme
+# joiner and the Khmer inherent vowels (which Unicode itself says not to use).
+INVISIBLE_LETTERS = frozenset("\u115f\u1160\u3164\uffa0\u2800\u034f\u17b4\u17b5")
+
+
+def line_breaks_once(text: str) -> str:
+    """`text` with each line break as one "\\n": a browser sends a text box's line break as CRLF
+    (two characters) while its maxlength counts one, and an old Mac file has CR alone. Every
+    length is counted, and every text stored, after this."""
+    return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
 def refused_character(text: str) -> str | None:
@@ -129,18 +141,21 @@ def refused_character(text: str) -> str | None:
     invisible format characters (Unicode category Cf) — the bidi embeddings, overrides and
     isolates U+202A–U+202E and U+2066–U+2069 that make a page show a name reversed ("Trojan
     Source" spoofing), zero-width spaces, word joiners, soft hyphens, tags — which make two
-    names look the same. A zero-width joiner between emoji (👩‍💻) is text."""
-    if text.replace("\n", "").replace("\r", "").replace("\t", "").isprintable():
-        return None  # the common case, at C speed: every character above is non-printable
+    names look the same, and the letters that show nothing (INVISIBLE_LETTERS). A zero-width
+    joiner between emoji (👩‍💻) is text."""
+    if (text.replace("\n", "").replace("\r", "").replace("\t", "").isprintable()
+            and INVISIBLE_LETTERS.isdisjoint(text)):
+        return None  # the common case, at C speed: all the others above are non-printable
     for i, ch in enumerate(text):
         kind = unicodedata.category(ch)
         if kind == "Cc" and ch not in "\t\n\r":
             return _("含有不允许的控制字符。")
         if kind == "Cs":
             return _("含有不允许的字符:孤立的 UTF-16 代理项(U+%(code)04X)。") % {"code": ord(ch)}
-        if kind == "Cf" and not (ch == ZERO_WIDTH_JOINER and 0 < i < len(text) - 1
-                                 and unicodedata.category(text[i - 1]) in EMOJI_SIDES
-                                 and unicodedata.category(text[i + 1]) == "So"):
+        joins_emoji = (ch == ZERO_WIDTH_JOINER and 0 < i < len(text) - 1
+                       and unicodedata.category(text[i - 1]) in EMOJI_SIDES
+                       and unicodedata.category(text[i + 1]) == "So")
+        if ch in INVISIBLE_LETTERS or (kind == "Cf" and not joins_emoji):
             return _("含有不允许的不可见字符 U+%(code)04X(文字方向控制符、零宽字符等),请删除后再提交。") % {
                 "code": ord(ch)}
     return None
@@ -148,7 +163,8 @@ def refused_character(text: str) -> str | None:
 
 def parse_text(data: dict, field: str, errors: Errors, *, max_length: int | None = 200, required: bool = True,
                single_line: bool = False) -> str:
-    """`max_length=None`: the service counts the length (a text box's line break as one character)."""
+    """`max_length=None`: the service counts the length. A line break counts once (and is stored
+    as "\\n"), as a text box's maxlength counts it (line_breaks_once)."""
     value = data.get(field)
     if value is not None and not isinstance(value, str):
         # A JSON number, list, object or true/false where text is wanted: refused, never stored as
@@ -160,7 +176,7 @@ def parse_text(data: dict, field: str, errors: Errors, *, max_length: int | None
     if refusal:
         errors.add(field, refusal)
         return ""
-    value = (value or "").strip()
+    value = line_breaks_once(value or "").strip()
     if required and not value:
         errors.add(field, _("必填。"))
     elif single_line and any(ch in value for ch in "\r\n\t"):
@@ -169,6 +185,25 @@ def parse_text(data: dict, field: str, errors: Errors, *, max_length: int | None
     elif max_length is not None and len(value) > max_length:
         errors.add(field, too_long(max_length, len(value)))
     return value
+
+
+def text_box(value, field: str, *, limit: int, what: str = "", required: str | None = None) -> str:
+    """Text typed in a text box (a note, a reason), for a service that takes it as a page or the
+    API read it: trimmed, each line break counted once and stored as "\\n" (line_breaks_once).
+    Refused — ValidationError {field: [message]}, before anything is written — when it is not
+    text, holds a character `refused_character` refuses (so a note of zero-width spaces alone
+    is refused in those words, not stored as an empty-looking reason), is empty and `required`
+    (the message that says what is missing), or is over `limit` characters (too_long, `what`
+    naming it)."""
+    if value is not None and not isinstance(value, str):
+        raise ValidationError({field: [_("须为文本。")]})
+    refusal = refused_character(value or "")
+    if refusal:
+        raise ValidationError({field: [refusal]})
+    value = line_breaks_once(value or "").strip()
+    if required and not value:
+        raise ValidationError({field: [required]})
+    return refuse_too_long(field, value, limit, what=what)
 
 
 def text(data: dict, field: str, *, max_length: int | None = 200, required: bool = False) -> str:

@@ -24,6 +24,7 @@ class Lock(enum.IntEnum):
     ADJUSTMENTS_COMPONENT = 7202   # one branch's float adjustments of one component
     COMMISSION_PERIOD = 7201       # one branch-period: recompute / close / correction
     PERFORMANCE_BONUS_RULE = 7401  # the bonus rules of a branch (new rules and versions)
+    PERFORMANCE_DEPARTMENTS = 7402  # the departments of a branch (a new one's name and generated code)
     SI_CLIENT_MONEY = 7302         # one client's fee-statement money in a branch: late fees (滞纳金) posted
     SI_IDENTITY_REGISTRY = 7301    # the company-wide identity registry (taken in social_insurance/sql.py)
     PORTAL_UPLOADS = 7501          # one person's stored photos and attachments in a branch (the day's quota)
@@ -31,7 +32,8 @@ class Lock(enum.IntEnum):
 
 
 ORDER = (Lock.CLIENT_KEYS, Lock.RULES_COMPONENT, Lock.ADJUSTMENTS_COMPONENT, Lock.COMMISSION_PERIOD,
-         Lock.PERFORMANCE_BONUS_RULE, Lock.SI_CLIENT_MONEY, Lock.SI_IDENTITY_REGISTRY, Lock.PORTAL_UPLOADS, Lock.PAYMENT_IDENTITY)
+         Lock.PERFORMANCE_BONUS_RULE, Lock.PERFORMANCE_DEPARTMENTS, Lock.SI_CLIENT_MONEY, Lock.SI_IDENTITY_REGISTRY,
+         Lock.PORTAL_UPLOADS, Lock.PAYMENT_IDENTITY)
 assert len({int(n) for n in Lock}) == len(Lock), "one namespace per lock"
 
 

@@ -358,3 +358,16 @@ def test_one_person_cannot_fill_the_disk_with_claim_photos_or_attachments(api, p
     other = open_client(api, people["bj_staff"], opened_by="bj_s2", headcount=20, opened_on="2026-03-11", name="乙公司")
     assert _claim(api, people["bj_s2"], other, 0, photo("d.jpg", big)).status_code == 201
 
+
+
+@pytest.mark.parametrize("note, words", [
+    ("\u200b", "含有不允许的不可见字符 U+200B(文字方向控制符、零宽字符等),请删除后再提交。"),
+    (["按实际档位"], "须为文本。"),
+])
+def test_an_override_whose_note_is_invisible_or_not_text_is_refused_and_the_claim_stands(api, people, note, words):
+    cid = open_client(api, people["bj_staff"], opened_by="bj_s1", headcount=60)
+    rejected = _claim(api, people["bj_s1"], cid, 2).json()
+    r = api(people["bj_manager"]).post(f"{URL}{rejected['id']}/override/", {"decision": "approve", "note": note},
+                                       format="json")
+    assert (r.status_code, r.json()) == (400, {"note": [words]})
+    assert api(people["bj_s1"]).get(f"{URL}{rejected['id']}/").json()["status"] == "rejected"
