@@ -26,7 +26,7 @@ from django.utils.translation import gettext as _, pgettext
 from branches.audit import stamp
 from branches.models import BranchMembership, User
 from branches.roles import Role
-from hrsaas.core.inputs import blank, refuse_too_long
+from hrsaas.core.inputs import blank, text_box
 from notifications import words
 
 from . import inputs, services
@@ -138,7 +138,7 @@ def lead_stage_move(*, actor, roles, lead_id: int, to: str, note: str = "") -> L
             raise ValidationError({"stage": [_("业绩结算由分支机构经理或人事/运营确认。")]})
         if not may_move(lead, actor=actor, roles=roles, to=to):
             raise ValidationError({"stage": [_("这一步不由您操作:轮到 %(who)s。") % {"who": responsible_label(lead)}]})
-        refuse_too_long("note", note, 300)
+        note = text_box(note, "note", limit=300)  # visible text; a line break counts once
         lead.stage, lead.stage_since = to, timezone.now()
         if to == Lead.Stage.RECEIVED and lead.owner_id is None and Role.SALES in roles:
             lead.owner = actor  # the seller who receives the visitor follows the lead up

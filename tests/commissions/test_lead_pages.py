@@ -175,3 +175,19 @@ def test_the_marketers_conversion_rate_reads_the_same_on_the_home_and_leads_page
     assert re.search(r'data-testid="leads-conversion">([^<]*)<', home).group(1) == "50%"
     assert re.search(r'data-testid="conversion">([^<]*)<', leads).group(1) == "50%"
     assert "转化率达到 60% 后发放积分奖励。" in home and 'data-testid="threshold">60%<' in leads
+
+
+def test_a_stage_recorded_with_an_invisible_note_is_refused_and_the_lead_stays(people):
+    """The stage button's note goes through the one text parser, as the API's does: a note of a
+    zero-width space alone is refused in its words, and the lead does not move."""
+    from commissions.models import Lead, LeadStageChange
+
+    mkt = _login(people["bj_mkt"])
+    r = mkt.post("/b/bj/leads/new/", {"name": "蓝海餐饮", "qualified": "on", "owner": "bj_sales"})
+    lead_id = int(re.search(r"/leads/(\d+)/", r["Location"]).group(1))
+    page = mkt.post(f"/b/bj/leads/{lead_id}/", {"action": "stage", "stage": "visited", "note": "\u200b"},
+                    follow=True).content.decode()
+    assert "含有不允许的不可见字符 U+200B" in page
+    with in_branch("bj"):
+        assert Lead.objects.get(pk=lead_id).stage == "entered"
+        assert not LeadStageChange.objects.filter(lead_id=lead_id, stage="visited").exists()
