@@ -168,11 +168,11 @@ def test_a_department_members_position_longer_than_its_column_is_refused_with_a_
     from performance.models import Department, DepartmentMember
     from tests.conftest import in_branch
 
-    staff = make_user("rv_hr", ("bj", "branch_staff"), home="bj")
+    manager = make_user("rv_boss", ("bj", "branch_manager"), home="bj")  # who places people
     make_user("rv_member", ("bj", "specialist"), home="bj")
     with in_branch("bj"):
         Department.objects.create(code="si", name="社保部")
-    r = api(staff).post("/b/bj/api/v1/performance/departments/si/members/",
+    r = api(manager).post("/b/bj/api/v1/performance/departments/si/members/",
                         {"username": "rv_member", "position": "岗" * 200}, format="json")
     assert r.status_code == 400 and "position" in r.json(), r.content
     with in_branch("bj"):
