@@ -69,3 +69,13 @@ def contact_statement(staff, period: str, *, contact_username: str = "jia_contac
         add_employee(client, 1, "12000", "2025-06-01", actor=staff)
         services.month_compute(actor=staff, period=period)
         return FeeStatement.objects.get(period=period, client=client), contact
+
+
+def unanswered(statement_id: int) -> bool:
+    """The client has neither confirmed nor disputed the fee statement (nothing recorded)."""
+    from social_insurance.models import FeeStatement
+    from tests.conftest import in_branch
+
+    with in_branch("bj"):
+        s = FeeStatement.objects.get(pk=statement_id)
+        return (s.status, s.response_note, s.responded_at) == ("issued", "", None)

@@ -12,7 +12,7 @@ from social_insurance import services
 from social_insurance.models import FeeStatement, MonthCycle
 from tests.conftest import in_branch
 
-from .helpers import contact_statement, web
+from .helpers import contact_statement, unanswered, web
 
 pytestmark = pytest.mark.django_db
 M = "2025-08"
@@ -23,11 +23,6 @@ ZWSP = "含有不允许的不可见字符 U+200B(文字方向控制符、零宽�
 def issued(staff):
     return contact_statement(staff, M)
 
-
-def _unanswered(statement_id: int) -> bool:
-    with in_branch("bj"):
-        s = FeeStatement.objects.get(pk=statement_id)
-        return (s.status, s.response_note, s.responded_at) == ("issued", "", None)
 
 
 @pytest.mark.parametrize("note", ["\u200b", "对账有误\u200b", "\u3164"])
@@ -40,7 +35,7 @@ def test_a_dispute_whose_reason_is_invisible_is_refused_on_the_page_as_through_t
     assert f"含有不允许的不可见字符 {code}" in page and "已对" not in page
     api_resp = api(contact).post(f"/b/bj/api/v1/si/statements/{statement.pk}/dispute/", {"note": note}, format="json")
     assert api_resp.status_code == 400 and api_resp.json()["note"][0].startswith(f"含有不允许的不可见字符 {code}")
-    assert _unanswered(statement.pk)
+    assert unanswered(statement.pk)
     with in_branch("bj"):
         assert not Notification.objects.filter(kind="si_statement_disputed").exists()
 
@@ -50,7 +45,7 @@ def test_a_confirmation_with_an_invisible_note_is_refused_too(issued):
     resp = web(contact).post(f"/b/bj/si/statements/{statement.pk}/", {"decision": "confirm", "note": "\u2060"},
                              follow=True)
     assert "含有不允许的不可见字符 U+2060" in resp.content.decode()
-    assert _unanswered(statement.pk)
+    assert unanswered(statement.pk)
 
 
 def test_a_reversal_whose_reason_is_two_zero_width_spaces_is_refused_on_the_page(staff, issued):

@@ -11,7 +11,7 @@ from social_insurance import services
 from social_insurance.models import FeeStatement, MonthCycle
 from tests.conftest import in_branch
 
-from .helpers import contact_statement, web
+from .helpers import contact_statement, unanswered, web
 
 pytestmark = pytest.mark.django_db
 M = "2025-08"
@@ -23,18 +23,13 @@ def issued(staff):
     return contact_statement(staff, M)
 
 
-def _unanswered(statement_id: int) -> bool:
-    with in_branch("bj"):
-        s = FeeStatement.objects.get(pk=statement_id)
-        return (s.status, s.response_note, s.responded_at) == ("issued", "", None)
-
 
 def test_a_dispute_note_over_2000_characters_is_refused_through_the_api(api, issued):
     statement, contact = issued
     resp = api(contact).post(f"/b/bj/api/v1/si/statements/{statement.pk}/dispute/", {"note": TWELVE_THOUSAND},
                              format="json")
     assert (resp.status_code, resp.json()) == (400, {"note": ["意见不能超过 2,000 个字符(现为 12,000 个)。"]})
-    assert _unanswered(statement.pk)
+    assert unanswered(statement.pk)
 
 
 def test_a_dispute_note_over_2000_characters_is_refused_on_the_page(issued):
@@ -42,7 +37,7 @@ def test_a_dispute_note_over_2000_characters_is_refused_on_the_page(issued):
     url = f"/b/bj/si/statements/{statement.pk}/"
     resp = web(contact).post(url, {"decision": "dispute", "note": TWELVE_THOUSAND}, follow=True)
     assert "意见不能超过 2,000 个字符(现为 12,000 个)。" in resp.content.decode()
-    assert _unanswered(statement.pk)
+    assert unanswered(statement.pk)
 
 
 def test_a_dispute_note_of_2000_characters_typed_with_line_breaks_is_kept_whole(api, issued):
