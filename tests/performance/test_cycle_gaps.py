@@ -342,6 +342,12 @@ def test_the_api_lists_the_missing_values_for_hr_only(api, org, q4):
     assert {(r["department"], tuple((m["code"], m["label"]) for m in r["metrics"])) for r in resp.json()} == {
         ("claims", (("quality", "质量评分"),))}
     assert api(org.managers["claims"]).get(BJ + f"cycles/{q4}/missing/").status_code == 403  # a department head
+    # a specialist, a client contact and HQ finance are refused for the role; another branch's manager
+    # does not reach the cycle at all
+    for user, code in ((org.members["si"][0], 403), (make_user("mv_contact", ("bj", "client_contact")), 403),
+                       (make_user("mv_fin", (None, "hq_finance")), 403),
+                       (make_user("mv_sh", ("sh", "branch_manager")), 404)):
+        assert api(user).get(BJ + f"cycles/{q4}/missing/").status_code == code, user.username
     with in_branch("bj"):
         services.cycle_compute(cycle_id=q4)
     assert len(api(org.boss).get(BJ + f"cycles/{q4}/missing/").json()) == 3  # from the computed scores
