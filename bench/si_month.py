@@ -14,8 +14,10 @@ work, then branch by branch the work is timed and, right after it (same machine 
 checkpoints, autovacuum, other users), its floor. The floor of the first compute is the same
 rows (every column and value, read back from the lines it just stored) stored the same way:
 into a bare table of the lines table's definition with the table's insert triggers (copied from
-the catalogue, as the compute copies them), by one INSERT … SELECT, then the table's indexes
-built (also from the catalogue). The headline is the median work over the median floor; the
+the catalogue, as the compute copies them), by the INSERT … SELECT statements the compute stores
+them in (two with a second session beside it, ADR 0016: its own share of the people, then the
+second session's; one with SI_COMPUTE_BESIDE=0), then the table's indexes built (also from the
+catalogue). The headline is the median work over the median floor; the
 floor is printed first. Also printed: a second compute with nothing changed, the first compute
 as the system runs it — a real Celery worker with `--workers` processes (default: the number
 of cores) takes one compute_month task per branch, sent the way the beat's fan-out sends them;
@@ -128,16 +130,24 @@ def stored_floor_seconds(branch: Branch) -> float:
     """The like-for-like floor of a month's first compute: the month's lines, already computed
     (same rows: every column, id and value), stored the way the compute stores them — into a
     bare table of the lines table's definition (columns, defaults, check constraints), with the
-    lines table's insert triggers (copied from the catalogue, as the compute copies them), by one
-    INSERT … SELECT, then the lines table's indexes built (from the catalogue: all of them, same
-    definitions) — the clock covers the insert and the index builds. What it leaves out is what
-    the compute adds to storing its rows: computing them, 增减员, sums, statements, checks, the
-    registry, attaching, statistics and the commit."""
+    lines table's insert triggers (copied from the catalogue, as the compute copies them), by the
+    INSERT … SELECT statements the compute stores them in (with a second session beside it, two:
+    the people of its own share, then the second session's; else one), then the lines table's
+    indexes built (from the catalogue: all of them, same definitions) — the clock covers the
+    inserts and the index builds. Each INSERT reads its rows from a table holding just them,
+    filled before the clock starts, so splitting costs the floor no extra reads. What it leaves
+    out is what the compute adds to storing its rows: computing them, 增减员, sums, statements,
+    checks, the registry, attaching, statistics and the commit."""
+    share = f"mod(employee_id, {si_sql.STAGE_OF}) < {si_sql.STAGE_MINE}"
+    parts = [share, f"NOT ({share})"] if settings.SI_COMPUTE_BESIDE else ["true"]
     with schema_context(branch.schema_name), transaction.atomic(), connection.cursor() as cur:
         cur.execute("SELECT set_config('work_mem', %s, true)", [settings.SI_COMPUTE_WORK_MEM])
         cur.execute("DROP TABLE IF EXISTS bench_floor_lines")
         cur.execute("CREATE TABLE bench_floor_lines (LIKE social_insurance_contributionline INCLUDING DEFAULTS "
                     "INCLUDING CONSTRAINTS)")
+        for i, where in enumerate(parts):
+            cur.execute(f"CREATE TABLE bench_floor_rows_{i} AS SELECT * FROM social_insurance_contributionline "
+                        f"WHERE period = %s AND {where}", [PERIOD])
         if not si_sql.copy_insert_triggers(cur, pg_sql.Identifier("bench_floor_lines")):
             raise RuntimeError("the lines table has no insert trigger to copy")
         cur.execute("SELECT pg_get_indexdef(indexrelid) FROM pg_index "
@@ -147,12 +157,14 @@ def stored_floor_seconds(branch: Branch) -> float:
         if not indexes:
             raise RuntimeError("the lines table has no index to build")
         t0 = time.perf_counter()
-        cur.execute("INSERT INTO bench_floor_lines SELECT * FROM social_insurance_contributionline WHERE period = %s",
-                    [PERIOD])
+        for i in range(len(parts)):
+            cur.execute(f"INSERT INTO bench_floor_lines SELECT * FROM bench_floor_rows_{i}")
         for definition in indexes:
             cur.execute(definition)
         elapsed = time.perf_counter() - t0
         cur.execute("DROP TABLE bench_floor_lines")
+        for i in range(len(parts)):
+            cur.execute(f"DROP TABLE bench_floor_rows_{i}")
     return elapsed
 
 

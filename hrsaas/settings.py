@@ -240,6 +240,11 @@ if not re.fullmatch(r"[1-9][0-9]{0,6}(kB|MB|GB)", SI_COMPUTE_WORK_MEM):
 
     raise ImproperlyConfigured(f"SI_COMPUTE_WORK_MEM must look like 64MB (a number and kB, MB or GB), "
                                f"got {SI_COMPUTE_WORK_MEM!r}")
+# A month's compute runs its roster checks and the HQ identity registry's changes on a second
+# connection while the first stores the month's lines (hrsaas/core/beside.py): the other core does
+# them instead of the compute doing them after. 0: one connection per compute (a database that
+# allows few connections).
+SI_COMPUTE_BESIDE = env_bool("SI_COMPUTE_BESIDE", True)
 
 # ---------------------------------------------------------------------------------------------
 # API

@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import logging
 import unicodedata
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -19,10 +21,12 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, gettext_noop
 from django.utils.translation import ngettext
+from psycopg2 import sql as pg_sql
 
 from branches.audit import stamp
 from clients.models import Client
 from hrsaas import uploads
+from hrsaas.core.beside import Beside, may_run_beside
 from hrsaas.core.branch import require_branch
 from hrsaas.core.formatting import format_date, format_period, is_english
 from hrsaas.core.inputs import Errors, parse_date, record_id, text_box
@@ -51,6 +55,8 @@ from .models import (
     StaffChange,
     StatementStatus,
 )
+
+logger = logging.getLogger(__name__)
 
 ZERO_MONEY = Decimal("0.00")
 RESPOND_WITHIN = dt.timedelta(hours=1)
@@ -841,6 +847,7 @@ def month_compute(*, actor, period: str, register: bool = True) -> MonthCycle:
     recomputes several months in one transaction and then calls `_register_identities` once."""
     _check_period(period)
     branch = _branch()
+    beside_ok = register and may_run_beside()
     with transaction.atomic():
         cycle = _cycle_for(period, lock=True)
         _refuse_compute(cycle)
@@ -853,23 +860,31 @@ def month_compute(*, actor, period: str, register: bool = True) -> MonthCycle:
             # after it may be missing from this compute, so filing asks for another
             # (_month_changed_since).
             started = cur.fetchone()[1]
-            cur.execute(sql.INSURED_SQL, params)
-            cur.execute(sql.CHANGES_SQL, params)
-            # First compute of the month: its lines loaded into the month's new regular partition;
-            # later ones write differences only.
-            if sql.has_regular_partition(cur, period):
-                cur.execute(sql.DIFF_LINES_SQL, params)
+            beside, stage = None, None
+            if beside_ok:
+                # A second session on the other core (_beside_compute): a share of a first
+                # compute's lines, the checks and the registry, while this one stores the lines.
+                cur.execute(sql.INSURED_EXPORT_SQL, params)
+                cur.execute("SELECT current_setting('hrsaas.si_snapshot', true)")
+                snapshot = cur.fetchone()[0] or None
+                if snapshot and not sql.has_regular_partition(cur, period):
+                    sql.drop_stages(cur, period)
+                    stage = Future()
+                side_params = dict(params)
+                beside = Beside(lambda: _beside_compute(side_params, snapshot, stage), name=f"si-month-{period}")
             else:
-                sql.load_new_month(cur, params)
-            _post_late_additions(cur, params)
-            _list_backdated_additions(cur, params)
-            _list_late_removals(cur, params)
-            cur.execute(sql.MONTH_SUMS_SQL, params)
-            cur.execute(sql.STATEMENTS_FROM_SUMS_SQL, params)
-            count, er, ee = cur.fetchone()
-            cur.execute(sql.FINDINGS_SQL, params)
-            commission_events.derive_after_compute(cur, params)
-        if register:
+                cur.execute(sql.INSURED_SQL, params)
+            try:
+                _compute_lines_and_sums(cur, params, checks=beside is None,
+                                        staged=stage.result if stage is not None else None)
+            except BaseException:
+                if beside is not None:  # not left running behind a failed compute
+                    _wait_quietly(beside)
+                raise
+            if beside is not None:
+                beside.wait()  # before this commits: its error fails the compute
+            count, er, ee = params["sums"]
+        if register and beside is None:
             _register_identities([period], branch_id=branch.pk)
         if answered:
             _tell_reissued(answered, period)
@@ -878,6 +893,85 @@ def month_compute(*, actor, period: str, register: bool = True) -> MonthCycle:
         stamp(cycle, actor=actor, reason="month computed")
         cycle.save()
     return cycle
+
+
+def _compute_lines_and_sums(cur, params: dict, *, checks: bool, staged) -> None:
+    """The month's 增减员, lines, sums, statements and commission events on `cur`, from the insured
+    set already read (and its checks when `checks`; a share of a first compute's lines from
+    `staged()` when given: sql.load_new_month); the month's (count, employer, employee) totals
+    left in params["sums"]."""
+    period = params["period"]
+    cur.execute(sql.CHANGES_SQL, params)
+    # First compute of the month: its lines loaded into the month's new regular partition;
+    # later ones write differences only.
+    if sql.has_regular_partition(cur, period):
+        cur.execute(sql.DIFF_LINES_SQL, params)
+    else:
+        try:
+            sql.load_new_month(cur, params, staged)
+        except sql.PoliciesChanged:
+            _errors({"period": _("计算期间城市社保政策有更新,请重新计算本月。")})
+    _post_late_additions(cur, params)
+    _list_backdated_additions(cur, params)
+    _list_late_removals(cur, params)
+    cur.execute(sql.MONTH_SUMS_SQL, params)
+    cur.execute(sql.STATEMENTS_FROM_SUMS_SQL, params)
+    params["sums"] = cur.fetchone()
+    if checks:
+        cur.execute(sql.FINDINGS_SQL, params)
+    commission_events.derive_after_compute(cur, params)
+
+
+def _beside_compute(params: dict, snapshot: str | None, stage: Future | None) -> None:
+    """What a month's compute hands to a second session (hrsaas.core.beside), run while it
+    stores the lines: on a first compute, the lines of a share of the people (_stage_lines, its
+    result or error handed over through `stage`); then the checks and the registry."""
+    if stage is not None:
+        try:
+            stage.set_result(_stage_lines(params, snapshot))
+        except BaseException as exc:  # the compute computes that share itself
+            stage.set_exception(exc)
+    _month_checks(params)
+
+
+def _stage_lines(params: dict, snapshot: str) -> tuple[str, str]:
+    """The second session's share of a first compute's lines (sql.STAGE_SQL), computed in the
+    snapshot the compute read its roster in — the same people, wages and policies — into a
+    table of their own, committed for the compute to store and drop; (its name, the digest of
+    the policy items that priced them)."""
+    name = sql.stage_name(params["period"])
+    with transaction.atomic(), connection.cursor() as cur:
+        cur.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+        cur.execute("SET TRANSACTION SNAPSHOT %s", [snapshot])
+        cur.execute("SELECT set_config('work_mem', %s, true)", [settings.SI_COMPUTE_WORK_MEM])
+        cur.execute(sql.INSURED_SQL, params)
+        cur.execute(pg_sql.SQL(sql.STAGE_SQL).format(stage=pg_sql.Identifier(name)), params)
+        cur.execute("SELECT current_setting('hrsaas.si_items')")
+        return name, cur.fetchone()[0]
+
+
+def _month_checks(params: dict) -> None:
+    """A month's checks (sql.FINDINGS_SQL), then the branch's changes to the HQ identity registry
+    and the duplicate checks (_register_identities), in a transaction of their own on a second
+    connection beside the compute (hrsaas.core.beside). All of it is read from the roster as it
+    is committed, none from the month's lines, and each compute writes it afresh: what this
+    transaction commits holds whether or not the compute beside it does. Its own insured set,
+    read now (the roster the compute read unless a record was saved since; such a record is
+    newer than the compute's start, and filing then asks for another compute). Not in the
+    compute's snapshot: the registry's changes must see every branch's committed ones."""
+    with transaction.atomic(), connection.cursor() as cur:
+        cur.execute("SELECT set_config('work_mem', %s, true)", [settings.SI_COMPUTE_WORK_MEM])
+        cur.execute(sql.INSURED_SQL, params)
+        cur.execute(sql.FINDINGS_SQL, params)
+        _register_identities([params["period"]], branch_id=params["branch_id"])
+
+
+def _wait_quietly(beside: Beside) -> None:
+    """Wait for work beside a compute that has failed: the compute's own error is the one told."""
+    try:
+        beside.wait()
+    except Exception:
+        logger.exception("month checks beside a failed compute failed too")
 
 
 def _refuse_compute(cycle: MonthCycle) -> None:

@@ -6,11 +6,16 @@ Run inside the branch's schema (search_path: branch, public) and inside a transa
 """
 from __future__ import annotations
 
+import logging
 import re
+import secrets
+from typing import Callable
 
 from psycopg2 import sql as pg_sql
 
 from social_insurance.engine import _RULES, _UNITS
+
+logger = logging.getLogger(__name__)
 
 _PLACES = {"fen": 2, "jiao": 1, "yuan": 0}
 
@@ -27,7 +32,7 @@ _MODES_VALUES = ", ".join(
 # the month before the leaving month. The month arithmetic is on plain dates (`timestamp`): a
 # date is a calendar day, and the `timestamptz` a date would otherwise become is converted
 # through the session's time zone for nothing.
-INSURED_SQL = """
+_INSURED = """
 DROP TABLE IF EXISTS pg_temp.si_insured;
 CREATE TEMP TABLE si_insured ON COMMIT DROP AS
 SELECT e.id, e.client_id, e.id_number_hash, e.id_number_masked, e.insured_city, e.contract_city,
@@ -43,7 +48,7 @@ CROSS JOIN LATERAL (SELECT
          ELSE (date_trunc('month', e.end_date::timestamp)
                - CASE WHEN COALESCE(s.remove_covers_leaving_month, false)
                       THEN interval '0' ELSE interval '1 month' END)::date END AS last_month
-) x;
+) x{export};
 -- Temp tables have no statistics until analysed: without them, anti-joins go quadratic. Only
 -- the columns later statements join or filter on (half the time of a full ANALYZE), from a
 -- 3,000-row sample (target 10): the plans need sizes and distinct counts, not histograms, and
@@ -53,6 +58,13 @@ ALTER TABLE si_insured ALTER id SET STATISTICS 10, ALTER client_id SET STATISTIC
     ALTER first_month SET STATISTICS 10, ALTER last_month SET STATISTICS 10;
 ANALYZE si_insured (id, client_id, id_number_hash, insured_city, first_month, last_month);
 """
+INSURED_SQL = _INSURED.format(export="")
+# The same, and the snapshot it read the roster in exported (the setting hrsaas.si_snapshot): a
+# second session importing it (SET TRANSACTION SNAPSHOT) reads the very same roster and
+# policies. pg_export_snapshot() in the statement exports the statement's own snapshot; a
+# separate SELECT would export a newer one.
+INSURED_EXPORT_SQL = _INSURED.format(
+    export="\nWHERE (SELECT set_config('hrsaas.si_snapshot', pg_export_snapshot(), true)) IS NOT NULL")
 
 # 增减员 in one pass over the insured set: an addition is insured from the month on, a removal
 # was insured up to the month before. A person is never both (a removal's last month is before
@@ -125,7 +137,7 @@ def _plus_fixed(expr: str, a: str, side: str, typ: str) -> str:
 # product is base × the item's factor (the same exact product as base × rate × 0.01: numeric
 # multiplication is exact). Columns carry the stored types so they compare exactly with stored
 # lines.
-_WANT = f"""
+_WANT_PART = f"""
 SELECT a.employee_id, a.client_id, a.kind, a.policy_id, a.wage, a.base, a.er, a.ee,
        {_plus_fixed("a.raw_er", "a", "er", "numeric(16,6)")} AS employer_precise,
        {_plus_fixed("a.raw_ee", "a", "ee", "numeric(16,6)")} AS employee_precise,
@@ -143,10 +155,11 @@ FROM (SELECT b.employee_id, b.client_id, b.kind, b.policy_id, b.wage, b.base, b.
                      CASE WHEN i.own_ee THEN ({_EE})::numeric(6,2) ELSE i.ee0 END AS ee
                 FROM si_insured e
                 JOIN ({_ITEM_FACTORS}) i ON i.city = e.insured_city
-               WHERE e.first_month <= %(m)s::date AND e.last_month >= %(m)s::date
+               WHERE e.first_month <= %(m)s::date AND e.last_month >= %(m)s::date{{part}}
               OFFSET 0) b
       OFFSET 0) a
 """
+_WANT = _WANT_PART.format(part="")
 
 _LINE_COLUMNS = """(period, for_period, employee_id, client_id, kind, source, policy_id, wage, base, employer_percent,
      employee_percent, employer_precise, employee_precise, employer_amount, employee_amount, computed_at)"""
@@ -227,7 +240,7 @@ def copy_insert_triggers(cur, table: pg_sql.Identifier) -> list[str]:
     return [name for name, _ in triggers]
 
 
-def load_new_month(cur, params: dict) -> None:
+def load_new_month(cur, params: dict, staged: Callable[[], tuple[str, str]] | None = None) -> None:
     """A month's first regular lines, when it has no regular partition yet: loaded into a new bare
     table, with the lines table's insert triggers (the same checks as any insert into it) and the
     partition's bound as a check, then attached as the month's regular partition; ATTACH builds
@@ -243,8 +256,11 @@ def load_new_month(cur, params: dict) -> None:
         table, bound, pg_sql.Literal(period)))
     triggers = copy_insert_triggers(cur, table)
     cur.execute("SELECT pg_get_serial_sequence('social_insurance_contributionline', 'id')")
-    cur.execute(pg_sql.SQL("INSERT INTO {} ").format(table) + pg_sql.SQL(LOAD_LINES_SQL),
-                {**params, "sequence": cur.fetchone()[0]})
+    params = {**params, "sequence": cur.fetchone()[0]}
+    if staged is None:
+        cur.execute(pg_sql.SQL("INSERT INTO {} ").format(table) + pg_sql.SQL(LOAD_LINES_SQL), params)
+    else:
+        _load_with_stage(cur, table, params, staged)
     for trigger in triggers:  # attached, the partition runs the lines table's triggers like any other
         cur.execute(pg_sql.SQL("DROP TRIGGER {} ON {}").format(pg_sql.Identifier(trigger), table))
     _attach(cur, month, table, pg_sql.SQL("FOR VALUES IN ('regular')"))
@@ -262,12 +278,86 @@ def load_new_month(cur, params: dict) -> None:
 # puts `INSERT INTO <partition>` in front); ids from the lines table's sequence. (Summing the rows
 # it returns in the same statement measured slower than one more scan of the month's lines,
 # which are then in cache.)
-LOAD_LINES_SQL = f"""
+_LOAD = f"""
     (id, {_LINE_COLUMNS.strip()[1:]}
 SELECT nextval(%(sequence)s::regclass), %(period)s, %(period)s, employee_id, client_id, kind, 'regular', policy_id,
        wage, base, er, ee, employer_precise, employee_precise, employer_amount, employee_amount, now()
-FROM ({_WANT}) w;
+FROM ({{want}}) w{{where}};
 """
+LOAD_LINES_SQL = _LOAD.format(want=_WANT, where="")
+
+# A first compute's lines split between two sessions (load_new_month with `staged`): this one
+# computes and stores the people whose id falls in its share (STAGE_MINE of every STAGE_OF),
+# while a second session, in the snapshot this one read the roster in (INSURED_EXPORT_SQL),
+# computes the others' into a table of its own (STAGE_SQL), which this one then stores
+# (LOAD_STAGE_SQL). Every statement computing lines also notes the month's policy items it
+# priced them by (hrsaas.si_items: a digest of every item's values), so both shares are known
+# to be priced by the same items.
+STAGE_OF, STAGE_MINE = 5, 2
+_ITEMS_DIGEST = (f"(SELECT set_config('hrsaas.si_items', (SELECT md5(string_agg(i::text, '|' ORDER BY i.policy_id, i.kind)) "
+                 f"FROM ({_ITEMS}) i), true))")
+_MINE = f" AND mod(e.id, {STAGE_OF}) < {STAGE_MINE}"
+_THEIRS = f" AND mod(e.id, {STAGE_OF}) >= {STAGE_MINE}"
+LOAD_MINE_SQL = _LOAD.format(want=_WANT_PART.format(part=_MINE), where=f"\nWHERE {_ITEMS_DIGEST} IS NOT NULL")
+LOAD_THEIRS_SQL = _LOAD.format(want=_WANT_PART.format(part=_THEIRS), where=f"\nWHERE {_ITEMS_DIGEST} IS NOT NULL")
+STAGE_SQL = f"""
+CREATE UNLOGGED TABLE {{stage}} AS
+SELECT employee_id, client_id, kind, policy_id, wage, base, er, ee, employer_precise, employee_precise,
+       employer_amount, employee_amount
+FROM ({_WANT_PART.format(part=_THEIRS)}) w
+WHERE {_ITEMS_DIGEST} IS NOT NULL;
+"""
+LOAD_STAGE_SQL = f"""
+    (id, {_LINE_COLUMNS.strip()[1:]}
+SELECT nextval(%(sequence)s::regclass), %(period)s, %(period)s, employee_id, client_id, kind, 'regular', policy_id,
+       wage, base, er, ee, employer_precise, employee_precise, employer_amount, employee_amount, now()
+FROM {{stage}};
+"""
+STAGE_PREFIX = "si_stage_"
+
+
+class PoliciesChanged(Exception):
+    """A city's policy items changed while a month's lines were being computed."""
+
+
+def stage_name(period: str) -> str:
+    return f"{STAGE_PREFIX}{period.replace('-', '_')}_{secrets.token_hex(4)}"
+
+
+def drop_stages(cur, period: str) -> None:
+    """Stage tables of `period` left by a compute that failed after its second session committed
+    one (the caller holds the month's lock, so no compute of the month is using one)."""
+    cur.execute("SELECT relname FROM pg_class WHERE relnamespace = current_schema()::regnamespace "
+                "AND relkind = 'r' AND starts_with(relname, %s)", [f"{STAGE_PREFIX}{period.replace('-', '_')}_"])
+    for (name,) in cur.fetchall():
+        cur.execute(pg_sql.SQL("DROP TABLE IF EXISTS {}").format(pg_sql.Identifier(name)))
+
+
+def _items_digest(cur) -> str:
+    cur.execute("SELECT current_setting('hrsaas.si_items')")
+    return cur.fetchone()[0]
+
+
+def _load_with_stage(cur, table: pg_sql.Identifier, params: dict, staged: Callable[[], tuple[str, str]]) -> None:
+    """This session's share of the lines, then the second session's from its stage table — or,
+    when it has none (it failed) or priced them by other items, computed here."""
+    cur.execute(pg_sql.SQL("INSERT INTO {} ").format(table) + pg_sql.SQL(LOAD_MINE_SQL), params)
+    mine = _items_digest(cur)
+    try:
+        stage, theirs = staged()
+    except Exception:  # the others' lines are computed here instead; the failure is logged
+        logger.exception("the second session's share of %s's lines failed; computed here", params["period"])
+        stage, theirs = None, None
+    if stage is not None and theirs == mine:
+        cur.execute(pg_sql.SQL("INSERT INTO {} ").format(table)
+                    + pg_sql.SQL(LOAD_STAGE_SQL).format(stage=pg_sql.Identifier(stage)), params)
+    else:
+        cur.execute(pg_sql.SQL("INSERT INTO {} ").format(table) + pg_sql.SQL(LOAD_THEIRS_SQL), params)
+        if _items_digest(cur) != mine:
+            # A version published between the two statements: each share priced by another.
+            raise PoliciesChanged(params["period"])
+    if stage is not None:
+        cur.execute(pg_sql.SQL("DROP TABLE {}").format(pg_sql.Identifier(stage)))
 
 # Recompute: one pass comparing wanted with stored regular lines (a FULL JOIN is always a hash
 # or merge join, so no mis-estimate can make it quadratic); only the differences are kept,
