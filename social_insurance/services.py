@@ -26,11 +26,12 @@ from psycopg2 import sql as pg_sql
 from branches.audit import stamp
 from clients.models import Client
 from hrsaas import uploads
-from hrsaas.core.beside import Beside, may_run_beside
+from hrsaas.core.beside import Beside, bounded_waits, may_run_beside
 from hrsaas.core.branch import require_branch
 from hrsaas.core.formatting import format_date, format_period, is_english
 from hrsaas.core.inputs import Errors, parse_date, record_id, text_box
 from hrsaas.core.labels import label
+from hrsaas.core import locks
 from hrsaas.core.locks import Lock
 from hrsaas.core.collation import by_pinyin
 from social_insurance.policies.models import CityPolicy, CitySetting
@@ -860,6 +861,9 @@ def month_compute(*, actor, period: str, register: bool = True) -> MonthCycle:
             # after it may be missing from this compute, so filing asks for another
             # (_month_changed_since).
             started = cur.fetchone()[1]
+            # Another month compute running (any branch) keeps the other core busy: then each
+            # runs in one session, which gets more months done than two sessions each would.
+            beside_ok = locks.others_holding_shared(Lock.SI_MONTH_COMPUTES) == 0 and beside_ok
             beside, stage = None, None
             if beside_ok:
                 # A second session on the other core (_beside_compute): a share of a first
@@ -876,15 +880,16 @@ def month_compute(*, actor, period: str, register: bool = True) -> MonthCycle:
                 cur.execute(sql.INSURED_SQL, params)
             try:
                 _compute_lines_and_sums(cur, params, checks=beside is None,
-                                        staged=stage.result if stage is not None else None)
+                                        staged=(lambda: _handed_stage(beside, stage)) if stage is not None else None)
             except BaseException:
-                if beside is not None:  # not left running behind a failed compute
-                    _wait_quietly(beside)
+                if beside is not None:  # not left running behind a failed compute (it gives up on locks)
+                    beside.wait()
                 raise
-            if beside is not None:
-                beside.wait()  # before this commits: its error fails the compute
+            checked_beside = beside is not None and _checked_beside(beside)
+            if beside is not None and not checked_beside:
+                cur.execute(sql.FINDINGS_SQL, params)  # here instead, where PostgreSQL sees every wait
             count, er, ee = params["sums"]
-        if register and beside is None:
+        if register and not checked_beside:
             _register_identities([period], branch_id=branch.pk)
         if answered:
             _tell_reissued(answered, period)
@@ -934,6 +939,24 @@ def _beside_compute(params: dict, snapshot: str | None, stage: Future | None) ->
     _month_checks(params)
 
 
+def _handed_stage(beside: Beside, stage: Future) -> tuple[str, str] | None:
+    """The second session's staged share of the lines, or None when it has none (logged: the
+    compute computes that share itself)."""
+    staged, error = beside.handed(stage)
+    if error is not None:
+        logger.warning("the second session's share of the month's lines failed; computed here", exc_info=error)
+    return staged
+
+
+def _checked_beside(beside: Beside) -> bool:
+    """Whether the second session ran the checks and the registry (its transactions committed);
+    when it failed, nothing of them did, and the compute runs them itself."""
+    error = beside.wait()
+    if error is not None:
+        logger.warning("the month's checks beside the compute failed; run by the compute", exc_info=error)
+    return error is None
+
+
 def _stage_lines(params: dict, snapshot: str) -> tuple[str, str]:
     """The second session's share of a first compute's lines (sql.STAGE_SQL), computed in the
     snapshot the compute read its roster in — the same people, wages and policies — into a
@@ -943,6 +966,7 @@ def _stage_lines(params: dict, snapshot: str) -> tuple[str, str]:
     with transaction.atomic(), connection.cursor() as cur:
         cur.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
         cur.execute("SET TRANSACTION SNAPSHOT %s", [snapshot])
+        bounded_waits(cur)
         cur.execute("SELECT set_config('work_mem', %s, true)", [settings.SI_COMPUTE_WORK_MEM])
         cur.execute(sql.INSURED_SQL, params)
         cur.execute(pg_sql.SQL(sql.STAGE_SQL).format(stage=pg_sql.Identifier(name)), params)
@@ -960,18 +984,11 @@ def _month_checks(params: dict) -> None:
     newer than the compute's start, and filing then asks for another compute). Not in the
     compute's snapshot: the registry's changes must see every branch's committed ones."""
     with transaction.atomic(), connection.cursor() as cur:
+        bounded_waits(cur)
         cur.execute("SELECT set_config('work_mem', %s, true)", [settings.SI_COMPUTE_WORK_MEM])
         cur.execute(sql.INSURED_SQL, params)
         cur.execute(sql.FINDINGS_SQL, params)
         _register_identities([params["period"]], branch_id=params["branch_id"])
-
-
-def _wait_quietly(beside: Beside) -> None:
-    """Wait for work beside a compute that has failed: the compute's own error is the one told."""
-    try:
-        beside.wait()
-    except Exception:
-        logger.exception("month checks beside a failed compute failed too")
 
 
 def _refuse_compute(cycle: MonthCycle) -> None:

@@ -6,7 +6,6 @@ Run inside the branch's schema (search_path: branch, public) and inside a transa
 """
 from __future__ import annotations
 
-import logging
 import re
 import secrets
 from typing import Callable
@@ -14,8 +13,6 @@ from typing import Callable
 from psycopg2 import sql as pg_sql
 
 from social_insurance.engine import _RULES, _UNITS
-
-logger = logging.getLogger(__name__)
 
 _PLACES = {"fen": 2, "jiao": 1, "yuan": 0}
 
@@ -240,7 +237,7 @@ def copy_insert_triggers(cur, table: pg_sql.Identifier) -> list[str]:
     return [name for name, _ in triggers]
 
 
-def load_new_month(cur, params: dict, staged: Callable[[], tuple[str, str]] | None = None) -> None:
+def load_new_month(cur, params: dict, staged: Callable[[], tuple[str, str] | None] | None = None) -> None:
     """A month's first regular lines, when it has no regular partition yet: loaded into a new bare
     table, with the lines table's insert triggers (the same checks as any insert into it) and the
     partition's bound as a check, then attached as the month's regular partition; ATTACH builds
@@ -258,6 +255,7 @@ def load_new_month(cur, params: dict, staged: Callable[[], tuple[str, str]] | No
     cur.execute("SELECT pg_get_serial_sequence('social_insurance_contributionline', 'id')")
     params = {**params, "sequence": cur.fetchone()[0]}
     if staged is None:
+        drop_stages(cur, period)  # left by an earlier compute's second session, if any
         cur.execute(pg_sql.SQL("INSERT INTO {} ").format(table) + pg_sql.SQL(LOAD_LINES_SQL), params)
     else:
         _load_with_stage(cur, table, params, staged)
@@ -338,16 +336,13 @@ def _items_digest(cur) -> str:
     return cur.fetchone()[0]
 
 
-def _load_with_stage(cur, table: pg_sql.Identifier, params: dict, staged: Callable[[], tuple[str, str]]) -> None:
+def _load_with_stage(cur, table: pg_sql.Identifier, params: dict,
+                     staged: Callable[[], tuple[str, str] | None]) -> None:
     """This session's share of the lines, then the second session's from its stage table — or,
-    when it has none (it failed) or priced them by other items, computed here."""
+    when it has none (`staged()` is None: it failed) or priced them by other items, computed here."""
     cur.execute(pg_sql.SQL("INSERT INTO {} ").format(table) + pg_sql.SQL(LOAD_MINE_SQL), params)
     mine = _items_digest(cur)
-    try:
-        stage, theirs = staged()
-    except Exception:  # the others' lines are computed here instead; the failure is logged
-        logger.exception("the second session's share of %s's lines failed; computed here", params["period"])
-        stage, theirs = None, None
+    stage, theirs = staged() or (None, None)
     if stage is not None and theirs == mine:
         cur.execute(pg_sql.SQL("INSERT INTO {} ").format(table)
                     + pg_sql.SQL(LOAD_STAGE_SQL).format(stage=pg_sql.Identifier(stage)), params)

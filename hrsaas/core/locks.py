@@ -27,13 +27,14 @@ class Lock(enum.IntEnum):
     PERFORMANCE_DEPARTMENTS = 7402  # the departments of a branch (a new one's name and generated code)
     SI_CLIENT_MONEY = 7302         # one client's fee-statement money in a branch: late fees (滞纳金) posted
     SI_IDENTITY_REGISTRY = 7301    # the company-wide identity registry (taken in social_insurance/sql.py)
+    SI_MONTH_COMPUTES = 7303       # held shared by every running month compute, to count them (never exclusive)
     PORTAL_UPLOADS = 7501          # one person's stored photos and attachments in a branch (the day's quota)
     PAYMENT_IDENTITY = 7601        # one ID number among the payees' payment data (public: one payee per 身份证号)
 
 
 ORDER = (Lock.CLIENT_KEYS, Lock.RULES_COMPONENT, Lock.ADJUSTMENTS_COMPONENT, Lock.COMMISSION_PERIOD,
          Lock.PERFORMANCE_BONUS_RULE, Lock.PERFORMANCE_DEPARTMENTS, Lock.SI_CLIENT_MONEY, Lock.SI_IDENTITY_REGISTRY,
-         Lock.PORTAL_UPLOADS, Lock.PAYMENT_IDENTITY)
+         Lock.PORTAL_UPLOADS, Lock.PAYMENT_IDENTITY, Lock.SI_MONTH_COMPUTES)
 assert len({int(n) for n in Lock}) == len(Lock), "one namespace per lock"
 
 
@@ -49,3 +50,15 @@ def take(*locks: tuple[Lock, str]) -> None:
     with connection.cursor() as cur:
         for namespace, name in ordered:
             cur.execute("SELECT pg_advisory_xact_lock(%s, %s)", [int(namespace), key(name)])
+
+
+def others_holding_shared(namespace: Lock) -> int:
+    """Take `namespace`'s shared lock (never waits: nobody takes it exclusively) and count the
+    other sessions of this database holding it — how many others are doing the same job now."""
+    with connection.cursor() as cur:
+        cur.execute("SELECT pg_advisory_xact_lock_shared(%s, 0)", [int(namespace)])
+        cur.execute("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND classid = %s AND objid = 0 "
+                    "AND objsubid = 2 AND granted AND pid <> pg_backend_pid() "
+                    "AND database = (SELECT oid FROM pg_database WHERE datname = current_database())",
+                    [int(namespace)])
+        return cur.fetchone()[0]

@@ -17,6 +17,7 @@ from django.db import connection
 from django.test import override_settings
 from django_tenants.utils import schema_context
 
+from hrsaas.core.locks import Lock
 from social_insurance import engine, services, sql
 from social_insurance.models import InsuredEmployee, PayrollEntry
 from social_insurance.policies.selectors import policy_rules
@@ -173,36 +174,156 @@ def test_a_stage_table_left_by_a_failed_compute_is_dropped_by_the_next(committed
     assert len(stages) == 1
 
 
-def test_items_changed_between_the_two_shares_refuse_the_month(committed_branch):
-    """A policy version changed after this session priced its share and before it priced the
-    other (the second session's failed): half the month would be priced by each version."""
+def test_items_changed_between_the_two_shares_refuse_the_month(committed_branch, monkeypatch):
+    """A policy version changed after the compute priced its share and before it priced the other
+    (its second session's having failed): half the month would be priced by each version. The
+    month is refused in words and nothing of it is written."""
+    from django.core.exceptions import ValidationError
+    from django.utils import translation
+
+    from social_insurance.models import ContributionLine
     from social_insurance.policies.models import PolicyItem
 
     with schema_context(committed_branch.schema_name):
         _roster(committed_branch.code)
-        day = services.engine.month_start(M)
+        day = engine.month_start(M)
         item = (PolicyItem.objects.filter(policy__city="beijing", kind="pension", policy__effective_from__lte=day)
                 .exclude(policy__effective_to__lt=day).get())
-        before = item.employer_percent
         other = psycopg2.connect(_test_database_url())
         other.autocommit = True
 
-        def publish_then_fail():
+        def published_meanwhile(beside, stage):
+            beside.wait()
             with other.cursor() as cur:
                 cur.execute("UPDATE public.si_policies_policyitem SET employer_percent = employer_percent + 1 "
                             "WHERE id = %s", [item.pk])
-            raise RuntimeError("the second session failed")
+            return None  # as if the second session had failed: the compute prices that share
 
-        params = {"period": M, "m": services.engine.month_start(M), "branch_id": committed_branch.pk}
+        monkeypatch.setattr(services, "_handed_stage", published_meanwhile)
         try:
-            with pytest.raises(sql.PoliciesChanged), connection.cursor() as cur:
-                from django.db import transaction
-
-                with transaction.atomic():
-                    cur.execute(sql.INSURED_SQL, params)
-                    sql.load_new_month(cur, params, publish_then_fail)
+            with translation.override("zh-hans"), pytest.raises(ValidationError) as refused:
+                services.month_compute(actor=None, period=M)
         finally:
             with other.cursor() as cur:
                 cur.execute("UPDATE public.si_policies_policyitem SET employer_percent = %s WHERE id = %s",
-                            [before, item.pk])
+                            [item.employer_percent, item.pk])
             other.close()
+        assert refused.value.message_dict == {"period": ["计算期间城市社保政策有更新,请重新计算本月。"]}
+        assert not ContributionLine.objects.filter(period=M).exists()
+        monkeypatch.undo()
+        services.month_compute(actor=None, period=M)  # computed again, it is one version's month
+        assert ContributionLine.objects.filter(period=M).exists()
+
+
+def test_checks_the_second_session_could_not_run_are_run_by_the_compute(committed_branch, monkeypatch, caplog):
+    with schema_context(committed_branch.schema_name):
+        _roster(committed_branch.code)
+        with override_settings(SI_COMPUTE_BESIDE=False):
+            services.month_compute(actor=None, period=M)
+        alone = _month(committed_branch.pk)
+        _forget_month(committed_branch.pk)
+
+        def fails(params):
+            raise RuntimeError("the second session could not connect")
+
+        monkeypatch.setattr(services, "_month_checks", fails)
+        services.month_compute(actor=None, period=M)
+        assert _month(committed_branch.pk) == alone
+    assert "run by the compute" in caplog.text
+
+
+@pytest.mark.parametrize("beside", [True, False])
+def test_a_transaction_holding_a_person_and_waiting_for_the_month_never_hangs_the_compute(committed_branch,
+                                                                                         monkeypatch, beside):
+    """A dispute being resolved locks its person, then waits for the settling month's row, which a
+    recompute holds while the second session's checks need that person (a finding's reference).
+    The compute waits for its second session where PostgreSQL cannot see it: without a bound the
+    three would wait for ever. The second session gives up on the lock, the compute writes the
+    checks itself, and PostgreSQL's deadlock check ends the cycle — as with one session."""
+    import threading
+    import time
+
+    from django.db import connection as conn
+
+    schema, code = committed_branch.schema_name, committed_branch.code
+    with schema_context(schema):
+        user = make_user(f"{code}_staff", (code, "branch_staff"), home=code)
+        client = make_client("客户", user)
+        people = [add_employee(client, n, "9000", "2024-01-01", actor=user, contract_city="shanghai")
+                  for n in range(1, 6)]
+        services.month_compute(actor=None, period=M)  # the test's compute is a recompute
+    entered = threading.Event()
+    real = services._compute_lines_and_sums
+
+    def entering(*args, **kwargs):
+        entered.set()
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(services, "_compute_lines_and_sums", entering)
+    other = psycopg2.connect(_test_database_url())
+    with other.cursor() as cur:
+        cur.execute(f'SET search_path = "{schema}", public')
+        cur.execute("SELECT id FROM social_insurance_insuredemployee WHERE id = %s FOR UPDATE", [people[0].pk])
+    out: dict = {}
+
+    def compute():
+        try:
+            with override_settings(SI_COMPUTE_BESIDE=beside), schema_context(schema):
+                services.month_compute(actor=None, period=M)
+            out["compute"] = "ok"
+        except Exception as exc:  # noqa: BLE001 — one of the two is the deadlock's victim
+            out["compute"] = repr(exc)
+        finally:
+            conn.close()
+
+    def wants_the_month():
+        try:
+            with other.cursor() as cur:
+                cur.execute("SELECT id FROM social_insurance_monthcycle WHERE period = %s FOR UPDATE", [M])
+            out["other"] = "ok"
+        except psycopg2.Error as exc:
+            out["other"] = repr(exc)
+        other.rollback()
+
+    computing = threading.Thread(target=compute)
+    computing.start()
+    assert entered.wait(30)
+    time.sleep(0.3)  # the compute holds the month's row
+    waiting = threading.Thread(target=wants_the_month)
+    waiting.start()
+    computing.join(30)
+    hung = computing.is_alive()
+    if hung:  # free it, so the run goes on and says what hung
+        admin = psycopg2.connect(_test_database_url())
+        admin.autocommit = True
+        with admin.cursor() as cur:
+            cur.execute("SELECT pg_cancel_backend(%s)", [other.get_backend_pid()])
+        admin.close()
+        computing.join(30)
+    waiting.join(30)
+    other.close()
+    assert not hung, out
+    # Either the compute finished (the other was the deadlock's victim) or the other did.
+    assert out["compute"] == "ok" or out["other"] == "ok", out
+    assert "deadlock" in (out["compute"] + out["other"]), out
+
+
+def test_while_another_month_compute_runs_each_uses_one_session(committed_branch, stages):
+    """Two computes at once keep both cores busy: a second session each would only add work. A
+    compute that finds another running (it holds the computes' shared lock) uses one session."""
+    other = psycopg2.connect(_test_database_url())
+    try:
+        with other.cursor() as cur:  # another compute, as its lock shows it
+            cur.execute("SELECT pg_advisory_xact_lock_shared(%s, 0)", [int(Lock.SI_MONTH_COMPUTES)])
+        with schema_context(committed_branch.schema_name):
+            _roster(committed_branch.code)
+            services.month_compute(actor=None, period=M)
+            assert stages == []
+            assert _month(committed_branch.pk)["findings"]  # the checks, run by the compute itself
+    finally:
+        other.rollback()
+        other.close()
+    with schema_context(committed_branch.schema_name):
+        _forget_month(committed_branch.pk)
+        services.month_compute(actor=None, period=M)  # alone again: beside it
+    assert len(stages) == 1
