@@ -106,6 +106,12 @@ def _forget_month(branch_id: int) -> None:
         cur.execute("DELETE FROM public.si_policies_insuredidentityspan WHERE branch_id = %s", [branch_id])
 
 
+@pytest.fixture(autouse=True)
+def _beside_on(settings):
+    """What these tests are about, whatever the deployment's SI_COMPUTE_BESIDE says."""
+    settings.SI_COMPUTE_BESIDE = True
+
+
 @pytest.fixture
 def stages(monkeypatch):
     """The stage tables the second session made (their names), to know it took its share."""
