@@ -106,6 +106,17 @@ def _forget_month(branch_id: int) -> None:
         cur.execute("DELETE FROM public.si_policies_insuredidentityspan WHERE branch_id = %s", [branch_id])
 
 
+def _one_sessions_month(branch) -> dict:
+    """The roster entered and its month computed by one session — what a compute with the second
+    session must equal — then forgotten, for the test to compute it again."""
+    _roster(branch.code)
+    with override_settings(SI_COMPUTE_BESIDE=False):
+        services.month_compute(actor=None, period=M)
+    alone = _month(branch.pk)
+    _forget_month(branch.pk)
+    return alone
+
+
 @pytest.fixture(autouse=True)
 def _beside_on(settings):
     """What these tests are about, whatever the deployment's SI_COMPUTE_BESIDE says."""
@@ -128,12 +139,8 @@ def stages(monkeypatch):
 
 def test_a_month_computed_beside_a_second_session_is_the_month_one_session_computes(committed_branch, stages):
     with schema_context(committed_branch.schema_name):
-        _roster(committed_branch.code)
-        with override_settings(SI_COMPUTE_BESIDE=False):
-            services.month_compute(actor=None, period=M)
-        alone = _month(committed_branch.pk)
+        alone = _one_sessions_month(committed_branch)
         assert not stages
-        _forget_month(committed_branch.pk)
 
         services.month_compute(actor=None, period=M)
         beside = _month(committed_branch.pk)
@@ -150,11 +157,7 @@ def test_a_month_computed_beside_a_second_session_is_the_month_one_session_compu
 def test_a_share_the_second_session_could_not_compute_is_computed_by_the_compute(committed_branch, stages,
                                                                                   monkeypatch, caplog):
     with schema_context(committed_branch.schema_name):
-        _roster(committed_branch.code)
-        with override_settings(SI_COMPUTE_BESIDE=False):
-            services.month_compute(actor=None, period=M)
-        alone = _month(committed_branch.pk)
-        _forget_month(committed_branch.pk)
+        alone = _one_sessions_month(committed_branch)
 
         def fails(params, snapshot):
             raise RuntimeError("the second session lost its connection")
@@ -223,11 +226,7 @@ def test_items_changed_between_the_two_shares_refuse_the_month(committed_branch,
 
 def test_checks_the_second_session_could_not_run_are_run_by_the_compute(committed_branch, monkeypatch, caplog):
     with schema_context(committed_branch.schema_name):
-        _roster(committed_branch.code)
-        with override_settings(SI_COMPUTE_BESIDE=False):
-            services.month_compute(actor=None, period=M)
-        alone = _month(committed_branch.pk)
-        _forget_month(committed_branch.pk)
+        alone = _one_sessions_month(committed_branch)
 
         def fails(params):
             raise RuntimeError("the second session could not connect")
