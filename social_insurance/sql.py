@@ -305,12 +305,7 @@ SELECT employee_id, client_id, kind, policy_id, wage, base, er, ee, employer_pre
 FROM ({_WANT_PART.format(part=_THEIRS)}) w
 WHERE {_ITEMS_DIGEST} IS NOT NULL;
 """
-LOAD_STAGE_SQL = f"""
-    (id, {_LINE_COLUMNS.strip()[1:]}
-SELECT nextval(%(sequence)s::regclass), %(period)s, %(period)s, employee_id, client_id, kind, 'regular', policy_id,
-       wage, base, er, ee, employer_precise, employee_precise, employer_amount, employee_amount, now()
-FROM {{stage}};
-"""
+LOAD_STAGE_SQL = _LOAD.format(want="SELECT * FROM {stage}", where="")  # {stage}: filled by pg_sql
 STAGE_PREFIX = "si_stage_"
 
 
