@@ -36,7 +36,7 @@ def test_first_day_and_first_quarter_pages(committed_branch, page_factory, viewp
     assert page.goto(f"/b/{code}/performance/templates/new/").status == 200
     assert page.locator("[data-testid=no-departments-hint]").is_visible()
     assert overflow(page) <= 0
-    page.click("[data-testid=create-department-link]")
+    submit(page, "[data-testid=create-department-link]")  # a link: wait for the page it opens
     assert page.locator("[data-testid=department-new]").is_visible()
     assert overflow(page) <= 0
     shot(page, f"first-day-departments-{size}")
