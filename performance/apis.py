@@ -334,7 +334,10 @@ class MetricListApi(APIView):
 
 
 class DepartmentListApi(APIView):
-    roles = {"GET": R.INSIDERS, "POST": R.OFFICE}
+    """Departments are made by the branch manager (and HQ admin), as on the 部门成员 page: a
+    department decides whose scores its head reads, so HR staff, who may not place people, do
+    not make departments either."""
+    roles = {"GET": R.INSIDERS, "POST": R.MANAGER}
 
     @extend_schema(responses=DepartmentSerializer(many=True))
     def get(self, request):
@@ -342,6 +345,8 @@ class DepartmentListApi(APIView):
 
     @extend_schema(request=DepartmentInput, responses={201: DepartmentSerializer})
     def post(self, request):
+        if not selectors.may_manage_members(request.user):
+            raise PermissionDenied()
         ser = DepartmentInput(data=request.data)
         ser.is_valid(raise_exception=True)
         dept = services.department_create(actor=request.user, **ser.validated_data)

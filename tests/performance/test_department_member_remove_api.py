@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from performance.models import DepartmentMember
+from performance.models import Department, DepartmentMember
 from tests.conftest import in_branch
 from tests.factories import make_user
 from tests.performance.conftest import BJ
@@ -110,3 +110,23 @@ def test_a_client_contact_never_sits_in_a_department(api, org):
     assert _state() == before
     placed = api(org.boss).post(BJ + "departments/si/members/", {"username": org.hr.username}, format="json")
     assert placed.status_code == 200 and placed.json()["role"] == "member"
+
+
+@pytest.mark.parametrize("maker, expected", [
+    ("boss", 201), ("hq_admin", 201), ("hr", 403), ("specialist", 403), ("head", 403), ("contact", 403),
+    ("hq_finance", 403), ("sh_manager", 404),
+])
+def test_departments_are_made_through_the_api_by_the_page_roles(api, org, hq_admin, maker, expected):
+    """POST departments/ had HR staff's role too, while the 部门成员 page, where departments are
+    made, is the branch manager's and HQ admin's: a department decides whose scores its head reads."""
+    user = {"boss": org.boss, "hq_admin": hq_admin, "hr": org.hr, "specialist": org.members["si"][0],
+            "head": org.managers["si"], "contact": make_user("p_c3", ("bj", "client_contact")),
+            "hq_finance": make_user("p_f3", (None, "hq_finance")),
+            "sh_manager": make_user("p_shm3", ("sh", "branch_manager"))}[maker]
+    with in_branch("bj"):
+        before = sorted(Department.objects.values_list("code", flat=True))
+    resp = api(user).post(BJ + "departments/", {"code": "zhijian", "name": "质检部"}, format="json")
+    assert resp.status_code == expected, (maker, resp.status_code, resp.content)
+    with in_branch("bj"):
+        after = sorted(Department.objects.values_list("code", flat=True))
+    assert after == (sorted([*before, "zhijian"]) if expected == 201 else before)

@@ -59,7 +59,7 @@ def test_a_department_name_padded_with_an_invisible_character_is_refused_on_the_
 
 @pytest.mark.parametrize("name, code", [("客服部\u2060", "U+2060"), ("客服部\u3164", "U+3164"), ("\u3164", "U+3164")])
 def test_a_department_name_padded_with_an_invisible_character_is_refused_through_the_api(api, org, name, code):
-    resp = api(org.hr).post(BJ + "departments/", {"code": "cs-two", "name": name}, format="json")
+    resp = api(org.boss).post(BJ + "departments/", {"code": "cs-two", "name": name}, format="json")
     assert resp.status_code == 400 and resp.json()["name"][0].startswith(f"含有不允许的不可见字符 {code}"), resp.content
     with in_branch("bj"):
         assert not Department.objects.filter(code="cs-two").exists()
@@ -67,9 +67,9 @@ def test_a_department_name_padded_with_an_invisible_character_is_refused_through
 
 def test_department_names_are_told_apart_as_people_read_them(api, org):
     """Full-width letters (typed with a Chinese IME) read as their ASCII twins, in any case."""
-    hr = api(org.hr)
-    assert hr.post(BJ + "departments/", {"code": "kf", "name": "KF部"}, format="json").status_code == 201
-    resp = hr.post(BJ + "departments/", {"code": "kf-2", "name": "ｋｆ部"}, format="json")
+    boss = api(org.boss)
+    assert boss.post(BJ + "departments/", {"code": "kf", "name": "KF部"}, format="json").status_code == 201
+    resp = boss.post(BJ + "departments/", {"code": "kf-2", "name": "ｋｆ部"}, format="json")
     assert (resp.status_code, resp.json()) == (400, {"name": ["已有名为“ｋｆ部”的部门。"]})
     resp = browser(org.boss).post("/b/bj/performance/departments/", {"name": "　客服部", "star_title": ""})
     assert "已有名为“客服部”的部门。" in resp.content.decode()
