@@ -128,11 +128,17 @@ EMOJI_SIDES = frozenset({"So", "Sk", "Mn"})  # an emoji, a skin tone, the emoji 
 INVISIBLE_LETTERS = frozenset("\u115f\u1160\u3164\uffa0\u2800\u034f\u17b4\u17b5")
 
 
+_OTHER_LINE_BREAKS = str.maketrans({"\r": "\n", "\u2028": "\n", "\u2029": "\n"})
+
+
 def line_breaks_once(text: str) -> str:
     """`text` with each line break as one "\\n": a browser sends a text box's line break as CRLF
-    (two characters) while its maxlength counts one, and an old Mac file has CR alone. Every
-    length is counted, and every text stored, after this."""
-    return text.replace("\r\n", "\n").replace("\r", "\n")
+    (two characters) while its maxlength counts one, and an old Mac file has CR alone. Unicode's
+    line and paragraph separators (U+2028, U+2029, pasted from some editors) break a line in
+    browsers, spreadsheets and JSON viewers alike, so they are line breaks too — a one-line
+    field refuses them as it refuses "\\n". Every length is counted, and every text stored,
+    after this."""
+    return text.replace("\r\n", "\n").translate(_OTHER_LINE_BREAKS)
 
 
 def refused_character(text: str) -> str | None:

@@ -60,3 +60,15 @@ def test_a_pages_text_box_counts_a_line_break_once_as_its_maxlength_does():
     assert field.widget_attrs(field.widget)["maxlength"] == "500"
     with pytest.raises(ValidationError):
         field.clean(typed + "评")
+
+
+@pytest.mark.parametrize("separator", ["\u2028", "\u2029"])
+def test_unicode_line_and_paragraph_separators_are_line_breaks(separator):
+    """Pasted from some editors, they break the line in a browser, a spreadsheet cell and a JSON
+    viewer: a one-line name refuses them as it refuses "\\n", a text box keeps them as "\\n"."""
+    errors = inputs.Errors()
+    with translation.override("zh-hans"):
+        assert inputs.parse_text({"name": f"晨光{separator}科技"}, "name", errors, single_line=True) == f"晨光\n科技"
+        assert errors.errors == {"name": ["须为一行文字,不能含换行或制表符。"]}
+    assert inputs.text_box(f"第一行{separator}第二行", "note", limit=7) == "第一行\n第二行"
+    assert TextBoxField().clean(f"甲{separator}乙") == "甲\n乙"
