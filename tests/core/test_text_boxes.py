@@ -68,7 +68,7 @@ def test_unicode_line_and_paragraph_separators_are_line_breaks(separator):
     viewer: a one-line name refuses them as it refuses "\\n", a text box keeps them as "\\n"."""
     errors = inputs.Errors()
     with translation.override("zh-hans"):
-        assert inputs.parse_text({"name": f"晨光{separator}科技"}, "name", errors, single_line=True) == f"晨光\n科技"
+        assert inputs.parse_text({"name": f"晨光{separator}科技"}, "name", errors, single_line=True) == "晨光\n科技"
         assert errors.errors == {"name": ["须为一行文字,不能含换行或制表符。"]}
     assert inputs.text_box(f"第一行{separator}第二行", "note", limit=7) == "第一行\n第二行"
     assert TextBoxField().clean(f"甲{separator}乙") == "甲\n乙"
