@@ -144,14 +144,17 @@ class ClientDetail:
     opener: str
     headcount_history: list
     sales: list
-    statements: list
+    statements: list | None  # None: not the reader's to see (fee statements are the office's)
     insured_count: int
     employees_total: int
 
 
-def client_detail(client: Client, *, today: dt.date | None = None) -> ClientDetail:
+def client_detail(client: Client, *, today: dt.date | None = None, with_statements: bool) -> ClientDetail:
     """What the detail page shows: the opening, headcount history, recent sales and fee
-    statements (24 months each), and how many people are insured through the client."""
+    statements (24 months each), and how many people are insured through the client.
+    `with_statements`: whether the reader reads fee statements (the office's: a specialist who
+    opened the client does not — with one insured person a month's total is that person's
+    wage; `social_insurance.selectors.reads_insured_people`)."""
     from commissions.models import Sale
     from social_insurance.models import FeeStatement, InsuredEmployee
     from social_insurance.money_selectors import with_money
@@ -167,6 +170,8 @@ def client_detail(client: Client, *, today: dt.date | None = None) -> ClientDeta
     insured = employees.filter(start_date__lte=today).filter(Q(end_date__isnull=True) | Q(end_date__gte=today)).count()
     return ClientDetail(
         client=client, opener=labels.get(client.opened_by_id, ""), headcount_history=headcount_history(client),
-        sales=sales, statements=list(with_money(FeeStatement.objects.filter(client=client)).order_by("-period")[:24]),
+        sales=sales,
+        statements=(list(with_money(FeeStatement.objects.filter(client=client)).order_by("-period")[:24])
+                    if with_statements else None),
         insured_count=insured, employees_total=employees.count(),
     )

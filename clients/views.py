@@ -24,6 +24,7 @@ from branches.models import BranchMembership
 from branches.pages import page_roles
 from branches.roles import EARNER_ROLES, Role, roles_in_branch
 
+from social_insurance import selectors as si_selectors
 from social_insurance import services as si_services
 
 from . import selectors, services
@@ -140,7 +141,8 @@ def client_detail(request, pk: int):
     roles = _require(request, "read")
     client = selectors.access_client(request.user, request.tenant, pk)
     today = timezone.localdate()
-    detail = selectors.client_detail(client, today=today)
+    detail = selectors.client_detail(client, today=today,
+                                     with_statements=si_selectors.reads_insured_people(request.user, request.tenant))
     return render(request, "clients/detail.html", {
         "branch": request.tenant, "d": detail, "client": client, "may_write": bool(roles & WRITE),
         "status_label": _status_label(client, today), "service_labels": _service_labels(client.services),

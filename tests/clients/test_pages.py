@@ -278,6 +278,20 @@ def test_detail_shows_opening_sales_statements_and_insured_count(people, book):
     assert "housing_fund" not in visible(html) and "issued" not in visible(html)
 
 
+def test_a_specialist_reads_their_clients_page_without_its_fee_statements(people, book):
+    """Fee statements are the office's (and the client's): with one insured person a month's
+    total is that person's wage. The opener reads the rest of the page."""
+    a = book["a"]
+    with in_branch("bj"):
+        FeeStatement.objects.create(period="2026-02", client=a, employee_count=1, employer_total=Decimal("4321.10"),
+                                    employee_total=Decimal("1000.00"), total=Decimal("5321.10"))
+    html = html_of(web(people["s1"]).get(f"{LIST}{a.pk}/"))
+    assert "甲科技有限公司" in html and 'data-testid="client-sales"' in html
+    assert 'data-testid="client-statements"' not in html
+    assert "5,321.10" not in html and "4,321.10" not in html
+    assert 'data-testid="client-statements"' in html_of(web(people["manager"]).get(f"{LIST}{a.pk}/"))
+
+
 def test_the_office_links_a_client_contact_who_then_reads_that_company_too(people, book):
     """客户联系人: HQ creates the account with the role; the branch office links it to a company on
     the client page. Before, the contact sees none of that company's statements; after, it does —
