@@ -227,9 +227,9 @@ def review_claim(f: ClaimFacts) -> ClaimReview:
     def result(approved: bool, code: str, **args) -> ClaimReview:
         return ClaimReview(approved, code, review_text(code, args), args)
 
-    if not f.client_exists:
-        return result(False, "unknown_client", client_ref=f.client_ref)
-    if f.opener_id != f.claimant_id:
+    # A client that does not exist and one someone else opened are one answer, code included:
+    # the claimant typed a number and learns neither whether it exists nor who opened it.
+    if not f.client_exists or f.opener_id != f.claimant_id:
         return result(False, "not_opener", client_ref=f.client_ref)
     if f.approved_claim_id is not None:
         return result(False, "already_claimed", client_ref=f.client_ref, client=f.client_name,

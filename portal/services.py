@@ -179,7 +179,11 @@ def claim_submit(*, actor, branch: Branch, data: ClaimInput) -> RewardClaim:
     one client cannot both pass; the database refuses a second approved claim anyway."""
     with transaction.atomic():
         client = Client.objects.select_for_update().filter(pk=data.client_ref).first()
-        version = selectors.opening_rule_on(client.opened_on if client else timezone.localdate())
+        # The rule in force when the claimant's own client opened; for any other number today's,
+        # as for a number no client has: the tiers and amount the answer carries must not tell
+        # when a colleague's client opened (nor that it exists).
+        own = client is not None and client.opened_by_id == actor.pk
+        version = selectors.opening_rule_on(client.opened_on if own else timezone.localdate())
         approved = (RewardClaim.objects.filter(client=client, status=RewardClaim.Status.APPROVED)
                     .values_list("pk", flat=True).first() if client else None)
         rule = version.rule if version else None

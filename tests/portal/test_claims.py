@@ -94,6 +94,9 @@ def test_failed_checks_are_kept_as_rejected_claims_with_their_reason(api, people
     assert (unknown["status"], unknown["reason"]) == ("rejected", "所申领的客户不是由您开户的客户,不能申领开户奖励。")
     assert (other["status"], other["reason"]) == ("rejected", "所申领的客户不是由您开户的客户,不能申领开户奖励。")
     assert unknown["client_name"] is None and other["client_name"] is None
+    # … in the API's every field: the code and the tier's amount (today's rule for both) too
+    assert {k: unknown[k] for k in ("status", "reason_code", "reason", "tier_amount", "client_name")} == \
+        {k: other[k] for k in ("status", "reason_code", "reason", "tier_amount", "client_name")}
     # … nor on the claimant's pages (list and detail)
     for page in ("/b/bj/me/claims/", f"/b/bj/me/claims/{other['id']}/"):
         html = web(s1).get(page).content.decode()
@@ -111,6 +114,17 @@ def test_failed_checks_are_kept_as_rejected_claims_with_their_reason(api, people
     with in_branch("bj"):
         titles = sorted(Notification.objects.filter(recipient_id=s1.pk, kind="reward_claim").values_list("title", flat=True))
     assert sum("未通过" in t for t in titles) == 4 and sum("已通过" in t for t in titles) == 1
+
+
+def test_a_colleagues_client_opened_under_another_rule_reads_as_a_number_no_client_has(api, people):
+    """The claim answered with the tiers of the rule in force when the client opened: a client
+    opened before any opening-reward rule gave 0.00 (a number no client has gave today's amount),
+    which told that it exists and roughly when it opened."""
+    old = open_client(api, people["bj_staff"], opened_by="bj_s2", headcount=60, name="老客户", opened_on="2019-03-01")
+    unknown = _claim(api, people["bj_s1"], 999999, 1).json()
+    other = _claim(api, people["bj_s1"], old, 1).json()
+    assert other["reason_code"] == unknown["reason_code"] == "not_opener"
+    assert other["tier_amount"] == unknown["tier_amount"] != "0.00"
 
 
 def test_a_tier_beyond_the_rule_is_bad_input(api, people):

@@ -107,7 +107,7 @@ def _facts(**kw):
 def test_claim_review_passes_and_each_failure_has_its_reason():
     assert engine.review_claim(_facts()).approved
     cases = [
-        (dict(client_exists=False, opener_id=None, headcount=None), "unknown_client", "所申领的客户不是由您开户的客户,不能申领开户奖励。"),
+        (dict(client_exists=False, opener_id=None, headcount=None), "not_opener", "所申领的客户不是由您开户的客户,不能申领开户奖励。"),
         (dict(opener_id=8), "not_opener", "所申领的客户不是由您开户的客户,不能申领开户奖励。"),
         (dict(approved_claim_id=3), "already_claimed", "客户「甲公司」的开户奖励已申领(申领 #3)。"),
         # a review kept before the client's name was: the number it has
