@@ -88,19 +88,13 @@ def channel_config_update(*, actor, email_enabled: bool, webhook_url: str) -> Ch
     return config
 
 
-# Notifications that carry one person's pay or their own case: a branch's webhook is a group
-# chat (a WeCom group robot) that every colleague reads, so it only learns that the person has
-# something to read — never the amount, the client or the answer (薪酬保密; the role matrix:
-# no colleague's commission amount). A base dispute (基数争议) names an insured person and their
-# wage, which only the office and the person's own company read.
-PERSONAL_KINDS = frozenset({"commission_paid", "reward_claim", "inquiry",
-                            "si_base_disputed", "si_base_dispute_resolved", "si_base_dispute_rejected"})
-
-
 def webhook_text(notification, user) -> tuple[str, str]:
-    """(title, body) of `notification` as the branch's shared webhook may carry it."""
-    if notification.kind not in PERSONAL_KINDS:
-        return notification.title, notification.body
+    """(title, body) of `notification` as the branch's shared webhook carries it: who has
+    something to read, never what. The webhook is a group chat (a WeCom group robot) that every
+    colleague reads, while every notification is addressed to one person and may hold their pay
+    (a statement's total, a paid commission), a client's words (a fee statement's dispute and
+    the office's answer), an insured person's name and wage, or a lead they are not told of (a
+    possible duplicate). Deny by default: no kind's text goes there, so a new kind cannot leak."""
     who = user.label if user is not None else ""
     return _("%(who)s 有一条新通知,请登录查看。") % {"who": who}, ""
 

@@ -97,6 +97,14 @@ def test_a_policy_published_with_a_city_name_that_is_not_text_is_refused(api, na
 @pytest.mark.parametrize("kind, title, body", [
     ("commission_paid", "您的2026年3月提成12,345.67元已到账", "开户奖励 12,345.67 元"),
     ("reward_claim", "您的开户奖励申领 #1 已通过", "客户「北京蓝海餐饮」的开户奖励 800.00 元已确认"),
+    # found by the sixth review: every other kind went out word for word — a statement's total,
+    # a client's dispute of a fee statement and the office's answer, a lead's possible duplicate
+    ("statement_ready", "2026年3月提成单已出", "合计 12,345.67 元,请核对"),
+    ("statement_reminder", "请确认2026年3月提成单", "合计 12,345.67 元"),
+    ("si_statement_disputed", "北京蓝海餐饮对费用明细表提出异议", "马涛12,345.67应为18000"),
+    ("si_statement_reply", "费用明细表异议已答复", "已核实马涛申报工资为12,345.67(北京蓝海餐饮)"),
+    ("lead_possible_duplicate", "线索可能重复", "#10 北京蓝海餐饮 与 #8 同名"),
+    ("a_kind_added_later", "新类型 12,345.67", "北京蓝海餐饮"),
 ])
 def test_the_branch_webhook_never_carries_one_persons_pay(branches, monkeypatch, kind, title, body):
     """The branch's webhook is a group chat every colleague reads; a paid notice posted the
