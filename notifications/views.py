@@ -38,7 +38,9 @@ def mark_all_read(request):
 class ChannelForm(forms.Form):
     email_enabled = forms.BooleanField(label=gettext_lazy("发送邮件"), required=False)
     webhook_url = forms.URLField(label=gettext_lazy("企业微信群机器人 Webhook"), required=False, max_length=500,
-                                 assume_scheme="https")
+                                 assume_scheme="https", help_text=gettext_lazy(
+                                     "群里的每位同事都能看到,所以群里只提示谁有新通知(如“王芳 有一条新通知,请登录查看。”),"
+                                     "不发送金额、客户或员工信息。"))
 
 
 @page_roles(R.MANAGER)
