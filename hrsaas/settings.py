@@ -289,7 +289,7 @@ API_TOKEN_MAX_AGE = int(os.environ.get("API_TOKEN_MAX_AGE", str(7 * 24 * 3600)))
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "hrsaas API",
-    "DESCRIPTION": "Multi-branch HR SaaS: HQ at /api/v1/, branches at /b/<code>/api/v1/.",
+    "DESCRIPTION": "Multi-branch HR SaaS: HQ at /api/v1/, branches at /b/{branch}/api/v1/ ({branch}: the branch code, e.g. /b/beijing/api/v1/).",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "SWAGGER_UI_DIST": "SIDECAR",
