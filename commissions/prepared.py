@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import pickle
 import re
+from collections import Counter
 
 from django.conf import settings
 from django.http import Http404
@@ -86,8 +87,10 @@ def _board_payload(period: str, metric: str, kind: str) -> tuple[bytes, dict]:
 
 def _board_body(rows: list[dict], metric: str, kind: str) -> tuple[bytes, dict]:
     ahead = selectors.next_ranks(rows)
+    shared = Counter(r["rank"] for r in rows)
     me = {r["username"]: selectors.gap_text(rank=r["rank"], next_rank=ahead[r["username"]],
-                                            gap=r["gap_to_previous"], metric=metric, kind=kind)
+                                            gap=r["gap_to_previous"], metric=metric, kind=kind,
+                                            tied=shared[r["rank"]] > 1)
           for r in rows}
     return store.render_json(rows), me
 

@@ -486,14 +486,15 @@ def _company_week_values(metric: str, start: dt.date, end: dt.date) -> dict[str,
 UNITS = {"openings": "户", "sales": "元", "commission": "元"}
 
 
-def gap_text(*, rank: int, next_rank: int | None, gap, metric: str, kind: str = "month") -> str:
+def gap_text(*, rank: int, next_rank: int | None, gap, metric: str, kind: str = "month", tied: bool = False) -> str:
     """"您当前月排名第3位,距离第2位还差2户", as the phone page says it (portal.engine.gap_text):
     `next_rank` is the rank of the nearest better value, which a tie above leaves below rank − 1
-    (ranks 1, 1, 3: the third is behind 第1位, nobody is 第2位); money as 1,200.00."""
+    (ranks 1, 1, 3: the third is behind 第1位, nobody is 第2位); money as 1,200.00. `tied`: the
+    rank is shared ("排名并列第1位")."""
     from hrsaas.core.formatting import format_money
 
     when = "当前月" if kind == "month" else "本周"
-    text = f"您{when}排名第{rank}位"
+    text = f"您{when}排名{'并列' if tied else ''}第{rank}位"
     if rank > 1 and gap is not None and next_rank is not None:
         amount = gap if metric == "openings" else format_money(gap)
         text += f",距离第{next_rank}位还差{amount}{UNITS[metric]}"

@@ -58,6 +58,7 @@ class Standing:
     value: Decimal | int
     next_rank: int | None  # the rank of the nearest better value (None when first)
     gap: Decimal | int | None
+    tied: bool = False  # someone else has the same value (and so the same rank)
 
 
 def standing_of(values: dict, key) -> Standing | None:
@@ -67,19 +68,23 @@ def standing_of(values: dict, key) -> Standing | None:
     mine = values[key]
     better = sorted({v for v in values.values() if v > mine})
     rank = 1 + sum(1 for v in values.values() if v > mine)
+    tied = sum(1 for v in values.values() if v == mine) > 1
     if not better:
-        return Standing(rank, mine, None, None)
+        return Standing(rank, mine, None, None, tied)
     nearest = better[0]
     next_rank = 1 + sum(1 for v in values.values() if v > nearest)
-    return Standing(rank, mine, next_rank, nearest - mine)
+    return Standing(rank, mine, next_rank, nearest - mine, tied)
 
 
 def gap_text(standing: Standing, *, metric: str, kind: str = "month") -> str:
-    """"您当前月排名第3位,距离第2位还差2户" (openings) / "…还差1,200.00元" (money)."""
+    """"您当前月排名第3位,距离第2位还差2户" (openings) / "…还差1,200.00元" (money); a rank shared
+    with others reads "排名并列第1位" (four people first: none of them is simply 第1位)."""
     if kind == "month":
-        text = _("您当前月排名第%(rank)d位") % {"rank": standing.rank}
+        text = (_("您当前月排名并列第%(rank)d位") if standing.tied else _("您当前月排名第%(rank)d位")) % {
+            "rank": standing.rank}
     else:
-        text = _("您本周排名第%(rank)d位") % {"rank": standing.rank}
+        text = (_("您本周排名并列第%(rank)d位") if standing.tied else _("您本周排名第%(rank)d位")) % {
+            "rank": standing.rank}
     if standing.next_rank is None:
         return text
     if metric == UNIT_ACCOUNTS:

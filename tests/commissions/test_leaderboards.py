@@ -127,3 +127,8 @@ def test_the_company_commission_board_refuses_a_branch_manager_in_words_that_fit
     assert r.json() == {"detail": "全公司提成金额排行仅限总部管理员和总部财务查看。"}
     own = api(people["bj_s1"]).get("/b/bj/api/v1/leaderboards/?period=2026-03&metric=commission")
     assert own.status_code == 403 and own.json()["detail"] == "提成金额排行仅限分支机构经理、总部管理员和总部财务查看。"
+
+
+def test_gap_text_of_a_shared_rank():
+    assert gap_text(rank=1, next_rank=None, gap=None, metric="openings", tied=True) == "您当前月排名并列第1位"
+    assert gap_text(rank=2, next_rank=1, gap=2, metric="openings", tied=True) == "您当前月排名并列第2位,距离第1位还差2户"

@@ -35,9 +35,9 @@ def test_gap_wording_with_ties_names_the_rank_that_exists():
     values = {"a": 5, "b": 3, "c": 3, "me": 1, "e": 5}
     # ranks 1, 1, 3, 3, 5: the fifth is behind the two tied at 3rd, not a 4th that does not exist
     assert engine.gap_text(engine.standing_of(values, "me"), metric="openings") == "您当前月排名第5位,距离第3位还差2户"
-    assert engine.gap_text(engine.standing_of(values, "b"), metric="openings") == "您当前月排名第3位,距离第1位还差2户"
-    # tied first: no gap
-    assert engine.gap_text(engine.standing_of(values, "e"), metric="openings") == "您当前月排名第1位"
+    assert engine.gap_text(engine.standing_of(values, "b"), metric="openings") == "您当前月排名并列第3位,距离第1位还差2户"
+    # tied first: no gap, and shared
+    assert engine.gap_text(engine.standing_of(values, "e"), metric="openings") == "您当前月排名并列第1位"
     assert engine.standing_of(values, "nobody") is None
 
 
@@ -129,3 +129,12 @@ def test_working_day_sla():
     assert not engine.is_overdue(due_at=due, answered_at=None, now=due)
     assert engine.is_overdue(due_at=due, answered_at=None, now=due + dt.timedelta(seconds=1))
     assert not engine.is_overdue(due_at=due, answered_at=thursday, now=due + dt.timedelta(days=3))
+
+
+def test_a_shared_rank_reads_as_shared():
+    """Four people first: none of them is simply 第1位 (the review saw "排名第1位" beside three
+    others with the same count)."""
+    values = {"me": 5, "b": 5, "c": 5, "d": 5, "e": 2}
+    assert engine.gap_text(engine.standing_of(values, "me"), metric="openings") == "您当前月排名并列第1位"
+    assert engine.gap_text(engine.standing_of(values, "e"), metric="openings") == "您当前月排名第5位,距离第1位还差3户"
+    assert engine.gap_text(engine.standing_of({"me": 5, "b": 3}, "me"), metric="openings") == "您当前月排名第1位"

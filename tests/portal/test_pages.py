@@ -56,8 +56,8 @@ def test_home_shows_this_months_figures_and_rank_with_the_gap(web, api, people):
     assert 'data-testid="fig-commission">4,000.00<' in html
     assert "您当前月排名第3位,距离第2位还差0户" not in html
     # s2: 3 openings, s3: 2, s1: 2 → s1 ties s3 at 2nd, one behind s2
-    assert 'data-testid="gap-branch-month">您当前月排名第2位,距离第1位还差1户<' in html
-    assert 'data-testid="gap-company-month">您当前月排名第2位,距离第1位还差1户<' in html
+    assert 'data-testid="gap-branch-month">您当前月排名并列第2位,距离第1位还差1户<' in html
+    assert 'data-testid="gap-company-month">您当前月排名并列第2位,距离第1位还差1户<' in html
     assert 'hx-trigger="every 5s"' in html and "vendor/chart-4.6.1.umd.min.js" in html
     assert off_site_assets(html) == []
     # the chart's months read as the table's (2026年12月), not as keys (2026-12)
