@@ -914,6 +914,7 @@ def period_mark_paid(*, actor, branch: Branch, period: str, confirmed=None) -> B
     from notifications import words
     from notifications.services import notification_create
 
+    from .hq.payouts import receipts
     from .models import StatementLine
 
     with schema_context(branch.schema_name), transaction.atomic():
@@ -946,13 +947,17 @@ def period_mark_paid(*, actor, branch: Branch, period: str, confirmed=None) -> B
             total = sum(parts.values(), Decimal(0))
             if total <= 0:
                 continue
-            what = (words.label("component", next(iter(parts))) if len(parts) == 1
-                    else words.w("%(p)s提成", p=words.period(period)))
+            # The month always (one component's notice read "您的市场线索分成11,435.60元已到账"),
+            # and the earner's own payslip (工资条), not the office's statements page.
+            title = (words.w("您的%(p)s%(what)s%(amount)s元已到账", p=words.period(period),
+                             what=words.label("component", next(iter(parts))), amount=words.money(total))
+                     if len(parts) == 1 else
+                     words.w("您的%(p)s提成%(amount)s元已到账", p=words.period(period), amount=words.money(total)))
             notification_create(
                 recipient_id=earner_id, kind="commission_paid", words={
-                    "title": words.w("您的%(what)s%(amount)s元已到账", what=what, amount=words.money(total)),
+                    "title": title,
                     "body": words.join([words.w("%(item)s %(amount)s 元", item=words.label("component", c),
                                                 amount=words.money(a)) for c, a in sorted(parts.items())])},
-                link=f"/b/{branch.code}/commissions/statements/{period}/", dedupe_key=f"commission-paid:{period}",
+                link=receipts.payslip_link(branch, period), dedupe_key=f"commission-paid:{period}",
             )
     return obj

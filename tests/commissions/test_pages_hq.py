@@ -243,7 +243,7 @@ def test_finance_lists_closed_periods_and_marks_one_paid(client, api, finance, h
 
     with in_branch("bj"):
         assert sorted(Notification.objects.filter(kind="commission_paid").values_list("title", flat=True)) == [
-            "您的开户奖励1,200.00元已到账", "您的开户奖励2,600.00元已到账"]
+            "您的2026年3月开户奖励1,200.00元已到账", "您的2026年3月开户奖励2,600.00元已到账"]
 
 
 def test_marking_an_open_period_paid_is_refused(client, finance, people):

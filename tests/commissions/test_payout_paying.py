@@ -72,7 +72,7 @@ def test_second_finance_user_confirms_and_only_then_people_are_notified(client, 
     assert r.status_code == 302
     batch.refresh_from_db()
     assert (batch.status, batch.decided_by_id, _status()) == ("confirmed", finance2.pk, "paid")
-    assert _paid_notes() == ["您的开户奖励1,200.00元已到账", "您的开户奖励2,600.00元已到账"]
+    assert _paid_notes() == ["您的2026年3月开户奖励1,200.00元已到账", "您的2026年3月开户奖励2,600.00元已到账"]
     steps = list(batch.history.order_by("history_id").values_list("history_user_id", "status", "history_change_reason"))
     assert steps == [(finance.pk, "prepared", "发起发放"), (finance2.pk, "confirmed", "复核确认发放")]
 

@@ -341,8 +341,9 @@ def test_mark_paid_notifies_each_earner_once(api, people, branches):
     services.period_mark_paid(actor=finance, branch=branches["bj"], period="2026-03")
 
     with in_branch("bj"):
-        assert list(Notification.objects.filter(kind="commission_paid").values_list("recipient_id", "title")) == [
-            (people["bj_s1"].pk, "您的开户奖励1,200.00元已到账")]
+        # the month named, and the link to the earner's own payslip (工资条), not the office's page
+        assert list(Notification.objects.filter(kind="commission_paid").values_list("recipient_id", "title", "link")) == [
+            (people["bj_s1"].pk, "您的2026年3月开户奖励1,200.00元已到账", "/b/bj/commissions/payslip/2026-03/")]
     assert statement(api, people["bj_manager"], "bj", "bj_s1", "2026-03")["status"] == "paid"
     from django.core.exceptions import PermissionDenied
 
