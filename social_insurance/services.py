@@ -853,8 +853,10 @@ def month_compute(*, actor, period: str, register: bool = True) -> MonthCycle:
         cycle = _cycle_for(period, lock=True)
         _refuse_compute(cycle)
         params = {"period": period, "m": engine.month_start(period), "branch_id": branch.pk}
-        answered = list(FeeStatement.objects.filter(period=period).exclude(status=StatementStatus.ISSUED)
-                        .values_list("pk", flat=True))
+        # Every statement the client can already read (and may have downloaded), with its
+        # figures: any whose figures this compute changes is told to the client's contacts.
+        shown = {pk: (total, n) for pk, total, n in
+                 FeeStatement.objects.filter(period=period).values_list("pk", "total", "employee_count")}
         with connection.cursor() as cur:
             cur.execute("SELECT set_config('work_mem', %s, true), clock_timestamp()", [settings.SI_COMPUTE_WORK_MEM])
             # The time just before the roster is read (not the compute's end): a record changed
@@ -891,8 +893,8 @@ def month_compute(*, actor, period: str, register: bool = True) -> MonthCycle:
             count, er, ee = params["sums"]
         if register and not checked_beside:
             _register_identities([period], branch_id=branch.pk)
-        if answered:
-            _tell_reissued(answered, period)
+        if shown:
+            _tell_reissued(shown, period)
         cycle.employee_count, cycle.employer_total, cycle.employee_total = count, er, ee
         cycle.computed_at = started
         stamp(cycle, actor=actor, reason="month computed")
@@ -1006,26 +1008,34 @@ def month_compute_check(*, period: str) -> None:
     _refuse_compute(cycle)
 
 
-def _tell_reissued(statement_ids: list[int], period: str) -> None:
-    """Statements the client had confirmed or disputed that the compute sent back for
-    confirmation (their figures changed): the client's contacts are told, once per new figures."""
+def _tell_reissued(shown: dict[int, tuple], period: str) -> None:
+    """Statements whose figures the compute changed (`shown`: each statement's total and head
+    count before it), confirmed, disputed or still awaiting confirmation — the client may have
+    downloaded or forwarded the old figures: their contacts are told, with the old and the new
+    total, once per new figures. All of them are back to 待确认 (STATEMENTS_SQL)."""
     from notifications.services import notification_create
+    from notifications.words import money as money_word
     from notifications.words import period as period_word
     from notifications.words import w
 
     code = _branch().code
-    reissued = list(FeeStatement.objects.filter(pk__in=statement_ids, status=StatementStatus.ISSUED)
-                    .values_list("pk", "client_id", "updated_at"))
+    changed = [(pk, client_id, updated_at, total, n) for pk, client_id, updated_at, total, n in
+               FeeStatement.objects.filter(pk__in=list(shown), status=StatementStatus.ISSUED)
+               .values_list("pk", "client_id", "updated_at", "total", "employee_count")
+               if shown[pk] != (total, n)]
     contacts: dict[int, list[int]] = {}
     for client_id, user_id in ClientContact.objects.filter(
-            client_id__in={r[1] for r in reissued}).values_list("client_id", "user_id"):
+            client_id__in={r[1] for r in changed}).values_list("client_id", "user_id"):
         contacts.setdefault(client_id, []).append(user_id)
-    for pk, client_id, updated_at in reissued:
+    for pk, client_id, updated_at, total, n in changed:
+        old_total, old_n = shown[pk]
         for user_id in contacts.get(client_id, ()):
             notification_create(
                 recipient_id=user_id, kind="si_statement_reissued", link=f"/b/{code}/si/statements/{pk}/",
                 dedupe_key=f"si-statement-reissued:{pk}:{updated_at.timestamp():.6f}",
-                words={"title": w("%(period)s费用明细表已更新,请再次确认", period=period_word(period))})
+                words={"title": w("%(period)s费用明细表已更新,请再次确认", period=period_word(period)),
+                       "body": w("应缴合计由 %(old)s 元改为 %(new)s 元,人数由 %(n0)s 人改为 %(n1)s 人。",
+                                 old=money_word(old_total), new=money_word(total), n0=old_n, n1=n)})
 
 
 # How far back a compute looks for filed months someone is missing from: a year, or the longest

@@ -183,6 +183,33 @@ def test_the_client_is_told_when_new_figures_replace_a_statement_they_answered(a
         told = Notification.objects.get(recipient=contact, kind="si_statement_reissued")
         assert told.title == "2025年8月费用明细表已更新,请再次确认"
         assert told.link == f"/b/bj/si/statements/{statement.pk}/"
+        now = FeeStatement.objects.get(pk=statement.pk)
+        assert told.body == (f"应缴合计由 {statement.total:,.2f} 元改为 {now.total:,.2f} 元,"
+                             f"人数由 {statement.employee_count} 人改为 {now.employee_count} 人。")
+        assert now.total != statement.total
+
+
+def test_the_client_is_told_when_a_statement_awaiting_confirmation_changes(api, staff):
+    """Still 待客户确认, the client may already have downloaded it: new figures (someone added
+    after the cut-off) are told too, with the old and new totals (the review of 2026-12-06 found
+    the statement going from 9 to 10 people and the inbox empty)."""
+    contact = make_user("bing_contact", ("bj", "client_contact"), home="bj")
+    with in_branch("bj"):
+        client = make_client("北京丙公司", staff)
+        ClientContact.objects.create(user=contact, client=client)
+        add_employee(client, 1, "12000", "2025-06-01", actor=staff)
+        services.month_compute(actor=staff, period=M)  # first issue: the statement itself is the news
+        first = FeeStatement.objects.get(period=M, client=client)
+        assert first.status == "issued"
+        assert not Notification.objects.filter(recipient=contact, kind="si_statement_reissued").exists()
+        add_employee(client, 2, "9000", "2025-08-01", actor=staff)
+        services.month_compute(actor=staff, period=M)
+        services.month_compute(actor=staff, period=M)  # nothing new: told once
+        now = FeeStatement.objects.get(pk=first.pk)
+        told = Notification.objects.get(recipient=contact, kind="si_statement_reissued")
+    assert (first.employee_count, now.employee_count) == (1, 2)
+    assert told.title == "2025年8月费用明细表已更新,请再次确认"
+    assert told.body == f"应缴合计由 {first.total:,.2f} 元改为 {now.total:,.2f} 元,人数由 1 人改为 2 人。"
 
 
 def test_a_note_that_came_with_a_confirmation_is_no_dispute_to_answer(api, staff):
