@@ -141,6 +141,8 @@ def client_detail(request, pk: int):
     roles = _require(request, "read")
     client = selectors.access_client(request.user, request.tenant, pk)
     today = timezone.localdate()
+    choices = (si_services.contact_accounts(request.tenant, excluding_client=client)
+               if roles & WRITE and not client.closed_on else [])
     detail = selectors.client_detail(client, today=today,
                                      with_statements=si_selectors.reads_insured_people(request.user, request.tenant))
     return render(request, "clients/detail.html", {
@@ -151,8 +153,8 @@ def client_detail(request, pk: int):
         "close_form": ClientCloseForm(initial={"closed_on": today.isoformat()}),
         # 客户联系人: the portal accounts that speak for this company, and those the office may link
         "contacts": si_services.client_contacts(client),
-        "contact_choices": (si_services.contact_accounts(request.tenant, excluding_client=client)
-                            if roles & WRITE and not client.closed_on else []),
+        "contact_choices": choices,
+        "contact_choices_speak_for_others": any(u.speaks_for for u in choices),
     })
 
 
@@ -164,7 +166,8 @@ def client_contact_add(request, pk: int):
     client = selectors.access_client(request.user, request.tenant, pk)
     try:
         link = si_services.client_contact_add(actor=request.user, branch=request.tenant, client=client,
-                                              user_id=request.POST.get("contact"))
+                                              user_id=request.POST.get("contact"),
+                                              also_other_companies=request.POST.get("also") == "1")
     except ValidationError as exc:
         for errs in exc.message_dict.values():
             for err in errs:

@@ -1656,11 +1656,15 @@ def contact_accounts(branch, *, excluding_client=None) -> list:
     return _namesakes_marked(users)
 
 
-def client_contact_add(*, actor, branch, client, user_id) -> ClientContact:
+def client_contact_add(*, actor, branch, client, user_id, also_other_companies: bool = False) -> ClientContact:
     """Link a client-contact account of this branch to `client` (an open client): from then on it
     reads that company's fee statements, payments and insured people, and confirms or disputes the
     statements. Audited. Anything else — no such account, one without the role here, a closed
-    client, a link that exists — is refused with its reason and changes nothing."""
+    client, a link that exists — is refused with its reason and changes nothing.
+
+    An account that already speaks for another company (a group's contact for its subsidiaries)
+    is linked only with `also_other_companies`, the office's second tick: one click on the wrong
+    account opened a company's wages and identity numbers to another company's contact."""
     from hrsaas.core import inputs
 
     errors = inputs.Errors()
@@ -1675,6 +1679,11 @@ def client_contact_add(*, actor, branch, client, user_id) -> ClientContact:
     already = {"contact": _("%(name)s 已是该客户的联系人。") % {"name": user.display_name or user.username}}
     if ClientContact.objects.filter(user=user, client=client).exists():
         _errors(already)
+    if user.speaks_for and not also_other_companies:
+        _errors({"contact": _(
+            "%(name)s 已是%(others)s的联系人:关联后,其将同时看到%(others)s和%(client)s的费用明细表、回款与参保人员。"
+            "如确为同一集团的联系人,请勾选“确认同时关联多家公司”后再提交。") % {
+                "name": user.display_name or user.username, "others": "、".join(user.speaks_for), "client": client.name}})
     try:
         with transaction.atomic():  # two clicks at once: the second meets the unique link
             link = ClientContact(user=user, client=client)

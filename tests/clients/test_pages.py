@@ -327,9 +327,17 @@ def test_the_office_links_a_client_contact_who_then_reads_that_company_too(peopl
     with in_branch("bj"):
         assert list(ClientContact.objects.values_list("client_id", flat=True)) == [book["a"].pk]
 
-    done = html_of(staff.post(f"{LIST}{c.pk}/contacts/", {"contact": people["contact"].pk}, follow=True))
+    # The account speaks for 甲 already: one click would open 甲's and 丙's data to each other's
+    # contact — the office ticks that it is one group's contact, or nothing is linked.
+    assert 'data-testid="client-contact-also"' in form
+    one_click = html_of(staff.post(f"{LIST}{c.pk}/contacts/", {"contact": people["contact"].pk}, follow=True))
+    assert ("同名联系人 已是甲科技有限公司的联系人:关联后,其将同时看到甲科技有限公司和丙咨询有限公司的费用明细表、回款与参保人员。"
+            in visible(one_click)), visible(one_click)[:400]
+    with in_branch("bj"):
+        assert list(ClientContact.objects.values_list("client_id", flat=True)) == [book["a"].pk]
+    done = html_of(staff.post(f"{LIST}{c.pk}/contacts/", {"contact": people["contact"].pk, "also": "1"}, follow=True))
     assert "已关联联系人" in done and 'data-testid="client-contact"' in done
-    again = html_of(staff.post(f"{LIST}{c.pk}/contacts/", {"contact": people["contact"].pk}, follow=True))
+    again = html_of(staff.post(f"{LIST}{c.pk}/contacts/", {"contact": people["contact"].pk, "also": "1"}, follow=True))
     assert "已是该客户的联系人" in again
     with in_branch("bj"):
         assert ClientContact.objects.filter(user=people["contact"], client=c).count() == 1
