@@ -106,8 +106,12 @@ class EmployeeListApi(APIView):
         employee = services.employee_create(actor=request.user, data=services.EmployeeInput(**fields))
         body = employee_json(employee)
         # Saved, with what to check: the identity number insured in another branch in the same months.
+        # … and the city with no policy for their first (or this) month, which computes to nothing.
         body["warnings"] = ({"id_number": [str(services.INSURED_ELSEWHERE_MESSAGE)]}
                             if getattr(employee, "insured_elsewhere", False) else {})
+        no_policy = services.no_policy_notice(employee)
+        if no_policy:
+            body["warnings"]["insured_city"] = [no_policy]
         return Response(body, status=status.HTTP_201_CREATED)
 
 

@@ -256,6 +256,9 @@ def employee_add(request):
                 messages.warning(request, late or said["warning"])
             if getattr(employee, "insured_elsewhere", False):
                 messages.warning(request, services.INSURED_ELSEWHERE_MESSAGE)
+            no_policy = services.no_policy_notice(employee)
+            if no_policy:
+                messages.warning(request, no_policy)
             return redirect(f"{_base(request)}{employee.pk}/")
     today = timezone.localdate()
     current = sel.deadline_of(sel.engine.period_of(today), request.tenant, today=today)

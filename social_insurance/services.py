@@ -151,6 +151,29 @@ def filed_periods() -> set[str]:
     return set(MonthCycle.objects.filter(status=CycleStatus.FILED).values_list("period", flat=True))
 
 
+def no_policy_notice(employee: InsuredEmployee, today: dt.date | None = None) -> str | None:
+    """What the office is told when it enters a person whose city has no policy in force for
+    their first insured month, or for this month: those months compute to nothing for them
+    until HQ publishes or extends (沿用) a version (the compute says so only later, on the board).
+    None when every such month has a policy."""
+    from social_insurance.policies.selectors import cities_without_policy
+
+    today = today or timezone.localdate()
+    rules = city_settings(employee.insured_city)
+    first = engine.first_insured_month(employee.start_date, rules.add_cutoff_day)
+    months = sorted({first, engine.period_of(today)}) if first < engine.period_of(today) else [first]
+    if employee.end_date is not None:
+        last = engine.last_insured_month(employee.end_date, rules.remove_covers_leaving_month)
+        months = [m for m in months if m <= last]
+    missing = [m for m in months if employee.insured_city in cities_without_policy(engine.month_start(m))]
+    if not missing:
+        return None
+    city = label("city", employee.insured_city) or employee.insured_city
+    return _("%(city)s没有%(months)s适用的社保政策:计算时该员工的社保费为零,不计入客户的费用明细表。"
+             "请联系总部发布或沿用该城市的政策后重新计算。") % {
+        "city": city, "months": _("、").join(format_period(m) for m in missing)}
+
+
 def late_start_notice(employee: InsuredEmployee, filed: set[str] | None = None) -> str | None:
     """What happens to a person entered after months of their insurance were filed: which of
     those months the next open month back-pays (补缴, within the city's limit) and which are past

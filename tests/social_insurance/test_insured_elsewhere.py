@@ -209,3 +209,51 @@ def test_the_filing_step_lists_what_is_still_unanswered_without_refusing(api, st
     with in_branch("bj"):
         services.month_file(actor=staff, period=M, receipt_no="BJ-1")
     assert api(staff).get(f"/b/bj/api/v1/si/months/{M}/").json()["filing_cautions"] == []
+
+
+def test_a_city_with_no_policy_for_the_month_is_said_at_entry(staff, api):
+    """The shipped data has no 2026 year for 广州 after November: a person entered there computes
+    to nothing and is left out of the client's statement — said when they are entered (page and
+    API), not only later on the board after a compute."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from social_insurance.policies.selectors import cities_without_policy
+
+    assert "guangzhou" in cities_without_policy(dt.date(2026, 12, 1)) and "beijing" not in cities_without_policy(
+        dt.date(2026, 12, 1))
+    with in_branch("bj"):
+        client = make_client("北京甲公司", staff)
+        person = InsuredEmployee(client=client, name="员工9", insured_city="guangzhou", wage="9000",
+                                 start_date=dt.date(2026, 12, 3))
+        assert services.no_policy_notice(person, today=dt.date(2026, 12, 5)) == (
+            "广州没有2026年12月适用的社保政策:计算时该员工的社保费为零,不计入客户的费用明细表。"
+            "请联系总部发布或沿用该城市的政策后重新计算。")
+        person.insured_city = "beijing"
+        assert services.no_policy_notice(person, today=dt.date(2026, 12, 5)) is None
+        # entered in June from May (the year to June 2026 in force): this month too is named
+        person.insured_city, person.start_date = "guangzhou", dt.date(2026, 5, 3)
+        assert services.no_policy_notice(person, today=dt.date(2026, 6, 5)) is None
+        assert services.no_policy_notice(person, today=dt.date(2026, 12, 5)).startswith("广州没有2026年12月适用")
+    r = api(staff).post("/b/bj/api/v1/si/employees/", {
+        "client": client.pk, "name": "员工8", "id_number": idn(8), "insured_city": "guangzhou", "wage": "9000",
+        "start_date": timezone.localdate().isoformat()}, format="json")
+    expected = services.no_policy_notice(InsuredEmployee(insured_city="guangzhou", start_date=timezone.localdate()))
+    assert r.status_code == 201 and r.json()["warnings"] == ({"insured_city": [expected]} if expected else {})
+
+
+def test_the_addition_page_names_a_city_with_no_policy_for_the_month(staff):
+    import datetime as dt
+
+    from social_insurance.policies.selectors import cities_without_policy
+
+    with in_branch("bj"):
+        client = make_client("北京甲公司", staff)
+    start = dt.date.today().replace(day=1)
+    r = web(staff).post("/b/bj/si/employees/new/", {
+        "client": client.pk, "name": "员工7", "id_number": idn(7), "insured_city": "guangzhou", "wage": "9000",
+        "start_date": start.isoformat()}, follow=True)
+    html = r.content.decode()
+    assert r.status_code == 200 and "已增员:员工7" in html
+    assert ("广州没有" in html) == ("guangzhou" in cities_without_policy(start))
