@@ -75,7 +75,8 @@ class MultipleFileField(forms.FileField):
 class ClaimForm(forms.Form):
     client = forms.CharField(label=gettext_lazy("客户"))
     tier = forms.CharField(label=gettext_lazy("申领档位"))
-    photos = MultipleFileField(label=gettext_lazy("客户资料照片(JPEG/PNG/HEIC,每张不超过 8 MB)"), required=False)
+    # Required (the label carries *): the service refuses a claim without one, in its own words.
+    photos = MultipleFileField(label=gettext_lazy("客户资料照片(JPEG/PNG/HEIC,每张不超过 8 MB)"), required=True)
     note = forms.CharField(label=gettext_lazy("说明"), required=False, max_length=300)
 
     def __init__(self, *args, clients=(), tiers=(), **kwargs):

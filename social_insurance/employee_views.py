@@ -264,7 +264,9 @@ def employee_add(request):
     current = sel.deadline_of(sel.engine.period_of(today), request.tenant, today=today)
     landing = None
     start, city = _parse_day(form["start_date"].value()), form["insured_city"].value()
-    if start is not None and city in dict(cities):
+    # Where the start lands — unless the start itself was refused: the refusal is said under the
+    # field, once (the panel said it again in bold).
+    if start is not None and city in dict(cities) and "start_date" not in form.errors:
         landing = landing_text(sel.add_landing(city, start, request.tenant), services.start_refusal(city, start))
     return render(request, "social_insurance/employee_form.html", {
         "branch": request.tenant, "form": form, "title": _("增员"), "landing": landing, "kind": "add",

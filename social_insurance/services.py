@@ -354,14 +354,25 @@ def employee_clean(data: EmployeeInput, *, rules=None, clients=None, months: Bra
             hf = value
         else:
             inj = value
-    if not errs and (hf is not None or inj is not None):
-        # Rates are checked against the policy in force when insurance starts.
+    if (hf is not None or inj is not None) and wage is not None and not {"insured_city", "wage"} & errs.keys():
+        # Rates are checked against the policy in force when insurance starts (this month's while
+        # the start itself is refused) — each on its own and beside any other error, so that one
+        # submit says everything wrong, not one thing a time.
+        month = engine.period_of(start if start is not None and "start_date" not in errs else timezone.localdate())
         try:
-            policy = engine.policy_for_month(rules, insured, engine.period_of(start))
-            engine.contribution_for(policy, wage, housing_fund_percent=hf, injury=inj)
-        except engine.PolicyError as exc:
-            if exc.field in ("housing_fund_percent", "injury_rate"):
-                errs[exc.field] = exc.message
+            policy = engine.policy_for_month(rules, insured, month)
+        except engine.PolicyError:
+            # No policy that month (said when the person is saved, no_policy_notice): the rates
+            # are still checked, against the city's latest version (a 50% housing fund passed).
+            policy = next((r for r in reversed(rules) if r.city == insured), None)
+        for key, rate in (("housing_fund_percent", {"housing_fund_percent": hf}), ("injury_rate", {"injury": inj})):
+            if policy is None or next(iter(rate.values())) is None:
+                continue
+            try:
+                engine.contribution_for(policy, wage, **rate)
+            except engine.PolicyError as exc:
+                if exc.field in ("housing_fund_percent", "injury_rate"):
+                    errs[exc.field] = exc.message
     _errors(errs)
     out.update(
         client=client, name=name, id_number_hash=identity_hash(number),

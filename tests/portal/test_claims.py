@@ -207,6 +207,8 @@ def test_claim_page_keeps_values_and_shows_errors_next_to_the_fields(people, web
     assert 'value="首张"' in html and f'<option value="{cid}" selected>' in html
     # the client is offered by name and size, never by its record number
     assert re.search(rf'<option value="{cid}" selected>[^<#]+\(60人\)</option>', html)
+    # the photo is required, and its label says so as every required field's does
+    assert re.search(r'<label for="id_photos">客户资料照片[^<]*\*</label>', html)
     assert _counts() == (0, 0)
 
     r = web(people["bj_s1"]).post("/b/bj/me/claims/", {"client": str(cid), "tier": "1", "photos": [photo()]})

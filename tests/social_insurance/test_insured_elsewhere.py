@@ -257,3 +257,31 @@ def test_the_addition_page_names_a_city_with_no_policy_for_the_month(staff):
     html = r.content.decode()
     assert r.status_code == 200 and "已增员:员工7" in html
     assert ("广州没有" in html) == ("guangzhou" in cities_without_policy(start))
+
+
+def test_the_addition_form_says_every_error_at_once_and_each_once(staff):
+    """A start too early, a housing-fund rate and an injury rate out of range: three errors in one
+    submit, not three round trips; the start's refusal once (the landing panel said it again)."""
+    with in_branch("bj"):
+        client = make_client("北京甲公司", staff)
+    r = web(staff).post("/b/bj/si/employees/new/", {
+        "client": client.pk, "name": "员工6", "id_number": idn(6), "insured_city": "beijing", "wage": "9000",
+        "start_date": "2030-01-01", "housing_fund_percent": "50", "injury_rate": "9"})
+    html = r.content.decode()
+    assert r.status_code == 400
+    assert "公积金缴存比例须在" in html and "工伤保险费率须在" in html
+    assert html.count("参保开始日期 2030年1月1日") == 1, html.count("参保开始日期 2030年1月1日")
+    with in_branch("bj"):
+        assert not InsuredEmployee.objects.filter(name="员工6").exists()
+
+
+def test_rates_are_checked_when_the_start_month_has_no_policy(staff):
+    """A start in 2020 (no Beijing version that far back) let a 50% housing fund through."""
+    with in_branch("bj"):
+        client = make_client("北京甲公司", staff)
+    r = web(staff).post("/b/bj/si/employees/new/", {
+        "client": client.pk, "name": "员工5", "id_number": idn(5), "insured_city": "beijing", "wage": "9000",
+        "start_date": "2020-01-01", "housing_fund_percent": "50"})
+    assert r.status_code == 400 and "公积金缴存比例须在" in r.content.decode()
+    with in_branch("bj"):
+        assert not InsuredEmployee.objects.filter(name="员工5").exists()
