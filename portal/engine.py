@@ -14,7 +14,7 @@ earnings estimate, the automatic review of a reward claim, and the inquiry SLA.
   claimed tier (approval names the line), or that month is still open so the recompute will
   write it. A closed month without the line is refused: a confirmation stands on money.
   The first failure is the reason.
-- SLA. An inquiry is due `working_days` working days (Mon–Fri) after it was raised, at the same
+- SLA. An inquiry is due `working_days` working days (China's: holidays off, 调休 days on) after it was raised, at the same
   time of day; it is overdue while unanswered after that.
 """
 from __future__ import annotations
@@ -321,17 +321,25 @@ def review_text(code: str, args: dict) -> str:
 # ---------------------------------------------------------------------------------------------
 # Inquiry SLA
 # ---------------------------------------------------------------------------------------------
-def add_working_days(start: dt.datetime, days: int) -> dt.datetime:
-    """`start` plus `days` working days (Mon–Fri), same time of day. Raised on a weekend, the
-    count starts on Monday."""
-    current = start
-    while current.weekday() >= 5:
-        current = (current + dt.timedelta(days=1)).replace(hour=start.hour, minute=start.minute,
-                                                            second=start.second, microsecond=start.microsecond)
-    added = 0
+def add_working_days(start: dt.datetime, days: int, *, is_working_day=None) -> dt.datetime:
+    """`start` plus `days` working days, same time of day. Working days are China's
+    (hrsaas.core.workdays: weekends and 法定节假日 off, 调休 days on), or `is_working_day`'s.
+    Raised on a day off, the clock starts when the next working day begins, so the answer is due
+    at the end of its `days`-th working day (23:59:59): a Sunday evening's question is due by the
+    end of Tuesday, not Wednesday evening."""
+    if is_working_day is None:
+        from hrsaas.core.workdays import is_working_day
+    if not is_working_day(start.date()):
+        day, counted = start.date(), 0
+        while counted < days:
+            day += dt.timedelta(days=1)
+            if is_working_day(day):
+                counted += 1
+        return dt.datetime.combine(day, dt.time(23, 59, 59), tzinfo=start.tzinfo)
+    current, added = start, 0
     while added < days:
         current += dt.timedelta(days=1)
-        if current.weekday() < 5:
+        if is_working_day(current.date()):
             added += 1
     return current
 

@@ -124,7 +124,10 @@ def test_working_day_sla():
     thursday = dt.datetime(2026, 3, 12, 15, 30, tzinfo=tz)
     assert engine.add_working_days(thursday, 2) == dt.datetime(2026, 3, 16, 15, 30, tzinfo=tz)  # Monday
     saturday = dt.datetime(2026, 3, 14, 9, 0, tzinfo=tz)
-    assert engine.add_working_days(saturday, 2) == dt.datetime(2026, 3, 18, 9, 0, tzinfo=tz)  # Mon + 2
+    # raised on a day off: the clock starts Monday morning, due by the end of Tuesday
+    assert engine.add_working_days(saturday, 2) == dt.datetime(2026, 3, 17, 23, 59, 59, tzinfo=tz)
+    sunday_evening = dt.datetime(2026, 12, 6, 18, 58, tzinfo=tz)
+    assert engine.add_working_days(sunday_evening, 2) == dt.datetime(2026, 12, 8, 23, 59, 59, tzinfo=tz)
     due = engine.add_working_days(thursday, 2)
     assert not engine.is_overdue(due_at=due, answered_at=None, now=due)
     assert engine.is_overdue(due_at=due, answered_at=None, now=due + dt.timedelta(seconds=1))
@@ -138,3 +141,18 @@ def test_a_shared_rank_reads_as_shared():
     assert engine.gap_text(engine.standing_of(values, "me"), metric="openings") == "您当前月排名并列第1位"
     assert engine.gap_text(engine.standing_of(values, "e"), metric="openings") == "您当前月排名第5位,距离第1位还差3户"
     assert engine.gap_text(engine.standing_of({"me": 5, "b": 3}, "me"), metric="openings") == "您当前月排名第1位"
+
+
+def test_working_days_are_chinas_holidays_off_and_make_up_days_on():
+    """国庆 2026: 1–7 October off, Saturday 10 October worked (调休); 春节 2026: 15–23 February off,
+    Saturdays 14 and 28 February worked. A year the calendar does not carry yet counts Monday–Friday."""
+    from hrsaas.core import workdays
+
+    tz = dt.timezone(dt.timedelta(hours=8))
+    before_national_day = dt.datetime(2026, 9, 30, 10, 0, tzinfo=tz)  # Wednesday
+    assert engine.add_working_days(before_national_day, 1) == dt.datetime(2026, 10, 8, 10, 0, tzinfo=tz)
+    assert engine.add_working_days(before_national_day, 3) == dt.datetime(2026, 10, 10, 10, 0, tzinfo=tz)  # 调休 Saturday
+    in_spring_festival = dt.datetime(2026, 2, 17, 11, 0, tzinfo=tz)  # 初一: off
+    assert engine.add_working_days(in_spring_festival, 2) == dt.datetime(2026, 2, 25, 23, 59, 59, tzinfo=tz)
+    assert workdays.covered(2026) and not workdays.covered(2040)
+    assert workdays.is_working_day(dt.date(2040, 1, 2)) and not workdays.is_working_day(dt.date(2040, 1, 7))
