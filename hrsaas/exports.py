@@ -161,8 +161,6 @@ def table_response(*, fmt: str, filename: str, title: str, headers: list[str], r
     (money), date, `Period` (month) or None — as a CSV (UTF-8 with BOM, which Excel in China opens
     correctly) or XLSX download, in the files' forms (see the module docstring). Named
     `filename`.csv|xlsx for every browser and `title` for those that read RFC 5987."""
-    from urllib.parse import quote
-
     from django.http import HttpResponse
 
     if fmt == "xlsx":
@@ -178,6 +176,23 @@ def table_response(*, fmt: str, filename: str, title: str, headers: list[str], r
     else:
         body, content_type = csv_bytes([headers, *rows]), CSV_CONTENT_TYPE
     response = HttpResponse(body, content_type=content_type)
-    response["Content-Disposition"] = (f'attachment; filename="{filename}.{fmt}"; '
-                                       f"filename*=UTF-8''{quote(title)}.{fmt}")
+    name_attachment(response, filename, title, fmt)
     return response
+
+
+_NOT_IN_FILE_NAMES = re.compile(r'[\\/:*?"<>|\x00-\x1f]')
+
+
+def readable_file_name(*parts: str) -> str:
+    """People's words joined into a file name ("银行代发文件-北京分公司-2026年10月"): what Windows
+    or macOS cannot hold in a name (and quotes) becomes "_"."""
+    return "-".join(_NOT_IN_FILE_NAMES.sub("_", str(p)).strip() for p in parts if p)
+
+
+def name_attachment(response, ascii_name: str, readable: str, fmt: str) -> None:
+    """A download's name: the readable one (Chinese, or English when switched) for the browsers
+    that read RFC 6266's filename*, the ASCII one for the rest."""
+    from urllib.parse import quote
+
+    response["Content-Disposition"] = (f'attachment; filename="{ascii_name}.{fmt}"; '
+                                       f"filename*=UTF-8''{quote(readable)}.{fmt}")

@@ -32,7 +32,8 @@ from ..templatetags.commission_format import period_label
 from . import dashboard as console
 from . import payroll, selectors, services
 from .forms import COMPONENT_TITLES, RULE_FORMS, SERVICE_TITLES, RevokeForm
-from hrsaas.core.formatting import format_date, format_money
+from hrsaas.core.formatting import format_date, format_money, format_period
+from hrsaas.exports import name_attachment, readable_file_name
 
 from .models import BranchPeriod, RegisteredAdjustment
 from .payouts import paying
@@ -344,6 +345,7 @@ def payroll_export(request, period: str, fmt: str, code: str | None = None):
                                 content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     else:
         response = HttpResponse(payroll.payroll_csv(rows, period), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{name}.{fmt}"'
+    name_attachment(response, name, readable_file_name(
+        _("提成汇总"), branch.name if branch else _("全部分支机构"), format_period(period)), fmt)
     response["Cache-Control"] = "private, no-store"
     return response

@@ -4,6 +4,8 @@ HQ admin and HQ finance read; only finance marks paid; branch people get 404, an
 login page. Each page costs a fixed number of queries however many rows it shows."""
 from __future__ import annotations
 
+from urllib.parse import quote
+
 import csv
 import datetime as dt
 import io
@@ -262,7 +264,9 @@ def test_payroll_csv_and_xlsx_have_exact_amounts_and_a_totals_row(client, financ
     x = client.get("/commissions/payroll/2026-03/bj/xlsx/")
 
     assert r.status_code == 200 and r["Content-Type"].startswith("text/csv")
-    assert r["Content-Disposition"] == 'attachment; filename="commission-summary-bj-2026-03.csv"'
+    assert r["Content-Disposition"] == (
+        'attachment; filename="commission-summary-bj-2026-03.csv"; filename*=UTF-8\'\'' + quote("提成汇总-北京分公司-2026年3月")
+        + ".csv")
     assert r.content.startswith("\ufeff".encode())
     rows = list(csv.reader(io.StringIO(r.content.decode("utf-8-sig"))))
     # People's words: no account names, the count in the totals row's own cell, money and the

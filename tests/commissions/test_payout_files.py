@@ -4,6 +4,8 @@ the statements' to the fen, blocked (naming who) while someone lacks payment dat
 only, every download recorded."""
 from __future__ import annotations
 
+from urllib.parse import quote
+
 import csv
 import io
 from decimal import Decimal
@@ -85,7 +87,8 @@ def test_bank_file_total_equals_the_statements_total_to_the_fen(client, api, fin
         assert lured.status_code == 403 and "请从本系统的发放页面下载文件" in lured.content.decode(), site
     assert not PayoutFileDownload.objects.exists()
     r = client.get("/commissions/payouts/2026-03/bj/bank/csv/", headers={"Sec-Fetch-Site": "same-origin"})
-    assert r.status_code == 200 and r["Content-Disposition"] == 'attachment; filename="bank-bj-2026-03.csv"'
+    assert r.status_code == 200 and r["Content-Disposition"] == (
+        'attachment; filename="bank-bj-2026-03.csv"; filename*=UTF-8\'\'' + quote("银行代发文件-北京分公司-2026年3月") + ".csv")
     rows = _csv(r)
     assert rows[0] == ["收款人姓名", "收款账号", "开户行", "金额", "用途"]
     assert rows[1:] == [

@@ -14,6 +14,8 @@ from django.views.decorators.http import require_POST
 from branches import roles as R
 from branches.models import Branch
 from branches.pages import page_roles
+from hrsaas.core.formatting import format_period
+from hrsaas.exports import name_attachment, readable_file_name
 
 from ...templatetags.commission_format import period_label
 from ..models import PayoutBatch
@@ -107,7 +109,9 @@ def payout_file(request, period: str, kind: str, fmt: str, code: str | None = No
     content_type = "text/csv; charset=utf-8" if fmt == "csv" else \
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     response = HttpResponse(body, content_type=content_type)
-    response["Content-Disposition"] = f'attachment; filename="{kind}-{code or "all"}-{period}.{fmt}"'
+    name_attachment(response, f"{kind}-{code or 'all'}-{period}", readable_file_name(
+        _("银行代发文件") if kind == "bank" else _("薪资导入文件"), branch.name if branch else _("全部分支机构"),
+        format_period(period)), fmt)
     response["Cache-Control"] = "private, no-store"
     response["X-Payout-Rows"] = str(len(rows))
     response["X-Payout-Total"] = f"{files.total_of(rows):.2f}"
