@@ -17,6 +17,7 @@ from django.views.decorators.http import require_POST
 from branches import roles as R
 from branches.pages import page_roles
 from branches.models import User
+from hrsaas.core.collation import by_pinyin
 from hrsaas.core.inputs import errors_to_form
 
 from . import display, engine, metrics, selectors, services
@@ -294,7 +295,10 @@ def cycle_finalise(request, cycle_id: int):
 @page_roles(R.INSIDERS)  # department managers read their department (scoped by the selectors)
 def cycle_detail(request, cycle_id: int):
     cycle = selectors.access_cycle(cycle_id)
-    scores = list(selectors.scores_visible_to(request.user, cycle).select_related("department"))
+    # By department, best first within each: departments' templates differ (bonus indicators
+    # make 满分 112 in one and 100 in another), so raw totals rank people only beside colleagues.
+    scores = list(selectors.scores_visible_to(request.user, cycle).select_related("department")
+                  .order_by(*by_pinyin("department__name"), "department_id", "-total", "user_id"))
     names = _names(s.user_id for s in scores)
     flags = list(selectors.risk_flags_visible_to(request.user, cycle).select_related("department"))
     names.update(_names(f.user_id for f in flags))

@@ -373,3 +373,28 @@ def test_awards_from_scores_with_missing_values_take_a_second_tick_and_a_zero_is
     assert api(org.hr).post(BJ + f"cycles/{q4}/awards/", format="json").json() == []
     with in_branch("bj"):
         assert Award.objects.count() == 0
+
+
+def test_the_cycle_table_ranks_people_within_their_department(api, org):
+    """Two departments' templates: 社保部 out of 112 (a capped indicator), 理赔部 out of 100. The
+    table listed everyone by raw total, 58.32 of 112 below 62.50 of 100; now by department, the
+    best first within each."""
+    _capped_template(api, org)
+    api(org.hr).post(BJ + "templates/", {"code": "claims-kpi", "name": "理赔", "department": "claims",
+                                         "effective_from": "2026-01-01",
+                                         "indicators": [indicator("quality", "quality", 100, 100, name="服务质量")]},
+                     format="json")
+    values = {u.username: v for u, v in zip(org.members["si"] + [org.managers["si"]], ("95", "60", "80"))}
+    values |= {u.username: v for u, v in zip(org.members["claims"] + [org.managers["claims"]], ("20", "50", "35"))}
+    api(org.hr).post(BJ + "values/", {"period": "2026-03", "rows": [
+        {"metric": "quality", "username": u, "value": v} for u, v in values.items()]}, format="json")
+    cycle_id = api(org.hr).post(BJ + "cycles/", {"period": "2026-03"}, format="json").json()["id"]
+    with in_branch("bj"):
+        services.cycle_compute(cycle_id=cycle_id)
+    html = browser(org.boss).get(f"/b/bj/performance/cycles/{cycle_id}/").content.decode()
+    rows = re.findall(r'data-label="部门">(.*?)</td>.*?data-testid="cycle-score-total"><span>([\d.]+) ', html, re.S)
+    departments = [d for d, _t in rows]
+    assert len(rows) == 6 and departments == sorted(departments, key=departments.index)  # grouped
+    for dept in set(departments):
+        totals = [float(t) for d, t in rows if d == dept]
+        assert totals == sorted(totals, reverse=True) and len(set(totals)) == 3, (dept, totals)
