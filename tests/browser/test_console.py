@@ -235,5 +235,6 @@ def test_console_end_to_end(made, page_factory):
     assert BranchPeriod.objects.get(branch=branch, period=last).status == "paid"
     with finance.expect_download() as download:
         finance.click(f"a[href='/commissions/payroll/{last}/{code}/csv/']")
-    assert download.value.suggested_filename == f"commission-summary-{code}-{last}.csv"
+    # named in the reader's words (filename*), as the browser saves it
+    assert download.value.suggested_filename == f"提成汇总-测试分公司-{int(last[:4])}年{int(last[5:])}月.csv"
     both_sizes(finance, "hq-finance")
