@@ -45,7 +45,11 @@ class AdjustmentOut(serializers.Serializer):
 
 
 class DecisionIn(serializers.Serializer):
-    note = serializers.CharField(required=False)
+    note = serializers.CharField(required=False, help_text="Why; optional when approving.")
+
+
+class RejectionIn(serializers.Serializer):
+    note = serializers.CharField(help_text="Why it is rejected (required: the proposer reads it).")
 
 
 def _data(request) -> dict:
@@ -97,7 +101,7 @@ class AdjustmentApproveApi(APIView):
 class AdjustmentRejectApi(APIView):
     roles = R.MANAGER
 
-    @extend_schema(operation_id="adjustments_reject", request=DecisionIn, responses={200: AdjustmentOut})
+    @extend_schema(operation_id="adjustments_reject", request=RejectionIn, responses={200: AdjustmentOut})
     def post(self, request, adjustment_id: int):
         adj = adjustments.adjustment_reject(actor=request.user, adjustment_id=adjustment_id,
                                             note=_data(request).get("note", ""))

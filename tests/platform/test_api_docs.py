@@ -111,3 +111,20 @@ def test_the_schema_documents_the_contracts_error_answers(client, branches):
     assert {"200", "400", "403"} <= set(board)
     row = schema["components"]["schemas"]["LeaderboardRow"]["properties"]
     assert {"type": "integer"} in row["value"]["oneOf"]  # openings are counts, money is text
+
+
+@pytest.mark.django_db
+def test_the_schema_says_a_rejection_needs_a_note_and_an_approval_not(client, branches):
+    """The API refuses a rejection without a note (400 note) and takes an approval without one;
+    the schema said the note was optional for both."""
+    make_user("docs_admin2", (None, "hq_admin"))
+    client.login(username="docs_admin2", password=TEST_PASSWORD)
+    schema = client.get("/api/v1/schema/", {"format": "json"}).json()
+    paths = {re.sub(r"\{[a-z_]*id\}", "{id}", p): ops for p, ops in schema["paths"].items()}
+    body = {}
+    for decision in ("approve", "reject"):
+        op = paths[f"/b/{{branch}}/api/v1/adjustments/{{id}}/{decision}/"]["post"]
+        ref = op["requestBody"]["content"]["application/json"]["schema"]["$ref"].rsplit("/", 1)[1]
+        body[decision] = schema["components"]["schemas"][ref]
+    assert "note" in body["approve"]["properties"] and "note" not in body["approve"].get("required", [])
+    assert body["reject"]["required"] == ["note"]
