@@ -151,13 +151,27 @@ def filed_periods() -> set[str]:
     return set(MonthCycle.objects.filter(status=CycleStatus.FILED).values_list("period", flat=True))
 
 
-def no_policy_notice(employee: InsuredEmployee, today: dt.date | None = None) -> str | None:
+def policy_gaps():
+    """A memo of `cities_without_policy` by month: (city, "YYYY-MM") → whether no version is in
+    force (one query per month however many people an import names)."""
+    from social_insurance.policies.selectors import cities_without_policy
+
+    months: dict[str, set[str]] = {}
+
+    def missing(city: str, month: str) -> bool:
+        if month not in months:
+            months[month] = set(cities_without_policy(engine.month_start(month)))
+        return city in months[month]
+    return missing
+
+
+def no_policy_notice(employee: InsuredEmployee, today: dt.date | None = None, *, gaps=None) -> str | None:
     """What the office is told when it enters a person whose city has no policy in force for
     their first insured month, or for this month: those months compute to nothing for them
     until HQ publishes or extends (沿用) a version (the compute says so only later, on the board).
-    None when every such month has a policy."""
-    from social_insurance.policies.selectors import cities_without_policy
-
+    None when every such month has a policy. `gaps`: a `policy_gaps()` memo shared by the rows
+    of an import."""
+    gaps = gaps or policy_gaps()
     today = today or timezone.localdate()
     rules = city_settings(employee.insured_city)
     first = engine.first_insured_month(employee.start_date, rules.add_cutoff_day)
@@ -165,7 +179,7 @@ def no_policy_notice(employee: InsuredEmployee, today: dt.date | None = None) ->
     if employee.end_date is not None:
         last = engine.last_insured_month(employee.end_date, rules.remove_covers_leaving_month)
         months = [m for m in months if m <= last]
-    missing = [m for m in months if employee.insured_city in cities_without_policy(engine.month_start(m))]
+    missing = [m for m in months if gaps(employee.insured_city, m)]
     if not missing:
         return None
     city = label("city", employee.insured_city) or employee.insured_city
@@ -756,6 +770,13 @@ def employees_import(*, actor, filename: str, content) -> ImportReport:
         elsewhere = _insured_elsewhere([(obj, clean.id_number) for obj, (_index, clean) in zip(objs, cleaned)])
         report.warnings = [{"row": index, "field": "id_number", "message": str(INSURED_ELSEWHERE_MESSAGE)}
                            for obj, (index, _clean) in zip(objs, cleaned) if obj.pk in elsewhere]
+        # … and a city with no policy for the person's first or this month (computes to nothing)
+        gaps = policy_gaps()
+        for obj, (index, _clean) in zip(objs, cleaned):
+            no_policy = no_policy_notice(obj, gaps=gaps)
+            if no_policy:
+                report.warnings.append({"row": index, "field": "insured_city", "message": no_policy})
+        report.warnings.sort(key=lambda w: w["row"])
         # Totals compared after import (SPEC §8).
         from django.db.models import Sum
 
@@ -889,8 +910,7 @@ def month_compute(*, actor, period: str, register: bool = True) -> MonthCycle:
         params = {"period": period, "m": engine.month_start(period), "branch_id": branch.pk}
         # Every statement the client can already read (and may have downloaded), with its
         # figures: any whose figures this compute changes is told to the client's contacts.
-        shown = {pk: (total, n) for pk, total, n in
-                 FeeStatement.objects.filter(period=period).values_list("pk", "total", "employee_count")}
+        shown = _statements_shown(period)
         with connection.cursor() as cur:
             cur.execute("SELECT set_config('work_mem', %s, true), clock_timestamp()", [settings.SI_COMPUTE_WORK_MEM])
             # The time just before the roster is read (not the compute's end): a record changed
@@ -1042,27 +1062,39 @@ def month_compute_check(*, period: str) -> None:
     _refuse_compute(cycle)
 
 
+def _statements_shown(period: str) -> dict[int, tuple]:
+    """Each statement of `period` the client can already read (and may have downloaded), as
+    _tell_reissued compares it: its status and the figures whose change sends it back to
+    待确认 (sql._STATEMENTS), with its total and head count for the message."""
+    return {pk: (status, er, ee, n, total) for pk, status, er, ee, n, total in
+            FeeStatement.objects.filter(period=period).values_list(
+                "pk", "status", "employer_total", "employee_total", "employee_count", "total")}
+
+
 def _tell_reissued(shown: dict[int, tuple], period: str) -> None:
-    """Statements whose figures the compute changed (`shown`: each statement's total and head
-    count before it), confirmed, disputed or still awaiting confirmation — the client may have
-    downloaded or forwarded the old figures: their contacts are told, with the old and the new
-    total, once per new figures. All of them are back to 待确认 (STATEMENTS_SQL)."""
+    """Statements whose figures changed since `shown` (_statements_shown, read before the
+    change) — confirmed, disputed or still awaiting confirmation: the client may have downloaded
+    or forwarded the old figures — and those sent back to 待确认 from an answer: their contacts
+    are told, with the old and the new total, once per new figures."""
     from notifications.services import notification_create
     from notifications.words import money as money_word
     from notifications.words import period as period_word
     from notifications.words import w
 
     code = _branch().code
-    changed = [(pk, client_id, updated_at, total, n) for pk, client_id, updated_at, total, n in
-               FeeStatement.objects.filter(pk__in=list(shown), status=StatementStatus.ISSUED)
-               .values_list("pk", "client_id", "updated_at", "total", "employee_count")
-               if shown[pk] != (total, n)]
+    changed = []
+    for pk, client_id, updated_at, er, ee, n, total in (
+            FeeStatement.objects.filter(pk__in=list(shown), status=StatementStatus.ISSUED)
+            .values_list("pk", "client_id", "updated_at", "employer_total", "employee_total", "employee_count",
+                         "total")):
+        status, old_er, old_ee, old_n, old_total = shown[pk]
+        if (old_er, old_ee, old_n) != (er, ee, n) or status != StatementStatus.ISSUED:
+            changed.append((pk, client_id, updated_at, total, n, old_total, old_n))
     contacts: dict[int, list[int]] = {}
     for client_id, user_id in ClientContact.objects.filter(
             client_id__in={r[1] for r in changed}).values_list("client_id", "user_id"):
         contacts.setdefault(client_id, []).append(user_id)
-    for pk, client_id, updated_at, total, n in changed:
-        old_total, old_n = shown[pk]
+    for pk, client_id, updated_at, total, n, old_total, old_n in changed:
         for user_id in contacts.get(client_id, ()):
             notification_create(
                 recipient_id=user_id, kind="si_statement_reissued", link=f"/b/{code}/si/statements/{pk}/",
@@ -1228,8 +1260,11 @@ def _register_identities(periods: list[str], *, branch_id: int) -> None:
 
 
 def _refresh_statements(period: str) -> None:
+    shown = _statements_shown(period)
     with connection.cursor() as cur:
         cur.execute(sql.STATEMENTS_SQL, {"period": period})
+    if shown:
+        _tell_reissued(shown, period)
 
 
 def month_reconcile(*, actor, period: str) -> MonthCycle:
@@ -1685,8 +1720,12 @@ def contact_accounts(branch, *, excluding_client=None) -> list:
     for user_id, name in (ClientContact.objects.filter(user_id__in=[u.pk for u in users])
                           .order_by(*by_pinyin("client__name")).values_list("user_id", "client__name")):
         speaks_for.setdefault(user_id, []).append(name)
+    # An account may speak for a company of another branch too (its link lives in that branch's
+    # schema): said without naming it — that company is not this office's to know.
+    elsewhere = set(BranchMembership.objects.filter(user_id__in=[u.pk for u in users], role=Role.CLIENT_CONTACT)
+                    .exclude(branch=branch).values_list("user_id", flat=True))
     for u in users:
-        u.speaks_for = speaks_for.get(u.pk, [])
+        u.speaks_for = speaks_for.get(u.pk, []) + ([_("其他分支机构的客户")] if u.pk in elsewhere else [])
     return _namesakes_marked(users)
 
 

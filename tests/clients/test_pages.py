@@ -292,6 +292,25 @@ def test_a_specialist_reads_their_clients_page_without_its_fee_statements(people
     assert 'data-testid="client-statements"' in html_of(web(people["manager"]).get(f"{LIST}{a.pk}/"))
 
 
+def test_an_account_speaking_for_a_company_of_another_branch_needs_the_second_tick(people, book):
+    """Its link lives in the other branch's schema: the page said nothing and one click linked it
+    (the review of 2026-12-06). The other company is not named to this office."""
+    two = make_user("two_branch_contact", ("bj", "client_contact"), ("sh", "client_contact"), home="bj")
+    with in_branch("sh"):
+        ClientContact.objects.create(user=two, client=Client.objects.get(name="上海丁公司"))
+    c, staff = book["c"], web(people["staff"])
+    form = re.search(r'data-testid="client-contact-form">(.*?)</form>', html_of(staff.get(f"{LIST}{c.pk}/")), re.S).group(1)
+    assert 'data-testid="client-contact-also"' in form and "其他分支机构的客户" in form and "上海丁公司" not in form
+    refused = visible(html_of(staff.post(f"{LIST}{c.pk}/contacts/", {"contact": two.pk}, follow=True)))
+    assert "已是其他分支机构的客户的联系人" in refused and "上海丁公司" not in refused
+    with in_branch("bj"):
+        assert not ClientContact.objects.filter(user=two).exists()
+    done = html_of(staff.post(f"{LIST}{c.pk}/contacts/", {"contact": two.pk, "also": "1"}, follow=True))
+    assert "已关联联系人" in done
+    with in_branch("bj"):
+        assert ClientContact.objects.filter(user=two, client=c).exists()
+
+
 def test_the_office_links_a_client_contact_who_then_reads_that_company_too(people, book):
     """客户联系人: HQ creates the account with the role; the branch office links it to a company on
     the client page. Before, the contact sees none of that company's statements; after, it does —

@@ -145,7 +145,8 @@ def test_a_shared_rank_reads_as_shared():
 
 def test_working_days_are_chinas_holidays_off_and_make_up_days_on():
     """国庆 2026: 1–7 October off, Saturday 10 October worked (调休); 春节 2026: 15–23 February off,
-    Saturdays 14 and 28 February worked. A year the calendar does not carry yet counts Monday–Friday."""
+    Saturdays 14 and 28 February worked. A year the calendar does not carry yet counts Monday–Friday
+    less the holidays fixed by date."""
     from hrsaas.core import workdays
 
     tz = dt.timezone(dt.timedelta(hours=8))
@@ -156,3 +157,7 @@ def test_working_days_are_chinas_holidays_off_and_make_up_days_on():
     assert engine.add_working_days(in_spring_festival, 2) == dt.datetime(2026, 2, 25, 23, 59, 59, tzinfo=tz)
     assert workdays.covered(2026) and not workdays.covered(2040)
     assert workdays.is_working_day(dt.date(2040, 1, 2)) and not workdays.is_working_day(dt.date(2040, 1, 7))
+    # … less the holidays fixed by date: 元旦 2027 (a Friday) is no working day, whatever the notice
+    assert not workdays.is_working_day(dt.date(2027, 1, 1)) and not workdays.is_working_day(dt.date(2040, 10, 2))
+    new_years_eve = dt.datetime(2026, 12, 31, 10, 0, tzinfo=tz)  # Thursday
+    assert engine.add_working_days(new_years_eve, 1) == dt.datetime(2027, 1, 4, 10, 0, tzinfo=tz)  # Monday

@@ -285,3 +285,26 @@ def test_rates_are_checked_when_the_start_month_has_no_policy(staff):
     assert r.status_code == 400 and "公积金缴存比例须在" in r.content.decode()
     with in_branch("bj"):
         assert not InsuredEmployee.objects.filter(name="员工5").exists()
+
+
+def test_an_import_names_the_rows_whose_city_has_no_policy_for_the_month(api, staff):
+    """As the page and the API do for one person (the review found imports silent)."""
+    from django.utils import timezone
+
+    with in_branch("bj"):
+        make_client("北京甲公司", staff)
+    today = timezone.localdate()
+    wb = Workbook()
+    ws = wb.active
+    ws.append(["客户名称", "姓名", "身份证号", "参保城市", "申报工资", "参保开始日期"])
+    ws.append(["北京甲公司", "员工3", idn(3), "北京", "10000", today.isoformat()])
+    ws.append(["北京甲公司", "员工4", idn(4), "广州", "9000", today.isoformat()])
+    buf = io.BytesIO()
+    wb.save(buf)
+    r = api(staff).post("/b/bj/api/v1/si/employees/import/",
+                        {"file": SimpleUploadedFile("people.xlsx", buf.getvalue())}, format="multipart")
+    assert r.status_code == 201 and r.json()["created"] == 2, r.content
+    expected = services.no_policy_notice(InsuredEmployee(insured_city="guangzhou", start_date=today))
+    beijing = services.no_policy_notice(InsuredEmployee(insured_city="beijing", start_date=today))
+    assert beijing is None and expected  # the shipped data: 广州's year ended in June 2026
+    assert r.json()["warnings"] == [{"row": 3, "field": "insured_city", "message": expected}]

@@ -277,3 +277,26 @@ def test_the_office_is_told_once_per_dispute_naming_the_client_and_month(api, st
     assert api(contact).post(f"/b/bj/api/v1/si/statements/{statement.pk}/confirm/", {}, format="json").status_code == 200
     with in_branch("bj"):
         assert Notification.objects.filter(kind="si_statement_disputed").count() == before
+
+
+def test_a_confirmed_statement_whose_split_changes_at_the_same_total_is_told(api, staff):
+    """The statement goes back to 待确认 when the employer's or the employee's part changes, even
+    at the same total (a version moving a point from one side to the other): the confirmation is
+    gone, so the client is told (the review found it told only when the total or count moved)."""
+    contact = make_user("ding_contact", ("bj", "client_contact"), home="bj")
+    with in_branch("bj"):
+        client = make_client("北京丁公司", staff)
+        ClientContact.objects.create(user=contact, client=client)
+        add_employee(client, 1, "12000", "2025-06-01", actor=staff)
+        services.month_compute(actor=staff, period=M)
+        statement = FeeStatement.objects.get(period=M, client=client)
+    assert api(contact).post(f"/b/bj/api/v1/si/statements/{statement.pk}/confirm/", {}, format="json").status_code == 200
+    with in_branch("bj"):
+        # the stored split one yuan off, the total as it was: the compute puts the right split back
+        FeeStatement.objects.filter(pk=statement.pk).update(employer_total=statement.employer_total + 1,
+                                                            employee_total=statement.employee_total - 1)
+        services.month_compute(actor=staff, period=M)
+        now = FeeStatement.objects.get(pk=statement.pk)
+        assert (now.status, now.total) == ("issued", statement.total)
+        told = Notification.objects.get(recipient=contact, kind="si_statement_reissued")
+    assert told.title == "2025年8月费用明细表已更新,请再次确认"
