@@ -28,6 +28,7 @@ from django.utils.translation import ngettext
 
 from commissions.engine import (
     BranchRef,
+    Lead,
     Opening,
     RuleBook,
     Sale,
@@ -109,6 +110,10 @@ class EstimateInput:
     sales_amount: Decimal
     service: str
     new_client: bool
+    # A lead signed this month for this amount (市场线索分成): the earner's own marketing lead
+    # ("marketer") or a lead they found and signed themselves ("seller"); None: no lead.
+    lead_amount: Decimal = Decimal("0.00")
+    lead_role: str | None = None
 
 
 @dataclass(frozen=True)
@@ -144,8 +149,14 @@ def estimate(*, today: dt.date, branch: BranchRef, earner_id: int, data: Estimat
             opened_on = add_months(period_start(period), -(months + 1))
         sales = [Sale(branch=branch, sale_id=-1, client_opened_on=opened_on, service=data.service, period=period,
                       amount=data.sales_amount, earner_id=earner_id)]
+    leads = []
+    if data.lead_amount > 0 and data.lead_role in ("marketer", "seller"):
+        marketer = data.lead_role == "marketer"
+        leads = [Lead(branch=branch, lead_id=-1, source="marketing" if marketer else "sales",
+                      marketer_id=earner_id if marketer else None, created_on=today,
+                      seller_id=None if marketer else earner_id, amount=data.lead_amount, signed_on=today)]
     lines = compute_period(period=period, home_branch_id=branch.id, earner_home={earner_id: branch.id},
-                           openings=openings, sales=sales, rules=rules)
+                           openings=openings, sales=sales, leads=leads, rules=rules)
     parts: dict[tuple, list] = {}
     for ln in lines:
         parts.setdefault((ln.component, ln.base, ln.rate, ln.adjustment_percent), []).append(ln.amount)

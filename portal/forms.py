@@ -45,8 +45,28 @@ class EstimateForm(forms.Form):
         value = self.cleaned_data["headcount"]
         return None if not (value or "").strip() else _whole(value, low=1, high=1_000_000)
 
+    # Marketing and sales only (lead_role set): what a lead of theirs signed this month brings.
+    lead_amount = forms.CharField(label=gettext_lazy("再签约的线索金额(元)"), required=False, initial="0",
+                                  widget=forms.TextInput(attrs={"inputmode": "decimal"}))
+
+    def __init__(self, *args, lead_role: str | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.lead_role = lead_role
+        if lead_role is None:
+            del self.fields["lead_amount"]
+        else:
+            self.fields["lead_amount"].help_text = (
+                _("您的市场线索由销售签约的金额(市场线索分成)") if lead_role == "marketer"
+                else _("您自己开发并签约的线索金额(线索分成)"))
+
     def clean_sales_amount(self) -> Decimal:
-        text = (self.cleaned_data["sales_amount"] or "0").strip()
+        return self._amount("sales_amount")
+
+    def clean_lead_amount(self) -> Decimal:
+        return self._amount("lead_amount")
+
+    def _amount(self, name: str) -> Decimal:
+        text = (self.cleaned_data[name] or "0").strip()
         try:
             amount = parse_money(text, maximum=MAX_ESTIMATE_AMOUNT)
         except MoneyError as exc:

@@ -3,6 +3,8 @@
 ownership is checked by the selectors (the same 404 for "missing" and "not yours")."""
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404
@@ -13,7 +15,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from branches import roles as R
 from branches.pages import page_roles
-from branches.roles import may_read_commission_amounts, roles_in_branch
+from branches.roles import Role, may_read_commission_amounts, roles_in_branch
 from branches.uploads import serve_branch_file
 from commissions.engine import BranchRef, period_of
 from commissions.services import rulebook_load
@@ -149,8 +151,12 @@ def line(request, period: str, key: str):
 @require_GET
 @page_roles(R.INSIDERS)
 def estimate(request):
+    # Marketing earns from its leads (市场线索分成), sales from the leads it finds and signs too:
+    # their estimate takes a lead's amount (the review saw marketing offered openings and sales only).
+    roles = roles_in_branch(request.user, request.tenant)
+    lead_role = "marketer" if Role.MARKETING in roles else "seller" if Role.SALES in roles else None
     bound = any(k in request.GET for k in forms.EstimateForm.base_fields)
-    form = forms.EstimateForm(request.GET if bound else None)
+    form = forms.EstimateForm(request.GET if bound else None, lead_role=lead_role)
     result = None
     if bound and form.is_valid():
         d = form.cleaned_data
@@ -159,7 +165,8 @@ def estimate(request):
             today=timezone.localdate(), branch=BranchRef(branch.id, branch.code), earner_id=request.user.pk,
             data=engine.EstimateInput(openings=d["openings"], headcount=d["headcount"],
                                       sales_amount=d["sales_amount"], service=d["service"],
-                                      new_client=d["client_type"] == "new"),
+                                      new_client=d["client_type"] == "new",
+                                      lead_amount=d.get("lead_amount") or Decimal("0.00"), lead_role=lead_role),
             rules=rulebook_load())
     return render(request, "portal/estimate.html", {"form": form, "result": result},
                   status=400 if bound and form.errors else 200)

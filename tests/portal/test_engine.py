@@ -161,3 +161,17 @@ def test_working_days_are_chinas_holidays_off_and_make_up_days_on():
     assert not workdays.is_working_day(dt.date(2027, 1, 1)) and not workdays.is_working_day(dt.date(2040, 10, 2))
     new_years_eve = dt.datetime(2026, 12, 31, 10, 0, tzinfo=tz)  # Thursday
     assert engine.add_working_days(new_years_eve, 1) == dt.datetime(2027, 1, 4, 10, 0, tzinfo=tz)  # Monday
+
+
+@pytest.mark.parametrize("role, component, total", [
+    ("marketer", "lead_marketing", "4000.00"),  # 4% of a marketing lead's signed amount
+    ("seller", "lead_sales", "5000.00"),  # 5% of a lead the seller found and signed
+    (None, None, "0.00"),  # a specialist: no lead
+])
+def test_estimate_of_a_signed_lead_for_marketing_and_sales(role, component, total):
+    """Marketing earns from its leads (市场线索分成): the estimate offered openings and sales only."""
+    est = engine.estimate(today=TODAY, branch=BJ, earner_id=7, rules=RULES, data=engine.EstimateInput(
+        openings=0, headcount=None, sales_amount=Decimal(0), service="social_insurance", new_client=True,
+        lead_amount=Decimal("100000.00"), lead_role=role))
+    assert est.total == Decimal(total)
+    assert [p.component for p in est.parts if p.amount] == ([component] if component else [])

@@ -149,6 +149,26 @@ def test_estimator_figures(web, people):
     assert 'data-testid="estimate-total">10,800.00<' in r.content.decode()  # 800 + 1% × 1,000,000
 
 
+def test_a_marketers_estimate_takes_a_signed_leads_amount(web, people):
+    """Marketing earns 市场线索分成 on its leads' signed amounts: the page offered openings and
+    sales only (the buyer's walk of 2026-12-06). A specialist is not asked for a lead."""
+    from hrsaas.core.labels import label
+    from tests.factories import make_user
+
+    marketer = make_user("bj_mkt_est", ("bj", "marketing"), home="bj")
+    page = web(marketer).get("/b/bj/me/estimate/").content.decode()
+    assert 'name="lead_amount"' in page and "您的市场线索由销售签约的金额" in page
+    r = web(marketer).get("/b/bj/me/estimate/", {"openings": "0", "sales_amount": "0", "lead_amount": "100,000.00",
+                                                  "service": "social_insurance", "client_type": "new"})
+    html = r.content.decode()
+    assert r.status_code == 200 and 'data-testid="estimate-total">4,000.00<' in html  # 4%
+    assert str(label("component", "lead_marketing")) in html and "lead_marketing" not in html
+    bad = web(marketer).get("/b/bj/me/estimate/", {"lead_amount": "-5", "service": "social_insurance",
+                                                    "client_type": "new"})
+    assert bad.status_code == 400 and 'data-field="lead_amount">不能为负数。' in bad.content.decode()
+    assert 'name="lead_amount"' not in web(people["bj_s1"]).get("/b/bj/me/estimate/").content.decode()
+
+
 def test_estimator_uses_this_branchs_registered_adjustment(web, people):
     register_adjustment("sh", "opening_reward", "20.00", "2020-01-01")
     r = web(people["sh_s1"]).get("/b/sh/me/estimate/", {"openings": "2", "headcount": "60", "sales_amount": "0",
