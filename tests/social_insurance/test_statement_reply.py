@@ -189,18 +189,26 @@ def test_the_client_is_told_when_new_figures_replace_a_statement_they_answered(a
         assert now.total != statement.total
 
 
+def _issued_with_a_contact(staff, username: str, company: str):
+    """A company with one insured person and a linked contact, its month computed: (its
+    statement, the contact)."""
+    contact = make_user(username, ("bj", "client_contact"), home="bj")
+    with in_branch("bj"):
+        client = make_client(company, staff)
+        ClientContact.objects.create(user=contact, client=client)
+        add_employee(client, 1, "12000", "2025-06-01", actor=staff)
+        services.month_compute(actor=staff, period=M)
+        return FeeStatement.objects.select_related("client").get(period=M, client=client), contact
+
+
 def test_the_client_is_told_when_a_statement_awaiting_confirmation_changes(api, staff):
     """Still 待客户确认, the client may already have downloaded it: new figures (someone added
     after the cut-off) are told too, with the old and new totals (the review of 2026-12-06 found
     the statement going from 9 to 10 people and the inbox empty)."""
-    contact = make_user("bing_contact", ("bj", "client_contact"), home="bj")
+    first, contact = _issued_with_a_contact(staff, "bing_contact", "北京丙公司")
+    client = first.client
     with in_branch("bj"):
-        client = make_client("北京丙公司", staff)
-        ClientContact.objects.create(user=contact, client=client)
-        add_employee(client, 1, "12000", "2025-06-01", actor=staff)
-        services.month_compute(actor=staff, period=M)  # first issue: the statement itself is the news
-        first = FeeStatement.objects.get(period=M, client=client)
-        assert first.status == "issued"
+        assert first.status == "issued"  # first issue: the statement itself is the news
         assert not Notification.objects.filter(recipient=contact, kind="si_statement_reissued").exists()
         add_employee(client, 2, "9000", "2025-08-01", actor=staff)
         services.month_compute(actor=staff, period=M)
@@ -283,13 +291,7 @@ def test_a_confirmed_statement_whose_split_changes_at_the_same_total_is_told(api
     """The statement goes back to 待确认 when the employer's or the employee's part changes, even
     at the same total (a version moving a point from one side to the other): the confirmation is
     gone, so the client is told (the review found it told only when the total or count moved)."""
-    contact = make_user("ding_contact", ("bj", "client_contact"), home="bj")
-    with in_branch("bj"):
-        client = make_client("北京丁公司", staff)
-        ClientContact.objects.create(user=contact, client=client)
-        add_employee(client, 1, "12000", "2025-06-01", actor=staff)
-        services.month_compute(actor=staff, period=M)
-        statement = FeeStatement.objects.get(period=M, client=client)
+    statement, contact = _issued_with_a_contact(staff, "ding_contact", "北京丁公司")
     assert api(contact).post(f"/b/bj/api/v1/si/statements/{statement.pk}/confirm/", {}, format="json").status_code == 200
     with in_branch("bj"):
         # the stored split one yuan off, the total as it was: the compute puts the right split back
