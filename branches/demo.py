@@ -5,9 +5,11 @@ idempotent (running it twice leaves the same data).
 """
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from importlib import import_module
 
+from django.contrib.auth.hashers import make_password
 from django.db import connection
 
 from . import services
@@ -39,6 +41,11 @@ class DemoOrg:
     finance: User | None = None
 
 
+@functools.cache
+def _demo_password_hash() -> str:
+    return make_password(DEMO_PASSWORD)
+
+
 def _user(username: str, display: str, home: str | None, roles: list[tuple[str | None, str]], **extra) -> User:
     existing = User.objects.filter(username=username).first()
     if existing:
@@ -46,7 +53,7 @@ def _user(username: str, display: str, home: str | None, roles: list[tuple[str |
     user = services.user_create(
         actor=None, username=username, password=DEMO_PASSWORD, display_name=display,
         email=f"{username}@demo.hrsaas.cn", home_branch=home,
-        roles=[services.RoleInput(branch=b, role=r) for b, r in roles],
+        roles=[services.RoleInput(branch=b, role=r) for b, r in roles], password_hash=_demo_password_hash(),
     )
     if extra:
         for k, v in extra.items():

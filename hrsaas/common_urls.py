@@ -1,9 +1,14 @@
+import threading
+from collections import OrderedDict
+
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.urls import include, path
 from drf_spectacular.views import SCHEMA_KWARGS, SpectacularAPIView, SpectacularSwaggerSplitView
+from django.utils.translation import get_language
 from drf_spectacular.utils import extend_schema
+from rest_framework.response import Response
 
 from branches.pages import SIGNED_IN, page_roles
 from branches.permissions import SCHEMA_FOR_INSIDERS, JsonRefusals, request_branch
@@ -19,12 +24,63 @@ class SchemaApi(JsonRefusals, SpectacularAPIView):
     be sent in."""
 
     refusals_as_json = True
+    _key = None
 
     @extend_schema(**SCHEMA_KWARGS)  # as the parent's: the schema view is not part of the schema
     def get(self, request, *args, **kwargs):
         in_branch = request_branch(request) is not None
         self.urlconf = getattr(request, "urlconf", None) if in_branch else "hrsaas.schema_urls"
+        self._key = (str(self.urlconf), request.path, request.GET.get("lang") or get_language(),
+                     request.accepted_media_type, request.version)
+        served = _rendered.get(self._key)
+        if served is not None:
+            content, content_type, disposition = served
+            response = HttpResponse(content, content_type=content_type)
+            response["Content-Disposition"] = disposition
+            return response
         return super().get(request, *args, **kwargs)
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        response = super().finalize_response(request, response, *args, **kwargs)
+        if self._key is not None and response.status_code == 200 and isinstance(response, Response):
+            response.render()
+            _rendered.put(self._key, (response.content, response["Content-Type"], response["Content-Disposition"]))
+        return response
+
+
+class _Rendered:
+    """The schema as last sent, per URL configuration, path, language and format. It is the same
+    for every caller (SERVE_PUBLIC: who may read it is SchemaReader's decision, made before) and
+    changes only with the code, which a deployment restarts the processes for; generating and
+    rendering it takes about half a second (the YAML in pure Python), for a document integrators'
+    tools and the docs page fetch whole every time."""
+
+    LIMIT = 32  # branches × languages × formats in use; the oldest goes first
+
+    def __init__(self) -> None:
+        self._items: OrderedDict[tuple, tuple] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple):
+        with self._lock:
+            if key in self._items:
+                self._items.move_to_end(key)
+                return self._items[key]
+        return None
+
+    def put(self, key: tuple, value: tuple) -> None:
+        with self._lock:
+            self._items[key] = value
+            self._items.move_to_end(key)
+            while len(self._items) > self.LIMIT:
+                self._items.popitem(last=False)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+
+
+_rendered = _Rendered()
 
 
 def common_patterns():

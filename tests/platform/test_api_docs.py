@@ -128,3 +128,43 @@ def test_the_schema_says_a_rejection_needs_a_note_and_an_approval_not(client, br
         body[decision] = schema["components"]["schemas"][ref]
     assert "note" in body["approve"]["properties"] and "note" not in body["approve"].get("required", [])
     assert body["reject"]["required"] == ["note"]
+
+
+@pytest.mark.django_db
+def test_the_schema_is_generated_once_per_path_language_and_format(client, branches, monkeypatch):
+    """The schema is the same for every reader: generated once and sent again as it was, per
+    path, language and format; a refusal is still decided per request."""
+    from drf_spectacular.generators import SchemaGenerator
+
+    from hrsaas import common_urls
+
+    common_urls._rendered.clear()
+    generated = []
+    original = SchemaGenerator.get_schema
+    monkeypatch.setattr(SchemaGenerator, "get_schema",
+                        lambda self, *a, **kw: generated.append(1) or original(self, *a, **kw))
+    make_user("docs_cache", ("bj", "branch_manager"))
+    make_user("docs_cache_contact", ("bj", "client_contact"))
+    client.login(username="docs_cache", password=TEST_PASSWORD)
+
+    yaml_first, yaml_again = client.get("/b/bj/api/v1/schema/"), client.get("/b/bj/api/v1/schema/")
+    assert len(generated) == 1
+    assert yaml_first.status_code == yaml_again.status_code == 200
+    assert yaml_first.content == yaml_again.content and yaml_again.content.startswith(b"openapi:")
+    assert yaml_again["Content-Type"] == yaml_first["Content-Type"]
+    assert yaml_again["Content-Disposition"] == yaml_first["Content-Disposition"]
+
+    as_json = client.get("/b/bj/api/v1/schema/", {"format": "json"})
+    assert len(generated) == 2 and as_json.json()["paths"]
+    in_english = client.get("/b/bj/api/v1/schema/", {"format": "json", "lang": "en"})
+    assert len(generated) == 3 and in_english.content != as_json.content
+    hq = client.get("/api/v1/schema/", {"format": "json"})
+    assert len(generated) == 4 and "/api/v1/branches/" in hq.json()["paths"]
+    assert client.get("/b/bj/api/v1/schema/", {"format": "json"}).content == as_json.content
+    assert len(generated) == 4
+
+    client.login(username="docs_cache_contact", password=TEST_PASSWORD)
+    refused = client.get("/b/bj/api/v1/schema/", {"format": "json"})
+    assert refused.status_code == 403 and "paths" not in refused.content.decode()
+    client.logout()
+    assert client.get("/b/bj/api/v1/schema/").status_code == 401
