@@ -30,8 +30,11 @@ class SchemaApi(JsonRefusals, SpectacularAPIView):
     def get(self, request, *args, **kwargs):
         in_branch = request_branch(request) is not None
         self.urlconf = getattr(request, "urlconf", None) if in_branch else "hrsaas.schema_urls"
+        # Every input of the document: drf-spectacular also reads `?version=` (into info.version
+        # and the file name) when no versioning class set request.version.
+        version = self.api_version or request.version or self._get_version_parameter(request)
         self._key = (str(self.urlconf), request.path, request.GET.get("lang") or get_language(),
-                     request.accepted_media_type, request.version)
+                     request.accepted_media_type, version)
         served = _rendered.get(self._key)
         if served is not None:
             content, content_type, disposition = served

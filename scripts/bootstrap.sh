@@ -13,8 +13,9 @@ if [ -z "${PYTHON:-}" ]; then
   fi
 fi
 # A virtualenv made from another interpreter than the one chosen is made again.
-base=$("$PYTHON" -c "import sys; print(sys.base_prefix)")
-if [ -x .venv/bin/python ] && [ "$(.venv/bin/python -c "import sys; print(sys.base_prefix)")" != "$base" ]; then
+which='import sys; print(sys.base_prefix, sys.version_info[:2])'
+base=$("$PYTHON" -c "$which")
+if [ -x .venv/bin/python ] && [ "$(.venv/bin/python -c "$which" 2>/dev/null)" != "$base" ]; then
   rm -rf .venv
 fi
 if [ ! -x .venv/bin/python ]; then

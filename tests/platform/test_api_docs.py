@@ -162,6 +162,13 @@ def test_the_schema_is_generated_once_per_path_language_and_format(client, branc
     assert len(generated) == 4 and "/api/v1/branches/" in hq.json()["paths"]
     assert client.get("/b/bj/api/v1/schema/", {"format": "json"}).content == as_json.content
     assert len(generated) == 4
+    # `?version=` changes the document (info.version, the file name): its own entry, never
+    # what the next reader of the plain URL gets.
+    other = client.get("/b/bj/api/v1/schema/", {"format": "json", "version": "EVIL"})
+    assert len(generated) == 5 and "EVIL" in other.json()["info"]["version"]
+    plain = client.get("/b/bj/api/v1/schema/", {"format": "json"})
+    assert plain.json()["info"]["version"] == "1.0.0" and "EVIL" not in plain["Content-Disposition"]
+    assert len(generated) == 5
 
     client.login(username="docs_cache_contact", password=TEST_PASSWORD)
     refused = client.get("/b/bj/api/v1/schema/", {"format": "json"})
