@@ -5,9 +5,9 @@ from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
 from django.urls import include, path
-from drf_spectacular.views import SCHEMA_KWARGS, SpectacularAPIView, SpectacularSwaggerSplitView
 from django.utils.translation import get_language
 from drf_spectacular.utils import extend_schema
+from drf_spectacular.views import SCHEMA_KWARGS, SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.response import Response
 
 from branches.pages import SIGNED_IN, page_roles
@@ -52,7 +52,7 @@ class SchemaApi(JsonRefusals, SpectacularAPIView):
 
 
 class _Rendered:
-    """The schema as last sent, per URL configuration, path, language and format. It is the same
+    """The schema as last sent, per URL configuration, path, language, format and version. It is the same
     for every caller (SERVE_PUBLIC: who may read it is SchemaReader's decision, made before) and
     changes only with the code, which a deployment restarts the processes for; generating and
     rendering it takes about half a second (the YAML in pure Python), for a document integrators'

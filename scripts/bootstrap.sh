@@ -13,9 +13,9 @@ if [ -z "${PYTHON:-}" ]; then
   fi
 fi
 # A virtualenv made from another interpreter than the one chosen is made again.
-which='import sys; print(sys.base_prefix, sys.version_info[:2])'
-base=$("$PYTHON" -c "$which")
-if [ -x .venv/bin/python ] && [ "$(.venv/bin/python -c "$which" 2>/dev/null)" != "$base" ]; then
+interpreter='import sys; print(sys.base_prefix, sys.version_info[:2])'
+chosen=$("$PYTHON" -c "$interpreter")
+if [ -x .venv/bin/python ] && [ "$(.venv/bin/python -c "$interpreter" 2>/dev/null)" != "$chosen" ]; then
   rm -rf .venv
 fi
 if [ ! -x .venv/bin/python ]; then

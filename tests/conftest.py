@@ -617,4 +617,3 @@ def chromium_path() -> str:
         if path and Path(path).exists():
             return path
     pytest.fail("Debian's chromium is not installed (.ci/run installs it)")
-
