@@ -40,13 +40,14 @@ def _cached_tenant(route: str, load, request=None):
     """The Branch for a route key ("" for HQ's public tenant, else a branch code): a copy of the
     one this process read, while the `tenants` generation in Redis (bumped by any save or
     delete of a branch or a route) is the one it was read under; else `load()` (None: no such
-    branch; not kept). Inside a transaction, or with Redis away, always `load()`."""
+    branch; not kept). With Redis away, always `load()`; inside a transaction, once per route
+    and transaction (`_in_transaction`)."""
     import copy
 
     from hrsaas.core import prepared
 
     if not prepared.usable():
-        return load()
+        return _in_transaction(route, load)
     from .tokens import prefetch
 
     held = _TENANTS.get(route)
@@ -69,7 +70,36 @@ def _cached_tenant(route: str, load, request=None):
     return tenant
 
 
+def _in_transaction(route: str, load):
+    """The Branch for a route inside a transaction: the process-wide copies are trusted only
+    under a generation bumped on commit, so they may not hold this transaction's own writes.
+    Here a route is read once per transaction instead (the requests a test makes inside its
+    transaction). The copies are tied to the connection's list of commit hooks, which Django
+    replaces when the transaction commits or rolls back (or a savepoint rolls back, or the
+    connection closes): a copy never outlives the transaction it was read in. A save or delete
+    of a branch or a route drops them at once (`_tenants_changed`)."""
+    import copy
+
+    from django.db import connection
+
+    if not connection.in_atomic_block:
+        return load()
+    hooks, held = getattr(connection, "_branch_routes", (None, None))
+    if hooks is not connection.run_on_commit:
+        held = {}
+        connection._branch_routes = (connection.run_on_commit, held)
+    if route in held:
+        return copy.copy(held[route])
+    tenant = load()
+    if tenant is not None:
+        held[route] = copy.copy(tenant)
+    return tenant
+
+
 def _tenants_changed(sender, raw=False, **kwargs):
+    from django.db import connection
+
+    connection._branch_routes = (None, None)
     if not raw:
         from hrsaas.core import prepared
 
