@@ -37,9 +37,25 @@ def make_user(username: str | None = None, *roles: tuple[str | None, str], home:
               superuser: bool = False) -> User:
     """A user with roles given as (branch code or None for HQ, role)."""
     username = username or f"u{next(_seq)}_{connection.schema_name}"
-    home_branch = Branch.objects.get(code=home) if home else None
-    user = UserFactory(username=username, home_branch=home_branch, is_superuser=superuser, is_staff=superuser)
+    user = UserFactory(username=username, home_branch_id=_branch_id(home) if home else None, is_superuser=superuser,
+                       is_staff=superuser)
     for code, role in roles:
-        branch = Branch.objects.get(code=code) if code else None
-        BranchMembership.objects.create(user=user, branch=branch, role=role)
+        BranchMembership.objects.create(user=user, branch_id=_branch_id(code) if code else None, role=role)
     return user
+
+
+_SESSION_BRANCH_IDS: dict[tuple[str, str], int] = {}
+
+
+def _branch_id(code: str) -> int:
+    """The id of the branch `code`: the session's test branches (made once when the test database
+    is, never removed before it is) are looked up once per database; any other branch each time,
+    and an unknown code fails as `Branch.objects.get` does."""
+    from tests.conftest import TEST_BRANCHES
+
+    if code not in {c for c, _name, _city in TEST_BRANCHES}:
+        return Branch.objects.values_list("pk", flat=True).get(code=code)
+    key = (connection.settings_dict["NAME"], code)
+    if key not in _SESSION_BRANCH_IDS:
+        _SESSION_BRANCH_IDS[key] = Branch.objects.values_list("pk", flat=True).get(code=code)
+    return _SESSION_BRANCH_IDS[key]
