@@ -73,16 +73,23 @@ def _cached_tenant(route: str, load, request=None):
 def _in_transaction(route: str, load):
     """The Branch for a route inside a transaction: the process-wide copies are trusted only
     under a generation bumped on commit, so they may not hold this transaction's own writes.
-    Here a route is read once per transaction instead (the requests a test makes inside its
-    transaction). The copies are tied to the connection's list of commit hooks, which Django
-    replaces when the transaction commits or rolls back (or a savepoint rolls back, or the
-    connection closes): a copy never outlives the transaction it was read in. A save or delete
-    of a branch or a route drops them at once (`_tenants_changed`)."""
+    Here a route is read once per transaction instead. No request of the product runs inside one
+    (no ATOMIC_REQUESTS, and it would wrap the view, not this middleware): these are the requests
+    a test makes inside its transaction.
+
+    The copies are tied to the connection's list of commit hooks, which Django replaces when a
+    transaction an atomic block opened commits or rolls back (or a savepoint rolls back, or the
+    connection closes), so a copy never outlives the transaction it was read in; in manual
+    transaction mode (autocommit off, the commit the caller's), nothing is kept. A save or delete
+    of a branch or a route drops them at once (`_tenants_changed`); what other connections commit
+    meanwhile, and writes that skip the signals (`QuerySet.update`), are seen from the next
+    transaction on."""
     import copy
 
     from django.db import connection
 
-    if not connection.in_atomic_block:
+    # commit_on_exit: the outermost atomic block opened this transaction and ends it.
+    if not (connection.in_atomic_block and connection.commit_on_exit):
         return load()
     hooks, held = getattr(connection, "_branch_routes", (None, None))
     if hooks is not connection.run_on_commit:

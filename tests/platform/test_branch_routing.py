@@ -75,3 +75,27 @@ def test_copies_never_outlive_their_transaction(django_db_setup, django_db_block
             assert len(loads) == 8
             middleware._in_transaction("y", load)
             assert len(loads) == 8
+
+
+def test_nothing_is_kept_in_manual_transaction_mode(django_db_setup, django_db_blocker):
+    # With autocommit off the caller commits, and Django keeps its list of hooks across that
+    # commit: a copy would outlive the transaction it was read in.
+    loads = []
+
+    def load():
+        loads.append(1)
+        return object()
+
+    with django_db_blocker.unblock():
+        connection.ensure_connection()
+        connection.set_autocommit(False)
+        try:
+            with transaction.atomic():
+                middleware._in_transaction("x", load)
+            connection.commit()
+            with transaction.atomic():
+                middleware._in_transaction("x", load)
+            assert len(loads) == 2
+        finally:
+            connection.rollback()
+            connection.set_autocommit(True)
