@@ -41,61 +41,60 @@ def test_a_branch_is_read_once_per_transaction_and_again_after_it_is_saved(clien
     assert client.get("/b/bj/clients/").wsgi_request.tenant.name == "北京二部"
 
 
-def test_copies_never_outlive_their_transaction(django_db_setup, django_db_blocker):
-    loads = []
-
-    def load():
-        loads.append(1)
-        return object()
+@pytest.fixture
+def loads(django_db_setup, django_db_blocker):
+    """Each call of `loads.load` counted: a branch read from the database, as the routing would."""
+    class Loads(list):
+        def load(self):
+            self.append(1)
+            return object()
 
     with django_db_blocker.unblock():
         connection.ensure_connection()
-        assert middleware._in_transaction("x", load) is not middleware._in_transaction("x", load)
-        assert len(loads) == 2  # outside a transaction: never kept
+        yield Loads()
 
-        with transaction.atomic():
-            middleware._in_transaction("x", load)
-            middleware._in_transaction("x", load)
-            assert len(loads) == 3
-        with transaction.atomic():  # the next transaction, after a commit
-            middleware._in_transaction("x", load)
-            assert len(loads) == 4
-        with pytest.raises(ZeroDivisionError), transaction.atomic():
-            middleware._in_transaction("x", load)
-            assert len(loads) == 5
+
+def test_copies_never_outlive_their_transaction(loads):
+    load = loads.load
+    assert middleware._in_transaction("x", load) is not middleware._in_transaction("x", load)
+    assert len(loads) == 2  # outside a transaction: never kept
+
+    with transaction.atomic():
+        middleware._in_transaction("x", load)
+        middleware._in_transaction("x", load)
+        assert len(loads) == 3
+    with transaction.atomic():  # the next transaction, after a commit
+        middleware._in_transaction("x", load)
+        assert len(loads) == 4
+    with pytest.raises(ZeroDivisionError), transaction.atomic():
+        middleware._in_transaction("x", load)
+        assert len(loads) == 5
+        1 / 0
+    with transaction.atomic():  # after a rollback
+        middleware._in_transaction("x", load)
+        assert len(loads) == 6
+        with pytest.raises(ZeroDivisionError), transaction.atomic():  # a savepoint rolled back
             1 / 0
-        with transaction.atomic():  # after a rollback
-            middleware._in_transaction("x", load)
-            assert len(loads) == 6
-            with pytest.raises(ZeroDivisionError), transaction.atomic():  # a savepoint rolled back
-                1 / 0
-            middleware._in_transaction("x", load)
-            assert len(loads) == 7
-            middleware._in_transaction("y", load)
-            assert len(loads) == 8
-            middleware._in_transaction("y", load)
-            assert len(loads) == 8
+        middleware._in_transaction("x", load)
+        assert len(loads) == 7
+        middleware._in_transaction("y", load)
+        assert len(loads) == 8
+        middleware._in_transaction("y", load)
+        assert len(loads) == 8
 
 
-def test_nothing_is_kept_in_manual_transaction_mode(django_db_setup, django_db_blocker):
+def test_nothing_is_kept_in_manual_transaction_mode(loads):
     # With autocommit off the caller commits, and Django keeps its list of hooks across that
     # commit: a copy would outlive the transaction it was read in.
-    loads = []
-
-    def load():
-        loads.append(1)
-        return object()
-
-    with django_db_blocker.unblock():
-        connection.ensure_connection()
-        connection.set_autocommit(False)
-        try:
-            with transaction.atomic():
-                middleware._in_transaction("x", load)
-            connection.commit()
-            with transaction.atomic():
-                middleware._in_transaction("x", load)
-            assert len(loads) == 2
-        finally:
-            connection.rollback()
-            connection.set_autocommit(True)
+    load = loads.load
+    connection.set_autocommit(False)
+    try:
+        with transaction.atomic():
+            middleware._in_transaction("x", load)
+        connection.commit()
+        with transaction.atomic():
+            middleware._in_transaction("x", load)
+        assert len(loads) == 2
+    finally:
+        connection.rollback()
+        connection.set_autocommit(True)
