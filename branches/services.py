@@ -2,16 +2,19 @@
 from __future__ import annotations
 
 import re
+import zlib
 from dataclasses import dataclass
 
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_tenants.utils import schema_exists
 
-from hrsaas.core.unique import taken_is_refused
+from hrsaas.core import locks
+from hrsaas.core.locks import Lock
+from hrsaas.core.unique import broken_unique_constraint, taken_is_refused
 
 from .audit import stamp
 from .models import BRANCH_CODE_RE, Branch, BranchMembership, Domain, User
@@ -105,9 +108,13 @@ def branch_create(*, actor, data: BranchInput) -> Branch:
     try:
         branch.save(verbosity=0)  # creates and migrates the schema
         Domain.objects.create(domain=data.code, tenant=branch, is_primary=True)
-    except Exception:
-        if branch.pk:
+    except Exception as exc:
+        if branch.pk:  # only this call's own row and schema, never the one that took the code
             branch.delete(force_drop=True)
+        # The same code sent twice at once: both pass the check above, and the second meets the
+        # first's row (django-tenants' own check, or the unique constraint) — the check's refusal.
+        if isinstance(exc, ValidationError) or (isinstance(exc, IntegrityError) and broken_unique_constraint(exc) is not None):
+            raise ValidationError({"code": [_("编码“%(code)s”已被使用。") % {"code": data.code}]}) from None
         raise
     finally:
         connection.set_schema_to_public()
@@ -196,14 +203,24 @@ def user_create(
     if errors:
         raise ValidationError(errors)
 
+    taken = {"username": [_("用户名“%(u)s”已存在。") % {"u": username}]}
     with transaction.atomic():
+        # One name in any case: the check above is case-blind, the database's constraint is not,
+        # so two requests at once for "Li.Na" and "li.na" wait for each other here, and the
+        # second sees the first's row (the same name exactly is also the constraint's refusal).
+        # (A name's lock is one of 256, so that a transaction making many people — the demo —
+        # holds a bounded number of locks; two names sharing one only wait a moment.)
+        locks.take((Lock.USERNAMES, str(zlib.crc32(username.casefold().encode()) % 256)))
+        if User.objects.filter(username__iexact=username).exists():
+            raise ValidationError(taken)
         user = User(username=username, display_name=display_name, email=email, home_branch=home)
         if password_hash:
             user.password = password_hash
         else:
             user.set_password(password)
         stamp(user, actor=actor, reason="user created")
-        user.save()
+        with taken_is_refused(taken):
+            user.save()
         for branch, role in memberships:
             membership = BranchMembership(user=user, branch=branch, role=role)
             stamp(membership, actor=actor, reason="role granted")

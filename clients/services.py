@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from branches.audit import stamp
 from branches.models import User
 from commissions import inputs
+from hrsaas.core.formatting import format_date
 
 from . import keys
 from .models import FEE_FIELDS, Client, Grade, OpeningSource
@@ -213,7 +214,7 @@ def client_update(*, actor, client_id: int, data: ClientChanges) -> Client:
         if first is not None:
             raise duplicate_error(first, by_code=bool(client.credit_code) and first.credit_code == client.credit_code)
         if client.closed_on is not None:
-            raise ValidationError({"__all__": [_("客户已于 %(d)s 终止,不能修改。") % {"d": client.closed_on}]})
+            raise ValidationError({"__all__": [_("客户已于 %(d)s 终止,不能修改。") % {"d": format_date(client.closed_on)}]})
         if client.opening_source == OpeningSource.CYCLE:
             # The headcount is the first filed month's insured count (the tier's rule): not edited.
             data = dataclasses.replace(data, headcount=client.headcount)
@@ -269,9 +270,9 @@ def client_close(*, actor, client_id: int, closed_on: dt.date) -> Client:
         if client is None:
             raise Http404
         if client.closed_on is not None:
-            raise ValidationError({"closed_on": [_("客户已于 %(d)s 终止。") % {"d": client.closed_on}]})
+            raise ValidationError({"closed_on": [_("客户已于 %(d)s 终止。") % {"d": format_date(client.closed_on)}]})
         if closed_on < client.opened_on:
-            raise ValidationError({"closed_on": [_("终止日期不能早于开户日期 %(d)s。") % {"d": client.opened_on}]})
+            raise ValidationError({"closed_on": [_("终止日期不能早于开户日期 %(d)s。") % {"d": format_date(client.opened_on)}]})
         client.closed_on = closed_on
         stamp(client, actor=actor, reason="客户终止")
         client.save()

@@ -26,7 +26,7 @@ from hrsaas.core.inputs import record_id
 from hrsaas.core.people import names_told_apart
 
 from . import lead_selectors, lead_services
-from .forms import EARNERS, ServiceForm, _text
+from .forms import ServiceForm, _text
 from .models import Lead, LeadDispute
 
 DATE = {"type": "date"}
@@ -75,14 +75,18 @@ class OwnLeadForm(LeadDetailsForm):
     qualified = forms.BooleanField(label=gettext_lazy("有效线索"), required=False, initial=True)
     owner = forms.ChoiceField(label=gettext_lazy("交给哪位销售跟进"), required=False, help_text=gettext_lazy("可留空,由经理指派"))
 
-    def __init__(self, *args, roles=frozenset(), sellers=(), **kwargs):
+    def __init__(self, *args, roles=frozenset(), sellers=(), marketers=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.office = lead_services.is_office(roles)
         self.fields["owner"].choices = [("", "—")] + list(sellers)  # names shown, usernames sent
         if self.office:
             self.fields["source"] = forms.ChoiceField(label=pgettext_lazy("lead", "来源"), choices=[("", "—")] + list(Lead.Source.choices))
-            self.fields["marketer"] = _text(gettext_lazy("市场人员(用户名)"), required=False,
-                                            help_text=gettext_lazy("市场线索必填;销售自拓线索留空"), **EARNERS)
+            # The branch's marketers by name, as 跟进销售 lists its sellers: the page offers only
+            # people who can work the lead here (the API still takes another branch's marketer).
+            self.fields["marketer"] = forms.ChoiceField(
+                label=gettext_lazy("市场人员"), required=False, choices=[("", "—")] + list(marketers),
+                help_text=gettext_lazy("市场线索必填;销售自拓线索留空"),
+                error_messages={"invalid_choice": gettext_lazy("请从列表中选择本分支机构的市场人员。")})
         elif Role.MARKETING not in roles:
             del self.fields["owner"]  # a seller's own lead is followed up by themselves
         self.order_fields(self.field_order)
@@ -120,10 +124,12 @@ class SignForm(ServiceForm):
     amount = _text(gettext_lazy("签约金额(元)"), inputmode="decimal", placeholder="100000.00")
     signed_on = _text(gettext_lazy("签约日期"), **DATE)
 
-    def __init__(self, *args, roles=frozenset(), **kwargs):
+    def __init__(self, *args, roles=frozenset(), sellers=(), **kwargs):
         super().__init__(*args, **kwargs)
         if lead_services.is_office(roles):
-            self.fields["seller"] = _text(gettext_lazy("成交销售(用户名)"), **EARNERS)
+            self.fields["seller"] = forms.ChoiceField(
+                label=gettext_lazy("成交销售"), choices=[("", "—")] + list(sellers),
+                error_messages={"invalid_choice": gettext_lazy("请从列表中选择本分支机构的销售人员。")})
 
 
 class DisputeForm(ServiceForm):
@@ -137,19 +143,18 @@ class DecideForm(ServiceForm):
     note = forms.CharField(label=gettext_lazy("裁决说明"), max_length=500)
 
 
-def _earners(request):
-    from .views import _earner_choices
+def _people(request, role: str) -> list[tuple[str, str]]:
+    """(username, name) of the branch's active people with `role`, for a form's list."""
+    from branches.models import BranchMembership
 
-    return _earner_choices(request.tenant)
+    rows = list(BranchMembership.objects.filter(branch=request.tenant, role=role, user__is_active=True)
+                .values_list("user__username", "user__display_name").distinct().order_by("user__display_name"))
+    # Names shown, usernames sent: two people of one name are told apart by their sign-in name.
+    return list(zip((u for u, _d in rows), names_told_apart([(d or u, (u,)) for u, d in rows])))
 
 
 def _sellers(request) -> list[tuple[str, str]]:
-    from branches.models import BranchMembership
-
-    rows = list(BranchMembership.objects.filter(branch=request.tenant, role=Role.SALES, user__is_active=True)
-                .values_list("user__username", "user__display_name").distinct().order_by("user__display_name"))
-    # Names shown, usernames sent: two sellers of one name are told apart by their sign-in name.
-    return list(zip((u for u, _d in rows), names_told_apart([(d or u, (u,)) for u, d in rows])))
+    return _people(request, Role.SALES)
 
 
 LEADS_SHOWN = 200  # the most recently moved leads; beyond them the page says how many there are
@@ -175,21 +180,22 @@ def my_leads(request):
 @page_roles(LEAD_PAGES, forbidden_to=R.EVERY_BRANCH_ROLE)
 def lead_new(request):
     roles = _roles(request)
-    form = OwnLeadForm(request.POST if request.method == "POST" else None, roles=roles, sellers=_sellers(request))
+    office = lead_services.is_office(roles)
+    form = OwnLeadForm(request.POST if request.method == "POST" else None, roles=roles, sellers=_sellers(request),
+                       marketers=_people(request, Role.MARKETING) if office else ())
     if request.method == "POST":
-        form.is_valid()
+        valid = form.is_valid()  # the lists' own refusals (someone the page does not offer) stop it too
         try:
             data, details = lead_services.parse_new_lead(form.service_data(), actor=request.user, roles=roles)
-            lead = lead_services.lead_record(actor=request.user, data=data, details=details)
+            if valid:
+                lead = lead_services.lead_record(actor=request.user, data=data, details=details)
         except ValidationError as exc:
             _errors(form, exc)
         else:
-            messages.success(request, _("已录入线索:%(n)s。") % {"n": lead.name})
-            return redirect("lead-detail", lead_id=lead.pk)
-    # Only the office types a marketer's username (with suggestions); others pick a seller by name.
-    earners = _earners(request) if lead_services.is_office(roles) else []
-    return render(request, "commissions/lead_form.html", {"form": form, "title": _("新线索"),
-                                                          "earners": earners, "testid": "lead-new"})
+            if valid:
+                messages.success(request, _("已录入线索:%(n)s。") % {"n": lead.name})
+                return redirect("lead-detail", lead_id=lead.pk)
+    return render(request, "commissions/lead_form.html", {"form": form, "title": _("新线索"), "testid": "lead-new"})
 
 
 def _edit_form(request, lead: Lead, roles, data=None) -> LeadEditForm | None:
@@ -276,19 +282,23 @@ def lead_detail(request, lead_id: int):
 def lead_sign(request, lead_id: int):
     roles = _roles(request)
     lead = lead_selectors.access_lead(request.user, roles, lead_id)
+    from branches.models import User
+
+    owner = User.objects.filter(pk=lead.owner_id).values_list("username", flat=True).first()
     form = SignForm(request.POST if request.method == "POST" else None, roles=roles,
-                    initial={"signed_on": timezone.localdate().isoformat()})
+                    sellers=_sellers(request) if lead_services.is_office(roles) else (),
+                    initial={"signed_on": timezone.localdate().isoformat(), "seller": owner or ""})
     if request.method == "POST":
-        form.is_valid()
+        valid = form.is_valid()  # a seller the list does not offer is refused by the list itself
         try:
             data = lead_services.parse_own_sign(form.service_data(), actor=request.user, roles=roles)
-            lead_services.lead_sign_by(actor=request.user, roles=roles, lead_id=lead.pk, data=data)
+            if valid:
+                lead_services.lead_sign_by(actor=request.user, roles=roles, lead_id=lead.pk, data=data)
         except ValidationError as exc:
             _errors(form, exc)
         else:
-            messages.success(request, _("已签约,提成将在几秒内更新。"))
-            return redirect("lead-detail", lead_id=lead.pk)
+            if valid:
+                messages.success(request, _("已签约,提成将在几秒内更新。"))
+                return redirect("lead-detail", lead_id=lead.pk)
     return render(request, "commissions/lead_form.html", {
-        "form": form, "title": _("签约:%(n)s") % {"n": lead.name}, "testid": "lead-sign-form",
-        "earners": _earners(request) if lead_services.is_office(roles) else [],
-        "lead": lead})
+        "form": form, "title": _("签约:%(n)s") % {"n": lead.name}, "testid": "lead-sign-form", "lead": lead})

@@ -93,12 +93,14 @@ def _this_month() -> str:
 
 
 def _earner_choices(branch) -> list[tuple[str, str]]:
-    """(username, label) of the branch's earners, for the entry forms' suggestions: the name people
-    know them by, which the fields accept (`inputs.earner_by_name`) — with the sign-in name beside
-    it where two share one, since the field then asks for the sign-in name."""
+    """(value, label) of the branch's earners, for the entry forms' suggestions. The value is what
+    a suggestion puts in the box: the name people know them by, which the fields accept
+    (`inputs.earner_by_name`); where two share one, the sign-in name, which the field then asks
+    for, and the label shows it beside the name."""
     rows = list(BranchMembership.objects.filter(branch=branch, role__in=list(EARNER_ROLES), user__is_active=True)
                 .values_list("user__username", "user__display_name").distinct().order_by("user__username"))
-    return list(zip((u for u, _d in rows), names_told_apart([(d or u, (u,)) for u, d in rows])))
+    labels = names_told_apart([(d or u, (u,)) for u, d in rows])
+    return [(label if d and label == d else u, label) for (u, d), label in zip(rows, labels)]
 
 
 def _service_errors(form, exc: ValidationError) -> None:

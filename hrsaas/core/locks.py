@@ -19,6 +19,7 @@ from django.db import connection
 
 
 class Lock(enum.IntEnum):
+    USERNAMES = 7101               # a new person's sign-in name, in any case (public)
     CLIENT_KEYS = 7204             # one branch's 开户 duplicate check (统一社会信用代码 / name)
     RULES_COMPONENT = 7203         # HQ rule versions of one component (public)
     ADJUSTMENTS_COMPONENT = 7202   # one branch's float adjustments of one component
@@ -32,7 +33,7 @@ class Lock(enum.IntEnum):
     PAYMENT_IDENTITY = 7601        # one ID number among the payees' payment data (public: one payee per 身份证号)
 
 
-ORDER = (Lock.CLIENT_KEYS, Lock.RULES_COMPONENT, Lock.ADJUSTMENTS_COMPONENT, Lock.COMMISSION_PERIOD,
+ORDER = (Lock.USERNAMES, Lock.CLIENT_KEYS, Lock.RULES_COMPONENT, Lock.ADJUSTMENTS_COMPONENT, Lock.COMMISSION_PERIOD,
          Lock.PERFORMANCE_BONUS_RULE, Lock.PERFORMANCE_DEPARTMENTS, Lock.SI_CLIENT_MONEY, Lock.SI_IDENTITY_REGISTRY,
          Lock.PORTAL_UPLOADS, Lock.PAYMENT_IDENTITY, Lock.SI_MONTH_COMPUTES)
 assert len({int(n) for n in Lock}) == len(Lock), "one namespace per lock"

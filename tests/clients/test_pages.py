@@ -483,7 +483,7 @@ def test_a_closed_client_cannot_be_edited(people, book):
     b = book["b"]
     response = web(people["staff"]).post(f"{LIST}{b.pk}/edit/", {
         "name": "乙", "headcount": "41", "services": [], "grade": "normal"})
-    assert response.status_code == 400 and "客户已于 2025-11-30 终止,不能修改。" in html_of(response)
+    assert response.status_code == 400 and "客户已于 2025年11月30日 终止,不能修改。" in html_of(response)
     with in_branch("bj"):
         assert Client.objects.get(pk=b.pk).headcount == 40
 
@@ -495,7 +495,7 @@ def test_close_a_client_and_refuse_a_date_before_the_opening(people, book):
     unconfirmed = page.post(f"{LIST}{c.pk}/close/", {"closed_on": "2026-03-31"}, follow=True)
     assert "请勾选“确认终止”后再提交。" in html_of(unconfirmed)
     bad = page.post(f"{LIST}{c.pk}/close/", {"closed_on": "2025-12-31", "confirm": "on"}, follow=True)
-    assert "终止日期不能早于开户日期" in html_of(bad)
+    assert "终止日期不能早于开户日期 2026年2月1日。" in html_of(bad)
     with in_branch("bj"):
         assert Client.objects.get(pk=c.pk).closed_on is None
 

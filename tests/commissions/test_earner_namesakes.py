@@ -43,17 +43,37 @@ def test_the_entry_forms_suggest_namesakes_with_their_sign_in_names(people):
     _named(people["bj_s2"], "张伟")
     _named(people["bj_mkt"], "李娜")
     _named(people["bj_sales"], "王芳")
-    for url in ("/b/bj/commissions/record/client/", "/b/bj/commissions/record/sale/", "/b/bj/leads/new/"):
+    # A suggestion puts the name in the box (which the field takes); a namesake's sign-in name.
+    for url in ("/b/bj/commissions/record/client/", "/b/bj/commissions/record/sale/"):
         suggested = _datalist(_login(people["bj_staff"]).get(url).content.decode())
         assert suggested["bj_s1"] == "张伟(bj_s1)" and suggested["bj_s2"] == "张伟(bj_s2)", url
-        assert suggested["bj_mkt"] == "李娜" and suggested["bj_sales"] == "王芳", url
+        assert suggested["李娜"] == "李娜" and suggested["王芳"] == "王芳", url
+        assert "bj_mkt" not in suggested and "bj_sales" not in suggested, url
     english = _datalist(_login(people["bj_staff"], "en").get("/b/bj/commissions/record/client/").content.decode())
-    assert english["bj_s1"] == "张伟 (bj_s1)" and english["bj_mkt"] == "李娜"
+    assert english["bj_s1"] == "张伟 (bj_s1)" and english["李娜"] == "李娜"
+    # The phone's lead form lists the branch's marketers by name (the username is only sent).
+    marketers = _select(_login(people["bj_staff"]).get("/b/bj/leads/new/").content.decode(), "marketer")
+    assert marketers == {"": "—", "bj_mkt": "李娜"}
     # another branch's namesake is not of this list: no sign-in name for a name alone here
     _named(people["bj_s2"], "赵六")
     _named(people["sh_s1"], "张伟")
     suggested = _datalist(_login(people["bj_staff"]).get("/b/bj/commissions/record/client/").content.decode())
-    assert suggested["bj_s1"] == "张伟" and "sh_s1" not in suggested
+    assert suggested["张伟"] == "张伟" and "sh_s1" not in suggested and "bj_s1" not in suggested
+
+
+def test_a_name_picked_from_the_suggestions_records_that_person(people):
+    from clients.models import Client as Account
+    from tests.conftest import in_branch
+
+    _named(people["bj_s1"], "张伟")
+    suggested = _datalist(_login(people["bj_staff"]).get("/b/bj/commissions/record/client/").content.decode())
+    assert suggested["张伟"] == "张伟"
+    r = _login(people["bj_staff"]).post("/b/bj/commissions/record/client/", {
+        "name": "甲公司", "headcount": "30", "opened_on": "2026-03-02", "opened_by": "张伟",
+        "services": ["social_insurance"]})
+    assert r.status_code == 302, r.content.decode()[:2000]
+    with in_branch("bj"):
+        assert Account.objects.get(name="甲公司").opened_by_id == people["bj_s1"].pk
 
 
 def test_a_marketer_picks_between_sellers_of_one_name_by_their_sign_in_names(people):

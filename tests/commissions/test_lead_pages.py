@@ -191,3 +191,50 @@ def test_a_stage_recorded_with_an_invisible_note_is_refused_and_the_lead_stays(p
     with in_branch("bj"):
         assert Lead.objects.get(pk=lead_id).stage == "entered"
         assert not LeadStageChange.objects.filter(lead_id=lead_id, stage="visited").exists()
+
+
+def test_the_office_picks_the_marketer_and_the_seller_of_this_branch_by_name(people):
+    """On the phone's lead pages the office chooses people from lists of the branch's marketers and
+    sellers, by name; one the lists do not offer (another branch's marketer, sent by hand) is
+    refused beside the field and nothing is written."""
+    from commissions.models import Lead
+    from tests.factories import make_user
+
+    people["bj_mkt"].display_name = "李娜"
+    people["bj_mkt"].save(update_fields=["display_name"])
+    make_user("sh_mkt", ("sh", "marketing"), home="sh")
+    staff = _login(people["bj_staff"])
+    page = staff.get("/b/bj/leads/new/").content.decode()
+    marketer = page.split('name="marketer"', 1)[1].split("</select>", 1)[0]
+    assert '<option value="bj_mkt">李娜</option>' in marketer and "sh_mkt" not in marketer and "bj_s1" not in marketer
+    assert "用户名" not in page and "earner-list" not in page
+
+    other = staff.post("/b/bj/leads/new/", {"name": "远方客户", "source": "marketing", "marketer": "sh_mkt",
+                                             "qualified": "on"})
+    html = other.content.decode()
+    assert other.status_code == 200
+    assert re.findall(r'data-field="marketer">([^<]*)<', html) == ["请从列表中选择本分支机构的市场人员。"]
+    assert 'value="远方客户"' in html
+    with in_branch("bj"):
+        assert not Lead.objects.exists()
+
+    r = staff.post("/b/bj/leads/new/", {"name": "蓝海餐饮", "source": "marketing", "marketer": "bj_mkt",
+                                         "qualified": "on", "owner": "bj_sales"})
+    assert r.status_code == 302, r.content.decode()[:2000]
+    lead_id = int(re.search(r"/leads/(\d+)/", r["Location"]).group(1))
+    with in_branch("bj"):
+        assert Lead.objects.get(pk=lead_id).marketer_id == people["bj_mkt"].pk
+
+    sign = staff.get(f"/b/bj/leads/{lead_id}/sign/").content.decode()
+    seller = sign.split('name="seller"', 1)[1].split("</select>", 1)[0]
+    assert '<option value="bj_sales" selected>bj_sales</option>' in seller and "bj_mkt" not in seller  # the lead's seller first
+    refused = staff.post(f"/b/bj/leads/{lead_id}/sign/", {"amount": "1000.00", "signed_on": timezone.localdate().isoformat(),
+                                                          "seller": "sh_s1"})
+    assert re.findall(r'data-field="seller">([^<]*)<', refused.content.decode()) == ["请从列表中选择本分支机构的销售人员。"]
+    with in_branch("bj"):
+        assert Lead.objects.get(pk=lead_id).signed_on is None
+    signed = staff.post(f"/b/bj/leads/{lead_id}/sign/", {"amount": "1000.00", "signed_on": timezone.localdate().isoformat(),
+                                                         "seller": "bj_sales"})
+    assert signed.status_code == 302
+    with in_branch("bj"):
+        assert Lead.objects.get(pk=lead_id).seller_id == people["bj_sales"].pk

@@ -174,3 +174,34 @@ def test_a_specialists_commission_statement_has_one_name_on_every_page(client, p
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "zh-hans"
     assert client.post("/b/bj/commissions/payslip/2026-03/", {"action": "confirm"}).status_code == 302
     assert "提成单已于" in client.get("/b/bj/me/statement/2026-03/").content.decode()
+
+
+def test_a_question_on_the_page_keeps_what_was_typed_and_says_what_is_missing_beside_it(client, api, people, closed_march):  # noqa: F811
+    import re
+
+    client.force_login(people["bj_s2"])
+    url = "/b/bj/commissions/payslip/2026-03/"
+    errors = lambda html, field: re.findall(rf'data-field="{field}">([^<]*)<', html)  # noqa: E731
+
+    no_line = client.post(url, {"action": "question", "line": "", "comment": "第二行金额不对,请核对合同"})
+    html = no_line.content.decode()
+    assert no_line.status_code == 400
+    assert errors(html, "line") == ["请选择有疑问的项目。"] and "第二行金额不对,请核对合同</textarea>" in html
+    assert "<details open>" in html  # the form stays open where the error is
+    key = re.search(r'<option value="([^"]+)">开户奖励', html).group(1)
+
+    no_text = client.post(url, {"action": "question", "line": key, "comment": "  "})
+    html = no_text.content.decode()
+    assert errors(html, "comment") == ["请写下这一项哪里有疑问。"] and f'<option value="{key}" selected>' in html
+    unknown = client.post(url, {"action": "question", "line": "beijing:nope~x", "comment": "不对"})
+    assert errors(unknown.content.decode(), "line") == ["请选择有疑问的项目。"]
+    assert _receipt(people["bj_s2"]).state in ("sent", "opened")
+    with in_branch("bj"):
+        assert not Inquiry.objects.exists()
+
+    asked = client.post(url, {"action": "question", "line": key, "comment": "人数应为 85 人"})
+    assert asked.status_code == 302
+    with in_branch("bj"):
+        inquiry = Inquiry.objects.get()
+    assert inquiry.comment == "人数应为 85 人" and asked["Location"] == f"/b/bj/me/inquiries/{inquiry.pk}/"
+    assert _receipt(people["bj_s2"]).state == "questioned"

@@ -3,42 +3,22 @@ generated code — none is refused with "该编码已被使用。" about a code 
 three at once with the same name, one is created and the others are refused by name."""
 from __future__ import annotations
 
-import threading
-
-from django.db import connection
-from django.test import Client
 from django_tenants.utils import schema_context
 
+from tests.concurrency import at_once
 from tests.factories import make_user
 
 
 def _at_once(branch, user, names: list[str]) -> list[str]:
     """POST each name to the departments page from its own connection, all at one moment: the
     page each request ends on (a redirect's target, or the form again with its errors)."""
-    start = threading.Barrier(len(names))
-    pages: dict[int, str] = {}
-    clients = []
-    for _name in names:  # signed in one after the other (a sign-in writes the user's row)
-        clients.append(Client())
-        clients[-1].force_login(user)
-
-    def create(n: int, name: str):
-        web = clients[n]
-        try:
-            start.wait(timeout=20)
+    def send(name):
+        def post(web):
             resp = web.post(f"/b/{branch.code}/performance/departments/", {"name": name, "star_title": ""})
-            pages[n] = resp["Location"] if resp.status_code == 302 else resp.content.decode()
-        except Exception as exc:  # noqa: BLE001 — reported by the assertions below
-            pages[n] = repr(exc)
-        finally:
-            connection.close()
+            return resp["Location"] if resp.status_code == 302 else resp.content.decode()
+        return post
 
-    threads = [threading.Thread(target=create, args=(n, name)) for n, name in enumerate(names)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=60)
-    return [pages.get(n, "timed out") for n in range(len(names))]
+    return at_once(user, [send(name) for name in names], timeout=60)
 
 
 def test_six_departments_created_at_once_all_get_their_own_code(committed_branch):
