@@ -100,7 +100,11 @@ def _earner_choices(branch) -> list[tuple[str, str]]:
     rows = list(BranchMembership.objects.filter(branch=branch, role__in=list(EARNER_ROLES), user__is_active=True)
                 .values_list("user__username", "user__display_name").distinct().order_by("user__username"))
     labels = names_told_apart([(d or u, (u,)) for u, d in rows])
-    return [(label if d and label == d else u, label) for (u, d), label in zip(rows, labels)]
+    # The fields read a username first (any branch's), so a name that is also someone's sign-in
+    # name would pick that someone: such a person's suggestion stays their own sign-in name.
+    names = {d for (_u, d), label in zip(rows, labels) if d and label == d}
+    taken = set(User.objects.filter(username__in=names).values_list("username", flat=True)) if names else set()
+    return [(label if d and label == d and d not in taken else u, label) for (u, d), label in zip(rows, labels)]
 
 
 def _service_errors(form, exc: ValidationError) -> None:

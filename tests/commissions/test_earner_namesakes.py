@@ -76,6 +76,26 @@ def test_a_name_picked_from_the_suggestions_records_that_person(people):
         assert Account.objects.get(name="甲公司").opened_by_id == people["bj_s1"].pk
 
 
+def test_a_name_that_is_someones_sign_in_name_is_suggested_as_the_persons_own_sign_in_name(people):
+    """The fields read a sign-in name first: a person called "bj_s2" (or "sh_s1", another
+    branch's) would be recorded as that account; their suggestion is their own sign-in name."""
+    from clients.models import Client as Account
+    from tests.conftest import in_branch
+
+    _named(make_user("bj_mk2", ("bj", "marketing"), home="bj"), "bj_s2")
+    _named(make_user("bj_sp9", ("bj", "specialist"), home="bj"), "sh_s1")
+    suggested = _datalist(_login(people["bj_staff"]).get("/b/bj/commissions/record/client/").content.decode())
+    assert suggested["bj_sp9"] == "sh_s1" and "sh_s1" not in suggested
+    # the real bj_s2 has no name but their sign-in name: the two are namesakes, told apart
+    assert suggested["bj_mk2"] == "bj_s2(bj_mk2)" and suggested["bj_s2"] == "bj_s2(bj_s2)"
+    r = _login(people["bj_staff"]).post("/b/bj/commissions/record/client/", {
+        "name": "乙公司", "headcount": "30", "opened_on": "2026-03-02", "opened_by": "bj_mk2",
+        "services": ["social_insurance"]})
+    assert r.status_code == 302, r.content.decode()[:2000]
+    with in_branch("bj"):
+        assert Account.objects.get(name="乙公司").opened_by.username == "bj_mk2"
+
+
 def test_a_marketer_picks_between_sellers_of_one_name_by_their_sign_in_names(people):
     _named(people["bj_sales"], "王芳")
     twin = _named(make_user("bj_sales2", ("bj", "sales"), home="bj"), "王芳")

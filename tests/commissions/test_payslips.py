@@ -205,3 +205,17 @@ def test_a_question_on_the_page_keeps_what_was_typed_and_says_what_is_missing_be
         inquiry = Inquiry.objects.get()
     assert inquiry.comment == "人数应为 85 人" and asked["Location"] == f"/b/bj/me/inquiries/{inquiry.pk}/"
     assert _receipt(people["bj_s2"]).state == "questioned"
+
+
+def test_a_question_on_a_statement_confirmed_meanwhile_says_so(client, people, closed_march):  # noqa: F811
+    import re
+
+    client.force_login(people["bj_s1"])
+    url = "/b/bj/commissions/payslip/2026-03/"
+    key = re.search(r'<option value="([^"]+)">开户奖励', client.get(url).content.decode()).group(1)
+    assert client.post(url, {"action": "confirm"}).status_code == 302  # in another tab
+    r = client.post(url, {"action": "question", "line": key, "comment": "人数不对"}, follow=True)
+    assert "本期提成单已确认;如仍有疑问,请在“我的申诉”中提出。" in r.content.decode()
+    assert _receipt(people["bj_s1"]).state == "confirmed"
+    with in_branch("bj"):
+        assert not Inquiry.objects.exists()

@@ -101,6 +101,13 @@ def payslip(request, period: str):
                                               key=question.cleaned_data["line"], comment=question.cleaned_data["comment"],
                                               ip=ip, user_agent=ua)
             except ValidationError as exc:
+                if not set(exc.message_dict) <= set(question.fields):
+                    # About the statement, not the form (confirmed meanwhile, in another tab):
+                    # said at the top of the page, which no longer offers the form.
+                    for errs in exc.message_dict.values():
+                        for err in errs:
+                            messages.error(request, err)
+                    return redirect(request.path)
                 add_service_errors(question, exc)
             else:
                 messages.success(request, _("已提出申诉,经理会尽快答复。"))
