@@ -280,10 +280,10 @@ def lead_detail(request, lead_id: int):
 
 @page_roles(LEAD_PAGES, forbidden_to=R.EVERY_BRANCH_ROLE)
 def lead_sign(request, lead_id: int):
-    roles = _roles(request)
-    lead = lead_selectors.access_lead(request.user, roles, lead_id)
     from branches.models import User
 
+    roles = _roles(request)
+    lead = lead_selectors.access_lead(request.user, roles, lead_id)
     owner = User.objects.filter(pk=lead.owner_id).values_list("username", flat=True).first()
     form = SignForm(request.POST if request.method == "POST" else None, roles=roles,
                     sellers=_sellers(request) if lead_services.is_office(roles) else (),

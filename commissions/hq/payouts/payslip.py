@@ -66,6 +66,12 @@ class QuestionForm(forms.Form):
             (ln["key"], f"{ln['title']} · {format_money(ln['amount'])} {_('元')}") for ln in lines]
 
 
+def _say(request, exc: ValidationError) -> None:
+    for errs in exc.message_dict.values():
+        for err in errs:
+            messages.error(request, err)
+
+
 @page_roles(R.INSIDERS)  # own statement only (404 otherwise)
 @login_required
 def payslip(request, period: str):
@@ -86,9 +92,7 @@ def payslip(request, period: str):
                 receipts.receipt_confirm(actor=request.user, branch=request.tenant, period=period, ip=ip, user_agent=ua)
                 messages.success(request, _("已确认 %(p)s 提成单。") % {"p": period_label(period)})
             except ValidationError as exc:
-                for errs in exc.message_dict.values():
-                    for err in errs:
-                        messages.error(request, err)
+                _say(request, exc)
             return redirect(request.path)
         if action != "question":
             raise Http404
@@ -104,9 +108,7 @@ def payslip(request, period: str):
                 if not set(exc.message_dict) <= set(question.fields):
                     # About the statement, not the form (confirmed meanwhile, in another tab):
                     # said at the top of the page, which no longer offers the form.
-                    for errs in exc.message_dict.values():
-                        for err in errs:
-                            messages.error(request, err)
+                    _say(request, exc)
                     return redirect(request.path)
                 add_service_errors(question, exc)
             else:
